@@ -1,0 +1,40 @@
+"""Import optional dependencies on demand, with an error that names the extra to install."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from .errors import MissingExtraError
+
+# module to import -> extra that provides it
+EXTRA_OF = {
+    "pymupdf4llm": "bench",
+    "rapidocr": "ocr",
+    "cv2": "ocr",
+    "pytesseract": "ocr",
+    "torch": "hf",
+    "transformers": "hf",
+    "peft": "hf",
+    "trl": "train",
+    "datasets": "train",
+    "sacrebleu": "eval",
+    "rapidfuzz": "eval",
+    "langchain_core": "langchain",
+    "unstructured": "unstructured",
+    "docx": "unstructured",
+    "pptx": "unstructured",
+    "ray": "ray",
+    "httpx": "openai",
+    "yaml": "train",
+    "matplotlib": "eval",
+}
+
+
+def require(module: str, purpose: str = "", extra: str | None = None) -> ModuleType:
+    """Import ``module`` or raise :class:`MissingExtraError` naming the extra that provides it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:
+        top = module.split(".")[0]
+        raise MissingExtraError(top, extra or EXTRA_OF.get(top, "all"), purpose) from err

@@ -1,0 +1,1 @@
+"""Geometry-to-diagram engine of the structural describer (vector and raster extractors)."""

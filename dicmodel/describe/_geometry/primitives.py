@@ -1,0 +1,74 @@
+"""The shared intermediate form between the extractors and the diagram engine.
+
+Both extractors (``vector.py``: PyMuPDF drawings + text spans; ``raster.py``: OCR words +
+OpenCV contours) produce a :class:`Primitives` in one coordinate frame (PDF points for vector
+figures, pixels for raster ones; origin top-left, y down). The engine (``graph.py``) reads only
+this, so every recovery rule serves both kinds of figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Point = tuple[float, float]
+Rect = tuple[float, float, float, float]  # x0, y0, x1, y1
+
+ShapeKind = Literal["rect", "round_rect", "ellipse", "circle", "diamond", "hexagon",
+                    "parallelogram", "polygon", "cylinder", "icon"]
+
+
+@dataclass
+class Shape:
+    """A closed outline that can be a node (or a group, when it contains other shapes)."""
+
+    kind: ShapeKind
+    bbox: Rect
+    filled: bool = False
+    stroked: bool = True
+    dashed: bool = False
+    fill: tuple[float, float, float] | None = None
+
+
+@dataclass
+class Path:
+    """An open connector candidate: a polyline (curves flattened), in drawing order."""
+
+    points: list[Point]
+    dashed: bool = False
+    width: float = 1.0
+    arrow_start: bool = False  # set by an extractor that saw an arrowhead glued to the path
+    arrow_end: bool = False
+
+
+@dataclass
+class Arrowhead:
+    """A small filled (or open) triangle/chevron; ``tip`` is where it points."""
+
+    tip: Point
+    direction: Point  # unit vector from the base toward the tip
+    bbox: Rect
+
+
+@dataclass
+class Word:
+    """A text run (PDF span or OCR line) with its box."""
+
+    text: str
+    bbox: Rect
+    size: float = 0.0
+    confidence: float = 1.0
+    vertical: bool = False
+
+
+@dataclass
+class Primitives:
+    source: Literal["vector", "raster"]
+    width: float
+    height: float
+    shapes: list[Shape] = field(default_factory=list)
+    paths: list[Path] = field(default_factory=list)
+    arrowheads: list[Arrowhead] = field(default_factory=list)
+    words: list[Word] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    truncated: bool = False  # the extractor gave up on geometry (too many items): labels only

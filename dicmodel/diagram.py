@@ -1,0 +1,883 @@
+"""Diagram: the typed structure of a figure, and its two text forms (Mermaid and prose).
+
+A :class:`Diagram` holds nodes, edges, groups (subgraphs, clusters, composite states),
+ordered messages (sequence diagrams) and notes. States and transitions of a state diagram are
+nodes and edges of a ``kind="state"`` diagram, with the pseudo-states ``[*]`` as nodes of shape
+``start`` / ``end``.
+
+``Diagram.to_mermaid()`` renders flowchart / sequence / state syntax (other kinds render as a
+flowchart); :func:`parse_mermaid` reads flowchart, sequence, state, class and ER diagrams back and
+raises :class:`~dicmodel.errors.MermaidSyntaxError` with a line number on malformed input.
+``Diagram.to_prose()`` writes the structure as sentences a reader can follow.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from .errors import MermaidSyntaxError, UnsupportedDiagramError
+
+__all__ = [
+    "Node",
+    "Edge",
+    "Group",
+    "Message",
+    "Diagram",
+    "DiagramKind",
+    "parse_mermaid",
+    "validate_mermaid",
+    "extract_mermaid",
+]
+
+DiagramKind = Literal[
+    "flowchart", "sequence", "state", "class", "er",
+    "topology", "architecture", "protocol_stack", "other",
+]
+
+START, END = "[*]start", "[*]end"
+
+
+class Node(BaseModel):
+    id: str
+    label: str = ""
+    shape: str = Field("box", description="box, round, stadium, subroutine, cylinder, circle, "
+                       "diamond, hexagon, parallelogram, trapezoid, ellipse, participant, actor, "
+                       "state, start, end, choice, fork, device")
+
+    @property
+    def text(self) -> str:
+        return self.label or self.id
+
+
+class Edge(BaseModel):
+    source: str
+    target: str
+    label: str = ""
+    directed: bool = True
+    bidirectional: bool = False
+    style: Literal["solid", "dotted", "thick"] = "solid"
+
+
+class Group(BaseModel):
+    id: str
+    label: str = ""
+    members: list[str] = Field(default_factory=list)
+    parent: str | None = None
+
+
+class Message(BaseModel):
+    """One arrow of a sequence diagram; the list order is the time order (top to bottom)."""
+
+    source: str
+    target: str
+    text: str = ""
+    reply: bool = Field(False, description="dashed arrow (a response)")
+    arrow: Literal["filled", "open", "cross", "async"] = "filled"
+
+
+class Diagram(BaseModel):
+    kind: DiagramKind = "flowchart"
+    direction: str = "TD"
+    title: str | None = None
+    nodes: list[Node] = Field(default_factory=list)
+    edges: list[Edge] = Field(default_factory=list)
+    groups: list[Group] = Field(default_factory=list)
+    messages: list[Message] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+    # ---- lookup -------------------------------------------------------------------------
+    def node(self, node_id: str) -> Node | None:
+        for n in self.nodes:
+            if n.id == node_id:
+                return n
+        return None
+
+    def label_of(self, node_id: str) -> str:
+        n = self.node(node_id)
+        if n is not None:
+            return n.text
+        for g in self.groups:
+            if g.id == node_id:
+                return g.label or g.id
+        return node_id
+
+    @property
+    def states(self) -> list[Node]:
+        return [n for n in self.nodes if n.shape not in ("start", "end")]
+
+    @property
+    def transitions(self) -> list[Edge]:
+        return self.edges
+
+    def add_node(self, node_id: str, label: str = "", shape: str = "box") -> Node:
+        """Add a node once; a later definition with a label or shape fills in what was missing."""
+        n = self.node(node_id)
+        if n is None:
+            n = Node(id=node_id, label=label, shape=shape)
+            self.nodes.append(n)
+        else:
+            if label and not n.label:
+                n.label = label
+            if shape != "box" and n.shape == "box":
+                n.shape = shape
+        return n
+
+    # ---- text forms ---------------------------------------------------------------------
+    def to_mermaid(self) -> str:
+        if self.kind == "sequence":
+            return _sequence_to_mermaid(self)
+        if self.kind == "state":
+            return _state_to_mermaid(self)
+        return _flowchart_to_mermaid(self)
+
+    def to_prose(self) -> str:
+        from ._prose import diagram_prose
+
+        return diagram_prose(self)
+
+
+# =========================================================================================
+# Rendering to Mermaid
+# =========================================================================================
+
+_SAFE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_RESERVED = {"end", "graph", "subgraph", "flowchart", "style", "class", "classDef", "click",
+             "linkStyle", "direction", "state", "note", "participant", "actor", "default"}
+
+_SHAPES = {
+    "box": ("[", "]"), "round": ("(", ")"), "stadium": ("([", "])"), "subroutine": ("[[", "]]"),
+    "cylinder": ("[(", ")]"), "circle": ("((", "))"), "diamond": ("{", "}"),
+    "hexagon": ("{{", "}}"), "parallelogram": ("[/", "/]"), "trapezoid": ("[/", "\\]"),
+    "asymmetric": (">", "]"), "double_circle": ("(((", ")))"),
+}
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', "#quot;").replace("\n", "<br>") + '"'
+
+
+class _IdMap:
+    """Mermaid-safe ids: keep ids that are safe, give the others n1, n2, ..."""
+
+    def __init__(self, ids: Iterable[str]):
+        self.map: dict[str, str] = {}
+        used = {i for i in ids if _SAFE_ID.match(i) and i not in _RESERVED}
+        k = 0
+        for i in ids:
+            if i in self.map:
+                continue
+            if i in used:
+                self.map[i] = i
+                continue
+            k += 1
+            while f"n{k}" in used:
+                k += 1
+            self.map[i] = f"n{k}"
+            used.add(f"n{k}")
+
+    def __getitem__(self, key: str) -> str:
+        return self.map[key]
+
+
+def _flowchart_to_mermaid(d: Diagram) -> str:
+    ids = _IdMap([n.id for n in d.nodes] + [g.id for g in d.groups]
+                 + [x for e in d.edges for x in (e.source, e.target)])
+    lines = [f"flowchart {d.direction}"]
+    grouped = {m for g in d.groups for m in g.members}
+
+    def node_decl(n: Node) -> str:
+        o, c = _SHAPES.get(n.shape, ("[", "]"))
+        return f"{ids[n.id]}{o}{_quote(n.text)}{c}"
+
+    def emit_group(g: Group, depth: int) -> None:
+        pad = "    " * depth
+        lines.append(f"{pad}subgraph {ids[g.id]}[{_quote(g.label or g.id)}]")
+        for m in g.members:
+            n = d.node(m)
+            if n is not None:
+                lines.append(f"{pad}    {node_decl(n)}")
+        for child in d.groups:
+            if child.parent == g.id:
+                emit_group(child, depth + 1)
+        lines.append(f"{pad}end")
+
+    for n in d.nodes:
+        if n.id not in grouped:
+            lines.append(f"    {node_decl(n)}")
+    for g in d.groups:
+        if g.parent is None:
+            emit_group(g, 1)
+    for e in d.edges:
+        lines.append(f"    {ids[e.source]} {_link(e)} {ids[e.target]}")
+    return "\n".join(lines) + "\n"
+
+
+def _link(e: Edge) -> str:
+    head = ">" if e.directed else ""
+    tail = "<" if e.bidirectional else ""
+    if e.style == "dotted":
+        body = f"{tail}-.-{head}"
+    elif e.style == "thick":
+        body = f"{tail}=={head or '='}"
+    else:
+        body = f"{tail}--{head or '-'}"
+    if e.label:
+        return f"{body}|{_quote(e.label)}|"
+    return body
+
+
+def _msg_text(text: str) -> str:
+    # ';' and '#' start escapes/comments in sequence text; keep them readable
+    return text.replace("\n", " ").replace(";", "#59;").replace("#quot;", '"')
+
+
+def _sequence_to_mermaid(d: Diagram) -> str:
+    ids = _IdMap([n.id for n in d.nodes] + [x for m in d.messages for x in (m.source, m.target)])
+    lines = ["sequenceDiagram"]
+    declared = set()
+    for n in d.nodes:
+        kw = "actor" if n.shape == "actor" else "participant"
+        lines.append(f"    {kw} {ids[n.id]} as {_msg_text(n.text)}")
+        declared.add(n.id)
+    arrows = {("filled", False): "->>", ("filled", True): "-->>", ("open", False): "->",
+              ("open", True): "-->", ("cross", False): "-x", ("cross", True): "--x",
+              ("async", False): "-)", ("async", True): "--)"}
+    for m in d.messages:
+        for p in (m.source, m.target):
+            if p not in declared:
+                lines.append(f"    participant {ids[p]}")
+                declared.add(p)
+        lines.append(f"    {ids[m.source]}{arrows[(m.arrow, m.reply)]}{ids[m.target]}: {_msg_text(m.text)}")
+    return "\n".join(lines) + "\n"
+
+
+def _state_to_mermaid(d: Diagram) -> str:
+    real = [n for n in d.nodes if n.shape not in ("start", "end")]
+    ids = _IdMap([n.id for n in real] + [g.id for g in d.groups])
+    lines = ["stateDiagram-v2"]
+    if d.direction and d.direction not in ("TD", "TB"):
+        lines.append(f"    direction {d.direction}")
+    grouped = {m for g in d.groups for m in g.members}
+
+    def ref(node_id: str) -> str:
+        n = d.node(node_id)
+        if n is not None and n.shape in ("start", "end"):
+            return "[*]"
+        return ids[node_id]
+
+    def decl(n: Node, pad: str) -> None:
+        if n.shape in ("choice", "fork", "join"):
+            lines.append(f"{pad}state {ids[n.id]} <<{n.shape}>>")
+        elif n.label and n.label != n.id or ids[n.id] != n.id:
+            lines.append(f'{pad}state "{_msg_text(n.text)}" as {ids[n.id]}')
+        else:
+            lines.append(f"{pad}{ids[n.id]}")
+
+    def emit_group(g: Group, depth: int) -> None:
+        pad = "    " * depth
+        lines.append(f'{pad}state "{_msg_text(g.label or g.id)}" as {ids[g.id]} {{')
+        for m in g.members:
+            n = d.node(m)
+            if n is not None and n.shape not in ("start", "end"):
+                decl(n, pad + "    ")
+        for child in d.groups:
+            if child.parent == g.id:
+                emit_group(child, depth + 1)
+        lines.append(f"{pad}}}")
+
+    for n in real:
+        if n.id not in grouped:
+            decl(n, "    ")
+    for g in d.groups:
+        if g.parent is None:
+            emit_group(g, 1)
+    for e in d.edges:
+        label = f" : {_msg_text(e.label)}" if e.label else ""
+        lines.append(f"    {ref(e.source)} --> {ref(e.target)}{label}")
+    return "\n".join(lines) + "\n"
+
+
+# =========================================================================================
+# Parsing Mermaid
+# =========================================================================================
+
+_UNSUPPORTED = ("gantt", "pie", "journey", "gitGraph", "mindmap", "timeline", "quadrantChart",
+                "xychart", "xychart-beta", "C4Context", "C4Container", "C4Component", "C4Dynamic",
+                "C4Deployment", "sankey", "sankey-beta", "requirementDiagram", "block-beta",
+                "block", "packet-beta", "packet", "architecture-beta", "kanban", "radar-beta",
+                "treemap", "zenuml", "info")
+
+
+def _strip_comments(line: str) -> str:
+    if line.lstrip().startswith("%%"):
+        return ""
+    return line.rstrip()
+
+
+def _preprocess(text: str) -> tuple[list[tuple[int, str]], str | None]:
+    """Numbered non-empty lines, YAML front matter and init directives removed; the title kept."""
+    raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    out: list[tuple[int, str]] = []
+    title = None
+    i = 0
+    if raw and raw[0].strip() == "---":
+        for j in range(1, len(raw)):
+            if raw[j].strip() == "---":
+                for fm in raw[1:j]:
+                    m = re.match(r"\s*title:\s*(.+)", fm)
+                    if m:
+                        title = m.group(1).strip().strip("\"'")
+                i = j + 1
+                break
+        else:
+            raise MermaidSyntaxError("front matter opened with '---' is never closed", line=1,
+                                     text=raw[0])
+    for k in range(i, len(raw)):
+        line = _strip_comments(raw[k])
+        if line.strip():
+            out.append((k + 1, line))
+    return out, title
+
+
+def parse_mermaid(text: str) -> Diagram:
+    """Parse Mermaid text into a :class:`Diagram`.
+
+    Reads ``flowchart``/``graph``, ``sequenceDiagram``, ``stateDiagram(-v2)``, ``classDiagram``
+    and ``erDiagram``. Raises :class:`UnsupportedDiagramError` for other valid kinds and
+    :class:`MermaidSyntaxError` (with ``.line``) for malformed text.
+    """
+    if not isinstance(text, str):
+        raise MermaidSyntaxError(f"Mermaid text must be a str, got {type(text).__name__}")
+    lines, title = _preprocess(text)
+    if not lines:
+        raise MermaidSyntaxError("empty Mermaid text: expected a diagram header such as "
+                                 "'flowchart TD' or 'sequenceDiagram'", line=1)
+    lineno, header = lines[0]
+    head = header.strip().split()
+    word = head[0].rstrip(":;")
+    body = lines[1:]
+    if word in ("flowchart", "graph", "flowchart-elk"):
+        direction = head[1].rstrip(";") if len(head) > 1 else "TD"
+        if direction not in ("TD", "TB", "BT", "LR", "RL"):
+            raise MermaidSyntaxError("flowchart direction must be TD, TB, BT, LR or RL",
+                                     line=lineno, text=header.strip())
+        d = _FlowchartParser(direction).parse(body)
+    elif word == "sequenceDiagram":
+        d = _parse_sequence(body)
+    elif word in ("stateDiagram", "stateDiagram-v2"):
+        d = _StateParser().parse(body)
+    elif word == "classDiagram" or word == "classDiagram-v2":
+        d = _parse_class(body)
+    elif word == "erDiagram":
+        d = _parse_er(body)
+    elif word in _UNSUPPORTED:
+        raise UnsupportedDiagramError(f"Mermaid '{word}' diagrams are not modelled as graphs",
+                                      line=lineno, text=word)
+    else:
+        raise MermaidSyntaxError("unknown diagram header; expected flowchart, graph, "
+                                 "sequenceDiagram, stateDiagram-v2, classDiagram or erDiagram",
+                                 line=lineno, text=header.strip())
+    if title and not d.title:
+        d.title = title
+    return d
+
+
+def validate_mermaid(text: str) -> list[str]:
+    """Problems found in Mermaid text (empty list when it parses and has content)."""
+    try:
+        d = parse_mermaid(text)
+    except MermaidSyntaxError as err:
+        return [str(err)]
+    if not d.nodes and not d.messages:
+        return ["the diagram has no nodes"]
+    return []
+
+
+_FENCE = re.compile(r"```\s*mermaid\s*\n(.*?)```", re.S | re.I)
+
+
+def extract_mermaid(text: str) -> str | None:
+    """The first fenced ```mermaid block in a model's answer, or None."""
+    m = _FENCE.search(text or "")
+    return m.group(1).strip() + "\n" if m else None
+
+
+def _clean_label(text: str) -> str:
+    t = text.strip()
+    if len(t) >= 2 and t[0] == t[-1] == '"':
+        t = t[1:-1]
+    if len(t) >= 2 and t[0] == t[-1] == "`":  # markdown strings
+        t = t[1:-1]
+    t = re.sub(r"<br\s*/?>", " ", t, flags=re.I)
+    t = re.sub(r"</?(b|i|em|strong|u|small|sub|sup|code|span)[^>]*>", "", t, flags=re.I)
+    t = re.sub(r"fa:fa-[\w-]+\s*", "", t)
+    t = t.replace("#quot;", '"').replace("#59;", ";").replace("#35;", "#").replace("#amp;", "&")
+    t = t.replace("#lt;", "<").replace("#gt;", ">")
+    return re.sub(r"\s+", " ", t).strip()
+
+
+# ---- flowchart --------------------------------------------------------------------------
+
+_ID = r"[A-Za-z0-9_\u00C0-\uFFFF$][A-Za-z0-9_\u00C0-\uFFFF$]*(?:[.\-][A-Za-z0-9_\u00C0-\uFFFF$]+)*"
+_RE_ID = re.compile(_ID)
+# opening bracket sequences, longest first, with their closers and shape names
+_OPENERS = [
+    ("(((", ")))", "double_circle"), ("((", "))", "circle"), ("([", "])", "stadium"),
+    ("[(", ")]", "cylinder"), ("[[", "]]", "subroutine"), ("{{", "}}", "hexagon"),
+    ("[/", "/]", "parallelogram"), ("[/", "\\]", "trapezoid"), ("[\\", "\\]", "parallelogram"),
+    ("[\\", "/]", "trapezoid"), ("[", "]", "box"), ("(", ")", "round"), ("{", "}", "diamond"),
+    (">", "]", "asymmetric"),
+]
+_LINK_TEXT = re.compile(
+    r"(?P<start>[<ox]?(?:--|==|-\.))\s+(?P<text>(?:\"[^\"]*\"|[^\"])+?)\s*"
+    r"(?P<end>-{2,}[>ox]|-{3,}|={2,}[>ox]|={3,}|\.-+[>ox]?|-\.-*>)")
+_LINK = re.compile(r"(?P<id>[A-Za-z0-9_]+@)?(?P<body>[<ox]?(?:-{2,}[>ox]?|={2,}[>ox]?|-\.+-[>ox]?|~{3,}))")
+_PIPE = re.compile(r"\|(?P<text>[^|]*)\|")
+_SKIP_FLOW = re.compile(r"^(classDef|class|style|linkStyle|click|accTitle|accDescr|direction)\b")
+_SUBGRAPH = re.compile(r"^subgraph\s+(?P<rest>.+)$")
+
+
+class _FlowchartParser:
+    def __init__(self, direction: str):
+        self.d = Diagram(kind="flowchart", direction="TD" if direction == "TB" else direction)
+        self.stack: list[Group] = []
+        self.lineno = 0
+        self.line = ""
+
+    def err(self, msg: str) -> MermaidSyntaxError:
+        return MermaidSyntaxError(msg, line=self.lineno, text=self.line.strip())
+
+    def parse(self, body: list[tuple[int, str]]) -> Diagram:
+        for lineno, line in body:
+            self.lineno, self.line = lineno, line
+            for stmt in _split_statements(line):
+                self.statement(stmt.strip())
+        if self.stack:
+            raise MermaidSyntaxError(f"subgraph {self.stack[-1].id!r} is never closed with 'end'",
+                                     line=self.lineno, text=self.line.strip())
+        group_ids = {g.id for g in self.d.groups}
+        self.d.nodes = [n for n in self.d.nodes if n.id not in group_ids]
+        return self.d
+
+    def statement(self, s: str) -> None:
+        if not s or _SKIP_FLOW.match(s):
+            return
+        if s == "end":
+            if not self.stack:
+                raise self.err("'end' without an open subgraph")
+            self.stack.pop()
+            return
+        m = _SUBGRAPH.match(s)
+        if m:
+            self.open_group(m.group("rest").strip())
+            return
+        self.chain(s)
+
+    def open_group(self, rest: str) -> None:
+        m = re.match(rf"^({_ID})\s*\[(.*)\]$", rest)
+        if m:
+            gid, label = m.group(1), _clean_label(m.group(2))
+        elif rest.startswith('"'):
+            label = _clean_label(rest)
+            gid = label
+        elif _RE_ID.fullmatch(rest):
+            gid = label = rest
+        else:
+            gid = label = _clean_label(rest)
+        parent = self.stack[-1].id if self.stack else None
+        g = Group(id=gid, label=label, parent=parent)
+        self.d.groups.append(g)
+        if parent:
+            self.stack[-1].members.append(gid)
+        self.stack.append(g)
+
+    def chain(self, s: str) -> None:
+        pos = 0
+        left, pos = self.node_group(s, pos)
+        while True:
+            pos = _skip_ws(s, pos)
+            if pos >= len(s):
+                return
+            edge_kw, pos = self.link(s, pos)
+            right, pos = self.node_group(s, _skip_ws(s, pos))
+            for a in left:
+                for b in right:
+                    if edge_kw is not None:
+                        self.d.edges.append(Edge(source=a, target=b, **edge_kw))
+            left = right
+
+    def node_group(self, s: str, pos: int) -> tuple[list[str], int]:
+        ids = []
+        while True:
+            nid, pos = self.node(s, _skip_ws(s, pos))
+            ids.append(nid)
+            p2 = _skip_ws(s, pos)
+            if p2 < len(s) and s[p2] == "&":
+                pos = p2 + 1
+                continue
+            return ids, pos
+
+    def node(self, s: str, pos: int) -> tuple[str, int]:
+        m = _RE_ID.match(s, pos)
+        if not m:
+            raise self.err(f"expected a node id at column {pos + 1}")
+        nid = m.group(0)
+        pos = m.end()
+        label, shape = "", "box"
+        if pos < len(s) and s.startswith("@{", pos):  # new shape syntax: A@{ shape: x, label: "y" }
+            close = s.find("}", pos)
+            if close < 0:
+                raise self.err(f"node {nid!r}: '@{{' is never closed")
+            body = s[pos + 2:close]
+            lm = re.search(r'label:\s*"([^"]*)"', body)
+            label = _clean_label(lm.group(1)) if lm else ""
+            sm = re.search(r"shape:\s*([\w-]+)", body)
+            shape = {"diam": "diamond", "rounded": "round", "cyl": "cylinder", "circle": "circle",
+                     "stadium": "stadium", "hex": "hexagon"}.get(sm.group(1), "box") if sm else "box"
+            pos = close + 1
+        else:
+            for opener, closer, name in _OPENERS:
+                if s.startswith(opener, pos):
+                    end = _find_closer(s, pos + len(opener), closer)
+                    if end < 0:
+                        raise self.err(f"node {nid!r}: {opener!r} is never closed with {closer!r}")
+                    label = _clean_label(s[pos + len(opener):end])
+                    shape = name
+                    pos = end + len(closer)
+                    break
+        if s.startswith(":::", pos):
+            cm = re.match(r":::[\w-]+", s[pos:])
+            pos += cm.end() if cm else 3
+        self.d.add_node(nid, label, shape)
+        if self.stack and nid != self.stack[-1].id:
+            g = self.stack[-1]
+            already = any(nid in gr.members for gr in self.d.groups)
+            if not already:
+                g.members.append(nid)
+        return nid, pos
+
+    def link(self, s: str, pos: int) -> tuple[dict | None, int]:
+        m = _LINK_TEXT.match(s, pos)
+        label = ""
+        if m:
+            start, end = m.group("start"), m.group("end")
+            label = _clean_label(m.group("text"))
+            body = start + end
+            pos = m.end()
+        else:
+            m = _LINK.match(s, pos)
+            if not m:
+                raise self.err(f"expected an arrow (-->, ---, -.->, ==>) at column {pos + 1}")
+            body = m.group("body")
+            pos = m.end()
+        p = _skip_ws(s, pos)
+        pm = _PIPE.match(s, p)
+        if pm:
+            label = _clean_label(pm.group("text"))
+            pos = pm.end()
+        if body.startswith("~"):
+            return None, pos  # invisible link: layout only
+        directed = body[-1] in ">xo"
+        kw = {
+            "label": label,
+            "directed": directed,
+            "bidirectional": directed and body[0] in "<xo",
+            "style": "dotted" if "." in body else "thick" if "=" in body else "solid",
+        }
+        return kw, pos
+
+
+def _skip_ws(s: str, pos: int) -> int:
+    while pos < len(s) and s[pos] in " \t":
+        pos += 1
+    return pos
+
+
+def _find_closer(s: str, pos: int, closer: str) -> int:
+    """Index of ``closer`` after pos, skipping over a quoted label."""
+    i = pos
+    while i < len(s) and s[i] in " \t":
+        i += 1
+    if i < len(s) and s[i] == '"':
+        q = s.find('"', i + 1)
+        if q < 0:
+            return -1
+        return s.find(closer, q + 1)
+    return s.find(closer, pos)
+
+
+def _split_statements(line: str) -> list[str]:
+    """Split on ';' outside quotes and brackets."""
+    out, buf, depth, quote = [], [], 0, False
+    for ch in line:
+        if ch == '"':
+            quote = not quote
+        elif not quote and ch in "[({":
+            depth += 1
+        elif not quote and ch in "])}":
+            depth = max(0, depth - 1)
+        if ch == ";" and not quote and depth == 0:
+            out.append("".join(buf))
+            buf = []
+            continue
+        buf.append(ch)
+    out.append("".join(buf))
+    return [x for x in out if x.strip()]
+
+
+# ---- sequence ---------------------------------------------------------------------------
+
+_SEQ_ARROWS = ["<<-->>", "<<->>", "-->>", "->>", "--x", "-x", "--)", "-)", "-->", "->"]
+_SEQ_MSG = re.compile(
+    r"^(?P<src>.+?)\s*(?P<arrow>" + "|".join(re.escape(a) for a in _SEQ_ARROWS) +
+    r")\s*(?P<act>[+-]?)\s*(?P<dst>[^:]+?)\s*(?::(?P<text>.*))?$")
+_SEQ_PART = re.compile(r"^(?:create\s+)?(?P<kw>participant|actor)\s+(?P<id>.+?)(?:\s+as\s+(?P<alias>.+))?$")
+_SEQ_NOTE = re.compile(r"^note\s+(?:over|left of|right of)\s+[^:]+:\s*(?P<text>.*)$", re.I)
+_SEQ_BLOCK_OPEN = re.compile(r"^(loop|alt|opt|par|critical|break|rect|box)\b(.*)$")
+_SEQ_BLOCK_MID = re.compile(r"^(else|and|option)\b")
+_SEQ_SKIP = re.compile(r"^(autonumber|activate|deactivate|title|links?|destroy|accTitle|accDescr)\b")
+
+
+def _parse_sequence(body: list[tuple[int, str]]) -> Diagram:
+    d = Diagram(kind="sequence", direction="LR")
+    depth = 0
+    for lineno, line in body:
+        s = line.strip()
+        if _SEQ_SKIP.match(s):
+            if s.startswith("title"):
+                d.title = s[5:].lstrip(": ").strip() or d.title
+            continue
+        m = _SEQ_PART.match(s)
+        if m:
+            pid = m.group("id").strip().strip('"')
+            alias = m.group("alias")
+            d.add_node(pid, _clean_label(alias) if alias else "",
+                       "actor" if m.group("kw") == "actor" else "participant")
+            continue
+        if _SEQ_BLOCK_OPEN.match(s):
+            depth += 1
+            continue
+        if _SEQ_BLOCK_MID.match(s):
+            if depth == 0:
+                raise MermaidSyntaxError(f"'{s.split()[0]}' outside a block", line=lineno, text=s)
+            continue
+        if s == "end":
+            if depth == 0:
+                raise MermaidSyntaxError("'end' without an open block", line=lineno, text=s)
+            depth -= 1
+            continue
+        m = _SEQ_NOTE.match(s)
+        if m:
+            d.notes.append(_clean_label(m.group("text")))
+            continue
+        m = _SEQ_MSG.match(s)
+        if m:
+            src, dst = m.group("src").strip(), m.group("dst").strip()
+            if not src or not dst:
+                raise MermaidSyntaxError("message needs a sender and a receiver", line=lineno, text=s)
+            for p in (src, dst):
+                d.add_node(p, "", "participant")
+            arrow = m.group("arrow")
+            kind = ("cross" if arrow.endswith("x") else "async" if arrow.endswith(")")
+                    else "filled" if arrow.endswith(">>") else "open")
+            d.messages.append(Message(source=src, target=dst, text=_clean_label(m.group("text") or ""),
+                                      reply=arrow.startswith("--") or arrow.startswith("<<--"),
+                                      arrow=kind))
+            continue
+        raise MermaidSyntaxError("not a sequence statement (participant, message 'A->>B: text', "
+                                 "note, loop/alt/opt/par ... end)", line=lineno, text=s)
+    if depth:
+        raise MermaidSyntaxError(f"{depth} block(s) (loop/alt/opt/par) never closed with 'end'",
+                                 line=body[-1][0] if body else 1)
+    return d
+
+
+# ---- state ------------------------------------------------------------------------------
+
+_ST_TRANS = re.compile(r"^(?P<a>\[\*\]|[^\s:-][^:]*?)\s*-->\s*(?P<b>\[\*\]|[^\s:][^:]*?)\s*(?::\s*(?P<label>.*))?$")
+_ST_AS = re.compile(r'^state\s+"(?P<desc>[^"]*)"\s+as\s+(?P<id>[\w\u00C0-\uFFFF.-]+)\s*(?P<brace>\{)?$')
+_ST_COMPOSITE = re.compile(r"^state\s+(?P<id>[\w\u00C0-\uFFFF.-]+)\s*\{$")
+_ST_SPECIAL = re.compile(r"^state\s+(?P<id>[\w\u00C0-\uFFFF.-]+)\s*<<(?P<kind>choice|fork|join)>>$")
+_ST_PLAIN = re.compile(r"^state\s+(?P<id>[\w\u00C0-\uFFFF.-]+)$")
+_ST_DESC = re.compile(r"^(?P<id>[\w\u00C0-\uFFFF.-]+)\s*:\s*(?P<desc>.+)$")
+_ST_ID = re.compile(r"^[\w\u00C0-\uFFFF.-]+$")
+_ST_SKIP = re.compile(r"^(direction|classDef|class|style|accTitle|accDescr|scale|hide)\b")
+
+
+class _StateParser:
+    def __init__(self) -> None:
+        self.d = Diagram(kind="state")
+        self.stack: list[Group] = []
+        self.in_note = False
+
+    def scope_id(self, which: str) -> str:
+        base = START if which == "start" else END
+        return base if not self.stack else f"{base}:{self.stack[-1].id}"
+
+    def state(self, sid: str, label: str = "", shape: str = "state") -> str:
+        sid = sid.strip()
+        if sid == "[*]":
+            raise AssertionError("handled by caller")
+        if any(g.id == sid for g in self.d.groups):
+            return sid
+        self.d.add_node(sid, label, shape)
+        if self.stack and not any(sid in g.members for g in self.d.groups):
+            self.stack[-1].members.append(sid)
+        return sid
+
+    def pseudo(self, which: str) -> str:
+        nid = self.scope_id(which)
+        self.d.add_node(nid, which, which)
+        if self.stack and nid not in self.stack[-1].members:
+            self.stack[-1].members.append(nid)
+        return nid
+
+    def parse(self, body: list[tuple[int, str]]) -> Diagram:
+        for lineno, line in body:
+            self.line(lineno, line.strip())
+        if self.in_note:
+            raise MermaidSyntaxError("note is never closed with 'end note'", line=body[-1][0])
+        if self.stack:
+            raise MermaidSyntaxError(f"composite state {self.stack[-1].id!r} is never closed with '}}'",
+                                     line=body[-1][0])
+        return self.d
+
+    def open_group(self, gid: str, label: str) -> None:
+        parent = self.stack[-1].id if self.stack else None
+        g = Group(id=gid, label=label or gid, parent=parent)
+        self.d.nodes = [n for n in self.d.nodes if n.id != gid]
+        self.d.groups.append(g)
+        if parent:
+            self.stack[-1].members.append(gid)
+        self.stack.append(g)
+
+    def line(self, lineno: int, s: str) -> None:
+        if self.in_note:
+            if s.lower() == "end note":
+                self.in_note = False
+            else:
+                self.d.notes.append(s)
+            return
+        if not s or _ST_SKIP.match(s) or s == "--":
+            return
+        if s.lower().startswith("note "):
+            if ":" in s:
+                self.d.notes.append(_clean_label(s.split(":", 1)[1]))
+            else:
+                self.in_note = True
+            return
+        if s == "}":
+            if not self.stack:
+                raise MermaidSyntaxError("'}' without an open composite state", line=lineno, text=s)
+            self.stack.pop()
+            return
+        m = _ST_TRANS.match(s)
+        if m:
+            a = self.pseudo("start") if m.group("a") == "[*]" else self.state(_strip_cls(m.group("a")))
+            b = self.pseudo("end") if m.group("b") == "[*]" else self.state(_strip_cls(m.group("b")))
+            self.d.edges.append(Edge(source=a, target=b, label=_clean_label(m.group("label") or "")))
+            return
+        m = _ST_AS.match(s)
+        if m:
+            if m.group("brace"):
+                self.open_group(m.group("id"), _clean_label(m.group("desc")))
+            else:
+                self.state(m.group("id"), _clean_label(m.group("desc")))
+            return
+        m = _ST_COMPOSITE.match(s)
+        if m:
+            self.open_group(m.group("id"), m.group("id"))
+            return
+        m = _ST_SPECIAL.match(s)
+        if m:
+            self.state(m.group("id"), "", m.group("kind"))
+            return
+        m = _ST_PLAIN.match(s) or (_ST_ID.match(s) and re.match(r"^(?P<id>.+)$", s))
+        if m:
+            self.state(m.group("id"))
+            return
+        m = _ST_DESC.match(s)
+        if m:
+            self.state(m.group("id"), _clean_label(m.group("desc")))
+            return
+        raise MermaidSyntaxError("not a state statement ('A --> B : event', 'state \"x\" as A', "
+                                 "'state A {', '}')", line=lineno, text=s)
+
+
+def _strip_cls(s: str) -> str:
+    return re.sub(r":::[\w-]+$", "", s.strip())
+
+
+# ---- class and ER (read as graphs) ------------------------------------------------------
+
+_CLASS_REL = re.compile(
+    r'^(?P<a>[\w.~<>,]+)\s*(?:"[^"]*")?\s*(?P<rel><\|--|--\|>|\*--|--\*|o--|--o|<--|-->|--|\.\.>|<\.\.|'
+    r'\.\.\|>|<\|\.\.|\.\.)\s*(?:"[^"]*")?\s*(?P<b>[\w.~<>,]+)\s*(?::\s*(?P<label>.*))?$')
+_ER_REL = re.compile(r'^(?P<a>[\w"-]+)\s+(?P<rel>[|}o][|o]?(?:--|\.\.)[|o][|{o]?)\s+(?P<b>[\w"-]+)\s*:\s*(?P<label>.+)$')
+
+
+def _parse_class(body: list[tuple[int, str]]) -> Diagram:
+    d = Diagram(kind="class")
+    depth = 0
+    for lineno, line in body:
+        s = line.strip()
+        if depth:
+            if s.endswith("}") or s == "}":
+                depth -= 1
+            continue
+        m = re.match(r"^class\s+([\w.~<>,]+)(?:\[\"?([^\]\"]*)\"?\])?\s*(\{)?\s*(\})?$", s)
+        if m:
+            d.add_node(m.group(1), m.group(2) or "", "box")
+            if m.group(3) and not m.group(4):
+                depth += 1
+            continue
+        m = _CLASS_REL.match(s)
+        if m:
+            a, b, rel = m.group("a"), m.group("b"), m.group("rel")
+            d.add_node(a)
+            d.add_node(b)
+            directed = ">" in rel or "<" in rel or "*" in rel or "o" in rel
+            src, dst = (b, a) if rel.startswith("<") else (a, b)
+            d.edges.append(Edge(source=src, target=dst, label=_clean_label(m.group("label") or ""),
+                                directed=directed, style="dotted" if ".." in rel else "solid"))
+            continue
+        if re.match(r"^(direction|note|classDef|cssClass|style|click|link|callback|namespace|<<|\}|"
+                    r"[\w.~<>,]+\s*:)", s):
+            continue
+        raise MermaidSyntaxError("not a class diagram statement", line=lineno, text=s)
+    return d
+
+
+def _parse_er(body: list[tuple[int, str]]) -> Diagram:
+    d = Diagram(kind="er")
+    depth = 0
+    for lineno, line in body:
+        s = line.strip()
+        if depth:
+            if s == "}" or s.endswith("}"):
+                depth -= 1
+            continue
+        m = re.match(r'^([\w"-]+)(?:\["?([^\]"]*)"?\])?\s*\{\s*(\})?$', s)
+        if m:
+            d.add_node(m.group(1).strip('"'), m.group(2) or "")
+            if not m.group(3):
+                depth += 1
+            continue
+        m = _ER_REL.match(s)
+        if m:
+            a, b = m.group("a").strip('"'), m.group("b").strip('"')
+            d.add_node(a)
+            d.add_node(b)
+            d.edges.append(Edge(source=a, target=b, label=_clean_label(m.group("label")),
+                                directed=False))
+            continue
+        if re.match(r'^([\w"-]+)$', s) or re.match(r"^(direction|title|accTitle|accDescr|style|classDef)\b", s):
+            if re.match(r'^([\w"-]+)$', s):
+                d.add_node(s.strip('"'))
+            continue
+        raise MermaidSyntaxError("not an ER statement ('A ||--o{ B : label')", line=lineno, text=s)
+    return d

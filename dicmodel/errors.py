@@ -1,0 +1,113 @@
+"""Errors raised by dicmodel.
+
+Every error derives from one root, so callers can catch the whole family::
+
+    DicmodelError
+    ├── InputError (ValueError)            bad input file or bytes
+    │   ├── UnsupportedFormatError         not a format we read (e.g. a PNG given to convert)
+    │   ├── CorruptDocumentError           the PDF cannot be parsed (truncated, garbage)
+    │   ├── EncryptedDocumentError         password protected, no password given
+    │   ├── EmptyDocumentError             zero pages / zero bytes
+    │   └── ImageError                     an image that cannot be decoded
+    ├── MermaidSyntaxError (ValueError)    malformed Mermaid text; carries the line number
+    │   └── UnsupportedDiagramError        valid Mermaid of a kind we do not model (gantt, pie, ...)
+    ├── ConfigError (ValueError)           a bad option / config value; names the field
+    ├── MissingExtraError (ImportError)    an optional dependency is not installed; names the extra
+    ├── DescriberError (RuntimeError)      a describer backend failed (model, server)
+    │   └── BackendUnavailableError        the backend cannot be reached / loaded at all
+    └── RenderError (RuntimeError)         mermaid-cli / Graphviz failed to render a diagram
+
+Batch work never raises these per item: they are recorded in ``Document.errors`` or the run
+summary instead (see ``dicmodel.document.ItemError``).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DicmodelError",
+    "InputError",
+    "UnsupportedFormatError",
+    "CorruptDocumentError",
+    "EncryptedDocumentError",
+    "EmptyDocumentError",
+    "ImageError",
+    "MermaidSyntaxError",
+    "UnsupportedDiagramError",
+    "ConfigError",
+    "MissingExtraError",
+    "DescriberError",
+    "BackendUnavailableError",
+    "RenderError",
+]
+
+
+class DicmodelError(Exception):
+    """Root of every error dicmodel raises on purpose."""
+
+
+class InputError(DicmodelError, ValueError):
+    """The input document or image cannot be used."""
+
+
+class UnsupportedFormatError(InputError):
+    pass
+
+
+class CorruptDocumentError(InputError):
+    pass
+
+
+class EncryptedDocumentError(InputError):
+    pass
+
+
+class EmptyDocumentError(InputError):
+    pass
+
+
+class ImageError(InputError):
+    pass
+
+
+class MermaidSyntaxError(DicmodelError, ValueError):
+    """Malformed Mermaid text. ``line`` is 1-based; ``text`` is the offending line."""
+
+    def __init__(self, message: str, *, line: int | None = None, text: str | None = None):
+        self.line = line
+        self.text = text
+        where = f"line {line}: " if line is not None else ""
+        shown = f" (got {text!r})" if text is not None else ""
+        super().__init__(f"{where}{message}{shown}")
+
+
+class UnsupportedDiagramError(MermaidSyntaxError):
+    """Mermaid of a diagram kind dicmodel does not model as a graph (gantt, pie, journey, ...)."""
+
+
+class ConfigError(DicmodelError, ValueError):
+    """A configuration value is invalid: the message names the field, what arrived, what is allowed."""
+
+
+class MissingExtraError(DicmodelError, ImportError):
+    """An optional dependency is missing; the message names the extra that installs it."""
+
+    def __init__(self, module: str, extra: str, purpose: str = ""):
+        self.module = module
+        self.extra = extra
+        why = f" for {purpose}" if purpose else ""
+        super().__init__(
+            f"the optional dependency {module!r} is needed{why} but is not installed; "
+            f"install it with: pip install 'dicmodel[{extra}]'"
+        )
+
+
+class DescriberError(DicmodelError, RuntimeError):
+    pass
+
+
+class BackendUnavailableError(DescriberError):
+    pass
+
+
+class RenderError(DicmodelError, RuntimeError):
+    pass

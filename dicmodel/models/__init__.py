@@ -1,0 +1,1 @@
+"""Model helpers shared by the hf describer and training: tiny offline models, compat patches."""
