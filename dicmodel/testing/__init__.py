@@ -1,0 +1,13 @@
+"""Test helpers that ship with dicmodel: replaceable parts for tests above the model layer.
+
+- :class:`~dicmodel.testing.openai_server.FakeOpenAIServer`: a real OpenAI-compatible
+  chat-completions server on loopback, answering from a script.
+
+Light: only the standard library is imported.
+"""
+
+from __future__ import annotations
+
+from .openai_server import FakeOpenAIServer, chat_completion, request_images, request_text
+
+__all__ = ["FakeOpenAIServer", "chat_completion", "request_text", "request_images"]
