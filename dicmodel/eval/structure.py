@@ -1,0 +1,368 @@
+"""Structure metrics: how much of a reference :class:`~dicmodel.diagram.Diagram` a prediction got.
+
+Fluent text can hide a misread figure; these scores cannot. Two diagrams are compared by
+
+1. **Entity matching.** Every node (and every group or participant that an edge or message
+   refers to without declaring it as a node) is an *entity* with a label (``Node.text``).
+   Labels are normalised (Unicode NFKC, case-folded, punctuation and underscores turned into
+   spaces, whitespace collapsed) and scored with rapidfuzz (the better of ``ratio`` and
+   ``token_sort_ratio``, 0-100). Pairs scoring at least ``threshold`` are assigned one-to-one
+   with the best total score (scipy's ``linear_sum_assignment`` when scipy is installed, a
+   greedy best-first assignment otherwise).
+2. **Node precision / recall / F1** over entities: a true positive is a matched pair.
+3. **Edge precision / recall / F1.** A predicted edge maps to ``(ref id of its source, ref id of
+   its target)`` through the matching. A directed edge must agree in direction; an undirected
+   edge (on either side) matches an edge between the same two entities in either direction; a
+   bidirectional edge counts as two directed edges, one each way. With ``ignore_direction``
+   every edge is one undirected unit. With ``match_edge_labels`` the edge labels must also
+   fuzzy-match.
+4. **Message precision / recall / F1** (sequence diagrams): a predicted message matches a
+   reference message when its sender and receiver map onto the reference's and the texts
+   fuzzy-match (two empty texts match). The assignment is one-to-one; among equally good
+   candidates it prefers the one closest in position, so repeated messages pair up in order.
+5. **Message order agreement:** among matched messages, the fraction of pairs ``(i, j)`` whose
+   order in the prediction is the same as in the reference (Kendall-tau-style concordance,
+   ``(tau + 1) / 2`` without ties). 1.0 for a single matched message, ``None`` for none.
+
+Empty sets: when both sides are empty, precision, recall and F1 are 1.0; when only one side is
+empty they are 0.0. Aggregation (:func:`aggregate`) gives micro scores (true positives and
+counts summed over pairs) and macro scores (the mean of per-pair scores, over the pairs where
+the quantity applies, i.e. at least one side has such items).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field, computed_field
+
+from .._extras import require
+
+if TYPE_CHECKING:
+    from ..diagram import Diagram, Edge
+
+__all__ = [
+    "MatchOptions",
+    "PRF",
+    "StructureScore",
+    "AggregateScore",
+    "normalize_label",
+    "label_similarity",
+    "match_labels",
+    "score_structure",
+    "order_agreement",
+    "aggregate",
+]
+
+
+class MatchOptions(BaseModel):
+    """How two diagrams are matched."""
+
+    threshold: float = Field(80.0, ge=0.0, le=100.0,
+                             description="lowest fuzzy label score (0-100) for two labels to match")
+    ignore_direction: bool = Field(False, description="score edges as undirected pairs")
+    match_edge_labels: bool = Field(False, description="an edge also needs its label to match")
+    message_threshold: float = Field(60.0, ge=0.0, le=100.0,
+                                     description="lowest fuzzy score (0-100) for message texts")
+
+
+class PRF(BaseModel):
+    """True positives and the two counts; precision, recall and F1 derive from them."""
+
+    tp: int = Field(0, ge=0)
+    n_pred: int = Field(0, ge=0)
+    n_ref: int = Field(0, ge=0)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def precision(self) -> float:
+        if self.n_pred == 0:
+            return 1.0 if self.n_ref == 0 else 0.0
+        return self.tp / self.n_pred
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def recall(self) -> float:
+        if self.n_ref == 0:
+            return 1.0 if self.n_pred == 0 else 0.0
+        return self.tp / self.n_ref
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 0.0 if p + r == 0 else 2 * p * r / (p + r)
+
+    @property
+    def applies(self) -> bool:
+        return self.n_pred + self.n_ref > 0
+
+    def __add__(self, other: PRF) -> PRF:
+        return PRF(tp=self.tp + other.tp, n_pred=self.n_pred + other.n_pred,
+                   n_ref=self.n_ref + other.n_ref)
+
+
+class StructureScore(BaseModel):
+    """Scores of one (prediction, reference) pair."""
+
+    nodes: PRF = Field(default_factory=PRF)
+    edges: PRF = Field(default_factory=PRF)
+    messages: PRF = Field(default_factory=PRF)
+    message_order: float | None = Field(None, description="concordant fraction of matched "
+                                        "message pairs; None when no message matched")
+    mapping: dict[str, str] = Field(default_factory=dict,
+                                    description="prediction entity id -> reference entity id")
+
+
+class MacroPRF(BaseModel):
+    precision: float | None = None
+    recall: float | None = None
+    f1: float | None = None
+    n: int = Field(0, description="pairs the quantity applied to")
+
+
+class AggregateScore(BaseModel):
+    """Scores over many pairs: micro (summed counts) and macro (mean of per-pair scores)."""
+
+    n: int = 0
+    micro: dict[str, PRF] = Field(default_factory=dict)
+    macro: dict[str, MacroPRF] = Field(default_factory=dict)
+    message_order: float | None = Field(None, description="mean over pairs that have one")
+
+
+# ---- labels -----------------------------------------------------------------------------
+
+_PUNCT = re.compile(r"[\W_]+")
+
+
+def normalize_label(text: str) -> str:
+    """Case-folded, NFKC, punctuation to spaces, whitespace collapsed (CJK letters kept)."""
+    t = unicodedata.normalize("NFKC", text or "").casefold()
+    return " ".join(_PUNCT.sub(" ", t).split())
+
+
+def label_similarity(a: str, b: str, *, normalized: bool = False) -> float:
+    """0-100 similarity of two labels (the better of rapidfuzz ratio and token_sort_ratio)."""
+    fuzz = require("rapidfuzz.fuzz", "fuzzy label matching")
+    if not normalized:
+        a, b = normalize_label(a), normalize_label(b)
+    if a == b:
+        return 100.0
+    if not a or not b:
+        return 0.0
+    return max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
+
+
+def match_labels(pred: Sequence[str], ref: Sequence[str], threshold: float = 80.0) -> list[tuple[int, int, float]]:
+    """One-to-one matching of two label lists: ``(pred index, ref index, score)`` triples.
+
+    Maximises the total score over pairs at or above ``threshold``.
+    """
+    if not pred or not ref:
+        return []
+    process = require("rapidfuzz.process", "fuzzy label matching")
+    fuzz = require("rapidfuzz.fuzz", "fuzzy label matching")
+    a = [normalize_label(x) for x in pred]
+    b = [normalize_label(x) for x in ref]
+    ratio = process.cdist(a, b, scorer=fuzz.ratio)  # [P, R]
+    tsort = process.cdist(a, b, scorer=fuzz.token_sort_ratio)  # [P, R]
+    scores = [[_cell(a[i], b[j], float(ratio[i][j]), float(tsort[i][j])) for j in range(len(b))]
+              for i in range(len(a))]
+    return _assign(scores, threshold)
+
+
+def _cell(a: str, b: str, r: float, t: float) -> float:
+    # rapidfuzz scores two empty strings as 0; equal labels (even empty) are a perfect match
+    if a == b:
+        return 100.0
+    return max(r, t)
+
+
+def _assign(scores: list[list[float]], threshold: float) -> list[tuple[int, int, float]]:
+    """Best one-to-one assignment of a score matrix, keeping pairs >= threshold."""
+    try:
+        from scipy.optimize import linear_sum_assignment
+    except ImportError:
+        return _assign_greedy(scores, threshold)
+    import numpy as np
+
+    s = np.asarray(scores, dtype=float)  # [P, R]
+    # scores under the threshold are worth nothing, so they never displace a real match
+    gain = np.where(s >= threshold, s, 0.0)
+    rows, cols = linear_sum_assignment(gain, maximize=True)
+    return [(int(i), int(j), float(s[i, j])) for i, j in zip(rows, cols) if s[i, j] >= threshold]
+
+
+def _assign_greedy(scores: list[list[float]], threshold: float) -> list[tuple[int, int, float]]:
+    cands = sorted(((s, i, j) for i, row in enumerate(scores) for j, s in enumerate(row)
+                    if s >= threshold), key=lambda c: (-c[0], c[1], c[2]))
+    used_p, used_r, out = set(), set(), []
+    for s, i, j in cands:
+        if i in used_p or j in used_r:
+            continue
+        used_p.add(i)
+        used_r.add(j)
+        out.append((i, j, s))
+    return out
+
+
+# ---- entities ---------------------------------------------------------------------------
+
+def _entities(d: Diagram) -> list[tuple[str, str]]:
+    """(id, label) of every node, plus groups/participants referenced but not declared."""
+    out = [(n.id, n.text) for n in d.nodes]
+    seen = {n.id for n in d.nodes}
+    refs = [x for e in d.edges for x in (e.source, e.target)]
+    refs += [x for m in d.messages for x in (m.source, m.target)]
+    for x in refs:
+        if x not in seen:
+            seen.add(x)
+            out.append((x, d.label_of(x)))
+    return out
+
+
+# ---- edges ------------------------------------------------------------------------------
+
+def _units(edges: Iterable[Edge], ignore_direction: bool) -> list[tuple[str, str, bool, str]]:
+    """Edges as (source, target, directed, label) units; bidirectional edges become two."""
+    out = []
+    for e in edges:
+        if ignore_direction or not e.directed:
+            out.append((e.source, e.target, False, e.label))
+        elif e.bidirectional:
+            out.append((e.source, e.target, True, e.label))
+            out.append((e.target, e.source, True, e.label))
+        else:
+            out.append((e.source, e.target, True, e.label))
+    return out
+
+
+def _match_edges(pred: list[tuple[str, str, bool, str]], ref: list[tuple[str, str, bool, str]],
+                 opts: MatchOptions) -> int:
+    """Matched edge units; candidates only meet within the same unordered endpoint pair."""
+    bucket_p: dict[frozenset, list[int]] = defaultdict(list)
+    bucket_r: dict[frozenset, list[int]] = defaultdict(list)
+    for i, u in enumerate(pred):
+        bucket_p[frozenset(u[:2])].append(i)
+    for j, u in enumerate(ref):
+        bucket_r[frozenset(u[:2])].append(j)
+    tp = 0
+    for key, pis in bucket_p.items():
+        rjs = bucket_r.get(key)
+        if not rjs:
+            continue
+        cands = []
+        for i in pis:
+            for j in rjs:
+                s = _edge_pair_score(pred[i], ref[j], opts)
+                if s is not None:
+                    cands.append((s, i, j))
+        cands.sort(key=lambda c: -c[0])
+        used_p, used_r = set(), set()
+        for _, i, j in cands:
+            if i not in used_p and j not in used_r:
+                used_p.add(i)
+                used_r.add(j)
+                tp += 1
+    return tp
+
+
+def _edge_pair_score(p: tuple[str, str, bool, str], r: tuple[str, str, bool, str],
+                     opts: MatchOptions) -> float | None:
+    same_way = p[0] == r[0] and p[1] == r[1]
+    if p[2] and r[2] and not same_way:
+        return None  # both directed, opposite ways
+    label = 0.0
+    if opts.match_edge_labels:
+        label = label_similarity(p[3], r[3])
+        if label < opts.threshold:
+            return None
+    # an exact-direction match is preferred, so undirected units take what is left
+    return (2.0 if same_way and p[2] == r[2] else 1.0) + label / 1000.0
+
+
+# ---- messages ---------------------------------------------------------------------------
+
+def _match_messages(pred: Diagram, ref: Diagram, mapping: dict[str, str],
+                    opts: MatchOptions) -> list[tuple[int, int]]:
+    n, m = len(pred.messages), len(ref.messages)
+    if not n or not m:
+        return []
+    scores = [[-1.0] * m for _ in range(n)]  # -1: not a candidate
+    for i, pm in enumerate(pred.messages):
+        src, dst = mapping.get(pm.source), mapping.get(pm.target)
+        for j, rm in enumerate(ref.messages):
+            if src != rm.source or dst != rm.target:
+                continue
+            s = label_similarity(pm.text, rm.text)
+            if s < opts.message_threshold:
+                continue
+            # position closeness breaks ties between repeated messages (at most +1)
+            closeness = 1.0 - abs(i / max(n - 1, 1) - j / max(m - 1, 1))
+            scores[i][j] = s + closeness
+    return [(i, j) for i, j, _ in _assign(scores, opts.message_threshold)]
+
+
+def order_agreement(pairs: Sequence[tuple[int, int]]) -> float | None:
+    """Fraction of concordant pairs among matched (pred index, ref index) pairs."""
+    if not pairs:
+        return None
+    if len(pairs) == 1:
+        return 1.0
+    ref_order = [j for _, j in sorted(pairs)]
+    total = concordant = 0
+    for a in range(len(ref_order)):
+        for b in range(a + 1, len(ref_order)):
+            total += 1
+            concordant += ref_order[a] < ref_order[b]
+    return concordant / total
+
+
+# ---- the score ---------------------------------------------------------------------------
+
+def score_structure(pred: Diagram, ref: Diagram, options: MatchOptions | None = None) -> StructureScore:
+    """Compare a predicted diagram with a reference one (see the module docstring)."""
+    opts = options or MatchOptions()
+    pe, re_ = _entities(pred), _entities(ref)
+    pairs = match_labels([t for _, t in pe], [t for _, t in re_], opts.threshold)
+    mapping = {pe[i][0]: re_[j][0] for i, j, _ in pairs}
+    nodes = PRF(tp=len(pairs), n_pred=len(pe), n_ref=len(re_))
+
+    pu = _units(pred.edges, opts.ignore_direction)
+    ru = _units(ref.edges, opts.ignore_direction)
+    mapped = [(mapping[s], mapping[t], d, lab) for s, t, d, lab in pu
+              if s in mapping and t in mapping]
+    edges = PRF(tp=_match_edges(mapped, ru, opts), n_pred=len(pu), n_ref=len(ru))
+
+    mpairs = _match_messages(pred, ref, mapping, opts)
+    messages = PRF(tp=len(mpairs), n_pred=len(pred.messages), n_ref=len(ref.messages))
+    return StructureScore(nodes=nodes, edges=edges, messages=messages,
+                          message_order=order_agreement(mpairs), mapping=mapping)
+
+
+def aggregate(scores: Iterable[StructureScore]) -> AggregateScore:
+    """Micro and macro averages over many pairs."""
+    scores = list(scores)
+    out = AggregateScore(n=len(scores))
+    for key in ("nodes", "edges", "messages"):
+        items: list[PRF] = [getattr(s, key) for s in scores]
+        out.micro[key] = sum(items, PRF())
+        used = [x for x in items if x.applies]
+        out.macro[key] = MacroPRF(
+            precision=_mean(x.precision for x in used), recall=_mean(x.recall for x in used),
+            f1=_mean(x.f1 for x in used), n=len(used))
+    out.message_order = _mean(s.message_order for s in scores if s.message_order is not None)
+    return out
+
+
+def _mean(values: Iterable[float]) -> float | None:
+    vals = list(values)
+    if not vals:
+        return None
+    total = math.fsum(vals)
+    return total / len(vals)

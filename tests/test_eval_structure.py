@@ -1,0 +1,174 @@
+"""Structure scores on hand-checked diagram pairs."""
+
+from __future__ import annotations
+
+import pytest
+
+from dicmodel.diagram import Diagram, Edge, Message, Node, parse_mermaid
+from dicmodel.eval.structure import (
+    PRF,
+    MatchOptions,
+    aggregate,
+    label_similarity,
+    match_labels,
+    normalize_label,
+    order_agreement,
+    score_structure,
+)
+
+REF = parse_mermaid("""flowchart LR
+    UE[User Equipment] --> ENB[eNodeB]
+    ENB --> MME[MME]
+    MME --> SGW[Serving Gateway]
+    SGW --- PGW[PDN Gateway]
+""")
+
+
+def test_identical_diagram_scores_one():
+    s = score_structure(REF, REF)
+    assert (s.nodes.tp, s.nodes.n_pred, s.nodes.n_ref) == (5, 5, 5)
+    assert s.edges.f1 == 1.0 and s.edges.tp == 4
+    assert s.messages.f1 == 1.0 and s.messages.n_ref == 0  # both empty
+    assert s.message_order is None
+
+
+def test_ids_do_not_matter_labels_do():
+    pred = parse_mermaid("""flowchart TD
+    a["user equipment"] --> b[eNodeB]
+    b --> c[mme]
+    c --> d["Serving-Gateway"]
+    d --- e[PDN gateway]
+""")
+    s = score_structure(pred, REF)
+    assert s.nodes.f1 == 1.0 and s.edges.f1 == 1.0
+    assert s.mapping == {"a": "UE", "b": "ENB", "c": "MME", "d": "SGW", "e": "PGW"}
+
+
+def test_one_edge_reversed():
+    pred = parse_mermaid("""flowchart LR
+    UE[User Equipment] --> ENB[eNodeB]
+    MME[MME] --> ENB
+    MME --> SGW[Serving Gateway]
+    SGW --- PGW[PDN Gateway]
+""")
+    s = score_structure(pred, REF)
+    assert s.nodes.f1 == 1.0
+    assert (s.edges.tp, s.edges.n_pred, s.edges.n_ref) == (3, 4, 4)
+    assert s.edges.precision == pytest.approx(0.75) and s.edges.f1 == pytest.approx(0.75)
+    loose = score_structure(pred, REF, MatchOptions(ignore_direction=True))
+    assert loose.edges.f1 == 1.0
+
+
+def test_one_node_renamed():
+    pred = parse_mermaid("""flowchart LR
+    UE[User Equipment] --> ENB[eNodeB]
+    ENB --> X[Home Subscriber Server]
+    X --> SGW[Serving Gateway]
+    SGW --- PGW[PDN Gateway]
+""")
+    s = score_structure(pred, REF)
+    assert (s.nodes.tp, s.nodes.n_pred, s.nodes.n_ref) == (4, 5, 5)
+    assert s.nodes.recall == pytest.approx(0.8)
+    # the two edges touching the renamed node cannot match
+    assert (s.edges.tp, s.edges.n_pred) == (2, 4)
+    assert s.edges.f1 == pytest.approx(0.5)
+
+
+def test_empty_prediction_and_empty_reference():
+    empty = Diagram()
+    s = score_structure(empty, REF)
+    assert s.nodes.precision == 0.0 and s.nodes.recall == 0.0 and s.nodes.f1 == 0.0
+    assert s.edges.f1 == 0.0
+    s = score_structure(REF, empty)
+    assert s.nodes.precision == 0.0 and s.nodes.recall == 0.0
+    s = score_structure(empty, empty)
+    assert s.nodes.f1 == 1.0 and s.edges.f1 == 1.0
+
+
+def test_undirected_matches_either_way_and_bidirectional_counts_both():
+    ref = Diagram(nodes=[Node(id="a", label="A"), Node(id="b", label="B")],
+                  edges=[Edge(source="a", target="b", directed=True, bidirectional=True)])
+    one_way = Diagram(nodes=ref.nodes, edges=[Edge(source="b", target="a")])
+    s = score_structure(one_way, ref)
+    assert (s.edges.tp, s.edges.n_pred, s.edges.n_ref) == (1, 1, 2)
+    undirected = Diagram(nodes=ref.nodes, edges=[Edge(source="b", target="a", directed=False)])
+    s = score_structure(undirected, ref)
+    assert (s.edges.tp, s.edges.n_pred, s.edges.n_ref) == (1, 1, 2)
+    s = score_structure(ref, ref, MatchOptions(ignore_direction=True))
+    assert (s.edges.tp, s.edges.n_pred, s.edges.n_ref) == (1, 1, 1)
+
+
+def test_edge_labels_only_count_when_asked():
+    ref = parse_mermaid("flowchart TD\n A[Start] -->|yes| B[Stop]\n")
+    pred = parse_mermaid("flowchart TD\n A[Start] -->|no| B[Stop]\n")
+    assert score_structure(pred, ref).edges.f1 == 1.0
+    assert score_structure(pred, ref, MatchOptions(match_edge_labels=True)).edges.f1 == 0.0
+
+
+SEQ = parse_mermaid("""sequenceDiagram
+    participant UE
+    participant MME
+    participant HSS
+    UE->>MME: Attach Request
+    MME->>HSS: Authentication Information Request
+    HSS-->>MME: Authentication Information Answer
+    MME->>UE: Authentication Request
+""")
+
+
+def test_messages_identical_and_swapped():
+    s = score_structure(SEQ, SEQ)
+    assert s.messages.f1 == 1.0 and s.message_order == 1.0
+    swapped = SEQ.model_copy(deep=True)
+    swapped.messages[0], swapped.messages[3] = swapped.messages[3], swapped.messages[0]
+    s = score_structure(swapped, SEQ)
+    assert s.messages.f1 == 1.0
+    # ref order of pred sequence: 3,1,2,0 -> concordant pairs: (1,2) only out of 6
+    assert s.message_order == pytest.approx(1 / 6)
+
+
+def test_message_with_wrong_receiver_or_text_does_not_match():
+    pred = SEQ.model_copy(deep=True)
+    pred.messages[0] = Message(source="UE", target="HSS", text="Attach Request")
+    pred.messages[3] = Message(source="MME", target="UE", text="Detach Accept")
+    s = score_structure(pred, SEQ)
+    assert (s.messages.tp, s.messages.n_pred, s.messages.n_ref) == (2, 4, 4)
+    assert s.message_order == 1.0
+
+
+def test_repeated_messages_pair_in_order():
+    ref = Diagram(kind="sequence", nodes=[Node(id="A"), Node(id="B")],
+                  messages=[Message(source="A", target="B", text="ping"),
+                            Message(source="B", target="A", text="pong"),
+                            Message(source="A", target="B", text="ping")])
+    s = score_structure(ref, ref)
+    assert s.messages.tp == 3 and s.message_order == 1.0
+
+
+def test_label_normalisation_and_similarity():
+    assert normalize_label("  Serving_GW (S-GW)! ") == "serving gw s gw"
+    assert normalize_label("ＡＭＦ") == "amf"  # full-width folded by NFKC
+    assert label_similarity("接入网", "接入网") == 100.0
+    assert label_similarity("MME", "HSS") < 50
+    pairs = match_labels(["gNB", "AMF", "UPF"], ["UPF", "AMF", "SMF"])
+    assert sorted((i, j) for i, j, _ in pairs) == [(1, 1), (2, 0)]
+
+
+def test_order_agreement_edges():
+    assert order_agreement([]) is None
+    assert order_agreement([(0, 5)]) == 1.0
+    assert order_agreement([(0, 2), (1, 1), (2, 0)]) == 0.0
+
+
+def test_aggregate_micro_and_macro():
+    a = score_structure(REF, REF)  # edges 4/4
+    pred = parse_mermaid("flowchart LR\n UE[User Equipment] --> ENB[eNodeB]\n")
+    b = score_structure(pred, REF)  # edges tp 1, pred 1, ref 4
+    agg = aggregate([a, b])
+    assert agg.n == 2
+    assert agg.micro["edges"] == PRF(tp=5, n_pred=5, n_ref=8)
+    assert agg.macro["edges"].recall == pytest.approx((1.0 + 0.25) / 2)
+    assert agg.macro["messages"].n == 0 and agg.macro["messages"].f1 is None
+    assert agg.message_order is None
+    dumped = agg.model_dump()
+    assert dumped["micro"]["edges"]["recall"] == pytest.approx(5 / 8)
