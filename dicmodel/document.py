@@ -165,7 +165,9 @@ class Description(BaseModel):
     confidence: float = Field(0.0, ge=0.0, le=1.0)
     describer: str = Field("", description="backend:model-id:prompt-version")
     warnings: list[str] = Field(default_factory=list)
-    seconds: float = Field(0.0, ge=0.0)
+    # wall time is kept in memory for summaries/benchmarks but not serialised, so that the same
+    # input always gives byte-identical JSON (clean diffs, identical Ray and local outputs)
+    seconds: float = Field(0.0, ge=0.0, exclude=True)
 
 
 class Figure(BaseModel):
