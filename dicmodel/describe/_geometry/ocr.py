@@ -1,0 +1,202 @@
+"""OCR behind one function: image -> line-level :class:`Word` boxes in pixel coordinates.
+
+Two engines:
+
+- ``rapidocr`` (default, ``[ocr]`` extra): PP-OCR ONNX models that ship inside the wheel. The
+  model files are passed to RapidOCR by explicit path, so a missing file is an error here and
+  never a download. One engine instance is kept per process (loading costs ~1-4 s).
+- ``tesseract``: the ``tesseract`` binary through ``pytesseract`` (Debian/Ubuntu package
+  ``tesseract-ocr``); its word boxes are grouped back into lines.
+
+Diagram labels are short lines; a box with a two-line label gives two :class:`Word` lines one
+above the other, which the diagram engine joins by containment. RapidOCR's detector already
+finds lines (and keeps two labels 4 px apart separate, which matters for interface labels
+side by side); Tesseract's word boxes are joined into runs on one line when the gap is under
+about one text height.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from pathlib import Path
+from typing import Any, Literal
+
+from ..._extras import require
+from ...errors import BackendUnavailableError, ConfigError, ImageError
+from .primitives import Word
+
+__all__ = ["ocr_words", "OcrEngine", "decode_image", "ENGINES"]
+
+OcrEngine = Literal["rapidocr", "tesseract"]
+ENGINES = ("rapidocr", "tesseract")
+
+# RapidOCR scores below this are mostly noise on line art (arrow tips read as "->", "<")
+_MIN_SCORE = 0.5
+# det input: the longest side is capped here (cost grows with area; labels stay legible)
+_DET_MAX_SIDE = 1600
+_LOCK = threading.Lock()
+
+
+def decode_image(image: Any) -> Any:
+    """Encoded bytes or an array -> a BGR uint8 array (``[H, W, 3]``); bad input -> ImageError."""
+    np = require("numpy", "image decoding", extra="ocr")
+    cv2 = require("cv2", "image decoding")
+    if isinstance(image, (bytes, bytearray, memoryview)):
+        buf = np.frombuffer(bytes(image), dtype=np.uint8)
+        img = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED) if buf.size else None
+        if img is None:
+            raise ImageError(f"image bytes cannot be decoded ({len(buf)} bytes; expected PNG, "
+                             "JPEG, BMP, TIFF or WebP)")
+    elif isinstance(image, np.ndarray):
+        img = image
+    else:
+        raise ImageError(f"image must be encoded bytes or a numpy array, got {type(image).__name__}")
+    return _to_bgr(img, np, cv2)
+
+
+def _to_bgr(img: Any, np: Any, cv2: Any) -> Any:
+    if img.ndim not in (2, 3) or img.shape[0] < 2 or img.shape[1] < 2:
+        raise ImageError(f"image must be a 2-D grey or 3-D colour array of at least 2x2, got shape "
+                         f"{tuple(img.shape)}")
+    if img.dtype != np.uint8:
+        img = np.clip(img, 0, 255).astype(np.uint8)
+    if img.ndim == 2:
+        return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    if img.shape[2] == 4:  # composite transparency over white, as a viewer shows it
+        alpha = img[:, :, 3:4].astype(np.float32) / 255.0
+        rgb = img[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
+        return rgb.astype(np.uint8)
+    if img.shape[2] == 1:
+        return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    return img[:, :, :3]
+
+
+def ocr_words(image: Any, engine: OcrEngine = "rapidocr") -> list[Word]:
+    """Line-level words of ``image`` (encoded bytes or a BGR/grey array), in reading order.
+
+    Boxes are pixel coordinates of the given image; ``size`` is the line height in pixels.
+    """
+    if engine not in ENGINES:
+        raise ConfigError(f"ocr engine must be one of {list(ENGINES)}, got {engine!r}")
+    img = decode_image(image)
+    if engine == "rapidocr":
+        words = _rapidocr_words(img)
+    else:
+        words = _tesseract_words(img)
+    return sorted(words, key=lambda w: (round(w.bbox[1] / 4), w.bbox[0]))
+
+
+# ---- RapidOCR -----------------------------------------------------------------------------
+
+def _rapidocr_model_files() -> dict[str, Path]:
+    rapidocr = require("rapidocr", "OCR of raster figures")
+    models = Path(rapidocr.__file__).resolve().parent / "models"
+    files = {"Det": "PP-OCRv6_det_small.onnx", "Rec": "PP-OCRv6_rec_small.onnx",
+             "Cls": "ch_ppocr_mobile_v2.0_cls_mobile.onnx"}
+    paths = {k: models / v for k, v in files.items()}
+    missing = [str(p) for p in paths.values() if not p.is_file()]
+    if missing:
+        # never let RapidOCR fall back to downloading: this library runs air-gapped
+        raise BackendUnavailableError(f"RapidOCR model files are missing from the wheel: {missing}; "
+                                      "reinstall rapidocr (the models ship inside it)")
+    return paths
+
+
+@functools.lru_cache(maxsize=2)
+def _rapidocr_engine() -> Any:
+    rapidocr = require("rapidocr", "OCR of raster figures")
+    paths = _rapidocr_model_files()
+    params = {
+        "Global.log_level": "error",
+        # diagram text is upright; the angle classifier costs time and flips short labels
+        "Global.use_cls": False,
+        "Det.model_path": str(paths["Det"]),
+        "Rec.model_path": str(paths["Rec"]),
+        "Cls.model_path": str(paths["Cls"]),
+        # the default 'min' mode upsamples small images to 736 px on the short side
+        "Det.limit_type": "max",
+        "Det.limit_side_len": _DET_MAX_SIDE,
+        "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+    }
+    return rapidocr.RapidOCR(params=params)
+
+
+def _rapidocr_words(img: Any) -> list[Word]:
+    engine = _rapidocr_engine()
+    with _LOCK:  # one ONNX session per process; the engine is not re-entrant
+        out = engine(img)
+    if out.txts is None or out.boxes is None:
+        return []
+    words = []
+    for quad, text, score in zip(out.boxes, out.txts, out.scores):
+        text = str(text).strip()
+        if not text or float(score) < _MIN_SCORE:
+            continue
+        xs = [float(p[0]) for p in quad]
+        ys = [float(p[1]) for p in quad]
+        bbox = (min(xs), min(ys), max(xs), max(ys))
+        words.append(Word(text=text, bbox=bbox, size=bbox[3] - bbox[1],
+                          confidence=float(score), vertical=_is_vertical(bbox, text)))
+    return words
+
+
+def _is_vertical(bbox: tuple[float, float, float, float], text: str) -> bool:
+    w, h = bbox[2] - bbox[0], bbox[3] - bbox[1]
+    return len(text) > 2 and h > 2.5 * w
+
+
+# ---- Tesseract ----------------------------------------------------------------------------
+
+def _tesseract_words(img: Any) -> list[Word]:
+    pytesseract = require("pytesseract", "OCR with Tesseract")
+    try:
+        # psm 11: sparse text, which is what a diagram holds (no paragraphs, scattered labels)
+        data = pytesseract.image_to_data(img[:, :, ::-1], config="--psm 11",
+                                         output_type=pytesseract.Output.DICT)
+    except pytesseract.TesseractNotFoundError as err:
+        raise BackendUnavailableError("the tesseract binary is not installed (Debian/Ubuntu: "
+                                      "apt-get install tesseract-ocr); use ocr='rapidocr'") from err
+    lines: dict[tuple[int, int, int], list[Word]] = {}
+    for i, text in enumerate(data["text"]):
+        text = (text or "").strip()
+        conf = float(data["conf"][i])
+        if not text or conf < 30:
+            continue
+        x, y, w, h = (float(data[k][i]) for k in ("left", "top", "width", "height"))
+        key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+        lines.setdefault(key, []).append(Word(text=text, bbox=(x, y, x + w, y + h), size=h,
+                                              confidence=conf / 100.0))
+    out = []
+    for parts in lines.values():
+        out.extend(_join_line(sorted(parts, key=lambda w: w.bbox[0]), max_gap=1.2))
+    return out
+
+
+# ---- grouping -----------------------------------------------------------------------------
+
+def _same_line(a: Word, b: Word) -> bool:
+    top, bottom = max(a.bbox[1], b.bbox[1]), min(a.bbox[3], b.bbox[3])
+    return bottom - top > 0.6 * min(a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1])
+
+
+def _join(a: Word, b: Word) -> Word:
+    box = (min(a.bbox[0], b.bbox[0]), min(a.bbox[1], b.bbox[1]),
+           max(a.bbox[2], b.bbox[2]), max(a.bbox[3], b.bbox[3]))
+    return Word(text=f"{a.text} {b.text}", bbox=box, size=max(a.size, b.size),
+                confidence=min(a.confidence, b.confidence))
+
+
+def _join_line(parts: list[Word], max_gap: float) -> list[Word]:
+    """Words of one line, left to right -> runs split where the gap exceeds ``max_gap`` heights."""
+    runs: list[Word] = []
+    for w in parts:
+        if runs:
+            prev = runs[-1]
+            h = min(prev.bbox[3] - prev.bbox[1], w.bbox[3] - w.bbox[1])
+            if _same_line(prev, w) and w.bbox[0] - prev.bbox[2] <= max_gap * h:
+                runs[-1] = _join(prev, w)
+                continue
+        runs.append(w)
+    return runs
