@@ -1,0 +1,114 @@
+"""Small geometry helpers shared by the engine modules (graph, sequence, classify)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from .primitives import Point, Rect, Word
+
+__all__ = ["dist", "rect_dist", "boundary_dist", "inside", "contains", "area", "center",
+           "seg_dist", "poly_dist", "poly_len", "text_blocks", "block_text", "expand",
+           "median_height"]
+
+
+def dist(a: Point, b: Point) -> float:
+    return math.hypot(a[0] - b[0], a[1] - b[1])
+
+
+def area(r: Rect) -> float:
+    return max(0.0, r[2] - r[0]) * max(0.0, r[3] - r[1])
+
+
+def center(r: Rect) -> Point:
+    return ((r[0] + r[2]) / 2, (r[1] + r[3]) / 2)
+
+
+def expand(r: Rect, m: float) -> Rect:
+    return (r[0] - m, r[1] - m, r[2] + m, r[3] + m)
+
+
+def inside(p: Point, r: Rect, tol: float = 0.0) -> bool:
+    return r[0] - tol <= p[0] <= r[2] + tol and r[1] - tol <= p[1] <= r[3] + tol
+
+
+def contains(outer: Rect, inner: Rect, tol: float = 1.0) -> bool:
+    return (inner[0] >= outer[0] - tol and inner[1] >= outer[1] - tol
+            and inner[2] <= outer[2] + tol and inner[3] <= outer[3] + tol)
+
+
+def rect_dist(p: Point, r: Rect) -> float:
+    """Distance from a point to a rectangle (0 inside)."""
+    dx = max(r[0] - p[0], 0.0, p[0] - r[2])
+    dy = max(r[1] - p[1], 0.0, p[1] - r[3])
+    return math.hypot(dx, dy)
+
+
+def boundary_dist(p: Point, r: Rect) -> float:
+    """Distance from a point to the outline of a rectangle (also when inside)."""
+    if inside(p, r):
+        return min(p[0] - r[0], r[2] - p[0], p[1] - r[1], r[3] - p[1])
+    return rect_dist(p, r)
+
+
+def seg_dist(p: Point, a: Point, b: Point) -> float:
+    vx, vy = b[0] - a[0], b[1] - a[1]
+    n = vx * vx + vy * vy
+    if n == 0:
+        return dist(p, a)
+    t = max(0.0, min(1.0, ((p[0] - a[0]) * vx + (p[1] - a[1]) * vy) / n))
+    return dist(p, (a[0] + t * vx, a[1] + t * vy))
+
+
+def poly_dist(p: Point, pts: Sequence[Point]) -> float:
+    if len(pts) == 1:
+        return dist(p, pts[0])
+    return min(seg_dist(p, pts[i], pts[i + 1]) for i in range(len(pts) - 1))
+
+
+def poly_len(pts: Sequence[Point]) -> float:
+    return sum(dist(pts[i], pts[i + 1]) for i in range(len(pts) - 1))
+
+
+def median_height(words: Sequence[Word], default: float = 10.0) -> float:
+    hs = sorted(w.bbox[3] - w.bbox[1] for w in words if not w.vertical)
+    return hs[len(hs) // 2] if hs else default
+
+
+def text_blocks(words: Sequence[Word]) -> list[list[Word]]:
+    """Words stacked as the lines of one label (left/centre aligned, small gap) -> blocks."""
+    order = sorted(words, key=lambda w: (w.bbox[1], w.bbox[0]))
+    blocks: list[list[Word]] = []
+    for w in order:
+        h = w.bbox[3] - w.bbox[1]
+        home = None
+        for b in blocks:
+            last = b[-1]
+            lh = last.bbox[3] - last.bbox[1]
+            gap = w.bbox[1] - last.bbox[3]
+            overlap = min(w.bbox[2], last.bbox[2]) - max(w.bbox[0], last.bbox[0])
+            if -0.3 * h < gap < 0.45 * max(h, lh) and overlap > -0.1 * h:
+                home = b
+                break
+        if home is None:
+            blocks.append([w])
+        else:
+            home.append(w)
+    return blocks
+
+
+def block_text(words: Sequence[Word]) -> str:
+    """Lines top to bottom, words of a line left to right, joined by spaces."""
+    order = sorted(words, key=lambda w: (round((w.bbox[1] + w.bbox[3]) / 2 / 3), w.bbox[0]))
+    return " ".join(w.text for w in order).strip()
+
+
+def block_rect(words: Sequence[Word]) -> Rect:
+    return (min(w.bbox[0] for w in words), min(w.bbox[1] for w in words),
+            max(w.bbox[2] for w in words), max(w.bbox[3] for w in words))
+
+
+def _bbox_pts(points: Sequence[Point]) -> Rect:
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    return (min(xs), min(ys), max(xs), max(ys))

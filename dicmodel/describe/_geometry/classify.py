@@ -1,0 +1,213 @@
+"""The figure-type decision, and the entry point that reads a figure of that type.
+
+Order of the tests (cheapest and most specific first):
+
+1. truncated geometry -> ``other`` with a label list;
+2. no geometry at all -> ``logo`` when there is little or no text, else ``other``;
+3. a chart (two long axes meeting at a corner, numbers along one of them) or a table (a grid
+   of long ruling lines with text in the cells) is not forced into a graph;
+4. lifelines with messages -> ``sequence``;
+5. otherwise the graph is recovered and typed: start/end markers or circle states with
+   labelled transitions -> ``state``; boxes stacked edge to edge with no connectors ->
+   ``protocol_stack``; mostly undirected links -> ``topology``; groups with few directed edges
+   -> ``architecture``; directed edges -> ``flowchart``; nothing connected -> ``other``.
+
+A caller's ``hint`` (e.g. from a caption) breaks ties: it is used when the geometry supports it.
+"""
+
+from __future__ import annotations
+
+from ...diagram import Diagram, Node
+from ...document import FigureType
+from . import _util as U
+from .graph import GraphParts, Reading, graph_confidence, recover_graph, to_diagram
+from .primitives import Primitives
+from .sequence import read_sequence
+
+__all__ = ["read_figure", "looks_like_chart", "looks_like_table", "decide_graph_kind"]
+
+_NO_GRAPH = (FigureType.chart, FigureType.table, FigureType.photo, FigureType.logo)
+
+
+def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
+    warnings = list(prims.warnings)
+    if prims.truncated:
+        return _label_list(prims, warnings)
+    geometry = prims.shapes or prims.paths or prims.arrowheads
+    if not geometry:
+        kind = FigureType.logo if sum(len(w.text) for w in prims.words) <= 12 else FigureType.other
+        if hint in _NO_GRAPH:
+            kind = hint
+        return _plain(prims, kind, warnings, 0.4 if kind is FigureType.logo else 0.2)
+    if hint in _NO_GRAPH:
+        return _plain(prims, hint, warnings, 0.5)
+    if looks_like_chart(prims):
+        return _plain(prims, FigureType.chart, warnings, 0.5)
+    if looks_like_table(prims):
+        return _plain(prims, FigureType.table, warnings, 0.5)
+    seq = read_sequence(prims)
+    if seq is not None and _good_sequence(seq):
+        return Reading(diagram=seq, figure_type=FigureType.sequence,
+                       confidence=_sequence_confidence(seq), warnings=warnings)
+    parts = recover_graph(prims)
+    warnings += parts.warnings
+    kind = decide_graph_kind(parts, hint)
+    if kind is FigureType.logo:
+        return _plain(prims, kind, warnings, 0.4)
+    diagram = to_diagram(parts, _DIAGRAM_KIND[kind])
+    if kind is FigureType.protocol_stack:
+        _order_layers(diagram, parts)
+    if parts.n_loose:
+        warnings.append(f"{parts.n_loose} connector(s) with a loose end were dropped")
+    return Reading(diagram=diagram, figure_type=kind, confidence=graph_confidence(parts),
+                   warnings=warnings)
+
+
+_DIAGRAM_KIND = {FigureType.flowchart: "flowchart", FigureType.state: "state",
+                 FigureType.topology: "topology", FigureType.architecture: "architecture",
+                 FigureType.protocol_stack: "protocol_stack", FigureType.other: "other",
+                 FigureType.sequence: "flowchart"}
+
+
+# ---- non-graph figures --------------------------------------------------------------------------
+
+def _texts(prims: Primitives) -> list[str]:
+    return [U.block_text(b) for b in U.text_blocks(prims.words)]
+
+
+def _plain(prims: Primitives, kind: FigureType, warnings: list[str], conf: float) -> Reading:
+    d = Diagram(kind="other", notes=_texts(prims))
+    return Reading(diagram=d, figure_type=kind, confidence=conf, warnings=warnings)
+
+
+def _label_list(prims: Primitives, warnings: list[str]) -> Reading:
+    d = Diagram(kind="other", notes=_texts(prims))
+    return Reading(diagram=d, figure_type=FigureType.other, confidence=0.1, warnings=warnings)
+
+
+def _long_lines(prims: Primitives, horizontal: bool, frac: float) -> list[tuple[float, float, float]]:
+    """Straight axis-parallel strokes longer than ``frac`` of the figure: (pos, start, end)."""
+    out = []
+    span = prims.width if horizontal else prims.height
+    for p in prims.paths:
+        for k in range(len(p.points) - 1):
+            a, b = p.points[k], p.points[k + 1]
+            if horizontal and abs(a[1] - b[1]) < 0.8 and abs(a[0] - b[0]) >= frac * span:
+                out.append((a[1], min(a[0], b[0]), max(a[0], b[0])))
+            if not horizontal and abs(a[0] - b[0]) < 0.8 and abs(a[1] - b[1]) >= frac * span:
+                out.append((a[0], min(a[1], b[1]), max(a[1], b[1])))
+    for s in prims.shapes:  # ruling drawn as boxes (table cells, grid rectangles)
+        x0, y0, x1, y1 = s.bbox
+        if s.kind == "rect":
+            if horizontal and x1 - x0 >= frac * span:
+                out += [(y0, x0, x1), (y1, x0, x1)]
+            if not horizontal and y1 - y0 >= frac * span:
+                out += [(x0, y0, y1), (x1, y0, y1)]
+    return out
+
+
+def _numeric(text: str) -> bool:
+    t = text.replace(",", "").replace("%", "").replace(".", "", 1).replace("-", "", 1).strip()
+    return t.isdigit()
+
+
+def looks_like_chart(prims: Primitives) -> bool:
+    """Two long axes meeting near a corner, with at least three numbers along one of them."""
+    hs = _long_lines(prims, True, 0.5)
+    vs = _long_lines(prims, False, 0.5)
+    if not hs or not vs or prims.arrowheads and len(prims.arrowheads) > 2:
+        return False
+    nums = [w for w in prims.words if _numeric(w.text)]
+    for y, x0, x1 in hs:
+        for x, y0, y1 in vs:
+            if abs(x - x0) < 4 and abs(y - y1) < 4:  # an L at the bottom-left
+                left = [w for w in nums if w.bbox[2] <= x + 2]
+                below = [w for w in nums if w.bbox[1] >= y - 2]
+                if len(left) >= 3 or len(below) >= 3:
+                    return True
+    return False
+
+
+def looks_like_table(prims: Primitives) -> bool:
+    """A grid: at least three long horizontal and two long vertical rulings, text in between."""
+    if prims.arrowheads:
+        return False
+    hs = {round(y) for y, _, _ in _long_lines(prims, True, 0.6)}
+    vs = {round(x) for x, _, _ in _long_lines(prims, False, 0.6)}
+    if len(hs) < 3 or len(vs) < 2 or len(prims.words) < 4:
+        return False
+    # a table has few closed shapes that are not cells; a framed diagram has many
+    cells = sum(1 for s in prims.shapes if s.kind == "rect")
+    return cells >= len(prims.shapes) * 0.8
+
+
+# ---- graph kinds --------------------------------------------------------------------------------
+
+def _good_sequence(d: Diagram) -> bool:
+    named = sum(1 for n in d.nodes if n.label)
+    return len(d.nodes) >= 2 and named >= 2 and len(d.messages) >= 1
+
+
+def _sequence_confidence(d: Diagram) -> float:
+    named = sum(1 for n in d.nodes if n.label) / max(1, len(d.nodes))
+    texted = sum(1 for m in d.messages if m.text) / max(1, len(d.messages))
+    return round(min(0.95, 0.35 + 0.3 * named + 0.3 * texted), 3)
+
+
+def _stacked(parts: GraphParts) -> list[int]:
+    """Indices of boxes that form one vertical stack (same column, edge to edge), top first."""
+    boxes = [k for k, n in enumerate(parts.nodes) if not n.is_group and n.words
+             and n.kind in ("rect", "round_rect")]
+    boxes.sort(key=lambda k: parts.nodes[k].bbox[1])
+    best: list[int] = []
+    for start in range(len(boxes)):
+        run = [boxes[start]]
+        for k in boxes[start + 1:]:
+            a, b = parts.nodes[run[-1]].bbox, parts.nodes[k].bbox
+            overlap = min(a[2], b[2]) - max(a[0], b[0])
+            gap = b[1] - a[3]
+            if overlap >= 0.8 * min(a[2] - a[0], b[2] - b[0]) and -1.5 <= gap <= 6:
+                run.append(k)
+        if len(run) > len(best):
+            best = run
+    return best
+
+
+def decide_graph_kind(parts: GraphParts, hint: FigureType | None = None) -> FigureType:
+    nodes = [n for n in parts.nodes if not n.is_group]
+    edges = parts.edges
+    markers = sum(1 for n in nodes if n.marker in ("start", "end"))
+    if not edges:
+        stack = _stacked(parts)
+        if len(stack) >= 3 and len(stack) >= 0.6 * len(nodes):
+            return FigureType.protocol_stack
+        if not nodes:
+            return FigureType.logo if len(parts.notes) <= 1 else FigureType.other
+        if any(n.is_group for n in parts.nodes) and len(nodes) >= 3:
+            return FigureType.architecture
+        return hint if hint in (FigureType.architecture, FigureType.protocol_stack,
+                                FigureType.topology) else FigureType.other
+    directed = sum(1 for _, _, c, _ in edges if c.arrow_start or c.arrow_end)
+    labelled = sum(1 for *_, lab in edges if lab)
+    circles = sum(1 for n in nodes if n.kind == "circle" or n.marker == "double")
+    if hint in (FigureType.flowchart, FigureType.state, FigureType.topology,
+                FigureType.architecture):
+        return hint
+    if markers and directed:
+        return FigureType.state
+    if circles >= 0.5 * len(nodes) and directed >= 0.8 * len(edges) and labelled >= 0.5 * len(edges):
+        return FigureType.state
+    if directed <= 0.3 * len(edges):
+        return FigureType.topology
+    if any(n.is_group for n in parts.nodes) and directed < 0.5 * len(edges):
+        return FigureType.architecture
+    return FigureType.flowchart
+
+
+def _order_layers(d: Diagram, parts: GraphParts) -> None:
+    """Protocol stack: the stacked boxes top to bottom become the node order."""
+    stack = [parts.nodes[k].id for k in _stacked(parts)]
+    rank = {nid: i for i, nid in enumerate(stack)}
+    d.nodes.sort(key=lambda n: rank.get(n.id, len(rank)))
+    if not d.nodes:
+        d.nodes = [Node(id="n1")]

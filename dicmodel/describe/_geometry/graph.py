@@ -1,0 +1,569 @@
+"""The engine: :class:`Primitives` -> :class:`Diagram` (nodes, groups, edges, labels).
+
+Both extractors feed it, so the rules speak only of shapes, open paths, arrowheads and words:
+
+1. Shapes are cleaned (a fill and a stroke of the same outline become one shape; concentric
+   circles become a double circle or an end marker; a small filled circle without text is a
+   start marker; fill-only boxes that a connector runs through are edge-label backgrounds).
+2. A shape that contains other shapes is a group; the others are nodes. Words inside a node
+   are its label (lines top to bottom).
+3. Open paths are connectors: arrowheads are glued to the path end they touch, paths that meet
+   end to end away from any node are joined (so polylines drawn as segments are followed, while
+   crossing edges stay apart), and each end is snapped to the node whose outline it touches
+   (the arrowhead tip counts). An end that touches nothing may land on a free label, which
+   then becomes a text-only node; otherwise the edge is dropped with a "loose end" warning.
+4. Free text: a block at the top edge of a group is the group's label; a block beside a
+   connector is that edge's label; the rest is kept as notes with a warning.
+
+The kind of figure (sequence, state, topology, ...) is decided in :mod:`.classify`; sequence
+diagrams are read by :mod:`.sequence`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ...diagram import Diagram, Edge, Group, Node
+from ...document import FigureType
+from . import _util as U
+from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape, Word
+
+__all__ = ["Reading", "build_diagram", "recover_graph", "GraphParts"]
+
+_SHAPE_NAME = {"rect": "box", "round_rect": "round", "ellipse": "ellipse", "circle": "circle",
+               "diamond": "diamond", "hexagon": "hexagon", "parallelogram": "parallelogram",
+               "polygon": "box", "cylinder": "cylinder", "icon": "device"}
+
+
+@dataclass
+class Reading:
+    """What the engine read from one figure."""
+
+    diagram: Diagram
+    figure_type: FigureType
+    confidence: float
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _N:
+    """A node or group candidate while the graph is being built."""
+
+    bbox: Rect
+    kind: str
+    filled: bool = False
+    stroked: bool = True
+    marker: str = ""  # "start" / "end" for state pseudo-states, "double" for a double circle
+    words: list[Word] = field(default_factory=list)
+    children: list[int] = field(default_factory=list)
+    parent: int | None = None
+    is_group: bool = False
+    text_only: bool = False
+    id: str = ""
+    label: str = ""
+
+
+@dataclass
+class _Chain:
+    points: list[Point]
+    dashed: bool
+    arrow_start: bool = False
+    arrow_end: bool = False
+    tip_start: Point | None = None
+    tip_end: Point | None = None
+
+
+@dataclass
+class GraphParts:
+    """The recovered graph before it is typed (classify decides the kind)."""
+
+    nodes: list[_N]
+    edges: list[tuple[int, int, _Chain, str]]  # (source index, target index, path, label)
+    notes: list[str]
+    warnings: list[str]
+    n_chains: int = 0
+    n_loose: int = 0
+    n_words: int = 0
+    n_words_used: int = 0
+    title: str | None = None
+
+
+# ---- 1. shapes ---------------------------------------------------------------------------
+
+def _iou(a: Rect, b: Rect) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    return inter / (U.area(a) + U.area(b) - inter)
+
+
+def _merge_duplicates(shapes: list[Shape]) -> list[_N]:
+    """One candidate per outline: a fill and a stroke of the same box are one shape."""
+    out: list[_N] = []
+    for s in sorted(shapes, key=lambda s: (-U.area(s.bbox), s.bbox)):
+        if max(s.bbox[2] - s.bbox[0], s.bbox[3] - s.bbox[1]) < 3.0:
+            continue
+        twin = next((n for n in out if _iou(n.bbox, s.bbox) > 0.85), None)
+        if twin is not None:
+            twin.filled |= s.filled
+            twin.stroked |= s.stroked
+            if twin.kind in ("rect", "polygon") and s.kind not in ("rect", "polygon"):
+                twin.kind = s.kind
+            continue
+        out.append(_N(bbox=s.bbox, kind=s.kind, filled=s.filled, stroked=s.stroked))
+    return out
+
+
+def _round(n: _N) -> bool:
+    return n.kind in ("circle", "ellipse")
+
+
+def _concentric(nodes: list[_N]) -> list[_N]:
+    """Double circles and bullseye end markers: keep the outer circle, remember the inner."""
+    drop: set[int] = set()
+    for i, a in enumerate(nodes):
+        if not _round(a) or i in drop:
+            continue
+        ca = U.center(a.bbox)
+        for j, b in enumerate(nodes):
+            if j == i or j in drop or not _round(b) or U.area(b.bbox) >= U.area(a.bbox):
+                continue
+            if U.dist(ca, U.center(b.bbox)) < 2.0 and U.contains(a.bbox, b.bbox):
+                drop.add(j)
+                a.marker = "end_candidate" if b.filled and not a.filled else "double"
+    return [n for k, n in enumerate(nodes) if k not in drop]
+
+
+def _crossed(n: _N, paths: list[Path]) -> bool:
+    """A path runs through the box (not just ends at it): an edge-label background."""
+    inner = U.expand(n.bbox, -1.0)
+    if inner[2] <= inner[0] or inner[3] <= inner[1]:
+        return False
+    for p in paths:
+        pts = p.points
+        if U.inside(pts[0], inner) or U.inside(pts[-1], inner):
+            continue
+        for k in range(len(pts) - 1):
+            a, b = pts[k], pts[k + 1]
+            for t in (0.25, 0.5, 0.75):
+                if U.inside((a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])), inner):
+                    return True
+    return False
+
+
+def _candidates(prims: Primitives) -> list[_N]:
+    nodes = _concentric(_merge_duplicates(prims.shapes))
+    keep = []
+    for n in nodes:
+        # fill-only boxes under a connector are label backgrounds, not nodes
+        if n.filled and not n.stroked and n.kind in ("rect", "round_rect") and _crossed(n, prims.paths):
+            continue
+        keep.append(n)
+    return keep
+
+
+# ---- 2. groups and labels -----------------------------------------------------------------
+
+def _nest(nodes: list[_N]) -> None:
+    """Parent = the smallest candidate that contains this one (and is clearly larger)."""
+    order = sorted(range(len(nodes)), key=lambda k: U.area(nodes[k].bbox))
+    for pos, k in enumerate(order):
+        a = nodes[k]
+        for j in order[pos + 1:]:
+            b = nodes[j]
+            if U.area(b.bbox) > 1.3 * U.area(a.bbox) and U.contains(b.bbox, a.bbox, tol=1.0):
+                a.parent = j
+                b.children.append(k)
+                break
+    for n in nodes:
+        n.is_group = bool(n.children) and n.marker == "" and not _is_icon_like(n, nodes)
+
+
+def _is_icon_like(n: _N, nodes: list[_N]) -> bool:
+    # a box holding only tiny decorations (a cylinder's rim, a record's cells with no text)
+    return all(U.area(nodes[c].bbox) < 0.02 * U.area(n.bbox) for c in n.children)
+
+
+def _owner(p: Point, nodes: list[_N], groups: bool) -> int | None:
+    best, best_area = None, 0.0
+    for k, n in enumerate(nodes):
+        if n.is_group != groups or not U.inside(p, n.bbox, 0.5):
+            continue
+        a = U.area(n.bbox)
+        if best is None or a < best_area:
+            best, best_area = k, a
+    return best
+
+
+def _assign_words(words: list[Word], nodes: list[_N]) -> list[Word]:
+    """Words inside a node become its label; the rest come back (free text)."""
+    free = []
+    for w in words:
+        k = _owner(U.center(w.bbox), nodes, groups=False)
+        if k is None:
+            free.append(w)
+        else:
+            nodes[k].words.append(w)
+    return free
+
+
+def _markers(nodes: list[_N], median_h: float) -> None:
+    for n in nodes:
+        small = max(n.bbox[2] - n.bbox[0], n.bbox[3] - n.bbox[1]) <= max(24.0, 2.2 * median_h)
+        if n.words or n.is_group or not small:
+            if n.marker == "end_candidate":
+                n.marker = "double"
+            continue
+        if n.marker == "end_candidate":
+            n.marker = "end"
+        elif _round(n) and n.filled and n.marker == "":
+            n.marker = "start"
+
+
+# ---- 3. connectors ---------------------------------------------------------------------------
+
+def _decoration(p: Path, nodes: list[_N]) -> bool:
+    """A path wholly inside one node (a cylinder rim, a subroutine bar) is not a connector."""
+    for n in nodes:
+        if n.is_group:
+            continue
+        inner = U.expand(n.bbox, 0.5)
+        if all(U.inside(q, inner) for q in p.points):
+            return True
+    return False
+
+
+def _attach_arrows(chains: list[_Chain], heads: list[Arrowhead], reach: float) -> int:
+    """Glue every arrowhead to the closest path end that touches it; returns how many stayed loose."""
+    loose = 0
+    for a in heads:
+        best = None
+        for ci, c in enumerate(chains):
+            for end in (0, 1):
+                p = c.points[0] if end == 0 else c.points[-1]
+                d = U.rect_dist(p, U.expand(a.bbox, 0.0))
+                if d <= reach and (best is None or d < best[0]):
+                    best = (d, ci, end)
+        if best is None:
+            loose += 1
+            continue
+        _, ci, end = best
+        c = chains[ci]
+        p = c.points[0] if end == 0 else c.points[-1]
+        tip = _far_corner(a, p)
+        if end == 0:
+            c.arrow_start, c.tip_start = True, tip
+        else:
+            c.arrow_end, c.tip_end = True, tip
+    return loose
+
+
+def _far_corner(a: Arrowhead, p: Point) -> Point:
+    """The point of the arrowhead farthest from the path end it is glued to (its tip)."""
+    if U.dist(a.tip, p) >= 0.5 * max(a.bbox[2] - a.bbox[0], a.bbox[3] - a.bbox[1]):
+        return a.tip
+    cx, cy = U.center(a.bbox)
+    dx, dy = cx - p[0], cy - p[1]
+    return (cx + dx, cy + dy)
+
+
+def _join(paths: list[Path], nodes: list[_N], tol: float) -> list[_Chain]:
+    """Follow polylines drawn as separate segments: join ends that meet away from nodes."""
+    chains = [_Chain(points=list(p.points), dashed=p.dashed, arrow_start=p.arrow_start,
+                     arrow_end=p.arrow_end) for p in paths if len(p.points) >= 2]
+    if len(chains) > 3000:  # joining is quadratic in the worst case; big drawings skip it
+        return chains
+    changed = True
+    while changed:
+        changed = False
+        ends: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+        for ci, c in enumerate(chains):
+            for e, p in ((0, c.points[0]), (1, c.points[-1])):
+                ends[(round(p[0] / tol), round(p[1] / tol))].append((ci, e))
+        for key, members in ends.items():
+            near = _near_ends(ends, key, chains, tol)
+            if len(near) != 2 or near[0][0] == near[1][0]:
+                continue
+            (ci, ei), (cj, ej) = near
+            p = chains[ci].points[0 if ei == 0 else -1]
+            if any(not n.is_group and U.rect_dist(p, n.bbox) < 2.0 for n in nodes):
+                continue
+            a, b = chains[ci], chains[cj]
+            if (ei == 0 and a.arrow_start) or (ei == 1 and a.arrow_end) or \
+               (ej == 0 and b.arrow_start) or (ej == 1 and b.arrow_end):
+                continue
+            pa = a.points if ei == 1 else a.points[::-1]
+            pb = b.points if ej == 0 else b.points[::-1]
+            sa = a.arrow_start if ei == 1 else a.arrow_end
+            eb = b.arrow_end if ej == 0 else b.arrow_start
+            merged = _Chain(points=pa + pb[1:], dashed=a.dashed and b.dashed,
+                            arrow_start=sa, arrow_end=eb)
+            chains = [c for k, c in enumerate(chains) if k not in (ci, cj)] + [merged]
+            changed = True
+            break
+    return chains
+
+
+def _near_ends(ends, key, chains, tol):
+    out = []
+    seen = set()
+    base = None
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            for ci, e in ends.get((key[0] + dx, key[1] + dy), ()):
+                p = chains[ci].points[0 if e == 0 else -1]
+                if base is None:
+                    base = p
+                if U.dist(p, base) <= tol and (ci, e) not in seen:
+                    seen.add((ci, e))
+                    out.append((ci, e))
+    return out
+
+
+def _snap(p: Point, tip: Point | None, nodes: list[_N], tol: float) -> int | None:
+    """The node (or group outline) an end touches; nodes win over groups, small over big."""
+    best = None
+    for k, n in enumerate(nodes):
+        for q in (p, tip) if tip is not None else (p,):
+            d = U.boundary_dist(q, n.bbox) if n.is_group else U.rect_dist(q, n.bbox)
+            if d > tol:
+                continue
+            rank = (d + (tol if n.is_group else 0.0), U.area(n.bbox))
+            if best is None or rank < best[0]:
+                best = (rank, k)
+    return best[1] if best else None
+
+
+# ---- 4. free text -------------------------------------------------------------------------------
+
+def _group_labels(blocks: list[list[Word]], nodes: list[_N], h: float) -> list[list[Word]]:
+    rest = []
+    claimed: dict[int, tuple[float, list[Word]]] = {}
+    for b in blocks:
+        r = U.block_rect(b)
+        k = _owner(U.center(r), nodes, groups=True)
+        if k is None:
+            rest.append(b)
+            continue
+        g = nodes[k].bbox
+        gap = min(r[1] - g[1], g[3] - r[3])
+        if gap <= 1.5 * h + 6 and (k not in claimed or gap < claimed[k][0]):
+            if k in claimed:
+                rest.append(claimed[k][1])
+            claimed[k] = (gap, b)
+        else:
+            rest.append(b)
+    for k, (_, b) in claimed.items():
+        nodes[k].words.extend(b)
+    return rest
+
+
+def _edge_labels(blocks: list[list[Word]], chains: list[_Chain], h: float
+                 ) -> tuple[dict[int, list[list[Word]]], list[list[Word]]]:
+    labels: dict[int, list[list[Word]]] = defaultdict(list)
+    rest = []
+    for b in blocks:
+        r = U.block_rect(b)
+        c = U.center(r)
+        probe = [c, (r[0], c[1]), (r[2], c[1]), (c[0], r[1]), (c[0], r[3])]
+        best = None
+        for ci, ch in enumerate(chains):
+            d = min(U.poly_dist(q, ch.points) for q in probe)
+            if best is None or d < best[0]:
+                best = (d, ci)
+        if best is not None and best[0] <= max(12.0, 2.2 * h):
+            labels[best[1]].append(b)
+        else:
+            rest.append(b)
+    return labels, rest
+
+
+def _text_node(end: Point, blocks: list[list[Word]], tol: float) -> int | None:
+    best = None
+    for k, b in enumerate(blocks):
+        d = U.rect_dist(end, U.expand(U.block_rect(b), 2.0))
+        if d <= tol and (best is None or d < best[0]):
+            best = (d, k)
+    return best[1] if best else None
+
+
+# ---- assembly ---------------------------------------------------------------------------------
+
+def recover_graph(prims: Primitives) -> GraphParts:
+    """Nodes, groups, edges and their labels; no decision yet about the kind of figure."""
+    warnings: list[str] = []
+    h = U.median_height(prims.words)
+    nodes = _candidates(prims)
+    _nest(nodes)
+    free = _assign_words(prims.words, nodes)
+    _markers(nodes, h)
+    paths = [p for p in prims.paths if not _decoration(p, nodes)]
+    reach = 3.0
+    chains = _join(paths, nodes, tol=1.0)
+    loose_heads = _attach_arrows(chains, prims.arrowheads, reach)
+    if loose_heads:
+        warnings.append(f"{loose_heads} arrowhead(s) not attached to any connector")
+    blocks = U.text_blocks(free)
+    blocks = _group_labels(blocks, nodes, h)
+    edges, n_loose = _connect(chains, nodes, blocks, tol=max(4.0, 0.4 * h))
+    used_chains = {id(e[2]) for e in edges}
+    label_of, rest = _edge_labels(blocks, [e[2] for e in edges], h)
+    named = [(s, t, c, " ".join(U.block_text(b) for b in label_of.get(k, [])))
+             for k, (s, t, c, _) in enumerate(edges)]
+    parts = GraphParts(nodes=nodes, edges=named, notes=[], warnings=warnings,
+                       n_chains=len(chains), n_loose=n_loose)
+    del used_chains
+    _finish_text(parts, rest, prims, h)
+    return parts
+
+
+def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], tol: float
+             ) -> tuple[list[tuple[int, int, _Chain, str]], int]:
+    """Snap both ends of every chain; free blocks at a loose end become text-only nodes."""
+    edges = []
+    loose = 0
+    taken: dict[int, int] = {}
+    for c in chains:
+        ends = []
+        for p, tip in ((c.points[0], c.tip_start), (c.points[-1], c.tip_end)):
+            k = _snap(p, tip, nodes, tol)
+            if k is None:
+                b = _text_node(tip or p, blocks, tol + 6.0)
+                if b is not None:
+                    if b not in taken:
+                        nodes.append(_N(bbox=U.block_rect(blocks[b]), kind="rect", stroked=False,
+                                        words=list(blocks[b]), text_only=True))
+                        taken[b] = len(nodes) - 1
+                    k = taken[b]
+            ends.append(k)
+        a, b = ends
+        if a is None or b is None:
+            if a is not None or b is not None or c.arrow_start or c.arrow_end:
+                loose += 1
+            continue
+        if a == b and not _real_loop(c, nodes[a]):
+            continue
+        edges.append((a, b, c, ""))
+    for b in sorted(taken, reverse=True):
+        del blocks[b]
+    return edges, loose
+
+
+def _real_loop(c: _Chain, n: _N) -> bool:
+    out = sum(1 for p in c.points if not U.inside(p, n.bbox, 0.5))
+    return out >= 2 and U.poly_len(c.points) > 12
+
+
+def _finish_text(parts: GraphParts, rest: list[list[Word]], prims: Primitives, h: float) -> None:
+    for b in rest:
+        parts.notes.append(U.block_text(b))
+    if rest:
+        parts.warnings.append(f"{len(rest)} text block(s) not attached to any node or connector")
+    parts.n_words = len(prims.words)
+    parts.n_words_used = len(prims.words) - sum(len(b) for b in rest)
+    big = [b for b in rest if max(w.size for w in b) >= 1.3 * max(1.0, _median_size(prims.words))]
+    if big:
+        top = min(big, key=lambda b: U.block_rect(b)[1])
+        parts.title = U.block_text(top)
+        parts.notes.remove(parts.title)
+
+
+def _median_size(words: list[Word]) -> float:
+    s = sorted(w.size for w in words if w.size > 0)
+    return s[len(s) // 2] if s else 0.0
+
+
+# ---- to a Diagram ---------------------------------------------------------------------------
+
+def _ids(parts: GraphParts) -> None:
+    order = sorted(range(len(parts.nodes)),
+                   key=lambda k: (round(parts.nodes[k].bbox[1] / 4), parts.nodes[k].bbox[0]))
+    gi = ni = 0
+    for k in order:
+        n = parts.nodes[k]
+        n.label = U.block_text(n.words)
+        if n.is_group:
+            gi += 1
+            n.id = f"g{gi}"
+        else:
+            ni += 1
+            n.id = f"n{ni}"
+        if n.marker in ("start", "end"):
+            n.label = n.marker
+
+
+def _node_shape(n: _N, state: bool) -> str:
+    if n.marker in ("start", "end"):
+        return n.marker
+    if n.marker == "double":
+        return "double_circle"
+    if n.text_only:
+        return "box"
+    if state and n.kind in ("round_rect", "rect", "circle", "ellipse"):
+        return "state"
+    return _SHAPE_NAME.get(n.kind, "box")
+
+
+def to_diagram(parts: GraphParts, kind: str) -> Diagram:
+    """Typed Diagram from the recovered graph (kind decided by the classifier)."""
+    _ids(parts)
+    nodes = parts.nodes
+    d = Diagram(kind=kind, title=parts.title)  # type: ignore[arg-type]
+    state = kind == "state"
+    order = sorted(range(len(nodes)), key=lambda k: (round(nodes[k].bbox[1] / 4), nodes[k].bbox[0]))
+    for k in order:
+        n = nodes[k]
+        if not n.is_group:
+            d.nodes.append(Node(id=n.id, label=n.label, shape=_node_shape(n, state)))
+    for k in order:
+        n = nodes[k]
+        if n.is_group:
+            members = [nodes[c].id for c in n.children if nodes[c].id]
+            parent = nodes[n.parent].id if n.parent is not None else None
+            d.groups.append(Group(id=n.id, label=n.label, members=members, parent=parent))
+    undirected_kind = kind in ("topology",)
+    for s, t, c, label in parts.edges:
+        directed = c.arrow_start or c.arrow_end
+        src, dst = (t, s) if c.arrow_start and not c.arrow_end else (s, t)
+        d.edges.append(Edge(source=nodes[src].id, target=nodes[dst].id, label=label,
+                            directed=directed and not (undirected_kind and not directed),
+                            bidirectional=c.arrow_start and c.arrow_end,
+                            style="dotted" if c.dashed else "solid"))
+    d.notes = list(parts.notes)
+    d.direction = _direction(parts)
+    return d
+
+
+def _direction(parts: GraphParts) -> str:
+    dx = dy = 0.0
+    for s, t, c, _ in parts.edges:
+        a, b = U.center(parts.nodes[s].bbox), U.center(parts.nodes[t].bbox)
+        if c.arrow_start and not c.arrow_end:
+            a, b = b, a
+        dx += b[0] - a[0]
+        dy += b[1] - a[1]
+    if abs(dx) > abs(dy):
+        return "LR" if dx >= 0 else "RL"
+    return "TD" if dy >= 0 else "BT"
+
+
+def graph_confidence(parts: GraphParts) -> float:
+    if not parts.nodes:
+        return 0.1
+    attach = 1.0 - parts.n_loose / max(1, parts.n_loose + len(parts.edges))
+    text = parts.n_words_used / parts.n_words if parts.n_words else 0.5
+    labelled = sum(1 for n in parts.nodes if n.words or n.marker) / len(parts.nodes)
+    conf = 0.2 + 0.3 * attach + 0.25 * text + 0.2 * labelled
+    if not parts.edges:
+        conf -= 0.2
+    return round(max(0.05, min(0.95, conf)), 3)
+
+
+def build_diagram(prims: Primitives, hint: FigureType | None = None) -> Reading:
+    """Read one figure's primitives into a typed Diagram (see the module docstring)."""
+    from .classify import read_figure
+
+    return read_figure(prims, hint)

@@ -1,0 +1,252 @@
+"""Sequence diagrams (call flows): participants, lifelines, messages in time order.
+
+Lifelines are long vertical lines (solid or dashed, possibly drawn as many dash pieces at one
+x). A participant is the box whose bottom (or top, for the repeated footer) meets a lifeline,
+or the text just above the lifeline when there is no box (actors). Messages are non-vertical
+connectors that carry an arrowhead (or a cross) and whose two ends land on lifelines; a
+connector that leaves a lifeline and comes back to it is a self-message. Each message takes
+the text just above it; the list is ordered top to bottom. Activation boxes (narrow bars on a
+lifeline) are ignored because ends snap to the nearest lifeline within a bar's half width.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...diagram import Diagram, Message, Node
+from . import _util as U
+from .primitives import Path, Point, Primitives, Rect, Word
+
+__all__ = ["Lifeline", "find_lifelines", "read_sequence"]
+
+
+@dataclass
+class Lifeline:
+    x: float
+    y0: float
+    y1: float
+    label: str = ""
+    boxes: list[Rect] = field(default_factory=list)
+
+
+def _vertical_segments(paths: list[Path]) -> list[tuple[float, float, float]]:
+    out = []
+    for p in paths:
+        for k in range(len(p.points) - 1):
+            a, b = p.points[k], p.points[k + 1]
+            if abs(a[0] - b[0]) < 1.0 and abs(a[1] - b[1]) > 2.0:
+                out.append(((a[0] + b[0]) / 2, min(a[1], b[1]), max(a[1], b[1])))
+    return out
+
+
+def find_lifelines(prims: Primitives) -> list[Lifeline]:
+    """Columns of vertical strokes that cover a large part of the figure height."""
+    segs = sorted(_vertical_segments(prims.paths))
+    cols: list[list[tuple[float, float, float]]] = []
+    for s in segs:
+        if cols and abs(cols[-1][-1][0] - s[0]) < 1.0:
+            cols[-1].append(s)
+        else:
+            cols.append([s])
+    lines = []
+    for col in cols:
+        y0 = min(s[1] for s in col)
+        y1 = max(s[2] for s in col)
+        covered = sum(s[2] - s[1] for s in col)
+        if y1 - y0 >= 0.35 * prims.height and covered >= 0.3 * (y1 - y0):
+            x = sum(s[0] for s in col) / len(col)
+            lines.append(Lifeline(x=x, y0=y0, y1=y1))
+    return _dedupe(lines)
+
+
+def _dedupe(lines: list[Lifeline]) -> list[Lifeline]:
+    out: list[Lifeline] = []
+    for ln in sorted(lines, key=lambda ln: ln.x):
+        if out and ln.x - out[-1].x < 4.0:
+            prev = out[-1]
+            prev.y0, prev.y1 = min(prev.y0, ln.y0), max(prev.y1, ln.y1)
+            continue
+        out.append(ln)
+    return out
+
+
+def _heads(prims: Primitives, lines: list[Lifeline], h: float) -> list[Rect]:
+    """Name every lifeline from its header box (or the text above it); return the boxes used."""
+    used = []
+    for ln in lines:
+        boxes = [s.bbox for s in prims.shapes
+                 if s.bbox[0] - 1 <= ln.x <= s.bbox[2] + 1 and s.bbox[2] - s.bbox[0] > 12
+                 and (abs(s.bbox[3] - ln.y0) < 12 or abs(s.bbox[1] - ln.y1) < 12)]
+        boxes.sort(key=lambda b: b[1])
+        ln.boxes = boxes
+        used += boxes
+        for b in boxes:
+            words = [w for w in prims.words if U.inside(U.center(w.bbox), b, 0.5)]
+            if words:
+                ln.label = U.block_text(words)
+                break
+        if not ln.label:
+            ln.label = _label_near_end(prims.words, ln, h)
+    return used
+
+
+def _label_near_end(words: list[Word], ln: Lifeline, h: float) -> str:
+    """Actor-style heads: the text centred on the lifeline just above its top (or below its end)."""
+    cands = []
+    for w in words:
+        cx, _ = U.center(w.bbox)
+        if abs(cx - ln.x) > max(30.0, (w.bbox[2] - w.bbox[0]) / 2 + 4):
+            continue
+        if ln.y0 - 6 * h <= w.bbox[3] <= ln.y0 + 2:
+            cands.append((ln.y0 - w.bbox[3], w))
+        elif ln.y1 - 2 <= w.bbox[1] <= ln.y1 + 6 * h:
+            cands.append((w.bbox[1] - ln.y1 + 1000, w))
+    if not cands:
+        return ""
+    cands.sort(key=lambda c: c[0])
+    first = cands[0][0]
+    return U.block_text([w for d, w in cands if abs(d - first) < 3 * h])
+
+
+def _nearest_line(p: Point, lines: list[Lifeline], tol: float) -> int | None:
+    best = None
+    for k, ln in enumerate(lines):
+        d = abs(p[0] - ln.x)
+        if d <= tol and ln.y0 - 4 <= p[1] <= ln.y1 + 4 and (best is None or d < best[0]):
+            best = (d, k)
+    return best[1] if best else None
+
+
+@dataclass
+class _Msg:
+    src: int
+    dst: int
+    y: float
+    x0: float
+    x1: float
+    dashed: bool
+    arrow: str
+    text: str = ""
+
+
+def _arrow_at(p: Point, prims: Primitives, reach: float = 3.0) -> tuple[bool, Point | None]:
+    for a in prims.arrowheads:
+        if U.rect_dist(p, a.bbox) <= reach:
+            return True, a.tip
+    return False, None
+
+
+def _cross_at(p: Point, prims: Primitives) -> bool:
+    """Mermaid's '-x' end: two short strokes crossing near the end."""
+    n = 0
+    for q in prims.paths:
+        if len(q.points) == 2 and U.poly_len(q.points) < 12 and \
+                U.rect_dist(p, U.expand(U._bbox_pts(q.points), 4.0)) == 0:
+            n += 1
+    return n >= 2
+
+
+def _messages(prims: Primitives, lines: list[Lifeline]) -> list[_Msg]:
+    tol = 12.0
+    out = []
+    for p in prims.paths:
+        pts = p.points
+        a, b = pts[0], pts[-1]
+        box = U._bbox_pts(pts)
+        if box[2] - box[0] < 6:  # vertical: a lifeline or a frame side
+            continue
+        ha, ta = _arrow_at(a, prims)
+        hb, tb = _arrow_at(b, prims)
+        arrow = "filled"
+        if not (ha or hb):
+            if _cross_at(b, prims):
+                hb, arrow = True, "cross"
+            elif _cross_at(a, prims):
+                ha, arrow = True, "cross"
+            else:
+                continue
+        ia = _nearest_line(ta or a, lines, tol) if ha else _nearest_line(a, lines, tol)
+        ib = _nearest_line(tb or b, lines, tol) if hb else _nearest_line(b, lines, tol)
+        if ia is None:
+            ia = _nearest_line(a, lines, tol)
+        if ib is None:
+            ib = _nearest_line(b, lines, tol)
+        if ia is None or ib is None:
+            continue
+        if ia == ib and box[2] - box[0] < 8:
+            continue
+        src, dst = (ib, ia) if ha and not hb else (ia, ib)
+        out.append(_Msg(src=src, dst=dst, y=box[1] if ia == ib else (a[1] + b[1]) / 2,
+                        x0=box[0], x1=box[2], dashed=p.dashed, arrow=arrow))
+    out.sort(key=lambda m: (m.y, m.x0))
+    return out
+
+
+def _texts(msgs: list[_Msg], words: list[Word], h: float) -> None:
+    """Each message takes the text block right above it, within its horizontal span."""
+    taken: set[int] = set()
+    for m in msgs:
+        cands = []
+        for k, w in enumerate(words):
+            if k in taken:
+                continue
+            cx = U.center(w.bbox)[0]
+            if not (m.x0 - 25 <= cx <= m.x1 + 25):
+                continue
+            gap = m.y - w.bbox[3]
+            if -0.6 * h <= gap <= 4 * h + 6:
+                cands.append((gap, k))
+        if not cands:
+            continue
+        cands.sort()
+        chosen = [cands[0][1]]
+        top = words[cands[0][1]].bbox[1]
+        for gap, k in cands[1:]:
+            w = words[k]
+            if w.bbox[3] >= top - 0.5 * h:
+                chosen.append(k)
+                top = min(top, w.bbox[1])
+        taken.update(chosen)
+        m.text = U.block_text([words[k] for k in chosen])
+
+
+def read_sequence(prims: Primitives) -> Diagram | None:
+    """A sequence Diagram, or None when the figure has no lifelines with messages."""
+    lines = find_lifelines(prims)
+    if len(lines) < 2:
+        return None
+    h = U.median_height(prims.words)
+    boxes = _heads(prims, lines, h)
+    msgs = _messages(prims, lines)
+    if not msgs:
+        return None
+    # words inside header boxes, notes and markers are not message text
+    free = [w for w in prims.words
+            if not any(U.inside(U.center(w.bbox), s.bbox, 0.5) for s in prims.shapes
+                       if U.area(s.bbox) < 0.25 * prims.width * prims.height)
+            and not any(U.inside(U.center(w.bbox), b, 0.5) for b in boxes)]
+    _texts(msgs, free, h)
+    d = Diagram(kind="sequence")
+    ids = []
+    for k, ln in enumerate(lines):
+        pid = f"p{k + 1}"
+        ids.append(pid)
+        d.nodes.append(Node(id=pid, label=ln.label, shape="participant"))
+    for m in msgs:
+        d.messages.append(Message(source=ids[m.src], target=ids[m.dst], text=m.text,
+                                  reply=m.dashed, arrow=m.arrow))  # type: ignore[arg-type]
+    d.notes = _notes(prims, boxes)
+    return d
+
+
+def _notes(prims: Primitives, boxes: list[Rect]) -> list[str]:
+    notes = []
+    for s in prims.shapes:
+        if any(U.contains(b, s.bbox, 0.5) for b in boxes) or s.bbox[2] - s.bbox[0] < 15:
+            continue
+        if U.area(s.bbox) > 0.25 * prims.width * prims.height:
+            continue
+        words = [w for w in prims.words if U.inside(U.center(w.bbox), s.bbox, 0.5)]
+        if words and not any(U.contains(s.bbox, b, 0.5) for b in boxes):
+            notes.append(U.block_text(words))
+    return notes

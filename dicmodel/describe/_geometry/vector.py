@@ -1,0 +1,447 @@
+"""Vector extractor: plain PyMuPDF drawings + text spans -> :class:`Primitives`.
+
+Every drawing is split into subpaths (runs of items whose ends meet). A closed subpath is a
+shape (rect, rounded rect, ellipse/circle from Bezier curves, diamond, hexagon, parallelogram,
+polygon, cylinder) unless it is small, filled and triangular, when it is an arrowhead; an open
+subpath is a connector candidate (curves flattened). Renderers disagree on how they paint a
+stroke: Chromium (mermaid-cli) paints dashed lines as a fill made of many thin rectangles, so a
+thin filled outline is read back as a (dashed) line. Coordinates are shifted to the figure box
+and, when the text runs vertically (a rotated page), turned so that text reads left to right.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from ...document import BBox, TextSpan
+from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape, Word
+
+__all__ = ["extract_vector", "DEFAULT_MAX_ITEMS"]
+
+DEFAULT_MAX_ITEMS = 20000
+_EPS = 0.75  # points: ends closer than this meet
+_ARROW_MAX = 16.0  # largest side of an arrowhead, in points
+_CURVE_STEPS = 8
+
+
+# ---- geometry helpers --------------------------------------------------------------------
+
+def _dist(a: Point, b: Point) -> float:
+    return math.hypot(a[0] - b[0], a[1] - b[1])
+
+
+def _bbox(points: Sequence[Point]) -> Rect:
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def _bezier(p0: Point, c1: Point, c2: Point, p3: Point, steps: int = _CURVE_STEPS) -> list[Point]:
+    out = []
+    for i in range(1, steps + 1):
+        t = i / steps
+        u = 1 - t
+        out.append((u ** 3 * p0[0] + 3 * u * u * t * c1[0] + 3 * u * t * t * c2[0] + t ** 3 * p3[0],
+                    u ** 3 * p0[1] + 3 * u * u * t * c1[1] + 3 * u * t * t * c2[1] + t ** 3 * p3[1]))
+    return out
+
+
+def _simplify(points: list[Point], tol: float = 0.6) -> list[Point]:
+    """Drop repeated and collinear middle points (so a 4-segment box has 4 corners)."""
+    pts: list[Point] = []
+    for p in points:
+        if not pts or _dist(p, pts[-1]) > 0.05:
+            pts.append(p)
+    changed = True
+    while changed and len(pts) > 2:
+        changed = False
+        for i in range(1, len(pts) - 1):
+            a, b, c = pts[i - 1], pts[i], pts[i + 1]
+            ab = _dist(a, c)
+            if ab == 0:
+                continue
+            cross = abs((c[0] - a[0]) * (b[1] - a[1]) - (c[1] - a[1]) * (b[0] - a[0])) / ab
+            if cross < tol:
+                del pts[i]
+                changed = True
+                break
+    return pts
+
+
+# ---- subpaths ------------------------------------------------------------------------------
+
+class _Sub:
+    """One run of connected items: its points, whether it closes, and what it was made of."""
+
+    __slots__ = ("points", "closed", "curves", "lines", "kind")
+
+    def __init__(self) -> None:
+        self.points: list[Point] = []
+        self.closed = False
+        self.curves = 0
+        self.lines = 0
+        self.kind = ""  # "re" or "qu" for PDF rectangles and quads
+
+
+def _subpaths(items: list[tuple], close_path: bool) -> list[_Sub]:
+    subs: list[_Sub] = []
+    cur: _Sub | None = None
+    for it in items:
+        op = it[0]
+        if op in ("re", "qu"):
+            s = _Sub()
+            if op == "re":
+                x0, y0, x1, y1 = it[1]
+                s.points = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+            else:
+                ul, ur, ll, lr = it[1]
+                s.points = [ul, ur, lr, ll]
+            s.closed, s.kind, s.lines = True, op, 4
+            subs.append(s)
+            cur = None
+            continue
+        start = it[1]
+        if cur is None or _dist(cur.points[-1], start) > _EPS:
+            cur = _Sub()
+            cur.points = [start]
+            subs.append(cur)
+        if op == "l":
+            cur.points.append(it[2])
+            cur.lines += 1
+        elif op == "c":
+            cur.points.extend(_bezier(it[1], it[2], it[3], it[4]))
+            cur.curves += 1
+    for s in subs:
+        if s.kind:
+            continue
+        if len(s.points) > 2 and (_dist(s.points[0], s.points[-1]) <= _EPS or close_path):
+            s.closed = True
+            if _dist(s.points[0], s.points[-1]) <= _EPS:
+                s.points = s.points[:-1]
+    return subs
+
+
+# ---- shape classification --------------------------------------------------------------------
+
+def _polygon_kind(corners: list[Point], box: Rect) -> str:
+    """rect / diamond / parallelogram / hexagon / polygon from the simplified corners."""
+    w, h = box[2] - box[0], box[3] - box[1]
+    n = len(corners)
+    if n == 4:
+        axis = all(min(abs(p[0] - box[0]), abs(p[0] - box[2])) < 1.0 and
+                   min(abs(p[1] - box[1]), abs(p[1] - box[3])) < 1.0 for p in corners)
+        if axis:
+            return "rect"
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        mids = sum(1 for p in corners if abs(p[0] - cx) < 0.15 * w or abs(p[1] - cy) < 0.15 * h)
+        if mids == 4:
+            return "diamond"
+        return "parallelogram"
+    if n == 6:
+        return "hexagon"
+    return "polygon"
+
+
+def _curved_kind(s: _Sub, box: Rect) -> str:
+    w, h = box[2] - box[0], box[3] - box[1]
+    if s.lines == 0 or s.lines <= s.curves // 4:
+        if s.curves >= 2:
+            return "circle" if w > 0 and 0.85 < h / w < 1.18 else "ellipse"
+    corners = _simplify(s.points, tol=0.3)
+    # a cylinder: two vertical sides joined by elliptic arcs at top and bottom
+    if s.curves >= 2 and s.lines in (2, 3):
+        return "cylinder"
+    if s.curves >= 4 and s.lines >= 2:
+        return "round_rect"
+    return "round_rect" if len(corners) > 8 else _polygon_kind(corners, box)
+
+
+def _is_triangle_head(corners: list[Point], box: Rect) -> bool:
+    w, h = box[2] - box[0], box[3] - box[1]
+    return len(corners) in (3, 4) and max(w, h) <= _ARROW_MAX and min(w, h) > 0.5
+
+
+def _arrowhead(corners: list[Point], box: Rect) -> Arrowhead:
+    """Tip = the vertex opposite the shortest side (the base of a slim arrowhead)."""
+    pts = corners[:3] if len(corners) == 3 else _triangle_of(corners)
+    sides = [(_dist(pts[(i + 1) % 3], pts[(i + 2) % 3]), i) for i in range(3)]
+    tip = pts[min(sides)[1]]
+    base = [p for k, p in enumerate(pts) if k != min(sides)[1]]
+    mid = ((base[0][0] + base[1][0]) / 2, (base[0][1] + base[1][1]) / 2)
+    d = _dist(tip, mid) or 1.0
+    return Arrowhead(tip=tip, direction=((tip[0] - mid[0]) / d, (tip[1] - mid[1]) / d), bbox=box)
+
+
+def _triangle_of(corners: list[Point]) -> list[Point]:
+    # a 4-corner "arrowhead" (graphviz 'normal' with a notch, or a kite): keep the 3 corners
+    # that span the largest triangle
+    best, tri = -1.0, corners[:3]
+    n = len(corners)
+    for i in range(n):
+        for j in range(i + 1, n):
+            for k in range(j + 1, n):
+                a, b, c = corners[i], corners[j], corners[k]
+                area = abs((b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1]))
+                if area > best:
+                    best, tri = area, [a, b, c]
+    return tri
+
+
+# ---- one drawing -----------------------------------------------------------------------------
+
+def _is_dashed(d: dict[str, Any]) -> bool:
+    dashes = d.get("dashes") or ""
+    return bool(dashes) and dashes.strip() not in ("[] 0", "[] 0.0", "[]")
+
+
+def _near_white(c: tuple | None) -> bool:
+    return c is not None and min(c) > 0.97
+
+
+class _Collector:
+    def __init__(self, prims: Primitives):
+        self.p = prims
+
+    def drawing(self, d: dict[str, Any]) -> None:
+        kind = d.get("type") or "s"
+        filled = "f" in kind and d.get("fill") is not None
+        stroked = "s" in kind
+        dashed = _is_dashed(d)
+        subs = _subpaths(d.get("items") or [], bool(d.get("closePath")))
+        if filled and not stroked and self._thin_fill(subs, d):
+            return
+        for s in subs:
+            if s.closed:
+                self.closed(s, d, filled, stroked, dashed)
+            elif stroked:
+                self.open(s, d, dashed)
+
+    def _thin_fill(self, subs: list[_Sub], d: dict[str, Any]) -> bool:
+        """A fill that is really a line: thin in one direction (dash runs, hairline rects)."""
+        if not subs:
+            return False
+        box = _bbox([p for s in subs for p in s.points])
+        w, h = box[2] - box[0], box[3] - box[1]
+        if min(w, h) > 2.6 or max(w, h) < 8:
+            return False
+        mid = (box[1] + box[3]) / 2 if w >= h else (box[0] + box[2]) / 2
+        a, b = ((box[0], mid), (box[2], mid)) if w >= h else ((mid, box[1]), (mid, box[3]))
+        # a dash pattern paints many separate pieces; a solid hairline paints one
+        pieces = sum(1 for s in subs if len(s.points) >= 3)
+        self.p.paths.append(Path(points=[a, b], dashed=pieces > 2, width=min(w, h)))
+        return True
+
+    def closed(self, s: _Sub, d: dict[str, Any], filled: bool, stroked: bool, dashed: bool) -> None:
+        box = _bbox(s.points)
+        w, h = box[2] - box[0], box[3] - box[1]
+        if max(w, h) < 1.0:
+            return
+        if filled and not stroked and _near_white(d.get("fill")) and not s.curves:
+            # white fills only erase what is below (backgrounds, label boxes): keep big ones
+            # out, they would swallow the whole figure as a group
+            if w * h > 0.5 * self.p.width * self.p.height:
+                return
+        if min(w, h) < 1.2 and max(w, h) > 4:  # a degenerate closed path is a line
+            self.p.paths.append(Path(points=[(box[0], box[1]), (box[2], box[3])], dashed=dashed))
+            return
+        corners = _simplify(s.points) if not s.curves else s.points
+        if not s.curves and (filled or stroked) and _is_triangle_head(corners, box):
+            self.p.arrowheads.append(_arrowhead(corners, box))
+            return
+        if s.kind == "re":
+            shape = "rect"
+        elif s.curves:
+            shape = _curved_kind(s, box)
+        else:
+            shape = _polygon_kind(corners, box)
+        fill = tuple(d["fill"]) if filled and d.get("fill") is not None else None
+        self.p.shapes.append(Shape(kind=shape, bbox=box, filled=filled, stroked=stroked,
+                                   dashed=dashed, fill=fill))  # type: ignore[arg-type]
+
+    def open(self, s: _Sub, d: dict[str, Any], dashed: bool) -> None:
+        pts = _simplify(s.points, tol=0.25)
+        if len(pts) < 2:
+            return
+        box = _bbox(pts)
+        if len(pts) == 3 and max(box[2] - box[0], box[3] - box[1]) <= _ARROW_MAX * 0.8:
+            # an open chevron "->" : two short strokes meeting at the tip
+            a, tip, b = pts
+            mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+            dd = _dist(tip, mid)
+            if dd > 0.8 and _dist(a, tip) < 14 and _dist(b, tip) < 14:
+                self.p.arrowheads.append(Arrowhead(tip=tip, direction=((tip[0] - mid[0]) / dd,
+                                                                       (tip[1] - mid[1]) / dd),
+                                                   bbox=box))
+                return
+        self.p.paths.append(Path(points=pts, dashed=dashed, width=float(d.get("width") or 1.0)))
+
+
+# ---- text ------------------------------------------------------------------------------------
+
+def _words(spans: Sequence[TextSpan]) -> list[Word]:
+    """Spans -> words, with spans of one line that touch merged (fonts split PDF lines)."""
+    items = []
+    for s in spans:
+        t = s.text.strip()
+        if not t:
+            continue
+        vertical = abs(s.dir[1]) > 0.5
+        items.append(Word(text=t, bbox=s.bbox.as_tuple(), size=s.size, confidence=s.confidence,
+                          vertical=vertical))
+    items.sort(key=lambda w: (round(w.bbox[1], 0), w.bbox[0]))
+    out: list[Word] = []
+    for w in items:
+        prev = out[-1] if out else None
+        if prev is not None and not w.vertical and not prev.vertical and _same_line(prev, w):
+            prev.text = prev.text + ("" if w.bbox[0] - prev.bbox[2] < 0.15 * max(w.size, 1)
+                                     else " ") + w.text
+            prev.bbox = (min(prev.bbox[0], w.bbox[0]), min(prev.bbox[1], w.bbox[1]),
+                         max(prev.bbox[2], w.bbox[2]), max(prev.bbox[3], w.bbox[3]))
+            continue
+        out.append(w)
+    return out
+
+
+def _same_line(a: Word, b: Word) -> bool:
+    ha, hb = a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1]
+    cy_a, cy_b = (a.bbox[1] + a.bbox[3]) / 2, (b.bbox[1] + b.bbox[3]) / 2
+    gap = b.bbox[0] - a.bbox[2]
+    size = max(a.size, b.size, 1.0)
+    return abs(cy_a - cy_b) < 0.3 * max(ha, hb) and -0.5 * size < gap < 0.6 * size
+
+
+# ---- frame -----------------------------------------------------------------------------------
+
+def _frame(spans: Sequence[TextSpan], bbox: Rect, page_rotation: int) -> int:
+    """Quarter turns (0..3) that make the figure's dominant text read left to right."""
+    votes = [0, 0, 0, 0]
+    for s in spans:
+        c, si = s.dir
+        q = 0 if c > 0.7 else 2 if c < -0.7 else 1 if si > 0.7 else 3 if si < -0.7 else -1
+        if q >= 0:
+            votes[q] += max(1, len(s.text.strip()))
+    if sum(votes) == 0:
+        return (page_rotation // 90) % 4
+    best = max(range(4), key=lambda q: (votes[q], -q))
+    return best if votes[best] > 1.5 * votes[0] else 0
+
+
+def _turn(p: Point, q: int, w: float, h: float) -> Point:
+    """Rotate a point (figure frame) so that direction q becomes left-to-right."""
+    x, y = p
+    if q == 1:  # text runs downwards: rotate counter-clockwise
+        return (y, w - x)
+    if q == 2:
+        return (w - x, h - y)
+    if q == 3:
+        return (h - y, x)
+    return p
+
+
+def _turn_rect(r: Rect, q: int, w: float, h: float) -> Rect:
+    a = _turn((r[0], r[1]), q, w, h)
+    b = _turn((r[2], r[3]), q, w, h)
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1]))
+
+
+def _transform(prims: Primitives, dx: float, dy: float, q: int) -> None:
+    w, h = prims.width, prims.height
+
+    def pt(p: Point) -> Point:
+        return _turn((p[0] - dx, p[1] - dy), q, w, h)
+
+    def rc(r: Rect) -> Rect:
+        return _turn_rect((r[0] - dx, r[1] - dy, r[2] - dx, r[3] - dy), q, w, h)
+
+    for s in prims.shapes:
+        s.bbox = rc(s.bbox)
+    for p in prims.paths:
+        p.points = [pt(x) for x in p.points]
+    for a in prims.arrowheads:
+        a.tip, a.bbox = pt(a.tip), rc(a.bbox)
+        a.direction = _turn_dir(a.direction, q)
+    if q in (1, 3):
+        prims.width, prims.height = h, w
+
+
+def _turn_dir(v: Point, q: int) -> Point:
+    x, y = v
+    return [(x, y), (y, -x), (-x, -y), (-y, x)][q]
+
+
+# ---- entry point -----------------------------------------------------------------------------
+
+def extract_vector(drawings: Sequence[dict[str, Any]], spans: Sequence[TextSpan],
+                   bbox: BBox | Rect | None = None, *, page_rotation: int = 0,
+                   max_items: int = DEFAULT_MAX_ITEMS) -> Primitives:
+    """Shapes, connectors, arrowheads and words of one vector figure.
+
+    ``drawings`` are plain PyMuPDF drawings (``pdfplain``), ``spans`` the figure's text in page
+    coordinates, ``bbox`` the figure box (defaults to the union of everything). Above
+    ``max_items`` drawing items the geometry is skipped and only the words come back
+    (``truncated=True`` and a warning), so a pathological drawing cannot stall a batch.
+    """
+    box = _figure_box(drawings, spans, bbox)
+    prims = Primitives(source="vector", width=box[2] - box[0], height=box[3] - box[1])
+    n_items = sum(len(d.get("items") or ()) for d in drawings)
+    if n_items > max_items:
+        prims.truncated = True
+        prims.warnings.append(f"{n_items} drawing items exceed max_items={max_items}: "
+                              "geometry skipped, labels only")
+    else:
+        col = _Collector(prims)
+        for d in drawings:
+            col.drawing(d)
+    q = _frame(spans, box, page_rotation)
+    prims.words = _words(spans)
+    _transform(prims, box[0], box[1], q)
+    w0, h0 = box[2] - box[0], box[3] - box[1]
+    for w in prims.words:
+        w.bbox = _turn_rect((w.bbox[0] - box[0], w.bbox[1] - box[1], w.bbox[2] - box[0],
+                             w.bbox[3] - box[1]), q, w0, h0)
+        if q in (1, 3):
+            w.vertical = not w.vertical
+    if q:
+        prims.warnings.append(f"text runs at {q * 90} degrees: figure turned to read it")
+    return prims
+
+
+def _figure_box(drawings: Sequence[dict[str, Any]], spans: Sequence[TextSpan],
+                bbox: BBox | Rect | None) -> Rect:
+    if bbox is not None:
+        return bbox.as_tuple() if isinstance(bbox, BBox) else tuple(bbox)  # type: ignore[return-value]
+    rects = [tuple(d["rect"]) for d in drawings if d.get("rect")]
+    rects += [s.bbox.as_tuple() for s in spans]
+    if not rects:
+        return (0.0, 0.0, 1.0, 1.0)
+    return (min(r[0] for r in rects), min(r[1] for r in rects),
+            max(r[2] for r in rects), max(r[3] for r in rects))
+
+
+def page_inputs(page: Any, clip: Rect | None = None) -> tuple[list[dict[str, Any]], list[TextSpan]]:
+    """A PyMuPDF page's plain drawings and text spans (optionally inside ``clip``).
+
+    A convenience for tests and benchmarks that start from a PDF page instead of an ingested
+    :class:`~dicmodel.document.Figure`.
+    """
+    from .pdfplain import plain_drawings
+
+    drawings = plain_drawings(page.get_drawings())
+    spans = []
+    for block in page.get_text("dict")["blocks"]:
+        for line in block.get("lines", []):
+            for s in line["spans"]:
+                if not s["text"].strip():
+                    continue
+                spans.append(TextSpan(text=s["text"], bbox=BBox.of(s["bbox"]), size=s["size"],
+                                      font=s.get("font", ""), dir=tuple(line["dir"])))
+    if clip is not None:
+        drawings = [d for d in drawings if d.get("rect") and _overlaps(d["rect"], clip)]
+        spans = [s for s in spans if _overlaps(s.bbox.as_tuple(), clip)]
+    return drawings, spans
+
+
+def _overlaps(a: Rect, b: Rect) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
