@@ -129,10 +129,14 @@ class Diagram(BaseModel):
     # ---- text forms ---------------------------------------------------------------------
     def to_mermaid(self) -> str:
         if self.kind == "sequence":
-            return _sequence_to_mermaid(self)
-        if self.kind == "state":
-            return _state_to_mermaid(self)
-        return _flowchart_to_mermaid(self)
+            text = _sequence_to_mermaid(self)
+        elif self.kind == "state":
+            text = _state_to_mermaid(self)
+        else:
+            text = _flowchart_to_mermaid(self)
+        if self.title:  # YAML front matter is the one title syntax every diagram kind reads
+            text = "---\ntitle: " + " ".join(self.title.split()) + "\n---\n" + text
+        return text
 
     def to_prose(self) -> str:
         from ._prose import diagram_prose
@@ -156,8 +160,20 @@ _SHAPES = {
 }
 
 
+_ESCAPES = {'"': "#quot;", ";": "#59;", "<": "#lt;", ">": "#gt;", "#": "#35;", "|": "#124;",
+            "`": "#96;"}
+
+
+def _escape(text: str) -> str:
+    """Entity codes for the characters Mermaid would read as syntax; the parser decodes them.
+
+    One pass: a '#' is escaped only where it would otherwise start an entity ('#name;').
+    """
+    return re.sub(r'[";<>|`]|#(?=\w+;)', lambda m: _ESCAPES[m.group(0)], text)
+
+
 def _quote(text: str) -> str:
-    return '"' + text.replace('"', "#quot;").replace("\n", "<br>") + '"'
+    return '"' + _escape(text.replace("\n", " ")) + '"'
 
 
 class _IdMap:
@@ -231,8 +247,8 @@ def _link(e: Edge) -> str:
 
 
 def _msg_text(text: str) -> str:
-    # ';' and '#' start escapes/comments in sequence text; keep them readable
-    return text.replace("\n", " ").replace(";", "#59;").replace("#quot;", '"')
+    # ';' ends a statement and '#' starts an entity in sequence/state text; newlines end lines
+    return _escape(text.replace("\n", " "))
 
 
 def _sequence_to_mermaid(d: Diagram) -> str:
@@ -277,6 +293,22 @@ def _state_to_mermaid(d: Diagram) -> str:
         else:
             lines.append(f"{pad}{ids[n.id]}")
 
+    # a transition from/to a composite state's own [*] must be written inside that state
+    home: dict[int, str] = {}
+    for k, e in enumerate(d.edges):
+        for x in (e.source, e.target):
+            n = d.node(x)
+            if n is not None and n.shape in ("start", "end"):
+                owner = next((g.id for g in d.groups if x in g.members), None)
+                if owner is not None:
+                    home[k] = owner
+
+    def emit_edges(pad: str, group_id: str | None) -> None:
+        for k, e in enumerate(d.edges):
+            if home.get(k) == group_id:
+                label = f" : {_msg_text(e.label)}" if e.label else ""
+                lines.append(f"{pad}{ref(e.source)} --> {ref(e.target)}{label}")
+
     def emit_group(g: Group, depth: int) -> None:
         pad = "    " * depth
         lines.append(f'{pad}state "{_msg_text(g.label or g.id)}" as {ids[g.id]} {{')
@@ -287,6 +319,7 @@ def _state_to_mermaid(d: Diagram) -> str:
         for child in d.groups:
             if child.parent == g.id:
                 emit_group(child, depth + 1)
+        emit_edges(pad + "    ", g.id)
         lines.append(f"{pad}}}")
 
     for n in real:
@@ -295,9 +328,7 @@ def _state_to_mermaid(d: Diagram) -> str:
     for g in d.groups:
         if g.parent is None:
             emit_group(g, 1)
-    for e in d.edges:
-        label = f" : {_msg_text(e.label)}" if e.label else ""
-        lines.append(f"    {ref(e.source)} --> {ref(e.target)}{label}")
+    emit_edges("    ", None)
     return "\n".join(lines) + "\n"
 
 
@@ -336,11 +367,41 @@ def _preprocess(text: str) -> tuple[list[tuple[int, str]], str | None]:
         else:
             raise MermaidSyntaxError("front matter opened with '---' is never closed", line=1,
                                      text=raw[0])
+    in_descr = False
     for k in range(i, len(raw)):
         line = _strip_comments(raw[k])
+        # accDescr { ... } spans lines and says nothing about the graph
+        if in_descr:
+            in_descr = "}" not in line
+            continue
+        if re.match(r"\s*accDescr\s*\{", line):
+            in_descr = "}" not in line
+            continue
         if line.strip():
             out.append((k + 1, line))
     return out, title
+
+
+def _join_quoted(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Join physical lines while a double-quoted label is open (multi-line labels).
+
+    The joined line keeps the number of the line where it started; the line break becomes a
+    newline inside the label. A quote still open at the end is a syntax error there.
+    """
+    out: list[tuple[int, str]] = []
+    start, buf = 0, ""
+    for lineno, line in lines:
+        if buf:
+            buf += "\n" + line
+        else:
+            start, buf = lineno, line
+        if buf.count('"') % 2 == 0:
+            out.append((start, buf))
+            buf = ""
+    if buf:
+        raise MermaidSyntaxError("a double-quoted label is never closed", line=start,
+                                 text=buf.split("\n", 1)[0].strip())
+    return out
 
 
 def parse_mermaid(text: str) -> Diagram:
@@ -365,7 +426,7 @@ def parse_mermaid(text: str) -> Diagram:
         if direction not in ("TD", "TB", "BT", "LR", "RL"):
             raise MermaidSyntaxError("flowchart direction must be TD, TB, BT, LR or RL",
                                      line=lineno, text=header.strip())
-        d = _FlowchartParser(direction).parse(body)
+        d = _FlowchartParser(direction).parse(_join_quoted(body))
     elif word == "sequenceDiagram":
         d = _parse_sequence(body)
     elif word in ("stateDiagram", "stateDiagram-v2"):
@@ -406,23 +467,36 @@ def extract_mermaid(text: str) -> str | None:
     return m.group(1).strip() + "\n" if m else None
 
 
+_ENTITIES = {"quot": '"', "amp": "&", "lt": "<", "gt": ">", "nbsp": " ", "apos": "'"}
+
+
+def _decode_entity(m: re.Match) -> str:
+    name = m.group(1)
+    if name.isdigit():
+        return chr(int(name)) if int(name) < 0x110000 else m.group(0)
+    return _ENTITIES.get(name, m.group(0))
+
+
 def _clean_label(text: str) -> str:
+    """The text a reader sees: quotes, markdown, HTML tags and entity codes removed/decoded."""
     t = text.strip()
     if len(t) >= 2 and t[0] == t[-1] == '"':
+        t = t[1:-1].strip()
+    if len(t) >= 2 and t[0] == t[-1] == "`":  # markdown string: bold/italic markers are style
         t = t[1:-1]
-    if len(t) >= 2 and t[0] == t[-1] == "`":  # markdown strings
-        t = t[1:-1]
+        t = re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: m.group(1) or m.group(2), t)
+        t = re.sub(r"(?<!\w)[*_](\S(?:.*?\S)?)[*_](?!\w)", r"\1", t)
     t = re.sub(r"<br\s*/?>", " ", t, flags=re.I)
-    t = re.sub(r"</?(b|i|em|strong|u|small|sub|sup|code|span)[^>]*>", "", t, flags=re.I)
+    t = re.sub(r"</?(b|i|em|strong|u|small|sub|sup|code|span|p|div|font)\b[^>]*>", "", t, flags=re.I)
     t = re.sub(r"fa:fa-[\w-]+\s*", "", t)
-    t = t.replace("#quot;", '"').replace("#59;", ";").replace("#35;", "#").replace("#amp;", "&")
-    t = t.replace("#lt;", "<").replace("#gt;", ">")
+    # one pass, so a decoded '#' never starts another entity
+    t = re.sub(r"#(\d+|[A-Za-z]+);", _decode_entity, t)
     return re.sub(r"\s+", " ", t).strip()
 
 
 # ---- flowchart --------------------------------------------------------------------------
 
-_ID = r"[A-Za-z0-9_\u00C0-\uFFFF$][A-Za-z0-9_\u00C0-\uFFFF$]*(?:[.\-][A-Za-z0-9_\u00C0-\uFFFF$]+)*"
+_ID = r"[A-Za-z0-9_\u00C0-\uFFFF$/][A-Za-z0-9_\u00C0-\uFFFF$/]*(?:[.\-:][A-Za-z0-9_\u00C0-\uFFFF$/]+)*"
 _RE_ID = re.compile(_ID)
 # opening bracket sequences, longest first, with their closers and shape names
 _OPENERS = [
@@ -433,7 +507,7 @@ _OPENERS = [
     (">", "]", "asymmetric"),
 ]
 _LINK_TEXT = re.compile(
-    r"(?P<start>[<ox]?(?:--|==|-\.))\s+(?P<text>(?:\"[^\"]*\"|[^\"])+?)\s*"
+    r"(?P<start>[<ox]?(?:--|==|-\.))(?![-=.>]|[ox]\s)\s*(?P<text>(?:\"[^\"]*\"|[^\"])+?)\s*"
     r"(?P<end>-{2,}[>ox]|-{3,}|={2,}[>ox]|={3,}|\.-+[>ox]?|-\.-*>)")
 _LINK = re.compile(r"(?P<id>[A-Za-z0-9_]+@)?(?P<body>[<ox]?(?:-{2,}[>ox]?|={2,}[>ox]?|-\.+-[>ox]?|~{3,}))")
 _PIPE = re.compile(r"\|(?P<text>[^|]*)\|")
@@ -445,6 +519,7 @@ class _FlowchartParser:
     def __init__(self, direction: str):
         self.d = Diagram(kind="flowchart", direction="TD" if direction == "TB" else direction)
         self.stack: list[Group] = []
+        self.opened_at: dict[str, int] = {}  # group id -> line of its 'subgraph'
         self.lineno = 0
         self.line = ""
 
@@ -457,10 +532,12 @@ class _FlowchartParser:
             for stmt in _split_statements(line):
                 self.statement(stmt.strip())
         if self.stack:
-            raise MermaidSyntaxError(f"subgraph {self.stack[-1].id!r} is never closed with 'end'",
-                                     line=self.lineno, text=self.line.strip())
+            gid = self.stack[-1].id
+            raise MermaidSyntaxError(f"subgraph {gid!r} is never closed with 'end'",
+                                     line=self.opened_at.get(gid, self.lineno), text=f"subgraph {gid}")
         group_ids = {g.id for g in self.d.groups}
         self.d.nodes = [n for n in self.d.nodes if n.id not in group_ids]
+        _adopt_listed_groups(self.d)
         return self.d
 
     def statement(self, s: str) -> None:
@@ -491,6 +568,7 @@ class _FlowchartParser:
         parent = self.stack[-1].id if self.stack else None
         g = Group(id=gid, label=label, parent=parent)
         self.d.groups.append(g)
+        self.opened_at[gid] = self.lineno
         if parent:
             self.stack[-1].members.append(gid)
         self.stack.append(g)
@@ -540,15 +618,13 @@ class _FlowchartParser:
                      "stadium": "stadium", "hex": "hexagon"}.get(sm.group(1), "box") if sm else "box"
             pos = close + 1
         else:
-            for opener, closer, name in _OPENERS:
-                if s.startswith(opener, pos):
-                    end = _find_closer(s, pos + len(opener), closer)
-                    if end < 0:
-                        raise self.err(f"node {nid!r}: {opener!r} is never closed with {closer!r}")
-                    label = _clean_label(s[pos + len(opener):end])
-                    shape = name
-                    pos = end + len(closer)
-                    break
+            found = _match_shape(s, pos)
+            if found is not None:
+                opener, end, closer, shape = found
+                if end < 0:
+                    raise self.err(f"node {nid!r}: {opener!r} is never closed with {closer!r}")
+                label = _clean_label(s[pos + len(opener):end])
+                pos = end + len(closer)
         if s.startswith(":::", pos):
             cm = re.match(r":::[\w-]+", s[pos:])
             pos += cm.end() if cm else 3
@@ -589,6 +665,43 @@ class _FlowchartParser:
             "style": "dotted" if "." in body else "thick" if "=" in body else "solid",
         }
         return kw, pos
+
+
+def _match_shape(s: str, pos: int) -> tuple[str, int, str, str] | None:
+    """The shape bracket opening at ``pos``: (opener, closer index, closer, shape name).
+
+    Openers share prefixes ('[/' closes with '/]' or '\\]'), so among the longest opener
+    that matches, the closer found first wins. None when no bracket opens here; a closer index
+    of -1 when one opens but never closes.
+    """
+    best: tuple[str, int, str, str] | None = None
+    for opener, closer, name in _OPENERS:
+        if not s.startswith(opener, pos):
+            continue
+        if best is not None and len(opener) < len(best[0]) and best[1] >= 0:
+            break
+        end = _find_closer(s, pos + len(opener), closer)
+        if best is None or (end >= 0 and (best[1] < 0 or end < best[1])):
+            best = (opener, end, closer, name)
+    return best
+
+
+def _adopt_listed_groups(d: Diagram) -> None:
+    """A subgraph id listed inside another subgraph nests it there (Mermaid does the same)."""
+    by_id = {g.id: g for g in d.groups}
+    for outer in d.groups:
+        for m in outer.members:
+            inner = by_id.get(m)
+            if inner is None or inner.parent is not None or inner is outer:
+                continue
+            ancestor, cycle = outer, False
+            while ancestor is not None:
+                if ancestor.id == inner.id:
+                    cycle = True
+                    break
+                ancestor = by_id.get(ancestor.parent) if ancestor.parent else None
+            if not cycle:
+                inner.parent = outer.id
 
 
 def _skip_ws(s: str, pos: int) -> int:
@@ -635,18 +748,26 @@ _SEQ_ARROWS = ["<<-->>", "<<->>", "-->>", "->>", "--x", "-x", "--)", "-)", "-->"
 _SEQ_MSG = re.compile(
     r"^(?P<src>.+?)\s*(?P<arrow>" + "|".join(re.escape(a) for a in _SEQ_ARROWS) +
     r")\s*(?P<act>[+-]?)\s*(?P<dst>[^:]+?)\s*(?::(?P<text>.*))?$")
-_SEQ_PART = re.compile(r"^(?:create\s+)?(?P<kw>participant|actor)\s+(?P<id>.+?)(?:\s+as\s+(?P<alias>.+))?$")
+_SEQ_PART = re.compile(r"^(?:create\s+)?(?P<kw>participant|actor)\s+(?P<id>.+?)(?:@\{(?P<cfg>.*)\})?"
+                       r"(?:\s+as\s+(?P<alias>.+))?$")
 _SEQ_NOTE = re.compile(r"^note\s+(?:over|left of|right of)\s+[^:]+:\s*(?P<text>.*)$", re.I)
-_SEQ_BLOCK_OPEN = re.compile(r"^(loop|alt|opt|par|critical|break|rect|box)\b(.*)$")
+_SEQ_BLOCK_OPEN = re.compile(r"^(loop|alt|opt|par_over|par|critical|break|rect|box)\b(.*)$")
 _SEQ_BLOCK_MID = re.compile(r"^(else|and|option)\b")
 _SEQ_SKIP = re.compile(r"^(autonumber|activate|deactivate|title|links?|destroy|accTitle|accDescr)\b")
 
 
+def _drop_semicolon(s: str) -> str:
+    """A trailing ';' ends a statement like a newline; the ';' of an entity ('#quot;') stays."""
+    if s.endswith(";") and not re.search(r"#\w+;$", s):
+        return s[:-1].rstrip()
+    return s
+
+
 def _parse_sequence(body: list[tuple[int, str]]) -> Diagram:
     d = Diagram(kind="sequence", direction="LR")
-    depth = 0
+    opened: list[tuple[int, str]] = []  # (line, keyword) of each open block
     for lineno, line in body:
-        s = line.strip()
+        s = _drop_semicolon(line.strip())
         if _SEQ_SKIP.match(s):
             if s.startswith("title"):
                 d.title = s[5:].lstrip(": ").strip() or d.title
@@ -655,20 +776,24 @@ def _parse_sequence(body: list[tuple[int, str]]) -> Diagram:
         if m:
             pid = m.group("id").strip().strip('"')
             alias = m.group("alias")
+            cfg = re.search(r'"alias"\s*:\s*"([^"]*)"', m.group("cfg") or "")
+            if cfg and not alias:
+                alias = cfg.group(1)
             d.add_node(pid, _clean_label(alias) if alias else "",
                        "actor" if m.group("kw") == "actor" else "participant")
             continue
-        if _SEQ_BLOCK_OPEN.match(s):
-            depth += 1
+        m = _SEQ_BLOCK_OPEN.match(s)
+        if m:
+            opened.append((lineno, m.group(1)))
             continue
         if _SEQ_BLOCK_MID.match(s):
-            if depth == 0:
+            if not opened:
                 raise MermaidSyntaxError(f"'{s.split()[0]}' outside a block", line=lineno, text=s)
             continue
         if s == "end":
-            if depth == 0:
+            if not opened:
                 raise MermaidSyntaxError("'end' without an open block", line=lineno, text=s)
-            depth -= 1
+            opened.pop()
             continue
         m = _SEQ_NOTE.match(s)
         if m:
@@ -690,9 +815,9 @@ def _parse_sequence(body: list[tuple[int, str]]) -> Diagram:
             continue
         raise MermaidSyntaxError("not a sequence statement (participant, message 'A->>B: text', "
                                  "note, loop/alt/opt/par ... end)", line=lineno, text=s)
-    if depth:
-        raise MermaidSyntaxError(f"{depth} block(s) (loop/alt/opt/par) never closed with 'end'",
-                                 line=body[-1][0] if body else 1)
+    if opened:
+        lineno, kw = opened[-1]
+        raise MermaidSyntaxError(f"'{kw}' block is never closed with 'end'", line=lineno, text=kw)
     return d
 
 
@@ -712,6 +837,8 @@ class _StateParser:
     def __init__(self) -> None:
         self.d = Diagram(kind="state")
         self.stack: list[Group] = []
+        self.opened_at: dict[str, int] = {}  # composite id -> line of its 'state X {'
+        self.lineno = 0
         self.in_note = False
 
     def scope_id(self, which: str) -> str:
@@ -738,12 +865,14 @@ class _StateParser:
 
     def parse(self, body: list[tuple[int, str]]) -> Diagram:
         for lineno, line in body:
+            self.lineno = lineno
             self.line(lineno, line.strip())
         if self.in_note:
             raise MermaidSyntaxError("note is never closed with 'end note'", line=body[-1][0])
         if self.stack:
-            raise MermaidSyntaxError(f"composite state {self.stack[-1].id!r} is never closed with '}}'",
-                                     line=body[-1][0])
+            gid = self.stack[-1].id
+            raise MermaidSyntaxError(f"composite state {gid!r} is never closed with '}}'",
+                                     line=self.opened_at.get(gid, body[-1][0]), text=f"state {gid}")
         return self.d
 
     def open_group(self, gid: str, label: str) -> None:
@@ -751,8 +880,9 @@ class _StateParser:
         g = Group(id=gid, label=label or gid, parent=parent)
         self.d.nodes = [n for n in self.d.nodes if n.id != gid]
         self.d.groups.append(g)
-        if parent:
+        if parent and gid not in self.stack[-1].members:
             self.stack[-1].members.append(gid)
+        self.opened_at[gid] = self.lineno
         self.stack.append(g)
 
     def line(self, lineno: int, s: str) -> None:
@@ -814,70 +944,138 @@ def _strip_cls(s: str) -> str:
 
 # ---- class and ER (read as graphs) ------------------------------------------------------
 
+_CLASS_NAME = r"[\w.$\u00C0-\uFFFF]+(?:~[^~\s]*~)?|`[^`]+`"
 _CLASS_REL = re.compile(
-    r'^(?P<a>[\w.~<>,]+)\s*(?:"[^"]*")?\s*(?P<rel><\|--|--\|>|\*--|--\*|o--|--o|<--|-->|--|\.\.>|<\.\.|'
-    r'\.\.\|>|<\|\.\.|\.\.)\s*(?:"[^"]*")?\s*(?P<b>[\w.~<>,]+)\s*(?::\s*(?P<label>.*))?$')
-_ER_REL = re.compile(r'^(?P<a>[\w"-]+)\s+(?P<rel>[|}o][|o]?(?:--|\.\.)[|o][|{o]?)\s+(?P<b>[\w"-]+)\s*:\s*(?P<label>.+)$')
+    rf'^(?P<a>{_CLASS_NAME})\s*(?:"(?P<ca>[^"]*)")?\s*'
+    r"(?P<left><\||<|\*|o)?(?P<line>--|\.\.)(?P<right>\|>|>|\*|o)?"
+    rf'\s*(?:"(?P<cb>[^"]*)")?\s*(?P<b>{_CLASS_NAME})\s*(?::\s*(?P<label>.*))?$')
+_CLASS_DECL = re.compile(
+    rf'^class\s+(?P<id>{_CLASS_NAME})\s*(?:\["?(?P<label>[^\]"]*)"?\])?\s*(?:<<[^>]*>>)?\s*'
+    r"(?::::[\w-]+)?\s*(?P<open>\{)?\s*(?P<close>\})?$")
+_CLASS_SKIP = re.compile(r"^(direction|note|classDef|cssClass|style|click|link|callback|<<|"
+                         r"accTitle|accDescr|title)\b|^<<|^[^:]+:")
+
+
+def _class_id(name: str) -> str:
+    """Generic markers (``List~T~``) and backticks are not part of the class's identity."""
+    return re.sub(r"~[^~]*~$", "", name.strip("`"))
 
 
 def _parse_class(body: list[tuple[int, str]]) -> Diagram:
     d = Diagram(kind="class")
-    depth = 0
+    members_depth = 0  # inside a class body { ... }
+    spaces: list[Group] = []  # open namespaces
+    opened_at: dict[str, int] = {}  # namespace id -> line of its '{'
+    body_line = 0
+
     for lineno, line in body:
         s = line.strip()
-        if depth:
-            if s.endswith("}") or s == "}":
-                depth -= 1
+        if members_depth:
+            if s.endswith("}"):
+                members_depth -= 1
             continue
-        m = re.match(r"^class\s+([\w.~<>,]+)(?:\[\"?([^\]\"]*)\"?\])?\s*(\{)?\s*(\})?$", s)
+        if s == "}":
+            if not spaces:
+                raise MermaidSyntaxError("'}' without an open class or namespace", line=lineno, text=s)
+            spaces.pop()
+            continue
+        m = re.match(r"^namespace\s+([\w.\u00C0-\uFFFF-]+)\s*\{$", s)
         if m:
-            d.add_node(m.group(1), m.group(2) or "", "box")
-            if m.group(3) and not m.group(4):
-                depth += 1
+            g = Group(id=m.group(1), label=m.group(1), parent=spaces[-1].id if spaces else None)
+            if spaces:
+                spaces[-1].members.append(g.id)
+            d.groups.append(g)
+            spaces.append(g)
+            opened_at[g.id] = lineno
+            continue
+        m = _CLASS_DECL.match(s)
+        if m:
+            cid = _class_id(m.group("id"))
+            d.add_node(cid, _clean_label(m.group("label") or ""), "box")
+            if spaces and not any(cid in g.members for g in d.groups):
+                spaces[-1].members.append(cid)
+            if m.group("open") and not m.group("close"):
+                members_depth, body_line = 1, lineno
             continue
         m = _CLASS_REL.match(s)
         if m:
-            a, b, rel = m.group("a"), m.group("b"), m.group("rel")
-            d.add_node(a)
-            d.add_node(b)
-            directed = ">" in rel or "<" in rel or "*" in rel or "o" in rel
-            src, dst = (b, a) if rel.startswith("<") else (a, b)
-            d.edges.append(Edge(source=src, target=dst, label=_clean_label(m.group("label") or ""),
-                                directed=directed, style="dotted" if ".." in rel else "solid"))
+            d.edges.append(_class_edge(d, m))
             continue
-        if re.match(r"^(direction|note|classDef|cssClass|style|click|link|callback|namespace|<<|\}|"
-                    r"[\w.~<>,]+\s*:)", s):
+        if _CLASS_SKIP.match(s):
             continue
-        raise MermaidSyntaxError("not a class diagram statement", line=lineno, text=s)
+        raise MermaidSyntaxError("not a class diagram statement ('class A', 'A <|-- B : label', "
+                                 "'A : member', 'namespace N {')", line=lineno, text=s)
+    if members_depth:
+        raise MermaidSyntaxError("a class body '{' is never closed with '}'", line=body_line)
+    if spaces:
+        raise MermaidSyntaxError(f"namespace {spaces[-1].id!r} is never closed with '}}'",
+                                 line=opened_at[spaces[-1].id])
     return d
+
+
+def _class_edge(d: Diagram, m: re.Match) -> Edge:
+    a, b = _class_id(m.group("a")), _class_id(m.group("b"))
+    d.add_node(a)
+    d.add_node(b)
+    left, right = m.group("left"), m.group("right")
+    # the end with the marker is the target: 'A <|-- B' reads B -> A (B inherits from A)
+    src, dst = (b, a) if left and not right else (a, b)
+    return Edge(source=src, target=dst, label=_clean_label(m.group("label") or ""),
+                directed=bool(left or right), bidirectional=bool(left and right),
+                style="dotted" if m.group("line") == ".." else "solid")
+
+
+_ER_CARD = (r"(?:\|o|\|\||\}o|\}\||o\||o\{|\|\{)")
+_ER_WORD = (r"(?:only one|zero or one|one or zero|one or more|one or many|zero or more|"
+            r"zero or many|many\(0\)|many\(1\)|1\+|0\+|1|many)")
+_ER_ENT = (r'(?:"(?P<{0}q>[^"]*)"|(?P<{0}n>[^\s"{{}}\[\]|:]+))'
+           r'(?:\[(?P<{0}alias>"[^"]*"|[^\]]*)\])?(?:\s*:::\s*[\w-]+)?')
+_ER_REL = re.compile(
+    "^" + _ER_ENT.format("a") + r"\s*(?P<rel>" + _ER_CARD + r"(?:--|\.\.)" + _ER_CARD + "|"
+    + r"(?<=\s)" + _ER_WORD + r"\s+(?:optionally\s+)?to\s+" + _ER_WORD + r"(?=\s))\s*"
+    + _ER_ENT.format("b") + r"\s*(?::\s*(?P<label>.*))?$")
+_ER_DECL = re.compile("^" + _ER_ENT.format("e") + r"\s*(?P<open>\{)?\s*(?P<close>\})?$")
+_ER_SKIP = re.compile(r"^(direction|title|accTitle|accDescr|style|classDef|class)\b")
+
+
+def _er_entity(d: Diagram, m: re.Match, which: str) -> str:
+    name = m.group(which + "q") if m.group(which + "q") is not None else m.group(which + "n")
+    alias = m.group(which + "alias")
+    d.add_node(name, _clean_label(alias) if alias else "")
+    return name
 
 
 def _parse_er(body: list[tuple[int, str]]) -> Diagram:
     d = Diagram(kind="er")
-    depth = 0
+    in_block, block_line = False, 0
     for lineno, line in body:
         s = line.strip()
-        if depth:
-            if s == "}" or s.endswith("}"):
-                depth -= 1
-            continue
-        m = re.match(r'^([\w"-]+)(?:\["?([^\]"]*)"?\])?\s*\{\s*(\})?$', s)
-        if m:
-            d.add_node(m.group(1).strip('"'), m.group(2) or "")
-            if not m.group(3):
-                depth += 1
+        if in_block:
+            in_block = not _closes_block(s)
             continue
         m = _ER_REL.match(s)
         if m:
-            a, b = m.group("a").strip('"'), m.group("b").strip('"')
-            d.add_node(a)
-            d.add_node(b)
-            d.edges.append(Edge(source=a, target=b, label=_clean_label(m.group("label")),
-                                directed=False))
+            a, b = _er_entity(d, m, "a"), _er_entity(d, m, "b")
+            d.edges.append(Edge(source=a, target=b, label=_clean_label(m.group("label") or ""),
+                                directed=False,
+                                style="dotted" if ".." in m.group("rel") else "solid"))
             continue
-        if re.match(r'^([\w"-]+)$', s) or re.match(r"^(direction|title|accTitle|accDescr|style|classDef)\b", s):
-            if re.match(r'^([\w"-]+)$', s):
-                d.add_node(s.strip('"'))
+        if _ER_SKIP.match(s):
             continue
-        raise MermaidSyntaxError("not an ER statement ('A ||--o{ B : label')", line=lineno, text=s)
+        m = _ER_DECL.match(s)
+        if m:
+            _er_entity(d, m, "e")
+            in_block = bool(m.group("open")) and not m.group("close")
+            block_line = lineno
+            continue
+        raise MermaidSyntaxError("not an ER statement ('A ||--o{ B : label', 'A {', 'A[alias]')",
+                                 line=lineno, text=s)
+    if in_block:
+        raise MermaidSyntaxError("an entity's attribute block '{' is never closed with '}'",
+                                 line=block_line)
     return d
+
+
+def _closes_block(s: str) -> bool:
+    """An attribute line ends the block when a '}' stands outside its quoted comment."""
+    return re.sub(r'"[^"]*"', "", s).rstrip().endswith("}")
