@@ -1,0 +1,44 @@
+"""Progressive SFT of domain VLMs (DICModel's three stages, AdaMLLM's single mixed stage).
+
+Stages are data (:mod:`.config`), loss falls only on assistant turns (:mod:`.collator`), each
+component of the model gets its own learning rate or is frozen (:mod:`.components`), and
+every stage writes a directory the ``hf`` describer loads (:mod:`.stages`, :mod:`.runner`).
+
+    from dicmodel.train import load_recipe, train
+    results = train(load_recipe("dicmodel/recipes/tiny-cpu.yaml"))
+
+Importing this package is light; torch, transformers and peft load when training starts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .config import COMPONENTS, ComponentLR, DatasetSpec, EvalSpec, LoraSpec, Recipe, Stage, load_recipe, recipe_from_dict
+
+__all__ = ["COMPONENTS", "ComponentLR", "DatasetSpec", "EvalSpec", "LoraSpec", "Recipe", "Stage", "load_recipe",
+           "recipe_from_dict", "train", "run_stage", "StageResult", "generate", "evaluate_generation",
+           "recipe_path"]
+
+_LAZY = {"train", "run_stage", "StageResult", "generate", "evaluate_generation"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from . import runner
+
+        return getattr(runner, name)
+    raise AttributeError(f"module 'dicmodel.train' has no attribute {name!r}")
+
+
+def recipe_path(name: str) -> str:
+    """Path of a recipe shipped with the package: 'tiny-cpu', 'dicmodel-qwen2.5-vl-7b', ..."""
+    from pathlib import Path
+
+    p = Path(__file__).resolve().parents[1] / "recipes" / f"{name.removesuffix('.yaml')}.yaml"
+    if not p.is_file():
+        from ..errors import ConfigError
+
+        names = sorted(q.stem for q in p.parent.glob("*.yaml"))
+        raise ConfigError(f"recipe name must be one of {names}, got {name!r}")
+    return str(p)
