@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .._extras import require
 from ..document import Block, BlockType, Document, Figure
 from ..errors import ConfigError
+from ._common import figure_text
 
 # This module is the LangChain integration itself, so it needs langchain-core at import; a
 # missing install raises MissingExtraError naming the extra. `import dicmodel` never loads it.
@@ -207,19 +208,6 @@ def _elements(doc: Document, LCDoc: Any, include_mermaid: bool) -> Iterator[Any]
         elif block.type != BlockType.figure and (block.markdown or block.text).strip():
             yield LCDoc(page_content=(block.markdown or block.text).strip(),
                         metadata=_block_meta(doc, block))
-
-
-def figure_text(fig: Figure, include_mermaid: bool = True) -> str:
-    """The figure's logical text: caption, description, and Mermaid when one was recovered."""
-    desc = fig.description
-    parts = [fig.caption.strip()] if fig.caption else []
-    if desc is not None and desc.text.strip():
-        parts.append(desc.text.strip())
-    elif fig.spans:
-        parts.append("Labels in the figure: " + "; ".join(s.text for s in fig.spans) + ".")
-    if include_mermaid and desc is not None and desc.mermaid:
-        parts.append("```mermaid\n" + desc.mermaid.strip() + "\n```")
-    return "\n\n".join(parts) or "(figure without readable content)"
 
 
 def figure_metadata(doc: Document, fig: Figure) -> dict[str, Any]:
