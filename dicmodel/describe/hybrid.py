@@ -1,0 +1,103 @@
+"""The ``hybrid`` describer: structural first, a model only where the structural reader was unsure.
+
+The structural describer is fast and exact where it works (vector drawings, clean labels) and
+honest about where it does not (its confidence). ``hybrid`` runs it on every figure, then sends
+only the figures whose structural confidence is below ``threshold`` to a model describer
+(``hf`` or ``openai``), with the structural figure type as a hint to the prompt. A CPU-only run
+therefore spends model time where it pays. The model describer is built up front, so a bad
+option (a missing checkpoint folder) fails at once, but the ``hf`` describer loads its weights
+only when the first figure reaches it.
+
+    d = get_describer("hybrid", threshold=0.6, model_describer="hf", model="runs/dicmodel-7b")
+
+Options: ``threshold``, ``model_describer`` ("hf" | "openai" | a Describer instance),
+``structural`` (a registry name or instance, default "structural"), ``structural_options``;
+every other option goes to the model describer (``model``, ``adapter``, ``base_url``, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..document import Description, FigureType
+from ..errors import ConfigError
+from .base import Describer, FigureRequest, get_describer, register_describer
+
+__all__ = ["HybridOptions", "HybridDescriber"]
+
+MODEL_DESCRIBERS = ("hf", "openai")
+
+
+class HybridOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    threshold: float = Field(0.5, ge=0.0, le=1.0,
+                             description="figures with structural confidence below this go to the model")
+    model_describer: Any = Field("hf", description="'hf', 'openai' or a Describer instance")
+    structural: Any = Field("structural", description="structural describer name or instance")
+    structural_options: dict[str, Any] = Field(default_factory=dict)
+    model_options: dict[str, Any] = Field(default_factory=dict,
+                                          description="options of the model describer")
+
+
+class HybridDescriber:
+    name = "hybrid"
+
+    def __init__(self, **options: Any):
+        own = {k: options.pop(k) for k in list(options) if k in HybridOptions.model_fields}
+        own.setdefault("model_options", {}).update(options)  # the rest belongs to the model
+        try:
+            self.options = HybridOptions(**own)
+        except ValidationError as err:
+            raise ConfigError(f"invalid options for the 'hybrid' describer: {err}") from err
+        md = self.options.model_describer
+        if isinstance(md, str) and md not in MODEL_DESCRIBERS:
+            raise ConfigError(f"model_describer must be one of {MODEL_DESCRIBERS} or a Describer, got {md!r}")
+        self.structural: Describer = get_describer(self.options.structural, **self.options.structural_options)
+        self.model: Describer = get_describer(md, **(self.options.model_options if isinstance(md, str) else {}))
+        self.stats = {"figures": 0, "to_model": 0}
+
+    def describe(self, requests: Sequence[FigureRequest]) -> list[Description]:
+        first = self.structural.describe(requests)
+        low = [i for i, d in enumerate(first) if d.confidence < self.options.threshold]
+        self.stats["figures"] += len(requests)
+        self.stats["to_model"] += len(low)
+        if not low:
+            return list(first)
+        hinted = [replace(requests[i], figure_type=_hint(first[i], requests[i])) for i in low]
+        try:
+            second = self.model.describe(hinted)
+        except Exception as err:  # a model that cannot even load must not lose the structural result
+            note = f"model describer failed, structural result kept: {type(err).__name__}: {err}"
+            second = [Description(text="", confidence=0.0, describer="hybrid", warnings=[note])
+                      for _ in low]
+        out = list(first)
+        for i, model_desc in zip(low, second):
+            out[i] = _choose(first[i], model_desc, self.options.threshold)
+        return out
+
+
+def _hint(structural: Description, req: FigureRequest) -> FigureType | None:
+    """The structural figure type as a prompt hint; 'other' means it did not know."""
+    if structural.figure_type != FigureType.other:
+        return structural.figure_type
+    return req.figure_type
+
+
+def _choose(structural: Description, model: Description, threshold: float) -> Description:
+    """The model's description, unless it failed outright; either way say what happened."""
+    why = f"structural confidence {structural.confidence:.2f} < threshold {threshold:.2f}"
+    if model.confidence == 0.0 and structural.text:
+        keep = structural.model_copy(deep=True)
+        keep.warnings += [f"{why}; the model describer failed, structural result kept"] + model.warnings
+        return keep
+    chosen = model.model_copy(deep=True)
+    chosen.warnings = [f"{why}: described by the model"] + chosen.warnings
+    return chosen
+
+
+register_describer("hybrid", lambda **kw: HybridDescriber(**kw))

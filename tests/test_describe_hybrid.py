@@ -1,0 +1,97 @@
+"""hybrid: structural first, the model only below the threshold, with the structural type as hint."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from dicmodel.describe.base import FigureRequest, get_describer
+from dicmodel.document import Description, FigureType
+from dicmodel.errors import ConfigError
+from dicmodel.testing import FakeOpenAIServer, request_text
+
+
+class FakeStructural:
+    """Deterministic structural stand-in: confidence and type per figure id."""
+
+    name = "fake-structural"
+
+    def __init__(self, table: dict[str, tuple[float, FigureType]]):
+        self.table = table
+        self.calls = 0
+
+    def describe(self, requests: Sequence[FigureRequest]) -> list[Description]:
+        self.calls += 1
+        return [Description(text=f"structural {r.figure_id}", confidence=self.table[r.figure_id][0],
+                            figure_type=self.table[r.figure_id][1], describer="fake-structural")
+                for r in requests]
+
+
+class RecordingModel:
+    name = "recording-model"
+
+    def __init__(self, fail: bool = False):
+        self.seen: list[FigureRequest] = []
+        self.fail = fail
+
+    def describe(self, requests: Sequence[FigureRequest]) -> list[Description]:
+        self.seen += list(requests)
+        if self.fail:
+            return [Description(text="", confidence=0.0, warnings=["server down"]) for _ in requests]
+        return [Description(text=f"model {r.figure_id}", confidence=0.8,
+                            figure_type=r.figure_type or FigureType.other, describer="model")
+                for r in requests]
+
+
+TABLE = {"a": (0.9, FigureType.flowchart), "b": (0.2, FigureType.sequence), "c": (0.49, FigureType.other)}
+
+
+def reqs() -> list[FigureRequest]:
+    return [FigureRequest(figure_id=k, image=b"png", figure_type=FigureType.table if k == "c" else None)
+            for k in TABLE]
+
+
+def test_only_low_confidence_figures_reach_the_model_with_the_type_hint():
+    model = RecordingModel()
+    d = get_describer("hybrid", structural=FakeStructural(TABLE), model_describer=model, threshold=0.5)
+    out = d.describe(reqs())
+    assert [r.figure_id for r in model.seen] == ["b", "c"]
+    assert model.seen[0].figure_type == FigureType.sequence  # structural type passed as hint
+    assert model.seen[1].figure_type == FigureType.table  # 'other' keeps the request's own hint
+    assert [o.text for o in out] == ["structural a", "model b", "model c"]
+    assert "threshold" in out[1].warnings[0]
+    assert d.stats == {"figures": 3, "to_model": 2}
+
+
+def test_threshold_zero_never_calls_the_model_and_one_always_does():
+    model = RecordingModel()
+    get_describer("hybrid", structural=FakeStructural(TABLE), model_describer=model, threshold=0.0).describe(reqs())
+    assert model.seen == []
+    get_describer("hybrid", structural=FakeStructural(TABLE), model_describer=model, threshold=1.0).describe(reqs())
+    assert len(model.seen) == 3
+
+
+def test_a_failed_model_answer_keeps_the_structural_result():
+    d = get_describer("hybrid", structural=FakeStructural(TABLE), model_describer=RecordingModel(fail=True))
+    out = d.describe(reqs())
+    assert out[1].text == "structural b" and any("server down" in w for w in out[1].warnings)
+
+
+def test_remaining_options_go_to_the_model_describer():
+    with FakeOpenAIServer(reply=lambda body: "A call flow.") as server:
+        d = get_describer("hybrid", structural=FakeStructural(TABLE), model_describer="openai",
+                          base_url=server.base_url, model="fake", threshold=0.5)
+        out = d.describe(reqs())
+    assert len(server.requests) == 2 and "sequenceDiagram" in request_text(server.requests[0])
+    assert out[1].describer == "openai:fake:v1" and out[0].describer == "fake-structural"
+
+
+def test_bad_options():
+    with pytest.raises(ConfigError, match="model_describer"):
+        get_describer("hybrid", structural=FakeStructural(TABLE), model_describer="structural")
+    with pytest.raises(ConfigError, match="threshold"):
+        get_describer("hybrid", structural=FakeStructural(TABLE), model_describer=RecordingModel(),
+                      threshold=2)
+    with pytest.raises(ConfigError, match="does not exist"):  # checked at once, not at first figure
+        get_describer("hybrid", structural=FakeStructural(TABLE), model_describer="hf", model="/no/such/dir")
