@@ -18,7 +18,7 @@ import url from "node:url";
 
 const mmdcDir = process.env.DICMODEL_MMDC_DIR;
 const chromium = process.env.DICMODEL_CHROMIUM || "/usr/bin/chromium";
-const concurrency = Math.max(1, parseInt(process.env.DICMODEL_MERMAID_CONCURRENCY || "2", 10));
+const requested = Math.max(1, parseInt(process.env.DICMODEL_MERMAID_CONCURRENCY || "2", 10));
 
 function fileUrl(p) {
   return url.pathToFileURL(p).href;
@@ -36,6 +36,14 @@ function firstLine(err) {
 const { renderMermaid } = await import(fileUrl(path.join(mmdcDir, "src", "index.js")));
 const puppeteerEntry = path.join(mmdcDir, "node_modules", "puppeteer", "lib", "esm", "puppeteer", "puppeteer.js");
 const { default: puppeteer } = await import(fileUrl(puppeteerEntry));
+const mermaidUmd = path.join(mmdcDir, "node_modules", "mermaid", "dist", "mermaid.min.js");
+// "fast": pages that load mermaid once and render many diagrams each (the default);
+// "cli": mermaid-cli's renderMermaid, which opens a fresh page and reloads mermaid per diagram.
+const mode = process.env.DICMODEL_MERMAID_MODE || (fs.existsSync(mermaidUmd) ? "fast" : "cli");
+// Headless Chromium stalls screenshots of pages that are not in front, so warm pages render
+// one at a time; run several renderers (browsers) for parallelism.
+const concurrency = mode === "fast" ? 1 : requested;
+const recycleAfter = 200; // a page that rendered this many diagrams is replaced (DOM/heap growth)
 
 const browser = await puppeteer.launch({
   executablePath: chromium,
@@ -61,15 +69,109 @@ function reply(obj) {
   process.stdout.write(JSON.stringify(obj) + "\n");
 }
 
+// ---- fast mode: a pool of warm pages --------------------------------------------------
+
+const idlePages = [];
+let renderCount = 0;
+
+async function newWarmPage() {
+  const page = await browser.newPage();
+  await page.setContent('<!doctype html><html><body><div id="container"></div></body></html>');
+  await page.addScriptTag({ path: mermaidUmd });
+  page.__uses = 0;
+  return page;
+}
+
+async function takePage() {
+  return idlePages.pop() || (await newWarmPage());
+}
+
+async function givePage(page, broken) {
+  page.__uses += 1;
+  if (broken || page.__uses >= recycleAfter) {
+    await page.close().catch(() => {});
+    return;
+  }
+  idlePages.push(page);
+}
+
+async function drawInPage(page, job) {
+  // Renders into #container; returns the SVG box in CSS pixels (page coordinates).
+  renderCount += 1;
+  return page.evaluate(
+    async (definition, config, background, svgId) => {
+      const container = document.getElementById("container");
+      container.innerHTML = "";
+      document.body.style.background = background;
+      for (const el of Array.from(document.body.children)) {
+        if (el !== container && el.tagName !== "SCRIPT") el.remove();
+      }
+      window.mermaid.initialize({ startOnLoad: false, ...config });
+      try {
+        const { svg } = await window.mermaid.render(svgId, definition);
+        container.innerHTML = svg;
+      } finally {
+        for (const el of Array.from(document.body.children)) {
+          if (el !== container && el.tagName !== "SCRIPT") el.remove();
+        }
+      }
+      const el = container.querySelector("svg");
+      el.style.backgroundColor = background;
+      const r = el.getBoundingClientRect();
+      return { x: r.left, y: r.top, width: r.width, height: r.height };
+    },
+    job.definition,
+    job.config || {},
+    job.background || "white",
+    "dm" + renderCount,
+  );
+}
+
+async function fastRender(job) {
+  const page = await takePage();
+  let broken = false;
+  try {
+    const viewport = { width: job.width || 1200, height: job.height || 800, deviceScaleFactor: job.scale || 1 };
+    await page.setViewport(viewport);
+    const box = await drawInPage(page, job);
+    const transparent = (job.background || "white") === "transparent";
+    if (job.format === "svg") {
+      const xml = await page.$eval("#container svg", (svg) => new XMLSerializer().serializeToString(svg));
+      return new TextEncoder().encode(xml);
+    }
+    if (job.format === "png") {
+      const clip = { x: Math.floor(box.x), y: Math.floor(box.y), width: Math.ceil(box.width), height: Math.ceil(box.height) };
+      await page.setViewport({ ...viewport, width: Math.max(viewport.width, clip.x + clip.width), height: clip.y + clip.height });
+      return await page.screenshot({ clip, omitBackground: transparent });
+    }
+    return await page.pdf({
+      omitBackground: transparent,
+      width: Math.ceil(box.width) + box.x * 2 + "px",
+      height: Math.ceil(box.height) + box.y * 2 + "px",
+      pageRanges: "1-1",
+    });
+  } catch (err) {
+    // a syntax error leaves the page usable; anything else (crash, detached frame) does not
+    broken = !/Parse error|Lexical error|syntax|No diagram type/i.test(String(err && err.message));
+    throw err;
+  } finally {
+    await givePage(page, broken);
+  }
+}
+
+async function cliRender(job) {
+  const { data } = await renderMermaid(browser, job.definition, job.format, {
+    viewport: { width: job.width || 1200, height: job.height || 800, deviceScaleFactor: job.scale || 1 },
+    backgroundColor: job.background || "white",
+    mermaidConfig: job.config || {},
+    pdfFit: true,
+  });
+  return data;
+}
+
 async function runJob(job) {
   try {
-    const { data } = await renderMermaid(browser, job.definition, job.format, {
-      viewport: { width: job.width || 1200, height: job.height || 800, deviceScaleFactor: job.scale || 1 },
-      backgroundColor: job.background || "white",
-      mermaidConfig: job.config || {},
-      pdfFit: true,
-      myCSS: job.css || undefined,
-    });
+    const data = mode === "fast" ? await fastRender(job) : await cliRender(job);
     const tmp = job.out + ".part";
     await fs.promises.writeFile(tmp, data);
     await fs.promises.rename(tmp, job.out);
@@ -97,7 +199,7 @@ function pump() {
   }
 }
 
-reply({ id: "__ready__", ok: true });
+reply({ id: "__ready__", ok: true, mode });
 
 const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
 rl.on("line", (line) => {

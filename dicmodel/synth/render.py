@@ -187,17 +187,25 @@ def graphviz_available() -> bool:
 class MermaidRenderer:
     """A headless Chromium kept open for many Mermaid renders (a context manager).
 
-    ``concurrency`` pages render at once inside the one browser; ``timeout`` is the longest
+    ``concurrency`` pages render at once inside the one browser in ``mode="cli"`` (values above 1
+    can stall: headless Chromium delays screenshots of background pages; fast mode always uses
+    one warm page; start several renderers for parallelism); ``timeout`` is the longest
     wait for one result, after which the browser is restarted and the jobs in flight fail.
+    ``mode="fast"`` keeps warm pages that load mermaid once and render many diagrams each;
+    ``mode="cli"`` calls mermaid-cli's ``renderMermaid`` (a fresh page and mermaid load per
+    diagram), slower but exactly what ``mmdc`` draws.
     """
 
-    def __init__(self, concurrency: int = 2, timeout: float = 60.0):
+    def __init__(self, concurrency: int = 1, timeout: float = 60.0, mode: Literal["fast", "cli"] = "fast"):
         if concurrency < 1:
             raise ConfigError(f"concurrency must be >= 1, got {concurrency}")
         if timeout <= 0:
             raise ConfigError(f"timeout must be > 0 seconds, got {timeout}")
+        if mode not in ("fast", "cli"):
+            raise ConfigError(f"mode must be 'fast' or 'cli', got {mode!r}")
         self.concurrency = concurrency
         self.timeout = timeout
+        self.mode = mode
         self._proc: subprocess.Popen[bytes] | None = None
         self._buf = b""
         self._stderr: Any = None
@@ -215,7 +223,8 @@ class MermaidRenderer:
         if self._proc is not None and self._proc.poll() is None:
             return
         env = dict(os.environ, DICMODEL_MMDC_DIR=str(_mmdc_dir()), DICMODEL_CHROMIUM=_chromium(),
-                   DICMODEL_MERMAID_CONCURRENCY=str(self.concurrency), PUPPETEER_SKIP_DOWNLOAD="1")
+                   DICMODEL_MERMAID_CONCURRENCY=str(self.concurrency), PUPPETEER_SKIP_DOWNLOAD="1",
+                   DICMODEL_MERMAID_MODE=self.mode)
         self._stderr = tempfile.TemporaryFile()
         self._proc = subprocess.Popen([_node(), str(_SCRIPT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                       stderr=self._stderr, env=env)
