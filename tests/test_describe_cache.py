@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from dicmodel.describe._output import Generation, describe_with_model, parse_answer
 from dicmodel.describe.base import FigureRequest
 from dicmodel.describe.cache import DescriptionCache, cache_key, path_fingerprint

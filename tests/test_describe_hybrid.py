@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pytest
 
 from dicmodel.describe.base import FigureRequest, get_describer
+from dicmodel.describe.openai import OpenAIDescriber
 from dicmodel.document import Description, FigureType
 from dicmodel.errors import ConfigError
 from dicmodel.testing import FakeOpenAIServer, request_text
@@ -66,9 +67,12 @@ def test_only_low_confidence_figures_reach_the_model_with_the_type_hint():
 
 def test_threshold_zero_never_calls_the_model_and_one_always_does():
     model = RecordingModel()
-    get_describer("hybrid", structural=FakeStructural(TABLE), model_describer=model, threshold=0.0).describe(reqs())
-    assert model.seen == []
-    get_describer("hybrid", structural=FakeStructural(TABLE), model_describer=model, threshold=1.0).describe(reqs())
+    for threshold in (0.0, 1.0):
+        d = get_describer("hybrid", structural=FakeStructural(TABLE), model_describer=model,
+                          threshold=threshold)
+        d.describe(reqs())
+        if threshold == 0.0:
+            assert model.seen == []
     assert len(model.seen) == 3
 
 
@@ -80,8 +84,10 @@ def test_a_failed_model_answer_keeps_the_structural_result():
 
 def test_remaining_options_go_to_the_model_describer():
     with FakeOpenAIServer(reply=lambda body: "A call flow.") as server:
-        d = get_describer("hybrid", structural=FakeStructural(TABLE), model_describer="openai",
-                          base_url=server.base_url, model="fake", threshold=0.5)
+        # base_url picks openai; batch_size (an hf option, as `dicmodel convert` may pass) is dropped
+        d = get_describer("hybrid", structural=FakeStructural(TABLE), base_url=server.base_url,
+                          model="fake", threshold=0.5, batch_size=8)
+        assert isinstance(d.model, OpenAIDescriber)
         out = d.describe(reqs())
     assert len(server.requests) == 2 and "sequenceDiagram" in request_text(server.requests[0])
     assert out[1].describer == "openai:fake:v1" and out[0].describer == "fake-structural"
@@ -93,5 +99,7 @@ def test_bad_options():
     with pytest.raises(ConfigError, match="threshold"):
         get_describer("hybrid", structural=FakeStructural(TABLE), model_describer=RecordingModel(),
                       threshold=2)
+    with pytest.raises(ConfigError, match="no_such_option"):
+        get_describer("hybrid", structural=FakeStructural(TABLE), no_such_option=1)
     with pytest.raises(ConfigError, match="does not exist"):  # checked at once, not at first figure
         get_describer("hybrid", structural=FakeStructural(TABLE), model_describer="hf", model="/no/such/dir")

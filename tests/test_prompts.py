@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 
 from dicmodel.describe.base import FigureRequest
-from dicmodel.describe.prompts import (DIAGRAM_TYPES, PROMPT_VERSION, build_conversation, build_prompt,
-                                       instructions_for, repair_prompt)
+from dicmodel.describe.prompts import (
+    DIAGRAM_TYPES,
+    PROMPT_VERSION,
+    build_conversation,
+    build_prompt,
+    instructions_for,
+    repair_prompt,
+)
 from dicmodel.diagram import parse_mermaid
 from dicmodel.document import FigureType
 from dicmodel.errors import ConfigError, MermaidSyntaxError

@@ -57,7 +57,8 @@ class HFOptions(BaseModel):
     dtype: Dtype = Field("auto", description="auto: bfloat16 on CUDA, float16 on MPS, float32 on CPU")
     batch_size: int = Field(4, ge=1, le=512, description="figures per generate() call")
     min_pixels: int = Field(56 * 56, ge=MIN_SIDE * MIN_SIDE, description="smaller images are scaled up")
-    max_pixels: int = Field(1280 * 28 * 28, ge=MIN_SIDE * MIN_SIDE, description="larger images are scaled down")
+    max_pixels: int = Field(1280 * 28 * 28, ge=MIN_SIDE * MIN_SIDE,
+                            description="larger images are scaled down")
     max_new_tokens: int = Field(1024, ge=1, le=32768, description="answer length limit (tokens)")
     min_new_tokens: int = Field(0, ge=0, description="force at least this many tokens (benchmarks)")
     do_sample: bool = Field(False, description="sample instead of greedy decoding")

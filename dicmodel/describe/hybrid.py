@@ -17,6 +17,7 @@ every other option goes to the model describer (``model``, ``adapter``, ``base_u
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -29,6 +30,8 @@ from .base import Describer, FigureRequest, get_describer, register_describer
 
 __all__ = ["HybridOptions", "HybridDescriber"]
 
+log = logging.getLogger(__name__)
+
 MODEL_DESCRIBERS = ("hf", "openai")
 
 
@@ -37,7 +40,8 @@ class HybridOptions(BaseModel):
 
     threshold: float = Field(0.5, ge=0.0, le=1.0,
                              description="figures with structural confidence below this go to the model")
-    model_describer: Any = Field("hf", description="'hf', 'openai' or a Describer instance")
+    model_describer: Any = Field(None, description="'hf', 'openai' or a Describer instance "
+                                 "(default: 'openai' when base_url is given, else 'hf')")
     structural: Any = Field("structural", description="structural describer name or instance")
     structural_options: dict[str, Any] = Field(default_factory=dict)
     model_options: dict[str, Any] = Field(default_factory=dict,
@@ -49,7 +53,8 @@ class HybridDescriber:
 
     def __init__(self, **options: Any):
         own = {k: options.pop(k) for k in list(options) if k in HybridOptions.model_fields}
-        own.setdefault("model_options", {}).update(options)  # the rest belongs to the model
+        if own.get("model_describer") is None:
+            own["model_describer"] = "openai" if "base_url" in options else "hf"
         try:
             self.options = HybridOptions(**own)
         except ValidationError as err:
@@ -57,8 +62,11 @@ class HybridDescriber:
         md = self.options.model_describer
         if isinstance(md, str) and md not in MODEL_DESCRIBERS:
             raise ConfigError(f"model_describer must be one of {MODEL_DESCRIBERS} or a Describer, got {md!r}")
+        # the rest belongs to the model describer
+        self.options.model_options.update(_for_backend(md, options) if isinstance(md, str) else options)
         self.structural: Describer = get_describer(self.options.structural, **self.options.structural_options)
-        self.model: Describer = get_describer(md, **(self.options.model_options if isinstance(md, str) else {}))
+        model_options = self.options.model_options if isinstance(md, str) else {}
+        self.model: Describer = get_describer(md, **model_options)
         self.stats = {"figures": 0, "to_model": 0}
 
     def describe(self, requests: Sequence[FigureRequest]) -> list[Description]:
@@ -79,6 +87,26 @@ class HybridDescriber:
         for i, model_desc in zip(low, second):
             out[i] = _choose(first[i], model_desc, self.options.threshold)
         return out
+
+
+def _for_backend(backend: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The options the chosen backend takes. Callers such as ``dicmodel convert`` pass one flat
+    set for both backends (``--base-url`` and ``--batch-size`` side by side), so the other
+    backend's names are dropped with a log line; a name neither backend knows is an error."""
+    from .hf import HFOptions
+    from .openai import OpenAIOptions
+
+    fields = {"hf": set(HFOptions.model_fields), "openai": set(OpenAIOptions.model_fields)}
+    known = fields["hf"] | fields["openai"]
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise ConfigError(f"unknown option(s) {unknown} for the 'hybrid' describer; it takes "
+                          f"{sorted(HybridOptions.model_fields)} and the options of 'hf' or 'openai'")
+    dropped = sorted(set(options) - fields[backend])
+    if dropped:
+        log.info("hybrid: options %s do not apply to the %r model describer and are ignored",
+                 dropped, backend)
+    return {k: v for k, v in options.items() if k in fields[backend]}
 
 
 def _hint(structural: Description, req: FigureRequest) -> FigureType | None:

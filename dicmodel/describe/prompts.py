@@ -185,5 +185,6 @@ def repair_prompt(error: MermaidSyntaxError | str, mermaid: str, version: str = 
         "message and label that was correct; fix only the syntax.")
 
 
-def repair_turn(error: MermaidSyntaxError | str, mermaid: str, version: str = PROMPT_VERSION) -> dict[str, Any]:
+def repair_turn(error: MermaidSyntaxError | str, mermaid: str,
+                version: str = PROMPT_VERSION) -> dict[str, Any]:
     return {"role": "user", "content": [{"type": "text", "text": repair_prompt(error, mermaid, version)}]}

@@ -1,0 +1,179 @@
+"""``dicmodel describe``: describe figure images (or every figure of PDFs) with any describer.
+
+    dicmodel describe fig1.png fig2.png --describer hf --model runs/dicmodel-7b --adapter runs/lora
+    dicmodel describe spec.pdf --describer openai --base-url http://localhost:8000/v1 --model dicmodel
+    dicmodel describe *.png --describer hybrid --model runs/dicmodel-7b --threshold 0.6 --format json
+
+Images are described directly (one figure each); PDFs and other documents go through
+``dicmodel.convert``. The describer flags map 1:1 onto the option fields of the ``hf``,
+``openai`` and ``hybrid`` describers; a flag that the chosen describer does not take is an error,
+not silently dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["register", "add_model_describer_flags", "model_describer_options", "run"]
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp")
+
+# flag dest (= option field name) -> the describers that take it, argparse settings. The help
+# text is the field's own description, so the CLI and the Python API say the same thing.
+_FLAGS: list[tuple[str, tuple[str, ...], dict[str, Any]]] = [
+    ("model", ("hf", "openai", "hybrid"), {}),
+    ("adapter", ("hf", "hybrid"), {}),
+    ("device", ("hf", "hybrid"), {}),
+    ("dtype", ("hf", "hybrid"), {"choices": ("auto", "float32", "bfloat16", "float16")}),
+    ("batch_size", ("hf", "hybrid"), {"type": int}),
+    ("max_new_tokens", ("hf", "openai", "hybrid"), {"type": int}),
+    ("min_pixels", ("hf", "hybrid"), {"type": int}),
+    ("max_pixels", ("hf", "hybrid"), {"type": int}),
+    ("trust_remote_code", ("hf", "hybrid"), {"action": "store_true", "default": None}),
+    ("prompt_version", ("hf", "openai", "hybrid"), {}),
+    ("cache_dir", ("hf", "openai", "hybrid"), {}),
+    ("base_url", ("openai", "hybrid"), {}),
+    ("api_key_env", ("openai", "hybrid"), {}),
+    ("concurrency", ("openai", "hybrid"), {"type": int}),
+    ("timeout", ("openai", "hybrid"), {"type": float}),
+    ("max_retries", ("openai", "hybrid"), {"type": int}),
+    ("threshold", ("hybrid",), {"type": float}),
+    ("model_describer", ("hybrid",), {"choices": ("hf", "openai")}),
+]
+
+
+def _help(dest: str, users: tuple[str, ...]) -> str:
+    from .hf import HFOptions
+    from .hybrid import HybridOptions
+    from .openai import OpenAIOptions
+
+    texts: dict[str, list[str]] = {}  # text -> backends, so shared wording shows once
+    for backend, fields in (("hf", HFOptions.model_fields), ("openai", OpenAIOptions.model_fields),
+                            ("hybrid", HybridOptions.model_fields)):
+        if backend in users and dest in fields and fields[dest].description:
+            default = fields[dest].default
+            shown = "" if default is None or fields[dest].is_required() else f" (default: {default})"
+            texts.setdefault(f"{fields[dest].description}{shown}", []).append(backend)
+    return "; ".join(f"{'/'.join(b)}: {t}" for t, b in texts.items())
+
+
+def add_model_describer_flags(p: argparse.ArgumentParser) -> None:
+    """The describer flags (``--describer`` and every hf/openai/hybrid option)."""
+    g = p.add_argument_group("describer")
+    g.add_argument("--describer", default="structural",
+                   help="structural (default, offline), hf, openai, hybrid, text, or a registered name")
+    for dest, users, kw in _FLAGS:
+        g.add_argument("--" + dest.replace("_", "-"), dest=dest, help=_help(dest, users),
+                       **{"default": None, **kw})
+    g.add_argument("--describer-option", action="append", default=[], metavar="KEY=VALUE",
+                   help="any other describer option (repeatable); values parsed as JSON when they can be")
+
+
+def model_describer_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Options for ``args.describer`` from the flags that were given; refuses flags it does not take."""
+    name = args.describer
+    opts: dict[str, Any] = {}
+    for dest, users, _ in _FLAGS:
+        value = getattr(args, dest, None)
+        if value is None:
+            continue
+        if name in ("hf", "openai", "hybrid") and name not in users:
+            raise SystemExit(f"dicmodel describe: --{dest.replace('_', '-')} does not apply to the "
+                             f"{name!r} describer (it is for {', '.join(users)})")
+        opts[dest] = value
+    for item in args.describer_option:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise SystemExit(f"dicmodel describe: --describer-option must be KEY=VALUE, got {item!r}")
+        try:
+            opts[key.strip().replace("-", "_")] = json.loads(raw)
+        except json.JSONDecodeError:
+            opts[key.strip().replace("-", "_")] = raw
+    return opts
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("describe", help="describe figure images (or the figures of PDFs) with a describer",
+                       description="Describe figure images (or every figure of PDFs) with any describer.")
+    p.add_argument("inputs", nargs="+", metavar="IMAGE_OR_PDF")
+    p.add_argument("--format", choices=("md", "json"), default="md", help="output format (default: md)")
+    p.add_argument("-o", "--output", help="write to this file instead of stdout")
+    p.add_argument("--caption", help="caption given as context for image inputs")
+    add_model_describer_flags(p)
+    p.set_defaults(func=run)
+
+
+def _image_request(path: Path, caption: str | None) -> Any:
+    from .base import FigureRequest
+
+    data = path.read_bytes()
+    return FigureRequest(figure_id=path.name, image=data, caption=caption,
+                         image_hash=hashlib.sha256(data).hexdigest())
+
+
+def _describe(paths: list[Path], describer: Any, caption: str | None) -> list[dict[str, Any]]:
+    """Results in input order: images in one describer batch, documents through convert()."""
+    import dicmodel
+
+    images = [p for p in paths if p.suffix.lower() in IMAGE_SUFFIXES]
+    descs = describer.describe([_image_request(p, caption) for p in images]) if images else []
+    by_image = dict(zip(images, descs))
+    results = []
+    for p in paths:
+        if p in by_image:
+            results.append({"source": str(p), "figure_id": p.name,
+                            "description": by_image[p].model_dump(mode="json")})
+        else:  # the same describer instance: a loaded model serves every document
+            results.append({"source": str(p), "document": dicmodel.convert(str(p), describer=describer)})
+    return results
+
+
+def _markdown(results: list[dict[str, Any]]) -> str:
+    parts = []
+    for r in results:
+        if "document" in r:
+            parts.append(r["document"].to_markdown())
+            continue
+        d = r["description"]
+        block = [f"## {r['figure_id']}", "", d["text"] or "_(no description)_"]
+        if d.get("mermaid"):
+            block += ["", "```mermaid", d["mermaid"].rstrip(), "```"]
+        block += [""] + [f"> warning: {w}" for w in d["warnings"]]
+        block += [f"<!-- {d['describer']} figure_type={d['figure_type']} "
+                  f"confidence={d['confidence']:.2f} -->"]
+        parts.append("\n".join(block))
+    return "\n\n".join(parts) + "\n"
+
+
+def _json(results: list[dict[str, Any]]) -> str:
+    rows = [{"source": r["source"], "document": r["document"].model_dump(mode="json")} if "document" in r
+            else r for r in results]
+    return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..errors import DicmodelError
+    from .base import get_describer
+
+    paths = [Path(p) for p in args.inputs]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        print(f"dicmodel describe: no such file(s): {', '.join(missing)}", file=sys.stderr)
+        return 2
+    try:
+        describer = get_describer(args.describer, **model_describer_options(args))
+        results = _describe(list(dict.fromkeys(paths)), describer, args.caption)
+    except DicmodelError as err:
+        print(f"dicmodel describe: {err}", file=sys.stderr)
+        return 2
+    text = _json(results) if args.format == "json" else _markdown(results)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
