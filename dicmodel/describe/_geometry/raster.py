@@ -1,0 +1,643 @@
+"""Raster figure -> :class:`Primitives` (pixel frame): OCR words plus OpenCV shapes, lines, arrows.
+
+The steps, each a small function:
+
+1. decode (bad bytes -> :class:`~dicmodel.errors.ImageError`) and OCR the full image;
+2. downscale for geometry when the image is large (time is bounded by the pixel count);
+3. ink mask: pixels clearly darker than the background (the most common grey), so pale node
+   fills and label backgrounds are not ink but strokes, arrows and text are;
+4. text removal: ink components that sit inside an OCR word box are erased, so letters never
+   become shapes or connectors (a stroke that merely crosses a word box is kept);
+5. closed shapes: the enclosed regions of the non-ink mask (components not touching the image
+   border) are node interiors; each is classified by how it fills its box and by its polygon
+   (rect, rounded rect, ellipse/circle, diamond, hexagon, parallelogram, cylinder, polygon);
+   regions that fit no shape (the gap between two edges and a box) are dropped. Small solid
+   ink discs are kept as filled circles (state-diagram start/end markers);
+6. connectors: ink minus the shape outlines. Arrowheads are the parts that survive a
+   morphological opening wider than a line (filled triangles); their tip and direction come
+   from where the line attaches. The rest is thinned to a one-pixel skeleton and traced into
+   polylines between ends and junctions; straight runs through a crossing are rejoined;
+   rows of short collinear dashes become one dashed path.
+
+Everything is deterministic (no random sampling) and bounded: a drawing with too many ink
+components is returned as words only, with ``truncated=True`` and a warning.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from ..._extras import require
+from ...errors import ConfigError
+from .ocr import ENGINES, decode_image, ocr_words
+from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape
+
+__all__ = ["extract_raster", "GEOMETRY_MAX_SIDE"]
+
+GEOMETRY_MAX_SIDE = 1400  # geometry runs on an image at most this many pixels on its long side
+_INK_DELTA = 40  # grey levels below the background that count as ink (thin anti-aliased lines reach ~bg-50)
+_MAX_COMPONENTS = 20000  # beyond this many ink pieces the figure is a photo/texture: words only
+
+
+def extract_raster(png: bytes, *, ocr: str | None = "rapidocr", scale: float | None = None
+                   ) -> Primitives:
+    """Primitives of a raster figure, in the pixel frame of the given image.
+
+    ``ocr`` picks the OCR engine (``"rapidocr"``, ``"tesseract"``) or ``None`` for geometry
+    only. ``scale`` forces the geometry scale factor (default: downscale so the long side is at
+    most :data:`GEOMETRY_MAX_SIDE`); coordinates are always returned in the original pixels.
+    """
+    if ocr is not None and ocr not in ENGINES:
+        raise ConfigError(f"ocr must be one of {list(ENGINES)} or None, got {ocr!r}")
+    if scale is not None and not (0.05 <= scale <= 4.0):
+        raise ConfigError(f"scale must be between 0.05 and 4.0, got {scale!r}")
+    img = decode_image(png)
+    h, w = img.shape[:2]
+    words = ocr_words(img, ocr) if ocr else []
+    s = scale if scale is not None else min(1.0, GEOMETRY_MAX_SIDE / max(h, w))
+    prims = Primitives(source="raster", width=float(w), height=float(h), words=words)
+    _geometry(img, s, prims)
+    return prims
+
+
+# ---- frame and masks ------------------------------------------------------------------------
+
+@dataclass
+class _Frame:
+    """The working image for geometry: masks at scale ``s`` of the original pixels."""
+
+    np: Any
+    cv2: Any
+    s: float
+    ink: Any  # [h, w] uint8 0/1: strokes, arrows (text removed)
+    stroke: float  # typical line width in working pixels
+    text_h: float  # median word height in working pixels (0 when no words)
+
+
+def _geometry(img: Any, s: float, prims: Primitives) -> None:
+    np = require("numpy", "raster figure geometry", extra="ocr")
+    cv2 = require("cv2", "raster figure geometry")
+    work = img if s == 1.0 else cv2.resize(img, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+    gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
+    ink, bg = _ink_mask(gray, np)
+    words = [_scaled_box(wd.bbox, s) for wd in prims.words]
+    ink, n_comp = _erase_text(ink, words, np, cv2)
+    if n_comp > _MAX_COMPONENTS:
+        prims.truncated = True
+        prims.warnings.append(f"{n_comp} separate ink pieces: too busy for geometry, labels only")
+        return
+    heights = sorted(b[3] - b[1] for b in words)
+    f = _Frame(np, cv2, s, ink, _stroke_width(ink, np, cv2),
+               heights[len(heights) // 2] if heights else 0.0)
+    shapes, outline = _shapes(f, gray, bg)
+    conn = ink & ~outline
+    heads, conn = _arrowheads(f, conn)
+    paths = _paths(f, conn, shapes)
+    for p in paths:
+        _straighten(p.points, f.stroke)
+    _glue_arrows(paths, heads, f)
+    _reach_shapes(paths, shapes, f)
+    inv = 1.0 / s
+    prims.shapes = [_scale_shape(sh, inv) for sh in shapes]
+    prims.arrowheads = [_scale_head(a, inv) for a in heads]
+    prims.paths = [_scale_path(p, inv) for p in paths]
+
+
+def _ink_mask(gray: Any, np: Any) -> tuple[Any, int]:
+    hist = np.bincount(gray.ravel(), minlength=256)
+    bg = int(hist.argmax())
+    if bg < 110:  # dark theme: ink is what is much lighter than the background
+        return (gray > bg + _INK_DELTA).astype(np.uint8), bg
+    return (gray < bg - _INK_DELTA).astype(np.uint8), bg
+
+
+def _scaled_box(b: Rect, s: float) -> Rect:
+    return (b[0] * s, b[1] * s, b[2] * s, b[3] * s)
+
+
+def _erase_text(ink: Any, boxes: list[Rect], np: Any, cv2: Any) -> tuple[Any, int]:
+    """Remove ink components lying inside a (padded) word box, and specks; count components."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    keep = np.ones(n, dtype=bool)
+    keep[0] = False
+    x, y, w, h, area = (stats[:, i] for i in range(5))
+    keep &= area >= 3
+    for b in boxes:
+        pad = 0.25 * (b[3] - b[1]) + 1
+        inside = (x >= b[0] - pad) & (y >= b[1] - pad) & (x + w <= b[2] + pad) & (y + h <= b[3] + pad)
+        keep &= ~inside
+    return keep[labels].astype(np.uint8), n
+
+
+def _stroke_width(ink: Any, np: Any, cv2: Any) -> float:
+    if not ink.any():
+        return 1.0
+    dist = cv2.distanceTransform(ink, cv2.DIST_L2, 3)
+    # the distance at a line's centre is half its width; the median over ink ~ width / 3
+    centre = dist[dist >= np.percentile(dist[ink > 0], 75)]
+    return float(max(1.0, min(8.0, 2.0 * float(np.median(centre)))))
+
+
+# ---- shapes --------------------------------------------------------------------------------
+
+def _shapes(f: _Frame, gray: Any, bg: int) -> tuple[list[Shape], Any]:
+    """Closed shapes from enclosed background regions, and the mask of their outlines."""
+    np, cv2 = f.np, f.cv2
+    free = (1 - f.ink).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(free, connectivity=4)
+    hh, ww = f.ink.shape
+    outline = np.zeros_like(f.ink)
+    min_side = max(8.0, 4.0 * f.stroke, 0.6 * f.text_h)
+    found: list[tuple[Shape, Any]] = []
+    for i in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if x == 0 or y == 0 or x + w >= ww or y + h >= hh or min(w, h) < min_side or area < 60:
+            continue
+        region = (labels[y:y + h, x:x + w] == i).astype(np.uint8)
+        kind, contour = _classify(region, f)
+        if kind is None:
+            continue
+        tint = abs(float(np.median(gray[y:y + h, x:x + w][region > 0])) - bg) > 4
+        if kind in ("rect", "polygon") and not tint and _lines_run_on(f, (x, y, x + w, y + h)) >= 2:
+            continue  # a gap between crossing connectors (lifelines and messages), not a box
+        contour = contour + np.array([[x, y]])
+        pad = f.stroke * 0.5 + 0.5
+        found.append((Shape(kind=kind, bbox=(x - pad, y - pad, x + w + pad, y + h + pad)), contour))
+        cv2.drawContours(outline, [contour], -1, 1, thickness=int(2 * f.stroke + 3))
+    shapes = _cylinders([s for s, _ in found])
+    shapes += _discs(f, outline)
+    return shapes, outline
+
+
+def _lines_run_on(f: _Frame, box: tuple[int, int, int, int]) -> int:
+    """How many corners of a region have a side that runs on past the corner.
+
+    A drawn box closes at its corners; the rectangle left between two lifelines and two
+    messages is bounded by lines that carry on beyond it.
+    """
+    x0, y0, x1, y1 = box
+    hh, ww = f.ink.shape
+    sw = f.stroke
+    off, run = int(sw + 3), int(2 * sw + 6)
+    count = 0
+    for cx, cy, sx, sy in ((x0, y0, -1, -1), (x1, y0, 1, -1), (x0, y1, -1, 1), (x1, y1, 1, 1)):
+        lx, ly = int(cx + sx * sw / 2), int(cy + sy * sw / 2)  # the corner of the stroke
+        ya, yb = sorted((ly + sy * off, ly + sy * (off + run)))
+        xa, xb = sorted((lx + sx * off, lx + sx * (off + run)))
+        vert = f.ink[max(0, ya):min(hh, yb), max(0, lx - 1):min(ww, lx + 2)]
+        horiz = f.ink[max(0, ly - 1):min(hh, ly + 2), max(0, xa):min(ww, xb)]
+        if (vert.size and vert.max(axis=1).mean() > 0.8) or (horiz.size and horiz.max(axis=0).mean() > 0.8):
+            count += 1
+    return count
+
+
+def _classify(region: Any, f: _Frame) -> tuple[str | None, Any]:
+    """Shape kind of one enclosed region (a 0/1 mask in its own box), or None when none fits."""
+    np, cv2 = f.np, f.cv2
+    contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    c = max(contours, key=cv2.contourArea)
+    h, w = region.shape
+    area = float(cv2.contourArea(c)) + 0.5 * cv2.arcLength(c, True)  # contour runs on pixel centres
+    hull = float(cv2.contourArea(cv2.convexHull(c))) + 0.5 * cv2.arcLength(c, True)
+    fill = area / float(w * h)
+    solidity = area / max(hull, 1.0)
+    if solidity < 0.9:
+        return None, c
+    n = len(cv2.approxPolyDP(c, 0.04 * cv2.arcLength(c, True), True))
+    corners = sum(int(region[yy, xx]) for yy, xx in ((1, 1), (1, w - 2), (h - 2, 1), (h - 2, w - 2)))
+    if fill >= 0.93:
+        return ("rect" if corners == 4 else "round_rect"), c
+    if 0.72 <= fill <= 0.84 and corners == 0 and _elliptic(c, w, h, np):
+        return ("circle" if 0.85 <= w / h <= 1.18 else "ellipse"), c
+    if 0.42 <= fill <= 0.6 and n == 4:
+        return "diamond", c
+    if 0.7 <= fill < 0.93 and n == 6:
+        return "hexagon", c
+    if 0.55 <= fill < 0.93 and n == 4:
+        return "parallelogram", c
+    if fill >= 0.6 and solidity >= 0.95:
+        return "polygon", c
+    return None, c
+
+
+def _elliptic(c: Any, w: int, h: int, np: Any) -> bool:
+    """Contour points lie on the ellipse inscribed in the region's box (radius within 12%)."""
+    pts = c.reshape(-1, 2).astype(float)
+    a, b = max(w / 2.0, 1.0), max(h / 2.0, 1.0)
+    r = np.hypot((pts[:, 0] + 0.5 - a) / a, (pts[:, 1] + 0.5 - b) / b)
+    return float(np.mean(np.abs(r - 1.0) < 0.12)) > 0.9
+
+
+def _cylinders(shapes: list[Shape]) -> list[Shape]:
+    """A flat ellipse sitting on a box of the same width is the lid of a cylinder: merge them."""
+    out: list[Shape] = []
+    used: set[int] = set()
+    for i, lid in enumerate(shapes):
+        x0, y0, x1, y1 = lid.bbox
+        if lid.kind != "ellipse" or (x1 - x0) < 2.0 * (y1 - y0):
+            continue
+        tol = 0.08 * (x1 - x0) + 2
+        for j, body in enumerate(shapes):
+            b = body.bbox
+            if j != i and j not in used and abs(b[0] - x0) <= tol and abs(b[2] - x1) <= tol \
+                    and 0 <= b[1] - (y0 + y1) / 2 <= (y1 - y0) + tol and b[3] > y1:
+                used.update((i, j))
+                out.append(Shape(kind="cylinder", bbox=(min(x0, b[0]), y0, max(x1, b[2]), b[3])))
+                break
+    return out + [s for k, s in enumerate(shapes) if k not in used]
+
+
+def _discs(f: _Frame, outline: Any) -> list[Shape]:
+    """Solid round ink blobs (start/end markers); their pixels join the outline mask."""
+    np, cv2 = f.np, f.cv2
+    k = max(3, int(round(2 * f.stroke)) | 1)
+    solid = cv2.morphologyEx(f.ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
+    out = []
+    for i in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if min(w, h) < max(8, 3 * f.stroke) or not (0.8 <= w / h <= 1.25):
+            continue
+        if 0.7 <= area / float(w * h) <= 0.86 and _round_blob(labels[y:y + h, x:x + w] == i, f):
+            out.append(Shape(kind="circle", bbox=(x, y, x + w, y + h), filled=True))
+            cv2.rectangle(outline, (x - 2, y - 2), (x + w + 2, y + h + 2), 1, -1)
+    return out
+
+
+def _round_blob(blob: Any, f: _Frame) -> bool:
+    """Circularity 4*pi*A/P^2 near 1 (a disc), well above a triangle's ~0.6."""
+    cs, _ = f.cv2.findContours(blob.astype(f.np.uint8), f.cv2.RETR_EXTERNAL, f.cv2.CHAIN_APPROX_NONE)
+    c = max(cs, key=f.cv2.contourArea)
+    per = f.cv2.arcLength(c, True)
+    return per > 0 and 4 * math.pi * f.cv2.contourArea(c) / (per * per) > 0.8
+
+
+# ---- arrowheads ----------------------------------------------------------------------------
+
+def _arrowheads(f: _Frame, conn: Any) -> tuple[list[Arrowhead], Any]:
+    """Filled heads: blobs that survive an opening wider than a line. Returns heads, lines."""
+    np, cv2 = f.np, f.cv2
+    k = int(math.ceil(f.stroke * 1.6)) + 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    blobs = cv2.morphologyEx(conn, cv2.MORPH_OPEN, kernel)
+    n, labels, stats, cents = cv2.connectedComponentsWithStats(blobs, connectivity=8)
+    heads: list[Arrowhead] = []
+    lines = conn.copy()
+    big = max(60.0, 3.0 * f.text_h)
+    for i in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if max(w, h) > big or max(w, h) < 2 * f.stroke + 2 or area < 8:
+            continue
+        blob = (labels == i).astype(np.uint8)
+        head = _one_head(f, conn, blob, (x, y, w, h), (float(cents[i][0]), float(cents[i][1])))
+        grown = cv2.dilate(blob, kernel)
+        lines[grown > 0] = 0
+        if head is not None:
+            heads.append(head)
+    return heads, lines
+
+
+def _one_head(f: _Frame, conn: Any, blob: Any, box: tuple[int, int, int, int],
+              centre: Point) -> Arrowhead | None:
+    """Tip and direction of one blob: the vertex whose opposite side has the line attached.
+
+    The line leaves a filled head at the middle of its base; probing outward from the middle
+    of each side of the enclosing triangle finds it. (A lifeline or node outline touching the
+    tip does not fool this, unlike the centre of all nearby ink.)
+    """
+    np, cv2 = f.np, f.cv2
+    x, y, w, h = box
+    contours, _ = cv2.findContours(blob[y:y + h, x:x + w], cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    c = (max(contours, key=cv2.contourArea).reshape(-1, 2) + (x, y)).astype(np.float32)
+    if float(blob.sum()) / float(w * h) > 0.8:  # squares and discs are not arrowheads
+        return None
+    _, tri = cv2.minEnclosingTriangle(c.reshape(-1, 1, 2))
+    t = tri.reshape(3, 2).astype(float)
+    scores = []
+    for i in range(3):
+        mid = (t[(i + 1) % 3] + t[(i + 2) % 3]) / 2.0
+        side = float(np.linalg.norm(t[(i + 1) % 3] - t[(i + 2) % 3]))
+        scores.append((_probe(conn, mid, mid - t[i], f), -side, i))
+    _, _, apex = max(scores)
+    mid = (t[(apex + 1) % 3] + t[(apex + 2) % 3]) / 2.0
+    dx, dy = t[apex][0] - mid[0], t[apex][1] - mid[1]
+    norm = math.hypot(dx, dy)
+    if norm < 1e-6:
+        return None
+    d = (dx / norm, dy / norm)
+    proj = c.astype(float) @ np.array(d)
+    tip = c[int(proj.argmax())]
+    return Arrowhead(tip=(float(tip[0]), float(tip[1])), direction=d,
+                     bbox=(float(x), float(y), float(x + w), float(y + h)))
+
+
+def _probe(mask: Any, start: Any, outward: Any, f: _Frame) -> int:
+    """Ink pixels met walking outward from ``start`` for a few line widths."""
+    n = math.hypot(float(outward[0]), float(outward[1]))
+    if n < 1e-6:
+        return 0
+    ux, uy = float(outward[0]) / n, float(outward[1]) / n
+    hh, ww = mask.shape
+    hits = 0
+    for k in range(2, int(3 * f.stroke + 6)):
+        px, py = int(round(start[0] + ux * k)), int(round(start[1] + uy * k))
+        if 0 <= px < ww and 0 <= py < hh and mask[py, px]:
+            hits += 1
+    return hits
+
+
+# ---- connectors ----------------------------------------------------------------------------
+
+def _paths(f: _Frame, conn: Any, shapes: list[Shape]) -> list[Path]:
+    dashed, conn = _dashes(f, conn)
+    skel = _thin(conn, f.np, f.cv2)
+    paths = [Path(points=pts) for pts in _trace(skel, f)]
+    min_len = max(6.0, 2.5 * f.stroke)
+    paths = [p for p in paths if _length(p.points) >= min_len]
+    return _drop_inside(paths + dashed, shapes)
+
+
+def _dashes(f: _Frame, conn: Any) -> tuple[list[Path], Any]:
+    """Rows of short axis-aligned dashes -> dashed straight paths (removed from ``conn``)."""
+    np, cv2 = f.np, f.cv2
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(conn, connectivity=8)
+    small = np.zeros(n, dtype=bool)
+    dash_max = max(12.0, 8 * f.stroke)
+    for i in range(1, n):
+        w, h = int(stats[i][2]), int(stats[i][3])
+        small[i] = max(w, h) <= dash_max and min(w, h) <= 2 * f.stroke + 2
+    mask = small[labels].astype(np.uint8)
+    if not mask.any():
+        return [], conn
+    gap = int(max(6, 4 * f.stroke))
+    out: list[Path] = []
+    rest = conn.copy()
+    for kernel, horizontal in ((np.ones((1, gap), np.uint8), True), (np.ones((gap, 1), np.uint8), False)):
+        joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
+        m, jl, js, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+        for j in range(1, m):
+            x, y, w, h, _a = (int(v) for v in js[j])
+            along, across = (w, h) if horizontal else (h, w)
+            pieces = len(set(labels[jl == j].tolist()) - {0})
+            if pieces < 3 or along < 4 * across or along < 3 * gap:
+                continue
+            if horizontal:
+                pts = [(float(x), y + h / 2.0), (float(x + w), y + h / 2.0)]
+            else:
+                pts = [(x + w / 2.0, float(y)), (x + w / 2.0, float(y + h))]
+            out.append(Path(points=pts, dashed=True, width=f.stroke))
+            rest[(jl == j) & (mask > 0)] = 0
+            mask[jl == j] = 0
+    return out, rest
+
+
+def _thin(mask: Any, np: Any, cv2: Any) -> Any:
+    """Zhang-Suen thinning, vectorised; lines here are a few pixels wide so it ends quickly."""
+    img = mask.astype(np.uint8).copy()
+    img[0, :] = img[-1, :] = img[:, 0] = img[:, -1] = 0
+    for _ in range(40):
+        changed = False
+        for step in (0, 1):
+            p = [np.roll(np.roll(img, -dy, 0), -dx, 1) for dy, dx in
+                 ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))]
+            b = sum(p)
+            seq = p + [p[0]]
+            a = sum(((seq[k] == 0) & (seq[k + 1] == 1)).astype(np.uint8) for k in range(8))
+            if step == 0:
+                c1, c2 = p[0] * p[2] * p[4], p[2] * p[4] * p[6]
+            else:
+                c1, c2 = p[0] * p[2] * p[6], p[0] * p[4] * p[6]
+            kill = (img == 1) & (b >= 2) & (b <= 6) & (a == 1) & (c1 == 0) & (c2 == 0)
+            if kill.any():
+                img[kill] = 0
+                changed = True
+        if not changed:
+            break
+    return img
+
+
+_NB = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+
+
+def _trace(skel: Any, f: _Frame) -> list[list[Point]]:
+    """Skeleton -> polylines between ends and junctions, rejoined straight through crossings."""
+    np, cv2 = f.np, f.cv2
+    nb = cv2.filter2D(skel, -1, np.ones((3, 3), np.float32), borderType=cv2.BORDER_CONSTANT) - skel
+    nb = nb * skel
+    junction = ((nb >= 3) & (skel > 0)).astype(np.uint8)
+    jgrow = cv2.dilate(junction, np.ones((3, 3), np.uint8))
+    body = (skel > 0) & (jgrow == 0)
+    branches = _walk_components(body.astype(np.uint8), np, cv2)
+    jl = cv2.connectedComponents(jgrow, connectivity=8)[1]
+    return _rejoin(branches, jl, f)
+
+
+def _walk_components(body: Any, np: Any, cv2: Any) -> list[list[tuple[int, int]]]:
+    n, labels = cv2.connectedComponents(body, connectivity=8)
+    ys, xs = np.nonzero(labels)
+    groups: dict[int, list[tuple[int, int]]] = {}
+    for yy, xx in zip(ys.tolist(), xs.tolist()):
+        groups.setdefault(int(labels[yy, xx]), []).append((yy, xx))
+    return [_order(pix) for _, pix in sorted(groups.items())]
+
+
+def _order(pix: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Order the pixels of one branch from one end to the other (a walk over 8-neighbours)."""
+    pts = set(pix)
+    deg = {p: sum((p[0] + dy, p[1] + dx) in pts for dy, dx in _NB) for p in pix}
+    start = min(pix, key=lambda p: (deg[p], p))
+    path, seen, cur = [start], {start}, start
+    while True:
+        nxt = [(cur[0] + dy, cur[1] + dx) for dy, dx in _NB if (cur[0] + dy, cur[1] + dx) in pts
+               and (cur[0] + dy, cur[1] + dx) not in seen]
+        if not nxt:
+            return path
+        # prefer 4-neighbours so diagonal shortcuts do not skip pixels of the curve
+        cur = min(nxt, key=lambda q: (abs(q[0] - cur[0]) + abs(q[1] - cur[1]), q))
+        seen.add(cur)
+        path.append(cur)
+
+
+def _rejoin(branches: list[list[tuple[int, int]]], jl: Any, f: _Frame) -> list[list[Point]]:
+    """Join branch pairs that leave one junction in opposite directions (a crossing)."""
+    np = f.np
+    ends: dict[int, list[tuple[int, int]]] = {}  # junction label -> [(branch, end 0/1)]
+    h, w = jl.shape
+    for bi, br in enumerate(branches):
+        for e, p in ((0, br[0]), (1, br[-1])):
+            lab = _junction_near(jl, p, h, w)
+            if lab:
+                ends.setdefault(lab, []).append((bi, e))
+    orig = [[(float(x), float(y)) for y, x in br] for br in branches]
+    polys = [list(p) for p in orig]
+    parent = list(range(len(polys)))
+    for lab, items in sorted(ends.items()):
+        for a, b in _opposite_pairs(items, orig, np):
+            polys, parent = _merge(polys, orig, parent, a, b)
+    return [_simplify(p, f) for i, p in enumerate(polys) if p and parent[i] == i]
+
+
+def _junction_near(jl: Any, p: tuple[int, int], h: int, w: int) -> int:
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            y, x = p[0] + dy, p[1] + dx
+            if 0 <= y < h and 0 <= x < w and jl[y, x]:
+                return int(jl[y, x])
+    return 0
+
+
+def _end_dir(poly: list[Point], end: int) -> Point:
+    pts = poly if end == 1 else poly[::-1]
+    a, b = pts[max(0, len(pts) - 10)], pts[-1]
+    n = math.hypot(b[0] - a[0], b[1] - a[1]) or 1.0
+    return (b[0] - a[0]) / n, (b[1] - a[1]) / n
+
+
+def _opposite_pairs(items: list[tuple[int, int]], polys: list[list[Point]], np: Any
+                    ) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    dirs = {it: _end_dir(polys[it[0]], it[1]) for it in items}
+    pairs = []
+    cand = sorted(((dirs[a][0] * dirs[b][0] + dirs[a][1] * dirs[b][1], a, b)
+                   for i, a in enumerate(items) for b in items[i + 1:] if a[0] != b[0]))
+    used: set[tuple[int, int]] = set()
+    for dot, a, b in cand:
+        if dot > -0.8:  # outward directions must be nearly opposite (a straight run)
+            break
+        if a not in used and b not in used:
+            used.update((a, b))
+            pairs.append((a, b))
+    return pairs
+
+
+def _merge(polys: list[list[Point]], orig: list[list[Point]], parent: list[int],
+           a: tuple[int, int], b: tuple[int, int]) -> tuple[list[list[Point]], list[int]]:
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+    ra, rb = root(a[0]), root(b[0])
+    if ra == rb:
+        return polys, parent
+    pa, pb = polys[ra], polys[rb]
+    # orient so that a's junction end is last and b's junction end is first
+    pa = pa if _touches(pa[-1], orig[a[0]], a[1]) else pa[::-1]
+    pb = pb if _touches(pb[0], orig[b[0]], b[1]) else pb[::-1]
+    polys[ra], polys[rb] = pa + pb, []
+    parent[rb] = ra
+    return polys, parent
+
+
+def _touches(p: Point, branch: list[Point], end: int) -> bool:
+    q = branch[-1] if end == 1 else branch[0]
+    return abs(p[0] - q[0]) + abs(p[1] - q[1]) <= 4
+
+
+def _simplify(poly: list[Point], f: _Frame) -> list[Point]:
+    np, cv2 = f.np, f.cv2
+    if len(poly) <= 2:
+        return poly
+    arr = np.array(poly, dtype=np.float32).reshape(-1, 1, 2)
+    approx = cv2.approxPolyDP(arr, max(1.0, 0.6 * f.stroke), False).reshape(-1, 2)
+    return [(float(x), float(y)) for x, y in approx]
+
+
+def _length(pts: list[Point]) -> float:
+    return sum(math.hypot(b[0] - a[0], b[1] - a[1]) for a, b in zip(pts, pts[1:]))
+
+
+def _drop_inside(paths: list[Path], shapes: list[Shape]) -> list[Path]:
+    """Strokes wholly inside a leaf shape are decoration or unread text, not connectors."""
+    leaves = [s.bbox for s in shapes if not any(o is not s and _inside(o.bbox, s.bbox) for o in shapes)]
+    out = []
+    for p in paths:
+        xs, ys = [q[0] for q in p.points], [q[1] for q in p.points]
+        box = (min(xs), min(ys), max(xs), max(ys))
+        if not any(_inside(box, leaf, margin=-2.0) for leaf in leaves):
+            out.append(p)
+    return out
+
+
+def _inside(a: Rect, b: Rect, margin: float = 1.0) -> bool:
+    return a[0] >= b[0] - margin and a[1] >= b[1] - margin and a[2] <= b[2] + margin and a[3] <= b[3] + margin
+
+
+def _glue_arrows(paths: list[Path], heads: list[Arrowhead], f: _Frame) -> None:
+    """Mark the path end nearest each arrowhead's base (within reach) as arrowed."""
+    for a in heads:
+        size = max(a.bbox[2] - a.bbox[0], a.bbox[3] - a.bbox[1])
+        base = (a.tip[0] - a.direction[0] * size, a.tip[1] - a.direction[1] * size)
+        reach = size + 3 * f.stroke + 4
+        best, best_d = None, reach
+        for p in paths:
+            for end, q in ((0, p.points[0]), (1, p.points[-1])):
+                d = math.hypot(q[0] - base[0], q[1] - base[1])
+                if d < best_d:
+                    best, best_d = (p, end), d
+        if best is not None:
+            # extend the line into the head, so the end touches it as in a vector drawing
+            inner = (a.tip[0] - a.direction[0] * 0.5 * size, a.tip[1] - a.direction[1] * 0.5 * size)
+            if best[1] == 0:
+                best[0].arrow_start = True
+                best[0].points.insert(0, inner)
+            else:
+                best[0].arrow_end = True
+                best[0].points.append(inner)
+
+
+def _straighten(pts: list[Point], stroke: float) -> None:
+    """Make nearly vertical/horizontal segments exact (pixel skeletons wobble by a pixel)."""
+    for k in range(len(pts) - 1):
+        (ax, ay), (bx, by) = pts[k], pts[k + 1]
+        if abs(ax - bx) <= max(1.5, 0.6 * stroke, 0.03 * abs(ay - by)) and abs(ay - by) > abs(ax - bx):
+            x = (ax + bx) / 2.0
+            pts[k], pts[k + 1] = (x, ay), (x, by)
+        elif abs(ay - by) <= max(1.5, 0.6 * stroke, 0.03 * abs(ax - bx)) and abs(ax - bx) > abs(ay - by):
+            y = (ay + by) / 2.0
+            pts[k], pts[k + 1] = (ax, y), (bx, y)
+
+
+def _reach_shapes(paths: list[Path], shapes: list[Shape], f: _Frame) -> None:
+    """Extend a path end that stops just short of a shape (its outline was erased) onto it."""
+    reach = 2.0 * f.stroke + 6.0
+    for p in paths:
+        for end in (0, -1):
+            if (end == 0 and p.arrow_start) or (end == -1 and p.arrow_end):
+                continue
+            q = p.points[end]
+            best, best_d = None, reach
+            for sh in shapes:
+                b = sh.bbox
+                cx, cy = min(max(q[0], b[0]), b[2]), min(max(q[1], b[1]), b[3])
+                d = math.hypot(q[0] - cx, q[1] - cy)
+                if 0.0 < d < best_d:
+                    best, best_d = (cx, cy), d
+            if best is not None:
+                if end == 0:
+                    p.points.insert(0, best)
+                else:
+                    p.points.append(best)
+
+
+# ---- back to the original frame ------------------------------------------------------------
+
+def _sc(p: Point, k: float) -> Point:
+    return (p[0] * k, p[1] * k)
+
+
+def _scale_shape(s: Shape, k: float) -> Shape:
+    b = s.bbox
+    return Shape(kind=s.kind, bbox=(b[0] * k, b[1] * k, b[2] * k, b[3] * k), filled=s.filled,
+                 stroked=s.stroked, dashed=s.dashed, fill=s.fill)
+
+
+def _scale_head(a: Arrowhead, k: float) -> Arrowhead:
+    b = a.bbox
+    return Arrowhead(tip=_sc(a.tip, k), direction=a.direction, bbox=(b[0] * k, b[1] * k, b[2] * k, b[3] * k))
+
+
+def _scale_path(p: Path, k: float) -> Path:
+    return Path(points=[_sc(q, k) for q in p.points], dashed=p.dashed, width=p.width * k,
+                arrow_start=p.arrow_start, arrow_end=p.arrow_end)
+
