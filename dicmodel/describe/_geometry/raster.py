@@ -94,7 +94,7 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     shapes, outline = _shapes(f, gray, bg)
     conn = ink & ~outline
     heads, conn = _arrowheads(f, conn)
-    paths = _paths(f, conn, shapes)
+    paths = _bridge_labels(_paths(f, conn, shapes), words, f)
     for p in paths:
         _straighten(p.points, f.stroke)
     _glue_arrows(paths, heads, f)
@@ -128,7 +128,13 @@ def _erase_text(ink: Any, boxes: list[Rect], np: Any, cv2: Any) -> tuple[Any, in
         pad = 0.25 * (b[3] - b[1]) + 1
         inside = (x >= b[0] - pad) & (y >= b[1] - pad) & (x + w <= b[2] + pad) & (y + h <= b[3] + pad)
         keep &= ~inside
-    return keep[labels].astype(np.uint8), n
+    out = keep[labels].astype(np.uint8)
+    # a line drawn through a label fuses with its letters: clear the core of the word box
+    # (shrunk, so a node outline grazing the text survives); the connector is rejoined later
+    for b in boxes:
+        m = 0.15 * (b[3] - b[1])
+        out[int(b[1] + m):int(math.ceil(b[3] - m)), int(b[0] + m):int(math.ceil(b[2] - m))] = 0
+    return out, n
 
 
 def _stroke_width(ink: Any, np: Any, cv2: Any) -> float:
@@ -160,8 +166,10 @@ def _shapes(f: _Frame, gray: Any, bg: int) -> tuple[list[Shape], Any]:
         if kind is None:
             continue
         tint = abs(float(np.median(gray[y:y + h, x:x + w][region > 0])) - bg) > 4
-        if kind in ("rect", "polygon") and not tint and _lines_run_on(f, (x, y, x + w, y + h)) >= 2:
+        if kind == "rect" and not tint and _lines_run_on(f, (x, y, x + w, y + h)) >= 2:
             continue  # a gap between crossing connectors (lifelines and messages), not a box
+        if kind in ("polygon", "parallelogram") and not tint:
+            continue  # irregular unfilled regions are mostly loops of connectors
         contour = contour + np.array([[x, y]])
         pad = f.stroke * 0.5 + 0.5
         found.append((Shape(kind=kind, bbox=(x - pad, y - pad, x + w + pad, y + h + pad)), contour))
@@ -584,6 +592,65 @@ def _glue_arrows(paths: list[Path], heads: list[Arrowhead], f: _Frame) -> None:
             else:
                 best[0].arrow_end = True
                 best[0].points.append(inner)
+
+
+def _label_blocks(words: list[Rect], h: float) -> list[Rect]:
+    """Word boxes that touch (lines of one label) merged into one box each."""
+    blocks: list[Rect] = []
+    pad = 0.35 * h
+    for b in sorted(words, key=lambda r: (r[1], r[0])):
+        for k, o in enumerate(blocks):
+            if b[0] - pad <= o[2] and o[0] - pad <= b[2] and b[1] - pad <= o[3] and o[1] - pad <= b[3]:
+                blocks[k] = (min(o[0], b[0]), min(o[1], b[1]), max(o[2], b[2]), max(o[3], b[3]))
+                break
+        else:
+            blocks.append(b)
+    return blocks
+
+
+def _bridge_labels(paths: list[Path], words: list[Rect], f: _Frame) -> list[Path]:
+    """Rejoin a connector that a label sits on (its background hides the line under the text).
+
+    Exactly two path ends, of different paths, touching one label block on opposite sides
+    are the two halves of one connector.
+    """
+    if not words or not paths:
+        return paths
+    reach = max(4.0, 2.0 * f.stroke + 3.0)
+    for blk in _label_blocks(words, f.text_h or 10.0):
+        ends = [(i, e) for i, p in enumerate(paths) for e in (0, -1)
+                if _rect_gap(p.points[e], blk) <= reach]
+        if len(ends) != 2 or ends[0][0] == ends[1][0]:
+            continue
+        (i, ei), (j, ej) = ends
+        a, b = paths[i], paths[j]
+        pa = a.points if ei == -1 else a.points[::-1]
+        pb = b.points if ej == 0 else b.points[::-1]
+        if _dot_dir(pa, pb) < 0.0:  # they must continue each other, not double back
+            continue
+        sa = a.arrow_start if ei == -1 else a.arrow_end
+        eb = b.arrow_end if ej == 0 else b.arrow_start
+        merged = Path(points=pa + pb, dashed=a.dashed and b.dashed, width=a.width,
+                      arrow_start=sa, arrow_end=eb)
+        paths = [p for k, p in enumerate(paths) if k not in (i, j)] + [merged]
+    return paths
+
+
+def _rect_gap(q: Point, r: Rect) -> float:
+    dx = max(r[0] - q[0], 0.0, q[0] - r[2])
+    dy = max(r[1] - q[1], 0.0, q[1] - r[3])
+    return math.hypot(dx, dy)
+
+
+def _dot_dir(pa: list[Point], pb: list[Point]) -> float:
+    """Cosine between the direction pa arrives with and the direction pb leaves with."""
+    (ax, ay), (bx, by) = pa[max(0, len(pa) - 2)], pa[-1]
+    (cx, cy), (dx, dy) = pb[0], pb[min(1, len(pb) - 1)]
+    u, v = (bx - ax, by - ay), (dx - cx, dy - cy)
+    nu, nv = math.hypot(*u), math.hypot(*v)
+    if nu < 1e-6 or nv < 1e-6:
+        return 1.0
+    return (u[0] * v[0] + u[1] * v[1]) / (nu * nv)
 
 
 def _straighten(pts: list[Point], stroke: float) -> None:
