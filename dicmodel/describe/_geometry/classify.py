@@ -189,7 +189,8 @@ def decide_graph_kind(parts: GraphParts, hint: FigureType | None = None) -> Figu
                                 FigureType.topology) else FigureType.other
     directed = sum(1 for _, _, c, _ in edges if c.arrow_start or c.arrow_end)
     labelled = sum(1 for *_, lab in edges if lab)
-    circles = sum(1 for n in nodes if n.kind == "circle" or n.marker == "double")
+    circles = sum(1 for n in nodes if n.kind == "circle" or (n.marker == "double"
+                                                             and n.kind in ("circle", "ellipse")))
     if hint in (FigureType.flowchart, FigureType.state, FigureType.topology,
                 FigureType.architecture):
         return hint

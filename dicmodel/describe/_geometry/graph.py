@@ -122,18 +122,27 @@ def _round(n: _N) -> bool:
 
 
 def _concentric(nodes: list[_N]) -> list[_N]:
-    """Double circles and bullseye end markers: keep the outer circle, remember the inner."""
+    """Double outlines (double circle, graphviz doubleoctagon) and bullseye end markers: keep
+    the outer outline, remember what the inner one meant."""
     drop: set[int] = set()
     for i, a in enumerate(nodes):
-        if not _round(a) or i in drop:
+        if i in drop:
             continue
         ca = U.center(a.bbox)
         for j, b in enumerate(nodes):
-            if j == i or j in drop or not _round(b) or U.area(b.bbox) >= U.area(a.bbox):
+            if j == i or j in drop or U.area(b.bbox) >= U.area(a.bbox):
                 continue
-            if U.dist(ca, U.center(b.bbox)) < 2.0 and U.contains(a.bbox, b.bbox):
+            if U.dist(ca, U.center(b.bbox)) >= 2.0 or not U.contains(a.bbox, b.bbox):
+                continue
+            margin = max(b.bbox[0] - a.bbox[0], a.bbox[2] - b.bbox[2],
+                         b.bbox[1] - a.bbox[1], a.bbox[3] - b.bbox[3])
+            if _round(a) and _round(b):
                 drop.add(j)
                 a.marker = "end_candidate" if b.filled and not a.filled else "double"
+            elif a.kind == b.kind and margin <= 6.0:
+                drop.add(j)
+                a.filled |= b.filled
+                a.marker = "double"
     return [n for k, n in enumerate(nodes) if k not in drop]
 
 
@@ -498,7 +507,7 @@ def _ids(parts: GraphParts) -> None:
 def _node_shape(n: _N, state: bool) -> str:
     if n.marker in ("start", "end"):
         return n.marker
-    if n.marker == "double":
+    if n.marker == "double" and _round(n):
         return "double_circle"
     if n.text_only:
         return "box"

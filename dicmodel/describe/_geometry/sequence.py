@@ -49,14 +49,38 @@ def find_lifelines(prims: Primitives) -> list[Lifeline]:
         else:
             cols.append([s])
     lines = []
+    corners = _horizontal_ends(prims.paths)
     for col in cols:
         y0 = min(s[1] for s in col)
         y1 = max(s[2] for s in col)
         covered = sum(s[2] - s[1] for s in col)
-        if y1 - y0 >= 0.35 * prims.height and covered >= 0.3 * (y1 - y0):
-            x = sum(s[0] for s in col) / len(col)
+        x = sum(s[0] for s in col) / len(col)
+        long = y1 - y0 >= 0.35 * prims.height
+        if covered >= 0.3 * (y1 - y0) and (long or (y1 - y0 >= 20 and _anchored(prims, x, y0))):
+            # a frame side (loop/alt/opt box) meets a horizontal stroke at its corner
+            if any(U.dist(c, (x, y0)) < 2.5 or U.dist(c, (x, y1)) < 2.5 for c in corners):
+                continue
             lines.append(Lifeline(x=x, y0=y0, y1=y1))
     return _dedupe(lines)
+
+
+def _anchored(prims: Primitives, x: float, y0: float) -> bool:
+    """A short lifeline (created or destroyed participant, actor) hangs from a box or a name."""
+    for r in [s.bbox for s in prims.shapes] + [w.bbox for w in prims.words]:
+        cx = (r[0] + r[2]) / 2
+        if abs(cx - x) < max(3.0, 0.2 * (r[2] - r[0])) and -2.0 <= y0 - r[3] <= 14.0:
+            return True
+    return False
+
+
+def _horizontal_ends(paths: list[Path]) -> list[Point]:
+    out = []
+    for p in paths:
+        for k in range(len(p.points) - 1):
+            a, b = p.points[k], p.points[k + 1]
+            if abs(a[1] - b[1]) < 1.0 and abs(a[0] - b[0]) > 10:
+                out += [a, b]
+    return out
 
 
 def _dedupe(lines: list[Lifeline]) -> list[Lifeline]:
@@ -114,6 +138,13 @@ def _nearest_line(p: Point, lines: list[Lifeline], tol: float) -> int | None:
         d = abs(p[0] - ln.x)
         if d <= tol and ln.y0 - 4 <= p[1] <= ln.y1 + 4 and (best is None or d < best[0]):
             best = (d, k)
+    if best is None and tol > 3.0:
+        # a message that creates a participant points at its header box, not its lifeline
+        for k, ln in enumerate(lines):
+            for b in ln.boxes:
+                d = U.rect_dist(p, b)
+                if d <= 8.0 and (best is None or d < best[0]):
+                    best = (d, k)
     return best[1] if best else None
 
 
@@ -136,19 +167,29 @@ def _arrow_at(p: Point, prims: Primitives, reach: float = 3.0) -> tuple[bool, Po
     return False, None
 
 
-def _cross_at(p: Point, prims: Primitives) -> bool:
+def _short_strokes(prims: Primitives) -> list[Rect]:
+    return [U.expand(U._bbox_pts(q.points), 4.0) for q in prims.paths
+            if len(q.points) == 2 and U.poly_len(q.points) < 12]
+
+
+def _cross_at(p: Point, shorts: list[Rect]) -> bool:
     """Mermaid's '-x' end: two short strokes crossing near the end."""
-    n = 0
-    for q in prims.paths:
-        if len(q.points) == 2 and U.poly_len(q.points) < 12 and \
-                U.rect_dist(p, U.expand(U._bbox_pts(q.points), 4.0)) == 0:
-            n += 1
-    return n >= 2
+    return sum(1 for r in shorts if U.inside(p, r)) >= 2
 
 
-def _messages(prims: Primitives, lines: list[Lifeline]) -> list[_Msg]:
+def _on_lines(a: Point, b: Point, lines: list[Lifeline]) -> bool:
+    """Mermaid's '->' has no head: accept a solid stroke whose both ends sit on lifelines."""
+    ia = _nearest_line(a, lines, 3.0)
+    ib = _nearest_line(b, lines, 3.0)
+    return ia is not None and ib is not None and ia != ib and abs(a[1] - b[1]) < 1.0
+
+
+def _messages(prims: Primitives, lines: list[Lifeline]) -> tuple[list[_Msg], int]:
+    """Messages in time order, and how many arrow-carrying connectors there were in all."""
     tol = 12.0
     out = []
+    shorts = _short_strokes(prims)
+    n_arrowed = 0
     for p in prims.paths:
         pts = p.points
         a, b = pts[0], pts[-1]
@@ -159,12 +200,15 @@ def _messages(prims: Primitives, lines: list[Lifeline]) -> list[_Msg]:
         hb, tb = _arrow_at(b, prims)
         arrow = "filled"
         if not (ha or hb):
-            if _cross_at(b, prims):
+            if _cross_at(b, shorts):
                 hb, arrow = True, "cross"
-            elif _cross_at(a, prims):
+            elif _cross_at(a, shorts):
                 ha, arrow = True, "cross"
+            elif not p.dashed and _on_lines(a, b, lines):
+                arrow = "open"
             else:
                 continue
+        n_arrowed += 1
         ia = _nearest_line(ta or a, lines, tol) if ha else _nearest_line(a, lines, tol)
         ib = _nearest_line(tb or b, lines, tol) if hb else _nearest_line(b, lines, tol)
         if ia is None:
@@ -179,7 +223,7 @@ def _messages(prims: Primitives, lines: list[Lifeline]) -> list[_Msg]:
         out.append(_Msg(src=src, dst=dst, y=box[1] if ia == ib else (a[1] + b[1]) / 2,
                         x0=box[0], x1=box[2], dashed=p.dashed, arrow=arrow))
     out.sort(key=lambda m: (m.y, m.x0))
-    return out
+    return out, n_arrowed
 
 
 def _texts(msgs: list[_Msg], words: list[Word], h: float) -> None:
@@ -217,8 +261,13 @@ def read_sequence(prims: Primitives) -> Diagram | None:
         return None
     h = U.median_height(prims.words)
     boxes = _heads(prims, lines, h)
-    msgs = _messages(prims, lines)
-    if not msgs:
+    lines = [ln for ln in lines if ln.label]
+    if len(lines) < 2:
+        return None
+    msgs, n_arrowed = _messages(prims, lines)
+    # most arrows of a call flow run between lifelines; a flowchart with a few long vertical
+    # strokes has most of its arrows elsewhere
+    if not msgs or len(msgs) < 0.6 * n_arrowed:
         return None
     # words inside header boxes, notes and markers are not message text
     free = [w for w in prims.words

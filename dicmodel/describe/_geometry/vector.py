@@ -75,7 +75,7 @@ def _simplify(points: list[Point], tol: float = 0.6) -> list[Point]:
 class _Sub:
     """One run of connected items: its points, whether it closes, and what it was made of."""
 
-    __slots__ = ("points", "closed", "curves", "lines", "kind")
+    __slots__ = ("points", "closed", "curves", "lines", "kind", "straight")
 
     def __init__(self) -> None:
         self.points: list[Point] = []
@@ -83,6 +83,7 @@ class _Sub:
         self.curves = 0
         self.lines = 0
         self.kind = ""  # "re" or "qu" for PDF rectangles and quads
+        self.straight = 0.0  # total length of the straight items
 
 
 def _subpaths(items: list[tuple], close_path: bool) -> list[_Sub]:
@@ -108,6 +109,7 @@ def _subpaths(items: list[tuple], close_path: bool) -> list[_Sub]:
             cur.points = [start]
             subs.append(cur)
         if op == "l":
+            cur.straight += _dist(cur.points[-1], it[2])
             cur.points.append(it[2])
             cur.lines += 1
         elif op == "c":
@@ -146,7 +148,7 @@ def _polygon_kind(corners: list[Point], box: Rect) -> str:
 
 def _curved_kind(s: _Sub, box: Rect) -> str:
     w, h = box[2] - box[0], box[3] - box[1]
-    if s.lines == 0 or s.lines <= s.curves // 4:
+    if s.lines == 0 or s.straight < 0.1 * (w + h):  # straight bits too short to be sides
         if s.curves >= 2:
             return "circle" if w > 0 and 0.85 < h / w < 1.18 else "ellipse"
     corners = _simplify(s.points, tol=0.3)
@@ -394,6 +396,7 @@ def extract_vector(drawings: Sequence[dict[str, Any]], spans: Sequence[TextSpan]
         col = _Collector(prims)
         for d in drawings:
             col.drawing(d)
+    _marker_blobs(prims)
     q = _frame(spans, box, page_rotation)
     prims.words = _words(spans)
     _transform(prims, box[0], box[1], q)
@@ -406,6 +409,24 @@ def extract_vector(drawings: Sequence[dict[str, Any]], spans: Sequence[TextSpan]
     if q:
         prims.warnings.append(f"text runs at {q * 90} degrees: figure turned to read it")
     return prims
+
+
+def _marker_blobs(prims: Primitives) -> None:
+    """Small filled outlines at an arrowhead are a second paint of the same marker (Chromium
+    strokes the marker outline as a fill): drop them; a lone one is itself an arrowhead."""
+    keep = []
+    for s in prims.shapes:
+        x0, y0, x1, y1 = s.bbox
+        small = max(x1 - x0, y1 - y0) <= 10.0 and s.filled and s.kind in ("polygon", "parallelogram")
+        if not small:
+            keep.append(s)
+            continue
+        over = any(a.bbox[0] - 1.5 <= x0 and a.bbox[1] - 1.5 <= y0 and x1 <= a.bbox[2] + 1.5
+                   and y1 <= a.bbox[3] + 1.5 for a in prims.arrowheads)
+        if not over:
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            prims.arrowheads.append(Arrowhead(tip=(cx, cy), direction=(0.0, 0.0), bbox=s.bbox))
+    prims.shapes = keep
 
 
 def _figure_box(drawings: Sequence[dict[str, Any]], spans: Sequence[TextSpan],
