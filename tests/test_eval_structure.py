@@ -172,3 +172,13 @@ def test_aggregate_micro_and_macro():
     assert agg.message_order is None
     dumped = agg.model_dump()
     assert dumped["micro"]["edges"]["recall"] == pytest.approx(5 / 8)
+
+
+def test_label_recall_in_text_for_text_only_peers():
+    from dicmodel.eval.structure import label_recall_in_text
+
+    ref = parse_mermaid('flowchart LR\n A["提交申请\n熊大"] --> B[Serving Gateway]\n B --> C[MME]\n')
+    # a text extractor broke the two-line label and interleaved it with a neighbour
+    got = label_recall_in_text("提交申请 serving-gateway\n熊大", ref)
+    assert (got.tp, got.n_ref) == (2, 3) and got.recall == pytest.approx(2 / 3)
+    assert label_recall_in_text("", ref).recall == 0.0

@@ -57,6 +57,7 @@ __all__ = [
     "score_structure",
     "order_agreement",
     "aggregate",
+    "label_recall_in_text",
 ]
 
 
@@ -366,3 +367,25 @@ def _mean(values: Iterable[float]) -> float | None:
         return None
     total = math.fsum(vals)
     return total / len(vals)
+
+
+def label_recall_in_text(text: str, ref: Diagram, threshold: float = 90.0) -> PRF:
+    """How many reference labels a plain text mentions (for peers that return no structure).
+
+    A label counts when its normalised form occurs in the normalised text, when every word of
+    it occurs there (text extractors break multi-line labels apart and interleave them with
+    their neighbours), or when rapidfuzz's ``partial_ratio`` finds it at ``threshold`` or above.
+    ``tp``/``n_ref`` only: precision has no meaning for free text, so ``n_pred`` is ``tp``.
+    """
+    fuzz = require("rapidfuzz.fuzz", "fuzzy label matching")
+    body = normalize_label(text)
+    words = set(body.split())
+    labels = [normalize_label(t) for _, t in _entities(ref)]
+    found = 0
+    for lab in labels:
+        if not lab:
+            continue
+        if (re.search(rf"(?<!\w){re.escape(lab)}(?!\w)", body) or set(lab.split()) <= words
+                or (len(lab) > 3 and fuzz.partial_ratio(lab, body) >= threshold)):
+            found += 1
+    return PRF(tp=found, n_pred=found, n_ref=len(labels))
