@@ -136,3 +136,27 @@ def test_a_failing_backend_is_recorded_not_raised():
 def test_choice_prompt_lists_letters():
     text = choice_prompt(ITEMS[0])
     assert "A. MME\nB. SGW\nC. PGW" in text
+
+
+@pytest.mark.network
+def test_openai_describer_adapter_answers_questions_over_loopback(tmp_path):
+    from dicmodel.eval.questions import describer_ask
+    from dicmodel.testing import FakeOpenAIServer, request_images, request_text
+
+    img = tmp_path / "fig.png"
+    img.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 32)
+
+    def reply(body):
+        text = request_text(body)
+        return "答案：C" if "anchors" in text else "The answer is (A)."
+
+    with FakeOpenAIServer(reply, model="dicmodel-7b") as server:
+        ask = describer_ask("openai", base_url=server.base_url, model="dicmodel-7b",
+                            max_retries=0)
+        items = [it.model_copy(update={"image": str(img)}) for it in ITEMS[:3]]
+        items[2] = items[2].model_copy(update={"image": str(tmp_path / "missing.png")})
+        rep = evaluate_questions(items, ask, QuestionOptions(batch_size=3))
+        assert len(request_images(server.requests[0])) == 1  # the figure went with the question
+    assert [r.predicted for r in rep.results[:2]] == ["A", "C"]
+    assert rep.accuracy == pytest.approx(2 / 3)
+    assert rep.results[2].error and "missing.png" in rep.results[2].error
