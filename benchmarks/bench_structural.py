@@ -1,0 +1,436 @@
+"""Benchmark of the structural describer on the devset: vector PDFs and raster PNGs.
+
+Every ``../shared/devset/mermaid/*.mmd`` and ``../shared/devset/dot/*`` file is rendered both as
+a vector PDF and as a raster PNG (mermaid-cli, Graphviz; cached in ``~/.cache/dicmodel-bench`` by
+``_render_cache.py``), plus the devset PDFs whose figure sources are in ``pdfs/gt`` (d05, d06:
+Graphviz, exact ground truth; d03, d04: TikZ, node labels only). Ground truth comes from the
+sources: :func:`dicmodel.diagram.parse_mermaid` (kinds it does not model are skipped and
+counted) and :func:`dicmodel.dot.parse_dot`.
+
+Each figure goes through ``get_describer("structural")`` as a :class:`FigureRequest` (vector:
+the page's plain drawings and text spans; raster: PNG bytes) and is scored with
+:mod:`dicmodel.eval.structure`. The peer line puts pymupdf4llm's Markdown of the same PDF
+(vector) and the raw OCR words of the PNG (raster) through the same node-label test
+(:func:`label_recall_in_text`, a text can only be scored for recall).
+
+Times: ``cpu`` is the process CPU time of the describe call (ONNX and OpenCV run on one
+thread here), ``wall`` the elapsed time on this (shared) machine.
+
+Usage::
+
+    python benchmarks/bench_structural.py [--kinds vector,raster] [--limit N] [--out docs/...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import re
+import sys
+import time
+import traceback
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _render_cache as rc  # noqa: E402
+
+from dicmodel.diagram import Diagram, Node, parse_mermaid  # noqa: E402
+from dicmodel.document import FigureKind  # noqa: E402
+from dicmodel.dot import parse_dot  # noqa: E402
+from dicmodel.errors import MermaidSyntaxError, UnsupportedDiagramError  # noqa: E402
+from dicmodel.eval.structure import (PRF, StructureScore, label_recall_in_text,  # noqa: E402
+                                     score_structure)
+
+REPO = Path(__file__).resolve().parents[1]
+DEVSET = rc.DEVSET
+TYPES = ("flowchart", "sequence", "state", "class", "er", "dot graph", "pdf (dot)", "pdf (tikz)")
+
+
+@dataclass
+class Item:
+    name: str
+    dtype: str
+    gt: Diagram
+    pdf: Path | None
+    png: Path | None
+    page: int = 0
+    nodes_only: bool = False  # TikZ ground truth: node labels, no edges
+
+
+@dataclass
+class Row:
+    name: str
+    dtype: str
+    kind: str
+    score: StructureScore | None = None
+    peer: PRF | None = None
+    cpu: float = 0.0
+    wall: float = 0.0
+    figure_type: str = ""
+    error: str = ""
+    nodes_only: bool = False
+
+
+@dataclass
+class Skips:
+    unsupported: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    unrendered: list[str] = field(default_factory=list)
+    bad_source: list[str] = field(default_factory=list)
+
+
+# ---- ground truth and renders ---------------------------------------------------------------
+
+def mermaid_items(skips: Skips) -> list[Item]:
+    items = []
+    for src in rc.devset_sources("mermaid"):
+        try:
+            gt = parse_mermaid(src.read_text())
+        except UnsupportedDiagramError as err:
+            skips.unsupported[str(err.text or "other")] += 1
+            continue
+        except MermaidSyntaxError as err:
+            skips.bad_source.append(f"{src.name}: {err}")
+            continue
+        items.append(_with_renders(src, gt.kind, gt, skips))
+    return [i for i in items if i is not None]
+
+
+def dot_items(skips: Skips) -> list[Item]:
+    items = []
+    for src in rc.devset_sources("dot"):
+        try:
+            gt = parse_dot(src.read_text(errors="replace"))
+        except Exception as err:  # a source Graphviz cannot read is counted, not fatal
+            skips.bad_source.append(f"{src.name}: {err}")
+            continue
+        items.append(_with_renders(src, "dot graph", gt, skips))
+    return [i for i in items if i is not None]
+
+
+def _with_renders(src: Path, dtype: str, gt: Diagram, skips: Skips) -> Item | None:
+    paths = rc.cached_paths(src)
+    pdf, png = paths["pdf"], paths["png"]
+    if not pdf.exists() and not png.exists():
+        skips.unrendered.append(src.name)
+        return None
+    return Item(src.name, dtype, gt, pdf if pdf.exists() else None, png if png.exists() else None)
+
+
+_TIKZ_NODE = re.compile(r"\\node\b[^;{]*\{([^{}]*)\}\s*(?:edge[^;]*)?;")
+
+
+def tikz_labels(tex: str) -> list[str]:
+    """Node texts of ``\\node ... {text};`` statements (macros and empty texts dropped)."""
+    out = []
+    for m in _TIKZ_NODE.finditer(tex):
+        text = re.sub(r"\\\\", " ", m.group(1))
+        text = re.sub(r"\\[a-zA-Z]+\*?", " ", text).replace("$", " ").strip()
+        if text and "#" not in text:
+            out.append(" ".join(text.split()))
+    return out
+
+
+def pdf_items(skips: Skips) -> list[Item]:
+    """Devset PDFs with sources: d05/d06 from DOT (exact), d03/d04 from TikZ (node labels)."""
+    gtdir = DEVSET / "pdfs" / "gt"
+    items = []
+    for pdf in sorted((DEVSET / "pdfs").glob("d0[3-6]_*.pdf")):
+        sid = pdf.name[:3]
+        srcs = sorted((gtdir / sid).glob("*"))
+        dots = [s for s in srcs if s.suffix in (".dot", ".gv")]
+        texs = [s for s in srcs if s.suffix == ".tex"]
+        if dots:
+            items.append(Item(pdf.name, "pdf (dot)", parse_dot(dots[0].read_text()), pdf, None))
+        elif texs:
+            labels = tikz_labels(texs[0].read_text(errors="replace"))
+            gt = Diagram(nodes=[Node(id=f"t{k}", label=lab) for k, lab in enumerate(labels)])
+            items.append(Item(pdf.name, "pdf (tikz)", gt, pdf, None, nodes_only=True))
+    skips.bad_source.append("d02_DefaultBearer.pdf: TikZ message charts over 6 pages, not "
+                            "mapped to pages cheaply (not scored)")
+    return items
+
+
+def page_png(pdf: Path, page: int, zoom: float = 2.0) -> bytes:
+    import pymupdf
+
+    with pymupdf.open(pdf) as doc:
+        return doc[page].get_pixmap(matrix=pymupdf.Matrix(zoom, zoom)).tobytes("png")
+
+
+# ---- describing ------------------------------------------------------------------------------
+
+class Runner:
+    """The structural describer when it is registered; else the extractors + engine directly."""
+
+    def __init__(self, ocr: str):
+        from dicmodel.describe.base import get_describer
+
+        self.ocr = ocr
+        try:
+            self.describer: Any = get_describer("structural", **({"ocr": ocr} if ocr else {}))
+        except Exception as err:  # not committed yet, or does not take `ocr`
+            try:
+                self.describer = get_describer("structural")
+            except Exception:
+                print(f"structural describer unavailable ({err}); using engine directly",
+                      file=sys.stderr)
+                self.describer = None
+
+    def vector(self, pdf: Path, page: int) -> tuple[Diagram | None, str]:
+        import pymupdf
+
+        from dicmodel.describe._geometry.vector import page_inputs
+        from dicmodel.document import BBox
+
+        with pymupdf.open(pdf) as doc:
+            pg = doc[page]
+            drawings, spans = page_inputs(pg)
+            rect, rot = BBox.of(pg.rect), pg.rotation
+        if self.describer is None:
+            from dicmodel.describe._geometry.graph import build_diagram
+            from dicmodel.describe._geometry.vector import extract_vector
+
+            r = build_diagram(extract_vector(drawings, spans, rect, page_rotation=rot))
+            return r.diagram, r.figure_type.value
+        from dicmodel.describe.base import FigureRequest
+
+        req = FigureRequest(figure_id=pdf.name, kind=FigureKind.vector, bbox=rect,
+                            drawings=drawings, spans=spans, page_rotation=rot)
+        d = self.describer.describe([req])[0]
+        return d.diagram, str(getattr(d.figure_type, "value", d.figure_type))
+
+    def raster(self, png: bytes, name: str) -> tuple[Diagram | None, str]:
+        if self.describer is None:
+            from dicmodel.describe._geometry.graph import build_diagram
+            from dicmodel.describe._geometry.raster import extract_raster
+
+            r = build_diagram(extract_raster(png, ocr=self.ocr))
+            return r.diagram, r.figure_type.value
+        from dicmodel.describe.base import FigureRequest
+
+        req = FigureRequest(figure_id=name, kind=FigureKind.raster, image=png)
+        d = self.describer.describe([req])[0]
+        return d.diagram, str(getattr(d.figure_type, "value", d.figure_type))
+
+
+def _timed(fn: Any, *args: Any) -> tuple[Any, float, float]:
+    c0, t0 = _cpu(), time.perf_counter()
+    out = fn(*args)
+    return out, _cpu() - c0, time.perf_counter() - t0
+
+
+def _cpu() -> float:
+    import resource
+
+    ch = resource.getrusage(resource.RUSAGE_CHILDREN)  # tesseract runs as a child process
+    return time.process_time() + ch.ru_utime + ch.ru_stime
+
+
+def run_vector(items: list[Item], runner: Runner) -> list[Row]:
+    import pymupdf4llm
+
+    rows = []
+    for it in items:
+        if it.pdf is None:
+            continue
+        row = Row(it.name, it.dtype, "vector", nodes_only=it.nodes_only)
+        try:
+            (diagram, ftype), row.cpu, row.wall = _timed(runner.vector, it.pdf, it.page)
+            row.figure_type = ftype
+            row.score = score_structure(diagram or Diagram(), it.gt)
+        except Exception as err:  # one figure's failure is recorded, the run goes on
+            row.error = f"{type(err).__name__}: {err}"
+            traceback.print_exc(limit=2)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):  # it prints parser banners
+                md = pymupdf4llm.to_markdown(str(it.pdf), use_ocr=False)
+            row.peer = label_recall_in_text(md, it.gt)
+        except Exception as err:
+            row.error = row.error or f"peer: {type(err).__name__}: {err}"
+        rows.append(row)
+        _progress(row)
+    return rows
+
+
+def run_raster(items: list[Item], runner: Runner) -> list[Row]:
+    from dicmodel.describe._geometry.ocr import ocr_words
+
+    rows = []
+    for it in items:
+        if it.png is not None:
+            png = it.png.read_bytes()
+        elif it.pdf is not None:
+            png = page_png(it.pdf, it.page)
+        else:
+            continue
+        row = Row(it.name, it.dtype, "raster", nodes_only=it.nodes_only)
+        try:
+            (diagram, ftype), row.cpu, row.wall = _timed(runner.raster, png, it.name)
+            row.figure_type = ftype
+            row.score = score_structure(diagram or Diagram(), it.gt)
+            words = ocr_words(png, runner.ocr)  # cached engine: the peer costs OCR time only
+            row.peer = label_recall_in_text("\n".join(w.text for w in words), it.gt)
+        except Exception as err:
+            row.error = f"{type(err).__name__}: {err}"
+            traceback.print_exc(limit=2)
+        rows.append(row)
+        _progress(row)
+    return rows
+
+
+def _progress(row: Row) -> None:
+    s = row.score
+    brief = (f"nodesR={s.nodes.recall:.2f} edgeF1={s.edges.f1:.2f} msgF1={s.messages.f1:.2f}"
+             if s else row.error[:80])
+    print(f"{row.kind:6s} {row.dtype:10s} {row.name:40s} {row.figure_type:10s} {brief} "
+          f"cpu={row.cpu:.2f}s", file=sys.stderr, flush=True)
+
+
+# ---- report --------------------------------------------------------------------------------
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def summarize(rows: list[Row]) -> list[dict[str, Any]]:
+    groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    for r in rows:
+        groups[(r.dtype, r.kind)].append(r)
+        groups[("ALL", r.kind)].append(r)
+    out = []
+    order = {t: i for i, t in enumerate((*TYPES, "ALL"))}
+    for (dtype, kind), rs in sorted(groups.items(), key=lambda kv: (kv[0][1], order.get(kv[0][0], 99))):
+        ok = [r for r in rs if r.score is not None]
+        graph = [r for r in ok if not r.nodes_only]
+        nodes = sum((r.score.nodes for r in ok), PRF())
+        # TikZ references list only labelled nodes: their precision would mean nothing
+        nodes_p = sum((r.score.nodes for r in graph), PRF())
+        edges = sum((r.score.edges for r in graph), PRF())
+        msgs = sum((r.score.messages for r in graph), PRF())
+        orders = [r.score.message_order for r in graph if r.score.message_order is not None]
+        peer = sum((r.peer for r in rs if r.peer is not None), PRF())
+        out.append({
+            "type": dtype, "kind": kind, "n": len(rs), "errors": len(rs) - len(ok),
+            "node_R": nodes.recall if nodes.n_ref else None,
+            "node_P": nodes_p.precision if nodes_p.n_pred else None,
+            "edge_P": edges.precision if edges.applies else None,
+            "edge_R": edges.recall if edges.applies else None,
+            "edge_F1": edges.f1 if edges.applies else None,
+            "msg_F1": msgs.f1 if msgs.applies else None,
+            "order": sum(orders) / len(orders) if orders else None,
+            "cpu_s": sum(r.cpu for r in ok) / len(ok) if ok else None,
+            "wall_s": sum(r.wall for r in ok) / len(ok) if ok else None,
+            "peer_node_R": peer.recall if peer.n_ref else None,
+        })
+    return out
+
+
+def table(summary: list[dict[str, Any]]) -> str:
+    head = ("| kind | type | n | err | node R | node P | edge P | edge R | edge F1 | msg F1 | "
+            "order | cpu s/fig | wall s/fig | peer node R |")
+    lines = [head, "|" + "---|" * 14]
+    for s in summary:
+        lines.append(
+            f"| {s['kind']} | {s['type']} | {s['n']} | {s['errors']} | {_fmt(s['node_R'])} | "
+            f"{_fmt(s['node_P'])} | {_fmt(s['edge_P'])} | {_fmt(s['edge_R'])} | "
+            f"{_fmt(s['edge_F1'])} | {_fmt(s['msg_F1'])} | {_fmt(s['order'])} | "
+            f"{_fmt(s['cpu_s'])} | {_fmt(s['wall_s'])} | {_fmt(s['peer_node_R'])} |")
+    return "\n".join(lines)
+
+
+def write_report(path: Path, summary: list[dict[str, Any]], skips: Skips, args: Any,
+                 rows: list[Row]) -> None:
+    errs = [f"- {r.kind} {r.name}: {r.error}" for r in rows if r.error]
+    unsupported = ", ".join(f"{k} x{v}" for k, v in sorted(skips.unsupported.items()))
+    text = f"""# Structural describer benchmark (devset)
+
+Produced by `python benchmarks/bench_structural.py` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())};
+OCR engine: {args.ocr}; kinds: {args.kinds}; limit per source: {args.limit or 'none'}).
+
+Renders: mermaid-cli {args.mmdc} (`--pdfFit` PDF, `-s 2` PNG) and Graphviz `dot -Tpdf/-Tpng`.
+Ground truth from the sources (`parse_mermaid`, `parse_dot`; TikZ node texts for d03/d04).
+Metrics from `dicmodel.eval.structure` (micro over figures: labels fuzzy-matched at 80,
+edges need the right direction; messages need sender, receiver and text). `order` is the mean
+message-order agreement. `cpu` is process CPU (incl. child processes) per figure, one ONNX
+thread; `wall` is elapsed time on a shared 2-core machine. `peer node R`: reference labels
+found in pymupdf4llm's Markdown of the PDF (vector) or in the raw OCR words (raster).
+
+{table(summary)}
+
+Skipped: Mermaid kinds not modelled as graphs: {unsupported or 'none'};
+not rendered: {len(skips.unrendered)} {', '.join(skips.unrendered[:10])};
+unreadable or unscored sources: {len(skips.bad_source)}.
+{chr(10).join('- ' + s for s in skips.bad_source)}
+
+Per-figure errors ({len(errs)}):
+{chr(10).join(errs) or '- none'}
+"""
+    path.write_text(text)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="structural describer benchmark on the devset")
+    ap.add_argument("--kinds", default="vector,raster")
+    ap.add_argument("--limit", type=int, default=0, help="at most N files per source folder")
+    ap.add_argument("--ocr", default="rapidocr", choices=["rapidocr", "tesseract"])
+    ap.add_argument("--only", default="", help="regex on file names")
+    ap.add_argument("--out", default=str(REPO / "docs" / "benchmarks_structural.md"))
+    ap.add_argument("--json", default="", help="also write per-figure rows as JSON lines here")
+    ap.add_argument("--no-render", action="store_true", help="use only what is cached")
+    args = ap.parse_args()
+    if not DEVSET.is_dir():
+        print(f"devset not found at {DEVSET}", file=sys.stderr)
+        return 2
+    if not args.no_render:
+        rc.warm()
+    args.mmdc = _mmdc_version()
+    skips = Skips()
+    items = mermaid_items(skips)
+    dots = dot_items(skips)
+    if args.limit:
+        items, dots = items[:args.limit], dots[:args.limit]
+    items += dots + pdf_items(skips)
+    if args.only:
+        items = [i for i in items if re.search(args.only, i.name)]
+    runner = Runner(args.ocr)
+    rows: list[Row] = []
+    kinds = args.kinds.split(",")
+    if "vector" in kinds:
+        rows += run_vector(items, runner)
+    if "raster" in kinds:
+        rows += run_raster(items, runner)
+    summary = summarize(rows)
+    print(table(summary))
+    write_report(Path(args.out), summary, skips, args, rows)
+    if args.json:
+        with open(args.json, "w") as fh:
+            for r in rows:
+                fh.write(json.dumps({"name": r.name, "type": r.dtype, "kind": r.kind,
+                                     "figure_type": r.figure_type, "cpu": r.cpu, "wall": r.wall,
+                                     "error": r.error,
+                                     "score": r.score.model_dump(exclude={"mapping"}) if r.score else None,
+                                     "peer": r.peer.model_dump() if r.peer else None}) + "\n")
+    return 0
+
+
+def _mmdc_version() -> str:
+    import subprocess
+
+    try:
+        return subprocess.run(["mmdc", "--version"], capture_output=True, text=True,
+                              timeout=60).stdout.strip()
+    except Exception:
+        return "unknown"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
