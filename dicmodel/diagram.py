@@ -344,8 +344,16 @@ _UNSUPPORTED = ("gantt", "pie", "journey", "gitGraph", "mindmap", "timeline", "q
 
 
 def _strip_comments(line: str) -> str:
+    """Drop a '%%' comment: a whole line, or the tail of one ('%%' outside double quotes)."""
     if line.lstrip().startswith("%%"):
         return ""
+    if "%%" in line:
+        quote = False
+        for i, ch in enumerate(line):
+            if ch == '"':
+                quote = not quote
+            elif not quote and line.startswith("%%", i) and not line.startswith("%%{", i):
+                return line[:i].rstrip()
     return line.rstrip()
 
 

@@ -253,3 +253,10 @@ def test_devset_mermaid_parses_and_round_trips(devset):
         assert signature(round_trip(d)) == signature(d), path.name
     # every graph-like kind of the devset is read (others are declared unsupported)
     assert {"flowchart", "sequence", "state", "class", "er"} <= set(kinds)
+
+
+def test_inline_comments_are_dropped_outside_quotes():
+    d = parse_mermaid('stateDiagram-v2\n Moving --> Still %% another comment\n'
+                      'state "50%% done" as Half\n')
+    assert [n.id for n in d.nodes] == ["Moving", "Still", "Half"]
+    assert d.node("Half").label == "50%% done"
