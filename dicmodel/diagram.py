@@ -161,7 +161,7 @@ _SHAPES = {
 
 
 _ESCAPES = {'"': "#quot;", ";": "#59;", "<": "#lt;", ">": "#gt;", "#": "#35;", "|": "#124;",
-            "`": "#96;"}
+            "`": "#96;", "%": "#37;"}  # '%%' would start a comment
 
 
 def _escape(text: str) -> str:
@@ -169,7 +169,7 @@ def _escape(text: str) -> str:
 
     One pass: a '#' is escaped only where it would otherwise start an entity ('#name;').
     """
-    return re.sub(r'[";<>|`]|#(?=\w+;)', lambda m: _ESCAPES[m.group(0)], text)
+    return re.sub(r'[";<>|`]|#(?=\w+;)|%(?=%)', lambda m: _ESCAPES[m.group(0)], text)
 
 
 def _quote(text: str) -> str:
