@@ -13,6 +13,7 @@ raises :class:`~dicmodel.errors.MermaidSyntaxError` with a line number on malfor
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from typing import Literal
@@ -135,7 +136,8 @@ class Diagram(BaseModel):
         else:
             text = _flowchart_to_mermaid(self)
         if self.title:  # YAML front matter is the one title syntax every diagram kind reads
-            text = "---\ntitle: " + " ".join(self.title.split()) + "\n---\n" + text
+            title = json.dumps(" ".join(self.title.split()), ensure_ascii=False)
+            text = f"---\ntitle: {title}\n---\n" + text
         return text
 
     def to_prose(self) -> str:
@@ -369,7 +371,7 @@ def _preprocess(text: str) -> tuple[list[tuple[int, str]], str | None]:
                 for fm in raw[1:j]:
                     m = re.match(r"\s*title:\s*(.+)", fm)
                     if m:
-                        title = m.group(1).strip().strip("\"'")
+                        title = _yaml_scalar(m.group(1).strip())
                 i = j + 1
                 break
         else:
@@ -388,6 +390,18 @@ def _preprocess(text: str) -> tuple[list[tuple[int, str]], str | None]:
         if line.strip():
             out.append((k + 1, line))
     return out, title
+
+
+def _yaml_scalar(v: str) -> str:
+    """A one-line YAML scalar: double-quoted (JSON escapes), single-quoted ('' is ') or plain."""
+    if len(v) >= 2 and v[0] == v[-1] == '"':
+        try:
+            return str(json.loads(v))
+        except ValueError:
+            return v[1:-1]
+    if len(v) >= 2 and v[0] == v[-1] == "'":
+        return v[1:-1].replace("''", "'")
+    return v
 
 
 def _join_quoted(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
