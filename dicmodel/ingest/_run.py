@@ -1,0 +1,343 @@
+"""The PDF ingest stage: bytes -> :class:`~dicmodel.document.Document` (two passes).
+
+Pass 1 scans each page once (text lines, drawings, images, gated table detection, figure
+candidates). Pass 2 works across pages: running headers/footers and repeated logos are judged
+on the whole document, then each page's body is laid out (paragraphs, captions, reading order),
+and figures get captions, context, crops and hashes. A page that fails is recorded as an
+:class:`~dicmodel.document.ItemError` and the rest continues.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..describe._geometry.pdfplain import plain_drawings
+from ..document import BBox, Block, BlockType, Document, Figure, FigureKind, ItemError, Page, TextSpan, figure_id
+from . import captions as cap
+from . import layout
+from .figures import Candidate, cluster_inks, content_hash, detect_figures, group_box, images_of, inks_of
+from .options import IngestOptions
+from .pdf import Line, Rect, open_pdf, page_lines, read_source
+from .tables import Table, find_tables, is_grid_like
+
+__all__ = ["ingest"]
+
+
+@dataclass
+class _Scan:
+    """What pass 1 learned about one page."""
+
+    number: int
+    width: float  # unrotated
+    height: float
+    rotation: int
+    display: Rect  # the page as shown (rotation applied)
+    lines: list[Line] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    cands: list[Candidate] = field(default_factory=list)
+    drawings: list[dict[str, Any]] = field(default_factory=list)
+    failed: bool = False
+
+
+@dataclass
+class _Timer:
+    spent: Counter[str] = field(default_factory=Counter)
+
+    def add(self, key: str, since: float) -> float:
+        now = time.perf_counter()
+        self.spent[key] += now - since
+        return now
+
+
+def ingest(source: str | os.PathLike[str] | bytes, options: IngestOptions | None = None) -> Document:
+    """Read a PDF (path or bytes) into a Document: body blocks in reading order, figures found."""
+    opts = options if options is not None else IngestOptions()
+    timer = _Timer()
+    start = time.perf_counter()
+    src = read_source(source)
+    pdf, warnings = open_pdf(src, opts.password)
+    timer.add("open", start)
+    try:
+        indices = opts.page_indices(pdf.page_count)
+        errors: list[ItemError] = []
+        digests: dict[int, str] = {}  # xref -> sha256 of the image stream, shared by all pages
+        scans = [_scan_or_record(pdf, pno, opts, errors, timer, digests) for pno in indices]
+        doc = _assemble(pdf, src, scans, opts, errors, timer)
+    finally:
+        pdf.close()
+    doc.metadata["warnings"] = warnings
+    doc.metadata["timings"] = {k: round(v, 4) for k, v in timer.spent.items()}
+    doc.metadata["timings"]["total"] = round(time.perf_counter() - start, 4)
+    return doc
+
+
+# ---------------------------------------------------------------- pass 1
+def _scan_or_record(pdf: Any, pno: int, opts: IngestOptions, errors: list[ItemError], timer: _Timer,
+                    digests: dict[int, str]) -> _Scan:
+    t = time.perf_counter()
+    try:
+        return _scan(pdf, pno, opts, timer, digests)
+    except Exception as err:  # one bad page must not sink the document
+        errors.append(ItemError(stage="ingest", page=pno, message=f"page {pno + 1} could not be read: {err}",
+                                error_type=type(err).__name__))
+        return _Scan(number=pno, width=612, height=792, rotation=0, display=(0, 0, 612, 792), failed=True)
+    finally:
+        timer.add("scan", t)
+
+
+def _scan(pdf: Any, pno: int, opts: IngestOptions, timer: _Timer, digests: dict[int, str]) -> _Scan:
+    page = pdf[pno]
+    rot = page.rotation
+    d = page.rect
+    w, h = (d.height, d.width) if rot in (90, 270) else (d.width, d.height)
+    scan = _Scan(number=pno, width=w, height=h, rotation=rot, display=(d.x0, d.y0, d.x1, d.y1))
+    scan.lines = page_lines(page, page.rotation_matrix if rot else None)
+    if not (opts.detect_figures or opts.tables):
+        return scan
+    drawings = page.get_cdrawings()
+    if len(drawings) > opts.max_drawings_per_page:
+        drawings = []  # too busy to cluster (maps, dense plots); raster images are still found
+    t = time.perf_counter()
+    unrot = (0.0, 0.0, scan.width, scan.height)
+    inks = inks_of(drawings, unrot, scan.lines, [])
+    groups = cluster_inks(inks, opts.cluster_gap)
+    if opts.tables:
+        scan.tables = _tables(page, drawings, groups)
+        t = timer.add("tables", t)
+        blocked = [tb.bbox for tb in scan.tables]
+        groups = [g for g in groups if not any(_center_in(group_box(g), b) for b in blocked)]
+    if opts.detect_figures:
+        images = images_of(page, pdf, unrot, digests)
+        if groups or images:
+            scan.cands = detect_figures(groups, images, scan.lines, _caption_lines(scan.lines), opts)
+        timer.add("figures", t)
+        if scan.cands:
+            scan.drawings = drawings
+    return scan
+
+
+def _tables(page: Any, drawings: list[dict[str, Any]], groups: list[list[Any]]) -> list[Table]:
+    """Ruled tables, looked for only where a cluster of drawings is made of rules alone."""
+    regions = [group_box(g) for g in groups if is_grid_like(g)]
+    return find_tables(page, drawings, regions) if regions else []
+
+
+def _caption_lines(lines: list[Line]) -> set[int]:
+    """Indices of lines that belong to caption-looking paragraphs (kept out of figures)."""
+    out: set[int] = set()
+    start = None
+    for i, ln in enumerate(lines):
+        if i and lines[i - 1].block != ln.block:
+            start = None
+        if cap.is_caption_start(ln.text):
+            start = ln.block
+        if start is not None and ln.block == start:
+            out.add(i)
+    return out
+
+
+# ---------------------------------------------------------------- pass 2
+def _assemble(pdf: Any, src: Any, scans: list[_Scan], opts: IngestOptions, errors: list[ItemError],
+              timer: _Timer) -> Document:
+    t = time.perf_counter()
+    _drop_repeated_art(scans, opts)
+    heights = [s.display[3] - s.display[1] for s in scans]
+    if opts.drop_headers_footers:
+        running = layout.running_lines([s.lines for s in scans], heights, opts.repeated_fraction)
+    else:
+        running = [set() for _ in scans]
+    body_size, body_mono = layout.body_style([s.lines for s in scans])
+    doc = Document(source=src.name, sha256=src.sha256,
+                   pages=[Page(number=s.number, width=s.width, height=s.height, rotation=s.rotation)
+                          for s in scans])
+    doc.errors.extend(errors)
+    captions: dict[tuple[int, int], tuple[str, str]] = {}
+    entries: list[tuple[str, Any, _Scan]] = []
+    for scan, drop in zip(scans, running):
+        entries += _page_entries(scan, drop, body_size, body_mono, opts, captions)
+    t = timer.add("layout", t)
+    _emit(doc, pdf, entries, captions, body_size, opts, timer)
+    doc.metadata.update(page_count=pdf.page_count, pages_read=len(scans),
+                        title=_title(pdf, doc), figures=len(doc.figures))
+    return doc
+
+
+def _drop_repeated_art(scans: list[_Scan], opts: IngestOptions) -> None:
+    """A candidate repeated at the same place on most pages is a logo or a page decoration."""
+    n = len(scans)
+    if n < 2:
+        return
+    need = n if n == 2 else max(3, math.ceil(opts.repeated_fraction * n))
+    seen = Counter(sig for s in scans for sig in {c.signature for c in s.cands})
+    for s in scans:
+        s.cands = [c for c in s.cands if seen[c.signature] < need]
+
+
+def _page_entries(scan: _Scan, drop: set[int], body_size: float, body_mono: bool, opts: IngestOptions,
+                  captions: dict[tuple[int, int], tuple[str, str]]) -> list[tuple[str, Any, _Scan]]:
+    """One page's body in reading order: ("para", (kind, Para)), ("table", Table), ("figure", i)."""
+    used = set(drop)
+    for c in scan.cands:
+        used.update(c.lines)
+    for tb in scan.tables:
+        used.update(i for i, ln in enumerate(scan.lines) if _center_in(ln.rbox, tb.bbox))
+    paras = layout.paragraphs([ln for i, ln in enumerate(scan.lines) if i not in used])
+    paras = _take_captions(scan, paras, opts, captions)
+    items: list[tuple[str, Any, Rect]] = [("para", p, p.bbox) for p in paras]
+    items += [("table", tb, _to_display(scan, tb.bbox)) for tb in scan.tables]
+    items += [("figure", i, _to_display(scan, c.bbox)) for i, c in enumerate(scan.cands)]
+    ordered = layout.reading_order(items, lambda it: it[2])
+    out: list[tuple[str, Any, _Scan]] = []
+    for kind, obj, _ in ordered:
+        if kind == "para":
+            obj = (layout.classify(obj, body_size, body_mono), obj)
+        out.append((kind, obj, scan))
+    return out
+
+
+def _take_captions(scan: _Scan, paras: list[layout.Para], opts: IngestOptions,
+                   captions: dict[tuple[int, int], tuple[str, str]]) -> list[layout.Para]:
+    """Caption paragraphs leave the body; their text goes to the figure (keyed by page, figure)."""
+    if not scan.cands:
+        return paras
+    figs = [_to_display(scan, c.bbox) for c in scan.cands]
+    info = [(p.bbox, p.text, [ln.text for ln in p.lines]) for p in paras]
+    rest: dict[int, layout.Para | None] = {}
+    for m in cap.match_captions(figs, info, opts.caption_distance):
+        para = paras[m.para]
+        captions[(scan.number, m.figure)] = (layout.join_lines(ln.text for ln in para.lines[:m.lines]), m.label)
+        rest[m.para] = layout.Para(para.lines[m.lines:]) if m.lines < len(para.lines) else None
+    out = []
+    for i, p in enumerate(paras):
+        if i not in rest:
+            out.append(p)
+        elif rest[i] is not None:
+            out.append(rest[i])  # type: ignore[arg-type]
+    return out
+
+
+def _center_in(r: Rect, box: Rect) -> bool:
+    cx, cy = (r[0] + r[2]) / 2, (r[1] + r[3]) / 2
+    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+
+
+def _to_display(scan: _Scan, r: Rect) -> Rect:
+    if not scan.rotation:
+        return r
+    import pymupdf
+
+    m = pymupdf.Rect(0, 0, scan.width, scan.height)
+    page_matrix = _rotation_matrix(scan.rotation, m.width, m.height)
+    t = pymupdf.Rect(r) * page_matrix
+    return (t.x0, t.y0, t.x1, t.y1)
+
+
+def _rotation_matrix(rot: int, w: float, h: float) -> Any:
+    # the same matrix as pymupdf.Page.rotation_matrix, for a page we no longer hold
+    import pymupdf
+
+    if rot == 90:
+        return pymupdf.Matrix(0, 1, -1, 0, h, 0)
+    if rot == 180:
+        return pymupdf.Matrix(-1, 0, 0, -1, w, h)
+    if rot == 270:
+        return pymupdf.Matrix(0, -1, 1, 0, 0, w)
+    return pymupdf.Matrix(1, 0, 0, 1, 0, 0)
+
+
+# ---------------------------------------------------------------- blocks and figures
+def _emit(doc: Document, pdf: Any, entries: list[tuple[str, Any, _Scan]],
+          captions: dict[tuple[int, int], tuple[str, str]], body_size: float, opts: IngestOptions,
+          timer: _Timer) -> None:
+    levels = iter(layout.heading_levels(
+        [(p.text, max(ln.size for ln in p.lines)) for kind, obj, _ in entries if kind == "para"
+         for k, p in [obj] if k == "heading"], body_size))
+    section: str | None = None
+    pending: list[tuple[Figure, _Scan, Candidate]] = []
+    for kind, obj, scan in entries:
+        order = len(doc.blocks)
+        if kind == "para":
+            ptype, para = obj
+            block = _para_block(ptype, para, scan, order, section, levels)
+            if ptype == "heading":
+                section = block.text
+            doc.blocks.append(block)
+        elif kind == "table":
+            doc.blocks.append(Block(type=BlockType.table, page=scan.number, bbox=BBox.of(obj.bbox),
+                                    order=order, text=obj.markdown, markdown=obj.markdown, section=section))
+        else:
+            cand = scan.cands[obj]
+            fig = _figure(doc.sha256, scan, obj, cand, captions.get((scan.number, obj)), section)
+            doc.figures.append(fig)
+            doc.blocks.append(Block(type=BlockType.figure, page=scan.number, bbox=fig.bbox, order=order,
+                                    figure_id=fig.id, section=section))
+            pending.append((fig, scan, cand))
+    body = [b.text for b in doc.blocks if b.type in (BlockType.text, BlockType.list_item)]
+    for fig, _, _ in pending:
+        if fig.label:
+            fig.context = cap.citing_sentences(fig.label, body, opts.context_sentences)
+    t = time.perf_counter()
+    _render(doc, pdf, pending, opts)
+    timer.add("crops", t)
+
+
+def _para_block(ptype: str, para: layout.Para, scan: _Scan, order: int, section: str | None,
+                levels: Any) -> Block:
+    rbox = layout.union_rect(ln.rbox for ln in para.lines)
+    text = para.text if ptype != "code" else "\n".join(ln.text for ln in para.lines)
+    level = next(levels) if ptype == "heading" else 0
+    return Block(type=BlockType(ptype), page=scan.number, bbox=BBox.of(rbox), order=order, text=text,
+                 level=level, section=section if ptype != "heading" else section)
+
+
+def _figure(sha: str, scan: _Scan, index: int, cand: Candidate, caption: tuple[str, str] | None,
+            section: str | None) -> Figure:
+    bbox = BBox.of(cand.bbox)
+    spans = [TextSpan(text=s["text"].strip(), bbox=BBox.of(s["bbox"]), size=float(s["size"]),
+                      font=s["font"], dir=tuple(scan.lines[i].dir))
+             for i in cand.lines for s in scan.lines[i].spans]
+    inside = [d for d in scan.drawings if _contains(cand.bbox, d["rect"], 2.0)]
+    return Figure(id=figure_id(sha, scan.number, bbox), page=scan.number, bbox=bbox, kind=FigureKind(cand.kind),
+                  caption=caption[0] if caption else None, label=caption[1] if caption else None,
+                  section=section, spans=spans, drawings=plain_drawings(inside),
+                  image_hash=content_hash(cand, scan.lines))
+
+
+def _contains(outer: Rect, r: Any, tol: float) -> bool:
+    x0, y0, x1, y1 = min(r[0], r[2]), min(r[1], r[3]), max(r[0], r[2]), max(r[1], r[3])
+    return x0 >= outer[0] - tol and y0 >= outer[1] - tol and x1 <= outer[2] + tol and y1 <= outer[3] + tol
+
+
+def _render(doc: Document, pdf: Any, pending: list[tuple[Figure, _Scan, Candidate]], opts: IngestOptions) -> None:
+    """Crops (PNG at opts.dpi) and duplicate links; a figure that fails to render keeps no image."""
+    first: dict[str, str] = {}
+    for fig, scan, _ in pending:
+        if fig.image_hash in first:
+            fig.duplicate_of = first[fig.image_hash]
+        else:
+            first[fig.image_hash or fig.id] = fig.id
+        if not opts.render_crops:
+            continue
+        try:
+            page = pdf[scan.number]
+            clip = _to_display(scan, fig.bbox.as_tuple())
+            fig.image = page.get_pixmap(dpi=opts.dpi, clip=clip).tobytes("png")
+        except Exception as err:  # a broken image stream must not cost the other figures
+            doc.errors.append(ItemError(stage="ingest", page=scan.number, figure_id=fig.id,
+                                        message=f"crop could not be rendered: {err}",
+                                        error_type=type(err).__name__))
+
+
+def _title(pdf: Any, doc: Document) -> str | None:
+    title = (pdf.metadata or {}).get("title") or ""
+    if title.strip():
+        return title.strip()
+    for b in doc.blocks:
+        if b.type == BlockType.heading:
+            return b.text
+    return None

@@ -1,0 +1,108 @@
+"""Figure captions ("Figure 3:", "Fig. 3", "Figure 4-2", "图 3"), above or below, and citations.
+
+A caption is a paragraph that starts with a figure label and sits next to a figure (display
+frame): directly below or above it, overlapping it horizontally, within ``caption_distance``.
+Below wins over above at equal distance (the more common convention). Each caption serves one
+figure. The context of a figure is the body sentences that cite its label.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .pdf import Rect
+
+__all__ = ["CaptionMatch", "caption_label", "is_caption_start", "match_captions", "citing_sentences"]
+
+_PREFIX = r"(?:Figure|FIGURE|Fig\.?|FIG\.?|Abbildung|Abb\.|图|圖)"
+_LABEL = r"([0-9]+(?:[-.–][0-9]+)*[a-z]?|[A-Z][-.][0-9]+(?:[-.][0-9]+)*)"
+# separator after the label, or a capitalised word / CJK text (a caption, not "Figure 3 shows")
+_CAPTION = re.compile(rf"^\s*{_PREFIX}\s*{_LABEL}(?:\s*[:：.\-–—|]\s*|\s+(?=[A-Z(\"'“\u4e00-\u9fff])|\s*$|(?=[\u4e00-\u9fff]))")
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+")
+
+
+@dataclass
+class CaptionMatch:
+    figure: int  # index into the page's figure list
+    para: int  # index into the page's paragraph list
+    lines: int  # how many of the paragraph's lines form the caption
+    label: str
+
+
+def caption_label(text: str) -> str | None:
+    """The figure number as written, when ``text`` starts like a figure caption."""
+    m = _CAPTION.match(text)
+    return m.group(1) if m else None
+
+
+def is_caption_start(text: str) -> bool:
+    return caption_label(text) is not None
+
+
+def match_captions(figures: Sequence[Rect], paras: Sequence[tuple[Rect, str, list[str]]],
+                   max_gap: float) -> list[CaptionMatch]:
+    """Pair figures (display boxes) with caption paragraphs (box, text, line texts) nearby."""
+    options: list[tuple[float, int, int, str]] = []
+    for pi, (pbox, text, _) in enumerate(paras):
+        label = caption_label(text)
+        if label is None:
+            continue
+        for fi, fbox in enumerate(figures):
+            dist = _distance(fbox, pbox, max_gap)
+            if dist is not None:
+                options.append((dist, fi, pi, label))
+    options.sort()
+    used_f: set[int] = set()
+    used_p: set[int] = set()
+    out: list[CaptionMatch] = []
+    for _, fi, pi, label in options:
+        if fi in used_f or pi in used_p:
+            continue
+        used_f.add(fi)
+        used_p.add(pi)
+        out.append(CaptionMatch(figure=fi, para=pi, lines=_caption_lines(paras[pi][2]), label=label))
+    return out
+
+
+def _distance(fig: Rect, cap: Rect, max_gap: float) -> float | None:
+    overlap = min(fig[2], cap[2]) - max(fig[0], cap[0])
+    if overlap < 0.3 * min(fig[2] - fig[0], cap[2] - cap[0]):
+        return None
+    below = cap[1] - fig[3]
+    above = fig[1] - cap[3]
+    if -6 <= below <= max_gap:
+        return max(below, 0.0)
+    if -6 <= above <= max_gap:
+        return max(above, 0.0) + 2.0  # prefer a caption below at equal distance
+    if cap[1] >= fig[1] - 1 and cap[3] <= fig[3] + 1:
+        return max_gap  # a caption drawn inside the figure's frame: last resort
+    return None
+
+
+def _caption_lines(lines: list[str]) -> int:
+    """A caption paragraph can run into body text with no gap: stop after a long caption's sentence."""
+    total = 0
+    for i, t in enumerate(lines):
+        total += len(t)
+        if total > 300 and t.rstrip().endswith((".", "。")):
+            return i + 1
+    return len(lines)
+
+
+def citing_sentences(label: str, texts: Sequence[str], limit: int) -> list[str]:
+    """Body sentences that mention the figure ("see Figure 3", "Fig. 3", "图 3")."""
+    if limit <= 0:
+        return []
+    cite = re.compile(rf"{_PREFIX}\s*{re.escape(label)}(?![0-9]|[-.–][0-9])")
+    out: list[str] = []
+    for text in texts:
+        if not cite.search(text):
+            continue
+        for sentence in _SENTENCE_END.split(text):
+            if cite.search(sentence) and sentence.strip() not in out:
+                out.append(sentence.strip())
+                if len(out) >= limit:
+                    return out
+    return out

@@ -1,0 +1,320 @@
+"""Figure candidates on one page: raster images, vector drawing clusters, and both merged.
+
+Works in the unrotated frame (PyMuPDF's drawings, images and span boxes all use it). What is
+*not* a figure is removed before clustering (invisible fills, page backgrounds and borders,
+underlines, table rules) or after it (frames and shadings with no inner structure, anything
+smaller than ``min_figure_size``). Logos repeated on most pages are rejected later, at document
+level, from the :attr:`Candidate.signature` each candidate carries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from .options import IngestOptions
+from .pdf import Line, Rect
+
+__all__ = ["Candidate", "Ink", "cluster_inks", "content_hash", "detect_figures", "group_box", "inks_of", "images_of"]
+
+_GRID = 48.0  # pt: bucket size of the clustering grid
+
+
+@dataclass
+class Ink:
+    """One visible drawing (a PyMuPDF path) reduced to what clustering needs."""
+
+    index: int  # position in the page's drawing list
+    rect: Rect
+    items: int
+    curved: bool  # holds curves or diagonal segments (arrows, ellipses): not a table/frame
+    axis_rects: int  # number of 're' items and of axis-parallel segments
+
+
+@dataclass
+class Img:
+    rect: Rect
+    xref: int
+    digest: str  # sha256 of the embedded image stream, "" for inline images
+
+
+@dataclass
+class Candidate:
+    bbox: Rect
+    kind: str  # raster | vector | mixed
+    inks: list[Ink] = field(default_factory=list)
+    images: list[Img] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)  # indices into the page's lines
+    signature: str = ""  # for logo detection across pages
+
+    @property
+    def items(self) -> int:
+        return sum(i.items for i in self.inks)
+
+
+# ---------------------------------------------------------------- inputs
+def inks_of(drawings: list[dict[str, Any]], page_rect: Rect, lines: list[Line],
+            blocked: list[Rect]) -> list[Ink]:
+    """Visible drawings minus backgrounds, page borders, underlines and what lies in ``blocked``."""
+    px0, py0, px1, py1 = page_rect
+    page_area = (px1 - px0) * (py1 - py0)
+    out: list[Ink] = []
+    for i, d in enumerate(drawings):
+        r = _clip(d["rect"], page_rect, pad=(d.get("width") or 0) / 2)
+        if r is None or _invisible(d):
+            continue
+        area = (r[2] - r[0]) * (r[3] - r[1])
+        if area >= 0.6 * page_area:  # full-page background or page border
+            continue
+        if any(_inside(r, b, 2.0) for b in blocked):
+            continue
+        ink = _ink(i, r, d["items"])
+        if ink.items == 1 and not ink.curved and _is_underline(r, lines):
+            continue
+        out.append(ink)
+    return out
+
+
+def _clip(r: Any, page: Rect, pad: float) -> Rect | None:
+    x0, y0, x1, y1 = (min(r[0], r[2]) - pad, min(r[1], r[3]) - pad,
+                      max(r[0], r[2]) + pad, max(r[1], r[3]) + pad)
+    x0, y0, x1, y1 = max(x0, page[0]), max(y0, page[1]), min(x1, page[2]), min(y1, page[3])
+    if x1 - x0 < 0 or y1 - y0 < 0 or (x1 - x0) + (y1 - y0) < 0.5:
+        return None
+    return (x0, y0, x1, y1)
+
+
+def _invisible(d: dict[str, Any]) -> bool:
+    stroke = d.get("color") if d.get("type") in ("s", "fs") else None
+    fill = d.get("fill") if d.get("type") in ("f", "fs") else None
+    if stroke is not None and (d.get("stroke_opacity") or 1.0) > 0:
+        return False
+    if fill is None or (d.get("fill_opacity") if d.get("fill_opacity") is not None else 1.0) == 0:
+        return True
+    return all(c >= 0.97 for c in fill)  # white paint on white paper
+
+
+def _ink(index: int, r: Rect, items: list[tuple]) -> Ink:
+    curved = False
+    axis = 0
+    for it in items:
+        op = it[0]
+        if op == "c":
+            curved = True
+        elif op == "l":
+            (ax, ay), (bx, by) = it[1], it[2]
+            if abs(ax - bx) > 0.5 and abs(ay - by) > 0.5:
+                curved = True
+            else:
+                axis += 1
+        elif op == "re":
+            axis += 1
+        elif op == "qu":
+            curved = True
+    return Ink(index=index, rect=r, items=len(items), curved=curved, axis_rects=axis)
+
+
+def _is_underline(r: Rect, lines: list[Line]) -> bool:
+    """A thin horizontal stroke just under a text line and not wider than it."""
+    if r[3] - r[1] > 2.5 or r[2] - r[0] < 2:
+        return False
+    for ln in lines:
+        b = ln.rbox
+        if b[3] - 4 <= r[1] <= b[3] + 4 and r[0] >= b[0] - 4 and r[2] <= b[2] + 4:
+            return True
+    return False
+
+
+def _inside(r: Rect, outer: Rect, tol: float) -> bool:
+    return r[0] >= outer[0] - tol and r[1] >= outer[1] - tol and r[2] <= outer[2] + tol and r[3] <= outer[3] + tol
+
+
+def images_of(page: Any, doc: Any, page_rect: Rect, digests: dict[int, str]) -> list[Img]:
+    """Embedded images on the page (clipped), with a content digest cached per xref."""
+    out: list[Img] = []
+    px0, py0, px1, py1 = page_rect
+    page_area = (px1 - px0) * (py1 - py0)
+    for info in page.get_image_info(xrefs=True):
+        r = _clip(info["bbox"], page_rect, 0.0)
+        if r is None or (r[2] - r[0]) * (r[3] - r[1]) < 4.0:
+            continue
+        if (r[2] - r[0]) * (r[3] - r[1]) >= 0.85 * page_area:
+            continue  # a page background or a scanned page, not a figure
+        xref = int(info.get("xref") or 0)
+        if xref and xref not in digests:
+            digests[xref] = hashlib.sha256(doc.xref_stream_raw(xref) or b"").hexdigest()
+        out.append(Img(rect=r, xref=xref, digest=digests.get(xref, "")))
+    return out
+
+
+# ---------------------------------------------------------------- clustering
+def _cluster(rects: list[Rect], gap: float) -> list[list[int]]:
+    """Union-find over boxes closer than ``gap``; a coarse grid keeps it near-linear."""
+    parent = list(range(len(rects)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    grid: dict[tuple[int, int], list[int]] = defaultdict(list)
+    h = gap / 2
+    for i, (x0, y0, x1, y1) in enumerate(rects):
+        cells = [(cx, cy) for cx in range(int((x0 - h) // _GRID), int((x1 + h) // _GRID) + 1)
+                 for cy in range(int((y0 - h) // _GRID), int((y1 + h) // _GRID) + 1)]
+        for cell in cells:
+            for j in grid[cell]:
+                if _near(rects[i], rects[j], gap):
+                    ri, rj = find(i), find(j)
+                    if ri != rj:
+                        parent[ri] = rj
+            grid[cell].append(i)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(rects)):
+        groups[find(i)].append(i)
+    return list(groups.values())
+
+
+def _near(a: Rect, b: Rect, gap: float) -> bool:
+    return a[0] <= b[2] + gap and b[0] <= a[2] + gap and a[1] <= b[3] + gap and b[1] <= a[3] + gap
+
+
+def _union(rects: Any) -> Rect:
+    rs = list(rects)
+    return (min(r[0] for r in rs), min(r[1] for r in rs), max(r[2] for r in rs), max(r[3] for r in rs))
+
+
+def _merge_overlapping(cands: list[Candidate], gap: float) -> list[Candidate]:
+    """Merge candidates whose boxes touch (a legend beside its chart, an overlay on an image)."""
+    changed = True
+    while changed:
+        changed = False
+        out: list[Candidate] = []
+        for c in cands:
+            for o in out:
+                if _near(c.bbox, o.bbox, gap):
+                    o.bbox = _union([o.bbox, c.bbox])
+                    o.inks += c.inks
+                    o.images += c.images
+                    changed = True
+                    break
+            else:
+                out.append(c)
+        cands = out
+    for c in cands:
+        c.kind = "mixed" if c.inks and c.images else ("raster" if c.images else "vector")
+    return cands
+
+
+# ---------------------------------------------------------------- the page
+def cluster_inks(inks: list[Ink], gap: float) -> list[list[Ink]]:
+    """Drawings grouped by proximity (each group a vector figure or table candidate)."""
+    return [[inks[i] for i in group] for group in _cluster([k.rect for k in inks], gap)]
+
+
+def group_box(group: list[Ink]) -> Rect:
+    return _union(k.rect for k in group)
+
+
+def detect_figures(groups: list[list[Ink]], images: list[Img], lines: list[Line], captions: set[int],
+                   opts: IngestOptions) -> list[Candidate]:
+    """Figure candidates of one page (before the document-level logo check)."""
+    cands = [Candidate(bbox=group_box(g), kind="vector", inks=g) for g in groups]
+    for img in images:
+        cands.append(Candidate(bbox=img.rect, kind="raster", images=[img]))
+    cands = _merge_overlapping(cands, opts.cluster_gap)
+    kept = [c for c in cands if _is_figure(c, opts)]
+    _attach_text(kept, lines, captions)
+    kept = _merge_overlapping(kept, 0.0)
+    kept = [c for c in kept if _big_enough(c.bbox, opts.min_figure_size)]
+    for c in kept:
+        c.lines = sorted(set(c.lines))
+        c.signature = _signature(c)
+    return kept
+
+
+def _is_figure(c: Candidate, opts: IngestOptions) -> bool:
+    if c.images:
+        # small images count when vector art surrounds them (icons in a topology)
+        return _big_enough(c.bbox, opts.min_figure_size)
+    if c.items < opts.min_vector_items or not _big_enough(c.bbox, opts.min_figure_size * 0.5):
+        return False
+    if any(k.curved for k in c.inks):
+        return True
+    return _has_inner_structure(c)
+
+
+def _has_inner_structure(c: Candidate) -> bool:
+    """Axis-parallel art only: a frame or a shaded box has nothing away from its own border."""
+    x0, y0, x1, y1 = c.bbox
+    tol = 2.5
+    inner = 0
+    for k in c.inks:
+        r = k.rect
+        on_border = ((abs(r[0] - x0) < tol or abs(r[2] - x1) < tol) and (r[2] - r[0]) < tol * 2) or \
+                    ((abs(r[1] - y0) < tol or abs(r[3] - y1) < tol) and (r[3] - r[1]) < tol * 2) or \
+                    (abs(r[0] - x0) < tol and abs(r[1] - y0) < tol and abs(r[2] - x1) < tol and abs(r[3] - y1) < tol)
+        if not on_border:
+            inner += 1
+            if inner >= 2:
+                return True
+    return False
+
+
+def _big_enough(r: Rect, size: float) -> bool:
+    return (r[2] - r[0]) >= size and (r[3] - r[1]) >= size
+
+
+def _attach_text(cands: list[Candidate], lines: list[Line], captions: set[int]) -> None:
+    """Lines mostly inside a figure belong to it; short labels sticking out extend its box."""
+    for c in cands:
+        grown = c.bbox
+        for i, ln in enumerate(lines):
+            if i in captions:
+                continue
+            b = ln.rbox
+            inter = _intersection(b, c.bbox)
+            if inter <= 0:
+                continue
+            area = max((b[2] - b[0]) * (b[3] - b[1]), 1e-6)
+            width = c.bbox[2] - c.bbox[0]
+            if inter >= 0.5 * area or (b[2] - b[0]) < 0.5 * width:
+                c.lines.append(i)
+                grown = _union([grown, b])
+        c.bbox = grown
+
+
+def _intersection(a: Rect, b: Rect) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+def _signature(c: Candidate) -> str:
+    """Same art at the same place: a logo or a decoration when it repeats on most pages."""
+    box = ",".join(f"{v / 4:.0f}" for v in c.bbox)  # 4 pt buckets absorb tiny shifts
+    art = "|".join(sorted(i.digest or str(i.xref) for i in c.images)) + f"|{c.items}"
+    return hashlib.sha1(f"{box}|{art}".encode()).hexdigest()
+
+
+def content_hash(c: Candidate, lines: list[Line]) -> str:
+    """sha256 of what the figure shows, independent of where it sits (for dedupe).
+
+    Raster: the embedded image streams. Vector: the drawing geometry relative to the figure's
+    corner (0.5 pt grid) plus its text, so the same diagram placed twice hashes the same.
+    """
+    h = hashlib.sha256()
+    for img in sorted(c.images, key=lambda i: (i.digest, i.xref)):
+        h.update((img.digest or f"xref{img.xref}").encode())
+    if c.inks:
+        x0, y0 = c.bbox[0], c.bbox[1]
+        for k in sorted(c.inks, key=lambda k: k.index):
+            r = k.rect
+            h.update(f"{(r[0] - x0) * 2:.0f},{(r[1] - y0) * 2:.0f},{(r[2] - x0) * 2:.0f},"
+                     f"{(r[3] - y0) * 2:.0f},{k.items};".encode())
+        for i in c.lines:
+            h.update(lines[i].text.encode())
+    return h.hexdigest()

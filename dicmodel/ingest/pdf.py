@@ -1,0 +1,179 @@
+"""Open and validate a PDF; extract text lines in one pass per page.
+
+Everything here works in the *display* frame (the page as a reader sees it, rotation applied)
+so that reading order, columns and header/footer bands are judged as a human would; the
+run module maps boxes back to the unrotated frame that :class:`~dicmodel.document.BBox` uses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .._extras import require
+from ..errors import (
+    CorruptDocumentError,
+    EmptyDocumentError,
+    EncryptedDocumentError,
+    UnsupportedFormatError,
+)
+
+__all__ = ["Source", "Line", "read_source", "open_pdf", "page_lines"]
+
+Rect = tuple[float, float, float, float]
+
+# Leading bytes of formats people hand to a PDF reader by mistake -> the name we report.
+_MAGIC = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"PK\x03\x04": "a ZIP container (DOCX/PPTX/XLSX?)",
+    b"\xd0\xcf\x11\xe0": "an OLE2 file (legacy DOC/PPT/XLS)",
+    b"{\\rtf": "an RTF document",
+    b"%!PS": "a PostScript file",
+    b"II*\x00": "a TIFF image",
+    b"MM\x00*": "a TIFF image",
+}
+_TEXT_FLAGS = None  # filled lazily: pymupdf constants
+
+
+@dataclass
+class Source:
+    data: bytes
+    name: str
+    sha256: str
+
+
+@dataclass
+class Line:
+    """One text line (display frame) with its spans; the unit that layout and figures move around."""
+
+    bbox: Rect  # display frame (rotation applied): for reading order, bands, captions
+    text: str
+    size: float
+    bold: bool
+    font: str
+    block: int  # MuPDF block number on the page: lines of one block are one paragraph candidate
+    dir: tuple[float, float]
+    spans: list[dict[str, Any]] = field(default_factory=list)  # raw spans (unrotated bboxes)
+    mono: bool = False
+    rbox: Rect = (0.0, 0.0, 0.0, 0.0)  # unrotated frame: the frame of figures, drawings and BBox
+
+
+def read_source(source: str | os.PathLike[str] | bytes) -> Source:
+    """Bytes + a printable name + sha256, with the format checked before PyMuPDF sees it."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data, name = bytes(source), "<bytes>"
+    elif isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError as err:
+            raise FileNotFoundError(f"source: no such file {str(path)!r}") from err
+        except IsADirectoryError as err:
+            raise UnsupportedFormatError(f"source: {str(path)!r} is a directory, expected a PDF file") from err
+        name = str(path)
+    else:
+        raise TypeError(f"source must be a path or PDF bytes, got {type(source).__name__}")
+    if not data:
+        raise EmptyDocumentError(f"{name}: the file is empty (0 bytes)")
+    _check_magic(data, name)
+    return Source(data=data, name=name, sha256=hashlib.sha256(data).hexdigest())
+
+
+def _check_magic(data: bytes, name: str) -> None:
+    # The PDF spec allows junk before the header; readers accept it within the first KiB.
+    if b"%PDF-" in data[:1024]:
+        return
+    head = data[:8]
+    for magic, what in _MAGIC.items():
+        if head.startswith(magic):
+            raise UnsupportedFormatError(f"{name}: this is {what}, not a PDF (no %PDF- header)")
+    if data.lstrip()[:1] == b"<":
+        raise UnsupportedFormatError(f"{name}: this looks like HTML/XML, not a PDF (no %PDF- header)")
+    raise UnsupportedFormatError(f"{name}: not a PDF (no %PDF- header in the first 1024 bytes; "
+                                 f"starts with {data[:16]!r})")
+
+
+def open_pdf(src: Source, password: str | None) -> tuple[Any, list[str]]:
+    """A pymupdf.Document, authenticated; plus warnings (repairs) to record on the Document."""
+    pymupdf = require("pymupdf", "reading PDF files")
+    pymupdf.TOOLS.mupdf_display_errors(False)  # we report problems ourselves, not on stderr
+    pymupdf.TOOLS.reset_mupdf_warnings()
+    try:
+        doc = pymupdf.open(stream=src.data, filetype="pdf")
+    except Exception as err:  # MuPDF raises its own FileDataError/RuntimeError family
+        raise CorruptDocumentError(f"{src.name}: PDF cannot be parsed: {err}") from err
+    warnings = _repair_warnings(doc, src, pymupdf.TOOLS.mupdf_warnings())
+    if doc.needs_pass:
+        if password is None:
+            raise EncryptedDocumentError(f"{src.name}: the PDF is encrypted; pass password=...")
+        if not doc.authenticate(password):
+            raise EncryptedDocumentError(f"{src.name}: password rejected (the given password does not "
+                                         "open this PDF)")
+    if doc.page_count == 0:
+        if warnings:
+            raise CorruptDocumentError(f"{src.name}: no readable page ({'; '.join(warnings)})")
+        raise EmptyDocumentError(f"{src.name}: the PDF has no pages")
+    return doc, warnings
+
+
+def _repair_warnings(doc: Any, src: Source, mupdf_log: str) -> list[str]:
+    out: list[str] = []
+    if b"%%EOF" not in src.data[-2048:]:
+        out.append("the file looks truncated (no %%EOF marker at its end)")
+    if getattr(doc, "is_repaired", False):
+        detail = " ".join(mupdf_log.split())[:200]
+        out.append("MuPDF repaired a damaged cross-reference table" + (f" ({detail})" if detail else ""))
+    return out
+
+
+def text_flags() -> int:
+    global _TEXT_FLAGS
+    if _TEXT_FLAGS is None:
+        pymupdf = require("pymupdf", "reading PDF files")
+        _TEXT_FLAGS = (pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_PRESERVE_LIGATURES
+                       | pymupdf.TEXT_MEDIABOX_CLIP)
+    return _TEXT_FLAGS
+
+
+def page_lines(page: Any, to_display: Any | None) -> list[Line]:
+    """Text lines of a page (display frame); empty lines dropped. ``to_display``: a Matrix or None."""
+    raw = page.get_text("dict", flags=text_flags())
+    lines: list[Line] = []
+    for bno, block in enumerate(raw["blocks"]):
+        if block.get("type", 0) != 0:
+            continue
+        for ln in block["lines"]:
+            line = _line(ln, bno, to_display)
+            if line is not None:
+                lines.append(line)
+    return lines
+
+
+def _line(ln: dict[str, Any], bno: int, to_display: Any | None) -> Line | None:
+    spans = [s for s in ln["spans"] if s["text"].strip()]
+    if not spans:
+        return None
+    text = "".join(s["text"] for s in ln["spans"]).strip()
+    main = max(spans, key=lambda s: len(s["text"].strip()))
+    rbox = tuple(ln["bbox"])
+    bbox = _transform(rbox, to_display) if to_display is not None else rbox
+    # MuPDF flags: bit 4 = bold, bit 3 = monospaced; font names also say "Bold"/"Mono".
+    bold = all((s["flags"] & 16) or "bold" in s["font"].lower() for s in spans)
+    mono = all((s["flags"] & 8) or "mono" in s["font"].lower() or "courier" in s["font"].lower()
+               for s in spans)
+    return Line(bbox=bbox, text=text, size=round(float(main["size"]), 1), bold=bool(bold),
+                font=main["font"], block=bno, dir=tuple(ln["dir"]), spans=spans, mono=bool(mono),
+                rbox=rbox)
+
+
+def _transform(r: Rect, m: Any) -> Rect:
+    """Rect (x0, y0, x1, y1) times a pymupdf Matrix, normalised."""
+    import pymupdf
+
+    t = pymupdf.Rect(r) * m
+    return (t.x0, t.y0, t.x1, t.y1)
