@@ -164,3 +164,26 @@ def test_pixel_budget_scales_and_pads():
     assert small.size[0] * small.size[1] >= 60 * 60
     strip = _fit_budget(Image.new("RGB", (600, 8)), 1024, 100_000)
     assert min(strip.size) >= 32
+
+
+@pytest.mark.slow
+def test_repair_round_trip_runs_through_the_chat_template(tiny):
+    """A first answer with broken Mermaid makes the describer continue the chat with the parser's
+    error; the tiny model cannot fix it, so the failure is reported and the prose kept."""
+    from dicmodel.describe._output import Generation, describe_with_model
+
+    d = hf(tiny)
+    broken = 'Two hosts.\n```mermaid\nflowchart LR\n  A["Host" --> B\n```'
+    seen = []
+
+    def generate(convs):
+        seen.append([len(c) for c in convs])
+        if len(convs[0]) == 2:  # first pass: stand in for a model that wrote broken Mermaid
+            return [Generation(text=broken) for _ in convs]
+        return d._generate(convs)  # the repair pass runs on the real (tiny) model
+
+    out = describe_with_model(requests()[:2], generate, describer=d.describer_id)
+    assert seen == [[2, 2], [4, 4]] and d.stats["generate_calls"] == 1
+    for desc in out:
+        assert desc.text.startswith("Two hosts.")
+        assert any("after one repair round trip" in w for w in desc.warnings)

@@ -184,7 +184,13 @@ class OpenAIDescriber:
         return body
 
     def _one(self, client: Any, conv: Conversation) -> Generation:
-        payload = self._payload(conv)
+        try:
+            return self._with_retries(client, self._payload(conv))
+        except Exception as err:  # anything unforeseen stays with this figure, not the batch
+            self._count("failures")
+            return Generation(error=f"{type(err).__name__}: {err}")
+
+    def _with_retries(self, client: Any, payload: dict[str, Any]) -> Generation:
         last = "no attempt made"
         for attempt in range(self.options.max_retries + 1):
             if attempt:
