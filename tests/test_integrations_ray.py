@@ -17,7 +17,6 @@ pytest.importorskip("ray.data")
 from test_integrations_common import diagram_png  # noqa: E402
 
 from dicmodel.batch import convert_many  # noqa: E402
-from dicmodel.errors import ConfigError  # noqa: E402
 from dicmodel.integrations.ray import convert_corpus  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -89,13 +88,6 @@ def test_parquet_holds_one_row_per_chunk(tmp_path: Path, local_ray) -> None:
     jsonl_rows = sum(len(p.read_text().splitlines()) for p in (tmp_path / "ray").glob("*.jsonl"))
     assert table.num_rows == jsonl_rows == 3
     assert set(table.column("chunk_type").to_pylist()) == {"figure"}
-
-
-def test_options_are_validated_before_ray_starts(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="describer_gpus"):
-        convert_corpus([], tmp_path, describer_gpus=-1)
-    with pytest.raises(ConfigError, match="describer"):
-        convert_corpus([], tmp_path, describer=object())
 
 
 def _has_pdf_ingest() -> bool:

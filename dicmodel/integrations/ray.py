@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .._extras import require
 from ..errors import ConfigError
 
-__all__ = ["RayOptions", "convert_corpus"]
+__all__ = ["RayOptions", "convert_corpus", "add_cli_flags", "options_from_args"]
 
 
 class RayOptions(BaseModel):
@@ -90,6 +90,33 @@ class RayOptions(BaseModel):
         return BatchOptions(formats=self.formats, describer=self.describer,
                             describer_options=self.describer_options, overwrite=self.overwrite,
                             images=self.images, max_tokens=self.max_tokens, ingest=self.ingest)
+
+
+# the Ray-only fields; the shared ones (formats, describer, ...) already have `convert` flags
+CLI_FIELDS = ("num_cpus", "describer_actors", "describer_gpus", "describer_cpus", "address", "parquet")
+
+
+def add_cli_flags(parser: Any) -> None:
+    """Add ``--ray-<field>`` flags for the Ray-only options to an argparse parser (1:1 with
+    :class:`RayOptions`; help and defaults come from the fields)."""
+    import argparse
+
+    group = parser.add_argument_group("Ray engine (--engine ray)")
+    for name in CLI_FIELDS:
+        field = RayOptions.model_fields[name]
+        flag, help_text = "--ray-" + name.replace("_", "-"), f"{field.description} (default: {field.default})"
+        if name == "parquet":
+            group.add_argument(flag, dest=f"ray__{name}", action=argparse.BooleanOptionalAction,
+                               default=None, help=help_text)
+        else:
+            kind = {"address": str, "describer_gpus": float, "describer_cpus": float}.get(name, int)
+            group.add_argument(flag, dest=f"ray__{name}", type=kind, default=None, metavar=name.upper(),
+                               help=help_text)
+
+
+def options_from_args(args: Any) -> dict[str, Any]:
+    """The Ray-only options given on the command line (unset flags are left out)."""
+    return {k[len("ray__"):]: v for k, v in vars(args).items() if k.startswith("ray__") and v is not None}
 
 
 def _options(options: dict[str, Any]) -> RayOptions:
