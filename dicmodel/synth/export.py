@@ -47,7 +47,7 @@ from .generator import GenOptions, SynthDiagram, generate_one, mermaid_text, to_
 from .render import MermaidJob, MermaidRenderer, MermaidStyle, RenderResult, render_dot
 from .targets import TargetFormat, caption, caption_prompt, target_text
 
-__all__ = ["BuildOptions", "BuildSummary", "build_diagrams", "export_captions", "write_card", "conversation",
+__all__ = ["BuildOptions", "BuildSummary", "QuestionOptions", "build_diagrams", "build_questions", "export_captions", "write_card", "conversation",
            "split_of", "read_jsonl", "write_jsonl", "SPLITS"]
 
 SPLITS = ("train", "validation", "test")
@@ -372,3 +372,54 @@ def write_card(out: Path) -> Path:
     path = out / "README.md"
     _write_text(path, "\n".join(parts))
     return path
+
+
+# =========================================================================================
+# questions
+# =========================================================================================
+
+class QuestionOptions(BaseModel):
+    """Options of ``dicmodel synth questions``."""
+
+    data: Path = Field(description="dataset folder written by `synth diagrams`")
+    per_diagram: int = Field(3, ge=1, le=20, description="VQA items per diagram (distinct types first)")
+    mcq_fraction: float = Field(0.5, ge=0, le=1, description="share of items turned into 4-option multiple choice")
+    seed: int = Field(0, description="seed for question choice and option positions")
+
+
+def build_questions(opts: QuestionOptions) -> dict[str, int]:
+    """questions.jsonl (every item with its split and image) and vqa.{split}.jsonl conversations.
+
+    Open items answer with the composed AdaMLLM form (informative, then "So the answer is
+    ..."); multiple-choice items answer with the letter and the option.
+    """
+    from ..diagram import Diagram
+    from .adamllm import compose_answer
+    from .questions import OptionBalancer, make_mcq, vqa_items
+
+    balancer = OptionBalancer(opts.seed)
+    rows: list[dict[str, Any]] = []
+    convs: dict[str, list[dict[str, Any]]] = {s: [] for s in SPLITS}
+    for r in read_jsonl(opts.data / "items.jsonl"):
+        d = Diagram.model_validate(r["diagram"])
+        rng = random.Random(f"questions:{opts.seed}:{r['id']}")
+        png = r["images"].get("png") or next(iter(r["images"].values()))
+        for q in vqa_items(d, r["kind"], r["id"], rng, k=opts.per_diagram):
+            if rng.random() < opts.mcq_fraction:
+                pos = balancer.next()
+                m = make_mcq(q, pos, rng)
+                if m is None:
+                    balancer.give_back(pos)
+                else:
+                    q = m
+            answer_text = compose_answer(q.informative, q.answer_text())
+            rows.append({**q.model_dump(), "split": r["split"], "image": png, "kind": r["kind"],
+                         "family": r["family"]})
+            convs[r["split"]].append(conversation([png], [(q.prompt(), answer_text)], id=q.id, kind=r["kind"],
+                                                  family=r["family"], task="mcq" if q.options else "vqa",
+                                                  qtype=q.qtype))
+    counts = {"questions": write_jsonl(opts.data / "questions.jsonl", rows)}
+    for s, recs in convs.items():
+        counts[s] = write_jsonl(opts.data / f"vqa.{s}.jsonl", recs)
+    write_card(opts.data)
+    return counts

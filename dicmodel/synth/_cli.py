@@ -1,0 +1,138 @@
+"""``dicmodel synth``: build the synthetic training data.
+
+    dicmodel synth diagrams --n 7000 --out DIR --seed 0 --lang mixed --formats png,pdf --workers 2
+    dicmodel synth questions --data DIR --per-diagram 3 --mcq-fraction 0.5
+    dicmodel synth instructions --data DIR --synthesizer rule|openai|hf [--model M --base-url URL]
+    dicmodel synth filter --data DIR --judge rule|openai [--model M --base-url URL]
+
+Flags are generated from the option models (``BuildOptions``, ``QuestionOptions``,
+``InstructionOptions``, ``FilterOptions``): one flag per field, the field's description as help.
+Every command is resumable or idempotent; progress bars go to stderr, a JSON summary to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import typing
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+__all__ = ["register"]
+
+
+def _flag_kwargs(name: str, field: Any) -> dict[str, Any]:
+    ann = field.annotation
+    origin = typing.get_origin(ann)
+    args = [a for a in typing.get_args(ann) if a is not type(None)]
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)) and len(args) == 1:
+        ann, origin, args = args[0], typing.get_origin(args[0]), list(typing.get_args(args[0]))
+    kw: dict[str, Any] = {"help": field.description or "", "default": argparse.SUPPRESS}
+    if ann is bool:
+        kw["action"] = argparse.BooleanOptionalAction
+    elif origin is typing.Literal:
+        kw["choices"] = list(args)
+    elif origin is list:
+        kw["type"] = lambda s: [x.strip() for x in s.split(",") if x.strip()]
+        kw["metavar"] = "A,B,..."
+    elif ann in (int, float):
+        kw["type"] = ann
+    elif ann is Path:
+        kw["type"] = Path
+    if field.is_required():
+        kw["required"] = True
+        kw.pop("default")
+    else:
+        default = field.get_default(call_default_factory=True)
+        if isinstance(default, list):
+            default = ",".join(map(str, default))
+        if default is not None and default != "":
+            kw["help"] += f" (default: {default})"
+    return kw
+
+
+def _add_model(parser: argparse.ArgumentParser, model: type[BaseModel], skip: tuple[str, ...] = ()) -> None:
+    for name, field in model.model_fields.items():
+        if name not in skip:
+            parser.add_argument("--" + name.replace("_", "-"), dest=name, **_flag_kwargs(name, field))
+
+
+def _options(model: type[BaseModel], args: argparse.Namespace) -> BaseModel:
+    values = {k: v for k, v in vars(args).items() if k in model.model_fields}
+    return model(**values)
+
+
+def _emit(obj: Any) -> int:
+    print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+    return 0
+
+
+def _diagrams(args: argparse.Namespace) -> int:
+    from .export import BuildOptions, build_diagrams
+
+    s = build_diagrams(_options(BuildOptions, args))  # type: ignore[arg-type]
+    out = s.model_dump(mode="json")
+    out["mermaid_images_per_second_per_process"] = round(s.rate("mermaid"), 3)
+    out["graphviz_images_per_second"] = round(s.rate("graphviz"), 3)
+    return _emit(out)
+
+
+def _questions(args: argparse.Namespace) -> int:
+    from .export import QuestionOptions, build_questions
+
+    return _emit(build_questions(_options(QuestionOptions, args)))  # type: ignore[arg-type]
+
+
+def _instructions(args: argparse.Namespace) -> int:
+    from .adamllm import InstructionOptions, run_instructions
+
+    return _emit(run_instructions(_options(InstructionOptions, args), progress=not args.no_progress))  # type: ignore
+
+
+def _filter(args: argparse.Namespace) -> int:
+    from .filter import FilterOptions, run_filter
+
+    return _emit(run_filter(_options(FilterOptions, args)))  # type: ignore[arg-type]
+
+
+def _safe(fn: Any) -> Any:
+    def run(args: argparse.Namespace) -> int:
+        from ..errors import DicmodelError
+
+        try:
+            return fn(args)
+        except ValidationError as err:
+            print(f"dicmodel synth: invalid option: {err}", file=sys.stderr)
+            return 2
+        except DicmodelError as err:
+            print(f"dicmodel synth: {err}", file=sys.stderr)
+            return 1
+
+    return run
+
+
+def register(subparsers: Any) -> None:
+    from .adamllm import InstructionOptions
+    from .export import BuildOptions, QuestionOptions
+    from .filter import FilterOptions
+
+    p = subparsers.add_parser("synth", help="build synthetic training data (diagrams, questions, AdaMLLM tasks)",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="synth_command", metavar="STEP")
+    d = sub.add_parser("diagrams", help="generate, render and caption diagrams (resumable)")
+    _add_model(d, BuildOptions)
+    d.set_defaults(func=_safe(_diagrams))
+    q = sub.add_parser("questions", help="VQA and multiple-choice items from the diagrams' structure")
+    _add_model(q, QuestionOptions)
+    q.set_defaults(func=_safe(_questions))
+    i = sub.add_parser("instructions", help="AdaMLLM task synthesis: (instruction, precise, informative)")
+    _add_model(i, InstructionOptions)
+    i.add_argument("--no-progress", action="store_true", help="no progress bar")
+    i.set_defaults(func=_safe(_instructions))
+    f = sub.add_parser("filter", help="AdaMLLM consistency filter and single-stage mixed records")
+    _add_model(f, FilterOptions)
+    f.set_defaults(func=_safe(_filter))
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
