@@ -62,3 +62,33 @@ def test_missing_input_and_bad_config_exit_2(images, capsys):
     assert main(["describe", "nope.png", "--describer", "openai"]) == 2
     assert main(["describe", str(images[0]), "--describer", "hf", "--model", "/no/such/model"]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_describe_pdf_goes_through_convert_with_caption_and_section(tmp_path, capsys):
+    pymupdf = pytest.importorskip("pymupdf")
+    pytest.importorskip("dicmodel.pipeline")
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (300, 200), "white")
+    draw = ImageDraw.Draw(img)
+    draw.rectangle([20, 20, 120, 80], outline="black", width=3)
+    draw.rectangle([180, 120, 280, 180], outline="black", width=3)
+    draw.line([120, 50, 180, 150], fill="black", width=3)
+    png = tmp_path / "f.png"
+    img.save(png)
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 72), "1 Introduction", fontsize=14)
+    page.insert_text((72, 100), "The setup is shown in Figure 1.", fontsize=11)
+    page.insert_image(pymupdf.Rect(72, 120, 372, 320), filename=str(png))
+    page.insert_text((72, 340), "Figure 1: Two nodes linked", fontsize=10)
+    pdf = tmp_path / "doc.pdf"
+    doc.save(pdf)
+    with FakeOpenAIServer(reply=lambda body: ANSWER) as server:
+        rc = main(["describe", str(pdf), "--describer", "openai", "--base-url", server.base_url,
+                   "--model", "fake"])
+    out = capsys.readouterr().out
+    assert rc == 0 and len(server.requests) == 1
+    assert "Figure 1: Two nodes linked" in request_text(server.requests[0])
+    assert "A sends to B." in out and "flowchart LR" in out
