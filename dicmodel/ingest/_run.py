@@ -37,6 +37,8 @@ class _Scan:
     height: float
     rotation: int
     display: Rect  # the page as shown (rotation applied)
+    reading_rot: int = 0  # rotation that makes the page's text run left to right
+    frame: Rect = (0.0, 0.0, 0.0, 0.0)  # the page box in that reading frame
     lines: list[Line] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     cands: list[Candidate] = field(default_factory=list)
@@ -85,7 +87,8 @@ def _scan_or_record(pdf: Any, pno: int, opts: IngestOptions, errors: list[ItemEr
     except Exception as err:  # one bad page must not sink the document
         errors.append(ItemError(stage="ingest", page=pno, message=f"page {pno + 1} could not be read: {err}",
                                 error_type=type(err).__name__))
-        return _Scan(number=pno, width=612, height=792, rotation=0, display=(0, 0, 612, 792), failed=True)
+        return _Scan(number=pno, width=612, height=792, rotation=0, display=(0, 0, 612, 792),
+                     frame=(0, 0, 612, 792), failed=True)
     finally:
         timer.add("scan", t)
 
@@ -96,7 +99,8 @@ def _scan(pdf: Any, pno: int, opts: IngestOptions, timer: _Timer, digests: dict[
     d = page.rect
     w, h = (d.height, d.width) if rot in (90, 270) else (d.width, d.height)
     scan = _Scan(number=pno, width=w, height=h, rotation=rot, display=(d.x0, d.y0, d.x1, d.y1))
-    scan.lines = page_lines(page, page.rotation_matrix if rot else None)
+    scan.lines = page_lines(page, None)
+    _to_reading_frame(scan)
     if not (opts.detect_figures or opts.tables):
         return scan
     drawings = page.get_cdrawings()
@@ -107,7 +111,7 @@ def _scan(pdf: Any, pno: int, opts: IngestOptions, timer: _Timer, digests: dict[
     inks = inks_of(drawings, unrot, scan.lines, [])
     groups = cluster_inks(inks, opts.cluster_gap)
     if opts.tables:
-        scan.tables = _tables(page, drawings, groups)
+        scan.tables = _tables(page, drawings, groups, scan.lines)
         t = timer.add("tables", t)
         blocked = [tb.bbox for tb in scan.tables]
         groups = [g for g in groups if not any(_center_in(group_box(g), b) for b in blocked)]
@@ -121,10 +125,42 @@ def _scan(pdf: Any, pno: int, opts: IngestOptions, timer: _Timer, digests: dict[
     return scan
 
 
-def _tables(page: Any, drawings: list[dict[str, Any]], groups: list[list[Any]]) -> list[Table]:
+def _to_reading_frame(scan: _Scan) -> None:
+    """Turn line boxes so that the page's text runs left to right (layout is judged there).
+
+    A /Rotate'd page usually holds sideways text that the rotation makes upright, but a
+    landscape figure page can also hold upright text on a rotated page; the text decides.
+    """
+    weight: Counter[int] = Counter()
+    for ln in scan.lines:
+        angle = round(math.degrees(math.atan2(ln.dir[1], ln.dir[0])) / 90) % 4 * 90
+        weight[angle] += len(ln.text)
+    # text running at angle a (y down) reads upright after turning the page by -a
+    scan.reading_rot = (360 - weight.most_common(1)[0][0]) % 360 if weight else 0
+    if scan.reading_rot:
+        m = _rotation_matrix(scan.reading_rot, scan.width, scan.height)
+        for ln in scan.lines:
+            ln.bbox = _apply(ln.rbox, m)
+        x0, y0, x1, y1 = _apply((0, 0, scan.width, scan.height), m)
+        scan.frame = (x0, y0, x1, y1)
+    else:
+        scan.frame = (0.0, 0.0, scan.width, scan.height)
+
+
+def _apply(r: Rect, m: Any) -> Rect:
+    import pymupdf
+
+    t = pymupdf.Rect(r) * m
+    return (t.x0, t.y0, t.x1, t.y1)
+
+
+def _tables(page: Any, drawings: list[dict[str, Any]], groups: list[list[Any]], lines: list[Line]) -> list[Table]:
     """Ruled tables, looked for only where a cluster of drawings is made of rules alone."""
     regions = [group_box(g) for g in groups if is_grid_like(g)]
-    return find_tables(page, drawings, regions) if regions else []
+    if not regions:
+        return []
+    spans = [(tuple(s["bbox"]), s["text"]) for ln in lines for s in ln.spans]
+    return find_tables(page, drawings, regions, spans)
 
 
 def _caption_lines(lines: list[Line]) -> set[int]:
@@ -146,12 +182,16 @@ def _assemble(pdf: Any, src: Any, scans: list[_Scan], opts: IngestOptions, error
               timer: _Timer) -> Document:
     t = time.perf_counter()
     _drop_repeated_art(scans, opts)
-    heights = [s.display[3] - s.display[1] for s in scans]
+    heights = [s.frame[3] - s.frame[1] for s in scans]
     if opts.drop_headers_footers:
         running = layout.running_lines([s.lines for s in scans], heights, opts.repeated_fraction)
     else:
         running = [set() for _ in scans]
-    body_size, body_mono = layout.body_style([s.lines for s in scans])
+    for scan, drop in zip(scans, running):
+        drop.update(_owned_lines(scan))
+    # body style from body lines only: figure labels and table cells are small and numerous
+    body_size, body_mono = layout.body_style([[ln for i, ln in enumerate(s.lines) if i not in drop]
+                                              for s, drop in zip(scans, running)])
     doc = Document(source=src.name, sha256=src.sha256,
                    pages=[Page(number=s.number, width=s.width, height=s.height, rotation=s.rotation)
                           for s in scans])
@@ -180,13 +220,10 @@ def _drop_repeated_art(scans: list[_Scan], opts: IngestOptions) -> None:
 
 def _page_entries(scan: _Scan, drop: set[int], body_size: float, body_mono: bool, opts: IngestOptions,
                   captions: dict[tuple[int, int], tuple[str, str]]) -> list[tuple[str, Any, _Scan]]:
-    """One page's body in reading order: ("para", (kind, Para)), ("table", Table), ("figure", i)."""
-    used = set(drop)
-    for c in scan.cands:
-        used.update(c.lines)
-    for tb in scan.tables:
-        used.update(i for i, ln in enumerate(scan.lines) if _center_in(ln.rbox, tb.bbox))
-    paras = layout.paragraphs([ln for i, ln in enumerate(scan.lines) if i not in used])
+    """One page's body in reading order: ("para", (kind, Para)), ("table", Table), ("figure", i).
+
+    ``drop``: the lines that are not body (running lines, figure text, table cells)."""
+    paras = layout.paragraphs([ln for i, ln in enumerate(scan.lines) if i not in drop])
     paras = _take_captions(scan, paras, opts, captions)
     items: list[tuple[str, Any, Rect]] = [("para", p, p.bbox) for p in paras]
     items += [("table", tb, _to_display(scan, tb.bbox)) for tb in scan.tables]
@@ -198,6 +235,16 @@ def _page_entries(scan: _Scan, drop: set[int], body_size: float, body_mono: bool
             obj = (layout.classify(obj, body_size, body_mono), obj)
         out.append((kind, obj, scan))
     return out
+
+
+def _owned_lines(scan: _Scan) -> set[int]:
+    """Lines that belong to a figure or a table rather than to the body."""
+    used: set[int] = set()
+    for c in scan.cands:
+        used.update(c.lines)
+    for tb in scan.tables:
+        used.update(i for i, ln in enumerate(scan.lines) if _center_in(ln.rbox, tb.bbox))
+    return used
 
 
 def _take_captions(scan: _Scan, paras: list[layout.Para], opts: IngestOptions,
@@ -227,14 +274,17 @@ def _center_in(r: Rect, box: Rect) -> bool:
 
 
 def _to_display(scan: _Scan, r: Rect) -> Rect:
+    """Unrotated box -> the page's reading frame (where layout and captions are judged)."""
+    if not scan.reading_rot:
+        return r
+    return _apply(r, _rotation_matrix(scan.reading_rot, scan.width, scan.height))
+
+
+def _to_shown(scan: _Scan, r: Rect) -> Rect:
+    """Unrotated box -> the page as displayed (/Rotate applied): the frame of get_pixmap's clip."""
     if not scan.rotation:
         return r
-    import pymupdf
-
-    m = pymupdf.Rect(0, 0, scan.width, scan.height)
-    page_matrix = _rotation_matrix(scan.rotation, m.width, m.height)
-    t = pymupdf.Rect(r) * page_matrix
-    return (t.x0, t.y0, t.x1, t.y1)
+    return _apply(r, _rotation_matrix(scan.rotation, scan.width, scan.height))
 
 
 def _rotation_matrix(rot: int, w: float, h: float) -> Any:
@@ -325,7 +375,7 @@ def _render(doc: Document, pdf: Any, pending: list[tuple[Figure, _Scan, Candidat
             continue
         try:
             page = pdf[scan.number]
-            clip = _to_display(scan, fig.bbox.as_tuple())
+            clip = _to_shown(scan, fig.bbox.as_tuple())
             fig.image = page.get_pixmap(dpi=opts.dpi, clip=clip).tobytes("png")
         except Exception as err:  # a broken image stream must not cost the other figures
             doc.errors.append(ItemError(stage="ingest", page=scan.number, figure_id=fig.id,

@@ -57,7 +57,8 @@ def _add_segment(hs: list[Rect], vs: list[Rect], x0: float, y0: float, x1: float
         vs.append((x0, min(y0, y1), x0, max(y0, y1)))
 
 
-def find_tables(page: Any, drawings: list[dict[str, Any]], regions: list[Rect]) -> list[Table]:
+def find_tables(page: Any, drawings: list[dict[str, Any]], regions: list[Rect],
+                spans: list[tuple[Rect, str]]) -> list[Table]:
     """Tables inside ``regions`` (boxes of rule-only drawing clusters); PyMuPDF runs only there.
 
     The line strategy needs vertical rules between columns; tables ruled only between rows (RFC
@@ -74,7 +75,7 @@ def find_tables(page: Any, drawings: list[dict[str, Any]], regions: list[Rect]) 
         if not found and rows >= 3:
             found = page.find_tables(clip=clip, use_layout=False, vertical_strategy="text").tables
         for tab in found:
-            table = _accept(tab, drawings)
+            table = _accept(tab, drawings, spans)
             if table is not None:
                 out.append(table)
     return out
@@ -107,19 +108,52 @@ def is_grid_like(inks: list[Any]) -> bool:
     return sum(k.axis_rects for k in inks) >= 4
 
 
-def _accept(tab: Any, drawings: list[dict[str, Any]]) -> Table | None:
+def _accept(tab: Any, drawings: list[dict[str, Any]], spans: list[tuple[Rect, str]]) -> Table | None:
     rows, cols = tab.row_count, tab.col_count
     if rows < 2 or cols < 2:
         return None
-    cells = tab.extract()
+    cells = _cell_texts(tab, spans)
     filled = sum(1 for row in cells for c in row if c and str(c).strip())
     if filled < 0.5 * rows * cols:
         return None
     bbox = tuple(tab.bbox)
     if _has_diagram_marks(bbox, drawings):
         return None
-    md = tab.to_markdown(clean=False).strip()
-    return Table(bbox=bbox, markdown=md, rows=rows, cols=cols)  # type: ignore[arg-type]
+    return Table(bbox=bbox, markdown=to_markdown(cells), rows=rows, cols=cols)  # type: ignore[arg-type]
+
+
+def _cell_texts(tab: Any, spans: list[tuple[Rect, str]]) -> list[list[str]]:
+    """Cell text from the page's spans (centre in cell), in reading order.
+
+    PyMuPDF's ``extract`` rebuilds text from characters and can lose word spaces; the spans the
+    page scan already holds keep them and cost nothing more.
+    """
+    out: list[list[str]] = []
+    for row in tab.rows:
+        texts = []
+        for c in row.cells:
+            if c is None:
+                texts.append("")
+                continue
+            inside = [(b, t) for b, t in spans
+                      if c[0] <= (b[0] + b[2]) / 2 <= c[2] and c[1] <= (b[1] + b[3]) / 2 <= c[3]]
+            inside.sort(key=lambda s: (round(s[0][1]), s[0][0]))
+            texts.append(" ".join(t.strip() for _, t in inside))
+        out.append(texts)
+    return out
+
+
+def to_markdown(cells: list[list[Any]]) -> str:
+    """GitHub Markdown table; the first row is the header (PyMuPDF's own header guess can pull
+    in the text line above the table, so it is not used)."""
+    def cell(c: Any) -> str:
+        return " ".join(str(c or "").split()).replace("|", "\\|")
+
+    width = max(len(r) for r in cells)
+    rows = [[cell(c) for c in r] + [""] * (width - len(r)) for r in cells]
+    out = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * width]
+    out += ["| " + " | ".join(r) + " |" for r in rows[1:]]
+    return "\n".join(out)
 
 
 def _has_diagram_marks(bbox: tuple[float, ...], drawings: list[dict[str, Any]]) -> bool:

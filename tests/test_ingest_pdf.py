@@ -1,0 +1,226 @@
+"""PDF ingest on generated documents whose ground truth is known (dicmodel._pdfgen)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+pytest.importorskip("pymupdf")
+
+from dicmodel import _pdfgen as gen  # noqa: E402
+from dicmodel.document import BBox, BlockType, FigureKind  # noqa: E402
+from dicmodel.ingest import IngestOptions, ingest  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def report():
+    pdf = gen.sample_report()
+    return pdf, ingest(pdf.data, IngestOptions(dpi=100))
+
+
+def _match(doc, truth_fig):
+    """The detected figure with the best IoU against a ground-truth figure."""
+    want = BBox.of(truth_fig.bbox)
+    cands = [f for f in doc.figures if f.page == truth_fig.page]
+    return max(cands, key=lambda f: f.bbox.iou(want), default=None)
+
+
+def _body(doc):
+    return " ".join(b.text for b in doc.blocks if b.type != BlockType.figure)
+
+
+def test_document_basics(report):
+    pdf, doc = report
+    assert doc.source == "<bytes>"
+    assert len(doc.sha256) == 64
+    assert [p.number for p in doc.pages] == [0, 1, 2]
+    assert doc.metadata["page_count"] == 3
+    assert doc.metadata["title"] == "dicmodel sample report"
+    assert "total" in doc.metadata["timings"]
+    assert [b.order for b in doc.blocks] == list(range(len(doc.blocks)))
+    assert not doc.errors
+
+
+def test_every_figure_found_with_kind_and_bbox(report):
+    pdf, doc = report
+    assert len(doc.figures) == len(pdf.truth.figures)
+    for truth in pdf.truth.figures:
+        fig = _match(doc, truth)
+        assert fig is not None and fig.bbox.iou(BBox.of(truth.bbox)) >= 0.9, truth
+        assert fig.kind == FigureKind(truth.kind)
+
+
+def test_captions_labels_context_and_section(report):
+    pdf, doc = report
+    for truth in pdf.truth.figures:
+        fig = _match(doc, truth)
+        assert fig.caption == truth.caption
+        assert fig.label == truth.label
+        if truth.label:
+            assert pdf.truth.citations[truth.label] in fig.context
+    assert _match(doc, pdf.truth.figures[0]).section == "1 Attach procedure"
+    assert _match(doc, pdf.truth.figures[2]).section == "3 Network topology"
+
+
+def test_captions_leave_the_body(report):
+    pdf, doc = report
+    body = _body(doc)
+    for truth in pdf.truth.figures:
+        if truth.caption:
+            assert truth.caption not in body
+
+
+def test_figure_text_is_on_the_figure_not_in_the_body(report):
+    pdf, doc = report
+    body = _body(doc)
+    for truth in pdf.truth.figures:
+        if truth.kind != "vector":
+            continue
+        fig = _match(doc, truth)
+        for label in truth.labels:
+            assert label in fig.text
+            if len(label) >= 5:  # short names (UE, BGP) also occur in the prose on purpose
+                assert label not in body, label
+        # no body block overlaps the figure: its text went to the figure only
+        assert not any(b.bbox.intersection(fig.bbox) > 0 for b in doc.blocks
+                       if b.type != BlockType.figure and b.page == fig.page)
+        # only the drawings inside the figure, as plain data
+        assert fig.drawings and all(isinstance(d["items"], list) for d in fig.drawings)
+        for d in fig.drawings:
+            x0, y0, x1, y1 = d["rect"]
+            assert fig.bbox.contains(BBox(x0=min(x0, x1), y0=min(y0, y1), x1=max(x0, x1), y1=max(y0, y1)), tol=3)
+
+
+def test_headings_levels_and_reading_order(report):
+    pdf, doc = report
+    heads = [(b.text, b.level) for b in doc.blocks if b.type == BlockType.heading]
+    assert [h for h, _ in heads] == pdf.truth.headings
+    assert dict(heads)["2.1 Interfaces"] == 2 and dict(heads)["1 Attach procedure"] == 1
+    texts = [b.text for b in doc.blocks if b.type == BlockType.text]
+    assert texts == pdf.truth.paragraphs
+    # the figure block sits between the paragraph that precedes it and the list that follows
+    kinds = [b.type for b in doc.blocks if b.page == 0]
+    assert kinds.index(BlockType.figure) < kinds.index(BlockType.list_item)
+
+
+def test_list_items(report):
+    pdf, doc = report
+    items = [b.text for b in doc.blocks if b.type == BlockType.list_item]
+    assert [i.lstrip("- ") for i in items] == pdf.truth.list_items
+
+
+def test_table_as_markdown(report):
+    pdf, doc = report
+    tables = [b for b in doc.blocks if b.type == BlockType.table]
+    assert len(tables) == 1
+    md = tables[0].markdown.splitlines()
+    assert md[0] == "| " + " | ".join(pdf.truth.table[0]) + " |"
+    assert md[1].startswith("|---")
+    assert md[2:] == ["| " + " | ".join(r) + " |" for r in pdf.truth.table[1:]]
+    # cell text is not repeated as body paragraphs
+    assert not any("S1-MME" in b.text for b in doc.blocks if b.type == BlockType.text)
+
+
+def test_running_headers_footers_page_numbers_and_logo_dropped(report):
+    pdf, doc = report
+    body = [b.text for b in doc.blocks]
+    for s in pdf.truth.running:
+        assert not any(s in t for t in body), s
+    assert not any(t.strip() in {"1", "2", "3"} for t in body)
+    # the logo is on every page at the same place: never a figure
+    assert all(f.bbox.y0 > 60 for f in doc.figures)
+
+
+def test_logo_is_a_figure_when_not_repeated():
+    pdf = gen.sample_report()
+    one_page = ingest(pdf.data, IngestOptions(pages="1", render_crops=False))
+    assert any(f.bbox.y1 <= 60 for f in one_page.figures)  # a single page cannot show repetition
+
+
+def test_repeated_image_deduplicated(report):
+    pdf, doc = report
+    rasters = [f for f in doc.figures if f.kind == FigureKind.raster]
+    assert len(rasters) == 2
+    assert rasters[0].image_hash == rasters[1].image_hash
+    assert rasters[0].duplicate_of is None and rasters[1].duplicate_of == rasters[0].id
+    vectors = [f for f in doc.figures if f.kind == FigureKind.vector]
+    assert len({f.image_hash for f in vectors}) == 2
+
+
+def test_stable_ids(report):
+    pdf, doc = report
+    again = ingest(pdf.data, IngestOptions(render_crops=False))
+    assert [f.id for f in again.figures] == [f.id for f in doc.figures]
+    assert len({f.id for f in doc.figures}) == len(doc.figures)
+
+
+def test_crops_are_png_at_requested_dpi(report):
+    from PIL import Image
+
+    pdf, doc = report
+    for fig in doc.figures:
+        img = Image.open(io.BytesIO(fig.image))
+        assert img.format == "PNG"
+        assert abs(img.width - fig.bbox.width * 100 / 72) <= 2
+        assert abs(img.height - fig.bbox.height * 100 / 72) <= 2
+    assert all(f.image is None for f in ingest(pdf.data, IngestOptions(render_crops=False)).figures)
+
+
+def test_options_turn_parts_off(report):
+    pdf, _ = report
+    doc = ingest(pdf.data, IngestOptions(detect_figures=False, tables=False, drop_headers_footers=False))
+    assert not doc.figures
+    assert not any(b.type == BlockType.table for b in doc.blocks)
+    assert any("Company confidential" in b.text for b in doc.blocks)
+
+
+def test_page_selection():
+    pdf = gen.sample_report()
+    doc = ingest(pdf.data, IngestOptions(pages="2-3", render_crops=False))
+    assert [p.number for p in doc.pages] == [1, 2]
+    assert {b.page for b in doc.blocks} == {1, 2}
+    assert IngestOptions(pages=[1, 3]).page_indices(3) == [0, 2]
+
+
+def test_two_columns_read_column_by_column():
+    pdf = gen.two_column_pdf()
+    doc = ingest(pdf.data)
+    texts = [b.text for b in doc.blocks if b.type == BlockType.text]
+    assert texts == pdf.truth.paragraphs
+    assert doc.blocks[0].type == BlockType.heading
+
+
+@pytest.mark.parametrize("rotation", [90, 270])
+def test_rotated_page(rotation):
+    pdf = gen.rotated_pdf(rotation)
+    doc = ingest(pdf.data, IngestOptions(dpi=72))
+    assert doc.pages[0].rotation == rotation
+    truth = pdf.truth.figures[0]
+    assert len(doc.figures) == 1
+    fig = doc.figures[0]
+    assert fig.bbox.iou(BBox.of(truth.bbox)) >= 0.9  # unrotated frame, like PyMuPDF
+    assert fig.caption == truth.caption and fig.label == "7"
+    assert [b.text for b in doc.blocks if b.type == BlockType.text] == pdf.truth.paragraphs
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(fig.image))
+    # the crop shows the page as displayed: width and height swap on a quarter turn
+    assert abs(img.width - fig.bbox.height) <= 2 and abs(img.height - fig.bbox.width) <= 2
+
+
+def test_generator_is_deterministic():
+    assert gen.sample_report().data == gen.sample_report().data
+
+
+def test_options_are_validated():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="dpi"):
+        IngestOptions(dpi=20)
+    with pytest.raises(ValidationError, match="pages"):
+        IngestOptions(pages="a-b")
+    with pytest.raises(ValidationError):
+        IngestOptions(unknown=1)
+    with pytest.raises(ValueError, match="beyond"):
+        IngestOptions(pages="9").page_indices(3)
