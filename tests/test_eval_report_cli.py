@@ -125,3 +125,25 @@ def test_bench_reports_an_unavailable_describer(tmp_path):
     opts.systems = ["no-such-describer/raster"]
     (res,) = run_bench(opts, log=lambda s: None)
     assert res.failed == 1 and res.bleu is None and "unavailable" in res.note
+
+
+@pytest.mark.network
+def test_cli_questions_against_a_loopback_server(tmp_path, capsys):
+    from dicmodel.testing import FakeOpenAIServer
+
+    (tmp_path / "q.csv").write_text(
+        "Question,Option 1,Option 2,Answer,Category\n"
+        "Which node authenticates the UE?,MME,SGW,A,architecture\n"
+        "Which gateway anchors mobility?,MME,SGW,B,architecture\n"
+        "What does the UE send first?,Attach Request,Paging,1,call flow\n", encoding="utf-8")
+    with FakeOpenAIServer(replies=["A", "Answer: A", "(A) Attach Request"], model="m") as server:
+        code = main(["eval", "questions", "--describer", "openai", "--base-url", server.base_url,
+                     "--model", "m", "--items", str(tmp_path / "q.csv"), "--batch-size", "1",
+                     "--json", str(tmp_path / "q.json"), "--chart", str(tmp_path / "q.png")])
+    assert code == 0
+    rep = json.loads((tmp_path / "q.json").read_text())
+    assert rep["accuracy"] == pytest.approx(2 / 3)
+    assert rep["per_category"]["call flow"]["accuracy"] == 1.0
+    assert [r["raw"] for r in rep["results"]] == ["A", "Answer: A", "(A) Attach Request"]
+    assert "| all | 3 | 2 |" in capsys.readouterr().out
+    assert (tmp_path / "q.png").exists()
