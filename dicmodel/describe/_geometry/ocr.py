@@ -151,9 +151,18 @@ def _is_vertical(bbox: tuple[float, float, float, float], text: str) -> bool:
 
 def _tesseract_words(img: Any) -> list[Word]:
     pytesseract = require("pytesseract", "OCR with Tesseract")
+    # psm 11 (sparse text) suits scattered labels; on a few images it finds nothing at all,
+    # where the automatic layout (psm 3) still reads them
+    for psm in (11, 3):
+        words = _tesseract_pass(pytesseract, img, psm)
+        if words:
+            return words
+    return []
+
+
+def _tesseract_pass(pytesseract: Any, img: Any, psm: int) -> list[Word]:
     try:
-        # psm 11: sparse text, which is what a diagram holds (no paragraphs, scattered labels)
-        data = pytesseract.image_to_data(img[:, :, ::-1], config="--psm 11",
+        data = pytesseract.image_to_data(img[:, :, ::-1], config=f"--psm {psm}",
                                          output_type=pytesseract.Output.DICT)
     except pytesseract.TesseractNotFoundError as err:
         raise BackendUnavailableError("the tesseract binary is not installed (Debian/Ubuntu: "

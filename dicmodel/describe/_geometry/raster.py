@@ -138,12 +138,15 @@ def _erase_text(ink: Any, boxes: list[Rect], np: Any, cv2: Any) -> tuple[Any, in
 
 
 def _stroke_width(ink: Any, np: Any, cv2: Any) -> float:
+    """Typical line width: on a line's ridge the distance to the background is (width + 1) / 2."""
     if not ink.any():
         return 1.0
     dist = cv2.distanceTransform(ink, cv2.DIST_L2, 3)
-    # the distance at a line's centre is half its width; the median over ink ~ width / 3
-    centre = dist[dist >= np.percentile(dist[ink > 0], 75)]
-    return float(max(1.0, min(8.0, 2.0 * float(np.median(centre)))))
+    ridge = (dist > 0) & (dist >= cv2.dilate(dist, np.ones((3, 3), np.uint8)))
+    vals = dist[ridge]
+    if vals.size == 0:
+        return 1.0
+    return float(max(1.0, min(8.0, 2.0 * float(np.median(vals)) - 1.0)))
 
 
 # ---- shapes --------------------------------------------------------------------------------
@@ -260,7 +263,7 @@ def _cylinders(shapes: list[Shape]) -> list[Shape]:
 def _discs(f: _Frame, outline: Any) -> list[Shape]:
     """Solid round ink blobs (start/end markers); their pixels join the outline mask."""
     np, cv2 = f.np, f.cv2
-    k = max(3, int(round(2 * f.stroke)) | 1)
+    k = max(5, int(round(2 * f.stroke)) | 1)
     solid = cv2.morphologyEx(f.ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
     out = []
@@ -268,18 +271,24 @@ def _discs(f: _Frame, outline: Any) -> list[Shape]:
         x, y, w, h, area = (int(v) for v in stats[i])
         if min(w, h) < max(8, 3 * f.stroke) or not (0.8 <= w / h <= 1.25):
             continue
-        if 0.7 <= area / float(w * h) <= 0.86 and _round_blob(labels[y:y + h, x:x + w] == i, f):
+        # judge the original ink under the blob: an opening rounds small triangles into discs
+        y0, x0 = max(0, y - k), max(0, x - k)
+        grown = cv2.dilate((labels[y0:y + h + k, x0:x + w + k] == i).astype(np.uint8), np.ones((k, k), np.uint8))
+        under = (grown > 0) & (f.ink[y0:y + h + k, x0:x + w + k] > 0)
+        ys, xs = np.nonzero(under)
+        bw, bh = int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
+        if 0.7 <= len(xs) / float(bw * bh) <= 0.88 and _round_blob(under, f):
             out.append(Shape(kind="circle", bbox=(x, y, x + w, y + h), filled=True))
             cv2.rectangle(outline, (x - 2, y - 2), (x + w + 2, y + h + 2), 1, -1)
     return out
 
 
 def _round_blob(blob: Any, f: _Frame) -> bool:
-    """Circularity 4*pi*A/P^2 near 1 (a disc), well above a triangle's ~0.6."""
+    """Fills most of its enclosing circle: a disc does (~1.0), a triangle cannot (<= 0.42)."""
     cs, _ = f.cv2.findContours(blob.astype(f.np.uint8), f.cv2.RETR_EXTERNAL, f.cv2.CHAIN_APPROX_NONE)
     c = max(cs, key=f.cv2.contourArea)
-    per = f.cv2.arcLength(c, True)
-    return per > 0 and 4 * math.pi * f.cv2.contourArea(c) / (per * per) > 0.8
+    _, r = f.cv2.minEnclosingCircle(c)
+    return r > 0 and float(blob.sum()) / (math.pi * r * r) > 0.75
 
 
 # ---- arrowheads ----------------------------------------------------------------------------
@@ -287,7 +296,8 @@ def _round_blob(blob: Any, f: _Frame) -> bool:
 def _arrowheads(f: _Frame, conn: Any) -> tuple[list[Arrowhead], Any]:
     """Filled heads: blobs that survive an opening wider than a line. Returns heads, lines."""
     np, cv2 = f.np, f.cv2
-    k = int(math.ceil(f.stroke * 1.6)) + 1
+    # wider than any line (anti-aliased diagonals of a 1 px line are 2-3 px wide)
+    k = max(5, int(math.ceil(f.stroke * 1.6)) + 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     blobs = cv2.morphologyEx(conn, cv2.MORPH_OPEN, kernel)
     n, labels, stats, cents = cv2.connectedComponentsWithStats(blobs, connectivity=8)
@@ -319,7 +329,7 @@ def _one_head(f: _Frame, conn: Any, blob: Any, box: tuple[int, int, int, int],
     x, y, w, h = box
     contours, _ = cv2.findContours(blob[y:y + h, x:x + w], cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     c = (max(contours, key=cv2.contourArea).reshape(-1, 2) + (x, y)).astype(np.float32)
-    if float(blob.sum()) / float(w * h) > 0.8:  # squares and discs are not arrowheads
+    if float(blob.sum()) / float(w * h) > 0.9:  # solid squares are not arrowheads
         return None
     _, tri = cv2.minEnclosingTriangle(c.reshape(-1, 1, 2))
     t = tri.reshape(3, 2).astype(float)

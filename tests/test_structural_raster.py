@@ -1,0 +1,204 @@
+"""Raster extractor on small generated images whose geometry is known.
+
+Images are drawn with OpenCV: boxes, an ellipse, a diamond, arrows with filled heads, crossing
+lines, a dashed line. Geometry tests run without OCR (fast); OCR tests are marked slow.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+np = pytest.importorskip("numpy")
+cv2 = pytest.importorskip("cv2")
+
+from dicmodel.describe._geometry.raster import extract_raster  # noqa: E402
+from dicmodel.errors import ConfigError, ImageError  # noqa: E402
+
+INK = (40, 40, 40)
+
+
+def _canvas(w: int = 420, h: int = 300) -> np.ndarray:
+    return np.full((h, w, 3), 255, np.uint8)
+
+
+def _png(img: np.ndarray) -> bytes:
+    ok, buf = cv2.imencode(".png", img)
+    assert ok
+    return buf.tobytes()
+
+
+def _arrow(img: np.ndarray, a: tuple[int, int], b: tuple[int, int], head: int = 14) -> None:
+    """A line from a to b with a filled triangular head whose tip is at b."""
+    v = np.array(b, float) - np.array(a, float)
+    v /= np.linalg.norm(v)
+    n = np.array([-v[1], v[0]])
+    base = np.array(b, float) - v * head
+    cv2.line(img, a, tuple(int(t) for t in base), INK, 2)
+    tri = np.array([b, base + n * head * 0.45, base - n * head * 0.45], np.int32)
+    cv2.fillPoly(img, [tri], INK)
+
+
+def _near(box, want, tol=4.0) -> bool:
+    return all(abs(a - b) <= tol for a, b in zip(box, want))
+
+
+def _flowchart() -> np.ndarray:
+    img = _canvas()
+    cv2.rectangle(img, (20, 40), (140, 100), INK, 2)
+    cv2.ellipse(img, (320, 70), (70, 35), 0, 0, 360, INK, 2)
+    cv2.polylines(img, [np.array([(80, 170), (140, 210), (80, 250), (20, 210)], np.int32)], True, INK, 2)
+    _arrow(img, (141, 70), (249, 70))     # box -> ellipse, head on the right
+    _arrow(img, (80, 168), (80, 102))     # diamond -> box, head pointing up
+    return img
+
+
+def test_closed_shapes_found_with_their_boxes():
+    prims = extract_raster(_png(_flowchart()), ocr=None)
+    kinds = {s.kind: s.bbox for s in prims.shapes}
+    assert prims.source == "raster" and (prims.width, prims.height) == (420.0, 300.0)
+    assert set(kinds) == {"rect", "ellipse", "diamond"}
+    assert _near(kinds["rect"], (20, 40, 140, 100))
+    assert _near(kinds["ellipse"], (250, 35, 390, 105))
+    assert _near(kinds["diamond"], (20, 170, 140, 250))
+
+
+def test_arrowheads_give_tip_and_direction():
+    prims = extract_raster(_png(_flowchart()), ocr=None)
+    heads = sorted(prims.arrowheads, key=lambda a: a.tip[0])
+    assert len(heads) == 2
+    up, right = heads
+    assert right.direction[0] > 0.95 and abs(right.tip[0] - 249) <= 4 and abs(right.tip[1] - 70) <= 3
+    assert up.direction[1] < -0.95 and abs(up.tip[1] - 102) <= 4
+
+
+def test_connectors_end_at_their_shapes_with_the_arrow_at_the_head_end():
+    prims = extract_raster(_png(_flowchart()), ocr=None)
+    assert len(prims.paths) == 2
+    horiz = next(p for p in prims.paths if abs(p.points[0][1] - p.points[-1][1]) < 3)
+    start, end = (horiz.points[0], horiz.points[-1]) if horiz.arrow_end else (horiz.points[-1], horiz.points[0])
+    assert horiz.arrow_end != horiz.arrow_start
+    assert start[0] <= 150 and end[0] >= 235  # from the box's right side into the ellipse's head
+
+
+def test_reversed_arrow_points_the_other_way():
+    img = _canvas()
+    cv2.rectangle(img, (20, 40), (140, 100), INK, 2)
+    cv2.rectangle(img, (260, 40), (380, 100), INK, 2)
+    _arrow(img, (259, 70), (142, 70))
+    prims = extract_raster(_png(img), ocr=None)
+    assert len(prims.arrowheads) == 1
+    assert prims.arrowheads[0].direction[0] < -0.95
+
+
+def test_crossing_lines_stay_two_straight_connectors():
+    img = _canvas(300, 300)
+    cv2.line(img, (30, 150), (270, 150), INK, 2)
+    cv2.line(img, (150, 30), (150, 270), INK, 2)
+    prims = extract_raster(_png(img), ocr=None)
+    assert len(prims.paths) == 2
+    spans = sorted(max(abs(p.points[0][0] - p.points[-1][0]), abs(p.points[0][1] - p.points[-1][1]))
+                   for p in prims.paths)
+    assert spans[0] > 200  # each one runs through the crossing
+    assert prims.shapes == []
+
+
+def test_gap_between_crossing_connectors_is_not_a_box():
+    img = _canvas(300, 300)
+    for k in (100, 200):  # a '#' pattern: the middle square is bounded by lines that run on
+        cv2.line(img, (20, k), (280, k), INK, 2)
+        cv2.line(img, (k, 20), (k, 280), INK, 2)
+    assert extract_raster(_png(img), ocr=None).shapes == []
+
+
+def test_filled_box_between_lines_is_a_box():
+    img = _canvas(300, 200)
+    cv2.rectangle(img, (100, 60), (200, 140), (255, 230, 230), -1)
+    cv2.rectangle(img, (100, 60), (200, 140), INK, 2)
+    kinds = [s.kind for s in extract_raster(_png(img), ocr=None).shapes]
+    assert kinds == ["rect"]
+
+
+def test_dashed_line_becomes_one_dashed_path():
+    img = _canvas(400, 120)
+    for x in range(30, 370, 12):
+        cv2.line(img, (x, 60), (x + 6, 60), INK, 2)
+    prims = extract_raster(_png(img), ocr=None)
+    dashed = [p for p in prims.paths if p.dashed]
+    assert len(dashed) == 1
+    xs = [q[0] for q in dashed[0].points]
+    assert min(xs) <= 35 and max(xs) >= 365
+
+
+def test_downscaled_geometry_comes_back_in_original_pixels():
+    big = cv2.resize(_flowchart(), None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
+    prims = extract_raster(_png(big), ocr=None, scale=0.5)
+    rect = next(s for s in prims.shapes if s.kind == "rect")
+    assert _near(rect.bbox, (40, 80, 280, 200), tol=8)
+
+
+def test_bad_image_bytes_raise_image_error():
+    with pytest.raises(ImageError, match="cannot be decoded"):
+        extract_raster(b"not a png at all", ocr=None)
+    with pytest.raises(ImageError):
+        extract_raster(b"", ocr=None)
+
+
+def test_bad_options_raise_config_error():
+    png = _png(_canvas(50, 50))
+    with pytest.raises(ConfigError, match="ocr"):
+        extract_raster(png, ocr="abbyy")
+    with pytest.raises(ConfigError, match="scale"):
+        extract_raster(png, ocr=None, scale=0.0)
+
+
+# ---- with OCR (model load + inference: slow) ---------------------------------------------------
+
+def _labelled() -> np.ndarray:
+    img = _canvas(480, 200)
+    cv2.rectangle(img, (20, 50), (180, 130), INK, 2)
+    cv2.rectangle(img, (300, 50), (460, 130), INK, 2)
+    cv2.putText(img, "ALPHA", (45, 102), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 0, 0), 2)
+    cv2.putText(img, "BETA", (335, 102), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 0, 0), 2)
+    _arrow(img, (181, 90), (299, 90))
+    return img
+
+
+@pytest.mark.slow
+def test_rapidocr_words_sit_inside_their_boxes_and_letters_are_not_shapes():
+    pytest.importorskip("rapidocr")
+    prims = extract_raster(_png(_labelled()), ocr="rapidocr")
+    words = {w.text.upper(): w.bbox for w in prims.words}
+    assert "ALPHA" in words and "BETA" in words
+    assert 20 < words["ALPHA"][0] and words["ALPHA"][2] < 180
+    assert 300 < words["BETA"][0] and words["BETA"][2] < 460
+    assert sorted(s.kind for s in prims.shapes) == ["rect", "rect"]  # no 'A' or 'P' holes
+    assert len(prims.paths) == 1 and len(prims.arrowheads) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract not installed")
+def test_tesseract_engine_reads_the_same_labels():
+    pytest.importorskip("pytesseract")
+    prims = extract_raster(_png(_labelled()), ocr="tesseract")
+    texts = {w.text.upper() for w in prims.words}
+    assert {"ALPHA", "BETA"} <= texts
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz not installed")
+def test_rendered_graphviz_png_reads_back_as_its_graph(tmp_path):
+    pytest.importorskip("rapidocr")
+    from dicmodel.describe._geometry.graph import build_diagram
+
+    src = 'digraph { rankdir=LR; node [shape=box]; MME -> SGW -> PGW; MME -> HSS; }'
+    png = subprocess.run(["dot", "-Tpng", "-Gdpi=144"], input=src.encode(), capture_output=True,
+                         check=True).stdout
+    reading = build_diagram(extract_raster(png))
+    d = reading.diagram
+    label = {n.id: n.label for n in d.nodes}
+    got = {(label[e.source], label[e.target]) for e in d.edges if e.directed}
+    assert {"MME", "SGW", "PGW", "HSS"} <= set(label.values())
+    assert got == {("MME", "SGW"), ("SGW", "PGW"), ("MME", "HSS")}
