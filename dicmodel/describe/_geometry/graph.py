@@ -106,7 +106,7 @@ def _merge_duplicates(shapes: list[Shape]) -> list[_N]:
     for s in sorted(shapes, key=lambda s: (-U.area(s.bbox), s.bbox)):
         if max(s.bbox[2] - s.bbox[0], s.bbox[3] - s.bbox[1]) < 3.0:
             continue
-        twin = next((n for n in out if _iou(n.bbox, s.bbox) > 0.85), None)
+        twin = next((n for n in out if _iou(n.bbox, s.bbox) > 0.85 or _title_body(n, s)), None)
         if twin is not None:
             twin.filled |= s.filled
             twin.stroked |= s.stroked
@@ -115,6 +115,13 @@ def _merge_duplicates(shapes: list[Shape]) -> list[_N]:
             continue
         out.append(_N(bbox=s.bbox, kind=s.kind, filled=s.filled, stroked=s.stroked))
     return out
+
+
+def _title_body(outer: _N, inner: Shape) -> bool:
+    """A composite state / titled container: a body box inside the frame, same width."""
+    o, i = outer.bbox, inner.bbox
+    return (abs(o[0] - i[0]) < 2.0 and abs(o[2] - i[2]) < 2.0 and U.contains(o, i, 1.0)
+            and _iou(o, i) > 0.6 and inner.kind in ("rect", "round_rect"))
 
 
 def _round(n: _N) -> bool:
@@ -138,7 +145,7 @@ def _concentric(nodes: list[_N]) -> list[_N]:
                          b.bbox[1] - a.bbox[1], a.bbox[3] - b.bbox[3])
             if _round(a) and _round(b):
                 drop.add(j)
-                a.marker = "end_candidate" if b.filled and not a.filled else "double"
+                a.marker = "end_candidate" if b.filled else "double"
             elif a.kind == b.kind and margin <= 6.0:
                 drop.add(j)
                 a.filled |= b.filled
@@ -235,14 +242,25 @@ def _markers(nodes: list[_N], median_h: float) -> None:
 # ---- 3. connectors ---------------------------------------------------------------------------
 
 def _decoration(p: Path, nodes: list[_N]) -> bool:
-    """A path wholly inside one node (a cylinder rim, a subroutine bar) is not a connector."""
+    """A path wholly inside one node (a cylinder rim, a subroutine bar, an outline stroked
+    apart from its fill) is not a connector. An outline that touches the middle of every side
+    turns a fill-only round node into a diamond (mermaid's choice pseudo-state)."""
     for n in nodes:
         if n.is_group:
             continue
         inner = U.expand(n.bbox, 0.5)
         if all(U.inside(q, inner) for q in p.points):
+            if _round(n) and not n.stroked and _touches_mids(p.points, n.bbox):
+                n.kind = "diamond"
             return True
     return False
+
+
+def _touches_mids(points: list[Point], r: Rect) -> bool:
+    cx, cy = U.center(r)
+    mids = [(cx, r[1]), (r[2], cy), (cx, r[3]), (r[0], cy)]
+    tol = 0.12 * max(r[2] - r[0], r[3] - r[1]) + 1.0
+    return sum(1 for m in mids if any(U.dist(m, q) < tol for q in points)) >= 3
 
 
 def _attach_arrows(chains: list[_Chain], heads: list[Arrowhead], reach: float) -> int:
@@ -280,56 +298,86 @@ def _far_corner(a: Arrowhead, p: Point) -> Point:
 
 
 def _join(paths: list[Path], nodes: list[_N], tol: float) -> list[_Chain]:
-    """Follow polylines drawn as separate segments: join ends that meet away from nodes."""
+    """Follow polylines drawn as separate segments: join ends that meet away from nodes.
+
+    Only a meeting of exactly two ends is joined, so crossing edges (whose strokes meet at a
+    point where four ends or none meet) stay apart. Linear in the number of paths.
+    """
     chains = [_Chain(points=list(p.points), dashed=p.dashed, arrow_start=p.arrow_start,
                      arrow_end=p.arrow_end) for p in paths if len(p.points) >= 2]
-    if len(chains) > 3000:  # joining is quadratic in the worst case; big drawings skip it
-        return chains
-    changed = True
-    while changed:
-        changed = False
-        ends: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
-        for ci, c in enumerate(chains):
-            for e, p in ((0, c.points[0]), (1, c.points[-1])):
-                ends[(round(p[0] / tol), round(p[1] / tol))].append((ci, e))
-        for key, members in ends.items():
-            near = _near_ends(ends, key, chains, tol)
-            if len(near) != 2 or near[0][0] == near[1][0]:
+    partner = _partners(chains, nodes, tol)
+    out: list[_Chain] = []
+    seen: set[int] = set()
+    # walk from chains with a free end first, then whatever is left (closed rings)
+    starts = [ci for ci in range(len(chains)) if (ci, 0) not in partner or (ci, 1) not in partner]
+    for ci in starts + list(range(len(chains))):
+        if ci in seen:
+            continue
+        out.append(_walk(ci, chains, partner, seen))
+    return out
+
+
+def _partners(chains: list[_Chain], nodes: list[_N], tol: float) -> dict[tuple[int, int], tuple[int, int]]:
+    buckets: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    for ci, c in enumerate(chains):
+        for e, p in ((0, c.points[0]), (1, c.points[-1])):
+            buckets[(round(p[0] / tol), round(p[1] / tol))].append((ci, e))
+    partner: dict[tuple[int, int], tuple[int, int]] = {}
+    for ci, c in enumerate(chains):
+        for e in (0, 1):
+            if (ci, e) in partner or (e == 0 and c.arrow_start) or (e == 1 and c.arrow_end):
                 continue
-            (ci, ei), (cj, ej) = near
-            p = chains[ci].points[0 if ei == 0 else -1]
+            p = c.points[0] if e == 0 else c.points[-1]
+            near = _near_ends(buckets, p, chains, tol)
+            if len(near) != 2:
+                continue
+            other = near[0] if near[1] == (ci, e) else near[1]
+            oc = chains[other[0]]
+            if other[0] == ci or other in partner or (other[1] == 0 and oc.arrow_start) or \
+                    (other[1] == 1 and oc.arrow_end):
+                continue
             if any(not n.is_group and U.rect_dist(p, n.bbox) < 2.0 for n in nodes):
                 continue
-            a, b = chains[ci], chains[cj]
-            if (ei == 0 and a.arrow_start) or (ei == 1 and a.arrow_end) or \
-               (ej == 0 and b.arrow_start) or (ej == 1 and b.arrow_end):
-                continue
-            pa = a.points if ei == 1 else a.points[::-1]
-            pb = b.points if ej == 0 else b.points[::-1]
-            sa = a.arrow_start if ei == 1 else a.arrow_end
-            eb = b.arrow_end if ej == 0 else b.arrow_start
-            merged = _Chain(points=pa + pb[1:], dashed=a.dashed and b.dashed,
-                            arrow_start=sa, arrow_end=eb)
-            chains = [c for k, c in enumerate(chains) if k not in (ci, cj)] + [merged]
-            changed = True
-            break
-    return chains
+            partner[(ci, e)] = other
+            partner[other] = (ci, e)
+    return partner
 
 
-def _near_ends(ends, key, chains, tol):
+def _near_ends(buckets, p: Point, chains: list[_Chain], tol: float) -> list[tuple[int, int]]:
+    kx, ky = round(p[0] / tol), round(p[1] / tol)
     out = []
-    seen = set()
-    base = None
     for dx in (-1, 0, 1):
         for dy in (-1, 0, 1):
-            for ci, e in ends.get((key[0] + dx, key[1] + dy), ()):
-                p = chains[ci].points[0 if e == 0 else -1]
-                if base is None:
-                    base = p
-                if U.dist(p, base) <= tol and (ci, e) not in seen:
-                    seen.add((ci, e))
+            for ci, e in buckets.get((kx + dx, ky + dy), ()):
+                q = chains[ci].points[0 if e == 0 else -1]
+                if U.dist(p, q) <= tol:
                     out.append((ci, e))
     return out
+
+
+def _walk(ci: int, chains: list[_Chain], partner: dict, seen: set[int]) -> _Chain:
+    """Concatenate the chain ``ci`` with its partners, starting from its free end if any."""
+    c = chains[ci]
+    if (ci, 0) in partner and (ci, 1) not in partner:
+        pts, exit_end, arrow_start = c.points[::-1], 0, c.arrow_end
+    else:
+        pts, exit_end, arrow_start = list(c.points), 1, c.arrow_start
+    dashed = c.dashed
+    arrow_end = c.arrow_end if exit_end == 1 else c.arrow_start
+    seen.add(ci)
+    cur = (ci, exit_end)
+    while cur in partner:
+        nj, ne = partner[cur]
+        if nj in seen:
+            break
+        seen.add(nj)
+        n = chains[nj]
+        seg = n.points if ne == 0 else n.points[::-1]
+        pts += seg[1:]
+        dashed = dashed and n.dashed
+        arrow_end = n.arrow_end if ne == 0 else n.arrow_start
+        cur = (nj, 1 - ne)
+    return _Chain(points=pts, dashed=dashed, arrow_start=arrow_start, arrow_end=arrow_end)
 
 
 def _snap(p: Point, tip: Point | None, nodes: list[_N], tol: float) -> int | None:
@@ -408,8 +456,8 @@ def recover_graph(prims: Primitives) -> GraphParts:
     nodes = _candidates(prims)
     _nest(nodes)
     free = _assign_words(prims.words, nodes)
-    _markers(nodes, h)
     paths = [p for p in prims.paths if not _decoration(p, nodes)]
+    _markers(nodes, h)
     reach = 3.0
     chains = _join(paths, nodes, tol=1.0)
     loose_heads = _attach_arrows(chains, prims.arrowheads, reach)
@@ -511,6 +559,9 @@ def _node_shape(n: _N, state: bool) -> str:
         return "double_circle"
     if n.text_only:
         return "box"
+    w, h = n.bbox[2] - n.bbox[0], n.bbox[3] - n.bbox[1]
+    if n.filled and not n.words and min(w, h) <= 10 and max(w, h) >= 3 * min(w, h):
+        return "fork"  # a solid bar: fork/join of a state machine or activity diagram
     if state and n.kind in ("round_rect", "rect", "circle", "ellipse"):
         return "state"
     return _SHAPE_NAME.get(n.kind, "box")

@@ -110,11 +110,13 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float) -> list[Rect]:
                 ln.label = U.block_text(words)
                 break
         if not ln.label:
-            ln.label = _label_near_end(prims.words, ln, h)
+            words = _label_near_end(prims.words, ln, h)
+            ln.label = U.block_text(words)
+            used += [w.bbox for w in words]
     return used
 
 
-def _label_near_end(words: list[Word], ln: Lifeline, h: float) -> str:
+def _label_near_end(words: list[Word], ln: Lifeline, h: float) -> list[Word]:
     """Actor-style heads: the text centred on the lifeline just above its top (or below its end)."""
     cands = []
     for w in words:
@@ -126,10 +128,10 @@ def _label_near_end(words: list[Word], ln: Lifeline, h: float) -> str:
         elif ln.y1 - 2 <= w.bbox[1] <= ln.y1 + 6 * h:
             cands.append((w.bbox[1] - ln.y1 + 1000, w))
     if not cands:
-        return ""
+        return []
     cands.sort(key=lambda c: c[0])
     first = cands[0][0]
-    return U.block_text([w for d, w in cands if abs(d - first) < 3 * h])
+    return [w for d, w in cands if abs(d - first) < 3 * h]
 
 
 def _nearest_line(p: Point, lines: list[Lifeline], tol: float) -> int | None:
@@ -272,7 +274,7 @@ def read_sequence(prims: Primitives) -> Diagram | None:
     # words inside header boxes, notes and markers are not message text
     free = [w for w in prims.words
             if not any(U.inside(U.center(w.bbox), s.bbox, 0.5) for s in prims.shapes
-                       if U.area(s.bbox) < 0.25 * prims.width * prims.height)
+                       if s.stroked and U.area(s.bbox) < 0.25 * prims.width * prims.height)
             and not any(U.inside(U.center(w.bbox), b, 0.5) for b in boxes)]
     _texts(msgs, free, h)
     d = Diagram(kind="sequence")

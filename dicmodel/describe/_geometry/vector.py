@@ -87,6 +87,8 @@ class _Sub:
 
 
 def _subpaths(items: list[tuple], close_path: bool) -> list[_Sub]:
+    """Runs of connected items; ``close_path`` closes every run of 3+ points (a fill is
+    always painted closed, whatever its last item)."""
     subs: list[_Sub] = []
     cur: _Sub | None = None
     for it in items:
@@ -211,7 +213,7 @@ class _Collector:
         filled = "f" in kind and d.get("fill") is not None
         stroked = "s" in kind
         dashed = _is_dashed(d)
-        subs = _subpaths(d.get("items") or [], bool(d.get("closePath")))
+        subs = _subpaths(d.get("items") or [], bool(d.get("closePath")) or (filled and not stroked))
         if filled and not stroked and self._thin_fill(subs, d):
             return
         for s in subs:
