@@ -145,6 +145,7 @@ def convert_many(inputs: Iterable[str | os.PathLike[str]], out_dir: str | os.Pat
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = expand_inputs(inputs)
+    _check_describer(opts)  # a bad describer name/option fails the run once, not every document
     stems = _stems(paths)
     summary = Summary()
     t0 = time.perf_counter()
@@ -195,6 +196,19 @@ def _run(paths: list[Path], stems: dict[Path, str], out: Path, opts: BatchOption
 
 
 _DESCRIBERS: dict[str, Any] = {}
+
+
+def _check_describer(opts: BatchOptions) -> None:
+    """Build the describer now in a single process; with workers, only check that it exists."""
+    if opts.workers == 1:
+        _describer(opts)
+        return
+    from .describe.base import _BUILTIN, _REGISTRY, available_describers
+    from .errors import ConfigError
+
+    name = opts.describer
+    if isinstance(name, str) and name not in _REGISTRY and name not in _BUILTIN:
+        raise ConfigError(f"describer must be one of {available_describers()}, got {name!r}")
 
 
 def _describer(opts: BatchOptions) -> Any:

@@ -140,3 +140,22 @@ def test_atomic_write_leaves_no_partial_file(tmp_path, monkeypatch):
 def test_registry_accepts_custom_describer():
     register_describer("flaky-test", lambda **kw: Flaky())
     assert get_describer("flaky-test").name == "flaky"
+
+
+def test_text_describer_joins_word_spans_into_lines():
+    from dicmodel.describe.base import text_lines
+    from dicmodel.document import BBox, TextSpan
+
+    def span(t, x0, y0):
+        return TextSpan(text=t, bbox=BBox(x0=x0, y0=y0, x1=x0 + 6 * len(t), y1=y0 + 10))
+
+    spans = [span("Request", 46, 10), span("Attach", 5, 10), span("UE", 5, 40), span("MME", 300, 10)]
+    assert text_lines(spans) == ["Attach Request", "MME", "UE"]
+
+
+def test_bad_describer_fails_the_run_once(tmp_path):
+    (tmp_path / "a.png").write_bytes(_png())
+    with pytest.raises(ConfigError, match="describer must be one of"):
+        convert_many([tmp_path], tmp_path / "out", describer="nope")
+    with pytest.raises(ConfigError, match="describer must be one of"):
+        convert_many([tmp_path], tmp_path / "out", describer="nope", workers=2)

@@ -127,7 +127,7 @@ class TextDescriber:
         return [self._one(r) for r in requests]
 
     def _one(self, r: FigureRequest) -> Description:
-        labels = [s.text.strip() for s in r.spans if s.text.strip()]
+        labels = text_lines(r.spans)
         parts = []
         if r.caption:
             parts.append(r.caption.rstrip(".") + ".")
@@ -138,6 +138,22 @@ class TextDescriber:
                            figure_type=r.figure_type or FigureType.other,
                            confidence=0.3 if labels else 0.0, describer="text",
                            warnings=warnings)
+
+
+def text_lines(spans: Sequence[TextSpan]) -> list[str]:
+    """Spans joined into lines: PDFs often store each word of a label as its own span."""
+    lines: list[list[TextSpan]] = []
+    for s in sorted((s for s in spans if s.text.strip()), key=lambda s: (s.bbox.y0, s.bbox.x0)):
+        h = max(1.0, s.bbox.height)
+        for line in lines:
+            last = line[-1]
+            same_row = abs((last.bbox.y0 + last.bbox.y1) / 2 - (s.bbox.y0 + s.bbox.y1) / 2) < 0.5 * h
+            if same_row and -0.5 * h < s.bbox.x0 - last.bbox.x1 < 1.2 * h:
+                line.append(s)
+                break
+        else:
+            lines.append([s])
+    return [" ".join(s.text.strip() for s in line) for line in lines]
 
 
 register_describer("text", lambda **_: TextDescriber())
