@@ -14,7 +14,8 @@ _EXPORTS = {
     "RenderResult": "render", "RendererNotInstalledError": "render",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["MermaidJob", "MermaidRenderer", "MermaidStyle", "RenderResult", "RendererNotInstalledError",
+           "render_dot", "render_mermaid", "render_mmdc"]
 
 
 def __getattr__(name: str) -> Any:

@@ -32,10 +32,25 @@ from pydantic import BaseModel, Field
 from ..errors import ConfigError, DescriberError
 from .export import conversation
 
-__all__ = ["Triplet", "PRECISE", "INFORMATIVE", "TASK_PROMPT", "synthesis_prompt", "parse_triplets",
-           "compose_answer", "synthesizer_records", "synthesize", "mixed_records", "describer_generate",
-           "openai_generate", "blank_image", "GenerateFn", "InstructionOptions", "run_instructions",
-           "write_synthesizer_tuning"]
+__all__ = [
+    "INFORMATIVE",
+    "PRECISE",
+    "TASK_PROMPT",
+    "GenerateFn",
+    "InstructionOptions",
+    "Triplet",
+    "blank_image",
+    "compose_answer",
+    "describer_generate",
+    "mixed_records",
+    "openai_generate",
+    "parse_triplets",
+    "run_instructions",
+    "synthesis_prompt",
+    "synthesize",
+    "synthesizer_records",
+    "write_synthesizer_tuning",
+]
 
 PRECISE = "Answer with a precise response."
 INFORMATIVE = "Answer with an informative response."
@@ -75,7 +90,7 @@ def compose_answer(informative: str, precise: str) -> str:
         return info
     if not info:
         return prec
-    if re.search(r"\bthe (final |correct )?answer is\b", info, re.I) or _norm(info).endswith(_norm(prec)):
+    if re.search(r"\bthe (final |correct )?answer is\b", info, re.IGNORECASE) or _norm(info).endswith(_norm(prec)):
         return info
     if not info.endswith((".", "!", "?", "。")):
         info += "."
@@ -138,7 +153,7 @@ def synthesis_prompt(caption: str) -> str:
 
 
 _FIELD = re.compile(r"^\W*(instruction|question|precise(?: response| answer)?|informative(?: response| answer)?)"
-                    r"\W*\s*[:：]\s*(.*)$", re.I)
+                    r"\W*\s*[:：]\s*(.*)$", re.IGNORECASE)
 
 
 def parse_triplets(text: str) -> list[tuple[str, str, str]]:
@@ -179,7 +194,7 @@ def synthesize(pairs: Iterable[dict[str, Any]], generate: GenerateFn, *,
     for p in pairs:
         try:
             text = generate(p["image"], synthesis_prompt(p["caption"]))
-        except Exception as err:  # backend failure: this pair only
+        except Exception as err:  # noqa: BLE001 -- backend failure: this pair only
             if errors is not None:
                 errors.append({"id": p["id"], "error": f"{type(err).__name__}: {err}"})
             continue

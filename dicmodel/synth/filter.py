@@ -29,8 +29,19 @@ from ..diagram import Diagram
 from ..errors import ConfigError, DescriberError
 from .questions import answer
 
-__all__ = ["Verdict", "Judge", "RuleJudge", "OpenAIJudge", "FilterResult", "consistency_filter",
-           "judge_prompt", "parse_verdict", "FEW_SHOT", "FilterOptions", "run_filter"]
+__all__ = [
+    "FEW_SHOT",
+    "FilterOptions",
+    "FilterResult",
+    "Judge",
+    "OpenAIJudge",
+    "RuleJudge",
+    "Verdict",
+    "consistency_filter",
+    "judge_prompt",
+    "parse_verdict",
+    "run_filter",
+]
 
 Verdict = Literal["Yes", "No", "Open"]
 
@@ -87,7 +98,7 @@ def judge_prompt(instruction: str, precise: str, informative: str) -> str:
 
 def parse_verdict(text: str) -> Verdict:
     """The first Yes/No/Open word of a judge's reply; anything else counts as No."""
-    m = re.search(r"\b(yes|no|open)\b", text or "", re.I)
+    m = re.search(r"\b(yes|no|open)\b", text or "", re.IGNORECASE)
     return m.group(1).capitalize() if m else "No"  # type: ignore[return-value]
 
 
@@ -139,7 +150,7 @@ def consistency_filter(items: Iterable[dict[str, Any]], judge: Judge, *, concurr
     def run(it: dict[str, Any]) -> tuple[str, str]:
         try:
             return judge(it), ""
-        except Exception as err:  # one failed judgement drops one item
+        except Exception as err:  # noqa: BLE001 -- one failed judgement drops one item
             return "Error", f"{it.get('id', '?')}: {err}"
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:

@@ -24,8 +24,17 @@ from ..diagram import END, START, Diagram, Edge, Group, Message, Node
 from ..errors import ConfigError
 from .vocab import EVENT, LAYER, LINK, MSG, NF, STATE, STEP, Lang, Term, say
 
-__all__ = ["GenOptions", "SynthDiagram", "Style", "FAMILIES", "generate", "generate_one", "sample_style",
-           "mermaid_text", "to_dot"]
+__all__ = [
+    "FAMILIES",
+    "GenOptions",
+    "Style",
+    "SynthDiagram",
+    "generate",
+    "generate_one",
+    "mermaid_text",
+    "sample_style",
+    "to_dot",
+]
 
 Rng = random.Random
 
@@ -583,9 +592,9 @@ def _drop_step(d: Diagram, rng: Rng) -> None:
     for n in d.nodes:
         ins = [e for e in d.edges if e.target == n.id]
         outs = [e for e in d.edges if e.source == n.id]
-        if n.shape != "diamond" and len(ins) == 1 and len(outs) == 1 and not outs[0].label:
-            if ins[0].source != outs[0].target:
-                cands.append((n, ins[0], outs[0]))
+        if (n.shape != "diamond" and len(ins) == 1 and len(outs) == 1 and not outs[0].label
+                and ins[0].source != outs[0].target):
+            cands.append((n, ins[0], outs[0]))
     if not cands:
         return
     n, e_in, e_out = rng.choice(cands)
@@ -689,10 +698,11 @@ def to_dot(d: Diagram, style: Style) -> str:
     fg = "white" if dark else "black"
     fill = {"dark": "#444444", "forest": "#cde498", "neutral": "#eeeeee"}.get(style.theme, "#ececff")
     lines = [f"{'digraph' if directed else 'graph'} G {{",
-             f"  graph [layout={style.engine}, bgcolor={_dot_quote(style.background)}, fontname={_dot_quote(font)}, "
-             f"fontcolor={fg}, overlap=false, splines=true, rankdir={'LR' if d.direction == 'LR' else 'TB'}];",
-             f"  node [shape={style.node_shape}, style=filled, fillcolor={_dot_quote(fill)}, color={fg}, "
-             f"fontcolor={fg}, fontname={_dot_quote(font)}];",
+             (f"  graph [layout={style.engine}, bgcolor={_dot_quote(style.background)}, "
+              f"fontname={_dot_quote(font)}, fontcolor={fg}, overlap=false, splines=true, "
+              f"rankdir={'LR' if d.direction == 'LR' else 'TB'}];"),
+             (f"  node [shape={style.node_shape}, style=filled, fillcolor={_dot_quote(fill)}, color={fg}, "
+              f"fontcolor={fg}, fontname={_dot_quote(font)}];"),
              f"  edge [color={fg}, fontcolor={fg}, fontname={_dot_quote(font)}, fontsize=10];"]
     if d.title:
         lines.append(f"  label={_dot_quote(d.title)}; labelloc=t;")

@@ -24,7 +24,7 @@ from ..diagram import Diagram, Edge
 from ..errors import ConfigError
 from .vocab import LAYER, LINK, MSG, STATE
 
-__all__ = ["QAItem", "vqa_items", "make_mcq", "answer", "OptionBalancer", "QTYPES", "LETTERS"]
+__all__ = ["LETTERS", "QTYPES", "OptionBalancer", "QAItem", "answer", "make_mcq", "vqa_items"]
 
 LETTERS = "ABCD"
 

@@ -37,17 +37,17 @@ from ..errors import ConfigError, RenderError
 
 __all__ = [
     "Format",
-    "MermaidStyle",
     "MermaidJob",
-    "RenderResult",
     "MermaidRenderer",
+    "MermaidStyle",
+    "RenderResult",
     "RendererNotInstalledError",
+    "graphviz_available",
+    "mermaid_available",
+    "mermaid_config",
+    "render_dot",
     "render_mermaid",
     "render_mmdc",
-    "render_dot",
-    "mermaid_config",
-    "mermaid_available",
-    "graphviz_available",
 ]
 
 Format = Literal["png", "pdf", "svg"]
@@ -138,7 +138,7 @@ def _mmdc_dir() -> Path:
     npm = shutil.which("npm")
     if npm:
         try:
-            root = subprocess.run([npm, "root", "-g"], capture_output=True, text=True, timeout=30).stdout.strip()
+            root = subprocess.run([npm, "root", "-g"], capture_output=True, text=True, timeout=30, check=False).stdout.strip()
             if root:
                 candidates.append(Path(root) / "@mermaid-js" / "mermaid-cli")
         except (OSError, subprocess.SubprocessError):
@@ -225,7 +225,7 @@ class MermaidRenderer:
         env = dict(os.environ, DICMODEL_MMDC_DIR=str(_mmdc_dir()), DICMODEL_CHROMIUM=_chromium(),
                    DICMODEL_MERMAID_CONCURRENCY=str(self.concurrency), PUPPETEER_SKIP_DOWNLOAD="1",
                    DICMODEL_MERMAID_MODE=self.mode)
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the process
         self._proc = subprocess.Popen([_node(), str(_SCRIPT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                       stderr=self._stderr, env=env)
         self._buf = b""
@@ -421,7 +421,7 @@ def render_dot(text: str, out_path: str | os.PathLike[str], fmt: Format = "png",
 def _run_tool(cmd: list[str], name: str, timeout: float, stdin: str | None = None) -> None:
     try:
         proc = subprocess.run(cmd, input=stdin.encode() if stdin is not None else None,
-                              capture_output=True, timeout=timeout)
+                              capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as err:
         raise RenderError(f"{name} timed out after {timeout:.0f} s") from err
     except OSError as err:

@@ -13,7 +13,7 @@ from typing import Literal
 
 from ..diagram import Diagram
 
-__all__ = ["caption", "target_text", "caption_prompt", "TargetFormat", "KIND_NAMES", "PROMPTS"]
+__all__ = ["KIND_NAMES", "PROMPTS", "TargetFormat", "caption", "caption_prompt", "target_text"]
 
 TargetFormat = Literal["prose", "mermaid", "prose+mermaid"]
 
