@@ -34,6 +34,9 @@ def register(sub: Any) -> None:
                    help="local process pool, or Ray Data (needs dicmodel[ray])")
     add_describer_flags(p)
     _add_model_flags(p, _ingest_model(), group="ingest options")
+    from .integrations.ray import add_cli_flags  # imports no Ray until a conversion runs
+
+    add_cli_flags(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -101,7 +104,8 @@ def _add_model_flags(p: argparse.ArgumentParser, model: type[BaseModel] | None, 
             g.add_argument(flag, dest=f"ingest__{name}", action=argparse.BooleanOptionalAction,
                            default=None, help=help_text)
         else:
-            g.add_argument(flag, dest=f"ingest__{name}", type=typ, default=None, help=help_text)
+            g.add_argument(flag, dest=f"ingest__{name}", type=typ, default=None,
+                           metavar=name.upper(), help=help_text)
 
 
 def _ingest_from_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -119,9 +123,11 @@ def run(args: argparse.Namespace) -> int:
                    ingest=_ingest_from_args(args))
     try:
         if args.engine == "ray":
-            from .integrations.ray import convert_corpus
+            from .integrations.ray import convert_corpus, options_from_args
 
-            summary = convert_corpus(args.inputs, args.output, **options)
+            if options["workers"] == 1:  # the local default; Ray then sizes by the CPUs it has
+                options.pop("workers")
+            summary = convert_corpus(args.inputs, args.output, **options, **options_from_args(args))
         else:
             summary = convert_many(args.inputs, args.output, progress=not args.quiet, **options)
     except (ConfigError, ValueError) as err:
