@@ -4,6 +4,7 @@
     dicmodel synth questions --data DIR --per-diagram 3 --mcq-fraction 0.5
     dicmodel synth instructions --data DIR --synthesizer rule|openai|hf [--model M --base-url URL]
     dicmodel synth filter --data DIR --judge rule|openai [--model M --base-url URL]
+    dicmodel synth rewrite --data DIR --backend openai|hf --model M [--base-url URL]   (optional)
 
 Flags are generated from the option models (``BuildOptions``, ``QuestionOptions``,
 ``InstructionOptions``, ``FilterOptions``): one flag per field, the field's description as help.
@@ -98,6 +99,12 @@ def _filter(args: argparse.Namespace) -> int:
     return _emit(run_filter(_options(FilterOptions, args)))  # type: ignore[arg-type]
 
 
+def _rewrite(args: argparse.Namespace) -> int:
+    from .rewrite import RewriteOptions, run_rewrite
+
+    return _emit(run_rewrite(_options(RewriteOptions, args)))  # type: ignore[arg-type]
+
+
 def _safe(fn: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
         from ..errors import DicmodelError
@@ -135,4 +142,9 @@ def register(subparsers: Any) -> None:
     f = sub.add_parser("filter", help="AdaMLLM consistency filter and single-stage mixed records")
     _add_model(f, FilterOptions)
     f.set_defaults(func=_safe(_filter))
+    from .rewrite import RewriteOptions
+
+    r = sub.add_parser("rewrite", help="optional fluency rewrite of captions by a text LLM (template kept)")
+    _add_model(r, RewriteOptions)
+    r.set_defaults(func=_safe(_rewrite))
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])

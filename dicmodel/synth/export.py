@@ -329,16 +329,26 @@ def _progress(total: int, enabled: bool) -> Any:
 # exports
 # =========================================================================================
 
-def export_captions(out: Path, target_format: TargetFormat | None = None) -> dict[str, int]:
-    """Write captions.{split}.jsonl from items.jsonl; returns counts by split."""
+def export_captions(out: Path, target_format: TargetFormat | None = None,
+                    use_rewrites: bool = False) -> dict[str, int]:
+    """Write captions.{split}.jsonl from items.jsonl; returns counts by split.
+
+    ``use_rewrites`` puts accepted fluency rewrites (rewrites.jsonl) in place of the template
+    prose; the template stays in each record as ``reference``.
+    """
+    fluent = {r["id"]: r["caption_fluent"] for r in read_jsonl(out / "rewrites.jsonl")
+              if r.get("accepted")} if use_rewrites else {}
     by_split: dict[str, list[dict[str, Any]]] = {s: [] for s in SPLITS}
     for r in read_jsonl(out / "items.jsonl"):
         png = r["images"].get("png") or next(iter(r["images"].values()))
         target = r["target"]
-        if target_format is not None and target_format != "prose+mermaid":
+        if r["id"] in fluent:
+            target = target_text_from_record({**r, "caption": fluent[r["id"]]}, target_format or "prose+mermaid")
+        elif target_format is not None and target_format != "prose+mermaid":
             target = target_text_from_record(r, target_format)
         by_split[r["split"]].append(conversation([png], [(r["prompt"], target)], id=r["id"], kind=r["kind"],
-                                                 family=r["family"], lang=r["lang"], task="caption"))
+                                                 family=r["family"], lang=r["lang"], task="caption",
+                                                 reference=r["caption"]))
     return {s: write_jsonl(out / f"captions.{s}.jsonl", recs) for s, recs in by_split.items()}
 
 
