@@ -166,6 +166,9 @@ _ESCAPES = {'"': "#quot;", ";": "#59;", "<": "#lt;", ">": "#gt;", "#": "#35;", "
             "`": "#96;", "%": "#37;"}  # '%%' would start a comment
 
 
+_SHAPES_NEW_SYNTAX = {"start": "sm-circ", "end": "framed-circle", "fork": "fork"}
+
+
 def _escape(text: str) -> str:
     """Entity codes for the characters Mermaid would read as syntax; the parser decodes them.
 
@@ -208,6 +211,8 @@ def _flowchart_to_mermaid(d: Diagram) -> str:
     grouped = {m for g in d.groups for m in g.members}
 
     def node_decl(n: Node) -> str:
+        if n.shape in _SHAPES_NEW_SYNTAX:  # no bracket form: Mermaid 11's A@{ shape: ... }
+            return f"{ids[n.id]}@{{ shape: {_SHAPES_NEW_SYNTAX[n.shape]}, label: {_quote(n.text)} }}"
         o, c = _SHAPES.get(n.shape, ("[", "]"))
         return f"{ids[n.id]}{o}{_quote(n.text)}{c}"
 
@@ -629,15 +634,12 @@ class _FlowchartParser:
         pos = m.end()
         label, shape = "", "box"
         if pos < len(s) and s.startswith("@{", pos):  # new shape syntax: A@{ shape: x, label: "y" }
-            close = s.find("}", pos)
+            close = _unquoted_index(s, pos + 2, "}")
             if close < 0:
                 raise self.err(f"node {nid!r}: '@{{' is never closed")
-            body = s[pos + 2:close]
-            lm = re.search(r'label:\s*"([^"]*)"', body)
-            label = _clean_label(lm.group(1)) if lm else ""
-            sm = re.search(r"shape:\s*([\w-]+)", body)
-            shape = {"diam": "diamond", "rounded": "round", "cyl": "cylinder", "circle": "circle",
-                     "stadium": "stadium", "hex": "hexagon"}.get(sm.group(1), "box") if sm else "box"
+            fields = _shape_fields(s[pos + 2:close])
+            label = _clean_label(fields.get("label", ""))
+            shape = _NEW_SHAPES.get(fields.get("shape", ""), "box")
             pos = close + 1
         else:
             found = _match_shape(s, pos)
@@ -687,6 +689,45 @@ class _FlowchartParser:
             "style": "dotted" if "." in body else "thick" if "=" in body else "solid",
         }
         return kw, pos
+
+
+# Mermaid 11 shape names (and their aliases) -> our shape names; others stay boxes
+_NEW_SHAPES = {
+    "rect": "box", "proc": "box", "process": "box", "rectangle": "box",
+    "rounded": "round", "event": "round", "stadium": "stadium", "pill": "stadium",
+    "terminal": "stadium", "fr-rect": "subroutine", "subprocess": "subroutine",
+    "subproc": "subroutine", "framed-rectangle": "subroutine", "subroutine": "subroutine",
+    "cyl": "cylinder", "db": "cylinder", "database": "cylinder", "cylinder": "cylinder",
+    "circle": "circle", "circ": "circle", "sm-circ": "start", "start": "start",
+    "small-circle": "start", "framed-circle": "end", "stop": "end", "f-circ": "fork",
+    "dbl-circ": "double_circle", "double-circle": "double_circle", "diam": "diamond",
+    "diamond": "diamond", "decision": "diamond", "question": "diamond", "hex": "hexagon",
+    "hexagon": "hexagon", "prepare": "hexagon", "lean-r": "parallelogram",
+    "lean-right": "parallelogram", "in-out": "parallelogram", "lean-l": "parallelogram",
+    "lean-left": "parallelogram", "out-in": "parallelogram", "trap-b": "trapezoid",
+    "trapezoid": "trapezoid", "priority": "trapezoid", "trap-t": "trapezoid",
+    "manual": "trapezoid", "inv-trapezoid": "trapezoid", "odd": "asymmetric",
+    "fork": "fork", "join": "fork",
+}
+
+
+def _unquoted_index(s: str, pos: int, ch: str) -> int:
+    """Index of ``ch`` at or after ``pos`` outside double quotes, or -1."""
+    quote = False
+    for i in range(pos, len(s)):
+        if s[i] == '"':
+            quote = not quote
+        elif s[i] == ch and not quote:
+            return i
+    return -1
+
+
+def _shape_fields(body: str) -> dict[str, str]:
+    """``shape: x, label: "y, z"`` -> {"shape": "x", "label": "y, z"} (values quoted or bare)."""
+    out = {}
+    for m in re.finditer(r'(\w+)\s*:\s*("(?:[^"\\]|\\.)*"|[^,}]*)', body):
+        out[m.group(1)] = m.group(2).strip()
+    return out
 
 
 def _match_shape(s: str, pos: int) -> tuple[str, int, str, str] | None:

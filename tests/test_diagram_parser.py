@@ -260,3 +260,15 @@ def test_inline_comments_are_dropped_outside_quotes():
                       'state "50%% done" as Half\n')
     assert [n.id for n in d.nodes] == ["Moving", "Still", "Half"]
     assert d.node("Half").label == "50%% done"
+
+
+def test_mermaid11_shape_syntax_with_bare_and_quoted_labels():
+    d = parse_mermaid('flowchart LR\nA1@{ shape: bang, label: bang }\n'
+                      'A2@{ shape: lean-r, label: "in, out }" } --> A3@{shape: diam}\n'
+                      "S@{ shape: sm-circ } --> A1\n")
+    assert [(n.id, n.label, n.shape) for n in d.nodes] == [
+        ("A1", "bang", "box"), ("A2", "in, out }", "parallelogram"), ("A3", "", "diamond"),
+        ("S", "", "start")]
+    assert [(e.source, e.target) for e in d.edges] == [("A2", "A3"), ("S", "A1")]
+    again = round_trip(d)
+    assert [(n.text, n.shape) for n in again.nodes] == [(n.text, n.shape) for n in d.nodes]
