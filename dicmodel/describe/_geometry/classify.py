@@ -22,9 +22,11 @@ from ...document import FigureType
 from . import _util as U
 from .graph import GraphParts, Reading, graph_confidence, recover_graph, to_diagram
 from .primitives import Primitives
+from .describe_text import chart_prose, table_prose
 from .sequence import read_sequence
 
-__all__ = ["read_figure", "looks_like_chart", "looks_like_table", "decide_graph_kind"]
+__all__ = ["read_figure", "looks_like_chart", "looks_like_table", "chart_axes", "table_grid",
+           "decide_graph_kind"]
 
 _NO_GRAPH = (FigureType.chart, FigureType.table, FigureType.photo, FigureType.logo)
 
@@ -41,10 +43,16 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
         return _plain(prims, kind, warnings, 0.4 if kind is FigureType.logo else 0.2)
     if hint in _NO_GRAPH:
         return _plain(prims, hint, warnings, 0.5)
-    if looks_like_chart(prims):
-        return _plain(prims, FigureType.chart, warnings, 0.5)
-    if looks_like_table(prims):
-        return _plain(prims, FigureType.table, warnings, 0.5)
+    axes = chart_axes(prims)
+    if axes is not None:
+        r = _plain(prims, FigureType.chart, warnings, 0.5)
+        r.prose = chart_prose(prims, *axes)
+        return r
+    grid = table_grid(prims)
+    if grid is not None:
+        r = _plain(prims, FigureType.table, warnings, 0.5)
+        r.prose = table_prose(prims, *grid)
+        return r
     seq = read_sequence(prims)
     if seq is not None and _good_sequence(seq):
         return Reading(diagram=seq, figure_type=FigureType.sequence,
@@ -111,12 +119,15 @@ def _numeric(text: str) -> bool:
     return t.isdigit()
 
 
-def looks_like_chart(prims: Primitives) -> bool:
-    """Two long axes meeting near a corner, with at least three numbers along one of them."""
+Axis = tuple[float, float, float]
+
+
+def chart_axes(prims: Primitives) -> tuple[Axis, Axis] | None:
+    """(x axis, y axis) when two long axes meet at the bottom-left with three numbers along one."""
     hs = _long_lines(prims, True, 0.5)
     vs = _long_lines(prims, False, 0.5)
-    if not hs or not vs or prims.arrowheads and len(prims.arrowheads) > 2:
-        return False
+    if not hs or not vs or len(prims.arrowheads) > 2:
+        return None
     nums = [w for w in prims.words if _numeric(w.text)]
     for y, x0, x1 in hs:
         for x, y0, y1 in vs:
@@ -124,21 +135,39 @@ def looks_like_chart(prims: Primitives) -> bool:
                 left = [w for w in nums if w.bbox[2] <= x + 2]
                 below = [w for w in nums if w.bbox[1] >= y - 2]
                 if len(left) >= 3 or len(below) >= 3:
-                    return True
-    return False
+                    return (y, x0, x1), (x, y0, y1)
+    return None
+
+
+def looks_like_chart(prims: Primitives) -> bool:
+    return chart_axes(prims) is not None
+
+
+def table_grid(prims: Primitives) -> tuple[list[float], list[float]] | None:
+    """(row rulings, column rulings) of a grid: 3+ long horizontal and 2+ vertical rulings."""
+    if prims.arrowheads or len(prims.words) < 4:
+        return None
+    hs = sorted({round(y) for y, _, _ in _long_lines(prims, True, 0.6)})
+    vs = sorted({round(x) for x, _, _ in _long_lines(prims, False, 0.6)})
+    if len(hs) < 3 or len(vs) < 2:
+        return None
+    # a table's closed shapes are its cells; a framed diagram has boxes of other kinds
+    cells = sum(1 for s in prims.shapes if s.kind == "rect")
+    if cells < len(prims.shapes) * 0.8:
+        return None
+    return [float(v) for v in _dedupe_close(hs)], [float(v) for v in _dedupe_close(vs)]
+
+
+def _dedupe_close(values: list[int], gap: float = 3.0) -> list[int]:
+    out: list[int] = []
+    for v in values:
+        if not out or v - out[-1] > gap:
+            out.append(v)
+    return out
 
 
 def looks_like_table(prims: Primitives) -> bool:
-    """A grid: at least three long horizontal and two long vertical rulings, text in between."""
-    if prims.arrowheads:
-        return False
-    hs = {round(y) for y, _, _ in _long_lines(prims, True, 0.6)}
-    vs = {round(x) for x, _, _ in _long_lines(prims, False, 0.6)}
-    if len(hs) < 3 or len(vs) < 2 or len(prims.words) < 4:
-        return False
-    # a table has few closed shapes that are not cells; a framed diagram has many
-    cells = sum(1 for s in prims.shapes if s.kind == "rect")
-    return cells >= len(prims.shapes) * 0.8
+    return table_grid(prims) is not None
 
 
 # ---- graph kinds --------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ class Reading:
     figure_type: FigureType
     confidence: float
     warnings: list[str] = field(default_factory=list)
+    prose: str | None = None  # set for figures that are not graphs (charts, tables)
 
 
 @dataclass
@@ -521,11 +522,31 @@ def _finish_text(parts: GraphParts, rest: list[list[Word]], prims: Primitives, h
         parts.warnings.append(f"{len(rest)} text block(s) not attached to any node or connector")
     parts.n_words = len(prims.words)
     parts.n_words_used = len(prims.words) - sum(len(b) for b in rest)
-    big = [b for b in rest if max(w.size for w in b) >= 1.3 * max(1.0, _median_size(prims.words))]
-    if big:
-        top = min(big, key=lambda b: U.block_rect(b)[1])
-        parts.title = U.block_text(top)
+    parts.title = _title(rest, parts.nodes, prims)
+    if parts.title:
         parts.notes.remove(parts.title)
+
+
+def _title(rest: list[list[Word]], nodes: list[_N], prims: Primitives) -> str | None:
+    """A free block in a larger font, or alone above (below) every node, is the title."""
+    if not rest:
+        return None
+    median = max(1.0, _median_size(prims.words))
+    big = [b for b in rest if max(w.size for w in b) >= 1.3 * median]
+    if big:
+        return U.block_text(min(big, key=lambda b: U.block_rect(b)[1]))
+    boxes = [n.bbox for n in nodes]
+    if not boxes:
+        return None
+    top = min(b[1] for b in boxes)
+    bottom = max(b[3] for b in boxes)
+    above = [b for b in rest if U.block_rect(b)[3] <= top + 1]
+    below = [b for b in rest if U.block_rect(b)[1] >= bottom - 1]
+    if len(above) == 1:
+        return U.block_text(above[0])
+    if len(below) == 1 and not above:
+        return U.block_text(below[0])
+    return None
 
 
 def _median_size(words: list[Word]) -> float:

@@ -274,7 +274,8 @@ def read_sequence(prims: Primitives) -> Diagram | None:
     # words inside header boxes, notes and markers are not message text
     free = [w for w in prims.words
             if not any(U.inside(U.center(w.bbox), s.bbox, 0.5) for s in prims.shapes
-                       if s.stroked and U.area(s.bbox) < 0.25 * prims.width * prims.height)
+                       if (s.stroked and U.area(s.bbox) < 0.25 * prims.width * prims.height)
+                       or max(s.bbox[2] - s.bbox[0], s.bbox[3] - s.bbox[1]) < 3 * h)
             and not any(U.inside(U.center(w.bbox), b, 0.5) for b in boxes)]
     _texts(msgs, free, h)
     d = Diagram(kind="sequence")

@@ -429,6 +429,10 @@ def _marker_blobs(prims: Primitives) -> None:
             cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
             prims.arrowheads.append(Arrowhead(tip=(cx, cy), direction=(0.0, 0.0), bbox=s.bbox))
     prims.shapes = keep
+    # strokes of a marker's own outline are not connectors
+    prims.paths = [p for p in prims.paths if not any(
+        all(a.bbox[0] - 1.5 <= x <= a.bbox[2] + 1.5 and a.bbox[1] - 1.5 <= y <= a.bbox[3] + 1.5
+            for x, y in p.points) for a in prims.arrowheads)]
 
 
 def _figure_box(drawings: Sequence[dict[str, Any]], spans: Sequence[TextSpan],

@@ -1,0 +1,111 @@
+"""Prose for what the engine read: diagrams through ``Diagram.to_prose()``, and honest text
+for figures that are not graphs (charts, tables, photos/screenshots, logos, label lists).
+
+Every sentence comes from something read in the figure; nothing is guessed. Deterministic.
+"""
+
+from __future__ import annotations
+
+from ...diagram import Diagram
+from ...document import FigureType
+from . import _util as U
+from .primitives import Primitives, Word
+
+__all__ = ["reading_prose", "chart_prose", "table_prose", "GRAPH_TYPES"]
+
+GRAPH_TYPES = (FigureType.flowchart, FigureType.sequence, FigureType.state, FigureType.topology,
+               FigureType.architecture, FigureType.protocol_stack)
+
+
+def _quote_list(items: list[str], limit: int = 60) -> str:
+    shown = [f'"{t}"' for t in items[:limit]]
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return "; ".join(shown) + more
+
+
+def reading_prose(figure_type: FigureType, diagram: Diagram, prose: str | None = None,
+                  caption: str | None = None) -> str:
+    """The logical text of one figure."""
+    if prose:
+        return prose
+    if figure_type in GRAPH_TYPES and (diagram.nodes or diagram.messages):
+        return diagram.to_prose()
+    texts = [t for t in diagram.notes if t]
+    if figure_type is FigureType.logo:
+        return ("A logo or icon" + (f" reading {_quote_list(texts)}" if texts else "")
+                + "; it carries no diagram content.")
+    if figure_type is FigureType.photo:
+        return ("A photograph or screenshot" + (f"; visible text: {_quote_list(texts)}" if texts
+                                                 else " with no readable text") + ".")
+    lead = f"Figure ({caption.rstrip('.')})" if caption else "A figure"
+    if not texts:
+        return f"{lead} with no structure or text that could be read."
+    return f"{lead} whose structure could not be read; its labels are {_quote_list(texts)}."
+
+
+# ---- charts and tables (built where the geometry is still at hand) --------------------------------
+
+def chart_prose(prims: Primitives, axis_x: tuple[float, float, float] | None,
+                axis_y: tuple[float, float, float] | None) -> str:
+    """Title, axis tick values, axis titles and legend/other text of a chart."""
+    words = list(prims.words)
+    title = _title(words)
+    parts = ["A chart" + (f' titled "{title}"' if title else "") + "."]
+    used = {id(w) for w in words if title and w.text in title}
+    if axis_x is not None:
+        y, x0, x1 = axis_x
+        ticks = [w for w in words if w.bbox[1] >= y - 2 and w.bbox[1] <= y + 3 * _h(words)
+                 and x0 - 10 <= U.center(w.bbox)[0] <= x1 + 10]
+        ticks.sort(key=lambda w: w.bbox[0])
+        used |= {id(w) for w in ticks}
+        if ticks:
+            parts.append(f"Along the horizontal axis: {', '.join(w.text for w in ticks)}.")
+    if axis_y is not None:
+        x, y0, y1 = axis_y
+        ticks = [w for w in words if w.bbox[2] <= x + 2 and w.bbox[2] >= x - 6 * _h(words)
+                 and y0 - 10 <= U.center(w.bbox)[1] <= y1 + 10 and not w.vertical]
+        ticks.sort(key=lambda w: -w.bbox[1])
+        used |= {id(w) for w in ticks}
+        if ticks:
+            parts.append(f"Along the vertical axis (bottom to top): {', '.join(w.text for w in ticks)}.")
+    rest = [U.block_text(b) for b in U.text_blocks([w for w in words if id(w) not in used])]
+    if rest:
+        parts.append(f"Other text (axis titles, legend): {_quote_list(rest)}.")
+    return " ".join(parts)
+
+
+def table_prose(prims: Primitives, rows: list[float], cols: list[float]) -> str:
+    """Cell text row by row between the ruling lines."""
+    rows, cols = sorted(rows), sorted(cols)
+    grid: list[list[str]] = []
+    for r0, r1 in zip(rows, rows[1:]):
+        cells = []
+        for c0, c1 in zip(cols, cols[1:]):
+            inside = [w for w in prims.words
+                      if r0 <= U.center(w.bbox)[1] <= r1 and c0 <= U.center(w.bbox)[0] <= c1]
+            cells.append(U.block_text(inside))
+        if any(cells):
+            grid.append(cells)
+    if not grid:
+        return "A table with no readable cells."
+    head = f"A table with {len(grid)} rows and {len(cols) - 1} columns."
+    lines = [f"Row {i + 1}: " + " | ".join(c or "-" for c in row) + "." for i, row in enumerate(grid)]
+    return " ".join([head] + lines)
+
+
+def _h(words: list[Word]) -> float:
+    return U.median_height(words)
+
+
+def _title(words: list[Word]) -> str | None:
+    """The largest text near the top, when it stands out."""
+    sized = [w for w in words if w.size > 0]
+    if not sized:
+        return None
+    sizes = sorted(w.size for w in sized)
+    median = sizes[len(sizes) // 2]
+    big = [w for w in sized if w.size >= 1.2 * median]
+    if not big:
+        return None
+    top = min(big, key=lambda w: w.bbox[1])
+    return top.text

@@ -1,0 +1,148 @@
+"""The ``structural`` describer: the offline default. No weights, no network.
+
+It rebuilds the diagram from what the page holds:
+
+- vector figures (PyMuPDF drawings + text spans) go through
+  :func:`~dicmodel.describe._geometry.vector.extract_vector`;
+- raster figures (a PNG crop) go through the raster extractor (OCR words + OpenCV shapes),
+  which needs the ``[ocr]`` extra; without it the figure gets a low-confidence description
+  and a warning instead of an error.
+
+Both yield :class:`~dicmodel.describe._geometry.primitives.Primitives`; one engine
+(:func:`~dicmodel.describe._geometry.graph.build_diagram`) recovers nodes, edges, groups,
+messages and the figure type, and the prose comes from the recovered
+:class:`~dicmodel.diagram.Diagram`. Usage::
+
+    from dicmodel.describe.base import get_describer
+    d = get_describer("structural", ocr="none")
+    [desc] = d.describe([request])
+    print(desc.figure_type, desc.text, desc.mermaid, desc.confidence, desc.warnings)
+
+One bad figure never fails the batch: it gets ``confidence=0`` and a warning.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..document import Description, FigureKind, FigureType
+from ..errors import ConfigError, MissingExtraError
+from .base import FigureRequest, register_describer
+
+__all__ = ["StructuralOptions", "StructuralDescriber", "VERSION"]
+
+VERSION = "0.1"
+
+
+class StructuralOptions(BaseModel):
+    """Options of the ``structural`` describer (validated; unknown names are refused)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ocr: Literal["rapidocr", "tesseract", "none"] = Field(
+        "rapidocr", description="OCR engine for raster figures (rapidocr ships its models in the "
+        "wheel; tesseract needs the system binary); 'none' reads geometry only")
+    max_items: int = Field(20000, ge=10, le=10_000_000,
+                           description="drawing items per vector figure before it degrades to a "
+                           "label list")
+    time_budget: float = Field(5.0, gt=0, le=3600,
+                               description="seconds per figure; past it after extraction, the "
+                               "figure degrades to a label list")
+
+
+def _options(kw: dict[str, Any]) -> StructuralOptions:
+    try:
+        return StructuralOptions(**kw)
+    except ValidationError as err:
+        raise ConfigError(f"invalid options for the 'structural' describer: {err}") from err
+
+
+class StructuralDescriber:
+    """Geometry and text in, logical text out (see the module docstring)."""
+
+    name = "structural"
+
+    def __init__(self, **options: Any):
+        self.options = _options(options)
+        self.describer_id = f"structural:{VERSION}"
+
+    def describe(self, requests: Sequence[FigureRequest]) -> list[Description]:
+        return [self._safe(r) for r in requests]
+
+    # ---- one figure -------------------------------------------------------------------------
+    def _safe(self, r: FigureRequest) -> Description:
+        t0 = time.perf_counter()
+        try:
+            d = self._one(r, t0)
+        except Exception as err:  # one unreadable figure must not fail the batch
+            labels = [s.text.strip() for s in r.spans if s.text.strip()]
+            text = ("Labels in the figure: " + "; ".join(labels) + ".") if labels else \
+                "The figure could not be read."
+            d = Description(text=text, figure_type=r.figure_type or FigureType.other,
+                            confidence=0.0, describer=self.describer_id,
+                            warnings=[f"structural reading failed: {type(err).__name__}: {err}"])
+        d.seconds = round(time.perf_counter() - t0, 4)
+        return d
+
+    def _one(self, r: FigureRequest, t0: float) -> Description:
+        from ._geometry.describe_text import GRAPH_TYPES, reading_prose
+        from ._geometry.graph import build_diagram
+
+        prims, warnings = self._primitives(r)
+        if prims is None:
+            return self._unreadable(r, warnings)
+        if time.perf_counter() - t0 > self.options.time_budget and not prims.truncated:
+            prims.truncated = True
+            prims.warnings.append(f"extraction took longer than time_budget="
+                                  f"{self.options.time_budget}s: labels only")
+        reading = build_diagram(prims, r.figure_type)
+        diagram = reading.diagram
+        graph = reading.figure_type in GRAPH_TYPES and bool(diagram.nodes or diagram.messages)
+        return Description(
+            text=reading_prose(reading.figure_type, diagram, reading.prose, r.caption),
+            diagram=diagram if graph else None,
+            mermaid=diagram.to_mermaid() if graph else None,
+            figure_type=reading.figure_type, confidence=reading.confidence,
+            describer=self.describer_id, warnings=warnings + reading.warnings)
+
+    def _primitives(self, r: FigureRequest) -> tuple[Any, list[str]]:
+        """Vector when the figure has drawings (or only text), raster when it has only a crop."""
+        from ._geometry.vector import extract_vector
+
+        vector_ok = bool(r.drawings) or (r.kind is not FigureKind.raster and bool(r.spans))
+        if vector_ok:
+            prims = extract_vector(r.drawings, r.spans, r.bbox, page_rotation=r.page_rotation,
+                                   max_items=self.options.max_items)
+            if prims.shapes or prims.paths or r.image is None:
+                return prims, []
+        if r.image is None:
+            if r.spans:
+                return extract_vector([], r.spans, r.bbox, page_rotation=r.page_rotation), []
+            return None, ["the figure has neither vector drawings, text nor an image"]
+        return self._raster(r.image)
+
+    def _raster(self, image: bytes) -> tuple[Any, list[str]]:
+        try:
+            from ._geometry.raster import extract_raster
+        except ImportError as err:  # the raster extractor or its extra is not installed
+            return None, [f"raster figures need the [ocr] extra ({err})"]
+        ocr = None if self.options.ocr == "none" else self.options.ocr
+        try:
+            return extract_raster(image, ocr=ocr), []
+        except (MissingExtraError, ImportError) as err:
+            return None, [f"raster figures need the [ocr] extra: {err}"]
+
+    def _unreadable(self, r: FigureRequest, warnings: list[str]) -> Description:
+        labels = [s.text.strip() for s in r.spans if s.text.strip()]
+        text = ("Labels in the figure: " + "; ".join(labels) + ".") if labels else \
+            "The figure could not be read by the structural describer."
+        return Description(text=text, figure_type=r.figure_type or FigureType.other,
+                           confidence=0.05 if labels else 0.0, describer=self.describer_id,
+                           warnings=warnings)
+
+
+register_describer("structural", lambda **kw: StructuralDescriber(**kw))
