@@ -523,7 +523,7 @@ def _clean_label(text: str) -> str:
 
 # ---- flowchart --------------------------------------------------------------------------
 
-_ID = r"[A-Za-z0-9_\u00C0-\uFFFF$/][A-Za-z0-9_\u00C0-\uFFFF$/]*(?:[.\-:][A-Za-z0-9_\u00C0-\uFFFF$/]+)*"
+_ID = r"[A-Za-z0-9_\u00C0-\U0010FFFF$/][A-Za-z0-9_\u00C0-\U0010FFFF$/]*(?:[.\-:][A-Za-z0-9_\u00C0-\U0010FFFF$/]+)*"
 _RE_ID = re.compile(_ID)
 # opening bracket sequences, longest first, with their closers and shape names
 _OPENERS = [
@@ -887,12 +887,12 @@ def _parse_sequence(body: list[tuple[int, str]]) -> Diagram:
 # ---- state ------------------------------------------------------------------------------
 
 _ST_TRANS = re.compile(r"^(?P<a>\[\*\]|[^\s:-][^:]*?)\s*-->\s*(?P<b>\[\*\]|[^\s:][^:]*?)\s*(?::\s*(?P<label>.*))?$")
-_ST_AS = re.compile(r'^state\s+"(?P<desc>[^"]*)"\s+as\s+(?P<id>[\w\u00C0-\uFFFF.-]+)\s*(?P<brace>\{)?$')
-_ST_COMPOSITE = re.compile(r"^state\s+(?P<id>[\w\u00C0-\uFFFF.-]+)\s*\{$")
-_ST_SPECIAL = re.compile(r"^state\s+(?P<id>[\w\u00C0-\uFFFF.-]+)\s*<<(?P<kind>choice|fork|join)>>$")
-_ST_PLAIN = re.compile(r"^state\s+(?P<id>[\w\u00C0-\uFFFF.-]+)$")
-_ST_DESC = re.compile(r"^(?P<id>[\w\u00C0-\uFFFF.-]+)\s*:\s*(?P<desc>.+)$")
-_ST_ID = re.compile(r"^[\w\u00C0-\uFFFF.-]+$")
+_ST_AS = re.compile(r'^state\s+"(?P<desc>[^"]*)"\s+as\s+(?P<id>[\w\u00C0-\U0010FFFF.-]+)\s*(?P<brace>\{)?$')
+_ST_COMPOSITE = re.compile(r"^state\s+(?P<id>[\w\u00C0-\U0010FFFF.-]+)\s*\{$")
+_ST_SPECIAL = re.compile(r"^state\s+(?P<id>[\w\u00C0-\U0010FFFF.-]+)\s*<<(?P<kind>choice|fork|join)>>$")
+_ST_PLAIN = re.compile(r"^state\s+(?P<id>[\w\u00C0-\U0010FFFF.-]+)$")
+_ST_DESC = re.compile(r"^(?P<id>[\w\u00C0-\U0010FFFF.-]+)\s*:\s*(?P<desc>.+)$")
+_ST_ID = re.compile(r"^[\w\u00C0-\U0010FFFF.-]+$")
 _ST_SKIP = re.compile(r"^(direction|classDef|class|style|accTitle|accDescr|scale|hide)\b")
 
 
@@ -1007,7 +1007,7 @@ def _strip_cls(s: str) -> str:
 
 # ---- class and ER (read as graphs) ------------------------------------------------------
 
-_CLASS_NAME = r"[\w.$\u00C0-\uFFFF]+(?:~[^~\s]*~)?|`[^`]+`"
+_CLASS_NAME = r"[\w.$\u00C0-\U0010FFFF]+(?:~[^~\s]*~)?|`[^`]+`"
 _CLASS_REL = re.compile(
     rf'^(?P<a>{_CLASS_NAME})\s*(?:"(?P<ca>[^"]*)")?\s*'
     r"(?P<left><\||<|\*|o)?(?P<line>--|\.\.)(?P<right>\|>|>|\*|o)?"
@@ -1042,7 +1042,7 @@ def _parse_class(body: list[tuple[int, str]]) -> Diagram:
                 raise MermaidSyntaxError("'}' without an open class or namespace", line=lineno, text=s)
             spaces.pop()
             continue
-        m = re.match(r"^namespace\s+([\w.\u00C0-\uFFFF-]+)\s*\{$", s)
+        m = re.match(r"^namespace\s+([\w.\u00C0-\U0010FFFF-]+)\s*\{$", s)
         if m:
             g = Group(id=m.group(1), label=m.group(1), parent=spaces[-1].id if spaces else None)
             if spaces:

@@ -184,7 +184,7 @@ def _label(rng: random.Random) -> str:
 
 def _random_flowchart(rng: random.Random) -> Diagram:
     n = rng.randint(1, 9)
-    ids = [rng.choice(["n", "node_", "基站", "end", "a-b", "1"]) + str(i) for i in range(n)]
+    ids = [rng.choice(["n", "node_", "基站", "end", "a-b", "1", "😀"]) + str(i) for i in range(n)]
     shapes = ["box", "round", "stadium", "circle", "diamond", "hexagon", "cylinder", "trapezoid"]
     d = Diagram(kind="flowchart", direction=rng.choice(["TD", "LR"]),
                 nodes=[Node(id=i, label=_label(rng), shape=rng.choice(shapes)) for i in ids])
