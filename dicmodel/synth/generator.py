@@ -658,6 +658,9 @@ def generate_one(seed: int, index: int, opts: GenOptions | None = None) -> Synth
     style = sample_style(rng, kind, opts)
     if kind in ("topology", "architecture"):
         d.direction = rng.choice(["TD", "LR"])
+    if d.direction == "LR" and kind in ("flowchart", "state"):
+        # long left-to-right charts are shrunk to the viewport width: give them room to stay legible
+        style.width = max(style.width, 2400)
     if style.renderer == "graphviz" and style.engine not in ("dot", "fdp"):
         d.groups = []  # neato/circo draw no clusters: the caption must not mention what is not drawn
     return SynthDiagram(id=f"s{seed}-{index:06d}", seed=seed, index=index, family=family, kind=kind, lang=lang,
