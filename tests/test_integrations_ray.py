@@ -17,6 +17,7 @@ pytest.importorskip("ray.data")
 from test_integrations_common import diagram_png  # noqa: E402
 
 from dicmodel.batch import convert_many  # noqa: E402
+from dicmodel.errors import ConfigError  # noqa: E402
 from dicmodel.integrations.ray import convert_corpus  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -30,10 +31,13 @@ def local_ray():
     ray.shutdown()
 
 
+_TIMING_KEYS = {"seconds", "timings"}  # measured durations: never identical between two runs
+
+
 def _without_timings(value):
-    """JSON with the per-figure `seconds` removed: it is a measured duration, never identical."""
+    """JSON with the measured durations (figure `seconds`, ingest `timings`) removed."""
     if isinstance(value, dict):
-        return {k: _without_timings(v) for k, v in value.items() if k != "seconds"}
+        return {k: _without_timings(v) for k, v in value.items() if k not in _TIMING_KEYS}
     if isinstance(value, list):
         return [_without_timings(v) for v in value]
     return value
@@ -98,11 +102,22 @@ def _has_pdf_ingest() -> bool:
     return True
 
 
+def _best_describer() -> str:
+    """structural (the default) when this build has it, else text."""
+    from dicmodel.describe.base import get_describer
+
+    try:
+        get_describer("structural")
+    except (ConfigError, ImportError):
+        return "text"
+    return "structural"
+
+
 @pytest.mark.skipif(not _has_pdf_ingest(), reason="dicmodel.ingest has not landed")
 def test_devset_pdfs_ray_equals_local(tmp_path: Path, devset: Path, local_ray) -> None:
     pdfs = sorted((devset / "pdfs").glob("*.pdf"))
     assert pdfs
-    opts = dict(formats="md,json,jsonl", describer="structural")
+    opts = dict(formats="md,json,jsonl", describer=_best_describer())
     local = convert_many(pdfs, tmp_path / "local", workers=2, **opts)
     dist = convert_corpus(pdfs, tmp_path / "ray", **opts)
     assert dist.converted == local.converted and dist.failed == local.failed == 0
