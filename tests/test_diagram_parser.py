@@ -272,3 +272,10 @@ def test_mermaid11_shape_syntax_with_bare_and_quoted_labels():
     assert [(e.source, e.target) for e in d.edges] == [("A2", "A3"), ("S", "A1")]
     again = round_trip(d)
     assert [(n.text, n.shape) for n in again.nodes] == [(n.text, n.shape) for n in d.nodes]
+
+
+def test_unicode_and_emoji_ids():
+    d = parse_mermaid("flowchart LR\n 😀节点 --> 基站😀[基站 😀]\n")
+    assert [(n.id, n.text) for n in d.nodes] == [("😀节点", "😀节点"), ("基站😀", "基站 😀")]
+    d = parse_mermaid("stateDiagram-v2\n 😀 --> 状态 : 触发\n")
+    assert [(e.source, e.target, e.label) for e in d.edges] == [("😀", "状态", "触发")]
