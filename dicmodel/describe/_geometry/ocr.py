@@ -126,20 +126,61 @@ def _rapidocr_engine() -> Any:
 def _rapidocr_words(img: Any) -> list[Word]:
     engine = _rapidocr_engine()
     with _LOCK:  # one ONNX session per process; the engine is not re-entrant
-        out = engine(img)
+        out = engine(img, return_word_box=True)
     if out.txts is None or out.boxes is None:
         return []
-    words = []
-    for quad, text, score in zip(out.boxes, out.txts, out.scores):
+    words: list[Word] = []
+    for k, (quad, text, score) in enumerate(zip(out.boxes, out.txts, out.scores)):
         text = str(text).strip()
         if not text or float(score) < _MIN_SCORE:
             continue
-        xs = [float(p[0]) for p in quad]
-        ys = [float(p[1]) for p in quad]
-        bbox = (min(xs), min(ys), max(xs), max(ys))
-        words.append(Word(text=text, bbox=bbox, size=bbox[3] - bbox[1],
-                          confidence=float(score), vertical=_is_vertical(bbox, text)))
+        parts = _word_parts(out.word_results[k] if k < len(out.word_results) else ())
+        if len(parts) > 1:
+            # the detector can run two labels into one line ("eth1 eth0" on both sides of a
+            # link): split where a stroke runs through the gap between two words
+            words.extend(_split_at_strokes(parts, img))
+            continue
+        words.append(_word(text, [(float(p[0]), float(p[1])) for p in quad], float(score)))
     return words
+
+
+def _word(text: str, pts: list[tuple[float, float]], score: float) -> Word:
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    bbox = (min(xs), min(ys), max(xs), max(ys))
+    return Word(text=text, bbox=bbox, size=bbox[3] - bbox[1], confidence=score,
+                vertical=_is_vertical(bbox, text))
+
+
+def _split_at_strokes(parts: list[Word], img: Any) -> list[Word]:
+    runs = [parts[0]]
+    for w in parts[1:]:
+        if _stroke_between(runs[-1], w, img):
+            runs.append(w)
+        else:
+            runs[-1] = _join(runs[-1], w)
+    return runs
+
+
+def _stroke_between(a: Word, b: Word, img: Any) -> bool:
+    """A dark column spanning the line height inside the gap between two words."""
+    x0, x1 = int(a.bbox[2]) + 1, int(b.bbox[0])
+    y0, y1 = int(max(a.bbox[1], b.bbox[1])), int(min(a.bbox[3], b.bbox[3]))
+    if x1 - x0 < 2 or y1 - y0 < 4:
+        return False
+    gap = img[y0:y1, x0:x1].min(axis=2)  # [h, w] darkest channel
+    dark = gap < int(img[y0:y1].max()) - 80
+    return bool((dark.mean(axis=0) > 0.8).any())
+
+
+def _word_parts(results: Any) -> list[Word]:
+    """RapidOCR's per-word boxes of one line, left to right (empty when it gave none)."""
+    parts = []
+    for item in results or ():
+        if len(item) < 3 or item[2] is None or not str(item[0]).strip():
+            return []
+        parts.append(_word(str(item[0]).strip(), [(float(p[0]), float(p[1])) for p in item[2]],
+                           float(item[1])))
+    return sorted(parts, key=lambda w: w.bbox[0])
 
 
 def _is_vertical(bbox: tuple[float, float, float, float], text: str) -> bool:

@@ -83,6 +83,7 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
     ink, bg = _ink_mask(gray, np)
     words = [_scaled_box(wd.bbox, s) for wd in prims.words]
+    ink = _fills_to_outlines(ink, words, np, cv2)
     ink, n_comp = _erase_text(ink, words, np, cv2)
     if n_comp > _MAX_COMPONENTS:
         prims.truncated = True
@@ -111,6 +112,30 @@ def _ink_mask(gray: Any, np: Any) -> tuple[Any, int]:
     if bg < 110:  # dark theme: ink is what is much lighter than the background
         return (gray > bg + _INK_DELTA).astype(np.uint8), bg
     return (gray < bg - _INK_DELTA).astype(np.uint8), bg
+
+
+def _fills_to_outlines(ink: Any, words: list[Rect], np: Any, cv2: Any) -> Any:
+    """Large solid dark areas are node fills, not strokes: keep only their outline.
+
+    A red router or a grey switch filled darker than the ink threshold would otherwise be one
+    blob of ink, with no enclosed region to find and its text fused into it. Arrowheads and
+    start markers are far smaller than a label line, so they stay ink.
+    """
+    heights = sorted(b[3] - b[1] for b in words)
+    h = heights[len(heights) // 2] if heights else 12.0
+    k = max(7, int(0.45 * h) | 1)
+    solid = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
+    big = np.zeros(n, dtype=bool)
+    big[1:] = stats[1:, cv2.CC_STAT_AREA] >= max(400, int((2.2 * h) ** 2))
+    if not big.any():
+        return ink
+    fill = big[labels].astype(np.uint8)
+    # the fill's own edge becomes the outline (1-2 px), its inside becomes free space
+    inner = cv2.erode(fill, np.ones((3, 3), np.uint8), iterations=2)
+    out = ink.copy()
+    out[inner > 0] = 0
+    return out
 
 
 def _scaled_box(b: Rect, s: float) -> Rect:
@@ -175,7 +200,8 @@ def _shapes(f: _Frame, gray: Any, bg: int) -> tuple[list[Shape], Any]:
             continue  # irregular unfilled regions are mostly loops of connectors
         contour = contour + np.array([[x, y]])
         pad = f.stroke * 0.5 + 0.5
-        found.append((Shape(kind=kind, bbox=(x - pad, y - pad, x + w + pad, y + h + pad)), contour))
+        found.append((Shape(kind=kind, bbox=(x - pad, y - pad, x + w + pad, y + h + pad),
+                            filled=tint), contour))
         cv2.drawContours(outline, [contour], -1, 1, thickness=int(2 * f.stroke + 3))
     shapes = _cylinders([s for s, _ in found])
     shapes += _discs(f, outline)
@@ -610,7 +636,8 @@ def _label_blocks(words: list[Rect], h: float) -> list[Rect]:
     pad = 0.35 * h
     for b in sorted(words, key=lambda r: (r[1], r[0])):
         for k, o in enumerate(blocks):
-            if b[0] - pad <= o[2] and o[0] - pad <= b[2] and b[1] - pad <= o[3] and o[1] - pad <= b[3]:
+            # lines of one label sit under each other; words side by side are separate labels
+            if b[0] < o[2] and o[0] < b[2] and b[1] - pad <= o[3] and o[1] - pad <= b[3]:
                 blocks[k] = (min(o[0], b[0]), min(o[1], b[1]), max(o[2], b[2]), max(o[3], b[3]))
                 break
         else:
