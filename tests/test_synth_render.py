@@ -97,3 +97,23 @@ def test_render_mermaid_pdf_keeps_labels_as_text(tmp_path):
     text = _pdf_text(out)
     for label in ("UE", "MME", "HSS", "Attach Request"):
         assert label in text
+
+
+@pytest.mark.slow
+@needs_mermaid
+@needs_dot
+def test_one_diagram_of_every_family_renders(tmp_path):
+    from dicmodel.synth.generator import FAMILIES, GenOptions, generate_one, mermaid_text, to_dot
+
+    jobs = []
+    for k, fam in enumerate(FAMILIES):
+        sd = generate_one(k, 0, GenOptions(lang="mixed", families=[fam], graphviz_p=0.5))
+        if sd.style.renderer == "graphviz":
+            R.render_dot(to_dot(sd.diagram, sd.style), tmp_path / f"{fam}.png", engine=sd.style.engine)
+        else:
+            jobs.append(R.MermaidJob(mermaid_text(sd.diagram), tmp_path / f"{fam}.png",
+                                     style=R.MermaidStyle(theme=sd.style.theme, font_family=sd.style.font_family)))
+    with R.MermaidRenderer() as r:
+        failed = [(res.id, res.error) for res in r.render_many(jobs) if not res.ok]
+    assert not failed
+    assert len(list(tmp_path.glob("*.png"))) == len(FAMILIES)
