@@ -147,7 +147,8 @@ def measure(d: HFDescriber, reqs: list[FigureRequest], batch_size: int) -> dict[
     failed = sum(1 for x in out if x.confidence == 0 and not x.text)
     row = {"batch_size": batch_size, "figures": len(reqs), "failed": failed, "seconds": round(elapsed, 3),
            "figures_per_s": round(len(reqs) / elapsed, 3), "tokens_per_s": round(tokens / elapsed, 1),
-           "generate_share": round((d.stats["generate_seconds"] - gen_s0) / elapsed, 3)}
+           "generate_share": round((d.stats["generate_seconds"] - gen_s0) / elapsed, 3),
+           "load_avg_1m_after": round(os.getloadavg()[0], 2)}
     if cuda:
         row["max_memory_allocated_gib"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)
     return row
@@ -187,11 +188,12 @@ def main(argv: list[str] | None = None) -> int:
         d.describe(reqs[:1])  # warm-up: first-call allocations and kernel selection
         env = environment(d)
         print(json.dumps(env))
-        print(f"{'batch':>5} {'figures/s':>10} {'tokens/s':>9} {'gen share':>9} {'peak GiB':>8}")
+        print(f"{'batch':>5} {'figures/s':>10} {'tokens/s':>9} {'gen share':>9} {'peak GiB':>8} {'load':>5}")
         for bs in sizes:
             row = measure(d, reqs, bs)
             print(f"{bs:>5} {row['figures_per_s']:>10.3f} {row['tokens_per_s']:>9.1f} "
-                  f"{row['generate_share']:>9.2f} {row.get('max_memory_allocated_gib', '-'):>8}")
+                  f"{row['generate_share']:>9.2f} {row.get('max_memory_allocated_gib', '-'):>8} "
+                  f"{row['load_avg_1m_after']:>5}")
             if args.json:
                 print(json.dumps({**env, **row, "max_new_tokens": args.max_new_tokens,
                                   "max_pixels": args.max_pixels}))

@@ -180,7 +180,7 @@ def to_description(p: ParsedAnswer, describer: str, *, repaired: bool = False,
     text = p.prose or (p.diagram.to_prose() if p.diagram is not None else "")
     mermaid = p.diagram.to_mermaid() if p.diagram is not None else p.mermaid
     return Description(text=text, diagram=p.diagram, mermaid=mermaid, figure_type=p.figure_type,
-                       confidence=_confidence(p, expects, repaired) * (0.75 if truncated else 1.0),
+                       confidence=round(_confidence(p, expects, repaired) * (0.75 if truncated else 1.0), 3),
                        describer=describer, warnings=warnings, seconds=max(0.0, seconds))
 
 

@@ -301,7 +301,7 @@ class HFDescriber:
         except Exception:
             # some templates (LLaVA-style) refuse a system turn: fold it into the first user turn
             system, rest = msgs[0], msgs[1:]
-            rest[0]["content"].insert(-1, system["content"][0])
+            rest[0]["content"].insert(-1, {"type": "text", "text": system["content"][0]["text"] + "\n\n"})
             return self.processor.apply_chat_template(rest, add_generation_prompt=True, tokenize=False)
 
     def _run_batch(self, convs: list[Conversation], images: list[list[Any]]) -> list[Generation]:
