@@ -65,7 +65,7 @@ def cache_key(req: FigureRequest, *, model_id: str, adapter_id: str = "", prompt
 
 
 class DescriptionCache:
-    """Description JSON files under ``directory``; ``None`` disables nothing, use no cache instead."""
+    """Description JSON files under ``directory``; ``hits`` and ``misses`` count look-ups."""
 
     def __init__(self, directory: str | os.PathLike[str]):
         self.directory = Path(directory).expanduser()
