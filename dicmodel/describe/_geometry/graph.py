@@ -21,6 +21,7 @@ diagrams are read by :mod:`.sequence`.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -34,6 +35,10 @@ __all__ = ["Reading", "build_diagram", "recover_graph", "GraphParts"]
 _SHAPE_NAME = {"rect": "box", "round_rect": "round", "ellipse": "ellipse", "circle": "circle",
                "diamond": "diamond", "hexagon": "hexagon", "parallelogram": "parallelogram",
                "polygon": "box", "cylinder": "cylinder", "icon": "device"}
+
+
+# Font Awesome codes that Mermaid prints as text when the icon font is missing
+_ICON_CODE = re.compile(r"\bfa[bsrl]?:fa-[\w-]+\s*")
 
 
 @dataclass
@@ -249,7 +254,7 @@ def _decoration(p: Path, nodes: list[_N]) -> bool:
     for n in nodes:
         if n.is_group:
             continue
-        inner = U.expand(n.bbox, 0.5)
+        inner = U.expand(n.bbox, 2.0)
         if all(U.inside(q, inner) for q in p.points):
             if _round(n) and not n.stroked and _touches_mids(p.points, n.bbox):
                 n.kind = "diamond"
@@ -511,8 +516,12 @@ def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], to
 
 
 def _real_loop(c: _Chain, n: _N) -> bool:
+    """A self-loop leaves its node well clear and comes back (hatching strokes do not)."""
+    if not (c.arrow_start or c.arrow_end):
+        return False  # an undirected stroke from a node back to itself is decoration
     out = sum(1 for p in c.points if not U.inside(p, n.bbox, 0.5))
-    return out >= 2 and U.poly_len(c.points) > 12
+    reach = max(U.rect_dist(p, n.bbox) for p in c.points)
+    return out >= 0.5 * len(c.points) and reach >= 5.0 and U.poly_len(c.points) > 12
 
 
 def _finish_text(parts: GraphParts, rest: list[list[Word]], prims: Primitives, h: float) -> None:
@@ -562,7 +571,7 @@ def _ids(parts: GraphParts) -> None:
     gi = ni = 0
     for k in order:
         n = parts.nodes[k]
-        n.label = U.block_text(n.words)
+        n.label = _ICON_CODE.sub("", U.block_text(n.words)).strip()
         if n.is_group:
             gi += 1
             n.id = f"g{gi}"
