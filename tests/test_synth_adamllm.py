@@ -168,3 +168,21 @@ def test_openai_synthesizer_through_loopback(tmp_path):
         images = server_mod.request_images(server.requests[0])
     assert out[0].instruction == "Which layer is below IP?" and out[0].precise == "L2"
     assert len(images) == 1
+
+
+@pytest.mark.network
+def test_synthesis_through_the_openai_describer_backend(tmp_path):
+    server_mod = pytest.importorskip("dicmodel.testing.openai_server")
+    pytest.importorskip("httpx")
+    from dicmodel.describe.base import get_describer
+
+    img = tmp_path / "x.png"
+    img.write_bytes(b"\x89PNG\r\n\x1a\n")
+    answer = "Instruction: What follows SYN?\nPrecise response: SYN-ACK\nInformative response: The server replies SYN-ACK."
+    with server_mod.FakeOpenAIServer(replies=[answer]) as server:
+        describer = get_describer("openai", base_url=server.base_url, model="synth")
+        gen = A.describer_generate(describer)
+        out = list(A.synthesize([{"id": "p", "image": str(img), "caption": "A TCP handshake."}], gen))
+        sent = server_mod.request_text(server.requests[0])
+    assert [(t.instruction, t.precise) for t in out] == [("What follows SYN?", "SYN-ACK")]
+    assert "A TCP handshake." in sent
