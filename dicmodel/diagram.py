@@ -485,7 +485,7 @@ def validate_mermaid(text: str) -> list[str]:
     return []
 
 
-_FENCE = re.compile(r"```\s*mermaid\s*\n(.*?)```", re.S | re.I)
+_FENCE = re.compile(r"```\s*mermaid\s*\n(.*?)```", re.DOTALL | re.IGNORECASE)
 
 
 def extract_mermaid(text: str) -> str | None:
@@ -513,8 +513,8 @@ def _clean_label(text: str) -> str:
         t = t[1:-1]
         t = re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: m.group(1) or m.group(2), t)
         t = re.sub(r"(?<!\w)[*_](\S(?:.*?\S)?)[*_](?!\w)", r"\1", t)
-    t = re.sub(r"<br\s*/?>", " ", t, flags=re.I)
-    t = re.sub(r"</?(b|i|em|strong|u|small|sub|sup|code|span|p|div|font)\b[^>]*>", "", t, flags=re.I)
+    t = re.sub(r"<br\s*/?>", " ", t, flags=re.IGNORECASE)
+    t = re.sub(r"</?(b|i|em|strong|u|small|sub|sup|code|span|p|div|font)\b[^>]*>", "", t, flags=re.IGNORECASE)
     t = re.sub(r"fa:fa-[\w-]+\s*", "", t)
     # one pass, so a decoded '#' never starts another entity
     t = re.sub(r"#(\d+|[A-Za-z]+);", _decode_entity, t)
@@ -813,7 +813,7 @@ _SEQ_MSG = re.compile(
     r")\s*(?P<act>[+-]?)\s*(?P<dst>[^:]+?)\s*(?::(?P<text>.*))?$")
 _SEQ_PART = re.compile(r"^(?:create\s+)?(?P<kw>participant|actor)\s+(?P<id>.+?)(?:@\{(?P<cfg>.*)\})?"
                        r"(?:\s+as\s+(?P<alias>.+))?$")
-_SEQ_NOTE = re.compile(r"^note\s+(?:over|left of|right of)\s+[^:]+:\s*(?P<text>.*)$", re.I)
+_SEQ_NOTE = re.compile(r"^note\s+(?:over|left of|right of)\s+[^:]+:\s*(?P<text>.*)$", re.IGNORECASE)
 _SEQ_BLOCK_OPEN = re.compile(r"^(loop|alt|opt|par_over|par|critical|break|rect|box)\b(.*)$")
 _SEQ_BLOCK_MID = re.compile(r"^(else|and|option)\b")
 _SEQ_SKIP = re.compile(r"^(autonumber|activate|deactivate|title|links?|destroy|accTitle|accDescr)\b")
@@ -873,7 +873,7 @@ def _parse_sequence(body: list[tuple[int, str]]) -> Diagram:
             kind = ("cross" if arrow.endswith("x") else "async" if arrow.endswith(")")
                     else "filled" if arrow.endswith(">>") else "open")
             d.messages.append(Message(source=src, target=dst, text=_clean_label(m.group("text") or ""),
-                                      reply=arrow.startswith("--") or arrow.startswith("<<--"),
+                                      reply=arrow.startswith(("--", "<<--")),
                                       arrow=kind))
             continue
         raise MermaidSyntaxError("not a sequence statement (participant, message 'A->>B: text', "

@@ -12,18 +12,18 @@ Light at import: sacrebleu, rapidfuzz and matplotlib load inside the functions t
 from __future__ import annotations
 
 from .structure import (
+    PRF,
     AggregateScore,
     MatchOptions,
-    PRF,
     StructureScore,
     aggregate,
     score_structure,
 )
 
 __all__ = [
+    "PRF",
     "AggregateScore",
     "MatchOptions",
-    "PRF",
     "StructureScore",
     "aggregate",
     "score_structure",

@@ -36,8 +36,17 @@ from pydantic import BaseModel, Field
 from ..diagram import Diagram, parse_mermaid
 from ..errors import DicmodelError, MermaidSyntaxError
 
-__all__ = ["BenchOptions", "BenchFigure", "SystemResult", "default_devset", "load_figures",
-           "cache_path", "render_figures", "run_bench", "bench_markdown"]
+__all__ = [
+    "BenchFigure",
+    "BenchOptions",
+    "SystemResult",
+    "bench_markdown",
+    "cache_path",
+    "default_devset",
+    "load_figures",
+    "render_figures",
+    "run_bench",
+]
 
 
 def default_devset() -> Path:
@@ -153,8 +162,8 @@ def render_figures(figures: list[BenchFigure], opts: BenchOptions,
 def _vector_request(f: BenchFigure) -> Any:
     import pymupdf
 
-    from ..describe.base import FigureRequest
     from ..describe._geometry.vector import page_inputs
+    from ..describe.base import FigureRequest
     from ..document import BBox, FigureKind
 
     with pymupdf.open(f.pdf) as doc:
@@ -219,7 +228,7 @@ def _get(name: str, options: dict[str, Any]) -> tuple[Any, str]:
 
     try:
         return get_describer(name, **options), ""
-    except Exception as err:
+    except Exception as err:  # re-raised unless it is the structural one
         if name != "structural":
             raise
         return _EngineDescriber(), f"structural describer not registered ({err}); engine called directly"
@@ -229,7 +238,7 @@ def _run_describer(name: str, figures: list[BenchFigure], make_request: Callable
                    need: str, opts: BenchOptions, **options: Any) -> tuple[list[_Output | None], float, str]:
     try:
         describer, note = _get(name, options)
-    except Exception as err:  # not built, or a missing extra: the row says so
+    except Exception as err:  # noqa: BLE001 - not built, or a missing extra: the row says so
         return [None] * len(figures), 0.0, f"unavailable: {err}"
     outs: list[_Output | None] = [None] * len(figures)
     ready: list[tuple[int, Any]] = []
@@ -238,7 +247,7 @@ def _run_describer(name: str, figures: list[BenchFigure], make_request: Callable
             continue
         try:
             ready.append((i, make_request(f)))
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - one figure's failure is recorded, the rest runs
             outs[i] = _Output(error=f"input: {type(err).__name__}: {err}")
     seconds = 0.0
     for k in range(0, len(ready), opts.batch_size):
@@ -246,7 +255,7 @@ def _run_describer(name: str, figures: list[BenchFigure], make_request: Callable
         t0 = time.perf_counter()
         try:
             descs = describer.describe([req for _, req in chunk])
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - one figure's failure is recorded, the rest runs
             descs = [None] * len(chunk)
             for i, _ in chunk:
                 outs[i] = _Output(error=f"describe: {type(err).__name__}: {err}")
@@ -275,7 +284,7 @@ def _run_peer(name: str, figures: list[BenchFigure]) -> tuple[list[_Output | Non
         t0 = time.perf_counter()
         try:
             outs[i] = _Output(text=fn(f))
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - one figure's failure is recorded, the rest runs
             outs[i] = _Output(error=f"{type(err).__name__}: {err}")
         seconds += time.perf_counter() - t0
     return outs, seconds, ""

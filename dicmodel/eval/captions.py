@@ -29,8 +29,8 @@ from ..errors import ConfigError
 
 __all__ = [
     "CaptionOptions",
-    "CaptionScore",
     "CaptionReport",
+    "CaptionScore",
     "Interval",
     "choose_tokenizer",
     "rouge_l",

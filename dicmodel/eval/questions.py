@@ -36,19 +36,19 @@ from .._extras import require
 from ..errors import ConfigError, InputError
 
 __all__ = [
-    "QuestionItem",
-    "QuestionResult",
     "CategoryScore",
-    "QuestionsReport",
-    "QuestionOptions",
     "Choice",
-    "load_items",
-    "iter_items",
+    "QuestionItem",
+    "QuestionOptions",
+    "QuestionResult",
+    "QuestionsReport",
     "choice_prompt",
-    "open_prompt",
-    "extract_choice",
-    "evaluate_questions",
     "describer_ask",
+    "evaluate_questions",
+    "extract_choice",
+    "iter_items",
+    "load_items",
+    "open_prompt",
 ]
 
 Ask = Callable[[str | None, str], str]
@@ -166,10 +166,10 @@ def _row_options(row: dict[str, Any]) -> list[str]:
 def _gold_letter(answer: Any, options: list[str]) -> str | None:
     """The correct letter from 'B', 'b)', '2', 'Option 2' or the option's exact text."""
     a = str(answer).strip()
-    m = re.fullmatch(r"(?:option\s*)?\(?([A-Ha-h])\)?[.)]?", a, re.I)
+    m = re.fullmatch(r"(?:option\s*)?\(?([A-Ha-h])\)?[.)]?", a, re.IGNORECASE)
     if m and ord(m.group(1).upper()) - 65 < len(options):
         return m.group(1).upper()
-    m = re.fullmatch(r"(?:option\s*)?(\d)", a, re.I)
+    m = re.fullmatch(r"(?:option\s*)?(\d)", a, re.IGNORECASE)
     if m and 1 <= int(m.group(1)) <= len(options):
         return LETTERS[int(m.group(1)) - 1]
     norm = [_norm(o) for o in options]
@@ -263,8 +263,8 @@ def _norm(text: str) -> str:
 
 _MARKER = re.compile(
     r"(?:answer|ans|option|choice|答案|选项|选择|应选|选)\s*(?:is|would be|should be|=|:|是|为|应为|\s)*"
-    r"\s*[\(\[\*【「]*\s*(?:option\s*)?([A-Ha-h]|\d)(?![A-Za-z0-9])", re.I)
-_BARE = re.compile(r"^[\W_]*(?:option\s*)?([A-Ha-h])[\W_]*$", re.I)
+    r"\s*[\(\[\*【「]*\s*(?:option\s*)?([A-Ha-h]|\d)(?![A-Za-z0-9])", re.IGNORECASE)
+_BARE = re.compile(r"^[\W_]*(?:option\s*)?([A-Ha-h])[\W_]*$", re.IGNORECASE)
 _LEADING = re.compile(r"^[\s\*\(\[]*([A-H])\s*[\)\].:：、]")
 _STANDALONE = re.compile(r"(?<![A-Za-z0-9'’])([A-H])(?![A-Za-z0-9'’])")
 
@@ -365,7 +365,7 @@ def _ask_all(ask: Any, pairs: list[tuple[str | None, str]], batch_size: int) -> 
             chunk = pairs[k:k + batch_size]
             try:
                 out += [(a, None) for a in batch(chunk)]
-            except Exception as err:  # degrade to one at a time, so one bad item costs one item
+            except Exception as err:  # noqa: BLE001 - degrade to one at a time, so one bad item costs one item
                 out += [_ask_one(ask, image, prompt, first=err) for image, prompt in chunk]
         return out
     return [_ask_one(ask, image, prompt) for image, prompt in pairs]
@@ -375,7 +375,7 @@ def _ask_one(ask: Any, image: str | None, prompt: str,
              first: Exception | None = None) -> tuple[str | None, str | None]:
     try:
         return str(ask(image, prompt)), None
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - a backend failure is recorded on its item
         return None, f"{type(err).__name__}: {err}"
 
 
@@ -430,7 +430,7 @@ def _report(results: list[QuestionResult], opts: QuestionOptions) -> QuestionsRe
 
 # ---- describer adapters --------------------------------------------------------------------
 
-class describer_ask:  # noqa: N801 - used like a function: ask = describer_ask("openai", ...)
+class describer_ask:
     """``ask(image_path, prompt) -> str`` backed by the ``hf`` or ``openai`` describer.
 
     The describer module is imported on construction, not before. Batches go through the

@@ -19,12 +19,12 @@ from pydantic import BaseModel
 from .._extras import require
 
 __all__ = [
-    "markdown_table",
-    "write_json",
     "bar_chart",
     "captions_rows",
-    "structure_rows",
+    "markdown_table",
     "questions_rows",
+    "structure_rows",
+    "write_json",
 ]
 
 

@@ -47,17 +47,17 @@ if TYPE_CHECKING:
     from ..diagram import Diagram, Edge
 
 __all__ = [
-    "MatchOptions",
     "PRF",
-    "StructureScore",
     "AggregateScore",
-    "normalize_label",
-    "label_similarity",
-    "match_labels",
-    "score_structure",
-    "order_agreement",
+    "MatchOptions",
+    "StructureScore",
     "aggregate",
     "label_recall_in_text",
+    "label_similarity",
+    "match_labels",
+    "normalize_label",
+    "order_agreement",
+    "score_structure",
 ]
 
 
