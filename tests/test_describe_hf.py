@@ -187,3 +187,14 @@ def test_repair_round_trip_runs_through_the_chat_template(tiny):
     for desc in out:
         assert desc.text.startswith("Two hosts.")
         assert any("after one repair round trip" in w for w in desc.warnings)
+
+
+@pytest.mark.slow
+def test_public_generate_handles_text_only_and_mixed_batches(tiny):
+    d = hf(tiny)
+    text_only = [{"role": "user", "content": [{"type": "text", "text": "Which layer carries RRC?"}]}]
+    with_image = [{"role": "user", "content": [{"type": "image", "image": png((50, 50))},
+                                               {"type": "text", "text": "Describe."}]}]
+    gens = d.generate([text_only, with_image, text_only])
+    assert [g.error for g in gens] == [None, None, None] and all(g.tokens > 0 for g in gens)
+    assert gens[0].text == gens[2].text  # same prompt, greedy: same answer wherever it sits

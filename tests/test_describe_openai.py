@@ -184,3 +184,11 @@ def test_cache_skips_the_server_on_the_second_run(tmp_path):
         again = describer(server, cache_dir=str(tmp_path)).describe([req(0), req(1), req(2)])
     assert len(server.requests) == 3  # only the new figure went to the server
     assert [d.model_dump() for d in again[:2]] == [d.model_dump() for d in first]
+
+
+def test_public_generate_returns_free_text_per_conversation():
+    with FakeOpenAIServer(reply=lambda body: "echo: " + request_text(body)[-5:]) as server:
+        conv = [{"role": "user", "content": [{"type": "text", "text": "hello"}]}]
+        gens = describer(server).generate([conv])
+    assert gens[0].text == "echo: hello" and gens[0].error is None
+    assert server.requests[0]["messages"] == conv

@@ -244,6 +244,13 @@ class HFDescriber:
                                        prompt_version=o.prompt_version, settings=settings))
 
     # -- generation -----------------------------------------------------------------------
+    def generate(self, conversations: list[Conversation]) -> list[Generation]:
+        """Raw batched generation over neutral chat turns (``prompts.build_conversation``'s form,
+        images as ``{"type": "image", "image": bytes}``), one :class:`Generation` per
+        conversation, errors per item. Used by ``describe()`` and by eval/synth code that needs
+        free text from the same model."""
+        return self._generate(conversations)
+
     def _generate(self, convs: list[Conversation]) -> list[Generation]:
         self.load()
         out: list[Generation | None] = [None] * len(convs)
@@ -299,6 +306,8 @@ class HFDescriber:
         try:
             return self.processor.apply_chat_template(msgs, add_generation_prompt=True, tokenize=False)
         except Exception:
+            if msgs[0]["role"] != "system" or len(msgs) < 2:
+                raise
             # some templates (LLaVA-style) refuse a system turn: fold it into the first user turn
             system, rest = msgs[0], msgs[1:]
             rest[0]["content"].insert(-1, {"type": "text", "text": system["content"][0]["text"] + "\n\n"})
@@ -307,7 +316,9 @@ class HFDescriber:
     def _run_batch(self, convs: list[Conversation], images: list[list[Any]]) -> list[Generation]:
         torch = require("torch", "the hf describer")
         texts = [self._prompt_text(c) for c in convs]
-        inputs = self.processor(text=texts, images=images, padding=True, return_tensors="pt")
+        # text-only conversations (eval questions without a figure) must not send empty image lists
+        inputs = self.processor(text=texts, images=images if any(images) else None, padding=True,
+                                return_tensors="pt")
         inputs = inputs.to(self.device)
         if "pixel_values" in inputs and inputs["pixel_values"].is_floating_point():
             inputs["pixel_values"] = inputs["pixel_values"].to(self.dtype)

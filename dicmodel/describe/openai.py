@@ -165,6 +165,12 @@ class OpenAIDescriber:
                                        prompt_version=o.prompt_version, settings=settings))
 
     # -- transport ------------------------------------------------------------------------
+    def generate(self, conversations: list[Conversation]) -> list[Generation]:
+        """Raw generation over neutral chat turns, concurrently, one :class:`Generation` per
+        conversation with errors per item (retries and timeouts apply). Used by ``describe()``
+        and by eval/synth code that needs free text from the same server."""
+        return self._generate(conversations)
+
     def _generate(self, convs: list[Conversation]) -> list[Generation]:
         httpx = require("httpx", "the openai describer")
         headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
