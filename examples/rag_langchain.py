@@ -33,15 +33,15 @@ FACT = "Grant Token ZQ-4471"
 QUESTION = "What grant token does the Session Accept message carry?"
 
 _SECTIONS = [
-    ("1 Scope", "This document specifies the session procedures between a terminal, a gateway and "
-                "a policy controller. It applies to fixed and mobile access. Charging and lawful "
-                "interception are out of scope and are specified elsewhere."),
-    ("2 Definitions", "Gateway: the node that anchors the user plane of a session. Controller: the "
-                      "node that decides the policy applied to a session. Terminal: the user "
-                      "device. Quality of service classes are defined in annex A."),
-    ("3 Session release", "A session is released by the terminal or by the gateway. The gateway "
-                          "deletes the user-plane state and informs the controller, which removes "
-                          "the policy. Release causes are listed in table 7."),
+    ("1 Scope", ("This document specifies the session procedures between a terminal, a gateway "
+                 "and a policy controller. It applies to fixed and mobile access. Charging and "
+                 "lawful interception are out of scope and are specified elsewhere.")),
+    ("2 Definitions", ("Gateway: the node that anchors the user plane of a session. Controller: "
+                       "the node that decides the policy applied to a session. Terminal: the user "
+                       "device. Quality of service classes are defined in annex A.")),
+    ("3 Session release", ("A session is released by the terminal or by the gateway. The gateway "
+                           "deletes the user-plane state and informs the controller, which "
+                           "removes the policy. Release causes are listed in table 7.")),
 ]
 
 

@@ -11,8 +11,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dicmodel.describe.base import FigureRequest
-from dicmodel.document import (BBox, Block, BlockType, Description, Document, Figure, FigureKind,
-                               FigureType, Page, TextSpan, figure_id)
+from dicmodel.document import (
+    BBox,
+    Block,
+    BlockType,
+    Description,
+    Document,
+    Figure,
+    FigureKind,
+    FigureType,
+    Page,
+    TextSpan,
+    figure_id,
+)
 
 SECRET = "Gateway Zorbex-7 replies with a Tokamak-42 grant"
 

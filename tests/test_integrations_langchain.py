@@ -9,13 +9,12 @@ import pytest
 
 pytest.importorskip("langchain_core")
 
-from langchain_core.document_loaders import BaseBlobParser, BaseLoader, Blob  # noqa: E402
-from langchain_core.document_loaders.blob_loaders import BlobLoader  # noqa: E402
-from test_integrations_common import SECRET, FakeDescriber, make_document, write_callflow_pdf  # noqa: E402
+from langchain_core.document_loaders import BaseBlobParser, BaseLoader, Blob
+from langchain_core.document_loaders.blob_loaders import BlobLoader
+from test_integrations_common import SECRET, FakeDescriber, make_document, write_callflow_pdf
 
-from dicmodel.errors import ConfigError  # noqa: E402
-from dicmodel.integrations.langchain import (DICModelLoader, DICModelParser,  # noqa: E402
-                                             to_langchain_documents)
+from dicmodel.errors import ConfigError
+from dicmodel.integrations.langchain import DICModelLoader, DICModelParser, to_langchain_documents
 
 _SCALAR = (str, int, float, bool)
 

@@ -14,11 +14,11 @@ import pytest
 ray = pytest.importorskip("ray")
 pytest.importorskip("ray.data")
 
-from test_integrations_common import diagram_png  # noqa: E402
+from test_integrations_common import diagram_png
 
-from dicmodel.batch import convert_many  # noqa: E402
-from dicmodel.errors import ConfigError  # noqa: E402
-from dicmodel.integrations.ray import convert_corpus  # noqa: E402
+from dicmodel.batch import convert_many
+from dicmodel.errors import ConfigError
+from dicmodel.integrations.ray import convert_corpus
 
 pytestmark = pytest.mark.slow
 
@@ -67,7 +67,7 @@ def _corpus(root: Path) -> Path:
 
 def test_ray_writes_what_the_local_engine_writes_and_resumes(tmp_path: Path, local_ray) -> None:
     corpus = _corpus(tmp_path / "corpus")
-    opts = dict(formats="md,json,jsonl", describer="text")
+    opts = {"formats": "md,json,jsonl", "describer": "text"}
     local = convert_many([corpus], tmp_path / "local", **opts)
     dist = convert_corpus([corpus], tmp_path / "ray", **opts)
     assert (dist.converted, dist.failed) == (local.converted, local.failed) == (3, 1)
@@ -117,7 +117,7 @@ def _best_describer() -> str:
 def test_devset_pdfs_ray_equals_local(tmp_path: Path, devset: Path, local_ray) -> None:
     pdfs = sorted((devset / "pdfs").glob("*.pdf"))
     assert pdfs
-    opts = dict(formats="md,json,jsonl", describer=_best_describer())
+    opts = {"formats": "md,json,jsonl", "describer": _best_describer()}
     local = convert_many(pdfs, tmp_path / "local", workers=2, **opts)
     dist = convert_corpus(pdfs, tmp_path / "ray", **opts)
     assert dist.converted == local.converted and dist.failed == local.failed == 0

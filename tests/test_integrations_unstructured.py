@@ -18,11 +18,16 @@ pytest.importorskip("unstructured")
 docx = pytest.importorskip("docx")
 pptx = pytest.importorskip("pptx")
 
-from test_integrations_common import FakeDescriber, diagram_png, make_document  # noqa: E402
+from test_integrations_common import FakeDescriber, diagram_png, make_document
 
-from dicmodel.document import BlockType, Document  # noqa: E402
-from dicmodel.integrations.unstructured import (OfficeOptions, ingest_office, offline_nlp,  # noqa: E402
-                                                rule_based_nlp, to_elements)
+from dicmodel.document import BlockType, Document
+from dicmodel.integrations.unstructured import (
+    OfficeOptions,
+    ingest_office,
+    offline_nlp,
+    rule_based_nlp,
+    to_elements,
+)
 
 pytestmark = pytest.mark.slow
 

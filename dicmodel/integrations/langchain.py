@@ -44,8 +44,13 @@ _documents = require("langchain_core.documents", "the LangChain loader")
 BaseLoader, BaseBlobParser, Blob = _loaders.BaseLoader, _loaders.BaseBlobParser, _loaders.Blob
 LCDocument = _documents.Document
 
-__all__ = ["LoaderOptions", "DICModelLoader", "DICModelParser", "to_langchain_documents",
-           "figure_text"]
+__all__ = [
+    "DICModelLoader",
+    "DICModelParser",
+    "LoaderOptions",
+    "figure_text",
+    "to_langchain_documents",
+]
 
 Mode = Literal["page", "single", "chunks", "elements"]
 

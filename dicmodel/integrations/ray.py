@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .._extras import require
 from ..errors import ConfigError
 
-__all__ = ["RayOptions", "convert_corpus", "add_cli_flags", "options_from_args"]
+__all__ = ["RayOptions", "add_cli_flags", "convert_corpus", "options_from_args"]
 
 
 class RayOptions(BaseModel):
@@ -80,7 +80,7 @@ class RayOptions(BaseModel):
         # actors build their own describer from the name: an instance would be pickled to
         # every actor, which breaks for models holding GPU memory or locks
         if not isinstance(v, str):
-            raise ValueError(f"describer must be a registry name with the Ray engine, got "
+            raise ValueError(f"describer must be a registry name with the Ray engine, got "  # noqa: TRY004
                              f"{type(v).__name__}")
         return v
 

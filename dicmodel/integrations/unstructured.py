@@ -50,13 +50,18 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from .._extras import require
-from ..document import (BBox, Block, BlockType, Document, Figure, FigureKind, ItemError, Page,
-                        figure_id)
+from ..document import BBox, Block, BlockType, Document, Figure, FigureKind, ItemError, Page, figure_id
 from ..errors import ConfigError, UnsupportedFormatError
 from ._common import figure_text
 
-__all__ = ["OfficeOptions", "ingest_office", "partition_office", "to_elements", "offline_nlp",
-           "OFFICE_SUFFIXES"]
+__all__ = [
+    "OFFICE_SUFFIXES",
+    "OfficeOptions",
+    "ingest_office",
+    "offline_nlp",
+    "partition_office",
+    "to_elements",
+]
 
 OFFICE_SUFFIXES = (".docx", ".pptx", ".html", ".htm")
 _EMU_PER_PT = 12700
@@ -95,24 +100,25 @@ def _import(module: str) -> Any:
 
 
 _VERB_STEMS = """
-accept access acknowledge activate add allocate allow apply assign attach authenticate
-authorize become begin bind block broadcast build buffer call carry change check choose
-close compute configure confirm connect contain continue control convert create decode
-define delete deliver deploy derive describe detect determine drop enable encode encrypt
-end establish exchange execute expire fail fetch find follow forward generate get give go
-handle hold identify include indicate initiate inspect install keep know learn leave let
-limit listen load look maintain make manage map match measure migrate modify monitor move
-need notify obtain open operate perform place process protect provide publish query read
-receive record redirect reject release reload remain remove reply report request require
-reset resolve respond restart restore retransmit retry return route run schedule see select
-send serve set share show start stop store subscribe support switch synchronize take
-terminate transfer transmit trigger try update upgrade use validate verify wait want write
-""".split()
+accept access acknowledge activate add allocate allow apply assign attach authenticate authorize
+become begin bind block broadcast build buffer call carry change check choose close compute
+configure confirm connect contain continue control convert create decode define delete deliver
+deploy derive describe detect determine drop enable encode encrypt end establish exchange
+execute expire fail fetch find follow forward generate get give go handle hold identify include
+indicate initiate inspect install keep know learn leave let limit listen load look maintain make
+manage map match measure migrate modify monitor move need notify obtain open operate perform
+place process protect provide publish query read receive record redirect reject release reload
+remain remove reply report request require reset resolve respond restart restore retransmit
+retry return route run schedule see select send serve set share show start stop store subscribe
+support switch synchronize take terminate transfer transmit trigger try update upgrade use
+validate verify wait want write
+""".split()  # noqa: SIM905 - a word list reads better as text
 _VERB_FORMS_IRREGULAR = """
 is are was were be been being am has have had do does did done can could may might must shall
 should will would sent sends made built began begun chose chosen found gave given got gotten
-went gone held kept knew known led left ran seen saw took taken wrote written sets puts put
-read run""".split()
+went gone held kept knew known led left ran seen saw took taken wrote written sets puts put read
+run
+""".split()  # noqa: SIM905 - a word list reads better as text
 
 
 def _verb_forms() -> list[str]:
@@ -121,7 +127,7 @@ def _verb_forms() -> list[str]:
         forms.add(v)
         forms.add(v + "es" if v.endswith(("s", "sh", "ch", "x")) else
                   v[:-1] + "ies" if v.endswith("y") and v[-2] not in "aeiou" else v + "s")
-        stem = v[:-1] if v.endswith("e") else v
+        stem = v.removesuffix("e")
         forms.add(stem + "ed" if not (v.endswith("y") and v[-2] not in "aeiou") else v[:-1] + "ied")
         forms.add(stem + "ing")
     return sorted(forms)
