@@ -97,7 +97,8 @@ class SystemResult(BaseModel):
     node_recall: float | None = None
     edge_f1: float | None = None
     message_f1: float | None = None
-    seconds_per_figure: float | None = None
+    seconds_per_figure: float | None = Field(None, description="wall time of the describe calls")
+    cpu_seconds_per_figure: float | None = Field(None, description="CPU time of the describe calls")
     note: str = ""
     errors: list[str] = Field(default_factory=list)
 
@@ -235,11 +236,12 @@ def _get(name: str, options: dict[str, Any]) -> tuple[Any, str]:
 
 
 def _run_describer(name: str, figures: list[BenchFigure], make_request: Callable[[BenchFigure], Any],
-                   need: str, opts: BenchOptions, **options: Any) -> tuple[list[_Output | None], float, str]:
+                   need: str, opts: BenchOptions, log: Callable[[str], None] = lambda s: None,
+                   **options: Any) -> tuple[list[_Output | None], tuple[float, float], str]:
     try:
         describer, note = _get(name, options)
     except Exception as err:  # noqa: BLE001 - not built, or a missing extra: the row says so
-        return [None] * len(figures), 0.0, f"unavailable: {err}"
+        return [None] * len(figures), (0.0, 0.0), f"unavailable: {err}"
     outs: list[_Output | None] = [None] * len(figures)
     ready: list[tuple[int, Any]] = []
     for i, f in enumerate(figures):
@@ -249,10 +251,10 @@ def _run_describer(name: str, figures: list[BenchFigure], make_request: Callable
             ready.append((i, make_request(f)))
         except Exception as err:  # noqa: BLE001 - one figure's failure is recorded, the rest runs
             outs[i] = _Output(error=f"input: {type(err).__name__}: {err}")
-    seconds = 0.0
+    seconds = cpu = 0.0
     for k in range(0, len(ready), opts.batch_size):
         chunk = ready[k:k + opts.batch_size]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu()
         try:
             descs = describer.describe([req for _, req in chunk])
         except Exception as err:  # noqa: BLE001 - one figure's failure is recorded, the rest runs
@@ -260,34 +262,48 @@ def _run_describer(name: str, figures: list[BenchFigure], make_request: Callable
             for i, _ in chunk:
                 outs[i] = _Output(error=f"describe: {type(err).__name__}: {err}")
         seconds += time.perf_counter() - t0
+        cpu += _cpu() - c0
+        log(f"  {min(k + opts.batch_size, len(ready))}/{len(ready)} figures, {seconds:.0f} s")
         for (i, _), d in zip(chunk, descs):
             if d is not None:
                 failed = d.confidence == 0 and not d.diagram and d.warnings
                 outs[i] = _Output(text=d.text or "", diagram=d.diagram,
                                   error="; ".join(d.warnings)[:200] if failed else None)
-    return outs, seconds, note
+    return outs, (seconds, cpu), note
 
 
-def _run_peer(name: str, figures: list[BenchFigure]) -> tuple[list[_Output | None], float, str]:
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (Tesseract runs as a child)."""
+    import resource
+
+    ch = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + ch.ru_utime + ch.ru_stime
+
+
+def _run_peer(name: str, figures: list[BenchFigure], log: Callable[[str], None] = lambda s: None
+              ) -> tuple[list[_Output | None], tuple[float, float], str]:
     fn: Callable[[BenchFigure], str]
     if name == "pymupdf4llm":
         fn, need = _pymupdf4llm_text, "pdf"
     elif name == "ocr":
         fn, need = _ocr_text, "png"
     else:
-        return [None] * len(figures), 0.0, f"unknown peer {name!r}"
+        return [None] * len(figures), (0.0, 0.0), f"unknown peer {name!r}"
     outs: list[_Output | None] = [None] * len(figures)
-    seconds = 0.0
+    seconds = cpu = 0.0
     for i, f in enumerate(figures):
         if getattr(f, need) is None:
             continue
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu()
         try:
             outs[i] = _Output(text=fn(f))
         except Exception as err:  # noqa: BLE001 - one figure's failure is recorded, the rest runs
             outs[i] = _Output(error=f"{type(err).__name__}: {err}")
         seconds += time.perf_counter() - t0
-    return outs, seconds, ""
+        cpu += _cpu() - c0
+        if (i + 1) % 25 == 0:
+            log(f"  {i + 1}/{len(figures)} figures, {seconds:.0f} s")
+    return outs, (seconds, cpu), ""
 
 
 def _pymupdf4llm_text(f: BenchFigure) -> str:
@@ -306,7 +322,7 @@ def _ocr_text(f: BenchFigure) -> str:
 # ---- scoring --------------------------------------------------------------------------------
 
 def _score_system(system: str, figures: list[BenchFigure], outs: list[_Output | None],
-                  seconds: float, note: str, structured: bool) -> SystemResult:
+                  times: tuple[float, float], note: str, structured: bool) -> SystemResult:
     from .captions import CaptionOptions, score_captions
     from .structure import PRF, aggregate, label_recall_in_text, score_structure
 
@@ -322,7 +338,9 @@ def _score_system(system: str, figures: list[BenchFigure], outs: list[_Output | 
     caps = score_captions(texts, [f.truth.to_prose() for f in figures], CaptionOptions(bootstrap=0))
     res.bleu, res.chrf, res.rouge_l = caps.bleu, caps.chrf, caps.rouge_l
     ran = [o for o in outs if o is not None]
-    res.seconds_per_figure = seconds / len(ran) if ran else None
+    if ran:
+        res.seconds_per_figure = times[0] / len(ran)
+        res.cpu_seconds_per_figure = times[1] / len(ran)
     if structured:
         scores = [score_structure(o.diagram if o is not None and o.diagram else Diagram(), f.truth)
                   for f, o in zip(figures, outs)]
@@ -349,32 +367,34 @@ def run_bench(opts: BenchOptions, log: Callable[[str], None] | None = None) -> l
     results = []
     for system in systems:
         say(f"running {system}")
-        results.append(_run_system(system, figures, opts))
+        results.append(_run_system(system, figures, opts, say))
     return results
 
 
-def _run_system(system: str, figures: list[BenchFigure], opts: BenchOptions) -> SystemResult:
+def _run_system(system: str, figures: list[BenchFigure], opts: BenchOptions,
+                log: Callable[[str], None] = lambda s: None) -> SystemResult:
     """'NAME/vector' or 'NAME/raster' runs a registered describer; hf/openai read the PNG."""
     if system == "hf":
-        outs, secs, note = _run_describer("hf", figures, _raster_request, "png", opts,
+        outs, secs, note = _run_describer("hf", figures, _raster_request, "png", opts, log,
                                           model=opts.model, batch_size=opts.batch_size)
     elif system == "openai":
-        outs, secs, note = _run_describer("openai", figures, _raster_request, "png", opts,
+        outs, secs, note = _run_describer("openai", figures, _raster_request, "png", opts, log,
                                           base_url=opts.base_url, model=opts.model)
     elif system.endswith("/vector"):
-        outs, secs, note = _run_describer(system[:-7], figures, _vector_request, "pdf", opts)
+        outs, secs, note = _run_describer(system[:-7], figures, _vector_request, "pdf", opts, log)
     elif system.endswith("/raster"):
-        outs, secs, note = _run_describer(system[:-7], figures, _raster_request, "png", opts)
+        outs, secs, note = _run_describer(system[:-7], figures, _raster_request, "png", opts, log)
     else:
-        outs, secs, note = _run_peer(system, figures)
+        outs, secs, note = _run_peer(system, figures, log)
         return _score_system(system, figures, outs, secs, note, structured=False)
     return _score_system(system, figures, outs, secs, note, structured=True)
 
 
 COLUMNS = ["system", "n", "failed", "bleu", "chrf", "rouge_l", "node_recall", "edge_f1",
-           "message_f1", "seconds_per_figure", "note"]
+           "message_f1", "seconds_per_figure", "cpu_seconds_per_figure", "note"]
 HEADERS = {"bleu": "BLEU", "chrf": "chrF", "rouge_l": "ROUGE-L", "node_recall": "node recall",
-           "edge_f1": "edge F1", "message_f1": "message F1", "seconds_per_figure": "s/figure"}
+           "edge_f1": "edge F1", "message_f1": "message F1", "seconds_per_figure": "wall s/fig",
+           "cpu_seconds_per_figure": "CPU s/fig"}
 
 
 def bench_markdown(results: Sequence[SystemResult]) -> str:
