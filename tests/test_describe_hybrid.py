@@ -103,3 +103,43 @@ def test_bad_options():
         get_describer("hybrid", structural=FakeStructural(TABLE), no_such_option=1)
     with pytest.raises(ConfigError, match="does not exist"):  # checked at once, not at first figure
         get_describer("hybrid", structural=FakeStructural(TABLE), model_describer="hf", model="/no/such/dir")
+
+
+def test_with_the_real_structural_describer_only_its_unsure_figures_reach_the_model():
+    pytest.importorskip("dicmodel.describe.structural")
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from dicmodel.describe.base import TextDescriber
+
+    def png(draw_boxes: bool) -> bytes:
+        img = Image.new("RGB", (240, 120), "white")
+        if draw_boxes:
+            d = ImageDraw.Draw(img)
+            d.rectangle([10, 40, 80, 80], outline="black", width=2)
+            d.rectangle([160, 40, 230, 80], outline="black", width=2)
+            d.line([80, 60, 160, 60], fill="black", width=2)
+        buf = io.BytesIO()
+        img.save(buf, format="PNG")
+        return buf.getvalue()
+
+    requests = [FigureRequest(figure_id=f"r{i}", image=png(i == 1)) for i in range(3)]
+    model = RecordingModel()
+    d = get_describer("hybrid", model_describer=model, threshold=0.5)
+    assert not isinstance(d.structural, (FakeStructural, TextDescriber))
+    real = d.structural
+    first: list[Description] = []
+
+    class Recorder:  # the real structural describer, its answers kept for the check below
+        name = "recorder"
+
+        def describe(self, reqs):
+            first.extend(real.describe(reqs))
+            return first
+
+    d.structural = Recorder()
+    out = d.describe(requests)
+    unsure = [r.figure_id for r, s in zip(requests, first) if s.confidence < 0.5]
+    assert [r.figure_id for r in model.seen] == unsure
+    assert [o.text.startswith("model ") for o in out] == [r.figure_id in unsure for r in requests]
