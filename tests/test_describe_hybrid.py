@@ -45,7 +45,8 @@ class RecordingModel:
                 for r in requests]
 
 
-TABLE = {"a": (0.9, FigureType.flowchart), "b": (0.2, FigureType.sequence), "c": (0.49, FigureType.other)}
+TABLE = {"a": (0.9, FigureType.flowchart), "b": (0.2, FigureType.sequence), "c": (0.49, FigureType.other),
+         "d": (0.3, FigureType.logo)}
 
 
 def reqs() -> list[FigureRequest]:
@@ -57,12 +58,13 @@ def test_only_low_confidence_figures_reach_the_model_with_the_type_hint():
     model = RecordingModel()
     d = get_describer("hybrid", structural=FakeStructural(TABLE), model_describer=model, threshold=0.5)
     out = d.describe(reqs())
-    assert [r.figure_id for r in model.seen] == ["b", "c"]
+    assert [r.figure_id for r in model.seen] == ["b", "c", "d"]
     assert model.seen[0].figure_type == FigureType.sequence  # structural type passed as hint
     assert model.seen[1].figure_type == FigureType.table  # 'other' keeps the request's own hint
-    assert [o.text for o in out] == ["structural a", "model b", "model c"]
+    assert model.seen[2].figure_type is None  # an unsure 'logo' verdict does not steer the model
+    assert [o.text for o in out] == ["structural a", "model b", "model c", "model d"]
     assert "threshold" in out[1].warnings[0]
-    assert d.stats == {"figures": 3, "to_model": 2}
+    assert d.stats == {"figures": 4, "to_model": 3}
 
 
 def test_threshold_zero_never_calls_the_model_and_one_always_does():
@@ -73,7 +75,7 @@ def test_threshold_zero_never_calls_the_model_and_one_always_does():
         d.describe(reqs())
         if threshold == 0.0:
             assert model.seen == []
-    assert len(model.seen) == 3
+    assert len(model.seen) == 4
 
 
 def test_a_failed_model_answer_keeps_the_structural_result():
@@ -89,7 +91,7 @@ def test_remaining_options_go_to_the_model_describer():
                           model="fake", threshold=0.5, batch_size=8)
         assert isinstance(d.model, OpenAIDescriber)
         out = d.describe(reqs())
-    assert len(server.requests) == 2 and "sequenceDiagram" in request_text(server.requests[0])
+    assert len(server.requests) == 3 and "sequenceDiagram" in request_text(server.requests[0])
     assert out[1].describer == "openai:fake:v1" and out[0].describer == "fake-structural"
 
 

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..document import Description, FigureType
 from ..errors import ConfigError
 from .base import Describer, FigureRequest, get_describer, register_describer
+from .prompts import DIAGRAM_TYPES
 
 __all__ = ["HybridOptions", "HybridDescriber"]
 
@@ -109,9 +110,15 @@ def _for_backend(backend: str, options: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in options.items() if k in fields[backend]}
 
 
+# Structural verdicts worth passing on. 'other', 'photo' and 'logo' are what a structural
+# reader says when it found no structure; for a figure it was unsure about, such a verdict would
+# only steer the model away from looking for one, so the model gets the open prompt instead.
+_HINTABLE = frozenset(DIAGRAM_TYPES | {FigureType.chart, FigureType.table})
+
+
 def _hint(structural: Description, req: FigureRequest) -> FigureType | None:
-    """The structural figure type as a prompt hint; 'other' means it did not know."""
-    if structural.figure_type != FigureType.other:
+    """The structural figure type as a prompt hint, when it names a structure."""
+    if structural.figure_type in _HINTABLE:
         return structural.figure_type
     return req.figure_type
 
