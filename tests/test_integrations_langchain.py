@@ -13,7 +13,7 @@ from langchain_core.document_loaders import BaseBlobParser, BaseLoader, Blob
 from langchain_core.document_loaders.blob_loaders import BlobLoader
 from test_integrations_common import SECRET, FakeDescriber, make_document, write_callflow_pdf
 
-from dicmodel.errors import ConfigError
+from dicmodel.errors import ConfigError, DicmodelError
 from dicmodel.integrations.langchain import DICModelLoader, DICModelParser, to_langchain_documents
 
 _SCALAR = (str, int, float, bool)
@@ -152,3 +152,16 @@ def test_parser_composes_with_a_blob_loader_from_path_and_bytes(tmp_path: Path) 
     assert [d.page_content for d in from_path] == [d.page_content for d in from_bytes]
     assert all(d.metadata["origin"] == "test" for d in from_path)
     assert any(d.metadata["category"] == "figure" for d in from_bytes)
+
+
+@needs_ingest
+def test_loader_skips_a_broken_file_when_asked_and_records_why(tmp_path: Path) -> None:
+    good = write_callflow_pdf(tmp_path / "flow.pdf")
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.7 truncated garbage")
+    with pytest.raises(DicmodelError):  # default: raise, like any LangChain loader
+        DICModelLoader([bad, good], describer=FakeDescriber()).load()
+    loader = DICModelLoader([bad, good], describer=FakeDescriber(), on_error="skip")
+    docs = loader.load()
+    assert docs and all(d.metadata["source"].endswith("flow.pdf") for d in docs)
+    assert len(loader.errors) == 1 and "broken.pdf" in loader.errors[0].message

@@ -94,6 +94,15 @@ def test_parquet_holds_one_row_per_chunk(tmp_path: Path, local_ray) -> None:
     assert set(table.column("chunk_type").to_pylist()) == {"figure"}
 
 
+def test_actor_pool_that_would_starve_ingest_is_refused(tmp_path: Path, local_ray) -> None:
+    corpus = _corpus(tmp_path / "corpus")
+    with pytest.raises(ConfigError, match="describer_actors x describer_cpus"):
+        convert_corpus([corpus], tmp_path / "ray", describer="text", describer_actors=2)
+    ok = convert_corpus([corpus], tmp_path / "ray", describer="text", describer_actors=2,
+                        describer_cpus=0.5)
+    assert ok.converted == 3
+
+
 def _has_pdf_ingest() -> bool:
     try:
         from dicmodel.ingest import ingest  # noqa: F401

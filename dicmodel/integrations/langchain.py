@@ -33,8 +33,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .._extras import require
-from ..document import Block, BlockType, Document, Figure
-from ..errors import ConfigError
+from ..document import Block, BlockType, Document, Figure, ItemError
+from ..errors import ConfigError, DicmodelError
 from ._common import figure_text
 
 # This module is the LangChain integration itself, so it needs langchain-core at import; a
@@ -65,6 +65,9 @@ class LoaderOptions(BaseModel):
     describer_options: dict[str, Any] = Field(default_factory=dict,
                                               description="options for the describer factory")
     include_figures: bool = Field(True, description="False drops figures (for comparison runs)")
+    on_error: Literal["raise", "skip"] = Field(
+        "raise", description="a file that fails to convert: raise, or skip it and record the "
+                             "error in loader.errors (the other files still load)")
     include_mermaid: bool = Field(True, description="append the Mermaid source to figure text")
     max_tokens: int = Field(512, ge=16, description="chunk size in 'chunks' mode")
     convert_options: dict[str, Any] = Field(default_factory=dict,
@@ -102,12 +105,20 @@ class DICModelLoader(BaseLoader):
         if not paths:
             raise ConfigError("file_path must name at least one file, got an empty list")
         self.file_paths = [Path(p) for p in paths]
+        self.errors: list[ItemError] = []
         self.options = _split_options({"mode": mode, "describer": describer,
                                        "describer_options": describer_options or {}, **options})
 
     def lazy_load(self) -> Iterator[LCDocument]:
         for path in self.file_paths:
-            doc = _convert(path, self.options)
+            try:
+                doc = _convert(path, self.options)
+            except (DicmodelError, OSError, ValueError) as err:
+                if self.options.on_error == "raise":
+                    raise
+                self.errors.append(ItemError(stage="load", error_type=type(err).__name__,
+                                             message=f"{path}: {' '.join(str(err).split())}"))
+                continue
             yield from to_langchain_documents(doc, **_export_kwargs(self.options))
 
 

@@ -161,6 +161,7 @@ def _run(rows: list[dict[str, Any]], out: Path, opts: RayOptions) -> list[dict[s
     ray = require("ray", "the Ray engine")
     started = _init(ray, opts)
     try:
+        _check_cpus(ray, opts)
         data = require("ray.data", "the Ray engine")
         ds = data.from_items(rows, override_num_blocks=len(rows))
         # a ray_remote_args_fn keeps Ray from fusing ingest into the describer actors:
@@ -178,6 +179,17 @@ def _run(rows: list[dict[str, Any]], out: Path, opts: RayOptions) -> list[dict[s
     finally:
         if started:
             ray.shutdown()
+
+
+def _check_cpus(ray: Any, opts: RayOptions) -> None:
+    """Describer actors hold their CPUs for the whole run; if they hold all of them, no ingest
+    task can ever be scheduled and the dataset would wait forever."""
+    total = float(ray.cluster_resources().get("CPU", 0.0))
+    held = opts.describer_actors * opts.describer_cpus
+    if total and held > total - 1:
+        raise ConfigError(f"describer_actors x describer_cpus = {held:g} CPUs leaves less than one "
+                          f"CPU for ingest on this Ray cluster ({total:g} CPUs); lower "
+                          f"describer_actors or describer_cpus (e.g. describer_cpus=0.5)")
 
 
 def _spread() -> dict[str, Any]:
