@@ -8,6 +8,14 @@ Light: only the standard library is imported.
 
 from __future__ import annotations
 
-from .openai_server import FakeOpenAIServer, chat_completion, request_images, request_text
+from .openai_server import (
+    FakeOpenAIServer,
+    chat_completion,
+    model_reply,
+    request_images,
+    request_text,
+    to_conversation,
+)
 
-__all__ = ["FakeOpenAIServer", "chat_completion", "request_text", "request_images"]
+__all__ = ["FakeOpenAIServer", "chat_completion", "request_text", "request_images", "to_conversation",
+           "model_reply"]

@@ -17,6 +17,10 @@ What the server answers, in order of precedence:
 2. ``reply``: a function ``reply(request_json) -> item`` called for every other request.
 3. otherwise a fixed one-line answer.
 
+``model_reply(describer.generate)`` makes a ``reply`` that answers with a real model (for
+example the ``hf`` describer on a tiny checkpoint), so the whole path client -> HTTP -> model
+can run on loopback.
+
 An *item* is one of:
 
 - ``str``: the assistant message content of a 200 answer;
@@ -49,7 +53,8 @@ from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["FakeOpenAIServer", "Reply", "chat_completion", "request_text", "request_images"]
+__all__ = ["FakeOpenAIServer", "Reply", "chat_completion", "request_text", "request_images",
+           "to_conversation", "model_reply"]
 
 Reply = Any  # str | tuple[int, dict | str] | tuple[int, dict | str, dict] | Callable[[dict], Reply]
 
@@ -91,6 +96,39 @@ def request_images(request_json: dict[str, Any]) -> list[str]:
         if isinstance(content, list):
             urls.extend(p["image_url"]["url"] for p in content if p.get("type") == "image_url")
     return urls
+
+
+def to_conversation(request_json: dict[str, Any]) -> list[dict[str, Any]]:
+    """OpenAI messages -> dicmodel's neutral chat turns (data URLs decoded back to bytes)."""
+    import base64
+
+    turns = []
+    for msg in request_json.get("messages", []):
+        content = msg.get("content")
+        parts = [{"type": "text", "text": content}] if isinstance(content, str) else []
+        for p in content if isinstance(content, list) else []:
+            if p.get("type") == "image_url":
+                url = p["image_url"]["url"]
+                parts.append({"type": "image", "image": base64.b64decode(url.split(",", 1)[1])})
+            elif p.get("type") == "text":
+                parts.append({"type": "text", "text": p["text"]})
+        turns.append({"role": msg["role"], "content": parts})
+    return turns
+
+
+def model_reply(generate: Callable[[list[list[dict[str, Any]]]], list[Any]],
+                ) -> Callable[[dict[str, Any]], Reply]:
+    """A ``reply`` function that answers with a real model: ``generate`` is a describer's
+    ``generate`` (e.g. the ``hf`` describer on a tiny checkpoint). A generation error becomes a
+    500 answer, as a real server's would."""
+
+    def reply(body: dict[str, Any]) -> Reply:
+        [gen] = generate([to_conversation(body)])
+        if getattr(gen, "error", None):
+            return 500, {"error": {"message": gen.error}}
+        return gen.text or ""
+
+    return reply
 
 
 class FakeOpenAIServer:
