@@ -426,21 +426,32 @@ def _group_labels(blocks: list[list[Word]], nodes: list[_N], h: float) -> list[l
 
 def _edge_labels(blocks: list[list[Word]], chains: list[_Chain], h: float
                  ) -> tuple[dict[int, list[list[Word]]], list[list[Word]]]:
+    """Each block goes to the nearest connector within reach. When that connector already has
+    a label and another one, nearly as close from the block's centre, has none, the block goes
+    there (Graphviz puts the labels of A->B and B->A between the two curves)."""
     labels: dict[int, list[list[Word]]] = defaultdict(list)
     rest = []
+    reach = max(12.0, 2.2 * h)
+    ranked = []
     for b in blocks:
         r = U.block_rect(b)
         c = U.center(r)
         probe = [c, (r[0], c[1]), (r[2], c[1]), (c[0], r[1]), (c[0], r[3])]
-        best = None
-        for ci, ch in enumerate(chains):
-            d = min(U.poly_dist(q, ch.points) for q in probe)
-            if best is None or d < best[0]:
-                best = (d, ci)
-        if best is not None and best[0] <= max(12.0, 2.2 * h):
-            labels[best[1]].append(b)
-        else:
+        cands = sorted((min(U.poly_dist(q, ch.points) for q in probe), U.poly_dist(c, ch.points), ci)
+                       for ci, ch in enumerate(chains))
+        cands = [x for x in cands if x[0] <= reach]
+        if not cands:
             rest.append(b)
+            continue
+        ranked.append((cands[0][0], cands, b))
+    ranked.sort(key=lambda x: (x[0], U.block_rect(x[2])[1], U.block_rect(x[2])[0]))
+    for _, cands, b in ranked:
+        choice = cands[0][2]
+        if choice in labels and len(cands) > 1:
+            alt = next((x for x in cands[1:] if x[2] not in labels), None)
+            if alt is not None and alt[1] <= 1.3 * cands[0][1] + 2.0:
+                choice = alt[2]
+        labels[choice].append(b)
     return labels, rest
 
 
@@ -473,7 +484,11 @@ def recover_graph(prims: Primitives) -> GraphParts:
     blocks = _group_labels(blocks, nodes, h)
     edges, n_loose = _connect(chains, nodes, blocks, tol=max(4.0, 0.4 * h))
     used_chains = {id(e[2]) for e in edges}
-    label_of, rest = _edge_labels(blocks, [e[2] for e in edges], h)
+    # edge labels go line by line: two labels stacked between a pair of edges (A->B above,
+    # B->A below) look like one block but belong to different edges
+    lines = [[w] for b in blocks for w in b]
+    label_of, rest_lines = _edge_labels(lines, [e[2] for e in edges], h)
+    rest = U.text_blocks([w for b in rest_lines for w in b])
     named = [(s, t, c, " ".join(U.block_text(b) for b in label_of.get(k, [])))
              for k, (s, t, c, _) in enumerate(edges)]
     parts = GraphParts(nodes=nodes, edges=named, notes=[], warnings=warnings,

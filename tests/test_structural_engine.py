@@ -1,0 +1,371 @@
+"""The structural engine on figures drawn with PyMuPDF whose structure is known exactly."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+
+import pytest
+
+pymupdf = pytest.importorskip("pymupdf")
+
+from dicmodel.describe.base import FigureRequest, get_describer  # noqa: E402
+from dicmodel.describe._geometry.graph import build_diagram  # noqa: E402
+from dicmodel.describe._geometry.vector import extract_vector, page_inputs  # noqa: E402
+from dicmodel.document import BBox, FigureKind, FigureType  # noqa: E402
+from dicmodel.errors import ConfigError  # noqa: E402
+
+BLACK = (0, 0, 0)
+
+
+# ---- drawing helpers -----------------------------------------------------------------------
+
+class Fig:
+    """A one-page PDF figure built with PyMuPDF, read back as a FigureRequest."""
+
+    def __init__(self, width: float = 600, height: float = 400):
+        self.doc = pymupdf.open()
+        self.page = self.doc.new_page(width=width, height=height)
+
+    def box(self, x0, y0, x1, y1, label="", rounded=False, fill=None, size=10):
+        r = pymupdf.Rect(x0, y0, x1, y1)
+        self.page.draw_rect(r, color=BLACK, fill=fill, width=1, radius=0.2 if rounded else None)
+        if label:
+            self.text(label, (x0 + x1) / 2, (y0 + y1) / 2, size)
+        return r
+
+    def circle(self, cx, cy, r, label="", fill=None):
+        self.page.draw_circle((cx, cy), r, color=BLACK, fill=fill, width=1)
+        if label:
+            self.text(label, cx, cy)
+
+    def text(self, s, cx, cy, size=10, rotate=0):
+        w = pymupdf.get_text_length(s, fontsize=size)
+        self.page.insert_text((cx - w / 2, cy + size * 0.35), s, fontsize=size, rotate=rotate)
+
+    def head(self, tip, frm, size=8):
+        """A filled triangle arrowhead at ``tip`` pointing away from ``frm``."""
+        dx, dy = tip[0] - frm[0], tip[1] - frm[1]
+        n = math.hypot(dx, dy)
+        ux, uy = dx / n, dy / n
+        bx, by = tip[0] - ux * size, tip[1] - uy * size
+        left = (bx - uy * size * 0.4, by + ux * size * 0.4)
+        right = (bx + uy * size * 0.4, by - ux * size * 0.4)
+        self.page.draw_polyline([tip, left, right], color=BLACK, fill=BLACK, closePath=True)
+
+    def arrow(self, *points, dashed=False, head=True, tail=False):
+        """A polyline connector; the head sits at the last point."""
+        end = points[-1]
+        prev = points[-2]
+        stop = _back(end, prev, 8) if head else end
+        pts = list(points[:-1]) + [stop]
+        if tail:
+            pts[0] = _back(points[0], points[1], 8)
+        self.page.draw_polyline(pts, color=BLACK, width=1, dashes="[3 3] 0" if dashed else None)
+        if head:
+            self.head(end, prev)
+        if tail:
+            self.head(points[0], points[1])
+
+    def curve(self, p0, c1, c2, p3, head=True):
+        stop = _back(p3, c2, 8) if head else p3
+        self.page.draw_bezier(p0, c1, c2, stop, color=BLACK, width=1)
+        if head:
+            self.head(p3, c2)
+
+    def request(self, rotation: int = 0) -> FigureRequest:
+        if rotation:
+            self.page.set_rotation(rotation)
+        doc = pymupdf.open("pdf", self.doc.tobytes())
+        page = doc[0]
+        drawings, spans = page_inputs(page)
+        return FigureRequest(figure_id="t", kind=FigureKind.vector, drawings=drawings,
+                             spans=spans, bbox=BBox(x0=0, y0=0, x1=page.rect.width,
+                                                    y1=page.rect.height),
+                             page_rotation=rotation)
+
+
+def _back(tip, frm, d):
+    dx, dy = tip[0] - frm[0], tip[1] - frm[1]
+    n = math.hypot(dx, dy)
+    return (tip[0] - dx / n * d, tip[1] - dy / n * d)
+
+
+def read(fig: Fig, rotation: int = 0):
+    r = fig.request(rotation)
+    return build_diagram(extract_vector(r.drawings, r.spans, r.bbox,
+                                        page_rotation=r.page_rotation), r.figure_type)
+
+
+def edges_by_label(d):
+    return {(d.label_of(e.source), d.label_of(e.target), e.directed) for e in d.edges}
+
+
+# ---- flowcharts ------------------------------------------------------------------------------
+
+def test_boxes_and_arrows_become_directed_edges_with_labels():
+    f = Fig()
+    f.box(50, 40, 150, 80, "Start")
+    f.box(50, 160, 150, 200, "Check")
+    f.box(300, 160, 400, 200, "Done")
+    f.arrow((100, 80), (100, 160))
+    f.arrow((150, 180), (300, 180))
+    f.text("yes", 225, 172, size=8)
+    reading = read(f)
+    d = reading.diagram
+    assert reading.figure_type is FigureType.flowchart
+    assert {n.label for n in d.nodes} == {"Start", "Check", "Done"}
+    assert edges_by_label(d) == {("Start", "Check", True), ("Check", "Done", True)}
+    [labelled] = [e for e in d.edges if e.label]
+    assert labelled.label == "yes" and d.label_of(labelled.target) == "Done"
+    assert "Start" in d.to_mermaid() and "yes" in d.to_prose()
+
+
+def test_crossing_edges_stay_apart():
+    f = Fig()
+    f.box(40, 40, 120, 80, "A")
+    f.box(400, 40, 480, 80, "B")
+    f.box(40, 300, 120, 340, "C")
+    f.box(400, 300, 480, 340, "D")
+    f.arrow((120, 80), (400, 300))  # A -> D
+    f.arrow((400, 80), (120, 300))  # B -> C, crossing the first
+    d = read(f).diagram
+    assert edges_by_label(d) == {("A", "D", True), ("B", "C", True)}
+
+
+def test_polyline_drawn_as_separate_segments_is_followed():
+    f = Fig()
+    f.box(40, 40, 120, 80, "Client")
+    f.box(400, 200, 480, 240, "Server")
+    # an elbow connector drawn as three separate line objects
+    f.page.draw_line((120, 60), (250, 60), color=BLACK)
+    f.page.draw_line((250, 60), (250, 220), color=BLACK)
+    f.page.draw_line((250, 220), (392, 220), color=BLACK)
+    f.head((400, 220), (250, 220))
+    d = read(f).diagram
+    assert edges_by_label(d) == {("Client", "Server", True)}
+
+
+def test_curved_connector_and_self_loop():
+    f = Fig()
+    f.box(60, 150, 160, 190, "Idle")
+    f.box(400, 150, 500, 190, "Busy")
+    f.curve((160, 160), (250, 60), (320, 60), (400, 160))
+    # a loop that leaves the top of Busy and comes back to its right side
+    f.curve((470, 150), (480, 90), (560, 110), (500, 170))
+    d = read(f).diagram
+    assert edges_by_label(d) == {("Idle", "Busy", True), ("Busy", "Busy", True)}
+
+
+def test_bidirectional_and_undirected_links():
+    f = Fig()
+    f.box(40, 40, 120, 80, "A")
+    f.box(300, 40, 380, 80, "B")
+    f.box(300, 200, 380, 240, "C")
+    f.arrow((120, 60), (300, 60), tail=True)
+    f.page.draw_line((340, 80), (340, 200), color=BLACK)
+    d = read(f).diagram
+    both = [e for e in d.edges if e.bidirectional]
+    plain = [e for e in d.edges if not e.directed]
+    assert len(both) == 1 and {d.label_of(both[0].source), d.label_of(both[0].target)} == {"A", "B"}
+    assert len(plain) == 1 and {d.label_of(plain[0].source), d.label_of(plain[0].target)} == {"B", "C"}
+
+
+def test_nested_groups_with_labels_and_members():
+    f = Fig(600, 420)
+    f.box(20, 20, 580, 400)
+    f.text("Core network", 300, 34)
+    f.box(40, 60, 300, 380)
+    f.text("Control plane", 170, 74)
+    f.box(80, 120, 200, 160, "AMF")
+    f.box(80, 260, 200, 300, "SMF")
+    f.box(400, 200, 520, 240, "UPF")
+    f.arrow((140, 160), (140, 260))
+    f.arrow((200, 280), (400, 220))
+    d = read(f).diagram
+    groups = {g.label: g for g in d.groups}
+    assert set(groups) == {"Core network", "Control plane"}
+    inner, outer = groups["Control plane"], groups["Core network"]
+    assert inner.parent == outer.id
+    assert {d.label_of(m) for m in inner.members} == {"AMF", "SMF"}
+    assert "UPF" in {d.label_of(m) for m in outer.members}
+    assert edges_by_label(d) == {("AMF", "SMF", True), ("SMF", "UPF", True)}
+
+
+def test_rotated_page_reads_the_same_graph():
+    f = Fig()
+    f.box(50, 40, 150, 80, "Source")
+    f.box(50, 200, 150, 240, "Sink")
+    f.arrow((100, 80), (100, 200))
+    straight = edges_by_label(read(f).diagram)
+    g = Fig()
+    g.box(50, 40, 150, 80, "Source")
+    g.box(50, 200, 150, 240, "Sink")
+    g.arrow((100, 80), (100, 200))
+    turned = read(g, rotation=90)
+    assert edges_by_label(turned.diagram) == straight == {("Source", "Sink", True)}
+
+
+# ---- sequence, state, topology, stack --------------------------------------------------------
+
+def _call_flow() -> Fig:
+    f = Fig(600, 420)
+    xs = {"UE": 100, "eNB": 300, "MME": 500}
+    for name, x in xs.items():
+        f.box(x - 40, 20, x + 40, 50, name)
+        f.page.draw_line((x, 50), (x, 400), color=(0.4, 0.4, 0.4), dashes="[4 2] 0")
+    rows = [("UE", "eNB", "RRC Connection Request", False), ("eNB", "MME", "Initial UE Message", False),
+            ("MME", "eNB", "Initial Context Setup", True), ("eNB", "UE", "RRC Reconfiguration", False)]
+    y = 100
+    for a, b, text, dashed in rows:
+        f.arrow((xs[a], y), (xs[b], y), dashed=dashed)
+        f.text(text, (xs[a] + xs[b]) / 2, y - 8, size=9)
+        y += 60
+    # a self-message on the MME
+    f.page.draw_polyline([(500, y), (540, y), (540, y + 20), (508, y + 20)], color=BLACK)
+    f.head((500, y + 20), (540, y + 20))
+    f.text("Authenticate", 545, y - 8, size=9)
+    return f
+
+
+def test_call_flow_messages_in_order_with_texts():
+    reading = read(_call_flow())
+    d = reading.diagram
+    assert reading.figure_type is FigureType.sequence
+    assert [n.label for n in d.nodes] == ["UE", "eNB", "MME"]
+    got = [(d.label_of(m.source), d.label_of(m.target), m.text, m.reply) for m in d.messages]
+    assert got == [("UE", "eNB", "RRC Connection Request", False),
+                   ("eNB", "MME", "Initial UE Message", False),
+                   ("MME", "eNB", "Initial Context Setup", True),
+                   ("eNB", "UE", "RRC Reconfiguration", False),
+                   ("MME", "MME", "Authenticate", False)]
+    assert "UE sends" in d.to_prose()
+
+
+def test_state_machine_with_start_and_end_markers():
+    f = Fig(600, 300)
+    f.circle(40, 150, 7, fill=BLACK)  # start
+    f.box(100, 130, 200, 170, "Idle", rounded=True)
+    f.box(320, 130, 420, 170, "Connected", rounded=True)
+    f.circle(540, 150, 9)  # end: bullseye
+    f.circle(540, 150, 5, fill=BLACK)
+    f.arrow((47, 150), (100, 150))
+    f.arrow((200, 140), (320, 140))
+    f.text("attach", 260, 130, size=8)
+    f.arrow((320, 162), (200, 162))
+    f.text("detach", 260, 176, size=8)
+    f.arrow((420, 150), (531, 150))
+    reading = read(f)
+    d = reading.diagram
+    assert reading.figure_type is FigureType.state
+    shapes = {n.shape for n in d.nodes}
+    assert {"start", "end"} <= shapes
+    trans = {(d.label_of(e.source), d.label_of(e.target), e.label) for e in d.edges}
+    assert trans == {("start", "Idle", ""), ("Idle", "Connected", "attach"),
+                     ("Connected", "Idle", "detach"), ("Connected", "end", "")}
+    assert "[*] -->" in d.to_mermaid()
+
+
+def test_topology_links_are_undirected_with_interface_labels():
+    f = Fig(600, 300)
+    f.box(40, 120, 140, 170, "R1")
+    f.box(260, 120, 360, 170, "SW1")
+    f.box(460, 120, 560, 170, "R2")
+    f.page.draw_line((140, 145), (260, 145), color=BLACK)
+    f.page.draw_line((360, 145), (460, 145), color=BLACK)
+    f.text("eth0", 170, 137, size=8)
+    f.text("eth1", 430, 137, size=8)
+    reading = read(f)
+    d = reading.diagram
+    assert reading.figure_type is FigureType.topology
+    assert all(not e.directed for e in d.edges)
+    assert {frozenset((d.label_of(e.source), d.label_of(e.target))) for e in d.edges} == {
+        frozenset(("R1", "SW1")), frozenset(("SW1", "R2"))}
+    assert {e.label for e in d.edges} == {"eth0", "eth1"}
+
+
+def test_protocol_stack_layers_top_to_bottom():
+    f = Fig(300, 300)
+    for i, name in enumerate(["NAS", "RRC", "PDCP", "RLC", "MAC", "PHY"]):
+        f.box(50, 30 + i * 40, 250, 70 + i * 40, name)
+    reading = read(f)
+    assert reading.figure_type is FigureType.protocol_stack
+    assert [n.label for n in reading.diagram.nodes] == ["NAS", "RRC", "PDCP", "RLC", "MAC", "PHY"]
+    assert "from top to bottom" in reading.diagram.to_prose()
+
+
+def test_chart_is_not_forced_into_a_graph():
+    f = Fig(400, 300)
+    f.page.draw_line((50, 250), (350, 250), color=BLACK)
+    f.page.draw_line((50, 30), (50, 250), color=BLACK)
+    for i, v in enumerate(["0", "10", "20", "30"]):
+        f.text(v, 40, 250 - i * 60, size=8)
+    for i, q in enumerate(["Q1", "Q2", "Q3"]):
+        f.page.draw_rect(pymupdf.Rect(90 + i * 90, 150 - i * 40, 130 + i * 90, 250), fill=(0.3, 0.3, 0.8))
+        f.text(q, 110 + i * 90, 262, size=8)
+    f.text("Throughput per quarter", 200, 20, size=14)
+    desc = get_describer("structural", ocr="none").describe([f.request()])[0]
+    assert desc.figure_type is FigureType.chart
+    assert desc.mermaid is None and desc.diagram is None
+    assert "Throughput per quarter" in desc.text and "Q1, Q2, Q3" in desc.text
+
+
+# ---- the describer ---------------------------------------------------------------------------
+
+def test_describer_is_registered_and_validates_options():
+    d = get_describer("structural")
+    assert d.name == "structural"
+    with pytest.raises(ConfigError, match="max_items"):
+        get_describer("structural", max_items=0)
+    with pytest.raises(ConfigError, match="ocr"):
+        get_describer("structural", ocr="easyocr")
+
+
+def test_batch_survives_a_bad_figure_and_is_deterministic():
+    good = _call_flow().request()
+    bad = FigureRequest(figure_id="bad", kind=FigureKind.vector,
+                        drawings=[{"type": "s", "items": [("l", "not", "points")]}])
+    raster = FigureRequest(figure_id="img", kind=FigureKind.raster, image=b"not a png")
+    d = get_describer("structural", ocr="none")
+    out = d.describe([good, bad, raster])
+    assert len(out) == 3
+    assert out[0].figure_type is FigureType.sequence and out[0].confidence > 0.5
+    assert out[0].mermaid and out[0].mermaid.startswith("sequenceDiagram")
+    assert out[0].describer.startswith("structural:")
+    for failed in out[1:]:
+        assert failed.confidence == 0.0 and failed.warnings
+    again = d.describe([good])[0]
+    assert again.text == out[0].text and again.mermaid == out[0].mermaid
+
+
+def test_pathological_drawing_degrades_to_labels():
+    from dicmodel.document import TextSpan
+
+    items = [("l", (float(i % 500), 0.0), (float(i % 500), 10.0)) for i in range(100_000)]
+    spans = [TextSpan(text="Label A", bbox=BBox(x0=10, y0=20, x1=50, y1=30), size=9)]
+    req = FigureRequest(figure_id="big", kind=FigureKind.vector,
+                        drawings=[{"type": "s", "items": items, "rect": (0, 0, 500, 10)}],
+                        spans=spans, bbox=BBox(x0=0, y0=0, x1=500, y1=40))
+    desc = get_describer("structural").describe([req])[0]
+    assert any("max_items" in w for w in desc.warnings)
+    assert "Label A" in desc.text and desc.mermaid is None
+
+
+# ---- real renderers ------------------------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed")
+def test_graphviz_pdf_round_trip(tmp_path):
+    src = tmp_path / "g.dot"
+    src.write_text('digraph { rankdir=LR; UE -> eNB [label="attach"]; eNB -> MME; MME -> SGW; '
+                   'SGW -> PGW; eNB -> UE [label="paging"]; }')
+    pdf = tmp_path / "g.pdf"
+    subprocess.run(["dot", "-Tpdf", str(src), "-o", str(pdf)], check=True)
+    page = pymupdf.open(pdf)[0]
+    drawings, spans = page_inputs(page)
+    reading = build_diagram(extract_vector(drawings, spans, tuple(page.rect)))
+    d = reading.diagram
+    assert {(d.label_of(e.source), d.label_of(e.target)) for e in d.edges} == {
+        ("UE", "eNB"), ("eNB", "MME"), ("MME", "SGW"), ("SGW", "PGW"), ("eNB", "UE")}
+    assert {e.label for e in d.edges} >= {"attach", "paging"}
