@@ -1,0 +1,111 @@
+"""The vector extractor: PyMuPDF drawings + spans -> shapes, paths, arrowheads, words."""
+
+from __future__ import annotations
+
+import pytest
+
+pymupdf = pytest.importorskip("pymupdf")
+
+from dicmodel.describe._geometry.vector import extract_vector, page_inputs  # noqa: E402
+from dicmodel.document import BBox, TextSpan  # noqa: E402
+
+BLACK = (0, 0, 0)
+
+
+def _prims(draw, width=400, height=300, rotation=0, **kw):
+    doc = pymupdf.open()
+    page = doc.new_page(width=width, height=height)
+    draw(page)
+    if rotation:
+        page.set_rotation(rotation)
+    page = pymupdf.open("pdf", doc.tobytes())[0]
+    drawings, spans = page_inputs(page)
+    return extract_vector(drawings, spans, (0, 0, page.rect.width, page.rect.height),
+                          page_rotation=rotation, **kw)
+
+
+def test_closed_outlines_are_classified():
+    def draw(page):
+        page.draw_rect(pymupdf.Rect(10, 10, 90, 50), color=BLACK)
+        page.draw_rect(pymupdf.Rect(110, 10, 190, 50), color=BLACK, radius=0.3)
+        page.draw_circle((240, 30), 20, color=BLACK)
+        page.draw_oval(pymupdf.Rect(280, 10, 380, 50), color=BLACK)
+        page.draw_polyline([(50, 80), (90, 110), (50, 140), (10, 110)], color=BLACK, closePath=True)
+        page.draw_polyline([(130, 80), (190, 80), (170, 120), (110, 120)], color=BLACK, closePath=True)
+        page.draw_polyline([(220, 100), (235, 80), (265, 80), (280, 100), (265, 120), (235, 120)],
+                           color=BLACK, closePath=True)
+
+    kinds = sorted((round(s.bbox[1]) > 70, round(s.bbox[0]), s.kind) for s in _prims(draw).shapes)
+    assert [k for *_, k in kinds] == ["rect", "round_rect", "circle", "ellipse", "diamond",
+                                      "parallelogram", "hexagon"]
+
+
+def test_filled_triangle_is_an_arrowhead_with_its_tip():
+    def draw(page):
+        page.draw_line((20, 100), (192, 100), color=BLACK)
+        page.draw_polyline([(200, 100), (190, 95), (190, 105)], color=BLACK, fill=BLACK,
+                           closePath=True)
+
+    p = _prims(draw)
+    [head] = p.arrowheads
+    assert head.tip == pytest.approx((200, 100), abs=0.6)
+    assert head.direction[0] == pytest.approx(1.0, abs=0.05)
+    [path] = p.paths
+    assert path.points[0] == pytest.approx((20, 100), abs=0.6)
+    assert not p.shapes  # the head is not a node candidate
+
+
+def test_dashes_curves_and_fill_drawn_lines():
+    def draw(page):
+        page.draw_line((20, 50), (300, 50), color=BLACK, dashes="[4 2] 0")
+        page.draw_bezier((20, 100), (100, 40), (200, 160), (300, 100), color=BLACK)
+        # Chromium paints a dashed rule as one fill made of thin rectangles
+        shape = page.new_shape()
+        for x in range(20, 300, 10):
+            shape.draw_rect(pymupdf.Rect(x, 200, x + 5, 201))
+        shape.finish(fill=BLACK, color=None)
+        shape.commit()
+
+    p = _prims(draw)
+    dashed = [q for q in p.paths if q.dashed]
+    assert len(dashed) == 2
+    curve = max(p.paths, key=lambda q: len(q.points))
+    assert len(curve.points) > 4  # flattened Bezier
+    assert min(y for _, y in curve.points) < 90 and max(y for _, y in curve.points) > 110
+
+
+def test_spans_merge_into_line_words_and_vertical_text_is_flagged():
+    spans = [TextSpan(text="Attach", bbox=BBox(x0=10, y0=10, x1=40, y1=20), size=10),
+             TextSpan(text="Request", bbox=BBox(x0=43, y0=10, x1=80, y1=20), size=10),
+             TextSpan(text="Other", bbox=BBox(x0=10, y0=60, x1=40, y1=70), size=10),
+             TextSpan(text="up", bbox=BBox(x0=200, y0=10, x1=210, y1=40), size=10, dir=(0.0, -1.0))]
+    p = extract_vector([], spans, (0, 0, 300, 100))
+    texts = {w.text: w for w in p.words}
+    assert set(texts) == {"Attach Request", "Other", "up"}
+    assert texts["up"].vertical and not texts["Other"].vertical
+
+
+def test_rotated_page_turns_the_frame_so_text_reads_left_to_right():
+    def draw(page):
+        page.draw_rect(pymupdf.Rect(20, 20, 120, 60), color=BLACK)
+        page.insert_text((40, 45), "Router", fontsize=12)
+
+    p = _prims(draw, rotation=90)
+    [word] = p.words
+    assert word.text == "Router" and not word.vertical
+    [box] = p.shapes
+    # the word sits inside its box in the turned frame as it did on the page
+    assert box.bbox[0] <= word.bbox[0] and word.bbox[2] <= box.bbox[2]
+    assert box.bbox[2] - box.bbox[0] > box.bbox[3] - box.bbox[1]
+
+
+def test_too_many_items_keeps_only_the_words():
+    def draw(page):
+        for i in range(60):
+            page.draw_line((i, 0), (i, 50), color=BLACK)
+        page.insert_text((20, 80), "Legend", fontsize=10)
+
+    p = _prims(draw, max_items=50)
+    assert p.truncated and not p.paths and not p.shapes
+    assert [w.text for w in p.words] == ["Legend"]
+    assert "max_items" in p.warnings[0]
