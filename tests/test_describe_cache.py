@@ -83,3 +83,29 @@ def test_parse_answer_types_prose_and_unclosed_blocks():
     assert hint_conflict.figure_type == FigureType.sequence  # the parsed structure wins over a wrong hint
     pie = parse_answer("Shares.\n```mermaid\npie\n  \"a\" : 1\n```", FigureType.chart)
     assert pie.error is not None and not pie.needs_repair  # valid Mermaid we do not model: no repair
+
+
+def test_unwritable_cache_and_miscounting_backend_do_not_abort(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    cache = DescriptionCache(blocker / "cache")  # mkdir under a file fails with OSError
+    req = FigureRequest(figure_id="a", image=b"img")
+    [d] = describe_with_model([req], lambda convs: [Generation(text="A figure.") for _ in convs],
+                              describer="t", cache=cache, key_of=lambda r: key(r))
+    assert d.text == "A figure."
+    out = describe_with_model([req, req], lambda convs: [Generation(text="one")], describer="t")
+    assert all(o.confidence == 0 and "1 answers for 2" in o.warnings[0] for o in out)
+
+
+def test_failed_repair_call_is_not_cached(tmp_path):
+    cache = DescriptionCache(tmp_path)
+    broken = "x\n```mermaid\nflowchart TD\n  A[\"a\" --> B\n```"
+
+    def generate(convs):
+        if len(convs[0]) == 2:
+            return [Generation(text=broken) for _ in convs]
+        return [Generation(error="HTTP 503") for _ in convs]
+
+    [d] = describe_with_model([FigureRequest(figure_id="a", image=b"i")], generate, describer="t",
+                              cache=cache, key_of=lambda r: key(r))
+    assert any("repair call failed: HTTP 503" in w for w in d.warnings) and len(cache) == 0

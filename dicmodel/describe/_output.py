@@ -14,6 +14,7 @@ probability of correctness.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -35,6 +36,8 @@ __all__ = [
     "error_description",
     "describe_with_model",
 ]
+
+log = logging.getLogger(__name__)
 
 Conversation = list[dict[str, Any]]
 
@@ -209,6 +212,7 @@ class _Item:
     first: Generation | None = None
     parsed: ParsedAnswer | None = None
     repaired: bool = False
+    transient: bool = False  # a call failed that a rerun might get through: do not cache
 
 
 def describe_with_model(requests: Sequence[FigureRequest], generate: GenerateFn, *, describer: str,
@@ -249,8 +253,9 @@ def _timed(generate: GenerateFn, convs: list[Conversation]) -> tuple[list[Genera
         gens = generate(convs)
     except Exception as err:  # a backend bug must not abort the batch: every item records it
         gens = [Generation(error=f"{type(err).__name__}: {err}") for _ in convs]
-    if len(gens) != len(convs):
-        raise RuntimeError(f"backend returned {len(gens)} answers for {len(convs)} conversations")
+    if len(gens) != len(convs):  # a backend bug: no answer can be matched to its figure
+        gens = [Generation(error=f"backend returned {len(gens)} answers for {len(convs)} conversations")
+                for _ in convs]
     return gens, (time.perf_counter() - t0) / max(1, len(convs))
 
 
@@ -275,6 +280,7 @@ def _repair_pass(items: list[_Item], generate: GenerateFn, version: str) -> floa
         it.repaired = True
         if gen.error is not None:
             it.parsed.warnings.append(f"the repair call failed: {gen.error}")
+            it.transient = True
             continue
         it.parsed = _merge_repair(it.parsed, parse_answer(gen.text or "", it.parsed.figure_type))
     return share * len(todo) / len(items)
@@ -286,6 +292,9 @@ def _finish(it: _Item, describer: str, seconds: float, cache: DescriptionCache |
                                  it.request.figure_type)
     desc = to_description(it.parsed, describer, repaired=it.repaired,
                           truncated=bool(it.first and it.first.truncated), seconds=seconds)
-    if cache is not None and it.key is not None:
-        cache.put(it.key, desc)  # failures are not cached: a rerun tries them again
+    if cache is not None and it.key is not None and not it.transient:
+        try:
+            cache.put(it.key, desc)  # failures are not cached: a rerun tries them again
+        except OSError as err:  # a full or read-only disk costs the cache, not the description
+            log.warning("description cache: cannot write %s: %s", cache.directory, err)
     return desc

@@ -79,10 +79,8 @@ class DescriptionCache:
         path = self._path(key)
         try:
             desc = Description.model_validate_json(path.read_bytes())
-        except FileNotFoundError:
-            self.misses += 1
-            return None
-        except ValueError:  # a corrupt or older-schema entry is a miss, and is rewritten later
+        except (OSError, ValueError):
+            # absent, unreadable, corrupt or of an older schema: a miss (rewritten after the model runs)
             self.misses += 1
             return None
         self.hits += 1
