@@ -123,14 +123,15 @@ class Stage(_Strict):
             learning_rate=self.learning_rate, lr_scheduler_type=self.scheduler,
             warmup_steps=self.warmup_ratio, weight_decay=self.weight_decay, max_grad_norm=self.max_grad_norm,
             num_train_epochs=self.epochs or 1.0, max_steps=self.max_steps or -1, bf16=bf16,
-            gradient_checkpointing=self.gradient_checkpointing, logging_steps=self.logging_steps,
+            activation_checkpointing=self.gradient_checkpointing, logging_steps=self.logging_steps,
             save_strategy="steps" if self.save_steps else "epoch", save_steps=self.save_steps or 500,
             save_total_limit=2, seed=self.seed, data_seed=self.seed, remove_unused_columns=False,
             report_to=report_to, include_num_input_tokens_seen="non_padding", dataloader_num_workers=0,
             disable_tqdm=True, save_only_model=False,
         )
         if self.gradient_checkpointing:
-            kw["gradient_checkpointing_kwargs"] = {"use_reentrant": False}
+            # transformers 5 renamed gradient_checkpointing to activation_checkpointing
+            kw["activation_checkpointing_kwargs"] = {"use_reentrant": False}
         if eval_steps:
             kw.update(eval_strategy="steps", eval_steps=eval_steps)
         kw.update(overrides)
