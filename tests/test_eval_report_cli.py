@@ -147,3 +147,16 @@ def test_cli_questions_against_a_loopback_server(tmp_path, capsys):
     assert [r["raw"] for r in rep["results"]] == ["A", "Answer: A", "(A) Attach Request"]
     assert "| all | 3 | 2 |" in capsys.readouterr().out
     assert (tmp_path / "q.png").exists()
+
+
+def test_eval_modules_import_light():
+    import subprocess
+    import sys
+
+    heavy = ("sacrebleu", "rapidfuzz", "matplotlib", "scipy", "numpy", "pymupdf", "pymupdf4llm",
+             "torch", "httpx", "cv2")
+    code = ("import sys, dicmodel.eval, dicmodel.eval.captions, dicmodel.eval.questions, "
+            "dicmodel.eval.report, dicmodel.eval.bench, dicmodel.eval._cli; "
+            f"print(' '.join(m for m in {heavy!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"heavy modules imported: {out.stdout}"
