@@ -70,14 +70,16 @@ def match_captions(figures: Sequence[Rect], paras: Sequence[tuple[Rect, str, lis
 
 def _distance(fig: Rect, cap: Rect, max_gap: float) -> float | None:
     overlap = min(fig[2], cap[2]) - max(fig[0], cap[0])
-    if overlap < 0.3 * min(fig[2] - fig[0], cap[2] - cap[0]):
+    # a short caption can sit at the column's left edge under a narrow centred figure
+    if overlap < 0.3 * min(fig[2] - fig[0], cap[2] - cap[0]) and -overlap > 150:
         return None
+    side = max(0.0, -overlap) * 0.1  # a caption beside the figure's span ranks below one under it
     below = cap[1] - fig[3]
     above = fig[1] - cap[3]
     if -6 <= below <= max_gap:
-        return max(below, 0.0)
+        return max(below, 0.0) + side
     if -6 <= above <= max_gap:
-        return max(above, 0.0) + 2.0  # prefer a caption below at equal distance
+        return max(above, 0.0) + 2.0 + side  # prefer a caption below at equal distance
     if cap[1] >= fig[1] - 1 and cap[3] <= fig[3] + 1:
         return max_gap  # a caption drawn inside the figure's frame: last resort
     return None

@@ -20,6 +20,7 @@ from .pdf import Line, Rect
 __all__ = ["Candidate", "Ink", "cluster_inks", "content_hash", "detect_figures", "group_box", "inks_of", "images_of"]
 
 _GRID = 48.0  # pt: bucket size of the clustering grid
+_MERGE_GAP = 30.0  # pt: blank space that may separate the islands of one vector diagram
 
 
 @dataclass
@@ -226,14 +227,46 @@ def detect_figures(groups: list[list[Ink]], images: list[Img], lines: list[Line]
     for img in images:
         cands.append(Candidate(bbox=img.rect, kind="raster", images=[img]))
     cands = _merge_overlapping(cands, opts.cluster_gap)
+    _attach_text(cands, lines, captions)
+    cands = _merge_across_gaps(cands, lines, _MERGE_GAP)
     kept = [c for c in cands if _is_figure(c, opts)]
-    _attach_text(kept, lines, captions)
     kept = _merge_overlapping(kept, 0.0)
     kept = [c for c in kept if _big_enough(c.bbox, opts.min_figure_size)]
     for c in kept:
         c.lines = sorted(set(c.lines))
         c.signature = _signature(c)
     return kept
+
+
+def _merge_across_gaps(cands: list[Candidate], lines: list[Line], gap: float) -> list[Candidate]:
+    """Join vector parts separated by blank space only (a diagram drawn as several islands).
+
+    Two parts merge when they are within ``gap`` and no text outside both (body text, a
+    caption) lies in the box they would make together.
+    """
+    owned = {i for c in cands for i in c.lines}
+    free = [ln.rbox for i, ln in enumerate(lines) if i not in owned]
+    cands = list(cands)
+    changed = True
+    while changed:
+        changed = False
+        for a, ca in enumerate(cands):
+            if ca.images:
+                continue
+            for b in range(a + 1, len(cands)):
+                cb = cands[b]
+                if cb.images or not _near(ca.bbox, cb.bbox, gap):
+                    continue
+                box = _union([ca.bbox, cb.bbox])
+                if any(_intersection(r, box) > 0 for r in free):
+                    continue
+                ca.bbox, ca.inks, ca.lines = box, ca.inks + cb.inks, ca.lines + cb.lines
+                del cands[b]
+                changed = True
+                break
+            if changed:
+                break
+    return cands
 
 
 def _is_figure(c: Candidate, opts: IngestOptions) -> bool:

@@ -144,7 +144,8 @@ def classify(para: Para, body_size: float, body_mono: bool) -> str:
     """'heading' | 'list_item' | 'code' | 'text'."""
     text = para.text
     first = para.lines[0]
-    if _BULLET.match(first.text) and len(text) > 2:
+    bigger = max(ln.size for ln in para.lines) >= body_size * 1.15
+    if _BULLET.match(first.text) and len(text) > 2 and not (bigger and len(para.lines) <= 2):
         return "list_item"
     if not body_mono and all(ln.mono for ln in para.lines):
         return "code"
