@@ -53,6 +53,15 @@ def test_markdown_replaces_figure_in_place():
     assert "<!-- dicmodel:figure id=fig-1 page=1" in md
 
 
+def test_consecutive_list_items_form_one_list():
+    doc = _doc()
+    item = doc.blocks[4]
+    blocks = doc.blocks[:5] + [item.model_copy(update={"order": 5, "text": "second point"})] + [
+        b.model_copy(update={"order": b.order + 1}) for b in doc.blocks[5:]]
+    md = doc.model_copy(update={"blocks": blocks}).to_markdown()
+    assert "- first point\n- second point\n\n|a|b|" in md
+
+
 def test_markdown_options():
     md = _doc().to_markdown(mermaid=False, provenance=False)
     assert "```mermaid" not in md and "<!--" not in md

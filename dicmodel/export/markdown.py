@@ -49,10 +49,17 @@ def to_markdown(doc: Document, **options: Any) -> str:
     opts = MarkdownOptions(**options)
     figures = {f.id: f for f in doc.figures}
     parts: list[str] = []
+    prev_list = False
     for block in sorted(doc.blocks, key=lambda b: b.order):
         text = _block_markdown(block, figures, opts)
-        if text:
+        if not text:
+            continue
+        is_list = block.type == BlockType.list_item
+        if is_list and prev_list:  # consecutive items form one tight list
+            parts[-1] += "\n" + text
+        else:
             parts.append(text)
+        prev_list = is_list
     return "\n\n".join(parts).strip() + "\n"
 
 
