@@ -167,9 +167,16 @@ def _stroke_between(a: Word, b: Word, img: Any) -> bool:
     y0, y1 = int(max(a.bbox[1], b.bbox[1])), int(min(a.bbox[3], b.bbox[3]))
     if x1 - x0 < 2 or y1 - y0 < 4:
         return False
-    gap = img[y0:y1, x0:x1].min(axis=2)  # [h, w] darkest channel
-    dark = gap < int(img[y0:y1].max()) - 80
+    rows = img[y0:y1].astype("float32") @ [0.114, 0.587, 0.299]  # [h, W] grey (BGR weights)
+    gap = rows[:, x0:x1]
+    # darker than the label's own background by a stroke's contrast (fills behind text are pale)
+    dark = gap < float(_median(rows)) - 80
     return bool((dark.mean(axis=0) > 0.8).any())
+
+
+def _median(a: Any) -> float:
+    flat = sorted(a.ravel().tolist())
+    return flat[len(flat) // 2]
 
 
 def _word_parts(results: Any) -> list[Word]:

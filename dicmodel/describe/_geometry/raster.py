@@ -83,7 +83,7 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
     ink, bg = _ink_mask(gray, np)
     words = [_scaled_box(wd.bbox, s) for wd in prims.words]
-    ink = _fills_to_outlines(ink, words, np, cv2)
+    ink = _fills_to_outlines(ink, gray, words, np, cv2)
     ink, n_comp = _erase_text(ink, words, np, cv2)
     if n_comp > _MAX_COMPONENTS:
         prims.truncated = True
@@ -98,6 +98,7 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     paths = _bridge_labels(_paths(f, conn, shapes), words, f)
     for p in paths:
         _straighten(p.points, f.stroke)
+    _align_columns(paths, f.stroke)
     _glue_arrows(paths, heads, f)
     _reach_shapes(paths, shapes, f)
     inv = 1.0 / s
@@ -114,7 +115,7 @@ def _ink_mask(gray: Any, np: Any) -> tuple[Any, int]:
     return (gray < bg - _INK_DELTA).astype(np.uint8), bg
 
 
-def _fills_to_outlines(ink: Any, words: list[Rect], np: Any, cv2: Any) -> Any:
+def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any) -> Any:
     """Large solid dark areas are node fills, not strokes: keep only their outline.
 
     A red router or a grey switch filled darker than the ink threshold would otherwise be one
@@ -130,11 +131,17 @@ def _fills_to_outlines(ink: Any, words: list[Rect], np: Any, cv2: Any) -> Any:
     big[1:] = stats[1:, cv2.CC_STAT_AREA] >= max(400, int((2.2 * h) ** 2))
     if not big.any():
         return ink
-    fill = big[labels].astype(np.uint8)
-    # the fill's own edge becomes the outline (1-2 px), its inside becomes free space
-    inner = cv2.erode(fill, np.ones((3, 3), np.uint8), iterations=2)
+    # the fill's own edge becomes the outline (1-2 px); inside, ink is what is darker than
+    # the fill itself (lifelines and arrows drawn over a highlighted band, text on a router)
     out = ink.copy()
-    out[inner > 0] = 0
+    for i in np.nonzero(big)[0]:
+        x, y, w, h_, _ = (int(v) for v in stats[i])
+        comp = (labels[y:y + h_, x:x + w] == i).astype(np.uint8)
+        inner = cv2.erode(comp, np.ones((3, 3), np.uint8), iterations=2) > 0
+        g = gray[y:y + h_, x:x + w]
+        tone = float(np.median(g[inner])) if inner.any() else 0.0
+        sub = out[y:y + h_, x:x + w]
+        sub[inner] = (g[inner] < tone - _INK_DELTA).astype(np.uint8)
     return out
 
 
@@ -700,6 +707,28 @@ def _straighten(pts: list[Point], stroke: float) -> None:
         elif abs(ay - by) <= max(1.5, 0.6 * stroke, 0.03 * abs(ax - bx)) and abs(ax - bx) > abs(ay - by):
             y = (ay + by) / 2.0
             pts[k], pts[k + 1] = (ax, y), (bx, y)
+
+
+def _align_columns(paths: list[Path], stroke: float) -> None:
+    """Vertical segments within a line width of each other share one x (lifelines are drawn
+    as many pieces between messages; their pixel centres wander by a pixel)."""
+    segs = []  # (x, length, path index, point index)
+    for i, p in enumerate(paths):
+        for k in range(len(p.points) - 1):
+            (ax, ay), (bx, by) = p.points[k], p.points[k + 1]
+            if ax == bx and ay != by:
+                segs.append((ax, abs(by - ay), i, k))
+    segs.sort()
+    tol = max(2.0, stroke)
+    start = 0
+    for j in range(1, len(segs) + 1):
+        if j == len(segs) or segs[j][0] - segs[j - 1][0] > tol:
+            group = segs[start:j]
+            x = sum(s[0] * s[1] for s in group) / max(1e-9, sum(s[1] for s in group))
+            for _, _, i, k in group:
+                pts = paths[i].points
+                pts[k], pts[k + 1] = (x, pts[k][1]), (x, pts[k + 1][1])
+            start = j
 
 
 def _reach_shapes(paths: list[Path], shapes: list[Shape], f: _Frame) -> None:
