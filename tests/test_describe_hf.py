@@ -198,3 +198,12 @@ def test_public_generate_handles_text_only_and_mixed_batches(tiny):
     gens = d.generate([text_only, with_image, text_only])
     assert [g.error for g in gens] == [None, None, None] and all(g.tokens > 0 for g in gens)
     assert gens[0].text == gens[2].text  # same prompt, greedy: same answer wherever it sits
+
+
+def test_unloadable_weights_raise_backend_unavailable(tmp_path):
+    from dicmodel.errors import BackendUnavailableError
+
+    (tmp_path / "config.json").write_text('{"model_type": "no_such_architecture"}')
+    d = get_describer("hf", model=str(tmp_path), device="cpu")
+    with pytest.raises(BackendUnavailableError, match="cannot load the hf model"):
+        d.describe(requests()[:1])

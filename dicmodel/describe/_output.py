@@ -23,7 +23,7 @@ from typing import Any
 
 from ..diagram import Diagram, extract_mermaid, parse_mermaid
 from ..document import Description, FigureType
-from ..errors import MermaidSyntaxError, UnsupportedDiagramError
+from ..errors import BackendUnavailableError, MermaidSyntaxError, UnsupportedDiagramError
 from .base import FigureRequest
 from .cache import DescriptionCache
 from .prompts import DIAGRAM_TYPES, PROMPT_VERSION, build_conversation, repair_turn
@@ -251,6 +251,8 @@ def _timed(generate: GenerateFn, convs: list[Conversation]) -> tuple[list[Genera
     t0 = time.perf_counter()
     try:
         gens = generate(convs)
+    except BackendUnavailableError:
+        raise  # no figure can be described (weights cannot load): the caller decides, loudly
     except Exception as err:  # a backend bug must not abort the batch: every item records it
         gens = [Generation(error=f"{type(err).__name__}: {err}") for _ in convs]
     if len(gens) != len(convs):  # a backend bug: no answer can be matched to its figure

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .._extras import require
 from ..document import Description
-from ..errors import ConfigError
+from ..errors import BackendUnavailableError, ConfigError, MissingExtraError
 from ._output import Conversation, Generation, describe_with_model
 from .base import FigureRequest, register_describer
 from .cache import DescriptionCache, cache_key, path_fingerprint
@@ -193,7 +193,15 @@ class HFDescriber:
         """Load model, adapter and processor (done on first describe(); idempotent)."""
         with self._load_lock:
             if self.model is None:
-                self._load()
+                try:
+                    self._load()
+                except (MissingExtraError, ConfigError):
+                    raise
+                except Exception as err:  # corrupt weights, unknown architecture, no GPU memory
+                    raise BackendUnavailableError(
+                        f"cannot load the hf model from {self.options.model!r}"
+                        f"{f' with adapter {self.options.adapter!r}' if self.options.adapter else ''}: "
+                        f"{type(err).__name__}: {err}") from err
         return self
 
     def _load(self) -> None:
