@@ -142,10 +142,14 @@ def _concentric(nodes: list[_N]) -> list[_N]:
         if i in drop:
             continue
         ca = U.center(a.bbox)
+        ax0, ay0, ax1, ay1 = a.bbox
         for j, b in enumerate(nodes):
+            bx0, by0, bx1, by1 = b.bbox
+            if bx0 < ax0 - 1 or by0 < ay0 - 1 or bx1 > ax1 + 1 or by1 > ay1 + 1:
+                continue  # not inside a (the cheap test first: this loop is quadratic)
             if j == i or j in drop or U.area(b.bbox) >= U.area(a.bbox):
                 continue
-            if U.dist(ca, U.center(b.bbox)) >= 2.0 or not U.contains(a.bbox, b.bbox):
+            if U.dist(ca, U.center(b.bbox)) >= 2.0:
                 continue
             margin = max(b.bbox[0] - a.bbox[0], a.bbox[2] - b.bbox[2],
                          b.bbox[1] - a.bbox[1], a.bbox[3] - b.bbox[3])
@@ -251,11 +255,12 @@ def _decoration(p: Path, nodes: list[_N]) -> bool:
     """A path wholly inside one node (a cylinder rim, a subroutine bar, an outline stroked
     apart from its fill) is not a connector. An outline that touches the middle of every side
     turns a fill-only round node into a diamond (mermaid's choice pseudo-state)."""
+    pb = U._bbox_pts(p.points)
     for n in nodes:
         if n.is_group:
             continue
         inner = U.expand(n.bbox, 2.0)
-        if all(U.inside(q, inner) for q in p.points):
+        if U.contains(inner, pb, 0.0):
             if _round(n) and not n.stroked and _touches_mids(p.points, n.bbox):
                 n.kind = "diamond"
             return True
@@ -389,8 +394,12 @@ def _walk(ci: int, chains: list[_Chain], partner: dict, seen: set[int]) -> _Chai
 def _snap(p: Point, tip: Point | None, nodes: list[_N], tol: float) -> int | None:
     """The node (or group outline) an end touches; nodes win over groups, small over big."""
     best = None
+    probes = (p, tip) if tip is not None else (p,)
     for k, n in enumerate(nodes):
-        for q in (p, tip) if tip is not None else (p,):
+        x0, y0, x1, y1 = n.bbox
+        for q in probes:
+            if q[0] < x0 - tol or q[0] > x1 + tol or q[1] < y0 - tol or q[1] > y1 + tol:
+                continue
             d = U.boundary_dist(q, n.bbox) if n.is_group else U.rect_dist(q, n.bbox)
             if d > tol:
                 continue

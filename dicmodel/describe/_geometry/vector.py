@@ -49,25 +49,21 @@ def _bezier(p0: Point, c1: Point, c2: Point, p3: Point, steps: int = _CURVE_STEP
 
 
 def _simplify(points: list[Point], tol: float = 0.6) -> list[Point]:
-    """Drop repeated and collinear middle points (so a 4-segment box has 4 corners)."""
+    """Drop repeated and collinear middle points (so a 4-segment box has 4 corners). One pass."""
     pts: list[Point] = []
     for p in points:
-        if not pts or _dist(p, pts[-1]) > 0.05:
+        if not pts or abs(p[0] - pts[-1][0]) + abs(p[1] - pts[-1][1]) > 0.05:
             pts.append(p)
-    changed = True
-    while changed and len(pts) > 2:
-        changed = False
-        for i in range(1, len(pts) - 1):
-            a, b, c = pts[i - 1], pts[i], pts[i + 1]
-            ab = _dist(a, c)
-            if ab == 0:
-                continue
-            cross = abs((c[0] - a[0]) * (b[1] - a[1]) - (c[1] - a[1]) * (b[0] - a[0])) / ab
-            if cross < tol:
-                del pts[i]
-                changed = True
-                break
-    return pts
+    if len(pts) <= 2:
+        return pts
+    out = [pts[0]]
+    for i in range(1, len(pts) - 1):
+        a, b, c = out[-1], pts[i], pts[i + 1]
+        ac = math.hypot(c[0] - a[0], c[1] - a[1])
+        if ac == 0 or abs((c[0] - a[0]) * (b[1] - a[1]) - (c[1] - a[1]) * (b[0] - a[0])) / ac >= tol:
+            out.append(b)
+    out.append(pts[-1])
+    return out
 
 
 # ---- subpaths ------------------------------------------------------------------------------
@@ -419,7 +415,8 @@ def _marker_blobs(prims: Primitives) -> None:
     keep = []
     for s in prims.shapes:
         x0, y0, x1, y1 = s.bbox
-        small = max(x1 - x0, y1 - y0) <= 10.0 and s.filled and s.kind in ("polygon", "parallelogram")
+        small = max(x1 - x0, y1 - y0) <= 10.0 and s.filled and s.kind in (
+            "polygon", "parallelogram", "hexagon", "diamond")
         if not small:
             keep.append(s)
             continue
