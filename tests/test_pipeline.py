@@ -159,3 +159,30 @@ def test_bad_describer_fails_the_run_once(tmp_path):
         convert_many([tmp_path], tmp_path / "out", describer="nope")
     with pytest.raises(ConfigError, match="describer must be one of"):
         convert_many([tmp_path], tmp_path / "out", describer="nope", workers=2)
+
+
+def test_batch_of_bad_pdfs_one_line_each_others_complete(tmp_path):
+    from dicmodel import _pdfgen
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "good.pdf").write_bytes(_pdfgen.sample_report().data)
+    bad = {"corrupt.pdf": _pdfgen.corrupt_pdf(), "truncated.pdf": _pdfgen.truncated_pdf(),
+           "encrypted.pdf": _pdfgen.encrypted_pdf(), "empty.pdf": _pdfgen.empty_pdf(),
+           "image.pdf": _pdfgen.not_a_pdf(), "zero.pdf": b""}
+    for name, data in bad.items():
+        (src / name).write_bytes(data)
+    s = convert_many([src], tmp_path / "out", describer="text", formats="md,json")
+    by_name = {Path(r.source).name: r for r in s.results}
+    assert by_name["good.pdf"].status == "ok" and by_name["good.pdf"].figures >= 3
+    failed = {n: r.error_type for n, r in by_name.items() if r.status == "failed"}
+    # a truncated file that MuPDF can repair converts (with a recorded warning); the rest fail
+    assert set(failed) >= {"corrupt.pdf", "encrypted.pdf", "empty.pdf", "image.pdf", "zero.pdf"}
+    assert failed["encrypted.pdf"] == "EncryptedDocumentError"
+    assert failed["empty.pdf"] == failed["zero.pdf"] == "EmptyDocumentError"
+    for r in by_name.values():
+        if r.status == "failed":
+            assert r.error and "\n" not in r.error
+    out_files = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert not [f for f in out_files if f.endswith(".tmp")]
+    assert "good.md" in out_files and "corrupt.md" not in out_files
