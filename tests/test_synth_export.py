@@ -78,6 +78,13 @@ def test_build_resume_failures_splits_and_exports(tmp_path, monkeypatch):
     for kind, n in kinds.items():
         assert f"| {kind} | {n} |" in card
 
+    # the failed item is retried on request once the cause is gone
+    monkeypatch.undo()
+    third = E.build_diagrams(E.BuildOptions(n=7, formats=["png", "pdf"], retry_failed=True, **opts))
+    assert third.rendered == 1 and third.skipped_existing == 6
+    assert "s5-000005" in {r["id"] for r in _lines(out / "items.jsonl")}
+    assert _lines(out / "failures.jsonl") == []
+
 
 def test_training_loader_reads_the_export(tmp_path):
     data = pytest.importorskip("dicmodel.train.data")

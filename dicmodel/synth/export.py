@@ -80,6 +80,8 @@ class BuildOptions(BaseModel):
     test_fraction: float = Field(0.05, ge=0, le=0.5, description="share of diagrams in test")
     families: list[str] | None = Field(None, description="restrict to these generator families")
     render_timeout: float = Field(60.0, gt=0, description="seconds before a render is abandoned")
+    retry_failed: bool = Field(False, description="render again the items recorded in failures.jsonl "
+                               "(e.g. timeouts on a loaded machine)")
     progress: bool = Field(True, description="show a tqdm progress bar")
 
 
@@ -270,6 +272,8 @@ def build_diagrams(opts: BuildOptions) -> BuildSummary:
     out = opts.out
     (out / "images").mkdir(parents=True, exist_ok=True)
     gen = GenOptions(lang=opts.lang, families=opts.families)
+    if opts.retry_failed:  # forget past failures so they are attempted again
+        write_jsonl(out / "failures.jsonl", [])
     done = _done_ids(out)
     todo = [i for i in range(opts.n) if f"s{opts.seed}-{i:06d}" not in done]
     summary = BuildSummary(out=out, requested=opts.n, skipped_existing=opts.n - len(todo))
