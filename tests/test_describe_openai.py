@@ -192,3 +192,11 @@ def test_public_generate_returns_free_text_per_conversation():
         gens = describer(server).generate([conv])
     assert gens[0].text == "echo: hello" and gens[0].error is None
     assert server.requests[0]["messages"] == conv
+
+
+def test_option_errors_never_echo_the_key():
+    with pytest.raises(ConfigError) as info:
+        get_describer("openai", base_url="http://127.0.0.1:9/v1", model="m", api_key="sk-SECRET",
+                      concurrency=0)
+    assert "concurrency" in str(info.value) and "sk-SECRET" not in str(info.value)
+    assert info.value.__cause__ is None  # the pydantic error (which holds the inputs) is not chained

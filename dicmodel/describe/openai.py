@@ -87,7 +87,10 @@ def _options(kw: dict[str, Any]) -> OpenAIOptions:
     try:
         return OpenAIOptions(**kw)
     except ValidationError as err:
-        raise ConfigError(f"invalid options for the 'openai' describer: {err}") from err
+        # the inputs are left out of the message: one of them may be the API key
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                             for e in err.errors(include_input=False))
+        raise ConfigError(f"invalid options for the 'openai' describer: {problems}") from None
 
 
 def _resolve_key(opts: OpenAIOptions) -> str | None:
