@@ -18,6 +18,13 @@ def test_compose_appends_the_precise_answer():
         "The gNB reaches the AMF over NGAP. So the answer is N2."
 
 
+def test_compose_in_chinese():
+    assert A.compose_answer("图中共有4条连接", "4", "zh") == "图中共有4条连接。所以答案是4。"
+    assert A.compose_answer("UPF共有5条连接。", "5", "zh") == "UPF共有5条连接。所以答案是5。"
+    done = "在该协议栈中，传输层位于应用层的正下方。所以答案是传输层。"
+    assert A.compose_answer(done, "传输层", "zh") == done
+
+
 @pytest.mark.parametrize("info", ["Two spines feed each leaf, so the answer is 2.",
                                   "Each leaf has uplinks to spine switches: 2"])
 def test_compose_keeps_an_informative_answer_that_already_concludes(info):

@@ -24,7 +24,7 @@ def _recompute(d: Diagram, q: QAItem) -> str:
     if q.qtype == "seq_sender":
         ms = [m for m in d.messages if m.text == a["text"]]
         assert len(ms) == 1
-        return f"{lab(ms[0].source)} to {lab(ms[0].target)}"
+        return f"{lab(ms[0].source)} → {lab(ms[0].target)}"
     if q.qtype == "seq_first":
         return d.messages[0].text
     if q.qtype == "seq_count_messages":
@@ -68,8 +68,9 @@ def _recompute(d: Diagram, q: QAItem) -> str:
 def test_every_answer_is_derivable_from_the_diagram(lang):
     seen = Counter()
     for sd in generate(250, seed=21, opts=GenOptions(lang=lang)):
-        for q in vqa_items(sd.diagram, sd.kind, sd.id, k=None):
+        for q in vqa_items(sd.diagram, sd.kind, sd.id, k=None, lang=lang):
             assert q.precise == _recompute(sd.diagram, q), (sd.family, q.question)
+            assert q.lang == lang and (lang == "en") != any("\u4e00" <= ch <= "\u9fff" for ch in q.question)
             assert q.precise in q.informative
             seen[q.qtype] += 1
     assert len(seen) >= 16  # nearly every question type was exercised

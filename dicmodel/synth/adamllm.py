@@ -79,19 +79,22 @@ class Triplet(BaseModel):
 # =========================================================================================
 
 def _norm(text: str) -> str:
-    return re.sub(r"[\s.,;:!?\"'`]+", " ", text).strip().casefold()
+    return re.sub(r"[\s.,;:!?\"'`。，；：！？、（）()]+", " ", text).strip().casefold()
 
 
-def compose_answer(informative: str, precise: str) -> str:
-    """AdaMLLM's answer: the informative response, then "So the answer is {precise}." — unless
-    the informative response already concludes (says "the answer is", or ends on the answer)."""
+def compose_answer(informative: str, precise: str, lang: str = "en") -> str:
+    """AdaMLLM's answer: the informative response, then "So the answer is {precise}." unless
+    the informative response already concludes (says "the answer is", or ends on the answer).
+    ``lang="zh"`` concludes with "所以答案是{precise}。"."""
     info, prec = informative.strip(), precise.strip()
     if not prec:
         return info
     if not info:
         return prec
-    if re.search(r"\bthe (final |correct )?answer is\b", info, re.IGNORECASE) or _norm(info).endswith(_norm(prec)):
+    if re.search(r"\bthe (final |correct )?answer is\b|答案是", info, re.I) or _norm(info).endswith(_norm(prec)):
         return info
+    if lang == "zh":
+        return f"{info}{'' if info.endswith(('。', '.', '！', '？')) else '。'}所以答案是{prec}。"
     if not info.endswith((".", "!", "?", "。")):
         info += "."
     end = "" if prec.endswith((".", "!", "?", "。")) else "."

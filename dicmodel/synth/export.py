@@ -430,7 +430,8 @@ def build_questions(opts: QuestionOptions) -> dict[str, int]:
         d = Diagram.model_validate(r["diagram"])
         rng = random.Random(f"questions:{opts.seed}:{r['id']}")
         png = r["images"].get("png") or next(iter(r["images"].values()))
-        for q in vqa_items(d, r["kind"], r["id"], rng, k=opts.per_diagram):
+        lang = "zh" if r["lang"] == "zh" else "en"
+        for q in vqa_items(d, r["kind"], r["id"], rng, k=opts.per_diagram, lang=lang):
             if rng.random() < opts.mcq_fraction:
                 pos = balancer.next()
                 m = make_mcq(q, pos, rng)
@@ -438,7 +439,7 @@ def build_questions(opts: QuestionOptions) -> dict[str, int]:
                     balancer.give_back(pos)
                 else:
                     q = m
-            answer_text = compose_answer(q.informative, q.answer_text())
+            answer_text = compose_answer(q.informative, q.answer_text(), q.lang)
             rows.append({**q.model_dump(), "split": r["split"], "image": png, "kind": r["kind"],
                          "family": r["family"]})
             convs[r["split"]].append(conversation([png], [(q.prompt(), answer_text)], id=q.id, kind=r["kind"],

@@ -40,6 +40,7 @@ class QAItem(BaseModel):
     options: list[str] | None = None
     answer_index: int | None = Field(None, ge=0, le=3)
     pool: list[str] = Field(default_factory=list, exclude=True, description="same-diagram distractor candidates")
+    lang: str = Field("en", description="language of question and informative answer (en | zh)")
 
     @property
     def is_mcq(self) -> bool:
@@ -50,7 +51,8 @@ class QAItem(BaseModel):
         if not self.options:
             return self.question
         opts = "\n".join(f"{LETTERS[i]}. {o}" for i, o in enumerate(self.options))
-        return f"{self.question}\n{opts}\nAnswer with the letter of the correct option."
+        ask = "请回答正确选项的字母。" if self.lang == "zh" else "Answer with the letter of the correct option."
+        return f"{self.question}\n{opts}\n{ask}"
 
     def answer_text(self) -> str:
         if self.options is not None and self.answer_index is not None:
@@ -90,7 +92,7 @@ def _a_seq_next(d: Diagram, text: str) -> str:
 
 def _a_seq_sender(d: Diagram, text: str) -> str:
     m = next(m for m in d.messages if m.text == text)
-    return f"{d.label_of(m.source)} to {d.label_of(m.target)}"
+    return f"{d.label_of(m.source)} → {d.label_of(m.target)}"
 
 
 def _a_st_after(d: Diagram, state: str, event: str) -> str:
@@ -176,11 +178,11 @@ def _sequence_qs(d: Diagram) -> list[dict]:
                           f'"{nxt.text}", sent by {lab(nxt.source)} to {lab(nxt.target)}.',
                           {"text": m.text}, [t for t in texts if t != nxt.text], d))
         if m.source != m.target:
-            pairs = [f"{lab(a.id)} to {lab(b.id)}" for a in d.nodes for b in d.nodes if a.id != b.id]
+            pairs = [f"{lab(a.id)} → {lab(b.id)}" for a in d.nodes for b in d.nodes if a.id != b.id]
             kind = "a response" if m.reply else "a request"
             out.append(_q("seq_sender", f'Who sends "{m.text}", and to whom?',
                           f'"{m.text}" is {kind} sent by {lab(m.source)} to {lab(m.target)}, so the answer is '
-                          f'{lab(m.source)} to {lab(m.target)}.', {"text": m.text}, pairs, d))
+                          f'{lab(m.source)} → {lab(m.target)}.', {"text": m.text}, pairs, d))
     if d.messages:
         first = d.messages[0]
         out.append(_q("seq_first", "Which message starts the flow?",
@@ -289,8 +291,11 @@ def _stack_qs(d: Diagram) -> list[dict]:
 
 
 def vqa_items(d: Diagram, kind: str, diagram_id: str, rng: random.Random | None = None,
-              k: int | None = 3) -> list[QAItem]:
-    """Up to ``k`` VQA items for a diagram (all of them with ``k=None``), of distinct types first."""
+              k: int | None = 3, lang: str = "en") -> list[QAItem]:
+    """Up to ``k`` VQA items for a diagram (all of them with ``k=None``), of distinct types first.
+
+    ``lang="zh"`` writes the question and the informative answer in Chinese (the precise answer
+    is the same label or number in every language)."""
     rng = rng or random.Random(diagram_id)
     if kind == "sequence" or d.kind == "sequence":
         cands = _sequence_qs(d)
@@ -308,7 +313,62 @@ def vqa_items(d: Diagram, kind: str, diagram_id: str, rng: random.Random | None 
         first = [c for c in cands if not (c["qtype"] in seen or seen.add(c["qtype"]))]
         rest = [c for c in cands if c not in first]
         cands = (first + rest)[:k]
-    return [QAItem(id=f"{diagram_id}-q{i}", diagram_id=diagram_id, **c) for i, c in enumerate(cands)]
+    if lang == "zh":
+        for c in cands:
+            c["question"], c["informative"] = _zh(c["qtype"], d, c["args"], c["precise"], kind)
+    return [QAItem(id=f"{diagram_id}-q{i}", diagram_id=diagram_id, lang="zh" if lang == "zh" else "en", **c)
+            for i, c in enumerate(cands)]
+
+
+def _zh(qtype: str, d: Diagram, a: dict[str, Any], ans: str, kind: str) -> tuple[str, str]:
+    """Chinese question and informative answer for an item (same facts as the English ones)."""
+    lab = d.label_of
+    names = "、".join(n.text for n in _real(d))
+    if qtype in ("seq_next", "seq_sender"):
+        i = [m.text for m in d.messages].index(a["text"])
+        m = d.messages[i]
+        if qtype == "seq_next":
+            n = d.messages[i + 1]
+            return (f'在该信令流程中，紧接在"{m.text}"之后的消息是什么？',
+                    f'{lab(m.source)}向{lab(m.target)}发送"{m.text}"之后，下一条消息是"{ans}"，'
+                    f"由{lab(n.source)}发送给{lab(n.target)}。")
+        return f'"{m.text}"由谁发送给谁？', f'"{m.text}"由{lab(m.source)}发送给{lab(m.target)}（{ans}）。'
+    if qtype == "seq_first":
+        m = d.messages[0]
+        return "哪条消息开启了该流程？", f'流程从{lab(m.source)}向{lab(m.target)}发送"{ans}"开始。'
+    if qtype == "st_after_event":
+        return (f'状态机处于{lab(a["state"])}时，收到"{a["event"]}"后进入哪个状态？',
+                f'在{lab(a["state"])}状态下，事件"{a["event"]}"使状态机转移到{ans}。')
+    if qtype == "link_label":
+        what = "接口" if kind == "architecture" else "链路"
+        return (f"连接{lab(a['a'])}和{lab(a['b'])}的{what}是什么？",
+                f'{lab(a["a"])}与{lab(a["b"])}之间通过标注为"{ans}"的{what}相连。')
+    if qtype in ("fc_next", "fc_branch"):
+        node = lab(a["node"])
+        if qtype == "fc_next":
+            return f'在流程图中，"{node}"之后的下一步是什么？', f'"{node}"之后，流程进入"{ans}"。'
+        return (f'在"{node}"处，"{a["branch"]}"分支通向哪里？',
+                f'如果"{node}"的结果为"{a["branch"]}"，流程转到"{ans}"。')
+    if qtype in ("stk_below", "stk_above"):
+        where = "正下方" if qtype == "stk_below" else "正上方"
+        layer = lab(a["layer"])
+        return f"{layer}{where}是哪一层？", f"在该协议栈中，{ans}位于{layer}的{where}。"
+    fixed = {
+        "seq_count_messages": ("图中共交换了多少条消息？", f"图中{len(d.nodes)}个参与方之间共交换了{ans}条消息。"),
+        "seq_count_participants": ("图中有多少个参与方（生命线）？",
+                                   f"图中有{ans}个参与方：{'、'.join(n.text for n in d.nodes)}。"),
+        "st_initial": ("该状态机的初始状态是什么？", f"初始转移指向{ans}，因此状态机从{ans}开始。"),
+        "st_count": ("该状态机有多少个状态（不含起止标记）？", f"该状态机共有{ans}个状态：{names}。"),
+        "count_nodes": ("图中共有多少个元素（节点）？", f"图中共有{ans}个元素：{names}。"),
+        "fc_count_decisions": ("该流程图包含多少个判断节点？", f"该流程图包含{ans}个判断节点。"),
+        "stk_count": ("该协议栈有多少层？", f"该协议栈共有{ans}层，自上而下从{d.nodes[0].text if d.nodes else ''}"
+                      f"到{d.nodes[-1].text if d.nodes else ''}。"),
+    }
+    if qtype == "degree":
+        return f"图中{lab(a['node'])}有多少条连接？", f"{lab(a['node'])}共有{ans}条连接。"
+    if qtype == "group_of":
+        return f"{lab(a['node'])}位于哪个分组或区域中？", f"{lab(a['node'])}画在{ans}之内。"
+    return fixed[qtype]
 
 
 # =========================================================================================
