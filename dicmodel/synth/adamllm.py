@@ -91,7 +91,7 @@ def compose_answer(informative: str, precise: str, lang: str = "en") -> str:
         return info
     if not info:
         return prec
-    if re.search(r"\bthe (final |correct )?answer is\b|答案是", info, re.I) or _norm(info).endswith(_norm(prec)):
+    if re.search(r"\bthe (final |correct )?answer is\b|答案是", info, re.IGNORECASE) or _norm(info).endswith(_norm(prec)):
         return info
     if lang == "zh":
         return f"{info}{'' if info.endswith(('。', '.', '！', '？')) else '。'}所以答案是{prec}。"

@@ -330,8 +330,8 @@ def _zh(qtype: str, d: Diagram, a: dict[str, Any], ans: str, kind: str) -> tuple
         if qtype == "seq_next":
             n = d.messages[i + 1]
             return (f'在该信令流程中，紧接在"{m.text}"之后的消息是什么？',
-                    f'{lab(m.source)}向{lab(m.target)}发送"{m.text}"之后，下一条消息是"{ans}"，'
-                    f"由{lab(n.source)}发送给{lab(n.target)}。")
+                    (f'{lab(m.source)}向{lab(m.target)}发送"{m.text}"之后，下一条消息是"{ans}"，'
+                     f"由{lab(n.source)}发送给{lab(n.target)}。"))
         return f'"{m.text}"由谁发送给谁？', f'"{m.text}"由{lab(m.source)}发送给{lab(m.target)}（{ans}）。'
     if qtype == "seq_first":
         m = d.messages[0]
@@ -361,8 +361,8 @@ def _zh(qtype: str, d: Diagram, a: dict[str, Any], ans: str, kind: str) -> tuple
         "st_count": ("该状态机有多少个状态（不含起止标记）？", f"该状态机共有{ans}个状态：{names}。"),
         "count_nodes": ("图中共有多少个元素（节点）？", f"图中共有{ans}个元素：{names}。"),
         "fc_count_decisions": ("该流程图包含多少个判断节点？", f"该流程图包含{ans}个判断节点。"),
-        "stk_count": ("该协议栈有多少层？", f"该协议栈共有{ans}层，自上而下从{d.nodes[0].text if d.nodes else ''}"
-                      f"到{d.nodes[-1].text if d.nodes else ''}。"),
+        "stk_count": ("该协议栈有多少层？", (f"该协议栈共有{ans}层，自上而下从{d.nodes[0].text if d.nodes else ''}"
+                                          f"到{d.nodes[-1].text if d.nodes else ''}。")),
     }
     if qtype == "degree":
         return f"图中{lab(a['node'])}有多少条连接？", f"{lab(a['node'])}共有{ans}条连接。"
