@@ -178,3 +178,12 @@ def test_bad_spacy_model_path_is_a_config_error(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="spacy_model"):
         ingest_office(_docx(tmp_path / "a.docx"), OfficeOptions(spacy_model=str(tmp_path / "nope")))
+
+
+def test_corrupt_office_file_is_a_corrupt_document_error(tmp_path: Path, no_network: list) -> None:
+    from dicmodel.errors import CorruptDocumentError
+
+    bad = tmp_path / "broken.docx"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(CorruptDocumentError, match=r"broken\.docx"):
+        ingest_office(bad)

@@ -51,7 +51,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .._extras import require
 from ..document import BBox, Block, BlockType, Document, Figure, FigureKind, ItemError, Page, figure_id
-from ..errors import ConfigError, UnsupportedFormatError
+from ..errors import ConfigError, CorruptDocumentError, MissingExtraError, UnsupportedFormatError
 from ._common import figure_text
 
 __all__ = [
@@ -354,17 +354,26 @@ def partition_office(path: str | os.PathLike[str], options: OfficeOptions | None
     info: dict[str, Any] = {}
     with offline_nlp(opts.spacy_model) as nlp_name, _picture_hooks():
         info["unstructured_nlp"] = nlp_name
-        if suffix == ".docx":
-            elements = _import("unstructured.partition.docx").partition_docx(filename=str(src))
-        elif suffix == ".pptx":
-            elements = _import("unstructured.partition.pptx").partition_pptx(
-                filename=str(src), include_slide_notes=opts.include_slide_notes)
-        else:
-            html, info["captions"] = _prepare_html(src.read_text(encoding="utf-8", errors="replace"))
-            # data: URLs survive only when image payloads are asked for
-            elements = _import("unstructured.partition.html").partition_html(
-                text=html, extract_image_block_to_payload=True, extract_image_block_types=["Image"])
+        try:
+            elements = _partition(src, suffix, opts, info)
+        except (MissingExtraError, ConfigError):
+            raise
+        except Exception as err:  # zip, XML, HTML errors of many kinds: one clear type
+            raise CorruptDocumentError(f"{src}: unstructured could not read this {suffix} file: "
+                                       f"{type(err).__name__}: {err}") from err
     return list(elements), info
+
+
+def _partition(src: Path, suffix: str, opts: OfficeOptions, info: dict[str, Any]) -> list[Any]:
+    if suffix == ".docx":
+        return _import("unstructured.partition.docx").partition_docx(filename=str(src))
+    if suffix == ".pptx":
+        return _import("unstructured.partition.pptx").partition_pptx(
+            filename=str(src), include_slide_notes=opts.include_slide_notes)
+    html, info["captions"] = _prepare_html(src.read_text(encoding="utf-8", errors="replace"))
+    # data: URLs survive only when image payloads are asked for
+    return _import("unstructured.partition.html").partition_html(
+        text=html, extract_image_block_to_payload=True, extract_image_block_types=["Image"])
 
 
 def ingest_office(source: str | os.PathLike[str], options: Any = None) -> Document:
