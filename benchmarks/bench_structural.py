@@ -371,7 +371,8 @@ def write_report(path: Path, summary: list[dict[str, Any]], skips: Skips, args: 
     text = f"""# Structural describer benchmark (devset)
 
 Produced by `python benchmarks/bench_structural.py` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())};
-OCR engine: {args.ocr}; kinds: {args.kinds}; limit per source: {args.limit or 'none'}).
+OCR engine: {args.ocr}; kinds: {args.kinds}; limit per source: {args.limit or 'none'};
+per type: {args.per_type or 'all'}; from earlier runs: {args.from_json or 'no'}).
 
 Renders: mermaid-cli {args.mmdc} (`--pdfFit` PDF, `-s 2` PNG) and Graphviz `dot -Tpdf/-Tpng`.
 Ground truth from the sources (`parse_mermaid`, `parse_dot`; TikZ node texts for d03/d04).
@@ -403,6 +404,10 @@ def main() -> int:
     ap.add_argument("--out", default=str(REPO / "docs" / "benchmarks_structural.md"))
     ap.add_argument("--json", default="", help="also write per-figure rows as JSON lines here")
     ap.add_argument("--no-render", action="store_true", help="use only what is cached")
+    ap.add_argument("--per-type", type=int, default=0,
+                    help="at most N figures per diagram type (first by file name), to bound time")
+    ap.add_argument("--from-json", default="",
+                    help="comma-separated JSON-lines files of earlier runs: report them, run nothing")
     args = ap.parse_args()
     if not DEVSET.is_dir():
         print(f"devset not found at {DEVSET}", file=sys.stderr)
@@ -418,13 +423,24 @@ def main() -> int:
     items += dots + pdf_items(skips)
     if args.only:
         items = [i for i in items if re.search(args.only, i.name)]
-    runner = Runner(args.ocr)
+    if args.per_type:
+        seen: dict[str, int] = defaultdict(int)
+        kept = []
+        for it in items:
+            seen[it.dtype] += 1
+            if seen[it.dtype] <= args.per_type:
+                kept.append(it)
+        items = kept
     rows: list[Row] = []
     kinds = args.kinds.split(",")
-    if "vector" in kinds:
-        rows += run_vector(items, runner)
-    if "raster" in kinds:
-        rows += run_raster(items, runner)
+    if args.from_json:
+        rows = [r for f in args.from_json.split(",") for r in load_rows(Path(f))]
+    else:
+        runner = Runner(args.ocr)
+        if "vector" in kinds:
+            rows += run_vector(items, runner)
+        if "raster" in kinds:
+            rows += run_raster(items, runner)
     summary = summarize(rows)
     print(table(summary))
     write_report(Path(args.out), summary, skips, args, rows)
@@ -433,10 +449,30 @@ def main() -> int:
             for r in rows:
                 fh.write(json.dumps({"name": r.name, "type": r.dtype, "kind": r.kind,
                                      "figure_type": r.figure_type, "cpu": r.cpu, "wall": r.wall,
-                                     "error": r.error,
+                                     "error": r.error, "nodes_only": r.nodes_only,
                                      "score": r.score.model_dump(exclude={"mapping"}) if r.score else None,
                                      "peer": r.peer.model_dump() if r.peer else None}) + "\n")
     return 0
+
+
+def _prf(d: dict[str, Any]) -> PRF:
+    return PRF(tp=d["tp"], n_pred=d["n_pred"], n_ref=d["n_ref"])
+
+
+def load_rows(path: Path) -> list[Row]:
+    rows = []
+    for line in path.read_text().splitlines():
+        j = json.loads(line)
+        score = None
+        if j["score"]:
+            sc = j["score"]
+            score = StructureScore(nodes=_prf(sc["nodes"]), edges=_prf(sc["edges"]),
+                                   messages=_prf(sc["messages"]), message_order=sc["message_order"])
+        rows.append(Row(j["name"], j["type"], j["kind"], score=score,
+                        peer=_prf(j["peer"]) if j["peer"] else None, cpu=j["cpu"], wall=j["wall"],
+                        figure_type=j["figure_type"], error=j["error"],
+                        nodes_only=j.get("nodes_only", False)))
+    return rows
 
 
 def _mmdc_version() -> str:

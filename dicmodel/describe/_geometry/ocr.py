@@ -167,10 +167,11 @@ def _stroke_between(a: Word, b: Word, img: Any) -> bool:
     y0, y1 = int(max(a.bbox[1], b.bbox[1])), int(min(a.bbox[3], b.bbox[3]))
     if x1 - x0 < 2 or y1 - y0 < 4:
         return False
-    rows = img[y0:y1].astype("float32") @ [0.114, 0.587, 0.299]  # [h, W] grey (BGR weights)
-    gap = rows[:, x0:x1]
-    # darker than the label's own background by a stroke's contrast (fills behind text are pale)
-    dark = gap < float(_median(rows)) - 80
+    lx0, lx1 = int(a.bbox[0]), int(b.bbox[2]) + 1
+    line = img[y0:y1, lx0:lx1].astype("float32") @ [0.114, 0.587, 0.299]  # [h, w] grey (BGR)
+    gap = line[:, x0 - lx0:x1 - lx0]
+    # darker than the label's own background (the fill of its box) by a stroke's contrast
+    dark = gap < float(_median(line)) - 80
     return bool((dark.mean(axis=0) > 0.8).any())
 
 

@@ -74,6 +74,7 @@ class _Frame:
     ink: Any  # [h, w] uint8 0/1: strokes, arrows (text removed)
     stroke: float  # typical line width in working pixels
     text_h: float  # median word height in working pixels (0 when no words)
+    bare: Any = None  # [h, w] 0/1: fills drawn without an outline (label badges)
 
 
 def _geometry(img: Any, s: float, prims: Primitives) -> None:
@@ -83,7 +84,7 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
     ink, bg = _ink_mask(gray, np)
     words = [_scaled_box(wd.bbox, s) for wd in prims.words]
-    ink = _fills_to_outlines(ink, gray, words, np, cv2)
+    ink, bare = _fills_to_outlines(ink, gray, words, np, cv2)
     ink, n_comp = _erase_text(ink, words, np, cv2)
     if n_comp > _MAX_COMPONENTS:
         prims.truncated = True
@@ -91,11 +92,12 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
         return
     heights = sorted(b[3] - b[1] for b in words)
     f = _Frame(np, cv2, s, ink, _stroke_width(ink, np, cv2),
-               heights[len(heights) // 2] if heights else 0.0)
+               heights[len(heights) // 2] if heights else 0.0, bare)
     shapes, outline = _shapes(f, gray, bg)
     conn = ink & ~outline
     heads, conn = _arrowheads(f, conn)
-    paths = _bridge_labels(_paths(f, conn, shapes), words, f)
+    badges = [sh.bbox for sh in shapes if not sh.stroked]
+    paths = _bridge_labels(_paths(f, conn, shapes), words, badges, f)
     for p in paths:
         _straighten(p.points, f.stroke)
     _align_columns(paths, f.stroke)
@@ -115,7 +117,8 @@ def _ink_mask(gray: Any, np: Any) -> tuple[Any, int]:
     return (gray < bg - _INK_DELTA).astype(np.uint8), bg
 
 
-def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any) -> Any:
+def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
+                       ) -> tuple[Any, Any]:
     """Large solid dark areas are node fills, not strokes: keep only their outline.
 
     A red router or a grey switch filled darker than the ink threshold would otherwise be one
@@ -128,9 +131,10 @@ def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
     solid = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
     big = np.zeros(n, dtype=bool)
-    big[1:] = stats[1:, cv2.CC_STAT_AREA] >= max(400, int((2.2 * h) ** 2))
+    big[1:] = stats[1:, cv2.CC_STAT_AREA] >= max(300, int(h * h))
+    bare = np.zeros_like(ink)
     if not big.any():
-        return ink
+        return ink, bare
     # the fill's own edge becomes the outline (1-2 px); inside, ink is what is darker than
     # the fill itself (lifelines and arrows drawn over a highlighted band, text on a router)
     out = ink.copy()
@@ -142,7 +146,17 @@ def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
         tone = float(np.median(g[inner])) if inner.any() else 0.0
         sub = out[y:y + h_, x:x + w]
         sub[inner] = (g[inner] < tone - _INK_DELTA).astype(np.uint8)
-    return out
+        if not _stroked(comp, gray, x, y, tone, np, cv2):
+            bare[y:y + h_, x:x + w][comp > 0] = 1
+    return out, bare
+
+
+def _stroked(comp: Any, gray: Any, x: int, y: int, tone: float, np: Any, cv2: Any) -> bool:
+    """Whether a fill has a darker outline drawn around it (a node) or none (a label badge)."""
+    edge = comp - cv2.erode(comp, np.ones((3, 3), np.uint8), iterations=2)
+    g = gray[y:y + comp.shape[0], x:x + comp.shape[1]]
+    vals = g[edge > 0]
+    return bool(vals.size) and float(np.mean(vals < tone - 25)) > 0.5
 
 
 def _scaled_box(b: Rect, s: float) -> Rect:
@@ -207,8 +221,10 @@ def _shapes(f: _Frame, gray: Any, bg: int) -> tuple[list[Shape], Any]:
             continue  # irregular unfilled regions are mostly loops of connectors
         contour = contour + np.array([[x, y]])
         pad = f.stroke * 0.5 + 0.5
+        cy, cx = int(y + h / 2), int(x + w / 2)
+        badge = bool(f.bare is not None and f.bare[cy, cx])
         found.append((Shape(kind=kind, bbox=(x - pad, y - pad, x + w + pad, y + h + pad),
-                            filled=tint), contour))
+                            filled=tint, stroked=not badge), contour))
         cv2.drawContours(outline, [contour], -1, 1, thickness=int(2 * f.stroke + 3))
     shapes = _cylinders([s for s, _ in found])
     shapes += _discs(f, outline)
@@ -652,7 +668,8 @@ def _label_blocks(words: list[Rect], h: float) -> list[Rect]:
     return blocks
 
 
-def _bridge_labels(paths: list[Path], words: list[Rect], f: _Frame) -> list[Path]:
+def _bridge_labels(paths: list[Path], words: list[Rect], badges: list[Rect], f: _Frame
+                   ) -> list[Path]:
     """Rejoin a connector that a label sits on (its background hides the line under the text).
 
     Exactly two path ends, of different paths, touching one label block on opposite sides
@@ -661,7 +678,7 @@ def _bridge_labels(paths: list[Path], words: list[Rect], f: _Frame) -> list[Path
     if not words or not paths:
         return paths
     reach = max(4.0, 2.0 * f.stroke + 3.0)
-    for blk in _label_blocks(words, f.text_h or 10.0):
+    for blk in _label_blocks(words, f.text_h or 10.0) + badges:
         ends = [(i, e) for i, p in enumerate(paths) for e in (0, -1)
                 if _rect_gap(p.points[e], blk) <= reach]
         if len(ends) != 2 or ends[0][0] == ends[1][0]:
