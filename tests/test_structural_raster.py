@@ -202,3 +202,53 @@ def test_rendered_graphviz_png_reads_back_as_its_graph(tmp_path):
     got = {(label[e.source], label[e.target]) for e in d.edges if e.directed}
     assert {"MME", "SGW", "PGW", "HSS"} <= set(label.values())
     assert got == {("MME", "SGW"), ("SGW", "PGW"), ("MME", "HSS")}
+
+
+# ---- fills, OCR line splitting, offline models, missing extras ----------------------------------
+
+def test_dark_filled_node_is_a_filled_shape_and_lines_over_a_band_survive():
+    img = _canvas(500, 400)
+    cv2.rectangle(img, (20, 20), (250, 300), (150, 190, 200), -1)  # a dark highlight band
+    cv2.rectangle(img, (60, 60), (180, 120), (60, 60, 200), -1)     # a red router, no outline
+    cv2.line(img, (215, 30), (215, 290), (30, 30, 30), 2)           # a lifeline over the band
+    prims = extract_raster(_png(img), ocr=None)
+    router = [s for s in prims.shapes if _near(s.bbox, (60, 60, 180, 120), tol=5)]
+    assert router and router[0].filled
+    assert any(abs(p.points[0][0] - 215) <= 3 and abs(p.points[0][1] - p.points[-1][1]) > 200
+               for p in prims.paths)
+
+
+def test_ocr_line_is_split_where_a_stroke_runs_between_two_words():
+    from dicmodel.describe._geometry.ocr import _split_at_strokes
+    from dicmodel.describe._geometry.primitives import Word
+
+    img = _canvas(200, 40)
+    a, b = Word("eth1", (10, 10, 60, 30)), Word("eth0", (80, 10, 130, 30))
+    assert [w.text for w in _split_at_strokes([a, b], img)] == ["eth1 eth0"]
+    cv2.line(img, (70, 0), (70, 39), INK, 2)  # a link passes between the two labels
+    assert [w.text for w in _split_at_strokes([a, b], img)] == ["eth1", "eth0"]
+
+
+def test_rapidocr_models_come_from_the_wheel_and_a_missing_one_is_an_error(monkeypatch, tmp_path):
+    rapidocr = pytest.importorskip("rapidocr")
+    from pathlib import Path
+
+    from dicmodel.describe._geometry import ocr
+    from dicmodel.errors import BackendUnavailableError
+
+    files = ocr._rapidocr_model_files()
+    wheel = Path(rapidocr.__file__).resolve().parent
+    assert all(p.is_file() and wheel in p.parents for p in files.values())
+    monkeypatch.setattr(rapidocr, "__file__", str(tmp_path / "__init__.py"))
+    with pytest.raises(BackendUnavailableError, match="missing"):
+        ocr._rapidocr_model_files()
+
+
+def test_missing_opencv_names_the_ocr_extra(monkeypatch):
+    import sys
+
+    from dicmodel.errors import MissingExtraError
+
+    monkeypatch.setitem(sys.modules, "cv2", None)  # import cv2 now raises ImportError
+    with pytest.raises(MissingExtraError, match=r"dicmodel\[ocr\]"):
+        extract_raster(b"\x89PNG\r\n\x1a\n", ocr=None)

@@ -85,6 +85,8 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     ink, bg = _ink_mask(gray, np)
     words = [_scaled_box(wd.bbox, s) for wd in prims.words]
     ink, bare = _fills_to_outlines(ink, gray, words, np, cv2)
+    ink, bare2 = _fills_to_outlines(ink, gray, words, np, cv2)  # a filled node in a filled group
+    bare |= bare2
     ink, n_comp = _erase_text(ink, words, np, cv2)
     if n_comp > _MAX_COMPONENTS:
         prims.truncated = True
@@ -141,7 +143,7 @@ def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
     for i in np.nonzero(big)[0]:
         x, y, w, h_, _ = (int(v) for v in stats[i])
         comp = (labels[y:y + h_, x:x + w] == i).astype(np.uint8)
-        inner = cv2.erode(comp, np.ones((3, 3), np.uint8), iterations=2) > 0
+        inner = _erode2(comp, np, cv2) > 0
         g = gray[y:y + h_, x:x + w]
         tone = float(np.median(g[inner])) if inner.any() else 0.0
         sub = out[y:y + h_, x:x + w]
@@ -151,9 +153,15 @@ def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
     return out, bare
 
 
+def _erode2(mask: Any, np: Any, cv2: Any) -> Any:
+    # outside the crop counts as empty, so a component touching its box edge still erodes there
+    return cv2.erode(mask, np.ones((3, 3), np.uint8), iterations=2,
+                     borderType=cv2.BORDER_CONSTANT, borderValue=0)
+
+
 def _stroked(comp: Any, gray: Any, x: int, y: int, tone: float, np: Any, cv2: Any) -> bool:
     """Whether a fill has a darker outline drawn around it (a node) or none (a label badge)."""
-    edge = comp - cv2.erode(comp, np.ones((3, 3), np.uint8), iterations=2)
+    edge = comp - _erode2(comp, np, cv2)
     g = gray[y:y + comp.shape[0], x:x + comp.shape[1]]
     vals = g[edge > 0]
     return bool(vals.size) and float(np.mean(vals < tone - 25)) > 0.5
