@@ -1,5 +1,5 @@
-"""The hf describer is not Qwen-only: a tiny random LLaVA (CLIP vision + Llama text) whose chat
-template refuses a system turn, built offline in the fixture."""
+"""The hf describer beyond Qwen2/2.5-VL: tiny random Qwen3-VL, and a tiny random LLaVA (CLIP
+vision + Llama text) whose chat template refuses a system turn, both built offline."""
 
 from __future__ import annotations
 
@@ -72,3 +72,17 @@ def test_llava_checkpoint_describes_a_batch(tiny_llava):
     prompt = d._prompt_text([{"role": "system", "content": [{"type": "text", "text": "SYS"}]},
                              {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "Q"}]}])
     assert prompt.startswith("USER: ") and "SYS" in prompt  # the system text folded into the user turn
+
+
+@pytest.mark.slow
+def test_qwen3_vl_checkpoint_describes_a_batch(tmp_path):
+    from dicmodel.models.tiny import save_tiny_vlm
+
+    d = get_describer("hf", model=str(save_tiny_vlm(tmp_path / "q3", "qwen3_vl")), device="cpu",
+                      max_new_tokens=6, batch_size=2)
+    out = d.describe([FigureRequest(figure_id=str(i), image=png(s, "white"))
+                      for i, s in enumerate([(60, 40), (90, 90), (40, 70)])])
+    assert type(d.model).__name__ == "Qwen3VLForConditionalGeneration"
+    assert len(out) == 3 and all(o.text and o.describer == "hf:q3:v1" for o in out)
+    assert d.stats["generate_calls"] == 2 and d.stats["figures"] == 3
+    assert 0 < d.stats["generated_tokens"] <= 3 * 6
