@@ -200,6 +200,7 @@ def test_public_generate_handles_text_only_and_mixed_batches(tiny):
     assert gens[0].text == gens[2].text  # same prompt, greedy: same answer wherever it sits
 
 
+@pytest.mark.slow
 def test_unloadable_weights_raise_backend_unavailable(tmp_path):
     from dicmodel.errors import BackendUnavailableError
 
