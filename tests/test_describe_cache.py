@@ -109,3 +109,12 @@ def test_failed_repair_call_is_not_cached(tmp_path):
     [d] = describe_with_model([FigureRequest(figure_id="a", image=b"i")], generate, describer="t",
                               cache=cache, key_of=lambda r: key(r))
     assert any("repair call failed: HTTP 503" in w for w in d.warnings) and len(cache) == 0
+
+
+def test_key_follows_the_figure_text_spans():
+    from dicmodel.document import BBox, TextSpan
+
+    box = BBox(x0=0, y0=0, x1=1, y1=1)
+    a = FigureRequest(figure_id="a", image=b"img", spans=[TextSpan(text="UE", bbox=box)])
+    b = FigureRequest(figure_id="a", image=b"img", spans=[TextSpan(text="gNB", bbox=box)])
+    assert key(a) != key(b)

@@ -61,3 +61,19 @@ def test_unknown_prompt_version_is_refused():
     assert PROMPT_VERSION == "v1"
     with pytest.raises(ConfigError, match="prompt_version"):
         instructions_for(FigureType.flowchart, version="v99")
+
+
+def test_figure_text_spans_are_listed_once_in_order_and_bounded():
+    from dicmodel.document import BBox, TextSpan
+
+    def span(text: str) -> TextSpan:
+        return TextSpan(text=text, bbox=BBox(x0=0, y0=0, x1=1, y1=1))
+
+    req = FigureRequest(figure_id="x",
+                        spans=[span("UE"), span("UE"), span(" Attach   Request "), span("MME")])
+    assert "Text found inside the figure (exact spelling, reading order): UE | Attach Request | MME" in \
+        build_prompt(req)
+    long = FigureRequest(figure_id="y", spans=[span(f"label{i:04d}") for i in range(1000)])
+    listed = build_prompt(long).split("reading order): ")[1].split("\n")[0]
+    assert len(listed) <= 1510 and listed.endswith("| ...") and "label0000" in listed
+    assert "Text found inside" not in build_prompt(FigureRequest(figure_id="z"))

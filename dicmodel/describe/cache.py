@@ -2,7 +2,7 @@
 
 Key: the image's SHA-256, the model's identity, the adapter's identity, the prompt version,
 the generation settings, and the prompt's context (caption, section, citing sentences, type
-hint; they change the prompt, so they change the answer). One JSON file per entry,
+hint, the figure's text spans; they change the prompt, so they change the answer). One JSON file per entry,
 ``<dir>/<key[:2]>/<key>.json``, written atomically (temporary file + ``os.replace``) so that
 parallel workers and interrupted runs never leave a half-written entry.
 
@@ -58,7 +58,7 @@ def cache_key(req: FigureRequest, *, model_id: str, adapter_id: str = "", prompt
         "prompt_version": prompt_version,
         "settings": settings,
         "context": [req.caption, req.section, list(req.context),
-                    req.figure_type.value if req.figure_type else None],
+                    req.figure_type.value if req.figure_type else None, [s.text for s in req.spans]],
     }
     blob = json.dumps(parts, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()

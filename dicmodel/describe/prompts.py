@@ -3,7 +3,8 @@
 Every prompt asks for the *logical text* of the figure (what it says, not what it looks like)
 and, for diagrams, one fenced ```mermaid block that the project's parser can read. The
 figure's caption, its section heading and the sentences that cite it are given as context:
-they name the entities the image only abbreviates.
+they name the entities the image only abbreviates. When the figure's own text is known (text
+spans of a vector PDF figure, or OCR), it is listed too, so labels are copied exactly.
 
 ``PROMPT_VERSION`` is part of every cache key and of ``Description.describer``; change it
 whenever a prompt's wording changes so cached answers from older prompts are not reused.
@@ -127,6 +128,22 @@ def instructions_for(figure_type: FigureType | None, version: str = PROMPT_VERSI
     return " ".join(parts)
 
 
+MAX_LABEL_CHARS = 1500  # enough for a dense call flow; more would crowd out the instructions
+
+
+def _figure_labels(req: FigureRequest) -> str:
+    """The figure's own text spans (vector PDFs, OCR) so the model copies labels exactly."""
+    labels: list[str] = []
+    for span in req.spans:
+        text = " ".join(span.text.split())
+        if text and (not labels or labels[-1] != text):
+            labels.append(text)
+    joined = " | ".join(labels)
+    if len(joined) <= MAX_LABEL_CHARS:
+        return joined
+    return joined[:MAX_LABEL_CHARS].rsplit(" | ", 1)[0] + " | ..."  # cut between labels, never inside
+
+
 def _context_block(req: FigureRequest) -> str:
     lines = []
     if req.caption:
@@ -137,6 +154,9 @@ def _context_block(req: FigureRequest) -> str:
     if cites:
         lines.append("Sentences in the document that refer to this figure:")
         lines += [f"- {c}" for c in cites[:8]]  # a few are enough; long context dilutes the image
+    labels = _figure_labels(req)
+    if labels:
+        lines.append(f"Text found inside the figure (exact spelling, reading order): {labels}")
     if not lines:
         return ""
     return "Context from the document (use it to name things, but describe what the figure shows):\n" \
