@@ -118,7 +118,7 @@ def _scan(pdf: Any, pno: int, opts: IngestOptions, timer: _Timer, digests: dict[
     if opts.detect_figures:
         images = images_of(page, pdf, unrot, digests)
         if groups or images:
-            scan.cands = detect_figures(groups, images, scan.lines, _caption_lines(scan.lines), opts)
+            scan.cands = detect_figures(groups, images, scan.lines, _caption_lines(scan.lines), opts, unrot)
         timer.add("figures", t)
         if scan.cands:
             scan.drawings = drawings

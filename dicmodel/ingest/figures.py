@@ -20,7 +20,7 @@ from .pdf import Line, Rect
 __all__ = ["Candidate", "Ink", "cluster_inks", "content_hash", "detect_figures", "group_box", "inks_of", "images_of"]
 
 _GRID = 48.0  # pt: bucket size of the clustering grid
-_MERGE_GAP = 30.0  # pt: blank space that may separate the islands of one vector diagram
+_MERGE_GAP = 60.0  # pt: blank space that may separate the islands of one vector diagram
 
 
 @dataclass
@@ -221,7 +221,7 @@ def group_box(group: list[Ink]) -> Rect:
 
 
 def detect_figures(groups: list[list[Ink]], images: list[Img], lines: list[Line], captions: set[int],
-                   opts: IngestOptions) -> list[Candidate]:
+                   opts: IngestOptions, page_rect: Rect) -> list[Candidate]:
     """Figure candidates of one page (before the document-level logo check)."""
     cands = [Candidate(bbox=group_box(g), kind="vector", inks=g) for g in groups]
     for img in images:
@@ -229,13 +229,35 @@ def detect_figures(groups: list[list[Ink]], images: list[Img], lines: list[Line]
     cands = _merge_overlapping(cands, opts.cluster_gap)
     _attach_text(cands, lines, captions)
     cands = _merge_across_gaps(cands, lines, _MERGE_GAP)
-    kept = [c for c in cands if _is_figure(c, opts)]
+    kept = [c for c in cands if _is_figure(c, opts) and not _prose_inside(c, lines)
+            and not _edge_decoration(c, page_rect)]
     kept = _merge_overlapping(kept, 0.0)
     kept = [c for c in kept if _big_enough(c.bbox, opts.min_figure_size)]
     for c in kept:
         c.lines = sorted(set(c.lines))
         c.signature = _signature(c)
     return kept
+
+
+def _prose_inside(c: Candidate, lines: list[Line]) -> bool:
+    """Running sentences inside: a text box, a shaded note or a picture behind text, not a figure.
+
+    Diagram labels are short (a few words per line); prose lines carry many words.
+    """
+    texts = [lines[i].text for i in c.lines]
+    if not texts:
+        return False
+    words = [len(t.split()) for t in texts]
+    return sum(words) >= 15 and sum(words) / len(words) >= 5.5
+
+
+def _edge_decoration(c: Candidate, page: Rect) -> bool:
+    """A picture touching two page edges: a corner logo, a banner or a side bar (bleed art)."""
+    if c.inks or not c.images:
+        return False
+    x0, y0, x1, y1 = c.bbox
+    edges = (x0 <= page[0] + 1) + (y0 <= page[1] + 1) + (x1 >= page[2] - 1) + (y1 >= page[3] - 1)
+    return edges >= 2
 
 
 def _merge_across_gaps(cands: list[Candidate], lines: list[Line], gap: float) -> list[Candidate]:
@@ -251,16 +273,18 @@ def _merge_across_gaps(cands: list[Candidate], lines: list[Line], gap: float) ->
     while changed:
         changed = False
         for a, ca in enumerate(cands):
-            if ca.images:
-                continue
+            if not ca.inks:
+                continue  # pictures alone stay apart: two photos side by side are two figures
             for b in range(a + 1, len(cands)):
                 cb = cands[b]
-                if cb.images or not _near(ca.bbox, cb.bbox, gap):
+                if not cb.inks or not _near(ca.bbox, cb.bbox, gap):
                     continue
                 box = _union([ca.bbox, cb.bbox])
                 if any(_intersection(r, box) > 0 for r in free):
                     continue
                 ca.bbox, ca.inks, ca.lines = box, ca.inks + cb.inks, ca.lines + cb.lines
+                ca.images += cb.images
+                ca.kind = "mixed" if ca.images else "vector"
                 del cands[b]
                 changed = True
                 break
@@ -277,7 +301,19 @@ def _is_figure(c: Candidate, opts: IngestOptions) -> bool:
         return False
     if any(k.curved for k in c.inks):
         return True
-    return _has_inner_structure(c)
+    return _has_inner_structure(c) and not _row_ruled(c)
+
+
+def _row_ruled(c: Candidate) -> bool:
+    """Axis-parallel art whose rules span the whole width: a table PyMuPDF could not split."""
+    x0, x1 = c.bbox[0], c.bbox[2]
+    width = max(x1 - x0, 1.0)
+    rows: dict[int, float] = {}
+    for k in c.inks:
+        r = k.rect
+        if r[3] - r[1] <= 2.5:
+            rows[round(r[1] / 2)] = rows.get(round(r[1] / 2), 0.0) + (r[2] - r[0])
+    return sum(1 for v in rows.values() if v >= 0.8 * width) >= 3
 
 
 def _has_inner_structure(c: Candidate) -> bool:

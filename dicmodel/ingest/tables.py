@@ -66,12 +66,14 @@ def find_tables(page: Any, drawings: list[dict[str, Any]], regions: list[Rect],
     """
     out: list[Table] = []
     for region in regions:
-        hs, _ = rules([d for d in drawings if _within(d["rect"], region)])
+        hs, vs = rules([d for d in drawings if _within(d["rect"], region)])
         rows = _full_rows(hs, region)
         if rows < 2:
             continue
         clip = (region[0] - 2, region[1] - 2, region[2] + 2, region[3] + 2)
-        found = page.find_tables(clip=clip, use_layout=False).tables
+        # without rules between columns the line strategy cannot succeed: skip that (costly) try
+        inner = any(region[0] + 3 < v[0] < region[2] - 3 for v in vs)
+        found = page.find_tables(clip=clip, use_layout=False).tables if inner else []
         if not found and rows >= 3:
             found = page.find_tables(clip=clip, use_layout=False, vertical_strategy="text").tables
         for tab in found:
