@@ -32,9 +32,15 @@ def write_tiny_data(root: Path, n: int = 12, seed: int = 0, size: int = 56) -> P
         draw = ImageDraw.Draw(im)
         (draw.rectangle if shape == "box" else draw.ellipse)([8, 8, size - 8, size - 8], fill=COLORS[color])
         im.save(root / "img" / f"{i}.png")
-        rows.append({"images": [f"img/{i}.png"], "messages": [
-            {"role": "user", "content": "<image>Describe the figure."},
-            {"role": "assistant", "content": f"a {color} {shape}"}]})
+        rows.append(
+            {
+                "images": [f"img/{i}.png"],
+                "messages": [
+                    {"role": "user", "content": "<image>Describe the figure."},
+                    {"role": "assistant", "content": f"a {color} {shape}"},
+                ],
+            }
+        )
     path = root / "data.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
@@ -46,15 +52,18 @@ def stage(**kw):
 
 
 # ---- config ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("bad, field", [
-    ({"lr": {"vision": -1}}, "stages[0].lr.vision"),
-    ({"lr": {"language": 0}}, "nothing would train"),
-    ({"learning_rate": 1e-4}, "stages[0].learning_rate"),
-    ({"max_steps": None}, "epochs or max_steps"),
-    ({"lora": {"r": 0}}, "stages[0].lora.r"),
-    ({"scheduler": "cosine_with_magic"}, "stages[0].scheduler"),
-    ({"datasets": [{"path": "d.jsonl", "weight": 0}]}, "stages[0].datasets[0].weight"),
-])
+@pytest.mark.parametrize(
+    "bad, field",
+    [
+        ({"lr": {"vision": -1}}, "stages[0].lr.vision"),
+        ({"lr": {"language": 0}}, "nothing would train"),
+        ({"learning_rate": 1e-4}, "stages[0].learning_rate"),
+        ({"max_steps": None}, "epochs or max_steps"),
+        ({"lora": {"r": 0}}, "stages[0].lora.r"),
+        ({"scheduler": "cosine_with_magic"}, "stages[0].scheduler"),
+        ({"datasets": [{"path": "d.jsonl", "weight": 0}]}, "stages[0].datasets[0].weight"),
+    ],
+)
 def test_invalid_stage_names_the_field(bad, field):
     with pytest.raises(ConfigError, match=__import__("re").escape(field)):
         recipe_from_dict({"name": "r", "base_model": "tiny:qwen2_vl", "stages": [stage(**bad)]})
@@ -76,12 +85,18 @@ def test_bad_tiny_type_and_duplicate_stage_names():
 
 def test_invalid_config_fails_before_anything_heavy_loads(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: r\nbase_model: tiny:qwen2_vl\nstages:\n  - {name: a, datasets: [{path: x}], "
-                   "epochs: 1, lr: {projector: 2.0}}\n")
-    code = ("import sys\nfrom dicmodel.train import load_recipe\ntry:\n    load_recipe(sys.argv[1])\n"
-            "except Exception as e:\n    print(type(e).__name__, str(e).replace(chr(10), ' '))\n"
-            "print('heavy:', sorted(m for m in ('torch', 'transformers', 'peft') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code, str(bad)], capture_output=True, text=True, check=True).stdout
+    bad.write_text(
+        "name: r\nbase_model: tiny:qwen2_vl\nstages:\n  - {name: a, datasets: [{path: x}], "
+        "epochs: 1, lr: {projector: 2.0}}\n"
+    )
+    code = (
+        "import sys\nfrom dicmodel.train import load_recipe\ntry:\n    load_recipe(sys.argv[1])\n"
+        "except Exception as e:\n    print(type(e).__name__, str(e).replace(chr(10), ' '))\n"
+        "print('heavy:', sorted(m for m in ('torch', 'transformers', 'peft') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(bad)], capture_output=True, text=True, check=True
+    ).stdout
     assert "ConfigError" in out and "stages[0].lr.projector" in out
     assert "heavy: []" in out
 
@@ -99,9 +114,24 @@ def test_shipped_recipes_validate():
 
 def test_training_arguments_map_one_to_one():
     tf = pytest.importorskip("transformers")
-    r = recipe_from_dict({"name": "r", "base_model": "tiny:qwen2_vl", "stages": [stage(
-        batch_size=3, grad_accum=2, warmup_ratio=0.2, weight_decay=0.01, lr={"language": 2e-4, "projector": 1e-4})]})
-    args = tf.TrainingArguments(**r.stages[0].training_arguments("/tmp/x", bf16=False, report_to=[], eval_steps=None))
+    r = recipe_from_dict(
+        {
+            "name": "r",
+            "base_model": "tiny:qwen2_vl",
+            "stages": [
+                stage(
+                    batch_size=3,
+                    grad_accum=2,
+                    warmup_ratio=0.2,
+                    weight_decay=0.01,
+                    lr={"language": 2e-4, "projector": 1e-4},
+                )
+            ],
+        }
+    )
+    args = tf.TrainingArguments(
+        **r.stages[0].training_arguments("/tmp/x", bf16=False, report_to=[], eval_steps=None)
+    )
     assert (args.per_device_train_batch_size, args.gradient_accumulation_steps) == (3, 2)
     assert args.learning_rate == 2e-4 and args.lr_scheduler_type == "cosine" and args.warmup_steps == 0.2
     assert args.remove_unused_columns is False and args.max_steps == 2
@@ -132,12 +162,21 @@ def test_dataset_reads_both_content_shapes_and_records_bad_lines(tmp_path, caplo
 
     write_tiny_data(tmp_path, n=2)
     rows = [
-        {"images": ["img/0.png"], "messages": [{"role": "user", "content": [{"type": "image"}, {"type": "text",
-                                               "text": "What?"}]}, {"role": "assistant", "content": "x"}]},
-        {"images": ["img/1.png"], "messages": [{"role": "user", "content": "no tag"},
-                                               {"role": "assistant", "content": "y"}]},
-        {"images": ["img/missing.png"], "messages": [{"role": "user", "content": "<image>"},
-                                                     {"role": "assistant", "content": "z"}]},
+        {
+            "images": ["img/0.png"],
+            "messages": [
+                {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "What?"}]},
+                {"role": "assistant", "content": "x"},
+            ],
+        },
+        {
+            "images": ["img/1.png"],
+            "messages": [{"role": "user", "content": "no tag"}, {"role": "assistant", "content": "y"}],
+        },
+        {
+            "images": ["img/missing.png"],
+            "messages": [{"role": "user", "content": "<image>"}, {"role": "assistant", "content": "z"}],
+        },
         {"images": [], "messages": [{"role": "user", "content": "only a question"}]},
     ]
     path = tmp_path / "mixed.jsonl"
@@ -149,7 +188,7 @@ def test_dataset_reads_both_content_shapes_and_records_bad_lines(tmp_path, caplo
     assert Path(ds[0]["images"][0]).is_absolute()
     mix = MixtureDataset([ds, ds], [0.5, 2.0], seed=3)
     assert len(mix) == 1 + 4
-    assert [mix.index for _ in range(2)][0] == MixtureDataset([ds, ds], [0.5, 2.0], seed=3).index
+    assert mix.index == MixtureDataset([ds, ds], [0.5, 2.0], seed=3).index  # same seed, same draw
 
 
 # ---- collator ---------------------------------------------------------------------------------
@@ -167,7 +206,12 @@ def tiny_processor():
 def _record(img, turns):
     msgs = []
     for i, (u, a) in enumerate(turns):
-        msgs.append({"role": "user", "content": ([{"type": "image"}] if i == 0 else []) + [{"type": "text", "text": u}]})
+        msgs.append(
+            {
+                "role": "user",
+                "content": ([{"type": "image"}] if i == 0 else []) + [{"type": "text", "text": u}],
+            }
+        )
         msgs.append({"role": "assistant", "content": [{"type": "text", "text": a}]})
     return {"images": [img], "messages": msgs}
 
@@ -206,8 +250,11 @@ def test_truncation_never_cuts_image_tokens(tiny_processor, caplog):
     rec = _record(Image.new("RGB", (56, 56), "blue"), [("Describe.", "a blue box " * 20)])
     full = ConversationEncoder(proc, 4096).encode(rec)
     ids = full["input_ids"].tolist()
-    last_vision = max(i for i, t in enumerate(ids) if t in (proc.image_token_id,
-                                                           proc.tokenizer.convert_tokens_to_ids("<|vision_end|>")))
+    last_vision = max(
+        i
+        for i, t in enumerate(ids)
+        if t in (proc.image_token_id, proc.tokenizer.convert_tokens_to_ids("<|vision_end|>"))
+    )
     cut = ConversationEncoder(proc, last_vision + 30).encode(rec)
     assert cut is not None and len(cut["input_ids"]) == last_vision + 30
     assert cut["input_ids"].tolist().count(proc.image_token_id) == ids.count(proc.image_token_id)

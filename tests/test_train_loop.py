@@ -6,14 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-
 from test_train import write_tiny_data
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("peft")
 
-from dicmodel.train import recipe_from_dict, train  # noqa: E402
-from dicmodel.train.components import split_parameters  # noqa: E402
+from dicmodel.train import recipe_from_dict, train
 
 pytestmark = pytest.mark.slow
 PIX = {"min_pixels": 3136, "max_pixels": 3136}  # 56 x 56: 4 visual tokens per image
@@ -34,9 +32,22 @@ def data(tmp_path_factory) -> Path:
 
 
 def recipe(data: Path, out: Path, *stages: dict) -> object:
-    full = [{"name": f"s{i}", "datasets": [{"path": str(data)}], "max_steps": 2, "batch_size": 4,
-             "max_seq_len": 128, "warmup_ratio": 0.0, **PIX, **s} for i, s in enumerate(stages)]
-    return recipe_from_dict({"name": "t", "base_model": "tiny:qwen2_vl", "output_dir": str(out), "stages": full})
+    full = [
+        {
+            "name": f"s{i}",
+            "datasets": [{"path": str(data)}],
+            "max_steps": 2,
+            "batch_size": 4,
+            "max_seq_len": 128,
+            "warmup_ratio": 0.0,
+            **PIX,
+            **s,
+        }
+        for i, s in enumerate(stages)
+    ]
+    return recipe_from_dict(
+        {"name": "t", "base_model": "tiny:qwen2_vl", "output_dir": str(out), "stages": full}
+    )
 
 
 def weights(path: Path) -> dict[str, torch.Tensor]:
@@ -85,12 +96,21 @@ def test_full_finetune_moves_trainable_components_only(data, tmp_path):
     assert diff["projector"][0] == diff["projector"][1]  # every projector tensor moved
     assert diff["language"][0] >= diff["language"][1] - 1  # all but possibly a never-hit embedding row set
     params = res.metrics["parameters"]
-    assert params["vision"]["trainable"] == 0 and params["projector"]["trainable"] == params["projector"]["total"]
+    assert (
+        params["vision"]["trainable"] == 0
+        and params["projector"]["trainable"] == params["projector"]["total"]
+    )
 
 
 def test_lora_moves_adapted_language_layers_only(data, tmp_path):
-    r = recipe(data, tmp_path, {"lr": {"vision": 0.0, "projector": 0.0, "language": 2e-3},
-                                "lora": {"r": 4, "alpha": 8, "target_modules": ["q_proj", "v_proj"]}})
+    r = recipe(
+        data,
+        tmp_path,
+        {
+            "lr": {"vision": 0.0, "projector": 0.0, "language": 2e-3},
+            "lora": {"r": 4, "alpha": 8, "target_modules": ["q_proj", "v_proj"]},
+        },
+    )
     res = train(r)[0]
     diff = changed_by_component(weights(tmp_path / "base"), weights(res.output_dir))  # merged output
     assert diff["vision"][0] == 0 and diff["projector"][0] == 0
@@ -121,11 +141,19 @@ def test_saved_stage_reloads_with_identical_logits(data, tmp_path, after):
     from transformers import AutoModelForImageTextToText, AutoProcessor
 
     from dicmodel.models.compat import patch_processors_without_torchvision
-    from dicmodel.train.stages import StartPoint, load_start, materialize_base, prepare_model, save_stage_output
+    from dicmodel.train.stages import (
+        load_start,
+        materialize_base,
+        prepare_model,
+        save_stage_output,
+    )
 
-    r = recipe(data, tmp_path, {"lr": {"projector": 1e-3, "language": 1e-3},
-                                "lora": {"r": 4, "alpha": 8, "after_stage": after}},
-               {"lr": {"language": 1e-3}, "lora": {"r": 4, "alpha": 8}})
+    r = recipe(
+        data,
+        tmp_path,
+        {"lr": {"projector": 1e-3, "language": 1e-3}, "lora": {"r": 4, "alpha": 8, "after_stage": after}},
+        {"lr": {"language": 1e-3}, "lora": {"r": 4, "alpha": 8}},
+    )
     start = materialize_base(r, tmp_path)
     model, proc = load_start(start, bf16=False, trainable_adapter=False)
     model = prepare_model(model, r.stages[0], continuing_adapter=False)
@@ -150,10 +178,13 @@ def test_saved_stage_reloads_with_identical_logits(data, tmp_path, after):
 
 
 def test_three_stage_chain_each_starts_from_the_last(data, tmp_path):
-    r = recipe(data, tmp_path,
-               {"lr": {"projector": 1e-3, "language": 1e-3}},                                  # full
-               {"lr": {"language": 1e-3}, "lora": {"r": 4, "alpha": 8, "after_stage": "merge"}},
-               {"lr": {"language": 1e-3}, "lora": {"r": 4, "alpha": 8, "after_stage": "continue"}})
+    r = recipe(
+        data,
+        tmp_path,
+        {"lr": {"projector": 1e-3, "language": 1e-3}},  # full
+        {"lr": {"language": 1e-3}, "lora": {"r": 4, "alpha": 8, "after_stage": "merge"}},
+        {"lr": {"language": 1e-3}, "lora": {"r": 4, "alpha": 8, "after_stage": "continue"}},
+    )
     res = train(r)
     assert [x.stage for x in res] == ["s0", "s1", "s2"]
     assert res[0].metrics["start"]["model"] == str(tmp_path / "base")
@@ -163,8 +194,9 @@ def test_three_stage_chain_each_starts_from_the_last(data, tmp_path):
     assert all(x.metrics["global_step"] == 2 for x in res)
     rows = [json.loads(line) for line in (tmp_path / "s1" / "log.jsonl").read_text().splitlines()]
     steps = [row for row in rows if "loss" in row]
-    assert steps and all(row["tokens_per_s"] > 0 and row["samples_per_s"] > 0 and "learning_rate" in row
-                         for row in steps)
+    assert steps and all(
+        row["tokens_per_s"] > 0 and row["samples_per_s"] > 0 and "learning_rate" in row for row in steps
+    )
     # stage 1's change survives into stage 2's start: s1 output differs from base in the projector too
     diff = changed_by_component(weights(tmp_path / "base"), weights(tmp_path / "s1"))
     assert diff["projector"][0] > 0  # trained in s0 only, so it came through the chain

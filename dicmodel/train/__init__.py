@@ -14,11 +14,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import COMPONENTS, ComponentLR, DatasetSpec, EvalSpec, LoraSpec, Recipe, Stage, load_recipe, recipe_from_dict
+from .config import (
+    COMPONENTS,
+    ComponentLR,
+    DatasetSpec,
+    EvalSpec,
+    LoraSpec,
+    Recipe,
+    Stage,
+    load_recipe,
+    recipe_from_dict,
+)
 
-__all__ = ["COMPONENTS", "ComponentLR", "DatasetSpec", "EvalSpec", "LoraSpec", "Recipe", "Stage", "load_recipe",
-           "recipe_from_dict", "train", "run_stage", "StageResult", "generate", "evaluate_generation",
-           "recipe_path"]
+__all__ = [
+    "COMPONENTS",
+    "ComponentLR",
+    "DatasetSpec",
+    "EvalSpec",
+    "LoraSpec",
+    "Recipe",
+    "Stage",
+    "StageResult",
+    "evaluate_generation",
+    "generate",
+    "load_recipe",
+    "recipe_from_dict",
+    "recipe_path",
+    "run_stage",
+    "train",
+]
 
 _LAZY = {"train", "run_stage", "StageResult", "generate", "evaluate_generation"}
 

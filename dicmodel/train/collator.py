@@ -21,7 +21,7 @@ from typing import Any
 
 from .data import load_image
 
-__all__ = ["ConversationEncoder", "VLMCollator", "set_pixel_budget", "IGNORE_INDEX"]
+__all__ = ["IGNORE_INDEX", "ConversationEncoder", "VLMCollator", "set_pixel_budget"]
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,11 @@ class ConversationEncoder:
         if self.image_token_id is None and getattr(processor, "image_token", None):
             self.image_token_id = tok.convert_tokens_to_ids(processor.image_token)
         # everything up to the last of these belongs to an image and must survive truncation
-        vision = [self.image_token_id] + [tok.convert_tokens_to_ids(t) for t in ("<|vision_end|>", "<|vision_start|>")
-                                         if t in tok.get_vocab()]
+        vision = [self.image_token_id] + [
+            tok.convert_tokens_to_ids(t)
+            for t in ("<|vision_end|>", "<|vision_start|>")
+            if t in tok.get_vocab()
+        ]
         self.vision_ids = {v for v in vision if v is not None}
 
     def _template(self, messages: list[dict[str, Any]], prompt: bool = False) -> str:
@@ -89,8 +92,10 @@ class ConversationEncoder:
             before = self._template(messages[:i], prompt=True)
             upto = self._template(messages[: i + 1])
             if not (full.startswith(upto) and upto.startswith(before)):
-                raise ValueError("the chat template does not render a conversation prefix as a text "
-                                 "prefix, so assistant spans cannot be located")
+                raise ValueError(
+                    "the chat template does not render a conversation prefix as a text "
+                    "prefix, so assistant spans cannot be located"
+                )
             n_img = sum(p["type"] == "image" for mm in messages[:i] for p in mm["content"])
             out.append((before, upto, n_img))
         return out
@@ -129,8 +134,13 @@ class ConversationEncoder:
         if len(ids) > limit:
             vis = [i for i, t in enumerate(ids.tolist()) if t in self.vision_ids]
             if vis and vis[-1] >= limit:
-                log.warning("skipping %s: its image tokens end at %d, past max_seq_len=%d "
-                            "(lower max_pixels or raise max_seq_len)", source, vis[-1] + 1, limit)
+                log.warning(
+                    "skipping %s: its image tokens end at %d, past max_seq_len=%d "
+                    "(lower max_pixels or raise max_seq_len)",
+                    source,
+                    vis[-1] + 1,
+                    limit,
+                )
                 return None
             feats = {k: v[:limit] if k in _PER_TOKEN else v for k, v in feats.items()}
         if not bool((feats["labels"] != IGNORE_INDEX).any()):
@@ -155,7 +165,9 @@ class VLMCollator:
         feats = [s if "input_ids" in s else self.encoder.encode(s) for s in samples]
         feats = [f for f in feats if f is not None]
         if not feats:
-            raise ValueError("no sample of this batch fits max_seq_len; raise max_seq_len or lower max_pixels")
+            raise ValueError(
+                "no sample of this batch fits max_seq_len; raise max_seq_len or lower max_pixels"
+            )
         return self.pad(feats)
 
     def pad(self, feats: list[dict[str, Any]]) -> dict[str, Any]:
@@ -167,8 +179,9 @@ class VLMCollator:
         for key in feats[0]:
             vals = [f[key] for f in feats if key in f]
             if key in _PER_TOKEN:
-                out[key] = torch.stack([torch.nn.functional.pad(v, (0, width - len(v)), value=fill.get(key, 0))
-                                        for v in vals])  # [B, T]
+                out[key] = torch.stack(
+                    [torch.nn.functional.pad(v, (0, width - len(v)), value=fill.get(key, 0)) for v in vals]
+                )  # [B, T]
             else:
                 out[key] = torch.cat(vals, dim=0)  # pixel_values [sum patches, D], grid_thw [n_img, 3]
         return out

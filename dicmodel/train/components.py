@@ -18,12 +18,20 @@ from typing import Any
 
 from .config import COMPONENTS
 
-__all__ = ["component_of", "split_parameters", "apply_freezing", "param_groups", "lora_target_names",
-           "count_parameters"]
+__all__ = [
+    "apply_freezing",
+    "component_of",
+    "count_parameters",
+    "lora_target_names",
+    "param_groups",
+    "split_parameters",
+]
 
 # projector first: the Qwen merger lives *inside* ``visual``
-_PROJECTOR = re.compile(r"(^|\.)(visual\.(merger|deepstack_merger_list)|multi_modal_projector|connector"
-                        r"|mm_projector)(\.|$)")
+_PROJECTOR = re.compile(
+    r"(^|\.)(visual\.(merger|deepstack_merger_list)|multi_modal_projector|connector"
+    r"|mm_projector)(\.|$)"
+)
 _VISION = re.compile(r"(^|\.)(visual|vision_tower|vision_model|vision_encoder)(\.|$)")
 
 
@@ -69,8 +77,14 @@ def param_groups(model: Any, lrs: dict[str, float], weight_decay: float) -> list
         for no_decay in (False, True):
             params = [p for n, p in named if p.requires_grad and _is_no_decay(n) == no_decay]
             if params:
-                groups.append({"params": params, "lr": lr, "weight_decay": 0.0 if no_decay else weight_decay,
-                               "component": comp})
+                groups.append(
+                    {
+                        "params": params,
+                        "lr": lr,
+                        "weight_decay": 0.0 if no_decay else weight_decay,
+                        "component": comp,
+                    }
+                )
     return groups
 
 
@@ -96,6 +110,8 @@ def count_parameters(model: Any) -> dict[str, dict[str, int]]:
     """{component: {"total": n, "trainable": n}} for logs and metrics.json."""
     out = {}
     for comp, named in split_parameters(model).items():
-        out[comp] = {"total": sum(p.numel() for _, p in named),
-                     "trainable": sum(p.numel() for _, p in named if p.requires_grad)}
+        out[comp] = {
+            "total": sum(p.numel() for _, p in named),
+            "trainable": sum(p.numel() for _, p in named if p.requires_grad),
+        }
     return out

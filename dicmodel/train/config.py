@@ -21,8 +21,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import ConfigError
 
-__all__ = ["DatasetSpec", "ComponentLR", "LoraSpec", "EvalSpec", "Stage", "Recipe", "load_recipe",
-           "recipe_from_dict", "COMPONENTS"]
+__all__ = [
+    "COMPONENTS",
+    "ComponentLR",
+    "DatasetSpec",
+    "EvalSpec",
+    "LoraSpec",
+    "Recipe",
+    "Stage",
+    "load_recipe",
+    "recipe_from_dict",
+]
 
 COMPONENTS = ("vision", "projector", "language")
 
@@ -33,10 +42,17 @@ class _Strict(BaseModel):
 
 
 class DatasetSpec(_Strict):
-    path: str = Field(description="conversation JSONL ({'images': [...], 'messages': [...]}); relative "
-                      "paths resolve against the recipe file")
-    weight: float = Field(1.0, gt=0, le=100, description="records drawn per epoch = weight x dataset size "
-                          "(0.5 keeps a random half, 2 repeats every record twice)")
+    path: str = Field(
+        description="conversation JSONL ({'images': [...], 'messages': [...]}); relative "
+        "paths resolve against the recipe file"
+    )
+    weight: float = Field(
+        1.0,
+        gt=0,
+        le=100,
+        description="records drawn per epoch = weight x dataset size "
+        "(0.5 keeps a random half, 2 repeats every record twice)",
+    )
 
 
 class ComponentLR(_Strict):
@@ -55,11 +71,15 @@ class LoraSpec(_Strict):
     alpha: int = Field(32, ge=1, description="LoRA alpha (scale = alpha / r)")
     dropout: float = Field(0.05, ge=0, lt=1)
     target_modules: list[str] | Literal["all-linear"] = Field(
-        "all-linear", description="leaf names of the Linear layers to adapt (q_proj, v_proj, ...), or "
-        "'all-linear'; only layers inside components with lr > 0 are adapted; lm_head never is")
+        "all-linear",
+        description="leaf names of the Linear layers to adapt (q_proj, v_proj, ...), or "
+        "'all-linear'; only layers inside components with lr > 0 are adapted; lm_head never is",
+    )
     after_stage: Literal["merge", "continue"] = Field(
-        "merge", description="merge the adapter into the weights at the end of the stage, or keep it "
-        "and continue training it in the next stage")
+        "merge",
+        description="merge the adapter into the weights at the end of the stage, or keep it "
+        "and continue training it in the next stage",
+    )
 
 
 class EvalSpec(_Strict):
@@ -77,20 +97,28 @@ class Stage(_Strict):
     batch_size: int = Field(1, ge=1, le=4096, description="per-device batch size")
     grad_accum: int = Field(1, ge=1, le=4096, description="gradient accumulation steps")
     lr: ComponentLR = Field(default_factory=ComponentLR)
-    lora: LoraSpec | None = Field(None, description="LoRA settings; absent = full fine-tuning of the "
-                                  "components with lr > 0")
+    lora: LoraSpec | None = Field(
+        None, description="LoRA settings; absent = full fine-tuning of the components with lr > 0"
+    )
     warmup_ratio: float = Field(0.1, ge=0, lt=1)
     scheduler: Literal["cosine", "linear", "constant", "constant_with_warmup"] = "cosine"
     weight_decay: float = Field(0.0, ge=0, le=1)
     max_grad_norm: float = Field(1.0, gt=0)
-    max_seq_len: int = Field(2048, ge=16, le=262144, description="tokens; the text tail is cut, never "
-                             "image tokens; samples whose image tokens alone exceed it are skipped")
+    max_seq_len: int = Field(
+        2048,
+        ge=16,
+        le=262144,
+        description="tokens; the text tail is cut, never "
+        "image tokens; samples whose image tokens alone exceed it are skipped",
+    )
     min_pixels: int | None = Field(None, ge=1, description="image pixel budget (Qwen-VL processors)")
     max_pixels: int | None = Field(None, ge=1)
     bf16: bool | Literal["auto"] = Field("auto", description="'auto': bf16 when a CUDA device supports it")
     gradient_checkpointing: bool = False
     eval: EvalSpec | None = None
-    save_steps: int = Field(0, ge=0, description="Trainer checkpoint every N steps for --resume (0: per epoch)")
+    save_steps: int = Field(
+        0, ge=0, description="Trainer checkpoint every N steps for --resume (0: per epoch)"
+    )
     logging_steps: int = Field(1, ge=1)
     seed: int = 0
 
@@ -99,8 +127,10 @@ class Stage(_Strict):
         if self.epochs is None and self.max_steps is None:
             raise ValueError("set epochs or max_steps (neither was given)")
         if not self.lr.active():
-            raise ValueError("every component has lr 0, so nothing would train; give at least one of "
-                             "lr.vision / lr.projector / lr.language a value > 0")
+            raise ValueError(
+                "every component has lr 0, so nothing would train; give at least one of "
+                "lr.vision / lr.projector / lr.language a value > 0"
+            )
         if self.min_pixels and self.max_pixels and self.min_pixels > self.max_pixels:
             raise ValueError(f"min_pixels ({self.min_pixels}) must be <= max_pixels ({self.max_pixels})")
         return self
@@ -114,20 +144,42 @@ class Stage(_Strict):
         """The Trainer's nominal lr (the largest component lr); the groups carry their own."""
         return max(self.lr.active().values())
 
-    def training_arguments(self, output_dir: str | Path, *, bf16: bool, report_to: list[str],
-                           eval_steps: int | None, **overrides: Any) -> dict[str, Any]:
+    def training_arguments(
+        self,
+        output_dir: str | Path,
+        *,
+        bf16: bool,
+        report_to: list[str],
+        eval_steps: int | None,
+        **overrides: Any,
+    ) -> dict[str, Any]:
         """Keyword arguments for ``transformers.TrainingArguments`` (field for field)."""
         kw: dict[str, Any] = dict(
-            output_dir=str(output_dir), per_device_train_batch_size=self.batch_size,
-            per_device_eval_batch_size=self.batch_size, gradient_accumulation_steps=self.grad_accum,
-            learning_rate=self.learning_rate, lr_scheduler_type=self.scheduler,
-            warmup_steps=self.warmup_ratio, weight_decay=self.weight_decay, max_grad_norm=self.max_grad_norm,
-            num_train_epochs=self.epochs or 1.0, max_steps=self.max_steps or -1, bf16=bf16,
-            activation_checkpointing=self.gradient_checkpointing, logging_steps=self.logging_steps,
-            save_strategy="steps" if self.save_steps else "epoch", save_steps=self.save_steps or 500,
-            save_total_limit=2, seed=self.seed, data_seed=self.seed, remove_unused_columns=False,
-            report_to=report_to, include_num_input_tokens_seen="non_padding", dataloader_num_workers=0,
-            disable_tqdm=True, save_only_model=False,
+            output_dir=str(output_dir),
+            per_device_train_batch_size=self.batch_size,
+            per_device_eval_batch_size=self.batch_size,
+            gradient_accumulation_steps=self.grad_accum,
+            learning_rate=self.learning_rate,
+            lr_scheduler_type=self.scheduler,
+            warmup_steps=self.warmup_ratio,
+            weight_decay=self.weight_decay,
+            max_grad_norm=self.max_grad_norm,
+            num_train_epochs=self.epochs or 1.0,
+            max_steps=self.max_steps or -1,
+            bf16=bf16,
+            activation_checkpointing=self.gradient_checkpointing,
+            logging_steps=self.logging_steps,
+            save_strategy="steps" if self.save_steps else "epoch",
+            save_steps=self.save_steps or 500,
+            save_total_limit=2,
+            seed=self.seed,
+            data_seed=self.seed,
+            remove_unused_columns=False,
+            report_to=report_to,
+            include_num_input_tokens_seen="non_padding",
+            dataloader_num_workers=0,
+            disable_tqdm=True,
+            save_only_model=False,
         )
         if self.gradient_checkpointing:
             # transformers 5 renamed gradient_checkpointing to activation_checkpointing
@@ -140,10 +192,15 @@ class Stage(_Strict):
 
 class Recipe(_Strict):
     name: str = Field(min_length=1)
-    base_model: str = Field(min_length=1, description="local checkpoint path, or 'tiny:<model_type>' "
-                            "(qwen2_vl | qwen2_5_vl | qwen3_vl) for a random tiny model built from a config")
-    tiny: dict[str, Any] = Field(default_factory=dict, description="keyword arguments for "
-                                 "dicmodel.models.tiny.build_tiny_vlm when base_model is tiny:*")
+    base_model: str = Field(
+        min_length=1,
+        description="local checkpoint path, or 'tiny:<model_type>' "
+        "(qwen2_vl | qwen2_5_vl | qwen3_vl) for a random tiny model built from a config",
+    )
+    tiny: dict[str, Any] = Field(
+        default_factory=dict,
+        description="keyword arguments for dicmodel.models.tiny.build_tiny_vlm when base_model is tiny:*",
+    )
     output_dir: str = Field("runs/dicmodel", description="relative paths resolve against the recipe file")
     stages: list[Stage] = Field(min_length=1)
     base_dir: str | None = Field(None, description="where relative paths resolve; set by load_recipe")
@@ -167,11 +224,17 @@ class Recipe(_Strict):
             if not (s.is_lora and s.lora and s.lora.after_stage == "continue") or i + 1 == len(self.stages):
                 continue
             nxt = self.stages[i + 1]
-            same = nxt.is_lora and nxt.lora and (nxt.lora.r, nxt.lora.alpha, nxt.lora.target_modules) == (
-                s.lora.r, s.lora.alpha, s.lora.target_modules)
+            same = (
+                nxt.is_lora
+                and nxt.lora
+                and (nxt.lora.r, nxt.lora.alpha, nxt.lora.target_modules)
+                == (s.lora.r, s.lora.alpha, s.lora.target_modules)
+            )
             if not same:
-                raise ValueError(f"stages[{i}].lora.after_stage is 'continue', so stage {nxt.name!r} must be a "
-                                 "LoRA stage with the same r, alpha and target_modules; use 'merge' otherwise")
+                raise ValueError(
+                    f"stages[{i}].lora.after_stage is 'continue', so stage {nxt.name!r} must be a "
+                    "LoRA stage with the same r, alpha and target_modules; use 'merge' otherwise"
+                )
         return self
 
     def resolve(self, path: str) -> Path:

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import ConfigError, InputError
 
-__all__ = ["ConversationDataset", "MixtureDataset", "normalize_messages", "read_jsonl", "load_image"]
+__all__ = ["ConversationDataset", "MixtureDataset", "load_image", "normalize_messages", "read_jsonl"]
 
 log = logging.getLogger(__name__)
 
@@ -119,10 +119,14 @@ class ConversationDataset:
             except (ValueError, InputError) as err:
                 self.errors.append(f"{where}: {err}")
         if self.errors:
-            log.warning("%s: skipped %d malformed records (first: %s)", self.path, len(self.errors), self.errors[0])
+            log.warning(
+                "%s: skipped %d malformed records (first: %s)", self.path, len(self.errors), self.errors[0]
+            )
         if not self.records:
-            raise ConfigError(f"dataset {str(self.path)!r} has no usable records"
-                              + (f"; first error: {self.errors[0]}" if self.errors else ""))
+            raise ConfigError(
+                f"dataset {str(self.path)!r} has no usable records"
+                + (f"; first error: {self.errors[0]}" if self.errors else "")
+            )
 
     @staticmethod
     def _record(obj: Any, root: Path, where: str, check_images: bool) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from .config import Recipe, Stage
 from .data import ConversationDataset, MixtureDataset
 from .stages import StartPoint, load_start, materialize_base, prepare_model, read_start_of, save_stage_output
 
-__all__ = ["train", "run_stage", "StageResult", "EncodedDataset", "generate", "evaluate_generation"]
+__all__ = ["EncodedDataset", "StageResult", "evaluate_generation", "generate", "run_stage", "train"]
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,9 @@ class EncodedDataset:
             if feats is not None:
                 return feats
             self.skipped.add((i + k) % n)
-        raise ConfigError(f"no record fits max_seq_len={self.encoder.max_seq_len}; raise it or lower max_pixels")
+        raise ConfigError(
+            f"no record fits max_seq_len={self.encoder.max_seq_len}; raise it or lower max_pixels"
+        )
 
 
 def _bf16(stage: Stage) -> bool:
@@ -85,8 +87,9 @@ def _trainer_class() -> type:
             if self.optimizer is None:
                 torch = require("torch", "training", extra="hf")
                 groups = param_groups(model or self.model, self.component_lrs, self.args.weight_decay)
-                self.optimizer = torch.optim.AdamW(groups, lr=self.args.learning_rate, betas=(0.9, 0.999),
-                                                   eps=1e-8)
+                self.optimizer = torch.optim.AdamW(
+                    groups, lr=self.args.learning_rate, betas=(0.9, 0.999), eps=1e-8
+                )
             return self.optimizer
 
     return ComponentLRTrainer
@@ -105,8 +108,16 @@ def _last_checkpoint(ckpt_dir: Path) -> str | None:
     return get_last_checkpoint(str(ckpt_dir))
 
 
-def run_stage(recipe: Recipe, stage: Stage, start: StartPoint, out_dir: Path, *, resume: bool = False,
-              callbacks: Sequence[Any] = (), trainer_overrides: dict[str, Any] | None = None) -> StageResult:
+def run_stage(
+    recipe: Recipe,
+    stage: Stage,
+    start: StartPoint,
+    out_dir: Path,
+    *,
+    resume: bool = False,
+    callbacks: Sequence[Any] = (),
+    trainer_overrides: dict[str, Any] | None = None,
+) -> StageResult:
     """Train one stage from ``start`` and save its output in ``out_dir``."""
     tf = require("transformers", "training", extra="hf")
     bf16 = _bf16(stage)
@@ -119,33 +130,60 @@ def run_stage(recipe: Recipe, stage: Stage, start: StartPoint, out_dir: Path, *,
     eval_records = ConversationDataset(recipe.resolve(stage.eval.path)) if stage.eval else None
     eval_ds = EncodedDataset(eval_records, encoder) if eval_records else None
     report = ["tensorboard"] if importlib.util.find_spec("tensorboard") else []
-    kw = stage.training_arguments(out_dir / "checkpoints", bf16=bf16, report_to=report,
-                                  eval_steps=stage.eval.every if stage.eval else None,
-                                  **(trainer_overrides or {}))
+    kw = stage.training_arguments(
+        out_dir / "checkpoints",
+        bf16=bf16,
+        report_to=report,
+        eval_steps=stage.eval.every if stage.eval else None,
+        **(trainer_overrides or {}),
+    )
     args = tf.TrainingArguments(**kw)
     log_cb = JsonlLogger(out_dir / "log.jsonl", stage.name, stage.batch_size * stage.grad_accum)
-    trainer = _trainer_class()(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
-                               data_collator=VLMCollator(processor, stage.max_seq_len),
-                               processing_class=processor, callbacks=[log_cb, *callbacks],
-                               component_lrs=stage.lr.active())
+    trainer = _trainer_class()(
+        model=model,
+        args=args,
+        train_dataset=train_ds,
+        eval_dataset=eval_ds,
+        data_collator=VLMCollator(processor, stage.max_seq_len),
+        processing_class=processor,
+        callbacks=[log_cb, *callbacks],
+        component_lrs=stage.lr.active(),
+    )
     ckpt = _last_checkpoint(out_dir / "checkpoints") if resume else None
     t0 = time.perf_counter()
     out = trainer.train(resume_from_checkpoint=ckpt)
-    metrics = {"stage": stage.name, "start": vars(start), "resumed_from": ckpt,
-               "global_step": trainer.state.global_step, "train_loss": out.training_loss,
-               "train_seconds": time.perf_counter() - t0, "records": len(train_ds),
-               "skipped_records": len(train_ds.skipped), "parameters": count_parameters(model),
-               "bf16": bf16, "log_history": trainer.state.log_history}
+    metrics = {
+        "stage": stage.name,
+        "start": vars(start),
+        "resumed_from": ckpt,
+        "global_step": trainer.state.global_step,
+        "train_loss": out.training_loss,
+        "train_seconds": time.perf_counter() - t0,
+        "records": len(train_ds),
+        "skipped_records": len(train_ds.skipped),
+        "parameters": count_parameters(model),
+        "bf16": bf16,
+        "log_history": trainer.state.log_history,
+    }
     if eval_records is not None:
         metrics["eval_loss"] = trainer.evaluate().get("eval_loss")
-        metrics["eval"] = evaluate_generation(model, processor, eval_records, stage.eval.max_samples,
-                                              stage.eval.max_new_tokens)
+        metrics["eval"] = evaluate_generation(
+            model, processor, eval_records, stage.eval.max_samples, stage.eval.max_new_tokens
+        )
+        metrics["eval"].pop("predictions")  # the examples are enough in metrics.json
     nxt = save_stage_output(trainer.model, processor, stage, recipe, start, out_dir, metrics)
     return StageResult(stage.name, out_dir, nxt, metrics)
 
 
-def train(recipe: Recipe, *, stage: str | None = None, resume: bool = False, output_dir: str | Path | None = None,
-          callbacks: Sequence[Any] = (), trainer_overrides: dict[str, Any] | None = None) -> list[StageResult]:
+def train(
+    recipe: Recipe,
+    *,
+    stage: str | None = None,
+    resume: bool = False,
+    output_dir: str | Path | None = None,
+    callbacks: Sequence[Any] = (),
+    trainer_overrides: dict[str, Any] | None = None,
+) -> list[StageResult]:
     """Run every stage (or only ``stage``), each starting from the previous stage's output.
 
     ``resume``: stages whose output is complete are skipped; the interrupted one restarts from its
@@ -159,16 +197,25 @@ def train(recipe: Recipe, *, stage: str | None = None, resume: bool = False, out
         done = read_start_of(stage_dir)
         if wanted and st.name != wanted:
             if done is None and i < _index(recipe, wanted):
-                raise ConfigError(f"--stage {wanted!r} starts from stage {st.name!r}, whose output "
-                                  f"{str(stage_dir)!r} is missing or incomplete; run that stage first")
+                raise ConfigError(
+                    f"--stage {wanted!r} starts from stage {st.name!r}, whose output "
+                    f"{str(stage_dir)!r} is missing or incomplete; run that stage first"
+                )
             start = done or start
             continue
         if resume and done is not None:
             results.append(StageResult(st.name, stage_dir, done, _read_metrics(stage_dir), skipped=True))
             start = done
             continue
-        res = run_stage(recipe, st, start, stage_dir, resume=resume, callbacks=callbacks,
-                        trainer_overrides=trainer_overrides)
+        res = run_stage(
+            recipe,
+            st,
+            start,
+            stage_dir,
+            resume=resume,
+            callbacks=callbacks,
+            trainer_overrides=trainer_overrides,
+        )
         results.append(res)
         start = res.next_start
         if wanted:
@@ -195,8 +242,13 @@ def _prompt_and_reference(record: dict[str, Any]) -> tuple[list[dict[str, Any]],
     return msgs[:last], ref
 
 
-def generate(model: Any, processor: Any, records: Sequence[dict[str, Any]], max_new_tokens: int = 128,
-             batch_size: int = 8) -> list[str]:
+def generate(
+    model: Any,
+    processor: Any,
+    records: Sequence[dict[str, Any]],
+    max_new_tokens: int = 128,
+    batch_size: int = 8,
+) -> list[str]:
     """Greedy answers to each record's last assistant turn (prompt = the turns before it)."""
     torch = require("torch", "generation", extra="hf")
     from .data import load_image
@@ -208,16 +260,23 @@ def generate(model: Any, processor: Any, records: Sequence[dict[str, Any]], max_
     outs: list[str] = []
     try:
         for b in range(0, len(records), batch_size):
-            chunk = records[b: b + batch_size]
-            prompts = [processor.apply_chat_template(_prompt_and_reference(r)[0], tokenize=False,
-                                                     add_generation_prompt=True) for r in chunk]
+            chunk = records[b : b + batch_size]
+            prompts = [
+                processor.apply_chat_template(
+                    _prompt_and_reference(r)[0], tokenize=False, add_generation_prompt=True
+                )
+                for r in chunk
+            ]
             images = [load_image(p) for r in chunk for p in r.get("images", [])]
             inputs = processor(text=prompts, images=images or None, return_tensors="pt", padding=True)
             inputs = inputs.to(next(model.parameters()).device)
             with torch.no_grad():
-                gen = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False,
-                                     pad_token_id=tok.pad_token_id)
-            outs.extend(processor.batch_decode(gen[:, inputs["input_ids"].shape[1]:], skip_special_tokens=True))
+                gen = model.generate(
+                    **inputs, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tok.pad_token_id
+                )
+            outs.extend(
+                processor.batch_decode(gen[:, inputs["input_ids"].shape[1] :], skip_special_tokens=True)
+            )
     finally:
         tok.padding_side = side
         model.train(was_training)
@@ -235,14 +294,27 @@ def _bleu(predictions: list[str], references: list[str]) -> tuple[float, str]:
         return float(sacrebleu.corpus_bleu(predictions, [references]).score), "sacrebleu.corpus_bleu"
 
 
-def evaluate_generation(model: Any, processor: Any, records: Sequence[dict[str, Any]], max_samples: int = 64,
-                        max_new_tokens: int = 128) -> dict[str, Any]:
+def evaluate_generation(
+    model: Any,
+    processor: Any,
+    records: Sequence[dict[str, Any]],
+    max_samples: int = 64,
+    max_new_tokens: int = 128,
+) -> dict[str, Any]:
     """BLEU and exact match of greedy answers against the records' last assistant turns."""
     chosen = list(records)[:max_samples]
     refs = [_prompt_and_reference(r)[1] for r in chosen]
     preds = generate(model, processor, chosen, max_new_tokens)
     bleu, how = _bleu(preds, refs)
     exact = sum(p.strip().lower() == r.strip().lower() for p, r in zip(preds, refs)) / max(1, len(refs))
-    return {"bleu": bleu, "bleu_impl": how, "exact_match": exact, "n": len(refs),
-            "examples": [{"prediction": p, "reference": r} for p, r in list(zip(preds, refs))[:3]],
-            "mean_prediction_words": sum(len(p.split()) for p in preds) / max(1, len(preds)) if preds else math.nan}
+    return {
+        "bleu": bleu,
+        "bleu_impl": how,
+        "exact_match": exact,
+        "n": len(refs),
+        "examples": [{"prediction": p, "reference": r} for p, r in list(zip(preds, refs))[:3]],
+        "predictions": preds,
+        "mean_prediction_words": sum(len(p.split()) for p in preds) / max(1, len(preds))
+        if preds
+        else math.nan,
+    }

@@ -20,8 +20,15 @@ from ..errors import ConfigError
 from .components import apply_freezing, lora_target_names
 from .config import Recipe, Stage
 
-__all__ = ["StartPoint", "materialize_base", "load_start", "prepare_model", "save_stage_output",
-           "read_start_of", "CHECKPOINT_FILE"]
+__all__ = [
+    "CHECKPOINT_FILE",
+    "StartPoint",
+    "load_start",
+    "materialize_base",
+    "prepare_model",
+    "read_start_of",
+    "save_stage_output",
+]
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +47,10 @@ def materialize_base(recipe: Recipe, out: Path) -> StartPoint:
     if not recipe.base_model.startswith("tiny:"):
         path = recipe.resolve(recipe.base_model)
         if not (path / "config.json").is_file():
-            raise ConfigError(f"base_model must be a local checkpoint directory with config.json or "
-                              f"'tiny:<type>', got {recipe.base_model!r} (resolved to {str(path)!r})")
+            raise ConfigError(
+                f"base_model must be a local checkpoint directory with config.json or "
+                f"'tiny:<type>', got {recipe.base_model!r} (resolved to {str(path)!r})"
+            )
         return StartPoint(str(path))
     base = out / "base"
     if not (base / "config.json").is_file():
@@ -82,10 +91,18 @@ def prepare_model(model: Any, stage: Stage, *, continuing_adapter: bool) -> Any:
         peft = require("peft", "LoRA training", extra="hf")
         targets = lora_target_names(model, lrs, stage.lora.target_modules)
         if not targets:
-            raise ConfigError(f"stage {stage.name!r}: lora.target_modules {stage.lora.target_modules!r} match "
-                              f"no Linear layer in the components that train ({sorted(lrs)})")
-        cfg = peft.LoraConfig(r=stage.lora.r, lora_alpha=stage.lora.alpha, lora_dropout=stage.lora.dropout,
-                              target_modules=targets, bias="none", task_type="CAUSAL_LM")
+            raise ConfigError(
+                f"stage {stage.name!r}: lora.target_modules {stage.lora.target_modules!r} match "
+                f"no Linear layer in the components that train ({sorted(lrs)})"
+            )
+        cfg = peft.LoraConfig(
+            r=stage.lora.r,
+            lora_alpha=stage.lora.alpha,
+            lora_dropout=stage.lora.dropout,
+            target_modules=targets,
+            bias="none",
+            task_type="CAUSAL_LM",
+        )
         model = peft.get_peft_model(model, cfg)
     apply_freezing(model, lrs, lora=stage.is_lora)
     if stage.gradient_checkpointing and hasattr(model, "enable_input_require_grads"):
@@ -94,8 +111,15 @@ def prepare_model(model: Any, stage: Stage, *, continuing_adapter: bool) -> Any:
     return model
 
 
-def save_stage_output(model: Any, processor: Any, stage: Stage, recipe: Recipe, start: StartPoint,
-                      out_dir: Path, metrics: dict[str, Any]) -> StartPoint:
+def save_stage_output(
+    model: Any,
+    processor: Any,
+    stage: Stage,
+    recipe: Recipe,
+    start: StartPoint,
+    out_dir: Path,
+    metrics: dict[str, Any],
+) -> StartPoint:
     """Write the stage's loadable output and return where the next stage starts."""
     out_dir.mkdir(parents=True, exist_ok=True)
     keep_adapter = stage.is_lora and stage.lora.after_stage == "continue"
@@ -107,7 +131,9 @@ def save_stage_output(model: Any, processor: Any, stage: Stage, recipe: Recipe, 
     (out_dir / "recipe.json").write_text(recipe.model_dump_json(indent=2), encoding="utf-8")
     (out_dir / "stage.json").write_text(stage.model_dump_json(indent=2), encoding="utf-8")
     (out_dir / CHECKPOINT_FILE).write_text(json.dumps(asdict(nxt), indent=2), encoding="utf-8")
-    (out_dir / "metrics.json").write_text(json.dumps({**metrics, "completed": True}, indent=2), encoding="utf-8")
+    (out_dir / "metrics.json").write_text(
+        json.dumps({**metrics, "completed": True}, indent=2), encoding="utf-8"
+    )
     return nxt
 
 
