@@ -137,7 +137,7 @@ def images_of(page: Any, doc: Any, page_rect: Rect, digests: dict[int, str]) -> 
     out: list[Img] = []
     px0, py0, px1, py1 = page_rect
     page_area = (px1 - px0) * (py1 - py0)
-    for info in page.get_image_info(xrefs=True):
+    for info in _image_info(page, page.get_images(full=True)):
         r = _clip(info["bbox"], page_rect, 0.0)
         if r is None or (r[2] - r[0]) * (r[3] - r[1]) < 4.0:
             continue
@@ -148,6 +148,29 @@ def images_of(page: Any, doc: Any, page_rect: Rect, digests: dict[int, str]) -> 
             digests[xref] = hashlib.sha256(doc.xref_stream_raw(xref) or b"").hexdigest()
         out.append(Img(rect=r, xref=xref, digest=digests.get(xref, "")))
     return out
+
+
+def _image_info(page: Any, listed: list[tuple]) -> list[dict[str, Any]]:
+    """get_image_info with xrefs, without its cost when the page's images are unambiguous.
+
+    ``xrefs=True`` decodes and hashes every image to pair placements with xrefs; when each
+    listed image has a distinct pixel size, the size pairs them as well.
+    """
+    by_size: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for item in listed:
+        if item[0] not in by_size[(item[2], item[3])]:
+            by_size[(item[2], item[3])].append(item[0])
+    if any(len(v) > 1 for v in by_size.values()):
+        return page.get_image_info(xrefs=True)
+    infos = page.get_image_info()
+    if infos and not listed:
+        return page.get_image_info(xrefs=True)  # images inside form XObjects are not listed
+    for info in infos:
+        xrefs = by_size.get((info.get("width"), info.get("height")))
+        if xrefs is None:
+            return page.get_image_info(xrefs=True)  # a size we cannot pair: ask PyMuPDF
+        info["xref"] = xrefs[0]
+    return infos
 
 
 # ---------------------------------------------------------------- clustering
@@ -268,29 +291,38 @@ def _merge_across_gaps(cands: list[Candidate], lines: list[Line], gap: float) ->
     """
     owned = {i for c in cands for i in c.lines}
     free = [ln.rbox for i, ln in enumerate(lines) if i not in owned]
-    cands = list(cands)
-    changed = True
-    while changed:
-        changed = False
-        for a, ca in enumerate(cands):
-            if not ca.inks:
-                continue  # pictures alone stay apart: two photos side by side are two figures
-            for b in range(a + 1, len(cands)):
-                cb = cands[b]
-                if not cb.inks or not _near(ca.bbox, cb.bbox, gap):
+    out: list[Candidate] = []
+    todo = [c for c in cands if c.inks]
+    for c in cands:
+        if not c.inks:
+            out.append(c)  # pictures alone stay apart: two photos side by side are two figures
+    while todo:
+        ca = todo.pop(0)
+        grown = True
+        while grown:  # absorb every neighbour, then look again from the grown box
+            grown = False
+            for b in range(len(todo) - 1, -1, -1):
+                cb = todo[b]
+                if not _near(ca.bbox, cb.bbox, gap):
                     continue
                 box = _union([ca.bbox, cb.bbox])
-                if any(_intersection(r, box) > 0 for r in free):
+                if _text_in(box, free):
                     continue
                 ca.bbox, ca.inks, ca.lines = box, ca.inks + cb.inks, ca.lines + cb.lines
                 ca.images += cb.images
                 ca.kind = "mixed" if ca.images else "vector"
-                del cands[b]
-                changed = True
-                break
-            if changed:
-                break
-    return cands
+                del todo[b]
+                grown = True
+        out.append(ca)
+    return out
+
+
+def _text_in(box: Rect, rects: list[Rect]) -> bool:
+    x0, y0, x1, y1 = box
+    for r in rects:
+        if r[0] < x1 and r[2] > x0 and r[1] < y1 and r[3] > y0:
+            return True
+    return False
 
 
 def _is_figure(c: Candidate, opts: IngestOptions) -> bool:
