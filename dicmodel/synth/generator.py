@@ -658,7 +658,7 @@ def generate_one(seed: int, index: int, opts: GenOptions | None = None) -> Synth
     style = sample_style(rng, kind, opts)
     if kind in ("topology", "architecture"):
         d.direction = rng.choice(["TD", "LR"])
-    if d.direction == "LR" and kind in ("flowchart", "state"):
+    if d.direction == "LR" and kind != "sequence" and style.renderer == "mermaid":
         # long left-to-right charts are shrunk to the viewport width: give them room to stay legible
         style.width = max(style.width, 2400)
     if style.renderer == "graphviz" and style.engine not in ("dot", "fdp"):
