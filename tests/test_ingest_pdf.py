@@ -224,3 +224,23 @@ def test_options_are_validated():
         IngestOptions(unknown=1)
     with pytest.raises(ValueError, match="beyond"):
         IngestOptions(pages="9").page_indices(3)
+
+
+def test_decorations_are_not_figures():
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.draw_rect((0, 0, 595, 842), color=None, fill=(0.98, 0.97, 0.9))  # page background
+    page.draw_rect((20, 20, 575, 822), color=(0, 0, 0), width=1)  # page border
+    note = "Note: the framed paragraph is a text box with several words on each of its lines."
+    page.draw_rect((60, 80, 535, 140), color=(0, 0, 0), fill=(0.9, 0.9, 0.9))  # framed, shaded note
+    page.insert_textbox((70, 90, 525, 135), note, fontsize=10)
+    page.insert_text((60, 180), "A link that is underlined", fontsize=10)
+    page.draw_line((60, 182), (180, 182), color=(0, 0, 1), width=0.8)  # underline
+    page.draw_line((60, 220), (535, 220), color=(0, 0, 0), width=0.5)  # horizontal rule
+    page.insert_image((70, 300, 82, 312), stream=gen.topology_png(24, 24))  # tiny icon
+    out = ingest(doc.tobytes())
+    assert out.figures == []
+    body = " ".join(b.text for b in out.blocks)
+    assert "framed paragraph" in body and "underlined" in body
