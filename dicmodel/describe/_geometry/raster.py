@@ -223,7 +223,8 @@ def _shapes(f: _Frame, gray: Any, bg: int) -> tuple[list[Shape], Any]:
         if kind is None:
             continue
         tint = abs(float(np.median(gray[y:y + h, x:x + w][region > 0])) - bg) > 4
-        if kind == "rect" and not tint and _lines_run_on(f, (x, y, x + w, y + h)) >= 2:
+        if kind in ("rect", "round_rect", "hexagon") and not tint \
+                and _lines_run_on(f, (x, y, x + w, y + h)) >= 2:
             continue  # a gap between crossing connectors (lifelines and messages), not a box
         if kind in ("polygon", "parallelogram") and not tint:
             continue  # irregular unfilled regions are mostly loops of connectors
