@@ -203,7 +203,7 @@ def _stacked(parts: GraphParts) -> list[int]:
 
 
 def decide_graph_kind(parts: GraphParts, hint: FigureType | None = None) -> FigureType:
-    nodes = [n for n in parts.nodes if not n.is_group]
+    nodes = [n for n in parts.nodes if not n.is_group and not n.note]
     edges = parts.edges
     markers = sum(1 for n in nodes if n.marker in ("start", "end"))
     if not edges:

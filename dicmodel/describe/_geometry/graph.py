@@ -66,6 +66,7 @@ class _N:
     parent: int | None = None
     is_group: bool = False
     text_only: bool = False
+    note: bool = False  # a comment box tied to a node by dashed lines (not part of the graph)
     id: str = ""
     label: str = ""
 
@@ -500,11 +501,31 @@ def recover_graph(prims: Primitives) -> GraphParts:
     rest = U.text_blocks([w for b in rest_lines for w in b])
     named = [(s, t, c, " ".join(U.block_text(b) for b in label_of.get(k, [])))
              for k, (s, t, c, _) in enumerate(edges)]
-    parts = GraphParts(nodes=nodes, edges=named, notes=[], warnings=warnings,
+    notes = _notes(nodes, named)
+    named = [e for e in named if not nodes[e[0]].note and not nodes[e[1]].note]
+    parts = GraphParts(nodes=nodes, edges=named, notes=notes, warnings=warnings,
                        n_chains=len(chains), n_loose=n_loose)
     del used_chains
     _finish_text(parts, rest, prims, h)
     return parts
+
+
+def _notes(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]]) -> list[str]:
+    """Boxes of prose tied to the graph only by dashed, headless lines are notes."""
+    touching: dict[int, list[_Chain]] = defaultdict(list)
+    for s_, t, c, _ in edges:
+        touching[s_].append(c)
+        touching[t].append(c)
+    out = []
+    for k, n in enumerate(nodes):
+        cs = touching.get(k)
+        if n.is_group or not cs or not n.words:
+            continue
+        if all(c.dashed and not (c.arrow_start or c.arrow_end) for c in cs) and \
+                len(U.block_text(n.words).split()) >= 4:
+            n.note = True
+            out.append(U.block_text(n.words))
+    return out
 
 
 def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], tol: float
@@ -630,12 +651,12 @@ def to_diagram(parts: GraphParts, kind: str) -> Diagram:
     order = sorted(range(len(nodes)), key=lambda k: (round(nodes[k].bbox[1] / 4), nodes[k].bbox[0]))
     for k in order:
         n = nodes[k]
-        if not n.is_group:
+        if not n.is_group and not n.note:
             d.nodes.append(Node(id=n.id, label=n.label, shape=_node_shape(n, state)))
     for k in order:
         n = nodes[k]
         if n.is_group:
-            members = [nodes[c].id for c in n.children if nodes[c].id]
+            members = [nodes[c].id for c in n.children if nodes[c].id and not nodes[c].note]
             parent = nodes[n.parent].id if n.parent is not None else None
             d.groups.append(Group(id=n.id, label=n.label, members=members, parent=parent))
     undirected_kind = kind in ("topology",)

@@ -27,6 +27,8 @@ class Lifeline:
     y1: float
     label: str = ""
     boxes: list[Rect] = field(default_factory=list)
+    long: bool = True  # spans a large part of the figure (not only hanging from a box)
+    headed: bool = False  # ends at an arrowhead (a vertical graph edge, or an actor icon)
 
 
 def _vertical_segments(paths: list[Path]) -> list[tuple[float, float, float]]:
@@ -60,7 +62,10 @@ def find_lifelines(prims: Primitives) -> list[Lifeline]:
             # a frame side (loop/alt/opt box) meets a horizontal stroke at its corner
             if any(U.dist(c, (x, y0)) < 2.5 or U.dist(c, (x, y1)) < 2.5 for c in corners):
                 continue
-            lines.append(Lifeline(x=x, y0=y0, y1=y1))
+            # a lifeline never ends in an arrowhead; a vertical graph edge does
+            headed = any(U.rect_dist((x, y), a.bbox) < 2.0 for a in prims.arrowheads
+                         for y in (y0, y1))
+            lines.append(Lifeline(x=x, y0=y0, y1=y1, long=long, headed=headed))
     return _dedupe(lines)
 
 
@@ -221,6 +226,8 @@ def _messages(prims: Primitives, lines: list[Lifeline]) -> tuple[list[_Msg], int
             continue
         if ia == ib and box[2] - box[0] < 8:
             continue
+        if ia != ib and abs(a[1] - b[1]) > max(3.0, 0.05 * abs(a[0] - b[0])):
+            continue  # messages run level between lifelines; a slanted connector is a graph edge
         src, dst = (ib, ia) if ha and not hb else (ia, ib)
         out.append(_Msg(src=src, dst=dst, y=box[1] if ia == ib else (a[1] + b[1]) / 2,
                         x0=box[0], x1=box[2], dashed=p.dashed, arrow=arrow))
@@ -256,15 +263,21 @@ def _texts(msgs: list[_Msg], words: list[Word], h: float) -> None:
         m.text = U.block_text([words[k] for k in chosen])
 
 
+def _aligned_heads(lines: list[Lifeline]) -> bool:
+    """At least two long lifelines start at the same height (participants in one row)."""
+    tops = sorted(ln.y0 for ln in lines if ln.long)
+    return any(b - a <= 10.0 for a, b in zip(tops, tops[1:]))
+
+
 def read_sequence(prims: Primitives) -> Diagram | None:
     """A sequence Diagram, or None when the figure has no lifelines with messages."""
     lines = find_lifelines(prims)
-    if len(lines) < 2:
+    if len(lines) < 2 or sum(ln.headed for ln in lines) > len(lines) / 2:
         return None
     h = U.median_height(prims.words)
     boxes = _heads(prims, lines, h)
     lines = [ln for ln in lines if ln.label]
-    if len(lines) < 2:
+    if len(lines) < 2 or not _aligned_heads(lines):
         return None
     msgs, n_arrowed = _messages(prims, lines)
     # most arrows of a call flow run between lifelines; a flowchart with a few long vertical

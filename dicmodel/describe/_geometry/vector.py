@@ -210,7 +210,8 @@ class _Collector:
         stroked = "s" in kind
         dashed = _is_dashed(d)
         subs = _subpaths(d.get("items") or [], bool(d.get("closePath")) or (filled and not stroked))
-        if filled and not stroked and self._thin_fill(subs, d):
+        if filled and not stroked and (self._thin_fill(subs, d) or self._dash_run(subs)
+                                       or self._stroke_outline(subs)):
             return
         for s in subs:
             if s.closed:
@@ -231,6 +232,50 @@ class _Collector:
         # a dash pattern paints many separate pieces; a solid hairline paints one
         pieces = sum(1 for s in subs if len(s.points) >= 3)
         self.p.paths.append(Path(points=[a, b], dashed=pieces > 2, width=min(w, h)))
+        return True
+
+    def _stroke_outline(self, subs: list[_Sub]) -> bool:
+        """A stroke that the renderer painted as a filled outline (a slanted or curved line):
+        a long, thin region. Its centre line is the mean of the outline's two long sides."""
+        if not subs or len(subs) > 4:
+            return False
+        pts = [p for s in subs for p in s.points]
+        if len(pts) < 4:
+            return False
+        area = abs(sum(pts[i][0] * pts[i - 1][1] - pts[i - 1][0] * pts[i][1]
+                       for i in range(len(pts)))) / 2
+        perimeter = sum(_dist(pts[i], pts[i - 1]) for i in range(len(pts)))
+        width = 2 * area / perimeter if perimeter else 0.0
+        length = perimeter / 2
+        box = _bbox(pts)
+        span = math.hypot(box[2] - box[0], box[3] - box[1])
+        if span < 14.0 or width > 3.0 or length < 5 * max(width, 0.5):
+            return False  # marker blobs and arrowheads are compact, strokes are long
+        self.p.paths.append(Path(points=_centre_line(pts), width=width))
+        return True
+
+    def _dash_run(self, subs: list[_Sub]) -> bool:
+        """A slanted or curved dashed line painted as a fill of many small pieces: one dashed
+        path through the pieces' centres, in painting order."""
+        if len(subs) < 3:
+            return False
+        centres = []
+        for s in subs:
+            b = _bbox(s.points)
+            if max(b[2] - b[0], b[3] - b[1]) > 8.0:
+                return False
+            centres.append(((b[0] + b[2]) / 2, (b[1] + b[3]) / 2))
+        if any(_dist(a, b) > 15.0 for a, b in zip(centres, centres[1:])):
+            return False
+        box = _bbox(centres)
+        if math.hypot(box[2] - box[0], box[3] - box[1]) < 20.0:
+            return False  # a compact cluster of pieces is a marker, not a line
+        if _dist(centres[0], centres[-1]) <= 15.0 and min(box[2] - box[0], box[3] - box[1]) > 10:
+            # the dashes go all the way round: a dashed box (a region, a zone), not a line
+            self.p.shapes.append(Shape(kind="rect", bbox=box, filled=False, stroked=True,
+                                       dashed=True))
+            return True
+        self.p.paths.append(Path(points=_simplify(centres, tol=0.8), dashed=True))
         return True
 
     def closed(self, s: _Sub, d: dict[str, Any], filled: bool, stroked: bool, dashed: bool) -> None:
@@ -276,6 +321,35 @@ class _Collector:
                                                    bbox=box))
                 return
         self.p.paths.append(Path(points=pts, dashed=dashed, width=float(d.get("width") or 1.0)))
+
+
+def _centre_line(pts: list[Point], n: int = 12) -> list[Point]:
+    """Split a closed thin outline at its two far ends and average the two sides."""
+    i0 = max(range(len(pts)), key=lambda i: _dist(pts[i], pts[0]))
+    i1 = max(range(len(pts)), key=lambda i: _dist(pts[i], pts[i0]))
+    a, b = sorted((i0, i1))
+    side1 = pts[a:b + 1]
+    side2 = (pts[b:] + pts[:a + 1])[::-1]
+    s1, s2 = _resample(side1, n), _resample(side2, n)
+    mid = [((p[0] + q[0]) / 2, (p[1] + q[1]) / 2) for p, q in zip(s1, s2)]
+    return _simplify(mid, tol=0.5)
+
+
+def _resample(pts: list[Point], n: int) -> list[Point]:
+    lengths = [0.0]
+    for i in range(1, len(pts)):
+        lengths.append(lengths[-1] + _dist(pts[i - 1], pts[i]))
+    total = lengths[-1] or 1.0
+    out, j = [], 0
+    for k in range(n):
+        t = total * k / (n - 1)
+        while j < len(pts) - 2 and lengths[j + 1] < t:
+            j += 1
+        seg = (lengths[j + 1] - lengths[j]) or 1.0
+        u = min(1.0, max(0.0, (t - lengths[j]) / seg))
+        out.append((pts[j][0] + u * (pts[j + 1][0] - pts[j][0]),
+                    pts[j][1] + u * (pts[j + 1][1] - pts[j][1])))
+    return out
 
 
 # ---- text ------------------------------------------------------------------------------------
