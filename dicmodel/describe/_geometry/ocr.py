@@ -135,10 +135,11 @@ def _rapidocr_words(img: Any) -> list[Word]:
         if not text or float(score) < _MIN_SCORE:
             continue
         parts = _word_parts(out.word_results[k] if k < len(out.word_results) else ())
-        if len(parts) > 1:
+        runs = _split_at_strokes(parts, img) if len(parts) > 1 else []
+        if len(runs) > 1:
             # the detector can run two labels into one line ("eth1 eth0" on both sides of a
             # link): split where a stroke runs through the gap between two words
-            words.extend(_split_at_strokes(parts, img))
+            words.extend(runs)
             continue
         words.append(_word(text, [(float(p[0]), float(p[1])) for p in quad], float(score)))
     return words
