@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 info = _call(tool, path)
                 info["ok"] = True
-            except Exception as err:  # report, keep going
+            except Exception as err:  # noqa: BLE001 - report, keep going
                 info = {"ok": False, "error": f"{type(err).__name__}: {err}", "pages": 0}
             info["seconds"] = time.perf_counter() - t0
             results[tool][path.name] = info

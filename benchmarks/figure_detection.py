@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _render_cache as rc  # noqa: E402
+import _render_cache as rc
 
 W, H, M = 595.0, 842.0, 60.0
 MAX_W, MAX_H = W - 2 * M, 330.0
@@ -67,7 +67,7 @@ def build(srcs: list[Path], kind: str) -> tuple[bytes, list[Placed], list[str]]:
             else:
                 pix = pymupdf.Pixmap(str(paths["png"]))
                 w, h = pix.width / 2, pix.height / 2  # rendered at scale 2
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - an unreadable render is skipped and counted
             skipped.append(f"{src.name}: {err}")
             continue
         fw, fh = _size(w, h)

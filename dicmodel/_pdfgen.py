@@ -17,17 +17,17 @@ from ._extras import require
 
 __all__ = [
     "FigureTruth",
-    "Truth",
     "GeneratedPDF",
-    "sample_report",
-    "two_column_pdf",
-    "rotated_pdf",
-    "encrypted_pdf",
-    "truncated_pdf",
-    "empty_pdf",
+    "Truth",
     "corrupt_pdf",
+    "empty_pdf",
+    "encrypted_pdf",
     "not_a_pdf",
+    "rotated_pdf",
+    "sample_report",
     "topology_png",
+    "truncated_pdf",
+    "two_column_pdf",
 ]
 
 Rect = tuple[float, float, float, float]
@@ -37,10 +37,10 @@ _META = {"title": "dicmodel sample report", "author": "dicmodel", "creator": "di
          "producer": "PyMuPDF", "creationDate": "D:20250101000000Z", "modDate": "D:20250101000000Z"}
 
 PARAS = [
-    "The evolved packet core connects the radio network to external packet data networks. "
-    "Figure 1 shows the attach procedure between the UE, the eNB and the MME.",
-    "During the attach the MME authenticates the subscriber and creates a default bearer. "
-    "The sequence of messages is the basis of the later procedures.",
+    ("The evolved packet core connects the radio network to external packet data networks. "
+     "Figure 1 shows the attach procedure between the UE, the eNB and the MME."),
+    ("During the attach the MME authenticates the subscriber and creates a default bearer. "
+     "The sequence of messages is the basis of the later procedures."),
 ]
 
 

@@ -8,9 +8,9 @@ import pytest
 
 pytest.importorskip("pymupdf")
 
-from dicmodel import _pdfgen as gen  # noqa: E402
-from dicmodel.document import BBox, BlockType, FigureKind  # noqa: E402
-from dicmodel.ingest import IngestOptions, ingest  # noqa: E402
+from dicmodel import _pdfgen as gen
+from dicmodel.document import BBox, BlockType, FigureKind
+from dicmodel.ingest import IngestOptions, ingest
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def _body(doc):
 
 
 def test_document_basics(report):
-    pdf, doc = report
+    _, doc = report
     assert doc.source == "<bytes>"
     assert len(doc.sha256) == 64
     assert [p.number for p in doc.pages] == [0, 1, 2]
@@ -139,7 +139,7 @@ def test_logo_is_a_figure_when_not_repeated():
 
 
 def test_repeated_image_deduplicated(report):
-    pdf, doc = report
+    _, doc = report
     rasters = [f for f in doc.figures if f.kind == FigureKind.raster]
     assert len(rasters) == 2
     assert rasters[0].image_hash == rasters[1].image_hash

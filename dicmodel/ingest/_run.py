@@ -17,7 +17,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..describe._geometry.pdfplain import plain_drawings
-from ..document import BBox, Block, BlockType, Document, Figure, FigureKind, ItemError, Page, TextSpan, figure_id
+from ..document import (
+    BBox,
+    Block,
+    BlockType,
+    Document,
+    Figure,
+    FigureKind,
+    ItemError,
+    Page,
+    TextSpan,
+    figure_id,
+)
 from . import captions as cap
 from . import layout
 from .figures import Candidate, cluster_inks, content_hash, detect_figures, group_box, images_of, inks_of
@@ -84,7 +95,7 @@ def _scan_or_record(pdf: Any, pno: int, opts: IngestOptions, errors: list[ItemEr
     t = time.perf_counter()
     try:
         return _scan(pdf, pno, opts, timer, digests)
-    except Exception as err:  # one bad page must not sink the document
+    except Exception as err:  # noqa: BLE001 - one bad page must not sink the document
         errors.append(ItemError(stage="ingest", page=pno, message=f"page {pno + 1} could not be read: {err}",
                                 error_type=type(err).__name__))
         return _Scan(number=pno, width=612, height=792, rotation=0, display=(0, 0, 612, 792),
@@ -342,7 +353,7 @@ def _para_block(ptype: str, para: layout.Para, scan: _Scan, order: int, section:
     text = para.text if ptype != "code" else "\n".join(ln.text for ln in para.lines)
     level = next(levels) if ptype == "heading" else 0
     return Block(type=BlockType(ptype), page=scan.number, bbox=BBox.of(rbox), order=order, text=text,
-                 level=level, section=section if ptype != "heading" else section)
+                 level=level, section=section)
 
 
 def _figure(sha: str, scan: _Scan, index: int, cand: Candidate, caption: tuple[str, str] | None,
@@ -377,7 +388,7 @@ def _render(doc: Document, pdf: Any, pending: list[tuple[Figure, _Scan, Candidat
             page = pdf[scan.number]
             clip = _to_shown(scan, fig.bbox.as_tuple())
             fig.image = page.get_pixmap(dpi=opts.dpi, clip=clip).tobytes("png")
-        except Exception as err:  # a broken image stream must not cost the other figures
+        except Exception as err:  # noqa: BLE001 - a broken image stream must not cost the other figures
             doc.errors.append(ItemError(stage="ingest", page=scan.number, figure_id=fig.id,
                                         message=f"crop could not be rendered: {err}",
                                         error_type=type(err).__name__))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .pdf import Rect
 
-__all__ = ["CaptionMatch", "caption_label", "is_caption_start", "match_captions", "citing_sentences"]
+__all__ = ["CaptionMatch", "caption_label", "citing_sentences", "is_caption_start", "match_captions"]
 
 _PREFIX = r"(?:Figure|FIGURE|Fig\.?|FIG\.?|Abbildung|Abb\.|图|圖)"
 _LABEL = r"([0-9]+(?:[-.–][0-9]+)*[a-z]?|[A-Z][-.][0-9]+(?:[-.][0-9]+)*)"

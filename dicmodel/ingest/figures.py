@@ -17,7 +17,7 @@ from typing import Any
 from .options import IngestOptions
 from .pdf import Line, Rect
 
-__all__ = ["Candidate", "Ink", "cluster_inks", "content_hash", "detect_figures", "group_box", "inks_of", "images_of"]
+__all__ = ["Candidate", "Ink", "cluster_inks", "content_hash", "detect_figures", "group_box", "images_of", "inks_of"]
 
 _GRID = 48.0  # pt: bucket size of the clustering grid
 _MERGE_GAP = 60.0  # pt: blank space that may separate the islands of one vector diagram

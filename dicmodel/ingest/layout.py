@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from .pdf import Line, Rect
 
-__all__ = ["Para", "running_lines", "body_style", "paragraphs", "classify", "reading_order"]
+__all__ = ["Para", "body_style", "classify", "paragraphs", "reading_order", "running_lines"]
 
 T = TypeVar("T")
 
@@ -225,16 +225,14 @@ def _merge_column_bands(bands: list[list[T]], box: Callable[[T], Rect]) -> list[
     out: list[list[T]] = [bands[0]]
     for band in bands[1:]:
         both = out[-1] + band
-        if _has_columns(out[-1], box) or _has_columns(band, box):
-            if len(_split(both, box, axis=0, gap=_COL_GAP)) > 1:
-                out[-1] = both
-                continue
+        columns = _has_columns(out[-1], box) or _has_columns(band, box)
+        if columns and len(_split(both, box, axis=0, gap=_COL_GAP)) > 1:
+            out[-1] = both
+            continue
         out.append(band)
     return out
 
 
 def _has_columns(items: list[T], box: Callable[[T], Rect]) -> bool:
-    if len(items) > 1:
-        return len(_split(items, box, axis=0, gap=_COL_GAP)) > 1
-    # one narrow item alone in a band (a column paragraph beside a gap in the other column)
-    return False
+    # a single item has no gutter; it joins a neighbouring band that has one (see above)
+    return len(items) > 1 and len(_split(items, box, axis=0, gap=_COL_GAP)) > 1

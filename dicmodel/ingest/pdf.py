@@ -21,7 +21,7 @@ from ..errors import (
     UnsupportedFormatError,
 )
 
-__all__ = ["Source", "Line", "read_source", "open_pdf", "page_lines"]
+__all__ = ["Line", "Source", "open_pdf", "page_lines", "read_source"]
 
 Rect = tuple[float, float, float, float]
 
