@@ -126,7 +126,11 @@ def _best_describer() -> str:
 def test_devset_pdfs_ray_equals_local(tmp_path: Path, devset: Path, local_ray) -> None:
     pdfs = sorted((devset / "pdfs").glob("*.pdf"))
     assert pdfs
-    opts = {"formats": "md,json,jsonl", "describer": _best_describer()}
+    describer = _best_describer()
+    # structural gives up on a figure after time_budget seconds (labels only): on a loaded
+    # machine that depends on timing, so lift it here for outputs that can be compared
+    options = {"time_budget": 3600.0} if describer == "structural" else {}
+    opts = {"formats": "md,json,jsonl", "describer": describer, "describer_options": options}
     local = convert_many(pdfs, tmp_path / "local", workers=2, **opts)
     dist = convert_corpus(pdfs, tmp_path / "ray", **opts)
     assert dist.converted == local.converted and dist.failed == local.failed == 0

@@ -57,6 +57,8 @@ class RayOptions(BaseModel):
     workers: int | None = Field(None, ge=1, le=4096,
                                 description="max concurrent ingest tasks (None: as many as CPUs allow)")
     num_cpus: int | None = Field(None, ge=1, description="CPUs of a local Ray instance started here")
+    ingest_memory_mb: int = Field(512, ge=1, description="memory reserved per ingest task (MiB); "
+                                  "bounds how many large PDFs a node ingests at once")
     describer_actors: int = Field(1, ge=1, le=1024, description="describer actors (model copies)")
     describer_gpus: float = Field(0.0, ge=0.0, le=16.0, description="GPUs per describer actor")
     describer_cpus: float = Field(1.0, ge=0.0, le=256.0, description="CPUs per describer actor")
@@ -93,7 +95,8 @@ class RayOptions(BaseModel):
 
 
 # the Ray-only fields; the shared ones (formats, describer, ...) already have `convert` flags
-CLI_FIELDS = ("num_cpus", "describer_actors", "describer_gpus", "describer_cpus", "address", "parquet")
+CLI_FIELDS = ("num_cpus", "ingest_memory_mb", "describer_actors", "describer_gpus", "describer_cpus",
+              "address", "parquet")
 
 
 def add_cli_flags(parser: Any) -> None:
@@ -164,9 +167,10 @@ def _run(rows: list[dict[str, Any]], out: Path, opts: RayOptions) -> list[dict[s
         _check_cpus(ray, opts)
         data = require("ray.data", "the Ray engine")
         ds = data.from_items(rows, override_num_blocks=len(rows))
-        # a ray_remote_args_fn keeps Ray from fusing ingest into the describer actors:
-        # ingest must scale with CPUs, not with the number of model copies
-        ds = ds.map(_ingest_row, fn_kwargs={"opts": opts}, num_cpus=1, ray_remote_args_fn=_spread,
+        # the memory reservation also keeps Ray from fusing ingest into the describer actors
+        # (fusion needs equal resources): ingest must scale with CPUs, not with model copies
+        ds = ds.map(_ingest_row, fn_kwargs={"opts": opts}, num_cpus=1,
+                    memory=opts.ingest_memory_mb * 1024 * 1024,
                     compute=data.TaskPoolStrategy(size=opts.workers) if opts.workers else None)
         ds = ds.map(_DescribeActor, fn_constructor_kwargs={"opts": opts},
                     compute=data.ActorPoolStrategy(size=opts.describer_actors),
@@ -190,11 +194,6 @@ def _check_cpus(ray: Any, opts: RayOptions) -> None:
         raise ConfigError(f"describer_actors x describer_cpus = {held:g} CPUs leaves less than one "
                           f"CPU for ingest on this Ray cluster ({total:g} CPUs); lower "
                           f"describer_actors or describer_cpus (e.g. describer_cpus=0.5)")
-
-
-def _spread() -> dict[str, Any]:
-    """Ingest tasks spread over the nodes of a cluster (one node: no effect)."""
-    return {"scheduling_strategy": "SPREAD"}
 
 
 def _init(ray: Any, opts: RayOptions) -> bool:
