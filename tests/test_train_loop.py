@@ -181,7 +181,10 @@ def test_three_stage_chain_each_starts_from_the_last(data, tmp_path):
     r = recipe(
         data,
         tmp_path,
-        {"lr": {"projector": 1e-3, "language": 1e-3}},  # full
+        {
+            "lr": {"projector": 1e-3, "language": 1e-3},  # full, with a per-stage eval
+            "eval": {"path": str(data), "every": 1, "max_samples": 2, "max_new_tokens": 4},
+        },
         {"lr": {"language": 1e-3}, "lora": {"r": 4, "alpha": 8, "after_stage": "merge"}},
         {"lr": {"language": 1e-3}, "lora": {"r": 4, "alpha": 8, "after_stage": "continue"}},
     )
@@ -192,6 +195,8 @@ def test_three_stage_chain_each_starts_from_the_last(data, tmp_path):
     assert res[2].metrics["start"]["model"] == str(tmp_path / "s1")
     assert res[2].next_start.adapter == str(tmp_path / "s2")
     assert all(x.metrics["global_step"] == 2 for x in res)
+    ev = res[0].metrics["eval"]
+    assert ev["n"] == 2 and 0 <= ev["bleu"] <= 100 and res[0].metrics["eval_loss"] > 0
     rows = [json.loads(line) for line in (tmp_path / "s1" / "log.jsonl").read_text().splitlines()]
     steps = [row for row in rows if "loss" in row]
     assert steps and all(
@@ -218,3 +223,17 @@ def test_resume_continues_from_the_last_checkpoint_step(data, tmp_path):
     assert logged == [1, 2, 3, 4, 5, 6]  # steps 1-2 ran once (before the crash), 3-6 after resuming
     again = train(r, resume=True)[0]  # a completed stage is skipped, not retrained
     assert again.skipped and again.metrics["global_step"] == 6
+
+
+def test_hf_describer_loads_stage_outputs(data, tmp_path):
+    hf = pytest.importorskip("dicmodel.describe.hf")
+    r = recipe(
+        data,
+        tmp_path,
+        {"lr": {"language": 1e-3}, "lora": {"r": 4, "alpha": 8, "after_stage": "merge"}},
+        {"lr": {"language": 1e-3}, "lora": {"r": 4, "alpha": 8, "after_stage": "continue"}},
+    )
+    merged, adapter = (x.next_start for x in train(r))
+    for start in (merged, adapter):
+        d = hf.HFDescriber(model=start.model, adapter=start.adapter, device="cpu", max_new_tokens=4).load()
+        assert d.model is not None and d.processor is not None

@@ -283,15 +283,15 @@ def generate(
     return [o.strip() for o in outs]
 
 
-def _bleu(predictions: list[str], references: list[str]) -> tuple[float, str]:
-    try:  # the project's metric when the eval package provides it
-        from ..eval.captions import corpus_bleu
-
-        res = corpus_bleu(predictions, references)
-        return float(getattr(res, "score", res)), "dicmodel.eval.captions.corpus_bleu"
+def _bleu(predictions: list[str], references: list[str]) -> tuple[float, str, dict[str, float]]:
+    """Corpus BLEU (+ chrF, ROUGE-L) through dicmodel.eval when present, else sacrebleu directly."""
+    try:
+        from ..eval.captions import CaptionOptions, score_captions
     except ImportError:
         sacrebleu = require("sacrebleu", "BLEU", extra="eval")
-        return float(sacrebleu.corpus_bleu(predictions, [references]).score), "sacrebleu.corpus_bleu"
+        return float(sacrebleu.corpus_bleu(predictions, [references]).score), "sacrebleu.corpus_bleu", {}
+    rep = score_captions(predictions, references, CaptionOptions(bootstrap=0))  # no intervals mid-training
+    return rep.bleu, "dicmodel.eval.captions.score_captions", {"chrf": rep.chrf, "rouge_l": rep.rouge_l}
 
 
 def evaluate_generation(
@@ -305,11 +305,12 @@ def evaluate_generation(
     chosen = list(records)[:max_samples]
     refs = [_prompt_and_reference(r)[1] for r in chosen]
     preds = generate(model, processor, chosen, max_new_tokens)
-    bleu, how = _bleu(preds, refs)
+    bleu, how, more = _bleu(preds, refs)
     exact = sum(p.strip().lower() == r.strip().lower() for p, r in zip(preds, refs)) / max(1, len(refs))
     return {
         "bleu": bleu,
         "bleu_impl": how,
+        **more,
         "exact_match": exact,
         "n": len(refs),
         "examples": [{"prediction": p, "reference": r} for p, r in list(zip(preds, refs))[:3]],
