@@ -237,3 +237,48 @@ def test_hf_describer_loads_stage_outputs(data, tmp_path):
     for start in (merged, adapter):
         d = hf.HFDescriber(model=start.model, adapter=start.adapter, device="cpu", max_new_tokens=4).load()
         assert d.model is not None and d.processor is not None
+
+
+@pytest.mark.parametrize("model_type", ["qwen2_5_vl", "qwen3_vl"])
+def test_other_qwen_families_train_on_assistant_tokens(data, model_type):
+    from dicmodel.models.tiny import build_tiny_vlm
+    from dicmodel.train.collator import IGNORE_INDEX, VLMCollator, set_pixel_budget
+    from dicmodel.train.components import param_groups
+    from dicmodel.train.data import ConversationDataset
+
+    model, proc = build_tiny_vlm(model_type)
+    set_pixel_budget(proc, 4096, 4096)  # Qwen3-VL patches are 16 px
+    records = ConversationDataset(data).records[:2]
+    batch = VLMCollator(proc, 128)(records)
+    learned = proc.tokenizer.decode(batch["input_ids"][0][batch["labels"][0] != IGNORE_INDEX])
+    assert learned == records[0]["messages"][1]["content"][0]["text"] + "<|im_end|>\n"
+    opt = torch.optim.AdamW(param_groups(model, {"vision": 5e-3, "projector": 5e-3, "language": 5e-3}, 0.0))
+    losses = []
+    for _ in range(6):
+        loss = model(**batch).loss
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0] - 0.5, losses
+
+
+def test_cli_trains_a_recipe(data, tmp_path, capsys):
+    import yaml
+
+    from dicmodel.cli import main
+
+    stage = {
+        "name": "only",
+        "datasets": [{"path": str(data)}],
+        "max_steps": 1,
+        "batch_size": 2,
+        "lr": {"language": 1e-3},
+        **PIX,
+    }
+    path = tmp_path / "r.yaml"
+    path.write_text(yaml.safe_dump({"name": "cli", "base_model": "tiny:qwen2_vl", "stages": [stage]}))
+    assert main(["train", str(path), "--output-dir", str(tmp_path / "out"), "--threads", "1"]) == 0
+    row = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert row["stage"] == "only" and row["global_step"] == 1
+    assert (tmp_path / "out" / "only" / "model.safetensors").is_file()
