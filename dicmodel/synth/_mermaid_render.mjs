@@ -12,6 +12,7 @@
 // its folder in DICMODEL_MMDC_DIR and we import it (and its own puppeteer) by file URL.
 
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import readline from "node:readline";
 import url from "node:url";
@@ -34,12 +35,19 @@ function firstLine(err) {
 }
 
 const { renderMermaid } = await import(fileUrl(path.join(mmdcDir, "src", "index.js")));
-const puppeteerEntry = path.join(mmdcDir, "node_modules", "puppeteer", "lib", "esm", "puppeteer", "puppeteer.js");
-const { default: puppeteer } = await import(fileUrl(puppeteerEntry));
-const mermaidUmd = path.join(mmdcDir, "node_modules", "mermaid", "dist", "mermaid.min.js");
+// resolve mermaid-cli's own dependencies the way node would from its folder (hoisted or nested)
+const requireFromMmdc = createRequire(path.join(mmdcDir, "package.json"));
+const puppeteerModule = await import(fileUrl(requireFromMmdc.resolve("puppeteer")));
+const puppeteer = puppeteerModule.default || puppeteerModule;
+let mermaidUmd = "";
+try {
+  mermaidUmd = requireFromMmdc.resolve("mermaid/dist/mermaid.min.js");
+} catch {
+  // no UMD bundle: fall back to mermaid-cli's renderMermaid below
+}
 // "fast": pages that load mermaid once and render many diagrams each (the default);
 // "cli": mermaid-cli's renderMermaid, which opens a fresh page and reloads mermaid per diagram.
-const mode = process.env.DICMODEL_MERMAID_MODE || (fs.existsSync(mermaidUmd) ? "fast" : "cli");
+const mode = mermaidUmd && fs.existsSync(mermaidUmd) ? process.env.DICMODEL_MERMAID_MODE || "fast" : "cli";
 // Headless Chromium stalls screenshots of pages that are not in front, so warm pages render
 // one at a time; run several renderers (browsers) for parallelism.
 const concurrency = mode === "fast" ? 1 : requested;
