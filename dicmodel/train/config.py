@@ -120,6 +120,13 @@ class Stage(_Strict):
         0, ge=0, description="Trainer checkpoint every N steps for --resume (0: per epoch)"
     )
     logging_steps: int = Field(1, ge=1)
+    dataloader_workers: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="processes that open and encode images "
+        "(0: in the training process; raise it on GPU machines)",
+    )
     seed: int = 0
 
     @model_validator(mode="after")
@@ -177,7 +184,7 @@ class Stage(_Strict):
             remove_unused_columns=False,
             report_to=report_to,
             include_num_input_tokens_seen="non_padding",
-            dataloader_num_workers=0,
+            dataloader_num_workers=self.dataloader_workers,
             disable_tqdm=True,
             save_only_model=False,
         )

@@ -73,6 +73,10 @@ def _bf16(stage: Stage) -> bool:
     return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
 
 
+def _cuda() -> bool:
+    return bool(require("torch", "training", extra="hf").cuda.is_available())
+
+
 def _trainer_class() -> type:
     tf = require("transformers", "training", extra="hf")
 
@@ -135,7 +139,7 @@ def run_stage(
         bf16=bf16,
         report_to=report,
         eval_steps=stage.eval.every if stage.eval else None,
-        **(trainer_overrides or {}),
+        **{"dataloader_pin_memory": bf16 or _cuda(), **(trainer_overrides or {})},
     )
     args = tf.TrainingArguments(**kw)
     log_cb = JsonlLogger(out_dir / "log.jsonl", stage.name, stage.batch_size * stage.grad_accum)
