@@ -160,6 +160,8 @@ def _curved_kind(s: _Sub, box: Rect) -> str:
 
 def _is_triangle_head(corners: list[Point], box: Rect) -> bool:
     w, h = box[2] - box[0], box[3] - box[1]
+    if len(corners) == 4 and _polygon_kind(corners, box) == "rect":
+        return False  # a small box (label background, legend swatch) is not an arrowhead
     return len(corners) in (3, 4) and max(w, h) <= _ARROW_MAX and min(w, h) > 0.5
 
 
@@ -209,7 +211,7 @@ class _Collector:
         filled = "f" in kind and d.get("fill") is not None
         stroked = "s" in kind
         dashed = _is_dashed(d)
-        subs = _subpaths(d.get("items") or [], bool(d.get("closePath")) or (filled and not stroked))
+        subs = _subpaths(d.get("items") or [], bool(d.get("closePath")) or filled)
         if filled and not stroked and (self._thin_fill(subs, d) or self._dash_run(subs)
                                        or self._stroke_outline(subs)):
             return
@@ -292,7 +294,7 @@ class _Collector:
             self.p.paths.append(Path(points=[(box[0], box[1]), (box[2], box[3])], dashed=dashed))
             return
         corners = _simplify(s.points) if not s.curves else s.points
-        if not s.curves and (filled or stroked) and _is_triangle_head(corners, box):
+        if not s.curves and not s.kind and (filled or stroked) and _is_triangle_head(corners, box):
             self.p.arrowheads.append(_arrowhead(corners, box))
             return
         if s.kind == "re":
@@ -489,14 +491,14 @@ def _marker_blobs(prims: Primitives) -> None:
     keep = []
     for s in prims.shapes:
         x0, y0, x1, y1 = s.bbox
-        small = max(x1 - x0, y1 - y0) <= 10.0 and s.filled and s.kind in (
+        small = max(x1 - x0, y1 - y0) <= 10.0 and s.kind in (
             "polygon", "parallelogram", "hexagon", "diamond")
         if not small:
             keep.append(s)
             continue
         over = any(a.bbox[0] - 1.5 <= x0 and a.bbox[1] - 1.5 <= y0 and x1 <= a.bbox[2] + 1.5
                    and y1 <= a.bbox[3] + 1.5 for a in prims.arrowheads)
-        if not over:
+        if not over and s.filled:
             cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
             prims.arrowheads.append(Arrowhead(tip=(cx, cy), direction=(0.0, 0.0), bbox=s.bbox))
     prims.shapes = keep
