@@ -282,3 +282,17 @@ def test_cli_trains_a_recipe(data, tmp_path, capsys):
     row = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert row["stage"] == "only" and row["global_step"] == 1
     assert (tmp_path / "out" / "only" / "model.safetensors").is_file()
+
+
+def test_single_stage_runs_start_from_the_previous_output(data, tmp_path):
+    from dicmodel.errors import ConfigError
+
+    r = recipe(
+        data, tmp_path, {"max_steps": 1, "lr": {"language": 1e-3}}, {"max_steps": 1, "lr": {"language": 1e-3}}
+    )
+    with pytest.raises(ConfigError, match="run that stage first"):
+        train(r, stage="s1")
+    assert train(r, stage="s0")[0].stage == "s0"
+    second = train(r, stage="s1")
+    assert [x.stage for x in second] == ["s1"]
+    assert second[0].metrics["start"]["model"] == str(tmp_path / "s0")
