@@ -372,7 +372,7 @@ def write_report(path: Path, summary: list[dict[str, Any]], skips: Skips, args: 
 
 Produced by `python benchmarks/bench_structural.py` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())};
 OCR engine: {args.ocr}; kinds: {args.kinds}; limit per source: {args.limit or 'none'};
-per type: {args.per_type or 'all'}; from earlier runs: {args.from_json or 'no'}).
+per type: {args.per_type or 'all'}; from earlier runs: {_names(args.from_json) or 'no'}).
 
 Renders: mermaid-cli {args.mmdc} (`--pdfFit` PDF, `-s 2` PNG) and Graphviz `dot -Tpdf/-Tpng`.
 Ground truth from the sources (`parse_mermaid`, `parse_dot`; TikZ node texts for d03/d04).
@@ -393,6 +393,10 @@ Per-figure errors ({len(errs)}):
 {chr(10).join(errs) or '- none'}
 """
     path.write_text(text)
+
+
+def _names(paths: str) -> str:
+    return ", ".join(Path(p).name for p in paths.split(",") if p)
 
 
 def main() -> int:
