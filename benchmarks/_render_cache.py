@@ -56,7 +56,7 @@ def render_dot(src: Path) -> dict[str, str]:
         out.parent.mkdir(parents=True, exist_ok=True)
         layout = "dot"
         proc = subprocess.run([layout, f"-T{fmt}", str(src), "-o", str(out)],
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True, check=False, timeout=120)
         if proc.returncode != 0 or not out.exists():
             errors[fmt] = (proc.stderr or "no output").strip()[:300]
             out.unlink(missing_ok=True)
@@ -64,7 +64,7 @@ def render_dot(src: Path) -> dict[str, str]:
 
 
 def _mmdc(args: list[str], timeout: int) -> subprocess.CompletedProcess:
-    return subprocess.run(["mmdc", "-q", *args], capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(["mmdc", "-q", *args], capture_output=True, text=True, check=False, timeout=timeout)
 
 
 def _mmdc_flags(fmt: str) -> list[str]:

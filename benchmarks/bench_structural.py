@@ -41,14 +41,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _render_cache as rc  # noqa: E402
+import _render_cache as rc
 
-from dicmodel.diagram import Diagram, Node, parse_mermaid  # noqa: E402
-from dicmodel.document import FigureKind  # noqa: E402
-from dicmodel.dot import parse_dot  # noqa: E402
-from dicmodel.errors import MermaidSyntaxError, UnsupportedDiagramError  # noqa: E402
-from dicmodel.eval.structure import (PRF, StructureScore, label_recall_in_text,  # noqa: E402
-                                     score_structure)
+from dicmodel.diagram import Diagram, Node, parse_mermaid
+from dicmodel.document import FigureKind
+from dicmodel.dot import parse_dot
+from dicmodel.errors import MermaidSyntaxError, UnsupportedDiagramError
+from dicmodel.eval.structure import PRF, StructureScore, label_recall_in_text, score_structure
 
 REPO = Path(__file__).resolve().parents[1]
 DEVSET = rc.DEVSET
@@ -109,7 +108,7 @@ def dot_items(skips: Skips) -> list[Item]:
     for src in rc.devset_sources("dot"):
         try:
             gt = parse_dot(src.read_text(errors="replace"))
-        except Exception as err:  # a source Graphviz cannot read is counted, not fatal
+        except Exception as err:  # noqa: BLE001 - a source Graphviz cannot read is counted, not fatal
             skips.bad_source.append(f"{src.name}: {err}")
             continue
         items.append(_with_renders(src, "dot graph", gt, skips))
@@ -179,10 +178,10 @@ class Runner:
             # the wall-clock budget would cut figures short on a loaded shared machine; time is
             # measured and reported instead
             self.describer: Any = get_describer("structural", ocr=ocr, time_budget=600.0)
-        except Exception as err:  # not committed yet, or does not take `ocr`
+        except Exception as err:  # noqa: BLE001 - not committed yet, or does not take `ocr`
             try:
                 self.describer = get_describer("structural")
-            except Exception:
+            except Exception:  # noqa: BLE001 - reported as unknown
                 print(f"structural describer unavailable ({err}); using engine directly",
                       file=sys.stderr)
                 self.describer = None
@@ -249,14 +248,14 @@ def run_vector(items: list[Item], runner: Runner) -> list[Row]:
             (diagram, ftype), row.cpu, row.wall = _timed(runner.vector, it.pdf, it.page)
             row.figure_type = ftype
             row.score = score_structure(diagram or Diagram(), it.gt)
-        except Exception as err:  # one figure's failure is recorded, the run goes on
+        except Exception as err:  # noqa: BLE001 - one figure's failure is recorded, the run goes on
             row.error = f"{type(err).__name__}: {err}"
             traceback.print_exc(limit=2)
         try:
             with contextlib.redirect_stdout(io.StringIO()):  # it prints parser banners
                 md = pymupdf4llm.to_markdown(str(it.pdf), use_ocr=False)
             row.peer = label_recall_in_text(md, it.gt)
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - one figure's failure is recorded
             row.error = row.error or f"peer: {type(err).__name__}: {err}"
         rows.append(row)
         _progress(row)
@@ -296,7 +295,7 @@ def run_raster(items: list[Item], runner: Runner) -> list[Row]:
             row.figure_type = ftype
             row.score = score_structure(diagram or Diagram(), it.gt)
             row.peer = label_recall_in_text("\n".join(w.text for w in last.words), it.gt)
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - one figure's failure is recorded
             row.error = f"{type(err).__name__}: {err}"
             traceback.print_exc(limit=2)
         rows.append(row)
@@ -450,12 +449,11 @@ def main() -> int:
     write_report(Path(args.out), summary, skips, args, rows)
     if args.json:
         with open(args.json, "w") as fh:
-            for r in rows:
-                fh.write(json.dumps({"name": r.name, "type": r.dtype, "kind": r.kind,
+            fh.writelines(json.dumps({"name": r.name, "type": r.dtype, "kind": r.kind,
                                      "figure_type": r.figure_type, "cpu": r.cpu, "wall": r.wall,
                                      "error": r.error, "nodes_only": r.nodes_only,
                                      "score": r.score.model_dump(exclude={"mapping"}) if r.score else None,
-                                     "peer": r.peer.model_dump() if r.peer else None}) + "\n")
+                                     "peer": r.peer.model_dump() if r.peer else None}) + "\n" for r in rows)
     return 0
 
 
@@ -484,8 +482,8 @@ def _mmdc_version() -> str:
 
     try:
         return subprocess.run(["mmdc", "--version"], capture_output=True, text=True,
-                              timeout=60).stdout.strip()
-    except Exception:
+                              check=False, timeout=60).stdout.strip()
+    except Exception:  # noqa: BLE001 - reported as unknown
         return "unknown"
 
 

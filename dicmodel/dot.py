@@ -29,7 +29,7 @@ from typing import Any
 from .diagram import Diagram, Edge, Group
 from .errors import ConfigError, RenderError
 
-__all__ = ["parse_dot", "dot_label_text"]
+__all__ = ["dot_label_text", "parse_dot"]
 
 _SHAPES = {
     "box": "box", "rect": "box", "rectangle": "box", "square": "box", "record": "box",
@@ -62,7 +62,7 @@ def _graphviz_json(text: str, timeout_s: float) -> dict[str, Any]:
                           "(Debian/Ubuntu: apt-get install graphviz) to read DOT files")
     try:
         proc = subprocess.run([exe, "-Tjson"], input=text, capture_output=True, text=True,
-                              timeout=timeout_s)
+                              check=False, timeout=timeout_s)
     except subprocess.TimeoutExpired as err:
         raise RenderError(f"Graphviz did not finish laying out the graph within {timeout_s} s") from err
     if proc.returncode != 0 or not proc.stdout.strip():
@@ -117,7 +117,7 @@ def dot_label_text(label: str | None, *, name: str = "", shape: str = "", graph:
         parts = [_expand_escapes(f, name, graph) for f in _record_fields(label)]
         return _squash(" ".join(parts))
     if _HTML_TAG.search(label):
-        text = re.sub(r"<br\s*/?>", " ", label, flags=re.I)
+        text = re.sub(r"<br\s*/?>", " ", label, flags=re.IGNORECASE)
         return _squash(html.unescape(_HTML_TAG.sub(" ", text)))
     return _squash(_expand_escapes(label, name, graph))
 

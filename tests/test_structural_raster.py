@@ -14,8 +14,8 @@ import pytest
 np = pytest.importorskip("numpy")
 cv2 = pytest.importorskip("cv2")
 
-from dicmodel.describe._geometry.raster import extract_raster  # noqa: E402
-from dicmodel.errors import ConfigError, ImageError  # noqa: E402
+from dicmodel.describe._geometry.raster import extract_raster
+from dicmodel.errors import ConfigError, ImageError
 
 INK = (40, 40, 40)
 

@@ -25,6 +25,7 @@ components is returned as words only, with ``truncated=True`` and a warning.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +35,7 @@ from ...errors import ConfigError
 from .ocr import ENGINES, decode_image, ocr_words
 from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape
 
-__all__ = ["extract_raster", "GEOMETRY_MAX_SIDE"]
+__all__ = ["GEOMETRY_MAX_SIDE", "extract_raster"]
 
 GEOMETRY_MAX_SIDE = 1400  # geometry runs on an image at most this many pixels on its long side
 _INK_DELTA = 40  # grey levels below the background that count as ink (thin anti-aliased lines reach ~bg-50)
@@ -187,7 +188,7 @@ def _erase_text(ink: Any, boxes: list[Rect], np: Any, cv2: Any) -> tuple[Any, in
     # (shrunk, so a node outline grazing the text survives); the connector is rejoined later
     for b in boxes:
         m = 0.15 * (b[3] - b[1])
-        out[int(b[1] + m):int(math.ceil(b[3] - m)), int(b[0] + m):int(math.ceil(b[2] - m))] = 0
+        out[int(b[1] + m):math.ceil(b[3] - m), int(b[0] + m):math.ceil(b[2] - m)] = 0
     return out, n
 
 
@@ -321,12 +322,12 @@ def _cylinders(shapes: list[Shape]) -> list[Shape]:
 def _discs(f: _Frame, outline: Any) -> list[Shape]:
     """Solid round ink blobs (start/end markers); their pixels join the outline mask."""
     np, cv2 = f.np, f.cv2
-    k = max(5, int(round(2 * f.stroke)) | 1)
+    k = max(5, round(2 * f.stroke) | 1)
     solid = cv2.morphologyEx(f.ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
     out = []
     for i in range(1, n):
-        x, y, w, h, area = (int(v) for v in stats[i])
+        x, y, w, h, _area = (int(v) for v in stats[i])
         if min(w, h) < max(8, 3 * f.stroke) or not (0.8 <= w / h <= 1.25):
             continue
         # judge the original ink under the blob: an opening rounds small triangles into discs
@@ -355,7 +356,7 @@ def _arrowheads(f: _Frame, conn: Any) -> tuple[list[Arrowhead], Any]:
     """Filled heads: blobs that survive an opening wider than a line. Returns heads, lines."""
     np, cv2 = f.np, f.cv2
     # wider than any line (anti-aliased diagonals of a 1 px line are 2-3 px wide)
-    k = max(5, int(math.ceil(f.stroke * 1.6)) + 1)
+    k = max(5, math.ceil(f.stroke * 1.6) + 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     blobs = cv2.morphologyEx(conn, cv2.MORPH_OPEN, kernel)
     n, labels, stats, cents = cv2.connectedComponentsWithStats(blobs, connectivity=8)
@@ -418,7 +419,7 @@ def _probe(mask: Any, start: Any, outward: Any, f: _Frame) -> int:
     hh, ww = mask.shape
     hits = 0
     for k in range(2, int(3 * f.stroke + 6)):
-        px, py = int(round(start[0] + ux * k)), int(round(start[1] + uy * k))
+        px, py = round(start[0] + ux * k), round(start[1] + uy * k)
         if 0 <= px < ww and 0 <= py < hh and mask[py, px]:
             hits += 1
     return hits
@@ -511,7 +512,7 @@ def _trace(skel: Any, f: _Frame) -> list[list[Point]]:
 
 
 def _walk_components(body: Any, np: Any, cv2: Any) -> list[list[tuple[int, int]]]:
-    n, labels = cv2.connectedComponents(body, connectivity=8)
+    _n, labels = cv2.connectedComponents(body, connectivity=8)
     ys, xs = np.nonzero(labels)
     groups: dict[int, list[tuple[int, int]]] = {}
     for yy, xx in zip(ys.tolist(), xs.tolist()):
@@ -620,7 +621,7 @@ def _simplify(poly: list[Point], f: _Frame) -> list[Point]:
 
 
 def _length(pts: list[Point]) -> float:
-    return sum(math.hypot(b[0] - a[0], b[1] - a[1]) for a, b in zip(pts, pts[1:]))
+    return sum(math.hypot(b[0] - a[0], b[1] - a[1]) for a, b in itertools.pairwise(pts))
 
 
 def _drop_inside(paths: list[Path], shapes: list[Shape]) -> list[Path]:
