@@ -160,3 +160,21 @@ def test_eval_modules_import_light():
             f"print(' '.join(m for m in {heavy!r} if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"heavy modules imported: {out.stdout}"
+
+
+def test_bench_passes_describer_options(tmp_path):
+    from dicmodel.describe.base import register_describer
+    from dicmodel.eval.bench import run_bench
+
+    seen = {}
+
+    def factory(**options):
+        seen.update(options)
+        return _SpanDescriber()
+
+    register_describer("spans-opts", factory)
+    opts = _tiny_devset(tmp_path)
+    opts.systems = ["spans-opts/vector"]
+    opts.describer_options = {"time_budget": 120}
+    (res,) = run_bench(opts, log=lambda s: None)
+    assert seen == {"time_budget": 120} and res.failed == 0

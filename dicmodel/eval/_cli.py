@@ -292,8 +292,24 @@ def _bench_parser(bs: Any) -> None:
     p.add_argument("--model", help="adds 'hf' (a local checkpoint) or, with --base-url, 'openai'")
     p.add_argument("--base-url", help="openai-compatible server root including /v1")
     p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--describer-option", action="append", default=[], metavar="KEY=VALUE",
+                   help="option of the NAME/vector and NAME/raster describers (JSON values), "
+                   "e.g. time_budget=120; repeatable")
     _outputs(p)
     p.set_defaults(func=_cmd_bench)
+
+
+def _key_values(pairs: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"error: --describer-option must be KEY=VALUE, got {pair!r}")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
 
 
 def _cmd_bench(a: argparse.Namespace) -> int:
@@ -303,7 +319,8 @@ def _cmd_bench(a: argparse.Namespace) -> int:
     try:
         opts = BenchOptions(devset=a.devset, cache_dir=a.cache_dir, kinds=a.kinds, limit=a.limit,
                             systems=a.systems, model=a.model, base_url=a.base_url,
-                            batch_size=a.batch_size)
+                            batch_size=a.batch_size,
+                            describer_options=_key_values(a.describer_option))
     except ValidationError as err:
         return _bad(err)
     results = run_bench(opts)

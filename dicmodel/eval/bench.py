@@ -74,6 +74,9 @@ class BenchOptions(BaseModel):
     model: str | None = Field(None, description="hf: local checkpoint folder; openai: served model name")
     base_url: str | None = Field(None, description="openai-compatible server root (adds 'openai')")
     batch_size: int = Field(8, ge=1, description="figures per describe() call")
+    describer_options: dict[str, Any] = Field(
+        default_factory=dict, description="options for the NAME/vector and NAME/raster describers, "
+        "e.g. {'time_budget': 120} so a loaded machine does not degrade figures to label lists")
     render_timeout: float = Field(60.0, gt=0, description="seconds per Mermaid render")
 
 
@@ -381,9 +384,11 @@ def _run_system(system: str, figures: list[BenchFigure], opts: BenchOptions,
         outs, secs, note = _run_describer("openai", figures, _raster_request, "png", opts, log,
                                           base_url=opts.base_url, model=opts.model)
     elif system.endswith("/vector"):
-        outs, secs, note = _run_describer(system[:-7], figures, _vector_request, "pdf", opts, log)
+        outs, secs, note = _run_describer(system[:-7], figures, _vector_request, "pdf", opts, log,
+                                          **opts.describer_options)
     elif system.endswith("/raster"):
-        outs, secs, note = _run_describer(system[:-7], figures, _raster_request, "png", opts, log)
+        outs, secs, note = _run_describer(system[:-7], figures, _raster_request, "png", opts, log,
+                                          **opts.describer_options)
     else:
         outs, secs, note = _run_peer(system, figures, log)
         return _score_system(system, figures, outs, secs, note, structured=False)
