@@ -224,9 +224,11 @@ def _shapes(f: _Frame, gray: Any, bg: int) -> tuple[list[Shape], Any]:
         if kind is None:
             continue
         tint = abs(float(np.median(gray[y:y + h, x:x + w][region > 0])) - bg) > 4
-        if kind in ("rect", "round_rect", "hexagon") and not tint \
-                and _lines_run_on(f, (x, y, x + w, y + h)) >= 2:
-            continue  # a gap between crossing connectors (lifelines and messages), not a box
+        run_on = _lines_run_on(f, (x, y, x + w, y + h)) if kind in ("rect", "round_rect", "hexagon") else 0
+        if run_on >= 3 or (run_on >= 2 and not tint):
+            # a gap between crossing connectors (lifelines and messages), not a box; inside a
+            # highlight band such a gap is tinted by the band, so tint alone does not save it
+            continue
         if kind in ("polygon", "parallelogram") and not tint:
             continue  # irregular unfilled regions are mostly loops of connectors
         contour = contour + np.array([[x, y]])
