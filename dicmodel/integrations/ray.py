@@ -200,7 +200,9 @@ def _init(ray: Any, opts: RayOptions) -> bool:
     """Connect to (or start) Ray; True when this call started it and must shut it down."""
     if ray.is_initialized():
         return False
-    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, **opts.ray_init}
+    # quiet by default: Ray's INFO lines would drown the summary; ray_init can override
+    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
+                              "logging_level": "WARNING", **opts.ray_init}
     if opts.address:
         kwargs["address"] = opts.address
     elif not os.environ.get("RAY_ADDRESS") and opts.num_cpus:
