@@ -49,9 +49,9 @@ class StructuralOptions(BaseModel):
     max_items: int = Field(20000, ge=10, le=10_000_000,
                            description="drawing items per vector figure before it degrades to a "
                            "label list")
-    time_budget: float = Field(5.0, gt=0, le=3600,
-                               description="seconds per figure; past it after extraction, the "
-                               "figure degrades to a label list")
+    time_budget: float = Field(30.0, gt=0, le=3600,
+                               description="seconds per figure; when extraction alone took longer "
+                               "and left much geometry, the figure degrades to a label list")
 
 
 def _options(kw: dict[str, Any]) -> StructuralOptions:
@@ -95,7 +95,10 @@ class StructuralDescriber:
         prims, warnings = self._primitives(r)
         if prims is None:
             return self._unreadable(r, warnings)
-        if time.perf_counter() - t0 > self.options.time_budget and not prims.truncated:
+        # OCR time on a loaded machine says nothing about the engine's cost: only a slow
+        # extraction that also left a lot of geometry degrades
+        heavy = len(prims.shapes) + len(prims.paths) > self.options.max_items // 10
+        if time.perf_counter() - t0 > self.options.time_budget and heavy and not prims.truncated:
             prims.truncated = True
             prims.warnings.append(f"extraction took longer than time_budget="
                                   f"{self.options.time_budget}s: labels only")
