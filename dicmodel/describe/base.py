@@ -127,17 +127,13 @@ class TextDescriber:
         return [self._one(r) for r in requests]
 
     def _one(self, r: FigureRequest) -> Description:
+        # the caption is not repeated here: exporters print Figure.caption beside the text
         labels = text_lines(r.spans)
-        parts = []
-        if r.caption:
-            parts.append(r.caption.rstrip(".") + ".")
-        if labels:
-            parts.append("Labels in the figure: " + "; ".join(labels) + ".")
-        warnings = [] if labels else ["no text found inside the figure"]
-        return Description(text=" ".join(parts) or "Figure with no readable text.",
-                           figure_type=r.figure_type or FigureType.other,
+        text = ("Labels in the figure: " + "; ".join(labels) + ".") if labels else \
+            "Figure with no readable text."
+        return Description(text=text, figure_type=r.figure_type or FigureType.other,
                            confidence=0.3 if labels else 0.0, describer="text",
-                           warnings=warnings)
+                           warnings=[] if labels else ["no text found inside the figure"])
 
 
 def text_lines(spans: Sequence[TextSpan]) -> list[str]:
