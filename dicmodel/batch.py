@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .errors import DicmodelError
 
-__all__ = ["BatchOptions", "DocResult", "Summary", "convert_many", "expand_inputs", "output_paths",
-           "atomic_write"]
+__all__ = ["BatchOptions", "DocResult", "Summary", "convert_many", "convert_one", "expand_inputs",
+           "output_paths", "output_stems", "write_outputs", "atomic_write", "split_formats"]
 
 FORMATS = ("md", "json", "jsonl")
 
@@ -44,11 +44,16 @@ class BatchOptions(BaseModel):
     @field_validator("formats", mode="before")
     @classmethod
     def _split(cls, v: Any) -> Any:
-        if isinstance(v, str):
-            v = [x.strip() for x in v.split(",") if x.strip()]
-        if not v:
-            raise ValueError(f"formats must name at least one of {FORMATS}")
-        return tuple(v)
+        return split_formats(v)
+
+
+def split_formats(v: Any) -> Any:
+    """'md,json' -> ('md', 'json'); shared by every engine's options."""
+    if isinstance(v, str):
+        v = [x.strip() for x in v.split(",") if x.strip()]
+    if not v:
+        raise ValueError(f"formats must name at least one of {FORMATS}")
+    return tuple(v)
 
 
 class DocResult(BaseModel):
@@ -114,7 +119,7 @@ def output_paths(src: Path, out_dir: Path, formats: Sequence[str], stem: str) ->
     return {fmt: out_dir / names[fmt] for fmt in formats}
 
 
-def _stems(paths: list[Path]) -> dict[Path, str]:
+def output_stems(paths: list[Path]) -> dict[Path, str]:
     """Output stem per input: the file stem, made unique with a path hash where stems clash."""
     counts: dict[str, int] = {}
     for p in paths:
@@ -146,7 +151,7 @@ def convert_many(inputs: Iterable[str | os.PathLike[str]], out_dir: str | os.Pat
     out.mkdir(parents=True, exist_ok=True)
     paths = expand_inputs(inputs)
     _check_describer(opts)  # a bad describer name/option fails the run once, not every document
-    stems = _stems(paths)
+    stems = output_stems(paths)
     summary = Summary()
     t0 = time.perf_counter()
     bar = _progress_bar(len(paths)) if progress is True else None
@@ -231,7 +236,7 @@ def convert_one(src: Path, stem: str, out: Path, opts: BatchOptions) -> DocResul
     t0 = time.perf_counter()
     try:
         doc = _convert(src, opts)
-        _write_outputs(doc, targets, out, stem, opts)
+        write_outputs(doc, targets, out, stem, opts)
     except (DicmodelError, OSError, ValueError) as err:
         return DocResult(source=str(src), status="failed", error_type=type(err).__name__,
                          error=_one_line(err), seconds=time.perf_counter() - t0)
@@ -257,7 +262,7 @@ def _convert(src: Path, opts: BatchOptions) -> Any:
     return convert(src, describer=_describer(opts), **opts.ingest)
 
 
-def _write_outputs(doc: Any, targets: dict[str, Path], out: Path, stem: str, opts: BatchOptions) -> None:
+def write_outputs(doc: Any, targets: dict[str, Path], out: Path, stem: str, opts: BatchOptions) -> None:
     if opts.images:
         for fig in doc.figures:
             if fig.image:

@@ -21,7 +21,7 @@ from .markdown import _BULLET
 if TYPE_CHECKING:
     from ..document import Block, Document, Figure
 
-__all__ = ["chunk_document", "chunks_to_jsonl", "estimate_tokens"]
+__all__ = ["chunk_document", "chunks_to_jsonl", "estimate_tokens", "figure_text"]
 
 
 def estimate_tokens(text: str) -> int:
@@ -71,7 +71,8 @@ def _meta(doc: Document, kind: str, page: int, section: str | None, **extra: Any
     return meta
 
 
-def _figure_chunk(doc: Document, fig: Figure, section: str | None, include_mermaid: bool) -> Chunk:
+def figure_text(fig: Figure, include_mermaid: bool = True) -> str:
+    """The figure's logical text: caption, description, and Mermaid when one was recovered."""
     desc = fig.description
     parts = [fig.caption.strip()] if fig.caption else []
     if desc is not None and desc.text.strip():
@@ -80,12 +81,17 @@ def _figure_chunk(doc: Document, fig: Figure, section: str | None, include_merma
         parts.append("Labels in the figure: " + "; ".join(s.text for s in fig.spans) + ".")
     if include_mermaid and desc is not None and desc.mermaid:
         parts.append("```mermaid\n" + desc.mermaid.strip() + "\n```")
+    return "\n\n".join(parts) or "(figure without readable content)"
+
+
+def _figure_chunk(doc: Document, fig: Figure, section: str | None, include_mermaid: bool) -> Chunk:
+    desc = fig.description
     meta = _meta(doc, "figure", fig.page, section or fig.section,
                  bbox=list(fig.bbox.as_tuple()), figure_id=fig.id, figure_kind=fig.kind.value,
                  figure_type=desc.figure_type.value if desc else "other",
                  caption=fig.caption or "", describer=desc.describer if desc else "",
                  confidence=desc.confidence if desc else 0.0)
-    return Chunk(text="\n\n".join(parts) or "(figure without readable content)", metadata=meta)
+    return Chunk(text=figure_text(fig, include_mermaid), metadata=meta)
 
 
 class _Packer:

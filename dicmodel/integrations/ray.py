@@ -70,11 +70,9 @@ class RayOptions(BaseModel):
     @field_validator("formats", mode="before")
     @classmethod
     def _split(cls, v: Any) -> Any:
-        if isinstance(v, str):
-            v = [x.strip() for x in v.split(",") if x.strip()]
-        if not v:
-            raise ValueError("formats must name at least one of ('md', 'json', 'jsonl')")
-        return tuple(v)
+        from ..batch import split_formats
+
+        return split_formats(v)
 
     @field_validator("describer")
     @classmethod
@@ -136,13 +134,13 @@ def convert_corpus(inputs: Iterable[str | os.PathLike[str]], out_dir: str | os.P
                    **options: Any) -> Any:
     """Convert every input (files or folders) under ``out_dir`` with Ray Data; returns a
     :class:`dicmodel.batch.Summary` (the same type ``convert_many`` returns)."""
-    from ..batch import DocResult, Summary, _stems, atomic_write, expand_inputs, output_paths
+    from ..batch import DocResult, Summary, output_stems, atomic_write, expand_inputs, output_paths
 
     opts = _options(options)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = expand_inputs(inputs)
-    stems = _stems(paths)
+    stems = output_stems(paths)
     summary, todo = Summary(), []
     t0 = time.perf_counter()
     for p in paths:
@@ -271,7 +269,7 @@ class _DescribeActor:
 
 
 def _write_row(row: dict[str, Any], opts: RayOptions, out: str) -> dict[str, Any]:
-    from ..batch import DocResult, _write_outputs, output_paths
+    from ..batch import DocResult, write_outputs, output_paths
 
     src, stem, out_dir = Path(row["source"]), row["stem"], Path(out)
     t0 = time.perf_counter()
@@ -282,7 +280,7 @@ def _write_row(row: dict[str, Any], opts: RayOptions, out: str) -> dict[str, Any
         try:
             doc = pickle.loads(row["doc"])
             targets = output_paths(src, out_dir, opts.formats, stem)
-            _write_outputs(doc, targets, out_dir, stem, opts.batch_options())
+            write_outputs(doc, targets, out_dir, stem, opts.batch_options())
             result = DocResult(source=str(src), status="ok", outputs=[str(t) for t in targets.values()],
                                pages=len(doc.pages), figures=len(doc.figures),
                                item_errors=len(doc.errors))
