@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from .._extras import require
 from ..document import Description
-from ..errors import ConfigError
+from ..errors import ConfigError, DescriberError
 from ._output import Conversation, Generation, describe_with_model
 from .base import FigureRequest, register_describer
 from .cache import DescriptionCache, cache_key
@@ -173,6 +173,17 @@ class OpenAIDescriber:
         conversation with errors per item (retries and timeouts apply). Used by ``describe()``
         and by eval/synth code that needs free text from the same server."""
         return self._generate(conversations)
+
+    def chat(self, prompt: str, image: bytes | None = None) -> str:
+        """One free-text answer to ``prompt`` (with an optional image), retries included;
+        raises :class:`DescriberError` when the server never answers. For synth and eval code
+        (synthesizers, judges, rewriters) that needs text, not a Description."""
+        content: list[dict[str, Any]] = [{"type": "image", "image": image}] if image else []
+        content.append({"type": "text", "text": prompt})
+        out = self._generate([[{"role": "user", "content": content}]])[0]
+        if out.error or out.text is None:
+            raise DescriberError(f"request to {self.options.base_url} failed: {out.error or 'no text'}")
+        return out.text
 
     def _generate(self, convs: list[Conversation]) -> list[Generation]:
         httpx = require("httpx", "the openai describer")

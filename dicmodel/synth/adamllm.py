@@ -19,7 +19,6 @@ The consistency filter (c) is in :mod:`dicmodel.synth.filter`.
 
 from __future__ import annotations
 
-import base64
 import json
 import random
 import re
@@ -229,26 +228,13 @@ def describer_generate(describer: Any) -> GenerateFn:
 
 def openai_generate(base_url: str, model: str, *, api_key: str | None = None, timeout: float = 120.0,
                     max_tokens: int = 512, temperature: float = 0.0) -> GenerateFn:
-    """``generate(image_path, prompt)`` against an OpenAI-compatible chat endpoint (vLLM, SGLang...)."""
-    from .._extras import require
+    """``generate(image_path, prompt)`` against an OpenAI-compatible chat endpoint (vLLM, SGLang...),
+    through the ``openai`` describer's transport (retries, backoff, Retry-After)."""
+    from ..describe.openai import OpenAIDescriber
 
-    httpx = require("httpx", "OpenAI-compatible synthesis")
-    url = base_url.rstrip("/") + "/chat/completions"
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-
-    def generate(image_path: str, prompt: str) -> str:
-        data = base64.b64encode(Path(image_path).read_bytes()).decode()
-        body = {"model": model, "max_tokens": max_tokens, "temperature": temperature, "messages": [
-            {"role": "user", "content": [{"type": "image_url", "image_url": {"url": f"data:image/png;base64,{data}"}},
-                                         {"type": "text", "text": prompt}]}]}
-        try:
-            r = httpx.post(url, json=body, headers=headers, timeout=timeout)
-            r.raise_for_status()
-            return r.json()["choices"][0]["message"]["content"] or ""
-        except (httpx.HTTPError, KeyError, IndexError, ValueError) as err:
-            raise DescriberError(f"synthesizer request to {url} failed: {err}") from err
-
-    return generate
+    client = OpenAIDescriber(base_url=base_url, model=model, api_key=api_key, timeout=timeout,
+                             max_new_tokens=max_tokens, temperature=temperature)
+    return lambda image_path, prompt: client.chat(prompt, Path(image_path).read_bytes())
 
 
 # =========================================================================================

@@ -26,7 +26,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, Field
 
 from ..diagram import Diagram
-from ..errors import ConfigError, DescriberError
+from ..errors import ConfigError
 from .questions import answer
 
 __all__ = [
@@ -103,35 +103,22 @@ def parse_verdict(text: str) -> Verdict:
 
 
 class OpenAIJudge:
-    """LLM judge over an OpenAI-compatible ``/chat/completions`` endpoint (httpx)."""
+    """LLM judge over an OpenAI-compatible chat endpoint, through the ``openai`` describer's
+    transport (``retries`` on 429/5xx/timeouts with backoff)."""
 
     def __init__(self, base_url: str, model: str, *, api_key: str | None = None, timeout: float = 60.0,
                  retries: int = 2):
-        if not base_url.startswith(("http://", "https://")):
-            raise ConfigError(f"base_url must start with http:// or https://, got {base_url!r}")
+        from ..describe.openai import OpenAIDescriber
+
         if retries < 0:
             raise ConfigError(f"retries must be >= 0, got {retries}")
-        self.url = base_url.rstrip("/") + "/chat/completions"
-        self.model, self.timeout, self.retries = model, timeout, retries
-        self.headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.client = OpenAIDescriber(base_url=base_url, model=model, api_key=api_key, timeout=timeout,
+                                      max_retries=retries, max_new_tokens=4, temperature=0.0)
 
     def __call__(self, item: dict[str, Any]) -> Verdict:
-        from .._extras import require
-
-        httpx = require("httpx", "the OpenAI-compatible consistency judge")
         prompt = judge_prompt(item.get("instruction") or item.get("question", ""), item.get("precise", ""),
                               item.get("informative", ""))
-        body = {"model": self.model, "temperature": 0, "max_tokens": 4,
-                "messages": [{"role": "user", "content": prompt}]}
-        last: Exception | None = None
-        for _ in range(self.retries + 1):
-            try:
-                r = httpx.post(self.url, json=body, headers=self.headers, timeout=self.timeout)
-                r.raise_for_status()
-                return parse_verdict(r.json()["choices"][0]["message"]["content"])
-            except (httpx.HTTPError, KeyError, IndexError, ValueError) as err:
-                last = err
-        raise DescriberError(f"judge request to {self.url} failed: {last}") from last
+        return parse_verdict(self.client.chat(prompt))
 
 
 class FilterResult(BaseModel):

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ..errors import ConfigError, DescriberError
+from ..errors import ConfigError
 
 __all__ = [
     "RewriteOptions",
@@ -81,23 +81,12 @@ def rewrite_caption(caption: str, generate: TextGenerateFn) -> tuple[str, bool]:
 
 def openai_text_generate(base_url: str, model: str, *, api_key: str | None = None, timeout: float = 120.0,
                          max_tokens: int = 512, temperature: float = 0.3) -> TextGenerateFn:
-    from .._extras import require
+    """Text-only generation through the ``openai`` describer's transport (retries, backoff)."""
+    from ..describe.openai import OpenAIDescriber
 
-    httpx = require("httpx", "caption rewriting through an OpenAI-compatible server")
-    url = base_url.rstrip("/") + "/chat/completions"
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-
-    def generate(prompt: str) -> str:
-        body = {"model": model, "max_tokens": max_tokens, "temperature": temperature,
-                "messages": [{"role": "user", "content": prompt}]}
-        try:
-            r = httpx.post(url, json=body, headers=headers, timeout=timeout)
-            r.raise_for_status()
-            return r.json()["choices"][0]["message"]["content"] or ""
-        except (httpx.HTTPError, KeyError, IndexError, ValueError) as err:
-            raise DescriberError(f"rewrite request to {url} failed: {err}") from err
-
-    return generate
+    client = OpenAIDescriber(base_url=base_url, model=model, api_key=api_key, timeout=timeout,
+                             max_new_tokens=max_tokens, temperature=temperature)
+    return client.chat
 
 
 def hf_text_generate(model_path: str, *, max_new_tokens: int = 512, device: str = "cpu") -> TextGenerateFn:
