@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-__all__ = ["register", "add_describer_flags", "describer_options_from_args"]
+__all__ = ["register"]
 
 
 def register(sub: Any) -> None:
@@ -32,45 +32,15 @@ def register(sub: Any) -> None:
     p.add_argument("--max-tokens", type=int, default=512, help="chunk size for jsonl")
     p.add_argument("--engine", choices=("local", "ray"), default="local",
                    help="local process pool, or Ray Data (needs dicmodel[ray])")
-    add_describer_flags(p)
+    from .describe._cli import add_model_describer_flags
+
+    add_model_describer_flags(p)  # the same typed flags as `dicmodel describe`
     _add_model_flags(p, _ingest_model(), group="ingest options")
     from .integrations.ray import add_cli_flags  # imports no Ray until a conversion runs
 
     add_cli_flags(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
-
-
-def add_describer_flags(p: argparse.ArgumentParser) -> None:
-    """Describer selection flags shared by ``convert`` and ``describe``."""
-    g = p.add_argument_group("describer")
-    g.add_argument("--describer", default="structural",
-                   help="structural (default, offline), text, hf, openai, hybrid")
-    g.add_argument("--model", help="hf: local checkpoint path; openai: served model name")
-    g.add_argument("--adapter", help="hf: peft adapter path")
-    g.add_argument("--base-url", help="openai: server URL, e.g. http://localhost:8000/v1")
-    g.add_argument("--api-key-env", help="openai: environment variable holding the API key")
-    g.add_argument("--describer-option", action="append", default=[], metavar="KEY=VALUE",
-                   help="any other describer option (repeatable); values parsed as JSON when they can be")
-
-
-def describer_options_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    import json
-
-    opts: dict[str, Any] = {}
-    for key in ("model", "adapter", "base_url", "api_key_env"):
-        val = getattr(args, key, None)
-        if val is not None:
-            opts[key] = val
-    for item in args.describer_option:
-        if "=" not in item:
-            raise SystemExit(f"--describer-option must be KEY=VALUE, got {item!r}")
-        k, v = item.split("=", 1)
-        try:
-            opts[k.strip().replace("-", "_")] = json.loads(v)
-        except json.JSONDecodeError:
-            opts[k.strip().replace("-", "_")] = v
-    return opts
 
 
 def _ingest_model() -> type[BaseModel] | None:
@@ -115,10 +85,11 @@ def _ingest_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     from .batch import convert_many
+    from .describe._cli import model_describer_options
     from .errors import ConfigError
 
     options = dict(formats=args.format, describer=args.describer,
-                   describer_options=describer_options_from_args(args), workers=args.workers,
+                   describer_options=model_describer_options(args), workers=args.workers,
                    overwrite=args.overwrite, images=args.images, max_tokens=args.max_tokens,
                    ingest=_ingest_from_args(args))
     try:

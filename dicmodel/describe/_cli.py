@@ -83,13 +83,13 @@ def model_describer_options(args: argparse.Namespace) -> dict[str, Any]:
         if value is None:
             continue
         if name in ("hf", "openai", "hybrid") and name not in users:
-            raise SystemExit(f"dicmodel describe: --{dest.replace('_', '-')} does not apply to the "
+            raise SystemExit(f"dicmodel: --{dest.replace('_', '-')} does not apply to the "
                              f"{name!r} describer (it is for {', '.join(users)})")
         opts[dest] = value
     for item in args.describer_option:
         key, sep, raw = item.partition("=")
         if not sep:
-            raise SystemExit(f"dicmodel describe: --describer-option must be KEY=VALUE, got {item!r}")
+            raise SystemExit(f"dicmodel: --describer-option must be KEY=VALUE, got {item!r}")
         try:
             opts[key.strip().replace("-", "_")] = json.loads(raw)
         except json.JSONDecodeError:
