@@ -6,8 +6,8 @@ import pytest
 
 pytest.importorskip("pymupdf")
 
-from dicmodel.document import BlockType, FigureKind  # noqa: E402
-from dicmodel.ingest import IngestOptions, ingest  # noqa: E402
+from dicmodel.document import BlockType, FigureKind
+from dicmodel.ingest import IngestOptions, ingest
 
 
 @pytest.mark.parametrize("name", ["d04_e1-archi.pdf", "d05_test_bgp_features.pdf"])

@@ -6,15 +6,15 @@ import pytest
 
 pytest.importorskip("pymupdf")
 
-from dicmodel import _pdfgen as gen  # noqa: E402
-from dicmodel.errors import (  # noqa: E402
+from dicmodel import _pdfgen as gen
+from dicmodel.errors import (
     CorruptDocumentError,
     EmptyDocumentError,
     EncryptedDocumentError,
     InputError,
     UnsupportedFormatError,
 )
-from dicmodel.ingest import IngestOptions, ingest  # noqa: E402
+from dicmodel.ingest import IngestOptions, ingest
 
 
 def test_zero_bytes_is_empty():
