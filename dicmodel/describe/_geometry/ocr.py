@@ -26,7 +26,7 @@ from ..._extras import require
 from ...errors import BackendUnavailableError, ConfigError, ImageError
 from .primitives import Word
 
-__all__ = ["ocr_words", "OcrEngine", "decode_image", "ENGINES"]
+__all__ = ["ENGINES", "OcrEngine", "decode_image", "ocr_words"]
 
 OcrEngine = Literal["rapidocr", "tesseract"]
 ENGINES = ("rapidocr", "tesseract")
