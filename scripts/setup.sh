@@ -2,7 +2,8 @@
 # Set up dicmodel in ./.venv. Usage: bash scripts/setup.sh [core|test]
 #   core: the package with OCR (enough for `dicmodel convert` with the offline describer)
 #   test: everything the test suite exercises (torch CPU, transformers, peft, trl, langchain,
-#         unstructured, ray, eval) plus Graphviz and Tesseract from Debian when run as root
+#         unstructured, ray, eval) plus Graphviz, Tesseract, Chromium (Debian) and mermaid-cli
+#         (npm) when run as root
 set -euo pipefail
 profile="${1:-core}"
 cd "$(dirname "$0")/.."
@@ -21,7 +22,13 @@ python3 -m venv .venv 2>/dev/null || python3 -m venv --without-pip .venv
 py=.venv/bin/python
 $py -m pip install -q --upgrade pip
 if [ "$profile" = "test" ]; then
-  apt_install graphviz tesseract-ocr
+  apt_install graphviz tesseract-ocr chromium
+  # mermaid-cli without its own browser download (Debian's chromium is used instead)
+  if ! command -v mmdc >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "npm install -g @mermaid-js/mermaid-cli"
+    PUPPETEER_SKIP_DOWNLOAD=1 npm install -g -s @mermaid-js/mermaid-cli >/dev/null 2>&1 \
+      || echo "mermaid-cli could not be installed: Mermaid rendering tests will be skipped"
+  fi
   # torch first and pinned: an unpinned torch pulls a multi-GB CUDA build
   $py -m pip install -q "torch==2.13.0"
   $py -m pip install -q -e ".[ocr,tesseract,hf,openai,train,eval,bench,langchain,unstructured,ray,dev]" \
