@@ -36,7 +36,7 @@ from ..errors import BackendUnavailableError, ConfigError, MissingExtraError
 from ._output import Conversation, Generation, describe_with_model
 from .base import FigureRequest, register_describer
 from .cache import DescriptionCache, cache_key, path_fingerprint
-from .prompts import PROMPT_VERSION, PROMPT_VERSIONS
+from .prompts import PROMPT_VERSION, PROMPT_VERSIONS, check_prompt_version
 
 __all__ = ["HFOptions", "HFDescriber", "resolve_device"]
 
@@ -79,9 +79,7 @@ class HFOptions(BaseModel):
     @field_validator("prompt_version")
     @classmethod
     def _known_version(cls, v: str) -> str:
-        if v not in PROMPT_VERSIONS:
-            raise ValueError(f"prompt_version must be one of {PROMPT_VERSIONS}, got {v!r}")
-        return v
+        return check_prompt_version(v)
 
     @model_validator(mode="after")
     def _pixel_budget(self) -> HFOptions:

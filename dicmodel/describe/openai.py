@@ -36,7 +36,7 @@ from ..errors import ConfigError, DescriberError
 from ._output import Conversation, Generation, describe_with_model
 from .base import FigureRequest, register_describer
 from .cache import DescriptionCache, cache_key
-from .prompts import PROMPT_VERSION, PROMPT_VERSIONS
+from .prompts import PROMPT_VERSION, PROMPT_VERSIONS, check_prompt_version
 
 __all__ = ["OpenAIOptions", "OpenAIDescriber"]
 
@@ -78,9 +78,7 @@ class OpenAIOptions(BaseModel):
     @field_validator("prompt_version")
     @classmethod
     def _known_version(cls, v: str) -> str:
-        if v not in PROMPT_VERSIONS:
-            raise ValueError(f"prompt_version must be one of {PROMPT_VERSIONS}, got {v!r}")
-        return v
+        return check_prompt_version(v)
 
 
 def _options(kw: dict[str, Any]) -> OpenAIOptions:

@@ -208,3 +208,10 @@ def repair_prompt(error: MermaidSyntaxError | str, mermaid: str, version: str = 
 def repair_turn(error: MermaidSyntaxError | str, mermaid: str,
                 version: str = PROMPT_VERSION) -> dict[str, Any]:
     return {"role": "user", "content": [{"type": "text", "text": repair_prompt(error, mermaid, version)}]}
+
+
+def check_prompt_version(v: str) -> str:
+    """Validator shared by the hf and openai option models."""
+    if v not in PROMPT_VERSIONS:
+        raise ValueError(f"prompt_version must be one of {PROMPT_VERSIONS}, got {v!r}")
+    return v
