@@ -212,10 +212,12 @@ def dump(path: Path, rows: list[dict[str, Any]]) -> Path:
     return path
 
 
-def build_data(root: Path, n_train: int, n_expert: int, n_test: int) -> dict[str, Path]:
-    """Train figures (seed 1) and held-out test figures (seed 2) never overlap in drawing or file."""
+def build_data(root: Path, n_train: int, n_expert: int, n_test: int, test_seed: int = 2) -> dict[str, Path]:
+    """Train figures (seed 1) and held-out test figures (``test_seed``) never overlap in drawing or file."""
+    if test_seed == 1:
+        raise SystemExit("--test-seed must differ from the training seed (1)")
     train = write_split(root, "train", n_train, seed=1)
-    test = write_split(root, "test", n_test, seed=2)
+    test = write_split(root, "test", n_test, seed=test_seed)
     return {
         "synthetic": dump(root / "synthetic.jsonl", train["synthetic"]),
         # "expert" pairs: a smaller set in the style the evaluation uses (the paper's 2K experts)
@@ -286,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-expert", type=int, default=300, help="of those, how many get expert-style pairs")
     ap.add_argument("--n-test", type=int, default=60, help="held-out figures")
     ap.add_argument("--recipe", default=str(REPO / "dicmodel" / "recipes" / "tiny-cpu.yaml"))
+    ap.add_argument("--test-seed", type=int, default=2,
+                    help="seed of the held-out split; a new seed gives figures no run has looked at")
     ap.add_argument(
         "--threads",
         type=int,
@@ -307,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     out = Path(args.out).resolve()
-    data = build_data(out / "data", args.n_train, args.n_expert, args.n_test)
+    data = build_data(out / "data", args.n_train, args.n_expert, args.n_test, args.test_seed)
     raw = yaml.safe_load(Path(args.recipe).read_text())
     base = out / "base"
     if not (base / "config.json").is_file():
