@@ -230,6 +230,8 @@ class Document(BaseModel):
     figures: list[Figure] = Field(default_factory=list)
     errors: list[ItemError] = Field(default_factory=list)
     metadata: dict[str, Any] = Field(default_factory=dict)
+    # seconds per stage step; in memory only, so the same input gives byte-identical JSON
+    timings: dict[str, float] = Field(default_factory=dict, exclude=True)
 
     @field_validator("schema_version")
     @classmethod

@@ -186,3 +186,12 @@ def test_batch_of_bad_pdfs_one_line_each_others_complete(tmp_path):
     out_files = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert not [f for f in out_files if f.endswith(".tmp")]
     assert "good.md" in out_files and "corrupt.md" not in out_files
+
+
+def test_same_input_gives_byte_identical_json(tmp_path):
+    from dicmodel import _pdfgen
+
+    pdf = _pdfgen.sample_report().data
+    a = dicmodel.convert(pdf, describer="structural").to_json()
+    b = dicmodel.convert(pdf, describer="structural").to_json()
+    assert a == b

@@ -84,8 +84,8 @@ def ingest(source: str | os.PathLike[str] | bytes, options: IngestOptions | None
     finally:
         pdf.close()
     doc.metadata["warnings"] = warnings
-    doc.metadata["timings"] = {k: round(v, 4) for k, v in timer.spent.items()}
-    doc.metadata["timings"]["total"] = round(time.perf_counter() - start, 4)
+    doc.timings = {k: round(v, 4) for k, v in timer.spent.items()}
+    doc.timings["total"] = round(time.perf_counter() - start, 4)
     return doc
 
 
