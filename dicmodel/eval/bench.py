@@ -193,56 +193,13 @@ class _Output:
     error: str | None = None
 
 
-class _EngineDescriber:
-    """The structural engine called directly (extractors + figure reading), for a build where
-    the ``structural`` describer is not registered yet. The row's note says so."""
-
-    name = "structural-engine"
-
-    def describe(self, requests: Sequence[Any]) -> list[Any]:
-        from ..document import Description
-
-        out = []
-        for r in requests:
-            reading = self._read(r)
-            d = reading.diagram
-            out.append(Description(text=d.to_prose() if d.nodes or d.messages else "",
-                                   diagram=d, figure_type=reading.figure_type,
-                                   confidence=reading.confidence, warnings=reading.warnings))
-        return out
-
-    @staticmethod
-    def _read(r: Any) -> Any:
-        from ..describe._geometry.classify import read_figure
-        from ..document import FigureKind
-
-        if r.kind == FigureKind.vector:
-            from ..describe._geometry.vector import extract_vector
-
-            prims = extract_vector(r.drawings, r.spans, r.bbox, page_rotation=r.page_rotation)
-        else:
-            from ..describe._geometry.raster import extract_raster
-
-            prims = extract_raster(r.image)
-        return read_figure(prims)
-
-
-def _get(name: str, options: dict[str, Any]) -> tuple[Any, str]:
-    from ..describe.base import get_describer
-
-    try:
-        return get_describer(name, **options), ""
-    except Exception as err:  # re-raised unless it is the structural one
-        if name != "structural":
-            raise
-        return _EngineDescriber(), f"structural describer not registered ({err}); engine called directly"
-
-
 def _run_describer(name: str, figures: list[BenchFigure], make_request: Callable[[BenchFigure], Any],
                    need: str, opts: BenchOptions, log: Callable[[str], None] = lambda s: None,
                    **options: Any) -> tuple[list[_Output | None], tuple[float, float], str]:
+    from ..describe.base import get_describer
+
     try:
-        describer, note = _get(name, options)
+        describer = get_describer(name, **options)
     except Exception as err:  # noqa: BLE001 - not built, or a missing extra: the row says so
         return [None] * len(figures), (0.0, 0.0), f"unavailable: {err}"
     outs: list[_Output | None] = [None] * len(figures)
@@ -272,7 +229,7 @@ def _run_describer(name: str, figures: list[BenchFigure], make_request: Callable
                 failed = d.confidence == 0 and not d.diagram and d.warnings
                 outs[i] = _Output(text=d.text or "", diagram=d.diagram,
                                   error="; ".join(d.warnings)[:200] if failed else None)
-    return outs, (seconds, cpu), note
+    return outs, (seconds, cpu), ""
 
 
 def _cpu() -> float:
