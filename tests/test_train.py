@@ -273,3 +273,16 @@ def test_cli_reports_invalid_recipe_without_training(tmp_path, capsys):
     assert main(["train", str(bad)]) == 2
     assert "stages" in capsys.readouterr().err
     assert main(["train", "tiny-cpu", "--check"]) == 1  # shipped recipe, its data is not there
+
+
+def test_public_names_resolve_without_importing_torch():
+    # __all__ is built from config.__all__: a name added there but not imported here must fail
+    code = (
+        "import sys, dicmodel.train as t\n"
+        "from dicmodel.train import config\n"
+        "assert set(config.__all__) <= set(t.__all__)\n"
+        "missing = [n for n in t.__all__ if n not in vars(t) and n not in t._LAZY]\n"
+        "assert not missing, missing\n"
+        "assert 'torch' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import config as _config
 from .config import (
     COMPONENTS,
     ComponentLR,
@@ -26,25 +27,11 @@ from .config import (
     recipe_from_dict,
 )
 
-__all__ = [
-    "COMPONENTS",
-    "ComponentLR",
-    "DatasetSpec",
-    "EvalSpec",
-    "LoraSpec",
-    "Recipe",
-    "Stage",
-    "StageResult",
-    "evaluate_generation",
-    "generate",
-    "load_recipe",
-    "recipe_from_dict",
-    "recipe_path",
-    "run_stage",
-    "train",
-]
+# loaded from .runner on first access, so importing the package does not import torch
+_LAZY = ("StageResult", "evaluate_generation", "generate", "run_stage", "train")
 
-_LAZY = {"train", "run_stage", "StageResult", "generate", "evaluate_generation"}
+# the config names are listed once, in config.__all__
+__all__ = [*_config.__all__, *_LAZY, "recipe_path"]
 
 
 def __getattr__(name: str) -> Any:
