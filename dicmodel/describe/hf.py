@@ -28,11 +28,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .._extras import require
 from ..document import Description
 from ..errors import BackendUnavailableError, ConfigError, MissingExtraError
+from ._options import validate_options
 from ._output import Conversation, Generation, describe_with_model
 from .base import FigureRequest, register_describer
 from .cache import DescriptionCache, cache_key, path_fingerprint
@@ -89,10 +90,7 @@ class HFOptions(BaseModel):
 
 
 def _options(kw: dict[str, Any]) -> HFOptions:
-    try:
-        return HFOptions(**kw)
-    except ValidationError as err:
-        raise ConfigError(f"invalid options for the 'hf' describer: {err}") from err
+    return validate_options(HFOptions, kw, "hf")
 
 
 def _check_local(path: str, field: str, marker: str) -> Path:

@@ -22,10 +22,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..document import Description, FigureType
 from ..errors import ConfigError
+from ._options import validate_options
 from .base import Describer, FigureRequest, get_describer, register_describer
 from .prompts import DIAGRAM_TYPES
 
@@ -56,10 +57,7 @@ class HybridDescriber:
         own = {k: options.pop(k) for k in list(options) if k in HybridOptions.model_fields}
         if own.get("model_describer") is None:
             own["model_describer"] = "openai" if "base_url" in options else "hf"
-        try:
-            self.options = HybridOptions(**own)
-        except ValidationError as err:
-            raise ConfigError(f"invalid options for the 'hybrid' describer: {err}") from err
+        self.options = validate_options(HybridOptions, own, "hybrid")
         md = self.options.model_describer
         if isinstance(md, str) and md not in MODEL_DESCRIBERS:
             raise ConfigError(f"model_describer must be one of {MODEL_DESCRIBERS} or a Describer, got {md!r}")

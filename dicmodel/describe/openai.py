@@ -28,11 +28,12 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from .._extras import require
 from ..document import Description
 from ..errors import ConfigError, DescriberError
+from ._options import validate_options
 from ._output import Conversation, Generation, describe_with_model
 from .base import FigureRequest, register_describer
 from .cache import DescriptionCache, cache_key
@@ -82,13 +83,7 @@ class OpenAIOptions(BaseModel):
 
 
 def _options(kw: dict[str, Any]) -> OpenAIOptions:
-    try:
-        return OpenAIOptions(**kw)
-    except ValidationError as err:
-        # the inputs are left out of the message: one of them may be the API key
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
-                             for e in err.errors(include_input=False))
-        raise ConfigError(f"invalid options for the 'openai' describer: {problems}") from None
+    return validate_options(OpenAIOptions, kw, "openai", secrets=frozenset({"api_key"}))
 
 
 def _resolve_key(opts: OpenAIOptions) -> str | None:

@@ -27,10 +27,11 @@ import time
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..document import Description, FigureKind, FigureType
-from ..errors import ConfigError, MissingExtraError
+from ..errors import MissingExtraError
+from ._options import validate_options
 from .base import FigureRequest, register_describer
 
 __all__ = ["StructuralOptions", "StructuralDescriber", "VERSION"]
@@ -55,10 +56,7 @@ class StructuralOptions(BaseModel):
 
 
 def _options(kw: dict[str, Any]) -> StructuralOptions:
-    try:
-        return StructuralOptions(**kw)
-    except ValidationError as err:
-        raise ConfigError(f"invalid options for the 'structural' describer: {err}") from err
+    return validate_options(StructuralOptions, kw, "structural")
 
 
 class StructuralDescriber:
