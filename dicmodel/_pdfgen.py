@@ -200,6 +200,22 @@ def _running(page: Any, number: int, truth: Truth, logo: bytes | None) -> None:
             truth.running.append(s)
 
 
+def _section_page(doc: Any, number: int, truth: Truth, logo: bytes | None, heading: str) -> tuple[Any, float]:
+    """A new page with the running header/footer and a top-level heading; returns (page, y)."""
+    page = doc.new_page(width=_W, height=_H)
+    _running(page, number, truth, logo)
+    truth.headings.append(heading)
+    return page, _text_block(page, 80, heading, size=16, font="hebo")
+
+
+def _paragraph(page: Any, y: float, truth: Truth, text: str, cites: str | None = None) -> float:
+    """A body paragraph, recorded in the truth (and as the citing text of figure ``cites``)."""
+    truth.paragraphs.append(text)
+    if cites is not None:
+        truth.citations[cites] = text
+    return _text_block(page, y, text)
+
+
 # ---------------------------------------------------------------- documents
 def sample_report(logo: bool = True, duplicate_raster: bool = True) -> GeneratedPDF:
     """Three pages: headings, paragraphs, a list, a call flow (vector), a raster figure, a table,
@@ -211,13 +227,9 @@ def sample_report(logo: bool = True, duplicate_raster: bool = True) -> Generated
     png = topology_png()
 
     # page 1: heading, paragraphs, call flow with caption below, a list
-    page = doc.new_page(width=_W, height=_H)
-    _running(page, 1, truth, logo_png)
-    y = _text_block(page, 80, "1 Attach procedure", size=16, font="hebo")
-    truth.headings.append("1 Attach procedure")
+    page, y = _section_page(doc, 1, truth, logo_png, "1 Attach procedure")
     for p in PARAS:
-        y = _text_block(page, y, p)
-        truth.paragraphs.append(p)
+        y = _paragraph(page, y, truth, p)
     truth.citations["1"] = "Figure 1 shows the attach procedure between the UE, the eNB and the MME."
     bbox, labels = call_flow(page, y + 12)
     cap1 = "Figure 1: Attach call flow between UE, eNB and MME"
@@ -230,14 +242,9 @@ def sample_report(logo: bool = True, duplicate_raster: bool = True) -> Generated
         truth.list_items.append(it)
 
     # page 2: heading, caption ABOVE a raster figure, paragraph citing it, a table
-    page = doc.new_page(width=_W, height=_H)
-    _running(page, 2, truth, logo_png)
-    y = _text_block(page, 80, "2 Zero trust components", size=16, font="hebo")
-    truth.headings.append("2 Zero trust components")
-    p = "The policy engine decides and the policy administrator enforces, as Fig. 2 illustrates."
-    y = _text_block(page, y, p)
-    truth.paragraphs.append(p)
-    truth.citations["2"] = p
+    page, y = _section_page(doc, 2, truth, logo_png, "2 Zero trust components")
+    y = _paragraph(page, y, truth, "The policy engine decides and the policy administrator "
+                   "enforces, as Fig. 2 illustrates.", cites="2")
     cap2 = "Fig. 2 Core zero trust components"
     y = _text_block(page, y + 6, cap2, size=9)
     rect = (120.0, y + 2, 120.0 + 360, y + 2 + 225)
@@ -247,19 +254,12 @@ def sample_report(logo: bool = True, duplicate_raster: bool = True) -> Generated
     y = _text_block(page, y, "2.1 Interfaces", size=13, font="hebo")
     truth.headings.append("2.1 Interfaces")
     y = _table(page, y, truth)
-    p = "The interfaces above carry the signalling of the core network."
-    y = _text_block(page, y + 6, p)
-    truth.paragraphs.append(p)
+    y = _paragraph(page, y + 6, truth, "The interfaces above carry the signalling of the core network.")
 
     # page 3: topology with a Chinese caption below, the raster figure again (dedupe)
-    page = doc.new_page(width=_W, height=_H)
-    _running(page, 3, truth, logo_png)
-    y = _text_block(page, 80, "3 Network topology", size=16, font="hebo")
-    truth.headings.append("3 Network topology")
-    p = "Two routers peer over BGP and share a switch; see Figure 3 for the wiring."
-    y = _text_block(page, y, p)
-    truth.paragraphs.append(p)
-    truth.citations["3"] = p
+    page, y = _section_page(doc, 3, truth, logo_png, "3 Network topology")
+    y = _paragraph(page, y, truth, "Two routers peer over BGP and share a switch; see Figure 3 "
+                   "for the wiring.", cites="3")
     bbox, labels = topology(page, y + 10)
     cap3 = "图 3 Network topology with two routers"
     y = _cjk_text(page, bbox[3] + 8, cap3)
@@ -324,9 +324,7 @@ def rotated_pdf(rotation: int = 90) -> GeneratedPDF:
     truth = Truth()
     y = _text_block(page, 80, "Rotated page", size=16, font="hebo")
     truth.headings.append("Rotated page")
-    p = "This page is stored with a rotation; see Figure 7 below."
-    y = _text_block(page, y, p)
-    truth.paragraphs.append(p)
+    y = _paragraph(page, y, truth, "This page is stored with a rotation; see Figure 7 below.")
     bbox, labels = topology(page, y + 10)
     cap = "Figure 7: Topology on a rotated page"
     _text_block(page, bbox[3] + 8, cap, size=9)
