@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import types
-import typing
 from typing import Any
 
-from pydantic import BaseModel
+from ._cli_util import add_model_flags, model_values
+from .ingest import IngestOptions  # light: PyMuPDF loads only when a document is ingested
 
 __all__ = ["register"]
 
@@ -35,52 +34,12 @@ def register(sub: Any) -> None:
     from .describe._cli import add_model_describer_flags
 
     add_model_describer_flags(p)  # the same typed flags as `dicmodel describe`
-    _add_model_flags(p, _ingest_model(), group="ingest options")
+    add_model_flags(p.add_argument_group("ingest options"), IngestOptions, prefix="ingest__")
     from .integrations.ray import add_cli_flags  # imports no Ray until a conversion runs
 
     add_cli_flags(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
-
-
-def _ingest_model() -> type[BaseModel] | None:
-    try:
-        from .ingest import IngestOptions
-    except ImportError:
-        return None
-    return IngestOptions
-
-
-def _flag_type(annotation: Any) -> Any:
-    """The argparse type for a field annotation (Optional[X] -> X); None for complex types."""
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return _flag_type(args[0]) if len(args) == 1 else None
-    return annotation if annotation in (int, float, str, bool) else None
-
-
-def _add_model_flags(p: argparse.ArgumentParser, model: type[BaseModel] | None, group: str) -> None:
-    if model is None:
-        return
-    g = p.add_argument_group(group)
-    for name, field in model.model_fields.items():
-        typ = _flag_type(field.annotation)
-        if typ is None:
-            continue
-        flag = "--" + name.replace("_", "-")
-        help_text = (field.description or "") + f" (default: {field.default})"
-        if typ is bool:
-            g.add_argument(flag, dest=f"ingest__{name}", action=argparse.BooleanOptionalAction,
-                           default=None, help=help_text)
-        else:
-            g.add_argument(flag, dest=f"ingest__{name}", type=typ, default=None,
-                           metavar=name.upper(), help=help_text)
-
-
-def _ingest_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    return {k[len("ingest__"):]: v for k, v in vars(args).items()
-            if k.startswith("ingest__") and v is not None}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     options = dict(formats=args.format, describer=args.describer,
                    describer_options=model_describer_options(args), workers=args.workers,
                    overwrite=args.overwrite, images=args.images, max_tokens=args.max_tokens,
-                   ingest=_ingest_from_args(args))
+                   ingest=model_values(args, IngestOptions, "ingest__"))
     try:
         if args.engine == "ray":
             from .integrations.ray import convert_corpus, options_from_args

@@ -46,3 +46,16 @@ def test_ingest_flags_are_generated_from_options():
     for name in ("dpi", "min_figure_size", "detect_figures"):
         assert "--" + name.replace("_", "-") in out
     assert set(IngestOptions.model_fields) >= {"dpi", "password"}
+
+
+def test_generated_ingest_flags_reach_ingest(tmp_path, capsys):
+    from dicmodel._pdfgen import sample_report
+
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(sample_report().data)
+    base = ["convert", str(pdf), "--describer", "text", "-q", "--format", "json"]
+    assert main(base + ["-o", str(tmp_path / "a")]) == 0
+    assert "figures 4" in capsys.readouterr().out
+    assert main(base + ["-o", str(tmp_path / "b"), "--no-detect-figures", "--pages", "1-2"]) == 0
+    out = capsys.readouterr().out
+    assert "figures 0" in out and "pages 2" in out

@@ -98,26 +98,18 @@ CLI_FIELDS = ("num_cpus", "ingest_memory_mb", "describer_actors", "describer_gpu
 
 
 def add_cli_flags(parser: Any) -> None:
-    """Add ``--ray-<field>`` flags for the Ray-only options to an argparse parser (1:1 with
-    :class:`RayOptions`; help and defaults come from the fields)."""
-    import argparse
+    """Add ``--ray-<field>`` flags for the Ray-only options (generated from :class:`RayOptions`)."""
+    from .._cli_util import add_model_flags
 
     group = parser.add_argument_group("Ray engine (--engine ray)")
-    for name in CLI_FIELDS:
-        field = RayOptions.model_fields[name]
-        flag, help_text = "--ray-" + name.replace("_", "-"), f"{field.description} (default: {field.default})"
-        if name == "parquet":
-            group.add_argument(flag, dest=f"ray__{name}", action=argparse.BooleanOptionalAction,
-                               default=None, help=help_text)
-        else:
-            kind = {"address": str, "describer_gpus": float, "describer_cpus": float}.get(name, int)
-            group.add_argument(flag, dest=f"ray__{name}", type=kind, default=None, metavar=name.upper(),
-                               help=help_text)
+    add_model_flags(group, RayOptions, prefix="ray__", flag_prefix="ray-", only=CLI_FIELDS)
 
 
 def options_from_args(args: Any) -> dict[str, Any]:
     """The Ray-only options given on the command line (unset flags are left out)."""
-    return {k[len("ray__"):]: v for k, v in vars(args).items() if k.startswith("ray__") and v is not None}
+    from .._cli_util import model_values
+
+    return model_values(args, RayOptions, "ray__")
 
 
 def _options(options: dict[str, Any]) -> RayOptions:

@@ -16,54 +16,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import typing
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .._cli_util import add_model_flags, model_values
+
 __all__ = ["register"]
 
 
-def _flag_kwargs(name: str, field: Any) -> dict[str, Any]:
-    ann = field.annotation
-    origin = typing.get_origin(ann)
-    args = [a for a in typing.get_args(ann) if a is not type(None)]
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)) and len(args) == 1:
-        ann, origin, args = args[0], typing.get_origin(args[0]), list(typing.get_args(args[0]))
-    kw: dict[str, Any] = {"help": field.description or "", "default": argparse.SUPPRESS}
-    if ann is bool:
-        kw["action"] = argparse.BooleanOptionalAction
-    elif origin is typing.Literal:
-        kw["choices"] = list(args)
-    elif origin is list:
-        kw["type"] = lambda s: [x.strip() for x in s.split(",") if x.strip()]
-        kw["metavar"] = "A,B,..."
-    elif ann in (int, float):
-        kw["type"] = ann
-    elif ann is Path:
-        kw["type"] = Path
-    if field.is_required():
-        kw["required"] = True
-        kw.pop("default")
-    else:
-        default = field.get_default(call_default_factory=True)
-        if isinstance(default, list):
-            default = ",".join(map(str, default))
-        if default is not None and default != "":
-            kw["help"] += f" (default: {default})"
-    return kw
-
-
-def _add_model(parser: argparse.ArgumentParser, model: type[BaseModel], skip: tuple[str, ...] = ()) -> None:
-    for name, field in model.model_fields.items():
-        if name not in skip:
-            parser.add_argument("--" + name.replace("_", "-"), dest=name, **_flag_kwargs(name, field))
-
-
 def _options(model: type[BaseModel], args: argparse.Namespace) -> BaseModel:
-    values = {k: v for k, v in vars(args).items() if k in model.model_fields}
-    return model(**values)
+    return model(**model_values(args, model))
 
 
 def _emit(obj: Any) -> int:
@@ -130,21 +93,21 @@ def register(subparsers: Any) -> None:
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="synth_command", metavar="STEP")
     d = sub.add_parser("diagrams", help="generate, render and caption diagrams (resumable)")
-    _add_model(d, BuildOptions)
+    add_model_flags(d, BuildOptions)
     d.set_defaults(func=_safe(_diagrams))
     q = sub.add_parser("questions", help="VQA and multiple-choice items from the diagrams' structure")
-    _add_model(q, QuestionOptions)
+    add_model_flags(q, QuestionOptions)
     q.set_defaults(func=_safe(_questions))
     i = sub.add_parser("instructions", help="AdaMLLM task synthesis: (instruction, precise, informative)")
-    _add_model(i, InstructionOptions)
+    add_model_flags(i, InstructionOptions)
     i.add_argument("--no-progress", action="store_true", help="no progress bar")
     i.set_defaults(func=_safe(_instructions))
     f = sub.add_parser("filter", help="AdaMLLM consistency filter and single-stage mixed records")
-    _add_model(f, FilterOptions)
+    add_model_flags(f, FilterOptions)
     f.set_defaults(func=_safe(_filter))
     from .rewrite import RewriteOptions
 
     r = sub.add_parser("rewrite", help="optional fluency rewrite of captions by a text LLM (template kept)")
-    _add_model(r, RewriteOptions)
+    add_model_flags(r, RewriteOptions)
     r.set_defaults(func=_safe(_rewrite))
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
