@@ -286,3 +286,28 @@ def test_public_names_resolve_without_importing_torch():
         "assert 'torch' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+class _Saves:
+    """Stands in for a model/processor: save_pretrained writes one file, or crashes."""
+
+    def __init__(self, crash: bool = False):
+        self.crash = crash
+
+    def save_pretrained(self, path):
+        if self.crash:
+            raise OSError("disk full")
+        (Path(path) / "weights.bin").write_bytes(b"w")
+
+
+def test_stage_output_left_by_an_earlier_run_is_not_trusted_after_a_crashed_save(tmp_path):
+    from dicmodel.train.stages import StartPoint, read_start_of, save_stage_output
+
+    r = recipe_from_dict({"name": "r", "base_model": "tiny:qwen2_vl", "stages": [stage()]})
+    out = tmp_path / "s1"
+    save_stage_output(_Saves(), _Saves(), r.stages[0], r, StartPoint("base"), out, {"x": 1})
+    assert read_start_of(out) == StartPoint(str(out))
+    with pytest.raises(OSError):
+        save_stage_output(_Saves(crash=True), _Saves(), r.stages[0], r, StartPoint("base"), out, {"x": 2})
+    # the first run's completion marker must not vouch for the second run's torn weights
+    assert read_start_of(out) is None

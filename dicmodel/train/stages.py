@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from .._extras import require
+from ..batch import atomic_write
 from ..errors import ConfigError
 from .components import apply_freezing, lora_target_names
 from .config import Recipe, Stage
@@ -57,9 +60,14 @@ def materialize_base(recipe: Recipe, out: Path) -> StartPoint:
         from ..models.tiny import build_tiny_vlm
 
         model, processor = build_tiny_vlm(recipe.base_model[5:], **recipe.tiny)
-        base.mkdir(parents=True, exist_ok=True)
-        model.save_pretrained(base)
-        processor.save_pretrained(base)
+        # save_pretrained writes config.json before the weights: saving in place, a crash
+        # between the two would leave a base that the check above trusts on the next run
+        part = base.with_name(base.name + ".part")
+        shutil.rmtree(part, ignore_errors=True)
+        model.save_pretrained(part)
+        processor.save_pretrained(part)
+        shutil.rmtree(base, ignore_errors=True)
+        os.replace(part, base)
     return StartPoint(str(base))
 
 
@@ -122,18 +130,19 @@ def save_stage_output(
 ) -> StartPoint:
     """Write the stage's loadable output and return where the next stage starts."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    # metrics.json with "completed" is the marker resume trusts; one left by an earlier run
+    # must not vouch for weights this run is about to overwrite, so it goes first and comes last
+    (out_dir / "metrics.json").unlink(missing_ok=True)
     keep_adapter = stage.is_lora and stage.lora.after_stage == "continue"
     if stage.is_lora and not keep_adapter:
         model = model.merge_and_unload()
     model.save_pretrained(out_dir)
     processor.save_pretrained(out_dir)
     nxt = StartPoint(start.model, str(out_dir)) if keep_adapter else StartPoint(str(out_dir))
-    (out_dir / "recipe.json").write_text(recipe.model_dump_json(indent=2), encoding="utf-8")
-    (out_dir / "stage.json").write_text(stage.model_dump_json(indent=2), encoding="utf-8")
-    (out_dir / CHECKPOINT_FILE).write_text(json.dumps(asdict(nxt), indent=2), encoding="utf-8")
-    (out_dir / "metrics.json").write_text(
-        json.dumps({**metrics, "completed": True}, indent=2), encoding="utf-8"
-    )
+    atomic_write(out_dir / "recipe.json", recipe.model_dump_json(indent=2))
+    atomic_write(out_dir / "stage.json", stage.model_dump_json(indent=2))
+    atomic_write(out_dir / CHECKPOINT_FILE, json.dumps(asdict(nxt), indent=2))
+    atomic_write(out_dir / "metrics.json", json.dumps({**metrics, "completed": True}, indent=2))
     return nxt
 
 
