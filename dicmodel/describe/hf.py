@@ -154,10 +154,27 @@ class HFDescriber:
     name = "hf"
 
     def __init__(self, **options: Any):
-        self.options = _options(options)
+        self._init_state(_options(options))
         o = self.options
         self._model_path = _check_local(o.model, "model", "config.json")
         self._adapter_path = _check_local(o.adapter, "adapter", "adapter_config.json") if o.adapter else None
+
+    @classmethod
+    def from_objects(cls, model: Any, processor: Any, **options: Any) -> HFDescriber:
+        """Wrap an already-loaded model and processor (benchmarks, notebooks, training loops)."""
+        self = cls.__new__(cls)
+        options.setdefault("model", getattr(model, "name_or_path", "") or "in-memory")
+        self._init_state(_options(options))
+        self.model, self.processor = model.eval(), processor
+        self.device, self.dtype = str(next(model.parameters()).device), next(model.parameters()).dtype
+        self._prepare_processor()
+        return self
+
+    def _init_state(self, o: HFOptions) -> None:
+        """State both constructors share (one place, so a new counter or field reaches both)."""
+        self.options = o
+        self._model_path: Path | None = None
+        self._adapter_path: Path | None = None
         tag = Path(o.model).name + (f"+{Path(o.adapter).name}" if o.adapter else "")
         self.describer_id = f"hf:{tag}:{o.prompt_version}"
         self.cache = DescriptionCache(o.cache_dir) if o.cache_dir else None
@@ -167,22 +184,6 @@ class HFDescriber:
         self.device: str | None = None
         self.dtype: Any = None
         self._load_lock = threading.Lock()
-
-    @classmethod
-    def from_objects(cls, model: Any, processor: Any, **options: Any) -> HFDescriber:
-        """Wrap an already-loaded model and processor (benchmarks, notebooks, training loops)."""
-        self = cls.__new__(cls)
-        options.setdefault("model", getattr(model, "name_or_path", "") or "in-memory")
-        self.options = _options(options)
-        self._model_path, self._adapter_path = None, None
-        self.describer_id = f"hf:{Path(self.options.model).name}:{self.options.prompt_version}"
-        self.cache = DescriptionCache(self.options.cache_dir) if self.options.cache_dir else None
-        self.stats = {"generate_calls": 0, "figures": 0, "generated_tokens": 0, "generate_seconds": 0.0}
-        self.model, self.processor = model.eval(), processor
-        self.device, self.dtype = str(next(model.parameters()).device), next(model.parameters()).dtype
-        self._prepare_processor()
-        self._load_lock = threading.Lock()
-        return self
 
     # -- loading --------------------------------------------------------------------------
     def load(self) -> HFDescriber:
