@@ -48,18 +48,22 @@ def _puppeteer_cfg(tmp: Path) -> Path:
 
 
 def render_dot(src: Path) -> dict[str, str]:
-    """Graphviz renders; returns {fmt: error} for the formats that failed."""
+    """Graphviz renders; returns {fmt: error} for the formats that failed.
+
+    Through :func:`dicmodel.synth.render.render_dot`, which writes to a ``.part`` file and
+    renames it: a render cut short never lands in the cache as a truncated file that a later
+    run would take as done."""
+    from dicmodel.errors import DicmodelError
+    from dicmodel.synth.render import render_dot as render
+
     errors: dict[str, str] = {}
     for fmt, out in cached_paths(src).items():
         if out.exists():
             continue
-        out.parent.mkdir(parents=True, exist_ok=True)
-        layout = "dot"
-        proc = subprocess.run([layout, f"-T{fmt}", str(src), "-o", str(out)],
-                              capture_output=True, text=True, check=False, timeout=120)
-        if proc.returncode != 0 or not out.exists():
-            errors[fmt] = (proc.stderr or "no output").strip()[:300]
-            out.unlink(missing_ok=True)
+        try:
+            render(src.read_text(errors="replace"), out, fmt, timeout=120)
+        except DicmodelError as err:
+            errors[fmt] = str(err)[-300:]
     return errors
 
 
