@@ -244,3 +244,14 @@ def test_decorations_are_not_figures():
     assert out.figures == []
     body = " ".join(b.text for b in out.blocks)
     assert "framed paragraph" in body and "underlined" in body
+
+
+def test_link_duplicates_points_repeats_at_the_first_and_skips_unhashed():
+    from dicmodel.document import Figure
+    from dicmodel.ingest.figures import link_duplicates
+
+    box = BBox(x0=0, y0=0, x1=10, y1=10)
+    figs = [Figure(id=f"f{i}", page=0, bbox=box, kind=FigureKind.raster, image_hash=h)
+            for i, h in enumerate(["a", None, "a", "b", None, "b"])]
+    link_duplicates(figs)
+    assert [f.duplicate_of for f in figs] == [None, None, "f0", None, None, "f3"]

@@ -31,7 +31,16 @@ from ..document import (
 )
 from . import captions as cap
 from . import layout
-from .figures import Candidate, cluster_inks, content_hash, detect_figures, group_box, images_of, inks_of
+from .figures import (
+    Candidate,
+    cluster_inks,
+    content_hash,
+    detect_figures,
+    group_box,
+    images_of,
+    inks_of,
+    link_duplicates,
+)
 from .options import IngestOptions
 from .pdf import Line, Rect, open_pdf, page_lines, read_source
 from .tables import Table, find_tables, is_grid_like
@@ -376,14 +385,10 @@ def _contains(outer: Rect, r: Any, tol: float) -> bool:
 
 def _render(doc: Document, pdf: Any, pending: list[tuple[Figure, _Scan, Candidate]], opts: IngestOptions) -> None:
     """Crops (PNG at opts.dpi) and duplicate links; a figure that fails to render keeps no image."""
-    first: dict[str, str] = {}
+    link_duplicates(fig for fig, _, _ in pending)
+    if not opts.render_crops:
+        return
     for fig, scan, _ in pending:
-        if fig.image_hash in first:
-            fig.duplicate_of = first[fig.image_hash]
-        else:
-            first[fig.image_hash or fig.id] = fig.id
-        if not opts.render_crops:
-            continue
         try:
             page = pdf[scan.number]
             clip = _to_shown(scan, fig.bbox.as_tuple())

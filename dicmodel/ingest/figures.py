@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .options import IngestOptions
 from .pdf import Line, Rect
 
-__all__ = ["Candidate", "Ink", "cluster_inks", "content_hash", "detect_figures", "group_box", "images_of", "inks_of"]
+__all__ = ["Candidate", "Ink", "cluster_inks", "content_hash", "detect_figures", "group_box", "images_of", "inks_of",
+           "link_duplicates"]
 
 _GRID = 48.0  # pt: bucket size of the clustering grid
 _MERGE_GAP = 60.0  # pt: blank space that may separate the islands of one vector diagram
@@ -419,3 +421,16 @@ def content_hash(c: Candidate, lines: list[Line]) -> str:
         for i in c.lines:
             h.update(lines[i].text.encode())
     return h.hexdigest()
+
+
+def link_duplicates(figures: Iterable[Any]) -> None:
+    """Point each figure whose ``image_hash`` was seen before at the first one (``duplicate_of``),
+    so the describe stage describes a repeated image (a logo on every page) once."""
+    first: dict[str, str] = {}
+    for fig in figures:
+        if not fig.image_hash:
+            continue
+        if fig.image_hash in first:
+            fig.duplicate_of = first[fig.image_hash]
+        else:
+            first[fig.image_hash] = fig.id

@@ -52,6 +52,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .._extras import require
 from ..document import BBox, Block, BlockType, Document, Figure, FigureKind, ItemError, Page, figure_id
 from ..errors import ConfigError, CorruptDocumentError, MissingExtraError, UnsupportedFormatError
+from ..ingest.figures import link_duplicates
 from ._common import figure_text
 
 __all__ = [
@@ -506,21 +507,12 @@ class _Builder:
         return self._next_box(h, w)
 
     def document(self, info: dict[str, Any]) -> Document:
-        self._dedupe()
+        link_duplicates(self.figures)  # a logo on every slide is described once
         pages = [Page(number=n, width=w, height=h) for n, (w, h) in sorted(self.pages.items())]
         meta = {"format": self.src.suffix.lower().lstrip("."), "ingest": "unstructured",
                 "unstructured_nlp": info.get("unstructured_nlp", "")}
         return Document(source=str(self.src), sha256=self.sha, pages=pages or [Page(number=0, width=_LETTER[0], height=_LETTER[1])],
                         blocks=self.blocks, figures=self.figures, errors=self.errors, metadata=meta)
-
-    def _dedupe(self) -> None:
-        """The same image used twice (a logo on every slide) is described once."""
-        first: dict[str, str] = {}
-        for fig in self.figures:
-            if fig.image_hash and fig.image_hash in first:
-                fig.duplicate_of = first[fig.image_hash]
-            elif fig.image_hash:
-                first[fig.image_hash] = fig.id
 
 
 def _alt_context(alt: str) -> list[str]:
