@@ -168,57 +168,35 @@ def page_png(pdf: Path, page: int, zoom: float = 2.0) -> bytes:
 # ---- describing ------------------------------------------------------------------------------
 
 class Runner:
-    """The structural describer when it is registered; else the extractors + engine directly."""
+    """The registered ``structural`` describer, one request per figure."""
 
     def __init__(self, ocr: str):
         from dicmodel.describe.base import get_describer
 
-        self.ocr = ocr
-        try:
-            # the wall-clock budget would cut figures short on a loaded shared machine; time is
-            # measured and reported instead
-            self.describer: Any = get_describer("structural", ocr=ocr, time_budget=600.0)
-        except Exception as err:  # noqa: BLE001 - not committed yet, or does not take `ocr`
-            try:
-                self.describer = get_describer("structural")
-            except Exception:  # noqa: BLE001 - reported as unknown
-                print(f"structural describer unavailable ({err}); using engine directly",
-                      file=sys.stderr)
-                self.describer = None
+        # the wall-clock budget would cut figures short on a loaded shared machine; time is
+        # measured and reported instead
+        self.describer = get_describer("structural", ocr=ocr, time_budget=600.0)
 
     def vector(self, pdf: Path, page: int) -> tuple[Diagram | None, str]:
         import pymupdf
 
         from dicmodel.describe._geometry.vector import page_inputs
+        from dicmodel.describe.base import FigureRequest
         from dicmodel.document import BBox
 
         with pymupdf.open(pdf) as doc:
             pg = doc[page]
             drawings, spans = page_inputs(pg)
             rect, rot = BBox.of(pg.rect), pg.rotation
-        if self.describer is None:
-            from dicmodel.describe._geometry.graph import build_diagram
-            from dicmodel.describe._geometry.vector import extract_vector
-
-            r = build_diagram(extract_vector(drawings, spans, rect, page_rotation=rot))
-            return r.diagram, r.figure_type.value
-        from dicmodel.describe.base import FigureRequest
-
-        req = FigureRequest(figure_id=pdf.name, kind=FigureKind.vector, bbox=rect,
-                            drawings=drawings, spans=spans, page_rotation=rot)
-        d = self.describer.describe([req])[0]
-        return d.diagram, str(getattr(d.figure_type, "value", d.figure_type))
+        return self._describe(FigureRequest(figure_id=pdf.name, kind=FigureKind.vector, bbox=rect,
+                                            drawings=drawings, spans=spans, page_rotation=rot))
 
     def raster(self, png: bytes, name: str) -> tuple[Diagram | None, str]:
-        if self.describer is None:
-            from dicmodel.describe._geometry.graph import build_diagram
-            from dicmodel.describe._geometry.raster import extract_raster
-
-            r = build_diagram(extract_raster(png, ocr=self.ocr))
-            return r.diagram, r.figure_type.value
         from dicmodel.describe.base import FigureRequest
 
-        req = FigureRequest(figure_id=name, kind=FigureKind.raster, image=png)
+        return self._describe(FigureRequest(figure_id=name, kind=FigureKind.raster, image=png))
+
+    def _describe(self, req: Any) -> tuple[Diagram | None, str]:
         d = self.describer.describe([req])[0]
         return d.diagram, str(getattr(d.figure_type, "value", d.figure_type))
 
