@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import importlib
 import io
@@ -455,7 +456,7 @@ class _Builder:
         btype = _TEXT_TYPES.get(kind, BlockType.text)
         if btype == BlockType.text and _CAPTION_RE.match(text) and self._last_figure_uncaptioned():
             btype = BlockType.caption
-        if btype == BlockType.text and self.html_captions and text in self._html_caption_texts():
+        if btype == BlockType.text and self.html_captions and text in self._html_caption_texts:
             btype = BlockType.caption
         level = 0
         if btype == BlockType.heading:
@@ -472,8 +473,10 @@ class _Builder:
         return bool(self.blocks) and self.blocks[-1].type == BlockType.figure and \
             not self.figures[-1].caption
 
-    def _html_caption_texts(self) -> set[str]:
-        return {c for c in (self.html_captions or []) if c}
+    @functools.cached_property
+    def _html_caption_texts(self) -> frozenset[str]:
+        # built once per document, not once per text element (html_captions never changes)
+        return frozenset(c for c in (self.html_captions or []) if c)
 
     def _add_figure(self, element: Any, page: int) -> None:
         pic = getattr(element.metadata, "dicmodel_picture", None)
