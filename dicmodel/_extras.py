@@ -26,7 +26,6 @@ EXTRA_OF = {
     "pptx": "unstructured",
     "ray": "ray",
     "httpx": "openai",
-    "yaml": "train",
     "matplotlib": "eval",
 }
 

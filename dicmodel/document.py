@@ -75,27 +75,22 @@ class BBox(BaseModel):
     def area(self) -> float:
         return max(0.0, self.width) * max(0.0, self.height)
 
-    @property
-    def center(self) -> tuple[float, float]:
-        return ((self.x0 + self.x1) / 2, (self.y0 + self.y1) / 2)
 
     def intersection(self, other: BBox) -> float:
         w = min(self.x1, other.x1) - max(self.x0, other.x0)
         h = min(self.y1, other.y1) - max(self.y0, other.y0)
         return w * h if w > 0 and h > 0 else 0.0
 
+    def contains(self, other: BBox, tol: float = 1.0) -> bool:
+        return (other.x0 >= self.x0 - tol and other.y0 >= self.y0 - tol
+                and other.x1 <= self.x1 + tol and other.y1 <= self.y1 + tol)
+
     def iou(self, other: BBox) -> float:
         inter = self.intersection(other)
         union = self.area + other.area - inter
         return inter / union if union > 0 else 0.0
 
-    def contains(self, other: BBox, tol: float = 1.0) -> bool:
-        return (other.x0 >= self.x0 - tol and other.y0 >= self.y0 - tol
-                and other.x1 <= self.x1 + tol and other.y1 <= self.y1 + tol)
 
-    def union(self, other: BBox) -> BBox:
-        return BBox(x0=min(self.x0, other.x0), y0=min(self.y0, other.y0),
-                    x1=max(self.x1, other.x1), y1=max(self.y1, other.y1))
 
 
 class BlockType(str, Enum):

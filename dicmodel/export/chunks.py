@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..document import BlockType, Chunk, FigureType
 from ..errors import ConfigError
-from .markdown import _BULLET
+from .markdown import _BULLET, owned_captions
 
 if TYPE_CHECKING:
-    from ..document import Block, Document, Figure
+    from ..document import Document, Figure
 
 __all__ = ["chunk_document", "chunks_to_jsonl", "estimate_tokens", "figure_text"]
 
@@ -34,7 +34,7 @@ def chunk_document(doc: Document, max_tokens: int = 512, *, include_mermaid: boo
     if max_tokens < 16:
         raise ConfigError(f"max_tokens must be >= 16, got {max_tokens}")
     figures = {f.id: f for f in doc.figures}
-    owned_captions = {f.caption.strip() for f in doc.figures if f.caption}
+    owned = owned_captions(doc)
     packer = _Packer(doc, max_tokens, token_counter)
     for block in sorted(doc.blocks, key=lambda b: b.order):
         if block.type == BlockType.heading:
@@ -50,7 +50,7 @@ def chunk_document(doc: Document, max_tokens: int = 512, *, include_mermaid: boo
             yield Chunk(text=(block.markdown or block.text).strip(),
                         metadata=_meta(doc, "table", block.page, block.section or packer.section,
                                        bbox=list(block.bbox.as_tuple())))
-        elif block.type == BlockType.caption and block.text.strip() in owned_captions:
+        elif block.type == BlockType.caption and block.text.strip() in owned:
             continue
         else:
             text = block.text.strip()

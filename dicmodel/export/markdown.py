@@ -29,7 +29,7 @@ from ..document import BlockType, FigureType
 if TYPE_CHECKING:
     from ..document import Block, Document, Figure
 
-__all__ = ["MarkdownOptions", "to_markdown", "figure_markdown"]
+__all__ = ["MarkdownOptions", "to_markdown", "figure_markdown", "owned_captions"]
 
 _BULLET = re.compile(r"^\s*([-*\u2022\u25aa\u25cf\u2013]|\d+[.)])\s+")
 
@@ -45,12 +45,20 @@ class MarkdownOptions(BaseModel):
                                        "print the labels found inside it")
 
 
+def owned_captions(doc: Document) -> set[str]:
+    """Caption texts that belong to a figure: printed with the figure, not as body blocks."""
+    return {f.caption.strip() for f in doc.figures if f.caption}
+
+
 def to_markdown(doc: Document, **options: Any) -> str:
     opts = MarkdownOptions(**options)
     figures = {f.id: f for f in doc.figures}
+    owned = owned_captions(doc)
     parts: list[str] = []
     prev_list = False
     for block in sorted(doc.blocks, key=lambda b: b.order):
+        if block.type == BlockType.caption and block.text.strip() in owned:
+            continue
         text = _block_markdown(block, figures, opts)
         if not text:
             continue
@@ -73,10 +81,8 @@ def _block_markdown(block: Block, figures: dict[str, Figure], opts: MarkdownOpti
     if block.type == BlockType.figure:
         fig = figures.get(block.figure_id or "")
         return figure_markdown(fig, opts) if fig is not None else ""
-    if block.type == BlockType.caption:
-        # a caption that belongs to a figure is printed with the figure
-        owned = any(f.caption and f.caption.strip() == block.text.strip() for f in figures.values())
-        return "" if owned else f"*{_one_line(block.text)}*"
+    if block.type == BlockType.caption:  # a free caption; figures' own are skipped by the caller
+        return f"*{_one_line(block.text)}*"
     if block.type == BlockType.code:
         return f"```\n{block.text.rstrip()}\n```"
     return block.text.strip()
