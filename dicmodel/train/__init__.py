@@ -15,23 +15,12 @@ from __future__ import annotations
 from typing import Any
 
 from . import config as _config
-from .config import (
-    COMPONENTS,
-    ComponentLR,
-    DatasetSpec,
-    EvalSpec,
-    LoraSpec,
-    Recipe,
-    Stage,
-    load_recipe,
-    recipe_from_dict,
-)
+from .config import *  # re-exports exactly config.__all__, which lists those names once
 
-# loaded from .runner on first access, so importing the package does not import torch
-_LAZY = ("StageResult", "evaluate_generation", "generate", "run_stage", "train")
-
-# the config names are listed once, in config.__all__
-__all__ = [*_config.__all__, *_LAZY, "recipe_path"]
+__all__ = ["StageResult", "evaluate_generation", "generate", "recipe_path", "run_stage", "train"]
+# all but recipe_path load from .runner on first access, so importing the package skips torch
+_LAZY = frozenset(__all__) - {"recipe_path"}
+__all__ += _config.__all__  # the config names are listed once, there
 
 
 def __getattr__(name: str) -> Any:
