@@ -106,12 +106,17 @@ def compose_answer(informative: str, precise: str, lang: str = "en") -> str:
 
 def blank_image(folder: Path, size: tuple[int, int] = (448, 448)) -> Path:
     """A white PNG used in place of the image for the blank-image share of records."""
+    import io
+
     from PIL import Image
 
+    from ..batch import atomic_write
+
     path = folder / "blank.png"
-    if not path.is_file():
-        folder.mkdir(parents=True, exist_ok=True)
-        Image.new("RGB", size, "white").save(path)
+    if not path.is_file():  # an existing file is reused, so it must never be a torn one
+        buf = io.BytesIO()
+        Image.new("RGB", size, "white").save(buf, format="PNG")
+        atomic_write(path, buf.getvalue())
     return path
 
 

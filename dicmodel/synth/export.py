@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import queue
 import random
 import threading
@@ -42,6 +41,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ..batch import atomic_write
 from ..errors import RenderError
 from .generator import GenOptions, SynthDiagram, generate_one, mermaid_text, to_dot
 from .render import MermaidJob, MermaidRenderer, MermaidStyle, RenderResult, render_dot
@@ -123,20 +123,9 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
 
 def write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> int:
     """Write records atomically (temporary file, then rename); returns the count."""
-    tmp = path.with_name(path.name + ".part")
-    n = 0
-    with tmp.open("w", encoding="utf-8") as f:
-        for r in records:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-            n += 1
-    os.replace(tmp, path)
-    return n
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    lines = [json.dumps(r, ensure_ascii=False) + "\n" for r in records]
+    atomic_write(path, "".join(lines))
+    return len(lines)
 
 
 def split_of(item_id: str, val_fraction: float = 0.05, test_fraction: float = 0.05) -> str:
@@ -399,7 +388,7 @@ def write_card(out: Path) -> Path:
         parts.append(_table("Multiple-choice correct option", Counter(
             "ABCD"[q["answer_index"]] for q in qs if q.get("answer_index") is not None)))
     path = out / "README.md"
-    _write_text(path, "\n".join(parts))
+    atomic_write(path, "\n".join(parts))
     return path
 
 
