@@ -510,7 +510,6 @@ def recover_graph(prims: Primitives) -> GraphParts:
     blocks = U.text_blocks(free)
     blocks = _group_labels(blocks, nodes, h)
     edges, n_loose = _connect(chains, nodes, blocks, tol=max(4.0, 0.4 * h))
-    used_chains = {id(e[2]) for e in edges}
     # edge labels go line by line: two labels stacked between a pair of edges (A->B above,
     # B->A below) look like one block but belong to different edges
     lines = [[w] for b in blocks for w in b]
@@ -522,7 +521,6 @@ def recover_graph(prims: Primitives) -> GraphParts:
     named = [e for e in named if not nodes[e[0]].note and not nodes[e[1]].note]
     parts = GraphParts(nodes=nodes, edges=named, notes=notes, warnings=warnings,
                        n_chains=len(chains), n_loose=n_loose)
-    del used_chains
     _finish_text(parts, rest, prims, h)
     return parts
 
