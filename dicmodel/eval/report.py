@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -55,14 +53,11 @@ def markdown_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | N
 
 def write_json(obj: Any, path: str | Path) -> Path:
     """Write a pydantic model, dict or list as indented UTF-8 JSON, atomically."""
+    from ..batch import atomic_write  # the project's one temp-file-and-rename (cleans up on failure)
+
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
     data = obj.model_dump(mode="json") if isinstance(obj, BaseModel) else obj
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=p.name, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=2, default=str)
-        fh.write("\n")
-    os.replace(tmp, p)
+    atomic_write(p, json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
     return p
 
 
