@@ -339,6 +339,20 @@ def test_batch_survives_a_bad_figure_and_is_deterministic():
     assert again.text == out[0].text and again.mermaid == out[0].mermaid
 
 
+def test_a_failed_figure_keeps_its_text_as_lines_of_words():
+    from dicmodel.document import BBox, TextSpan
+
+    words = [("Serving", 10, 58), ("Gateway", 60, 110), ("MME", 10, 40)]
+    spans = [TextSpan(text=w, bbox=BBox(x0=x0, y0=y, x1=x1, y1=y + 10))
+             for (w, x0, x1), y in zip(words, (10, 10, 40))]
+    bad = FigureRequest(figure_id="bad", kind=FigureKind.vector, spans=spans,
+                        drawings=[{"type": "s", "items": [("l", "not", "points")]}])
+    out = get_describer("structural", ocr="none").describe([bad])[0]
+    assert out.confidence == 0.0 and "structural reading failed" in out.warnings[0]
+    # a PDF stores each word as a span: the label list joins the words of a line
+    assert out.text == "Labels in the figure: Serving Gateway; MME."
+
+
 def test_pathological_drawing_degrades_to_labels():
     from dicmodel.document import TextSpan
 

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..document import Description, FigureKind, FigureType
 from ..errors import MissingExtraError
 from ._options import validate_options
-from .base import FigureRequest, register_describer
+from .base import FigureRequest, register_describer, text_lines
 
 __all__ = ["StructuralOptions", "StructuralDescriber", "VERSION"]
 
@@ -77,12 +77,8 @@ class StructuralDescriber:
         try:
             d = self._one(r, t0)
         except Exception as err:  # one unreadable figure must not fail the batch
-            labels = [s.text.strip() for s in r.spans if s.text.strip()]
-            text = ("Labels in the figure: " + "; ".join(labels) + ".") if labels else \
-                "The figure could not be read."
-            d = Description(text=text, figure_type=r.figure_type or FigureType.other,
-                            confidence=0.0, describer=self.describer_id,
-                            warnings=[f"structural reading failed: {type(err).__name__}: {err}"])
+            d = self._unreadable(r, [f"structural reading failed: {type(err).__name__}: {err}"],
+                                 confidence=0.0)
         d.seconds = round(time.perf_counter() - t0, 4)
         return d
 
@@ -137,12 +133,14 @@ class StructuralDescriber:
         except (MissingExtraError, ImportError) as err:
             return None, [f"raster figures need the [ocr] extra: {err}"]
 
-    def _unreadable(self, r: FigureRequest, warnings: list[str]) -> Description:
-        labels = [s.text.strip() for s in r.spans if s.text.strip()]
+    def _unreadable(self, r: FigureRequest, warnings: list[str], confidence: float = 0.05) -> Description:
+        """The figure's text as a label list; spans joined into lines (a PDF often stores each
+        word of a label as its own span), as the ``text`` describer does."""
+        labels = text_lines(r.spans)
         text = ("Labels in the figure: " + "; ".join(labels) + ".") if labels else \
             "The figure could not be read by the structural describer."
         return Description(text=text, figure_type=r.figure_type or FigureType.other,
-                           confidence=0.05 if labels else 0.0, describer=self.describer_id,
+                           confidence=confidence if labels else 0.0, describer=self.describer_id,
                            warnings=warnings)
 
 
