@@ -14,6 +14,7 @@ import argparse
 import json
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 DEVSET = Path(__file__).resolve().parents[1].parent / "shared" / "devset"
@@ -24,10 +25,8 @@ def run_dicmodel(path: Path, crops: bool) -> dict:
     from dicmodel.ingest import IngestOptions, ingest
 
     doc = ingest(path, IngestOptions(render_crops=crops))
-    kinds = {}
-    for f in doc.figures:
-        kinds[f.kind.value] = kinds.get(f.kind.value, 0) + 1
-    return {"pages": len(doc.pages), "figures": len(doc.figures), "kinds": kinds,
+    kinds = Counter(f.kind.value for f in doc.figures)
+    return {"pages": len(doc.pages), "figures": len(doc.figures), "kinds": dict(kinds),
             "captioned": sum(1 for f in doc.figures if f.caption), "errors": len(doc.errors)}
 
 
@@ -68,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pdfs", type=Path, default=DEVSET / "pdfs")
     args = ap.parse_args(argv)
     tools = [t for t in args.only.split(",") if t]
+    unknown = sorted(set(tools) - set(TOOLS))
+    if unknown:  # else a typo would silently run as raw PyMuPDF (the last branch of _call)
+        ap.error(f"--only must name tools from {', '.join(TOOLS)}, got {', '.join(unknown)}")
     pdfs = sorted(args.pdfs.glob("*.pdf"))
     if not pdfs:
         print(f"no PDFs under {args.pdfs}", file=sys.stderr)
