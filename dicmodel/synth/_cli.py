@@ -88,26 +88,25 @@ def register(subparsers: Any) -> None:
     from .adamllm import InstructionOptions
     from .export import BuildOptions, QuestionOptions
     from .filter import FilterOptions
+    from .rewrite import RewriteOptions
 
     p = subparsers.add_parser("synth", help="build synthetic training data (diagrams, questions, AdaMLLM tasks)",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="synth_command", metavar="STEP")
-    d = sub.add_parser("diagrams", help="generate, render and caption diagrams (resumable)")
-    add_model_flags(d, BuildOptions)
-    d.set_defaults(func=_safe(_diagrams))
-    q = sub.add_parser("questions", help="VQA and multiple-choice items from the diagrams' structure")
-    add_model_flags(q, QuestionOptions)
-    q.set_defaults(func=_safe(_questions))
-    i = sub.add_parser("instructions", help="AdaMLLM task synthesis: (instruction, precise, informative)")
-    add_model_flags(i, InstructionOptions)
-    i.add_argument("--no-progress", action="store_true", help="no progress bar")
-    i.set_defaults(func=_safe(_instructions))
-    f = sub.add_parser("filter", help="AdaMLLM consistency filter and single-stage mixed records")
-    add_model_flags(f, FilterOptions)
-    f.set_defaults(func=_safe(_filter))
-    from .rewrite import RewriteOptions
-
-    r = sub.add_parser("rewrite", help="optional fluency rewrite of captions by a text LLM (template kept)")
-    add_model_flags(r, RewriteOptions)
-    r.set_defaults(func=_safe(_rewrite))
+    steps = [
+        ("diagrams", "generate, render and caption diagrams (resumable)", BuildOptions, _diagrams),
+        ("questions", "VQA and multiple-choice items from the diagrams' structure", QuestionOptions,
+         _questions),
+        ("instructions", "AdaMLLM task synthesis: (instruction, precise, informative)", InstructionOptions,
+         _instructions),
+        ("filter", "AdaMLLM consistency filter and single-stage mixed records", FilterOptions, _filter),
+        ("rewrite", "optional fluency rewrite of captions by a text LLM (template kept)", RewriteOptions,
+         _rewrite),
+    ]
+    for name, help_text, model, fn in steps:
+        step = sub.add_parser(name, help=help_text)
+        add_model_flags(step, model)
+        if name == "instructions":
+            step.add_argument("--no-progress", action="store_true", help="no progress bar")
+        step.set_defaults(func=_safe(fn))
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
