@@ -49,7 +49,7 @@ def test_build_resume_failures_splits_and_exports(tmp_path, monkeypatch):
     assert len(ids) == len(set(ids)) == 6 and "s5-000005" not in ids
     assert _lines(out / "failures.jsonl")[0]["id"] == "s5-000005"
     assert not (out / "images" / "s5-000005.png").exists()
-    assert not list(out.rglob("*.part"))
+    assert not list(out.rglob("*.part")) and not list(out.rglob(".*.tmp"))
     for r in items:
         for rel in r["images"].values():
             assert (out / rel).stat().st_size > 0

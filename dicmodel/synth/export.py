@@ -255,6 +255,17 @@ class _Worker(threading.Thread):
             self._put(("ok", sd, {f: f"images/{sid}.{f}" for f in self.opts.formats}))
 
 
+def _open_append(path: Path) -> Any:
+    """Open a JSONL file for appending, first cutting a torn last line (a crash mid-write):
+    a record appended after it would be glued to the fragment and lost on the next read."""
+    if path.is_file():
+        with path.open("rb+") as f:
+            data = f.read()
+            if data and not data.endswith(b"\n"):
+                f.truncate(data.rfind(b"\n") + 1)
+    return path.open("a", encoding="utf-8")
+
+
 def _done_ids(out: Path) -> set[str]:
     return {r["id"] for name in ("items.jsonl", "failures.jsonl") for r in read_jsonl(out / name) if "id" in r}
 
@@ -287,8 +298,7 @@ def _run_workers(todo: list[int], opts: BuildOptions, gen: GenOptions, summary: 
         w.start()
     bar = _progress(len(todo), opts.progress)
     running = len(workers)
-    with (opts.out / "items.jsonl").open("a", encoding="utf-8") as items, \
-            (opts.out / "failures.jsonl").open("a", encoding="utf-8") as fails:
+    with _open_append(opts.out / "items.jsonl") as items, _open_append(opts.out / "failures.jsonl") as fails:
         while running:
             msg = out_q.get()
             if msg[0] == "worker_done":
