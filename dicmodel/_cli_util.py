@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-__all__ = ["add_model_flags", "model_values"]
+__all__ = ["add_model_flags", "flag_kwargs", "model_values"]
 
 
 def _unwrap_optional(ann: Any) -> Any:
@@ -28,7 +28,7 @@ def _unwrap_optional(ann: Any) -> Any:
     return ann
 
 
-def _flag_kwargs(name: str, field: Any) -> dict[str, Any] | None:
+def flag_kwargs(name: str, field: Any) -> dict[str, Any] | None:
     """argparse keywords for one field; None for fields a flag cannot carry (dicts, models)."""
     ann = _unwrap_optional(field.annotation)
     origin, args = typing.get_origin(ann), typing.get_args(ann)
@@ -65,7 +65,7 @@ def add_model_flags(parser: Any, model: type[BaseModel], *, prefix: str = "", fl
     for name, field in model.model_fields.items():
         if name in skip or (only is not None and name not in only):
             continue
-        kw = _flag_kwargs(name, field)
+        kw = flag_kwargs(name, field)
         if kw is not None:
             flag = "--" + flag_prefix + name.replace("_", "-")
             parser.add_argument(flag, dest=prefix + name, **kw)

@@ -23,43 +23,39 @@ __all__ = ["register", "add_model_describer_flags", "model_describer_options", "
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp")
 
-# flag dest (= option field name) -> the describers that take it, argparse settings. The help
-# text is the field's own description, so the CLI and the Python API say the same thing.
-_FLAGS: list[tuple[str, tuple[str, ...], dict[str, Any]]] = [
-    ("model", ("hf", "openai", "hybrid"), {}),
-    ("adapter", ("hf", "hybrid"), {}),
-    ("device", ("hf", "hybrid"), {}),
-    ("dtype", ("hf", "hybrid"), {"choices": ("auto", "float32", "bfloat16", "float16")}),
-    ("batch_size", ("hf", "hybrid"), {"type": int}),
-    ("max_new_tokens", ("hf", "openai", "hybrid"), {"type": int}),
-    ("min_pixels", ("hf", "hybrid"), {"type": int}),
-    ("max_pixels", ("hf", "hybrid"), {"type": int}),
-    ("trust_remote_code", ("hf", "hybrid"), {"action": "store_true", "default": None}),
-    ("prompt_version", ("hf", "openai", "hybrid"), {}),
-    ("cache_dir", ("hf", "openai", "hybrid"), {}),
-    ("base_url", ("openai", "hybrid"), {}),
-    ("api_key_env", ("openai", "hybrid"), {}),
-    ("concurrency", ("openai", "hybrid"), {"type": int}),
-    ("timeout", ("openai", "hybrid"), {"type": float}),
-    ("max_retries", ("openai", "hybrid"), {"type": int}),
-    ("threshold", ("hybrid",), {"type": float}),
-    ("model_describer", ("hybrid",), {"choices": ("hf", "openai")}),
-]
+# fields that get no flag: a key on the command line ends up in shell history (use
+# --api-key-env), and nested dicts/instances are Python-API options
+_NO_FLAG = {"api_key", "extra_body", "structural", "structural_options", "model_options"}
 
 
-def _help(dest: str, users: tuple[str, ...]) -> str:
+def _flag_table() -> dict[str, tuple[tuple[str, ...], dict[str, Any]]]:
+    """dest -> (describers that take it, argparse settings), generated from the option models.
+
+    hybrid passes every hf/openai option on to its model describer, so it takes them all. The
+    help text joins each backend's field description, so shared wording shows once.
+    """
+    from .._cli_util import flag_kwargs
     from .hf import HFOptions
     from .hybrid import HybridOptions
     from .openai import OpenAIOptions
 
-    texts: dict[str, list[str]] = {}  # text -> backends, so shared wording shows once
-    for backend, fields in (("hf", HFOptions.model_fields), ("openai", OpenAIOptions.model_fields),
-                            ("hybrid", HybridOptions.model_fields)):
-        if backend in users and dest in fields and fields[dest].description:
-            default = fields[dest].default
-            shown = "" if default is None or fields[dest].is_required() else f" (default: {default})"
-            texts.setdefault(f"{fields[dest].description}{shown}", []).append(backend)
-    return "; ".join(f"{'/'.join(b)}: {t}" for t, b in texts.items())
+    table: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {}
+    helps: dict[str, dict[str, list[str]]] = {}
+    for backend, model in (("hf", HFOptions), ("openai", OpenAIOptions), ("hybrid", HybridOptions)):
+        for name, field in model.model_fields.items():
+            kw = None if name in _NO_FLAG else flag_kwargs(name, field)
+            if kw is None:
+                continue
+            kw.pop("required", None)  # required by one backend only; the model says so when missing
+            users, first = table.get(name, ((), kw))
+            table[name] = ((*users, backend), first)
+            helps.setdefault(name, {}).setdefault(kw["help"], []).append(backend)
+    for name, (users, kw) in table.items():
+        users = users if "hybrid" in users else (*users, "hybrid")
+        kw = {**kw, "default": argparse.SUPPRESS,
+              "help": "; ".join(f"{'/'.join(b)}: {t}" for t, b in helps[name].items())}
+        table[name] = (users, kw)
+    return table
 
 
 def add_model_describer_flags(p: argparse.ArgumentParser) -> None:
@@ -67,9 +63,8 @@ def add_model_describer_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("describer")
     g.add_argument("--describer", default="structural",
                    help="structural (default, offline), hf, openai, hybrid, text, or a registered name")
-    for dest, users, kw in _FLAGS:
-        g.add_argument("--" + dest.replace("_", "-"), dest=dest, help=_help(dest, users),
-                       **{"default": None, **kw})
+    for dest, (_, kw) in _flag_table().items():
+        g.add_argument("--" + dest.replace("_", "-"), dest=dest, **kw)
     g.add_argument("--describer-option", action="append", default=[], metavar="KEY=VALUE",
                    help="any other describer option (repeatable); values parsed as JSON when they can be")
 
@@ -78,10 +73,10 @@ def model_describer_options(args: argparse.Namespace) -> dict[str, Any]:
     """Options for ``args.describer`` from the flags that were given; refuses flags it does not take."""
     name = args.describer
     opts: dict[str, Any] = {}
-    for dest, users, _ in _FLAGS:
-        value = getattr(args, dest, None)
-        if value is None:
+    for dest, (users, _) in _flag_table().items():
+        if not hasattr(args, dest):
             continue
+        value = getattr(args, dest)
         if name in ("hf", "openai", "hybrid") and name not in users:
             raise SystemExit(f"dicmodel: --{dest.replace('_', '-')} does not apply to the "
                              f"{name!r} describer (it is for {', '.join(users)})")
