@@ -284,21 +284,29 @@ class _PptxPictures:
         return _Picture(image.blob, image.content_type, alt, size, pos)
 
 
+_PICTURE_HOOKS = {".docx": ("unstructured.partition.docx", "DocxPartitionerOptions", _DocxPictures),
+                  ".pptx": ("unstructured.partition.pptx", "PptxPartitionerOptions", _PptxPictures)}
+
+
 @contextlib.contextmanager
-def _picture_hooks() -> Iterator[None]:
-    """Register our picture partitioners for the duration of one call, then restore."""
-    docx_mod = _import("unstructured.partition.docx")
-    pptx_mod = _import("unstructured.partition.pptx")
+def _picture_hooks(suffix: str) -> Iterator[None]:
+    """Register our picture partitioner for this format for one call, then restore.
+
+    Only the format being read: an HTML file must not import (or need) python-docx/python-pptx.
+    """
+    if suffix not in _PICTURE_HOOKS:  # HTML images come from unstructured's own <img> handling
+        yield
+        return
+    module_name, options_cls, hook = _PICTURE_HOOKS[suffix]
+    module = _import(module_name)
+    options = getattr(module, options_cls)
     with _LOCK:
-        saved = (docx_mod.DocxPartitionerOptions._PicturePartitionerCls,
-                 pptx_mod.PptxPartitionerOptions._PicturePartitionerCls)
-        docx_mod.register_picture_partitioner(_DocxPictures)
-        pptx_mod.register_picture_partitioner(_PptxPictures)
+        saved = options._PicturePartitionerCls
+        module.register_picture_partitioner(hook)
         try:
             yield
         finally:
-            docx_mod.DocxPartitionerOptions._PicturePartitionerCls = saved[0]
-            pptx_mod.PptxPartitionerOptions._PicturePartitionerCls = saved[1]
+            options._PicturePartitionerCls = saved
 
 
 # --------------------------------------------------------------------------------------------
@@ -354,7 +362,7 @@ def partition_office(path: str | os.PathLike[str], options: OfficeOptions | None
     if not src.is_file():
         raise FileNotFoundError(f"{src}: no such file")
     info: dict[str, Any] = {}
-    with offline_nlp(opts.spacy_model) as nlp_name, _picture_hooks():
+    with offline_nlp(opts.spacy_model) as nlp_name, _picture_hooks(suffix):
         info["unstructured_nlp"] = nlp_name
         try:
             elements = _partition(src, suffix, opts, info)
