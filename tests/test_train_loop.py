@@ -223,6 +223,11 @@ def test_resume_continues_from_the_last_checkpoint_step(data, tmp_path):
     assert logged == [1, 2, 3, 4, 5, 6]  # steps 1-2 ran once (before the crash), 3-6 after resuming
     again = train(r, resume=True)[0]  # a completed stage is skipped, not retrained
     assert again.skipped and again.metrics["global_step"] == 6
+    # a fresh run over that output which crashes must not leave it looking complete
+    with pytest.raises(SimulatedCrash):
+        train(r, callbacks=[StopAtStep(1)])
+    assert not (tmp_path / "s0" / "metrics.json").exists()
+    assert not train(r, resume=True)[0].skipped
 
 
 def test_hf_describer_loads_stage_outputs(data, tmp_path):

@@ -124,6 +124,9 @@ def run_stage(
 ) -> StageResult:
     """Train one stage from ``start`` and save its output in ``out_dir``."""
     tf = require("transformers", "training", extra="hf")
+    # this run replaces any earlier output here: if it crashes, resume must retrain the stage
+    # rather than skip it on the strength of the earlier run's completion marker
+    (out_dir / "metrics.json").unlink(missing_ok=True)
     bf16 = _bf16(stage)
     continuing = start.adapter is not None and stage.is_lora
     model, processor = load_start(start, bf16=bf16, trainable_adapter=continuing)
