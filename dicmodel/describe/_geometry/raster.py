@@ -25,13 +25,13 @@ components is returned as words only, with ``truncated=True`` and a warning.
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
 
 from ..._extras import require
 from ...errors import ConfigError
+from ._util import poly_len
 from .ocr import ENGINES, decode_image, ocr_words
 from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape
 
@@ -434,7 +434,7 @@ def _paths(f: _Frame, conn: Any, shapes: list[Shape]) -> list[Path]:
     skel = _thin(conn, f.np, f.cv2)
     paths = [Path(points=pts) for pts in _trace(skel, f)]
     min_len = max(6.0, 2.5 * f.stroke)
-    paths = [p for p in paths if _length(p.points) >= min_len]
+    paths = [p for p in paths if poly_len(p.points) >= min_len]
     return _drop_inside(paths + dashed, shapes)
 
 
@@ -620,10 +620,6 @@ def _simplify(poly: list[Point], f: _Frame) -> list[Point]:
     arr = np.array(poly, dtype=np.float32).reshape(-1, 1, 2)
     approx = cv2.approxPolyDP(arr, max(1.0, 0.6 * f.stroke), False).reshape(-1, 2)
     return [(float(x), float(y)) for x, y in approx]
-
-
-def _length(pts: list[Point]) -> float:
-    return sum(math.hypot(b[0] - a[0], b[1] - a[1]) for a, b in itertools.pairwise(pts))
 
 
 def _drop_inside(paths: list[Path], shapes: list[Shape]) -> list[Path]:
