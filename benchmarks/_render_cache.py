@@ -24,7 +24,9 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-DEVSET = Path(__file__).resolve().parents[1].parent / "shared" / "devset"
+from dicmodel.eval.bench import default_devset
+
+DEVSET = default_devset()  # the one resolution the eval bench uses (DICMODEL_DEVSET overrides it)
 CACHE = Path(os.environ.get("DICMODEL_BENCH_CACHE", Path.home() / ".cache" / "dicmodel-bench"))
 PUPPETEER = {"executablePath": "/usr/bin/chromium", "args": ["--no-sandbox"]}
 FORMATS = ("pdf", "png")
