@@ -96,10 +96,10 @@ def test_a_failing_page_is_recorded_and_the_rest_continues(monkeypatch):
 
     real = _run.page_lines
 
-    def flaky(page, to_display):
+    def flaky(page):
         if page.number == 1:
             raise RuntimeError("synthetic failure")
-        return real(page, to_display)
+        return real(page)
 
     monkeypatch.setattr(_run, "page_lines", flaky)
     doc = ingest(gen.sample_report().data, IngestOptions(render_crops=False))

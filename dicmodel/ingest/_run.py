@@ -119,7 +119,7 @@ def _scan(pdf: Any, pno: int, opts: IngestOptions, timer: _Timer, digests: dict[
     d = page.rect
     w, h = (d.height, d.width) if rot in (90, 270) else (d.width, d.height)
     scan = _Scan(number=pno, width=w, height=h, rotation=rot, display=(d.x0, d.y0, d.x1, d.y1))
-    scan.lines = page_lines(page, None)
+    scan.lines = page_lines(page)
     _to_reading_frame(scan)
     if not (opts.detect_figures or opts.tables):
         return scan

@@ -140,40 +140,31 @@ def text_flags() -> int:
     return _TEXT_FLAGS
 
 
-def page_lines(page: Any, to_display: Any | None) -> list[Line]:
-    """Text lines of a page (display frame); empty lines dropped. ``to_display``: a Matrix or None."""
+def page_lines(page: Any) -> list[Line]:
+    """Text lines of a page in its unrotated frame (the caller turns them); empty lines dropped."""
     raw = page.get_text("dict", flags=text_flags())
     lines: list[Line] = []
     for bno, block in enumerate(raw["blocks"]):
         if block.get("type", 0) != 0:
             continue
         for ln in block["lines"]:
-            line = _line(ln, bno, to_display)
+            line = _line(ln, bno)
             if line is not None:
                 lines.append(line)
     return lines
 
 
-def _line(ln: dict[str, Any], bno: int, to_display: Any | None) -> Line | None:
+def _line(ln: dict[str, Any], bno: int) -> Line | None:
     spans = [s for s in ln["spans"] if s["text"].strip()]
     if not spans:
         return None
     text = "".join(s["text"] for s in ln["spans"]).strip()
     main = max(spans, key=lambda s: len(s["text"].strip()))
     rbox = tuple(ln["bbox"])
-    bbox = _transform(rbox, to_display) if to_display is not None else rbox
     # MuPDF flags: bit 4 = bold, bit 3 = monospaced; font names also say "Bold"/"Mono".
     bold = all((s["flags"] & 16) or "bold" in s["font"].lower() for s in spans)
     mono = all((s["flags"] & 8) or "mono" in s["font"].lower() or "courier" in s["font"].lower()
                for s in spans)
-    return Line(bbox=bbox, text=text, size=round(float(main["size"]), 1), bold=bool(bold),
+    return Line(bbox=rbox, text=text, size=round(float(main["size"]), 1), bold=bool(bold),
                 font=main["font"], block=bno, dir=tuple(ln["dir"]), spans=spans, mono=bool(mono),
                 rbox=rbox)
-
-
-def _transform(r: Rect, m: Any) -> Rect:
-    """Rect (x0, y0, x1, y1) times a pymupdf Matrix, normalised."""
-    import pymupdf
-
-    t = pymupdf.Rect(r) * m
-    return (t.x0, t.y0, t.x1, t.y1)
