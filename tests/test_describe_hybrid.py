@@ -104,6 +104,9 @@ def test_bad_options():
                       threshold=2)
     with pytest.raises(ConfigError, match="no_such_option"):
         get_describer("hybrid", structural=FakeStructural(TABLE), no_such_option=1)
+    with pytest.raises(ConfigError, match="max_new_tokens.*RecordingModel instance"):  # not dropped unread
+        get_describer("hybrid", structural=FakeStructural(TABLE), model_describer=RecordingModel(),
+                      max_new_tokens=5)
     with pytest.raises(ConfigError, match="does not exist"):  # checked at once, not at first figure
         get_describer("hybrid", structural=FakeStructural(TABLE), model_describer="hf", model="/no/such/dir")
 

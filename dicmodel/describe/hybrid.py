@@ -61,11 +61,16 @@ class HybridDescriber:
         md = self.options.model_describer
         if isinstance(md, str) and md not in MODEL_DESCRIBERS:
             raise ConfigError(f"model_describer must be one of {MODEL_DESCRIBERS} or a Describer, got {md!r}")
+        if not isinstance(md, str) and (options or self.options.model_options):
+            # an instance is already configured: its options would otherwise vanish unread
+            raise ConfigError(f"options {sorted({*options, *self.options.model_options})} configure a "
+                              f"model describer by name, but model_describer is a "
+                              f"{type(md).__name__} instance; configure it before passing it")
         # the rest belongs to the model describer
-        self.options.model_options.update(_for_backend(md, options) if isinstance(md, str) else options)
+        if isinstance(md, str):
+            self.options.model_options.update(_for_backend(md, options))
         self.structural: Describer = get_describer(self.options.structural, **self.options.structural_options)
-        model_options = self.options.model_options if isinstance(md, str) else {}
-        self.model: Describer = get_describer(md, **model_options)
+        self.model: Describer = get_describer(md, **self.options.model_options)
         self.stats = {"figures": 0, "to_model": 0}
 
     def describe(self, requests: Sequence[FigureRequest]) -> list[Description]:
