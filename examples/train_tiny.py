@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from dicmodel.models.tiny import build_tiny_vlm
     from dicmodel.train import recipe_from_dict, train
-    from dicmodel.train.stages import StartPoint
+    from dicmodel.train.stages import StartPoint, save_pretrained_whole
 
     t0 = time.perf_counter()
     out = Path(args.out).resolve()
@@ -317,9 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (base / "config.json").is_file():
         # the tokenizer learns its merges from TRAIN targets only, so test words are not favoured
         corpus = [json.loads(line)["text"] for line in data["corpus"].read_text().splitlines()]
-        model, proc = build_tiny_vlm("qwen2_vl", corpus=corpus, **raw.get("tiny", {}))
-        model.save_pretrained(base)
-        proc.save_pretrained(base)
+        save_pretrained_whole(base, *build_tiny_vlm("qwen2_vl", corpus=corpus, **raw.get("tiny", {})))
     raw.update(base_model=str(base), output_dir=str(out / "stages"))
     raw.pop("tiny", None)
     recipe = recipe_from_dict(raw, base_dir=out / "data")

@@ -297,6 +297,7 @@ class _Saves:
     def save_pretrained(self, path):
         if self.crash:
             raise OSError("disk full")
+        Path(path).mkdir(parents=True, exist_ok=True)  # as save_pretrained does
         (Path(path) / "weights.bin").write_bytes(b"w")
 
 
@@ -311,3 +312,14 @@ def test_stage_output_left_by_an_earlier_run_is_not_trusted_after_a_crashed_save
         save_stage_output(_Saves(crash=True), _Saves(), r.stages[0], r, StartPoint("base"), out, {"x": 2})
     # the first run's completion marker must not vouch for the second run's torn weights
     assert read_start_of(out) is None
+
+
+def test_a_crashed_base_save_leaves_no_directory_that_looks_complete(tmp_path):
+    from dicmodel.train.stages import save_pretrained_whole
+
+    base = tmp_path / "base"
+    with pytest.raises(OSError):
+        save_pretrained_whole(base, _Saves(), _Saves(crash=True))
+    assert not base.exists()
+    save_pretrained_whole(base, _Saves(), _Saves())
+    assert [p.name for p in tmp_path.iterdir()] == ["base"] and (base / "weights.bin").is_file()

@@ -30,6 +30,7 @@ __all__ = [
     "materialize_base",
     "prepare_model",
     "read_start_of",
+    "save_pretrained_whole",
     "save_stage_output",
 ]
 
@@ -59,16 +60,21 @@ def materialize_base(recipe: Recipe, out: Path) -> StartPoint:
     if not (base / "config.json").is_file():
         from ..models.tiny import build_tiny_vlm
 
-        model, processor = build_tiny_vlm(recipe.base_model[5:], **recipe.tiny)
-        # save_pretrained writes config.json before the weights: saving in place, a crash
-        # between the two would leave a base that the check above trusts on the next run
-        part = base.with_name(base.name + ".part")
-        shutil.rmtree(part, ignore_errors=True)
-        model.save_pretrained(part)
-        processor.save_pretrained(part)
-        shutil.rmtree(base, ignore_errors=True)
-        os.replace(part, base)
+        save_pretrained_whole(base, *build_tiny_vlm(recipe.base_model[5:], **recipe.tiny))
     return StartPoint(str(base))
+
+
+def save_pretrained_whole(path: Path, *parts: Any) -> None:
+    """``save_pretrained`` each part into ``path`` so that ``path`` appears only when complete.
+
+    save_pretrained writes config.json before the weights; saved in place, a crash between the
+    two would leave a directory that a ``config.json`` check trusts on the next run."""
+    part_dir = path.with_name(path.name + ".part")
+    shutil.rmtree(part_dir, ignore_errors=True)
+    for obj in parts:
+        obj.save_pretrained(part_dir)
+    shutil.rmtree(path, ignore_errors=True)
+    os.replace(part_dir, path)
 
 
 def _dtype(bf16: bool) -> Any:
