@@ -59,6 +59,20 @@ def _docx(path: Path) -> Path:
     return path
 
 
+def test_docx_caption_rules_are_the_pdf_ones(tmp_path: Path, no_network: list) -> None:
+    d = docx.Document()
+    d.add_picture(io.BytesIO(diagram_png(("UE", "MME"))))
+    d.add_paragraph("Figure 2 shows how the bearer is set up between the gateways.")
+    d.add_picture(io.BytesIO(diagram_png(("R1", "R2"))))
+    d.add_paragraph("Figure 3-1 Topology of the two routers and their shared switch in the core")
+    d.save(str(tmp_path / "c.docx"))
+    doc = ingest_office(tmp_path / "c.docx")
+    # a sentence that only cites a figure is body text, not the caption of the image before it
+    assert doc.figures[0].caption is None
+    assert doc.figures[1].caption and doc.figures[1].caption.startswith("Figure 3-1 Topology")
+    assert doc.figures[1].label == "3-1"
+
+
 def _pptx(path: Path) -> Path:
     from pptx.util import Inches
 
@@ -97,6 +111,7 @@ def test_docx_blocks_in_order_with_images_and_caption_offline(tmp_path: Path, no
                      BlockType.heading, BlockType.text, BlockType.figure]
     assert len(doc.figures) == 2 and all(_is_png(f.image) for f in doc.figures)
     assert doc.figures[0].caption == "Figure 1: Attach call flow" and doc.figures[1].caption is None
+    assert doc.figures[0].label == "1"  # the PDF ingest's caption rules, label included
     assert [f.section for f in doc.figures] == ["Attach procedure", "Bearers"]
     assert len({f.id for f in doc.figures}) == 2
     assert doc.metadata["unstructured_nlp"] in ("rule-based", "en_core_web_sm")

@@ -53,6 +53,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .._extras import require
 from ..document import BBox, Block, BlockType, Document, Figure, FigureKind, ItemError, Page, figure_id
 from ..errors import ConfigError, CorruptDocumentError, MissingExtraError, UnsupportedFormatError
+from ..ingest.captions import caption_label, is_caption_start
 from ..ingest.figures import link_duplicates
 from ._common import figure_text
 
@@ -68,8 +69,6 @@ __all__ = [
 OFFICE_SUFFIXES = (".docx", ".pptx", ".html", ".htm")
 _EMU_PER_PT = 12700
 _LETTER = (612.0, 792.0)
-_CAPTION_RE = re.compile(r"^\s*(fig(ure)?\.?|abbildung|diagram)\s*[\dA-Z][\w.\-]*\s*[:.\-\u2013]?",
-                         re.IGNORECASE)
 _LOCK = threading.RLock()
 
 
@@ -462,7 +461,7 @@ class _Builder:
     def _add_text(self, element: Any, kind: str, page: int) -> None:
         text = element.text.strip()
         btype = _TEXT_TYPES.get(kind, BlockType.text)
-        if btype == BlockType.text and _CAPTION_RE.match(text) and self._last_figure_uncaptioned():
+        if btype == BlockType.text and is_caption_start(text) and self._last_figure_uncaptioned():
             btype = BlockType.caption
         if btype == BlockType.text and self.html_captions and text in self._html_caption_texts:
             btype = BlockType.caption
@@ -472,6 +471,7 @@ class _Builder:
             self.section = text
         if btype == BlockType.caption and self.figures and not self.figures[-1].caption:
             self.figures[-1].caption = text
+            self.figures[-1].label = caption_label(text)
         markdown = _table_markdown(element) if btype == BlockType.table else None
         self.blocks.append(Block(type=btype, page=page, bbox=self._next_box(14 * (1 + len(text) // 90)),
                                  order=len(self.blocks), text=text, level=level, markdown=markdown,
