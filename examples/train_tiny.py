@@ -32,6 +32,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from PIL import Image, ImageDraw
 
 from dicmodel.diagram import Diagram, Edge, Message, Node
+from dicmodel.synth.export import conversation
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -74,6 +75,7 @@ DEVICES = [
 ]
 KIND_NAME = {"sequence": "sequence diagram", "flowchart": "flowchart", "topology": "network topology"}
 DISTRACTOR_KIND = "state machine"
+PROMPT = "Describe this ICT figure."
 
 
 # ---- figures ------------------------------------------------------------------------------
@@ -180,14 +182,7 @@ def questions(d: Diagram, rng: random.Random) -> list[tuple[str, list[str], int]
 
 def mcq_prompt(q: str, options: list[str]) -> str:
     lines = [f"{'ABCD'[i]}. {o}" for i, o in enumerate(options)]
-    return f"<image>Question: {q}\n" + "\n".join(lines) + "\nAnswer with the letter."
-
-
-def conv(image: str, prompt: str, answer: str) -> dict[str, Any]:
-    return {
-        "images": [image],
-        "messages": [{"role": "user", "content": prompt}, {"role": "assistant", "content": answer}],
-    }
+    return f"Question: {q}\n" + "\n".join(lines) + "\nAnswer with the letter."
 
 
 def write_split(root: Path, name: str, n: int, seed: int) -> dict[str, list[dict[str, Any]]]:
@@ -198,12 +193,10 @@ def write_split(root: Path, name: str, n: int, seed: int) -> dict[str, list[dict
         d = make_diagram(rng)
         rel = f"img/{name}_{i}.png"
         draw(d).save(root / rel)
-        out["synthetic"].append(conv(rel, "<image>Describe this ICT figure.", d.to_prose()))
-        out["expert"].append(conv(rel, "<image>Describe this ICT figure.", expert_caption(d)))
+        out["synthetic"].append(conversation([rel], [(PROMPT, d.to_prose())]))
+        out["expert"].append(conversation([rel], [(PROMPT, expert_caption(d))]))
         for q, opts, k in questions(d, rng):
-            item = conv(rel, mcq_prompt(q, opts), "ABCD"[k])
-            item["answer"] = "ABCD"[k]
-            out["vqa"].append(item)
+            out["vqa"].append(conversation([rel], [(mcq_prompt(q, opts), "ABCD"[k])], answer="ABCD"[k]))
     return out
 
 
@@ -227,7 +220,7 @@ def build_data(root: Path, n_train: int, n_expert: int, n_test: int, test_seed: 
         "test_vqa": dump(root / "test_vqa.jsonl", test["vqa"]),
         "corpus": dump(
             root / "corpus.jsonl",
-            [{"text": r["messages"][1]["content"]} for k in ("synthetic", "expert", "vqa") for r in train[k]],
+            [{"text": r["messages"][1]["content"][0]["text"]} for k in ("synthetic", "expert", "vqa") for r in train[k]],
         ),
     }
 
