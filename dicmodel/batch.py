@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -127,19 +128,24 @@ def output_stems(paths: list[Path]) -> dict[Path, str]:
             f"{p.stem}-{hashlib.sha256(str(p.resolve()).encode()).hexdigest()[:8]}" for p in paths}
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place."""
+def atomic_write(path: Path, data: str | bytes, *, fsync: bool = True) -> None:
+    """Write to a unique temporary file beside ``path`` and rename it into place.
+
+    Readers see the old content or the new, never a partial file; concurrent writers (threads
+    or processes) of the same path do not collide, the last rename wins.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with open(tmp, "wb") as fh:
+        with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if fsync:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def convert_many(inputs: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[str],

@@ -195,3 +195,14 @@ def test_same_input_gives_byte_identical_json(tmp_path):
     a = dicmodel.convert(pdf, describer="structural").to_json()
     b = dicmodel.convert(pdf, describer="structural").to_json()
     assert a == b
+
+
+def test_atomic_write_concurrent_writers_do_not_collide(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    target = tmp_path / "same.json"
+    payloads = [str(i) * 10000 for i in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda p: atomic_write(target, p, fsync=False), payloads * 4))
+    assert target.read_text() in payloads  # one whole payload, never a mix or a fragment
+    assert [p.name for p in tmp_path.iterdir()] == ["same.json"]

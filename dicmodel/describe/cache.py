@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -87,16 +86,10 @@ class DescriptionCache:
         return desc
 
     def put(self, key: str, desc: Description) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(desc.model_dump_json())
-            os.replace(tmp, path)  # atomic on POSIX and Windows: readers see old or new, never half
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        from ..batch import atomic_write
+
+        # readers see the old entry or the new, never half; no fsync: a lost entry is a miss
+        atomic_write(self._path(key), desc.model_dump_json(), fsync=False)
 
     def __len__(self) -> int:
         return sum(1 for _ in self.directory.glob("*/*.json"))
