@@ -162,12 +162,18 @@ def test_openai_judge_server_errors_drop_the_item_and_are_recorded():
     assert not res.kept and res.dropped[0]["verdict"] == "Error" and "500" in res.errors[0]
 
 
+def _png(folder):
+    """A file the synthesizer reads and sends as the figure (only its bytes travel)."""
+    img = folder / "x.png"
+    img.write_bytes(b"\x89PNG\r\n\x1a\n")
+    return img
+
+
 @pytest.mark.network
 def test_openai_synthesizer_through_loopback(tmp_path):
     server_mod = pytest.importorskip("dicmodel.testing.openai_server")
     pytest.importorskip("httpx")
-    img = tmp_path / "x.png"
-    img.write_bytes(b"\x89PNG\r\n\x1a\n")
+    img = _png(tmp_path)
     answer = "Instruction: Which layer is below IP?\nPrecise response: L2\nInformative response: L2 is below IP."
     with server_mod.FakeOpenAIServer(replies=[answer]) as server:
         gen = A.openai_generate(server.base_url, "synth")
@@ -183,8 +189,7 @@ def test_synthesis_through_the_openai_describer_backend(tmp_path):
     pytest.importorskip("httpx")
     from dicmodel.describe.base import get_describer
 
-    img = tmp_path / "x.png"
-    img.write_bytes(b"\x89PNG\r\n\x1a\n")
+    img = _png(tmp_path)
     answer = "Instruction: What follows SYN?\nPrecise response: SYN-ACK\nInformative response: The server replies SYN-ACK."
     with server_mod.FakeOpenAIServer(replies=[answer]) as server:
         describer = get_describer("openai", base_url=server.base_url, model="synth")

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["LAYER", "LINK", "MSG", "NF", "STATE", "STEP", "Lang", "T", "Term", "say"]
+__all__ = ["EVENT", "LAYER", "LINK", "MSG", "NF", "STATE", "STEP", "Lang", "T", "Term", "say"]
 
 Lang = Literal["en", "zh", "mixed"]
 
