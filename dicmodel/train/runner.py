@@ -291,12 +291,9 @@ def generate(
 
 
 def _bleu(predictions: list[str], references: list[str]) -> tuple[float, str, dict[str, float]]:
-    """Corpus BLEU (+ chrF, ROUGE-L) through dicmodel.eval when present, else sacrebleu directly."""
-    try:
-        from ..eval.captions import CaptionOptions, score_captions
-    except ImportError:
-        sacrebleu = require("sacrebleu", "BLEU", extra="eval")
-        return float(sacrebleu.corpus_bleu(predictions, [references]).score), "sacrebleu.corpus_bleu", {}
+    """Corpus BLEU (+ chrF, ROUGE-L), scored the way ``dicmodel eval`` scores captions."""
+    from ..eval.captions import CaptionOptions, score_captions
+
     rep = score_captions(predictions, references, CaptionOptions(bootstrap=0))  # no intervals mid-training
     return rep.bleu, "dicmodel.eval.captions.score_captions", {"chrf": rep.chrf, "rouge_l": rep.rouge_l}
 
