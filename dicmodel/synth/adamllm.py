@@ -304,7 +304,7 @@ def _generator_for(opts: InstructionOptions) -> GenerateFn:
 
 def run_instructions(opts: InstructionOptions, progress: bool = True) -> dict[str, int]:
     """Write triplets.jsonl (resumable: diagrams already done are skipped)."""
-    from .export import read_jsonl
+    from .export import open_append, read_jsonl
 
     out = opts.data / "triplets.jsonl"
     err_path = opts.data / "triplets.errors.jsonl"
@@ -313,12 +313,12 @@ def run_instructions(opts: InstructionOptions, progress: bool = True) -> dict[st
     gen = None if opts.synthesizer == "rule" else _generator_for(opts)
     counts = {"diagrams": 0, "triplets": 0, "errors": 0}
     bar = _bar(len(items), progress)
-    with out.open("a", encoding="utf-8") as f, err_path.open("a", encoding="utf-8") as ef:
+    with open_append(out) as f, open_append(err_path) as ef:
         for r in items:
             errors: list[dict[str, str]] = []
             rows = _triplets_for(r, opts, gen, errors)
-            for row in rows:
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            # one write per diagram: a diagram with some of its rows on disk counts as done
+            f.write("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
             for e in errors:
                 ef.write(json.dumps(e, ensure_ascii=False) + "\n")
             f.flush()

@@ -37,7 +37,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 from pydantic import BaseModel, Field
 
@@ -56,6 +56,7 @@ __all__ = [
     "build_questions",
     "conversation",
     "export_captions",
+    "open_append",
     "read_jsonl",
     "split_of",
     "write_card",
@@ -255,7 +256,7 @@ class _Worker(threading.Thread):
             self._put(("ok", sd, {f: f"images/{sid}.{f}" for f in self.opts.formats}))
 
 
-def _open_append(path: Path) -> Any:
+def open_append(path: Path) -> TextIO:
     """Open a JSONL file for appending, first cutting a torn last line (a crash mid-write):
     a record appended after it would be glued to the fragment and lost on the next read."""
     if path.is_file():
@@ -298,7 +299,7 @@ def _run_workers(todo: list[int], opts: BuildOptions, gen: GenOptions, summary: 
         w.start()
     bar = _progress(len(todo), opts.progress)
     running = len(workers)
-    with _open_append(opts.out / "items.jsonl") as items, _open_append(opts.out / "failures.jsonl") as fails:
+    with open_append(opts.out / "items.jsonl") as items, open_append(opts.out / "failures.jsonl") as fails:
         while running:
             msg = out_q.get()
             if msg[0] == "worker_done":

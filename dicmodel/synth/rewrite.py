@@ -121,7 +121,7 @@ def run_rewrite(opts: RewriteOptions, generate: TextGenerateFn | None = None) ->
     """Append rewrites of captions not yet rewritten to rewrites.jsonl (resumable)."""
     import os
 
-    from .export import read_jsonl
+    from .export import open_append, read_jsonl
 
     if generate is None:
         if opts.backend == "openai":
@@ -137,7 +137,7 @@ def run_rewrite(opts: RewriteOptions, generate: TextGenerateFn | None = None) ->
     done = {r["id"] for r in read_jsonl(path)}
     todo = [r for r in read_jsonl(opts.data / "items.jsonl") if r["id"] not in done][: opts.limit]
     counts = {"rewritten": 0, "accepted": 0}
-    with path.open("a", encoding="utf-8") as f:
+    with open_append(path) as f:
         for r in todo:
             text, ok = rewrite_caption(r["caption"], generate)
             rec: dict[str, Any] = {"id": r["id"], "caption_fluent": text, "accepted": ok}
