@@ -304,7 +304,7 @@ def _generator_for(opts: InstructionOptions) -> GenerateFn:
 
 def run_instructions(opts: InstructionOptions, progress: bool = True) -> dict[str, int]:
     """Write triplets.jsonl (resumable: diagrams already done are skipped)."""
-    from .export import open_append, read_jsonl
+    from .export import _progress, open_append, read_jsonl
 
     out = opts.data / "triplets.jsonl"
     err_path = opts.data / "triplets.errors.jsonl"
@@ -312,7 +312,7 @@ def run_instructions(opts: InstructionOptions, progress: bool = True) -> dict[st
     items = [r for r in read_jsonl(opts.data / "items.jsonl") if r["id"] not in done][: opts.limit]
     gen = None if opts.synthesizer == "rule" else _generator_for(opts)
     counts = {"diagrams": 0, "triplets": 0, "errors": 0}
-    bar = _bar(len(items), progress)
+    bar = _progress(len(items), progress, "synth instructions")
     with open_append(out) as f, open_append(err_path) as ef:
         for r in items:
             errors: list[dict[str, str]] = []
@@ -354,11 +354,3 @@ def write_synthesizer_tuning(data: Path, blank_ratio: float = 0.1, seed: int = 0
               "caption": r["caption"], "tasks": _rule_tasks(r)} for r in read_jsonl(data / "items.jsonl"))
     return write_jsonl(data / "synthesizer_tune.jsonl",
                        synthesizer_records(items, blank_ratio=blank_ratio, seed=seed, blank_path="blank.png"))
-
-
-def _bar(total: int, enabled: bool) -> Any:
-    if not enabled:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="diagram", desc="synth instructions")

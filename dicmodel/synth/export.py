@@ -324,12 +324,13 @@ def _run_workers(todo: list[int], opts: BuildOptions, gen: GenOptions, summary: 
         bar.close()
 
 
-def _progress(total: int, enabled: bool) -> Any:
+def _progress(total: int, enabled: bool, desc: str = "synth diagrams") -> Any:
+    """A tqdm bar over diagrams, or None when progress is off."""
     if not enabled:
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="diagram", desc="synth diagrams")
+    return tqdm(total=total, unit="diagram", desc=desc)
 
 
 # =========================================================================================
