@@ -127,7 +127,7 @@ def test_parse_verdict():
 
 @pytest.mark.network
 def test_openai_judge_keeps_yes_and_drops_no_and_open():
-    server_mod = pytest.importorskip("dicmodel.testing.openai_server")
+    from dicmodel.testing import openai_server as server_mod  # stdlib only: a break must fail, not skip
     pytest.importorskip("httpx")
 
     def reply(req):
@@ -154,7 +154,7 @@ def test_openai_judge_keeps_yes_and_drops_no_and_open():
 
 @pytest.mark.network
 def test_openai_judge_server_errors_drop_the_item_and_are_recorded():
-    server_mod = pytest.importorskip("dicmodel.testing.openai_server")
+    from dicmodel.testing import openai_server as server_mod  # stdlib only: a break must fail, not skip
     pytest.importorskip("httpx")
     with server_mod.FakeOpenAIServer(lambda req: (500, {"error": "boom"})) as server:
         res = consistency_filter([{"id": "1", "instruction": "q", "precise": "a", "informative": "a"}],
@@ -171,7 +171,7 @@ def _png(folder):
 
 @pytest.mark.network
 def test_openai_synthesizer_through_loopback(tmp_path):
-    server_mod = pytest.importorskip("dicmodel.testing.openai_server")
+    from dicmodel.testing import openai_server as server_mod  # stdlib only: a break must fail, not skip
     pytest.importorskip("httpx")
     img = _png(tmp_path)
     answer = "Instruction: Which layer is below IP?\nPrecise response: L2\nInformative response: L2 is below IP."
@@ -185,7 +185,7 @@ def test_openai_synthesizer_through_loopback(tmp_path):
 
 @pytest.mark.network
 def test_synthesis_through_the_openai_describer_backend(tmp_path):
-    server_mod = pytest.importorskip("dicmodel.testing.openai_server")
+    from dicmodel.testing import openai_server as server_mod  # stdlib only: a break must fail, not skip
     pytest.importorskip("httpx")
     from dicmodel.describe.base import get_describer
 

@@ -231,7 +231,7 @@ def test_resume_continues_from_the_last_checkpoint_step(data, tmp_path):
 
 
 def test_hf_describer_loads_stage_outputs(data, tmp_path):
-    hf = pytest.importorskip("dicmodel.describe.hf")
+    from dicmodel.describe import hf  # part of the package: a break must fail, not skip
     r = recipe(
         data,
         tmp_path,
