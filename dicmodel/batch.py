@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 __all__ = ["BatchOptions", "DocResult", "Summary", "convert_many", "convert_one", "expand_inputs",
-           "output_paths", "output_stems", "write_outputs", "atomic_write", "split_formats"]
+           "output_paths", "output_stems", "write_outputs", "atomic_write", "split_formats",
+           "skipped_result", "ok_result", "one_line", "check_source"]
 
 FORMATS = ("md", "json", "jsonl")
 
@@ -233,35 +234,51 @@ def _describer(opts: BatchOptions) -> Any:
     return _DESCRIBERS[key]
 
 
-def convert_one(src: Path, stem: str, out: Path, opts: BatchOptions) -> DocResult:
-    """Convert one document and write its outputs; every failure becomes a failed DocResult."""
-    targets = output_paths(src, out, opts.formats, stem)
-    if not opts.overwrite and all(t.exists() for t in targets.values()):
+def skipped_result(src: Path, targets: dict[str, Path], overwrite: bool) -> DocResult | None:
+    """A ``skipped`` result when every output already exists (and no overwrite), else None."""
+    if not overwrite and all(t.exists() for t in targets.values()):
         return DocResult(source=str(src), status="skipped", outputs=[str(t) for t in targets.values()])
-    t0 = time.perf_counter()
-    try:
-        doc = _convert(src, opts)
-        write_outputs(doc, targets, out, stem, opts)
-    except Exception as err:  # noqa: BLE001 - bad input or a bug: one document, never the batch
-        return DocResult(source=str(src), status="failed", error_type=type(err).__name__,
-                         error=_one_line(err), seconds=time.perf_counter() - t0)
+    return None
+
+
+def ok_result(src: Path, doc: Any, targets: dict[str, Path], seconds: float) -> DocResult:
     return DocResult(source=str(src), status="ok", outputs=[str(t) for t in targets.values()],
                      pages=len(doc.pages), figures=len(doc.figures), item_errors=len(doc.errors),
-                     seconds=time.perf_counter() - t0)
+                     seconds=seconds)
 
 
-def _one_line(err: BaseException) -> str:
+def one_line(err: BaseException) -> str:
+    """An error as one summary line."""
     return " ".join(str(err).split()) or type(err).__name__
 
 
-def _convert(src: Path, opts: BatchOptions) -> Any:
-    from .pipeline import _unsupported, convert, supported
+def check_source(src: Path) -> None:
+    """Raise the error a missing or unsupported input gets, before any work on it."""
+    from .pipeline import _unsupported, supported
 
     if not src.exists():
         raise FileNotFoundError(f"{src}: no such file")
     if not supported(src):
         raise _unsupported(src)
-    return convert(src, describer=_describer(opts), **opts.ingest)
+
+
+def convert_one(src: Path, stem: str, out: Path, opts: BatchOptions) -> DocResult:
+    """Convert one document and write its outputs; every failure becomes a failed DocResult."""
+    from .pipeline import convert
+
+    targets = output_paths(src, out, opts.formats, stem)
+    skipped = skipped_result(src, targets, opts.overwrite)
+    if skipped is not None:
+        return skipped
+    t0 = time.perf_counter()
+    try:
+        check_source(src)
+        doc = convert(src, describer=_describer(opts), **opts.ingest)
+        write_outputs(doc, targets, out, stem, opts)
+    except Exception as err:  # noqa: BLE001 - bad input or a bug: one document, never the batch
+        return DocResult(source=str(src), status="failed", error_type=type(err).__name__,
+                         error=one_line(err), seconds=time.perf_counter() - t0)
+    return ok_result(src, doc, targets, time.perf_counter() - t0)
 
 
 def write_outputs(doc: Any, targets: dict[str, Path], out: Path, stem: str, opts: BatchOptions) -> None:

@@ -126,7 +126,8 @@ def convert_corpus(inputs: Iterable[str | os.PathLike[str]], out_dir: str | os.P
                    **options: Any) -> Any:
     """Convert every input (files or folders) under ``out_dir`` with Ray Data; returns a
     :class:`dicmodel.batch.Summary` (the same type ``convert_many`` returns)."""
-    from ..batch import DocResult, Summary, output_stems, atomic_write, expand_inputs, output_paths
+    from ..batch import (DocResult, Summary, atomic_write, expand_inputs, output_paths, output_stems,
+                         skipped_result)
 
     opts = _options(options)
     out = Path(out_dir)
@@ -136,10 +137,9 @@ def convert_corpus(inputs: Iterable[str | os.PathLike[str]], out_dir: str | os.P
     summary, todo = Summary(), []
     t0 = time.perf_counter()
     for p in paths:
-        targets = output_paths(p, out, opts.formats, stems[p])
-        if not opts.overwrite and all(t.exists() for t in targets.values()):
-            summary.add(DocResult(source=str(p), status="skipped",
-                                  outputs=[str(t) for t in targets.values()]))
+        skipped = skipped_result(p, output_paths(p, out, opts.formats, stems[p]), opts.overwrite)
+        if skipped is not None:
+            summary.add(skipped)
         else:
             todo.append({"source": str(p), "stem": stems[p]})
     if todo:
@@ -214,20 +214,19 @@ def _pipe_and_ingest_keys(opts: RayOptions) -> tuple[dict[str, Any], dict[str, A
 
 
 def _failed(row: dict[str, Any], err: BaseException, stage: str) -> dict[str, Any]:
-    message = " ".join(str(err).split()) or type(err).__name__
-    return {**row, "doc": None, "error": f"{stage}: {message}", "error_type": type(err).__name__}
+    from ..batch import one_line
+
+    return {**row, "doc": None, "error": f"{stage}: {one_line(err)}", "error_type": type(err).__name__}
 
 
 def _ingest_row(row: dict[str, Any], opts: RayOptions) -> dict[str, Any]:
-    from ..pipeline import _unsupported, convert, supported
+    from ..batch import check_source
+    from ..pipeline import convert
 
     src = Path(row["source"])
     t0 = time.perf_counter()
     try:
-        if not src.exists():
-            raise FileNotFoundError(f"{src}: no such file")
-        if not supported(src):
-            raise _unsupported(src)
+        check_source(src)
         _, ingest = _pipe_and_ingest_keys(opts)
         doc = convert(src, describer="text", describe=False, **ingest)
     except Exception as err:  # noqa: BLE001 - one failed document, not a failed dataset
@@ -261,7 +260,7 @@ class _DescribeActor:
 
 
 def _write_row(row: dict[str, Any], opts: RayOptions, out: str) -> dict[str, Any]:
-    from ..batch import DocResult, write_outputs, output_paths
+    from ..batch import DocResult, ok_result, one_line, output_paths, write_outputs
 
     src, stem, out_dir = Path(row["source"]), row["stem"], Path(out)
     t0 = time.perf_counter()
@@ -273,14 +272,12 @@ def _write_row(row: dict[str, Any], opts: RayOptions, out: str) -> dict[str, Any
             doc = pickle.loads(row["doc"])
             targets = output_paths(src, out_dir, opts.formats, stem)
             write_outputs(doc, targets, out_dir, stem, opts.batch_options())
-            result = DocResult(source=str(src), status="ok", outputs=[str(t) for t in targets.values()],
-                               pages=len(doc.pages), figures=len(doc.figures),
-                               item_errors=len(doc.errors))
+            result = ok_result(src, doc, targets, 0.0)
             if opts.parquet:
                 chunks = [c.model_dump_json() for c in doc.chunks(max_tokens=opts.max_tokens)]
         except Exception as err:  # noqa: BLE001
             result = DocResult(source=str(src), status="failed", error_type=type(err).__name__,
-                               error=f"write: {' '.join(str(err).split())}")
+                               error=f"write: {one_line(err)}")
     result.seconds = float(row.get("seconds") or 0.0) + time.perf_counter() - t0
     return {"source": str(src), "result": result.model_dump_json(), "chunks": chunks}
 
