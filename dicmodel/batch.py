@@ -18,14 +18,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 __all__ = ["BatchOptions", "DocResult", "Summary", "convert_many", "convert_one", "expand_inputs",
            "output_paths", "output_stems", "write_outputs", "atomic_write", "split_formats",
-           "skipped_result", "ok_result", "one_line", "check_source"]
+           "skipped_result", "ok_result", "one_line", "check_source", "open_append"]
 
 FORMATS = ("md", "json", "jsonl")
 
@@ -147,6 +147,17 @@ def atomic_write(path: Path, data: str | bytes, *, fsync: bool = True) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def open_append(path: Path) -> TextIO:
+    """Open a JSONL file for appending, first cutting a torn last line (a crash mid-write):
+    a record appended after it would be glued to the fragment and lost on the next read."""
+    if path.is_file():
+        with path.open("rb+") as f:
+            data = f.read()
+            if data and not data.endswith(b"\n"):
+                f.truncate(data.rfind(b"\n") + 1)
+    return path.open("a", encoding="utf-8")
 
 
 def convert_many(inputs: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[str],

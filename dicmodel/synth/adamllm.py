@@ -304,7 +304,8 @@ def _generator_for(opts: InstructionOptions) -> GenerateFn:
 
 def run_instructions(opts: InstructionOptions, progress: bool = True) -> dict[str, int]:
     """Write triplets.jsonl (resumable: diagrams already done are skipped)."""
-    from .export import _progress, open_append, read_jsonl
+    from ..batch import open_append
+    from .export import _progress, read_jsonl
 
     out = opts.data / "triplets.jsonl"
     err_path = opts.data / "triplets.errors.jsonl"

@@ -37,11 +37,11 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from ..batch import atomic_write
+from ..batch import atomic_write, open_append
 from ..errors import RenderError
 from .generator import GenOptions, SynthDiagram, generate_one, mermaid_text, to_dot
 from .render import MermaidJob, MermaidRenderer, MermaidStyle, RenderResult, render_dot
@@ -254,17 +254,6 @@ class _Worker(threading.Thread):
             self._put(("fail", sid, "; ".join(errors)))
         else:
             self._put(("ok", sd, {f: f"images/{sid}.{f}" for f in self.opts.formats}))
-
-
-def open_append(path: Path) -> TextIO:
-    """Open a JSONL file for appending, first cutting a torn last line (a crash mid-write):
-    a record appended after it would be glued to the fragment and lost on the next read."""
-    if path.is_file():
-        with path.open("rb+") as f:
-            data = f.read()
-            if data and not data.endswith(b"\n"):
-                f.truncate(data.rfind(b"\n") + 1)
-    return path.open("a", encoding="utf-8")
 
 
 def _done_ids(out: Path) -> set[str]:

@@ -121,7 +121,8 @@ def run_rewrite(opts: RewriteOptions, generate: TextGenerateFn | None = None) ->
     """Append rewrites of captions not yet rewritten to rewrites.jsonl (resumable)."""
     import os
 
-    from .export import open_append, read_jsonl
+    from ..batch import open_append
+    from .export import read_jsonl
 
     if generate is None:
         if opts.backend == "openai":

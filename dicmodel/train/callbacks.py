@@ -54,7 +54,9 @@ def JsonlLogger(path: str | Path, stage: str, samples_per_step: int) -> Any:
             if steps > 0:
                 row.update(samples_per_s=steps * samples_per_step / dt, tokens_per_s=toks / dt)
                 self._t, self._step, self._tokens = now, state.global_step, state.num_input_tokens_seen
-            with self.path.open("a", encoding="utf-8") as fh:
+            from ..batch import open_append  # a crash mid-line must not glue the next row to it
+
+            with open_append(self.path) as fh:
                 fh.write(json.dumps(row) + "\n")
 
     return _JsonlLogger()
