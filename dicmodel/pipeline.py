@@ -23,7 +23,7 @@ from .document import (BBox, Block, BlockType, Description, Document, Figure, Fi
                        Page, figure_id)
 from .errors import ConfigError, ImageError, UnsupportedFormatError
 
-__all__ = ["ConvertOptions", "convert", "describe_document", "source_kind", "SUPPORTED_SUFFIXES"]
+__all__ = ["ConvertOptions", "convert", "describe_document", "source_kind", "to_png", "SUPPORTED_SUFFIXES"]
 
 PDF_SUFFIXES = (".pdf",)
 OFFICE_SUFFIXES = (".docx", ".pptx", ".html", ".htm")
@@ -94,24 +94,28 @@ def convert(source: str | os.PathLike[str] | bytes, describer: Any = "structural
     return doc
 
 
-def image_document(source: str | os.PathLike[str] | bytes) -> Document:
-    """A one-page Document holding one raster figure: the image itself."""
+def to_png(data: bytes, name: str = "<bytes>") -> tuple[bytes, tuple[int, int]]:
+    """Any raster image PIL reads -> (PNG bytes, (width, height)); :class:`ImageError` otherwise."""
     from PIL import Image, UnidentifiedImageError
 
-    data = source if isinstance(source, (bytes, bytearray)) else Path(source).read_bytes()
     try:
         with Image.open(io.BytesIO(data)) as im:
             im.load()
-            w, h = im.size
             buf = io.BytesIO()
-            im.convert("RGB").save(buf, "PNG")
-    except (UnidentifiedImageError, OSError) as err:
-        raise ImageError(f"cannot decode image {_name(source)}: {err}") from err
+            im.convert("RGBA" if im.mode in ("RGBA", "LA", "P") else "RGB").save(buf, "PNG")
+            return buf.getvalue(), im.size
+    except (UnidentifiedImageError, OSError, ValueError) as err:
+        raise ImageError(f"cannot decode image {name}: {err}") from err
+
+
+def image_document(source: str | os.PathLike[str] | bytes) -> Document:
+    """A one-page Document holding one raster figure: the image itself."""
+    data = source if isinstance(source, (bytes, bytearray)) else Path(source).read_bytes()
+    png, (w, h) = to_png(data, _name(source))
     sha = hashlib.sha256(data).hexdigest()
     box = BBox(x0=0, y0=0, x1=w, y1=h)
     fid = figure_id(sha, 0, box)
-    fig = Figure(id=fid, page=0, bbox=box, kind=FigureKind.raster, image=buf.getvalue(),
-                 image_hash=sha)
+    fig = Figure(id=fid, page=0, bbox=box, kind=FigureKind.raster, image=png, image_hash=sha)
     block = Block(type=BlockType.figure, page=0, bbox=box, order=0, figure_id=fid)
     return Document(source=_name(source), sha256=sha, pages=[Page(number=0, width=w, height=h)],
                     blocks=[block], figures=[fig])

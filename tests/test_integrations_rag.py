@@ -25,19 +25,8 @@ def _load_example():
     return module
 
 
-def _has_pipeline() -> bool:
-    try:
-        from dicmodel.ingest import ingest  # noqa: F401
-        from dicmodel.pipeline import convert  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 @pytest.fixture(scope="module")
 def rag():
-    if not _has_pipeline():
-        pytest.skip("dicmodel.ingest has not landed")
     module = _load_example()
     return module, module.as_langchain_embeddings(module.MiniLMEmbeddings())
 

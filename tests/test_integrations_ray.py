@@ -103,14 +103,6 @@ def test_actor_pool_that_would_starve_ingest_is_refused(tmp_path: Path, local_ra
     assert ok.converted == 3
 
 
-def _has_pdf_ingest() -> bool:
-    try:
-        from dicmodel.ingest import ingest  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _best_describer() -> str:
     """structural (the default) when this build has it, else text."""
     from dicmodel.describe.base import get_describer
@@ -122,7 +114,6 @@ def _best_describer() -> str:
     return "structural"
 
 
-@pytest.mark.skipif(not _has_pdf_ingest(), reason="dicmodel.ingest has not landed")
 def test_devset_pdfs_ray_equals_local(tmp_path: Path, devset: Path, local_ray) -> None:
     pdfs = sorted((devset / "pdfs").glob("*.pdf"))
     assert pdfs

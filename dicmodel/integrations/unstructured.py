@@ -39,7 +39,6 @@ import contextlib
 import functools
 import hashlib
 import importlib
-import io
 import os
 import re
 import threading
@@ -534,17 +533,14 @@ def _alt_context(alt: str) -> list[str]:
 
 def _to_png(data: bytes) -> tuple[bytes | None, tuple[int, int] | None, str | None]:
     """Any raster PIL reads -> PNG bytes; vector formats (EMF/WMF/SVG) are reported, not guessed."""
-    from PIL import Image, UnidentifiedImageError
+    from ..errors import ImageError
+    from ..pipeline import to_png
 
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            im.load()
-            size = im.size
-            buf = io.BytesIO()
-            im.convert("RGBA" if im.mode in ("RGBA", "LA", "P") else "RGB").save(buf, "PNG")
-    except (UnidentifiedImageError, OSError, ValueError) as err:
-        return None, None, f"image cannot be decoded ({err}); figure kept without pixels"
-    return buf.getvalue(), size, None
+        png, size = to_png(data)
+    except ImageError as err:
+        return None, None, f"image cannot be decoded ({err.__cause__ or err}); figure kept without pixels"
+    return png, size, None
 
 
 def _table_markdown(element: Any) -> str | None:
