@@ -491,13 +491,16 @@ def _marker_blobs(prims: Primitives) -> None:
     keep = []
     for s in prims.shapes:
         x0, y0, x1, y1 = s.bbox
-        small = max(x1 - x0, y1 - y0) <= 10.0 and s.kind in (
-            "polygon", "parallelogram", "hexagon", "diamond")
+        tiny = max(x1 - x0, y1 - y0) <= 10.0
+        over = tiny and any(a.bbox[0] - 1.5 <= x0 and a.bbox[1] - 1.5 <= y0
+                            and x1 <= a.bbox[2] + 1.5 and y1 <= a.bbox[3] + 1.5
+                            for a in prims.arrowheads)
+        if over and s.filled and not s.stroked:
+            continue  # a piece of the marker's outline (it may split into small "rects")
+        small = tiny and s.kind in ("polygon", "parallelogram", "hexagon", "diamond")
         if not small:
             keep.append(s)
             continue
-        over = any(a.bbox[0] - 1.5 <= x0 and a.bbox[1] - 1.5 <= y0 and x1 <= a.bbox[2] + 1.5
-                   and y1 <= a.bbox[3] + 1.5 for a in prims.arrowheads)
         if not over and s.filled:
             cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
             prims.arrowheads.append(Arrowhead(tip=(cx, cy), direction=(0.0, 0.0), bbox=s.bbox))
