@@ -182,3 +182,52 @@ def test_label_recall_in_text_for_text_only_peers():
     got = label_recall_in_text("提交申请 serving-gateway\n熊大", ref)
     assert (got.tp, got.n_ref) == (2, 3) and got.recall == pytest.approx(2 / 3)
     assert label_recall_in_text("", ref).recall == 0.0
+
+
+def test_pseudo_states_match_by_kind_not_by_their_hidden_names():
+    # a fork/join bar shows no text: the source's names for it cannot be read off the figure
+    ref = parse_mermaid("""stateDiagram-v2
+    state fork_state <<fork>>
+    state join_state <<join>>
+    [*] --> fork_state
+    fork_state --> A
+    fork_state --> B
+    A --> join_state
+    B --> join_state
+    join_state --> C
+    C --> [*]
+""")
+    pred = parse_mermaid("""stateDiagram-v2
+    state n5 <<fork>>
+    state n2 <<fork>>
+    [*] --> n2
+    n2 --> A
+    n2 --> B
+    A --> n5
+    B --> n5
+    n5 --> C
+    C --> [*]
+""")
+    s = score_structure(pred, ref)
+    assert s.nodes.tp == s.nodes.n_ref == 7
+    # the two bars are told apart by what they connect, so every transition maps right
+    assert s.edges.tp == s.edges.n_ref == 7
+    assert s.mapping["n2"] == "fork_state" and s.mapping["n5"] == "join_state"
+
+
+def test_equal_labels_are_paired_by_their_neighbours():
+    ref = parse_mermaid("""flowchart LR
+    A[Core] --> R1[Router]
+    R1 --> H1[Host 1]
+    A --> R2[Router]
+    R2 --> H2[Host 2]
+""")
+    pred = parse_mermaid("""flowchart LR
+    x[Router] --> y[Host 2]
+    c[Core] --> z[Router]
+    c --> x
+    z --> w[Host 1]
+""")
+    s = score_structure(pred, ref)
+    assert s.mapping["x"] == "R2" and s.mapping["z"] == "R1"
+    assert s.edges.tp == 4

@@ -8,7 +8,9 @@ Fluent text can hide a misread figure; these scores cannot. Two diagrams are com
    spaces, whitespace collapsed) and scored with rapidfuzz (the better of ``ratio`` and
    ``token_sort_ratio``, 0-100). Pairs scoring at least ``threshold`` are assigned one-to-one
    with the best total score (scipy's ``linear_sum_assignment`` when scipy is installed, a
-   greedy best-first assignment otherwise).
+   greedy best-first assignment otherwise). Pseudo-states (start, end, fork/join bars, choice)
+   carry no visible text, so they are labelled by kind. When labels repeat (two bars, two
+   "Router" nodes), the overlap of neighbour labels breaks the tie.
 2. **Node precision / recall / F1** over entities: a true positive is a matched pair.
 3. **Edge precision / recall / F1.** A predicted edge maps to ``(ref id of its source, ref id of
    its target)`` through the matching. A directed edge must agree in direction; an undirected
@@ -159,10 +161,14 @@ def label_similarity(a: str, b: str, *, normalized: bool = False) -> float:
     return max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
 
 
-def match_labels(pred: Sequence[str], ref: Sequence[str], threshold: float = 80.0) -> list[tuple[int, int, float]]:
+def match_labels(pred: Sequence[str], ref: Sequence[str], threshold: float = 80.0,
+                 tie_break: Sequence[Sequence[float]] | None = None) -> list[tuple[int, int, float]]:
     """One-to-one matching of two label lists: ``(pred index, ref index, score)`` triples.
 
-    Maximises the total score over pairs at or above ``threshold``.
+    Maximises the total score over pairs at or above ``threshold``. ``tie_break`` is an optional
+    ``[P][R]`` matrix of values in ``[0, 1]``; half of it is added to pairs that already pass
+    the threshold, so it only chooses among (nearly) equally labelled candidates. The scores
+    returned are the label scores alone.
     """
     if not pred or not ref:
         return []
@@ -174,7 +180,11 @@ def match_labels(pred: Sequence[str], ref: Sequence[str], threshold: float = 80.
     tsort = process.cdist(a, b, scorer=fuzz.token_sort_ratio)  # [P, R]
     scores = [[_cell(a[i], b[j], float(ratio[i][j]), float(tsort[i][j])) for j in range(len(b))]
               for i in range(len(a))]
-    return _assign(scores, threshold)
+    if tie_break is None:
+        return _assign(scores, threshold)
+    boosted = [[s + 0.5 * tie_break[i][j] if s >= threshold else s for j, s in enumerate(row)]
+               for i, row in enumerate(scores)]
+    return [(i, j, scores[i][j]) for i, j, _ in _assign(boosted, threshold)]
 
 
 def _cell(a: str, b: str, r: float, t: float) -> float:
@@ -214,9 +224,15 @@ def _assign_greedy(scores: list[list[float]], threshold: float) -> list[tuple[in
 
 # ---- entities ---------------------------------------------------------------------------
 
+# pseudo-states are drawn without text (a bar, a disc, an empty diamond): their "label" is what
+# they are, whatever id or name the source gave them
+_PSEUDO_LABEL = {"start": "[start]", "end": "[end]", "fork": "[bar]", "join": "[bar]",
+                 "choice": "[choice]"}
+
+
 def _entities(d: Diagram) -> list[tuple[str, str]]:
     """(id, label) of every node, plus groups/participants referenced but not declared."""
-    out = [(n.id, n.text) for n in d.nodes]
+    out = [(n.id, _PSEUDO_LABEL.get(n.shape, n.text)) for n in d.nodes]
     seen = {n.id for n in d.nodes}
     refs = [x for e in d.edges for x in (e.source, e.target)]
     refs += [x for m in d.messages for x in (m.source, m.target)]
@@ -225,6 +241,28 @@ def _entities(d: Diagram) -> list[tuple[str, str]]:
             seen.add(x)
             out.append((x, d.label_of(x)))
     return out
+
+
+def _neighbour_labels(d: Diagram, ents: list[tuple[str, str]]) -> list[set[str]]:
+    label = {i: normalize_label(t) for i, t in ents}
+    near: dict[str, set[str]] = defaultdict(set)
+    for a, b in [(e.source, e.target) for e in d.edges] + [(m.source, m.target) for m in d.messages]:
+        near[a].add(label.get(b, ""))
+        near[b].add(label.get(a, ""))
+    return [near[i] for i, _ in ents]
+
+
+def _neighbour_overlap(pred: Diagram, pe: list[tuple[str, str]], ref: Diagram,
+                       re_: list[tuple[str, str]]) -> list[list[float]] | None:
+    """Jaccard overlap of neighbour labels: among equally labelled entities (two fork bars,
+    two nodes both called "Router"), the one wired like the reference's is chosen."""
+    def unique(ents: list[tuple[str, str]]) -> bool:
+        return len({normalize_label(t) for _, t in ents}) == len(ents)
+
+    if unique(pe) and unique(re_):
+        return None  # no two labels alike on either side: nothing to break
+    a, b = _neighbour_labels(pred, pe), _neighbour_labels(ref, re_)
+    return [[len(x & y) / len(x | y) if x | y else 0.0 for y in b] for x in a]
 
 
 # ---- edges ------------------------------------------------------------------------------
@@ -330,7 +368,8 @@ def score_structure(pred: Diagram, ref: Diagram, options: MatchOptions | None = 
     """Compare a predicted diagram with a reference one (see the module docstring)."""
     opts = options or MatchOptions()
     pe, re_ = _entities(pred), _entities(ref)
-    pairs = match_labels([t for _, t in pe], [t for _, t in re_], opts.threshold)
+    pairs = match_labels([t for _, t in pe], [t for _, t in re_], opts.threshold,
+                         tie_break=_neighbour_overlap(pred, pe, ref, re_))
     mapping = {pe[i][0]: re_[j][0] for i, j, _ in pairs}
     nodes = PRF(tp=len(pairs), n_pred=len(pe), n_ref=len(re_))
 
