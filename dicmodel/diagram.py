@@ -893,6 +893,7 @@ _ST_SPECIAL = re.compile(r"^state\s+(?P<id>[\w\u00C0-\U0010FFFF.-]+)\s*<<(?P<kin
 _ST_PLAIN = re.compile(r"^state\s+(?P<id>[\w\u00C0-\U0010FFFF.-]+)$")
 _ST_DESC = re.compile(r"^(?P<id>[\w\u00C0-\U0010FFFF.-]+)\s*:\s*(?P<desc>.+)$")
 _ST_ID = re.compile(r"^[\w\u00C0-\U0010FFFF.-]+$")
+_ST_CLASS_USE = re.compile(r"(?<=[\w\]]):::[\w-]+")
 _ST_SKIP = re.compile(r"^(direction|classDef|class|style|accTitle|accDescr|scale|hide)\b")
 
 
@@ -968,6 +969,8 @@ class _StateParser:
                 raise MermaidSyntaxError("'}' without an open composite state", line=lineno, text=s)
             self.stack.pop()
             return
+        # "Still:::cls" applies a class to a state; it is not a ": label"
+        s = _ST_CLASS_USE.sub("", s)
         m = _ST_TRANS.match(s)
         if m:
             a = self.pseudo("start") if m.group("a") == "[*]" else self.state(_strip_cls(m.group("a")))

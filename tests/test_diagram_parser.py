@@ -279,3 +279,17 @@ def test_unicode_and_emoji_ids():
     assert [(n.id, n.text) for n in d.nodes] == [("😀节点", "😀节点"), ("基站😀", "基站 😀")]
     d = parse_mermaid("stateDiagram-v2\n 😀 --> 状态 : 触发\n")
     assert [(e.source, e.target, e.label) for e in d.edges] == [("😀", "状态", "触发")]
+
+
+def test_state_class_shorthand_is_not_a_transition_label():
+    d = parse_mermaid("""stateDiagram
+  classDef bad fill:#f00
+  [*] --> Still:::calm
+  Still --> Moving:::fast : go
+  Crash:::bad --> [*]
+""")
+    assert sorted(n.text for n in d.nodes if n.shape == "state") == ["Crash", "Moving", "Still"]
+    labels = {(d.label_of(e.source), d.label_of(e.target)): e.label for e in d.edges}
+    assert labels[("Still", "Moving")] == "go"
+    assert labels[("start", "Still")] == ""
+    assert ("Crash", "end") in labels
