@@ -165,13 +165,13 @@ def _concentric(nodes: list[_N]) -> list[_N]:
 
 
 def _crossed(n: _N, paths: list[Path]) -> bool:
-    """A path runs through the box (not just ends at it): an edge-label background."""
-    inner = U.expand(n.bbox, -1.0)
-    if inner[2] <= inner[0] or inner[3] <= inner[1]:
-        return False
+    """A path runs through the box (not just ends at it): an edge-label background. The box
+    sits on the curve, and a curve flattened to a few points may only graze its edge."""
+    inner = U.expand(n.bbox, 1.0)
+    near = U.expand(n.bbox, 4.0)
     for p in paths:
         pts = p.points
-        if U.inside(pts[0], inner) or U.inside(pts[-1], inner):
+        if U.inside(pts[0], near) or U.inside(pts[-1], near):
             continue
         for k in range(len(pts) - 1):
             if _seg_hits_rect(pts[k], pts[k + 1], inner):
@@ -211,7 +211,7 @@ def _candidates(prims: Primitives) -> list[_N]:
 
 # ---- 2. groups and labels -----------------------------------------------------------------
 
-def _nest(nodes: list[_N]) -> None:
+def _nest(nodes: list[_N], words: list[Word] = ()) -> None:
     """Parent = the smallest candidate that contains this one (and is clearly larger)."""
     order = sorted(range(len(nodes)), key=lambda k: U.area(nodes[k].bbox))
     for pos, k in enumerate(order):
@@ -222,13 +222,16 @@ def _nest(nodes: list[_N]) -> None:
                 a.parent = j
                 b.children.append(k)
                 break
+    centres = [U.center(w.bbox) for w in words]
     for n in nodes:
-        n.is_group = bool(n.children) and n.marker == "" and not _is_icon_like(n, nodes)
+        n.is_group = bool(n.children) and n.marker == "" and not _is_icon_like(n, nodes, centres)
 
 
-def _is_icon_like(n: _N, nodes: list[_N]) -> bool:
-    # a box holding only tiny decorations (a cylinder's rim, a record's cells with no text)
-    return all(U.area(nodes[c].bbox) < 0.02 * U.area(n.bbox) for c in n.children)
+def _is_icon_like(n: _N, nodes: list[_N], centres: list[Point]) -> bool:
+    # a box holding only tiny decorations (a cylinder's rim, a record's cells with no text);
+    # small boxes with text in them are nodes, and the box around them is a group
+    return all(U.area(nodes[c].bbox) < 0.02 * U.area(n.bbox)
+               and not any(U.inside(q, nodes[c].bbox) for q in centres) for c in n.children)
 
 
 def _owner(p: Point, nodes: list[_N], groups: bool) -> int | None:
@@ -498,7 +501,7 @@ def recover_graph(prims: Primitives) -> GraphParts:
     warnings: list[str] = []
     h = U.median_height(prims.words)
     nodes = _candidates(prims)
-    _nest(nodes)
+    _nest(nodes, prims.words)
     free = _assign_words(prims.words, nodes)
     paths = [p for p in prims.paths if not _decoration(p, nodes)]
     _markers(nodes, h)
@@ -652,6 +655,8 @@ def _node_shape(n: _N, state: bool) -> str:
     w, h = n.bbox[2] - n.bbox[0], n.bbox[3] - n.bbox[1]
     if n.filled and not n.words and min(w, h) <= 10 and max(w, h) >= 3 * min(w, h):
         return "fork"  # a solid bar: fork/join of a state machine or activity diagram
+    if state and n.kind == "diamond" and not n.words:
+        return "choice"  # an empty diamond in a state machine is a choice pseudo-state
     if state and n.kind in ("round_rect", "rect", "circle", "ellipse"):
         return "state"
     return _SHAPE_NAME.get(n.kind, "box")
