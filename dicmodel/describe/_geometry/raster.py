@@ -179,9 +179,14 @@ def _erase_text(ink: Any, boxes: list[Rect], np: Any, cv2: Any) -> tuple[Any, in
     keep[0] = False
     x, y, w, h, area = (stats[:, i] for i in range(5))
     keep &= area >= 3
+    cx, cy = x + w / 2.0, y + h / 2.0
     for b in boxes:
         pad = 0.25 * (b[3] - b[1]) + 1
         inside = (x >= b[0] - pad) & (y >= b[1] - pad) & (x + w <= b[2] + pad) & (y + h <= b[3] + pad)
+        # the pad catches letter parts the box clips; a dash of a dotted line running just
+        # under (or beside) the label has its centre outside the box and stays
+        m = 0.05 * (b[3] - b[1])
+        inside &= (cx >= b[0] - m) & (cx <= b[2] + m) & (cy >= b[1] - m) & (cy <= b[3] + m)
         keep &= ~inside
     out = keep[labels].astype(np.uint8)
     # a line drawn through a label fuses with its letters: clear the core of the word box
@@ -371,10 +376,10 @@ def _arrowheads(f: _Frame, conn: Any) -> tuple[list[Arrowhead], Any]:
             continue
         blob = (labels == i).astype(np.uint8)
         head = _one_head(f, conn, blob, (x, y, w, h), (float(cents[i][0]), float(cents[i][1])))
-        grown = cv2.dilate(blob, kernel)
-        lines[grown > 0] = 0
-        if head is not None:
-            heads.append(head)
+        if head is None:
+            continue  # a thick bend of a line (anti-aliased curve) stays part of the line
+        lines[cv2.dilate(blob, kernel) > 0] = 0
+        heads.append(head)
     return heads, lines
 
 
@@ -469,7 +474,31 @@ def _dashes(f: _Frame, conn: Any) -> tuple[list[Path], Any]:
             out.append(Path(points=pts, dashed=True, width=f.stroke))
             rest[(jl == j) & (mask > 0)] = 0
             mask[jl == j] = 0
-    return out, rest
+    return _join_dashed(out, 3.0 * gap + 4.0 * f.stroke, f.stroke), rest
+
+
+def _join_dashed(paths: list[Path], reach: float, stroke: float) -> list[Path]:
+    """Collinear dashed runs with a short gap between them are one line.
+
+    A dashed message crossing a lifeline loses the dashes that touch the lifeline (they join
+    its ink), which splits the row in two at every crossing.
+    """
+    tol = max(2.0, stroke)
+    for axis in (0, 1):  # 0: horizontal runs (same y), 1: vertical runs (same x)
+        runs = sorted((p for p in paths if p.points[0][1 - axis] == p.points[-1][1 - axis]),
+                      key=lambda p: (p.points[0][1 - axis], p.points[0][axis]))
+        others = [p for p in paths if all(p is not r for r in runs)]
+        merged: list[Path] = []
+        for p in sorted(runs, key=lambda p: p.points[0][axis]):
+            for q in merged:
+                if abs(q.points[0][1 - axis] - p.points[0][1 - axis]) <= tol \
+                        and 0 <= p.points[0][axis] - q.points[-1][axis] <= reach:
+                    q.points[-1] = p.points[-1]
+                    break
+            else:
+                merged.append(Path(points=list(p.points), dashed=True, width=p.width))
+        paths = others + merged
+    return paths
 
 
 def _thin(mask: Any, np: Any, cv2: Any) -> Any:
@@ -552,7 +581,17 @@ def _rejoin(branches: list[list[tuple[int, int]]], jl: Any, f: _Frame) -> list[l
     orig = [[(float(x), float(y)) for y, x in br] for br in branches]
     polys = [list(p) for p in orig]
     parent = list(range(len(polys)))
+    # a spur: a short branch with a free end (a pixel burr where a curve bends or a line
+    # thickens); a junction with only two real branches besides spurs is a bend, not a fork
+    min_len = max(3.0, f.stroke)
+    at_junction = {it for items in ends.values() for it in items}
+    spur = {bi for bi, br in enumerate(orig)
+            if poly_len(br) < min_len and not ((bi, 0) in at_junction and (bi, 1) in at_junction)}
     for lab, items in sorted(ends.items()):
+        real = [it for it in items if it[0] not in spur]
+        if len(real) == 2 and real[0][0] != real[1][0]:
+            polys, parent = _merge(polys, orig, parent, real[0], real[1])
+            continue
         for a, b in _opposite_pairs(items, orig, np):
             polys, parent = _merge(polys, orig, parent, a, b)
     return [_simplify(p, f) for i, p in enumerate(polys) if p and parent[i] == i]

@@ -41,12 +41,16 @@ def _vertical_segments(paths: list[Path]) -> list[tuple[float, float, float]]:
     return out
 
 
-def find_lifelines(prims: Primitives) -> list[Lifeline]:
-    """Columns of vertical strokes that cover a large part of the figure height."""
+def find_lifelines(prims: Primitives, u: float = 1.0) -> list[Lifeline]:
+    """Columns of vertical strokes that cover a large part of the figure height.
+
+    ``u`` scales the fixed tolerances (1 for PDF points; larger for a raster figure whose
+    text is taller than a PDF's, see :func:`_unit`).
+    """
     segs = sorted(_vertical_segments(prims.paths))
     cols: list[list[tuple[float, float, float]]] = []
     for s in segs:
-        if cols and abs(cols[-1][-1][0] - s[0]) < 1.0:
+        if cols and abs(cols[-1][-1][0] - s[0]) < 1.0 * u:
             cols[-1].append(s)
         else:
             cols.append([s])
@@ -58,22 +62,22 @@ def find_lifelines(prims: Primitives) -> list[Lifeline]:
         covered = sum(s[2] - s[1] for s in col)
         x = sum(s[0] for s in col) / len(col)
         long = y1 - y0 >= 0.35 * prims.height
-        if covered >= 0.3 * (y1 - y0) and (long or (y1 - y0 >= 20 and _anchored(prims, x, y0))):
+        if covered >= 0.3 * (y1 - y0) and (long or (y1 - y0 >= 20 * u and _anchored(prims, x, y0, u))):
             # a frame side (loop/alt/opt box) meets a horizontal stroke at its corner
-            if any(U.dist(c, (x, y0)) < 2.5 or U.dist(c, (x, y1)) < 2.5 for c in corners):
+            if any(U.dist(c, (x, y0)) < 2.5 * u or U.dist(c, (x, y1)) < 2.5 * u for c in corners):
                 continue
             # a lifeline never ends in an arrowhead; a vertical graph edge does
-            headed = any(U.rect_dist((x, y), a.bbox) < 2.0 for a in prims.arrowheads
+            headed = any(U.rect_dist((x, y), a.bbox) < 2.0 * u for a in prims.arrowheads
                          for y in (y0, y1))
             lines.append(Lifeline(x=x, y0=y0, y1=y1, long=long, headed=headed))
-    return _dedupe(lines)
+    return _dedupe(lines, u)
 
 
-def _anchored(prims: Primitives, x: float, y0: float) -> bool:
+def _anchored(prims: Primitives, x: float, y0: float, u: float = 1.0) -> bool:
     """A short lifeline (created or destroyed participant, actor) hangs from a box or a name."""
     for r in [s.bbox for s in prims.shapes] + [w.bbox for w in prims.words]:
         cx = (r[0] + r[2]) / 2
-        if abs(cx - x) < max(3.0, 0.2 * (r[2] - r[0])) and -2.0 <= y0 - r[3] <= 14.0:
+        if abs(cx - x) < max(3.0 * u, 0.2 * (r[2] - r[0])) and -2.0 * u <= y0 - r[3] <= 14.0 * u:
             return True
     return False
 
@@ -88,10 +92,10 @@ def _horizontal_ends(paths: list[Path]) -> list[Point]:
     return out
 
 
-def _dedupe(lines: list[Lifeline]) -> list[Lifeline]:
+def _dedupe(lines: list[Lifeline], u: float = 1.0) -> list[Lifeline]:
     out: list[Lifeline] = []
     for ln in sorted(lines, key=lambda ln: ln.x):
-        if out and ln.x - out[-1].x < 4.0:
+        if out and ln.x - out[-1].x < 4.0 * u:
             prev = out[-1]
             prev.y0, prev.y1 = min(prev.y0, ln.y0), max(prev.y1, ln.y1)
             continue
@@ -99,13 +103,13 @@ def _dedupe(lines: list[Lifeline]) -> list[Lifeline]:
     return out
 
 
-def _heads(prims: Primitives, lines: list[Lifeline], h: float) -> list[Rect]:
+def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float = 1.0) -> list[Rect]:
     """Name every lifeline from its header box (or the text above it); return the boxes used."""
     used = []
     for ln in lines:
         boxes = [s.bbox for s in prims.shapes
-                 if s.bbox[0] - 1 <= ln.x <= s.bbox[2] + 1 and s.bbox[2] - s.bbox[0] > 12
-                 and (abs(s.bbox[3] - ln.y0) < 12 or abs(s.bbox[1] - ln.y1) < 12)]
+                 if s.bbox[0] - 1 <= ln.x <= s.bbox[2] + 1 and s.bbox[2] - s.bbox[0] > 12 * u
+                 and (abs(s.bbox[3] - ln.y0) < 12 * u or abs(s.bbox[1] - ln.y1) < 12 * u)]
         boxes.sort(key=lambda b: b[1])
         ln.boxes = boxes
         used += boxes
@@ -139,18 +143,18 @@ def _label_near_end(words: list[Word], ln: Lifeline, h: float) -> list[Word]:
     return [w for d, w in cands if abs(d - first) < 3 * h]
 
 
-def _nearest_line(p: Point, lines: list[Lifeline], tol: float) -> int | None:
+def _nearest_line(p: Point, lines: list[Lifeline], tol: float, u: float = 1.0) -> int | None:
     best = None
     for k, ln in enumerate(lines):
         d = abs(p[0] - ln.x)
-        if d <= tol and ln.y0 - 4 <= p[1] <= ln.y1 + 4 and (best is None or d < best[0]):
+        if d <= tol and ln.y0 - 4 * u <= p[1] <= ln.y1 + 4 * u and (best is None or d < best[0]):
             best = (d, k)
-    if best is None and tol > 3.0:
+    if best is None and tol > 3.0 * u:
         # a message that creates a participant points at its header box, not its lifeline
         for k, ln in enumerate(lines):
             for b in ln.boxes:
                 d = U.rect_dist(p, b)
-                if d <= 8.0 and (best is None or d < best[0]):
+                if d <= 8.0 * u and (best is None or d < best[0]):
                     best = (d, k)
     return best[1] if best else None
 
@@ -174,9 +178,9 @@ def _arrow_at(p: Point, prims: Primitives, reach: float = 3.0) -> tuple[bool, Po
     return False, None
 
 
-def _short_strokes(prims: Primitives) -> list[Rect]:
-    return [U.expand(U._bbox_pts(q.points), 4.0) for q in prims.paths
-            if len(q.points) == 2 and U.poly_len(q.points) < 12]
+def _short_strokes(prims: Primitives, u: float = 1.0) -> list[Rect]:
+    return [U.expand(U._bbox_pts(q.points), 4.0 * u) for q in prims.paths
+            if len(q.points) == 2 and U.poly_len(q.points) < 12 * u]
 
 
 def _cross_at(p: Point, shorts: list[Rect]) -> bool:
@@ -184,49 +188,49 @@ def _cross_at(p: Point, shorts: list[Rect]) -> bool:
     return sum(1 for r in shorts if U.inside(p, r)) >= 2
 
 
-def _on_lines(a: Point, b: Point, lines: list[Lifeline]) -> bool:
+def _on_lines(a: Point, b: Point, lines: list[Lifeline], u: float = 1.0) -> bool:
     """Mermaid's '->' has no head: accept a solid stroke whose both ends sit on lifelines."""
-    ia = _nearest_line(a, lines, 3.0)
-    ib = _nearest_line(b, lines, 3.0)
-    return ia is not None and ib is not None and ia != ib and abs(a[1] - b[1]) < 1.0
+    ia = _nearest_line(a, lines, 3.0 * u, u)
+    ib = _nearest_line(b, lines, 3.0 * u, u)
+    return ia is not None and ib is not None and ia != ib and abs(a[1] - b[1]) < 1.0 * u
 
 
-def _messages(prims: Primitives, lines: list[Lifeline]) -> tuple[list[_Msg], int]:
+def _messages(prims: Primitives, lines: list[Lifeline], u: float = 1.0) -> tuple[list[_Msg], int]:
     """Messages in time order, and how many arrow-carrying connectors there were in all."""
-    tol = 12.0
+    tol = 12.0 * u
     out = []
-    shorts = _short_strokes(prims)
+    shorts = _short_strokes(prims, u)
     n_arrowed = 0
     for p in prims.paths:
         pts = p.points
         a, b = pts[0], pts[-1]
         box = U._bbox_pts(pts)
-        if box[2] - box[0] < 6:  # vertical: a lifeline or a frame side
+        if box[2] - box[0] < 6 * u:  # vertical: a lifeline or a frame side
             continue
-        ha, ta = _arrow_at(a, prims)
-        hb, tb = _arrow_at(b, prims)
+        ha, ta = _arrow_at(a, prims, 3.0 * u)
+        hb, tb = _arrow_at(b, prims, 3.0 * u)
         arrow = "filled"
         if not (ha or hb):
             if _cross_at(b, shorts):
                 hb, arrow = True, "cross"
             elif _cross_at(a, shorts):
                 ha, arrow = True, "cross"
-            elif not p.dashed and _on_lines(a, b, lines):
+            elif not p.dashed and _on_lines(a, b, lines, u):
                 arrow = "open"
             else:
                 continue
         n_arrowed += 1
-        ia = _nearest_line(ta or a, lines, tol) if ha else _nearest_line(a, lines, tol)
-        ib = _nearest_line(tb or b, lines, tol) if hb else _nearest_line(b, lines, tol)
+        ia = _nearest_line(ta or a, lines, tol, u) if ha else _nearest_line(a, lines, tol, u)
+        ib = _nearest_line(tb or b, lines, tol, u) if hb else _nearest_line(b, lines, tol, u)
         if ia is None:
-            ia = _nearest_line(a, lines, tol)
+            ia = _nearest_line(a, lines, tol, u)
         if ib is None:
-            ib = _nearest_line(b, lines, tol)
+            ib = _nearest_line(b, lines, tol, u)
         if ia is None or ib is None:
             continue
-        if ia == ib and box[2] - box[0] < 8:
+        if ia == ib and box[2] - box[0] < 8 * u:
             continue
-        if ia != ib and abs(a[1] - b[1]) > max(3.0, 0.05 * abs(a[0] - b[0])):
+        if ia != ib and abs(a[1] - b[1]) > max(3.0 * u, 0.05 * abs(a[0] - b[0])):
             continue  # messages run level between lifelines; a slanted connector is a graph edge
         src, dst = (ib, ia) if ha and not hb else (ia, ib)
         out.append(_Msg(src=src, dst=dst, y=box[1] if ia == ib else (a[1] + b[1]) / 2,
@@ -235,7 +239,7 @@ def _messages(prims: Primitives, lines: list[Lifeline]) -> tuple[list[_Msg], int
     return out, n_arrowed
 
 
-def _texts(msgs: list[_Msg], words: list[Word], h: float) -> None:
+def _texts(msgs: list[_Msg], words: list[Word], h: float, u: float = 1.0) -> None:
     """Each message takes the text block right above it, within its horizontal span."""
     taken: set[int] = set()
     for m in msgs:
@@ -244,7 +248,7 @@ def _texts(msgs: list[_Msg], words: list[Word], h: float) -> None:
             if k in taken:
                 continue
             cx = U.center(w.bbox)[0]
-            if not (m.x0 - 25 <= cx <= m.x1 + 25):
+            if not (m.x0 - 25 * u <= cx <= m.x1 + 25 * u):
                 continue
             gap = m.y - w.bbox[3]
             if -0.6 * h <= gap <= 4 * h + 6:
@@ -263,23 +267,32 @@ def _texts(msgs: list[_Msg], words: list[Word], h: float) -> None:
         m.text = U.block_text([words[k] for k in chosen])
 
 
-def _aligned_heads(lines: list[Lifeline]) -> bool:
+def _aligned_heads(lines: list[Lifeline], u: float = 1.0) -> bool:
     """At least two long lifelines start at the same height (participants in one row)."""
     tops = sorted(ln.y0 for ln in lines if ln.long)
-    return any(b - a <= 10.0 for a, b in zip(tops, tops[1:]))
+    return any(b - a <= 10.0 * u for a, b in zip(tops, tops[1:]))
+
+
+def _unit(prims: Primitives, h: float) -> float:
+    """Scale of the fixed tolerances: 1 for vector figures (PDF points, ~10 pt text); for a
+    raster figure, its text height over a PDF's (a 2x render of 16 px text is ~40 px tall)."""
+    if prims.source != "raster" or h <= 0:
+        return 1.0
+    return max(1.0, min(4.0, h / 16.0))
 
 
 def read_sequence(prims: Primitives) -> Diagram | None:
     """A sequence Diagram, or None when the figure has no lifelines with messages."""
-    lines = find_lifelines(prims)
+    h = U.median_height(prims.words)
+    u = _unit(prims, h)
+    lines = find_lifelines(prims, u)
     if len(lines) < 2 or sum(ln.headed for ln in lines) > len(lines) / 2:
         return None
-    h = U.median_height(prims.words)
-    boxes = _heads(prims, lines, h)
+    boxes = _heads(prims, lines, h, u)
     lines = [ln for ln in lines if ln.label]
-    if len(lines) < 2 or not _aligned_heads(lines):
+    if len(lines) < 2 or not _aligned_heads(lines, u):
         return None
-    msgs, n_arrowed = _messages(prims, lines)
+    msgs, n_arrowed = _messages(prims, lines, u)
     # most arrows of a call flow run between lifelines; a flowchart with a few long vertical
     # strokes has most of its arrows elsewhere
     if not msgs or len(msgs) < 0.6 * n_arrowed:
@@ -290,7 +303,7 @@ def read_sequence(prims: Primitives) -> Diagram | None:
                        if (s.stroked and U.area(s.bbox) < 0.25 * prims.width * prims.height)
                        or max(s.bbox[2] - s.bbox[0], s.bbox[3] - s.bbox[1]) < 3 * h)
             and not any(U.inside(U.center(w.bbox), b, 0.5) for b in boxes)]
-    _texts(msgs, free, h)
+    _texts(msgs, free, h, u)
     d = Diagram(kind="sequence")
     ids = []
     for k, ln in enumerate(lines):
@@ -300,14 +313,14 @@ def read_sequence(prims: Primitives) -> Diagram | None:
     for m in msgs:
         d.messages.append(Message(source=ids[m.src], target=ids[m.dst], text=m.text,
                                   reply=m.dashed, arrow=m.arrow))  # type: ignore[arg-type]
-    d.notes = _notes(prims, boxes)
+    d.notes = _notes(prims, boxes, u)
     return d
 
 
-def _notes(prims: Primitives, boxes: list[Rect]) -> list[str]:
+def _notes(prims: Primitives, boxes: list[Rect], u: float = 1.0) -> list[str]:
     notes = []
     for s in prims.shapes:
-        if any(U.contains(b, s.bbox, 0.5) for b in boxes) or s.bbox[2] - s.bbox[0] < 15:
+        if any(U.contains(b, s.bbox, 0.5) for b in boxes) or s.bbox[2] - s.bbox[0] < 15 * u:
             continue
         if U.area(s.bbox) > 0.25 * prims.width * prims.height:
             continue
