@@ -115,10 +115,12 @@ def _merge_duplicates(shapes: list[Shape]) -> list[_N]:
             continue
         twin = next((n for n in out if _iou(n.bbox, s.bbox) > 0.85 or _title_body(n, s)), None)
         if twin is not None:
+            if s.stroked and not twin.stroked and _iou(twin.bbox, s.bbox) > 0.85:
+                twin.kind = s.kind  # the outline tells the shape (a choice diamond's fill is round)
+            elif twin.kind in ("rect", "polygon") and s.kind not in ("rect", "polygon"):
+                twin.kind = s.kind
             twin.filled |= s.filled
             twin.stroked |= s.stroked
-            if twin.kind in ("rect", "polygon") and s.kind not in ("rect", "polygon"):
-                twin.kind = s.kind
             continue
         out.append(_N(bbox=s.bbox, kind=s.kind, filled=s.filled, stroked=s.stroked))
     return out
@@ -230,8 +232,15 @@ def _nest(nodes: list[_N], words: list[Word] = ()) -> None:
 def _is_icon_like(n: _N, nodes: list[_N], centres: list[Point]) -> bool:
     # a box holding only tiny decorations (a cylinder's rim, a record's cells with no text);
     # small boxes with text in them are nodes, and the box around them is a group
-    return all(U.area(nodes[c].bbox) < 0.02 * U.area(n.bbox)
-               and not any(U.inside(q, nodes[c].bbox) for q in centres) for c in n.children)
+    if all(U.area(nodes[c].bbox) < 0.02 * U.area(n.bbox)
+           and not any(U.inside(q, nodes[c].bbox) for q in centres) for c in n.children):
+        return True
+    # rows that run the full width of the box are its compartments (an ER entity, a UML
+    # class, a record); a subgraph's nodes stand clear of its sides
+    x0, x1 = n.bbox[0], n.bbox[2]
+    return len(n.children) >= 2 and all(
+        nodes[c].kind == "rect" and abs(nodes[c].bbox[0] - x0) <= 2.5
+        and abs(nodes[c].bbox[2] - x1) <= 2.5 for c in n.children)
 
 
 def _owner(p: Point, nodes: list[_N], groups: bool) -> int | None:

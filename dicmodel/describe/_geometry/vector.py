@@ -12,6 +12,7 @@ and, when the text runs vertically (a rotated page), turned so that text reads l
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -144,6 +145,57 @@ def _polygon_kind(corners: list[Point], box: Rect) -> str:
     return "polygon"
 
 
+def _one_ring(near: dict[int, set[int]]) -> bool:
+    start = next(iter(near))
+    seen, todo = {start}, [start]
+    while todo:
+        for m in near[todo.pop()]:
+            if m not in seen:
+                seen.add(m)
+                todo.append(m)
+    return len(seen) == len(near)
+
+
+def _bfs_route(near: dict[int, set[int]], a: int, b: int) -> list[int]:
+    back = {a: a}
+    todo = [a]
+    while todo and b not in back:
+        nxt = []
+        for k in todo:
+            for m in sorted(near[k]):
+                if m not in back:
+                    back[m] = k
+                    nxt.append(m)
+        todo = nxt
+    if b not in back:
+        return []
+    route = [b]
+    while route[-1] != a:
+        route.append(back[route[-1]])
+    return route[::-1]
+
+
+def _sketch_kind(corners: list[Point], box: Rect, tol: float) -> str:
+    """The kind of a hand-drawn outline from where its sides meet (corners are loose)."""
+    w, h = box[2] - box[0], box[3] - box[1]
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    n = len(corners)
+    on_corner = sum(1 for p in corners if min(abs(p[0] - box[0]), abs(p[0] - box[2])) <= tol
+                    and min(abs(p[1] - box[1]), abs(p[1] - box[3])) <= tol)
+    on_mid = sum(1 for p in corners if abs(p[0] - cx) < 0.15 * w or abs(p[1] - cy) < 0.15 * h)
+    if n == 4 and on_corner == 4:
+        return "rect"
+    if n == 4 and on_mid == 4:
+        return "diamond"
+    if n == 4:
+        return "parallelogram"
+    if n == 6:
+        return "hexagon"
+    if n >= 8 and on_corner == 0:
+        return "circle" if 0.85 < h / max(w, 1e-6) < 1.18 else "ellipse"
+    return "polygon"
+
+
 def _curved_kind(s: _Sub, box: Rect) -> str:
     w, h = box[2] - box[0], box[3] - box[1]
     if s.lines == 0 or s.straight < 0.1 * (w + h):  # straight bits too short to be sides
@@ -215,6 +267,9 @@ class _Collector:
         if filled and not stroked and (self._thin_fill(subs, d) or self._dash_run(subs)
                                        or self._stroke_outline(subs)):
             return
+        if stroked and not filled and (self._sketched_outline(d.get("items") or [], dashed)
+                                       or self._sketched_line(d, dashed)):
+            return
         for s in subs:
             if s.closed:
                 self.closed(s, d, filled, stroked, dashed)
@@ -254,6 +309,95 @@ class _Collector:
         if span < 14.0 or width > 3.0 or length < 5 * max(width, 0.5):
             return False  # marker blobs and arrowheads are compact, strokes are long
         self.p.paths.append(Path(points=_centre_line(pts), width=width))
+        return True
+
+    def _sketched_outline(self, items: list[tuple], dashed: bool) -> bool:
+        """Mermaid's hand-drawn look (rough.js) strokes each side of a shape twice, as loose
+        curves that only nearly meet. Open pieces whose ends gather at corners that link up in
+        one ring, drawn about twice over, are one closed outline. (A double-stroked connector
+        is a chain, not a ring; hatching is far longer than twice its outline.)"""
+        if len(items) < 2 or any(it[0] != "c" for it in items):
+            return False
+        pieces = [[tuple(it[1])] + _bezier(it[1], it[2], it[3], it[4]) for it in items]
+        box = _bbox([p for x in pieces for p in x])
+        w, h = box[2] - box[0], box[3] - box[1]
+        if min(w, h) < 8.0:
+            return False
+        tol = max(3.0, 0.08 * max(w, h))
+        corners: list[list[Point]] = []
+
+        def corner(e: Point) -> int:
+            for k, c in enumerate(corners):
+                if _dist(c[0], e) <= tol:
+                    c.append(e)
+                    return k
+            corners.append([e])
+            return len(corners) - 1
+
+        links = [(corner(x[0]), corner(x[-1])) for x in pieces]
+        length = sum(_dist(a, b) for x in pieces for a, b in zip(x, x[1:]))
+        centre = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+        if all(a == b for a, b in links):
+            if len(corners) > 2:
+                return False
+            kind, outline = ("circle" if 0.85 < h / w < 1.18 else "ellipse"), math.pi * (w + h) / 2
+        else:
+            near: dict[int, set[int]] = defaultdict(set)
+            for a, b in links:
+                if a != b:
+                    near[a].add(b)
+                    near[b].add(a)
+            if len(corners) < 3 or len(near) != len(corners) or \
+                    any(len(v) != 2 for v in near.values()) or not _one_ring(near):
+                return False
+            pts = sorted(((sum(p[0] for p in c) / len(c), sum(p[1] for p in c) / len(c))
+                          for c in corners),
+                         key=lambda p: math.atan2(p[1] - centre[1], p[0] - centre[0]))
+            kind = _sketch_kind(pts, box, tol)
+            outline = sum(_dist(pts[i], pts[i - 1]) for i in range(len(pts)))
+        if not 1.4 * outline <= length <= 2.8 * outline:
+            return False
+        self.p.shapes.append(Shape(kind=kind, bbox=box, filled=False, stroked=True,
+                                   dashed=dashed))  # type: ignore[arg-type]
+        return True
+
+    def _sketched_line(self, d: dict[str, Any], dashed: bool) -> bool:
+        """A hand-drawn connector: the same line stroked twice as loose, broken curves. Their
+        ends gather at a few points along the line; one path runs from the farthest free end
+        through those points to the other free end."""
+        items = d.get("items") or []
+        if len(items) < 2 or any(it[0] != "c" for it in items):
+            return False
+        if all(_dist(a[4], b[1]) <= _EPS for a, b in zip(items, items[1:])):
+            return False  # one continuous curve: the ordinary reading handles it
+        tol = 3.0
+        centres: list[list[Point]] = []
+
+        def cluster(e: Point) -> int:
+            for k, c in enumerate(centres):
+                if _dist(c[0], e) <= tol:
+                    c.append(e)
+                    return k
+            centres.append([e])
+            return len(centres) - 1
+
+        near: dict[int, set[int]] = defaultdict(set)
+        for it in items:
+            a, b = cluster(tuple(it[1])), cluster(tuple(it[4]))
+            if a != b:
+                near[a].add(b)
+                near[b].add(a)
+        if len(near) < 2 or len(near) != len(centres) or not _one_ring(near):
+            return False
+        mean = [(sum(p[0] for p in c) / len(c), sum(p[1] for p in c) / len(c)) for c in centres]
+        free = [k for k, v in near.items() if len(v) == 1] or list(near)
+        a, b = max(((i, j) for i in free for j in free if i < j),
+                   key=lambda ij: _dist(mean[ij[0]], mean[ij[1]]), default=(free[0], free[0]))
+        route = _bfs_route(near, a, b)
+        if len(route) < 2:
+            return False
+        self.p.paths.append(Path(points=[mean[k] for k in route], dashed=dashed,
+                                 width=float(d.get("width") or 1.0)))
         return True
 
     def _dash_run(self, subs: list[_Sub]) -> bool:
