@@ -383,3 +383,95 @@ def test_graphviz_pdf_round_trip(tmp_path):
     assert {(d.label_of(e.source), d.label_of(e.target)) for e in d.edges} == {
         ("UE", "eNB"), ("eNB", "MME"), ("MME", "SGW"), ("SGW", "PGW"), ("eNB", "UE")}
     assert {e.label for e in d.edges} >= {"attach", "paging"}
+
+
+# ---- drawings seen in the wild (devset renders) -------------------------------------------
+
+def _wobbly(shape, a, b, k):
+    """One loose stroke from a to b, bowed a little (rough.js draws each side twice)."""
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    c1 = (a[0] + dx / 3 + k * 0.8, a[1] + dy / 3 - k * 0.6)
+    c2 = (a[0] + 2 * dx / 3 - k * 0.5, a[1] + 2 * dy / 3 + k * 0.7)
+    shape.draw_bezier(a, c1, c2, b)
+
+
+def _sketch_box(f, x0, y0, x1, y1, label):
+    s = f.page.new_shape()
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    for i in range(4):
+        a, b = corners[i], corners[(i + 1) % 4]
+        _wobbly(s, (a[0] + 0.8, a[1] - 0.5), (b[0] - 0.6, b[1] + 0.4), 1)
+        _wobbly(s, (a[0] - 0.5, a[1] + 0.7), (b[0] + 0.9, b[1] - 0.3), -1)
+    s.finish(color=BLACK, width=1, closePath=False)
+    s.commit()
+    h = f.page.new_shape()  # hachure fill: many short strokes inside the box
+    for x in range(int(x0) + 4, int(x1) - 4, 5):
+        h.draw_line((x, y0 + 2), (x + 3, y1 - 2))
+    h.finish(color=(0.2, 0.2, 0.2), width=2, closePath=False)
+    h.commit()
+    f.text(label, (x0 + x1) / 2, (y0 + y1) / 2)
+
+
+def test_hand_drawn_look_reads_as_boxes_and_one_arrow():
+    f = Fig(400, 300)
+    _sketch_box(f, 40, 40, 160, 90, "Client")
+    _sketch_box(f, 240, 180, 360, 230, "Server")
+    s = f.page.new_shape()  # a connector stroked twice, in pieces that do not quite meet
+    _wobbly(s, (100, 90), (101, 140), 1)
+    _wobbly(s, (100.6, 90.4), (99.4, 141), -1)
+    _wobbly(s, (101, 140), (290, 141), 1)
+    _wobbly(s, (99.8, 141.5), (290.5, 139.6), -1)
+    _wobbly(s, (290, 141), (300, 172), 1)
+    _wobbly(s, (290.5, 139.6), (300.4, 171.5), -1)
+    s.finish(color=BLACK, width=1, closePath=False)
+    s.commit()
+    f.head((300, 180), (300, 172))
+    d = read(f).diagram
+    assert sorted(n.label for n in d.nodes) == ["Client", "Server"]
+    assert edges_by_label(d) == {("Client", "Server", True)}
+
+
+def test_wide_group_around_small_labelled_nodes_is_a_group():
+    f = Fig(800, 420)
+    f.box(10, 10, 790, 410)
+    f.text("Data centre", 400, 24)
+    f.box(40, 200, 80, 220, "A", size=8)
+    f.box(700, 200, 740, 220, "B", size=8)
+    f.arrow((80, 210), (700, 210))
+    d = read(f).diagram
+    [g] = d.groups
+    assert g.label == "Data centre"
+    assert {d.label_of(m) for m in g.members} == {"A", "B"}
+    assert edges_by_label(d) == {("A", "B", True)}
+
+
+def test_rows_that_span_a_box_are_one_record_node():
+    f = Fig(500, 300)
+    f.box(40, 40, 200, 120)  # the entity's frame, then its rows
+    f.box(320, 40, 460, 95)
+    f.box(40, 40, 200, 70, "CUSTOMER")
+    f.box(40, 70, 200, 95, "string name", size=8)
+    f.box(40, 95, 200, 120, "int id", size=8)
+    f.box(320, 40, 460, 70, "ORDER")
+    f.box(320, 70, 460, 95, "int number", size=8)
+    f.arrow((200, 80), (320, 80))
+    # a crow's foot / ring threaded on the relation line is a cardinality mark, not a node
+    f.page.draw_circle((260, 80), 4, color=BLACK, fill=(1, 1, 1))
+    d = read(f).diagram
+    assert not d.groups
+    assert sorted(n.label for n in d.nodes) == ["CUSTOMER", "ORDER"]
+    assert "CUSTOMER: string name; int id" in d.notes
+    assert edges_by_label(d) == {("CUSTOMER", "ORDER", True)}
+
+
+def test_marker_outline_pieces_are_not_nodes():
+    f = Fig(400, 200)
+    f.box(20, 80, 120, 120, "eNB")
+    f.box(260, 80, 360, 120, "MME")
+    f.arrow((120, 100), (260, 100))
+    # Chromium also paints the marker's outline as a fill, split into small pieces
+    f.page.draw_rect(pymupdf.Rect(252.5, 96.5, 256, 103.5), color=None, fill=BLACK)
+    f.page.draw_rect(pymupdf.Rect(255.5, 97.5, 259.5, 102.5), color=None, fill=BLACK)
+    d = read(f).diagram
+    assert sorted(n.label for n in d.nodes) == ["MME", "eNB"]
+    assert edges_by_label(d) == {("eNB", "MME", True)}

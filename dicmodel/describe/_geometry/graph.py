@@ -69,6 +69,8 @@ class _N:
     note: bool = False  # a comment box tied to a node by dashed lines (not part of the graph)
     id: str = ""
     label: str = ""
+    rows: list[Rect] = field(default_factory=list)  # compartments of a record / entity / class
+    fields: list[str] = field(default_factory=list)  # their texts, below the header
 
 
 @dataclass
@@ -200,15 +202,66 @@ def _seg_hits_rect(a: Point, b: Point, r: Rect) -> bool:
     return True
 
 
+def _compartments(nodes: list[_N]) -> list[_N]:
+    """Rows that run the full width of a box are its compartments (an ER entity, a UML class,
+    a record): one node, whose text is all of theirs. A subgraph's nodes stand clear of its
+    sides."""
+    drop: set[int] = set()
+    for i, a in enumerate(nodes):
+        x0, y0, x1, y1 = a.bbox
+        rows = [j for j, b in enumerate(nodes) if j != i and b.kind == "rect"
+                and abs(b.bbox[0] - x0) <= 2.5 and abs(b.bbox[2] - x1) <= 2.5
+                and b.bbox[1] >= y0 - 1.0 and b.bbox[3] <= y1 + 1.0
+                and U.area(b.bbox) < 0.9 * U.area(a.bbox)]
+        if len(rows) >= 2 or (rows and a.kind == "rect" and len(rows) == 1
+                              and nodes[rows[0]].bbox[1] > y0 + 1.0):
+            drop.update(rows)
+            a.rows = sorted(nodes[j].bbox for j in rows)
+    return [n for k, n in enumerate(nodes) if k not in drop]
+
+
+def _split_record(n: _N) -> None:
+    """A record's label is its header (the text above the first row, or the first row); the
+    rows below are its fields (an entity's attributes, a class's members)."""
+    rows = [r for r in n.rows if any(U.inside(U.center(w.bbox), r) for w in n.words)]
+    if not rows:
+        return
+    above = [w for w in n.words if U.center(w.bbox)[1] < rows[0][1]]
+    if not above:
+        above = [w for w in n.words if U.inside(U.center(w.bbox), rows[0])]
+        rows = rows[1:]
+    n.label = _ICON_CODE.sub("", U.block_text(above)).strip()
+    for r in rows:
+        text = U.block_text([w for w in n.words if U.inside(U.center(w.bbox), r)])
+        if text:
+            n.fields.append(text)
+
+
 def _candidates(prims: Primitives) -> list[_N]:
-    nodes = _concentric(_merge_duplicates(prims.shapes))
+    nodes = _compartments(_concentric(_merge_duplicates(prims.shapes)))
     keep = []
+    centres = [U.center(w.bbox) for w in prims.words]
     for n in nodes:
         # fill-only boxes under a connector are label backgrounds, not nodes
         if n.filled and not n.stroked and n.kind in ("rect", "round_rect") and _crossed(n, prims.paths):
             continue
+        if _end_marker(n, prims.paths, centres):
+            continue
         keep.append(n)
     return keep
+
+
+def _end_marker(n: _N, paths: list[Path], centres: list[Point]) -> bool:
+    """An ER/UML cardinality mark (a ring, a crow's foot) threaded on a connector: a small
+    empty shape whose middle the line runs through. A node's connector stops at its edge."""
+    w, h = n.bbox[2] - n.bbox[0], n.bbox[3] - n.bbox[1]
+    if not 6.0 <= max(w, h) <= 30.0 or n.kind not in ("circle", "ellipse"):
+        return False
+    if any(U.inside(q, n.bbox) for q in centres):
+        return False
+    c = U.center(n.bbox)
+    return any(U.poly_dist(c, p.points) < 1.5 for p in paths
+               if U.poly_len(p.points) > max(w, h) * 1.5)
 
 
 # ---- 2. groups and labels -----------------------------------------------------------------
@@ -232,15 +285,8 @@ def _nest(nodes: list[_N], words: list[Word] = ()) -> None:
 def _is_icon_like(n: _N, nodes: list[_N], centres: list[Point]) -> bool:
     # a box holding only tiny decorations (a cylinder's rim, a record's cells with no text);
     # small boxes with text in them are nodes, and the box around them is a group
-    if all(U.area(nodes[c].bbox) < 0.02 * U.area(n.bbox)
-           and not any(U.inside(q, nodes[c].bbox) for q in centres) for c in n.children):
-        return True
-    # rows that run the full width of the box are its compartments (an ER entity, a UML
-    # class, a record); a subgraph's nodes stand clear of its sides
-    x0, x1 = n.bbox[0], n.bbox[2]
-    return len(n.children) >= 2 and all(
-        nodes[c].kind == "rect" and abs(nodes[c].bbox[0] - x0) <= 2.5
-        and abs(nodes[c].bbox[2] - x1) <= 2.5 for c in n.children)
+    return all(U.area(nodes[c].bbox) < 0.02 * U.area(n.bbox)
+               and not any(U.inside(q, nodes[c].bbox) for q in centres) for c in n.children)
 
 
 def _owner(p: Point, nodes: list[_N], groups: bool) -> int | None:
@@ -644,6 +690,8 @@ def _ids(parts: GraphParts) -> None:
     for k in order:
         n = parts.nodes[k]
         n.label = _ICON_CODE.sub("", U.block_text(n.words)).strip()
+        if n.rows:
+            _split_record(n)
         if n.is_group:
             gi += 1
             n.id = f"g{gi}"
@@ -696,7 +744,8 @@ def to_diagram(parts: GraphParts, kind: str) -> Diagram:
                             directed=directed and not (undirected_kind and not directed),
                             bidirectional=c.arrow_start and c.arrow_end,
                             style="dotted" if c.dashed else "solid"))
-    d.notes = list(parts.notes)
+    d.notes = [f"{n.label}: {'; '.join(n.fields)}" for n in (nodes[k] for k in order)
+               if n.fields and not n.is_group] + list(parts.notes)
     d.direction = _direction(parts)
     return d
 
