@@ -475,3 +475,20 @@ def test_marker_outline_pieces_are_not_nodes():
     d = read(f).diagram
     assert sorted(n.label for n in d.nodes) == ["MME", "eNB"]
     assert edges_by_label(d) == {("eNB", "MME", True)}
+
+
+def test_class_box_ruled_into_compartments_is_named_by_its_header():
+    f = Fig(500, 300)
+    for x0, name, members in ((40, "Animal", ["+int age", "+mate()"]),
+                              (300, "Duck", ["+String beak", "+swim()"])):
+        f.box(x0, 40, x0 + 140, 160)
+        f.text(name, x0 + 70, 55)
+        f.page.draw_line((x0, 70), (x0 + 140, 70), color=BLACK)  # rules between compartments
+        f.page.draw_line((x0, 110), (x0 + 140, 110), color=BLACK)
+        f.text(members[0], x0 + 40, 90, size=8)
+        f.text(members[1], x0 + 40, 130, size=8)
+    f.arrow((300, 100), (180, 100))
+    d = read(f).diagram
+    assert sorted(n.label for n in d.nodes) == ["Animal", "Duck"]
+    assert edges_by_label(d) == {("Duck", "Animal", True)}
+    assert "Animal: +int age; +mate()" in d.notes

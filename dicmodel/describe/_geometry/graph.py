@@ -202,7 +202,7 @@ def _seg_hits_rect(a: Point, b: Point, r: Rect) -> bool:
     return True
 
 
-def _compartments(nodes: list[_N]) -> list[_N]:
+def _compartments(nodes: list[_N], paths: list[Path]) -> list[_N]:
     """Rows that run the full width of a box are its compartments (an ER entity, a UML class,
     a record): one node, whose text is all of theirs. A subgraph's nodes stand clear of its
     sides."""
@@ -217,7 +217,24 @@ def _compartments(nodes: list[_N]) -> list[_N]:
                               and nodes[rows[0]].bbox[1] > y0 + 1.0):
             drop.update(rows)
             a.rows = sorted(nodes[j].bbox for j in rows)
+        elif a.kind == "rect" and not rows:
+            a.rows = _ruled_rows(a.bbox, paths)
     return [n for k, n in enumerate(nodes) if k not in drop]
+
+
+def _ruled_rows(box: Rect, paths: list[Path]) -> list[Rect]:
+    """A box cut by rules that run from side to side (a UML class's compartment lines): the
+    bands below the first rule."""
+    x0, y0, x1, y1 = box
+    w = x1 - x0
+    if w <= 0:
+        return []
+    ys = sorted({round(p.points[0][1], 1) for p in paths if len(p.points) == 2
+                 and abs(p.points[0][1] - p.points[1][1]) < 0.5 and y0 + 3 < p.points[0][1] < y1 - 3
+                 and min(p.points[0][0], p.points[1][0]) <= x0 + 0.05 * w
+                 and max(p.points[0][0], p.points[1][0]) >= x1 - 0.05 * w})
+    ys = [y for k, y in enumerate(ys) if k == 0 or y - ys[k - 1] > 2.0]
+    return [(x0, y, x1, ys[k + 1] if k + 1 < len(ys) else y1) for k, y in enumerate(ys)]
 
 
 def _split_record(n: _N) -> None:
@@ -238,7 +255,7 @@ def _split_record(n: _N) -> None:
 
 
 def _candidates(prims: Primitives) -> list[_N]:
-    nodes = _compartments(_concentric(_merge_duplicates(prims.shapes)))
+    nodes = _compartments(_concentric(_merge_duplicates(prims.shapes)), prims.paths)
     keep = []
     centres = [U.center(w.bbox) for w in prims.words]
     for n in nodes:
