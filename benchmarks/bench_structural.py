@@ -111,6 +111,12 @@ def dot_items(skips: Skips) -> list[Item]:
         except Exception as err:  # noqa: BLE001 - a source Graphviz cannot read is counted, not fatal
             skips.bad_source.append(f"{src.name}: {err}")
             continue
+        if gt.nodes and all(not n.label.strip() for n in gt.nodes):
+            # label="" on every node: nothing on the figure names them, so label matching
+            # (the only way these metrics pair nodes) cannot score it
+            skips.bad_source.append(f"{src.name}: no node carries a visible label "
+                                    f"({len(gt.nodes)} nodes, {len(gt.edges)} edges; not scored)")
+            continue
         items.append(_with_renders(src, "dot graph", gt, skips))
     return [i for i in items if i is not None]
 
