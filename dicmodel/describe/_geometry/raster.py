@@ -85,9 +85,16 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
     ink, bg = _ink_mask(gray, np)
     words = [_scaled_box(wd.bbox, s) for wd in prims.words]
+    discs = _number_discs(ink, words, np, cv2)
     ink, bare = _fills_to_outlines(ink, gray, words, np, cv2)
     ink, bare2 = _fills_to_outlines(ink, gray, words, np, cv2)  # a filled node in a filled group
     bare |= bare2
+    discs += _number_discs(ink, words, np, cv2)  # discs on a highlighted band show only now
+    if discs:
+        # the number inside a disc is a step counter, not a label
+        keep = [k for k, b in enumerate(words) if not any(_in_disc(b, d) for d in discs)]
+        prims.words = [prims.words[k] for k in keep]
+        words = [words[k] for k in keep]
     ink, n_comp = _erase_text(ink, words, np, cv2)
     if n_comp > _MAX_COMPONENTS:
         prims.truncated = True
@@ -105,7 +112,9 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
         _straighten(p.points, f.stroke)
     _align_columns(paths, f.stroke)
     _glue_arrows(paths, heads, f)
+    _to_disc_centres(paths, discs, f)
     _reach_shapes(paths, shapes, f)
+    paths += _crosses(f, conn)
     inv = 1.0 / s
     prims.shapes = [_scale_shape(sh, inv) for sh in shapes]
     prims.arrowheads = [_scale_head(a, inv) for a in heads]
@@ -118,6 +127,90 @@ def _ink_mask(gray: Any, np: Any) -> tuple[Any, int]:
     if bg < 110:  # dark theme: ink is what is much lighter than the background
         return (gray > bg + _INK_DELTA).astype(np.uint8), bg
     return (gray < bg - _INK_DELTA).astype(np.uint8), bg
+
+
+Disc = tuple[float, float, float]  # centre x, centre y, radius (working pixels)
+
+
+def _number_discs(ink: Any, words: list[Rect], np: Any, cv2: Any) -> list[Disc]:
+    """Find and erase solid discs threaded on a vertical line (sequence autonumber markers).
+
+    A message starts at the disc's rim and the lifeline runs through it; left in place, the
+    disc is read as an arrowhead, a node or (hollowed as a fill) a loop. A start marker of a
+    state diagram is a disc too, but no line runs straight through it top to bottom.
+    """
+    if not words:
+        return []  # sized by the text: without text there is no scale to tell a disc by
+    heights = sorted(b[3] - b[1] for b in words)
+    h = heights[len(heights) // 2]
+    c = max(3, int(0.2 * h) | 1)  # close the white number inside first
+    solid = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (c, c)))
+    # disc centres: far from the background (an arrowhead or a line never is), and a
+    # local peak of that distance
+    dist = cv2.distanceTransform(solid, cv2.DIST_L2, 5)
+    peak = ((dist >= 0.35 * h) & (dist <= 1.3 * h) & (dist >= cv2.dilate(dist, np.ones((3, 3), np.uint8))))
+    n, labels, stats, cents = cv2.connectedComponentsWithStats(peak.astype(np.uint8), connectivity=8)
+    hh, ww = ink.shape
+    out: list[Disc] = []
+    for i in range(1, n):
+        if max(int(stats[i][2]), int(stats[i][3])) > 3:
+            continue  # a ridge (a thick bar), not the single centre of a disc
+        cx, cy = float(cents[i][0]), float(cents[i][1])
+        r = float(dist[round(cy), round(cx)]) + 1.0
+        if any(math.hypot(cx - d[0], cy - d[1]) < d[2] for d in out):
+            continue
+        if not (_thin_ring(solid, cx, cy, r + 3, np) and _line_at(ink, cx, cy - r, -1, r, np)
+                and _line_at(ink, cx, cy + r, 1, r, np)):
+            continue
+        out.append((cx, cy, r))
+    for cx, cy, r in out:
+        cv2.circle(ink, (round(cx), round(cy)), math.ceil(r + 2), 0, -1)
+    return out
+
+
+def _thin_ring(mask: Any, cx: float, cy: float, r: float, np: Any) -> bool:
+    """Little ink on a circle just outside the disc: only the lines that leave it cross."""
+    hh, ww = mask.shape
+    t = np.linspace(0.0, 2.0 * math.pi, 64, endpoint=False)
+    xs, ys = np.round(cx + r * np.cos(t)).astype(int), np.round(cy + r * np.sin(t)).astype(int)
+    if xs.min() < 0 or ys.min() < 0 or xs.max() >= ww or ys.max() >= hh:
+        return False
+    return float(mask[ys, xs].mean()) < 0.4
+
+
+def _line_at(ink: Any, x: float, y: float, sy: int, r: float, np: Any) -> bool:
+    """A thin vertical line leaves the point (x, y) in direction ``sy`` for half a radius."""
+    hh, ww = ink.shape
+    xi = round(x)
+    rows = [round(y + sy * d) for d in range(3, max(5, int(0.6 * r)))]
+    if not rows or min(rows) < 0 or max(rows) >= hh or xi - 3 < 0 or xi + 4 > ww:
+        return False
+    band = ink[min(rows):max(rows) + 1, xi - 3:xi + 4]
+    wide = ink[min(rows):max(rows) + 1, max(0, xi - int(r)):min(ww, xi + int(r) + 1)]
+    # a line, not the side of a wider blob: ink near x on every row, little ink further out
+    return bool(band.max(axis=1).mean() > 0.9) and float(wide.mean()) < 0.5
+
+
+def _in_disc(b: Rect, d: Disc) -> bool:
+    """The word is the disc's number (a message label centred over the disc is wider)."""
+    cx, cy = (b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0
+    return math.hypot(cx - d[0], cy - d[1]) <= d[2] and b[2] - b[0] <= 2.4 * d[2]
+
+
+def _to_disc_centres(paths: list[Path], discs: list[Disc], f: _Frame) -> None:
+    """Path ends at an erased disc's rim continue to its centre (on the lifeline)."""
+    for cx, cy, r in discs:
+        reach = r + 2.0 * f.stroke + 4.0
+        for p in paths:
+            for end in (0, -1):
+                q = p.points[end]
+                if math.hypot(q[0] - cx, q[1] - cy) <= reach:
+                    # horizontal messages keep their height; lifeline pieces meet at the centre
+                    tgt = (cx, q[1]) if abs(q[1] - cy) <= r else (cx, cy)
+                    if end == 0:
+                        p.points.insert(0, tgt)
+                    else:
+                        p.points.append(tgt)
 
 
 def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
@@ -185,15 +278,40 @@ def _erase_text(ink: Any, boxes: list[Rect], np: Any, cv2: Any) -> tuple[Any, in
         inside = (x >= b[0] - pad) & (y >= b[1] - pad) & (x + w <= b[2] + pad) & (y + h <= b[3] + pad)
         # the pad catches letter parts the box clips; a dash of a dotted line running just
         # under (or beside) the label has its centre outside the box and stays
-        m = 0.05 * (b[3] - b[1])
+        bh = b[3] - b[1]
+        m = 0.05 * bh
         inside &= (cx >= b[0] - m) & (cx <= b[2] + m) & (cy >= b[1] - m) & (cy <= b[3] + m)
-        keep &= ~inside
+        # ... and so does one running along the box's bottom or top edge (a tall glyph
+        # stretched the box over it): flat, and in the outer fifth of the box
+        dash = inside & (h <= max(2.0, 0.15 * bh)) & (w > h) & ((cy >= b[3] - 0.2 * bh) | (cy <= b[1] + 0.2 * bh))
+        for i in np.nonzero(dash)[0]:
+            # a row of dashes runs on past the label; an underscore does not
+            yc = int(cy[i])
+            band = ink[max(0, yc - 1):yc + 2]
+            left = band[:, max(0, int(b[0] - bh)):max(0, int(b[0]) - 1)]
+            right = band[:, int(b[2]) + 2:int(b[2] + bh)]
+            if not (left.any() or right.any()):
+                dash[i] = False
+        keep &= ~(inside & ~dash)
     out = keep[labels].astype(np.uint8)
     # a line drawn through a label fuses with its letters: clear the core of the word box
-    # (shrunk, so a node outline grazing the text survives); the connector is rejoined later
+    # (shrunk, so a node outline grazing the text survives); the connector is rejoined later.
+    # A vertical stroke that runs on past the box at both ends (the side of a note the
+    # OCR box overhangs) is no letter: its columns stay.
+    hh = ink.shape[0]
     for b in boxes:
         m = 0.15 * (b[3] - b[1])
-        out[int(b[1] + m):math.ceil(b[3] - m), int(b[0] + m):math.ceil(b[2] - m)] = 0
+        y0, y1 = int(b[1] + m), math.ceil(b[3] - m)
+        x0, x1 = int(b[0] + m), math.ceil(b[2] - m)
+        if y1 <= y0 or x1 <= x0:
+            continue
+        pad = max(2, int(0.2 * (b[3] - b[1])))
+        ya, yb = int(b[1]) - pad, math.ceil(b[3]) + pad
+        if ya >= 0 and yb <= hh:
+            through = ink[ya:yb, x0:x1].all(axis=0)
+            out[y0:y1, x0:x1] *= through[None, :].astype(np.uint8)
+        else:
+            out[y0:y1, x0:x1] = 0
     return out, n
 
 
@@ -370,9 +488,12 @@ def _arrowheads(f: _Frame, conn: Any) -> tuple[list[Arrowhead], Any]:
     heads: list[Arrowhead] = []
     lines = conn.copy()
     big = max(60.0, 3.0 * f.text_h)
+    # heads are drawn at about half the text height; the knot where two lines of different
+    # widths cross also survives the opening, but is only as big as the wider line
+    small = max(2 * f.stroke + 2, 0.3 * f.text_h)
     for i in range(1, n):
         x, y, w, h, area = (int(v) for v in stats[i])
-        if max(w, h) > big or max(w, h) < 2 * f.stroke + 2 or area < 8:
+        if max(w, h) > big or max(w, h) < small or area < 8:
             continue
         blob = (labels == i).astype(np.uint8)
         head = _one_head(f, conn, blob, (x, y, w, h), (float(cents[i][0]), float(cents[i][1])))
@@ -381,6 +502,45 @@ def _arrowheads(f: _Frame, conn: Any) -> tuple[list[Arrowhead], Any]:
         lines[cv2.dilate(blob, kernel) > 0] = 0
         heads.append(head)
     return heads, lines
+
+
+def _crosses(f: _Frame, conn: Any) -> list[Path]:
+    """Small 'x' marks (a message that ends in a cross): two short diagonal strokes each.
+
+    Thinning breaks an 'x' fused with a line end into burrs too short to keep, so its two
+    strokes are found directly: what survives an opening with a short diagonal line in each
+    direction, where both directions meet in a mark smaller than a line of text.
+    """
+    np, cv2 = f.np, f.cv2
+    if f.text_h <= 0:
+        return []
+    # longer than the diagonal across the corner where two thick lines meet (~2 widths)
+    n_ = max(4, round(0.25 * f.text_h), math.ceil(2.5 * f.stroke) + 1)
+    diag = np.eye(n_, dtype=np.uint8)
+    a = cv2.morphologyEx(conn, cv2.MORPH_OPEN, diag)
+    b = cv2.morphologyEx(conn, cv2.MORPH_OPEN, diag[:, ::-1].copy())
+    if not a.any() or not b.any():
+        return []
+    out: list[Path] = []
+    na, la, sa, _ = cv2.connectedComponentsWithStats(a, connectivity=8)
+    nb, lb, sb, _ = cv2.connectedComponentsWithStats(b, connectivity=8)
+    limit = 1.0 * f.text_h
+    for i in range(1, na):
+        x, y, w, h, _ar = (int(v) for v in sa[i])
+        if max(w, h) > limit:
+            continue  # a diagonal connector, not a mark
+        hits = set(lb[y:y + h, x:x + w][la[y:y + h, x:x + w] == i].tolist()) - {0}
+        grown = lb[max(0, y - 2):y + h + 2, max(0, x - 2):x + w + 2]
+        hits |= set(grown.ravel().tolist()) - {0}
+        for j in sorted(hits):
+            x2, y2, w2, h2, _b = (int(v) for v in sb[j])
+            if max(w2, h2) > limit or abs((x + w / 2) - (x2 + w2 / 2)) > 2 + 0.3 * w \
+                    or abs((y + h / 2) - (y2 + h2 / 2)) > 2 + 0.3 * h:
+                continue
+            out.append(Path(points=[(float(x), float(y)), (float(x + w), float(y + h))], width=f.stroke))
+            out.append(Path(points=[(float(x2 + w2), float(y2)), (float(x2), float(y2 + h2))], width=f.stroke))
+            break
+    return out
 
 
 def _one_head(f: _Frame, conn: Any, blob: Any, box: tuple[int, int, int, int],

@@ -64,13 +64,34 @@ def find_lifelines(prims: Primitives, u: float = 1.0) -> list[Lifeline]:
         long = y1 - y0 >= 0.35 * prims.height
         if covered >= 0.3 * (y1 - y0) and (long or (y1 - y0 >= 20 * u and _anchored(prims, x, y0, u))):
             # a frame side (loop/alt/opt box) meets a horizontal stroke at its corner
-            if any(U.dist(c, (x, y0)) < 2.5 * u or U.dist(c, (x, y1)) < 2.5 * u for c in corners):
+            # (a dashed side's corner dash fuses with a lifeline it crosses, so the top
+            # can stop a little short of the side)
+            # A line hanging from the middle of a header box is a lifeline whatever meets its
+            # lower end (a message leaving a step-number disc there)
+            if not _hangs(prims, x, y0, u) and \
+                    any(_corner(c, x, y0, u) or _corner(c, x, y1, u) for c in corners):
                 continue
             # a lifeline never ends in an arrowhead; a vertical graph edge does
             headed = any(U.rect_dist((x, y), a.bbox) < 2.0 * u for a in prims.arrowheads
                          for y in (y0, y1))
             lines.append(Lifeline(x=x, y0=y0, y1=y1, long=long, headed=headed))
     return _dedupe(lines, u)
+
+
+def _hangs(prims: Primitives, x: float, y0: float, u: float) -> bool:
+    if u == 1.0:
+        return False  # vector figures: the corner rule alone has served well
+    for sh in prims.shapes:
+        b = sh.bbox
+        if abs(b[3] - y0) < 4.0 * u and abs((b[0] + b[2]) / 2 - x) < max(3.0 * u, 0.1 * (b[2] - b[0])):
+            return True
+    return False
+
+
+def _corner(c: Point, x: float, y: float, u: float) -> bool:
+    if u == 1.0:
+        return U.dist(c, (x, y)) < 2.5
+    return abs(c[1] - y) < 2.5 * u and abs(c[0] - x) < 12.0 * u
 
 
 def _anchored(prims: Primitives, x: float, y0: float, u: float = 1.0) -> bool:
@@ -106,10 +127,16 @@ def _dedupe(lines: list[Lifeline], u: float = 1.0) -> list[Lifeline]:
 def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float = 1.0) -> list[Rect]:
     """Name every lifeline from its header box (or the text above it); return the boxes used."""
     used = []
+    # a note drawn over several lifelines is not a header; the lifelines run on behind it
+    # (their top is the note's bottom when the gap above it is too short to trace)
+    xs = [ln.x for ln in lines]
+    spans = [s.bbox for s in prims.shapes if sum(s.bbox[0] < x < s.bbox[2] for x in xs) >= 2]
     for ln in lines:
+        top, bottom = _see_through(ln.y0, ln.y1, spans, 12 * u)
         boxes = [s.bbox for s in prims.shapes
                  if s.bbox[0] - 1 <= ln.x <= s.bbox[2] + 1 and s.bbox[2] - s.bbox[0] > 12 * u
-                 and (abs(s.bbox[3] - ln.y0) < 12 * u or abs(s.bbox[1] - ln.y1) < 12 * u)]
+                 and s.bbox not in spans
+                 and (abs(s.bbox[3] - top) < 12 * u or abs(s.bbox[1] - bottom) < 12 * u)]
         boxes.sort(key=lambda b: b[1])
         ln.boxes = boxes
         used += boxes
@@ -122,7 +149,31 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float = 1.0) -
             words = _label_near_end(prims.words, ln, h)
             ln.label = U.block_text(words)
             used += [w.bbox for w in words]
+    # two lines under one header box (the lifeline and the side of a highlight band or
+    # frame beside it): the one nearer the box's centre is the lifeline
+    for ln in lines:
+        for other in lines:
+            if other is not ln and ln.boxes and other.label and set(ln.boxes) & set(other.boxes):
+                c = U.center(ln.boxes[0])[0]
+                if abs(other.x - c) < abs(ln.x - c):
+                    ln.label = ""
+                    break
     return used
+
+
+def _see_through(y0: float, y1: float, spans: list[Rect], tol: float) -> tuple[float, float]:
+    """The lifeline's ends moved past the notes that cover them."""
+    for _ in range(len(spans)):
+        hit = [b for b in spans if abs(b[3] - y0) < tol]
+        if not hit:
+            break
+        y0 = min(b[1] for b in hit)
+    for _ in range(len(spans)):
+        hit = [b for b in spans if abs(b[1] - y1) < tol]
+        if not hit:
+            break
+        y1 = max(b[3] for b in hit)
+    return y0, y1
 
 
 def _label_near_end(words: list[Word], ln: Lifeline, h: float) -> list[Word]:
@@ -188,6 +239,12 @@ def _cross_at(p: Point, shorts: list[Rect]) -> bool:
     return sum(1 for r in shorts if U.inside(p, r)) >= 2
 
 
+def _cross_centre(p: Point, shorts: list[Rect]) -> Point:
+    """Where the cross's strokes meet (the line can stop at its near tip)."""
+    cs = [U.center(r) for r in shorts if U.inside(p, r)]
+    return (sum(c[0] for c in cs) / len(cs), sum(c[1] for c in cs) / len(cs))
+
+
 def _on_lines(a: Point, b: Point, lines: list[Lifeline], u: float = 1.0) -> bool:
     """Mermaid's '->' has no head: accept a solid stroke whose both ends sit on lifelines."""
     ia = _nearest_line(a, lines, 3.0 * u, u)
@@ -207,14 +264,16 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float = 1.0) -> tuple
         box = U._bbox_pts(pts)
         if box[2] - box[0] < 6 * u:  # vertical: a lifeline or a frame side
             continue
+        if len(pts) == 2 and U.poly_len(pts) < 12 * u and abs(a[1] - b[1]) > 0.5 * abs(a[0] - b[0]):
+            continue  # a stroke of a cross mark
         ha, ta = _arrow_at(a, prims, 3.0 * u)
         hb, tb = _arrow_at(b, prims, 3.0 * u)
         arrow = "filled"
         if not (ha or hb):
             if _cross_at(b, shorts):
-                hb, arrow = True, "cross"
+                hb, arrow, tb = True, "cross", _cross_centre(b, shorts)
             elif _cross_at(a, shorts):
-                ha, arrow = True, "cross"
+                ha, arrow, ta = True, "cross", _cross_centre(a, shorts)
             elif not p.dashed and _on_lines(a, b, lines, u):
                 arrow = "open"
             else:
