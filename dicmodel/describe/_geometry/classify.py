@@ -174,7 +174,9 @@ def looks_like_table(prims: Primitives) -> bool:
 
 def _good_sequence(d: Diagram) -> bool:
     named = sum(1 for n in d.nodes if n.label)
-    return len(d.nodes) >= 2 and named >= 2 and len(d.messages) >= 1
+    # only self-messages, none with text: the "lifelines" were a table's column rules
+    between = sum(1 for m in d.messages if m.source != m.target or m.text)
+    return len(d.nodes) >= 2 and named >= 2 and between >= 1
 
 
 def _sequence_confidence(d: Diagram) -> float:
