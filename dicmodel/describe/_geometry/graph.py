@@ -535,12 +535,16 @@ def _edge_labels(blocks: list[list[Word]], chains: list[_Chain], h: float
     rest = []
     reach = max(12.0, 2.2 * h)
     ranked = []
+    boxes = [U.expand(U._bbox_pts(ch.points), reach) for ch in chains]
     for b in blocks:
         r = U.block_rect(b)
         c = U.center(r)
         probe = [c, (r[0], c[1]), (r[2], c[1]), (c[0], r[1]), (c[0], r[3])]
-        cands = sorted((min(U.poly_dist(q, ch.points) for q in probe), U.poly_dist(c, ch.points), ci)
-                       for ci, ch in enumerate(chains))
+        # only connectors whose box comes within reach of the block can be its edge
+        near = [ci for ci, bx in enumerate(boxes)
+                if bx[0] <= r[2] and r[0] <= bx[2] and bx[1] <= r[3] and r[1] <= bx[3]]
+        cands = sorted((min(U.poly_dist(q, chains[ci].points) for q in probe),
+                        U.poly_dist(c, chains[ci].points), ci) for ci in near)
         cands = [x for x in cands if x[0] <= reach]
         if not cands:
             rest.append(b)
