@@ -492,3 +492,14 @@ def test_class_box_ruled_into_compartments_is_named_by_its_header():
     assert sorted(n.label for n in d.nodes) == ["Animal", "Duck"]
     assert edges_by_label(d) == {("Duck", "Animal", True)}
     assert "Animal: +int age; +mate()" in d.notes
+
+
+def test_coloured_background_is_not_a_node_that_swallows_the_graph():
+    f = Fig(500, 300)
+    f.page.draw_rect(pymupdf.Rect(30, 30, 470, 270), color=None, fill=(0.5, 0.5, 0.5))  # bgcolor
+    f.box(60, 120, 160, 160, "R1")
+    f.box(340, 120, 440, 160, "R2")
+    f.arrow((160, 140), (340, 140))
+    d = read(f).diagram
+    assert sorted(n.label for n in d.nodes) == ["R1", "R2"]
+    assert edges_by_label(d) == {("R1", "R2", True)}

@@ -429,10 +429,12 @@ class _Collector:
         w, h = box[2] - box[0], box[3] - box[1]
         if max(w, h) < 1.0:
             return
-        if filled and not stroked and _near_white(d.get("fill")) and not s.curves:
+        if filled and not stroked and not s.curves:
             # white fills only erase what is below (backgrounds, label boxes): keep big ones
-            # out, they would swallow the whole figure as a group
-            if w * h > 0.5 * self.p.width * self.p.height:
+            # out, they would swallow the whole figure as a group; a coloured fill under
+            # nearly all of the figure is its background colour (Graphviz bgcolor)
+            share = w * h / max(1e-6, self.p.width * self.p.height)
+            if share > (0.5 if _near_white(d.get("fill")) else 0.6):
                 return
         if min(w, h) < 1.2 and max(w, h) > 4:  # a degenerate closed path is a line
             self.p.paths.append(Path(points=[(box[0], box[1]), (box[2], box[3])], dashed=dashed))
