@@ -493,15 +493,53 @@ def _arrowheads(f: _Frame, conn: Any) -> tuple[list[Arrowhead], Any]:
     small = max(2 * f.stroke + 2, 0.3 * f.text_h)
     for i in range(1, n):
         x, y, w, h, area = (int(v) for v in stats[i])
-        if max(w, h) > big or max(w, h) < small or area < 8:
+        if max(w, h) < small or area < 8:
             continue
-        blob = (labels == i).astype(np.uint8)
-        head = _one_head(f, conn, blob, (x, y, w, h), (float(cents[i][0]), float(cents[i][1])))
+        if max(w, h) > 2.2 * min(w, h):
+            # a thick line (a bold link) survives the opening whole, with its head on it
+            part = _thick_head(labels, i, (x, y, w, h), np)
+            if part is None:
+                continue  # no head on it: it stays a line
+            blob, (x, y, w, h) = part
+            if max(w, h) > big:
+                continue
+        elif max(w, h) > big:
+            continue
+        else:
+            blob = (labels == i).astype(np.uint8)
+        ys, xs = np.nonzero(blob[y:y + h, x:x + w])
+        head = _one_head(f, conn, blob, (x, y, w, h), (float(xs.mean() + x), float(ys.mean() + y)))
         if head is None:
             continue  # a thick bend of a line (anti-aliased curve) stays part of the line
         lines[cv2.dilate(blob, kernel) > 0] = 0
         heads.append(head)
     return heads, lines
+
+
+def _thick_head(labels: Any, i: int, box: tuple[int, int, int, int], np: Any
+                ) -> tuple[Any, tuple[int, int, int, int]] | None:
+    """The head at one end of a thick straight line: where it is clearly wider than the line.
+
+    Returns the head's own mask (full frame) and box, or None for a line without one.
+    """
+    x, y, w, h = box
+    crop = labels[y:y + h, x:x + w] == i
+    vertical = h >= w
+    prof = crop.sum(axis=1 if vertical else 0)
+    t = float(np.median(prof[prof > 0]))
+    wide = np.nonzero(prof > 1.35 * t)[0]
+    if wide.size == 0:
+        return None
+    n = len(prof)
+    a, b = (int(wide.min()), n) if wide.mean() > n / 2 else (0, int(wide.max()) + 1)
+    if b - a > 3.0 * float(prof.max()) or b - a >= 0.8 * n:
+        return None  # not a compact head at one end
+    blob = np.zeros(labels.shape, np.uint8)
+    if vertical:
+        blob[y + a:y + b, x:x + w] = crop[a:b]
+        return blob, (x, y + a, w, b - a)
+    blob[y:y + h, x + a:x + b] = crop[:, a:b]
+    return blob, (x + a, y, b - a, h)
 
 
 def _crosses(f: _Frame, conn: Any) -> list[Path]:
@@ -522,20 +560,29 @@ def _crosses(f: _Frame, conn: Any) -> list[Path]:
     if not a.any() or not b.any():
         return []
     out: list[Path] = []
+    # where the strokes cross, a mark is about a line thick; a filled head or a bold bend
+    # that also holds both diagonals is much thicker
+    dist = cv2.distanceTransform(conn, cv2.DIST_L2, 3)
+    thin = max(2.5, 1.2 * f.stroke + 1.0)
     na, la, sa, _ = cv2.connectedComponentsWithStats(a, connectivity=8)
     nb, lb, sb, _ = cv2.connectedComponentsWithStats(b, connectivity=8)
     limit = 1.0 * f.text_h
     for i in range(1, na):
-        x, y, w, h, _ar = (int(v) for v in sa[i])
+        x, y, w, h, ar = (int(v) for v in sa[i])
         if max(w, h) > limit:
             continue  # a diagonal connector, not a mark
+        if ar > max(w, h) * (3.0 * f.stroke + 2.0):
+            continue  # the bend of a thick line holds a wide diagonal band, a mark a thin one
         hits = set(lb[y:y + h, x:x + w][la[y:y + h, x:x + w] == i].tolist()) - {0}
         grown = lb[max(0, y - 2):y + h + 2, max(0, x - 2):x + w + 2]
         hits |= set(grown.ravel().tolist()) - {0}
         for j in sorted(hits):
-            x2, y2, w2, h2, _b = (int(v) for v in sb[j])
-            if max(w2, h2) > limit or abs((x + w / 2) - (x2 + w2 / 2)) > 2 + 0.3 * w \
+            x2, y2, w2, h2, ar2 = (int(v) for v in sb[j])
+            if max(w2, h2) > limit or ar2 > max(w2, h2) * (3.0 * f.stroke + 2.0) or abs((x + w / 2) - (x2 + w2 / 2)) > 2 + 0.3 * w \
                     or abs((y + h / 2) - (y2 + h2 / 2)) > 2 + 0.3 * h:
+                continue
+            cx, cy = (x + w // 2 + x2 + w2 // 2) // 2, (y + h // 2 + y2 + h2 // 2) // 2
+            if float(dist[max(0, cy - 1):cy + 2, max(0, cx - 1):cx + 2].max()) > thin:
                 continue
             out.append(Path(points=[(float(x), float(y)), (float(x + w), float(y + h))], width=f.stroke))
             out.append(Path(points=[(float(x2 + w2), float(y2)), (float(x2), float(y2 + h2))], width=f.stroke))

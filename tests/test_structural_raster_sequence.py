@@ -1,0 +1,172 @@
+"""Raster call-flow details on small generated images whose geometry is known.
+
+The extractor is fed fixed word boxes (``ocr_words`` replaced), so these run without an OCR
+engine: step-number discs on lifelines, dashed messages under their labels and across other
+lifelines, 'x' ends, bold links with their heads, and the sequence reader's handling of notes
+drawn over several lifelines.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+np = pytest.importorskip("numpy")
+cv2 = pytest.importorskip("cv2")
+
+from dicmodel.describe._geometry import raster
+from dicmodel.describe._geometry.primitives import Path, Primitives, Shape, Word
+from dicmodel.describe._geometry.sequence import read_sequence
+
+INK = (40, 40, 40)
+
+
+def _canvas(w: int = 420, h: int = 300) -> np.ndarray:
+    return np.full((h, w, 3), 255, np.uint8)
+
+
+def _png(img: np.ndarray) -> bytes:
+    ok, buf = cv2.imencode(".png", img)
+    assert ok
+    return buf.tobytes()
+
+
+def _extract(img: np.ndarray, words: list[Word], monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(raster, "ocr_words", lambda _img, _engine: list(words))
+    return raster.extract_raster(_png(img), ocr="rapidocr")
+
+
+def _word(text: str, box: tuple[float, float, float, float]) -> Word:
+    return Word(text=text, bbox=box, size=box[3] - box[1])
+
+
+def _head(img: np.ndarray, tip: tuple[int, int], dx: int, size: int = 14) -> None:
+    """A filled head pointing along x (dx = +1 right, -1 left) with its tip at ``tip``."""
+    x, y = tip
+    tri = np.array([(x, y), (x - dx * size, y - size // 2), (x - dx * size, y + size // 2)], np.int32)
+    cv2.fillPoly(img, [tri], INK)
+
+
+def _dashed(img: np.ndarray, y: int, x0: int, x1: int, dash: int = 8, gap: int = 6) -> None:
+    for x in range(x0, x1, dash + gap):
+        cv2.line(img, (x, y), (min(x + dash, x1), y), INK, 2)
+
+
+def test_step_number_disc_is_no_arrowhead_and_its_message_reaches_the_lifeline(monkeypatch):
+    img = _canvas()
+    for x in (100, 320):
+        cv2.line(img, (x, 30), (x, 280), INK, 2)
+    cv2.circle(img, (100, 140), 13, INK, -1)
+    cv2.putText(img, "1", (95, 146), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1)
+    cv2.line(img, (113, 140), (306, 140), INK, 2)
+    _head(img, (319, 140), +1)
+    words = [_word("1", (94, 133, 106, 147)), _word("Hello", (170, 108, 250, 128)),
+             _word("Bob", (290, 8, 350, 26))]
+    prims = _extract(img, words, monkeypatch)
+    assert [w.text for w in prims.words] == ["Hello", "Bob"]  # the step number is no label
+    assert all(abs(a.tip[0] - 100) > 20 for a in prims.arrowheads)  # the disc is no head
+    assert any(abs(a.tip[0] - 319) <= 4 and a.direction[0] > 0.9 for a in prims.arrowheads)
+    msg = [p for p in prims.paths if abs(p.points[0][1] - p.points[-1][1]) < 3
+           and abs(p.points[-1][0] - p.points[0][0]) > 100]
+    assert len(msg) == 1
+    xs = sorted((msg[0].points[0][0], msg[0].points[-1][0]))
+    assert abs(xs[0] - 100) <= 3  # drawn on to the lifeline through the erased disc
+    assert msg[0].arrow_end or msg[0].arrow_start
+
+
+def test_state_start_marker_is_not_taken_for_a_step_disc(monkeypatch):
+    img = _canvas()
+    cv2.circle(img, (200, 60), 13, INK, -1)  # a start marker: one line leaves it
+    cv2.line(img, (200, 73), (200, 200), INK, 2)
+    prims = _extract(img, [_word("Idle", (180, 230, 220, 248))], monkeypatch)
+    assert any(s.kind == "circle" and s.filled for s in prims.shapes)
+
+
+def test_dashed_message_running_under_its_label_stays_whole(monkeypatch):
+    img = _canvas()
+    _dashed(img, 150, 40, 380)
+    # the label's box reaches down onto the line (a descender or formula stretched it)
+    prims = _extract(img, [_word("Answer: 2", (140, 126, 280, 151))], monkeypatch)
+    dashed = [p for p in prims.paths if p.dashed]
+    assert len(dashed) == 1
+    assert dashed[0].points[0][0] < 60 and dashed[0].points[-1][0] > 360
+
+
+def test_dashed_message_crossing_a_lifeline_is_one_path(monkeypatch):
+    img = _canvas()
+    cv2.line(img, (210, 20), (210, 280), INK, 3)
+    _dashed(img, 150, 40, 380)
+    prims = _extract(img, [_word("reply", (260, 120, 330, 140))], monkeypatch)
+    dashed = [p for p in prims.paths if p.dashed and abs(p.points[0][1] - 150) < 3]
+    assert len(dashed) == 1
+    assert dashed[0].points[0][0] < 60 and dashed[0].points[-1][0] > 360
+
+
+def test_cross_end_gives_two_short_diagonal_strokes(monkeypatch):
+    img = _canvas()
+    cv2.line(img, (320, 20), (320, 280), INK, 2)
+    cv2.line(img, (60, 150), (316, 150), INK, 2)
+    for d in (-1, 1):
+        cv2.line(img, (312, 150 - 8 * d), (328, 150 + 8 * d), INK, 2)
+    prims = _extract(img, [_word("bye", (150, 102, 210, 142))], monkeypatch)  # 2x-render text
+    marks = [p for p in prims.paths if len(p.points) == 2 and abs(p.points[0][0] - 320) < 12
+             and abs(p.points[0][1] - p.points[1][1]) > 6 and abs(p.points[0][0] - p.points[1][0]) > 6]
+    slopes = {int(np.sign((p.points[1][0] - p.points[0][0]) * (p.points[1][1] - p.points[0][1])))
+              for p in marks}
+    assert slopes == {-1, 1}  # both diagonals of the 'x'
+
+
+def test_corner_of_lines_is_no_cross_mark(monkeypatch):
+    img = _canvas()
+    cv2.line(img, (100, 40), (100, 200), INK, 4)
+    cv2.line(img, (100, 200), (300, 200), INK, 4)
+    prims = _extract(img, [_word("label", (150, 100, 230, 120))], monkeypatch)
+    assert all(len(p.points) > 2 or np.hypot(p.points[1][0] - p.points[0][0],
+                                              p.points[1][1] - p.points[0][1]) > 30
+               for p in prims.paths)
+
+
+def test_bold_link_keeps_its_line_and_its_head(monkeypatch):
+    img = _canvas(300, 320)
+    cv2.rectangle(img, (20, 20), (120, 300), INK, 2)  # thin outlines set the line width
+    cv2.rectangle(img, (200, 20), (280, 300), INK, 2)
+    cv2.line(img, (150, 30), (150, 262), INK, 8)
+    tri = np.array([(150, 282), (140, 262), (160, 262)], np.int32)
+    cv2.fillPoly(img, [tri], INK)
+    prims = _extract(img, [_word("go", (40, 120, 100, 150))], monkeypatch)
+    assert len(prims.arrowheads) == 1
+    head = prims.arrowheads[0]
+    assert head.direction[1] > 0.9 and abs(head.tip[1] - 282) <= 4
+    lines = [p for p in prims.paths if abs(p.points[-1][1] - p.points[0][1]) > 150]
+    assert len(lines) == 1 and (lines[0].arrow_end or lines[0].arrow_start)
+
+
+def _seq_prims(with_note: bool) -> Primitives:
+    """Three participants drawn at raster scale (40 px text), optionally a note over all."""
+    p = Primitives(source="raster", width=1200.0, height=900.0)
+    xs = (200.0, 600.0, 1000.0)
+    top = 230.0 if with_note else 120.0
+    for k, x in enumerate(xs):
+        p.shapes.append(Shape(kind="rect", bbox=(x - 120, 20, x + 120, 120)))
+        p.words.append(_word(f"P{k}", (x - 30, 50, x + 30, 90)))
+        p.paths.append(Path(points=[(x, top), (x, 860.0)]))
+    if with_note:
+        p.shapes.append(Shape(kind="rect", bbox=(120, 140, 1080, 230)))
+        p.words.append(_word("a note over everyone", (400, 165, 800, 205)))
+    p.paths.append(Path(points=[(200.0, 400.0), (985.0, 400.0)], arrow_end=True))
+    p.arrowheads.append(raster.Arrowhead(tip=(1000.0, 400.0), direction=(1.0, 0.0),
+                                         bbox=(980.0, 390.0, 1000.0, 410.0)))
+    p.words.append(_word("hello", (550, 350, 650, 390)))
+    p.paths.append(Path(points=[(1000.0, 600.0), (615.0, 600.0)], arrow_end=True))
+    p.arrowheads.append(raster.Arrowhead(tip=(600.0, 600.0), direction=(-1.0, 0.0),
+                                         bbox=(600.0, 590.0, 620.0, 610.0)))
+    p.words.append(_word("back", (760, 550, 840, 590)))
+    return p
+
+
+@pytest.mark.parametrize("with_note", [False, True])
+def test_note_over_all_lifelines_is_not_a_participant(with_note):
+    d = read_sequence(_seq_prims(with_note))
+    assert d is not None
+    assert [n.label for n in d.nodes] == ["P0", "P1", "P2"]
+    got = [(m.source, m.target, m.text) for m in d.messages]
+    assert got == [("p1", "p3", "hello"), ("p3", "p2", "back")]
