@@ -504,3 +504,13 @@ def test_coloured_background_is_not_a_node_that_swallows_the_graph():
     assert len(d.nodes) == 2 and not d.groups
     [e] = d.edges
     assert e.directed and {e.source, e.target} == {n.id for n in d.nodes}
+
+
+def test_prose_names_unlabelled_elements_by_their_look_not_by_made_up_ids():
+    f = Fig(500, 200)
+    f.box(20, 80, 120, 120, "Parser")
+    f.circle(300, 100, 20)
+    f.arrow((120, 100), (280, 100))
+    [desc] = get_describer("structural").describe([f.request()])
+    assert "Parser leads to an unlabelled circle" in desc.text
+    assert " n2" not in desc.text and "n2" in desc.mermaid  # the Mermaid keeps its ids

@@ -6,6 +6,8 @@ Every sentence comes from something read in the figure; nothing is guessed. Dete
 
 from __future__ import annotations
 
+import re
+
 from ...diagram import Diagram
 from ...document import FigureType
 from . import _util as U
@@ -23,13 +25,39 @@ def _quote_list(items: list[str], limit: int = 60) -> str:
     return "; ".join(shown) + more
 
 
+_UNNAMED = {"fork": "a fork/join bar", "join": "a fork/join bar", "choice": "a choice point",
+            "circle": "an unlabelled circle", "ellipse": "an unlabelled ellipse",
+            "diamond": "an unlabelled diamond", "state": "an unlabelled state"}
+
+
+def _named_for_prose(d: Diagram) -> Diagram:
+    """The ids the reader made up ("n3", "g1") mean nothing to a reader of the prose: an
+    element with no text on the figure is named by what it looks like. (Start and end markers
+    are phrased by the prose itself.) The Diagram and its Mermaid keep the ids."""
+    if all(n.label or n.shape in ("start", "end") for n in d.nodes) and all(g.label for g in d.groups):
+        return d
+    c = d.model_copy(deep=True)
+    for n in c.nodes:
+        if not n.label and n.shape not in ("start", "end"):
+            n.label = _UNNAMED.get(n.shape, "an unlabelled box")
+    for g in c.groups:
+        if not g.label:
+            g.label = "an unlabelled group"
+    return c
+
+
 def reading_prose(figure_type: FigureType, diagram: Diagram, prose: str | None = None,
                   caption: str | None = None) -> str:
     """The logical text of one figure."""
     if prose:
         return prose
     if figure_type in GRAPH_TYPES and (diagram.nodes or diagram.messages):
-        return diagram.to_prose()
+        named = _named_for_prose(diagram)
+        text = named.to_prose()
+        if named is not diagram:  # a sentence may now open with "an unlabelled ..."
+            text = re.sub(r"(^|[.:;] )(an? (?:unlabelled|fork/join|choice))",
+                          lambda m: m.group(1) + m.group(2)[0].upper() + m.group(2)[1:], text)
+        return text
     texts = [t for t in diagram.notes if t]
     if figure_type is FigureType.logo:
         return ("A logo or icon" + (f" reading {_quote_list(texts)}" if texts else "")
