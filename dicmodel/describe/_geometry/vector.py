@@ -145,7 +145,32 @@ def _polygon_kind(corners: list[Point], box: Rect) -> str:
     return "polygon"
 
 
-def _one_ring(near: dict[int, set[int]]) -> bool:
+def _gather(ends: list[Point], tol: float) -> tuple[list[int], list[Point]]:
+    """Ends that lie within ``tol`` of a cluster's first end join it: the cluster of each end,
+    and each cluster's mean point."""
+    groups: list[list[Point]] = []
+    which = []
+    for e in ends:
+        k = next((k for k, g in enumerate(groups) if _dist(g[0], e) <= tol), None)
+        if k is None:
+            groups.append([e])
+            k = len(groups) - 1
+        else:
+            groups[k].append(e)
+        which.append(k)
+    return which, [(sum(p[0] for p in g) / len(g), sum(p[1] for p in g) / len(g)) for g in groups]
+
+
+def _adjacency(links: list[tuple[int, int]]) -> dict[int, set[int]]:
+    near: dict[int, set[int]] = defaultdict(set)
+    for a, b in links:
+        if a != b:
+            near[a].add(b)
+            near[b].add(a)
+    return near
+
+
+def _connected(near: dict[int, set[int]]) -> bool:
     start = next(iter(near))
     seen, todo = {start}, [start]
     while todo:
@@ -324,17 +349,8 @@ class _Collector:
         if min(w, h) < 8.0:
             return False
         tol = max(3.0, 0.08 * max(w, h))
-        corners: list[list[Point]] = []
-
-        def corner(e: Point) -> int:
-            for k, c in enumerate(corners):
-                if _dist(c[0], e) <= tol:
-                    c.append(e)
-                    return k
-            corners.append([e])
-            return len(corners) - 1
-
-        links = [(corner(x[0]), corner(x[-1])) for x in pieces]
+        which, corners = _gather([e for x in pieces for e in (x[0], x[-1])], tol)
+        links = list(zip(which[0::2], which[1::2]))
         length = sum(_dist(a, b) for x in pieces for a, b in zip(x, x[1:]))
         centre = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
         if all(a == b for a, b in links):
@@ -342,17 +358,11 @@ class _Collector:
                 return False
             kind, outline = ("circle" if 0.85 < h / w < 1.18 else "ellipse"), math.pi * (w + h) / 2
         else:
-            near: dict[int, set[int]] = defaultdict(set)
-            for a, b in links:
-                if a != b:
-                    near[a].add(b)
-                    near[b].add(a)
+            near = _adjacency(links)
             if len(corners) < 3 or len(near) != len(corners) or \
-                    any(len(v) != 2 for v in near.values()) or not _one_ring(near):
+                    any(len(v) != 2 for v in near.values()) or not _connected(near):
                 return False
-            pts = sorted(((sum(p[0] for p in c) / len(c), sum(p[1] for p in c) / len(c))
-                          for c in corners),
-                         key=lambda p: math.atan2(p[1] - centre[1], p[0] - centre[0]))
+            pts = sorted(corners, key=lambda p: math.atan2(p[1] - centre[1], p[0] - centre[0]))
             kind = _sketch_kind(pts, box, tol)
             outline = sum(_dist(pts[i], pts[i - 1]) for i in range(len(pts)))
         if not 1.4 * outline <= length <= 2.8 * outline:
@@ -370,26 +380,10 @@ class _Collector:
             return False
         if all(_dist(a[4], b[1]) <= _EPS for a, b in zip(items, items[1:])):
             return False  # one continuous curve: the ordinary reading handles it
-        tol = 3.0
-        centres: list[list[Point]] = []
-
-        def cluster(e: Point) -> int:
-            for k, c in enumerate(centres):
-                if _dist(c[0], e) <= tol:
-                    c.append(e)
-                    return k
-            centres.append([e])
-            return len(centres) - 1
-
-        near: dict[int, set[int]] = defaultdict(set)
-        for it in items:
-            a, b = cluster(tuple(it[1])), cluster(tuple(it[4]))
-            if a != b:
-                near[a].add(b)
-                near[b].add(a)
-        if len(near) < 2 or len(near) != len(centres) or not _one_ring(near):
+        which, mean = _gather([tuple(e) for it in items for e in (it[1], it[4])], 3.0)
+        near = _adjacency(list(zip(which[0::2], which[1::2])))
+        if len(near) < 2 or len(near) != len(mean) or not _connected(near):
             return False
-        mean = [(sum(p[0] for p in c) / len(c), sum(p[1] for p in c) / len(c)) for c in centres]
         free = [k for k, v in near.items() if len(v) == 1] or list(near)
         a, b = max(((i, j) for i in free for j in free if i < j),
                    key=lambda ij: _dist(mean[ij[0]], mean[ij[1]]), default=(free[0], free[0]))
