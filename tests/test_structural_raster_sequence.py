@@ -170,3 +170,21 @@ def test_note_over_all_lifelines_is_not_a_participant(with_note):
     assert [n.label for n in d.nodes] == ["P0", "P1", "P2"]
     got = [(m.source, m.target, m.text) for m in d.messages]
     assert got == [("p1", "p3", "hello"), ("p3", "p2", "back")]
+
+
+def test_text_detector_runs_smaller_for_large_letters():
+    from dicmodel.describe._geometry import ocr
+
+    def page(scale: float) -> np.ndarray:
+        img = np.full((1200, 1600, 3), 255, np.uint8)
+        for k in range(8):
+            cv2.putText(img, "Hello Bob how are you", (60, 120 + 130 * k), cv2.FONT_HERSHEY_SIMPLEX,
+                        scale, INK, max(1, round(2 * scale)))
+        return img
+
+    big, small = page(1.6), page(0.45)
+    assert ocr._letter_height(big) > 2.5 * ocr._letter_height(small) > 0
+    # large letters: the detector sees a reduced image; small ones keep the full cap
+    assert ocr._det_side(big) < 1000
+    assert ocr._det_side(small) == ocr._DET_MAX_SIDE
+    assert ocr._det_side(np.full((300, 300, 3), 255, np.uint8)) == ocr._DET_MAX_SIDE  # no ink

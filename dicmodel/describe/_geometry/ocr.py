@@ -35,6 +35,11 @@ ENGINES = ("rapidocr", "tesseract")
 _MIN_SCORE = 0.5
 # det input: the longest side is capped here (cost grows with area; labels stay legible)
 _DET_MAX_SIDE = 1600
+_DET_MIN_SIDE = 640
+# below the cap, det runs at the scale that makes letters about this many pixels tall: the
+# detector finds lines of that size as well as larger ones, at a fraction of the cost (a 2x
+# render of a diagram has ~16 px letters; recognition still reads full-resolution crops)
+_DET_LETTER_PX = 9.0
 _LOCK = threading.Lock()
 
 
@@ -123,9 +128,36 @@ def _rapidocr_engine() -> Any:
     return rapidocr.RapidOCR(params=params)
 
 
+def _letter_height(img: Any) -> float:
+    """Median height of the letter-shaped ink pieces of an image (0 when there are none)."""
+    np = require("numpy", "OCR of raster figures", extra="ocr")
+    cv2 = require("cv2", "OCR of raster figures")
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    bg = int(np.bincount(gray.ravel(), minlength=256).argmax())
+    ink = (gray > bg + 60) if bg < 110 else (gray < bg - 60)
+    _n, _l, st, _c = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    hs, ws = st[1:, cv2.CC_STAT_HEIGHT], st[1:, cv2.CC_STAT_WIDTH]
+    letter = (hs >= 4) & (hs <= 120) & (ws <= 1.5 * hs) & (ws >= 0.2 * hs)
+    return float(np.median(hs[letter])) if letter.sum() >= 3 else 0.0
+
+
+def _det_side(img: Any) -> int:
+    """The detector's input size (long side) for this image."""
+    side = max(img.shape[:2])
+    lh = _letter_height(img)
+    if lh <= 0:
+        return _DET_MAX_SIDE
+    want = side * min(1.0, _DET_LETTER_PX / lh)
+    return int(min(_DET_MAX_SIDE, max(_DET_MIN_SIDE, want)))
+
+
 def _rapidocr_words(img: Any) -> list[Word]:
     engine = _rapidocr_engine()
+    side = _det_side(img)
     with _LOCK:  # one ONNX session per process; the engine is not re-entrant
+        det = engine._load_det_model() if hasattr(engine, "_load_det_model") else None
+        if det is not None and hasattr(det, "limit_side_len"):
+            det.limit_side_len = side  # read on every call (RapidOCR 3.x)
         out = engine(img, return_word_box=True)
     if out.txts is None or out.boxes is None:
         return []
