@@ -681,7 +681,7 @@ def _dashes(f: _Frame, conn: Any) -> tuple[list[Path], Any]:
             out.append(Path(points=pts, dashed=True, width=f.stroke))
             rest[(jl == j) & (mask > 0)] = 0
             mask[jl == j] = 0
-    return _join_dashed(out, 3.0 * gap + 4.0 * f.stroke, f.stroke), rest
+    return _join_dashed(out, max(3.0 * gap + 4.0 * f.stroke, 1.2 * f.text_h), f.stroke), rest
 
 
 def _join_dashed(paths: list[Path], reach: float, stroke: float) -> list[Path]:
@@ -890,11 +890,13 @@ def _glue_arrows(paths: list[Path], heads: list[Arrowhead], f: _Frame) -> None:
         size = max(a.bbox[2] - a.bbox[0], a.bbox[3] - a.bbox[1])
         base = (a.tip[0] - a.direction[0] * size, a.tip[1] - a.direction[1] * size)
         reach = size + 3 * f.stroke + 4
-        best, best_d = None, reach
+        # a dashed line can stop a whole gap short of its head (the last dash fused with it)
+        gap = 2.0 * max(6.0, 4.0 * f.stroke)
+        best, best_d = None, reach + gap
         for p in paths:
             for end, q in ((0, p.points[0]), (1, p.points[-1])):
                 d = math.hypot(q[0] - base[0], q[1] - base[1])
-                if d < best_d:
+                if d < best_d and (d <= reach or p.dashed):
                     best, best_d = (p, end), d
         if best is not None:
             # extend the line into the head, so the end touches it as in a vector drawing

@@ -130,12 +130,12 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float = 1.0) -
     # a note drawn over several lifelines is not a header; the lifelines run on behind it
     # (their top is the note's bottom when the gap above it is too short to trace)
     xs = [ln.x for ln in lines]
-    spans = [s.bbox for s in prims.shapes if sum(s.bbox[0] < x < s.bbox[2] for x in xs) >= 2]
+    spans = [s.bbox for s in prims.shapes if _spans(s.bbox, xs)]
     for ln in lines:
         top, bottom = _see_through(ln.y0, ln.y1, spans, 12 * u)
         boxes = [s.bbox for s in prims.shapes
                  if s.bbox[0] - 1 <= ln.x <= s.bbox[2] + 1 and s.bbox[2] - s.bbox[0] > 12 * u
-                 and s.bbox not in spans
+                 and s.bbox not in spans and (u == 1.0 or _centred(s.bbox, ln.x))
                  and (abs(s.bbox[3] - top) < 12 * u or abs(s.bbox[1] - bottom) < 12 * u)]
         boxes.sort(key=lambda b: b[1])
         ln.boxes = boxes
@@ -152,6 +152,10 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float = 1.0) -
     # two lines under one header box (the lifeline and the side of a highlight band or
     # frame beside it): the one nearer the box's centre is the lifeline
     for ln in lines:
+        if not ln.boxes and u != 1.0 and any(o.boxes and o.boxes[0][0] < ln.x < o.boxes[0][2]
+                                             for o in lines if o is not ln):
+            ln.label = ""  # under another participant's header: a frame side beside its line
+            continue
         for other in lines:
             if other is not ln and ln.boxes and other.label and set(ln.boxes) & set(other.boxes):
                 c = U.center(ln.boxes[0])[0]
@@ -159,6 +163,18 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float = 1.0) -
                     ln.label = ""
                     break
     return used
+
+
+def _centred(b: Rect, x: float) -> bool:
+    """A header box sits centred on its lifeline (a frame's label tab sits at its corner)."""
+    return abs((b[0] + b[2]) / 2 - x) <= 0.25 * (b[2] - b[0])
+
+
+def _spans(b: Rect, xs: list[float]) -> bool:
+    """The box covers two lifelines far apart (a note over both; a header box can also hold
+    a frame side close to its own lifeline)."""
+    inside = [x for x in xs if b[0] < x < b[2]]
+    return len(inside) >= 2 and max(inside) - min(inside) > 0.4 * (b[2] - b[0])
 
 
 def _see_through(y0: float, y1: float, spans: list[Rect], tol: float) -> tuple[float, float]:
@@ -279,12 +295,14 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float = 1.0) -> tuple
             else:
                 continue
         n_arrowed += 1
-        ia = _nearest_line(ta or a, lines, tol, u) if ha else _nearest_line(a, lines, tol, u)
-        ib = _nearest_line(tb or b, lines, tol, u) if hb else _nearest_line(b, lines, tol, u)
+        # a traced dashed line can stop up to a dash period short of where it is drawn to
+        t = 2.0 * tol if p.dashed and u != 1.0 else tol
+        ia = _nearest_line(ta or a, lines, t, u) if ha else _nearest_line(a, lines, t, u)
+        ib = _nearest_line(tb or b, lines, t, u) if hb else _nearest_line(b, lines, t, u)
         if ia is None:
-            ia = _nearest_line(a, lines, tol, u)
+            ia = _nearest_line(a, lines, t, u)
         if ib is None:
-            ib = _nearest_line(b, lines, tol, u)
+            ib = _nearest_line(b, lines, t, u)
         if ia is None or ib is None:
             continue
         if ia == ib and box[2] - box[0] < 8 * u:
