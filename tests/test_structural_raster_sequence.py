@@ -188,3 +188,17 @@ def test_text_detector_runs_smaller_for_large_letters():
     assert ocr._det_side(big) < 1000
     assert ocr._det_side(small) == ocr._DET_MAX_SIDE
     assert ocr._det_side(np.full((300, 300, 3), 255, np.uint8)) == ocr._DET_MAX_SIDE  # no ink
+
+
+def test_hairline_drawing_keeps_its_small_heads(monkeypatch):
+    img = _canvas()
+    cv2.rectangle(img, (20, 120), (120, 180), (150, 120, 150), 1)
+    cv2.rectangle(img, (300, 120), (400, 180), (150, 120, 150), 1)
+    cv2.line(img, (121, 150), (292, 150), INK, 1, cv2.LINE_AA)
+    tri = np.array([(299, 150), (292, 146), (292, 154)], np.int32)
+    cv2.fillPoly(img, [tri], (20, 20, 20))
+    cv2.ellipse(img, (210, 60), (120, 40), 0, 200, 340, INK, 1, cv2.LINE_AA)  # a thin curve: no head
+    prims = _extract(img, [_word("A", (60, 140, 80, 160)), _word("B", (340, 140, 360, 160))], monkeypatch)
+    assert len(prims.arrowheads) == 1
+    head = prims.arrowheads[0]
+    assert head.direction[0] > 0.9 and abs(head.tip[0] - 299) <= 3

@@ -39,6 +39,7 @@ __all__ = ["GEOMETRY_MAX_SIDE", "extract_raster"]
 
 GEOMETRY_MAX_SIDE = 1400  # geometry runs on an image at most this many pixels on its long side
 _INK_DELTA = 40  # grey levels below the background that count as ink (thin anti-aliased lines reach ~bg-50)
+_DARK_DELTA = 150  # grey levels below the background of a solid fill (not an anti-aliased edge)
 _MAX_COMPONENTS = 20000  # beyond this many ink pieces the figure is a photo/texture: words only
 
 
@@ -76,6 +77,7 @@ class _Frame:
     stroke: float  # typical line width in working pixels
     text_h: float  # median word height in working pixels (0 when no words)
     bare: Any = None  # [h, w] 0/1: fills drawn without an outline (label badges)
+    dark: Any = None  # [h, w] 0/1: near-black pixels (the solid core of heads and strokes)
 
 
 def _geometry(img: Any, s: float, prims: Primitives) -> None:
@@ -102,7 +104,8 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
         return
     heights = sorted(b[3] - b[1] for b in words)
     f = _Frame(np, cv2, s, ink, _stroke_width(ink, np, cv2),
-               heights[len(heights) // 2] if heights else 0.0, bare)
+               heights[len(heights) // 2] if heights else 0.0, bare,
+               _ink_mask(gray, np, _DARK_DELTA)[0])
     shapes, outline = _shapes(f, gray, bg)
     conn = ink & ~outline
     heads, conn = _arrowheads(f, conn)
@@ -121,12 +124,12 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     prims.paths = [_scale_path(p, inv) for p in paths]
 
 
-def _ink_mask(gray: Any, np: Any) -> tuple[Any, int]:
+def _ink_mask(gray: Any, np: Any, delta: int = _INK_DELTA) -> tuple[Any, int]:
     hist = np.bincount(gray.ravel(), minlength=256)
     bg = int(hist.argmax())
     if bg < 110:  # dark theme: ink is what is much lighter than the background
-        return (gray > bg + _INK_DELTA).astype(np.uint8), bg
-    return (gray < bg - _INK_DELTA).astype(np.uint8), bg
+        return (gray > bg + delta).astype(np.uint8), bg
+    return (gray < bg - delta).astype(np.uint8), bg
 
 
 Disc = tuple[float, float, float]  # centre x, centre y, radius (working pixels)
@@ -482,15 +485,23 @@ def _arrowheads(f: _Frame, conn: Any) -> tuple[list[Arrowhead], Any]:
     np, cv2 = f.np, f.cv2
     # wider than any line (anti-aliased diagonals of a 1 px line are 2-3 px wide)
     k = max(5, math.ceil(f.stroke * 1.6) + 1)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
-    blobs = cv2.morphologyEx(conn, cv2.MORPH_OPEN, kernel)
+    hair = f.stroke <= 1.25 and f.dark is not None
+    if hair:
+        # hairline drawings have heads of ~6 px that a 5 px opening erases; their solid dark
+        # core survives a 3 px one, which the grey fringes of a thin curve never fill
+        k = 3
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+        blobs = cv2.morphologyEx(conn & f.dark, cv2.MORPH_OPEN, kernel)
+    else:
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+        blobs = cv2.morphologyEx(conn, cv2.MORPH_OPEN, kernel)
     n, labels, stats, cents = cv2.connectedComponentsWithStats(blobs, connectivity=8)
     heads: list[Arrowhead] = []
     lines = conn.copy()
     big = max(60.0, 3.0 * f.text_h)
     # heads are drawn at about half the text height; the knot where two lines of different
     # widths cross also survives the opening, but is only as big as the wider line
-    small = max(2 * f.stroke + 2, 0.3 * f.text_h)
+    small = max(2 * f.stroke + 2, (0.2 if hair else 0.3) * f.text_h)
     for i in range(1, n):
         x, y, w, h, area = (int(v) for v in stats[i])
         if max(w, h) < small or area < 8:
