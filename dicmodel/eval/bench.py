@@ -39,13 +39,17 @@ from ..errors import DicmodelError, MermaidSyntaxError
 __all__ = [
     "BenchFigure",
     "BenchOptions",
+    "PNG_SCALE",
     "SystemResult",
     "bench_markdown",
     "cache_path",
+    "default_cache",
     "default_devset",
     "load_figures",
     "render_figures",
+    "render_sources",
     "run_bench",
+    "source_render_path",
 ]
 
 
@@ -57,7 +61,9 @@ def default_devset() -> Path:
     return Path(__file__).resolve().parents[2].parent / "shared" / "devset"
 
 
-def _default_cache() -> Path:
+def default_cache() -> Path:
+    """The render cache every benchmark shares: ``~/.cache/dicmodel-bench/eval``, or
+    ``$DICMODEL_BENCH_CACHE/eval``."""
     root = os.environ.get("DICMODEL_BENCH_CACHE") or str(Path.home() / ".cache" / "dicmodel-bench")
     return Path(root) / "eval"
 
@@ -128,37 +134,71 @@ def load_figures(opts: BenchOptions) -> list[BenchFigure]:
     return figures
 
 
+PNG_SCALE = 2  # Mermaid PNGs at twice the CSS pixel size (as `mmdc -s 2`); Graphviz at its 96 dpi
+
+
+def source_render_path(name: str, text: str, fmt: str, cache: Path) -> Path:
+    """Where the render of one diagram source lives: its name + a hash of its text (so an
+    edited source renders again). One cache serves every benchmark."""
+    key = hashlib.sha256(text.encode()).hexdigest()[:16]
+    scale = f"@{PNG_SCALE}x" if fmt == "png" else ""
+    return cache / f"{Path(name).stem}-{key}{scale}.{fmt}"
+
+
 def cache_path(f: BenchFigure, fmt: str, cache: Path) -> Path:
-    """Where a figure's render lives: name + hash of the Mermaid text, so edits re-render."""
-    key = hashlib.sha256(f.source.encode()).hexdigest()[:16]
-    return cache / f"{Path(f.name).stem}-{key}.{fmt}"
+    """Where a figure's render lives (see :func:`source_render_path`)."""
+    return source_render_path(f.name, f.source, fmt, cache)
+
+
+def render_sources(sources: Sequence[tuple[str, str]], cache: Path | None = None, *,
+                   formats: Sequence[str] = ("pdf", "png"), timeout: float = 60.0,
+                   log: Callable[[str], None] = lambda s: None) -> dict[str, dict[str, str]]:
+    """Render ``(file name, text)`` diagram sources into the cache, skipping what is there:
+    ``.mmd`` through one kept-open browser (:class:`~dicmodel.synth.render.MermaidRenderer`),
+    ``.dot``/``.gv`` through Graphviz. Returns ``{name: {fmt: error}}`` for the failures; one
+    bad source never stops the others."""
+    from ..synth.render import MermaidJob, MermaidRenderer, MermaidStyle, render_dot
+
+    cache = cache or default_cache()
+    cache.mkdir(parents=True, exist_ok=True)
+    todo = [(name, text, fmt, source_render_path(name, text, fmt, cache))
+            for name, text in sources for fmt in formats]
+    todo = [t for t in todo if not t[3].exists()]
+    failures: dict[str, dict[str, str]] = {}
+    if not todo:
+        return failures
+    log(f"rendering {len(todo)} figure files into {cache}")
+    mermaid = {str(i): t for i, t in enumerate(todo) if t[0].endswith(".mmd")}
+    for name, text, fmt, out in todo:
+        if name.endswith((".dot", ".gv")):
+            try:
+                render_dot(text, out, fmt, timeout=timeout)  # Graphviz's own 96 dpi PNG
+            except DicmodelError as err:
+                failures.setdefault(name, {})[fmt] = str(err)[-300:]
+    if mermaid:
+        with MermaidRenderer(concurrency=2, timeout=timeout) as r:
+            jobs = [MermaidJob(text=t[1], out=t[3], fmt=t[2], id=i,
+                               style=MermaidStyle(scale=PNG_SCALE if t[2] == "png" else 1.0))
+                    for i, t in mermaid.items()]
+            for res in r.render_many(jobs):
+                if not res.ok:
+                    name, _, fmt, _ = mermaid[res.id]
+                    failures.setdefault(name, {})[fmt] = res.error[-300:]
+    return failures
 
 
 def render_figures(figures: list[BenchFigure], opts: BenchOptions,
                    log: Callable[[str], None] = lambda s: None) -> None:
     """Fill ``pdf``/``png`` of each figure from the cache, rendering what is missing."""
-    cache = Path(opts.cache_dir) if opts.cache_dir else _default_cache()
-    cache.mkdir(parents=True, exist_ok=True)
-    jobs = []
+    cache = Path(opts.cache_dir) if opts.cache_dir else default_cache()
+    failures = render_sources([(f.name, f.source) for f in figures], cache,
+                              timeout=opts.render_timeout, log=log)
     for f in figures:
         for fmt in ("pdf", "png"):
-            out = cache_path(f, fmt, cache)
-            setattr(f, fmt, out)
-            if not out.exists():
-                jobs.append((f, fmt, out))
-    if not jobs:
-        return
-    from ..synth.render import MermaidJob, MermaidRenderer
-
-    log(f"rendering {len(jobs)} figure files into {cache}")
-    by_id = {f"{i}": j for i, j in enumerate(jobs)}
-    with MermaidRenderer(concurrency=2, timeout=opts.render_timeout) as r:
-        mj = [MermaidJob(text=f.source, out=out, fmt=fmt, id=i) for i, (f, fmt, out) in by_id.items()]
-        for res in r.render_many(mj):
-            f, fmt, out = by_id[res.id]
-            if not res.ok:
-                f.errors.append(f"{fmt} render failed: {res.error[:200]}")
-                setattr(f, fmt, None)
+            err = failures.get(f.name, {}).get(fmt)
+            if err:
+                f.errors.append(f"{fmt} render failed: {err[:200]}")
+            setattr(f, fmt, None if err else cache_path(f, fmt, cache))
 
 
 # ---- inputs for the systems ----------------------------------------------------------------
