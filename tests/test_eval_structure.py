@@ -231,3 +231,23 @@ def test_equal_labels_are_paired_by_their_neighbours():
     s = score_structure(pred, ref)
     assert s.mapping["x"] == "R2" and s.mapping["z"] == "R1"
     assert s.edges.tp == 4
+
+
+def test_pairs_whose_neighbours_repeat_too_line_up_by_wiring():
+    # three red boxes each linked to a blue box: labels and neighbour labels all tie, only
+    # the wiring tells which red goes with which blue
+    ref = parse_mermaid("""flowchart LR
+    A1[red] --> A2[blue]
+    B1[red] --> B2[blue]
+    C1[red] --> C2[blue]
+""")
+    pred = parse_mermaid("""flowchart LR
+    x3[blue]
+    x2[blue]
+    y1[red] --> x1[blue]
+    y2[red] --> x2
+    y3[red] --> x3
+""")
+    s = score_structure(pred, ref)
+    assert s.nodes.tp == 6
+    assert s.edges.tp == s.edges.n_ref == 3

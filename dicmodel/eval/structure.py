@@ -55,6 +55,7 @@ __all__ = [
     "StructureScore",
     "aggregate",
     "label_recall_in_text",
+    "label_scores",
     "label_similarity",
     "match_labels",
     "normalize_label",
@@ -172,19 +173,24 @@ def match_labels(pred: Sequence[str], ref: Sequence[str], threshold: float = 80.
     """
     if not pred or not ref:
         return []
+    scores = label_scores(pred, ref)
+    if tie_break is None:
+        return _assign(scores, threshold)
+    boosted = [[s + 0.5 * tie_break[i][j] if s >= threshold else s for j, s in enumerate(row)]
+               for i, row in enumerate(scores)]
+    return [(i, j, scores[i][j]) for i, j, _ in _assign(boosted, threshold)]
+
+
+def label_scores(pred: Sequence[str], ref: Sequence[str]) -> list[list[float]]:
+    """The ``[P][R]`` matrix of :func:`label_similarity` scores, computed in bulk."""
     process = require("rapidfuzz.process", "fuzzy label matching")
     fuzz = require("rapidfuzz.fuzz", "fuzzy label matching")
     a = [normalize_label(x) for x in pred]
     b = [normalize_label(x) for x in ref]
     ratio = process.cdist(a, b, scorer=fuzz.ratio)  # [P, R]
     tsort = process.cdist(a, b, scorer=fuzz.token_sort_ratio)  # [P, R]
-    scores = [[_cell(a[i], b[j], float(ratio[i][j]), float(tsort[i][j])) for j in range(len(b))]
-              for i in range(len(a))]
-    if tie_break is None:
-        return _assign(scores, threshold)
-    boosted = [[s + 0.5 * tie_break[i][j] if s >= threshold else s for j, s in enumerate(row)]
-               for i, row in enumerate(scores)]
-    return [(i, j, scores[i][j]) for i, j, _ in _assign(boosted, threshold)]
+    return [[_cell(a[i], b[j], float(ratio[i][j]), float(tsort[i][j])) for j in range(len(b))]
+            for i in range(len(a))]
 
 
 def _cell(a: str, b: str, r: float, t: float) -> float:
@@ -243,13 +249,68 @@ def _entities(d: Diagram) -> list[tuple[str, str]]:
     return out
 
 
-def _neighbour_labels(d: Diagram, ents: list[tuple[str, str]]) -> list[set[str]]:
-    label = {i: normalize_label(t) for i, t in ents}
+def _neighbours(d: Diagram, ents: list[tuple[str, str]], name: dict[str, str]) -> list[set[str]]:
+    """For each entity, the set of ``name[x]`` over the entities x it is wired to."""
     near: dict[str, set[str]] = defaultdict(set)
     for a, b in [(e.source, e.target) for e in d.edges] + [(m.source, m.target) for m in d.messages]:
-        near[a].add(label.get(b, ""))
-        near[b].add(label.get(a, ""))
+        near[a].add(name.get(b, ""))
+        near[b].add(name.get(a, ""))
     return [near[i] for i, _ in ents]
+
+
+def _jaccard(a: list[set[str]], b: list[set[str]]) -> list[list[float]]:
+    return [[len(x & y) / len(x | y) if x | y else 0.0 for y in b] for x in a]
+
+
+def _match_entities(pred: Diagram, pe: list[tuple[str, str]], ref: Diagram,
+                    re_: list[tuple[str, str]], threshold: float) -> list[tuple[int, int, float]]:
+    """Labels first; where labels repeat, neighbour labels break the tie, and then two matched
+    entities trade partners whenever that costs no label score and lines up more edges (two
+    "red text" boxes each wired to a "blue text" box pair up as the reference wires them)."""
+    tie = _neighbour_overlap(pred, pe, ref, re_)
+    pairs = match_labels([t for _, t in pe], [t for _, t in re_], threshold, tie_break=tie)
+    if tie is None or len(pairs) < 2:
+        return pairs
+    scores = label_scores([t for _, t in pe], [t for _, t in re_])
+    return _swap_for_edges(pairs, scores, pred, pe, ref, re_)
+
+
+def _swap_for_edges(pairs: list[tuple[int, int, float]], scores: list[list[float]], pred: Diagram,
+                    pe: list[tuple[str, str]], ref: Diagram, re_: list[tuple[str, str]],
+                    passes: int = 4) -> list[tuple[int, int, float]]:
+    pidx = {e[0]: k for k, e in enumerate(pe)}
+    ridx = {e[0]: k for k, e in enumerate(re_)}
+    links = [(pidx[a], pidx[b]) for a, b in [(e.source, e.target) for e in pred.edges]
+             + [(m.source, m.target) for m in pred.messages] if a in pidx and b in pidx]
+    target = {(ridx[a], ridx[b]) for a, b in [(e.source, e.target) for e in ref.edges]
+              + [(m.source, m.target) for m in ref.messages] if a in ridx and b in ridx}
+    target |= {(b, a) for a, b in target}  # wiring, not direction, decides who pairs with whom
+    touching: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for a, b in links:
+        touching[a].append((a, b))
+        touching[b].append((a, b))
+    to = {i: j for i, j, _ in pairs}
+
+    def hits(i: int, k: int) -> int:
+        return sum(1 for a, b in set(touching[i] + touching[k]) if (to.get(a), to.get(b)) in target)
+
+    matched = sorted(to)
+    for _ in range(passes):
+        changed = False
+        for x, i in enumerate(matched):
+            for k in matched[x + 1:]:
+                j, l_ = to[i], to[k]
+                if scores[i][l_] < scores[i][j] or scores[k][j] < scores[k][l_]:
+                    continue  # a trade must not cost label score
+                before = hits(i, k)
+                to[i], to[k] = l_, j
+                if hits(i, k) > before:
+                    changed = True
+                else:
+                    to[i], to[k] = j, l_
+        if not changed:
+            break
+    return [(i, to[i], scores[i][to[i]]) for i in matched]
 
 
 def _neighbour_overlap(pred: Diagram, pe: list[tuple[str, str]], ref: Diagram,
@@ -261,8 +322,10 @@ def _neighbour_overlap(pred: Diagram, pe: list[tuple[str, str]], ref: Diagram,
 
     if unique(pe) and unique(re_):
         return None  # no two labels alike on either side: nothing to break
-    a, b = _neighbour_labels(pred, pe), _neighbour_labels(ref, re_)
-    return [[len(x & y) / len(x | y) if x | y else 0.0 for y in b] for x in a]
+    def labels(ents: list[tuple[str, str]]) -> dict[str, str]:
+        return {i: normalize_label(t) for i, t in ents}
+
+    return _jaccard(_neighbours(pred, pe, labels(pe)), _neighbours(ref, re_, labels(re_)))
 
 
 # ---- edges ------------------------------------------------------------------------------
@@ -368,8 +431,7 @@ def score_structure(pred: Diagram, ref: Diagram, options: MatchOptions | None = 
     """Compare a predicted diagram with a reference one (see the module docstring)."""
     opts = options or MatchOptions()
     pe, re_ = _entities(pred), _entities(ref)
-    pairs = match_labels([t for _, t in pe], [t for _, t in re_], opts.threshold,
-                         tie_break=_neighbour_overlap(pred, pe, ref, re_))
+    pairs = _match_entities(pred, pe, ref, re_, opts.threshold)
     mapping = {pe[i][0]: re_[j][0] for i, j, _ in pairs}
     nodes = PRF(tp=len(pairs), n_pred=len(pe), n_ref=len(re_))
 
