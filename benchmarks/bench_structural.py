@@ -1,8 +1,8 @@
 """Benchmark of the structural describer on the devset: vector PDFs and raster PNGs.
 
 Every ``../shared/devset/mermaid/*.mmd`` and ``../shared/devset/dot/*`` file is rendered both as
-a vector PDF and as a raster PNG (mermaid-cli, Graphviz; cached in ``~/.cache/dicmodel-bench`` by
-``_render_cache.py``), plus the devset PDFs whose figure sources are in ``pdfs/gt`` (d05, d06:
+a vector PDF and as a raster PNG (Mermaid in a kept-open Chromium, Graphviz; the one render cache
+of :func:`dicmodel.eval.bench.render_sources`, through ``_render_cache.py``), plus the devset PDFs whose figure sources are in ``pdfs/gt`` (d05, d06:
 Graphviz, exact ground truth; d03, d04: TikZ, node labels only). Ground truth comes from the
 sources: :func:`dicmodel.diagram.parse_mermaid` (kinds it does not model are skipped and
 counted) and :func:`dicmodel.dot.parse_dot`.
@@ -47,6 +47,7 @@ from dicmodel.diagram import Diagram, Node, parse_mermaid
 from dicmodel.document import FigureKind
 from dicmodel.dot import parse_dot
 from dicmodel.errors import MermaidSyntaxError, UnsupportedDiagramError
+from dicmodel.eval.bench import PNG_SCALE
 from dicmodel.eval.structure import PRF, StructureScore, label_recall_in_text, score_structure
 
 REPO = Path(__file__).resolve().parents[1]
@@ -398,7 +399,9 @@ Produced by `python benchmarks/bench_structural.py` ({time.strftime('%Y-%m-%d %H
 OCR engine: {args.ocr}; kinds: {args.kinds}; limit per source: {args.limit or 'none'};
 per type: {args.per_type or 'all'}; from earlier runs: {_names(args.from_json) or 'no'}).
 
-Renders: mermaid-cli {args.mmdc} (`--pdfFit` PDF, `-s 2` PNG) and Graphviz `dot -Tpdf/-Tpng`.
+Renders (`dicmodel.eval.bench.render_sources`, the cache `dicmodel bench describe` shares): the
+Mermaid of mermaid-cli {args.mmdc} in one kept-open Chromium (PDF fit to the diagram, PNG at
+{PNG_SCALE}x) and Graphviz `dot -Tpdf/-Tpng` (96 dpi).
 Ground truth from the sources (`parse_mermaid`, `parse_dot`; TikZ node texts for d03/d04).
 Metrics from `dicmodel.eval.structure` (micro over figures: labels fuzzy-matched at 80,
 edges need the right direction; messages need sender, receiver and text). `order` is the mean

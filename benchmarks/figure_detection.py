@@ -1,7 +1,8 @@
 """Figure detection recall/precision on generated documents whose figure boxes are known.
 
 Diagrams from ../shared/devset/mermaid/*.mmd and ../shared/devset/dot/* are rendered once
-(mermaid-cli, Graphviz; cached outside the repo by ``_render_cache.py``) and placed among
+(Mermaid in a kept-open Chromium, Graphviz; the shared render cache outside the repo, through
+``_render_cache.py``) and placed among
 paragraphs, headings, running headers/footers and captions: as VECTOR figures
 (``show_pdf_page`` of the rendered PDF) in one document and as RASTER figures
 (``insert_image`` of the rendered PNG) in another. The ground-truth box is the rectangle the
