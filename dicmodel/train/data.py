@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import ConfigError, InputError
 
-__all__ = ["ConversationDataset", "MixtureDataset", "load_image", "normalize_messages", "read_jsonl"]
+__all__ = ["ConversationDataset", "MixtureDataset", "jsonl_lines", "load_image", "normalize_messages"]
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +78,10 @@ def normalize_messages(messages: Any, n_images: int) -> list[dict[str, Any]]:
     return out
 
 
-def read_jsonl(path: str | Path) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed object or the exception) for each non-blank line."""
+def jsonl_lines(path: str | Path) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed object or the exception) for each non-blank line: a training file
+    is checked line by line and a bad line is reported with its number (unlike
+    :func:`dicmodel.synth.export.read_jsonl`, which skips a torn last line of a resumable log)."""
     with open(path, encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if line.strip():
@@ -112,7 +114,7 @@ class ConversationDataset:
         self.records: list[dict[str, Any]] = []
         self.errors: list[str] = []
         root = self.path.parent
-        for lineno, obj in read_jsonl(self.path):
+        for lineno, obj in jsonl_lines(self.path):
             where = f"{self.path.name}:{lineno}"
             try:
                 self.records.append(self._record(obj, root, where, check_images))
