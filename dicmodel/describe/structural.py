@@ -36,7 +36,7 @@ from .base import FigureRequest, register_describer, text_lines
 
 __all__ = ["StructuralOptions", "StructuralDescriber", "VERSION"]
 
-VERSION = "0.1"
+VERSION = "0.2"  # 0.2: records, hand-drawn look, cardinality marks, raster call flows
 
 
 class StructuralOptions(BaseModel):
