@@ -514,3 +514,27 @@ def test_prose_names_unlabelled_elements_by_their_look_not_by_made_up_ids():
     [desc] = get_describer("structural").describe([f.request()])
     assert "Parser leads to an unlabelled circle" in desc.text
     assert " n2" not in desc.text and "n2" in desc.mermaid  # the Mermaid keeps its ids
+
+
+def test_wordless_artwork_is_a_logo_but_an_unlabelled_network_is_a_graph():
+    seal = Fig(120, 120)  # a seal drawn as outlines: rings, a shield, glyph shapes, no text
+    seal.page.draw_circle((60, 60), 50, color=BLACK)
+    seal.page.draw_circle((60, 60), 40, color=BLACK)
+    for k in range(12):
+        a = 2 * math.pi * k / 12
+        seal.page.draw_rect(pymupdf.Rect(60 + 45 * math.cos(a) - 2, 60 + 45 * math.sin(a) - 2,
+                                         60 + 45 * math.cos(a) + 2, 60 + 45 * math.sin(a) + 2),
+                            color=BLACK, fill=BLACK)
+    seal.page.draw_polyline([(45, 40), (75, 40), (75, 70), (60, 85), (45, 70)], color=BLACK,
+                            closePath=True)
+    assert read(seal).figure_type is FigureType.logo
+
+    net = Fig(400, 300)  # label="" nodes: no text, but every node is wired
+    for x in (60, 200, 340):
+        net.circle(x, 60, 14)
+        net.circle(x, 240, 14)
+        net.page.draw_line((x, 74), (x, 226), color=BLACK)
+    net.page.draw_line((74, 60), (186, 60), color=BLACK)
+    net.page.draw_line((214, 240), (326, 240), color=BLACK)
+    r = read(net)
+    assert r.figure_type is not FigureType.logo and len(r.diagram.edges) == 5

@@ -59,7 +59,7 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
                        confidence=_sequence_confidence(seq), warnings=warnings)
     parts = recover_graph(prims)
     warnings += parts.warnings
-    kind = decide_graph_kind(parts, hint)
+    kind = FigureType.logo if _wordless_art(prims, parts) else decide_graph_kind(parts, hint)
     if kind is FigureType.logo:
         return _plain(prims, kind, warnings, 0.4)
     diagram = to_diagram(parts, _DIAGRAM_KIND[kind])
@@ -202,6 +202,17 @@ def _stacked(parts: GraphParts) -> list[int]:
         if len(run) > len(best):
             best = run
     return best
+
+
+def _wordless_art(prims: Primitives, parts: GraphParts) -> bool:
+    """No text at all (lettering drawn as outlines, a seal, a wordmark) and either small, like
+    a logo on a cover page, or shapes that hardly connect: artwork, not a diagram. A large
+    unlabelled network with many links is still read as a graph."""
+    if prims.words or prims.source != "vector":
+        return False  # a raster figure without words may just be one OCR could not read
+    nodes = [n for n in parts.nodes if not n.is_group]
+    small = max(prims.width, prims.height) <= 160.0
+    return small or len(parts.edges) <= 0.2 * len(nodes)
 
 
 def decide_graph_kind(parts: GraphParts, hint: FigureType | None = None) -> FigureType:
