@@ -52,7 +52,8 @@ from dicmodel.eval.structure import PRF, StructureScore, label_recall_in_text, s
 
 REPO = Path(__file__).resolve().parents[1]
 DEVSET = rc.DEVSET
-TYPES = ("flowchart", "sequence", "state", "class", "er", "dot graph", "pdf (dot)", "pdf (tikz)")
+TYPES = ("flowchart", "sequence", "state", "class", "er", "dot graph", "pdf (dot)", "pdf (tikz)",
+         "pdf (pptx)")
 
 
 @dataclass
@@ -165,8 +166,59 @@ def pdf_items(skips: Skips) -> list[Item]:
             labels = tikz_labels(texs[0].read_text(errors="replace"))
             gt = Diagram(nodes=[Node(id=f"t{k}", label=lab) for k, lab in enumerate(labels)])
             items.append(Item(pdf.name, "pdf (tikz)", gt, pdf, None, nodes_only=True))
+    items += pptx_items(skips)
     skips.bad_source.append("d02_DefaultBearer.pdf: TikZ message charts over 6 pages, not "
                             "mapped to pages cheaply (not scored)")
+    return items
+
+
+def pptx_labels(path: Path) -> list[str]:
+    """Texts of a slide's shapes (groups walked): the node labels of a figure drawn in
+    PowerPoint. Its connectors mostly end at free points (bus lines, elbows), so they are not
+    turned into edges: these figures are scored for node labels only."""
+    from pptx import Presentation
+
+    def walk(shapes: Any) -> list[str]:
+        out = []
+        for sh in shapes:
+            if sh.shape_type is not None and "GROUP" in str(sh.shape_type):
+                out += walk(sh.shapes)
+            elif sh.has_text_frame and sh.text_frame.text.strip():
+                out.append(" ".join(sh.text_frame.text.split()))
+        return out
+
+    return [t for slide in Presentation(str(path)).slides for t in walk(slide.shapes)]
+
+
+# d07's two PowerPoint sources and the caption of the (raster) figure each became in the PDF
+_D07 = {"psa-packet-paths-figure.pptx": "Figure 2", "psa-instantiation-tree-figure.pptx": "Figure 3"}
+
+
+def pptx_items(skips: Skips) -> list[Item]:
+    """d07 (P4 PSA spec): two raster figures whose PowerPoint sources are in pdfs/gt/d07. The
+    crops come from dicmodel's own ingest (the figure with that caption), cached as PNGs."""
+    pdf = next(iter(sorted((DEVSET / "pdfs").glob("d07_*.pdf"))), None)
+    if pdf is None:
+        return []
+    try:
+        from dicmodel.ingest import ingest
+
+        doc = ingest(pdf)
+    except Exception as err:  # noqa: BLE001 - a missing extra or a bad file is reported, not fatal
+        skips.bad_source.append(f"{pdf.name}: ingest failed ({type(err).__name__}: {err})")
+        return []
+    items = []
+    for src, caption in _D07.items():
+        fig = next((f for f in doc.figures if (f.caption or "").startswith(caption + ".")), None)
+        if fig is None or fig.image is None:
+            skips.bad_source.append(f"{pdf.name}: no figure captioned {caption!r} (not scored)")
+            continue
+        png = rc.CACHE / f"d07-{Path(src).stem}.png"
+        png.parent.mkdir(parents=True, exist_ok=True)
+        png.write_bytes(fig.image)
+        labels = pptx_labels(DEVSET / "pdfs" / "gt" / "d07" / src)
+        gt = Diagram(nodes=[Node(id=f"t{k}", label=lab) for k, lab in enumerate(labels)])
+        items.append(Item(f"{pdf.name} {caption}", "pdf (pptx)", gt, None, png, nodes_only=True))
     return items
 
 
@@ -213,6 +265,18 @@ class Runner:
         return d.diagram, str(getattr(d.figure_type, "value", d.figure_type))
 
 
+def _scored(d: Diagram | None, it: Item) -> Diagram:
+    """What is scored against the ground truth. A labels-only truth (TikZ node texts, a slide's
+    text shapes) mixes node and connector labels, so there every label the reading put out
+    counts: node and group labels, edge labels, message texts and notes."""
+    d = d or Diagram()
+    if not it.nodes_only:
+        return d
+    texts = ([n.label for n in d.nodes] + [g.label for g in d.groups] + [e.label for e in d.edges]
+             + [m.text for m in d.messages] + list(d.notes))
+    return Diagram(nodes=[Node(id=f"l{k}", label=t) for k, t in enumerate(t for t in texts if t)])
+
+
 def _timed(fn: Any, *args: Any) -> tuple[Any, float, float]:
     c0, t0 = _cpu(), time.perf_counter()
     out = fn(*args)
@@ -237,7 +301,7 @@ def run_vector(items: list[Item], runner: Runner) -> list[Row]:
         try:
             (diagram, ftype), row.cpu, row.wall = _timed(runner.vector, it.pdf, it.page)
             row.figure_type = ftype
-            row.score = score_structure(diagram or Diagram(), it.gt)
+            row.score = score_structure(_scored(diagram, it), it.gt)
         except Exception as err:  # noqa: BLE001 - one figure's failure is recorded, the run goes on
             row.error = f"{type(err).__name__}: {err}"
             traceback.print_exc(limit=2)
@@ -319,7 +383,7 @@ def run_raster(items: list[Item], runner: Runner) -> list[Row]:
         try:
             (diagram, ftype), row.cpu, row.wall = _timed(runner.raster, png, it.name)
             row.figure_type = ftype
-            row.score = score_structure(diagram or Diagram(), it.gt)
+            row.score = score_structure(_scored(diagram, it), it.gt)
             row.peer = label_recall_in_text("\n".join(w.text for w in last.words), it.gt)
         except Exception as err:  # noqa: BLE001 - one figure's failure is recorded
             row.error = f"{type(err).__name__}: {err}"
