@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..describe._geometry.pdfplain import plain_drawings
+from ..describe._geometry.pdfplain import image_drawings, plain_drawings
 from ..document import (
     BBox,
     Block,
@@ -63,6 +63,7 @@ class _Scan:
     tables: list[Table] = field(default_factory=list)
     cands: list[Candidate] = field(default_factory=list)
     drawings: list[dict[str, Any]] = field(default_factory=list)
+    images: list[Rect] = field(default_factory=list)  # embedded image boxes (device icons)
     failed: bool = False
 
 
@@ -142,6 +143,7 @@ def _scan(pdf: Any, pno: int, opts: IngestOptions, timer: _Timer, digests: dict[
         timer.add("figures", t)
         if scan.cands:
             scan.drawings = drawings
+            scan.images = [im.rect for im in images]
     return scan
 
 
@@ -371,10 +373,12 @@ def _figure(sha: str, scan: _Scan, index: int, cand: Candidate, caption: tuple[s
     spans = [TextSpan(text=s["text"].strip(), bbox=BBox.of(s["bbox"]), size=float(s["size"]),
                       font=s["font"], dir=tuple(scan.lines[i].dir))
              for i in cand.lines for s in scan.lines[i].spans]
-    inside = [d for d in scan.drawings if _contains(cand.bbox, d["rect"], 2.0)]
+    inside = plain_drawings([d for d in scan.drawings if _contains(cand.bbox, d["rect"], 2.0)])
+    if inside:  # a drawing's embedded pictures (device icons) are nodes of its diagram
+        inside += image_drawings(scan.images, cand.bbox)
     return Figure(id=figure_id(sha, scan.number, bbox), page=scan.number, bbox=bbox, kind=FigureKind(cand.kind),
                   caption=caption[0] if caption else None, label=caption[1] if caption else None,
-                  section=section, spans=spans, drawings=plain_drawings(inside),
+                  section=section, spans=spans, drawings=inside,
                   image_hash=content_hash(cand, scan.lines))
 
 

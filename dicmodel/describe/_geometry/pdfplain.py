@@ -50,3 +50,18 @@ def plain_drawing(d: dict[str, Any]) -> dict[str, Any]:
 
 def plain_drawings(drawings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [plain_drawing(d) for d in drawings]
+
+
+def image_drawings(images: list[tuple[float, float, float, float]], figure: tuple[float, float, float, float]
+                   ) -> list[dict[str, Any]]:
+    """Embedded pictures inside a vector figure as pseudo drawings ``{"type": "image"}``: in a
+    network drawing a router or server icon is a node. Pictures covering most of the figure are
+    its background, not a node."""
+    area = max(1e-6, (figure[2] - figure[0]) * (figure[3] - figure[1]))
+    out = []
+    for r in images:
+        x0, y0, x1, y1 = r
+        inside = x0 >= figure[0] - 2 and y0 >= figure[1] - 2 and x1 <= figure[2] + 2 and y1 <= figure[3] + 2
+        if inside and (x1 - x0) * (y1 - y0) <= 0.25 * area:
+            out.append({"type": "image", "rect": (float(x0), float(y0), float(x1), float(y1)), "items": []})
+    return out

@@ -285,6 +285,11 @@ class _Collector:
 
     def drawing(self, d: dict[str, Any]) -> None:
         kind = d.get("type") or "s"
+        if kind == "image":  # an embedded picture (a device icon): a node, whatever it shows
+            if d.get("rect"):
+                self.p.shapes.append(Shape(kind="icon", bbox=tuple(d["rect"]), filled=True,
+                                           stroked=False))
+            return
         filled = "f" in kind and d.get("fill") is not None
         stroked = "s" in kind
         dashed = _is_dashed(d)
@@ -669,9 +674,11 @@ def page_inputs(page: Any, clip: Rect | None = None) -> tuple[list[dict[str, Any
     A convenience for tests and benchmarks that start from a PDF page instead of an ingested
     :class:`~dicmodel.document.Figure`.
     """
-    from .pdfplain import plain_drawings
+    from .pdfplain import image_drawings, plain_drawings
 
     drawings = plain_drawings(page.get_drawings())
+    area = clip or tuple(page.rect)
+    drawings += image_drawings([tuple(i["bbox"]) for i in page.get_image_info()], area)
     spans = []
     for block in page.get_text("dict")["blocks"]:
         for line in block.get("lines", []):
