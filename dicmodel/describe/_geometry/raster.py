@@ -12,11 +12,18 @@ The steps, each a small function:
    border) are node interiors; each is classified by how it fills its box and by its polygon
    (rect, rounded rect, ellipse/circle, diamond, hexagon, parallelogram, cylinder, polygon);
    regions that fit no shape (the gap between two edges and a box) are dropped. Small solid
-   ink discs are kept as filled circles (state-diagram start/end markers);
+   ink discs are kept as filled circles (state-diagram start/end markers). Regions that tile
+   one closed box between rules (a UML class's compartments, an ER entity's table, a
+   composite state's title bar over its body) are read together: the outer box plus its
+   full-width rows, or the outer box alone when a cell holds other boxes. Small empty
+   triangles and diamonds with a line at one side are open heads (UML inheritance,
+   aggregation); a small ring is a line-end marker the line runs through, or with a dot
+   inside, a state diagram's end marker;
 6. connectors: ink minus the shape outlines. Arrowheads are the parts that survive a
    morphological opening wider than a line (filled triangles); their tip and direction come
    from where the line attaches. The rest is thinned to a one-pixel skeleton and traced into
-   polylines between ends and junctions; straight runs through a crossing are rejoined;
+   polylines between ends and forks (three or more separate runs of neighbours: a diagonal's
+   staircase is no fork); straight runs through a crossing are rejoined;
    rows of short collinear dashes become one dashed path.
 
 Everything is deterministic (no random sampling) and bounded: a drawing with too many ink
@@ -26,12 +33,13 @@ components is returned as words only, with ``truncated=True`` and a warning.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from ..._extras import require
 from ...errors import ConfigError
-from ._util import poly_len
+from ._util import poly_dist, poly_len
 from .ocr import ENGINES, decode_image, ocr_words
 from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape
 
@@ -40,6 +48,8 @@ __all__ = ["GEOMETRY_MAX_SIDE", "extract_raster"]
 GEOMETRY_MAX_SIDE = 1400  # geometry runs on an image at most this many pixels on its long side
 _INK_DELTA = 40  # grey levels below the background that count as ink (thin anti-aliased lines reach ~bg-50)
 _DARK_DELTA = 150  # grey levels below the background of a solid fill (not an anti-aliased edge)
+# a drawn head or line-end marker read as text: '△', '>', an ER ring 'o', bars '十', '‡'
+_GLYPH = re.compile(r"[\u2190-\u21ff\u25a0-\u25ff<>^vVoO十卄丰‡†|+]?")
 _MAX_COMPONENTS = 20000  # beyond this many ink pieces the figure is a photo/texture: words only
 
 
@@ -57,7 +67,7 @@ def extract_raster(png: bytes, *, ocr: str | None = "rapidocr", scale: float | N
         raise ConfigError(f"scale must be between 0.05 and 4.0, got {scale!r}")
     img = decode_image(png)
     h, w = img.shape[:2]
-    words = ocr_words(img, ocr) if ocr else []
+    words = [w for w in (ocr_words(img, ocr) if ocr else []) if not _GLYPH.fullmatch(w.text.strip())]
     s = scale if scale is not None else min(1.0, GEOMETRY_MAX_SIDE / max(h, w))
     prims = Primitives(source="raster", width=float(w), height=float(h), words=words)
     _geometry(img, s, prims)
@@ -78,6 +88,9 @@ class _Frame:
     text_h: float  # median word height in working pixels (0 when no words)
     bare: Any = None  # [h, w] 0/1: fills drawn without an outline (label badges)
     dark: Any = None  # [h, w] 0/1: near-black pixels (the solid core of heads and strokes)
+    words: list = None  # type: ignore[assignment]  # OCR word boxes in working pixels
+    hollow: list = None  # type: ignore[assignment]  # open heads found among the regions
+    rings: list = None  # type: ignore[assignment]  # small empty rings on lines: (cx, cy, r)
 
 
 def _geometry(img: Any, s: float, prims: Primitives) -> None:
@@ -105,17 +118,21 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     heights = sorted(b[3] - b[1] for b in words)
     f = _Frame(np, cv2, s, ink, _stroke_width(ink, np, cv2),
                heights[len(heights) // 2] if heights else 0.0, bare,
-               _ink_mask(gray, np, _DARK_DELTA)[0])
+               _ink_mask(gray, np, _DARK_DELTA)[0], words, [], [])
     shapes, outline = _shapes(f, gray, bg)
     conn = ink & ~outline
     heads, conn = _arrowheads(f, conn)
+    heads += f.hollow
     badges = [sh.bbox for sh in shapes if not sh.stroked]
     paths = _bridge_labels(_paths(f, conn, shapes), words, badges, f)
+    paths = _bridge_in_words(paths, words, f)
+    paths = _across_borders(paths, shapes, f)
     for p in paths:
         _straighten(p.points, f.stroke)
     _align_columns(paths, f.stroke)
     _glue_arrows(paths, heads, f)
     _to_disc_centres(paths, discs, f)
+    paths = _through_rings(paths, f)
     _reach_shapes(paths, shapes, f)
     paths += _crosses(f, conn)
     inv = 1.0 / s
@@ -310,11 +327,12 @@ def _erase_text(ink: Any, boxes: list[Rect], np: Any, cv2: Any) -> tuple[Any, in
             continue
         pad = max(2, int(0.2 * (b[3] - b[1])))
         ya, yb = int(b[1]) - pad, math.ceil(b[3]) + pad
+        keep_rows = ink[y0:y1, x0:x1].mean(axis=1) > 0.9  # a line drawn right through the label
         if ya >= 0 and yb <= hh:
             through = ink[ya:yb, x0:x1].all(axis=0)
-            out[y0:y1, x0:x1] *= through[None, :].astype(np.uint8)
+            out[y0:y1, x0:x1] *= through[None, :].astype(np.uint8) | keep_rows[:, None].astype(np.uint8)
         else:
-            out[y0:y1, x0:x1] = 0
+            out[y0:y1, x0:x1] *= keep_rows[:, None].astype(np.uint8)
     return out, n
 
 
@@ -341,13 +359,46 @@ def _shapes(f: _Frame, gray: Any, bg: int) -> tuple[list[Shape], Any]:
     outline = np.zeros_like(f.ink)
     min_side = max(8.0, 4.0 * f.stroke, 0.6 * f.text_h)
     found: list[tuple[Shape, Any]] = []
+    hollow: list[Arrowhead] = []  # open triangles and diamonds at the end of a relation
+    cells: list[int] = []  # box-filling regions of any size: the cells of a record or table
     for i in range(1, n):
         x, y, w, h, area = (int(v) for v in stats[i])
-        if x == 0 or y == 0 or x + w >= ww or y + h >= hh or min(w, h) < min_side or area < 60:
+        if x == 0 or y == 0 or x + w >= ww or y + h >= hh:
+            continue
+        if area >= 0.85 * w * h and area >= 4:
+            cells.append(i)
+        small = max(8.0, 3.0 * f.stroke, 0.25 * f.text_h) <= max(w, h) <= max(24.0, 1.6 * f.text_h) \
+            and min(w, h) >= 4
+        if (min(w, h) < min_side or area < 60) and not small:
             continue
         region = (labels[y:y + h, x:x + w] == i).astype(np.uint8)
         kind, contour = _classify(region, f)
-        if kind is None:
+        if small and kind in (None, "diamond", "polygon") \
+                and not any(_inside(b, (x, y, x + w, y + h), margin=2.0) for b in f.words):
+            head = _hollow_head(f, region, (x, y))
+            if head is not None:
+                hollow.append(head)
+                cv2.drawContours(outline, [contour + np.array([[x, y]])], -1, 1,
+                                 thickness=int(2 * f.stroke + 3))
+                continue
+        cfill = (cv2.contourArea(contour) + 0.5 * cv2.arcLength(contour, True)) / float(w * h)
+        roundish = 0.8 <= w / h <= 1.25 and (kind == "circle" or 0.6 <= cfill <= 0.9)
+        if small and roundish and max(w, h) <= max(18.0, 1.0 * f.text_h) \
+                and not any(_inside(b, (x, y, x + w, y + h), margin=2.0) for b in f.words):
+            cx, cy = x + w / 2.0, y + h / 2.0
+            if float(region.sum()) < 0.8 * w * h * math.pi / 4.0:
+                # a ring around a dot: a state diagram's end marker (outer ring + inner disc)
+                pad = f.stroke + 0.5
+                found.append((Shape(kind="circle", bbox=(x - pad, y - pad, x + w + pad, y + h + pad)), contour))
+                r_in = 0.3 * min(w, h)
+                found.append((Shape(kind="circle", bbox=(cx - r_in, cy - r_in, cx + r_in, cy + r_in),
+                                    filled=True), contour))
+            else:
+                # a small empty ring threaded on a line (an ER cardinality, a flowchart 'o' end)
+                f.rings.append((cx, cy, max(w, h) / 2.0 + f.stroke))
+            cv2.drawContours(outline, [contour + np.array([[x, y]])], -1, 1, thickness=int(2 * f.stroke + 3))
+            continue
+        if min(w, h) < min_side or area < 60 or kind is None:
             continue
         tint = abs(float(np.median(gray[y:y + h, x:x + w][region > 0])) - bg) > 4
         run_on = _lines_run_on(f, (x, y, x + w, y + h)) if kind in ("rect", "round_rect", "hexagon") else 0
@@ -363,10 +414,147 @@ def _shapes(f: _Frame, gray: Any, bg: int) -> tuple[list[Shape], Any]:
         badge = bool(f.bare is not None and f.bare[cy, cx])
         found.append((Shape(kind=kind, bbox=(x - pad, y - pad, x + w + pad, y + h + pad),
                             filled=tint, stroked=not badge), contour))
-        cv2.drawContours(outline, [contour], -1, 1, thickness=int(2 * f.stroke + 3))
+        # the hull, not the contour: a connector that runs into a group's region from its
+        # border (and on to a node inside) dents the contour, and is no outline
+        cv2.drawContours(outline, [cv2.convexHull(contour)], -1, 1, thickness=int(2 * f.stroke + 3))
+    for r in _records(f, labels, stats, cells, [s for s, _ in found], gray, bg):
+        found = [(s, c) for s, c in found if not any(_same_box(s.bbox, cb, f.stroke * 0.5 + 0.5)
+                                                     for cb in r.cells)]
+        th = int(2 * f.stroke + 3)
+        for x0, y0, x1, y1 in r.cells:  # the rules between cells are no connectors
+            cv2.rectangle(outline, (x0, y0), (x1, y1), 1, th)
+        found.append((Shape(kind="rect" if r.rows else "round_rect", bbox=r.box, filled=r.tint), None))
+        found += [(Shape(kind="rect", bbox=b, filled=r.tint), None) for b in r.rows]
     shapes = _cylinders([s for s, _ in found])
     shapes += _discs(f, outline)
+    f.hollow = hollow
     return shapes, outline
+
+
+def _hollow_head(f: _Frame, region: Any, at: tuple[int, int]) -> Arrowhead | None:
+    """An empty triangle (UML inheritance) or small diamond (aggregation) with a line leaving
+    one corner or side: a head that points away from where the line attaches."""
+    np, cv2 = f.np, f.cv2
+    contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    c = max(contours, key=cv2.contourArea)
+    h, w = region.shape
+    fill = float(region.sum()) / float(w * h)
+    poly = cv2.approxPolyDP(c, 0.08 * cv2.arcLength(c, True), True).reshape(-1, 2).astype(float)
+    poly += np.array(at, float)
+    centre = poly.mean(axis=0)
+    reach = (int(2 * f.stroke + 3), int(4 * f.stroke + 10))
+    if len(poly) == 3 and 0.35 <= fill <= 0.65:
+        # the line leaves the middle of the base, opposite the tip
+        cand = []
+        for i in range(3):
+            mid = (poly[(i + 1) % 3] + poly[(i + 2) % 3]) / 2.0
+            cand.append((_probe_ink(f, mid, mid - poly[i], reach), i, mid))
+    elif len(poly) == 4 and 0.35 <= fill <= 0.65 and max(w, h) >= 1.3 * min(w, h):
+        # a diamond: the line leaves one corner, the head points at the opposite one
+        cand = [(_probe_ink(f, poly[(i + 2) % 4], poly[(i + 2) % 4] - centre, reach), i, poly[(i + 2) % 4])
+                for i in range(4)]
+    else:
+        return None
+    cand.sort(key=lambda t: -t[0])
+    if cand[0][0] < 0.6 * (reach[1] - reach[0]) or (len(cand) > 1 and cand[1][0] >= 0.6 * (reach[1] - reach[0])):
+        return None  # no line, or lines on two sides (a loop of connectors)
+    _, i, base = cand[0]
+    tip = poly[i]
+    d = tip - base
+    n = float(np.hypot(d[0], d[1]))
+    if n < 1e-6:
+        return None
+    x, y = at
+    pad = f.stroke + 1.0
+    return Arrowhead(tip=(float(tip[0]), float(tip[1])), direction=(float(d[0] / n), float(d[1] / n)),
+                     bbox=(x - pad, y - pad, x + w + pad, y + h + pad))
+
+
+def _probe_ink(f: _Frame, start: Any, outward: Any, reach: tuple[int, int]) -> int:
+    n = math.hypot(float(outward[0]), float(outward[1]))
+    if n < 1e-6:
+        return 0
+    ux, uy = float(outward[0]) / n, float(outward[1]) / n
+    hh, ww = f.ink.shape
+    hits = 0
+    for k in range(*reach):
+        px, py = round(start[0] + ux * k), round(start[1] + uy * k)
+        if 0 <= px < ww and 0 <= py < hh and f.ink[max(0, py - 1):py + 2, max(0, px - 1):px + 2].any():
+            hits += 1
+    return hits
+
+
+@dataclass
+class _Record:
+    box: Rect  # the outer box (working pixels, padded like other shapes)
+    rows: list[Rect]  # full-width bands, top to bottom (empty for a composite)
+    cells: list[Rect]  # the ruled cells (unpadded region boxes)
+    tint: bool
+    composite: bool  # cells hold other boxes: a composite state or a titled group
+
+
+def _records(f: _Frame, labels: Any, stats: Any, cells: list[int], shapes: list[Shape],
+             gray: Any, bg: int) -> list[_Record]:
+    """Boxes ruled into cells (a UML class's compartments, an ER entity's attribute table, a
+    record, a composite state's title bar over its body): the box and its full-width rows,
+    as the vector drawing gives them.
+
+    The cells tile one rectangle whose corners are closed (the gaps between crossing
+    lifelines and messages are bounded by lines that run on); the inner rules make each cell
+    look like a box whose sides run on, so they are read here, together. When a cell holds
+    other boxes, the whole is one container (its title is the text of the top band).
+    """
+    np, cv2 = f.np, f.cv2
+    if len(cells) < 2:
+        return []
+    lut = np.zeros(len(stats), np.uint8)
+    lut[cells] = 1
+    union = lut[labels]
+    k = int(2 * f.stroke + 3) | 1
+    closed = cv2.morphologyEx(union, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+    # a cell's holes (the boxes inside a composite) are part of it
+    cs, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    min_side = max(8.0, 4.0 * f.stroke, 0.6 * f.text_h)
+    pad = f.stroke * 0.5 + 0.5
+    box_of = {i: (int(stats[i][0]), int(stats[i][1]), int(stats[i][0] + stats[i][2]),
+                  int(stats[i][1] + stats[i][3])) for i in cells}
+    out: list[_Record] = []
+    for c in cs:
+        x, y, w, h = cv2.boundingRect(c)
+        if min(w, h) < min_side or cv2.contourArea(c) + 0.5 * cv2.arcLength(c, True) < 0.97 * w * h:
+            continue
+        mine = [i for i in cells if _inside(box_of[i], (x, y, x + w, y + h), margin=0.0)]
+        top_level = [i for i in mine if not any(j != i and _inside(box_of[i], box_of[j], margin=0.0)
+                                                for j in mine)]
+        if len(top_level) < 2:
+            continue
+        if _lines_run_on(f, (x, y, x + w, y + h)):
+            continue
+        bands: list[list[float]] = []
+        for i in sorted(top_level, key=lambda i: box_of[i][1]):
+            a, b = float(box_of[i][1]), float(box_of[i][3])
+            for band in bands:
+                if min(b, band[1]) - max(a, band[0]) > 0.5 * min(b - a, band[1] - band[0]):
+                    band[0], band[1] = min(a, band[0]), max(b, band[1])
+                    break
+            else:
+                bands.append([a, b])
+        if len(bands) < 2:
+            continue
+        box = (x - pad, y - pad, x + w + pad, y + h + pad)
+        cell_boxes = [box_of[i] for i in top_level]
+        inner = [sh for sh in shapes if _inside(sh.bbox, box, margin=-2.0)
+                 and not any(_same_box(sh.bbox, cb, pad) for cb in cell_boxes)]
+        composite = len(mine) > len(top_level) or bool(inner)
+        top = min(top_level, key=lambda i: (box_of[i][1], box_of[i][0]))
+        tint = abs(float(np.median(gray[labels == top])) - bg) > 4
+        rows = [] if composite else [(box[0], a - pad, box[2], b + pad) for a, b in bands]
+        out.append(_Record(box, rows, cell_boxes, tint, composite))
+    return out
+
+
+def _same_box(b: Rect, cell: Rect, pad: float) -> bool:
+    return all(abs(b[k] - cell[k] + (pad if k < 2 else -pad)) <= 1.5 for k in range(4))
 
 
 def _lines_run_on(f: _Frame, box: tuple[int, int, int, int]) -> int:
@@ -407,6 +595,9 @@ def _classify(region: Any, f: _Frame) -> tuple[str | None, Any]:
     corners = sum(int(region[yy, xx]) for yy, xx in ((1, 1), (1, w - 2), (h - 2, 1), (h - 2, w - 2)))
     if fill >= 0.93:
         return ("rect" if corners == 4 else "round_rect"), c
+    if fill >= 0.85 and corners == 0 and float(region[h // 2].mean()) >= 0.97 \
+            and float(region[:, w // 2].mean()) >= 0.97:
+        return "round_rect", c  # a small box with large rounded corners
     if 0.72 <= fill <= 0.84 and corners == 0 and _elliptic(c, w, h, np):
         return ("circle" if 0.85 <= w / h <= 1.18 else "ellipse"), c
     if 0.42 <= fill <= 0.6 and n == 4:
@@ -514,8 +705,8 @@ def _arrowheads(f: _Frame, conn: Any) -> tuple[list[Arrowhead], Any]:
             blob, (x, y, w, h) = part
             if max(w, h) > big:
                 continue
-        elif max(w, h) > big:
-            continue
+        elif max(w, h) > big or area < 0.2 * max(w, h) ** 2:
+            continue  # too big, or a thick curved run of line (a head is compact)
         else:
             blob = (labels == i).astype(np.uint8)
         ys, xs = np.nonzero(blob[y:y + h, x:x + w])
@@ -752,7 +943,12 @@ def _trace(skel: Any, f: _Frame) -> list[list[Point]]:
     np, cv2 = f.np, f.cv2
     nb = cv2.filter2D(skel, -1, np.ones((3, 3), np.float32), borderType=cv2.BORDER_CONSTANT) - skel
     nb = nb * skel
-    junction = ((nb >= 3) & (skel > 0)).astype(np.uint8)
+    # a fork has three or more separate runs of neighbours around it; a staircase pixel of a
+    # diagonal (three neighbours, two of them touching) is no fork
+    p = [np.roll(np.roll(skel, -dy, 0), -dx, 1) for dy, dx in
+         ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))]
+    runs = sum(((p[k] == 0) & (p[(k + 1) % 8] == 1)).astype(np.uint8) for k in range(8))
+    junction = (((runs >= 3) | (nb >= 5)) & (skel > 0)).astype(np.uint8)
     jgrow = cv2.dilate(junction, np.ones((3, 3), np.uint8))
     body = (skel > 0) & (jgrow == 0)
     branches = _walk_components(body.astype(np.uint8), np, cv2)
@@ -964,6 +1160,92 @@ def _bridge_labels(paths: list[Path], words: list[Rect], badges: list[Rect], f: 
     return paths
 
 
+def _bridge_in_words(paths: list[Path], words: list[Rect], f: _Frame) -> list[Path]:
+    """Two pieces of one straight line that stop facing each other inside one word box (a
+    label, or a marker the OCR read as a letter, was erased from the middle of the line)."""
+    for b in words:
+        pad = 2.0
+        box = (b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad)
+        ends = [(i, e) for i, p in enumerate(paths) for e in (0, -1)
+                if len(p.points) >= 2 and _inside((*p.points[e], *p.points[e]), box, margin=0.0)]
+        best = None
+        for a in range(len(ends)):
+            for c in range(a + 1, len(ends)):
+                (i, ei), (j, ej) = ends[a], ends[c]
+                if i == j:
+                    continue
+                pa = paths[i].points if ei == -1 else paths[i].points[::-1]
+                pb = paths[j].points if ej == 0 else paths[j].points[::-1]
+                gap = (pb[0][0] - pa[-1][0], pb[0][1] - pa[-1][1])
+                n = math.hypot(*gap)
+                if n < 1e-6:
+                    continue
+                # both pieces point along the gap: one straight line broken in the middle
+                if _dot_dir(pa, [pa[-1], pb[0]]) > 0.97 and _dot_dir([pa[-1], pb[0]], pb) > 0.97 \
+                        and (best is None or n < best[0]):
+                    best = (n, ends[a], ends[c])
+        if best is None:
+            continue
+        (i, ei), (j, ej) = best[1], best[2]
+        a_, b_ = paths[i], paths[j]
+        pa = a_.points if ei == -1 else a_.points[::-1]
+        pb = b_.points if ej == 0 else b_.points[::-1]
+        sa = a_.arrow_start if ei == -1 else a_.arrow_end
+        eb = b_.arrow_end if ej == 0 else b_.arrow_start
+        merged = Path(points=pa + pb, dashed=a_.dashed and b_.dashed, width=a_.width,
+                      arrow_start=sa, arrow_end=eb)
+        paths = [p for k, p in enumerate(paths) if k not in (i, j)] + [merged]
+    return paths
+
+
+def _across_borders(paths: list[Path], shapes: list[Shape], f: _Frame) -> list[Path]:
+    """A connector that crosses a container's border (into a subgraph, to a node inside) was
+    cut where the border was taken out as an outline: rejoin the piece outside with the piece
+    inside when they continue each other straight across the border."""
+    gap_max = 2.0 * (2.0 * f.stroke + 3.0) + 4.0
+    boxes = [s.bbox for s in shapes if any(o is not s and _inside(o.bbox, s.bbox) for o in shapes)]
+    if not boxes:
+        return paths
+    changed = True
+    while changed:
+        changed = False
+        ends = [(i, e) for i, p in enumerate(paths) for e in (0, -1) if len(p.points) >= 2
+                and any(_border_dist(p.points[e], b) <= gap_max for b in boxes)]
+        for a in range(len(ends)):
+            i, ei = ends[a]
+            q = paths[i].points[ei]
+            for c in range(a + 1, len(ends)):
+                j, ej = ends[c]
+                r = paths[j].points[ej]
+                if i == j or math.hypot(q[0] - r[0], q[1] - r[1]) > gap_max:
+                    continue
+                if not any(_inside((*q, *q), b, 0.0) != _inside((*r, *r), b, 0.0) for b in boxes):
+                    continue  # both on one side of every border
+                pa = paths[i].points if ei == -1 else paths[i].points[::-1]
+                pb = paths[j].points if ej == 0 else paths[j].points[::-1]
+                if math.hypot(q[0] - r[0], q[1] - r[1]) < 1e-6 or _dot_dir(pa, [pa[-1], pb[0]]) < 0.97 \
+                        or _dot_dir([pa[-1], pb[0]], pb) < 0.97:
+                    continue
+                a_, b_ = paths[i], paths[j]
+                sa = a_.arrow_start if ei == -1 else a_.arrow_end
+                eb = b_.arrow_end if ej == 0 else b_.arrow_start
+                merged = Path(points=pa + pb, dashed=a_.dashed and b_.dashed, width=a_.width,
+                              arrow_start=sa, arrow_end=eb)
+                paths = [p for k, p in enumerate(paths) if k not in (i, j)] + [merged]
+                changed = True
+                break
+            if changed:
+                break
+    return paths
+
+
+def _border_dist(q: Point, r: Rect) -> float:
+    """Distance from a point to the outline of a box (inside or out)."""
+    if r[0] <= q[0] <= r[2] and r[1] <= q[1] <= r[3]:
+        return min(q[0] - r[0], r[2] - q[0], q[1] - r[1], r[3] - q[1])
+    return _rect_gap(q, r)
+
+
 def _rect_gap(q: Point, r: Rect) -> float:
     dx = max(r[0] - q[0], 0.0, q[0] - r[2])
     dy = max(r[1] - q[1], 0.0, q[1] - r[3])
@@ -1015,6 +1297,47 @@ def _align_columns(paths: list[Path], stroke: float) -> None:
             start = j
 
 
+def _through_rings(paths: list[Path], f: _Frame) -> list[Path]:
+    """A line threaded through a small ring (its outline was erased) runs on through it: the
+    two pieces on opposite sides become one path; a single piece is extended across."""
+    for cx, cy, r in f.rings:
+        reach = r + 2.0 * f.stroke + 4.0
+        ends = [(i, e) for i, p in enumerate(paths) for e in (0, -1)
+                if math.hypot(p.points[e][0] - cx, p.points[e][1] - cy) <= reach]
+        pair = None
+        for a in range(len(ends)):
+            for b in range(a + 1, len(ends)):
+                (i, ei), (j, ej) = ends[a], ends[b]
+                if i == j:
+                    continue
+                u = (paths[i].points[ei][0] - cx, paths[i].points[ei][1] - cy)
+                v = (paths[j].points[ej][0] - cx, paths[j].points[ej][1] - cy)
+                nu, nv = math.hypot(*u) or 1.0, math.hypot(*v) or 1.0
+                cos = (u[0] * v[0] + u[1] * v[1]) / (nu * nv)
+                if cos < -0.5 and (pair is None or cos < pair[0]):
+                    pair = (cos, ends[a], ends[b])
+        if pair is not None:
+            (i, ei), (j, ej) = pair[1], pair[2]
+            a, b = paths[i], paths[j]
+            pa = a.points if ei == -1 else a.points[::-1]
+            pb = b.points if ej == 0 else b.points[::-1]
+            sa = a.arrow_start if ei == -1 else a.arrow_end
+            eb = b.arrow_end if ej == 0 else b.arrow_start
+            merged = Path(points=pa + pb, dashed=a.dashed and b.dashed, width=a.width,
+                          arrow_start=sa, arrow_end=eb)
+            paths = [p for k, p in enumerate(paths) if k not in (i, j)] + [merged]
+        elif len(ends) == 1:
+            i, e = ends[0]
+            q = paths[i].points[e]
+            d = math.hypot(q[0] - cx, q[1] - cy) or 1.0
+            far = (cx - (q[0] - cx) / d * (r + f.stroke), cy - (q[1] - cy) / d * (r + f.stroke))
+            if e == 0:
+                paths[i].points.insert(0, far)
+            else:
+                paths[i].points.append(far)
+    return paths
+
+
 def _reach_shapes(paths: list[Path], shapes: list[Shape], f: _Frame) -> None:
     """Extend a path end that stops just short of a shape (its outline was erased) onto it."""
     reach = 2.0 * f.stroke + 6.0
@@ -1030,11 +1353,47 @@ def _reach_shapes(paths: list[Path], shapes: list[Shape], f: _Frame) -> None:
                 d = math.hypot(q[0] - cx, q[1] - cy)
                 if 0.0 < d < best_d:
                     best, best_d = (cx, cy), d
+            if best is None and not any(0.0 < _rect_gap(q, sh.bbox) <= reach for sh in shapes):
+                best = _ray_to_shape(p, end, paths, shapes, f)
             if best is not None:
                 if end == 0:
                     p.points.insert(0, best)
                 else:
                     p.points.append(best)
+
+
+def _ray_to_shape(p: Path, end: int, paths: list[Path], shapes: list[Shape], f: _Frame
+                  ) -> Point | None:
+    """A loose end that points at a shape a little further on (end markers such as ER bars
+    and crow's feet break the last stretch of the line into pieces too short to keep): the
+    point where the line, carried on straight, enters that shape."""
+    pts = p.points if end == -1 else p.points[::-1]
+    if len(pts) < 2:
+        return None
+    q = pts[-1]
+    a = pts[-2]
+    n = math.hypot(q[0] - a[0], q[1] - a[1])
+    if n < max(4.0, 2.0 * f.stroke):
+        return None
+    ux, uy = (q[0] - a[0]) / n, (q[1] - a[1]) / n
+    near = 2.0 * f.stroke + 2.0
+    for o in paths:  # an end that meets another line is a joint (a short tick is a marker)
+        if o is not p and poly_dist(q, o.points) <= near and poly_len(o.points) > f.text_h:
+            return None
+    far = max(2.0 * f.stroke + 6.0, 0.8 * f.text_h)
+    inside = [sh for sh in shapes if _rect_gap(q, sh.bbox) == 0.0]
+    step = max(1.0, f.stroke)
+    t = step
+    while t <= far:
+        x, y = q[0] + ux * t, q[1] + uy * t
+        for sh in shapes:
+            if sh in inside:
+                continue
+            b = sh.bbox
+            if b[0] <= x <= b[2] and b[1] <= y <= b[3]:
+                return (x, y)
+        t += step
+    return None
 
 
 # ---- back to the original frame ------------------------------------------------------------

@@ -238,9 +238,27 @@ class _Msg:
     text: str = ""
 
 
-def _arrow_at(p: Point, prims: Primitives, reach: float = 3.0) -> tuple[bool, Point | None]:
+def _back(pts: list[Point], d: float) -> Point:
+    """The first point at least ``d`` back from the last one (skipping a pixel jog)."""
+    q = pts[-1]
+    for p in reversed(pts[:-1]):
+        if abs(p[0] - q[0]) + abs(p[1] - q[1]) >= d:
+            return p
+    return pts[0]
+
+
+def _arrow_at(p: Point, prims: Primitives, reach: float = 3.0, prev: Point | None = None
+              ) -> tuple[bool, Point | None]:
+    """The head at the end ``p`` (the line arrives from ``prev``). In a raster figure a head
+    that points across the line's last stretch belongs to another line that ends there (a
+    message reaching the corner of an activation bar), not to this one."""
     for a in prims.arrowheads:
         if U.rect_dist(p, a.bbox) <= reach:
+            if prev is not None and prims.source == "raster":
+                dx, dy = p[0] - prev[0], p[1] - prev[1]
+                n = (dx * dx + dy * dy) ** 0.5
+                if n > 1e-6 and abs(dx * a.direction[0] + dy * a.direction[1]) / n < 0.5:
+                    continue
             return True, a.tip
     return False, None
 
@@ -282,8 +300,8 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float = 1.0) -> tuple
             continue
         if len(pts) == 2 and U.poly_len(pts) < 12 * u and abs(a[1] - b[1]) > 0.5 * abs(a[0] - b[0]):
             continue  # a stroke of a cross mark
-        ha, ta = _arrow_at(a, prims, 3.0 * u)
-        hb, tb = _arrow_at(b, prims, 3.0 * u)
+        ha, ta = _arrow_at(a, prims, 3.0 * u, _back(pts[::-1], 8.0 * u))
+        hb, tb = _arrow_at(b, prims, 3.0 * u, _back(pts, 8.0 * u))
         arrow = "filled"
         if not (ha or hb):
             if _cross_at(b, shorts):
