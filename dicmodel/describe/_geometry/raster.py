@@ -68,10 +68,22 @@ def extract_raster(png: bytes, *, ocr: str | None = "rapidocr", scale: float | N
     img = decode_image(png)
     h, w = img.shape[:2]
     words = [w for w in (ocr_words(img, ocr) if ocr else []) if not _GLYPH.fullmatch(w.text.strip())]
-    s = scale if scale is not None else min(1.0, GEOMETRY_MAX_SIDE / max(h, w))
+    s = scale if scale is not None else _geometry_scale(words, h, w)
     prims = Primitives(source="raster", width=float(w), height=float(h), words=words)
     _geometry(img, s, prims)
     return prims
+
+
+def _geometry_scale(words: list, h: int, w: int) -> float:
+    """Downscale large images; upscale small-print ones (a 96 dpi Graphviz PNG: 1 px lines,
+    ~6 px heads that no opening can tell from a line) until their text is ~24 px tall."""
+    s = min(1.0, GEOMETRY_MAX_SIDE / max(h, w))
+    heights = sorted(wd.bbox[3] - wd.bbox[1] for wd in words)
+    if heights and s == 1.0:
+        med = heights[len(heights) // 2]
+        if 0 < med < 20.0:
+            s = max(1.0, min(2.0, 24.0 / med, GEOMETRY_MAX_SIDE / max(h, w)))
+    return s
 
 
 # ---- frame and masks ------------------------------------------------------------------------
