@@ -160,3 +160,24 @@ def test_anti_aliased_diagonal_is_one_connector():
     assert len(long) == 1
     parts, _ = _nodes(prims)
     assert len(parts.edges) == 1
+
+
+def test_slanted_dashed_line_is_one_dashed_connector():
+    img = _canvas(520, 420)
+    cv2.rectangle(img, (20, 20), (140, 80), EDGE, 2)
+    cv2.rectangle(img, (360, 320), (500, 380), EDGE, 2)
+    a, b = np.array([141.0, 81.0]), np.array([359.0, 319.0])
+    v = (b - a) / np.linalg.norm(b - a)
+    t = 0.0
+    while t < np.linalg.norm(b - a):  # 8 px dashes, 6 px gaps, along a diagonal
+        p, q = a + v * t, a + v * min(t + 8.0, np.linalg.norm(b - a))
+        cv2.line(img, tuple(int(round(c)) for c in p), tuple(int(round(c)) for c in q), INK, 1, cv2.LINE_AA)
+        t += 14.0
+    cv2.line(img, tuple(int(c) for c in b - v * 8.0), tuple(int(c) for c in b), INK, 1, cv2.LINE_AA)
+    prims = extract_raster(_png(img), ocr=None)
+    dashed = [p for p in prims.paths if p.dashed]
+    assert len(dashed) == 1
+    xs = [q[0] for q in dashed[0].points]
+    assert min(xs) < 170 and max(xs) > 330
+    parts, _ = _nodes(prims)
+    assert len(parts.edges) == 1 and parts.edges[0][2].dashed

@@ -896,7 +896,49 @@ def _dashes(f: _Frame, conn: Any) -> tuple[list[Path], Any]:
             out.append(Path(points=pts, dashed=True, width=f.stroke))
             rest[(jl == j) & (mask > 0)] = 0
             mask[jl == j] = 0
-    return _join_dashed(out, max(3.0 * gap + 4.0 * f.stroke, 1.2 * f.text_h), f.stroke), rest
+    out = _join_dashed(out, max(3.0 * gap + 4.0 * f.stroke, 1.2 * f.text_h), f.stroke)
+    return out + _slanted_dashes(f, rest, gap, dash_max), rest
+
+
+def _slanted_dashes(f: _Frame, rest: Any, gap: int, dash_max: float) -> list[Path]:
+    """Dashes left over by the row/column passes: a dashed diagonal or curve (a dotted
+    flowchart link, a UML dependency, a non-identifying ER relation). Close the gaps in every
+    direction; a long chain of three or more dashes is traced as one dashed path."""
+    np, cv2 = f.np, f.cv2
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
+    if n <= 3:
+        return []
+    side = np.maximum(stats[:, 2], stats[:, 3])
+    # short thin pieces in any direction (a slanted dash's box is square, its ink is not)
+    small = (side <= dash_max) & (stats[:, 4] <= (1.5 * f.stroke + 1.5) * side) & (stats[:, 4] >= 3)
+    small[0] = False
+    if small.sum() < 3:
+        return []
+    mask = small[labels].astype(np.uint8)
+    # grow each dash by about half a gap (a closing would open the thin bridges again)
+    k = gap | 1
+    joined = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    m, jl, js, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    out: list[Path] = []
+    for j in range(1, m):
+        x, y, w, h, _a = (int(v) for v in js[j])
+        if max(w, h) < 3 * gap:
+            continue
+        crop = (jl[y:y + h, x:x + w] == j) & (mask[y:y + h, x:x + w] > 0)
+        pieces = len(set(labels[y:y + h, x:x + w][crop].tolist()) - {0})
+        if pieces < 3:
+            continue
+        comp = np.zeros((h + 2, w + 2), np.uint8)
+        comp[1:-1, 1:-1] = (jl[y:y + h, x:x + w] == j)
+        polys = _trace(_thin(comp, np, cv2), f)
+        if not polys:
+            continue
+        best = max(polys, key=poly_len)
+        if poly_len(best) < 3 * gap:
+            continue
+        out.append(Path(points=[(px + x - 1, py + y - 1) for px, py in best], dashed=True, width=f.stroke))
+        rest[y:y + h, x:x + w][crop] = 0
+    return out
 
 
 def _join_dashed(paths: list[Path], reach: float, stroke: float) -> list[Path]:
