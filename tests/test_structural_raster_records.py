@@ -181,3 +181,24 @@ def test_slanted_dashed_line_is_one_dashed_connector():
     assert min(xs) < 170 and max(xs) > 330
     parts, _ = _nodes(prims)
     assert len(parts.edges) == 1 and parts.edges[0][2].dashed
+
+
+def test_line_under_a_label_is_carried_on_to_the_head_beyond_it():
+    from types import SimpleNamespace
+
+    from dicmodel.describe._geometry.primitives import Arrowhead, Path
+    from dicmodel.describe._geometry.raster import _to_head_across
+
+    f = SimpleNamespace(stroke=1.0)
+    label = (90.0, 100.0, 150.0, 120.0)
+    # a line comes up from below to the label's bottom; a head points up just above it
+    line = Path(points=[(120.0, 300.0), (120.0, 122.0)])
+    head = Arrowhead(tip=(120.0, 80.0), direction=(0.0, -1.0), bbox=(113.0, 80.0, 127.0, 94.0))
+    _to_head_across(line, -1, label, [head], 5.0, f)
+    assert line.points[-1] == (120.0, 94.0)
+    # a head pointing back at the line, or off to the side, is not this line's
+    other = Path(points=[(120.0, 300.0), (120.0, 122.0)])
+    back = Arrowhead(tip=(120.0, 94.0), direction=(0.0, 1.0), bbox=(113.0, 80.0, 127.0, 94.0))
+    aside = Arrowhead(tip=(300.0, 80.0), direction=(0.0, -1.0), bbox=(293.0, 80.0, 307.0, 94.0))
+    _to_head_across(other, -1, label, [back, aside], 5.0, f)
+    assert other.points[-1] == (120.0, 122.0)

@@ -136,7 +136,7 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     heads, conn = _arrowheads(f, conn)
     heads += f.hollow
     badges = [sh.bbox for sh in shapes if not sh.stroked]
-    paths = _bridge_labels(_paths(f, conn, shapes), words, badges, f)
+    paths = _bridge_labels(_paths(f, conn, shapes), words, badges, f, heads)
     paths = _bridge_in_words(paths, words, f)
     paths = _across_borders(paths, shapes, f)
     for p in paths:
@@ -493,6 +493,8 @@ def _probe_ink(f: _Frame, start: Any, outward: Any, reach: tuple[int, int]) -> i
         px, py = round(start[0] + ux * k), round(start[1] + uy * k)
         if 0 <= px < ww and 0 <= py < hh and f.ink[max(0, py - 1):py + 2, max(0, px - 1):px + 2].any():
             hits += 1
+        elif any(b[0] <= px <= b[2] and b[1] <= py <= b[3] for b in f.words):
+            hits += 1  # the line runs on under a label that sits right against the head
     return hits
 
 
@@ -1186,8 +1188,8 @@ def _label_blocks(words: list[Rect], h: float) -> list[Rect]:
     return blocks
 
 
-def _bridge_labels(paths: list[Path], words: list[Rect], badges: list[Rect], f: _Frame
-                   ) -> list[Path]:
+def _bridge_labels(paths: list[Path], words: list[Rect], badges: list[Rect], f: _Frame,
+                   heads: list[Arrowhead] = ()) -> list[Path]:
     """Rejoin a connector that a label sits on (its background hides the line under the text).
 
     Exactly two path ends, of different paths, touching one label block on opposite sides
@@ -1199,6 +1201,9 @@ def _bridge_labels(paths: list[Path], words: list[Rect], badges: list[Rect], f: 
     for blk in _label_blocks(words, f.text_h or 10.0) + badges:
         ends = [(i, e) for i, p in enumerate(paths) for e in (0, -1)
                 if _rect_gap(p.points[e], blk) <= reach]
+        if len(ends) == 1 and heads:
+            _to_head_across(paths[ends[0][0]], ends[0][1], blk, heads, reach, f)
+            continue
         if len(ends) != 2 or ends[0][0] == ends[1][0]:
             continue
         (i, ei), (j, ej) = ends
@@ -1213,6 +1218,33 @@ def _bridge_labels(paths: list[Path], words: list[Rect], badges: list[Rect], f: 
                       arrow_start=sa, arrow_end=eb)
         paths = [p for k, p in enumerate(paths) if k not in (i, j)] + [merged]
     return paths
+
+
+def _to_head_across(p: Path, end: int, blk: Rect, heads: list[Arrowhead], reach: float,
+                    f: _Frame) -> None:
+    """A line that reaches a label from one side, with a head just past the other side (the
+    stretch between label and head was too short to keep): carry the line on to the head."""
+    pts = p.points if end == -1 else p.points[::-1]
+    if len(pts) < 2:
+        return
+    (ax, ay), (bx, by) = pts[-2], pts[-1]
+    n = math.hypot(bx - ax, by - ay)
+    if n < 1e-6:
+        return
+    u = ((bx - ax) / n, (by - ay) / n)
+    for a in heads:
+        size = max(a.bbox[2] - a.bbox[0], a.bbox[3] - a.bbox[1])
+        base = (a.tip[0] - a.direction[0] * size, a.tip[1] - a.direction[1] * size)
+        if _rect_gap(base, blk) > reach + size or u[0] * a.direction[0] + u[1] * a.direction[1] < 0.5:
+            continue
+        # the head lies beyond the label, ahead of the line
+        if (base[0] - bx) * u[0] + (base[1] - by) * u[1] <= 0:
+            continue
+        if end == -1:
+            p.points.append(base)
+        else:
+            p.points.insert(0, base)
+        return
 
 
 def _bridge_in_words(paths: list[Path], words: list[Rect], f: _Frame) -> list[Path]:
