@@ -538,3 +538,42 @@ def test_wordless_artwork_is_a_logo_but_an_unlabelled_network_is_a_graph():
     net.page.draw_line((214, 240), (326, 240), color=BLACK)
     r = read(net)
     assert r.figure_type is not FigureType.logo and len(r.diagram.edges) == 5
+
+
+def _icon_png():
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 40), (90, 90, 90)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_device_icons_are_nodes_named_by_the_text_under_them():
+    f = Fig(500, 250)
+    for cx, name in ((100, "Router A"), (400, "Router B")):
+        f.page.insert_image(pymupdf.Rect(cx - 20, 80, cx + 20, 120), stream=_icon_png())
+        f.text(name, cx, 132)
+    f.page.draw_line((120, 100), (380, 100), color=BLACK)
+    f.text("eth0 10.0.0.1/30", 250, 92, size=8)
+    d = read(f).diagram
+    assert sorted((n.label, n.shape) for n in d.nodes) == [("Router A", "device"),
+                                                          ("Router B", "device")]
+    [e] = d.edges
+    assert e.label == "eth0 10.0.0.1/30" and not e.directed
+
+
+def test_lone_entity_with_a_title_band_is_a_record_not_a_table():
+    f = Fig(300, 200)
+    f.box(40, 20, 260, 170)
+    f.text("CUSTOMER", 150, 35)
+    for y, (typ, name) in zip((50, 90, 130), (("string", "name"), ("string", "email"), ("int", "age"))):
+        f.box(40, y, 260, y + 40)
+        f.page.draw_line((120, y), (120, y + 40), color=BLACK)  # column rule below the title
+        f.text(typ, 80, y + 20, size=8)
+        f.text(name, 190, y + 20, size=8)
+    r = read(f)
+    assert r.figure_type is not FigureType.table
+    assert [n.label for n in r.diagram.nodes] == ["CUSTOMER"]
+    assert any(n.startswith("CUSTOMER: string name") for n in r.diagram.notes)

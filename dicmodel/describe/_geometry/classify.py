@@ -49,7 +49,7 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
         r.prose = chart_prose(prims, *axes)
         return r
     grid = table_grid(prims)
-    if grid is not None:
+    if grid is not None and not _titled_record(prims, grid[0]):
         r = _plain(prims, FigureType.table, warnings, 0.5)
         r.prose = table_prose(prims, *grid)
         return r
@@ -158,6 +158,18 @@ def table_grid(prims: Primitives) -> tuple[list[float], list[float]] | None:
     return [float(v) for v in _dedupe_close(hs)], [float(v) for v in _dedupe_close(vs)]
 
 
+def _titled_record(prims: Primitives, rows: list[float]) -> bool:
+    """A grid whose top band runs unbroken across it and holds text is one record (an ER
+    entity, a UML class) with its name on top, not a table: no column rule cuts the title."""
+    top, below = rows[0], rows[1]
+    if not any(top <= U.center(w.bbox)[1] <= below for w in prims.words):
+        return False
+    ends = [v for _, a, b in _long_lines(prims, True, 0.6) for v in (a, b)]
+    left, right = min(ends), max(ends)
+    return not any(left + 3 < x < right - 3 and y0 < below - 2 and y1 > top + 2
+                   for x, y0, y1 in _long_lines(prims, False, 0.2))
+
+
 def _dedupe_close(values: list[int], gap: float = 3.0) -> list[int]:
     out: list[int] = []
     for v in values:
@@ -225,6 +237,8 @@ def decide_graph_kind(parts: GraphParts, hint: FigureType | None = None) -> Figu
             return FigureType.protocol_stack
         if not nodes:
             return FigureType.logo if len(parts.notes) <= 1 else FigureType.other
+        if any(n.rows for n in nodes):
+            return FigureType.architecture  # classes / entities without relations: a data model
         if any(n.is_group for n in parts.nodes) and len(nodes) >= 3:
             return FigureType.architecture
         return hint if hint in (FigureType.architecture, FigureType.protocol_stack,

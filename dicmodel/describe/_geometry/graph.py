@@ -526,6 +526,32 @@ def _group_labels(blocks: list[list[Word]], nodes: list[_N], h: float) -> list[l
     return rest
 
 
+def _caption_labels(blocks: list[list[Word]], nodes: list[_N], h: float) -> list[list[Word]]:
+    """A device icon (or any small empty shape that is no marker) is named by the text just
+    below it, or else just above it, as network drawings label their routers and servers."""
+    rest = list(blocks)
+    for n in nodes:
+        x0, y0, x1, y1 = n.bbox
+        w = x1 - x0
+        if n.is_group or n.words or n.marker or (n.kind != "icon" and max(w, y1 - y0) > 80):
+            continue
+        if n.filled and min(w, y1 - y0) <= 10 and max(w, y1 - y0) >= 3 * min(w, y1 - y0):
+            continue  # a fork/join bar
+        best = None
+        for k, b in enumerate(rest):
+            r = U.block_rect(b)
+            cx = (r[0] + r[2]) / 2
+            if not x0 - 0.3 * w <= cx <= x1 + 0.3 * w:
+                continue
+            below, above = r[1] - y1, y0 - r[3]
+            gap = below if below >= -2 else above + 0.5 * h  # below is preferred
+            if -2 <= gap <= 1.8 * h and (best is None or gap < best[0]):
+                best = (gap, k)
+        if best is not None:
+            n.words.extend(rest.pop(best[1]))
+    return rest
+
+
 def _edge_labels(blocks: list[list[Word]], chains: list[_Chain], h: float
                  ) -> tuple[dict[int, list[list[Word]]], list[list[Word]]]:
     """Each block goes to the nearest connector within reach. When that connector already has
@@ -588,6 +614,7 @@ def recover_graph(prims: Primitives) -> GraphParts:
         warnings.append(f"{loose_heads} arrowhead(s) not attached to any connector")
     blocks = U.text_blocks(free)
     blocks = _group_labels(blocks, nodes, h)
+    blocks = _caption_labels(blocks, nodes, h)
     edges, n_loose = _connect(chains, nodes, blocks, tol=max(4.0, 0.4 * h))
     # edge labels go line by line: two labels stacked between a pair of edges (A->B above,
     # B->A below) look like one block but belong to different edges
@@ -731,7 +758,9 @@ def _node_shape(n: _N, state: bool) -> str:
     if n.text_only:
         return "box"
     w, h = n.bbox[2] - n.bbox[0], n.bbox[3] - n.bbox[1]
-    if n.filled and not n.words and min(w, h) <= 10 and max(w, h) >= 3 * min(w, h):
+    thin, long = min(w, h), max(w, h)
+    # raster bars at 2x are ~12 px thick: a thicker bar must be proportionally longer
+    if n.filled and not n.words and (thin <= 10 and long >= 3 * thin or thin <= 16 and long >= 5 * thin):
         return "fork"  # a solid bar: fork/join of a state machine or activity diagram
     if state and n.kind == "diamond" and not n.words:
         return "choice"  # an empty diamond in a state machine is a choice pseudo-state
