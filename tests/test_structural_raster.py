@@ -252,3 +252,17 @@ def test_missing_opencv_names_the_ocr_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "cv2", None)  # import cv2 now raises ImportError
     with pytest.raises(MissingExtraError, match=r"dicmodel\[ocr\]"):
         extract_raster(b"\x89PNG\r\n\x1a\n", ocr=None)
+
+
+def test_a_one_pixel_sliver_region_is_no_shape_and_no_crash():
+    # a real NIST figure crashed here: a region one pixel high reached the corner probes
+    import types
+
+    import numpy as np
+
+    cv2 = pytest.importorskip("cv2")
+    from dicmodel.describe._geometry import raster as R
+
+    f = types.SimpleNamespace(np=np, cv2=cv2)
+    assert R._classify(np.ones((1, 40), np.uint8), f)[0] is None
+    assert R._classify(np.ones((40, 2), np.uint8), f)[0] is None

@@ -599,6 +599,8 @@ def _classify(region: Any, f: _Frame) -> tuple[str | None, Any]:
     contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     c = max(contours, key=cv2.contourArea)
     h, w = region.shape
+    if h < 3 or w < 3:
+        return None, c  # a sliver: the corner probes below would fall outside it
     area = float(cv2.contourArea(c)) + 0.5 * cv2.arcLength(c, True)  # contour runs on pixel centres
     hull = float(cv2.contourArea(cv2.convexHull(c))) + 0.5 * cv2.arcLength(c, True)
     fill = area / float(w * h)
