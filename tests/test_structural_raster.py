@@ -17,17 +17,9 @@ cv2 = pytest.importorskip("cv2")
 from dicmodel.describe._geometry.raster import extract_raster
 from dicmodel.errors import ConfigError, ImageError
 
-INK = (40, 40, 40)
-
-
-def _canvas(w: int = 420, h: int = 300) -> np.ndarray:
-    return np.full((h, w, 3), 255, np.uint8)
-
-
-def _png(img: np.ndarray) -> bytes:
-    ok, buf = cv2.imencode(".png", img)
-    assert ok
-    return buf.tobytes()
+from _raster_draw import INK  # noqa: E402
+from _raster_draw import canvas as _canvas  # noqa: E402
+from _raster_draw import png as _png  # noqa: E402
 
 
 def _arrow(img: np.ndarray, a: tuple[int, int], b: tuple[int, int], head: int = 14) -> None:

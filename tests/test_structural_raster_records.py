@@ -14,19 +14,14 @@ cv2 = pytest.importorskip("cv2")
 from dicmodel.describe._geometry.graph import recover_graph
 from dicmodel.describe._geometry.raster import extract_raster
 
-INK = (40, 40, 40)
+from _raster_draw import INK, canvas  # noqa: E402
+from _raster_draw import png as _png  # noqa: E402
 EDGE = (200, 110, 150)  # a purple box outline, as Mermaid draws it
 FILL = (255, 236, 236)  # a pale lavender fill
 
 
 def _canvas(w: int = 420, h: int = 320) -> np.ndarray:
-    return np.full((h, w, 3), 255, np.uint8)
-
-
-def _png(img: np.ndarray) -> bytes:
-    ok, buf = cv2.imencode(".png", img)
-    assert ok
-    return buf.tobytes()
+    return canvas(w, h)
 
 
 def _class_box(img: np.ndarray, x0: int, y0: int, x1: int, rules: list[int], y1: int) -> None:

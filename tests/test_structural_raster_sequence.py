@@ -17,17 +17,9 @@ from dicmodel.describe._geometry import raster
 from dicmodel.describe._geometry.primitives import Path, Primitives, Shape, Word
 from dicmodel.describe._geometry.sequence import read_sequence
 
-INK = (40, 40, 40)
-
-
-def _canvas(w: int = 420, h: int = 300) -> np.ndarray:
-    return np.full((h, w, 3), 255, np.uint8)
-
-
-def _png(img: np.ndarray) -> bytes:
-    ok, buf = cv2.imencode(".png", img)
-    assert ok
-    return buf.tobytes()
+from _raster_draw import INK  # noqa: E402
+from _raster_draw import canvas as _canvas  # noqa: E402
+from _raster_draw import png as _png  # noqa: E402
 
 
 def _extract(img: np.ndarray, words: list[Word], monkeypatch: pytest.MonkeyPatch):
