@@ -11,11 +11,12 @@ import pytest
 np = pytest.importorskip("numpy")
 cv2 = pytest.importorskip("cv2")
 
+from _raster_draw import INK, canvas  # noqa: E402
+from _raster_draw import png as _png  # noqa: E402
+
 from dicmodel.describe._geometry.graph import recover_graph
 from dicmodel.describe._geometry.raster import extract_raster
 
-from _raster_draw import INK, canvas  # noqa: E402
-from _raster_draw import png as _png  # noqa: E402
 EDGE = (200, 110, 150)  # a purple box outline, as Mermaid draws it
 FILL = (255, 236, 236)  # a pale lavender fill
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 from ...diagram import Diagram, Node
 from ...document import FigureType
 from . import _util as U
+from .describe_text import chart_prose, table_prose
 from .graph import GraphParts, Reading, graph_confidence, recover_graph, to_diagram
 from .primitives import Primitives
-from .describe_text import chart_prose, table_prose
 from .sequence import read_sequence
 
 __all__ = ["read_figure", "looks_like_chart", "looks_like_table", "chart_axes", "table_grid",
