@@ -1275,16 +1275,22 @@ def _bridge_in_words(paths: list[Path], words: list[Rect], f: _Frame) -> list[Pa
                     best = (n, ends[a], ends[c])
         if best is None:
             continue
-        (i, ei), (j, ej) = best[1], best[2]
-        a_, b_ = paths[i], paths[j]
-        pa = a_.points if ei == -1 else a_.points[::-1]
-        pb = b_.points if ej == 0 else b_.points[::-1]
-        sa = a_.arrow_start if ei == -1 else a_.arrow_end
-        eb = b_.arrow_end if ej == 0 else b_.arrow_start
-        merged = Path(points=pa + pb, dashed=a_.dashed and b_.dashed, width=a_.width,
-                      arrow_start=sa, arrow_end=eb)
-        paths = [p for k, p in enumerate(paths) if k not in (i, j)] + [merged]
+        paths = _splice(paths, best[1], best[2])
     return paths
+
+
+def _splice(paths: list[Path], end_a: tuple[int, int], end_b: tuple[int, int]) -> list[Path]:
+    """Join path ``i`` at end ``ei`` (-1 last point, 0 first) to path ``j`` at end ``ej`` into
+    one path (arrowheads kept at the outer ends); the two pieces leave the list."""
+    (i, ei), (j, ej) = end_a, end_b
+    a, b = paths[i], paths[j]
+    pa = a.points if ei == -1 else a.points[::-1]
+    pb = b.points if ej == 0 else b.points[::-1]
+    sa = a.arrow_start if ei == -1 else a.arrow_end
+    eb = b.arrow_end if ej == 0 else b.arrow_start
+    merged = Path(points=pa + pb, dashed=a.dashed and b.dashed, width=a.width,
+                  arrow_start=sa, arrow_end=eb)
+    return [p for k, p in enumerate(paths) if k not in (i, j)] + [merged]
 
 
 def _across_borders(paths: list[Path], shapes: list[Shape], f: _Frame) -> list[Path]:
@@ -1406,15 +1412,7 @@ def _through_rings(paths: list[Path], f: _Frame) -> list[Path]:
                 if cos < -0.5 and (pair is None or cos < pair[0]):
                     pair = (cos, ends[a], ends[b])
         if pair is not None:
-            (i, ei), (j, ej) = pair[1], pair[2]
-            a, b = paths[i], paths[j]
-            pa = a.points if ei == -1 else a.points[::-1]
-            pb = b.points if ej == 0 else b.points[::-1]
-            sa = a.arrow_start if ei == -1 else a.arrow_end
-            eb = b.arrow_end if ej == 0 else b.arrow_start
-            merged = Path(points=pa + pb, dashed=a.dashed and b.dashed, width=a.width,
-                          arrow_start=sa, arrow_end=eb)
-            paths = [p for k, p in enumerate(paths) if k not in (i, j)] + [merged]
+            paths = _splice(paths, pair[1], pair[2])
         elif len(ends) == 1:
             i, e = ends[0]
             q = paths[i].points[e]
