@@ -173,7 +173,11 @@ def match_labels(pred: Sequence[str], ref: Sequence[str], threshold: float = 80.
     """
     if not pred or not ref:
         return []
-    scores = label_scores(pred, ref)
+    return _match_scores(label_scores(pred, ref), threshold, tie_break)
+
+
+def _match_scores(scores: list[list[float]], threshold: float,
+                  tie_break: Sequence[Sequence[float]] | None) -> list[tuple[int, int, float]]:
     if tie_break is None:
         return _assign(scores, threshold)
     boosted = [[s + 0.5 * tie_break[i][j] if s >= threshold else s for j, s in enumerate(row)]
@@ -267,11 +271,13 @@ def _match_entities(pred: Diagram, pe: list[tuple[str, str]], ref: Diagram,
     """Labels first; where labels repeat, neighbour labels break the tie, and then two matched
     entities trade partners whenever that costs no label score and lines up more edges (two
     "red text" boxes each wired to a "blue text" box pair up as the reference wires them)."""
+    if not pe or not re_:
+        return []
+    scores = label_scores([t for _, t in pe], [t for _, t in re_])  # once, for both steps
     tie = _neighbour_overlap(pred, pe, ref, re_)
-    pairs = match_labels([t for _, t in pe], [t for _, t in re_], threshold, tie_break=tie)
+    pairs = _match_scores(scores, threshold, tie)
     if tie is None or len(pairs) < 2:
         return pairs
-    scores = label_scores([t for _, t in pe], [t for _, t in re_])
     return _swap_for_edges(pairs, scores, pred, pe, ref, re_)
 
 
