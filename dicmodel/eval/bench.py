@@ -141,7 +141,7 @@ def source_render_path(name: str, text: str, fmt: str, cache: Path) -> Path:
     """Where the render of one diagram source lives: its name + a hash of its text (so an
     edited source renders again). One cache serves every benchmark."""
     key = hashlib.sha256(text.encode()).hexdigest()[:16]
-    scale = f"@{PNG_SCALE}x" if fmt == "png" else ""
+    scale = f"@{PNG_SCALE}x" if fmt == "png" and name.endswith(".mmd") else ""  # DOT: 96 dpi
     return cache / f"{Path(name).stem}-{key}{scale}.{fmt}"
 
 
