@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -1258,25 +1259,29 @@ def _bridge_in_words(paths: list[Path], words: list[Rect], f: _Frame) -> list[Pa
         ends = [(i, e) for i, p in enumerate(paths) for e in (0, -1)
                 if len(p.points) >= 2 and _inside((*p.points[e], *p.points[e]), box, margin=0.0)]
         best = None
-        for a in range(len(ends)):
-            for c in range(a + 1, len(ends)):
-                (i, ei), (j, ej) = ends[a], ends[c]
-                if i == j:
-                    continue
-                pa = paths[i].points if ei == -1 else paths[i].points[::-1]
-                pb = paths[j].points if ej == 0 else paths[j].points[::-1]
-                gap = (pb[0][0] - pa[-1][0], pb[0][1] - pa[-1][1])
-                n = math.hypot(*gap)
-                if n < 1e-6:
-                    continue
-                # both pieces point along the gap: one straight line broken in the middle
-                if _dot_dir(pa, [pa[-1], pb[0]]) > 0.97 and _dot_dir([pa[-1], pb[0]], pb) > 0.97 \
-                        and (best is None or n < best[0]):
-                    best = (n, ends[a], ends[c])
+        for (i, ei), (j, ej) in _end_pairs(ends):
+            pa = paths[i].points if ei == -1 else paths[i].points[::-1]
+            pb = paths[j].points if ej == 0 else paths[j].points[::-1]
+            gap = (pb[0][0] - pa[-1][0], pb[0][1] - pa[-1][1])
+            n = math.hypot(*gap)
+            if n < 1e-6:
+                continue
+            # both pieces point along the gap: one straight line broken in the middle
+            if _dot_dir(pa, [pa[-1], pb[0]]) > 0.97 and _dot_dir([pa[-1], pb[0]], pb) > 0.97 \
+                    and (best is None or n < best[0]):
+                best = (n, (i, ei), (j, ej))
         if best is None:
             continue
         paths = _splice(paths, best[1], best[2])
     return paths
+
+
+def _end_pairs(ends: list[tuple[int, int]]) -> Iterator[tuple[tuple[int, int], tuple[int, int]]]:
+    """Every pair of (path, end) entries that belong to two different paths, in list order."""
+    for a in range(len(ends)):
+        for b in range(a + 1, len(ends)):
+            if ends[a][0] != ends[b][0]:
+                yield ends[a], ends[b]
 
 
 def _splice(paths: list[Path], end_a: tuple[int, int], end_b: tuple[int, int]) -> list[Path]:
@@ -1400,17 +1405,13 @@ def _through_rings(paths: list[Path], f: _Frame) -> list[Path]:
         ends = [(i, e) for i, p in enumerate(paths) for e in (0, -1)
                 if math.hypot(p.points[e][0] - cx, p.points[e][1] - cy) <= reach]
         pair = None
-        for a in range(len(ends)):
-            for b in range(a + 1, len(ends)):
-                (i, ei), (j, ej) = ends[a], ends[b]
-                if i == j:
-                    continue
-                u = (paths[i].points[ei][0] - cx, paths[i].points[ei][1] - cy)
-                v = (paths[j].points[ej][0] - cx, paths[j].points[ej][1] - cy)
-                nu, nv = math.hypot(*u) or 1.0, math.hypot(*v) or 1.0
-                cos = (u[0] * v[0] + u[1] * v[1]) / (nu * nv)
-                if cos < -0.5 and (pair is None or cos < pair[0]):
-                    pair = (cos, ends[a], ends[b])
+        for (i, ei), (j, ej) in _end_pairs(ends):
+            u = (paths[i].points[ei][0] - cx, paths[i].points[ei][1] - cy)
+            v = (paths[j].points[ej][0] - cx, paths[j].points[ej][1] - cy)
+            nu, nv = math.hypot(*u) or 1.0, math.hypot(*v) or 1.0
+            cos = (u[0] * v[0] + u[1] * v[1]) / (nu * nv)
+            if cos < -0.5 and (pair is None or cos < pair[0]):
+                pair = (cos, (i, ei), (j, ej))
         if pair is not None:
             paths = _splice(paths, pair[1], pair[2])
         elif len(ends) == 1:
