@@ -250,9 +250,6 @@ def test_a_one_pixel_sliver_region_is_no_shape_and_no_crash():
     # a real NIST figure crashed here: a region one pixel high reached the corner probes
     import types
 
-    import numpy as np
-
-    cv2 = pytest.importorskip("cv2")
     from dicmodel.describe._geometry import raster as R
 
     f = types.SimpleNamespace(np=np, cv2=cv2)
