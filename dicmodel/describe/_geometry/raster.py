@@ -112,6 +112,14 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     work = img if s == 1.0 else cv2.resize(img, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
     gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
     ink, bg = _ink_mask(gray, np)
+    if s < 1.0:
+        # a 1 px line shrunk onto the pixel grid turns half-grey wherever it falls between two
+        # rows, and a grey threshold breaks it there: shrink the full-size ink mask instead and
+        # keep any pixel it covers by nearly half of what a 1 px line split over two covers
+        fgray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+        full = _ink_mask(fgray, np)[0].astype(np.float32)
+        ink |= (cv2.resize(full, (ink.shape[1], ink.shape[0]), interpolation=cv2.INTER_AREA)
+                > 0.45 * s).astype(np.uint8)
     words = [_scaled_box(wd.bbox, s) for wd in prims.words]
     discs = _number_discs(ink, words, np, cv2)
     ink, bare = _fills_to_outlines(ink, gray, words, np, cv2)
@@ -414,10 +422,7 @@ def _shapes(f: _Frame, gray: Any, bg: int) -> tuple[list[Shape], Any]:
         if min(w, h) < min_side or area < 60 or kind is None:
             continue
         tint = abs(float(np.median(gray[y:y + h, x:x + w][region > 0])) - bg) > 4
-        run_on = _lines_run_on(f, (x, y, x + w, y + h)) if kind in ("rect", "round_rect", "hexagon") else 0
-        if run_on >= 3 or (run_on >= 2 and not tint):
-            # a gap between crossing connectors (lifelines and messages), not a box; inside a
-            # highlight band such a gap is tinted by the band, so tint alone does not save it
+        if kind in ("rect", "round_rect", "hexagon") and _crossing_gap(f, (x, y, x + w, y + h), tint):
             continue
         if kind in ("polygon", "parallelogram") and not tint:
             continue  # irregular unfilled regions are mostly loops of connectors
@@ -572,26 +577,57 @@ def _same_box(b: Rect, cell: Rect, pad: float) -> bool:
     return all(abs(b[k] - cell[k] + (pad if k < 2 else -pad)) <= 1.5 for k in range(4))
 
 
-def _lines_run_on(f: _Frame, box: tuple[int, int, int, int]) -> int:
-    """How many corners of a region have a side that runs on past the corner.
+def _run_ons(f: _Frame, box: tuple[int, int, int, int]) -> list[tuple[bool, bool]]:
+    """Per corner (top-left, top-right, bottom-left, bottom-right): whether a line runs on
+    past it vertically and horizontally.
 
     A drawn box closes at its corners; the rectangle left between two lifelines and two
-    messages is bounded by lines that carry on beyond it.
+    messages is bounded by lines that carry on beyond it. The run must start at the corner
+    and have no gap: a neighbouring box stacked a few pixels away (Graphviz's nodesep=.05
+    columns) has its own side there, past a strip of background.
     """
     x0, y0, x1, y1 = box
     hh, ww = f.ink.shape
     sw = f.stroke
-    off, run = int(sw + 3), int(2 * sw + 6)
-    count = 0
+    reach = int(sw + 3) + int(2 * sw + 6)
+    out = []
     for cx, cy, sx, sy in ((x0, y0, -1, -1), (x1, y0, 1, -1), (x0, y1, -1, 1), (x1, y1, 1, 1)):
         lx, ly = int(cx + sx * sw / 2), int(cy + sy * sw / 2)  # the corner of the stroke
-        ya, yb = sorted((ly + sy * off, ly + sy * (off + run)))
-        xa, xb = sorted((lx + sx * off, lx + sx * (off + run)))
+        ya, yb = sorted((ly + sy, ly + sy * reach))
+        xa, xb = sorted((lx + sx, lx + sx * reach))
         vert = f.ink[max(0, ya):min(hh, yb), max(0, lx - 1):min(ww, lx + 2)]
         horiz = f.ink[max(0, ly - 1):min(hh, ly + 2), max(0, xa):min(ww, xb)]
-        if (vert.size and vert.max(axis=1).mean() > 0.8) or (horiz.size and horiz.max(axis=0).mean() > 0.8):
-            count += 1
-    return count
+        # a probe cut short by the image's edge sees only the box's own stroke
+        out.append((vert.shape[0] >= reach - 1 and vert.shape[1] > 0 and _unbroken(vert.max(axis=1)),
+                    horiz.shape[1] >= reach - 1 and horiz.shape[0] > 0 and _unbroken(horiz.max(axis=0))))
+    return out
+
+
+def _unbroken(run: Any) -> bool:
+    """Mostly ink, and never two background pixels in a row."""
+    return float(run.mean()) > 0.8 and not bool(((run[1:] == 0) & (run[:-1] == 0)).any())
+
+
+def _lines_run_on(f: _Frame, box: tuple[int, int, int, int]) -> int:
+    """How many corners of a region have a side that runs on past the corner."""
+    return sum(1 for v, h in _run_ons(f, box) if v or h)
+
+
+def _crossing_gap(f: _Frame, box: tuple[int, int, int, int], tint: bool) -> bool:
+    """A box-like gap between crossing lines (lifelines and messages), not a drawn box.
+
+    Lines run on past three or four of its corners, or past two that do not share a side:
+    connectors that arrive along one side of a box (Graphviz's curves into a column of boxes)
+    run on past the two ends of that side only. Inside a highlight band the gap is tinted by
+    the band, so tint alone does not make it a box.
+    """
+    runs = _run_ons(f, box)
+    (tlv, tlh), (trv, trh), (blv, blh), (brv, brh) = runs
+    corners = sum(1 for v, h in runs if v or h)
+    if corners >= 3:
+        return True
+    one_side = (tlv and blv) or (trv and brv) or (tlh and trh) or (blh and brh)
+    return corners == 2 and not one_side and not tint
 
 
 def _classify(region: Any, f: _Frame) -> tuple[str | None, Any]:

@@ -1,0 +1,74 @@
+"""Raster shapes in small print and tight layouts, on generated images whose geometry is known.
+
+Graphviz at 96 dpi stacks boxes a few pixels apart (``nodesep=.05``) and runs its curves into
+them along their sides; a large diagram shrunk to fit draws 1 px lines that the shrinking
+splits over two pixel rows; a box can sit right at the image's edge. Each of these once lost
+its node (the last one only while the corner probes were being changed).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+np = pytest.importorskip("numpy")
+cv2 = pytest.importorskip("cv2")
+
+from dicmodel.describe._geometry import raster
+
+from _raster_draw import INK  # noqa: E402
+from _raster_draw import canvas as _canvas  # noqa: E402
+from _raster_draw import png as _png  # noqa: E402
+
+
+def _rects(prims) -> list[tuple[float, ...]]:
+    return sorted(s.bbox for s in prims.shapes if s.kind == "rect")
+
+
+def test_column_of_close_boxes_fed_along_their_sides_is_one_box_each():
+    img = _canvas(420, 260)
+    x0, x1, tops = 300, 372, list(range(20, 240, 28))  # 22 px boxes, 6 px apart
+    for t in tops:
+        cv2.rectangle(img, (x0, t), (x1, t + 22), INK, 1)
+    # the connectors from a node on the left arrive at the boxes' corners and run down their
+    # left sides, so that side reads as one line past both ends of every box
+    cv2.rectangle(img, (40, 110), (120, 140), INK, 1)
+    cv2.line(img, (x0, tops[0]), (x0, tops[-1] + 22), INK, 1)
+    for t in tops:
+        cv2.line(img, (121, 125), (x0, t), INK, 1)
+    rects = _rects(raster.extract_raster(_png(img), ocr=None))
+    column = [r for r in rects if abs(r[0] - x0) <= 3]
+    assert len(column) == len(tops)
+    assert all(abs(r[1] - t) <= 3 and abs(r[3] - (t + 22)) <= 3 for r, t in zip(column, tops))
+
+
+def test_gap_between_lines_crossing_past_two_corners_is_still_no_box():
+    # a note's bottom edge that runs on past both lifelines above, lifelines below a message
+    img = _canvas(300, 300)
+    cv2.line(img, (40, 100), (260, 100), INK, 2)    # the note's lower edge, wider than the gap
+    cv2.line(img, (100, 60), (100, 280), INK, 2)    # two lifelines through both
+    cv2.line(img, (200, 60), (200, 280), INK, 2)
+    cv2.line(img, (100, 200), (200, 200), INK, 2)   # a message between them
+    assert raster.extract_raster(_png(img), ocr=None).shapes == []
+
+
+def test_hairline_boxes_survive_shrinking():
+    # 1 px mid-grey lines (Mermaid's purple borders), shrunk by 0.59: wherever a line falls
+    # between two rows of the smaller grid it fades to near the background, and a grey
+    # threshold alone breaks the outline there
+    img = _canvas(1200, 500)
+    boxes = [(60 + 230 * k, 100 + 37 * k, 60 + 230 * k + 120, 100 + 37 * k + 50) for k in range(5)]
+    for b in boxes:
+        cv2.rectangle(img, b[:2], b[2:], (150, 150, 150), 1)
+    rects = _rects(raster.extract_raster(_png(img), ocr=None, scale=0.59))
+    assert len(rects) == len(boxes)
+    for r, b in zip(rects, boxes):
+        assert all(abs(u - v) <= 4 for u, v in zip(r, b))
+
+
+def test_box_at_the_image_edge_is_a_box():
+    img = _canvas(200, 80)
+    cv2.rectangle(img, (120, 20), (198, 60), INK, 1)  # its right side one pixel from the edge
+    cv2.line(img, (10, 40), (119, 40), INK, 1)
+    rects = _rects(raster.extract_raster(_png(img), ocr=None))
+    assert len(rects) == 1 and abs(rects[0][0] - 120) <= 3
+
