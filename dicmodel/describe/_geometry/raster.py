@@ -79,12 +79,16 @@ def _geometry_scale(words: list, h: int, w: int) -> float:
     """Downscale large images; upscale small-print ones (a 96 dpi Graphviz PNG: 1 px lines,
     ~6 px heads that no opening can tell from a line) until their text is ~24 px tall."""
     s = min(1.0, GEOMETRY_MAX_SIDE / max(h, w))
-    heights = sorted(wd.bbox[3] - wd.bbox[1] for wd in words)
-    if heights and s == 1.0:
-        med = heights[len(heights) // 2]
-        if 0 < med < 20.0:
-            s = max(1.0, min(2.0, 24.0 / med, GEOMETRY_MAX_SIDE / max(h, w)))
+    med = _median_h([wd.bbox for wd in words])
+    if s == 1.0 and 0 < med < 20.0:
+        s = max(1.0, min(2.0, 24.0 / med, GEOMETRY_MAX_SIDE / max(h, w)))
     return s
+
+
+def _median_h(boxes: list[Rect], default: float = 0.0) -> float:
+    """Median height of word boxes (``default`` when there are none)."""
+    hs = sorted(b[3] - b[1] for b in boxes)
+    return hs[len(hs) // 2] if hs else default
 
 
 # ---- frame and masks ------------------------------------------------------------------------
@@ -136,9 +140,7 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
         prims.truncated = True
         prims.warnings.append(f"{n_comp} separate ink pieces: too busy for geometry, labels only")
         return
-    heights = sorted(b[3] - b[1] for b in words)
-    f = _Frame(np, cv2, s, ink, _stroke_width(ink, np, cv2),
-               heights[len(heights) // 2] if heights else 0.0, bare,
+    f = _Frame(np, cv2, s, ink, _stroke_width(ink, np, cv2), _median_h(words), bare,
                _ink_mask(gray, np, _DARK_DELTA)[0], words, [], [])
     shapes, outline = _shapes(f, gray, bg)
     conn = ink & ~outline
@@ -182,8 +184,7 @@ def _number_discs(ink: Any, words: list[Rect], np: Any, cv2: Any) -> list[Disc]:
     """
     if not words:
         return []  # sized by the text: without text there is no scale to tell a disc by
-    heights = sorted(b[3] - b[1] for b in words)
-    h = heights[len(heights) // 2]
+    h = _median_h(words)
     c = max(3, int(0.2 * h) | 1)  # close the white number inside first
     solid = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (c, c)))
     # disc centres: far from the background (an arrowhead or a line never is), and a
@@ -262,8 +263,7 @@ def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
     blob of ink, with no enclosed region to find and its text fused into it. Arrowheads and
     start markers are far smaller than a label line, so they stay ink.
     """
-    heights = sorted(b[3] - b[1] for b in words)
-    h = heights[len(heights) // 2] if heights else 12.0
+    h = _median_h(words, 12.0)
     k = max(7, int(0.45 * h) | 1)
     solid = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
@@ -394,8 +394,9 @@ def _shapes(f: _Frame, gray: Any, bg: int) -> tuple[list[Shape], Any]:
             continue
         region = (labels[y:y + h, x:x + w] == i).astype(np.uint8)
         kind, contour = _classify(region, f)
-        if small and kind in (None, "diamond", "polygon") \
-                and not any(_inside(b, (x, y, x + w, y + h), margin=2.0) for b in f.words):
+        # a small region with a word in it is a tiny node, never a head or a line-end ring
+        small = small and not any(_inside(b, (x, y, x + w, y + h), margin=2.0) for b in f.words)
+        if small and kind in (None, "diamond", "polygon"):
             head = _hollow_head(f, region, (x, y))
             if head is not None:
                 hollow.append(head)
@@ -404,8 +405,7 @@ def _shapes(f: _Frame, gray: Any, bg: int) -> tuple[list[Shape], Any]:
                 continue
         cfill = (cv2.contourArea(contour) + 0.5 * cv2.arcLength(contour, True)) / float(w * h)
         roundish = 0.8 <= w / h <= 1.25 and (kind == "circle" or 0.6 <= cfill <= 0.9)
-        if small and roundish and max(w, h) <= max(18.0, 1.0 * f.text_h) \
-                and not any(_inside(b, (x, y, x + w, y + h), margin=2.0) for b in f.words):
+        if small and roundish and max(w, h) <= max(18.0, 1.0 * f.text_h):
             cx, cy = x + w / 2.0, y + h / 2.0
             if float(region.sum()) < 0.8 * w * h * math.pi / 4.0:
                 # a ring around a dot: a state diagram's end marker (outer ring + inner disc)
