@@ -12,16 +12,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ._io import atomic_write, open_append  # re-exported: part of this module's public names
 
 __all__ = ["BatchOptions", "DocResult", "Summary", "convert_many", "convert_one", "expand_inputs",
            "output_paths", "output_stems", "write_outputs", "atomic_write", "split_formats",
@@ -127,37 +127,6 @@ def output_stems(paths: list[Path]) -> dict[Path, str]:
         counts[p.stem] = counts.get(p.stem, 0) + 1
     return {p: p.stem if counts[p.stem] == 1 else
             f"{p.stem}-{hashlib.sha256(str(p.resolve()).encode()).hexdigest()[:8]}" for p in paths}
-
-
-def atomic_write(path: Path, data: str | bytes, *, fsync: bool = True) -> None:
-    """Write to a unique temporary file beside ``path`` and rename it into place.
-
-    Readers see the old content or the new, never a partial file; concurrent writers (threads
-    or processes) of the same path do not collide, the last rename wins.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-            if fsync:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def open_append(path: Path) -> TextIO:
-    """Open a JSONL file for appending, first cutting a torn last line (a crash mid-write):
-    a record appended after it would be glued to the fragment and lost on the next read."""
-    if path.is_file():
-        with path.open("rb+") as f:
-            data = f.read()
-            if data and not data.endswith(b"\n"):
-                f.truncate(data.rfind(b"\n") + 1)
-    return path.open("a", encoding="utf-8")
 
 
 def convert_many(inputs: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[str],

@@ -1,16 +1,17 @@
-"""dicmodel.synth.export's small file helpers (fast; no renderer needed)."""
+"""The small file helpers synth export uses (fast; no renderer needed)."""
 
 from __future__ import annotations
 
 import json
 
+from dicmodel._io import open_append
 from dicmodel.synth import export as E
 
 
 def test_append_after_a_torn_line_keeps_the_new_record(tmp_path):
     path = tmp_path / "items.jsonl"
     path.write_text('{"id": "a"}\n{"id": "b", "ki', encoding="utf-8")  # crashed mid-line
-    with E.open_append(path) as f:
+    with open_append(path) as f:
         f.write(json.dumps({"id": "c"}) + "\n")
     assert [r["id"] for r in E.read_jsonl(path)] == ["a", "c"]
 
@@ -19,7 +20,7 @@ def test_append_keeps_complete_files_and_creates_missing_ones(tmp_path):
     whole = tmp_path / "whole.jsonl"
     whole.write_text('{"id": "a"}\n', encoding="utf-8")
     for path in (whole, tmp_path / "new.jsonl"):
-        with E.open_append(path) as f:
+        with open_append(path) as f:
             f.write('{"id": "z"}\n')
     assert [r["id"] for r in E.read_jsonl(whole)] == ["a", "z"]
     assert [r["id"] for r in E.read_jsonl(tmp_path / "new.jsonl")] == ["z"]

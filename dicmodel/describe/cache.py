@@ -86,7 +86,7 @@ class DescriptionCache:
         return desc
 
     def put(self, key: str, desc: Description) -> None:
-        from ..batch import atomic_write
+        from .._io import atomic_write
 
         # readers see the old entry or the new, never half; no fsync: a lost entry is a miss
         atomic_write(self._path(key), desc.model_dump_json(), fsync=False)

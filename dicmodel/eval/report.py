@@ -53,7 +53,7 @@ def markdown_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | N
 
 def write_json(obj: Any, path: str | Path) -> Path:
     """Write a pydantic model, dict or list as indented UTF-8 JSON, atomically."""
-    from ..batch import atomic_write  # the project's one temp-file-and-rename (cleans up on failure)
+    from .._io import atomic_write  # the project's one temp-file-and-rename (cleans up on failure)
 
     p = Path(path)
     data = obj.model_dump(mode="json") if isinstance(obj, BaseModel) else obj

@@ -110,7 +110,7 @@ def blank_image(folder: Path, size: tuple[int, int] = (448, 448)) -> Path:
 
     from PIL import Image
 
-    from ..batch import atomic_write
+    from .._io import atomic_write
 
     path = folder / "blank.png"
     if not path.is_file():  # an existing file is reused, so it must never be a torn one
@@ -304,7 +304,7 @@ def _generator_for(opts: InstructionOptions) -> GenerateFn:
 
 def run_instructions(opts: InstructionOptions, progress: bool = True) -> dict[str, int]:
     """Write triplets.jsonl (resumable: diagrams already done are skipped)."""
-    from ..batch import open_append
+    from .._io import open_append
     from .export import _progress, read_jsonl
 
     out = opts.data / "triplets.jsonl"

@@ -41,7 +41,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from ..batch import atomic_write, open_append
+from .._io import atomic_write, open_append
 from ..errors import RenderError
 from .generator import GenOptions, SynthDiagram, generate_one, mermaid_text, to_dot
 from .render import MermaidJob, MermaidRenderer, MermaidStyle, RenderResult, render_dot
@@ -56,7 +56,6 @@ __all__ = [
     "build_questions",
     "conversation",
     "export_captions",
-    "open_append",
     "read_jsonl",
     "split_of",
     "write_card",

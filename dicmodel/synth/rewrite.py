@@ -121,7 +121,7 @@ def run_rewrite(opts: RewriteOptions, generate: TextGenerateFn | None = None) ->
     """Append rewrites of captions not yet rewritten to rewrites.jsonl (resumable)."""
     import os
 
-    from ..batch import open_append
+    from .._io import open_append
     from .export import read_jsonl
 
     if generate is None:

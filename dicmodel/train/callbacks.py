@@ -54,7 +54,7 @@ def JsonlLogger(path: str | Path, stage: str, samples_per_step: int) -> Any:
             if steps > 0:
                 row.update(samples_per_s=steps * samples_per_step / dt, tokens_per_s=toks / dt)
                 self._t, self._step, self._tokens = now, state.global_step, state.num_input_tokens_seen
-            from ..batch import open_append  # a crash mid-line must not glue the next row to it
+            from .._io import open_append  # a crash mid-line must not glue the next row to it
 
             with open_append(self.path) as fh:
                 fh.write(json.dumps(row) + "\n")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .._extras import require
-from ..batch import atomic_write
+from .._io import atomic_write
 from ..errors import ConfigError
 from .components import apply_freezing, lora_target_names
 from .config import Recipe, Stage
