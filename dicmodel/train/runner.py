@@ -28,7 +28,16 @@ from .collator import ConversationEncoder, VLMCollator, set_pixel_budget
 from .components import count_parameters, param_groups
 from .config import Recipe, Stage
 from .data import ConversationDataset, MixtureDataset
-from .stages import StartPoint, load_start, materialize_base, prepare_model, read_start_of, save_stage_output
+from .stages import (
+    METRICS_FILE,
+    StartPoint,
+    forget_completion,
+    load_start,
+    materialize_base,
+    prepare_model,
+    read_start_of,
+    save_stage_output,
+)
 
 __all__ = ["EncodedDataset", "StageResult", "evaluate_generation", "generate", "run_stage", "train"]
 
@@ -126,7 +135,7 @@ def run_stage(
     tf = require("transformers", "training", extra="hf")
     # this run replaces any earlier output here: if it crashes, resume must retrain the stage
     # rather than skip it on the strength of the earlier run's completion marker
-    (out_dir / "metrics.json").unlink(missing_ok=True)
+    forget_completion(out_dir)
     bf16 = _bf16(stage)
     continuing = start.adapter is not None and stage.is_lora
     model, processor = load_start(start, bf16=bf16, trainable_adapter=continuing)
@@ -236,7 +245,7 @@ def _index(recipe: Recipe, name: str) -> int:
 
 def _read_metrics(stage_dir: Path) -> dict[str, Any]:
     try:
-        return json.loads((stage_dir / "metrics.json").read_text(encoding="utf-8"))
+        return json.loads((stage_dir / METRICS_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
 

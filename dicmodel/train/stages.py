@@ -25,7 +25,9 @@ from .config import Recipe, Stage
 
 __all__ = [
     "CHECKPOINT_FILE",
+    "METRICS_FILE",
     "StartPoint",
+    "forget_completion",
     "load_start",
     "materialize_base",
     "prepare_model",
@@ -37,6 +39,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CHECKPOINT_FILE = "dicmodel_checkpoint.json"
+METRICS_FILE = "metrics.json"  # with "completed": true, the marker resume trusts
 
 
 @dataclass(frozen=True)
@@ -136,9 +139,7 @@ def save_stage_output(
 ) -> StartPoint:
     """Write the stage's loadable output and return where the next stage starts."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    # metrics.json with "completed" is the marker resume trusts; one left by an earlier run
-    # must not vouch for weights this run is about to overwrite, so it goes first and comes last
-    (out_dir / "metrics.json").unlink(missing_ok=True)
+    forget_completion(out_dir)  # it comes back last, once everything else is written
     keep_adapter = stage.is_lora and stage.lora.after_stage == "continue"
     if stage.is_lora and not keep_adapter:
         model = model.merge_and_unload()
@@ -148,14 +149,20 @@ def save_stage_output(
     atomic_write(out_dir / "recipe.json", recipe.model_dump_json(indent=2))
     atomic_write(out_dir / "stage.json", stage.model_dump_json(indent=2))
     atomic_write(out_dir / CHECKPOINT_FILE, json.dumps(asdict(nxt), indent=2))
-    atomic_write(out_dir / "metrics.json", json.dumps({**metrics, "completed": True}, indent=2))
+    atomic_write(out_dir / METRICS_FILE, json.dumps({**metrics, "completed": True}, indent=2))
     return nxt
+
+
+def forget_completion(out_dir: Path) -> None:
+    """Remove a stage directory's completion marker. A marker left by an earlier run must not
+    vouch for weights this run is about to overwrite (or, after a crash, never wrote)."""
+    (out_dir / METRICS_FILE).unlink(missing_ok=True)
 
 
 def read_start_of(stage_dir: Path) -> StartPoint | None:
     """The next stage's start recorded by a completed stage, or None when it did not complete."""
     try:
-        done = json.loads((stage_dir / "metrics.json").read_text(encoding="utf-8")).get("completed")
+        done = json.loads((stage_dir / METRICS_FILE).read_text(encoding="utf-8")).get("completed")
         ref = json.loads((stage_dir / CHECKPOINT_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
