@@ -43,13 +43,14 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
         return _plain(prims, kind, warnings, 0.4 if kind is FigureType.logo else 0.2)
     if hint in _NO_GRAPH:
         return _plain(prims, hint, warnings, 0.5)
-    axes = chart_axes(prims)
+    rules = _Rulings.of(prims)
+    axes = chart_axes(prims, rules)
     if axes is not None:
         r = _plain(prims, FigureType.chart, warnings, 0.5)
         r.prose = chart_prose(prims, *axes)
         return r
-    grid = table_grid(prims)
-    if grid is not None and not _titled_record(prims, grid[0]):
+    grid = table_grid(prims, rules)
+    if grid is not None and not _titled_record(prims, grid[0], rules):
         r = _plain(prims, FigureType.table, warnings, 0.5)
         r.prose = table_prose(prims, *grid)
         return r
@@ -114,6 +115,27 @@ def _long_lines(prims: Primitives, horizontal: bool, frac: float) -> list[tuple[
     return out
 
 
+class _Rulings:
+    """The figure's axis-parallel strokes at least a fifth of its width (height) long, found
+    once: the chart, table and record tests each want a different minimum length."""
+
+    _MIN = 0.2
+
+    def __init__(self, prims: Primitives) -> None:
+        self.h = _long_lines(prims, True, self._MIN)
+        self.v = _long_lines(prims, False, self._MIN)
+        self.width, self.height = prims.width, prims.height
+
+    @classmethod
+    def of(cls, prims: Primitives, given: _Rulings | None = None) -> _Rulings:
+        return given if given is not None else cls(prims)
+
+    def longer(self, horizontal: bool, frac: float) -> list[tuple[float, float, float]]:
+        """Those at least ``frac`` (>= 0.2) of the figure's width (horizontal) or height."""
+        lines, span = (self.h, self.width) if horizontal else (self.v, self.height)
+        return [ln for ln in lines if ln[2] - ln[1] >= frac * span]
+
+
 def _numeric(text: str) -> bool:
     t = text.replace(",", "").replace("%", "").replace(".", "", 1).replace("-", "", 1).strip()
     return t.isdigit()
@@ -122,10 +144,11 @@ def _numeric(text: str) -> bool:
 Axis = tuple[float, float, float]
 
 
-def chart_axes(prims: Primitives) -> tuple[Axis, Axis] | None:
+def chart_axes(prims: Primitives, rules: _Rulings | None = None) -> tuple[Axis, Axis] | None:
     """(x axis, y axis) when two long axes meet at the bottom-left with three numbers along one."""
-    hs = _long_lines(prims, True, 0.5)
-    vs = _long_lines(prims, False, 0.5)
+    rules = _Rulings.of(prims, rules)
+    hs = rules.longer(True, 0.5)
+    vs = rules.longer(False, 0.5)
     if not hs or not vs or len(prims.arrowheads) > 2:
         return None
     nums = [w for w in prims.words if _numeric(w.text)]
@@ -143,31 +166,34 @@ def looks_like_chart(prims: Primitives) -> bool:
     return chart_axes(prims) is not None
 
 
-def table_grid(prims: Primitives) -> tuple[list[float], list[float]] | None:
-    """(row rulings, column rulings) of a grid: 3+ long horizontal and 2+ vertical rulings."""
+def table_grid(prims: Primitives, rules: _Rulings | None = None
+               ) -> tuple[list[float], list[float]] | None:
+    """(row rulings, column rulings) of a grid: 3+ long horizontal and 2+ vertical rulings,
+    counted after rulings a few points apart (a doubled stroke) are merged."""
     if prims.arrowheads or len(prims.words) < 4:
         return None
-    hs = sorted({round(y) for y, _, _ in _long_lines(prims, True, 0.6)})
-    vs = sorted({round(x) for x, _, _ in _long_lines(prims, False, 0.6)})
+    rules = _Rulings.of(prims, rules)
+    hs = _dedupe_close(sorted({round(y) for y, _, _ in rules.longer(True, 0.6)}))
+    vs = _dedupe_close(sorted({round(x) for x, _, _ in rules.longer(False, 0.6)}))
     if len(hs) < 3 or len(vs) < 2:
         return None
     # a table's closed shapes are its cells; a framed diagram has boxes of other kinds
     cells = sum(1 for s in prims.shapes if s.kind == "rect")
     if cells < len(prims.shapes) * 0.8:
         return None
-    return [float(v) for v in _dedupe_close(hs)], [float(v) for v in _dedupe_close(vs)]
+    return [float(v) for v in hs], [float(v) for v in vs]
 
 
-def _titled_record(prims: Primitives, rows: list[float]) -> bool:
+def _titled_record(prims: Primitives, rows: list[float], rules: _Rulings) -> bool:
     """A grid whose top band runs unbroken across it and holds text is one record (an ER
     entity, a UML class) with its name on top, not a table: no column rule cuts the title."""
     top, below = rows[0], rows[1]
     if not any(top <= U.center(w.bbox)[1] <= below for w in prims.words):
         return False
-    ends = [v for _, a, b in _long_lines(prims, True, 0.6) for v in (a, b)]
+    ends = [v for _, a, b in rules.longer(True, 0.6) for v in (a, b)]
     left, right = min(ends), max(ends)
     return not any(left + 3 < x < right - 3 and y0 < below - 2 and y1 > top + 2
-                   for x, y0, y1 in _long_lines(prims, False, 0.2))
+                   for x, y0, y1 in rules.v)
 
 
 def _dedupe_close(values: list[int], gap: float = 3.0) -> list[int]:
