@@ -215,6 +215,23 @@ def test_pseudo_states_match_by_kind_not_by_their_hidden_names():
     assert s.mapping["n2"] == "fork_state" and s.mapping["n5"] == "join_state"
 
 
+def test_a_pseudo_state_never_matches_a_box_that_reads_like_its_kind():
+    # a flowchart's "Start"/"End" boxes are text; a state diagram's discs are not
+    ref = parse_mermaid("stateDiagram-v2\n    [*] --> Idle\n    Idle --> [*]\n")
+    pred = parse_mermaid("flowchart LR\n    s[Start] --> i[Idle]\n    i --> e[End]\n")
+    s = score_structure(pred, ref)
+    assert s.nodes.tp == 1 and s.mapping == {"i": "Idle"}
+    assert s.edges.tp == 0
+
+
+def test_text_recall_does_not_ask_for_pseudo_states():
+    from dicmodel.eval.structure import label_recall_in_text
+
+    ref = parse_mermaid("stateDiagram-v2\n    [*] --> Idle\n    Idle --> Busy\n    Busy --> [*]\n")
+    got = label_recall_in_text("Idle Busy start end", ref)
+    assert (got.tp, got.n_ref) == (2, 2)
+
+
 def test_equal_labels_are_paired_by_their_neighbours():
     ref = parse_mermaid("""flowchart LR
     A[Core] --> R1[Router]

@@ -162,22 +162,21 @@ def label_similarity(a: str, b: str, *, normalized: bool = False) -> float:
     return max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
 
 
-def match_labels(pred: Sequence[str], ref: Sequence[str], threshold: float = 80.0,
-                 tie_break: Sequence[Sequence[float]] | None = None) -> list[tuple[int, int, float]]:
+def match_labels(pred: Sequence[str], ref: Sequence[str], threshold: float = 80.0) -> list[tuple[int, int, float]]:
     """One-to-one matching of two label lists: ``(pred index, ref index, score)`` triples.
 
-    Maximises the total score over pairs at or above ``threshold``. ``tie_break`` is an optional
-    ``[P][R]`` matrix of values in ``[0, 1]``; half of it is added to pairs that already pass
-    the threshold, so it only chooses among (nearly) equally labelled candidates. The scores
-    returned are the label scores alone.
+    Maximises the total score over pairs at or above ``threshold``.
     """
     if not pred or not ref:
         return []
-    return _match_scores(label_scores(pred, ref), threshold, tie_break)
+    return _assign(label_scores(pred, ref), threshold)
 
 
 def _match_scores(scores: list[list[float]], threshold: float,
                   tie_break: Sequence[Sequence[float]] | None) -> list[tuple[int, int, float]]:
+    """Assign on ``scores``; half of ``tie_break`` (``[P][R]`` values in ``[0, 1]``) is added to
+    pairs that already pass the threshold, so it only chooses among (nearly) equally labelled
+    candidates. The scores returned are the label scores alone."""
     if tie_break is None:
         return _assign(scores, threshold)
     boosted = [[s + 0.5 * tie_break[i][j] if s >= threshold else s for j, s in enumerate(row)]
@@ -234,46 +233,71 @@ def _assign_greedy(scores: list[list[float]], threshold: float) -> list[tuple[in
 
 # ---- entities ---------------------------------------------------------------------------
 
-# pseudo-states are drawn without text (a bar, a disc, an empty diamond): their "label" is what
-# they are, whatever id or name the source gave them
-_PSEUDO_LABEL = {"start": "[start]", "end": "[end]", "fork": "[bar]", "join": "[bar]",
-                 "choice": "[choice]"}
+# pseudo-states are drawn without text (a bar, a disc, an empty diamond): what they are, not
+# any id or name the source gave them, decides what they match, and only each other
+_PSEUDO = {"start": "start", "end": "end", "fork": "bar", "join": "bar", "choice": "choice"}
+
+Entity = tuple[str, str, str]  # (id, label, pseudo-state kind or "")
 
 
-def _entities(d: Diagram) -> list[tuple[str, str]]:
-    """(id, label) of every node, plus groups/participants referenced but not declared."""
-    out = [(n.id, _PSEUDO_LABEL.get(n.shape, n.text)) for n in d.nodes]
+def _entities(d: Diagram) -> list[Entity]:
+    """Every node, plus groups/participants referenced but not declared."""
+    out = [(n.id, "" if n.shape in _PSEUDO else n.text, _PSEUDO.get(n.shape, "")) for n in d.nodes]
     seen = {n.id for n in d.nodes}
-    refs = [x for e in d.edges for x in (e.source, e.target)]
-    refs += [x for m in d.messages for x in (m.source, m.target)]
-    for x in refs:
-        if x not in seen:
-            seen.add(x)
-            out.append((x, d.label_of(x)))
+    for a, b in _links(d):
+        for x in (a, b):
+            if x not in seen:
+                seen.add(x)
+                out.append((x, d.label_of(x), ""))
     return out
 
 
-def _neighbours(d: Diagram, ents: list[tuple[str, str]], name: dict[str, str]) -> list[set[str]]:
+def _links(d: Diagram) -> list[tuple[str, str]]:
+    """(source, target) of every edge and message."""
+    return [(e.source, e.target) for e in d.edges] + [(m.source, m.target) for m in d.messages]
+
+
+def _entity_scores(pe: list[Entity], re_: list[Entity]) -> list[list[float]]:
+    """Label scores; a pseudo-state scores 100 against one of its kind and 0 against the rest
+    (a state diagram's start disc is no flowchart box that reads "Start")."""
+    scores = label_scores([t for _, t, _ in pe], [t for _, t, _ in re_])
+    for i, (_, _, a) in enumerate(pe):
+        if a:
+            scores[i] = [100.0 if a == b else 0.0 for _, _, b in re_]
+    for j, (_, _, b) in enumerate(re_):
+        if b:
+            for i, (_, _, a) in enumerate(pe):
+                if not a:
+                    scores[i][j] = 0.0
+    return scores
+
+
+def _names(ents: list[Entity]) -> dict[str, str]:
+    """What an entity is called for neighbour comparison: its normalised label or its kind."""
+    return {i: f"<{k}>" if k else normalize_label(t) for i, t, k in ents}
+
+
+def _neighbours(d: Diagram, ents: list[Entity], name: dict[str, str]) -> list[set[str]]:
     """For each entity, the set of ``name[x]`` over the entities x it is wired to."""
     near: dict[str, set[str]] = defaultdict(set)
-    for a, b in [(e.source, e.target) for e in d.edges] + [(m.source, m.target) for m in d.messages]:
+    for a, b in _links(d):
         near[a].add(name.get(b, ""))
         near[b].add(name.get(a, ""))
-    return [near[i] for i, _ in ents]
+    return [near[i] for i, *_ in ents]
 
 
 def _jaccard(a: list[set[str]], b: list[set[str]]) -> list[list[float]]:
     return [[len(x & y) / len(x | y) if x | y else 0.0 for y in b] for x in a]
 
 
-def _match_entities(pred: Diagram, pe: list[tuple[str, str]], ref: Diagram,
-                    re_: list[tuple[str, str]], threshold: float) -> list[tuple[int, int, float]]:
+def _match_entities(pred: Diagram, pe: list[Entity], ref: Diagram,
+                    re_: list[Entity], threshold: float) -> list[tuple[int, int, float]]:
     """Labels first; where labels repeat, neighbour labels break the tie, and then two matched
     entities trade partners whenever that costs no label score and lines up more edges (two
     "red text" boxes each wired to a "blue text" box pair up as the reference wires them)."""
     if not pe or not re_:
         return []
-    scores = label_scores([t for _, t in pe], [t for _, t in re_])  # once, for both steps
+    scores = _entity_scores(pe, re_)  # once, for both steps
     tie = _neighbour_overlap(pred, pe, ref, re_)
     pairs = _match_scores(scores, threshold, tie)
     if tie is None or len(pairs) < 2:
@@ -281,15 +305,15 @@ def _match_entities(pred: Diagram, pe: list[tuple[str, str]], ref: Diagram,
     return _swap_for_edges(pairs, scores, pred, pe, ref, re_)
 
 
+_SWAP_PASSES = 4  # trades are tried until none helps, at most this many rounds
+
+
 def _swap_for_edges(pairs: list[tuple[int, int, float]], scores: list[list[float]], pred: Diagram,
-                    pe: list[tuple[str, str]], ref: Diagram, re_: list[tuple[str, str]],
-                    passes: int = 4) -> list[tuple[int, int, float]]:
+                    pe: list[Entity], ref: Diagram, re_: list[Entity]) -> list[tuple[int, int, float]]:
     pidx = {e[0]: k for k, e in enumerate(pe)}
     ridx = {e[0]: k for k, e in enumerate(re_)}
-    links = [(pidx[a], pidx[b]) for a, b in [(e.source, e.target) for e in pred.edges]
-             + [(m.source, m.target) for m in pred.messages] if a in pidx and b in pidx]
-    target = {(ridx[a], ridx[b]) for a, b in [(e.source, e.target) for e in ref.edges]
-              + [(m.source, m.target) for m in ref.messages] if a in ridx and b in ridx}
+    links = [(pidx[a], pidx[b]) for a, b in _links(pred) if a in pidx and b in pidx]
+    target = {(ridx[a], ridx[b]) for a, b in _links(ref) if a in ridx and b in ridx}
     target |= {(b, a) for a, b in target}  # wiring, not direction, decides who pairs with whom
     touching: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for a, b in links:
@@ -301,7 +325,7 @@ def _swap_for_edges(pairs: list[tuple[int, int, float]], scores: list[list[float
         return sum(1 for a, b in set(touching[i] + touching[k]) if (to.get(a), to.get(b)) in target)
 
     matched = sorted(to)
-    for _ in range(passes):
+    for _ in range(_SWAP_PASSES):
         changed = False
         for x, i in enumerate(matched):
             for k in matched[x + 1:]:
@@ -319,19 +343,14 @@ def _swap_for_edges(pairs: list[tuple[int, int, float]], scores: list[list[float
     return [(i, to[i], scores[i][to[i]]) for i in matched]
 
 
-def _neighbour_overlap(pred: Diagram, pe: list[tuple[str, str]], ref: Diagram,
-                       re_: list[tuple[str, str]]) -> list[list[float]] | None:
+def _neighbour_overlap(pred: Diagram, pe: list[Entity], ref: Diagram,
+                       re_: list[Entity]) -> list[list[float]] | None:
     """Jaccard overlap of neighbour labels: among equally labelled entities (two fork bars,
     two nodes both called "Router"), the one wired like the reference's is chosen."""
-    def unique(ents: list[tuple[str, str]]) -> bool:
-        return len({normalize_label(t) for _, t in ents}) == len(ents)
-
-    if unique(pe) and unique(re_):
+    pn, rn = _names(pe), _names(re_)
+    if len(set(pn.values())) == len(pe) and len(set(rn.values())) == len(re_):
         return None  # no two labels alike on either side: nothing to break
-    def labels(ents: list[tuple[str, str]]) -> dict[str, str]:
-        return {i: normalize_label(t) for i, t in ents}
-
-    return _jaccard(_neighbours(pred, pe, labels(pe)), _neighbours(ref, re_, labels(re_)))
+    return _jaccard(_neighbours(pred, pe, pn), _neighbours(ref, re_, rn))
 
 
 # ---- edges ------------------------------------------------------------------------------
@@ -487,7 +506,8 @@ def label_recall_in_text(text: str, ref: Diagram, threshold: float = 90.0) -> PR
     fuzz = require("rapidfuzz.fuzz", "fuzzy label matching")
     body = normalize_label(text)
     words = set(body.split())
-    labels = [normalize_label(t) for _, t in _entities(ref)]
+    # pseudo-states have no text to find
+    labels = [normalize_label(t) for _, t, kind in _entities(ref) if not kind]
     found = 0
     for lab in labels:
         if not lab:
