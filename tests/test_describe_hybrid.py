@@ -112,7 +112,6 @@ def test_bad_options():
 
 
 def test_with_the_real_structural_describer_only_its_unsure_figures_reach_the_model():
-    pytest.importorskip("dicmodel.describe.structural")
     import io
 
     from PIL import Image, ImageDraw

@@ -284,6 +284,8 @@ def test_public_names_resolve_without_importing_torch():
         "missing = [n for n in t.__all__ if n not in vars(t) and n not in t._LAZY]\n"
         "assert not missing, missing\n"
         "assert 'torch' not in sys.modules\n"
+        "for n in t.__all__: getattr(t, n)  # every public name resolves, the lazy ones too\n"
+        "assert 'torch' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 

@@ -17,10 +17,9 @@ from typing import Any
 from . import config as _config
 from .config import *  # re-exports exactly config.__all__, which lists those names once
 
-__all__ = ["StageResult", "evaluate_generation", "generate", "recipe_path", "run_stage", "train"]
-# all but recipe_path load from .runner on first access, so importing the package skips torch
-_LAZY = frozenset(__all__) - {"recipe_path"}
-__all__ += _config.__all__  # the config names are listed once, there
+# these load from .runner on first access, so importing the package skips torch
+_LAZY = frozenset({"StageResult", "evaluate_generation", "generate", "run_stage", "train"})
+__all__ = [*sorted(_LAZY), "recipe_path", *_config.__all__]  # the config names are listed there
 
 
 def __getattr__(name: str) -> Any:
