@@ -59,11 +59,11 @@ def flag_kwargs(name: str, field: Any) -> dict[str, Any] | None:
 
 
 def add_model_flags(parser: Any, model: type[BaseModel], *, prefix: str = "", flag_prefix: str = "",
-                    skip: tuple[str, ...] = (), only: tuple[str, ...] | None = None) -> None:
-    """Add ``--<flag_prefix><field>`` for each field of ``model`` to ``parser`` (or a group);
-    values land in ``args.<prefix><field>``."""
+                    only: tuple[str, ...] | None = None) -> None:
+    """Add ``--<flag_prefix><field>`` for each field of ``model`` (or only those named) to
+    ``parser`` (or a group); values land in ``args.<prefix><field>``."""
     for name, field in model.model_fields.items():
-        if name in skip or (only is not None and name not in only):
+        if only is not None and name not in only:
             continue
         kw = flag_kwargs(name, field)
         if kw is not None:

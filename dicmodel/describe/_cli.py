@@ -13,6 +13,7 @@ not silently dropped.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import sys
@@ -28,6 +29,7 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".we
 _NO_FLAG = {"api_key", "extra_body", "structural", "structural_options", "model_options"}
 
 
+@functools.cache  # parser set-up and option reading both ask; the option models do not change
 def _flag_table() -> dict[str, tuple[tuple[str, ...], dict[str, Any]]]:
     """dest -> (describers that take it, argparse settings), generated from the option models.
 
