@@ -893,7 +893,8 @@ _ST_SPECIAL = re.compile(r"^state\s+(?P<id>[\w\u00C0-\U0010FFFF.-]+)\s*<<(?P<kin
 _ST_PLAIN = re.compile(r"^state\s+(?P<id>[\w\u00C0-\U0010FFFF.-]+)$")
 _ST_DESC = re.compile(r"^(?P<id>[\w\u00C0-\U0010FFFF.-]+)\s*:\s*(?P<desc>.+)$")
 _ST_ID = re.compile(r"^[\w\u00C0-\U0010FFFF.-]+$")
-_ST_CLASS_USE = re.compile(r"(?<=[\w\]]):::[\w-]+")
+_ST_CLASS_USE = re.compile(r":::[\w-]+")
+_ST_LABEL_SEP = re.compile(r"(?<!:):(?!:)")  # a lone colon (":::" applies a class)
 _ST_SKIP = re.compile(r"^(direction|classDef|class|style|accTitle|accDescr|scale|hide)\b")
 
 
@@ -970,11 +971,11 @@ class _StateParser:
             self.stack.pop()
             return
         # "Still:::cls" applies a class to a state; it is not a ": label"
-        s = _ST_CLASS_USE.sub("", s)
+        s = _without_class_uses(s)
         m = _ST_TRANS.match(s)
         if m:
-            a = self.pseudo("start") if m.group("a") == "[*]" else self.state(_strip_cls(m.group("a")))
-            b = self.pseudo("end") if m.group("b") == "[*]" else self.state(_strip_cls(m.group("b")))
+            a = self.pseudo("start") if m.group("a") == "[*]" else self.state(m.group("a").strip())
+            b = self.pseudo("end") if m.group("b") == "[*]" else self.state(m.group("b").strip())
             self.d.edges.append(Edge(source=a, target=b, label=_clean_label(m.group("label") or "")))
             return
         m = _ST_AS.match(s)
@@ -1004,8 +1005,12 @@ class _StateParser:
                                  "'state A {', '}')", line=lineno, text=s)
 
 
-def _strip_cls(s: str) -> str:
-    return re.sub(r":::[\w-]+$", "", s.strip())
+def _without_class_uses(s: str) -> str:
+    """The line with every ``:::cls`` before its label removed; the label is kept as written
+    ("A --> B : a:::b" keeps its text)."""
+    m = _ST_LABEL_SEP.search(s)
+    head, label = (s[:m.start()], s[m.start():]) if m else (s, "")
+    return _ST_CLASS_USE.sub("", head) + label
 
 
 # ---- class and ER (read as graphs) ------------------------------------------------------

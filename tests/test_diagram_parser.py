@@ -293,3 +293,9 @@ def test_state_class_shorthand_is_not_a_transition_label():
     assert labels[("Still", "Moving")] == "go"
     assert labels[("start", "Still")] == ""
     assert ("Crash", "end") in labels
+
+
+def test_state_class_uses_are_dropped_from_ids_but_not_from_labels():
+    d = parse_mermaid("stateDiagram-v2\n  A:::hot --> B-x:::cold : go:::now\n  C.d:::x --> [*]\n")
+    assert [(e.source, e.target, e.label) for e in d.edges][0] == ("A", "B-x", "go:::now")
+    assert {n.id for n in d.nodes} >= {"A", "B-x", "C.d"}
