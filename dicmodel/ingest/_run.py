@@ -375,7 +375,7 @@ def _figure(sha: str, scan: _Scan, index: int, cand: Candidate, caption: tuple[s
              for i in cand.lines for s in scan.lines[i].spans]
     inside = plain_drawings([d for d in scan.drawings if _contains(cand.bbox, d["rect"], 2.0)])
     if inside:  # a drawing's embedded pictures (device icons) are nodes of its diagram
-        inside += image_drawings(scan.images, cand.bbox)
+        inside += image_drawings([r for r in scan.images if _contains(cand.bbox, r, 2.0)], cand.bbox)
     return Figure(id=figure_id(sha, scan.number, bbox), page=scan.number, bbox=bbox, kind=FigureKind(cand.kind),
                   caption=caption[0] if caption else None, label=caption[1] if caption else None,
                   section=section, spans=spans, drawings=inside,

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._util import area
+
 _KEEP = ("type", "fill", "color", "width", "dashes", "closePath", "even_odd", "fill_opacity",
          "stroke_opacity", "lineCap", "lineJoin", "seqno", "level", "layer")
 
@@ -54,14 +56,9 @@ def plain_drawings(drawings: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def image_drawings(images: list[tuple[float, float, float, float]], figure: tuple[float, float, float, float]
                    ) -> list[dict[str, Any]]:
-    """Embedded pictures inside a vector figure as pseudo drawings ``{"type": "image"}``: in a
-    network drawing a router or server icon is a node. Pictures covering most of the figure are
-    its background, not a node."""
-    area = max(1e-6, (figure[2] - figure[0]) * (figure[3] - figure[1]))
-    out = []
-    for r in images:
-        x0, y0, x1, y1 = r
-        inside = x0 >= figure[0] - 2 and y0 >= figure[1] - 2 and x1 <= figure[2] + 2 and y1 <= figure[3] + 2
-        if inside and (x1 - x0) * (y1 - y0) <= 0.25 * area:
-            out.append({"type": "image", "rect": (float(x0), float(y0), float(x1), float(y1)), "items": []})
-    return out
+    """The embedded pictures of a vector figure (the caller picks those inside it) as pseudo
+    drawings ``{"type": "image"}``: in a network drawing a router or server icon is a node.
+    Pictures covering more than a quarter of the figure are its background, not a node."""
+    limit = 0.25 * area(figure)
+    return [{"type": "image", "rect": tuple(float(v) for v in r), "items": []}
+            for r in images if area(r) <= limit]

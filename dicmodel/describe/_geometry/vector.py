@@ -674,11 +674,13 @@ def page_inputs(page: Any, clip: Rect | None = None) -> tuple[list[dict[str, Any
     A convenience for tests and benchmarks that start from a PDF page instead of an ingested
     :class:`~dicmodel.document.Figure`.
     """
+    from ._util import contains
     from .pdfplain import image_drawings, plain_drawings
 
     drawings = plain_drawings(page.get_drawings())
     area = clip or tuple(page.rect)
-    drawings += image_drawings([tuple(i["bbox"]) for i in page.get_image_info()], area)
+    boxes = [tuple(i["bbox"]) for i in page.get_image_info()]
+    drawings += image_drawings([r for r in boxes if contains(area, r, 2.0)], area)
     spans = []
     for block in page.get_text("dict")["blocks"]:
         for line in block.get("lines", []):
