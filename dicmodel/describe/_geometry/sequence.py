@@ -56,6 +56,7 @@ def find_lifelines(prims: Primitives, u: float = 1.0) -> list[Lifeline]:
             cols.append([s])
     lines = []
     corners = _horizontal_ends(prims.paths)
+    raster = prims.source == "raster"
     for col in cols:
         y0 = min(s[1] for s in col)
         y1 = max(s[2] for s in col)
@@ -69,7 +70,7 @@ def find_lifelines(prims: Primitives, u: float = 1.0) -> list[Lifeline]:
             # A line hanging from the middle of a header box is a lifeline whatever meets its
             # lower end (a message leaving a step-number disc there)
             if not _hangs(prims, x, y0, u) and \
-                    any(_corner(c, x, y0, u) or _corner(c, x, y1, u) for c in corners):
+                    any(_corner(c, x, y0, u, raster) or _corner(c, x, y1, u, raster) for c in corners):
                 continue
             # a lifeline never ends in an arrowhead; a vertical graph edge does
             headed = any(U.rect_dist((x, y), a.bbox) < 2.0 * u for a in prims.arrowheads
@@ -79,7 +80,7 @@ def find_lifelines(prims: Primitives, u: float = 1.0) -> list[Lifeline]:
 
 
 def _hangs(prims: Primitives, x: float, y0: float, u: float) -> bool:
-    if u == 1.0:
+    if prims.source != "raster":
         return False  # vector figures: the corner rule alone has served well
     for sh in prims.shapes:
         b = sh.bbox
@@ -88,8 +89,8 @@ def _hangs(prims: Primitives, x: float, y0: float, u: float) -> bool:
     return False
 
 
-def _corner(c: Point, x: float, y: float, u: float) -> bool:
-    if u == 1.0:
+def _corner(c: Point, x: float, y: float, u: float, raster: bool) -> bool:
+    if not raster:
         return U.dist(c, (x, y)) < 2.5
     return abs(c[1] - y) < 2.5 * u and abs(c[0] - x) < 12.0 * u
 
@@ -127,6 +128,7 @@ def _dedupe(lines: list[Lifeline], u: float = 1.0) -> list[Lifeline]:
 def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float = 1.0) -> list[Rect]:
     """Name every lifeline from its header box (or the text above it); return the boxes used."""
     used = []
+    raster = prims.source == "raster"
     # a note drawn over several lifelines is not a header; the lifelines run on behind it
     # (their top is the note's bottom when the gap above it is too short to trace)
     xs = [ln.x for ln in lines]
@@ -135,7 +137,7 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float = 1.0) -
         top, bottom = _see_through(ln.y0, ln.y1, spans, 12 * u)
         boxes = [s.bbox for s in prims.shapes
                  if s.bbox[0] - 1 <= ln.x <= s.bbox[2] + 1 and s.bbox[2] - s.bbox[0] > 12 * u
-                 and s.bbox not in spans and (u == 1.0 or _centred(s.bbox, ln.x))
+                 and s.bbox not in spans and (not raster or _centred(s.bbox, ln.x))
                  and (abs(s.bbox[3] - top) < 12 * u or abs(s.bbox[1] - bottom) < 12 * u)]
         boxes.sort(key=lambda b: b[1])
         ln.boxes = boxes
@@ -152,7 +154,7 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float = 1.0) -
     # two lines under one header box (the lifeline and the side of a highlight band or
     # frame beside it): the one nearer the box's centre is the lifeline
     for ln in lines:
-        if not ln.boxes and u != 1.0 and any(o.boxes and o.boxes[0][0] < ln.x < o.boxes[0][2]
+        if not ln.boxes and raster and any(o.boxes and o.boxes[0][0] < ln.x < o.boxes[0][2]
                                              for o in lines if o is not ln):
             ln.label = ""  # under another participant's header: a frame side beside its line
             continue
@@ -289,6 +291,7 @@ def _on_lines(a: Point, b: Point, lines: list[Lifeline], u: float = 1.0) -> bool
 def _messages(prims: Primitives, lines: list[Lifeline], u: float = 1.0) -> tuple[list[_Msg], int]:
     """Messages in time order, and how many arrow-carrying connectors there were in all."""
     tol = 12.0 * u
+    raster = prims.source == "raster"
     out = []
     shorts = _short_strokes(prims, u)
     n_arrowed = 0
@@ -314,7 +317,7 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float = 1.0) -> tuple
                 continue
         n_arrowed += 1
         # a traced dashed line can stop up to a dash period short of where it is drawn to
-        t = 2.0 * tol if p.dashed and u != 1.0 else tol
+        t = 2.0 * tol if p.dashed and raster else tol
         ia = _nearest_line(ta or a, lines, t, u) if ha else _nearest_line(a, lines, t, u)
         ib = _nearest_line(tb or b, lines, t, u) if hb else _nearest_line(b, lines, t, u)
         if ia is None:
@@ -370,7 +373,9 @@ def _aligned_heads(lines: list[Lifeline], u: float = 1.0) -> bool:
 
 def _unit(prims: Primitives, h: float) -> float:
     """Scale of the fixed tolerances: 1 for vector figures (PDF points, ~10 pt text); for a
-    raster figure, its text height over a PDF's (a 2x render of 16 px text is ~40 px tall)."""
+    raster figure, its text height over a PDF's (a 2x render of 16 px text is ~40 px tall).
+    A scale only: small-print raster figures get 1 too, so the raster-only rules ask
+    ``prims.source``, never ``u == 1``."""
     if prims.source != "raster" or h <= 0:
         return 1.0
     return max(1.0, min(4.0, h / 16.0))
