@@ -178,3 +178,11 @@ def test_bench_passes_describer_options(tmp_path):
     opts.describer_options = {"time_budget": 120}
     (res,) = run_bench(opts, log=lambda s: None)
     assert seen == {"time_budget": 120} and res.failed == 0
+
+
+def test_render_sources_reports_a_file_that_is_no_diagram_source(tmp_path):
+    from dicmodel.eval.bench import render_sources
+
+    failures = render_sources([("notes.txt", "graph TD; A-->B")], tmp_path)
+    assert set(failures) == {"notes.txt"} and set(failures["notes.txt"]) == {"pdf", "png"}
+    assert "not a diagram source" in failures["notes.txt"]["pdf"]

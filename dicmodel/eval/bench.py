@@ -174,7 +174,9 @@ def render_sources(sources: Sequence[tuple[str, str]], cache: Path | None = None
             try:
                 render_dot(text, out, fmt, timeout=timeout)  # Graphviz's own 96 dpi PNG
             except DicmodelError as err:
-                failures.setdefault(name, {})[fmt] = str(err)[-300:]
+                failures.setdefault(name, {})[fmt] = str(err)[-300:]  # a tool's error ends with its cause
+        elif not name.endswith(".mmd"):
+            failures.setdefault(name, {})[fmt] = "not a diagram source (.mmd, .dot or .gv)"
     if mermaid:
         with MermaidRenderer(concurrency=2, timeout=timeout) as r:
             jobs = [MermaidJob(text=t[1], out=t[3], fmt=t[2], id=i,
@@ -197,7 +199,7 @@ def render_figures(figures: list[BenchFigure], opts: BenchOptions,
         for fmt in ("pdf", "png"):
             err = failures.get(f.name, {}).get(fmt)
             if err:
-                f.errors.append(f"{fmt} render failed: {err[:200]}")
+                f.errors.append(f"{fmt} render failed: {err}")
             setattr(f, fmt, None if err else cache_path(f, fmt, cache))
 
 
