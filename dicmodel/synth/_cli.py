@@ -53,7 +53,7 @@ def _questions(args: argparse.Namespace) -> int:
 def _instructions(args: argparse.Namespace) -> int:
     from .adamllm import InstructionOptions, run_instructions
 
-    return _emit(run_instructions(_options(InstructionOptions, args), progress=not args.no_progress))  # type: ignore
+    return _emit(run_instructions(_options(InstructionOptions, args)))  # type: ignore[arg-type]
 
 
 def _filter(args: argparse.Namespace) -> int:
@@ -106,7 +106,5 @@ def register(subparsers: Any) -> None:
     for name, help_text, model, fn in steps:
         step = sub.add_parser(name, help=help_text)
         add_model_flags(step, model)
-        if name == "instructions":
-            step.add_argument("--no-progress", action="store_true", help="no progress bar")
         step.set_defaults(func=_safe(fn))
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])

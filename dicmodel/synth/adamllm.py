@@ -277,6 +277,7 @@ class InstructionOptions(BaseModel):
                                  "from the rule tasks")
     blank_ratio: float = Field(0.1, ge=0, le=1, description="share of tuning records with a blank image")
     seed: int = Field(0, description="seed for blank images and task choice")
+    progress: bool = Field(True, description="show a tqdm progress bar")
 
 
 def _rule_tasks(r: dict[str, Any], k: int = 3) -> list[dict[str, Any]]:
@@ -302,7 +303,7 @@ def _generator_for(opts: InstructionOptions) -> GenerateFn:
     return describer_generate(get_describer("hf", model=opts.model))
 
 
-def run_instructions(opts: InstructionOptions, progress: bool = True) -> dict[str, int]:
+def run_instructions(opts: InstructionOptions) -> dict[str, int]:
     """Write triplets.jsonl (resumable: diagrams already done are skipped)."""
     from .._io import open_append
     from .export import _progress, read_jsonl
@@ -313,7 +314,7 @@ def run_instructions(opts: InstructionOptions, progress: bool = True) -> dict[st
     items = [r for r in read_jsonl(opts.data / "items.jsonl") if r["id"] not in done][: opts.limit]
     gen = None if opts.synthesizer == "rule" else _generator_for(opts)
     counts = {"diagrams": 0, "triplets": 0, "errors": 0}
-    bar = _progress(len(items), progress, "synth instructions")
+    bar = _progress(len(items), opts.progress, "synth instructions")
     with open_append(out) as f, open_append(err_path) as ef:
         for r in items:
             errors: list[dict[str, str]] = []
