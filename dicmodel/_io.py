@@ -5,18 +5,22 @@ Stdlib only: low-level modules import this without pulling in the batch or pipel
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
-__all__ = ["atomic_write", "open_append"]
+__all__ = ["atomic_open", "atomic_write", "open_append"]
 
 _TAIL_CHUNK = 1 << 16
 
 
-def atomic_write(path: Path, data: str | bytes, *, fsync: bool = True) -> None:
-    """Write to a unique temporary file beside ``path`` and rename it into place.
+@contextlib.contextmanager
+def atomic_open(path: Path, *, fsync: bool = True) -> Iterator[BinaryIO]:
+    """A binary handle on a unique temporary file beside ``path``, renamed into place when the
+    block ends without an error (and removed when it raises): write large outputs as a stream.
 
     Readers see the old content or the new, never a partial file; concurrent writers (threads
     or processes) of the same path do not collide, the last rename wins.
@@ -25,7 +29,7 @@ def atomic_write(path: Path, data: str | bytes, *, fsync: bool = True) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            yield fh
             if fsync:
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -33,6 +37,12 @@ def atomic_write(path: Path, data: str | bytes, *, fsync: bool = True) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_write(path: Path, data: str | bytes, *, fsync: bool = True) -> None:
+    """Write ``data`` (str as UTF-8) to ``path`` through :func:`atomic_open`."""
+    with atomic_open(path, fsync=fsync) as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
 def open_append(path: Path) -> TextIO:

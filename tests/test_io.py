@@ -19,3 +19,21 @@ def test_a_file_that_is_one_torn_line_is_emptied_first(tmp_path):
     with open_append(path) as f:
         f.write('{"step": 2}\n')
     assert path.read_text(encoding="utf-8") == '{"step": 2}\n'
+
+
+def test_a_stream_that_fails_midway_leaves_the_old_file_and_no_temporary(tmp_path):
+    import pytest
+
+    from dicmodel.synth.export import write_jsonl
+
+    path = tmp_path / "out.jsonl"
+    path.write_text("old\n", encoding="utf-8")
+
+    def records():
+        yield {"id": 1}
+        raise RuntimeError("generator broke")
+
+    with pytest.raises(RuntimeError):
+        write_jsonl(path, records())
+    assert path.read_text(encoding="utf-8") == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]

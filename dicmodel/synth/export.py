@@ -41,7 +41,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from .._io import atomic_write, open_append
+from .._io import atomic_open, atomic_write, open_append
 from ..errors import RenderError
 from .generator import GenOptions, SynthDiagram, generate_one, mermaid_text, to_dot
 from .render import MermaidJob, MermaidRenderer, MermaidStyle, RenderResult, render_dot
@@ -122,10 +122,13 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> int:
-    """Write records atomically (temporary file, then rename); returns the count."""
-    lines = [json.dumps(r, ensure_ascii=False) + "\n" for r in records]
-    atomic_write(path, "".join(lines))
-    return len(lines)
+    """Write records atomically (streamed to a temporary file, then renamed); returns the count."""
+    n = 0
+    with atomic_open(path) as fh:
+        for r in records:
+            fh.write((json.dumps(r, ensure_ascii=False) + "\n").encode("utf-8"))
+            n += 1
+    return n
 
 
 def split_of(item_id: str, val_fraction: float = 0.05, test_fraction: float = 0.05) -> str:
