@@ -25,7 +25,7 @@ from ._io import atomic_write, open_append  # re-exported: part of this module's
 
 __all__ = ["BatchOptions", "DocResult", "Summary", "convert_many", "convert_one", "expand_inputs",
            "output_paths", "output_stems", "write_outputs", "atomic_write", "split_formats",
-           "skipped_result", "ok_result", "one_line", "check_source", "open_append"]
+           "skipped_result", "ok_result", "failed_result", "one_line", "check_source", "open_append"]
 
 FORMATS = ("md", "json", "jsonl")
 
@@ -179,8 +179,7 @@ def _run(paths: list[Path], stems: dict[Path, str], out: Path, opts: BatchOption
                 try:
                     yield fut.result()
                 except Exception as err:  # noqa: BLE001 - a crashed worker is one failed document
-                    yield DocResult(source=str(futures[fut]), status="failed",
-                                    error_type=type(err).__name__, error=str(err))
+                    yield failed_result(futures[fut], err)
         except KeyboardInterrupt:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
@@ -221,10 +220,16 @@ def skipped_result(src: Path, targets: dict[str, Path], overwrite: bool) -> DocR
     return None
 
 
-def ok_result(src: Path, doc: Any, targets: dict[str, Path], seconds: float) -> DocResult:
+def ok_result(src: Path, doc: Any, targets: dict[str, Path], seconds: float = 0.0) -> DocResult:
     return DocResult(source=str(src), status="ok", outputs=[str(t) for t in targets.values()],
                      pages=len(doc.pages), figures=len(doc.figures), item_errors=len(doc.errors),
                      seconds=seconds)
+
+
+def failed_result(src: Path, err: BaseException, seconds: float = 0.0, stage: str = "") -> DocResult:
+    """A ``failed`` result for an error (``stage``, e.g. "write", prefixes its message)."""
+    return DocResult(source=str(src), status="failed", error_type=type(err).__name__,
+                     error=f"{stage}: {one_line(err)}" if stage else one_line(err), seconds=seconds)
 
 
 def one_line(err: BaseException) -> str:
@@ -256,8 +261,7 @@ def convert_one(src: Path, stem: str, out: Path, opts: BatchOptions) -> DocResul
         doc = convert(src, describer=_describer(opts), **opts.ingest)
         write_outputs(doc, targets, out, stem, opts)
     except Exception as err:  # noqa: BLE001 - bad input or a bug: one document, never the batch
-        return DocResult(source=str(src), status="failed", error_type=type(err).__name__,
-                         error=one_line(err), seconds=time.perf_counter() - t0)
+        return failed_result(src, err, time.perf_counter() - t0)
     return ok_result(src, doc, targets, time.perf_counter() - t0)
 
 

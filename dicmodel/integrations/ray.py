@@ -260,7 +260,7 @@ class _DescribeActor:
 
 
 def _write_row(row: dict[str, Any], opts: RayOptions, out: str) -> dict[str, Any]:
-    from ..batch import DocResult, ok_result, one_line, output_paths, write_outputs
+    from ..batch import DocResult, failed_result, ok_result, output_paths, write_outputs
 
     src, stem, out_dir = Path(row["source"]), row["stem"], Path(out)
     t0 = time.perf_counter()
@@ -272,12 +272,11 @@ def _write_row(row: dict[str, Any], opts: RayOptions, out: str) -> dict[str, Any
             doc = pickle.loads(row["doc"])
             targets = output_paths(src, out_dir, opts.formats, stem)
             write_outputs(doc, targets, out_dir, stem, opts.batch_options())
-            result = ok_result(src, doc, targets, 0.0)
+            result = ok_result(src, doc, targets)  # its time is set below
             if opts.parquet:
                 chunks = [c.model_dump_json() for c in doc.chunks(max_tokens=opts.max_tokens)]
         except Exception as err:  # noqa: BLE001
-            result = DocResult(source=str(src), status="failed", error_type=type(err).__name__,
-                               error=f"write: {one_line(err)}")
+            result = failed_result(src, err, stage="write")
     result.seconds = float(row.get("seconds") or 0.0) + time.perf_counter() - t0
     return {"source": str(src), "result": result.model_dump_json(), "chunks": chunks}
 
