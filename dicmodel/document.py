@@ -75,7 +75,6 @@ class BBox(BaseModel):
     def area(self) -> float:
         return max(0.0, self.width) * max(0.0, self.height)
 
-
     def intersection(self, other: BBox) -> float:
         w = min(self.x1, other.x1) - max(self.x0, other.x0)
         h = min(self.y1, other.y1) - max(self.y0, other.y0)
@@ -89,8 +88,6 @@ class BBox(BaseModel):
         inter = self.intersection(other)
         union = self.area + other.area - inter
         return inter / union if union > 0 else 0.0
-
-
 
 
 class BlockType(str, Enum):
