@@ -93,13 +93,14 @@ class Skips:
 def mermaid_items(skips: Skips) -> list[Item]:
     items = []
     for src in rc.devset_sources("mermaid"):
-        if "$$" in src.read_text():
+        text = src.read_text()
+        if "$$" in text:
             # KaTeX: the figure shows rendered symbols, the source holds LaTeX; label matching
             # cannot pair them (the structure is there, but nodes could not be matched)
             skips.bad_source.append(f"{src.name}: labels are KaTeX math ($$...$$), not scored")
             continue
         try:
-            gt = parse_mermaid(src.read_text())
+            gt = parse_mermaid(text)
         except UnsupportedDiagramError as err:
             skips.unsupported[str(err.text or "other")] += 1
             continue
