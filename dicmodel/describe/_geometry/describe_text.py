@@ -25,7 +25,7 @@ def _quote_list(items: list[str], limit: int = 60) -> str:
     return "; ".join(shown) + more
 
 
-_UNNAMED = {"fork": "a fork/join bar", "join": "a fork/join bar", "choice": "a choice point",
+_UNNAMED = {"fork": "a fork/join bar", "choice": "a choice point",
             "circle": "an unlabelled circle", "ellipse": "an unlabelled ellipse",
             "diamond": "an unlabelled diamond", "state": "an unlabelled state"}
 
@@ -35,7 +35,7 @@ def _named_for_prose(d: Diagram) -> Diagram:
     element with no text on the figure is named by what it looks like. (Start and end markers
     are phrased by the prose itself.) The Diagram and its Mermaid keep the ids."""
     if all(n.label or n.shape in ("start", "end") for n in d.nodes) and all(g.label for g in d.groups):
-        return d
+        return d  # nothing to name: no copy
     c = d.model_copy(deep=True)
     for n in c.nodes:
         if not n.label and n.shape not in ("start", "end"):
@@ -55,7 +55,7 @@ def reading_prose(figure_type: FigureType, diagram: Diagram, prose: str | None =
         named = _named_for_prose(diagram)
         text = named.to_prose()
         if named is not diagram:  # a sentence may now open with "an unlabelled ..."
-            text = re.sub(r"(^|[.:;] )(an? (?:unlabelled|fork/join|choice))",
+            text = re.sub(r"(^|[.] )(an? (?:unlabelled|fork/join|choice))",
                           lambda m: m.group(1) + m.group(2)[0].upper() + m.group(2)[1:], text)
         return text
     texts = [t for t in diagram.notes if t]

@@ -283,7 +283,7 @@ def _end_marker(n: _N, paths: list[Path], centres: list[Point]) -> bool:
 
 # ---- 2. groups and labels -----------------------------------------------------------------
 
-def _nest(nodes: list[_N], words: list[Word] = ()) -> None:
+def _nest(nodes: list[_N], words: list[Word]) -> None:
     """Parent = the smallest candidate that contains this one (and is clearly larger)."""
     order = sorted(range(len(nodes)), key=lambda k: U.area(nodes[k].bbox))
     for pos, k in enumerate(order):
@@ -526,6 +526,14 @@ def _group_labels(blocks: list[list[Word]], nodes: list[_N], h: float) -> list[l
     return rest
 
 
+def _bar(n: _N) -> bool:
+    """A solid bar: a state machine's or activity diagram's fork/join. Raster bars at 2x are
+    ~12 px thick, so a thicker bar must be proportionally longer."""
+    w, h = n.bbox[2] - n.bbox[0], n.bbox[3] - n.bbox[1]
+    thin, long = min(w, h), max(w, h)
+    return n.filled and (thin <= 10 and long >= 3 * thin or thin <= 16 and long >= 5 * thin)
+
+
 def _caption_labels(blocks: list[list[Word]], nodes: list[_N], h: float) -> list[list[Word]]:
     """A device icon (or any small empty shape that is no marker) is named by the text just
     below it, or else just above it, as network drawings label their routers and servers."""
@@ -535,7 +543,7 @@ def _caption_labels(blocks: list[list[Word]], nodes: list[_N], h: float) -> list
         w = x1 - x0
         if n.is_group or n.words or n.marker or (n.kind != "icon" and max(w, y1 - y0) > 80):
             continue
-        if n.filled and min(w, y1 - y0) <= 10 and max(w, y1 - y0) >= 3 * min(w, y1 - y0):
+        if _bar(n):
             continue  # a fork/join bar
         best = None
         for k, b in enumerate(rest):
@@ -757,10 +765,7 @@ def _node_shape(n: _N, state: bool) -> str:
         return "double_circle"
     if n.text_only:
         return "box"
-    w, h = n.bbox[2] - n.bbox[0], n.bbox[3] - n.bbox[1]
-    thin, long = min(w, h), max(w, h)
-    # raster bars at 2x are ~12 px thick: a thicker bar must be proportionally longer
-    if n.filled and not n.words and (thin <= 10 and long >= 3 * thin or thin <= 16 and long >= 5 * thin):
+    if not n.words and _bar(n):
         return "fork"  # a solid bar: fork/join of a state machine or activity diagram
     if state and n.kind == "diamond" and not n.words:
         return "choice"  # an empty diamond in a state machine is a choice pseudo-state
