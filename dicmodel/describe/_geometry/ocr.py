@@ -26,7 +26,7 @@ from ..._extras import require
 from ...errors import BackendUnavailableError, ConfigError, ImageError
 from .primitives import Word
 
-__all__ = ["ENGINES", "OcrEngine", "decode_image", "ocr_words"]
+__all__ = ["ENGINES", "OcrEngine", "decode_image", "ink_mask", "ocr_words"]
 
 OcrEngine = Literal["rapidocr", "tesseract"]
 ENGINES = ("rapidocr", "tesseract")
@@ -128,14 +128,22 @@ def _rapidocr_engine() -> Any:
     return rapidocr.RapidOCR(params=params)
 
 
+def ink_mask(gray: Any, np: Any, delta: int) -> tuple[Any, int]:
+    """(0/1 uint8 mask of what is ``delta`` grey levels darker than the background, the
+    background level). The background is the commonest grey; on a dark theme (below 110) ink is
+    what is that much lighter."""
+    bg = int(np.bincount(gray.ravel(), minlength=256).argmax())
+    if bg < 110:
+        return (gray > bg + delta).astype(np.uint8), bg
+    return (gray < bg - delta).astype(np.uint8), bg
+
+
 def _letter_height(img: Any) -> float:
     """Median height of the letter-shaped ink pieces of an image (0 when there are none)."""
     np = require("numpy", "OCR of raster figures", extra="ocr")
     cv2 = require("cv2", "OCR of raster figures")
-    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-    bg = int(np.bincount(gray.ravel(), minlength=256).argmax())
-    ink = (gray > bg + 60) if bg < 110 else (gray < bg - 60)
-    _n, _l, st, _c = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    ink, _bg = ink_mask(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), np, 60)
+    _n, _l, st, _c = cv2.connectedComponentsWithStats(ink, connectivity=8)
     hs, ws = st[1:, cv2.CC_STAT_HEIGHT], st[1:, cv2.CC_STAT_WIDTH]
     letter = (hs >= 4) & (hs <= 120) & (ws <= 1.5 * hs) & (ws >= 0.2 * hs)
     return float(np.median(hs[letter])) if letter.sum() >= 3 else 0.0
@@ -153,10 +161,11 @@ def _det_side(img: Any) -> int:
 
 def _rapidocr_words(img: Any) -> list[Word]:
     engine = _rapidocr_engine()
-    side = _det_side(img)
+    det = engine._load_det_model() if hasattr(engine, "_load_det_model") else None
+    # a full-size pass over the image: only worth it where the detector takes the size
+    side = _det_side(img) if det is not None and hasattr(det, "limit_side_len") else None
     with _LOCK:  # one ONNX session per process; the engine is not re-entrant
-        det = engine._load_det_model() if hasattr(engine, "_load_det_model") else None
-        if det is not None and hasattr(det, "limit_side_len"):
+        if side is not None:
             det.limit_side_len = side  # read on every call (RapidOCR 3.x)
         out = engine(img, return_word_box=True)
     if out.txts is None or out.boxes is None:

@@ -41,7 +41,7 @@ from typing import Any
 from ..._extras import require
 from ...errors import ConfigError
 from ._util import poly_dist, poly_len
-from .ocr import ENGINES, decode_image, ocr_words
+from .ocr import ENGINES, decode_image, ink_mask, ocr_words
 from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape
 
 __all__ = ["GEOMETRY_MAX_SIDE", "extract_raster"]
@@ -115,13 +115,13 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     cv2 = require("cv2", "raster figure geometry")
     work = img if s == 1.0 else cv2.resize(img, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
     gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
-    ink, bg = _ink_mask(gray, np)
+    ink, bg = ink_mask(gray, np, _INK_DELTA)
     if s < 1.0:
         # a 1 px line shrunk onto the pixel grid turns half-grey wherever it falls between two
         # rows, and a grey threshold breaks it there: shrink the full-size ink mask instead and
         # keep any pixel it covers by nearly half of what a 1 px line split over two covers
         fgray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-        full = _ink_mask(fgray, np)[0].astype(np.float32)
+        full = ink_mask(fgray, np, _INK_DELTA)[0].astype(np.float32)
         ink |= (cv2.resize(full, (ink.shape[1], ink.shape[0]), interpolation=cv2.INTER_AREA)
                 > 0.45 * s).astype(np.uint8)
     words = [_scaled_box(wd.bbox, s) for wd in prims.words]
@@ -141,7 +141,7 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
         prims.warnings.append(f"{n_comp} separate ink pieces: too busy for geometry, labels only")
         return
     f = _Frame(np, cv2, s, ink, _stroke_width(ink, np, cv2), _median_h(words), bare,
-               _ink_mask(gray, np, _DARK_DELTA)[0], words, [], [])
+               ink_mask(gray, np, _DARK_DELTA)[0], words, [], [])
     shapes, outline = _shapes(f, gray, bg)
     conn = ink & ~outline
     heads, conn = _arrowheads(f, conn)
@@ -162,14 +162,6 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     prims.shapes = [_scale_shape(sh, inv) for sh in shapes]
     prims.arrowheads = [_scale_head(a, inv) for a in heads]
     prims.paths = [_scale_path(p, inv) for p in paths]
-
-
-def _ink_mask(gray: Any, np: Any, delta: int = _INK_DELTA) -> tuple[Any, int]:
-    hist = np.bincount(gray.ravel(), minlength=256)
-    bg = int(hist.argmax())
-    if bg < 110:  # dark theme: ink is what is much lighter than the background
-        return (gray > bg + delta).astype(np.uint8), bg
-    return (gray < bg - delta).astype(np.uint8), bg
 
 
 Disc = tuple[float, float, float]  # centre x, centre y, radius (working pixels)

@@ -303,8 +303,9 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float = 1.0) -> tuple
             continue
         if len(pts) == 2 and U.poly_len(pts) < 12 * u and abs(a[1] - b[1]) > 0.5 * abs(a[0] - b[0]):
             continue  # a stroke of a cross mark
-        ha, ta = _arrow_at(a, prims, 3.0 * u, _back(pts[::-1], 8.0 * u))
-        hb, tb = _arrow_at(b, prims, 3.0 * u, _back(pts, 8.0 * u))
+        # where the line comes from matters for a raster head only (see _arrow_at)
+        ha, ta = _arrow_at(a, prims, 3.0 * u, _back(pts[::-1], 8.0 * u) if raster else None)
+        hb, tb = _arrow_at(b, prims, 3.0 * u, _back(pts, 8.0 * u) if raster else None)
         arrow = "filled"
         if not (ha or hb):
             if _cross_at(b, shorts):

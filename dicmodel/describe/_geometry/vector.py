@@ -126,14 +126,13 @@ def _subpaths(items: list[tuple], close_path: bool) -> list[_Sub]:
 
 # ---- shape classification --------------------------------------------------------------------
 
-def _polygon_kind(corners: list[Point], box: Rect) -> str:
-    """rect / diamond / parallelogram / hexagon / polygon from the simplified corners."""
+def _polygon_kind(corners: list[Point], box: Rect, tol: float = 1.0) -> str:
+    """rect / diamond / parallelogram / hexagon / polygon from the simplified corners (a rect's
+    corners lie within ``tol`` of its box's corners)."""
     w, h = box[2] - box[0], box[3] - box[1]
     n = len(corners)
     if n == 4:
-        axis = all(min(abs(p[0] - box[0]), abs(p[0] - box[2])) < 1.0 and
-                   min(abs(p[1] - box[1]), abs(p[1] - box[3])) < 1.0 for p in corners)
-        if axis:
+        if all(_at_box_corner(p, box, tol) for p in corners):
             return "rect"
         cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
         mids = sum(1 for p in corners if abs(p[0] - cx) < 0.15 * w or abs(p[1] - cy) < 0.15 * h)
@@ -143,6 +142,10 @@ def _polygon_kind(corners: list[Point], box: Rect) -> str:
     if n == 6:
         return "hexagon"
     return "polygon"
+
+
+def _at_box_corner(p: Point, box: Rect, tol: float) -> bool:
+    return min(abs(p[0] - box[0]), abs(p[0] - box[2])) < tol and min(abs(p[1] - box[1]), abs(p[1] - box[3])) < tol
 
 
 def _gather(ends: list[Point], tol: float) -> tuple[list[int], list[Point]]:
@@ -201,24 +204,12 @@ def _bfs_route(near: dict[int, set[int]], a: int, b: int) -> list[int]:
 
 
 def _sketch_kind(corners: list[Point], box: Rect, tol: float) -> str:
-    """The kind of a hand-drawn outline from where its sides meet (corners are loose)."""
+    """The kind of a hand-drawn outline from where its sides meet (corners are loose): many
+    corners, none at the box's corners, make a round shape; the rest as for a clean polygon."""
     w, h = box[2] - box[0], box[3] - box[1]
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    n = len(corners)
-    on_corner = sum(1 for p in corners if min(abs(p[0] - box[0]), abs(p[0] - box[2])) <= tol
-                    and min(abs(p[1] - box[1]), abs(p[1] - box[3])) <= tol)
-    on_mid = sum(1 for p in corners if abs(p[0] - cx) < 0.15 * w or abs(p[1] - cy) < 0.15 * h)
-    if n == 4 and on_corner == 4:
-        return "rect"
-    if n == 4 and on_mid == 4:
-        return "diamond"
-    if n == 4:
-        return "parallelogram"
-    if n == 6:
-        return "hexagon"
-    if n >= 8 and on_corner == 0:
+    if len(corners) >= 8 and not any(_at_box_corner(p, box, tol) for p in corners):
         return "circle" if 0.85 < h / max(w, 1e-6) < 1.18 else "ellipse"
-    return "polygon"
+    return _polygon_kind(corners, box, tol)
 
 
 def _curved_kind(s: _Sub, box: Rect) -> str:
