@@ -112,6 +112,7 @@ def test_corner_of_lines_is_no_cross_mark(monkeypatch):
     cv2.line(img, (100, 40), (100, 200), INK, 4)
     cv2.line(img, (100, 200), (300, 200), INK, 4)
     prims = _extract(img, [_word("label", (150, 100, 230, 120))], monkeypatch)
+    assert prims.paths  # the L itself is read (an empty result would pass the check below)
     assert all(len(p.points) > 2 or np.hypot(p.points[1][0] - p.points[0][0],
                                               p.points[1][1] - p.points[0][1]) > 30
                for p in prims.paths)
