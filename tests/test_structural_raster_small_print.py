@@ -8,6 +8,9 @@ its node (the last one only while the corner probes were being changed).
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import pytest
 
 np = pytest.importorskip("numpy")
@@ -74,3 +77,55 @@ def test_box_at_the_image_edge_is_a_box():
     rects = _rects(raster.extract_raster(_png(img), ocr=None))
     assert len(rects) == 1 and abs(rects[0][0] - 120) <= 3
 
+
+
+def test_gap_between_two_walls_that_run_on_is_no_box():
+    # two tall node sides with two links strung between them: the space between the links
+    # is bounded by straight walls that run on far past its top corners
+    img = _canvas(300, 220)
+    cv2.line(img, (100, 10), (100, 130), INK, 2)
+    cv2.line(img, (200, 10), (200, 130), INK, 2)
+    cv2.line(img, (100, 90), (200, 90), INK, 2)
+    cv2.line(img, (100, 130), (200, 130), INK, 2)
+    rects = _rects(raster.extract_raster(_png(img), ocr=None))
+    assert not any(abs(r[1] - 90) <= 3 and abs(r[3] - 130) <= 3 for r in rects)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz not installed")
+def test_graphviz_fan_out_in_small_print_reads_every_edge():
+    # a directory-tree layout at 96 dpi (the devset's dirgraph renders): one node fans out to
+    # ten stacked boxes, one of which fans out again. The fans graze the corners of the boxes
+    # they leave (once read as a gap between crossing lines, losing the box), and curves that
+    # converge on one point of a side thin to one V-shaped stroke between two far boxes
+    pytest.importorskip("rapidocr")
+    from dicmodel.describe._geometry.graph import build_diagram
+
+    kids = ["mme", "sgw", "pgw", "hss", "pcrf", "bss", "ofcs", "dns", "nrf", "smf"]
+    src = ('graph G { nodesep=.1; rankdir=LR; node [height=.15, shape=box, fontname="Helvetica", '
+           'fontsize=8]; core -- epc; ' + " ".join(f"epc -- {k};" for k in kids)
+           + " hss -- hlr; hss -- auc; hss -- eir; }")
+    png = subprocess.run(["dot", "-Tpng"], input=src.encode(), capture_output=True, check=True).stdout
+    d = build_diagram(raster.extract_raster(png)).diagram
+    label = {n.id: n.label for n in d.nodes}
+    got = {frozenset((label[e.source], label[e.target])) for e in d.edges}
+    want = ({frozenset(("core", "epc"))} | {frozenset(("epc", k)) for k in kids}
+            | {frozenset(("hss", k)) for k in ("hlr", "auc", "eir")})
+    assert got == want
+
+
+def test_flat_ellipse_over_another_is_two_nodes_and_a_lid_on_a_body_is_a_cylinder():
+    # Graphviz stacks wide ellipse nodes (rankdir=LR) less than one ellipse height apart;
+    # only a lid whose lower arc bounds a body below it makes a database cylinder
+    img = _canvas(640, 360)
+    for cy in (60, 120):
+        cv2.ellipse(img, (150, cy), (90, 20), 0, 0, 360, INK, 1, cv2.LINE_AA)
+    cv2.ellipse(img, (450, 60), (90, 20), 0, 0, 360, INK, 1, cv2.LINE_AA)  # lid
+    cv2.line(img, (360, 60), (360, 300), INK, 1)
+    cv2.line(img, (540, 60), (540, 300), INK, 1)
+    cv2.ellipse(img, (450, 300), (90, 20), 0, 0, 180, INK, 1, cv2.LINE_AA)  # bottom
+    shapes = raster.extract_raster(_png(img), ocr=None).shapes
+    left = sorted((s.kind, round(s.bbox[1])) for s in shapes if s.bbox[2] < 300)
+    right = [s.kind for s in shapes if s.bbox[0] > 300]
+    assert [k for k, _ in left] == ["ellipse", "ellipse"]
+    assert right == ["cylinder"]

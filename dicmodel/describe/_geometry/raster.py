@@ -569,7 +569,7 @@ def _same_box(b: Rect, cell: Rect, pad: float) -> bool:
     return all(abs(b[k] - cell[k] + (pad if k < 2 else -pad)) <= 1.5 for k in range(4))
 
 
-def _run_ons(f: _Frame, box: tuple[int, int, int, int]) -> list[tuple[bool, bool]]:
+def _run_ons(f: _Frame, box: tuple[int, int, int, int], far: float = 1.0) -> list[tuple[bool, bool]]:
     """Per corner (top-left, top-right, bottom-left, bottom-right): whether a line runs on
     past it vertically and horizontally.
 
@@ -581,7 +581,7 @@ def _run_ons(f: _Frame, box: tuple[int, int, int, int]) -> list[tuple[bool, bool
     x0, y0, x1, y1 = box
     hh, ww = f.ink.shape
     sw = f.stroke
-    reach = int(sw + 3) + int(2 * sw + 6)
+    reach = int(far * (int(sw + 3) + int(2 * sw + 6)))
     out = []
     for cx, cy, sx, sy in ((x0, y0, -1, -1), (x1, y0, 1, -1), (x0, y1, -1, 1), (x1, y1, 1, 1)):
         lx, ly = int(cx + sx * sw / 2), int(cy + sy * sw / 2)  # the corner of the stroke
@@ -590,14 +590,19 @@ def _run_ons(f: _Frame, box: tuple[int, int, int, int]) -> list[tuple[bool, bool
         vert = f.ink[max(0, ya):min(hh, yb), max(0, lx - 1):min(ww, lx + 2)]
         horiz = f.ink[max(0, ly - 1):min(hh, ly + 2), max(0, xa):min(ww, xb)]
         # a probe cut short by the image's edge sees only the box's own stroke
-        out.append((vert.shape[0] >= reach - 1 and vert.shape[1] > 0 and _unbroken(vert.max(axis=1)),
-                    horiz.shape[1] >= reach - 1 and horiz.shape[0] > 0 and _unbroken(horiz.max(axis=0))))
+        ok = _unbroken if far == 1.0 else _mostly_ink  # far on, erased text may cut a wall
+        out.append((vert.shape[0] >= reach - 1 and vert.shape[1] > 0 and ok(vert.max(axis=1)),
+                    horiz.shape[1] >= reach - 1 and horiz.shape[0] > 0 and ok(horiz.max(axis=0))))
     return out
 
 
 def _unbroken(run: Any) -> bool:
     """Mostly ink, and never two background pixels in a row."""
     return float(run.mean()) > 0.8 and not bool(((run[1:] == 0) & (run[:-1] == 0)).any())
+
+
+def _mostly_ink(run: Any) -> bool:
+    return float(run.mean()) > 0.6
 
 
 def _lines_run_on(f: _Frame, box: tuple[int, int, int, int]) -> int:
@@ -608,18 +613,27 @@ def _lines_run_on(f: _Frame, box: tuple[int, int, int, int]) -> int:
 def _crossing_gap(f: _Frame, box: tuple[int, int, int, int], tint: bool) -> bool:
     """A box-like gap between crossing lines (lifelines and messages), not a drawn box.
 
-    Lines run on past three or four of its corners, or past two that do not share a side:
-    connectors that arrive along one side of a box (Graphviz's curves into a column of boxes)
-    run on past the two ends of that side only. Inside a highlight band the gap is tinted by
-    the band, so tint alone does not make it a box.
+    Lines run on past three or four of its corners, or past two that do not share a side.
+    Two corners of one side are a box's when connectors arrive along that side (Graphviz's
+    curves into a column of boxes), or when curves leave it near both ends (a fan grazing its
+    corners), which bend away where the straight sides of a gap (two nodes' walls, lifelines)
+    run on. Inside a highlight band the gap is tinted by the band, so tint alone does not make
+    it a box.
     """
     runs = _run_ons(f, box)
     (tlv, tlh), (trv, trh), (blv, blh), (brv, brh) = runs
     corners = sum(1 for v, h in runs if v or h)
     if corners >= 3:
         return True
-    one_side = (tlv and blv) or (trv and brv) or (tlh and trh) or (blh and brh)
-    return corners == 2 and not one_side and not tint
+    if corners != 2 or tint:
+        return False
+    if (tlv and blv) or (trv and brv) or (tlh and trh) or (blh and brh):
+        return False
+    across = (tlh and blh) or (trh and brh) or (tlv and trv) or (blv and brv)
+    if not across:
+        return True  # opposite corners
+    # both lines still straight on at three times the reach: the walls of a gap
+    return sum(1 for v, h in _run_ons(f, box, far=3.0) if v or h) == 2
 
 
 def _classify(region: Any, f: _Frame) -> tuple[str | None, Any]:
@@ -675,7 +689,10 @@ def _cylinders(shapes: list[Shape]) -> list[Shape]:
         tol = 0.08 * (x1 - x0) + 2
         for j, body in enumerate(shapes):
             b = body.bbox
-            if j != i and j not in used and abs(b[0] - x0) <= tol and abs(b[2] - x1) <= tol \
+            # the body starts under the lid's lower arc (between its middle and its bottom);
+            # an ellipse below another is a second node (Graphviz stacks them ranksep apart)
+            if j != i and j not in used and body.kind not in ("ellipse", "circle") \
+                    and abs(b[0] - x0) <= tol and abs(b[2] - x1) <= tol \
                     and 0 <= b[1] - (y0 + y1) / 2 <= (y1 - y0) + tol and b[3] > y1:
                 used.update((i, j))
                 out.append(Shape(kind="cylinder", bbox=(min(x0, b[0]), y0, max(x1, b[2]), b[3])))
@@ -892,7 +909,8 @@ def _probe(mask: Any, start: Any, outward: Any, f: _Frame) -> int:
 def _paths(f: _Frame, conn: Any, shapes: list[Shape]) -> list[Path]:
     dashed, conn = _dashes(f, conn)
     skel = _thin(conn, f.np, f.cv2)
-    paths = [Path(points=pts) for pts in _trace(skel, f)]
+    boxes = [sh.bbox for sh in shapes]
+    paths = [Path(points=pts) for poly in _trace(skel, f) for pts in _split_at_boxes(poly, boxes, f)]
     min_len = max(6.0, 2.5 * f.stroke)
     paths = [p for p in paths if poly_len(p.points) >= min_len]
     return _drop_inside(paths + dashed, shapes)
@@ -996,6 +1014,43 @@ def _join_dashed(paths: list[Path], reach: float, stroke: float) -> list[Path]:
                 merged.append(Path(points=list(p.points), dashed=True, width=p.width))
         paths = others + merged
     return paths
+
+
+_REVERSAL_COS = -0.8  # a turn sharper than ~145 degrees: the line went back the way it came
+
+
+def _split_at_boxes(poly: list[Point], boxes: list[Rect], f: _Frame) -> list[list[Point]]:
+    """Cut a traced line where it doubles back at a box: two curves that converge on one point
+    of a node's side (a Graphviz fan) are one V-shaped stroke to the thinning, and a connector
+    never turns back on itself at a node. The turn is measured over a few strokes either side
+    of a vertex (simplification spreads a blunt apex over two or three vertices)."""
+    if len(poly) < 3 or not boxes:
+        return [poly]
+    near, reach = 2.0 * f.stroke + 2.0, 3.0 * f.stroke + 6.0
+    turn = [1.0] * len(poly)
+    for k in range(1, len(poly) - 1):
+        b = poly[k]
+        a, c = _vertex_along(poly, k, -1, reach), _vertex_along(poly, k, 1, reach)
+        u, v = (b[0] - a[0], b[1] - a[1]), (c[0] - b[0], c[1] - b[1])
+        nu, nv = math.hypot(*u), math.hypot(*v)
+        if nu > 1e-6 and nv > 1e-6:
+            turn[k] = (u[0] * v[0] + u[1] * v[1]) / (nu * nv)
+    cuts = [k for k in range(1, len(poly) - 1)
+            if turn[k] <= _REVERSAL_COS and turn[k] <= turn[k - 1] and turn[k] < turn[k + 1]
+            and any(_rect_gap(poly[k], r) <= near for r in boxes)]
+    out, start = [], 0
+    for k in cuts:
+        out.append(poly[start:k + 1])
+        start = k
+    return out + [poly[start:]]
+
+
+def _vertex_along(poly: list[Point], k: int, step: int, reach: float) -> Point:
+    """The vertex about ``reach`` away from vertex ``k`` along the polyline (step -1 or +1)."""
+    j = k
+    while 0 < j < len(poly) - 1 and math.dist(poly[j], poly[k]) < reach:
+        j += step
+    return poly[j]
 
 
 def _thin(mask: Any, np: Any, cv2: Any) -> Any:
