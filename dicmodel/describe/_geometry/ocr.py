@@ -40,6 +40,11 @@ _DET_MIN_SIDE = 640
 # detector finds lines of that size as well as larger ones, at a fraction of the cost (a 2x
 # render of a diagram has ~16 px letters; recognition still reads full-resolution crops)
 _DET_LETTER_PX = 9.0
+# recognition input: lines are at least this wide (48 px high), and go in batches of this many.
+# Measured on the devset's 224 rendered PNGs: 21% less OCR time than RapidOCR's 320 and 6, the
+# same labels read (1754 of 2220); 160 px saved 28% but lost 5 labels
+_REC_MIN_WIDTH = 224
+_REC_BATCH = 2
 _LOCK = threading.Lock()
 
 
@@ -122,6 +127,10 @@ def _rapidocr_engine() -> Any:
         # the default 'min' mode upsamples small images to 736 px on the short side
         "Det.limit_type": "max",
         "Det.limit_side_len": _DET_MAX_SIDE,
+        # recognition pads every line to at least 320 px wide (a 6.7:1 line) and a batch to its
+        # widest line; diagram labels are mostly a word or two, so most of that is padding
+        "Rec.rec_img_shape": [3, 48, _REC_MIN_WIDTH],
+        "Rec.rec_batch_num": _REC_BATCH,
         "EngineConfig.onnxruntime.intra_op_num_threads": 1,
         "EngineConfig.onnxruntime.inter_op_num_threads": 1,
     }

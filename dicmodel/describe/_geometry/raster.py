@@ -919,12 +919,11 @@ def _paths(f: _Frame, conn: Any, shapes: list[Shape]) -> list[Path]:
 def _dashes(f: _Frame, conn: Any) -> tuple[list[Path], Any]:
     """Rows of short axis-aligned dashes -> dashed straight paths (removed from ``conn``)."""
     np, cv2 = f.np, f.cv2
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(conn, connectivity=8)
-    small = np.zeros(n, dtype=bool)
+    _n, labels, stats, _ = cv2.connectedComponentsWithStats(conn, connectivity=8)
     dash_max = max(12.0, 8 * f.stroke)
-    for i in range(1, n):
-        w, h = int(stats[i][2]), int(stats[i][3])
-        small[i] = max(w, h) <= dash_max and min(w, h) <= 2 * f.stroke + 2
+    ws, hs = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    small = (np.maximum(ws, hs) <= dash_max) & (np.minimum(ws, hs) <= 2 * f.stroke + 2)
+    small[0] = False
     mask = small[labels].astype(np.uint8)
     if not mask.any():
         return [], conn
@@ -937,16 +936,19 @@ def _dashes(f: _Frame, conn: Any) -> tuple[list[Path], Any]:
         for j in range(1, m):
             x, y, w, h, _a = (int(v) for v in js[j])
             along, across = (w, h) if horizontal else (h, w)
-            pieces = len(set(labels[jl == j].tolist()) - {0})
-            if pieces < 3 or along < 4 * across or along < 3 * gap:
+            if along < 4 * across or along < 3 * gap:
+                continue
+            here = jl[y:y + h, x:x + w] == j  # this component, in its own box
+            pieces = len(set(np.unique(labels[y:y + h, x:x + w][here]).tolist()) - {0})
+            if pieces < 3:
                 continue
             if horizontal:
                 pts = [(float(x), y + h / 2.0), (float(x + w), y + h / 2.0)]
             else:
                 pts = [(x + w / 2.0, float(y)), (x + w / 2.0, float(y + h))]
             out.append(Path(points=pts, dashed=True, width=f.stroke))
-            rest[(jl == j) & (mask > 0)] = 0
-            mask[jl == j] = 0
+            rest[y:y + h, x:x + w][here & (mask[y:y + h, x:x + w] > 0)] = 0
+            mask[y:y + h, x:x + w][here] = 0
     out = _join_dashed(out, max(3.0 * gap + 4.0 * f.stroke, 1.2 * f.text_h), f.stroke)
     return out + _slanted_dashes(f, rest, gap, dash_max), rest
 
@@ -1102,10 +1104,12 @@ def _trace(skel: Any, f: _Frame) -> list[list[Point]]:
 def _walk_components(body: Any, np: Any, cv2: Any) -> list[list[tuple[int, int]]]:
     _n, labels = cv2.connectedComponents(body, connectivity=8)
     ys, xs = np.nonzero(labels)
-    groups: dict[int, list[tuple[int, int]]] = {}
-    for yy, xx in zip(ys.tolist(), xs.tolist()):
-        groups.setdefault(int(labels[yy, xx]), []).append((yy, xx))
-    return [_order(pix) for _, pix in sorted(groups.items())]
+    lab = labels[ys, xs]
+    idx = np.argsort(lab, kind="stable")  # row-major order kept within each component
+    ys, xs, lab = ys[idx].tolist(), xs[idx].tolist(), lab[idx]
+    cuts = (np.flatnonzero(np.diff(lab)) + 1).tolist()
+    bounds = zip([0] + cuts, cuts + [len(ys)])
+    return [_order(list(zip(ys[a:b], xs[a:b]))) for a, b in bounds if b > a]
 
 
 def _order(pix: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -1547,16 +1551,24 @@ def _ray_to_shape(p: Path, end: int, paths: list[Path], shapes: list[Shape], f: 
     if n < max(4.0, 2.0 * f.stroke):
         return None
     ux, uy = (q[0] - a[0]) / n, (q[1] - a[1]) / n
+    hit = _ray_hit(q, (ux, uy), shapes, f)
+    if hit is None:
+        return None
     near = 2.0 * f.stroke + 2.0
     for o in paths:  # an end that meets another line is a joint (a short tick is a marker)
         if o is not p and poly_dist(q, o.points) <= near and poly_len(o.points) > f.text_h:
             return None
+    return hit
+
+
+def _ray_hit(q: Point, u: Point, shapes: list[Shape], f: _Frame) -> Point | None:
+    """Where a ray from ``q`` first enters a shape that ``q`` is not already in (within reach)."""
     far = max(2.0 * f.stroke + 6.0, 0.8 * f.text_h)
     inside = [sh for sh in shapes if _rect_gap(q, sh.bbox) == 0.0]
     step = max(1.0, f.stroke)
     t = step
     while t <= far:
-        x, y = q[0] + ux * t, q[1] + uy * t
+        x, y = q[0] + u[0] * t, q[1] + u[1] * t
         for sh in shapes:
             if sh in inside:
                 continue
