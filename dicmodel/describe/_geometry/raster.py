@@ -49,8 +49,9 @@ __all__ = ["GEOMETRY_MAX_SIDE", "extract_raster"]
 GEOMETRY_MAX_SIDE = 1400  # geometry runs on an image at most this many pixels on its long side
 _INK_DELTA = 40  # grey levels below the background that count as ink (thin anti-aliased lines reach ~bg-50)
 _DARK_DELTA = 150  # grey levels below the background of a solid fill (not an anti-aliased edge)
-# a drawn head or line-end marker read as text: '△', '>', an ER ring 'o', bars '十', '‡'
-_GLYPH = re.compile(r"[\u2190-\u21ff\u25a0-\u25ff<>^vVoO十卄丰‡†|+]?")
+# a drawn head or line-end marker read as text: '△', '>', an ER ring 'o' (or 'Q', '0' when the
+# detector runs small), bars '十', '‡'
+_GLYPH = re.compile(r"[\u2190-\u21ff\u25a0-\u25ff<>^vVoOQ0十卄丰‡†|+]?")
 _MAX_COMPONENTS = 20000  # beyond this many ink pieces the figure is a photo/texture: words only
 
 
