@@ -58,6 +58,12 @@ def test_flag_for_another_backend_is_refused(images):
               "--model", "m", "--batch-size", "4"])
 
 
+def test_model_describer_flag_offers_its_choices(images, capsys):
+    with pytest.raises(SystemExit):
+        main(["describe", str(images[0]), "--describer", "hybrid", "--model-describer", "hff"])
+    assert "choose from 'hf', 'openai'" in capsys.readouterr().err
+
+
 def test_missing_input_and_bad_config_exit_2(images, capsys):
     assert main(["describe", "nope.png", "--describer", "openai"]) == 2
     assert main(["describe", str(images[0]), "--describer", "hf", "--model", "/no/such/model"]) == 2

@@ -49,6 +49,9 @@ def _flag_table() -> dict[str, tuple[tuple[str, ...], dict[str, Any]]]:
             if kw is None:
                 continue
             kw.pop("required", None)  # required by one backend only; the model says so when missing
+            if name == "model_describer":  # typed Any (an instance is allowed from Python)
+                from .hybrid import MODEL_DESCRIBERS
+                kw["choices"] = list(MODEL_DESCRIBERS)
             users, first = table.get(name, ((), kw))
             table[name] = ((*users, backend), first)
             helps.setdefault(name, {}).setdefault(kw["help"], []).append(backend)
