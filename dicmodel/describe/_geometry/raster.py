@@ -1106,18 +1106,22 @@ def _walk_components(body: Any, np: Any, cv2: Any) -> list[list[tuple[int, int]]
     _n, labels = cv2.connectedComponents(body, connectivity=8)
     ys, xs = np.nonzero(labels)
     lab = labels[ys, xs]
-    idx = np.argsort(lab, kind="stable")  # row-major order kept within each component
+    # neighbours of each pixel within its branch (8-connected: all of them are in it)
+    deg = (cv2.filter2D(body, -1, np.ones((3, 3), np.float32), borderType=cv2.BORDER_CONSTANT)
+           - body)[ys, xs]
+    idx = np.lexsort((deg, lab))  # by branch, then fewest neighbours (row-major among equals)
     ys, xs, lab = ys[idx].tolist(), xs[idx].tolist(), lab[idx]
     cuts = (np.flatnonzero(np.diff(lab)) + 1).tolist()
     bounds = zip([0] + cuts, cuts + [len(ys)])
+    # each branch's walk starts at its first pixel: an end (one neighbour), topmost-leftmost
     return [_order(list(zip(ys[a:b], xs[a:b]))) for a, b in bounds if b > a]
 
 
 def _order(pix: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Order the pixels of one branch from one end to the other (a walk over 8-neighbours)."""
+    """Order the pixels of one branch from its first pixel to the other end (a walk over
+    8-neighbours)."""
     pts = set(pix)
-    deg = {p: sum((p[0] + dy, p[1] + dx) in pts for dy, dx in _NB) for p in pix}
-    start = min(pix, key=lambda p: (deg[p], p))
+    start = pix[0]
     path, seen, cur = [start], {start}, start
     while True:
         nxt = [(cur[0] + dy, cur[1] + dx) for dy, dx in _NB if (cur[0] + dy, cur[1] + dx) in pts
