@@ -148,8 +148,9 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     heads, conn = _arrowheads(f, conn)
     heads += f.hollow
     badges = [sh.bbox for sh in shapes if not sh.stroked]
-    paths = _bridge_labels(_paths(f, conn, shapes), words, badges, f, heads)
+    paths = _bridge_labels(_paths(f, conn, shapes), words, badges, f, heads, shapes)
     paths = _bridge_in_words(paths, words, f)
+    paths = _close_dashed_gaps(paths, shapes, f)
     paths = _across_borders(paths, shapes, f)
     for p in paths:
         _straighten(p.points, f.stroke)
@@ -1284,7 +1285,7 @@ def _label_blocks(words: list[Rect], h: float) -> list[Rect]:
 
 
 def _bridge_labels(paths: list[Path], words: list[Rect], badges: list[Rect], f: _Frame,
-                   heads: list[Arrowhead] = ()) -> list[Path]:
+                   heads: list[Arrowhead] = (), shapes: list[Shape] = ()) -> list[Path]:
     """Rejoin a connector that a label sits on (its background hides the line under the text).
 
     Exactly two path ends, of different paths, touching one label block on opposite sides
@@ -1299,6 +1300,9 @@ def _bridge_labels(paths: list[Path], words: list[Rect], badges: list[Rect], f: 
         if len(ends) == 1 and heads:
             _to_head_across(paths[ends[0][0]], ends[0][1], blk, heads, reach, f)
             continue
+        if 2 < len(ends) <= 4 and not any(_inside(blk, sh.bbox) for sh in shapes):
+            # (a node's own label, boxed or not, is where its edges end: not a label on a line)
+            ends = _through_pair(ends, paths, blk)
         if len(ends) != 2 or ends[0][0] == ends[1][0]:
             continue
         (i, ei), (j, ej) = ends
@@ -1313,6 +1317,27 @@ def _bridge_labels(paths: list[Path], words: list[Rect], badges: list[Rect], f: 
                       arrow_start=sa, arrow_end=eb)
         paths = [p for k, p in enumerate(paths) if k not in (i, j)] + [merged]
     return paths
+
+
+_THROUGH_COS = 0.9  # two ends on either side of a label that line up as one straight line
+_BEND_COS = 0.3  # two dash rows of one dotted polyline turn by less than ~70 degrees
+
+
+def _through_pair(ends: list[tuple[int, int]], paths: list[Path], blk: Rect) -> list[tuple[int, int]]:
+    """Among several ends at a label (a dotted line's dashes beside its text, a second line
+    passing), the two that are one line running through it: on opposite sides of the label,
+    each heading at the other. Empty when no pair, or more than one, lines up."""
+    cx, cy = (blk[0] + blk[2]) / 2.0, (blk[1] + blk[3]) / 2.0
+    found = []
+    for (i, ei), (j, ej) in _end_pairs(ends):
+        pa = paths[i].points if ei == -1 else paths[i].points[::-1]
+        pb = paths[j].points if ej == 0 else paths[j].points[::-1]
+        a, b = pa[-1], pb[0]
+        if (a[0] - cx) * (b[0] - cx) + (a[1] - cy) * (b[1] - cy) >= 0:
+            continue  # same side of the label
+        if _dot_dir(pa, [a, b]) >= _THROUGH_COS and _dot_dir([a, b], pb) >= _THROUGH_COS:
+            found.append(((i, ei), (j, ej)))
+    return list(found[0]) if len(found) == 1 else []
 
 
 def _to_head_across(p: Path, end: int, blk: Rect, heads: list[Arrowhead], reach: float,
@@ -1366,6 +1391,33 @@ def _bridge_in_words(paths: list[Path], words: list[Rect], f: _Frame) -> list[Pa
             continue
         paths = _splice(paths, best[1], best[2])
     return paths
+
+
+def _close_dashed_gaps(paths: list[Path], shapes: list[Shape], f: _Frame) -> list[Path]:
+    """Two dashed pieces that stop facing each other across a short gap are one dotted line
+    (a longer gap between dashes, or a dash lost to a label's edge or to the text erasing); so
+    are two that nearly meet at a bend (the dash rows of one dotted polyline, each straight)."""
+    reach = max(12.0, 4.0 * f.stroke, 1.2 * f.text_h)
+    bend = max(12.0, 4.0 * f.stroke, 0.6 * f.text_h)
+    near = 2.0 * f.stroke + 2.0  # an end this close to a shape is attached to it
+    while True:
+        ends = [(i, e) for i, p in enumerate(paths) if p.dashed and len(p.points) >= 2
+                for e in (0, -1) if not (p.arrow_start if e == 0 else p.arrow_end)
+                and not any(_rect_gap(p.points[e], sh.bbox) <= near for sh in shapes)]
+        best = None
+        for (i, ei), (j, ej) in _end_pairs(ends):
+            pa = paths[i].points if ei == -1 else paths[i].points[::-1]
+            pb = paths[j].points if ej == 0 else paths[j].points[::-1]
+            n = math.dist(pa[-1], pb[0])
+            if n < 1e-6 or n > reach or (best is not None and n >= best[0]):
+                continue
+            straight = _dot_dir(pa, [pa[-1], pb[0]]) >= _THROUGH_COS and \
+                _dot_dir([pa[-1], pb[0]], pb) >= _THROUGH_COS
+            if straight or (n <= bend and _dot_dir(pa, pb) >= _BEND_COS):
+                best = (n, (i, ei), (j, ej))
+        if best is None:
+            return paths
+        paths = _splice(paths, best[1], best[2])
 
 
 def _end_pairs(ends: list[tuple[int, int]]) -> Iterator[tuple[tuple[int, int], tuple[int, int]]]:
