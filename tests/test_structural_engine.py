@@ -592,3 +592,34 @@ def test_a_doubled_rule_does_not_make_a_three_row_table_out_of_one():
     p.words = [Word(t, (20.0 + 40 * k, 40.0, 50.0 + 40 * k, 50.0)) for k, t in enumerate("abcd")]
     assert table_grid(p) is None
     assert read_figure(p).figure_type is not None  # no IndexError
+
+
+def test_prose_capitalises_unnamed_elements_only_at_sentence_starts():
+    from dicmodel.describe._geometry.describe_text import reading_prose
+    from dicmodel.diagram import Diagram, Edge, Node
+
+    d = Diagram(kind="flowchart",
+                nodes=[Node(id="n1", label="", shape="circle"),
+                       Node(id="n2", label="Reset: clear all; restart", shape="box"),
+                       Node(id="n3", label="", shape="diamond")],
+                edges=[Edge(source="n1", target="n2"),
+                       Edge(source="n2", target="n3", label="done: an unlabelled thing")])
+    text = reading_prose(FigureType.flowchart, d)
+    assert "An unlabelled circle leads to" in text  # a sentence opens with it
+    assert "starts at an unlabelled circle" in text  # mid-sentence it stays lower case
+    # text of the figure's own after ':' or ';' is quoted as written
+    assert "done: an unlabelled thing" in text and "clear all; restart" in text
+    assert d.nodes[0].label == ""  # the Diagram (and its Mermaid) keep the ids
+
+
+def test_fork_bar_rule_is_one_test_for_thin_and_thicker_bars():
+    from dicmodel.describe._geometry.graph import _N, _bar
+
+    def bar(w: float, h: float, filled: bool = True) -> bool:
+        return _bar(_N(bbox=(0.0, 0.0, w, h), kind="rect", filled=filled))
+
+    assert bar(60, 8)  # a vector bar: thin and three times as long
+    assert bar(8, 60)  # standing
+    assert bar(80, 14) and not bar(60, 14)  # a raster bar at 2x: thicker, so five times as long
+    assert not bar(40, 20)  # a filled box
+    assert not bar(60, 8, filled=False)  # an outline is no bar
