@@ -41,7 +41,7 @@ def _vertical_segments(paths: list[Path]) -> list[tuple[float, float, float]]:
     return out
 
 
-def find_lifelines(prims: Primitives, u: float = 1.0) -> list[Lifeline]:
+def find_lifelines(prims: Primitives, u: float) -> list[Lifeline]:
     """Columns of vertical strokes that cover a large part of the figure height.
 
     ``u`` scales the fixed tolerances (1 for PDF points; larger for a raster figure whose
@@ -95,7 +95,7 @@ def _corner(c: Point, x: float, y: float, u: float, raster: bool) -> bool:
     return abs(c[1] - y) < 2.5 * u and abs(c[0] - x) < 12.0 * u
 
 
-def _anchored(prims: Primitives, x: float, y0: float, u: float = 1.0) -> bool:
+def _anchored(prims: Primitives, x: float, y0: float, u: float) -> bool:
     """A short lifeline (created or destroyed participant, actor) hangs from a box or a name."""
     for r in [s.bbox for s in prims.shapes] + [w.bbox for w in prims.words]:
         cx = (r[0] + r[2]) / 2
@@ -114,7 +114,7 @@ def _horizontal_ends(paths: list[Path]) -> list[Point]:
     return out
 
 
-def _dedupe(lines: list[Lifeline], u: float = 1.0) -> list[Lifeline]:
+def _dedupe(lines: list[Lifeline], u: float) -> list[Lifeline]:
     out: list[Lifeline] = []
     for ln in sorted(lines, key=lambda ln: ln.x):
         if out and ln.x - out[-1].x < 4.0 * u:
@@ -125,7 +125,7 @@ def _dedupe(lines: list[Lifeline], u: float = 1.0) -> list[Lifeline]:
     return out
 
 
-def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float = 1.0) -> list[Rect]:
+def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float) -> list[Rect]:
     """Name every lifeline from its header box (or the text above it); return the boxes used."""
     used = []
     raster = prims.source == "raster"
@@ -212,7 +212,7 @@ def _label_near_end(words: list[Word], ln: Lifeline, h: float) -> list[Word]:
     return [w for d, w in cands if abs(d - first) < 3 * h]
 
 
-def _nearest_line(p: Point, lines: list[Lifeline], tol: float, u: float = 1.0) -> int | None:
+def _nearest_line(p: Point, lines: list[Lifeline], tol: float, u: float) -> int | None:
     best = None
     for k, ln in enumerate(lines):
         d = abs(p[0] - ln.x)
@@ -265,7 +265,7 @@ def _arrow_at(p: Point, prims: Primitives, reach: float = 3.0, prev: Point | Non
     return False, None
 
 
-def _short_strokes(prims: Primitives, u: float = 1.0) -> list[Rect]:
+def _short_strokes(prims: Primitives, u: float) -> list[Rect]:
     return [U.expand(U._bbox_pts(q.points), 4.0 * u) for q in prims.paths
             if len(q.points) == 2 and U.poly_len(q.points) < 12 * u]
 
@@ -281,14 +281,14 @@ def _cross_centre(p: Point, shorts: list[Rect]) -> Point:
     return (sum(c[0] for c in cs) / len(cs), sum(c[1] for c in cs) / len(cs))
 
 
-def _on_lines(a: Point, b: Point, lines: list[Lifeline], u: float = 1.0) -> bool:
+def _on_lines(a: Point, b: Point, lines: list[Lifeline], u: float) -> bool:
     """Mermaid's '->' has no head: accept a solid stroke whose both ends sit on lifelines."""
     ia = _nearest_line(a, lines, 3.0 * u, u)
     ib = _nearest_line(b, lines, 3.0 * u, u)
     return ia is not None and ib is not None and ia != ib and abs(a[1] - b[1]) < 1.0 * u
 
 
-def _messages(prims: Primitives, lines: list[Lifeline], u: float = 1.0) -> tuple[list[_Msg], int]:
+def _messages(prims: Primitives, lines: list[Lifeline], u: float) -> tuple[list[_Msg], int]:
     """Messages in time order, and how many arrow-carrying connectors there were in all."""
     tol = 12.0 * u
     raster = prims.source == "raster"
@@ -338,7 +338,7 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float = 1.0) -> tuple
     return out, n_arrowed
 
 
-def _texts(msgs: list[_Msg], words: list[Word], h: float, u: float = 1.0) -> None:
+def _texts(msgs: list[_Msg], words: list[Word], h: float, u: float) -> None:
     """Each message takes the text block right above it, within its horizontal span."""
     taken: set[int] = set()
     for m in msgs:
@@ -366,7 +366,7 @@ def _texts(msgs: list[_Msg], words: list[Word], h: float, u: float = 1.0) -> Non
         m.text = U.block_text([words[k] for k in chosen])
 
 
-def _aligned_heads(lines: list[Lifeline], u: float = 1.0) -> bool:
+def _aligned_heads(lines: list[Lifeline], u: float) -> bool:
     """At least two long lifelines start at the same height (participants in one row)."""
     tops = sorted(ln.y0 for ln in lines if ln.long)
     return any(b - a <= 10.0 * u for a, b in zip(tops, tops[1:]))
@@ -418,7 +418,7 @@ def read_sequence(prims: Primitives) -> Diagram | None:
     return d
 
 
-def _notes(prims: Primitives, boxes: list[Rect], u: float = 1.0) -> list[str]:
+def _notes(prims: Primitives, boxes: list[Rect], u: float) -> list[str]:
     notes = []
     for s in prims.shapes:
         if any(U.contains(b, s.bbox, 0.5) for b in boxes) or s.bbox[2] - s.bbox[0] < 15 * u:
