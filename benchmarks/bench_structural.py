@@ -47,7 +47,7 @@ from dicmodel.diagram import Diagram, Node, parse_mermaid
 from dicmodel.document import FigureKind
 from dicmodel.dot import parse_dot
 from dicmodel.errors import MermaidSyntaxError, UnsupportedDiagramError
-from dicmodel.eval.bench import PNG_SCALE
+from dicmodel.eval.bench import PNG_SCALE, unscorable
 from dicmodel.eval.structure import PRF, StructureScore, label_recall_in_text, score_structure
 
 REPO = Path(__file__).resolve().parents[1]
@@ -94,11 +94,6 @@ def mermaid_items(skips: Skips) -> list[Item]:
     items = []
     for src in rc.devset_sources("mermaid"):
         text = src.read_text()
-        if "$$" in text:
-            # KaTeX: the figure shows rendered symbols, the source holds LaTeX; label matching
-            # cannot pair them (the structure is there, but nodes could not be matched)
-            skips.bad_source.append(f"{src.name}: labels are KaTeX math ($$...$$), not scored")
-            continue
         try:
             gt = parse_mermaid(text)
         except UnsupportedDiagramError as err:
@@ -106,6 +101,10 @@ def mermaid_items(skips: Skips) -> list[Item]:
             continue
         except MermaidSyntaxError as err:
             skips.bad_source.append(f"{src.name}: {err}")
+            continue
+        why = unscorable(gt, text)
+        if why:
+            skips.bad_source.append(f"{src.name}: {why}")
             continue
         items.append(_with_renders(src, gt.kind, gt, skips))
     return [i for i in items if i is not None]
@@ -119,11 +118,9 @@ def dot_items(skips: Skips) -> list[Item]:
         except Exception as err:  # noqa: BLE001 - a source Graphviz cannot read is counted, not fatal
             skips.bad_source.append(f"{src.name}: {err}")
             continue
-        if gt.nodes and all(not n.label.strip() for n in gt.nodes):
-            # label="" on every node: nothing on the figure names them, so label matching
-            # (the only way these metrics pair nodes) cannot score it
-            skips.bad_source.append(f"{src.name}: no node carries a visible label "
-                                    f"({len(gt.nodes)} nodes, {len(gt.edges)} edges; not scored)")
+        why = unscorable(gt, src.read_text(errors="replace"), "dot")
+        if why:
+            skips.bad_source.append(f"{src.name}: {why}")
             continue
         items.append(_with_renders(src, "dot graph", gt, skips))
     return [i for i in items if i is not None]

@@ -186,3 +186,22 @@ def test_render_sources_reports_a_file_that_is_no_diagram_source(tmp_path):
     failures = render_sources([("notes.txt", "graph TD; A-->B")], tmp_path)
     assert set(failures) == {"notes.txt"} and set(failures["notes.txt"]) == {"pdf", "png"}
     assert "not a diagram source" in failures["notes.txt"]["pdf"]
+
+
+def test_sources_label_matching_cannot_score_are_left_out(tmp_path):
+    from dicmodel.diagram import parse_mermaid
+    from dicmodel.dot import parse_dot
+    from dicmodel.eval.bench import BenchOptions, load_figures, unscorable
+
+    katex = "sequenceDiagram\n A->>B: $$\\alpha + \\beta$$\n"
+    assert "KaTeX" in unscorable(parse_mermaid(katex), katex)
+    bare = "flowchart LR\n A --> B\n"  # a Mermaid node without a label shows its id
+    assert unscorable(parse_mermaid(bare), bare) is None
+    blank = 'graph { node [label=""]; a -- b; }'
+    assert "no node carries a visible label" in unscorable(parse_dot(blank), blank, "dot")
+    (tmp_path / "mermaid").mkdir()
+    (tmp_path / "mermaid" / "001.mmd").write_text(bare)
+    (tmp_path / "mermaid" / "002.mmd").write_text(katex)
+    names = [f.name for f in load_figures(BenchOptions(devset=str(tmp_path),
+                                                       kinds=["flowchart", "sequence"]))]
+    assert names == ["001.mmd"]

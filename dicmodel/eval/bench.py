@@ -46,6 +46,7 @@ __all__ = [
     "default_cache",
     "default_devset",
     "load_figures",
+    "unscorable",
     "render_figures",
     "render_sources",
     "run_bench",
@@ -114,8 +115,26 @@ class SystemResult(BaseModel):
 
 # ---- figures -------------------------------------------------------------------------------
 
+def unscorable(truth: Diagram, source: str, fmt: str = "mermaid") -> str | None:
+    """Why a parsed source (``fmt``: ``"mermaid"`` or ``"dot"``) cannot be scored by label
+    matching, or None when it can.
+
+    - KaTeX labels (``$$...$$``): the figure shows rendered symbols, the source holds LaTeX;
+      no label of one matches the other, although the structure is there.
+    - Graphviz nodes that are all ``label=""``: nothing on the figure names them. (A Mermaid
+      node without a label shows its id, so this does not apply there.)
+    """
+    if "$$" in source:
+        return "labels are KaTeX math ($$...$$), not scored"
+    if fmt == "dot" and truth.nodes and all(not n.label.strip() for n in truth.nodes):
+        return (f"no node carries a visible label ({len(truth.nodes)} nodes, "
+                f"{len(truth.edges)} edges; not scored)")
+    return None
+
+
 def load_figures(opts: BenchOptions) -> list[BenchFigure]:
-    """Ground truths from the devset Mermaid files of the chosen kinds (files that parse)."""
+    """Ground truths from the devset Mermaid files of the chosen kinds (files that parse and
+    that label matching can score: see :func:`unscorable`)."""
     root = Path(opts.devset) if opts.devset else default_devset()
     folder = root / "mermaid"
     if not folder.is_dir():
@@ -127,7 +146,8 @@ def load_figures(opts: BenchOptions) -> list[BenchFigure]:
             truth = parse_mermaid(text)
         except MermaidSyntaxError:
             continue  # other diagram kinds (pie, C4, ...): no graph ground truth
-        if truth.kind in opts.kinds and (truth.nodes or truth.messages):
+        if truth.kind in opts.kinds and (truth.nodes or truth.messages) and \
+                unscorable(truth, text) is None:
             figures.append(BenchFigure(name=path.name, truth=truth, source=text))
         if opts.limit and len(figures) >= opts.limit:
             break
