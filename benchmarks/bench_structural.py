@@ -113,12 +113,13 @@ def mermaid_items(skips: Skips) -> list[Item]:
 def dot_items(skips: Skips) -> list[Item]:
     items = []
     for src in rc.devset_sources("dot"):
+        text = src.read_text(errors="replace")
         try:
-            gt = parse_dot(src.read_text(errors="replace"))
+            gt = parse_dot(text)
         except Exception as err:  # noqa: BLE001 - a source Graphviz cannot read is counted, not fatal
             skips.bad_source.append(f"{src.name}: {err}")
             continue
-        why = unscorable(gt, src.read_text(errors="replace"), "dot")
+        why = unscorable(gt, text, "dot")
         if why:
             skips.bad_source.append(f"{src.name}: {why}")
             continue

@@ -584,6 +584,7 @@ def _run_ons(f: _Frame, box: tuple[int, int, int, int], far: float = 1.0) -> lis
     hh, ww = f.ink.shape
     sw = f.stroke
     reach = int(far * (int(sw + 3) + int(2 * sw + 6)))
+    ok = _unbroken if far == 1.0 else _mostly_ink  # far on, erased text may cut a wall
     out = []
     for cx, cy, sx, sy in ((x0, y0, -1, -1), (x1, y0, 1, -1), (x0, y1, -1, 1), (x1, y1, 1, 1)):
         lx, ly = int(cx + sx * sw / 2), int(cy + sy * sw / 2)  # the corner of the stroke
@@ -592,7 +593,6 @@ def _run_ons(f: _Frame, box: tuple[int, int, int, int], far: float = 1.0) -> lis
         vert = f.ink[max(0, ya):min(hh, yb), max(0, lx - 1):min(ww, lx + 2)]
         horiz = f.ink[max(0, ly - 1):min(hh, ly + 2), max(0, xa):min(ww, xb)]
         # a probe cut short by the image's edge sees only the box's own stroke
-        ok = _unbroken if far == 1.0 else _mostly_ink  # far on, erased text may cut a wall
         out.append((vert.shape[0] >= reach - 1 and vert.shape[1] > 0 and ok(vert.max(axis=1)),
                     horiz.shape[1] >= reach - 1 and horiz.shape[0] > 0 and ok(horiz.max(axis=0))))
     return out
@@ -1305,17 +1305,9 @@ def _bridge_labels(paths: list[Path], words: list[Rect], badges: list[Rect], f: 
             ends = _through_pair(ends, paths, blk)
         if len(ends) != 2 or ends[0][0] == ends[1][0]:
             continue
-        (i, ei), (j, ej) = ends
-        a, b = paths[i], paths[j]
-        pa = a.points if ei == -1 else a.points[::-1]
-        pb = b.points if ej == 0 else b.points[::-1]
-        if _dot_dir(pa, pb) < 0.0:  # they must continue each other, not double back
-            continue
-        sa = a.arrow_start if ei == -1 else a.arrow_end
-        eb = b.arrow_end if ej == 0 else b.arrow_start
-        merged = Path(points=pa + pb, dashed=a.dashed and b.dashed, width=a.width,
-                      arrow_start=sa, arrow_end=eb)
-        paths = [p for k, p in enumerate(paths) if k not in (i, j)] + [merged]
+        if _dot_dir(*_facing(paths, ends[0], ends[1])) < 0.0:
+            continue  # they must continue each other, not double back
+        paths = _splice(paths, ends[0], ends[1])
     return paths
 
 
@@ -1329,14 +1321,13 @@ def _through_pair(ends: list[tuple[int, int]], paths: list[Path], blk: Rect) -> 
     each heading at the other. Empty when no pair, or more than one, lines up."""
     cx, cy = (blk[0] + blk[2]) / 2.0, (blk[1] + blk[3]) / 2.0
     found = []
-    for (i, ei), (j, ej) in _end_pairs(ends):
-        pa = paths[i].points if ei == -1 else paths[i].points[::-1]
-        pb = paths[j].points if ej == 0 else paths[j].points[::-1]
+    for ea, eb in _end_pairs(ends):
+        pa, pb = _facing(paths, ea, eb)
         a, b = pa[-1], pb[0]
         if (a[0] - cx) * (b[0] - cx) + (a[1] - cy) * (b[1] - cy) >= 0:
             continue  # same side of the label
-        if _dot_dir(pa, [a, b]) >= _THROUGH_COS and _dot_dir([a, b], pb) >= _THROUGH_COS:
-            found.append(((i, ei), (j, ej)))
+        if _lined_up(pa, pb, _THROUGH_COS):
+            found.append((ea, eb))
     return list(found[0]) if len(found) == 1 else []
 
 
@@ -1376,17 +1367,14 @@ def _bridge_in_words(paths: list[Path], words: list[Rect], f: _Frame) -> list[Pa
         ends = [(i, e) for i, p in enumerate(paths) for e in (0, -1)
                 if len(p.points) >= 2 and _inside((*p.points[e], *p.points[e]), box, margin=0.0)]
         best = None
-        for (i, ei), (j, ej) in _end_pairs(ends):
-            pa = paths[i].points if ei == -1 else paths[i].points[::-1]
-            pb = paths[j].points if ej == 0 else paths[j].points[::-1]
-            gap = (pb[0][0] - pa[-1][0], pb[0][1] - pa[-1][1])
-            n = math.hypot(*gap)
+        for ea, eb in _end_pairs(ends):
+            pa, pb = _facing(paths, ea, eb)
+            n = math.dist(pa[-1], pb[0])
             if n < 1e-6:
                 continue
             # both pieces point along the gap: one straight line broken in the middle
-            if _dot_dir(pa, [pa[-1], pb[0]]) > 0.97 and _dot_dir([pa[-1], pb[0]], pb) > 0.97 \
-                    and (best is None or n < best[0]):
-                best = (n, (i, ei), (j, ej))
+            if _lined_up(pa, pb, 0.97) and (best is None or n < best[0]):
+                best = (n, ea, eb)
         if best is None:
             continue
         paths = _splice(paths, best[1], best[2])
@@ -1405,16 +1393,13 @@ def _close_dashed_gaps(paths: list[Path], shapes: list[Shape], f: _Frame) -> lis
                 for e in (0, -1) if not (p.arrow_start if e == 0 else p.arrow_end)
                 and not any(_rect_gap(p.points[e], sh.bbox) <= near for sh in shapes)]
         best = None
-        for (i, ei), (j, ej) in _end_pairs(ends):
-            pa = paths[i].points if ei == -1 else paths[i].points[::-1]
-            pb = paths[j].points if ej == 0 else paths[j].points[::-1]
+        for ea, eb in _end_pairs(ends):
+            pa, pb = _facing(paths, ea, eb)
             n = math.dist(pa[-1], pb[0])
             if n < 1e-6 or n > reach or (best is not None and n >= best[0]):
                 continue
-            straight = _dot_dir(pa, [pa[-1], pb[0]]) >= _THROUGH_COS and \
-                _dot_dir([pa[-1], pb[0]], pb) >= _THROUGH_COS
-            if straight or (n <= bend and _dot_dir(pa, pb) >= _BEND_COS):
-                best = (n, (i, ei), (j, ej))
+            if _lined_up(pa, pb, _THROUGH_COS) or (n <= bend and _dot_dir(pa, pb) >= _BEND_COS):
+                best = (n, ea, eb)
         if best is None:
             return paths
         paths = _splice(paths, best[1], best[2])
@@ -1428,13 +1413,28 @@ def _end_pairs(ends: list[tuple[int, int]]) -> Iterator[tuple[tuple[int, int], t
                 yield ends[a], ends[b]
 
 
+def _facing(paths: list[Path], end_a: tuple[int, int], end_b: tuple[int, int]
+            ) -> tuple[list[Point], list[Point]]:
+    """The points of two paths oriented to meet: ``end_a``'s end last, ``end_b``'s end first
+    (an end is -1 for the last point, 0 for the first)."""
+    (i, ei), (j, ej) = end_a, end_b
+    pa = paths[i].points if ei == -1 else paths[i].points[::-1]
+    pb = paths[j].points if ej == 0 else paths[j].points[::-1]
+    return pa, pb
+
+
+def _lined_up(pa: list[Point], pb: list[Point], cos: float) -> bool:
+    """Both pieces point along the gap between ``pa``'s last point and ``pb``'s first: one
+    straight line broken there."""
+    return _dot_dir(pa, [pa[-1], pb[0]]) >= cos and _dot_dir([pa[-1], pb[0]], pb) >= cos
+
+
 def _splice(paths: list[Path], end_a: tuple[int, int], end_b: tuple[int, int]) -> list[Path]:
     """Join path ``i`` at end ``ei`` (-1 last point, 0 first) to path ``j`` at end ``ej`` into
     one path (arrowheads kept at the outer ends); the two pieces leave the list."""
     (i, ei), (j, ej) = end_a, end_b
     a, b = paths[i], paths[j]
-    pa = a.points if ei == -1 else a.points[::-1]
-    pb = b.points if ej == 0 else b.points[::-1]
+    pa, pb = _facing(paths, end_a, end_b)
     sa = a.arrow_start if ei == -1 else a.arrow_end
     eb = b.arrow_end if ej == 0 else b.arrow_start
     merged = Path(points=pa + pb, dashed=a.dashed and b.dashed, width=a.width,
@@ -1465,17 +1465,10 @@ def _across_borders(paths: list[Path], shapes: list[Shape], f: _Frame) -> list[P
                     continue
                 if not any(_inside((*q, *q), b, 0.0) != _inside((*r, *r), b, 0.0) for b in boxes):
                     continue  # both on one side of every border
-                pa = paths[i].points if ei == -1 else paths[i].points[::-1]
-                pb = paths[j].points if ej == 0 else paths[j].points[::-1]
-                if math.hypot(q[0] - r[0], q[1] - r[1]) < 1e-6 or _dot_dir(pa, [pa[-1], pb[0]]) < 0.97 \
-                        or _dot_dir([pa[-1], pb[0]], pb) < 0.97:
+                pa, pb = _facing(paths, ends[a], ends[c])
+                if math.hypot(q[0] - r[0], q[1] - r[1]) < 1e-6 or not _lined_up(pa, pb, 0.97):
                     continue
-                a_, b_ = paths[i], paths[j]
-                sa = a_.arrow_start if ei == -1 else a_.arrow_end
-                eb = b_.arrow_end if ej == 0 else b_.arrow_start
-                merged = Path(points=pa + pb, dashed=a_.dashed and b_.dashed, width=a_.width,
-                              arrow_start=sa, arrow_end=eb)
-                paths = [p for k, p in enumerate(paths) if k not in (i, j)] + [merged]
+                paths = _splice(paths, ends[a], ends[c])
                 changed = True
                 break
             if changed:
