@@ -632,7 +632,7 @@ class _FlowchartParser:
             raise self.err(f"expected a node id at column {pos + 1}")
         nid = m.group(0)
         pos = m.end()
-        label, shape = "", "box"
+        label, shape, defined = "", "box", True
         if pos < len(s) and s.startswith("@{", pos):  # new shape syntax: A@{ shape: x, label: "y" }
             close = _unquoted_index(s, pos + 2, "}")
             if close < 0:
@@ -649,10 +649,14 @@ class _FlowchartParser:
                     raise self.err(f"node {nid!r}: {opener!r} is never closed with {closer!r}")
                 label = _clean_label(s[pos + len(opener):end])
                 pos = end + len(closer)
+            else:
+                defined = False  # a bare reference: it keeps what an earlier definition gave
         if s.startswith(":::", pos):
             cm = re.match(r":::[\w-]+", s[pos:])
             pos += cm.end() if cm else 3
-        self.d.add_node(nid, label, shape)
+        n = self.d.add_node(nid, label, shape)
+        if defined:  # Mermaid draws a node redefined with new text or shape as its last definition
+            n.label, n.shape = label, shape
         if self.stack and nid != self.stack[-1].id:
             g = self.stack[-1]
             already = any(nid in gr.members for gr in self.d.groups)

@@ -299,3 +299,10 @@ def test_state_class_uses_are_dropped_from_ids_but_not_from_labels():
     d = parse_mermaid("stateDiagram-v2\n  A:::hot --> B-x:::cold : go:::now\n  C.d:::x --> [*]\n")
     assert [(e.source, e.target, e.label) for e in d.edges][0] == ("A", "B-x", "go:::now")
     assert {n.id for n in d.nodes} >= {"A", "B-x", "C.d"}
+
+
+def test_a_redefined_node_takes_its_last_definition_like_mermaid_draws_it():
+    # devset 162.mmd defines ISPRWAN[ISP Router WAN] and later ISPRWAN[WAN NIC]: the picture
+    # says "WAN NIC"; a bare reference in between changes nothing
+    d = parse_mermaid("graph TD\n A[one] --> B\n B --> A\n A{two}\n B[bee]\n A --> B\n")
+    assert [(n.id, n.label, n.shape) for n in d.nodes] == [("A", "two", "diamond"), ("B", "bee", "box")]
