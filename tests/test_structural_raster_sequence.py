@@ -183,6 +183,24 @@ def test_text_detector_runs_smaller_for_large_letters():
     assert ocr._det_side(np.full((300, 300, 3), 255, np.uint8)) == ocr._DET_MAX_SIDE  # no ink
 
 
+def test_text_detector_runs_larger_than_its_cap_for_small_print_on_a_wide_image():
+    from dicmodel.describe._geometry import ocr
+
+    def page(width: int) -> np.ndarray:
+        img = np.full((600, width, 3), 255, np.uint8)
+        for k in range(8):
+            for x in range(40, width - 300, 400):
+                cv2.putText(img, "Hello Bob how", (x, 60 + 70 * k), cv2.FONT_HERSHEY_SIMPLEX, 0.5, INK, 1)
+        return img
+
+    wide, narrower = page(3600), page(2400)
+    assert ocr._letter_height(wide) == ocr._letter_height(narrower) == 8.0
+    # 8 px letters at the 1600 cap: 3.6 px on the wide page (too small to detect), 5.3 on the
+    # narrower one; the wide page's detector grows to keep them 6 px tall
+    assert ocr._det_side(wide) == 2700
+    assert ocr._det_side(narrower) == ocr._DET_MAX_SIDE
+
+
 def test_hairline_drawing_keeps_its_small_heads(monkeypatch):
     img = _canvas()
     cv2.rectangle(img, (20, 120), (120, 180), (150, 120, 150), 1)

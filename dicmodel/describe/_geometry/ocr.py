@@ -36,6 +36,13 @@ _MIN_SCORE = 0.5
 # det input: the longest side is capped here (cost grows with area; labels stay legible)
 _DET_MAX_SIDE = 1600
 _DET_MIN_SIDE = 640
+# ... unless the print is so small that the cap would shrink letters below this many pixels:
+# then det runs larger (up to the image, at most _DET_SMALL_PRINT_SIDE) to keep them this tall.
+# A wide Mermaid network diagram fitted to 1184 px has ~5 px letters at 2x: at 1600 the
+# detector missed 36 of 94 lines of devset 162.mmd and 21 of 54 of 160.mmd
+_DET_SMALL_PRINT_PX = 4.8
+_DET_SMALL_PRINT_SIDE = 3000
+_LETTER_FLOOR = 4  # the smallest piece _letter_height counts: an estimate there is mostly dashes
 # below the cap, det runs at the scale that makes letters about this many pixels tall: the
 # detector finds lines of that size as well as larger ones, at a fraction of the cost (a 2x
 # render of a diagram has ~16 px letters; recognition still reads full-resolution crops).
@@ -156,7 +163,7 @@ def _letter_height(img: Any) -> float:
     ink, _bg = ink_mask(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), np, 60)
     _n, _l, st, _c = cv2.connectedComponentsWithStats(ink, connectivity=8)
     hs, ws = st[1:, cv2.CC_STAT_HEIGHT], st[1:, cv2.CC_STAT_WIDTH]
-    letter = (hs >= 4) & (hs <= 120) & (ws <= 1.5 * hs) & (ws >= 0.2 * hs)
+    letter = (hs >= _LETTER_FLOOR) & (hs <= 120) & (ws <= 1.5 * hs) & (ws >= 0.2 * hs)
     return float(np.median(hs[letter])) if letter.sum() >= 3 else 0.0
 
 
@@ -167,7 +174,10 @@ def _det_side(img: Any) -> int:
     if lh <= 0:
         return _DET_MAX_SIDE
     want = side * min(1.0, _DET_LETTER_PX / lh)
-    return int(min(_DET_MAX_SIDE, max(_DET_MIN_SIDE, want)))
+    cap = _DET_MAX_SIDE
+    if lh > _LETTER_FLOOR and lh * cap / side < _DET_SMALL_PRINT_PX:
+        cap = int(min(side, _DET_SMALL_PRINT_SIDE, side * 6.0 / lh))
+    return int(min(cap, max(_DET_MIN_SIDE, want)))
 
 
 def _rapidocr_words(img: Any) -> list[Word]:
