@@ -210,6 +210,42 @@ def test_dark_filled_node_is_a_filled_shape_and_lines_over_a_band_survive():
                for p in prims.paths)
 
 
+def test_grey_link_on_a_grey_box_inside_an_orange_zone_is_a_connector():
+    # a Mermaid network diagram: an orange zone holds a light grey subgraph box, and a 1 px grey
+    # link runs across that box between two lavender nodes; no darker than the zone's orange
+    img = _canvas(900, 600)
+    cv2.rectangle(img, (10, 10), (590, 390), (0, 165, 255), -1)     # orange zone (BGR)
+    cv2.rectangle(img, (60, 120), (540, 280), (211, 211, 211), -1)  # grey box inside it
+    cv2.rectangle(img, (60, 120), (540, 280), (100, 100, 100), 1)
+    for x in (100, 400):
+        cv2.rectangle(img, (x, 170), (x + 90, 230), (255, 236, 236), -1)  # lavender nodes
+        cv2.rectangle(img, (x, 170), (x + 90, 230), (219, 112, 147), 1)
+    cv2.line(img, (191, 200), (399, 200), (139, 139, 139), 1)
+    prims = extract_raster(_png(img), ocr=None)
+    assert any(min(p.points[0][0], p.points[-1][0]) <= 196 and max(p.points[0][0], p.points[-1][0]) >= 394
+               and all(abs(y - 200) <= 3 for _x, y in p.points) for p in prims.paths)
+
+
+@pytest.mark.slow
+def test_a_label_the_detector_skipped_is_read_inside_its_shape(monkeypatch):
+    pytest.importorskip("rapidocr")
+    from dicmodel.describe._geometry import raster
+
+    img = _canvas(480, 200)
+    cv2.rectangle(img, (20, 50), (180, 130), INK, 2)
+    cv2.rectangle(img, (300, 50), (460, 130), INK, 2)
+    cv2.putText(img, "ALPHA", (45, 102), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 0, 0), 2)
+    cv2.putText(img, "G", (368, 102), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 0, 0), 2)
+    _arrow(img, (181, 90), (299, 90))
+    # the detector, run small on a large page, misses a lone letter (devset 222.mmd's "G")
+    detected = raster.ocr_words
+    monkeypatch.setattr(raster, "ocr_words", lambda im, eng: [w for w in detected(im, eng) if w.text != "G"])
+    prims = extract_raster(_png(img), ocr="rapidocr")
+    words = {w.text.upper(): w.bbox for w in prims.words}
+    assert "G" in words and 300 < words["G"][0] and words["G"][2] < 460
+    assert [w.text.upper() for w in prims.words].count("ALPHA") == 1  # a labelled shape is not re-read
+
+
 def test_ocr_line_is_split_where_a_stroke_runs_between_two_words():
     from dicmodel.describe._geometry.ocr import _split_at_strokes
     from dicmodel.describe._geometry.primitives import Word

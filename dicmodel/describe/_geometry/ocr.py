@@ -26,7 +26,7 @@ from ..._extras import require
 from ...errors import BackendUnavailableError, ConfigError, ImageError
 from .primitives import Word
 
-__all__ = ["ENGINES", "OcrEngine", "decode_image", "ink_mask", "ocr_words"]
+__all__ = ["ENGINES", "OcrEngine", "decode_image", "ink_mask", "ocr_words", "read_lines"]
 
 OcrEngine = Literal["rapidocr", "tesseract"]
 ENGINES = ("rapidocr", "tesseract")
@@ -104,6 +104,22 @@ def ocr_words(image: Any, engine: OcrEngine = "rapidocr") -> list[Word]:
     else:
         words = _tesseract_words(img)
     return sorted(words, key=lambda w: (round(w.bbox[1] / 4), w.bbox[0]))
+
+
+def read_lines(images: list[Any], engine: OcrEngine = "rapidocr") -> list[tuple[str, float]]:
+    """(text, confidence) for each of several BGR images holding one short line of text each,
+    with no detection pass: the detector skips a label of one or two characters ("G", "(",
+    "C++") that recognition still reads. Only RapidOCR exposes recognition alone; with
+    Tesseract (or a RapidOCR without it) every answer is ``("", 0.0)``."""
+    none = [("", 0.0)] * len(images)
+    if engine != "rapidocr" or not images:
+        return none
+    rec = getattr(_rapidocr_engine(), "recognize_txt", None)
+    if rec is None:
+        return none
+    with _LOCK:
+        out = rec(list(images))
+    return [(str(t).strip(), float(sc)) for t, sc in zip(out.txts, out.scores)]
 
 
 # ---- RapidOCR -----------------------------------------------------------------------------

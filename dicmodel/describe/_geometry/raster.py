@@ -41,13 +41,16 @@ from typing import Any
 from ..._extras import require
 from ...errors import ConfigError
 from ._util import poly_dist, poly_len
-from .ocr import ENGINES, decode_image, ink_mask, ocr_words
-from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape
+from .ocr import ENGINES, decode_image, ink_mask, ocr_words, read_lines
+from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape, Word
 
 __all__ = ["GEOMETRY_MAX_SIDE", "extract_raster"]
 
 GEOMETRY_MAX_SIDE = 1400  # geometry runs on an image at most this many pixels on its long side
 _INK_DELTA = 40  # grey levels below the background that count as ink (thin anti-aliased lines reach ~bg-50)
+# inside a fill, ink is a thin stroke this much darker than the fill on both sides of it
+# (a grey link on a grey box inside an orange zone: ~40 levels at full size, ~20 shrunk)
+_FILL_DELTA = 20
 _DARK_DELTA = 150  # grey levels below the background of a solid fill (not an anti-aliased edge)
 # a drawn head or line-end marker read as text: '△', '>', an ER ring 'o' (or 'Q', '0' when the
 # detector runs small), bars '十', '‡'
@@ -73,7 +76,52 @@ def extract_raster(png: bytes, *, ocr: str | None = "rapidocr", scale: float | N
     s = scale if scale is not None else _geometry_scale(words, h, w)
     prims = Primitives(source="raster", width=float(w), height=float(h), words=words)
     _geometry(img, s, prims)
+    if ocr is not None and not prims.truncated:
+        prims.words += _read_bare_shapes(img, prims, ocr)
     return prims
+
+
+_REREAD_SCORE = 0.9  # a re-read label this sure: below it single strokes come back as 'I', '1', '7'
+_REREAD_MAX = 16  # at most this many shapes re-read per figure (each ~20 ms)
+
+
+def _read_bare_shapes(img: Any, prims: Primitives, engine: str) -> list[Word]:
+    """Words for node shapes that the text detector left without one but that hold ink: the
+    detector skips labels of one or two characters ("G", "(", "C++") and some tiny print, which
+    recognition alone, run on the shape's inside, still reads."""
+    np = require("numpy", "raster figure geometry", extra="ocr")
+    cv2 = require("cv2", "raster figure geometry")
+    centres = [((wd.bbox[0] + wd.bbox[2]) / 2, (wd.bbox[1] + wd.bbox[3]) / 2) for wd in prims.words]
+    crops: list[Any] = []
+    boxes: list[tuple[int, int, int, int]] = []
+    for sh in prims.shapes:
+        x0, y0, x1, y1 = sh.bbox
+        if sh.kind == "icon" or any(x0 <= cx <= x1 and y0 <= cy <= y1 for cx, cy in centres):
+            continue
+        if any(o is not sh and _inside(o.bbox, sh.bbox) for o in prims.shapes):
+            continue  # a group: its title is not in the middle
+        m = max(3.0, 0.12 * min(x1 - x0, y1 - y0))  # clear of the outline
+        cx0, cy0, cx1, cy1 = int(x0 + m), int(y0 + m), int(x1 - m), int(y1 - m)
+        if cx1 - cx0 < 6 or cy1 - cy0 < 6:
+            continue
+        crop = img[cy0:cy1, cx0:cx1]
+        ink, _bg = ink_mask(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), np, 60)
+        if int(ink.sum()) < 5:
+            continue
+        ys, xs = np.nonzero(ink)
+        bx0, by0 = max(0, int(xs.min()) - 4), max(0, int(ys.min()) - 4)
+        bx1, by1 = min(crop.shape[1], int(xs.max()) + 5), min(crop.shape[0], int(ys.max()) + 5)
+        crops.append(crop[by0:by1, bx0:bx1])
+        boxes.append((cx0 + bx0, cy0 + by0, cx0 + bx1, cy0 + by1))
+        if len(crops) == _REREAD_MAX:
+            break
+    out: list[Word] = []
+    for box, (text, score) in zip(boxes, read_lines(crops, engine)):
+        # a lone stroke (a cylinder's rim) comes back as a CJK character such as '一'
+        if score >= _REREAD_SCORE and not _GLYPH.fullmatch(text) and any(ord(c) < 0x2E80 for c in text):
+            out.append(Word(text=text, bbox=tuple(float(v) for v in box), size=float(box[3] - box[1]),
+                            confidence=score))
+    return out
 
 
 def _geometry_scale(words: list, h: int, w: int) -> float:
@@ -268,6 +316,7 @@ def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
         return ink, bare
     # the fill's own edge becomes the outline (1-2 px); inside, ink is what is darker than
     # the fill itself (lifelines and arrows drawn over a highlighted band, text on a router)
+    # and thin lines darker than what they cross
     out = ink.copy()
     for i in np.nonzero(big)[0]:
         x, y, w, h_, _ = (int(v) for v in stats[i])
@@ -276,7 +325,13 @@ def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
         g = gray[y:y + h_, x:x + w]
         tone = float(np.median(g[inner])) if inner.any() else 0.0
         sub = out[y:y + h_, x:x + w]
-        sub[inner] = (g[inner] < tone - _INK_DELTA).astype(np.uint8)
+        # darker than the fill around it: a fill holds flat areas of other tones too (a grey
+        # box on an orange zone), and a thin grey link on either stays ink
+        # a fill can hold flat areas of other tones (a grey box on an orange zone): a thin line
+        # on any of them is darker than the area on both sides of it (a black-hat), while the
+        # border between two flat areas is not a line
+        hat = cv2.morphologyEx(g, cv2.MORPH_BLACKHAT, np.ones((7, 7), np.uint8))
+        sub[inner] = ((g[inner] < tone - _INK_DELTA) | (hat[inner] > _FILL_DELTA)).astype(np.uint8)
         if not _stroked(comp, gray, x, y, tone, np, cv2):
             bare[y:y + h_, x:x + w][comp > 0] = 1
     return out, bare
