@@ -91,40 +91,39 @@ class Skips:
 # ---- ground truth and renders ---------------------------------------------------------------
 
 def mermaid_items(skips: Skips) -> list[Item]:
-    items = []
-    for src in rc.devset_sources("mermaid"):
-        text = src.read_text()
-        try:
-            gt = parse_mermaid(text)
-        except UnsupportedDiagramError as err:
-            skips.unsupported[str(err.text or "other")] += 1
-            continue
-        except MermaidSyntaxError as err:
-            skips.bad_source.append(f"{src.name}: {err}")
-            continue
-        why = unscorable(gt, text)
-        if why:
-            skips.bad_source.append(f"{src.name}: {why}")
-            continue
-        items.append(_with_renders(src, gt.kind, gt, skips))
-    return [i for i in items if i is not None]
+    return _source_items("mermaid", skips)
 
 
 def dot_items(skips: Skips) -> list[Item]:
+    return _source_items("dot", skips)
+
+
+def _source_items(fmt: str, skips: Skips) -> list[Item]:
+    """An item per devset source of ``fmt`` ("mermaid", "dot") that parses, can be scored and
+    was rendered; every other source is counted in ``skips``."""
+    mermaid = fmt == "mermaid"
+    # a Graphviz source the DOT reader cannot take is counted; a Mermaid one only for syntax
+    # (any other exception there is a parser bug and should stop the run)
+    bad: tuple[type[BaseException], ...] = (MermaidSyntaxError,) if mermaid else (Exception,)
     items = []
-    for src in rc.devset_sources("dot"):
+    for src in rc.devset_sources(fmt):
         text = src.read_text(errors="replace")
         try:
-            gt = parse_dot(text)
-        except Exception as err:  # noqa: BLE001 - a source Graphviz cannot read is counted, not fatal
+            gt = parse_mermaid(text) if mermaid else parse_dot(text)
+        except UnsupportedDiagramError as err:
+            skips.unsupported[str(err.text or "other")] += 1
+            continue
+        except bad as err:
             skips.bad_source.append(f"{src.name}: {err}")
             continue
-        why = unscorable(gt, text, "dot")
+        why = unscorable(gt, text, fmt)
         if why:
             skips.bad_source.append(f"{src.name}: {why}")
             continue
-        items.append(_with_renders(src, "dot graph", gt, skips))
-    return [i for i in items if i is not None]
+        item = _with_renders(src, gt.kind if mermaid else "dot graph", gt, skips)
+        if item is not None:
+            items.append(item)
+    return items
 
 
 def _with_renders(src: Path, dtype: str, gt: Diagram, skips: Skips) -> Item | None:

@@ -540,6 +540,23 @@ def test_wordless_artwork_is_a_logo_but_an_unlabelled_network_is_a_graph():
     assert r.figure_type is not FigureType.logo and len(r.diagram.edges) == 5
 
 
+def test_large_wordless_shapes_that_hardly_connect_are_artwork():
+    art = Fig(400, 300)  # a drawn wordmark: ten outlined shapes, one stroke joining two of them
+    for k in range(10):
+        x, y = 30 + (k % 5) * 75, 60 + (k // 5) * 120
+        art.circle(x + 20, y + 20, 18)
+    art.page.draw_line((68, 80), (87, 80), color=BLACK)
+    assert read(art).figure_type is FigureType.logo  # 1 link among 10 shapes: <= 0.2 per shape
+
+    wired = Fig(400, 300)  # the same shapes in a ring of links: a diagram with empty labels
+    for k in range(10):
+        x, y = 30 + (k % 5) * 75, 60 + (k // 5) * 120
+        wired.circle(x + 20, y + 20, 18)
+        if k % 5 < 4:
+            wired.page.draw_line((x + 38, y + 20), (x + 77, y + 20), color=BLACK)
+    assert read(wired).figure_type is not FigureType.logo
+
+
 def _icon_png():
     import io
 

@@ -24,6 +24,7 @@ from _raster_draw import png as _png  # noqa: E402
 
 def _extract(img: np.ndarray, words: list[Word], monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(raster, "ocr_words", lambda _img, _engine: list(words))
+    monkeypatch.setattr(raster, "read_lines", lambda crops, _engine: [("", 0.0)] * len(crops))
     return raster.extract_raster(_png(img), ocr="rapidocr")
 
 
@@ -213,3 +214,36 @@ def test_hairline_drawing_keeps_its_small_heads(monkeypatch):
     assert len(prims.arrowheads) == 1
     head = prims.arrowheads[0]
     assert head.direction[0] > 0.9 and abs(head.tip[0] - 299) <= 3
+
+
+def test_a_lifeline_hanging_from_a_header_box_survives_a_message_meeting_its_foot():
+    from dicmodel.describe._geometry.sequence import find_lifelines
+
+    # a raster lifeline from the middle of a header box's bottom down to y=280, where a message
+    # leaves its foot: that corner alone would make it a frame's side
+    def prims(with_header: bool) -> Primitives:
+        p = Primitives(source="raster", width=400.0, height=300.0)
+        p.paths = [Path(points=[(100.0, 40.0), (100.0, 280.0)]),
+                   Path(points=[(100.0, 280.0), (300.0, 280.0)])]
+        if with_header:
+            p.shapes = [Shape(kind="rect", bbox=(60.0, 10.0, 140.0, 40.0))]
+        return p
+
+    assert [round(ln.x) for ln in find_lifelines(prims(True), 1.0)] == [100]
+    assert find_lifelines(prims(False), 1.0) == []
+
+
+def test_a_sequence_needs_two_named_participants_and_a_real_message():
+    from dicmodel.describe._geometry.classify import _good_sequence
+    from dicmodel.diagram import Diagram, Message, Node
+
+    def seq(names: list[str], msgs: list[tuple[str, str, str]]) -> Diagram:
+        return Diagram(kind="sequence", nodes=[Node(id=f"p{k}", label=n) for k, n in enumerate(names)],
+                       messages=[Message(source=a, target=b, text=t) for a, b, t in msgs])
+
+    assert _good_sequence(seq(["UE", "MME"], [("p0", "p1", "")]))
+    assert _good_sequence(seq(["UE", "MME"], [("p0", "p0", "retry")]))  # a labelled self-message
+    # a table's column rules read as lifelines: only text-less self-messages between them
+    assert not _good_sequence(seq(["UE", "MME"], [("p0", "p0", ""), ("p1", "p1", "")]))
+    assert not _good_sequence(seq(["UE", ""], [("p0", "p1", "attach")]))  # one named column
+    assert not _good_sequence(seq(["UE"], [("p0", "p0", "x")]))
