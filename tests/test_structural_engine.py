@@ -557,6 +557,19 @@ def test_large_wordless_shapes_that_hardly_connect_are_artwork():
     assert read(wired).figure_type is not FigureType.logo
 
 
+def test_a_uml_stereotype_over_a_class_name_is_not_part_of_the_name():
+    f = Fig(500, 200)
+    f.box(20, 60, 160, 130)
+    f.text("«interface»", 90, 82)
+    f.text("Shape", 90, 100)
+    f.box(320, 60, 460, 130, "Circle")
+    f.arrow((320, 95), (160, 95))
+    d = read(f).diagram
+    assert sorted(n.label for n in d.nodes) == ["Circle", "Shape"]
+    assert "Shape: «interface»" in d.notes
+    assert len(d.edges) == 1
+
+
 def _icon_png():
     import io
 

@@ -774,6 +774,16 @@ def _node_shape(n: _N, state: bool) -> str:
     return _SHAPE_NAME.get(n.kind, "box")
 
 
+_STEREOTYPE = re.compile(r"^\s*(«[^»]+»|<<[^<>]+>>)\s+(\S.*)$", re.S)
+
+
+def _stereotype(label: str) -> tuple[str, str]:
+    """(name, stereotype) of a UML header read as one line: "«interface» Shape" is the class
+    Shape marked «interface»; a label without a leading stereotype comes back whole."""
+    m = _STEREOTYPE.match(label)
+    return (m.group(2).strip(), m.group(1)) if m else (label, "")
+
+
 def to_diagram(parts: GraphParts, kind: str) -> Diagram:
     """Typed Diagram from the recovered graph (kind decided by the classifier)."""
     _ids(parts)
@@ -781,10 +791,16 @@ def to_diagram(parts: GraphParts, kind: str) -> Diagram:
     d = Diagram(kind=kind, title=parts.title)  # type: ignore[arg-type]
     state = kind == "state"
     order = sorted(range(len(nodes)), key=lambda k: (round(nodes[k].bbox[1] / 4), nodes[k].bbox[0]))
+    about: list[str] = []  # per node: its stereotype and fields, as a note
     for k in order:
         n = nodes[k]
-        if not n.is_group and not n.note:
-            d.nodes.append(Node(id=n.id, label=n.label, shape=_node_shape(n, state)))
+        if n.is_group:
+            continue
+        label, stereotype = _stereotype(n.label)
+        if not n.note:
+            d.nodes.append(Node(id=n.id, label=label, shape=_node_shape(n, state)))
+        if stereotype or n.fields:
+            about.append(f"{label}: {'; '.join(([stereotype] if stereotype else []) + n.fields)}")
     for k in order:
         n = nodes[k]
         if n.is_group:
@@ -799,8 +815,7 @@ def to_diagram(parts: GraphParts, kind: str) -> Diagram:
                             directed=directed and not (undirected_kind and not directed),
                             bidirectional=c.arrow_start and c.arrow_end,
                             style="dotted" if c.dashed else "solid"))
-    d.notes = [f"{n.label}: {'; '.join(n.fields)}" for n in (nodes[k] for k in order)
-               if n.fields and not n.is_group] + list(parts.notes)
+    d.notes = about + list(parts.notes)
     d.direction = _direction(parts)
     return d
 
