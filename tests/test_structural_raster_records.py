@@ -198,3 +198,23 @@ def test_line_under_a_label_is_carried_on_to_the_head_beyond_it():
     aside = Arrowhead(tip=(300.0, 80.0), direction=(0.0, -1.0), bbox=(293.0, 80.0, 307.0, 94.0))
     _to_head_across(other, -1, label, [back, aside], 5.0, f)
     assert other.points[-1] == (120.0, 122.0)
+
+
+def test_a_ring_just_under_an_edge_label_still_carries_the_line_across_the_label(monkeypatch):
+    from dicmodel.describe._geometry import raster
+    from dicmodel.describe._geometry.primitives import Word
+
+    # Mermaid ER: CUSTOMER ||--o{ ORDER : places, the 'o' ring right under the label
+    img = _canvas(420, 360)
+    cv2.rectangle(img, (150, 20), (270, 80), EDGE, 2)
+    cv2.rectangle(img, (150, 260), (270, 320), EDGE, 2)
+    cv2.line(img, (210, 81), (210, 142), INK, 1, cv2.LINE_AA)
+    cv2.putText(img, "places", (180, 158), cv2.FONT_HERSHEY_SIMPLEX, 0.5, INK, 1, cv2.LINE_AA)
+    cv2.circle(img, (210, 178), 9, INK, 1, cv2.LINE_AA)
+    cv2.line(img, (210, 187), (210, 259), INK, 1, cv2.LINE_AA)
+    words = [Word(text="places", bbox=(178.0, 144.0, 242.0, 164.0), size=20.0)]
+    monkeypatch.setattr(raster, "ocr_words", lambda _img, _engine: list(words))
+    monkeypatch.setattr(raster, "read_lines", lambda crops, _engine: [("", 0.0)] * len(crops))
+    parts, nodes = _nodes(extract_raster(_png(img), ocr="rapidocr"))
+    assert len(nodes) == 2  # the label is no node
+    assert [(lab, {s, t} == {0, 1}) for s, t, _c, lab in parts.edges] == [("places", True)]

@@ -132,6 +132,17 @@ def test_flat_ellipse_over_another_is_two_nodes_and_a_lid_on_a_body_is_a_cylinde
     assert right == ["cylinder"]
 
 
+def test_an_ellipse_a_rank_above_a_box_of_its_width_is_no_cylinder_lid():
+    # devset 010_bgp-ecmp-topo1: the subnet ellipse "s3" sits one rank above the box "peer20"
+    # of about its width, a short link between them; its lower arc bounds nothing
+    img = _canvas(400, 300)
+    cv2.ellipse(img, (200, 60), (90, 28), 0, 0, 360, INK, 1, cv2.LINE_AA)
+    cv2.rectangle(img, (110, 124), (290, 200), INK, 1)  # top 1.15 ellipse heights below its middle
+    cv2.line(img, (200, 88), (200, 124), INK, 1)
+    kinds = sorted(s.kind for s in raster.extract_raster(_png(img), ocr=None).shapes)
+    assert kinds == ["ellipse", "rect"]
+
+
 def test_dotted_polyline_with_bends_is_one_connector():
     # a dotted link bends twice on its way: each straight stretch is a row of dashes of its
     # own, and the rows end a dash apart at the bends, pointing different ways (it also loses

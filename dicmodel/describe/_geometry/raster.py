@@ -206,6 +206,8 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     _glue_arrows(paths, heads, f)
     _to_disc_centres(paths, discs, f)
     paths = _through_rings(paths, f)
+    if f.rings:  # a ring just under a label: the piece carried across it now reaches the label
+        paths = _bridge_labels(paths, words, badges, f, heads, shapes)
     _reach_shapes(paths, shapes, f)
     paths += _crosses(f, conn)
     inv = 1.0 / s
@@ -746,11 +748,14 @@ def _cylinders(shapes: list[Shape]) -> list[Shape]:
         tol = 0.08 * (x1 - x0) + 2
         for j, body in enumerate(shapes):
             b = body.bbox
-            # the body starts under the lid's lower arc (between its middle and its bottom);
-            # an ellipse below another is a second node (Graphviz stacks them ranksep apart)
+            # the body's sides start at the lid's middle, so its region starts under the lid's
+            # lower arc, between its middle and its bottom (the devset's cylinders: 0.1-0.5 lid
+            # heights below the middle); a box further down is the next node (an ellipse on a
+            # Graphviz rank above a box of the same width: 1.2), and an ellipse below another
+            # is a second node (Graphviz stacks them ranksep apart)
             if j != i and j not in used and body.kind not in ("ellipse", "circle") \
                     and abs(b[0] - x0) <= tol and abs(b[2] - x1) <= tol \
-                    and 0 <= b[1] - (y0 + y1) / 2 <= (y1 - y0) + tol and b[3] > y1:
+                    and 0 <= b[1] - (y0 + y1) / 2 <= 0.6 * (y1 - y0) + 2 and b[3] > y1:
                 used.update((i, j))
                 out.append(Shape(kind="cylinder", bbox=(min(x0, b[0]), y0, max(x1, b[2]), b[3])))
                 break
