@@ -640,6 +640,8 @@ class _FlowchartParser:
             fields = _shape_fields(s[pos + 2:close])
             label = _clean_label(fields.get("label", ""))
             shape = _NEW_SHAPES.get(fields.get("shape", ""), "box")
+            if fields.get("shape", "") in _TEXTLESS_SHAPES:
+                label = ""  # Mermaid draws these symbols without their label
             pos = close + 1
         else:
             found = _match_shape(s, pos)
@@ -696,6 +698,14 @@ class _FlowchartParser:
 
 
 # Mermaid 11 shape names (and their aliases) -> our shape names; others stay boxes
+# Mermaid 11 shapes drawn as a bare symbol: a label given to them is not shown (mermaid-cli
+# 11.17 renders of devset 002.mmd and 033.mmd)
+_TEXTLESS_SHAPES = frozenset({
+    "hourglass", "collate", "bolt", "com-link", "lightning-bolt", "f-circ", "junction",
+    "filled-circle", "sm-circ", "start", "small-circle", "fr-circ", "stop", "framed-circle",
+    "cross-circ", "summary", "crossed-circle", "fork", "join",
+})
+
 _NEW_SHAPES = {
     "rect": "box", "proc": "box", "process": "box", "rectangle": "box",
     "rounded": "round", "event": "round", "stadium": "stadium", "pill": "stadium",

@@ -306,3 +306,9 @@ def test_a_redefined_node_takes_its_last_definition_like_mermaid_draws_it():
     # says "WAN NIC"; a bare reference in between changes nothing
     d = parse_mermaid("graph TD\n A[one] --> B\n B --> A\n A{two}\n B[bee]\n A --> B\n")
     assert [(n.id, n.label, n.shape) for n in d.nodes] == [("A", "two", "diamond"), ("B", "bee", "box")]
+
+
+def test_mermaid_symbol_shapes_drop_the_label_they_do_not_draw():
+    d = parse_mermaid("flowchart LR\n A@{ shape: bolt, label: bolt }\n B@{ shape: cross-circ, label: x }\n"
+                      " C@{ shape: bang, label: bang }\n A --> B --> C\n")
+    assert [(n.id, n.label) for n in d.nodes] == [("A", ""), ("B", ""), ("C", "bang")]
