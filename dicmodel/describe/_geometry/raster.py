@@ -40,7 +40,7 @@ from typing import Any
 
 from ..._extras import require
 from ...errors import ConfigError
-from ._util import poly_dist, poly_len
+from ._util import center, poly_dist, poly_len
 from .ocr import ENGINES, decode_image, ink_mask, ocr_words, read_lines
 from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape, Word
 
@@ -207,7 +207,11 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     _to_disc_centres(paths, discs, f)
     paths = _through_rings(paths, f)
     if f.rings:  # a ring just under a label: the piece carried across it now reaches the label
-        paths = _bridge_labels(paths, words, badges, f, heads, shapes)
+        # (not a node's own label: a cap of a small cylinder read as a ring must not carry a
+        # line through the node)
+        nodes = [sh.bbox for sh in shapes if sh.stroked]
+        loose = [b for b in words if not any(_rect_gap(center(b), r) == 0.0 for r in nodes)]
+        paths = _bridge_labels(paths, loose, badges, f, heads, shapes)
     _reach_shapes(paths, shapes, f)
     paths += _crosses(f, conn)
     inv = 1.0 / s
