@@ -218,3 +218,22 @@ def test_a_ring_just_under_an_edge_label_still_carries_the_line_across_the_label
     parts, nodes = _nodes(extract_raster(_png(img), ocr="rapidocr"))
     assert len(nodes) == 2  # the label is no node
     assert [(lab, {s, t} == {0, 1}) for s, t, _c, lab in parts.edges] == [("places", True)]
+
+
+def test_a_dotted_link_whose_last_dash_stops_short_of_its_label_is_rejoined_across_it():
+    from dicmodel.describe._geometry import raster
+    from dicmodel.describe._geometry.primitives import Path
+
+    # devset 226.mmd: H -.->|m.edit| E; the dash rhythm leaves about one dash of gap between
+    # the label and the last dash on one side (10 px here, with 2 px strokes)
+    f = raster._Frame(np, cv2, 1.0, np.zeros((300, 520), np.uint8), 2.0, 20.0)
+    label = [(220.0, 138.0, 298.0, 162.0)]
+
+    def pieces(dashed: bool) -> list:
+        return [Path(points=[(121.0, 150.0), (210.0, 150.0)], dashed=dashed),
+                Path(points=[(300.0, 150.0), (399.0, 150.0)], dashed=dashed)]
+
+    [one] = raster._bridge_labels(pieces(True), label, [], f)
+    assert {one.points[0][0], one.points[-1][0]} == {121.0, 399.0}
+    # a solid line stopping that far from a label is not taken to run on through it
+    assert len(raster._bridge_labels(pieces(False), label, [], f)) == 2

@@ -1358,9 +1358,11 @@ def _bridge_labels(paths: list[Path], words: list[Rect], badges: list[Rect], f: 
     if not words or not paths:
         return paths
     reach = max(4.0, 2.0 * f.stroke + 3.0)
+    # a dotted line's last dash can stop a dash gap short of the label
+    dash_reach = reach + 2.0 * f.stroke + 4.0
     for blk in _label_blocks(words, f.text_h or 10.0) + badges:
         ends = [(i, e) for i, p in enumerate(paths) for e in (0, -1)
-                if _rect_gap(p.points[e], blk) <= reach]
+                if _rect_gap(p.points[e], blk) <= (dash_reach if p.dashed else reach)]
         if len(ends) == 1 and heads:
             _to_head_across(paths[ends[0][0]], ends[0][1], blk, heads, reach, f)
             continue
