@@ -148,12 +148,12 @@ def test_bad_options_raise_config_error():
 
 # ---- with OCR (model load + inference: slow) ---------------------------------------------------
 
-def _labelled() -> np.ndarray:
+def _labelled(right: str = "BETA", x: int = 335) -> np.ndarray:
     img = _canvas(480, 200)
     cv2.rectangle(img, (20, 50), (180, 130), INK, 2)
     cv2.rectangle(img, (300, 50), (460, 130), INK, 2)
     cv2.putText(img, "ALPHA", (45, 102), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 0, 0), 2)
-    cv2.putText(img, "BETA", (335, 102), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 0, 0), 2)
+    cv2.putText(img, right, (x, 102), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 0, 0), 2)
     _arrow(img, (181, 90), (299, 90))
     return img
 
@@ -231,12 +231,7 @@ def test_a_label_the_detector_skipped_is_read_inside_its_shape(monkeypatch):
     pytest.importorskip("rapidocr")
     from dicmodel.describe._geometry import raster
 
-    img = _canvas(480, 200)
-    cv2.rectangle(img, (20, 50), (180, 130), INK, 2)
-    cv2.rectangle(img, (300, 50), (460, 130), INK, 2)
-    cv2.putText(img, "ALPHA", (45, 102), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 0, 0), 2)
-    cv2.putText(img, "G", (368, 102), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 0, 0), 2)
-    _arrow(img, (181, 90), (299, 90))
+    img = _labelled("G", 368)
     # the detector, run small on a large page, misses a lone letter (devset 222.mmd's "G")
     detected = raster.ocr_words
     monkeypatch.setattr(raster, "ocr_words", lambda im, eng: [w for w in detected(im, eng) if w.text != "G"])

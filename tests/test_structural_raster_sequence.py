@@ -166,6 +166,26 @@ def test_note_over_all_lifelines_is_not_a_participant(with_note):
     assert got == [("p1", "p3", "hello"), ("p3", "p2", "back")]
 
 
+def test_a_note_under_one_participants_header_does_not_rename_it():
+    # devset 196.mmd: "Note over Alice: Registration" sits right under Alice's header and the
+    # lifeline is traced from the note's bottom
+    p = Primitives(source="raster", width=1200.0, height=900.0)
+    for k, x in enumerate((200.0, 600.0, 1000.0)):
+        p.shapes.append(Shape(kind="rect", bbox=(x - 120, 20, x + 120, 120)))
+        p.words.append(_word(f"P{k}", (x - 30, 50, x + 30, 90)))
+        p.paths.append(Path(points=[(x, 230.0 if k == 0 else 120.0), (x, 860.0)]))
+    p.shapes.append(Shape(kind="rect", bbox=(80, 140, 320, 230)))  # the note over P0 alone
+    p.words.append(_word("Registration", (110, 165, 290, 205)))
+    p.paths.append(Path(points=[(200.0, 400.0), (985.0, 400.0)], arrow_end=True))
+    p.arrowheads.append(raster.Arrowhead(tip=(1000.0, 400.0), direction=(1.0, 0.0),
+                                         bbox=(980.0, 390.0, 1000.0, 410.0)))
+    p.words.append(_word("hello", (550, 350, 650, 390)))
+    d = read_sequence(p)
+    assert d is not None
+    assert [n.label for n in d.nodes] == ["P0", "P1", "P2"]
+    assert [(m.source, m.target, m.text) for m in d.messages] == [("p1", "p3", "hello")]
+
+
 def test_text_detector_runs_smaller_for_large_letters():
     from dicmodel.describe._geometry import ocr
 

@@ -140,6 +140,9 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float) -> list
                  and s.bbox not in spans and (not raster or _centred(s.bbox, ln.x))
                  and (abs(s.bbox[3] - top) < 12 * u or abs(s.bbox[1] - bottom) < 12 * u)]
         boxes.sort(key=lambda b: b[1])
+        # a note over this participant alone can sit right under its header, the lifeline
+        # running on behind it: the header is the box on top of that stack
+        boxes = [_stack_top(b, prims, ln.x, spans, u) if abs(b[3] - top) < 12 * u else b for b in boxes]
         ln.boxes = boxes
         used += boxes
         for b in boxes:
@@ -165,6 +168,20 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float) -> list
                     ln.label = ""
                     break
     return used
+
+
+def _stack_top(b: Rect, prims: Primitives, x: float, spans: list[Rect], u: float) -> Rect:
+    """The topmost of a column of boxes stacked edge to edge above ``b`` on the line at x."""
+    raster = prims.source == "raster"
+    for _ in range(4):
+        above = [s.bbox for s in prims.shapes
+                 if s.bbox != b and s.bbox not in spans and s.bbox[0] - 1 <= x <= s.bbox[2] + 1
+                 and (not raster or _centred(s.bbox, x)) and 0 <= b[1] - s.bbox[3] < 12 * u
+                 and any(U.inside(U.center(w.bbox), s.bbox, 0.5) for w in prims.words)]
+        if not above:
+            break
+        b = max(above, key=lambda r: r[3])
+    return b
 
 
 def _centred(b: Rect, x: float) -> bool:
