@@ -632,7 +632,8 @@ class _FlowchartParser:
             raise self.err(f"expected a node id at column {pos + 1}")
         nid = m.group(0)
         pos = m.end()
-        label, shape, defined = "", "box", True
+        label, shape = "", "box"
+        new_label = new_shape = True  # what this mention defines (Mermaid keeps the last)
         if pos < len(s) and s.startswith("@{", pos):  # new shape syntax: A@{ shape: x, label: "y" }
             close = _unquoted_index(s, pos + 2, "}")
             if close < 0:
@@ -640,8 +641,9 @@ class _FlowchartParser:
             fields = _shape_fields(s[pos + 2:close])
             label = _clean_label(fields.get("label", ""))
             shape = _NEW_SHAPES.get(fields.get("shape", ""), "box")
+            new_label, new_shape = "label" in fields, "shape" in fields
             if fields.get("shape", "") in _TEXTLESS_SHAPES:
-                label = ""  # Mermaid draws these symbols without their label
+                label, new_label = "", True  # Mermaid draws these symbols without their label
             pos = close + 1
         else:
             found = _match_shape(s, pos)
@@ -652,13 +654,16 @@ class _FlowchartParser:
                 label = _clean_label(s[pos + len(opener):end])
                 pos = end + len(closer)
             else:
-                defined = False  # a bare reference: it keeps what an earlier definition gave
+                new_label = new_shape = False  # a bare reference keeps an earlier definition
         if s.startswith(":::", pos):
             cm = re.match(r":::[\w-]+", s[pos:])
             pos += cm.end() if cm else 3
         n = self.d.add_node(nid, label, shape)
-        if defined:  # Mermaid draws a node redefined with new text or shape as its last definition
-            n.label, n.shape = label, shape
+        # Mermaid draws a node defined twice with its last text and shape
+        if new_label:
+            n.label = label
+        if new_shape:
+            n.shape = shape
         if self.stack and nid != self.stack[-1].id:
             g = self.stack[-1]
             already = any(nid in gr.members for gr in self.d.groups)
@@ -697,7 +702,6 @@ class _FlowchartParser:
         return kw, pos
 
 
-# Mermaid 11 shape names (and their aliases) -> our shape names; others stay boxes
 # Mermaid 11 shapes drawn as a bare symbol: a label given to them is not shown (mermaid-cli
 # 11.17 renders of devset 002.mmd and 033.mmd)
 _TEXTLESS_SHAPES = frozenset({
@@ -706,6 +710,7 @@ _TEXTLESS_SHAPES = frozenset({
     "cross-circ", "summary", "crossed-circle", "fork", "join",
 })
 
+# Mermaid 11 shape names (and their aliases) -> our shape names; others stay boxes
 _NEW_SHAPES = {
     "rect": "box", "proc": "box", "process": "box", "rectangle": "box",
     "rounded": "round", "event": "round", "stadium": "stadium", "pill": "stadium",

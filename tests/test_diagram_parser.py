@@ -312,3 +312,8 @@ def test_mermaid_symbol_shapes_drop_the_label_they_do_not_draw():
     d = parse_mermaid("flowchart LR\n A@{ shape: bolt, label: bolt }\n B@{ shape: cross-circ, label: x }\n"
                       " C@{ shape: bang, label: bang }\n A --> B --> C\n")
     assert [(n.id, n.label) for n in d.nodes] == [("A", ""), ("B", ""), ("C", "bang")]
+
+
+def test_a_shape_only_redefinition_keeps_the_earlier_label():
+    d = parse_mermaid("flowchart LR\n A[Hello] --> B\n A@{ shape: rounded }\n")
+    assert (d.node("A").label, d.node("A").shape) == ("Hello", "round")

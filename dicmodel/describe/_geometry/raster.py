@@ -91,7 +91,7 @@ def _read_bare_shapes(img: Any, prims: Primitives, engine: str) -> list[Word]:
     recognition alone, run on the shape's inside, still reads."""
     np = require("numpy", "raster figure geometry", extra="ocr")
     cv2 = require("cv2", "raster figure geometry")
-    centres = [((wd.bbox[0] + wd.bbox[2]) / 2, (wd.bbox[1] + wd.bbox[3]) / 2) for wd in prims.words]
+    centres = [center(wd.bbox) for wd in prims.words]
     crops: list[Any] = []
     boxes: list[tuple[int, int, int, int]] = []
     for sh in prims.shapes:
@@ -331,8 +331,6 @@ def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
         g = gray[y:y + h_, x:x + w]
         tone = float(np.median(g[inner])) if inner.any() else 0.0
         sub = out[y:y + h_, x:x + w]
-        # darker than the fill around it: a fill holds flat areas of other tones too (a grey
-        # box on an orange zone), and a thin grey link on either stays ink
         # a fill can hold flat areas of other tones (a grey box on an orange zone): a thin line
         # on any of them is darker than the area on both sides of it (a black-hat), while the
         # border between two flat areas is not a line
