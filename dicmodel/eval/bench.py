@@ -46,11 +46,11 @@ __all__ = [
     "default_cache",
     "default_devset",
     "load_figures",
-    "unscorable",
     "render_figures",
     "render_sources",
     "run_bench",
     "source_render_path",
+    "unscorable",
 ]
 
 

@@ -37,10 +37,12 @@ _MIN_SCORE = 0.5
 _DET_MAX_SIDE = 1600
 _DET_MIN_SIDE = 640
 # ... unless the print is so small that the cap would shrink letters below this many pixels:
-# then det runs larger (up to the image, at most _DET_SMALL_PRINT_SIDE) to keep them this tall.
+# then det runs larger (up to the image, at most _DET_SMALL_PRINT_SIDE) to make them
+# _DET_SMALL_PRINT_LETTER_PX tall.
 # A wide Mermaid network diagram fitted to 1184 px has ~5 px letters at 2x: at 1600 the
 # detector missed 36 of 94 lines of devset 162.mmd and 21 of 54 of 160.mmd
 _DET_SMALL_PRINT_PX = 4.8
+_DET_SMALL_PRINT_LETTER_PX = 6.0
 _DET_SMALL_PRINT_SIDE = 3000
 _LETTER_FLOOR = 4  # the smallest piece _letter_height counts: an estimate there is mostly dashes
 # below the cap, det runs at the scale that makes letters about this many pixels tall: the
@@ -192,7 +194,7 @@ def _det_side(img: Any) -> int:
     want = side * min(1.0, _DET_LETTER_PX / lh)
     cap = _DET_MAX_SIDE
     if lh > _LETTER_FLOOR and lh * cap / side < _DET_SMALL_PRINT_PX:
-        cap = int(min(side, _DET_SMALL_PRINT_SIDE, side * 6.0 / lh))
+        cap = int(min(side, _DET_SMALL_PRINT_SIDE, side * _DET_SMALL_PRINT_LETTER_PX / lh))
     return int(min(cap, max(_DET_MIN_SIDE, want)))
 
 

@@ -94,12 +94,10 @@ def _read_bare_shapes(img: Any, prims: Primitives, engine: str) -> list[Word]:
     centres = [center(wd.bbox) for wd in prims.words]
     crops: list[Any] = []
     boxes: list[tuple[int, int, int, int]] = []
-    for sh in prims.shapes:
+    for sh in _leaf_shapes(prims.shapes):  # (a group's title is not in its middle)
         x0, y0, x1, y1 = sh.bbox
         if sh.kind == "icon" or any(x0 <= cx <= x1 and y0 <= cy <= y1 for cx, cy in centres):
             continue
-        if any(o is not sh and _inside(o.bbox, sh.bbox) for o in prims.shapes):
-            continue  # a group: its title is not in the middle
         m = max(3.0, 0.12 * min(x1 - x0, y1 - y0))  # clear of the outline
         cx0, cy0, cx1, cy1 = int(x0 + m), int(y0 + m), int(x1 - m), int(y1 - m)
         if cx1 - cx0 < 6 or cy1 - cy0 < 6:
@@ -1290,9 +1288,14 @@ def _simplify(poly: list[Point], f: _Frame) -> list[Point]:
     return [(float(x), float(y)) for x, y in approx]
 
 
+def _leaf_shapes(shapes: list[Shape]) -> list[Shape]:
+    """The shapes that hold no other shape: nodes, not groups."""
+    return [s for s in shapes if not any(o is not s and _inside(o.bbox, s.bbox) for o in shapes)]
+
+
 def _drop_inside(paths: list[Path], shapes: list[Shape]) -> list[Path]:
     """Strokes wholly inside a leaf shape are decoration or unread text, not connectors."""
-    leaves = [s.bbox for s in shapes if not any(o is not s and _inside(o.bbox, s.bbox) for o in shapes)]
+    leaves = [s.bbox for s in _leaf_shapes(shapes)]
     out = []
     for p in paths:
         xs, ys = [q[0] for q in p.points], [q[1] for q in p.points]
@@ -1376,6 +1379,9 @@ def _bridge_labels(paths: list[Path], words: list[Rect], badges: list[Rect], f: 
 
 
 _THROUGH_COS = 0.9  # two ends on either side of a label that line up as one straight line
+# two pieces that stop inside one word box or at a shape's border: stricter, since nothing
+# but their alignment says they are one line
+_STRAIGHT_COS = 0.97
 _BEND_COS = 0.3  # two dash rows of one dotted polyline turn by less than ~70 degrees
 
 
@@ -1383,7 +1389,7 @@ def _through_pair(ends: list[tuple[int, int]], paths: list[Path], blk: Rect) -> 
     """Among several ends at a label (a dotted line's dashes beside its text, a second line
     passing), the two that are one line running through it: on opposite sides of the label,
     each heading at the other. Empty when no pair, or more than one, lines up."""
-    cx, cy = (blk[0] + blk[2]) / 2.0, (blk[1] + blk[3]) / 2.0
+    cx, cy = center(blk)
     found = []
     for ea, eb in _end_pairs(ends):
         pa, pb = _facing(paths, ea, eb)
@@ -1437,7 +1443,7 @@ def _bridge_in_words(paths: list[Path], words: list[Rect], f: _Frame) -> list[Pa
             if n < 1e-6:
                 continue
             # both pieces point along the gap: one straight line broken in the middle
-            if _lined_up(pa, pb, 0.97) and (best is None or n < best[0]):
+            if _lined_up(pa, pb, _STRAIGHT_COS) and (best is None or n < best[0]):
                 best = (n, ea, eb)
         if best is None:
             continue
@@ -1530,7 +1536,7 @@ def _across_borders(paths: list[Path], shapes: list[Shape], f: _Frame) -> list[P
                 if not any(_inside((*q, *q), b, 0.0) != _inside((*r, *r), b, 0.0) for b in boxes):
                     continue  # both on one side of every border
                 pa, pb = _facing(paths, ends[a], ends[c])
-                if math.hypot(q[0] - r[0], q[1] - r[1]) < 1e-6 or not _lined_up(pa, pb, 0.97):
+                if math.hypot(q[0] - r[0], q[1] - r[1]) < 1e-6 or not _lined_up(pa, pb, _STRAIGHT_COS):
                     continue
                 paths = _splice(paths, ends[a], ends[c])
                 changed = True

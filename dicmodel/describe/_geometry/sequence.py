@@ -135,18 +135,19 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float) -> list
     spans = [s.bbox for s in prims.shapes if _spans(s.bbox, xs)]
     for ln in lines:
         top, bottom = _see_through(ln.y0, ln.y1, spans, 12 * u)
-        boxes = [s.bbox for s in prims.shapes
-                 if s.bbox[0] - 1 <= ln.x <= s.bbox[2] + 1 and s.bbox[2] - s.bbox[0] > 12 * u
-                 and s.bbox not in spans and (not raster or _centred(s.bbox, ln.x))
-                 and (abs(s.bbox[3] - top) < 12 * u or abs(s.bbox[1] - bottom) < 12 * u)]
-        boxes.sort(key=lambda b: b[1])
+        # boxes on this lifeline's column (a box over several lifelines is a note)
+        column = [s.bbox for s in prims.shapes
+                  if s.bbox[0] - 1 <= ln.x <= s.bbox[2] + 1 and s.bbox[2] - s.bbox[0] > 12 * u
+                  and s.bbox not in spans and (not raster or _centred(s.bbox, ln.x))]
+        boxes = sorted((b for b in column if abs(b[3] - top) < 12 * u or abs(b[1] - bottom) < 12 * u),
+                       key=lambda b: b[1])
         # a note over this participant alone can sit right under its header, the lifeline
         # running on behind it: the header is the box on top of that stack
-        boxes = [_stack_top(b, prims, ln.x, spans, u) if abs(b[3] - top) < 12 * u else b for b in boxes]
+        boxes = [_stack_top(b, column, prims.words, u) if abs(b[3] - top) < 12 * u else b for b in boxes]
         ln.boxes = boxes
         used += boxes
         for b in boxes:
-            words = [w for w in prims.words if U.inside(U.center(w.bbox), b, 0.5)]
+            words = _words_in(prims.words, b)
             if words:
                 ln.label = U.block_text(words)
                 break
@@ -170,18 +171,18 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float) -> list
     return used
 
 
-def _stack_top(b: Rect, prims: Primitives, x: float, spans: list[Rect], u: float) -> Rect:
-    """The topmost of a column of boxes stacked edge to edge above ``b`` on the line at x."""
-    raster = prims.source == "raster"
+def _stack_top(b: Rect, column: list[Rect], words: list[Word], u: float) -> Rect:
+    """The topmost of the labelled boxes of one column stacked edge to edge above ``b``."""
     for _ in range(4):
-        above = [s.bbox for s in prims.shapes
-                 if s.bbox != b and s.bbox not in spans and s.bbox[0] - 1 <= x <= s.bbox[2] + 1
-                 and (not raster or _centred(s.bbox, x)) and 0 <= b[1] - s.bbox[3] < 12 * u
-                 and any(U.inside(U.center(w.bbox), s.bbox, 0.5) for w in prims.words)]
+        above = [r for r in column if r != b and 0 <= b[1] - r[3] < 12 * u and _words_in(words, r)]
         if not above:
             break
         b = max(above, key=lambda r: r[3])
     return b
+
+
+def _words_in(words: list[Word], box: Rect) -> list[Word]:
+    return [w for w in words if U.inside(U.center(w.bbox), box, 0.5)]
 
 
 def _centred(b: Rect, x: float) -> bool:
@@ -442,7 +443,7 @@ def _notes(prims: Primitives, boxes: list[Rect], u: float) -> list[str]:
             continue
         if U.area(s.bbox) > 0.25 * prims.width * prims.height:
             continue
-        words = [w for w in prims.words if U.inside(U.center(w.bbox), s.bbox, 0.5)]
+        words = _words_in(prims.words, s.bbox)
         if words and not any(U.contains(s.bbox, b, 0.5) for b in boxes):
             notes.append(U.block_text(words))
     return notes
