@@ -97,6 +97,26 @@ def test_crossing_lines_stay_two_straight_connectors():
     assert prims.shapes == []
 
 
+@pytest.mark.parametrize("angle", [40, 50])
+def test_lines_crossing_at_a_slant_stay_two_straight_connectors(angle):
+    # anti-aliased 3 px lines crossing at 40-50 degrees thin to two forks a pixel or two
+    # apart: each fork alone has no straight way through (this came out as 3 paths, one a V)
+    img = _canvas(420, 300)
+    c, half = np.array([210.0, 150.0]), 130.0
+    drawn = []
+    for sgn in (1, -1):
+        a = np.radians(90 + sgn * angle / 2)
+        u = np.array([np.cos(a), -np.sin(a)]) * half
+        p, q = tuple(int(v) for v in c + u), tuple(int(v) for v in c - u)
+        cv2.line(img, p, q, INK, 3, cv2.LINE_AA)
+        drawn.append((p, q))
+    prims = extract_raster(_png(img), ocr=None)
+    assert len(prims.paths) == 2
+    for p, q in drawn:  # one traced path runs from each drawn end to the other
+        assert any(min(max(np.hypot(*np.subtract(path.points[0], a)), np.hypot(*np.subtract(path.points[-1], b)))
+                       for a, b in ((p, q), (q, p))) < 12 for path in prims.paths)
+
+
 def test_gap_between_crossing_connectors_is_not_a_box():
     img = _canvas(300, 300)
     for k in (100, 200):  # a '#' pattern: the middle square is bounded by lines that run on
@@ -111,6 +131,22 @@ def test_filled_box_between_lines_is_a_box():
     cv2.rectangle(img, (100, 60), (200, 140), INK, 2)
     kinds = [s.kind for s in extract_raster(_png(img), ocr=None).shapes]
     assert kinds == ["rect"]
+
+
+def test_pale_boxes_with_a_faint_border_are_boxes_and_a_bare_label_background_is_not():
+    # Mermaid's "base" theme: cream fill, beige border, both far too light to be ink
+    img = _canvas(460, 200)
+    cream, beige = (221, 244, 255), (188, 223, 238)
+    for x0 in (20, 300):
+        cv2.rectangle(img, (x0, 60), (x0 + 140, 140), cream, -1)
+        cv2.rectangle(img, (x0, 60), (x0 + 140, 140), beige, 2)
+    _arrow(img, (161, 100), (299, 100))
+    cv2.rectangle(img, (200, 88), (250, 112), (232, 232, 232), -1)  # a label's background
+    prims = extract_raster(_png(img), ocr=None)
+    boxes = sorted(s.bbox for s in prims.shapes)
+    assert len(boxes) == 2, boxes
+    assert _near(boxes[0], (20, 60, 160, 140), tol=5) and _near(boxes[1], (300, 60, 440, 140), tol=5)
+    assert all(s.filled for s in prims.shapes)
 
 
 def test_dashed_line_becomes_one_dashed_path():

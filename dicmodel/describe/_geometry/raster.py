@@ -173,6 +173,7 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
                 > 0.45 * s).astype(np.uint8)
     words = [_scaled_box(wd.bbox, s) for wd in prims.words]
     discs = _number_discs(ink, words, np, cv2)
+    ink |= _faint_outlines(ink, gray, words, np, cv2)
     ink, bare = _fills_to_outlines(ink, gray, words, np, cv2)
     ink, bare2 = _fills_to_outlines(ink, gray, words, np, cv2)  # a filled node in a filled group
     bare |= bare2
@@ -337,6 +338,47 @@ def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
         if not _stroked(comp, gray, x, y, tone, np, cv2):
             bare[y:y + h_, x:x + w][comp > 0] = 1
     return out, bare
+
+
+_PALE_DELTA = 5  # a pale fill: this many grey levels below the background and more
+
+
+def _faint_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any) -> Any:
+    """The outlines of pale boxes drawn with a border too faint to be ink (a cream box with a
+    beige edge, Mermaid's "base" theme): a large pale area whose rim is darker than its inside
+    is a node, and its rim is drawn as ink. A pale area with no darker rim (an edge label's
+    background) is left alone."""
+    pale, _bg = ink_mask(gray, np, _PALE_DELTA)
+    pale &= 1 - ink
+    h = _median_h(words, 12.0)
+    # (the opening takes off the pale anti-aliased fringes of lines, which would join areas)
+    solid = cv2.morphologyEx(pale, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=4)
+    out = np.zeros_like(ink)
+    for i in range(1, n):
+        x, y, w, h_, area = (int(v) for v in stats[i])
+        if area < max(300, int(h * h)):
+            continue
+        # the pale pixels around this area's box, the border among them
+        x0, y0, x1, y1 = max(0, x - 2), max(0, y - 2), min(gray.shape[1], x + w + 2), min(gray.shape[0], y + h_ + 2)
+        comp = cv2.dilate((labels[y0:y1, x0:x1] == i).astype(np.uint8), np.ones((5, 5), np.uint8))
+        comp &= pale[y0:y1, x0:x1]
+        # its outer edge only (the letters inside are holes with a fill-toned rim)
+        contours, _ = cv2.findContours(comp, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        comp = cv2.drawContours(np.zeros_like(comp), contours, -1, 1, thickness=-1)
+        inner = _erode2(comp, np, cv2) > 0
+        rim = (comp > 0) & ~inner
+        g = gray[y0:y1, x0:x1]
+        if not inner.any() or not rim.any():
+            continue
+        tone = float(np.median(g[inner]))
+        # the darkest grey next to each rim pixel (a shrunk border spreads over two pixels);
+        # a border that is ink already needs nothing
+        darker = cv2.erode(g, np.ones((3, 3), np.uint8)) < tone - _PALE_DELTA
+        darker &= cv2.dilate(ink[y0:y1, x0:x1], np.ones((3, 3), np.uint8)) == 0
+        if float(np.mean(darker[rim])) > 0.5:
+            out[y0:y1, x0:x1][rim] = 1
+    return out
 
 
 def _erode2(mask: Any, np: Any, cv2: Any) -> Any:
@@ -1160,7 +1202,12 @@ def _trace(skel: Any, f: _Frame) -> list[list[Point]]:
     body = (skel > 0) & (jgrow == 0)
     branches = _walk_components(body.astype(np.uint8), np, cv2)
     jl = cv2.connectedComponents(jgrow, connectivity=8)[1]
-    return _rejoin(branches, jl, f)
+    # forks a stroke or so apart: two lines crossing at a slant thin to two forks side by side
+    k = 2 * round(f.stroke) + 3
+    near = cv2.connectedComponents(cv2.dilate(junction, np.ones((k, k), np.uint8)), connectivity=8)[1]
+    ys, xs = np.nonzero(jl)
+    big = dict(zip(jl[ys, xs].tolist(), near[ys, xs].tolist()))
+    return _rejoin(branches, jl, big, f)
 
 
 def _walk_components(body: Any, np: Any, cv2: Any) -> list[list[tuple[int, int]]]:
@@ -1195,7 +1242,8 @@ def _order(pix: list[tuple[int, int]]) -> list[tuple[int, int]]:
         path.append(cur)
 
 
-def _rejoin(branches: list[list[tuple[int, int]]], jl: Any, f: _Frame) -> list[list[Point]]:
+def _rejoin(branches: list[list[tuple[int, int]]], jl: Any, big: dict[int, int], f: _Frame
+            ) -> list[list[Point]]:
     """Join branch pairs that leave one junction in opposite directions (a crossing)."""
     np = f.np
     ends: dict[int, list[tuple[int, int]]] = {}  # junction label -> [(branch, end 0/1)]
@@ -1214,7 +1262,14 @@ def _rejoin(branches: list[list[tuple[int, int]]], jl: Any, f: _Frame) -> list[l
     at_junction = {it for items in ends.values() for it in items}
     spur = {bi for bi, br in enumerate(orig)
             if poly_len(br) < min_len and not ((bi, 0) in at_junction and (bi, 1) in at_junction)}
+    pairs, inner, done = _close_forks(ends, orig, spur, big, f)
+    for bi in inner:
+        polys[bi] = []
+    for a, b in pairs:
+        polys, parent = _merge(polys, orig, parent, a, b)
     for lab, items in sorted(ends.items()):
+        if lab in done:
+            continue
         real = [it for it in items if it[0] not in spur]
         if len(real) == 2 and real[0][0] != real[1][0]:
             polys, parent = _merge(polys, orig, parent, real[0], real[1])
@@ -1222,6 +1277,64 @@ def _rejoin(branches: list[list[tuple[int, int]]], jl: Any, f: _Frame) -> list[l
         for a, b in _opposite_pairs(items, orig, np):
             polys, parent = _merge(polys, orig, parent, a, b)
     return [_simplify(p, f) for i, p in enumerate(polys) if p and parent[i] == i]
+
+
+_SHALLOW_COS = -0.7  # two lines crossing at a shallow angle each run on nearly straight
+
+
+def _close_forks(ends: dict[int, list[tuple[int, int]]], orig: list[list[Point]], spur: set[int],
+                 big: dict[int, int], f: _Frame
+                 ) -> tuple[list[tuple[tuple[int, int], tuple[int, int]]], list[int], set[int]]:
+    """Two lines crossing at a slant (or touching for a while) thin to two forks a stroke or
+    so apart, or joined by a short shared piece, and neither fork alone has a straight way
+    through. Taken together the forks have four outer branches: when they pair off into two
+    nearly straight runs, each is one line and the shared piece (if any) belongs to both.
+    ``big`` maps each fork to its cluster of forks that lie close together. Returns the
+    branch-end pairs to join, the shared pieces to drop, and the forks handled."""
+    reach = max(6.0 * f.stroke + 6.0, 1.5 * f.text_h)
+    where = {it: lab for lab, items in ends.items() for it in items}
+    group = {lab: lab for lab in ends}
+
+    def root(x: int) -> int:
+        while group[x] != x:
+            x = group[x]
+        return x
+    first: dict[int, int] = {}
+    for lab in ends:
+        if lab in big:
+            g = first.setdefault(big[lab], lab)
+            group[root(lab)] = root(g)
+    for bi, br in enumerate(orig):  # forks joined by a short piece
+        ja, jb = where.get((bi, 0)), where.get((bi, 1))
+        if ja is not None and jb is not None and ja != jb and poly_len(br) <= reach:
+            group[root(ja)] = root(jb)
+    members: dict[int, list[int]] = {}
+    for lab in ends:
+        members.setdefault(root(lab), []).append(lab)
+    pairs: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    inner: list[int] = []
+    done: set[int] = set()
+    for labs in members.values():
+        if len(labs) < 2:
+            continue
+        items = [it for lab in labs for it in ends[lab]]
+        both = {bi for bi, _ in items if sum(1 for b2, _ in items if b2 == bi) == 2}
+        outer = [it for it in items if it[0] not in both and it[0] not in spur]
+        if len(outer) != 4 or len({bi for bi, _ in outer}) != 4:
+            continue
+        d = {it: _end_dir(orig[it[0]], it[1]) for it in outer}
+
+        def cos(a: tuple[int, int], b: tuple[int, int]) -> float:
+            return d[a][0] * d[b][0] + d[a][1] * d[b][1]
+        o = outer
+        best = min(((o[0], o[1]), (o[2], o[3])), ((o[0], o[2]), (o[1], o[3])), ((o[0], o[3]), (o[1], o[2])),
+                   key=lambda pp: cos(*pp[0]) + cos(*pp[1]))
+        if max(cos(*best[0]), cos(*best[1])) > _SHALLOW_COS:
+            continue  # not two lines running through
+        pairs += list(best)
+        inner += [bi for bi in both if poly_len(orig[bi]) <= reach]
+        done.update(labs)
+    return pairs, inner, done
 
 
 def _junction_near(jl: Any, p: tuple[int, int], h: int, w: int) -> int:
