@@ -1323,15 +1323,14 @@ def _close_forks(ends: dict[int, list[tuple[int, int]]], orig: list[list[Point]]
         if len(outer) != 4 or len({bi for bi, _ in outer}) != 4:
             continue
         d = {it: _end_dir(orig[it[0]], it[1]) for it in outer}
-
-        def cos(a: tuple[int, int], b: tuple[int, int]) -> float:
-            return d[a][0] * d[b][0] + d[a][1] * d[b][1]
         o = outer
-        best = min(((o[0], o[1]), (o[2], o[3])), ((o[0], o[2]), (o[1], o[3])), ((o[0], o[3]), (o[1], o[2])),
-                   key=lambda pp: cos(*pp[0]) + cos(*pp[1]))
-        if max(cos(*best[0]), cos(*best[1])) > _SHALLOW_COS:
+        cos = [[(a, b, d[a][0] * d[b][0] + d[a][1] * d[b][1]) for a, b in pp]
+               for pp in (((o[0], o[1]), (o[2], o[3])), ((o[0], o[2]), (o[1], o[3])),
+                          ((o[0], o[3]), (o[1], o[2])))]
+        best = min(cos, key=lambda pp: pp[0][2] + pp[1][2])
+        if max(best[0][2], best[1][2]) > _SHALLOW_COS:
             continue  # not two lines running through
-        pairs += list(best)
+        pairs += [(a, b) for a, b, _c in best]
         inner += [bi for bi in both if poly_len(orig[bi]) <= reach]
         done.update(labs)
     return pairs, inner, done
