@@ -854,7 +854,7 @@ def _arrowheads(f: _Frame, conn: Any) -> tuple[list[Arrowhead], Any]:
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
         blobs = cv2.morphologyEx(conn, cv2.MORPH_OPEN, kernel)
     n, labels, stats, cents = cv2.connectedComponentsWithStats(blobs, connectivity=8)
-    heads: list[Arrowhead] = []
+    found: list[tuple[Arrowhead, Any]] = []
     lines = conn.copy()
     big = max(60.0, 3.0 * f.text_h)
     # heads are drawn at about half the text height; the knot where two lines of different
@@ -880,8 +880,18 @@ def _arrowheads(f: _Frame, conn: Any) -> tuple[list[Arrowhead], Any]:
         head = _one_head(f, conn, blob, (x, y, w, h), (float(xs.mean() + x), float(ys.mean() + y)))
         if head is None:
             continue  # a thick bend of a line (anti-aliased curve) stays part of the line
-        lines[cv2.dilate(blob, kernel) > 0] = 0
-        heads.append(head)
+        found.append((head, blob))
+    # two "heads" tip to tip are the knot where two lines cross at a slant, split in two by
+    # the opening (real heads at the two ends of one line are a line's length apart)
+    near = max(3.0 * f.stroke, 8.0)
+    knot = {k for i, (a, _) in enumerate(found) for k, (b, _) in enumerate(found) if k != i
+            and math.dist(a.tip, b.tip) <= near
+            and a.direction[0] * b.direction[0] + a.direction[1] * b.direction[1] < -0.8}
+    heads: list[Arrowhead] = []
+    for k, (head, blob) in enumerate(found):
+        if k not in knot:
+            lines[cv2.dilate(blob, kernel) > 0] = 0
+            heads.append(head)
     return heads, lines
 
 
