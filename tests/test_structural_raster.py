@@ -127,6 +127,26 @@ def test_gap_between_crossing_connectors_is_not_a_box():
     assert extract_raster(_png(img), ocr=None).shapes == []
 
 
+def test_empty_diamond_between_crossing_connectors_is_no_node_in_a_figure_with_text(monkeypatch):
+    from dicmodel.describe._geometry import raster
+    from dicmodel.describe._geometry.primitives import Word
+
+    img = _canvas(420, 300)
+    for a, b in (((40, 40), (380, 260)), ((40, 260), (380, 40)), ((140, 40), (380, 195)),
+                 ((140, 260), (380, 105))):
+        cv2.line(img, a, b, INK, 2)  # four long diagonals cross around a diamond-shaped gap
+    cv2.polylines(img, [np.array([(80, 110), (140, 150), (80, 190), (20, 150)], np.int32)], True, INK, 2)
+    # OCR stand-in: the decision diamond on the left holds a word, the gap holds none
+    word = Word(text="ok?", bbox=(66.0, 143.0, 94.0, 157.0), size=14.0)
+    monkeypatch.setattr(raster, "ocr_words", lambda im, eng: [word])
+    monkeypatch.setattr(raster, "read_lines", lambda crops, eng: [("", 0.0)] * len(crops))
+    shapes = extract_raster(_png(img), ocr="rapidocr").shapes
+    assert [s.kind for s in shapes] == ["diamond"]
+    assert _near(shapes[0].bbox, (20, 110, 140, 190))
+    # without any text (geometry only) an empty diamond is still taken as a node
+    assert "diamond" in [s.kind for s in extract_raster(_png(img), ocr=None).shapes]
+
+
 def test_filled_box_between_lines_is_a_box():
     img = _canvas(300, 200)
     cv2.rectangle(img, (100, 60), (200, 140), (255, 230, 230), -1)

@@ -519,6 +519,11 @@ def _shapes(f: _Frame, gray: Any, bg: int) -> tuple[list[Shape], Any]:
             continue
         if kind in ("polygon", "parallelogram") and not tint:
             continue  # irregular unfilled regions are mostly loops of connectors
+        if kind == "diamond" and not tint and f.words \
+                and not any(_rect_gap(center(b), (x, y, x + w, y + h)) == 0.0 for b in f.words):
+            # in a figure with text, an empty unfilled diamond is the gap between four
+            # crossing connectors (a decision diamond holds its question)
+            continue
         contour = contour + np.array([[x, y]])
         pad = f.stroke * 0.5 + 0.5
         cy, cx = int(y + h / 2), int(x + w / 2)
