@@ -5,7 +5,8 @@ The steps, each a small function:
 1. decode (bad bytes -> :class:`~dicmodel.errors.ImageError`) and OCR the full image;
 2. downscale for geometry when the image is large (time is bounded by the pixel count);
 3. ink mask: pixels clearly darker than the background (the most common grey), so pale node
-   fills and label backgrounds are not ink but strokes, arrows and text are;
+   fills and label backgrounds are not ink but strokes, arrows and text are; a pale box whose
+   border is darker than its fill but too faint for ink gets that border drawn in;
 4. text removal: ink components that sit inside an OCR word box are erased, so letters never
    become shapes or connectors (a stroke that merely crosses a word box is kept);
 5. closed shapes: the enclosed regions of the non-ink mask (components not touching the image
@@ -23,7 +24,9 @@ The steps, each a small function:
    morphological opening wider than a line (filled triangles); their tip and direction come
    from where the line attaches. The rest is thinned to a one-pixel skeleton and traced into
    polylines between ends and forks (three or more separate runs of neighbours: a diagonal's
-   staircase is no fork); straight runs through a crossing are rejoined;
+   staircase is no fork); straight runs through a crossing are rejoined (forks a stroke
+   apart, where two lines cross at a slant, count as one crossing, and so does the thick knot
+   of a shallow one, which the opening would otherwise take for two heads tip to tip);
    rows of short collinear dashes become one dashed path.
 
 Everything is deterministic (no random sampling) and bounded: a drawing with too many ink
