@@ -122,6 +122,26 @@ def test_boxes_and_arrows_become_directed_edges_with_labels():
     assert "Start" in d.to_mermaid() and "yes" in d.to_prose()
 
 
+def test_a_label_that_breaks_its_line_labels_one_edge_but_a_bare_name_reached_around_is_a_node():
+    f = Fig(640, 400)
+    f.box(40, 80, 140, 120, "Core")
+    f.box(480, 80, 580, 120, "Edge")
+    f.page.draw_line((140, 100), (296, 100), color=BLACK)  # the line stops at its label ...
+    f.text("10G", 310, 100, size=10)
+    f.arrow((324, 100), (480, 100))                        # ... and goes on after it
+    f.box(40, 280, 140, 320, "Left")
+    f.box(250, 180, 350, 220, "Top")
+    f.text("Hub", 300, 300, size=10)                       # a name with no outline, reached
+    f.page.draw_line((140, 300), (283, 300), color=BLACK)  # from the left and from above
+    f.page.draw_line((300, 220), (300, 292), color=BLACK)
+    d = read(f).diagram
+    [through] = [e for e in d.edges if e.label == "10G"]
+    assert (d.label_of(through.source), d.label_of(through.target), through.directed) == ("Core", "Edge", True)
+    assert "10G" not in {n.label for n in d.nodes} and "Hub" in {n.label for n in d.nodes}
+    assert {frozenset((d.label_of(e.source), d.label_of(e.target))) for e in d.edges if not e.label} \
+        >= {frozenset(("Left", "Hub")), frozenset(("Top", "Hub"))}
+
+
 def test_crossing_edges_stay_apart():
     f = Fig()
     f.box(40, 40, 120, 80, "A")
