@@ -684,11 +684,19 @@ def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], to
         if a == b and not _real_loop(c, nodes[a]):
             continue
         edges.append((a, b, c, ""))
-    for b, k in list(taken.items()):
-        if _through_label(edges, k, nodes[k].bbox):
-            nodes[k].note, nodes[k].words = True, []  # no node: the block labels the edge
-            del taken[b]
-    for b in sorted(taken, reverse=True):
+    # a label node that a directed line runs straight through is that line's label: its block
+    # goes back to the free text (edge labels are assigned from it) and the node goes
+    absorbed: dict[int, int] = {}
+    for b, k in taken.items():
+        if _through_label(edges, k, nodes[k].bbox):  # (merges the two edges in place)
+            absorbed[b] = k
+    if absorbed:
+        # text nodes were appended after every other node, so removing them moves no other
+        keep = [i for i in range(len(nodes)) if i not in absorbed.values()]
+        new = {old: i for i, old in enumerate(keep)}
+        nodes[:] = [nodes[i] for i in keep]
+        edges = [(new[a], new[b], c, lab) for a, b, c, lab in edges]
+    for b in sorted(set(taken) - set(absorbed), reverse=True):
         del blocks[b]
     return edges, loose
 
@@ -696,9 +704,16 @@ def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], to
 _THROUGH_LABEL_COS = -0.5  # the two pieces of a line broken by its label arrive from opposite sides
 
 
-def _end_heading(c: _Chain, end: int) -> Point:
-    """Unit direction in which the chain arrives at its start (0) or end (1)."""
-    pts = c.points if end == 1 else c.points[::-1]
+def _to_end(c: _Chain, end: int) -> _Chain:
+    """The chain turned, if need be, so that its given end (0 start, 1 end) is its last point."""
+    if end == 1:
+        return c
+    return _Chain(points=c.points[::-1], dashed=c.dashed, arrow_start=c.arrow_end,
+                  arrow_end=c.arrow_start, tip_start=c.tip_end, tip_end=c.tip_start)
+
+
+def _heading(pts: list[Point]) -> Point:
+    """Unit direction in which a polyline arrives at its last point (over its last 3 steps)."""
     p, q = pts[-1], pts[max(0, len(pts) - 4)]
     n = U.dist(p, q) or 1.0
     return ((p[0] - q[0]) / n, (p[1] - q[1]) / n)
@@ -708,36 +723,32 @@ def _through_label(edges: list[tuple[int, int, _Chain, str]], k: int, box: Rect)
     """A free label that exactly two pieces of line reach, from opposite sides, in line with
     each other through its middle, with an arrowhead at one far end and none at the label,
     sits in the middle of one connector (an edge label on its own background, which broke
-    the line): the two pieces become one edge, and the label is its label. A node whose
-    outline was not found is reached from any two sides, not straight through. Returns
-    whether the edges were merged."""
+    the line): the two pieces become one edge, in ``edges``, and the label is its label. A
+    node whose outline was not found is reached from any two sides, not straight through.
+    Returns whether the edges were merged."""
     inc = [i for i, e in enumerate(edges) if k in (e[0], e[1])]
     if len(inc) != 2:
         return False
     (a1, b1, c1, _), (a2, b2, c2, _) = edges[inc[0]], edges[inc[1]]
-    end1, end2 = (1 if b1 == k else 0), (1 if b2 == k else 0)  # which chain end is at the label
-    far1, far2 = (a1 if end1 else b1), (a2 if end2 else b2)
+    far1, far2 = (a1 if b1 == k else b1), (a2 if b2 == k else b2)
     if a1 == b1 or a2 == b2 or far1 == far2:
         return False
-    if (c1.arrow_end if end1 else c1.arrow_start) or (c2.arrow_end if end2 else c2.arrow_start):
+    # both pieces turned to run from their far node to the label
+    t1, t2 = _to_end(c1, 1 if b1 == k else 0), _to_end(c2, 1 if b2 == k else 0)
+    if t1.arrow_end or t2.arrow_end:
         return False  # a head at the label: the label is a node the line points at
-    if not ((c1.arrow_start if end1 else c1.arrow_end) or (c2.arrow_start if end2 else c2.arrow_end)):
+    if not (t1.arrow_start or t2.arrow_start):
         # an undirected line through a name may as well be two links of a node whose outline
         # was not found (a Chen relationship diamond): only a directed one is taken as broken
         return False
-    u, v = _end_heading(c1, end1), _end_heading(c2, end2)
+    u, v = _heading(t1.points), _heading(t2.points)
     if u[0] * v[0] + u[1] * v[1] > _THROUGH_LABEL_COS:
         return False
-    p, q = (c1.points[-1] if end1 else c1.points[0]), (c2.points[-1] if end2 else c2.points[0])
-    if U.seg_dist(U.center(box), p, q) > 0.3 * (box[3] - box[1]):
+    if U.seg_dist(U.center(box), t1.points[-1], t2.points[-1]) > 0.3 * (box[3] - box[1]):
         return False
-    p1 = c1.points if end1 else c1.points[::-1]  # far1 -> label
-    p2 = c2.points[::-1] if end2 else c2.points  # label -> far2
-    merged = _Chain(points=p1 + p2, dashed=c1.dashed and c2.dashed,
-                    arrow_start=c1.arrow_start if end1 else c1.arrow_end,
-                    arrow_end=c2.arrow_start if end2 else c2.arrow_end,
-                    tip_start=c1.tip_start if end1 else c1.tip_end,
-                    tip_end=c2.tip_start if end2 else c2.tip_end)
+    merged = _Chain(points=t1.points + t2.points[::-1], dashed=t1.dashed and t2.dashed,
+                    arrow_start=t1.arrow_start, arrow_end=t2.arrow_start,
+                    tip_start=t1.tip_start, tip_end=t2.tip_start)
     edges[inc[0]] = (far1, far2, merged, "")
     del edges[inc[1]]
     return True

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -1336,7 +1337,7 @@ def _close_forks(ends: dict[int, list[tuple[int, int]]], orig: list[list[Point]]
         if len(labs) < 2:
             continue
         items = [it for lab in labs for it in ends[lab]]
-        both = {bi for bi, _ in items if sum(1 for b2, _ in items if b2 == bi) == 2}
+        both = {bi for bi, n in Counter(bi for bi, _ in items).items() if n == 2}  # inside the group
         outer = [it for it in items if it[0] not in both and it[0] not in spur]
         if len(outer) != 4 or len({bi for bi, _ in outer}) != 4:
             continue
