@@ -88,14 +88,15 @@ def _tight(gray: Any, box: list[float]) -> tuple[float, float, float, float]:
     spans the font's whole ascent and descent), then grown by the detector's margin."""
     import numpy as np
 
+    from dicmodel.describe._geometry.ocr import ink_mask
+
     h, w = gray.shape
     x0, y0 = max(0, int(box[0])), max(0, int(box[1]))
     x1, y1 = min(w, int(box[2]) + 1), min(h, int(box[3]) + 1)
     crop = gray[y0:y1, x0:x1]
     if crop.size == 0:
         return tuple(box)  # type: ignore[return-value]
-    bg = int(np.bincount(crop.ravel(), minlength=256).argmax())
-    ys, xs = np.nonzero(crop < bg - 60)
+    ys, xs = np.nonzero(ink_mask(crop, np, 60)[0])  # (the OCR's own letter threshold)
     if len(xs) == 0:
         return tuple(box)  # type: ignore[return-value]
     return (float(x0 + xs.min()), float(y0 + ys.min()), float(x0 + xs.max() + 1), float(y0 + ys.max() + 1))

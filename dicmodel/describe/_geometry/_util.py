@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from .primitives import Point, Rect, Word
 
 __all__ = ["dist", "rect_dist", "boundary_dist", "inside", "contains", "area", "center",
-           "seg_dist", "poly_dist", "poly_len", "text_blocks", "block_text", "expand",
+           "seg_dist", "poly_dist", "poly_len", "heading", "text_blocks", "block_text", "expand",
            "median_height"]
 
 
@@ -68,6 +68,14 @@ def poly_dist(p: Point, pts: Sequence[Point]) -> float:
 
 def poly_len(pts: Sequence[Point]) -> float:
     return sum(dist(pts[i], pts[i + 1]) for i in range(len(pts) - 1))
+
+
+def heading(pts: Sequence[Point], back: int) -> Point:
+    """Unit direction in which a polyline arrives at its last point, taken from the point
+    ``back`` steps before it (or its first point); (0, 0) for a polyline that does not move."""
+    a, b = pts[max(0, len(pts) - 1 - back)], pts[-1]
+    n = dist(a, b) or 1.0
+    return ((b[0] - a[0]) / n, (b[1] - a[1]) / n)
 
 
 def median_height(words: Sequence[Word], default: float = 10.0) -> float:

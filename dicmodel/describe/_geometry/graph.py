@@ -712,13 +712,6 @@ def _to_end(c: _Chain, end: int) -> _Chain:
                   arrow_end=c.arrow_start, tip_start=c.tip_end, tip_end=c.tip_start)
 
 
-def _heading(pts: list[Point]) -> Point:
-    """Unit direction in which a polyline arrives at its last point (over its last 3 steps)."""
-    p, q = pts[-1], pts[max(0, len(pts) - 4)]
-    n = U.dist(p, q) or 1.0
-    return ((p[0] - q[0]) / n, (p[1] - q[1]) / n)
-
-
 def _through_label(edges: list[tuple[int, int, _Chain, str]], k: int, box: Rect) -> bool:
     """A free label that exactly two pieces of line reach, from opposite sides, in line with
     each other through its middle, with an arrowhead at one far end and none at the label,
@@ -741,7 +734,7 @@ def _through_label(edges: list[tuple[int, int, _Chain, str]], k: int, box: Rect)
         # an undirected line through a name may as well be two links of a node whose outline
         # was not found (a Chen relationship diamond): only a directed one is taken as broken
         return False
-    u, v = _heading(t1.points), _heading(t2.points)
+    u, v = U.heading(t1.points, 3), U.heading(t2.points, 3)
     if u[0] * v[0] + u[1] * v[1] > _THROUGH_LABEL_COS:
         return False
     if U.seg_dist(U.center(box), t1.points[-1], t2.points[-1]) > 0.3 * (box[3] - box[1]):

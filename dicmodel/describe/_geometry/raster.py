@@ -44,7 +44,7 @@ from typing import Any
 
 from ..._extras import require
 from ...errors import ConfigError
-from ._util import center, poly_dist, poly_len
+from ._util import center, heading, inside, poly_dist, poly_len, rect_dist
 from .ocr import ENGINES, decode_image, ink_mask, ocr_words, read_lines
 from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape, Word
 
@@ -100,7 +100,7 @@ def _read_bare_shapes(img: Any, prims: Primitives, engine: str) -> list[Word]:
     boxes: list[tuple[int, int, int, int]] = []
     for sh in _leaf_shapes(prims.shapes):  # (a group's title is not in its middle)
         x0, y0, x1, y1 = sh.bbox
-        if sh.kind == "icon" or any(x0 <= cx <= x1 and y0 <= cy <= y1 for cx, cy in centres):
+        if sh.kind == "icon" or any(inside(c, sh.bbox) for c in centres):
             continue
         m = max(3.0, 0.12 * min(x1 - x0, y1 - y0))  # clear of the outline
         cx0, cy0, cx1, cy1 = int(x0 + m), int(y0 + m), int(x1 - m), int(y1 - m)
@@ -213,7 +213,7 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
         # (not a node's own label: a cap of a small cylinder read as a ring must not carry a
         # line through the node)
         nodes = [sh.bbox for sh in shapes if sh.stroked]
-        loose = [b for b in words if not any(_rect_gap(center(b), r) == 0.0 for r in nodes)]
+        loose = [b for b in words if not any(inside(center(b), r) for r in nodes)]
         paths = _bridge_labels(paths, loose, badges, f, heads, shapes)
     _reach_shapes(paths, shapes, f)
     paths += _crosses(f, conn)
@@ -524,7 +524,7 @@ def _shapes(f: _Frame, gray: Any, bg: int) -> tuple[list[Shape], Any]:
         if kind in ("polygon", "parallelogram") and not tint:
             continue  # irregular unfilled regions are mostly loops of connectors
         if kind == "diamond" and not tint and f.words \
-                and not any(_rect_gap(center(b), (x, y, x + w, y + h)) == 0.0 for b in f.words):
+                and not any(inside(center(b), (x, y, x + w, y + h)) for b in f.words):
             # in a figure with text, an empty unfilled diamond is the gap between four
             # crossing connectors (a decision diamond holds its question)
             continue
@@ -1162,7 +1162,7 @@ def _split_at_boxes(poly: list[Point], boxes: list[Rect], f: _Frame) -> list[lis
             turn[k] = (u[0] * v[0] + u[1] * v[1]) / (nu * nv)
     cuts = [k for k in range(1, len(poly) - 1)
             if turn[k] <= _REVERSAL_COS and turn[k] <= turn[k - 1] and turn[k] < turn[k + 1]
-            and any(_rect_gap(poly[k], r) <= near for r in boxes)]
+            and any(rect_dist(poly[k], r) <= near for r in boxes)]
     out, start = [], 0
     for k in cuts:
         out.append(poly[start:k + 1])
@@ -1365,10 +1365,7 @@ def _junction_near(jl: Any, p: tuple[int, int], h: int, w: int) -> int:
 
 
 def _end_dir(poly: list[Point], end: int) -> Point:
-    pts = poly if end == 1 else poly[::-1]
-    a, b = pts[max(0, len(pts) - 10)], pts[-1]
-    n = math.hypot(b[0] - a[0], b[1] - a[1]) or 1.0
-    return (b[0] - a[0]) / n, (b[1] - a[1]) / n
+    return heading(poly if end == 1 else poly[::-1], 9)
 
 
 def _opposite_pairs(items: list[tuple[int, int]], polys: list[list[Point]], np: Any
@@ -1494,7 +1491,7 @@ def _bridge_labels(paths: list[Path], words: list[Rect], badges: list[Rect], f: 
     dash_reach = reach + 2.0 * f.stroke + 4.0
     for blk in _label_blocks(words, f.text_h or 10.0) + badges:
         ends = [(i, e) for i, p in enumerate(paths) for e in (0, -1)
-                if _rect_gap(p.points[e], blk) <= (dash_reach if p.dashed else reach)]
+                if rect_dist(p.points[e], blk) <= (dash_reach if p.dashed else reach)]
         if len(ends) == 1 and heads:
             _to_head_across(paths[ends[0][0]], ends[0][1], blk, heads, reach, f)
             continue
@@ -1547,7 +1544,7 @@ def _to_head_across(p: Path, end: int, blk: Rect, heads: list[Arrowhead], reach:
     for a in heads:
         size = max(a.bbox[2] - a.bbox[0], a.bbox[3] - a.bbox[1])
         base = (a.tip[0] - a.direction[0] * size, a.tip[1] - a.direction[1] * size)
-        if _rect_gap(base, blk) > reach + size or u[0] * a.direction[0] + u[1] * a.direction[1] < 0.5:
+        if rect_dist(base, blk) > reach + size or u[0] * a.direction[0] + u[1] * a.direction[1] < 0.5:
             continue
         # the head lies beyond the label, ahead of the line
         if (base[0] - bx) * u[0] + (base[1] - by) * u[1] <= 0:
@@ -1592,7 +1589,7 @@ def _close_dashed_gaps(paths: list[Path], shapes: list[Shape], f: _Frame) -> lis
     while True:
         ends = [(i, e) for i, p in enumerate(paths) if p.dashed and len(p.points) >= 2
                 for e in (0, -1) if not (p.arrow_start if e == 0 else p.arrow_end)
-                and not any(_rect_gap(p.points[e], sh.bbox) <= near for sh in shapes)]
+                and not any(rect_dist(p.points[e], sh.bbox) <= near for sh in shapes)]
         best = None
         for ea, eb in _end_pairs(ends):
             pa, pb = _facing(paths, ea, eb)
@@ -1681,13 +1678,7 @@ def _border_dist(q: Point, r: Rect) -> float:
     """Distance from a point to the outline of a box (inside or out)."""
     if r[0] <= q[0] <= r[2] and r[1] <= q[1] <= r[3]:
         return min(q[0] - r[0], r[2] - q[0], q[1] - r[1], r[3] - q[1])
-    return _rect_gap(q, r)
-
-
-def _rect_gap(q: Point, r: Rect) -> float:
-    dx = max(r[0] - q[0], 0.0, q[0] - r[2])
-    dy = max(r[1] - q[1], 0.0, q[1] - r[3])
-    return math.hypot(dx, dy)
+    return rect_dist(q, r)
 
 
 def _dot_dir(pa: list[Point], pb: list[Point]) -> float:
@@ -1779,7 +1770,7 @@ def _reach_shapes(paths: list[Path], shapes: list[Shape], f: _Frame) -> None:
                 d = math.hypot(q[0] - cx, q[1] - cy)
                 if 0.0 < d < best_d:
                     best, best_d = (cx, cy), d
-            if best is None and not any(0.0 < _rect_gap(q, sh.bbox) <= reach for sh in shapes):
+            if best is None and not any(0.0 < rect_dist(q, sh.bbox) <= reach for sh in shapes):
                 best = _ray_to_shape(p, end, paths, shapes, f)
             if best is not None:
                 if end == 0:
@@ -1815,7 +1806,7 @@ def _ray_to_shape(p: Path, end: int, paths: list[Path], shapes: list[Shape], f: 
 def _ray_hit(q: Point, u: Point, shapes: list[Shape], f: _Frame) -> Point | None:
     """Where a ray from ``q`` first enters a shape that ``q`` is not already in (within reach)."""
     far = max(2.0 * f.stroke + 6.0, 0.8 * f.text_h)
-    inside = [sh for sh in shapes if _rect_gap(q, sh.bbox) == 0.0]
+    inside = [sh for sh in shapes if rect_dist(q, sh.bbox) == 0.0]
     step = max(1.0, f.stroke)
     t = step
     while t <= far:
