@@ -177,11 +177,18 @@ class Figure(BaseModel):
     image_hash: str | None = None
     image_path: str | None = None
     duplicate_of: str | None = None
+    # the diagram's own source when the container embeds it (an embedded Visio object, a
+    # draw.io PNG/SVG, a PowerPoint slide's shapes): read exactly by dicmodel.sources.
+    # source_format is one of dicmodel.sources' format names ("vsdx", "vsd", "drawio",
+    # "pptx", "plantuml", ...); the bytes stay in memory only.
+    source_format: str | None = None
+    source_part: str | None = Field(None, description="page/slide/block of the source this figure shows")
     description: Description | None = None
     # Rendered crop (PNG bytes) and plain-data vector drawings: kept in memory for describers,
     # never serialised (the crop is written as a file by export when asked).
     image: bytes | None = Field(None, exclude=True, repr=False)
     drawings: list[dict[str, Any]] = Field(default_factory=list, exclude=True, repr=False)
+    source_data: bytes | None = Field(None, exclude=True, repr=False)
 
     @property
     def text(self) -> str:

@@ -59,6 +59,10 @@ class FigureRequest:
     figure_type: FigureType | None = None  # a hint, e.g. from a previous structural pass
     image_hash: str | None = None
     page_rotation: int = 0
+    # the diagram's own source, when the document embeds it (see Figure.source_format)
+    source_format: str | None = None
+    source_data: bytes | None = None
+    source_part: str | None = None
 
 
 def request_from_figure(fig: Figure, page_rotation: int = 0) -> FigureRequest:
@@ -66,7 +70,8 @@ def request_from_figure(fig: Figure, page_rotation: int = 0) -> FigureRequest:
         figure_id=fig.id, image=fig.image, kind=fig.kind, bbox=fig.bbox, drawings=fig.drawings,
         spans=list(fig.spans), caption=fig.caption, section=fig.section, context=list(fig.context),
         figure_type=fig.description.figure_type if fig.description else None,
-        image_hash=fig.image_hash, page_rotation=page_rotation)
+        image_hash=fig.image_hash, page_rotation=page_rotation, source_format=fig.source_format,
+        source_data=fig.source_data, source_part=fig.source_part)
 
 
 @runtime_checkable
