@@ -17,7 +17,6 @@ deflate+base64+URL-encoded as the diagram's text. In the model:
 from __future__ import annotations
 
 import base64
-import re
 import struct
 import urllib.parse
 import zlib
@@ -50,7 +49,7 @@ def has_mxfile(data: bytes) -> bool:
     if data.startswith(_PNG):
         return _png_chunk(data, decode=False) is not None
     head = data[:4096].lstrip()
-    if head.startswith(b"<mxfile") or head.startswith(b"<mxGraphModel"):
+    if head.startswith((b"<mxfile", b"<mxGraphModel")):
         return True
     return b"<svg" in head and b"content=" in head and (b"mxfile" in head or b"mxGraphModel" in head
                                                          or b"&lt;mxfile" in head)
