@@ -48,6 +48,9 @@ def source_figure_type(d: Diagram, hint: FigureType | None = None) -> FigureType
     return FigureType.flowchart
 
 
+_FLOW_KINDS = ("flowchart", "topology", "architecture", "protocol_stack")
+
+
 def _pick(parts: list[SourceDiagram], want: str | None) -> tuple[SourceDiagram, list[str]]:
     if want is not None:
         for p in parts:
@@ -85,6 +88,8 @@ def describe_from_source(r: FigureRequest, describer_id: str) -> tuple[Descripti
                               "figure's geometry"]
     ftype = source_figure_type(d, r.figure_type)
     graph = ftype in GRAPH_TYPES
+    if ftype.value in _FLOW_KINDS and d.kind != ftype.value:  # the prose speaks of the type
+        d = d.model_copy(update={"kind": ftype.value})
     return Description(
         text=reading_prose(ftype, d if graph else d.model_copy(update={"notes": _labels(d)}),
                            None, r.caption),

@@ -48,8 +48,10 @@ def soffice_path() -> str:
         if found:
             return found
     err = MissingExtraError("soffice", "office", "reading binary Visio .vsd files")
-    err.args = (("LibreOffice (soffice) is needed to read binary Visio .vsd files but is not "
-                 "installed; install it with: apt-get install libreoffice-draw"),)
+    # a system package, not a pip extra: say which (ImportError prints .msg)
+    err.msg = ("LibreOffice (soffice) is needed to read binary Visio .vsd files but is not "
+               "installed; install it with: apt-get install libreoffice-draw")
+    err.args = (err.msg,)
     raise err
 
 
