@@ -47,7 +47,7 @@ def soffice_path() -> str:
         found = shutil.which(name)
         if found:
             return found
-    err = MissingExtraError("soffice", "office", "reading binary Visio .vsd files")
+    err = MissingExtraError("soffice", "sources", "reading binary Visio .vsd files")
     # a system package, not a pip extra: say which (ImportError prints .msg)
     err.msg = ("LibreOffice (soffice) is needed to read binary Visio .vsd files but is not "
                "installed; install it with: apt-get install libreoffice-draw")
@@ -62,7 +62,7 @@ def unwrap_ole(data: bytes, name: str = "") -> tuple[str, bytes]:
     try:
         import olefile
     except ImportError as err:
-        raise MissingExtraError("olefile", "office", "opening OLE containers (.vsd, oleObject*.bin)") from err
+        raise MissingExtraError("olefile", "sources", "opening OLE containers (.vsd, oleObject*.bin)") from err
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
     except OSError as err:
