@@ -482,3 +482,56 @@ def test_vsd_from_a_3gpp_spec_through_libreoffice() -> None:
         assert not isinstance(parts, Exception), parts
         assert parts and all(p.format == "vsd" and p.confidence <= 0.5 for p in parts)
         assert any(p.diagram.nodes for p in parts)
+
+
+def test_describer_reads_a_batch_of_vsd_in_one_run(monkeypatch) -> None:
+    """Embedded .vsd sources of one describe batch share one LibreOffice run; a .vsd whose
+    lines lost their glue leaves the links to the geometry, one without lines is read as is."""
+    from dicmodel.describe import _source
+    from dicmodel.diagram import Diagram
+    from dicmodel.sources import _model, vsd
+
+    calls = []
+
+    def fake_many(sources, names=None, timeout=600):
+        calls.append(len(sources))
+        out = []
+        for data in sources:
+            d = Diagram(kind="flowchart")
+            for label in data.decode().split(","):
+                d.add_node(label, label)
+            lines = 2 if data.startswith(b"lines") else 0
+            out.append([_model.finish("vsd", "page-1", d, lines)])
+        return out
+
+    monkeypatch.setattr(vsd, "read_vsd_many", fake_many)
+    monkeypatch.setattr(_source, "_CACHE", type(_source._CACHE)())
+    engine = get_describer("structural", ocr="none")
+    reqs = [FigureRequest(figure_id="a", source_format="vsd", source_data=b"lines,UE,AMF"),
+            FigureRequest(figure_id="b", source_format="vsd", source_data=b"PDCP,RLC,MAC,PHY")]
+    d_lines, d_stack = engine.describe(reqs)
+    assert calls == [2]
+    assert d_lines.describer == engine.describer_id  # links left to the geometry
+    assert any("glue is lost" in w for w in d_lines.warnings)
+    assert d_stack.describer.endswith(":source-vsd") and "PDCP" in d_stack.text
+    engine.describe(reqs)
+    assert calls == [2]  # cached
+
+
+def test_source_figure_type_rules() -> None:
+    from dicmodel.describe._source import source_figure_type
+    from dicmodel.diagram import Diagram, Edge, Group
+    from dicmodel.document import FigureType
+
+    d = Diagram(kind="flowchart")
+    for n in "abcd":
+        d.add_node(n, n.upper())
+    assert source_figure_type(d) is FigureType.other
+    d.groups = [Group(id="g", members=["a", "b", "c"])]
+    assert source_figure_type(d) is FigureType.architecture
+    d.edges = [Edge(source="a", target="b", directed=False), Edge(source="b", target="c", directed=False)]
+    assert source_figure_type(d) is FigureType.topology
+    d.edges = [Edge(source="a", target="b"), Edge(source="b", target="c")]
+    assert source_figure_type(d) is FigureType.flowchart
+    assert source_figure_type(d, FigureType.state) is FigureType.state
+    assert source_figure_type(Diagram(kind="sequence")) is FigureType.sequence

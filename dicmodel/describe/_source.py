@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..document import Description, FigureType
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from ..sources import SourceDiagram
     from .base import FigureRequest
 
-__all__ = ["describe_from_source", "source_figure_type"]
+__all__ = ["describe_from_source", "source_figure_type", "prefetch_sources"]
 
 _HINTS = (FigureType.flowchart, FigureType.state, FigureType.topology, FigureType.architecture,
           FigureType.protocol_stack)
@@ -81,6 +82,7 @@ def describe_from_source(r: FigureRequest, describer_id: str) -> tuple[Descripti
     if not (d.nodes or d.messages):
         return None, notes + [f"embedded {fmt} source part {part.part!r} has no labelled shape; "
                               "read from the figure's geometry instead"]
+    fmt = part.format  # an OLE container given as "vsd" may hold a .vsdx package, read exactly
     if fmt == "vsd" and part.connectors_drawn:
         # the labels are exact but LibreOffice drops the glue: the geometry reads the links
         return None, notes + [f"embedded .vsd source read: {len(d.nodes)} labelled shape(s), but "
@@ -99,20 +101,53 @@ def describe_from_source(r: FigureRequest, describer_id: str) -> tuple[Descripti
     ), []
 
 
-_CACHE: OrderedDict[tuple[str, str], list[SourceDiagram]] = OrderedDict()
+_CACHE: OrderedDict[tuple[str, str], list[SourceDiagram] | Exception] = OrderedDict()
+_CACHE_SIZE = 64
+
+
+def _key(data: bytes, fmt: str) -> tuple[str, str]:
+    return hashlib.sha256(data).hexdigest(), fmt
+
+
+def _remember(key: tuple[str, str], value: list[SourceDiagram] | Exception) -> None:
+    _CACHE[key] = value
+    _CACHE.move_to_end(key)
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
 
 
 def _read_cached(data: bytes, fmt: str) -> list[SourceDiagram]:
-    """The parts of a source, remembered for the last few sources: a multi-page file gives one
+    """The parts of a source, remembered for the last sources read: a multi-page file gives one
     figure per page, each carrying the whole file, and a .vsd costs a LibreOffice run."""
     from ..sources import read_source
 
-    key = (hashlib.sha256(data).hexdigest(), fmt)
+    key = _key(data, fmt)
     if key not in _CACHE:
-        _CACHE[key] = read_source(data, format=fmt, name=f"embedded {fmt}")
-        while len(_CACHE) > 8:
-            _CACHE.popitem(last=False)
-    return _CACHE[key]
+        try:
+            _remember(key, read_source(data, format=fmt, name=f"embedded {fmt}"))
+        except Exception as err:  # noqa: BLE001 - remembered too: the same source fails once
+            _remember(key, err)
+    value = _CACHE[key]
+    if isinstance(value, Exception):
+        raise value
+    return value
+
+
+def prefetch_sources(requests: Sequence[FigureRequest]) -> None:
+    """Read the binary Visio (.vsd) sources of a batch of requests in one LibreOffice run,
+    so that a spec's many embedded .vsd do not each start LibreOffice."""
+    from ..sources import read_sources
+
+    todo: dict[tuple[str, str], bytes] = {}
+    for r in requests:
+        if r.source_data and r.source_format == "vsd":
+            key = _key(r.source_data, "vsd")
+            if key not in _CACHE:
+                todo[key] = r.source_data
+    if len(todo) < 2:
+        return  # one source: read on demand
+    for key, value in zip(todo, read_sources(list(todo.values()), format="vsd")):
+        _remember(key, value)
 
 
 def _labels(d: Diagram) -> list[str]:

@@ -73,6 +73,12 @@ class StructuralDescriber:
         self.describer_id = f"structural:{VERSION}"
 
     def describe(self, requests: Sequence[FigureRequest]) -> list[Description]:
+        from ._source import prefetch_sources
+
+        try:  # all embedded .vsd of the batch in one LibreOffice run
+            prefetch_sources(requests)
+        except Exception:  # noqa: BLE001, S110 - each figure then reads (or fails) on its own
+            pass
         return [self._safe(r) for r in requests]
 
     # ---- one figure -------------------------------------------------------------------------

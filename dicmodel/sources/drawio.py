@@ -156,7 +156,8 @@ class _Cell:
         self.id = (wrapper if wrapper is not None else el).get("id") or ""
         raw = wrapper.get("label") if wrapper is not None else el.get("value")
         self.style = _style(el.get("style") or "")
-        self.label = html_text(raw) if self.style.get("html") == "1" or "<" in (raw or "") else clean_text(raw)
+        # html=1: the label is HTML (tags, entities, <br> line breaks); otherwise plain text
+        self.label = html_text(raw) if self.style.get("html") == "1" else clean_text(raw)
         self.parent = el.get("parent")
         self.vertex = el.get("vertex") == "1"
         self.edge = el.get("edge") == "1"
