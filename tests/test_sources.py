@@ -535,3 +535,11 @@ def test_source_figure_type_rules() -> None:
     assert source_figure_type(d) is FigureType.flowchart
     assert source_figure_type(d, FigureType.state) is FigureType.state
     assert source_figure_type(Diagram(kind="sequence")) is FigureType.sequence
+
+
+def test_pptx_shapes_inside_alternate_content() -> None:
+    mc = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+    wrapped = (f"<mc:AlternateContent xmlns:mc='{mc}'><mc:Choice Requires='p14'>{_sp(3, 'wrapped')}"
+               f"</mc:Choice><mc:Fallback>{_sp(3, 'fallback')}</mc:Fallback></mc:AlternateContent>")
+    [p] = read_source(_pptx([_sp(2, "plain") + wrapped + _cxn(9, 2, 3)]), format="pptx")
+    assert [n.label for n in p.diagram.nodes] == ["plain", "wrapped"] and len(p.diagram.edges) == 1

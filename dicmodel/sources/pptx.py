@@ -25,6 +25,7 @@ __all__ = ["read_pptx", "slide_paths"]
 P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 
 
 def read_pptx(data: bytes, name: str = "", slides: list[int] | None = None) -> list[SourceDiagram]:
@@ -120,6 +121,13 @@ def _collect(tree: Any, d: Diagram, connectors: list[Any], group: Group | None) 
             _shape_el(el, d, group)
         elif el.tag == P + "cxnSp":
             connectors.append(el)
+        elif el.tag == MC + "AlternateContent":
+            # newer shapes come wrapped: read what PowerPoint shows (the first Choice)
+            branch = el.find(MC + "Choice")
+            if branch is None:
+                branch = el.find(MC + "Fallback")
+            if branch is not None:
+                _collect(branch, d, connectors, group)
         elif el.tag == P + "grpSp":
             cnv = _cnv(el, "nvGrpSpPr")
             # no label: the object name ("Group 12") is not text on the slide
