@@ -543,3 +543,22 @@ def test_pptx_shapes_inside_alternate_content() -> None:
                f"</mc:Choice><mc:Fallback>{_sp(3, 'fallback')}</mc:Fallback></mc:AlternateContent>")
     [p] = read_source(_pptx([_sp(2, "plain") + wrapped + _cxn(9, 2, 3)]), format="pptx")
     assert [n.label for n in p.diagram.nodes] == ["plain", "wrapped"] and len(p.diagram.edges) == 1
+
+
+def test_plantuml_return_replies_to_the_caller() -> None:
+    text = """@startuml
+participant Client as C
+participant Server as S
+participant DB
+C -> S ++ : get
+S -> DB : query
+activate DB
+return rows
+return 200 OK
+return nothing left
+@enduml"""
+    [p] = read_source(text.encode(), format="plantuml")
+    msgs = [(m.source, m.target, m.text, m.reply) for m in p.diagram.messages]
+    assert msgs == [("C", "S", "get", False), ("S", "DB", "query", False),
+                    ("DB", "S", "rows", True), ("S", "C", "200 OK", True)]
+    assert any("'return'" in w for w in p.warnings)

@@ -187,6 +187,7 @@ def _participant(d: Diagram, aliases: dict[str, str], token: str) -> str:
 def _sequence(lines: list[str], warnings: list[str]) -> tuple[Diagram, int]:
     d = Diagram(kind="sequence")
     border = 0
+    acts = _Activations()
     aliases: dict[str, str] = {}
     note: list[str] | None = None
     for line in lines:
@@ -211,19 +212,71 @@ def _sequence(lines: list[str], warnings: list[str]) -> tuple[Diagram, int]:
         if m:
             _declare(d, aliases, m.group(1), m.group(2))
             continue
+        if acts.line(d, aliases, line):
+            continue
         m = _SEQ_MSG.match(line)
         if m and m.group("a") and ("<" in m.group("arrow") or ">" in m.group("arrow")
                                    or m.group("arrow").rstrip().endswith("x")):
-            if not _message(d, aliases, m):
+            ends = _message(d, aliases, m)
+            if ends is None:
                 border += 1
+            else:
+                acts.message(*ends, m.group("act"))
+    if acts.unmatched:
+        warnings.append(f"{acts.unmatched} 'return'(s) with no active call to return from: skipped")
     if border:
         warnings.append(f"{border} message(s) from/to the diagram border ([->, ->]) kept as notes")
     return d, len(d.messages)
 
 
-def _message(d: Diagram, aliases: dict[str, str], m: re.Match[str]) -> bool:
-    """Add one message; False for a message from/to the diagram's border (``[->``, ``->]``):
-    it has no participant at one end, so it is kept as a note, not as a message."""
+class _Activations:
+    """Who activated whom, so that ``return`` becomes a reply from the callee to its caller."""
+
+    def __init__(self) -> None:
+        self.stack: list[tuple[str, str | None]] = []  # (activated, by whom)
+        self.caller: dict[str, str] = {}  # participant -> source of the last message it received
+        self.unmatched = 0
+
+    def message(self, src: str, dst: str, act: str | None) -> None:
+        self.caller[dst] = src
+        if act == "++":
+            self.stack.append((dst, src))
+        elif act == "--":
+            self._drop(src)
+
+    def _drop(self, pid: str) -> None:
+        for k in range(len(self.stack) - 1, -1, -1):
+            if self.stack[k][0] == pid:
+                del self.stack[k]
+                return
+
+    def line(self, d: Diagram, aliases: dict[str, str], line: str) -> bool:
+        """Handle activate/deactivate/return; False for any other line."""
+        m = re.match(r"^(activate|deactivate|destroy)\s+(\S+)", line, re.I)
+        if m:
+            pid = aliases.get(m.group(2).strip('"'), m.group(2).strip('"'))
+            if m.group(1).lower() == "activate":
+                self.stack.append((pid, self.caller.get(pid)))
+            else:
+                self._drop(pid)
+            return True
+        m = re.match(r"^return\b\s*(.*)$", line, re.I)
+        if not m:
+            return False
+        while self.stack and self.stack[-1][1] is None:
+            self.stack.pop()  # activated with no known caller: nothing to return to
+        if not self.stack:
+            self.unmatched += 1
+            return True
+        callee, caller = self.stack.pop()
+        d.messages.append(Message(source=callee, target=caller or callee, text=_label(m.group(1)),
+                                  reply=True))
+        return True
+
+
+def _message(d: Diagram, aliases: dict[str, str], m: re.Match[str]) -> tuple[str, str] | None:
+    """Add one message and return (source, target); None for a message from/to the diagram's
+    border (``[->``, ``->]``): it has no participant at one end, so it is kept as a note."""
     arrow = re.sub(r"\[[^\]]*\]", "", m.group("arrow"))
     left = arrow.startswith("<") and not arrow.endswith(">")
     if {m.group("a"), m.group("b")} & {"[", "]", "?"}:
@@ -232,13 +285,13 @@ def _message(d: Diagram, aliases: dict[str, str], m: re.Match[str]) -> bool:
         outward = (m.group("b") in ("[", "]", "?")) != left
         d.notes.append(f"message {'from ' if outward else 'to '}{d.label_of(pid)} "
                        f"{'to' if outward else 'from'} outside the diagram: {_label(m.group('text') or '')}")
-        return False
+        return None
     a, b = _participant(d, aliases, m.group("a")), _participant(d, aliases, m.group("b"))
     src, dst = (b, a) if left else (a, b)
     kind = "cross" if "x" in arrow else ("open" if ">>" in arrow or "<<" in arrow else "filled")
     d.messages.append(Message(source=src, target=dst, text=_label(m.group("text") or ""),
                               reply="--" in arrow, arrow=kind))
-    return True
+    return src, dst
 
 
 def _title(d: Diagram, line: str) -> bool:
