@@ -7,13 +7,16 @@ labelled shapes (``nodes``), connectors glued at both ends (``edges``; sequence 
 participants and messages) and ``connectors_drawn``. Speed is wall time per file (all its
 parts), median of ``--repeat`` reads, in this process.
 
+With ``--convert``, every devset source file (PowerPoint decks excepted: they are documents) also
+goes through ``dicmodel.convert`` and each part's figure description is checked the same way.
+
 With ``--vsd``, the binary Visio objects embedded in the given DOCX files (3GPP specs) are read
 through LibreOffice: once in one batched ``soffice`` run, and (``--vsd-single N``) the first N
 one run each, to show what batching saves.
 
 Usage::
 
-    python benchmarks/bench_sources.py [--repeat 5] [--out table.md]
+    python benchmarks/bench_sources.py [--repeat 5] [--out table.md] [--convert]
         [--vsd ../shared/3gpp/*.docx] [--vsd-single 3]
 """
 
@@ -102,6 +105,42 @@ def _row(name: str, s: dict[str, float]) -> str:
             f"{1000 * s['seconds'] / max(1, s['files']):.1f} |")
 
 
+def convert_table() -> str:
+    """``dicmodel.convert`` on every devset source file (the direct-input route, describer
+    included): the figure of each manifest part must carry the exact counts. PowerPoint decks
+    are documents for ``convert`` (the Office ingest), so they are not part of this check."""
+    from dicmodel import convert
+
+    rows = list(csv.DictReader(open(REAL / "manifest.tsv", newline="", encoding="utf-8"), delimiter="\t"))
+    stats: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # parts, exact, seconds*1000
+    docs: dict[str, dict] = {}
+    for r in rows:
+        if r["format"] == "pptx":
+            continue
+        if r["file"] not in docs:
+            t0 = time.perf_counter()
+            doc = convert(REAL / r["file"])
+            stats[r["format"]][2] += int(1000 * (time.perf_counter() - t0))
+            docs[r["file"]] = {f.source_part: f for f in doc.figures}
+        want = r["part"].strip('"') if r["format"] == "plantuml" else r["part"]
+        fig = docs[r["file"]].get(want)
+        d = fig.description.diagram if fig and fig.description else None
+        s = stats[r["format"]]
+        s[0] += 1
+        if d is None:
+            continue
+        seq = d.kind == "sequence"
+        n = len(d.nodes) if seq else sum(1 for x in d.nodes if x.label.strip())
+        e = len(d.messages) if seq else len(d.edges)
+        s[1] += n == int(r["nodes"]) and e == int(r["edges"]) - _hidden(REAL / r["file"])
+    lines = ["| format | manifest parts | figure with exact nodes and edges | convert ms per file |",
+             "|---|---|---|---|"]
+    for fmt, (parts, exact, ms) in sorted(stats.items()):
+        files = len({r["file"] for r in rows if r["format"] == fmt})
+        lines.append(f"| {fmt} | {parts} | {exact}/{parts} | {ms / max(1, files):.1f} |")
+    return "\n".join(lines)
+
+
 def vsd_table(docx: list[Path], single: int) -> str:
     blobs = []
     for path in docx:
@@ -137,12 +176,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--vsd", type=Path, nargs="*", default=[])
     ap.add_argument("--vsd-single", type=int, default=0)
+    ap.add_argument("--convert", action="store_true",
+                    help="also run dicmodel.convert on every devset source file")
     args = ap.parse_args(argv)
     if not (REAL / "manifest.tsv").is_file():
         print(f"no devset at {REAL}", file=sys.stderr)
         return 2
     table, notes = devset_table(args.repeat)
     text = table + "\n\n" + ("\n".join(f"- {n}" for n in notes) if notes else "- no mismatch")
+    if args.convert:
+        text += "\n\n`dicmodel.convert` (hidden PlantUML links excluded from the truth):\n\n" + convert_table()
     if args.vsd:
         text += "\n\n" + vsd_table(args.vsd, args.vsd_single)
     print(text)
