@@ -562,3 +562,15 @@ return nothing left
     assert msgs == [("C", "S", "get", False), ("S", "DB", "query", False),
                     ("DB", "S", "rows", True), ("S", "C", "200 OK", True)]
     assert any("'return'" in w for w in p.warnings)
+
+
+def test_import_sources_is_light() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, dicmodel.sources; "
+            "print(' '.join(m for m in ('olefile', 'lxml', 'pptx', 'docx', 'fitz', 'pymupdf', "
+            "'dicmodel.sources.vsdx', 'dicmodel.sources.vsd', 'dicmodel.sources.plantuml') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
