@@ -36,6 +36,11 @@ from dicmodel.sources import read_source, read_sources
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "devset" / "real"
 
 
+def _manifest() -> list[dict[str, str]]:
+    with open(REAL / "manifest.tsv", newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
 def _hidden(path: Path) -> int:
     if path.suffix != ".puml":
         return 0
@@ -43,7 +48,7 @@ def _hidden(path: Path) -> int:
 
 
 def devset_table(repeat: int) -> tuple[str, list[str]]:
-    rows = list(csv.DictReader(open(REAL / "manifest.tsv", newline="", encoding="utf-8"), delimiter="\t"))
+    rows = _manifest()
     stats: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     notes: list[str] = []
     times: dict[str, float] = {}
@@ -84,8 +89,8 @@ def devset_table(repeat: int) -> tuple[str, list[str]]:
             why = f" ({hidden} [hidden] layout link(s) counted by the manifest, not drawn)" if hidden else ""
             notes.append(f"{r['file']} {want!r}: nodes {n}/{r['nodes']}, edges {e}/{r['edges']}, "
                          f"drawn {p.connectors_drawn}/{r['connectors_drawn']}{why}")
-    lines = ["| format | files | parts read | manifest parts | nodes exact | edges exact | "
-             "connectors drawn exact | loose connectors reported | ms per file (median) |",
+    lines = [("| format | files | parts read | manifest parts | nodes exact | edges exact | "
+              "connectors drawn exact | loose connectors reported | ms per file (median) |"),
              "|---|---|---|---|---|---|---|---|---|"]
     total: dict[str, float] = defaultdict(float)
     for fmt in sorted(stats):
@@ -111,7 +116,7 @@ def convert_table() -> str:
     are documents for ``convert`` (the Office ingest), so they are not part of this check."""
     from dicmodel import convert
 
-    rows = list(csv.DictReader(open(REAL / "manifest.tsv", newline="", encoding="utf-8"), delimiter="\t"))
+    rows = _manifest()
     stats: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # parts, exact, seconds*1000
     docs: dict[str, dict] = {}
     for r in rows:
@@ -156,10 +161,10 @@ def vsd_table(docx: list[Path], single: int) -> str:
     ok = [r for r in res if not isinstance(r, Exception)]
     parts = [p for r in ok for p in r]
     nodes = sum(len(p.diagram.nodes) for p in parts)
-    lines = [f"{len(blobs)} .vsd objects from {len(docx)} DOCX file(s): {len(ok)} read, "
-             f"{len(parts)} pages, {nodes} labelled shapes, "
-             f"{sum(p.connectors_drawn for p in parts)} lines/arrows (no glue: none read as edges); "
-             f"one batched LibreOffice run: {batch:.1f} s ({batch / len(blobs):.2f} s per object)"]
+    lines = [(f"{len(blobs)} .vsd objects from {len(docx)} DOCX file(s): {len(ok)} read, "
+              f"{len(parts)} pages, {nodes} labelled shapes, "
+              f"{sum(p.connectors_drawn for p in parts)} lines/arrows (no glue: none read as edges); "
+              f"one batched LibreOffice run: {batch:.1f} s ({batch / len(blobs):.2f} s per object)")]
     if single:
         t0 = time.perf_counter()
         for b in blobs[:single]:

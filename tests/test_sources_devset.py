@@ -10,14 +10,12 @@ layout and are not drawn; the manifest counts them (every link statement), the r
 from __future__ import annotations
 
 import csv
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 from dicmodel.sources import SourceDiagram, read_source
-
-
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "devset" / "real"
 MANIFEST = REAL / "manifest.tsv"
@@ -30,7 +28,7 @@ def _rows() -> list[dict[str, str]]:
         return list(csv.DictReader(fh, delimiter="\t"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parts(path: str) -> dict[str, SourceDiagram]:
     return {p.part: p for p in read_source(path)}
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ..sources import SourceDiagram
     from .base import FigureRequest
 
-__all__ = ["describe_from_source", "source_figure_type", "prefetch_sources"]
+__all__ = ["describe_from_source", "prefetch_sources", "source_figure_type"]
 
 _HINTS = (FigureType.flowchart, FigureType.state, FigureType.topology, FigureType.architecture,
           FigureType.protocol_stack)
@@ -73,21 +73,21 @@ def describe_from_source(r: FigureRequest, describer_id: str) -> tuple[Descripti
     try:
         parts = _read_cached(r.source_data, fmt)
     except Exception as err:  # noqa: BLE001 - the geometry path still reads the figure
-        return None, [f"embedded {fmt} source could not be read ({type(err).__name__}: {err}); "
-                      "read from the figure's geometry instead"]
+        why = f"{type(err).__name__}: {err}"
+        return None, [f"embedded {fmt} source could not be read ({why}); read from the figure's "
+                      + "geometry instead"]
     if not parts:
         return None, [f"embedded {fmt} source has no page; read from the figure's geometry instead"]
     part, notes = _pick(parts, r.source_part)
     d = part.diagram
     if not (d.nodes or d.messages):
-        return None, notes + [f"embedded {fmt} source part {part.part!r} has no labelled shape; "
-                              "read from the figure's geometry instead"]
+        return None, [*notes, f"embedded {fmt} source part {part.part!r} has no labelled shape; "
+                      + "read from the figure's geometry instead"]
     fmt = part.format  # an OLE container given as "vsd" may hold a .vsdx package, read exactly
     if fmt == "vsd" and part.connectors_drawn:
         # the labels are exact but LibreOffice drops the glue: the geometry reads the links
-        return None, notes + [f"embedded .vsd source read: {len(d.nodes)} labelled shape(s), but "
-                              "its connector glue is lost in conversion; links read from the "
-                              "figure's geometry"]
+        return None, [*notes, f"embedded .vsd source read: {len(d.nodes)} labelled shape(s), but "
+                      + "its connector glue is lost in conversion; links read from the figure's geometry"]
     ftype = source_figure_type(d, r.figure_type)
     graph = ftype in GRAPH_TYPES
     if ftype.value in _FLOW_KINDS and d.kind != ftype.value:  # the prose speaks of the type

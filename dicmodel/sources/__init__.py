@@ -31,8 +31,15 @@ from pathlib import Path
 from ..errors import InputError, UnsupportedFormatError
 from ._model import SourceDiagram
 
-__all__ = ["SourceDiagram", "SOURCE_FORMATS", "SOURCE_SUFFIXES", "detect_format", "read_source",
-           "read_sources", "is_source_path"]
+__all__ = [
+    "SOURCE_FORMATS",
+    "SOURCE_SUFFIXES",
+    "SourceDiagram",
+    "detect_format",
+    "is_source_path",
+    "read_source",
+    "read_sources",
+]
 
 SOURCE_FORMATS = ("vsdx", "vsd", "drawio", "pptx", "plantuml")
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from ..diagram import Diagram
 
-__all__ = ["SourceDiagram", "finish", "clean_text", "html_text"]
+__all__ = ["SourceDiagram", "clean_text", "finish", "html_text"]
 
 
 class SourceDiagram(BaseModel):
@@ -64,7 +64,7 @@ def clean_text(text: str | None) -> str:
     return _WS.sub(" ", text or "").strip()
 
 
-_BREAK = re.compile(r"<\s*br\s*/?\s*>|</\s*(?:div|p|li|tr|h\d)\s*>", re.I)
+_BREAK = re.compile(r"<\s*br\s*/?\s*>|</\s*(?:div|p|li|tr|h\d)\s*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
 
 

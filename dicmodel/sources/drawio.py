@@ -26,7 +26,7 @@ from ..diagram import Diagram, Edge, Group
 from ..errors import CorruptDocumentError, UnsupportedFormatError
 from ._model import SourceDiagram, clean_text, finish, html_text
 
-__all__ = ["read_drawio", "mxfile_xml", "has_mxfile"]
+__all__ = ["has_mxfile", "mxfile_xml", "read_drawio"]
 
 _PNG = b"\x89PNG\r\n\x1a\n"
 _KEYS = (b"mxfile", b"mxGraphModel")

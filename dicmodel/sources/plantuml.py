@@ -25,10 +25,10 @@ from ..diagram import Diagram, Edge, Group, Message
 from ..errors import UnsupportedFormatError
 from ._model import SourceDiagram, clean_text, finish
 
-__all__ = ["read_plantuml", "plantuml_blocks"]
+__all__ = ["plantuml_blocks", "read_plantuml"]
 
-_START = re.compile(r"^\s*@startuml\b(.*)$", re.I)
-_END = re.compile(r"^\s*@enduml\b", re.I)
+_START = re.compile(r"^\s*@startuml\b(.*)$", re.IGNORECASE)
+_END = re.compile(r"^\s*@enduml\b", re.IGNORECASE)
 
 
 def plantuml_blocks(text: str) -> list[tuple[str, list[str]]]:
@@ -89,10 +89,10 @@ def _label(text: str) -> str:
 
 _SEQ_ONLY = re.compile(r"^(participant|boundary|control|entity|collections|activate|deactivate|"
                        r"destroy|autonumber|alt|else|opt|loop|par|break|critical|group|ref over|"
-                       r"return|box|end box|== |\.\.\.|\|\|\||create)\b", re.I)
+                       r"return|box|end box|== |\.\.\.|\|\|\||create)\b", re.IGNORECASE)
 _DESC_ONLY = re.compile(r"^(component|node|cloud|package|rectangle|interface|folder|frame|file|"
                         r"artifact|storage|usecase|card|agent|stack|hexagon|object|class|"
-                        r"namespace|person)\b|^\[[^\]]+\]|^\([^)]+\)|\{\s*$", re.I)
+                        r"namespace|person)\b|^\[[^\]]+\]|^\([^)]+\)|\{\s*$", re.IGNORECASE)
 
 
 def _is_sequence(lines: list[str]) -> bool:
@@ -115,7 +115,7 @@ def _read_block(part: str, lines: list[str]) -> SourceDiagram:
     return finish("plantuml", part, d, drawn, warnings=warnings)
 
 
-_BLOCK_START = re.compile(r"^(skinparam\b.*|<style>)\s*\{?\s*$", re.I)
+_BLOCK_START = re.compile(r"^(skinparam\b.*|<style>)\s*\{?\s*$", re.IGNORECASE)
 
 
 def _skip_blocks(lines: list[str]) -> list[str]:
@@ -149,13 +149,13 @@ def _skip_blocks(lines: list[str]) -> list[str]:
 
 _PART_KW = ("participant", "actor", "boundary", "control", "entity", "database", "collections",
             "queue")
-_DECL = re.compile(r"^(?:create\s+)?(" + "|".join(_PART_KW) + r")\s+(.+)$", re.I)
+_DECL = re.compile(r"^(?:create\s+)?(" + "|".join(_PART_KW) + r")\s+(.+)$", re.IGNORECASE)
 _NAME = r'"[^"]+"|[\w.@$]+|\[|\]|\?'
 _SEQ_MSG = re.compile(
     rf"^(?P<a>{_NAME})?\s*"
     r"(?P<arrow>[<ox/\\]{0,2}-{1,2}(?:\[[^\]]*\])?-?[>ox/\\]{0,2})\s*"
     rf"(?P<b>{_NAME})\s*(?P<act>\+\+|--|\*\*|!!)?\s*(?::(?P<text>.*))?$")
-_NOTE = re.compile(r"^[hr]?note\b(.*)$", re.I)
+_NOTE = re.compile(r"^[hr]?note\b(.*)$", re.IGNORECASE)
 _SHAPE = {"actor": "actor", "database": "cylinder", "queue": "cylinder", "entity": "participant",
           "collections": "participant"}
 
@@ -163,7 +163,7 @@ _SHAPE = {"actor": "actor", "database": "cylinder", "queue": "cylinder", "entity
 def _declare(d: Diagram, aliases: dict[str, str], kw: str, rest: str) -> None:
     rest = re.sub(r"\s+order\s+-?\d+\s*$", "", rest)
     rest = re.sub(r"\s*(#\S+|<<[^>]*>>)\s*", " ", rest).strip()
-    m = re.match(r'^("[^"]+"|\S+)(?:\s+as\s+("[^"]+"|\S+))?', rest, re.I)
+    m = re.match(r'^("[^"]+"|\S+)(?:\s+as\s+("[^"]+"|\S+))?', rest, re.IGNORECASE)
     if not m:
         return
     first, second = m.group(1), m.group(2)
@@ -192,7 +192,7 @@ def _sequence(lines: list[str], warnings: list[str]) -> tuple[Diagram, int]:
     note: list[str] | None = None
     for line in lines:
         if note is not None:  # inside a multi-line note
-            if re.match(r"^end\s*[hr]?note\b", line, re.I):
+            if re.match(r"^end\s*[hr]?note\b", line, re.IGNORECASE):
                 d.notes.append(clean_text(" ".join(note)))
                 note = None
             else:
@@ -252,7 +252,7 @@ class _Activations:
 
     def line(self, d: Diagram, aliases: dict[str, str], line: str) -> bool:
         """Handle activate/deactivate/return; False for any other line."""
-        m = re.match(r"^(activate|deactivate|destroy)\s+(\S+)", line, re.I)
+        m = re.match(r"^(activate|deactivate|destroy)\s+(\S+)", line, re.IGNORECASE)
         if m:
             pid = aliases.get(m.group(2).strip('"'), m.group(2).strip('"'))
             if m.group(1).lower() == "activate":
@@ -260,7 +260,7 @@ class _Activations:
             else:
                 self._drop(pid)
             return True
-        m = re.match(r"^return\b\s*(.*)$", line, re.I)
+        m = re.match(r"^return\b\s*(.*)$", line, re.IGNORECASE)
         if not m:
             return False
         while self.stack and self.stack[-1][1] is None:
@@ -295,7 +295,7 @@ def _message(d: Diagram, aliases: dict[str, str], m: re.Match[str]) -> tuple[str
 
 
 def _title(d: Diagram, line: str) -> bool:
-    m = re.match(r"^title\s+(.+)$", line, re.I)
+    m = re.match(r"^title\s+(.+)$", line, re.IGNORECASE)
     if m:
         d.title = _label(m.group(1))
         return True
@@ -309,13 +309,13 @@ _ELEM_KW = ("actor", "agent", "artifact", "boundary", "card", "circle", "cloud",
             "interface", "label", "node", "package", "person", "queue", "rectangle", "stack",
             "storage", "usecase", "object", "class", "namespace", "process", "port", "portin",
             "portout", "json", "map", "enum", "abstract")
-_ELEM = re.compile(r"^(" + "|".join(_ELEM_KW) + r")\s+(.+?)\s*(\{)?\s*$", re.I)
+_ELEM = re.compile(r"^(" + "|".join(_ELEM_KW) + r")\s+(.+?)\s*(\{)?\s*$", re.IGNORECASE)
 _REF = r'\[[^\]]+\]|\([^)]+\)|:[^:]+:|"[^"]+"|\(\)\s*"[^"]+"|\(\)\s*[\w.]+|[\w.]+'
 _LINK = re.compile(
     rf"^(?P<a>{_REF})\s*"
     r"(?P<arrow>[<*o#x+^}]*[-.=~]+(?:(?:left|right|up|down|le|ri|do|up|u|d|l|r)|\[[^\]]*\])?[-.=~]*"
     r"[>*o#x+^{]*)\s*"
-    rf"(?P<b>{_REF})\s*(?::(?P<text>.*))?$", re.I)
+    rf"(?P<b>{_REF})\s*(?::(?P<text>.*))?$", re.IGNORECASE)
 _BRACKET = re.compile(r'^(\[[^\]]+\]|\([^)]+\)|:[^:]+:)(?:\s+as\s+("[^"]+"|\S+))?\s*(\{)?')
 _DSHAPE = {"database": "cylinder", "actor": "actor", "person": "actor", "usecase": "stadium",
            "cloud": "round", "node": "box", "interface": "circle", "circle": "circle",
@@ -372,7 +372,7 @@ def _description(lines: list[str]) -> tuple[Diagram, int, int]:
             if st.stack:
                 st.stack.pop()
             continue
-        if _title(st.d, line) or re.match(r"^(note|legend|end\s*note|endlegend)\b", line, re.I):
+        if _title(st.d, line) or re.match(r"^(note|legend|end\s*note|endlegend)\b", line, re.IGNORECASE):
             continue
         m = _LINK.match(line)
         if m and _is_link(m.group("arrow")):
@@ -387,7 +387,7 @@ def _description(lines: list[str]) -> tuple[Diagram, int, int]:
 
 
 def _is_link(arrow: str) -> bool:
-    core = re.sub(r"\[[^\]]*\]|left|right|up|down|le|ri|do", "", arrow, flags=re.I)
+    core = re.sub(r"\[[^\]]*\]|left|right|up|down|le|ri|do", "", arrow, flags=re.IGNORECASE)
     return bool(re.search(r"[-.=~]", core)) and len(core) >= 1 and not re.fullmatch(r"[.]", core)
 
 
@@ -396,7 +396,7 @@ def _declaration(st: _Desc, line: str) -> None:
     if m:
         kw, rest, brace = m.group(1), m.group(2), m.group(3)
         rest = re.sub(r"\s*(#[\w#]+|<<[^>]*>>|\$\w+)\s*", " ", rest).strip()
-        nm = re.match(r'^("[^"]+"|\[[^\]]+\]|\S+)(?:\s+as\s+("[^"]+"|\S+))?', rest, re.I)
+        nm = re.match(r'^("[^"]+"|\[[^\]]+\]|\S+)(?:\s+as\s+("[^"]+"|\S+))?', rest, re.IGNORECASE)
         if not nm:
             return
         eid = st.element(nm.group(1), nm.group(2), kw)
@@ -421,6 +421,6 @@ def _link(st: _Desc, m: re.Match[str]) -> Edge:
     head_l, head_r = core.startswith("<"), core.endswith(">")
     if head_l and not head_r:
         a, b = b, a
-    dotted = "." in core or bool(re.search(r"\[[^\]]*(dotted|dashed)", arrow, re.I))
+    dotted = "." in core or bool(re.search(r"\[[^\]]*(dotted|dashed)", arrow, re.IGNORECASE))
     return Edge(source=a, target=b, label=_label(m.group("text") or ""), directed=head_l or head_r,
                 bidirectional=head_l and head_r, style="dotted" if dotted else "solid")

@@ -31,7 +31,7 @@ from ..diagram import Diagram
 from ..errors import CorruptDocumentError, MissingExtraError, UnsupportedFormatError
 from ._model import SourceDiagram, clean_text, finish
 
-__all__ = ["read_vsd", "read_vsd_many", "unwrap_ole", "soffice_path", "convert_to_odg"]
+__all__ = ["convert_to_odg", "read_vsd", "read_vsd_many", "soffice_path", "unwrap_ole"]
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 DRAW = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
