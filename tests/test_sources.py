@@ -370,6 +370,9 @@ def test_detect_and_errors(tmp_path) -> None:
     assert detect_format(_visio_sample()) == "vsdx"
     assert detect_format(b"@startuml\nA -> B\n@enduml") == "plantuml"
     assert detect_format(b"hello") is None
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    assert detect_format(ole) is None  # an OLE file with no Visio stream (a .doc, ...)
+    assert detect_format(ole + "VisioDocument".encode("utf-16-le")) == "vsd"
     with pytest.raises(UnsupportedFormatError):
         read_source(b"hello")
     with pytest.raises(CorruptDocumentError):

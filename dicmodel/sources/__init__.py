@@ -105,7 +105,10 @@ def _content_format(data: bytes) -> str | None:
             return "pptx"
         return None
     if data.startswith(_OLE):
-        return "vsd"  # a raw .vsd or an OLE container holding Visio; vsd.py tells them apart
+        # a .vsd has a VisioDocument stream; an OLE container may hold a .vsdx as "Package"
+        # (vsd.py opens it and tells); any other OLE file (a .doc, an equation) is not a source
+        names = ("VisioDocument".encode("utf-16-le"), "Package".encode("utf-16-le"))
+        return "vsd" if any(n in data for n in names) else None
     if has_mxfile(data):
         return "drawio"
     if b"@startuml" in data[:1 << 16].lower():
