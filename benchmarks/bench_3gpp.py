@@ -149,8 +149,8 @@ def bench_pdf(path: Path) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| file | graphic captions | found | recall | figures with a Diagram, by route | "
-             "ingest s | describe s | python-docx text s |", "|---|---|---|---|---|---|---|---|"]
+    lines = [("| file | graphic captions | found | recall | figures with a Diagram, by route | "
+              "ingest s | describe s | python-docx text s |"), "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         routes = "; ".join(f"{k} {v[0]}/{v[1]}" for k, v in sorted(r["diagram"].items()))
         lines.append(f"| {r['file']} | {r['graphic_captions']} | {r['found']} | {r['recall']} | {routes} | "

@@ -17,14 +17,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..._extras import require
-from ...document import (BBox, Block, BlockType, Description, Document, Figure, FigureKind, ItemError,
-                         Page, TextSpan, figure_id)
+from ...document import (
+    BBox,
+    Block,
+    BlockType,
+    Description,
+    Document,
+    Figure,
+    FigureKind,
+    ItemError,
+    Page,
+    TextSpan,
+    figure_id,
+)
 from ..captions import caption_label, citing_sentences
 from ..figures import link_duplicates
 from ..options import IngestOptions
 from . import metafile
 
-__all__ = ["Builder", "INGEST_DESCRIBER", "markdown_table", "office_module"]
+__all__ = ["INGEST_DESCRIBER", "Builder", "markdown_table", "office_module"]
 
 # describer name of descriptions read from the file itself (chart data, SmartArt): the describe
 # stage keeps them, since no describer reading pixels can do better than the file's own data
@@ -107,6 +118,11 @@ class Builder:
         self.blocks.append(block)
         self._last_kinds.append((btype, self.para))
         return block
+
+    def new_page(self) -> None:
+        """Captions do not reach across slides."""
+        self._recent.clear()
+        self._waiting = None
 
     def touch(self, btype: BlockType) -> None:
         """Say that a block of this type ends here (a table ends after its cells were read)."""

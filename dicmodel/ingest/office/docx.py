@@ -33,7 +33,7 @@ W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 V = "urn:schemas-microsoft-com:vml"
-O = "urn:schemas-microsoft-com:office:office"  # noqa: E741 - the VML office namespace
+O = "urn:schemas-microsoft-com:office:office"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 _GRAPHIC = {"picture": "picture", "chart": "chart", "diagram": "smartart", "wordprocessingGroup": "group",
@@ -57,7 +57,7 @@ def ingest_docx(data: bytes, name: str, sha: str, opts: Any) -> Any:
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except Exception as err:  # noqa: BLE001 - python-docx raises many kinds on a broken package
+    except Exception as err:
         raise CorruptDocumentError(f"{name}: not a readable DOCX package: {err}") from err
     reader = _Reader(document, Builder(name, sha, opts, "docx"))
     reader.walk(document.element.body)

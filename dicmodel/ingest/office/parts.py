@@ -14,7 +14,7 @@ from ...diagram import Diagram
 from ...document import Description, FigureType
 from .common import INGEST_DESCRIBER, markdown_table, office_module
 
-__all__ = ["C", "DGM", "chart_data", "chart_description", "smartart_description", "smartart_diagram"]
+__all__ = ["DGM", "C", "chart_data", "chart_description", "smartart_description", "smartart_diagram"]
 
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 C = "http://schemas.openxmlformats.org/drawingml/2006/chart"

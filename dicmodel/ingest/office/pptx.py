@@ -29,7 +29,7 @@ def ingest_pptx(data: bytes, name: str, sha: str, opts: Any) -> Any:
     pptx = office_module("pptx")
     try:
         deck = pptx.Presentation(io.BytesIO(data))
-    except Exception as err:  # noqa: BLE001 - python-pptx raises many kinds on a broken package
+    except Exception as err:
         raise CorruptDocumentError(f"{name}: not a readable PPTX package: {err}") from err
     b = Builder(name, sha, opts, "pptx")
     width, height = deck.slide_width / EMU_PER_PT, deck.slide_height / EMU_PER_PT
@@ -79,14 +79,22 @@ def _slide(b: Builder, slide: Any, n: int, data: bytes) -> tuple[Any, int, Shape
         b.text(BlockType.heading, title.text_frame.text, n, level=1, bbox=_box(title))
     placed = False
     out = None
+    b.new_page()
     for shape in shapes:
         if title is not None and shape.shape_id == title.shape_id:
             continue
+        if not shape.is_placeholder and shape.has_text_frame and \
+                shape.text_frame.text.strip().startswith(("Figure", "Fig.")):
+            b.para += 1
+            _text_frame(b, shape, n)  # a caption text box, not a label of the drawing
+            continue
         if diagram and (_is_drawn(shape) or (not shape.is_placeholder and shape.has_text_frame)):
             if not placed:  # the drawn shapes are one figure, where the first of them sits
+                b.para += 1
                 out = _diagram(b, slide, n, data)
                 placed = True
             continue
+        b.para += 1
         _shape(b, shape, n)
     return out
 
@@ -151,11 +159,16 @@ def _frame(b: Builder, shape: Any, n: int) -> None:
         fig = b.picture(n, blob, (box.width, box.height), name=f"{shape.name} preview", bbox=box)
         prog = getattr(shape.ole_format, "prog_id", "") or ""
         if fig is not None and "visio" in prog.lower():
-            try:
-                fig.source_data = shape.ole_format.blob
-                fig.source_format = "vsdx" if fig.source_data[:2] == b"PK" else "ole"
-            except Exception:  # noqa: BLE001 - a linked object: no source inside the deck
-                pass
+            blob = _ole_blob(shape)
+            if blob is not None:
+                fig.source_data, fig.source_format = blob, "vsdx" if blob[:2] == b"PK" else "ole"
+
+
+def _ole_blob(shape: Any) -> bytes | None:
+    try:
+        return shape.ole_format.blob
+    except Exception:  # noqa: BLE001 - a linked object: no source inside the deck
+        return None
 
 
 def _diagram(b: Builder, slide: Any, n: int, data: bytes) -> tuple[Any, int, ShapeTree] | None:

@@ -98,7 +98,7 @@ def _walk(el: Any, m: _Map, tree: ShapeTree, skip_ph: bool) -> None:
             xfrm = _child(props, "xfrm") if props is not None else None
             _walk(c, m.group(xfrm) if xfrm is not None else m, tree, skip_ph)
         elif name in ("sp", "wsp", "cxnSp"):
-            if skip_ph and _find(c, "ph") is not None:
+            if skip_ph and (_find(c, "ph") is not None or _caption_box(c)):
                 continue
             _shape(c, m, tree)
         elif name == "pic":
@@ -109,6 +109,12 @@ def _walk(el: Any, m: _Map, tree: ShapeTree, skip_ph: bool) -> None:
                 tree.pictures.append((rid, box))
         elif name in ("AlternateContent", "Choice"):
             _walk(c, m, tree, skip_ph)
+
+
+def _caption_box(shape: Any) -> bool:
+    """A text box holding a figure caption belongs to the slide's text, not to the drawing."""
+    text = "".join(t.text or "" for t in shape.iter() if _local(t) == "t").strip()
+    return text.startswith(("Figure", "Fig."))
 
 
 def _box(shape: Any, m: _Map) -> tuple[float, float, float, float] | None:
