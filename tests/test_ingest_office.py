@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import io
+import itertools
 import struct
 
 import pytest
@@ -366,7 +367,7 @@ def build_pptx() -> bytes:
         box = s2.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(1 + 3 * i), Inches(3), Inches(1.5), Inches(1))
         box.text_frame.text = label
         boxes.append(box)
-    for a, b in zip(boxes[:-1], boxes[1:]):
+    for a, b in itertools.pairwise(boxes):
         c = s2.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, 0, 0, 0, 0)
         c.begin_connect(a, 3)
         c.end_connect(b, 1)

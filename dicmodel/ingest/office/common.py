@@ -94,6 +94,7 @@ class Builder:
     para: int = 0  # paragraphs seen (captions pair with figures within _NEAR of them)
     _recent: list[tuple[Figure, int]] = field(default_factory=list)
     _waiting: _Caption | None = None  # a caption written before its figure
+    _captioned: tuple[list[Figure], int] = ([], -10)  # the figures that took the last numbered caption
     _orphans: list[_Caption] = field(default_factory=list)
     _dropped: set[int] = field(default_factory=set)  # ids of caption blocks moved onto figures
     _pending: list[_Pending] = field(default_factory=list)
@@ -134,6 +135,12 @@ class Builder:
         label = caption_label(text)
         # a figure takes the caption next to it; a numbered title also replaces an unnumbered
         # sub-title taken just before ("a) ... b) ..." then "Figure 9.2.6-1: ...")
+        last, at = self._captioned
+        if label is None and tf and last and self.para - at <= 1:
+            for fig in last:  # a sub-title line under a numbered title ("a) ..., b) ...")
+                fig.caption = f"{fig.caption} {text}"
+            self._captioned = (last, self.para)
+            return
         near = [f for f, p in self._recent if self.para - p <= _NEAR
                 and (not f.caption or (label is not None and f.label is None))]
         if near:
@@ -142,6 +149,7 @@ class Builder:
                 fig.label = label
             if label is not None:
                 self._recent.clear()
+                self._captioned = (near, self.para)
             return
         block = self.text(BlockType.caption, text, page, bbox=bbox)
         if block is None:

@@ -42,6 +42,7 @@ _FIGURE_TAGS = {f"{{{W}}}drawing", f"{{{W}}}pict", f"{{{W}}}object"}
 _HEADING = re.compile(r"^heading\s*(\d)$", re.IGNORECASE)
 _LIST = re.compile(r"^(B\d|List.*|.*Bullet.*|.*Number.*)$", re.IGNORECASE)
 _CODE = re.compile(r"^(PL|Code.*|HTML Preformatted|Plain Text|Source.*)$", re.IGNORECASE)
+_NOTES = ("NF", "NO", "EditorsNote")
 _TOC = re.compile(r"^(toc|table of figures|index)", re.IGNORECASE)
 _STYLE_PT = re.compile(r"(width|height)\s*:\s*([\d.]+)\s*(pt|in|cm|mm|px)?", re.IGNORECASE)
 _UNIT = {"pt": 1.0, "in": 72.0, "cm": 72 / 2.54, "mm": 72 / 25.4, "px": 0.75, None: 1.0}
@@ -107,11 +108,14 @@ class _Reader:
         return self.styles.get(sid, sid or "") if sid else ""
 
     def paragraph(self, p: Any, in_table: bool) -> None:
-        self.b.para += 1
         style = self.style(p)
-        for el in _figure_elements(p):
-            self.figure(el)
+        figures = _figure_elements(p)
         text = _text(p)
+        # empty paragraphs and notes (3GPP NF/NO) do not part a figure from its caption
+        if figures or (text.strip() and style not in _NOTES):
+            self.b.para += 1
+        for el in figures:
+            self.figure(el)
         if not text.strip():
             return
         stripped = " ".join(text.split())
