@@ -104,6 +104,7 @@ class Builder:
     # slide number, shapes)]); each slide-diagram figure gets its slide's rendering as crop
     deck: tuple[bytes, str, list[tuple[Figure, int, Any]]] | None = None
     _pages_hint: list[Page] = field(default_factory=list)
+    lo_seconds: float = 0.0  # LibreOffice's share of the ingest time (0 when it was not needed)
 
     # ---------------------------------------------------------------- text
     def text(self, btype: BlockType, text: str, page: int, *, level: int = 0, markdown: str | None = None,
@@ -230,7 +231,7 @@ class Builder:
                 fig.context = citing_sentences(fig.label, body, self.opts.context_sentences)
         link_duplicates(self.figures)
         meta = {"format": self.fmt, "ingest": "dicmodel.office", "figures": len(self.figures),
-                "figure_routes": dict(self.routes), **metadata}
+                "figure_routes": dict(self.routes), "libreoffice_seconds": self.lo_seconds, **metadata}
         return Document(source=self.source, sha256=self.sha, pages=pages, blocks=blocks,
                         figures=self.figures, errors=self.errors, metadata=meta)
 
@@ -245,6 +246,7 @@ class Builder:
                 self.error(p.fig, "MissingToolError",
                            f"{p.ext.upper()} figure kept without crop or drawings: {err}")
             return  # slide diagrams keep the crop drawn from their shapes
+        self.lo_seconds = round(conv.seconds, 2)
         for p in self._pending:
             if p.key in conv.failed:
                 self.error(p.fig, "MetafileError", f"{p.ext.upper()} could not be converted: {conv.failed[p.key]}")

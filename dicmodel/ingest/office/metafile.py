@@ -31,7 +31,7 @@ from ...errors import DicmodelError
 __all__ = ["LIBREOFFICE_HINT", "Conversion", "LibreOfficeError", "VectorPage", "convert_batch",
            "find_soffice", "metafile_ext", "vector_page"]
 
-LIBREOFFICE_HINT = "apt-get install libreoffice-draw"
+LIBREOFFICE_HINT = "apt-get install libreoffice-draw libreoffice-impress"
 _CACHE_SIZE = 256  # converted PDFs kept per process (content hash -> bytes)
 _CACHE: OrderedDict[str, bytes] = OrderedDict()
 _LOCK = threading.Lock()
