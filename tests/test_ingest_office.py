@@ -371,6 +371,7 @@ def build_pptx() -> bytes:
         c = s2.shapes.add_connector(MSO_CONNECTOR.STRAIGHT, 0, 0, 0, 0)
         c.begin_connect(a, 3)
         c.end_connect(b, 1)
+    s2.shapes.add_picture(io.BytesIO(png_bytes(40, 40)), Inches(4.2), Inches(3.1), width=Inches(0.5))  # an icon
     cap = s2.shapes.add_textbox(Inches(1), Inches(5), Inches(6), Inches(0.5))
     cap.text_frame.text = "Figure 2: Registration flow"
     s3 = deck.slides.add_slide(deck.slide_layouts[6])
@@ -404,7 +405,9 @@ def test_pptx_slides_text_tables_figures(pptx_bytes, monkeypatch):
     assert flow.page == 2 and flow.caption == "Figure 2: Registration flow"
     assert (flow.source_format, flow.source_part, flow.source_data) == ("pptx", "slide-2", pptx_bytes)
     assert {s.text for s in flow.spans} == {"UE", "AMF", "SMF"}
-    assert sum(1 for d in flow.drawings if d["items"][0][0] == "l") >= 2
+    assert sum(1 for d in flow.drawings if d["items"] and d["items"][0][0] == "l") >= 2
+    assert [d["type"] for d in flow.drawings].count("image") == 1  # the icon is a node of the drawing
+    assert [f.page for f in doc.figures].count(2) == 1  # ... not a figure of its own
     assert flow.image is not None  # drawn from the shapes when LibreOffice is absent
     on3 = [f for f in doc.figures if f.page == 3]
     kinds = sorted(f.description.figure_type.value if f.description else f.kind.value for f in on3)

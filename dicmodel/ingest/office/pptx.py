@@ -80,9 +80,12 @@ def _slide(b: Builder, slide: Any, n: int, data: bytes) -> tuple[Any, int, Shape
     placed = False
     out = None
     b.new_page()
+    frame = read_shapes(slide.shapes._spTree, skip_placeholders=True).bbox() if diagram else None
     for shape in shapes:
         if title is not None and shape.shape_id == title.shape_id:
             continue
+        if frame is not None and _local(shape.element) == "pic" and _inside(_box(shape), frame):
+            continue  # a device icon of the drawing: part of the slide's diagram figure
         if not shape.is_placeholder and shape.has_text_frame and \
                 shape.text_frame.text.strip().startswith(("Figure", "Fig.")):
             b.para += 1
@@ -97,6 +100,11 @@ def _slide(b: Builder, slide: Any, n: int, data: bytes) -> tuple[Any, int, Shape
         b.para += 1
         _shape(b, shape, n)
     return out
+
+
+def _inside(box: BBox, frame: tuple[float, float, float, float]) -> bool:
+    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+    return frame[0] <= cx <= frame[2] and frame[1] <= cy <= frame[3]
 
 
 def _shape(b: Builder, shape: Any, n: int) -> None:

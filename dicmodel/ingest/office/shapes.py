@@ -107,6 +107,8 @@ def _walk(el: Any, m: _Map, tree: ShapeTree, skip_ph: bool) -> None:
             rid = next((v for k, v in blip.attrib.items() if k.endswith("}embed")), None) if blip is not None else None
             if box and rid:
                 tree.pictures.append((rid, box))
+                # a picture among shapes is a node (a router or server icon), as in the PDF path
+                tree.drawings.append({"type": "image", "rect": box, "items": []})
         elif name in ("AlternateContent", "Choice"):
             _walk(c, m, tree, skip_ph)
 
@@ -245,6 +247,8 @@ def render_png(tree: ShapeTree, bbox: tuple[float, float, float, float], dpi: in
         page = doc.new_page(width=x1 - x0, height=y1 - y0)
         mv = pymupdf.Matrix(1, 0, 0, 1, -x0, -y0)
         for d in tree.drawings:
+            if d.get("type") == "image":
+                continue  # drawn from the picture itself below
             sh = page.new_shape()
             for it in d["items"]:
                 if it[0] == "l":
