@@ -82,15 +82,8 @@ def convert(source: str | os.PathLike[str] | bytes, describer: Any = "structural
         if options:
             raise ConfigError(f"options {sorted(options)} do not apply to an image source")
         doc = image_document(source)
-    elif kind == "office" and (isinstance(source, (bytes, bytearray))
-                               or Path(source).suffix.lower() in (".docx", ".pptx")):
-        from .ingest.office import ingest_office as read_office  # our own DOCX/PPTX reader
-
-        doc = read_office(source, _ingest_options(options))
-    elif kind == "office":  # HTML
-        from .integrations.unstructured import ingest_office
-
-        doc = ingest_office(source, _ingest_options(options))
+    elif kind == "office":
+        doc = _office(source, _ingest_options(options))
     else:
         from .ingest import ingest
 
@@ -99,6 +92,17 @@ def convert(source: str | os.PathLike[str] | bytes, describer: Any = "structural
         doc = describe_document(doc, pipe.describer, batch_size=pipe.batch_size,
                                 **pipe.describer_options)
     return doc
+
+
+def _office(source: str | os.PathLike[str] | bytes, options: Any) -> Document:
+    """DOCX/PPTX through dicmodel's own Office ingest, HTML through unstructured."""
+    if isinstance(source, (bytes, bytearray)) or Path(source).suffix.lower() in (".docx", ".pptx"):
+        from .ingest.office import ingest_office as read_office
+
+        return read_office(source, options)
+    from .integrations.unstructured import ingest_office
+
+    return ingest_office(source, options)
 
 
 def to_png(data: bytes, name: str = "<bytes>") -> tuple[bytes, tuple[int, int]]:
