@@ -11,8 +11,8 @@ For each ``*.docx``:
   counted from the XML here, independently of the ingest; found = those captions carried by
   a figure of ``dicmodel.ingest.office``;
 - structure share: found figures whose structural description has a Diagram, split by route
-  (source: an embedded Visio source read by ``dicmodel.sources`` when that package exists;
-  metafile vector; raster; other);
+  (source: the embedded Visio source read by ``dicmodel.sources``, when the describer has that
+  package and the source was usable; metafile vector; raster);
 - seconds: our ingest (LibreOffice included) and the structural describer, next to
   python-docx's plain text extraction of the same file in the same run.
 
@@ -63,16 +63,15 @@ def graphic_captions(path: Path) -> list[str]:
 
 
 def route(fig) -> str:
-    if fig.source_format:
-        try:
-            import dicmodel.sources  # noqa: F401 - the source route exists only with that package
-            return "source"
-        except ImportError:
-            pass
-    if fig.description is not None and fig.description.describer.startswith("ingest:"):
+    """Which reading gave the description: the embedded source (when dicmodel.sources read it),
+    data from the file (chart, SmartArt), the metafile's vectors, a raster crop."""
+    desc = fig.description
+    if desc is not None and ":source-" in desc.describer:
+        return "source"
+    if desc is not None and desc.describer.startswith("ingest:"):
         return "file data"
     if fig.drawings or (fig.kind.value != "raster" and fig.spans):
-        return "metafile vector" if fig.image_hash and fig.kind.value != "raster" else "vector"
+        return "metafile vector"
     if fig.image is not None:
         return "raster"
     return "no content"
