@@ -85,7 +85,24 @@ def describe(doc):
     return out, time.perf_counter() - t
 
 
-def bench_docx(path: Path) -> dict:
+def write_sample(doc, out: Path, per_doc: int) -> None:
+    """Every k-th captioned figure: its crop and its description side by side, for grading."""
+    figs = [f for f in doc.figures if f.caption and f.caption.startswith("Figure") and f.image]
+    if not figs or per_doc <= 0:
+        return
+    step = max(1, len(figs) // per_doc)
+    out.mkdir(parents=True, exist_ok=True)
+    for f in figs[::step][:per_doc]:
+        stem = f"{Path(doc.source).stem}-{f.label}"
+        (out / f"{stem}.png").write_bytes(f.image)
+        d = f.description
+        (out / f"{stem}.md").write_text(
+            f"{f.caption}\nroute: {route(f)}  kind: {f.kind.value}  source: {f.source_format}\n"
+            f"describer: {d.describer if d else ''}  type: {d.figure_type.value if d else ''}\n\n"
+            f"{d.text if d else ''}\n\n{(d.mermaid or '') if d else ''}\n")
+
+
+def bench_docx(path: Path, sample: Path | None = None, per_doc: int = 0) -> dict:
     import docx
 
     from dicmodel.ingest.office import ingest_office
@@ -102,6 +119,8 @@ def bench_docx(path: Path) -> dict:
     caught = {c: any(x.startswith(re.sub(r"\s", "", c)) for x in carried) for c in caps}
     found = [c for c in caps if caught[c]]
     doc, t_desc = describe(doc)
+    if sample is not None:
+        write_sample(doc, sample, per_doc)
     by_route: dict[str, list[int]] = {}
     captioned: list[int] = []  # figures carrying a graphic caption (cover logos left out)
     for f in doc.figures:
@@ -166,12 +185,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dir", default=str(Path(__file__).resolve().parents[1] / ".." / "shared" / "3gpp"))
     ap.add_argument("--out", default="/tmp/bench_3gpp")
     ap.add_argument("--no-pdf", action="store_true", help="skip the ETSI PDFs")
+    ap.add_argument("--sample", type=int, default=4,
+                    help="captioned figures per DOCX whose crop and description go to OUT/sample for grading")
     args = ap.parse_args(argv)
     src, out = Path(args.dir), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for path in sorted(src.glob("*.docx")):
-        rows.append(bench_docx(path))
+        rows.append(bench_docx(path, out / "sample", args.sample))
         print(json.dumps(rows[-1]), flush=True)
     if not args.no_pdf:
         for path in sorted(src.glob("*.pdf")):
