@@ -277,8 +277,17 @@ def test_describe_keeps_file_data_and_reads_group(docx_bytes, monkeypatch):
 
 @needs_lo
 @pytest.mark.slow
-def test_docx_metafiles_become_vector_figures(docx_bytes):
+def test_docx_metafiles_become_vector_figures(docx_bytes, monkeypatch):
+    from dicmodel.ingest.office import metafile
+
+    calls = []
+    run = metafile._run_soffice
+    monkeypatch.setattr(metafile, "_run_soffice", lambda *a: calls.append(a[1]) or run(*a))
+    monkeypatch.setattr(metafile, "_CACHE", type(metafile._CACHE)())
     doc = ingest_office(docx_bytes, suffix="docx")
+    assert [len(files) for files in calls] == [2]  # one LibreOffice run for both metafiles
+    again = ingest_office(docx_bytes, suffix="docx")
+    assert len(calls) == 1 and len(again.figures) == len(doc.figures)  # the second read is cached
     figs = _by_label(doc)
     for label, words in (("4.1-2", {"AMF", "SMF"}), ("4.1-4", {"UPF", "DN"})):
         fig = figs[label]
