@@ -338,6 +338,19 @@ def test_missing_extra_and_bad_input(tmp_path, monkeypatch):
         ingest_office(build_docx_min(), suffix="docx")
 
 
+def test_options_that_do_not_apply(docx_bytes, pptx_bytes, monkeypatch):
+    from dicmodel.errors import ConfigError, EncryptedDocumentError
+    from dicmodel.ingest import IngestOptions
+
+    monkeypatch.setenv("DICMODEL_SOFFICE", "/nonexistent/soffice")
+    with pytest.raises(ConfigError, match="pages"):
+        ingest_office(docx_bytes, IngestOptions(pages="1"), suffix="docx")
+    with pytest.raises(EncryptedDocumentError):
+        ingest_office(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, suffix="docx")
+    doc = ingest_office(pptx_bytes, IngestOptions(pages="2"), suffix="pptx")
+    assert [p.number for p in doc.pages] == [2] and {f.page for f in doc.figures} == {2}
+
+
 def build_docx_min() -> bytes:
     buf = io.BytesIO()
     docx.Document().save(buf)

@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ...errors import EmptyDocumentError, UnsupportedFormatError
+from ...errors import ConfigError, EmptyDocumentError, EncryptedDocumentError, UnsupportedFormatError
 
 if TYPE_CHECKING:
     from ...document import Document
@@ -27,15 +27,17 @@ if TYPE_CHECKING:
 __all__ = ["OFFICE_SUFFIXES", "ingest_office"]
 
 OFFICE_SUFFIXES = (".docx", ".pptx")
+_CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def ingest_office(source: str | os.PathLike[str] | bytes, options: Any = None, *,
                   suffix: str | None = None) -> Document:
     """Read a DOCX or PPTX (a path, or bytes with ``suffix``) into a Document.
 
-    ``options`` is an :class:`~dicmodel.ingest.IngestOptions` (``dpi``, ``render_crops`` and
-    ``context_sentences`` apply). Raises :class:`~dicmodel.errors.UnsupportedFormatError`,
-    :class:`~dicmodel.errors.EmptyDocumentError`, :class:`~dicmodel.errors.CorruptDocumentError`
+    ``options`` is an :class:`~dicmodel.ingest.IngestOptions` (``dpi``, ``render_crops``,
+    ``context_sentences`` apply, and ``pages`` selects slides of a PPTX). Raises :class:`~dicmodel.errors.UnsupportedFormatError`,
+    :class:`~dicmodel.errors.EmptyDocumentError`, :class:`~dicmodel.errors.CorruptDocumentError`,
+    :class:`~dicmodel.errors.EncryptedDocumentError`, :class:`~dicmodel.errors.ConfigError`
     and :class:`~dicmodel.errors.MissingExtraError`; a figure that cannot be read is an
     ItemError in ``Document.errors`` instead.
     """
@@ -55,6 +57,14 @@ def ingest_office(source: str | os.PathLike[str] | bytes, options: Any = None, *
         raise EmptyDocumentError(f"{name}: the file is empty")
     if kind not in OFFICE_SUFFIXES:
         raise UnsupportedFormatError(f"{name}: expected {' or '.join(OFFICE_SUFFIXES)}, got {kind!r}")
+    if data[:8] == _CFB:  # an OLE compound file: an encrypted package or a legacy binary .doc/.ppt
+        raise EncryptedDocumentError(f"{name}: a password-protected (or legacy binary) Office file; "
+                                     "save it unprotected as .docx/.pptx")
+    if opts.password is not None:
+        raise ConfigError("password: only PDFs take a password; Office packages are read unencrypted")
+    if opts.pages is not None and kind == ".docx":
+        raise ConfigError("pages: a DOCX has no fixed pages (its layout is made by whoever opens it); "
+                          "pages selects slides of a PPTX or pages of a PDF")
     sha = hashlib.sha256(data).hexdigest()
     if kind == ".docx":
         from .docx import ingest_docx

@@ -34,7 +34,10 @@ def ingest_pptx(data: bytes, name: str, sha: str, opts: Any) -> Any:
     b = Builder(name, sha, opts, "pptx")
     width, height = deck.slide_width / EMU_PER_PT, deck.slide_height / EMU_PER_PT
     slides: list[tuple[Any, int, ShapeTree]] = []
+    wanted = set(opts.page_indices(len(deck.slides))) if len(deck.slides) else set()
     for n, slide in enumerate(deck.slides, start=1):
+        if n - 1 not in wanted:
+            continue
         try:
             tree = _slide(b, slide, n, data)
             if tree is not None:
@@ -43,7 +46,7 @@ def ingest_pptx(data: bytes, name: str, sha: str, opts: Any) -> Any:
             b.error(None, type(err).__name__, f"slide {n} could not be read: {err}", page=n)
     if slides and opts.render_crops:
         b.deck = (data, "pptx", [(fig, n, t) for fig, n, t in slides])
-    pages = [Page(number=n, width=width, height=height) for n in range(1, len(deck.slides) + 1)]
+    pages = [Page(number=n + 1, width=width, height=height) for n in sorted(wanted)]
     return b.finish(pages or [Page(number=1, width=width, height=height)],
                     {"slides": len(deck.slides), "slide_size": [round(width, 1), round(height, 1)]})
 
