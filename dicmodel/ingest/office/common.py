@@ -205,6 +205,22 @@ class Builder:
             self.error(fig, "ImageError", problem)
         return fig
 
+    def shapes_figure(self, page: int, tree: Any, size: tuple[float, float] | None, pictures: dict[str, bytes],
+                      route: str) -> Figure | None:
+        """A drawing made of shapes (Word group/canvas, slide shapes): one vector figure."""
+        from .shapes import render_png
+
+        box = tree.bbox()
+        if box is None:
+            return None
+        png = render_png(tree, box, self.opts.dpi, pictures) if self.opts.render_crops else None
+        own = size or (box[2] - box[0], box[3] - box[1])
+        fig = self.figure(page, FigureKind.vector, own, bbox=BBox.of(box), image=png, spans=tree.spans,
+                          drawings=tree.drawings, route=route)
+        # what it shows, not where: the same drawing pasted twice is described once
+        fig.image_hash = hashlib.sha256(repr((tree.drawings, [s.text for s in tree.spans])).encode()).hexdigest()
+        return fig
+
     def described(self, page: int, size: tuple[float, float], desc: Description, *, route: str,
                   spans: list[TextSpan] | None = None, bbox: BBox | None = None) -> Figure:
         """A figure whose content the file states itself (chart data, SmartArt tree)."""

@@ -25,7 +25,7 @@ from typing import Any
 from ...document import BlockType, FigureKind, Page
 from ...errors import CorruptDocumentError
 from .common import Builder, markdown_table, office_module
-from .shapes import EMU_PER_PT, read_shapes, render_png
+from .shapes import EMU_PER_PT, group_frame, read_shapes
 
 __all__ = ["ingest_docx"]
 
@@ -208,24 +208,11 @@ class _Reader:
         root = next(iter(data), None)
         if root is None:
             return
-        tree = read_shapes(root)
+        # a group's own frame maps its children's coordinates onto the drawing; a canvas has none
         own = root.find(f"./{{*}}grpSpPr/{_q(A, 'xfrm')}")
-        if own is not None:  # the group's own frame: map its children onto (0, 0, size)
-            from .shapes import _Map
-
-            tree = read_shapes(root, _Map().group(own))
-        box = tree.bbox()
+        tree = read_shapes(root, group_frame(own) if own is not None else None)
         pics = {rid: p.blob for rid, _ in tree.pictures if (p := self.blob(rid)) is not None}
-        if box is None:
-            return
-        from ...document import BBox
-
-        png = render_png(tree, box, self.b.opts.dpi, pics) if self.b.opts.render_crops else None
-        fig = self.b.figure(1, FigureKind.vector, size, bbox=BBox.of(box), image=png, spans=tree.spans,
-                            drawings=tree.drawings, route="shapes")
-        import hashlib
-
-        fig.image_hash = hashlib.sha256(repr((tree.drawings, [s.text for s in tree.spans])).encode()).hexdigest()
+        self.b.shapes_figure(1, tree, size, pics, route="shapes")
 
     def vml(self, el: Any) -> None:
         for shape in el.iter(_q(V, "shape"), _q(V, "rect"), _q(V, "image")):

@@ -11,14 +11,13 @@ deck, together with the deck's metafiles), or drawn from the shapes when LibreOf
 
 from __future__ import annotations
 
-import hashlib
 import io
 from typing import Any
 
-from ...document import BBox, BlockType, FigureKind, Page
+from ...document import BBox, BlockType, Page
 from ...errors import CorruptDocumentError
 from .common import Builder, markdown_table, office_module
-from .shapes import EMU_PER_PT, ShapeTree, read_shapes, render_png
+from .shapes import EMU_PER_PT, ShapeTree, read_shapes
 
 __all__ = ["ingest_pptx"]
 
@@ -193,17 +192,10 @@ def _diagram(b: Builder, slide: Any, n: int, data: bytes) -> tuple[Any, int, Sha
 
 
 def _vector(b: Builder, n: int, tree: ShapeTree, part: Any, route: str) -> Any:
-    box = tree.bbox()
-    if box is None:
-        return None
     pics = {}
     for rid, _ in tree.pictures:
         try:
             pics[rid] = part.related_part(rid).blob
         except (KeyError, AttributeError):
             continue
-    png = render_png(tree, box, b.opts.dpi, pics) if b.opts.render_crops else None
-    fig = b.figure(n, FigureKind.vector, (box[2] - box[0], box[3] - box[1]), bbox=BBox.of(box), image=png,
-                   spans=tree.spans, drawings=tree.drawings, route=route)
-    fig.image_hash = hashlib.sha256(repr((tree.drawings, [s.text for s in tree.spans])).encode()).hexdigest()
-    return fig
+    return b.shapes_figure(n, tree, None, pics, route=route)

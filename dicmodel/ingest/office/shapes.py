@@ -16,7 +16,7 @@ from typing import Any
 
 from ...document import BBox, TextSpan
 
-__all__ = ["ShapeTree", "read_shapes", "render_png"]
+__all__ = ["ShapeTree", "group_frame", "read_shapes", "render_png"]
 
 EMU_PER_PT = 12700
 _LINES = ("line", "straightConnector1", "bentConnector2", "bentConnector3", "bentConnector4",
@@ -81,6 +81,11 @@ class _Map:
         return _Map(x0, y0, w / cw if cw else self.sx, h / ch if ch else self.sy,
                     float(choff.get("x", 0)) if choff is not None else 0,
                     float(choff.get("y", 0)) if choff is not None else 0)
+
+
+def group_frame(xfrm: Any) -> _Map:
+    """The coordinate map of a top-level group from its ``a:xfrm`` (off/ext/chOff/chExt)."""
+    return _Map().group(xfrm)
 
 
 def read_shapes(root: Any, mapping: _Map | None = None, *, skip_placeholders: bool = False) -> ShapeTree:
