@@ -1,7 +1,7 @@
 """The main job: source -> ingest -> describe -> Document.
 
-``convert()`` routes a source to its ingest stage by type (PDF bytes or path, Office/HTML through
-unstructured, a single image), then runs the describe stage. Each stage takes and returns a
+``convert()`` routes a source to its ingest stage by type (PDF bytes or path, DOCX/PPTX through
+:mod:`dicmodel.ingest.office`, HTML through unstructured, a single image), then runs the describe stage. Each stage takes and returns a
 Document; the describe stage never aborts on one figure (failures are recorded in
 ``Document.errors`` and the figure falls back to the ``text`` describer so nothing is lost).
 """
@@ -69,6 +69,8 @@ def source_kind(source: str | os.PathLike[str] | bytes) -> str:
             return "source"
         if head.startswith(b"\x89PNG") or head[:3] == b"\xff\xd8\xff":
             return "image"
+        if head.startswith(b"PK\x03\x04"):
+            return "office"  # a DOCX/PPTX zip; the Office ingest tells which from its parts
         return "pdf"  # the PDF ingest gives a clear error for anything that is not a PDF
     if is_source_path(source):
         return "source"
@@ -98,9 +100,7 @@ def convert(source: str | os.PathLike[str] | bytes, describer: Any = "structural
             raise ConfigError(f"options {sorted(options)} do not apply to a diagram source")
         doc = source_document(source)
     elif kind == "office":
-        from .integrations.unstructured import ingest_office
-
-        doc = ingest_office(source, _ingest_options(options))
+        doc = _office(source, _ingest_options(options))
     else:
         from .ingest import ingest
 
@@ -109,6 +109,17 @@ def convert(source: str | os.PathLike[str] | bytes, describer: Any = "structural
         doc = describe_document(doc, pipe.describer, batch_size=pipe.batch_size,
                                 **pipe.describer_options)
     return doc
+
+
+def _office(source: str | os.PathLike[str] | bytes, options: Any) -> Document:
+    """DOCX/PPTX through dicmodel's own Office ingest, HTML through unstructured."""
+    if isinstance(source, (bytes, bytearray)) or Path(source).suffix.lower() in (".docx", ".pptx"):
+        from .ingest.office import ingest_office as read_office
+
+        return read_office(source, options)
+    from .integrations.unstructured import ingest_office
+
+    return ingest_office(source, options)
 
 
 def to_png(data: bytes, name: str = "<bytes>") -> tuple[bytes, tuple[int, int]]:
@@ -156,7 +167,8 @@ def describe_document(doc: Document, describer: str | Describer = "structural", 
     rotation = {p.number: p.rotation for p in doc.pages}
     figures = [f.model_copy() for f in doc.figures]
     errors = list(doc.errors)
-    todo = [f for f in figures if not f.duplicate_of]
+    # a description read from the file's own data (chart series, SmartArt tree) is exact: kept
+    todo = [f for f in figures if not f.duplicate_of and not _from_file(f)]
     for start in range(0, len(todo), batch_size):
         batch = todo[start:start + batch_size]
         for fig, desc in zip(batch, _describe_batch(engine, batch, rotation, errors)):
@@ -166,6 +178,10 @@ def describe_document(doc: Document, describer: str | Describer = "structural", 
         if f.duplicate_of and f.duplicate_of in by_id:
             f.description = by_id[f.duplicate_of].description
     return doc.model_copy(update={"figures": figures, "errors": errors})
+
+
+def _from_file(fig: Figure) -> bool:
+    return fig.description is not None and fig.description.describer.startswith("ingest:")
 
 
 def _describe_batch(engine: Describer, batch: Sequence[Figure], rotation: dict[int, int],

