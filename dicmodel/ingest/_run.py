@@ -396,11 +396,26 @@ def _render(doc: Document, pdf: Any, pending: list[tuple[Figure, _Scan, Candidat
         try:
             page = pdf[scan.number]
             clip = _to_shown(scan, fig.bbox.as_tuple())
-            fig.image = page.get_pixmap(dpi=opts.dpi, clip=clip).tobytes("png")
+            fig.image = page.get_pixmap(matrix=_crop_matrix(clip, opts.dpi), clip=clip).tobytes("png")
         except Exception as err:  # noqa: BLE001 - a broken image stream must not cost the other figures
             doc.errors.append(ItemError(stage="ingest", page=scan.number, figure_id=fig.id,
                                         message=f"crop could not be rendered: {err}",
                                         error_type=type(err).__name__))
+
+
+MAX_CROP_PIXELS = 16_000_000  # a crop is never larger (4,000 x 4,000 px): ~64 MB of RGBA at most
+
+
+def _crop_matrix(clip: Rect, dpi: int) -> Any:
+    """Scale for a crop at ``dpi``, lowered so that the pixmap stays within MAX_CROP_PIXELS.
+
+    Decided from the box before MuPDF allocates anything: a figure on a 200,000-pt page at
+    150 dpi would be a 170-gigapixel pixmap."""
+    import pymupdf
+
+    w, h = max(clip[2] - clip[0], 1.0), max(clip[3] - clip[1], 1.0)
+    zoom = min(dpi / 72.0, math.sqrt(MAX_CROP_PIXELS / (w * h)))
+    return pymupdf.Matrix(zoom, zoom)
 
 
 def _title(pdf: Any, doc: Document) -> str | None:
