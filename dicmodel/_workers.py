@@ -7,7 +7,7 @@ job without saying which one killed it; it cannot stop a job that runs too long;
 workers keep converting after Ctrl-C or after the parent is killed. Here each worker holds one
 job at a time, so a death is charged to that job alone and a fresh worker takes the rest.
 
-- **Time**: the worker arms ``alarm(doc_timeout)`` for each job. SIGALRM's default action ends
+- **Time**: the worker arms a real-time timer (``setitimer``) of ``doc_timeout`` per job. SIGALRM's default action ends
   the process in the kernel, even inside a long C call that holds the GIL (MuPDF), so no
   Python watchdog is needed; the parent kills a worker 30 s past the budget as a backstop.
 - **Memory**: once set up (modules imported, describer built), the worker caps its address
@@ -24,7 +24,6 @@ unguarded scripts). POSIX only; :func:`available` says whether this platform has
 
 from __future__ import annotations
 
-import math
 import os
 import signal
 import socket
@@ -42,6 +41,7 @@ from .errors import ResourceLimitError, WorkerCrashError
 __all__ = ["available", "run_jobs"]
 
 _BACKSTOP_S = 30.0  # the parent kills a worker this long after its alarm should have fired
+_ALLOC_SIGNALS = (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS)  # how C code dies on a NULL malloc
 _START_FAILURES = 3  # workers dying before they are ready this many times end the run
 
 
@@ -114,7 +114,7 @@ def run_jobs(payloads: Sequence[Any], *, workers: int, setup: tuple[Callable[...
                         pool.remove(w)
                         code = w.reap()
                         if w.job is not None:
-                            yield w.job, _death(code, w.overdue, timeout)
+                            yield w.job, _death(code, w.overdue, timeout, memory_mb)
                         elif not w.ready:
                             failures += 1
                             if failures >= _START_FAILURES:
@@ -139,7 +139,7 @@ def run_jobs(payloads: Sequence[Any], *, workers: int, setup: tuple[Callable[...
         _shutdown(pool, graceful=not interrupted)
 
 
-def _death(code: int, overdue: bool, timeout: float) -> Exception:
+def _death(code: int, overdue: bool, timeout: float, memory_mb: int) -> Exception:
     if overdue or code == -signal.SIGALRM:
         return ResourceLimitError(f"over the time budget of {timeout:g} s per document "
                                   "(--doc-timeout); its worker was stopped")
@@ -151,7 +151,9 @@ def _death(code: int, overdue: bool, timeout: float) -> Exception:
             name = signal.Signals(-code).name
         except ValueError:
             name = f"signal {-code}"
-        return WorkerCrashError(f"its worker process died of {name}")
+        hint = (f" (a library that does not survive a refused allocation: over the memory budget "
+                f"of {memory_mb} MB? --doc-memory)" if memory_mb and -code in _ALLOC_SIGNALS else "")
+        return WorkerCrashError(f"its worker process died of {name}{hint}")
     return WorkerCrashError(f"its worker process exited with status {code}")
 
 
@@ -240,13 +242,13 @@ def _serve(conn: Connection, parent: int) -> int:
         if payload is None:
             return 0
         if timeout:
-            signal.alarm(max(1, math.ceil(timeout)))
+            signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
             result = job(payload)
         except Exception as err:  # noqa: BLE001 - the job's own failure, not the worker's
             result = _portable(err)
         finally:
-            signal.alarm(0)
+            signal.setitimer(signal.ITIMER_REAL, 0)
         conn.send(("done", result))
 
 

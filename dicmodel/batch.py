@@ -310,7 +310,7 @@ def _run(paths: list[Path], stems: dict[Path, str], out: Path, opts: BatchOption
         return
     from . import _workers
 
-    results = _workers.run_jobs(jobs, workers=opts.workers, setup=(_describer, (opts,)), job=_job,
+    results = _workers.run_jobs(jobs, workers=opts.workers, setup=(_prepare_worker, (opts,)), job=_job,
                                 timeout=opts.doc_timeout, memory_mb=opts.doc_memory)
     with contextlib.closing(results):
         for i, value in results:
@@ -325,6 +325,22 @@ def _isolated(opts: BatchOptions) -> bool:
     if not isinstance(opts.describer, str) or not _workers.available():
         return False
     return opts.workers > 1 or bool(opts.doc_timeout or opts.doc_memory)
+
+
+def _prepare_worker(opts: BatchOptions) -> None:
+    """Before a worker's memory budget starts: load PyMuPDF and build the describer, so that
+    the budget counts what a document allocates, not the libraries every document needs."""
+    import importlib.util
+
+    if importlib.util.find_spec("pymupdf") is not None:
+        import pymupdf  # noqa: F401
+    describer = _describer(opts)
+    if opts.doc_memory:  # describe a tiny diagram: OCR and OpenCV load lazily (~500 MB mapped)
+        from ._pdfgen import topology_png
+        from .pipeline import describe_document, image_document
+
+        with contextlib.suppress(Exception):
+            describe_document(image_document(topology_png(160, 100)), describer)
 
 
 def _job(args: tuple[Path, str, Path, BatchOptions]) -> DocResult:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Case", "build", "cases", "good_cases", "materialize", "raw_pdf", "png_header"]
+__all__ = ["Case", "build", "convert_job", "warm_worker", "cases", "good_cases", "materialize", "raw_pdf", "png_header"]
 
 
 @dataclass
@@ -184,3 +184,34 @@ def build(folder: Path, chosen: list[Case] | None = None,
     for c in picked:
         materialize(c, folder)
     return {c.name: c for c in picked}
+
+
+def convert_job(payload: tuple[bytes, str, str]) -> tuple[str, str, str, float, float]:
+    """Convert PDF/image bytes in a worker (see ``fuzz/fuzz_pdf.py``): ``(outcome, error type,
+    message, wall seconds, CPU seconds)``; outcome is ``ok``, ``typed`` (a DicmodelError other
+    than InternalError) or ``unexpected``."""
+    import time
+
+    from ..errors import DicmodelError, InternalError
+    from ..pipeline import convert
+
+    data, describer, _label = payload
+    t0, c0 = time.perf_counter(), time.process_time()
+    outcome, etype, msg = "ok", "", ""
+    try:
+        convert(data, describer=describer)
+    except DicmodelError as err:
+        outcome = "unexpected" if isinstance(err, InternalError) else "typed"
+        etype, msg = type(err).__name__, str(err)[:300]
+    except Exception as err:  # noqa: BLE001 - what the fuzzer counts
+        outcome, etype, msg = "unexpected", type(err).__name__, str(err)[:300]
+    return outcome, etype, msg, time.perf_counter() - t0, time.process_time() - c0
+
+
+def warm_worker(describer: str) -> None:
+    """Worker set-up for :func:`convert_job`: load PyMuPDF and the describer's lazy libraries
+    (OCR, OpenCV) once, so an input's time is its own."""
+    from .. import _pdfgen
+    from ..pipeline import convert
+
+    convert(_pdfgen.sample_report().data, describer=describer)
