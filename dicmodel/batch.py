@@ -270,7 +270,13 @@ def write_run_files(out: Path, summary: Summary) -> Path:
     """Write this run to ``_dicmodel/runs/<UTC time>-<pid>.json`` and merge it into
     ``_dicmodel/summary.json``; return the summary's path."""
     run_dir = out / RUN_DIR
-    name = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{os.getpid()}.json"
+    now = time.time()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)) + f".{int(now % 1 * 1e6):06d}Z-{os.getpid()}"
+    name = f"{stamp}.json"
+    for n in range(1, 1000):  # two runs of one process within a microsecond: keep both
+        if not (run_dir / "runs" / name).exists():
+            break
+        name = f"{stamp}-{n}.json"
     atomic_write(run_dir / "runs" / name, summary.model_dump_json(indent=2))
     target = run_dir / "summary.json"
     try:

@@ -115,8 +115,10 @@ def to_png(data: bytes, name: str = "<bytes>") -> tuple[bytes, tuple[int, int]]:
     from PIL import Image
 
     try:
-        with warnings.catch_warnings(), Image.open(io.BytesIO(data)) as im:
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our limit is lower
+            im = Image.open(io.BytesIO(data))
+        with im:
             w, h = im.size
             if w * h > MAX_IMAGE_PIXELS:
                 raise ImageError(f"{name}: image of {w} x {h} px is over the limit of "

@@ -420,6 +420,8 @@ def _crop_matrix(clip: Rect, dpi: int) -> Any:
 
     w, h = max(clip[2] - clip[0], 1.0), max(clip[3] - clip[1], 1.0)
     zoom = min(dpi / 72.0, math.sqrt(MAX_CROP_PIXELS / (w * h)))
+    while (w * zoom + 2) * (h * zoom + 2) > MAX_CROP_PIXELS:  # MuPDF rounds the pixel box outward
+        zoom *= 0.99
     return pymupdf.Matrix(zoom, zoom)
 
 
