@@ -203,7 +203,7 @@ def _limit_memory(memory_mb: int) -> None:
             mapped = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError):
         mapped = 0  # not Linux: the budget then counts everything the worker maps
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
     limit = mapped + memory_mb * 2**20
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Case", "build", "convert_job", "warm_worker", "cases", "good_cases", "materialize", "raw_pdf", "png_header"]
+__all__ = ["Case", "build", "cases", "convert_job", "good_cases", "materialize", "png_header", "raw_pdf", "warm_worker"]
 
 
 @dataclass
