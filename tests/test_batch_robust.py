@@ -187,7 +187,12 @@ def test_huge_page_boxes_cost_little(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- budgets and workers
 def test_a_document_over_its_time_budget_fails_alone(tmp_path: Path) -> None:
-    _report(tmp_path / "a.pdf")
+    import pymupdf
+
+    book, report = pymupdf.open(), pymupdf.open("pdf", _pdfgen.sample_report().data)
+    for _ in range(20):  # 60 pages, 80 figures to crop: well over 50 ms on any machine
+        book.insert_pdf(report)
+    book.save(tmp_path / "a.pdf")
     s = convert_many([tmp_path / "a.pdf"], tmp_path / "out", describer="text", doc_timeout=0.05)
     assert s.failed == 1
     assert s.results[0].error_type == "ResourceLimitError" and "--doc-timeout" in s.results[0].error
