@@ -49,7 +49,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from .batch import BatchOptions, convert_many
     from .describe._cli import model_describer_options
-    from .errors import ConfigError
+    from .errors import DicmodelError
 
     options = dict(formats=args.format, describer=args.describer,
                    describer_options=model_describer_options(args), workers=args.workers,
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             summary = convert_many(args.inputs, args.output, progress=not args.quiet, **options,
                                    **model_values(args, BatchOptions, "batch__"))
-    except (ConfigError, ValueError) as err:
+    except (DicmodelError, ValueError) as err:  # the run as a whole (options, workers that cannot start)
         print(f"dicmodel convert: {err}", file=sys.stderr)
         return 2
     print(summary.table())
