@@ -12,7 +12,8 @@ job at a time, so a death is charged to that job alone and a fresh worker takes 
   Python watchdog is needed; the parent kills a worker 30 s past the budget as a backstop.
 - **Memory**: once set up (modules imported, describer built), the worker caps its address
   space at what it maps then plus ``doc_memory`` MB (``RLIMIT_AS``): an allocation beyond the
-  budget fails as MemoryError in that worker, never in the parent or another process.
+  budget fails as MemoryError in that worker, never in the parent or another process. A worker
+  whose describer started CUDA watches its resident memory instead (a thread; SIGUSR1 ends it).
 - **Lifetime**: workers ignore SIGINT (the parent decides when a run stops and terminates
   them), ask the kernel for SIGKILL when the parent dies (``prctl(PR_SET_PDEATHSIG)``, Linux),
   and also exit when their parent pid changes (other POSIX systems).
@@ -140,6 +141,9 @@ def run_jobs(payloads: Sequence[Any], *, workers: int, setup: tuple[Callable[...
 
 
 def _death(code: int, overdue: bool, timeout: float, memory_mb: int) -> Exception:
+    if code == -signal.SIGUSR1:
+        return ResourceLimitError(f"over the memory budget of {memory_mb} MB per document "
+                                  "(--doc-memory, resident memory); its worker was stopped")
     if overdue or code == -signal.SIGALRM:
         return ResourceLimitError(f"over the time budget of {timeout:g} s per document "
                                   "(--doc-timeout); its worker was stopped")
@@ -193,21 +197,58 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _limit_memory(memory_mb: int) -> None:
-    """Cap the address space at what the worker maps now plus ``memory_mb`` MB."""
+    """Cap the address space at what the worker maps now plus ``memory_mb`` MB, or, once a GPU
+    runtime is up (CUDA maps and grows host address space of its own, which a cap would break),
+    watch the resident memory instead."""
     if not memory_mb:
+        return
+    if _gpu_in_use():
+        _watch_rss(memory_mb)
         return
     import resource
 
-    try:
-        with open("/proc/self/statm", encoding="ascii") as fh:
-            mapped = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError):
-        mapped = 0  # not Linux: the budget then counts everything the worker maps
+    mapped = _statm(0)
+    if not mapped:
+        return  # no /proc (not Linux): the budget cannot be measured from a baseline
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     limit = mapped + memory_mb * 2**20
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _statm(field: int) -> int:
+    """Bytes of /proc/self/statm's ``field`` (0: mapped, 1: resident); 0 where there is none."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[field]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _gpu_in_use() -> bool:
+    torch = sys.modules.get("torch")
+    try:
+        return bool(torch is not None and torch.cuda.is_initialized())
+    except Exception:  # noqa: BLE001 - a torch without CUDA support
+        return False
+
+
+def _watch_rss(memory_mb: int, every: float = 0.25) -> None:
+    """A thread that ends the worker with SIGUSR1 (default action: terminate) when its resident
+    memory grows ``memory_mb`` MB past what it holds now. Slower to react than the address-space
+    cap (a poll, and only while the GIL is free), so it is the fallback."""
+    import threading
+
+    ceiling = _statm(1) + memory_mb * 2**20
+
+    def watch() -> None:
+        while True:
+            if _statm(1) > ceiling:
+                os.kill(os.getpid(), signal.SIGUSR1)
+            time.sleep(every)
+
+    threading.Thread(target=watch, name="dicmodel-rss-watch", daemon=True).start()
 
 
 def _portable(err: BaseException) -> BaseException:
@@ -257,6 +298,7 @@ def main(argv: list[str]) -> int:
     _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group
     signal.signal(signal.SIGALRM, signal.SIG_DFL)  # the time budget: the kernel ends us
+    signal.signal(signal.SIGUSR1, signal.SIG_DFL)  # the resident-memory watch (GPU workers)
     return _serve(Connection(fd), parent)
 
 

@@ -298,3 +298,17 @@ def test_a_killed_worker_fails_only_its_document(tmp_path: Path) -> None:
     failed = [ln for ln in out.splitlines() if ln.startswith("FAILED")]
     assert len(failed) == 1 and "WorkerCrashError" in failed[0] and "SIGKILL" in failed[0], out
     assert "converted 9" in out
+
+
+def test_the_resident_memory_watch_ends_a_worker_over_budget() -> None:
+    """The fallback of GPU workers (an address-space cap would break CUDA): SIGUSR1 ends it."""
+    code = ("import signal, time\nfrom dicmodel import _workers\n"
+            "signal.signal(signal.SIGUSR1, signal.SIG_DFL)\n_workers._watch_rss(50, every=0.05)\n"
+            "block = bytearray(300 * 2**20)\ntime.sleep(10)\nprint('survived')\n")
+    proc = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert proc.returncode == -signal.SIGUSR1 and "survived" not in proc.stdout
+    from dicmodel._workers import _death
+
+    err = _death(-signal.SIGUSR1, False, 600, 50)
+    assert isinstance(err, errors.ResourceLimitError) and "--doc-memory" in str(err)
