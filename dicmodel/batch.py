@@ -316,7 +316,8 @@ def _run(paths: list[Path], stems: dict[Path, str], out: Path, opts: BatchOption
         return
     from . import _workers
 
-    results = _workers.run_jobs(jobs, workers=opts.workers, setup=(_prepare_worker, (opts,)), job=_job,
+    warm = len(jobs) > opts.workers  # a worker that converts one document only skips the warm-up
+    results = _workers.run_jobs(jobs, workers=opts.workers, setup=(_prepare_worker, (opts, warm)), job=_job,
                                 timeout=opts.doc_timeout, memory_mb=opts.doc_memory)
     with contextlib.closing(results):
         for i, value in results:
@@ -333,15 +334,16 @@ def _isolated(opts: BatchOptions) -> bool:
     return opts.workers > 1 or bool(opts.doc_timeout or opts.doc_memory)
 
 
-def _prepare_worker(opts: BatchOptions) -> None:
-    """Before a worker's memory budget starts: load PyMuPDF and build the describer, so that
-    the budget counts what a document allocates, not the libraries every document needs."""
+def _prepare_worker(opts: BatchOptions, warm: bool = True) -> None:
+    """Before a worker's memory budget starts: load PyMuPDF and build the describer (and with
+    ``warm``, describe a tiny diagram), so that the budget counts what a document allocates,
+    not the libraries every document needs."""
     import importlib.util
 
     if importlib.util.find_spec("pymupdf") is not None:
         import pymupdf  # noqa: F401
     describer = _describer(opts)
-    if opts.doc_memory:  # describe a tiny diagram: OCR and OpenCV load lazily (~500 MB mapped)
+    if warm and opts.doc_memory:  # describe a tiny diagram: OCR and OpenCV load lazily (~500 MB mapped)
         from ._pdfgen import topology_png
         from .pipeline import describe_document, image_document
 
