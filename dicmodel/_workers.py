@@ -25,6 +25,7 @@ unguarded scripts). POSIX only; :func:`available` says whether this platform has
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -64,15 +65,21 @@ class _Worker:
             pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL)
         theirs.close()
         self.conn = Connection(ours.detach())
-        self.conn.send(spec)
+        with contextlib.suppress(OSError):  # died at once: its closed socket reports it
+            self.conn.send(spec)
         self.ready = False
         self.job: int | None = None
         self.started = 0.0
         self.overdue = False
 
-    def give(self, index: int, payload: Any) -> None:
-        self.conn.send(payload)
+    def give(self, index: int, payload: Any) -> bool:
+        """Hand over a job; False when the worker is already gone (the job stays unassigned)."""
+        try:
+            self.conn.send(payload)
+        except OSError:
+            return False
         self.job, self.started = index, time.monotonic()
+        return True
 
     def reap(self) -> int:
         """The exit status after the socket closed (negative: the signal that ended it)."""
@@ -105,7 +112,8 @@ def run_jobs(payloads: Sequence[Any], *, workers: int, setup: tuple[Callable[...
             for w in pool:
                 if w.ready and w.job is None and todo:
                     i = todo.popleft()
-                    w.give(i, payloads[i])
+                    if not w.give(i, payloads[i]):
+                        todo.appendleft(i)  # its death shows in wait() below; another takes it
             ready = wait([w.conn for w in pool], timeout=1.0)
             for w in list(pool):
                 if w.conn in ready:
