@@ -29,6 +29,10 @@ def register(sub: Any) -> None:
                    help="exit with status 1 when any document failed or recorded item errors")
     p.add_argument("--images", action="store_true", help="write figure crops and link them")
     p.add_argument("--max-tokens", type=int, default=512, help="chunk size for jsonl")
+    from .batch import BatchOptions
+
+    add_model_flags(p.add_argument_group("batch options"), BatchOptions, prefix="batch__",
+                    only=("recursive", "doc_timeout", "doc_memory"))
     p.add_argument("--engine", choices=("local", "ray"), default="local",
                    help="local process pool, or Ray Data (needs dicmodel[ray])")
     from .describe._cli import add_model_describer_flags
@@ -43,9 +47,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .batch import convert_many
+    from .batch import BatchOptions, convert_many
     from .describe._cli import model_describer_options
-    from .errors import ConfigError
+    from .errors import DicmodelError
 
     options = dict(formats=args.format, describer=args.describer,
                    describer_options=model_describer_options(args), workers=args.workers,
@@ -59,8 +63,9 @@ def run(args: argparse.Namespace) -> int:
                 options.pop("workers")
             summary = convert_corpus(args.inputs, args.output, **options, **options_from_args(args))
         else:
-            summary = convert_many(args.inputs, args.output, progress=not args.quiet, **options)
-    except (ConfigError, ValueError) as err:
+            summary = convert_many(args.inputs, args.output, progress=not args.quiet, **options,
+                                   **model_values(args, BatchOptions, "batch__"))
+    except (DicmodelError, ValueError) as err:  # the run as a whole (options, workers that cannot start)
         print(f"dicmodel convert: {err}", file=sys.stderr)
         return 2
     print(summary.table())

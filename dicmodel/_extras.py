@@ -25,6 +25,7 @@ EXTRA_OF = {
     "docx": "office",
     "pptx": "office",
     "lxml": "office",
+    "olefile": "sources",
     "ray": "ray",
     "httpx": "openai",
     "matplotlib": "eval",

@@ -3,6 +3,7 @@
 Every error derives from one root, so callers can catch the whole family::
 
     DicmodelError
+    ├── SourceNotFoundError (FileNotFoundError)  the input path does not exist
     ├── InputError (ValueError)            bad input file or bytes
     │   ├── UnsupportedFormatError         not a format we read (e.g. a PNG given to convert)
     │   ├── CorruptDocumentError           the PDF cannot be parsed (truncated, garbage)
@@ -15,7 +16,10 @@ Every error derives from one root, so callers can catch the whole family::
     ├── MissingExtraError (ImportError)    an optional dependency is not installed; names the extra
     ├── DescriberError (RuntimeError)      a describer backend failed (model, server)
     │   └── BackendUnavailableError        the backend cannot be reached / loaded at all
-    └── RenderError (RuntimeError)         mermaid-cli / Graphviz failed to render a diagram
+    ├── RenderError (RuntimeError)         mermaid-cli / Graphviz failed to render a diagram
+    ├── ResourceLimitError (RuntimeError)  a document went over its time or memory budget
+    ├── WorkerCrashError (RuntimeError)    a batch worker process died on a document (signal)
+    └── InternalError (RuntimeError)       an unexpected error inside dicmodel (a bug: report it)
 
 Batch work never raises these per item: they are recorded in ``Document.errors`` or the run
 summary instead (see ``dicmodel.document.ItemError``).
@@ -38,6 +42,10 @@ __all__ = [
     "DescriberError",
     "BackendUnavailableError",
     "RenderError",
+    "SourceNotFoundError",
+    "ResourceLimitError",
+    "WorkerCrashError",
+    "InternalError",
 ]
 
 
@@ -111,3 +119,19 @@ class BackendUnavailableError(DescriberError):
 
 class RenderError(DicmodelError, RuntimeError):
     pass
+
+
+class SourceNotFoundError(DicmodelError, FileNotFoundError):
+    """The input path does not exist (still a ``FileNotFoundError`` for callers that catch that)."""
+
+
+class ResourceLimitError(DicmodelError, RuntimeError):
+    """A document needed more time or memory than its budget (batch ``doc_timeout``/``doc_memory``)."""
+
+
+class WorkerCrashError(DicmodelError, RuntimeError):
+    """A batch worker process died while converting a document (a signal: segfault, OOM killer)."""
+
+
+class InternalError(DicmodelError, RuntimeError):
+    """An exception dicmodel did not expect; the message names the file and the original type."""

@@ -12,6 +12,7 @@ import hashlib
 import io
 import os
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .describe.base import Describer, TextDescriber, get_describer, request_from_figure
 from .document import (BBox, Block, BlockType, Description, Document, Figure, FigureKind, ItemError,
                        Page, figure_id)
+from ._io import check_regular_file, display_name, read_input
 from .errors import ConfigError, ImageError, UnsupportedFormatError
 
-__all__ = ["ConvertOptions", "convert", "describe_document", "source_kind", "to_png", "SUPPORTED_SUFFIXES"]
+__all__ = ["ConvertOptions", "convert", "describe_document", "source_kind", "to_png", "SUPPORTED_SUFFIXES",
+           "readable_suffixes", "MAX_IMAGE_PIXELS"]
 
 PDF_SUFFIXES = (".pdf",)
 OFFICE_SUFFIXES = (".docx", ".pptx", ".html", ".htm")
@@ -33,6 +36,11 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".we
 SOURCE_SUFFIXES = (".drawio", ".dio", ".vsdx", ".vsdm", ".vsd", ".puml", ".plantuml", ".pu", ".iuml",
                    ".wsd")
 SUPPORTED_SUFFIXES = PDF_SUFFIXES + OFFICE_SUFFIXES + IMAGE_SUFFIXES + SOURCE_SUFFIXES
+# Modules the reader of a suffix imports beyond the core install (a route's optional extra);
+# folder inputs keep a suffix only when these import (see readable_suffixes).
+SUFFIX_NEEDS: dict[str, tuple[str, ...]] = {
+    ".docx": ("docx", "lxml"), ".pptx": ("pptx", "lxml"),
+    ".html": ("unstructured",), ".htm": ("unstructured",), ".vsd": ("olefile",)}
 
 
 class ConvertOptions(BaseModel):
@@ -88,6 +96,8 @@ def convert(source: str | os.PathLike[str] | bytes, describer: Any = "structural
     pipe_keys = set(ConvertOptions.model_fields) - {"describer"}
     pipe = ConvertOptions(describer=describer, **{k: options.pop(k) for k in list(options)
                                                    if k in pipe_keys})
+    if not isinstance(source, (bytes, bytearray)):
+        check_regular_file(source)  # a FIFO or device would block every route's reader
     kind = source_kind(source)
     if kind == "image":
         if options:
@@ -122,23 +132,39 @@ def _office(source: str | os.PathLike[str] | bytes, options: Any) -> Document:
     return ingest_office(source, options)
 
 
+MAX_IMAGE_PIXELS = 64_000_000  # 8,000 x 8,000: larger images are refused before decoding
+
+
 def to_png(data: bytes, name: str = "<bytes>") -> tuple[bytes, tuple[int, int]]:
-    """Any raster image PIL reads -> (PNG bytes, (width, height)); :class:`ImageError` otherwise."""
-    from PIL import Image, UnidentifiedImageError
+    """Any raster image PIL reads -> (PNG bytes, (width, height)); :class:`ImageError` otherwise.
+
+    The declared size is checked from the header before any pixel is decoded: a PNG that
+    claims 100,000 x 100,000 px (a decompression bomb) or a 12,000-px scan is refused."""
+    from PIL import Image
 
     try:
-        with Image.open(io.BytesIO(data)) as im:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our limit is lower
+            im = Image.open(io.BytesIO(data))
+        with im:
+            w, h = im.size
+            if w * h > MAX_IMAGE_PIXELS:
+                raise ImageError(f"{name}: image of {w} x {h} px is over the limit of "
+                                 f"{MAX_IMAGE_PIXELS:,} pixels (decoding it would need "
+                                 f"{w * h * 4 / 2**30:.1f} GiB); scale it down first")
             im.load()
             buf = io.BytesIO()
             im.convert("RGBA" if im.mode in ("RGBA", "LA", "P") else "RGB").save(buf, "PNG")
             return buf.getvalue(), im.size
-    except (UnidentifiedImageError, OSError, ValueError) as err:
-        raise ImageError(f"cannot decode image {name}: {err}") from err
+    except (ImageError, MemoryError):
+        raise
+    except Exception as err:  # noqa: BLE001 - PIL signals bad data with many types (bombs too)
+        raise ImageError(f"{name}: cannot decode the image: {type(err).__name__}: {err}") from err
 
 
 def image_document(source: str | os.PathLike[str] | bytes) -> Document:
     """A one-page Document holding one raster figure: the image itself."""
-    data = source if isinstance(source, (bytes, bytearray)) else Path(source).read_bytes()
+    data = source if isinstance(source, (bytes, bytearray)) else read_input(source)
     png, (w, h) = to_png(data, _name(source))
     sha = hashlib.sha256(data).hexdigest()
     box = BBox(x0=0, y0=0, x1=w, y1=h)
@@ -150,7 +176,7 @@ def image_document(source: str | os.PathLike[str] | bytes) -> Document:
 
 
 def _name(source: Any) -> str:
-    return "<bytes>" if isinstance(source, (bytes, bytearray)) else str(source)
+    return "<bytes>" if isinstance(source, (bytes, bytearray)) else display_name(source)
 
 
 def describe_document(doc: Document, describer: str | Describer = "structural", *,
@@ -209,6 +235,21 @@ def _fallback(engine: Describer, fig: Figure, request: Any, err: Exception,
     desc = TextDescriber().describe([request])[0]
     desc.warnings.append(f"fell back to the text describer: {type(err).__name__}: {err}")
     return desc
+
+
+def readable_suffixes() -> dict[str, str | None]:
+    """Each supported suffix -> None when the installed packages read it, else why not (the
+    missing module and the extra that installs it). Nothing is imported to find out."""
+    from importlib.util import find_spec
+
+    from ._extras import EXTRA_OF
+
+    out: dict[str, str | None] = {}
+    for suffix in SUPPORTED_SUFFIXES:
+        missing = [m for m in SUFFIX_NEEDS.get(suffix, ()) if find_spec(m) is None]
+        out[suffix] = (f"need {missing[0]} (pip install 'dicmodel[{EXTRA_OF.get(missing[0], 'all')}]')"
+                       if missing else None)
+    return out
 
 
 def supported(path: Path) -> bool:

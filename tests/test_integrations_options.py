@@ -33,4 +33,4 @@ def test_ray_cli_flags_map_one_to_one_onto_fields() -> None:
 
 def test_empty_corpus_needs_no_ray(tmp_path: Path) -> None:
     summary = convert_corpus([], tmp_path / "out")
-    assert summary.documents == 0 and (tmp_path / "out" / "summary.json").is_file()
+    assert summary.documents == 0 and (tmp_path / "out" / "_dicmodel" / "summary.json").is_file()

@@ -74,7 +74,7 @@ def test_ray_writes_what_the_local_engine_writes_and_resumes(tmp_path: Path, loc
     assert assert_same_outputs(tmp_path / "local", tmp_path / "ray") == 9
     failed = [r for r in dist.results if r.status == "failed"]
     assert failed[0].source.endswith("broken.png") and "ingest" in failed[0].error
-    saved = json.loads((tmp_path / "ray" / "summary.json").read_text())
+    saved = json.loads((tmp_path / "ray" / "_dicmodel" / "summary.json").read_text())
     assert saved["failed"] == 1 and saved["converted"] == 3
 
     again = convert_corpus([corpus], tmp_path / "ray", **opts)

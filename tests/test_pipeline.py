@@ -93,10 +93,10 @@ def test_batch_bad_inputs_recorded_and_rerun_resumes(tmp_path):
     s = convert_many([src, tmp_path / "missing.pdf"], out, describer="text", formats="md,json,jsonl")
     assert (s.documents, s.converted, s.failed) == (4, 2, 2)
     failed = {Path(r.source).name: r.error_type for r in s.results if r.status == "failed"}
-    assert failed == {"broken.png": "ImageError", "missing.pdf": "FileNotFoundError"}
+    assert failed == {"broken.png": "ImageError", "missing.pdf": "SourceNotFoundError"}
     assert sorted(p.name for p in out.iterdir()) == [
-        "a.chunks.jsonl", "a.json", "a.md", "b.chunks.jsonl", "b.json", "b.md", "summary.json"]
-    assert json.loads((out / "summary.json").read_text())["failed"] == 2
+        "_dicmodel", "a.chunks.jsonl", "a.json", "a.md", "b.chunks.jsonl", "b.json", "b.md"]
+    assert json.loads((out / "_dicmodel" / "summary.json").read_text())["failed"] == 2
     before = (out / "a.md").stat().st_mtime_ns
     s2 = convert_many([src], out, describer="text", formats="md,json,jsonl")
     assert (s2.skipped, s2.converted) == (2, 0) and (out / "a.md").stat().st_mtime_ns == before

@@ -42,7 +42,7 @@ from .figures import (
     link_duplicates,
 )
 from .options import IngestOptions
-from .pdf import Line, Rect, open_pdf, page_lines, read_source
+from .pdf import Line, Rect, open_pdf, out_of_memory, page_lines, read_source, typed_errors
 from .tables import Table, find_tables, is_grid_like
 
 __all__ = ["ingest"]
@@ -83,16 +83,17 @@ def ingest(source: str | os.PathLike[str] | bytes, options: IngestOptions | None
     timer = _Timer()
     start = time.perf_counter()
     src = read_source(source)
-    pdf, warnings = open_pdf(src, opts.password)
-    timer.add("open", start)
-    try:
-        indices = opts.page_indices(pdf.page_count)
-        errors: list[ItemError] = []
-        digests: dict[int, str] = {}  # xref -> sha256 of the image stream, shared by all pages
-        scans = [_scan_or_record(pdf, pno, opts, errors, timer, digests) for pno in indices]
-        doc = _assemble(pdf, src, scans, opts, errors, timer)
-    finally:
-        pdf.close()
+    with typed_errors(src.name):
+        pdf, warnings = open_pdf(src, opts.password)
+        timer.add("open", start)
+        try:
+            indices = opts.page_indices(pdf.page_count)
+            errors: list[ItemError] = []
+            digests: dict[int, str] = {}  # xref -> sha256 of the image stream, shared by all pages
+            scans = [_scan_or_record(pdf, pno, opts, errors, timer, digests) for pno in indices]
+            doc = _assemble(pdf, src, scans, opts, errors, timer)
+        finally:
+            pdf.close()
     doc.metadata["warnings"] = warnings
     doc.timings = {k: round(v, 4) for k, v in timer.spent.items()}
     doc.timings["total"] = round(time.perf_counter() - start, 4)
@@ -106,6 +107,8 @@ def _scan_or_record(pdf: Any, pno: int, opts: IngestOptions, errors: list[ItemEr
     try:
         return _scan(pdf, pno, opts, timer, digests)
     except Exception as err:  # noqa: BLE001 - one bad page must not sink the document
+        if out_of_memory(err):
+            raise  # over the memory budget: the document fails (typed_errors names it)
         errors.append(ItemError(stage="ingest", page=pno, message=f"page {pno + 1} could not be read: {err}",
                                 error_type=type(err).__name__))
         return _Scan(number=pno, width=612, height=792, rotation=0, display=(0, 0, 612, 792),
@@ -396,11 +399,30 @@ def _render(doc: Document, pdf: Any, pending: list[tuple[Figure, _Scan, Candidat
         try:
             page = pdf[scan.number]
             clip = _to_shown(scan, fig.bbox.as_tuple())
-            fig.image = page.get_pixmap(dpi=opts.dpi, clip=clip).tobytes("png")
+            fig.image = page.get_pixmap(matrix=_crop_matrix(clip, opts.dpi), clip=clip).tobytes("png")
         except Exception as err:  # noqa: BLE001 - a broken image stream must not cost the other figures
+            if out_of_memory(err):
+                raise
             doc.errors.append(ItemError(stage="ingest", page=scan.number, figure_id=fig.id,
                                         message=f"crop could not be rendered: {err}",
                                         error_type=type(err).__name__))
+
+
+MAX_CROP_PIXELS = 16_000_000  # a crop is never larger (4,000 x 4,000 px): ~64 MB of RGBA at most
+
+
+def _crop_matrix(clip: Rect, dpi: int) -> Any:
+    """Scale for a crop at ``dpi``, lowered so that the pixmap stays within MAX_CROP_PIXELS.
+
+    Decided from the box before MuPDF allocates anything: a figure on a 200,000-pt page at
+    150 dpi would be a 170-gigapixel pixmap."""
+    import pymupdf
+
+    w, h = max(clip[2] - clip[0], 1.0), max(clip[3] - clip[1], 1.0)
+    zoom = min(dpi / 72.0, math.sqrt(MAX_CROP_PIXELS / (w * h)))
+    while (w * zoom + 2) * (h * zoom + 2) > MAX_CROP_PIXELS:  # MuPDF rounds the pixel box outward
+        zoom *= 0.99
+    return pymupdf.Matrix(zoom, zoom)
 
 
 def _title(pdf: Any, doc: Document) -> str | None:

@@ -177,7 +177,14 @@ def _image_info(page: Any, listed: list[tuple]) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------- clustering
 def _cluster(rects: list[Rect], gap: float) -> list[list[int]]:
-    """Union-find over boxes closer than ``gap``; a coarse grid keeps it near-linear."""
+    """Union-find over boxes closer than ``gap``; a grid of levels keeps it near-linear.
+
+    Each box is filed in the level whose cells (48 pt, then 4x coarser per level) are at least
+    its size, so it touches at most 2x2 cells whatever the page size (one flat 48-pt grid
+    listed every cell a box covers: gigabytes for a drawing on a 1e6-pt page). Boxes are
+    taken largest first and each looks in its own level and the coarser ones, where every
+    larger box already sits.
+    """
     parent = list(range(len(rects)))
 
     def find(i: int) -> int:
@@ -186,22 +193,41 @@ def _cluster(rects: list[Rect], gap: float) -> list[list[int]]:
             i = parent[i]
         return i
 
-    grid: dict[tuple[int, int], list[int]] = defaultdict(list)
     h = gap / 2
-    for i, (x0, y0, x1, y1) in enumerate(rects):
-        cells = [(cx, cy) for cx in range(int((x0 - h) // _GRID), int((x1 + h) // _GRID) + 1)
-                 for cy in range(int((y0 - h) // _GRID), int((y1 + h) // _GRID) + 1)]
-        for cell in cells:
-            for j in grid[cell]:
-                if _near(rects[i], rects[j], gap):
-                    ri, rj = find(i), find(j)
-                    if ri != rj:
-                        parent[ri] = rj
-            grid[cell].append(i)
+    grown = [(x0 - h, y0 - h, x1 + h, y1 + h) for x0, y0, x1, y1 in rects]
+    levels: dict[int, dict[tuple[int, int], list[int]]] = defaultdict(lambda: defaultdict(list))
+    for i in sorted(range(len(rects)), key=lambda k: -_extent(grown[k])):
+        own = _level(_extent(grown[i]))
+        for lvl in [k for k in levels if k >= own]:
+            for cell in _cells(grown[i], lvl):
+                for j in levels[lvl].get(cell, ()):
+                    if _near(rects[i], rects[j], gap):
+                        ri, rj = find(i), find(j)
+                        if ri != rj:
+                            parent[ri] = rj
+        for cell in _cells(grown[i], own):
+            levels[own][cell].append(i)
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(rects)):
         groups[find(i)].append(i)
     return list(groups.values())
+
+
+def _extent(r: Rect) -> float:
+    return max(r[2] - r[0], r[3] - r[1], 0.0)
+
+
+def _level(size: float) -> int:
+    lvl = 0
+    while _GRID * 4 ** lvl < size and lvl < 60:  # 60: a bound for inf/nan sizes
+        lvl += 1
+    return lvl
+
+
+def _cells(r: Rect, lvl: int) -> list[tuple[int, int]]:
+    s = _GRID * 4 ** lvl
+    return [(cx, cy) for cx in range(int(r[0] // s), int(r[2] // s) + 1)
+            for cy in range(int(r[1] // s), int(r[3] // s) + 1)]
 
 
 def _near(a: Rect, b: Rect, gap: float) -> bool:

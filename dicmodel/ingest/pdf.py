@@ -7,21 +7,26 @@ run module maps boxes back to the unrotated frame that :class:`~dicmodel.documen
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from .._extras import require
+from .._io import display_name, read_input
 from ..errors import (
     CorruptDocumentError,
+    DicmodelError,
     EmptyDocumentError,
     EncryptedDocumentError,
+    InternalError,
+    ResourceLimitError,
     UnsupportedFormatError,
 )
 
-__all__ = ["Line", "Source", "open_pdf", "page_lines", "read_source"]
+__all__ = ["Line", "Source", "open_pdf", "page_lines", "read_source", "typed_errors", "out_of_memory"]
 
 Rect = tuple[float, float, float, float]
 
@@ -68,20 +73,46 @@ def read_source(source: str | os.PathLike[str] | bytes) -> Source:
     if isinstance(source, (bytes, bytearray, memoryview)):
         data, name = bytes(source), "<bytes>"
     elif isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError as err:
-            raise FileNotFoundError(f"source: no such file {str(path)!r}") from err
-        except IsADirectoryError as err:
-            raise UnsupportedFormatError(f"source: {str(path)!r} is a directory, expected a PDF file") from err
-        name = str(path)
+        data, name = read_input(source), display_name(source)  # refuses FIFOs, devices, folders
     else:
         raise TypeError(f"source must be a path or PDF bytes, got {type(source).__name__}")
     if not data:
         raise EmptyDocumentError(f"{name}: the file is empty (0 bytes)")
     _check_magic(data, name)
     return Source(data=data, name=name, sha256=hashlib.sha256(data).hexdigest())
+
+
+@contextlib.contextmanager
+def typed_errors(name: str) -> Iterator[None]:
+    """Let only DicmodelErrors out, each naming the file. MuPDF reports damage with its own
+    ``FzError*`` family (``code=7: Invalid number of pages``) or RuntimeError/ValueError; out
+    of memory (a worker's budget) is a ResourceLimitError; anything else is a bug, wrapped as
+    InternalError with its type."""
+    try:
+        yield
+    except DicmodelError:
+        raise
+    except Exception as err:  # noqa: BLE001 - typed for the caller; the cause stays chained
+        if out_of_memory(err):
+            raise ResourceLimitError(f"{name}: out of memory while reading the PDF "
+                                     f"({_short(err)})") from err
+        if isinstance(err, (RuntimeError, ValueError)) or _from_mupdf(err):
+            raise CorruptDocumentError(f"{name}: PDF cannot be read: {_short(err)}") from err
+        raise InternalError(f"{name}: unexpected {type(err).__name__} while reading the PDF: "
+                            f"{_short(err)}") from err
+
+
+def _from_mupdf(err: BaseException) -> bool:
+    return type(err).__module__.split(".")[0] in ("pymupdf", "fitz")
+
+
+def out_of_memory(err: BaseException) -> bool:
+    """MemoryError, or MuPDF's failed allocation (``code=2: malloc (N bytes) failed``)."""
+    return isinstance(err, MemoryError) or (_from_mupdf(err) and "malloc" in str(err))
+
+
+def _short(err: BaseException) -> str:
+    return " ".join(str(err).split())[:300] or type(err).__name__
 
 
 def _check_magic(data: bytes, name: str) -> None:
@@ -106,11 +137,14 @@ def open_pdf(src: Source, password: str | None) -> tuple[Any, list[str]]:
     try:
         doc = pymupdf.open(stream=src.data, filetype="pdf")
     except Exception as err:  # MuPDF raises its own FileDataError/RuntimeError family
+        if out_of_memory(err):
+            raise
         raise CorruptDocumentError(f"{src.name}: PDF cannot be parsed: {err}") from err
     warnings = _repair_warnings(doc, src, pymupdf.TOOLS.mupdf_warnings())
     if doc.needs_pass:
         if password is None:
-            raise EncryptedDocumentError(f"{src.name}: the PDF is encrypted; pass password=...")
+            raise EncryptedDocumentError(f"{src.name}: the PDF is encrypted; give its password "
+                                         "(CLI: --password PASSWORD; Python: password=...)")
         if not doc.authenticate(password):
             raise EncryptedDocumentError(f"{src.name}: password rejected (the given password does not "
                                          "open this PDF)")

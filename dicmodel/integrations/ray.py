@@ -15,7 +15,7 @@ The pipeline is three Ray Data stages over one row per document:
    the describer loads once per actor, so a VLM stays on its GPU across documents;
 3. ``write`` (a task per document): the same files, names and writers as
    :func:`dicmodel.batch.convert_many` (``OUT/<stem>.md``, ``.json``, ``.chunks.jsonl``), each
-   written atomically, plus ``OUT/summary.json``. With ``parquet=True`` the chunks of the
+   written atomically, plus ``OUT/_dicmodel/summary.json``. With ``parquet=True`` the chunks of the
    documents converted in this run are also written as a Parquet dataset (``OUT/parquet/``).
 
 Resumable: a document whose outputs all exist is skipped before Ray sees it. A document that
@@ -126,15 +126,15 @@ def convert_corpus(inputs: Iterable[str | os.PathLike[str]], out_dir: str | os.P
                    **options: Any) -> Any:
     """Convert every input (files or folders) under ``out_dir`` with Ray Data; returns a
     :class:`dicmodel.batch.Summary` (the same type ``convert_many`` returns)."""
-    from ..batch import (DocResult, Summary, atomic_write, expand_inputs, output_paths, output_stems,
-                         skipped_result)
+    from ..batch import (DocResult, Summary, expand_inputs, output_paths, output_stems, skipped_result,
+                         write_run_files)
 
     opts = _options(options)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = expand_inputs(inputs)
-    stems = output_stems(paths)
     summary, todo = Summary(), []
+    paths = expand_inputs(inputs, notes=summary.notes)
+    stems = output_stems(paths)
     t0 = time.perf_counter()
     for p in paths:
         skipped = skipped_result(p, output_paths(p, out, opts.formats, stems[p]), opts.overwrite)
@@ -146,7 +146,7 @@ def convert_corpus(inputs: Iterable[str | os.PathLike[str]], out_dir: str | os.P
         for row in _run(todo, out, opts):
             summary.add(DocResult.model_validate_json(row["result"]))
     summary.seconds = time.perf_counter() - t0
-    atomic_write(out / "summary.json", summary.model_dump_json(indent=2))
+    write_run_files(out, summary)  # _dicmodel/summary.json + runs/, as the local engine
     return summary
 
 
