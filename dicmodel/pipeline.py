@@ -114,10 +114,10 @@ def image_document(source: str | os.PathLike[str] | bytes) -> Document:
     png, (w, h) = to_png(data, _name(source))
     sha = hashlib.sha256(data).hexdigest()
     box = BBox(x0=0, y0=0, x1=w, y1=h)
-    fid = figure_id(sha, 0, box)
-    fig = Figure(id=fid, page=0, bbox=box, kind=FigureKind.raster, image=png, image_hash=sha)
-    block = Block(type=BlockType.figure, page=0, bbox=box, order=0, figure_id=fid)
-    return Document(source=_name(source), sha256=sha, pages=[Page(number=0, width=w, height=h)],
+    fid = figure_id(sha, 0, box)  # 0 as in schema 1.x, so the id is unchanged
+    fig = Figure(id=fid, page=1, bbox=box, kind=FigureKind.raster, image=png, image_hash=sha)
+    block = Block(type=BlockType.figure, page=1, bbox=box, order=0, figure_id=fid)
+    return Document(source=_name(source), sha256=sha, pages=[Page(number=1, width=w, height=h)],
                     blocks=[block], figures=[fig])
 
 
