@@ -226,7 +226,9 @@ def render_figures(figures: list[BenchFigure], opts: BenchOptions,
 # ---- inputs for the systems ----------------------------------------------------------------
 
 def _vector_request(f: BenchFigure) -> Any:
-    import pymupdf
+    from .._offline import import_pymupdf
+
+    pymupdf = import_pymupdf()
 
     from ..describe._geometry.vector import page_inputs
     from ..describe.base import FigureRequest
