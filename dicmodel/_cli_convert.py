@@ -17,12 +17,16 @@ __all__ = ["register"]
 
 
 def register(sub: Any) -> None:
+    # a short usage line: the full one lists ~60 flags, and argparse prints it above every error
     p = sub.add_parser("convert", help="convert PDFs (and DOCX/PPTX/HTML/images) to Markdown, JSON, chunks",
+                       usage="dicmodel convert [options] INPUT [INPUT ...]  (dicmodel convert -h lists them)",
                        description="Convert documents; every figure is replaced in place by its "
                                    "logical text (prose + Mermaid).")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders")
     p.add_argument("-o", "--output", default="out", help="output folder (default: ./out)")
-    p.add_argument("--format", default="md", help="comma list of md,json,jsonl (default: md)")
+    p.add_argument("--format", default="md", type=_formats, metavar="md,json,jsonl",
+                   help="outputs to write, comma-separated: md (Markdown), json (the Document), "
+                        "jsonl (RAG chunks) (default: md)")
     p.add_argument("--workers", type=int, default=1, help="parallel worker processes")
     p.add_argument("--overwrite", action="store_true", help="convert documents whose outputs exist")
     p.add_argument("--strict", action="store_true",
@@ -40,6 +44,20 @@ def register(sub: Any) -> None:
     add_cli_flags(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
+
+
+_FORMATS = ("md", "json", "jsonl")
+
+
+def _formats(text: str) -> str:
+    """--format: a comma list of known outputs, refused with the allowed values otherwise."""
+    names = [f.strip().lower() for f in text.split(",") if f.strip()]
+    bad = [f for f in names if f not in _FORMATS]
+    if bad or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown output format {', '.join(map(repr, bad)) or repr(text)}; use a comma list of "
+            f"{', '.join(_FORMATS)}, e.g. --format md,json")
+    return ",".join(names)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -98,8 +98,9 @@ def _check_local(path: str, field: str, marker: str) -> Path:
     p = Path(path).expanduser()
     if not p.is_dir():
         hub_like = "/" in path and not path.startswith((".", "/", "~")) and path.count("/") == 1
-        hint = (" It looks like a hub id: dicmodel never downloads; fetch it once with "
-                "`huggingface-cli download` and pass the local folder." if hub_like else "")
+        hint = (f" It looks like a hub id: dicmodel never downloads; fetch it once with "
+                f"`hf download {path} --local-dir DIR` (huggingface_hub's CLI) and pass DIR."
+                if hub_like else "")
         raise ConfigError(f"{field} must be a local folder, got {path!r}, which does not exist.{hint}")
     if not (p / marker).is_file():
         raise ConfigError(f"{field} folder {path!r} has no {marker}; expected a saved "

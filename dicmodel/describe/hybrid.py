@@ -69,6 +69,11 @@ class HybridDescriber:
         # the rest belongs to the model describer
         if isinstance(md, str):
             self.options.model_options.update(_for_backend(md, options))
+            if "model" not in self.options.model_options:
+                raise ConfigError(
+                    "the 'hybrid' describer sends low-confidence figures to a model and none was "
+                    "given: pass model= (command line: --model) a local checkpoint folder for 'hf', "
+                    "or the served model name together with base_url= (--base-url) for 'openai'")
         self.structural: Describer = get_describer(self.options.structural, **self.options.structural_options)
         self.model: Describer = get_describer(md, **self.options.model_options)
         self.stats = {"figures": 0, "to_model": 0}
