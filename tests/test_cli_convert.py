@@ -4,6 +4,7 @@ import io
 import subprocess
 import sys
 
+import pytest
 from PIL import Image
 
 from dicmodel.cli import main
