@@ -98,7 +98,8 @@ def ingest(source: str | os.PathLike[str] | bytes, options: IngestOptions | None
         doc = _assemble(pdf, src, scans, opts, errors, timer)
     finally:
         pdf.close()
-    doc.metadata["warnings"] = warnings
+    note = opts.pages_note(doc.metadata.get("page_count", 0))
+    doc.metadata["warnings"] = warnings + ([note] if note else [])
     doc.timings = {k: round(v, 4) for k, v in timer.spent.items()}
     doc.timings["total"] = round(time.perf_counter() - start, 4)
     return doc
