@@ -77,7 +77,12 @@ def run(args: argparse.Namespace) -> int:
                 options.pop("workers")
             summary = convert_corpus(args.inputs, args.output, **options, **options_from_args(args))
         else:
-            summary = convert_many(args.inputs, args.output, progress=not args.quiet, **options)
+            from ._progress import show_progress
+
+            # bars only on a terminal: the document bar, and pages/figures inside each document
+            tty = not args.quiet and sys.stderr.isatty()
+            with show_progress(tty):
+                summary = convert_many(args.inputs, args.output, progress=tty, **options)
     except (ConfigError, ValueError) as err:
         print(f"dicmodel convert: {err}", file=sys.stderr)
         return 2

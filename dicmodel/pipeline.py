@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ._progress import bar
 from .describe.base import Describer, TextDescriber, get_describer, request_from_figure
 from .document import (BBox, Block, BlockType, Description, Document, Figure, FigureKind, ItemError,
                        Page, figure_id)
@@ -140,10 +141,12 @@ def describe_document(doc: Document, describer: str | Describer = "structural", 
     figures = [f.model_copy() for f in doc.figures]
     errors = list(doc.errors)
     todo = [f for f in figures if not f.duplicate_of]
-    for start in range(0, len(todo), batch_size):
-        batch = todo[start:start + batch_size]
-        for fig, desc in zip(batch, _describe_batch(engine, batch, rotation, errors)):
-            fig.description = desc
+    with bar(len(todo), "figures", "fig") as progress:
+        for start in range(0, len(todo), batch_size):
+            batch = todo[start:start + batch_size]
+            for fig, desc in zip(batch, _describe_batch(engine, batch, rotation, errors)):
+                fig.description = desc
+            progress.update(len(batch))
     by_id = {f.id: f for f in figures}
     for f in figures:
         if f.duplicate_of and f.duplicate_of in by_id:

@@ -29,6 +29,7 @@ from ..document import (
     TextSpan,
     figure_id,
 )
+from .._progress import bar
 from . import captions as cap
 from . import layout
 from .figures import (
@@ -94,7 +95,11 @@ def ingest(source: str | os.PathLike[str] | bytes, options: IngestOptions | None
         indices = opts.page_indices(pdf.page_count)
         errors: list[ItemError] = []
         digests: dict[int, str] = {}  # xref -> sha256 of the image stream, shared by all pages
-        scans = [_scan_or_record(pdf, pno, opts, errors, timer, digests) for pno in indices]
+        with bar(len(indices), "pages", "page") as pages:
+            scans = []
+            for pno in indices:
+                scans.append(_scan_or_record(pdf, pno, opts, errors, timer, digests))
+                pages.update(1)
         doc = _assemble(pdf, src, scans, opts, errors, timer)
     finally:
         pdf.close()
