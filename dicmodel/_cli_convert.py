@@ -23,18 +23,23 @@ def register(sub: Any) -> None:
                        description="Convert documents; every figure is replaced in place by its "
                                    "logical text (prose + Mermaid).")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders")
-    p.add_argument("-o", "--output", default="out", help="output folder (default: ./out)")
-    p.add_argument("--format", default="md", type=_formats, metavar="md,json,jsonl",
-                   help="outputs to write, comma-separated: md (Markdown), json (the Document), "
-                        "jsonl (RAG chunks) (default: md)")
-    p.add_argument("--workers", type=int, default=1, help="parallel worker processes")
-    p.add_argument("--overwrite", action="store_true", help="convert documents whose outputs exist")
-    p.add_argument("--strict", action="store_true",
-                   help="exit with status 1 when any document failed or recorded item errors")
-    p.add_argument("--images", action="store_true", help="write figure crops and link them")
-    p.add_argument("--max-tokens", type=int, default=512, help="chunk size for jsonl")
-    p.add_argument("--engine", choices=("local", "ray"), default="local",
-                   help="local process pool, or Ray Data (needs dicmodel[ray])")
+    out = p.add_argument_group("outputs")
+    out.add_argument("-o", "--output", default="out", help="output folder (default: ./out)")
+    out.add_argument("--format", default="md", type=_formats, metavar="md,json,jsonl",
+                     help="outputs to write, comma-separated: md (Markdown), json (the Document), "
+                          "jsonl (RAG chunks) (default: md)")
+    out.add_argument("--overwrite", action="store_true", help="convert documents whose outputs exist")
+    out.add_argument("--images", action="store_true", help="write figure crops and link them")
+    out.add_argument("--max-tokens", type=int, default=512,
+                     help="largest chunk in the jsonl output, in tokens (estimated; default: 512)")
+    run_ = p.add_argument_group("run")
+    run_.add_argument("--workers", type=int, default=1, help="parallel worker processes (default: 1)")
+    run_.add_argument("--engine", choices=("local", "ray"), default="local",
+                      help="local process pool, or Ray Data (needs dicmodel[ray]) (default: local)")
+    run_.add_argument("--strict", action="store_true",
+                      help="exit with status 1 when any document failed or recorded item errors")
+    run_.add_argument("-q", "--quiet", action="store_true",
+                      help="no progress bars (they are drawn only on a terminal anyway)")
     from .describe._cli import add_model_describer_flags
 
     add_model_describer_flags(p)  # the same typed flags as `dicmodel describe`
@@ -42,7 +47,6 @@ def register(sub: Any) -> None:
     from .integrations.ray import add_cli_flags  # imports no Ray until a conversion runs
 
     add_cli_flags(p)
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 

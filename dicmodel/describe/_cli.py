@@ -100,7 +100,8 @@ def model_describer_options(args: argparse.Namespace) -> dict[str, Any]:
 def register(sub: Any) -> None:
     p = sub.add_parser("describe", help="describe figure images (or the figures of PDFs) with a describer",
                        description="Describe figure images (or every figure of PDFs) with any describer.")
-    p.add_argument("inputs", nargs="+", metavar="IMAGE_OR_PDF")
+    p.add_argument("inputs", nargs="+", metavar="IMAGE_OR_PDF",
+                   help="figure images (PNG, JPEG, ...) or documents (PDF, DOCX, ...)")
     p.add_argument("--format", choices=("md", "json"), default="md", help="output format (default: md)")
     p.add_argument("-o", "--output", help="write to this file instead of stdout")
     p.add_argument("--caption", help="caption given as context for image inputs")

@@ -64,8 +64,9 @@ class HFOptions(BaseModel):
     min_new_tokens: int = Field(0, ge=0, description="force at least this many tokens (benchmarks)")
     do_sample: bool = Field(False, description="sample instead of greedy decoding")
     temperature: float = Field(0.7, gt=0, le=2, description="sampling temperature (do_sample only)")
-    trust_remote_code: bool = Field(False, description="run the checkpoint's own Python code")
-    prompt_version: str = Field(PROMPT_VERSION, description=f"one of {PROMPT_VERSIONS}")
+    trust_remote_code: bool = Field(False, description="run code shipped inside the checkpoint "
+                                    "folder (only for checkpoints you trust)")
+    prompt_version: str = Field(PROMPT_VERSION, description=f"prompt set: {', '.join(PROMPT_VERSIONS)}")
     cache_dir: str | None = Field(None, description="disk cache of descriptions (off when unset)")
     repair: bool = Field(True, description="one repair round trip when the Mermaid does not parse")
     merge_adapter: bool = Field(True, description="merge the adapter into the weights (faster)")

@@ -42,8 +42,9 @@ class HybridOptions(BaseModel):
 
     threshold: float = Field(0.5, ge=0.0, le=1.0,
                              description="figures with structural confidence below this go to the model")
-    model_describer: Any = Field(None, description="'hf', 'openai' or a Describer instance "
-                                 "(default: 'openai' when base_url is given, else 'hf')")
+    # from Python, a configured describer object is accepted too
+    model_describer: Any = Field(None, description="the model for low-confidence figures: hf or "
+                                 "openai (default: openai when a base URL is given, else hf)")
     structural: Any = Field("structural", description="structural describer name or instance")
     structural_options: dict[str, Any] = Field(default_factory=dict)
     model_options: dict[str, Any] = Field(default_factory=dict,
