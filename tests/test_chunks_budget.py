@@ -138,3 +138,23 @@ def test_document_module_does_not_import_its_exporters() -> None:
             names.update(a.name for a in node.names)
     assert not any("export" in n for n in names), names
     assert _figure_doc(_big_sequence(2), FigureType.sequence).to_markdown().startswith("<!-- dicmodel:figure")
+
+
+def test_a_long_table_splits_between_rows_and_repeats_its_header() -> None:
+    rows = "\n".join(f"|N{i}|interface between function {i} and function {i + 1}|" for i in range(80))
+    table = "|Interface|Meaning|\n|---|---|\n" + rows
+    doc = Document(source="x", sha256="1" * 64, blocks=[
+        Block(type=BlockType.table, page=2, bbox=BOX, order=0, text=table, markdown=table)])
+    chunks = doc.chunks(max_tokens=120)
+    assert len(chunks) > 3 and all(estimate_tokens(c.text) <= 120 for c in chunks)
+    assert all(c.text.startswith("|Interface|Meaning|\n|---|---|\n|N") for c in chunks)
+    body = [ln for c in chunks for ln in c.text.splitlines()[2:]]
+    assert body == rows.splitlines()  # every row once, whole, in order
+    assert [c.metadata["part"] for c in chunks] == list(range(1, len(chunks) + 1))
+
+
+def test_a_run_without_spaces_is_cut_too() -> None:
+    toc = "Annex H (informative): Change history " + "." * 600 + " 304"
+    doc = Document(source="x", sha256="1" * 64, blocks=[
+        Block(type=BlockType.text, page=1, bbox=BOX, order=0, text=toc)])
+    assert all(estimate_tokens(c.text) <= 64 for c in doc.chunks(max_tokens=64))
