@@ -305,7 +305,10 @@ def _shift_pages(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def figure_id(doc_sha256: str, page: int, bbox: BBox | tuple[float, ...]) -> str:
-    """Stable figure id: hash of document + page + rounded bbox."""
+    """Stable figure id: hash of document + page + rounded bbox.
+
+    ``page`` is whatever number the producer hashes consistently; the PDF and image ingest
+    pass the 0-based page index, as in schema 1.x, so figure ids did not change with 2.0."""
     b = bbox.as_tuple() if isinstance(bbox, BBox) else tuple(bbox)
     key = f"{doc_sha256}:{page}:" + ",".join(f"{v:.0f}" for v in b)
     return "fig-" + hashlib.sha256(key.encode()).hexdigest()[:12]
