@@ -10,8 +10,17 @@ from pathlib import Path
 import pytest
 
 from dicmodel.diagram import Diagram, Edge, Group, Message, Node
-from dicmodel.document import (BBox, Block, BlockType, Description, Document, Figure, FigureKind,
-                               FigureType, Page)
+from dicmodel.document import (
+    BBox,
+    Block,
+    BlockType,
+    Description,
+    Document,
+    Figure,
+    FigureKind,
+    FigureType,
+    Page,
+)
 from dicmodel.errors import ConfigError
 from dicmodel.export.chunks import chunk_document, estimate_tokens, get_token_counter
 

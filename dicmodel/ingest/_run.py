@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._progress import bar
 from ..describe._geometry.pdfplain import image_drawings, plain_drawings
 from ..document import (
     BBox,
@@ -29,7 +30,6 @@ from ..document import (
     TextSpan,
     figure_id,
 )
-from .._progress import bar
 from . import captions as cap
 from . import layout
 from .figures import (
