@@ -167,3 +167,12 @@ def test_a_run_without_spaces_is_cut_too() -> None:
     doc = Document(source="x", sha256="1" * 64, blocks=[
         Block(type=BlockType.text, page=1, bbox=BOX, order=0, text=toc)])
     assert all(estimate_tokens(c.text) <= 64 for c in doc.chunks(max_tokens=64))
+
+
+def test_a_caption_longer_than_the_budget_is_shortened_in_the_parts() -> None:
+    caption = "Figure 9: " + " ".join(f"procedure step {i} of the registration" for i in range(40))
+    doc = _figure_doc(_big_sequence(30), FigureType.sequence, caption=caption)
+    chunks = doc.chunks(max_tokens=128)
+    assert len(chunks) > 2 and all(estimate_tokens(c.text) <= 128 for c in chunks)
+    assert all(c.text.startswith("Figure 9: procedure step 0") and "(figure fig-big, part " in c.text for c in chunks)
+    assert chunks[0].metadata["caption"] == caption  # the metadata keeps it whole

@@ -181,6 +181,9 @@ def _figure_parts(fig: Figure, include_mermaid: bool, max_tokens: int,
     title = (fig.caption or "").strip() or f"Figure (page {fig.page})"
     # the part numbers are filled in last; reserve their room now
     head = f"{title}\n(figure {fig.id}, part 999 of 999)"
+    if count(head) > max_tokens // 2:  # a caption longer than the text it heads is shortened
+        title = _words_cut(title, max(4, max_tokens // 4), count)[0] + " ..."
+        head = f"{title}\n(figure {fig.id}, part 999 of 999)"
     budget = max_tokens - count(head) - 2
     if budget < 8:
         raise ConfigError(f"max_tokens={max_tokens} leaves no room for figure {fig.id}'s text after its "
@@ -271,8 +274,10 @@ class _Packer:
         self.pages: list[int] = []
 
     def _text(self, parts: list[str]) -> str:
-        head = f"{self.section}\n\n" if self.section else ""
-        return head + "\n\n".join(parts)
+        title = self.section or ""
+        if title and self.count(title) > self.max_tokens // 2:  # a runaway "heading" is shortened
+            title = _words_cut(title, max(4, self.max_tokens // 4), self.count)[0] + " ..."
+        return (f"{title}\n\n" if title else "") + "\n\n".join(parts)
 
     def add(self, text: str, page: int) -> Iterator[Chunk]:
         if not text:
