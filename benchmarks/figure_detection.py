@@ -97,7 +97,7 @@ def build(srcs: list[Path], kind: str) -> tuple[bytes, list[Placed], list[str]]:
         if not above:
             y = _para(page, y, caption, 9, "helv")
         y += 8
-        placed.append(Placed(doc.page_count - 1, tuple(rect), caption, src.name))
+        placed.append(Placed(doc.page_count, tuple(rect), caption, src.name))  # 1-based, as Figure.page
     return doc.tobytes(garbage=3, deflate=True), placed, skipped
 
 

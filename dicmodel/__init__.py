@@ -12,6 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._offline import quiet_environment
+
+# before any dependency is imported: telemetry off, no implicit downloads (see dicmodel._offline)
+quiet_environment()
+
 from .diagram import Diagram, Edge, Group, Message, Node, parse_mermaid
 from .document import (
     BBox,

@@ -17,24 +17,32 @@ __all__ = ["register"]
 
 
 def register(sub: Any) -> None:
+    # a short usage line: the full one lists ~60 flags, and argparse prints it above every error
     p = sub.add_parser("convert", help="convert PDFs (and DOCX/PPTX/HTML/images) to Markdown, JSON, chunks",
+                       usage="dicmodel convert [options] INPUT [INPUT ...]  (dicmodel convert -h lists them)",
                        description="Convert documents; every figure is replaced in place by its "
                                    "logical text (prose + Mermaid).")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders")
-    p.add_argument("-o", "--output", default="out", help="output folder (default: ./out)")
-    p.add_argument("--format", default="md", help="comma list of md,json,jsonl (default: md)")
-    p.add_argument("--workers", type=int, default=1, help="parallel worker processes")
-    p.add_argument("--overwrite", action="store_true", help="convert documents whose outputs exist")
-    p.add_argument("--strict", action="store_true",
-                   help="exit with status 1 when any document failed or recorded item errors")
-    p.add_argument("--images", action="store_true", help="write figure crops and link them")
-    p.add_argument("--max-tokens", type=int, default=512, help="chunk size for jsonl")
+    out = p.add_argument_group("outputs")
+    out.add_argument("-o", "--output", default="out", help="output folder (default: ./out)")
+    out.add_argument("--format", default="md", type=_formats, metavar="md,json,jsonl",
+                     help="outputs to write, comma-separated: md (Markdown), json (the Document), "
+                          "jsonl (RAG chunks) (default: md)")
+    out.add_argument("--overwrite", action="store_true", help="convert documents whose outputs exist")
+    out.add_argument("--images", action="store_true", help="write figure crops and link them")
+    out.add_argument("--max-tokens", type=int, default=512,
+                     help="largest chunk in the jsonl output, in tokens (estimated; default: 512)")
+    run_ = p.add_argument_group("run")
+    run_.add_argument("--workers", type=int, default=1, help="parallel worker processes (default: 1)")
+    run_.add_argument("--engine", choices=("local", "ray"), default="local",
+                      help="local process pool, or Ray Data (needs dicmodel[ray]) (default: local)")
+    run_.add_argument("--strict", action="store_true",
+                      help="exit with status 1 when any document failed or recorded item errors")
+    run_.add_argument("-q", "--quiet", action="store_true",
+                      help="no progress bars (they are drawn only on a terminal anyway)")
     from .batch import BatchOptions
 
-    add_model_flags(p.add_argument_group("batch options"), BatchOptions, prefix="batch__",
-                    only=("recursive", "doc_timeout", "doc_memory"))
-    p.add_argument("--engine", choices=("local", "ray"), default="local",
-                   help="local process pool, or Ray Data (needs dicmodel[ray])")
+    add_model_flags(run_, BatchOptions, prefix="batch__", only=("recursive", "doc_timeout", "doc_memory"))
     from .describe._cli import add_model_describer_flags
 
     add_model_describer_flags(p)  # the same typed flags as `dicmodel describe`
@@ -42,8 +50,21 @@ def register(sub: Any) -> None:
     from .integrations.ray import add_cli_flags  # imports no Ray until a conversion runs
 
     add_cli_flags(p)
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
+
+
+_FORMATS = ("md", "json", "jsonl")
+
+
+def _formats(text: str) -> str:
+    """--format: a comma list of known outputs, refused with the allowed values otherwise."""
+    names = [f.strip().lower() for f in text.split(",") if f.strip()]
+    bad = [f for f in names if f not in _FORMATS]
+    if bad or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown output format {', '.join(map(repr, bad)) or repr(text)}; use a comma list of "
+            f"{', '.join(_FORMATS)}, e.g. --format md,json")
+    return ",".join(names)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,8 +84,13 @@ def run(args: argparse.Namespace) -> int:
                 options.pop("workers")
             summary = convert_corpus(args.inputs, args.output, **options, **options_from_args(args))
         else:
-            summary = convert_many(args.inputs, args.output, progress=not args.quiet, **options,
-                                   **model_values(args, BatchOptions, "batch__"))
+            from ._progress import show_progress
+
+            # bars only on a terminal: the document bar, and pages/figures inside each document
+            tty = not args.quiet and sys.stderr.isatty()
+            with show_progress(tty):
+                summary = convert_many(args.inputs, args.output, progress=tty, **options,
+                                       **model_values(args, BatchOptions, "batch__"))
     except (DicmodelError, ValueError) as err:  # the run as a whole (options, workers that cannot start)
         print(f"dicmodel convert: {err}", file=sys.stderr)
         return 2

@@ -53,6 +53,8 @@ def flag_kwargs(name: str, field: Any) -> dict[str, Any] | None:
         default = field.get_default(call_default_factory=True)
         if isinstance(default, (list, tuple)):
             default = ",".join(map(str, default))
+        elif isinstance(default, bool):  # --flag / --no-flag: say it as the command line does
+            default = "on" if default else "off"
         if default is not None and default != "":
             kw["help"] += f" (default: {default})"
     return kw

@@ -35,6 +35,10 @@ EXTRA_OF = {
 def require(module: str, purpose: str = "", extra: str | None = None) -> ModuleType:
     """Import ``module`` or raise :class:`MissingExtraError` naming the extra that provides it."""
     try:
+        if module == "pymupdf":  # without its layout module: see dicmodel._offline
+            from ._offline import import_pymupdf
+
+            return import_pymupdf()
         return importlib.import_module(module)
     except ImportError as err:
         top = module.split(".")[0]

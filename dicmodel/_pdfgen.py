@@ -46,7 +46,7 @@ PARAS = [
 
 @dataclass
 class FigureTruth:
-    page: int
+    page: int  # 1-based, as Figure.page
     bbox: Rect  # unrotated page frame, points
     kind: str  # raster | vector
     caption: str | None = None
@@ -234,7 +234,7 @@ def sample_report(logo: bool = True, duplicate_raster: bool = True) -> Generated
     bbox, labels = call_flow(page, y + 12)
     cap1 = "Figure 1: Attach call flow between UE, eNB and MME"
     y = _text_block(page, bbox[3] + 8, cap1, size=9)
-    truth.figures.append(FigureTruth(0, bbox, "vector", cap1, "1", labels))
+    truth.figures.append(FigureTruth(1, bbox, "vector", cap1, "1", labels))
     items = ["The UE sends an RRC connection request.", "The MME selects a serving gateway.",
              "The default bearer is established."]
     for it in items:
@@ -249,7 +249,7 @@ def sample_report(logo: bool = True, duplicate_raster: bool = True) -> Generated
     y = _text_block(page, y + 6, cap2, size=9)
     rect = (120.0, y + 2, 120.0 + 360, y + 2 + 225)
     page.insert_image(rect, stream=png)
-    truth.figures.append(FigureTruth(1, rect, "raster", cap2, "2"))
+    truth.figures.append(FigureTruth(2, rect, "raster", cap2, "2"))
     y = rect[3] + 16
     y = _text_block(page, y, "2.1 Interfaces", size=13, font="hebo")
     truth.headings.append("2.1 Interfaces")
@@ -263,11 +263,11 @@ def sample_report(logo: bool = True, duplicate_raster: bool = True) -> Generated
     bbox, labels = topology(page, y + 10)
     cap3 = "图 3 Network topology with two routers"
     y = _cjk_text(page, bbox[3] + 8, cap3)
-    truth.figures.append(FigureTruth(2, bbox, "vector", cap3, "3", labels))
+    truth.figures.append(FigureTruth(3, bbox, "vector", cap3, "3", labels))
     if duplicate_raster:
         rect = (150.0, y + 20, 150.0 + 240, y + 20 + 150)
         page.insert_image(rect, stream=png)
-        truth.figures.append(FigureTruth(2, rect, "raster"))
+        truth.figures.append(FigureTruth(3, rect, "raster"))
     return GeneratedPDF(_save(doc), truth)
 
 
@@ -328,7 +328,7 @@ def rotated_pdf(rotation: int = 90) -> GeneratedPDF:
     bbox, labels = topology(page, y + 10)
     cap = "Figure 7: Topology on a rotated page"
     _text_block(page, bbox[3] + 8, cap, size=9)
-    truth.figures.append(FigureTruth(0, bbox, "vector", cap, "7", labels))
+    truth.figures.append(FigureTruth(1, bbox, "vector", cap, "7", labels))
     page.set_rotation(rotation)
     return GeneratedPDF(_save(doc), truth)
 

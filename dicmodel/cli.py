@@ -48,11 +48,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from .errors import DicmodelError
+
     try:
         return int(args.func(args) or 0)
+    except DicmodelError as err:  # a user error: one line naming the fix, no traceback
+        print(f"dicmodel {_command(args)}: {err}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _command(args: argparse.Namespace) -> str:
+    """'convert', 'bench describe', 'eval captions'...: the words the user typed."""
+    words = [args.command]
+    for key in ("bench_command", "eval_command", "synth_command", "train_command"):
+        if getattr(args, key, None):
+            words.append(getattr(args, key))
+    return " ".join(w for w in words if w)
 
 
 if __name__ == "__main__":

@@ -3,12 +3,18 @@
 ``source -> ingest -> Document(with Figures) -> describe -> Document(with Descriptions) -> export``
 
 Coordinates are PDF points with the origin at the top-left of the (unrotated) page, which is
-PyMuPDF's convention. Everything here is light: no PyMuPDF, no torch.
+PyMuPDF's convention. Page numbers are 1-based everywhere (``Page.number``, ``Block.page``,
+``Figure.page``, ``ItemError.page``), as a reader cites them; schema 1.x counted from 0 and
+:meth:`Document.from_json` shifts such files on reading. Everything here is light: no PyMuPDF,
+no torch, and no exporter (``Document.to_markdown``/``chunks`` reach ``dicmodel.export``
+through :data:`EXPORTERS`, which that package fills when it is imported).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
@@ -31,9 +37,12 @@ __all__ = [
     "Chunk",
     "Document",
     "figure_id",
+    "EXPORTERS",
 ]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
+# 1.x counted pages from 0; 2.0 counts from 1 (from_json shifts 1.x files on reading)
+_ZERO_BASED_MAJOR = "1"
 
 
 class BBox(BaseModel):
@@ -136,7 +145,7 @@ class Block(BaseModel):
     """One unit of the document body in reading order."""
 
     type: BlockType
-    page: int = Field(ge=0, description="0-based page index")
+    page: int = Field(ge=1, description="1-based page number (the first page is 1)")
     bbox: BBox
     order: int = Field(ge=0, description="reading-order index over the whole document")
     text: str = ""
@@ -166,7 +175,7 @@ class Figure(BaseModel):
     """A figure found in a document: where it is, what surrounds it, and (later) its description."""
 
     id: str
-    page: int = Field(ge=0)
+    page: int = Field(ge=1, description="1-based page number (the first page is 1)")
     bbox: BBox
     kind: FigureKind
     caption: str | None = None
@@ -197,7 +206,7 @@ class Figure(BaseModel):
 
 
 class Page(BaseModel):
-    number: int = Field(ge=0)
+    number: int = Field(ge=1, description="1-based page number (the first page is 1)")
     width: float = Field(gt=0)
     height: float = Field(gt=0)
     rotation: int = 0
@@ -208,7 +217,7 @@ class ItemError(BaseModel):
 
     stage: str
     message: str
-    page: int | None = None
+    page: int | None = Field(None, ge=1, description="1-based page number, when the error has one")
     figure_id: str | None = None
     error_type: str = ""
 
@@ -232,12 +241,20 @@ class Document(BaseModel):
     # seconds per stage step; in memory only, so the same input gives byte-identical JSON
     timings: dict[str, float] = Field(default_factory=dict, exclude=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        # A 1.x file counted pages from 0: shift every page number so old JSON reads as 2.x.
+        if isinstance(data, dict) and str(data.get("schema_version", "")).split(".")[0] == _ZERO_BASED_MAJOR:
+            data = _shift_pages(data)
+        return data
+
     @field_validator("schema_version")
     @classmethod
     def _known_schema(cls, v: str) -> str:
         if v.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
             raise ValueError(f"schema_version {v!r} is not readable by this dicmodel "
-                             f"(reads {SCHEMA_VERSION.split('.')[0]}.x)")
+                             f"(reads {_ZERO_BASED_MAJOR}.x and {SCHEMA_VERSION.split('.')[0]}.x)")
         return v
 
     def figure(self, fig_id: str) -> Figure:
@@ -246,27 +263,52 @@ class Document(BaseModel):
                 return f
         raise KeyError(f"no figure with id {fig_id!r} in {self.source}")
 
-    # Exporters live in dicmodel.export; these are the convenience entry points.
+    # Exporters live in dicmodel.export; these are the convenience entry points. The types do
+    # not import their exporters (data flows one way): dicmodel.export registers itself in
+    # EXPORTERS when imported, and these methods import it by name on first use.
     def to_markdown(self, **options: Any) -> str:
-        from .export.markdown import to_markdown
-
-        return to_markdown(self, **options)
+        return _exporter("markdown")(self, **options)
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Document:
+        """Read a Document's JSON; schema 1.x files (0-based pages) are shifted to 1-based."""
         return cls.model_validate_json(text)
 
     def chunks(self, max_tokens: int = 512, **options: Any) -> list[Chunk]:
-        from .export.chunks import chunk_document
+        return list(_exporter("chunks")(self, max_tokens=max_tokens, **options))
 
-        return list(chunk_document(self, max_tokens=max_tokens, **options))
+
+# name -> exporter(Document, **options); dicmodel.export fills it when it is imported
+EXPORTERS: dict[str, Callable[..., Any]] = {}
+
+
+def _exporter(name: str) -> Callable[..., Any]:
+    if name not in EXPORTERS:
+        importlib.import_module(".export", __package__)
+    return EXPORTERS[name]
+
+
+def _shift_pages(data: dict[str, Any]) -> dict[str, Any]:
+    """A schema 1.x Document (0-based pages) as a 2.x one (1-based)."""
+    def plus_one(items: Any, key: str) -> list[Any]:
+        return [{**it, key: it[key] + 1} if isinstance(it, dict) and isinstance(it.get(key), int) else it
+                for it in items or []]
+
+    out = dict(data, schema_version=SCHEMA_VERSION)
+    out["pages"] = plus_one(data.get("pages"), "number")
+    for key in ("blocks", "figures", "errors"):
+        out[key] = plus_one(data.get(key), "page")
+    return out
 
 
 def figure_id(doc_sha256: str, page: int, bbox: BBox | tuple[float, ...]) -> str:
-    """Stable figure id: hash of document + page + rounded bbox."""
+    """Stable figure id: hash of document + page + rounded bbox.
+
+    ``page`` is whatever number the producer hashes consistently; the PDF and image ingest
+    pass the 0-based page index, as in schema 1.x, so figure ids did not change with 2.0."""
     b = bbox.as_tuple() if isinstance(bbox, BBox) else tuple(bbox)
     key = f"{doc_sha256}:{page}:" + ",".join(f"{v:.0f}" for v in b)
     return "fig-" + hashlib.sha256(key.encode()).hexdigest()[:12]

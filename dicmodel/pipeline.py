@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ._progress import bar
 from .describe.base import Describer, TextDescriber, get_describer, request_from_figure
 from .document import (BBox, Block, BlockType, Description, Document, Figure, FigureKind, ItemError,
                        Page, figure_id)
@@ -168,10 +169,10 @@ def image_document(source: str | os.PathLike[str] | bytes) -> Document:
     png, (w, h) = to_png(data, _name(source))
     sha = hashlib.sha256(data).hexdigest()
     box = BBox(x0=0, y0=0, x1=w, y1=h)
-    fid = figure_id(sha, 0, box)
-    fig = Figure(id=fid, page=0, bbox=box, kind=FigureKind.raster, image=png, image_hash=sha)
-    block = Block(type=BlockType.figure, page=0, bbox=box, order=0, figure_id=fid)
-    return Document(source=_name(source), sha256=sha, pages=[Page(number=0, width=w, height=h)],
+    fid = figure_id(sha, 0, box)  # 0 as in schema 1.x, so the id is unchanged
+    fig = Figure(id=fid, page=1, bbox=box, kind=FigureKind.raster, image=png, image_hash=sha)
+    block = Block(type=BlockType.figure, page=1, bbox=box, order=0, figure_id=fid)
+    return Document(source=_name(source), sha256=sha, pages=[Page(number=1, width=w, height=h)],
                     blocks=[block], figures=[fig])
 
 
@@ -195,10 +196,12 @@ def describe_document(doc: Document, describer: str | Describer = "structural", 
     errors = list(doc.errors)
     # a description read from the file's own data (chart series, SmartArt tree) is exact: kept
     todo = [f for f in figures if not f.duplicate_of and not _from_file(f)]
-    for start in range(0, len(todo), batch_size):
-        batch = todo[start:start + batch_size]
-        for fig, desc in zip(batch, _describe_batch(engine, batch, rotation, errors)):
-            fig.description = desc
+    with bar(len(todo), "figures", "fig") as progress:
+        for start in range(0, len(todo), batch_size):
+            batch = todo[start:start + batch_size]
+            for fig, desc in zip(batch, _describe_batch(engine, batch, rotation, errors)):
+                fig.description = desc
+            progress.update(len(batch))
     by_id = {f.id: f for f in figures}
     for f in figures:
         if f.duplicate_of and f.duplicate_of in by_id:

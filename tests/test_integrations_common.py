@@ -36,18 +36,18 @@ def make_document() -> Document:
     desc = Description(text=f"The sequence diagram shows that the UE sends Attach Request and "
                             f"{SECRET}.", figure_type=FigureType.sequence, confidence=0.8,
                        describer="fake:1", mermaid="sequenceDiagram\n  UE->>MME: Attach Request")
-    fig = Figure(id=fid, page=1, bbox=box, kind=FigureKind.vector, caption="Figure 1: Attach flow",
+    fig = Figure(id=fid, page=2, bbox=box, kind=FigureKind.vector, caption="Figure 1: Attach flow",
                  section="Attach", spans=[TextSpan(text="UE", bbox=box)], description=desc)
     blocks = [
-        Block(type=BlockType.heading, page=0, bbox=BBox(x0=50, y0=50, x1=300, y1=70), order=0,
+        Block(type=BlockType.heading, page=1, bbox=BBox(x0=50, y0=50, x1=300, y1=70), order=0,
               text="Attach", level=1),
-        Block(type=BlockType.text, page=0, bbox=BBox(x0=50, y0=80, x1=500, y1=120), order=1,
+        Block(type=BlockType.text, page=1, bbox=BBox(x0=50, y0=80, x1=500, y1=120), order=1,
               text="The attach procedure registers the UE with the network.", section="Attach"),
-        Block(type=BlockType.figure, page=1, bbox=box, order=2, figure_id=fid, section="Attach"),
-        Block(type=BlockType.caption, page=1, bbox=BBox(x0=50, y0=305, x1=300, y1=320), order=3,
+        Block(type=BlockType.figure, page=2, bbox=box, order=2, figure_id=fid, section="Attach"),
+        Block(type=BlockType.caption, page=2, bbox=BBox(x0=50, y0=305, x1=300, y1=320), order=3,
               text="Figure 1: Attach flow", section="Attach"),
     ]
-    pages = [Page(number=0, width=595, height=842), Page(number=1, width=595, height=842)]
+    pages = [Page(number=1, width=595, height=842), Page(number=2, width=595, height=842)]
     return Document(source="hand.pdf", sha256=sha, pages=pages, blocks=blocks, figures=[fig])
 
 

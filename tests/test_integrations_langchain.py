@@ -56,7 +56,7 @@ def test_page_mode_one_document_per_page_with_figure_inline() -> None:
 
 def test_single_mode_and_dropping_figures() -> None:
     (whole,) = to_langchain_documents(make_document(), mode="single")
-    assert SECRET in whole.page_content and whole.metadata["pages"] == 2
+    assert SECRET in whole.page_content and whole.metadata["total_pages"] == 2
     (bare,) = to_langchain_documents(make_document(), mode="single", include_figures=False)
     assert SECRET not in bare.page_content
     assert "attach procedure" in bare.page_content

@@ -121,7 +121,7 @@ def test_docx_blocks_in_order_with_images_and_caption_offline(tmp_path: Path, no
 def test_pptx_slides_are_pages_and_pictures_keep_their_position(tmp_path: Path, no_network: list) -> None:
     doc = ingest_office(_pptx(tmp_path / "a.pptx"))
     assert no_network == []
-    assert [f.page for f in doc.figures] == [0, 1]
+    assert [f.page for f in doc.figures] == [1, 2]
     assert all(_is_png(f.image) for f in doc.figures)
     assert doc.figures[0].bbox.x0 == pytest.approx(72.0) and doc.figures[0].bbox.y0 == pytest.approx(144.0)
     assert doc.pages[0].width == pytest.approx(720.0)  # 10-inch default slide

@@ -100,10 +100,13 @@ def model_describer_options(args: argparse.Namespace) -> dict[str, Any]:
 def register(sub: Any) -> None:
     p = sub.add_parser("describe", help="describe figure images (or the figures of PDFs) with a describer",
                        description="Describe figure images (or every figure of PDFs) with any describer.")
-    p.add_argument("inputs", nargs="+", metavar="IMAGE_OR_PDF")
+    p.add_argument("inputs", nargs="+", metavar="IMAGE_OR_PDF",
+                   help="figure images (PNG, JPEG, ...) or documents (PDF, DOCX, ...)")
     p.add_argument("--format", choices=("md", "json"), default="md", help="output format (default: md)")
     p.add_argument("-o", "--output", help="write to this file instead of stdout")
     p.add_argument("--caption", help="caption given as context for image inputs")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress bar (bars are drawn only on a terminal anyway)")
     add_model_describer_flags(p)
     p.set_defaults(func=run)
 
@@ -120,8 +123,17 @@ def _describe(paths: list[Path], describer: Any, caption: str | None) -> list[di
     """Results in input order: images in one describer batch, documents through convert()."""
     import dicmodel
 
+    from .._progress import bar
+
     images = [p for p in paths if p.suffix.lower() in IMAGE_SUFFIXES]
-    descs = describer.describe([_image_request(p, caption) for p in images]) if images else []
+    descs: list[Any] = []
+    step = max(1, int(getattr(getattr(describer, "options", None), "batch_size", 8) or 8))
+    with bar(len(images), "describe", "fig", leave=True) as progress:
+        for start in range(0, len(images), step):  # batches as the describer takes them
+            batch = images[start:start + step]
+            progress.set_postfix_str(batch[0].name)
+            descs += describer.describe([_image_request(p, caption) for p in batch])
+            progress.update(len(batch))
     by_image = dict(zip(images, descs))
     results = []
     for p in paths:
@@ -165,9 +177,12 @@ def run(args: argparse.Namespace) -> int:
     if missing:
         print(f"dicmodel describe: no such file(s): {', '.join(missing)}", file=sys.stderr)
         return 2
+    from .._progress import show_progress
+
     try:
         describer = get_describer(args.describer, **model_describer_options(args))
-        results = _describe(list(dict.fromkeys(paths)), describer, args.caption)
+        with show_progress(not args.quiet):
+            results = _describe(list(dict.fromkeys(paths)), describer, args.caption)
     except DicmodelError as err:
         print(f"dicmodel describe: {err}", file=sys.stderr)
         return 2

@@ -29,6 +29,8 @@ def validate_options(model: type[M], kw: dict[str, Any], describer: str,
 
 def _problem(e: Any, secrets: frozenset[str]) -> str:
     where = ".".join(map(str, e["loc"])) or "options"
+    if e["type"] == "missing" and len(e["loc"]) == 1:  # name the option and its CLI flag
+        return f"option {where!r} is required (command line: --{str(where).replace('_', '-')})"
     if e["loc"] and e["loc"][0] in secrets:
         return f"{where}: {e['msg']}"
     return f"{where}: {e['msg']}, got {e.get('input')!r}"

@@ -64,8 +64,9 @@ class HFOptions(BaseModel):
     min_new_tokens: int = Field(0, ge=0, description="force at least this many tokens (benchmarks)")
     do_sample: bool = Field(False, description="sample instead of greedy decoding")
     temperature: float = Field(0.7, gt=0, le=2, description="sampling temperature (do_sample only)")
-    trust_remote_code: bool = Field(False, description="run the checkpoint's own Python code")
-    prompt_version: str = Field(PROMPT_VERSION, description=f"one of {PROMPT_VERSIONS}")
+    trust_remote_code: bool = Field(False, description="run code shipped inside the checkpoint "
+                                    "folder (only for checkpoints you trust)")
+    prompt_version: str = Field(PROMPT_VERSION, description=f"prompt set: {', '.join(PROMPT_VERSIONS)}")
     cache_dir: str | None = Field(None, description="disk cache of descriptions (off when unset)")
     repair: bool = Field(True, description="one repair round trip when the Mermaid does not parse")
     merge_adapter: bool = Field(True, description="merge the adapter into the weights (faster)")
@@ -98,8 +99,9 @@ def _check_local(path: str, field: str, marker: str) -> Path:
     p = Path(path).expanduser()
     if not p.is_dir():
         hub_like = "/" in path and not path.startswith((".", "/", "~")) and path.count("/") == 1
-        hint = (" It looks like a hub id: dicmodel never downloads; fetch it once with "
-                "`huggingface-cli download` and pass the local folder." if hub_like else "")
+        hint = (f" It looks like a hub id: dicmodel never downloads; fetch it once with "
+                f"`hf download {path} --local-dir DIR` (huggingface_hub's CLI) and pass DIR."
+                if hub_like else "")
         raise ConfigError(f"{field} must be a local folder, got {path!r}, which does not exist.{hint}")
     if not (p / marker).is_file():
         raise ConfigError(f"{field} folder {path!r} has no {marker}; expected a saved "

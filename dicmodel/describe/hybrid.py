@@ -42,8 +42,9 @@ class HybridOptions(BaseModel):
 
     threshold: float = Field(0.5, ge=0.0, le=1.0,
                              description="figures with structural confidence below this go to the model")
-    model_describer: Any = Field(None, description="'hf', 'openai' or a Describer instance "
-                                 "(default: 'openai' when base_url is given, else 'hf')")
+    # from Python, a configured describer object is accepted too
+    model_describer: Any = Field(None, description="the model for low-confidence figures: hf or "
+                                 "openai (default: openai when a base URL is given, else hf)")
     structural: Any = Field("structural", description="structural describer name or instance")
     structural_options: dict[str, Any] = Field(default_factory=dict)
     model_options: dict[str, Any] = Field(default_factory=dict,
@@ -69,6 +70,11 @@ class HybridDescriber:
         # the rest belongs to the model describer
         if isinstance(md, str):
             self.options.model_options.update(_for_backend(md, options))
+            if "model" not in self.options.model_options:
+                raise ConfigError(
+                    "the 'hybrid' describer sends low-confidence figures to a model and none was "
+                    "given: pass model= (command line: --model) a local checkpoint folder for 'hf', "
+                    "or the served model name together with base_url= (--base-url) for 'openai'")
         self.structural: Describer = get_describer(self.options.structural, **self.options.structural_options)
         self.model: Describer = get_describer(md, **self.options.model_options)
         self.stats = {"figures": 0, "to_model": 0}

@@ -64,7 +64,7 @@ class OpenAIOptions(BaseModel):
     backoff_max: float = Field(30.0, ge=0, description="cap on one backoff, Retry-After included")
     max_new_tokens: int = Field(1024, ge=1, description="max_tokens of each answer")
     temperature: float = Field(0.0, ge=0, le=2, description="0 = greedy")
-    prompt_version: str = Field(PROMPT_VERSION, description=f"one of {PROMPT_VERSIONS}")
+    prompt_version: str = Field(PROMPT_VERSION, description=f"prompt set: {', '.join(PROMPT_VERSIONS)}")
     cache_dir: str | None = Field(None, description="disk cache of descriptions (off when unset)")
     repair: bool = Field(True, description="one repair round trip when the Mermaid does not parse")
     extra_body: dict[str, Any] = Field(default_factory=dict, description="extra JSON fields per request")

@@ -35,6 +35,16 @@ def _help(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
+def _field_help(model: Any, name: str) -> str:
+    """A flag's help from its option field (description and default), so the two cannot drift."""
+    field = model.model_fields[name]
+    default = field.get_default(call_default_factory=True)
+    if isinstance(default, (list, tuple)):
+        default = " ".join(map(str, default))
+    shown = "" if default in (None, "", False) else f" (default: {default})"
+    return (field.description or "") + shown
+
+
 def _outputs(p: argparse.ArgumentParser, chart: bool = False) -> None:
     p.add_argument("--json", dest="json_out", help="write the full result as JSON here")
     p.add_argument("--markdown", dest="md_out", help="write the Markdown table here")
@@ -48,11 +58,14 @@ def _captions_parser(evs: Any) -> None:
     p = evs.add_parser("captions", help="BLEU / chrF / ROUGE-L of predicted captions")
     p.add_argument("--pred", required=True, help="predictions: .txt (one per line), .jsonl or .json")
     p.add_argument("--ref", required=True, help="references, same formats (a list per item allowed)")
-    p.add_argument("--tokenize", default="auto", choices=["auto", "13a", "zh", "intl", "char", "none"])
-    p.add_argument("--lowercase", action="store_true")
-    p.add_argument("--bootstrap", type=int, default=1000)
-    p.add_argument("--confidence", type=float, default=0.95)
-    p.add_argument("--seed", type=int, default=12345)
+    from .captions import CaptionOptions as C
+
+    p.add_argument("--tokenize", default="auto", choices=["auto", "13a", "zh", "intl", "char", "none"],
+                   help=_field_help(C, "tokenize"))
+    p.add_argument("--lowercase", action="store_true", help=_field_help(C, "lowercase"))
+    p.add_argument("--bootstrap", type=int, default=1000, metavar="N", help=_field_help(C, "bootstrap"))
+    p.add_argument("--confidence", type=float, default=0.95, help=_field_help(C, "confidence"))
+    p.add_argument("--seed", type=int, default=12345, help=_field_help(C, "seed"))
     p.add_argument("--per-item", action="store_true", help="print per-item scores too")
     _outputs(p, chart=True)
     p.set_defaults(func=_cmd_captions)
@@ -140,16 +153,20 @@ def _bad(err: ValidationError) -> int:
 def _questions_parser(evs: Any) -> None:
     p = evs.add_parser("questions", help="objective (multiple-choice) and open questions")
     p.add_argument("--items", required=True, help="questions: .jsonl, .json, .csv or .tsv")
-    p.add_argument("--describer", required=True, choices=["hf", "openai"])
+    p.add_argument("--describer", required=True, choices=["hf", "openai"],
+                   help="who answers: hf (a local checkpoint, --model) or openai (a server, --base-url)")
     p.add_argument("--image-root", help="folder that relative image paths start from")
     p.add_argument("--model", help="hf: local checkpoint folder; openai: served model name")
     p.add_argument("--base-url", help="openai: server root including /v1")
     p.add_argument("--adapter", help="hf: local peft adapter folder")
-    p.add_argument("--max-new-tokens", type=int, default=256)
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--limit", type=int)
-    p.add_argument("--fuzzy-threshold", type=float, default=80.0)
-    p.add_argument("--option-threshold", type=float, default=75.0)
+    from .questions import QuestionOptions as Q
+
+    p.add_argument("--max-new-tokens", type=int, default=256,
+                   help="longest answer the model may generate, in tokens (default: 256)")
+    p.add_argument("--batch-size", type=int, default=8, help=_field_help(Q, "batch_size"))
+    p.add_argument("--limit", type=int, metavar="N", help=_field_help(Q, "limit"))
+    p.add_argument("--fuzzy-threshold", type=float, default=80.0, help=_field_help(Q, "fuzzy_threshold"))
+    p.add_argument("--option-threshold", type=float, default=75.0, help=_field_help(Q, "option_threshold"))
     _outputs(p, chart=True)
     p.set_defaults(func=_cmd_questions)
 
@@ -196,11 +213,13 @@ def _structure_parser(evs: Any) -> None:
     p = evs.add_parser("structure", help="node / edge / message F1 between diagrams")
     p.add_argument("--pred", required=True, help="a Mermaid file, a folder of them, or JSONL of Diagrams")
     p.add_argument("--ref", required=True, help="the same kind of input as --pred")
-    p.add_argument("--threshold", type=float, default=80.0)
-    p.add_argument("--message-threshold", type=float, default=60.0)
-    p.add_argument("--ignore-direction", action="store_true")
-    p.add_argument("--match-edge-labels", action="store_true")
-    p.add_argument("--per-item", action="store_true")
+    from .structure import MatchOptions as M
+
+    p.add_argument("--threshold", type=float, default=80.0, help=_field_help(M, "threshold"))
+    p.add_argument("--message-threshold", type=float, default=60.0, help=_field_help(M, "message_threshold"))
+    p.add_argument("--ignore-direction", action="store_true", help=_field_help(M, "ignore_direction"))
+    p.add_argument("--match-edge-labels", action="store_true", help=_field_help(M, "match_edge_labels"))
+    p.add_argument("--per-item", action="store_true", help="print per-item scores too")
     _outputs(p)
     p.set_defaults(func=_cmd_structure)
 
@@ -285,13 +304,18 @@ def _bench_parser(bs: Any) -> None:
     p = bs.add_parser("describe", help="describers and peers side by side on rendered devset figures")
     p.add_argument("--devset", help="devset folder (default: ../shared/devset)")
     p.add_argument("--cache-dir", help="render cache (default: ~/.cache/dicmodel-bench/eval)")
-    p.add_argument("--kinds", nargs="+", default=["flowchart", "sequence", "state"])
-    p.add_argument("--limit", type=int)
-    p.add_argument("--systems", nargs="+",
-                   default=["structural/vector", "structural/raster", "pymupdf4llm", "ocr"])
+    from .bench import BenchOptions as B
+
+    p.add_argument("--kinds", nargs="+", default=["flowchart", "sequence", "state"], metavar="KIND",
+                   help=_field_help(B, "kinds") + " (default: flowchart sequence state)")
+    p.add_argument("--limit", type=int, metavar="N", help=_field_help(B, "limit"))
+    p.add_argument("--systems", nargs="+", metavar="SYSTEM",
+                   default=["structural/vector", "structural/raster", "pymupdf4llm", "ocr"],
+                   help=_field_help(B, "systems") + " (default: structural/vector structural/raster "
+                        "pymupdf4llm ocr)")
     p.add_argument("--model", help="adds 'hf' (a local checkpoint) or, with --base-url, 'openai'")
     p.add_argument("--base-url", help="openai-compatible server root including /v1")
-    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--batch-size", type=int, default=8, help=_field_help(B, "batch_size"))
     p.add_argument("--describer-option", action="append", default=[], metavar="KEY=VALUE",
                    help="option of the NAME/vector and NAME/raster describers (JSON values), "
                    "e.g. time_budget=120; repeatable")

@@ -138,7 +138,8 @@ def load_figures(opts: BenchOptions) -> list[BenchFigure]:
     root = Path(opts.devset) if opts.devset else default_devset()
     folder = root / "mermaid"
     if not folder.is_dir():
-        raise DicmodelError(f"devset Mermaid folder {str(folder)!r} does not exist; pass --devset")
+        raise DicmodelError(f"devset Mermaid folder {str(folder)!r} does not exist: pass --devset DIR "
+                            f"(a folder holding mermaid/*.mmd) or set DICMODEL_DEVSET")
     figures = []
     for path in sorted(folder.glob("*.mmd")):
         text = path.read_text(encoding="utf-8")
@@ -226,7 +227,9 @@ def render_figures(figures: list[BenchFigure], opts: BenchOptions,
 # ---- inputs for the systems ----------------------------------------------------------------
 
 def _vector_request(f: BenchFigure) -> Any:
-    import pymupdf
+    from .._offline import import_pymupdf
+
+    pymupdf = import_pymupdf()
 
     from ..describe._geometry.vector import page_inputs
     from ..describe.base import FigureRequest

@@ -1,6 +1,15 @@
-"""Exporters: Document -> Markdown, JSON (``Document.to_json``), RAG chunks (JSONL)."""
+"""Exporters: Document -> Markdown, JSON (``Document.to_json``), RAG chunks (JSONL).
 
-from .chunks import chunk_document, chunks_to_jsonl
+Importing this package registers the exporters behind ``Document.to_markdown()`` and
+``Document.chunks()`` (:data:`dicmodel.document.EXPORTERS`), so that the types never import
+their exporters.
+"""
+
+from ..document import EXPORTERS
+from .chunks import chunk_document, chunks_to_jsonl, estimate_tokens, get_token_counter
 from .markdown import MarkdownOptions, figure_markdown, to_markdown
 
-__all__ = ["MarkdownOptions", "to_markdown", "figure_markdown", "chunk_document", "chunks_to_jsonl"]
+EXPORTERS.update(markdown=to_markdown, chunks=chunk_document)
+
+__all__ = ["MarkdownOptions", "to_markdown", "figure_markdown", "chunk_document", "chunks_to_jsonl",
+           "estimate_tokens", "get_token_counter"]

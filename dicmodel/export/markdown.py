@@ -95,12 +95,12 @@ def figure_markdown(fig: Figure, opts: MarkdownOptions | None = None) -> str:
         return ""
     out: list[str] = []
     if opts.provenance:
-        meta = [f"id={fig.id}", f"page={fig.page + 1}", f"kind={fig.kind.value}"]
+        meta = [f"id={fig.id}", f"page={fig.page}", f"kind={fig.kind.value}"]
         if desc is not None:
             meta += [f"type={desc.figure_type.value}", f"confidence={desc.confidence:.2f}",
                      f"describer={desc.describer or 'unknown'}"]
         out.append("<!-- dicmodel:figure " + " ".join(meta) + " -->")
-    title = fig.caption.strip() if fig.caption else f"Figure (page {fig.page + 1})"
+    title = fig.caption.strip() if fig.caption else f"Figure (page {fig.page})"
     out.append(f"**{_one_line(title)}**")
     if opts.image_links and fig.image_path:
         out.append(f"![{_one_line(title)}]({fig.image_path})")

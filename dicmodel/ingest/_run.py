@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._progress import bar
 from ..describe._geometry.pdfplain import image_drawings, plain_drawings
 from ..document import (
     BBox,
@@ -52,7 +53,7 @@ __all__ = ["ingest"]
 class _Scan:
     """What pass 1 learned about one page."""
 
-    number: int
+    number: int  # 0-based index into the PDF
     width: float  # unrotated
     height: float
     rotation: int
@@ -65,6 +66,11 @@ class _Scan:
     drawings: list[dict[str, Any]] = field(default_factory=list)
     images: list[Rect] = field(default_factory=list)  # embedded image boxes (device icons)
     failed: bool = False
+
+    @property
+    def page(self) -> int:
+        """The 1-based page number the Document uses (``number`` is PyMuPDF's 0-based index)."""
+        return self.number + 1
 
 
 @dataclass
@@ -90,11 +96,16 @@ def ingest(source: str | os.PathLike[str] | bytes, options: IngestOptions | None
             indices = opts.page_indices(pdf.page_count)
             errors: list[ItemError] = []
             digests: dict[int, str] = {}  # xref -> sha256 of the image stream, shared by all pages
-            scans = [_scan_or_record(pdf, pno, opts, errors, timer, digests) for pno in indices]
+            with bar(len(indices), "pages", "page") as pages:
+                scans = []
+                for pno in indices:
+                    scans.append(_scan_or_record(pdf, pno, opts, errors, timer, digests))
+                    pages.update(1)
             doc = _assemble(pdf, src, scans, opts, errors, timer)
         finally:
             pdf.close()
-    doc.metadata["warnings"] = warnings
+    note = opts.pages_note(doc.metadata.get("page_count", 0))
+    doc.metadata["warnings"] = warnings + ([note] if note else [])
     doc.timings = {k: round(v, 4) for k, v in timer.spent.items()}
     doc.timings["total"] = round(time.perf_counter() - start, 4)
     return doc
@@ -109,7 +120,7 @@ def _scan_or_record(pdf: Any, pno: int, opts: IngestOptions, errors: list[ItemEr
     except Exception as err:  # noqa: BLE001 - one bad page must not sink the document
         if out_of_memory(err):
             raise  # over the memory budget: the document fails (typed_errors names it)
-        errors.append(ItemError(stage="ingest", page=pno, message=f"page {pno + 1} could not be read: {err}",
+        errors.append(ItemError(stage="ingest", page=pno + 1, message=f"page {pno + 1} could not be read: {err}",
                                 error_type=type(err).__name__))
         return _Scan(number=pno, width=612, height=792, rotation=0, display=(0, 0, 612, 792),
                      frame=(0, 0, 612, 792), failed=True)
@@ -218,7 +229,7 @@ def _assemble(pdf: Any, src: Any, scans: list[_Scan], opts: IngestOptions, error
     body_size, body_mono = layout.body_style([[ln for i, ln in enumerate(s.lines) if i not in drop]
                                               for s, drop in zip(scans, running)])
     doc = Document(source=src.name, sha256=src.sha256,
-                   pages=[Page(number=s.number, width=s.width, height=s.height, rotation=s.rotation)
+                   pages=[Page(number=s.page, width=s.width, height=s.height, rotation=s.rotation)
                           for s in scans])
     doc.errors.extend(errors)
     captions: dict[tuple[int, int], tuple[str, str]] = {}
@@ -228,7 +239,8 @@ def _assemble(pdf: Any, src: Any, scans: list[_Scan], opts: IngestOptions, error
     t = timer.add("layout", t)
     _emit(doc, pdf, entries, captions, body_size, opts, timer)
     doc.metadata.update(page_count=pdf.page_count, pages_read=len(scans),
-                        title=_title(pdf, doc), figures=len(doc.figures))
+                        title=_title(pdf, doc), figures=len(doc.figures),
+                        pdf_info=_pdf_info(pdf), page_labels=_page_labels(pdf, scans))
     return doc
 
 
@@ -343,13 +355,13 @@ def _emit(doc: Document, pdf: Any, entries: list[tuple[str, Any, _Scan]],
                 section = block.text
             doc.blocks.append(block)
         elif kind == "table":
-            doc.blocks.append(Block(type=BlockType.table, page=scan.number, bbox=BBox.of(obj.bbox),
+            doc.blocks.append(Block(type=BlockType.table, page=scan.page, bbox=BBox.of(obj.bbox),
                                     order=order, text=obj.markdown, markdown=obj.markdown, section=section))
         else:
             cand = scan.cands[obj]
             fig = _figure(doc.sha256, scan, obj, cand, captions.get((scan.number, obj)), section)
             doc.figures.append(fig)
-            doc.blocks.append(Block(type=BlockType.figure, page=scan.number, bbox=fig.bbox, order=order,
+            doc.blocks.append(Block(type=BlockType.figure, page=scan.page, bbox=fig.bbox, order=order,
                                     figure_id=fig.id, section=section))
             pending.append((fig, scan, cand))
     body = [b.text for b in doc.blocks if b.type in (BlockType.text, BlockType.list_item)]
@@ -366,7 +378,7 @@ def _para_block(ptype: str, para: layout.Para, scan: _Scan, order: int, section:
     rbox = layout.union_rect(ln.rbox for ln in para.lines)
     text = para.text if ptype != "code" else "\n".join(ln.text for ln in para.lines)
     level = next(levels) if ptype == "heading" else 0
-    return Block(type=BlockType(ptype), page=scan.number, bbox=BBox.of(rbox), order=order, text=text,
+    return Block(type=BlockType(ptype), page=scan.page, bbox=BBox.of(rbox), order=order, text=text,
                  level=level, section=section)
 
 
@@ -379,7 +391,8 @@ def _figure(sha: str, scan: _Scan, index: int, cand: Candidate, caption: tuple[s
     inside = plain_drawings([d for d in scan.drawings if _contains(cand.bbox, d["rect"], 2.0)])
     if inside:  # a drawing's embedded pictures (device icons) are nodes of its diagram
         inside += image_drawings([r for r in scan.images if _contains(cand.bbox, r, 2.0)], cand.bbox)
-    return Figure(id=figure_id(sha, scan.number, bbox), page=scan.number, bbox=bbox, kind=FigureKind(cand.kind),
+    # the id still hashes the 0-based index, so ids stay those of schema 1.x
+    return Figure(id=figure_id(sha, scan.number, bbox), page=scan.page, bbox=bbox, kind=FigureKind(cand.kind),
                   caption=caption[0] if caption else None, label=caption[1] if caption else None,
                   section=section, spans=spans, drawings=inside,
                   image_hash=content_hash(cand, scan.lines))
@@ -403,7 +416,7 @@ def _render(doc: Document, pdf: Any, pending: list[tuple[Figure, _Scan, Candidat
         except Exception as err:  # noqa: BLE001 - a broken image stream must not cost the other figures
             if out_of_memory(err):
                 raise
-            doc.errors.append(ItemError(stage="ingest", page=scan.number, figure_id=fig.id,
+            doc.errors.append(ItemError(stage="ingest", page=scan.page, figure_id=fig.id,
                                         message=f"crop could not be rendered: {err}",
                                         error_type=type(err).__name__))
 
@@ -423,6 +436,36 @@ def _crop_matrix(clip: Rect, dpi: int) -> Any:
     while (w * zoom + 2) * (h * zoom + 2) > MAX_CROP_PIXELS:  # MuPDF rounds the pixel box outward
         zoom *= 0.99
     return pymupdf.Matrix(zoom, zoom)
+
+
+# the PDF's info dictionary under the lowercase keys LangChain's PDF loaders use
+_INFO_KEYS = {"producer": "producer", "creator": "creator", "creationDate": "creationdate",
+              "modDate": "moddate", "author": "author", "subject": "subject", "keywords": "keywords"}
+
+
+def _pdf_info(pdf: Any) -> dict[str, str]:
+    info = pdf.metadata or {}
+    return {key: _pdf_date(str(info[k])) if key.endswith("date") else str(info[k])
+            for k, key in _INFO_KEYS.items() if info.get(k)}
+
+
+def _pdf_date(text: str) -> str:
+    """'D:20240102030405+01'00'' -> ISO 8601, as LangChain's loaders give it; else unchanged."""
+    from datetime import datetime
+
+    for fmt in ("D:%Y%m%d%H%M%S%z", "D:%Y%m%d%H%M%S"):
+        try:
+            return datetime.strptime(text.replace("'", ""), fmt).isoformat("T")
+        except ValueError:
+            continue
+    return text
+
+
+def _page_labels(pdf: Any, scans: list[_Scan]) -> dict[str, str]:
+    """{1-based page number: label} for the pages read, only when the PDF defines page labels."""
+    if not pdf.get_page_labels():
+        return {}
+    return {str(s.page): pdf[s.number].get_label() for s in scans}
 
 
 def _title(pdf: Any, doc: Document) -> str | None:

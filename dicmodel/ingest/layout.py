@@ -25,6 +25,13 @@ _BAND = 0.1  # top/bottom fraction of the page where running headers and footers
 _PAGE_NO = re.compile(r"^(?:page\s*)?[-–—]?\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*[-–—]?"
                       r"(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE)
 _BULLET = re.compile(r"^(?:[•◦▪▫‣●○■□◆◇►▶➢✓✔\-–—*·]\s+|\(?(?:\d{1,2}|[a-z])[.)]\s+)")
+# A bullet drawn with a symbol font: Symbol/Wingdings glyphs land in the private use area
+# (U+F0B7 Symbol bullet, U+F0A7 Wingdings square, U+F0D8 arrow, U+F0FC check...) or come out
+# as U+FFFD when the font has no Unicode map; plus the Unicode bullet variants. At a line start
+# they are list markers, written as "• " so that every exporter reads one bullet.
+_GLYPH_BULLET = re.compile("^[\ue000-\uf8ff\ufffd\u2022\u2023\u2043\u2219\u25aa\u25ab\u25cf\u25cb"
+                           "\u25a0\u25a1\u25c6\u25c7\u25e6\u2666\u25ba\u25b6\u27a2\u27a4\u2713"
+                           "\u2714\u2756\u2981\u29be\u29bf\u00b7]\\s*")
 _NUMBERED_HEADING = re.compile(r"^(?:(?:chapter|section|annex|appendix)\s+)?(\d+(?:\.\d+){0,5}|[A-Z](?:\.\d+){0,5})"
                                r"\.?\s+\S", re.IGNORECASE)
 _COL_GAP = 8.0  # narrowest gutter (pt) that separates two columns
@@ -117,7 +124,7 @@ def paragraphs(lines: Sequence[Line]) -> list[Para]:
     """Group lines into paragraphs: MuPDF's block, split at list markers, style changes and gaps."""
     out: list[Para] = []
     cur: list[Line] = []
-    for ln in lines:
+    for ln in _bullets_normalised(lines):
         if cur and _breaks(cur[-1], ln):
             out.append(Para(cur))
             cur = []
@@ -125,6 +132,31 @@ def paragraphs(lines: Sequence[Line]) -> list[Para]:
     if cur:
         out.append(Para(cur))
     return out
+
+
+def _bullets_normalised(lines: Sequence[Line]) -> list[Line]:
+    """Symbol-font bullets as "• "; a bullet that MuPDF put on a line of its own joins the text
+    beside it (same baseline band, to its right)."""
+    out: list[Line] = []
+    pending: Line | None = None
+    for ln in lines:
+        m = _GLYPH_BULLET.match(ln.text)
+        if m and m.end() == len(ln.text):  # a lone bullet glyph
+            pending = ln
+            continue
+        if m:
+            ln.text = "\u2022 " + ln.text[m.end():]
+        elif pending is not None and _beside(pending, ln):
+            ln.text = "\u2022 " + ln.text
+            ln.bbox = union_rect([pending.bbox, ln.bbox])
+        pending = None
+        out.append(ln)
+    return out
+
+
+def _beside(bullet: Line, ln: Line) -> bool:
+    mid = (ln.bbox[1] + ln.bbox[3]) / 2
+    return bullet.bbox[1] - 2 <= mid <= bullet.bbox[3] + 2 and bullet.bbox[0] < ln.bbox[0]
 
 
 def _breaks(prev: Line, ln: Line) -> bool:
@@ -145,7 +177,10 @@ def classify(para: Para, body_size: float, body_mono: bool) -> str:
     text = para.text
     first = para.lines[0]
     bigger = max(ln.size for ln in para.lines) >= body_size * 1.15
-    if _BULLET.match(first.text) and len(text) > 2 and not (bigger and len(para.lines) <= 2):
+    # a bullet glyph marks a list item whatever its size (a Symbol bullet is often set larger
+    # than the text); only a number or letter ("1.", "a)") in a larger font may head a section
+    glyph = bool(first.text) and not first.text[0].isalnum() and first.text[0] != "("
+    if _BULLET.match(first.text) and len(text) > 2 and (glyph or not (bigger and len(para.lines) <= 2)):
         return "list_item"
     if not body_mono and all(ln.mono for ln in para.lines):
         return "code"

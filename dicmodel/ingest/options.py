@@ -63,14 +63,27 @@ class IngestOptions(BaseModel):
         return v
 
     def page_indices(self, page_count: int) -> list[int]:
-        """The 0-based page indices to read, in document order."""
+        """The 0-based page indices to read, in document order; a range past the document's end
+        is clamped to it (``--pages 1-30`` on a 12-page file reads 12 pages; see :meth:`pages_note`)."""
         if self.pages is None:
             return list(range(page_count))
         return parse_page_ranges(self.pages, page_count)
 
+    def pages_note(self, page_count: int) -> str | None:
+        """A note when the selection named pages past the end (they were left out), else None."""
+        if self.pages is None:
+            return None
+        beyond = sorted(p + 1 for p in parse_page_ranges(self.pages, None) if p >= page_count)
+        if not beyond:
+            return None
+        span = f"{beyond[0]}-{beyond[-1]}" if len(beyond) > 1 else str(beyond[0])
+        return f"pages {self.pages!r}: the document has {page_count} pages; page(s) {span} left out"
+
 
 def parse_page_ranges(text: str, page_count: int | None) -> list[int]:
-    """'1-3,7,9-' -> [0, 1, 2, 6, 8, ...] (0-based, sorted, unique). Bounds checked when known."""
+    """'1-3,7,9-' -> [0, 1, 2, 6, 8, ...] (0-based, sorted, unique). With a known page count,
+    pages past the end are left out (an open range '9-' runs to the end); a selection with no
+    page in the document is a ConfigError."""
     out: set[int] = set()
     for part in text.split(","):
         if not part.strip():
@@ -85,10 +98,9 @@ def parse_page_ranges(text: str, page_count: int | None) -> list[int]:
             raise ConfigError(f"pages: range {part.strip()!r} is empty or not 1-based")
         out.update(range(first - 1, last))
     if page_count is not None:
-        bad = sorted(p + 1 for p in out if p >= page_count)
-        if bad:
-            raise ConfigError(f"pages: {bad} beyond the document's {page_count} pages (got {text!r})")
+        out = {p for p in out if p < page_count}
+        if not out:
+            raise ConfigError(f"pages: {text!r} selects no page of this {page_count}-page document")
     if not out:
         raise ConfigError(f"pages: {text!r} selects no page")
     return sorted(out)
-

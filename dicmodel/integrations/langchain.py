@@ -16,8 +16,17 @@ Modes:
   is the logical text and whose metadata carries source, page, bbox, figure_id, figure_type,
   caption and describer.
 
-Metadata values are only str, int, float, bool or lists of those (bbox is a 4-list), which is
-what vector stores (Chroma, FAISS, pgvector, ...) accept.
+Metadata values are only str, int, float, bool or lists of those (bbox is a 4-list; enums
+such as ``category``, ``figure_kind`` and ``figure_type`` are their str values), which is what
+vector stores (Chroma, FAISS, pgvector, ...) accept.
+
+The keys of LangChain's ``PyPDFLoader`` keep its meaning, so retrieval code written for it
+runs unchanged: ``source``, ``total_pages``, ``producer``, ``creator``, ``creationdate`` (and
+``moddate``, ``title``, ``author``... when the PDF has them), ``page`` = the **0-based** page
+index and ``page_label`` = the page's label (the 1-based number as a string unless the PDF
+labels its pages otherwise). ``page_number`` is the 1-based page number that every other
+dicmodel output (JSON, chunks, Markdown) uses; a text chunk over several pages lists them in
+``page_numbers`` (1-based).
 """
 
 from __future__ import annotations
@@ -186,12 +195,12 @@ def to_langchain_documents(doc: Document, *, mode: Mode = "page", include_figure
     LCDoc = LCDocument
     if mode == "single":
         text = doc.to_markdown(mermaid=include_mermaid, provenance=False)
-        yield LCDoc(page_content=text, metadata=_doc_meta(doc, pages=len(doc.pages)))
+        yield LCDoc(page_content=text, metadata=_doc_meta(doc))
     elif mode == "page":
         yield from _pages(doc, LCDoc, include_mermaid)
     elif mode == "chunks":
         for chunk in doc.chunks(max_tokens=max_tokens, include_mermaid=include_mermaid):
-            yield LCDoc(page_content=chunk.text, metadata=_clean(chunk.metadata))
+            yield LCDoc(page_content=chunk.text, metadata=_chunk_meta(doc, chunk.metadata))
     else:
         yield from _elements(doc, LCDoc, include_mermaid)
 
@@ -212,7 +221,7 @@ def _pages(doc: Document, LCDoc: Any, include_mermaid: bool) -> Iterator[Any]:
         text = page_doc.to_markdown(mermaid=include_mermaid, provenance=False).strip()
         if text:
             yield LCDoc(page_content=text, metadata=_doc_meta(
-                doc, page=number, figure_ids=sorted(fig_ids)))
+                doc, **_page_meta(doc, number), figure_ids=sorted(fig_ids)))
 
 
 def _elements(doc: Document, LCDoc: Any, include_mermaid: bool) -> Iterator[Any]:
@@ -229,7 +238,7 @@ def _elements(doc: Document, LCDoc: Any, include_mermaid: bool) -> Iterator[Any]
 def figure_metadata(doc: Document, fig: Figure) -> dict[str, Any]:
     desc = fig.description
     return _clean({
-        **_doc_meta(doc), "category": "figure", "page": fig.page, "bbox": list(fig.bbox.as_tuple()),
+        **_doc_meta(doc), "category": "figure", **_page_meta(doc, fig.page), "bbox": list(fig.bbox.as_tuple()),
         "figure_id": fig.id, "figure_kind": fig.kind,
         "figure_type": desc.figure_type if desc else "other", "caption": fig.caption or "",
         "describer": desc.describer if desc else "", "confidence": desc.confidence if desc else 0.0,
@@ -237,13 +246,35 @@ def figure_metadata(doc: Document, fig: Figure) -> dict[str, Any]:
 
 
 def _block_meta(doc: Document, block: Block) -> dict[str, Any]:
-    return _clean({**_doc_meta(doc), "category": block.type, "page": block.page,
+    return _clean({**_doc_meta(doc), "category": block.type, **_page_meta(doc, block.page),
                    "bbox": list(block.bbox.as_tuple()), "order": block.order,
                    "section": block.section or ""})
 
 
 def _doc_meta(doc: Document, **extra: Any) -> dict[str, Any]:
-    return _clean({"source": doc.source, "sha256": doc.sha256, **extra})
+    """PyPDFLoader's document keys (producer, creator, creationdate always; the PDF's other
+    info when present), then source, total_pages, title and sha256."""
+    meta: dict[str, Any] = {"producer": "", "creator": "", "creationdate": "",
+                            **(doc.metadata.get("pdf_info") or {})}
+    meta.update(source=doc.source, sha256=doc.sha256,
+                total_pages=int(doc.metadata.get("page_count") or len(doc.pages)))
+    if doc.metadata.get("title"):
+        meta["title"] = doc.metadata["title"]
+    return _clean({**meta, **extra})
+
+
+def _page_meta(doc: Document, page: int) -> dict[str, Any]:
+    """``page`` 0-based and ``page_label`` as PyPDFLoader gives them; ``page_number`` 1-based."""
+    labels = doc.metadata.get("page_labels") or {}
+    return {"page": page - 1, "page_label": str(labels.get(str(page), page)), "page_number": page}
+
+
+def _chunk_meta(doc: Document, meta: dict[str, Any]) -> dict[str, Any]:
+    """A chunk's metadata (1-based ``page``, ``pages``) with the loader's page keys."""
+    rest = {k: v for k, v in meta.items() if k not in ("page", "pages")}
+    if "pages" in meta:
+        rest["page_numbers"] = meta["pages"]
+    return _clean({**_doc_meta(doc), **rest, **_page_meta(doc, int(meta["page"]))})
 
 
 _SCALARS = (str, int, float, bool)
@@ -255,14 +286,17 @@ def _clean(meta: dict[str, Any]) -> dict[str, Any]:
 
 
 def _value(v: Any) -> Any:
-    if v is None or isinstance(v, _SCALARS):
+    if isinstance(v, Enum):  # before the scalar test: a str enum is a str, but str() gives 'X.y'
+        return _value(v.value)
+    if v is None or type(v) in _SCALARS:
         return v
-    if isinstance(v, Enum):
-        return v.value
-    if isinstance(v, (list, tuple, set)) and all(isinstance(x, _SCALARS) for x in v):
+    for t in _SCALARS:  # a subclass of a scalar type: its plain value
+        if isinstance(v, t):
+            return t(v)
+    if isinstance(v, (list, tuple, set)) and all(type(x) in _SCALARS for x in v):
         return list(v)
     if isinstance(v, Iterable) and not isinstance(v, (dict, bytes)):
         items = [_value(x) for x in v]
-        if all(isinstance(x, _SCALARS) for x in items):
+        if all(type(x) in _SCALARS for x in items):
             return items
     return json.dumps(v, default=str, sort_keys=True)

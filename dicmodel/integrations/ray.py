@@ -62,7 +62,7 @@ class RayOptions(BaseModel):
     describer_actors: int = Field(1, ge=1, le=1024, description="describer actors (model copies)")
     describer_gpus: float = Field(0.0, ge=0.0, le=16.0, description="GPUs per describer actor")
     describer_cpus: float = Field(1.0, ge=0.0, le=256.0, description="CPUs per describer actor")
-    address: str | None = Field(None, description="Ray cluster address; None: RAY_ADDRESS or local")
+    address: str | None = Field(None, description="Ray cluster address (default: $RAY_ADDRESS, else a local Ray)")
     parquet: bool = Field(False, description="also write this run's chunks as Parquet (OUT/parquet/)")
     ray_init: dict[str, Any] = Field(default_factory=dict,
                                      description="extra ray.init arguments (object_store_memory, ...)")

@@ -436,7 +436,7 @@ class _Builder:
 
     def add(self, element: Any) -> None:
         kind = type(element).__name__
-        page = max(0, (element.metadata.page_number or 1) - 1)
+        page = max(1, element.metadata.page_number or 1)  # 1-based, as unstructured counts
         if page not in self.pages:
             self.pages[page] = self._page_size()
         if kind == "Image":
@@ -498,7 +498,7 @@ class _Builder:
             return  # a bullet, spacer or icon, not a figure
         box = self._figure_box(pic, size_px)
         # no page coordinates in DOCX/HTML: the reading-order index keeps ids unique per document
-        fid = figure_id(self.sha + f":{len(self.blocks)}", page, box)
+        fid = figure_id(self.sha + f":{len(self.blocks)}", page - 1, box)  # ids as in schema 1.x
         fig = Figure(id=fid, page=page, bbox=box, kind=FigureKind.raster, caption=caption,
                      section=self.section, context=_alt_context(pic.alt),
                      image=png, image_hash=hashlib.sha256(png).hexdigest() if png else None)
@@ -521,7 +521,7 @@ class _Builder:
         pages = [Page(number=n, width=w, height=h) for n, (w, h) in sorted(self.pages.items())]
         meta = {"format": self.src.suffix.lower().lstrip("."), "ingest": "unstructured",
                 "unstructured_nlp": info.get("unstructured_nlp", "")}
-        return Document(source=str(self.src), sha256=self.sha, pages=pages or [Page(number=0, width=_LETTER[0], height=_LETTER[1])],
+        return Document(source=str(self.src), sha256=self.sha, pages=pages or [Page(number=1, width=_LETTER[0], height=_LETTER[1])],
                         blocks=self.blocks, figures=self.figures, errors=self.errors, metadata=meta)
 
 
@@ -583,7 +583,7 @@ def to_elements(doc: Document, *, include_images: bool = False, include_mermaid:
     for block in sorted(doc.blocks, key=lambda b: b.order):
         if block.type == BlockType.caption and block.text.strip() in owned:
             continue
-        meta = elements.ElementMetadata(filename=Path(doc.source).name, page_number=block.page + 1)
+        meta = elements.ElementMetadata(filename=Path(doc.source).name, page_number=block.page)
         if block.type == BlockType.figure:
             fig = figures.get(block.figure_id or "")
             if fig is not None:

@@ -18,6 +18,18 @@ import json
 import sys
 from typing import Any
 
+# the --help text: the examples above, without the developer notes and reStructuredText markup
+_HELP = """Build the synthetic training data, step by step:
+
+    dicmodel synth diagrams --n 7000 --out DIR --seed 0 --lang mixed --formats png,pdf --workers 2
+    dicmodel synth questions --data DIR --per-diagram 3 --mcq-fraction 0.5
+    dicmodel synth instructions --data DIR --synthesizer rule|openai|hf [--model M --base-url URL]
+    dicmodel synth filter --data DIR --judge rule|openai [--model M --base-url URL]
+    dicmodel synth rewrite --data DIR --backend openai|hf --model M [--base-url URL]   (optional)
+
+Every step is resumable or idempotent; progress bars go to stderr, a JSON summary to stdout.
+'dicmodel synth STEP --help' lists a step's flags."""
+
 from pydantic import BaseModel, ValidationError
 
 from .._cli_util import add_model_flags, model_values
@@ -91,7 +103,7 @@ def register(subparsers: Any) -> None:
     from .rewrite import RewriteOptions
 
     p = subparsers.add_parser("synth", help="build synthetic training data (diagrams, questions, AdaMLLM tasks)",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+                              description=_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="synth_command", metavar="STEP")
     steps = [
         ("diagrams", "generate, render and caption diagrams (resumable)", BuildOptions, _diagrams),

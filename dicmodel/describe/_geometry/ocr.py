@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..._extras import require
+from ..._offline import quiet_onnxruntime
 from ...errors import BackendUnavailableError, ConfigError, ImageError
 from .primitives import Word
 
@@ -143,6 +144,7 @@ def _rapidocr_model_files() -> dict[str, Path]:
 @functools.lru_cache(maxsize=2)
 def _rapidocr_engine() -> Any:
     rapidocr = require("rapidocr", "OCR of raster figures")
+    quiet_onnxruntime()  # before the first session (ORT_DISABLE_TELEMETRY is set too)
     paths = _rapidocr_model_files()
     params = {
         "Global.log_level": "error",
