@@ -229,10 +229,12 @@ def _content(page: Any) -> Any:
     import pymupdf
 
     box = pymupdf.Rect()
+    full = page.rect.get_area()
     for dr in page.get_drawings():
-        box |= dr["rect"]
-    for b in page.get_text("dict")["blocks"]:
-        box |= pymupdf.Rect(b["bbox"])
+        if dr["rect"].get_area() < 0.8 * full:  # not a page background
+            box |= dr["rect"]
+    for w in page.get_text("words"):
+        box |= pymupdf.Rect(w[:4])
     for info in page.get_image_info():
         box |= pymupdf.Rect(info["bbox"])
     box = (box + (-4, -4, 4, 4)) & page.rect
