@@ -28,7 +28,11 @@ __all__ = ["ConvertOptions", "convert", "describe_document", "source_kind", "to_
 PDF_SUFFIXES = (".pdf",)
 OFFICE_SUFFIXES = (".docx", ".pptx", ".html", ".htm")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp")
-SUPPORTED_SUFFIXES = PDF_SUFFIXES + OFFICE_SUFFIXES + IMAGE_SUFFIXES
+# diagram sources read exactly by dicmodel.sources (a .drawio.png is a .png; a .drawio.svg is
+# accepted by supported() from its content)
+SOURCE_SUFFIXES = (".drawio", ".dio", ".vsdx", ".vsdm", ".vsd", ".puml", ".plantuml", ".pu", ".iuml",
+                   ".wsd")
+SUPPORTED_SUFFIXES = PDF_SUFFIXES + OFFICE_SUFFIXES + IMAGE_SUFFIXES + SOURCE_SUFFIXES
 
 
 class ConvertOptions(BaseModel):
@@ -55,12 +59,19 @@ def _ingest_options(options: dict[str, Any]) -> Any:
 
 
 def source_kind(source: str | os.PathLike[str] | bytes) -> str:
-    """'pdf', 'office' or 'image', from the suffix or (for bytes) the magic number."""
+    """'pdf', 'office', 'image' or 'source' (a diagram source: Visio, draw.io, PlantUML), from the
+    suffix or (for bytes) the magic number; a PNG/SVG carrying a draw.io model is a source."""
+    from .sources import detect_format, is_source_path
+
     if isinstance(source, (bytes, bytearray)):
         head = bytes(source[:8])
+        if detect_format(bytes(source)) not in (None, "pptx"):
+            return "source"
         if head.startswith(b"\x89PNG") or head[:3] == b"\xff\xd8\xff":
             return "image"
         return "pdf"  # the PDF ingest gives a clear error for anything that is not a PDF
+    if is_source_path(source):
+        return "source"
     suffix = Path(source).suffix.lower()
     if suffix in OFFICE_SUFFIXES:
         return "office"
@@ -80,6 +91,12 @@ def convert(source: str | os.PathLike[str] | bytes, describer: Any = "structural
         if options:
             raise ConfigError(f"options {sorted(options)} do not apply to an image source")
         doc = image_document(source)
+    elif kind == "source":
+        from .sources._document import source_document
+
+        if options:
+            raise ConfigError(f"options {sorted(options)} do not apply to a diagram source")
+        doc = source_document(source)
     elif kind == "office":
         from .integrations.unstructured import ingest_office
 
@@ -179,7 +196,9 @@ def _fallback(engine: Describer, fig: Figure, request: Any, err: Exception,
 
 
 def supported(path: Path) -> bool:
-    return path.suffix.lower() in SUPPORTED_SUFFIXES
+    from .sources import is_source_path
+
+    return path.suffix.lower() in SUPPORTED_SUFFIXES or is_source_path(path)
 
 
 def _unsupported(path: Path) -> UnsupportedFormatError:

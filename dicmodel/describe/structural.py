@@ -2,6 +2,10 @@
 
 It rebuilds the diagram from what the page holds:
 
+- a figure whose document embeds its source (``FigureRequest.source_data``: Visio, draw.io,
+  PowerPoint, PlantUML) is read from that source first, exactly (:mod:`dicmodel.sources`;
+  the describer string ends ``:source-<format>``); when it cannot be, the geometry below reads
+  it and a warning says why;
 - vector figures (PyMuPDF drawings + text spans) go through
   :func:`~dicmodel.describe._geometry.vector.extract_vector`;
 - raster figures (a PNG crop) go through the raster extractor (OCR words + OpenCV shapes),
@@ -69,16 +73,28 @@ class StructuralDescriber:
         self.describer_id = f"structural:{VERSION}"
 
     def describe(self, requests: Sequence[FigureRequest]) -> list[Description]:
+        from ._source import prefetch_sources
+
+        try:  # all embedded .vsd of the batch in one LibreOffice run
+            prefetch_sources(requests)
+        except Exception:  # noqa: BLE001, S110 - each figure then reads (or fails) on its own
+            pass
         return [self._safe(r) for r in requests]
 
     # ---- one figure -------------------------------------------------------------------------
     def _safe(self, r: FigureRequest) -> Description:
+        from ._source import describe_from_source
+
         t0 = time.perf_counter()
+        # source first: an embedded Visio/draw.io/PowerPoint/PlantUML source is read exactly
+        notes: list[str] = []
         try:
-            d = self._one(r, t0)
+            d, notes = describe_from_source(r, self.describer_id)
+            d = d or self._one(r, t0)
         except Exception as err:  # one unreadable figure must not fail the batch
             d = self._unreadable(r, [f"structural reading failed: {type(err).__name__}: {err}"],
                                  confidence=0.0)
+        d.warnings[:0] = notes
         d.seconds = round(time.perf_counter() - t0, 4)
         return d
 
