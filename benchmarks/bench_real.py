@@ -286,6 +286,7 @@ def read_one(pdf: bytes, rect: Any, truth: Diagram, res: Result) -> None:
     import dicmodel
     from dicmodel.document import BBox
 
+    res.note = ""
     t0 = _cpu()
     doc = dicmodel.convert(pdf)
     res.seconds = _cpu() - t0
