@@ -272,15 +272,30 @@ def _arrow_at(p: Point, prims: Primitives, reach: float = 3.0, prev: Point | Non
     """The head at the end ``p`` (the line arrives from ``prev``). In a raster figure a head
     that points across the line's last stretch belongs to another line that ends there (a
     message reaching the corner of an activation bar), not to this one."""
-    for a in prims.arrowheads:
-        if U.rect_dist(p, a.bbox) <= reach:
-            if prev is not None and prims.source == "raster":
-                dx, dy = p[0] - prev[0], p[1] - prev[1]
-                n = (dx * dx + dy * dy) ** 0.5
-                if n > 1e-6 and abs(dx * a.direction[0] + dy * a.direction[1]) / n < 0.5:
+    near = sorted((U.rect_dist(p, a.bbox), k) for k, a in enumerate(prims.arrowheads))
+    for dist, k in near:
+        if dist > reach:
+            break
+        a = prims.arrowheads[k]
+        if prev is not None:
+            dx, dy = p[0] - prev[0], p[1] - prev[1]
+            n = (dx * dx + dy * dy) ** 0.5
+            if n > 1e-6 and prims.source == "raster":
+                if abs(dx * a.direction[0] + dy * a.direction[1]) / n < 0.5:
                     continue
-            return True, a.tip
+            elif n > 1e-6 and _off_line(a.bbox, p, (dx / n, dy / n)):
+                continue
+        return True, a.tip
     return False, None
+
+
+def _off_line(head: Rect, p: Point, d: Point) -> bool:
+    """A vector head whose centre lies off the line's axis by more than its own half size
+    belongs to a neighbouring message (small-print charts stack messages a few points apart,
+    closer than the reach)."""
+    cx, cy = U.center(head)
+    perp = abs((cx - p[0]) * d[1] - (cy - p[1]) * d[0])
+    return perp > 0.6 * max(head[2] - head[0], head[3] - head[1]) + 0.5
 
 
 def _short_strokes(prims: Primitives, u: float) -> list[Rect]:
@@ -297,6 +312,18 @@ def _cross_centre(p: Point, shorts: list[Rect]) -> Point:
     """Where the cross's strokes meet (the line can stop at its near tip)."""
     cs = [U.center(r) for r in shorts if U.inside(p, r)]
     return (sum(c[0] for c in cs) / len(cs), sum(c[1] for c in cs) / len(cs))
+
+
+def _elbow_at(p: Point, prims: Primitives, u: float) -> bool:
+    """A vertical stroke starts at ``p``: the free end of the arrowed leg of a self-message
+    drawn as three separate strokes (PlantUML: out, down, back to the lifeline)."""
+    for q in prims.paths:
+        for e in (q.points[0], q.points[-1]):
+            if abs(e[0] - p[0]) <= 1.5 * u and abs(e[1] - p[1]) <= 1.5 * u:
+                bx = U._bbox_pts(q.points)
+                if bx[2] - bx[0] <= 1.0 * u and bx[3] - bx[1] >= 1.5 * u:
+                    return True
+    return False
 
 
 def _on_lines(a: Point, b: Point, lines: list[Lifeline], u: float) -> bool:
@@ -321,9 +348,9 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float) -> tuple[list[
             continue
         if len(pts) == 2 and U.poly_len(pts) < 12 * u and abs(a[1] - b[1]) > 0.5 * abs(a[0] - b[0]):
             continue  # a stroke of a cross mark
-        # where the line comes from matters for a raster head only (see _arrow_at)
-        ha, ta = _arrow_at(a, prims, 3.0 * u, _back(pts[::-1], 8.0 * u) if raster else None)
-        hb, tb = _arrow_at(b, prims, 3.0 * u, _back(pts, 8.0 * u) if raster else None)
+        # where the line comes from tells a head of its own from a neighbour's (see _arrow_at)
+        ha, ta = _arrow_at(a, prims, 3.0 * u, _back(pts[::-1], 8.0 * u))
+        hb, tb = _arrow_at(b, prims, 3.0 * u, _back(pts, 8.0 * u))
         arrow = "filled"
         if not (ha or hb):
             if _cross_at(b, shorts):
@@ -343,9 +370,11 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float) -> tuple[list[
             ia = _nearest_line(a, lines, t, u)
         if ib is None:
             ib = _nearest_line(b, lines, t, u)
+        if (ia is None) != (ib is None) and _elbow_at(b if ib is None else a, prims, u):
+            ia = ib = ia if ia is not None else ib  # the arrowed leg of a three-stroke self-message
         if ia is None or ib is None:
             continue
-        if ia == ib and box[2] - box[0] < 8 * u:
+        if ia == ib and box[2] - box[0] < 8 * u and not _elbow_at(b if ha and not hb else a, prims, u):
             continue
         if ia != ib and abs(a[1] - b[1]) > max(3.0 * u, 0.05 * abs(a[0] - b[0])):
             continue  # messages run level between lifelines; a slanted connector is a graph edge
@@ -364,8 +393,10 @@ def _texts(msgs: list[_Msg], words: list[Word], h: float, u: float) -> None:
         for k, w in enumerate(words):
             if k in taken:
                 continue
-            cx = U.center(w.bbox)[0]
-            if not (m.x0 - 25 * u <= cx <= m.x1 + 25 * u):
+            lo, hi = m.x0 - 25 * u, m.x1 + 25 * u
+            # a self-message's text is centred over its loop (Mermaid) or starts right of it
+            # and runs far beyond (PlantUML)
+            if not (lo <= U.center(w.bbox)[0] <= hi or (m.src == m.dst and lo <= w.bbox[0] <= hi)):
                 continue
             gap = m.y - w.bbox[3]
             if -0.6 * h <= gap <= 4 * h + 6:
@@ -391,12 +422,17 @@ def _aligned_heads(lines: list[Lifeline], u: float) -> bool:
 
 
 def _unit(prims: Primitives, h: float) -> float:
-    """Scale of the fixed tolerances: 1 for vector figures (PDF points, ~10 pt text); for a
-    raster figure, its text height over a PDF's (a 2x render of 16 px text is ~40 px tall).
+    """Scale of the fixed tolerances: 1 for vector figures with ~9 pt text or larger (PDF
+    points), less for small print; for a raster figure, its text height over a PDF's (a 2x
+    render of 16 px text is ~40 px tall).
     A scale only: small-print raster figures get 1 too, so the raster-only rules ask
     ``prims.source``, never ``u == 1``."""
-    if prims.source != "raster" or h <= 0:
+    if h <= 0:
         return 1.0
+    if prims.source != "raster":
+        # small print (a wide chart scaled down to fit the page: 3-4 pt text) shrinks the
+        # tolerances with it, or a self-message's 10-pt legs read as the strokes of a cross
+        return max(0.3, min(1.0, h / 9.0))
     return max(1.0, min(4.0, h / 16.0))
 
 
@@ -416,12 +452,16 @@ def read_sequence(prims: Primitives) -> Diagram | None:
     # strokes has most of its arrows elsewhere
     if not msgs or len(msgs) < 0.6 * n_arrowed:
         return None
-    # words inside header boxes, notes and markers are not message text
+    frames = _frames(prims, msgs, lines, u)
+    # words inside header boxes, notes and markers are not message text; inside a frame
+    # (alt/loop/opt, which holds messages) only its header line is not
     free = [w for w in prims.words
             if not any(U.inside(U.center(w.bbox), s.bbox, 0.5) for s in prims.shapes
-                       if (s.stroked and U.area(s.bbox) < 0.25 * prims.width * prims.height)
-                       or max(s.bbox[2] - s.bbox[0], s.bbox[3] - s.bbox[1]) < 3 * h)
-            and not any(U.inside(U.center(w.bbox), b, 0.5) for b in boxes)]
+                       if s.bbox not in frames
+                       and ((s.stroked and U.area(s.bbox) < 0.25 * prims.width * prims.height)
+                            or max(s.bbox[2] - s.bbox[0], s.bbox[3] - s.bbox[1]) < 3 * h))
+            and not any(U.inside(U.center(w.bbox), b, 0.5) for b in boxes)
+            and not any(_in_header(w, f, h) for f in frames)]
     _texts(msgs, free, h, u)
     d = Diagram(kind="sequence")
     ids = []
@@ -432,8 +472,37 @@ def read_sequence(prims: Primitives) -> Diagram | None:
     for m in msgs:
         d.messages.append(Message(source=ids[m.src], target=ids[m.dst], text=m.text,
                                   reply=m.dashed, arrow=m.arrow))  # type: ignore[arg-type]
-    d.notes = _notes(prims, boxes, u)
+    d.notes = _frame_labels(prims.words, frames, h) + _notes(prims, boxes + frames, u)
     return d
+
+
+def _frames(prims: Primitives, msgs: list[_Msg], lines: list[Lifeline], u: float) -> list[Rect]:
+    """Combined fragments (alt, loop, opt, par; UML and PlantUML draw them as a stroked box
+    with a label tab): boxes over two or more lifelines that hold a message line."""
+    xs = [ln.x for ln in lines]
+    out = []
+    for s in prims.shapes:
+        b = s.bbox
+        if not _spans(b, xs):
+            continue
+        if any(b[1] < m.y < b[3] and b[0] - 3 * u <= m.x0 and m.x1 <= b[2] + 3 * u for m in msgs):
+            out.append(b)
+    return out
+
+
+def _in_header(w: Word, frame: Rect, h: float) -> bool:
+    """The word sits on a frame's first line: its operator tab ('alt') and guard ('[ok]')."""
+    cx, cy = U.center(w.bbox)
+    return frame[0] <= cx <= frame[2] and frame[1] <= cy <= frame[1] + 1.5 * h
+
+
+def _frame_labels(words: list[Word], frames: list[Rect], h: float) -> list[str]:
+    out = []
+    for f in sorted(frames, key=lambda b: (b[1], b[0])):
+        text = U.block_text([w for w in words if _in_header(w, f, h)])
+        if text:
+            out.append(text)
+    return out
 
 
 def _notes(prims: Primitives, boxes: list[Rect], u: float) -> list[str]:

@@ -128,8 +128,11 @@ def _subpaths(items: list[tuple], close_path: bool) -> list[_Sub]:
 
 def _polygon_kind(corners: list[Point], box: Rect, tol: float = 1.0) -> str:
     """rect / diamond / parallelogram / hexagon / polygon from the simplified corners (a rect's
-    corners lie within ``tol`` of its box's corners)."""
+    corners lie within ``tol`` of its box's corners; a tiny outline, such as a small-print
+    chart's 2-pt arrowhead, gets a tolerance of a quarter of its size, or every corner would
+    be near a box corner)."""
     w, h = box[2] - box[0], box[3] - box[1]
+    tol = min(tol, 0.25 * min(w, h))
     n = len(corners)
     if n == 4:
         if all(_at_box_corner(p, box, tol) for p in corners):

@@ -1,0 +1,425 @@
+"""Real-figure benchmark: draw.io, Visio, PowerPoint and PlantUML diagrams as users meet them.
+
+Ground truth is what each source file declares, read exactly by :mod:`dicmodel.sources` (the
+rows of ``../shared/devset/real/manifest.tsv``). Each diagram is rendered the way a reader of
+a document meets it and placed in a one-page PDF among text, with a caption:
+
+- ``drawio_png``: the PNG the repository ships (raster);
+- ``drawio_svg`` and PlantUML: the SVG printed to a vector PDF by headless Chromium (vector),
+  and that page rasterized at 150 dpi (raster); PlantUML's own PNG when ``plantuml`` is
+  installed (raster, replaces the rasterized page);
+- ``vsdx`` / ``pptx``: LibreOffice's PDF of the page or slide (vector), rasterized at 150 dpi
+  (raster);
+- plain ``.drawio`` files have no render here (the draw.io application is needed): counted as
+  not rendered.
+
+Each PDF goes through ``dicmodel.convert`` with the structural describer (ingest and figure
+detection included). The figure overlapping the placed picture most is scored against the
+truth with :mod:`dicmodel.eval.structure` (node-label recall, edge F1, message F1); a figure
+not found scores zero. Also reported: whether the caption survived, the figure type, and the
+AUROC of the describer's confidence against "right" (node recall >= 0.9 and edge/message F1 >=
+0.8), the check that ``--describer hybrid`` routing depends on.
+
+Renders are cached under ``~/.cache/dicmodel-bench/real`` (or ``DICMODEL_BENCH_CACHE``/real).
+
+Usage::
+
+    python benchmarks/bench_real.py [--kinds vector,raster] [--formats vsdx,pptx,...]
+                                    [--limit N] [--out docs/benchmarks_real.md] [--json F]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from dicmodel.diagram import Diagram
+from dicmodel.eval.bench import default_cache, default_devset
+from dicmodel.eval.structure import PRF, aggregate, score_structure
+
+RIGHT_NODE_RECALL = 0.9
+RIGHT_LINK_F1 = 0.8
+RASTER_DPI = 150
+
+
+@dataclass
+class Row:
+    file: str
+    format: str
+    part: str
+    kind: str
+    nodes: int
+    edges: int
+    license: str
+
+
+@dataclass
+class Result:
+    row: Row
+    kind: str                      # vector | raster
+    status: str                    # ok | not-rendered | no-truth | failed
+    found: bool = False
+    caption_kept: bool = False
+    figure_type: str = ""
+    confidence: float = 0.0
+    nodes: PRF = field(default_factory=PRF)
+    edges: PRF = field(default_factory=PRF)
+    messages: PRF = field(default_factory=PRF)
+    seconds: float = 0.0
+    note: str = ""
+
+    @property
+    def right(self) -> bool:
+        link = self.messages if self.messages.n_ref else self.edges
+        return self.found and self.nodes.recall >= RIGHT_NODE_RECALL and link.f1 >= RIGHT_LINK_F1
+
+
+def read_manifest(devset: Path) -> list[Row]:
+    with open(devset / "real" / "manifest.tsv", newline="", encoding="utf-8") as fh:
+        return [Row(file=r["file"], format=r["format"], part=r["part"], kind=r["kind"],
+                    nodes=int(r["nodes"]), edges=int(r["edges"]), license=r["license"])
+                for r in csv.DictReader(fh, delimiter="\t")]
+
+
+# ---- truth ------------------------------------------------------------------------------
+
+def truth_for(row: Row, path: Path, memo: dict[str, list[Any]]) -> tuple[Diagram | None, int]:
+    """The part's exact Diagram and its page/slide index (0-based) in the file's render."""
+    from dicmodel.sources import read_source
+
+    if row.file not in memo:
+        memo[row.file] = read_source(path)
+    parts = memo[row.file]
+    for i, p in enumerate(parts):
+        if p.part == row.part:
+            return p.diagram, i
+    m = re.fullmatch(r"slide-(\d+)", row.part)
+    if m:
+        return None, int(m.group(1)) - 1
+    return None, 0
+
+
+# ---- rendering --------------------------------------------------------------------------
+
+def _run(cmd: list[str], timeout: int = 300) -> None:
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   timeout=timeout)
+
+
+def _svg_size(svg: str) -> tuple[float, float]:
+    head = svg[:4000]
+    w = re.search(r'\bwidth="([\d.]+)(?:px)?"', head)
+    h = re.search(r'\bheight="([\d.]+)(?:px)?"', head)
+    if w and h:
+        return float(w.group(1)), float(h.group(1))
+    vb = re.search(r'viewBox="[-\d.]+[ ,]+[-\d.]+[ ,]+([\d.]+)[ ,]+([\d.]+)"', head)
+    if vb:
+        return float(vb.group(1)), float(vb.group(2))
+    return 1000.0, 800.0
+
+
+def svg_to_pdf(svg_path: Path, out: Path) -> None:
+    """Headless Chromium prints the SVG inline in a page of its own size: vectors, text as text."""
+    svg = svg_path.read_text(encoding="utf-8", errors="replace")
+    svg = re.sub(r"^<\?xml[^>]*>", "", svg.lstrip("\ufeff").lstrip())
+    w, h = _svg_size(svg)
+    html = (f"<!doctype html><html><head><style>@page {{ size: {w + 8:.0f}px {h + 8:.0f}px; "
+            f"margin: 0 }} html, body {{ margin: 0; padding: 0; overflow: hidden }} "
+            f"svg {{ display: block }}</style></head><body>{svg}</body></html>")
+    with tempfile.TemporaryDirectory() as tmp:
+        page = Path(tmp) / "page.html"
+        page.write_text(html, encoding="utf-8")
+        _run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+              f"--user-data-dir={tmp}/profile", f"--print-to-pdf={out}", page.as_uri()], timeout=120)
+
+
+def office_to_pdf(src: Path, out: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        _run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp}/lo", "--convert-to",
+              "pdf", "--outdir", tmp, str(src)])
+        shutil.move(str(Path(tmp) / (src.stem + ".pdf")), out)
+
+
+def plantuml_render(src: Path, out_dir: Path) -> None:
+    _run(["plantuml", "-tsvg", "-o", str(out_dir), str(src)])
+    _run(["plantuml", "-tpng", "-o", str(out_dir), str(src)])
+
+
+def _best_page(doc: Any, truth: Diagram, guess: int) -> int:
+    """The exported page showing the part: most of the truth's labels in its text.
+
+    LibreOffice leaves out hidden slides and Visio background pages, so the part's index in
+    the source need not be its page in the PDF; the guess breaks ties.
+    """
+    labels = {" ".join(n.label.split()).lower() for n in truth.nodes if n.label.strip()}
+
+    def hits(i: int) -> tuple[int, int]:
+        text = " ".join(doc[i].get_text().split()).lower()
+        return sum(lab in text for lab in labels), -abs(i - guess)
+
+    return max(range(doc.page_count), key=hits) if doc.page_count else guess
+
+
+def renders(row: Row, src: Path, page_index: int, truth: Diagram, cache: Path) -> dict[str, Any]:
+    """{'vector': (pdf_path, page_index) | None, 'raster': png_bytes | None, 'note': str}."""
+    import pymupdf
+
+    sha = hashlib.sha256(src.read_bytes()).hexdigest()[:16]
+    d = cache / f"{src.stem}-{sha}"
+    d.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Any] = {"vector": None, "raster": None, "note": ""}
+    fmt = row.format
+    if fmt == "drawio_png":
+        out["raster"] = src.read_bytes()
+        return out
+    if fmt == "drawio":
+        out["note"] = "no render (plain .drawio needs the draw.io application)"
+        return out
+    pdf = d / "render.pdf"
+    if fmt == "drawio_svg":
+        if not pdf.exists():
+            svg_to_pdf(src, pdf)
+    elif fmt in ("vsdx", "pptx"):
+        if not pdf.exists():
+            office_to_pdf(src, pdf)
+    elif fmt == "plantuml":
+        svgs = sorted(d.glob("*.svg"))
+        if not svgs and shutil.which("plantuml"):
+            plantuml_render(src, d)
+            svgs = sorted(d.glob("*.svg"))
+        if not svgs:
+            out["note"] = "no render (plantuml not installed)"
+            return out
+        if not pdf.exists():
+            svg_to_pdf(svgs[0], pdf)
+        pngs = sorted(d.glob("*.png"))
+        if pngs:
+            out["raster"] = pngs[0].read_bytes()
+        page_index = 0
+    with pymupdf.open(pdf) as doc:
+        if fmt in ("vsdx", "pptx"):
+            page_index = _best_page(doc, truth, page_index)
+        if page_index >= doc.page_count:
+            out["note"] = f"render has {doc.page_count} pages, part is page {page_index + 1}"
+            return out
+        out["vector"] = (pdf, page_index)
+        if out["raster"] is None:
+            out["raster"] = doc[page_index].get_pixmap(dpi=RASTER_DPI, clip=_content(doc[page_index])).tobytes("png")
+    return out
+
+
+def _content(page: Any) -> Any:
+    """The box of what is drawn or written on a page (renders carry wide empty margins)."""
+    import pymupdf
+
+    box = pymupdf.Rect()
+    full = page.rect.get_area()
+    for dr in page.get_drawings():
+        if dr["rect"].get_area() < 0.8 * full:  # not a page background
+            box |= dr["rect"]
+    for w in page.get_text("words"):
+        box |= pymupdf.Rect(w[:4])
+    for info in page.get_image_info():
+        box |= pymupdf.Rect(info["bbox"])
+    box = (box + (-4, -4, 4, 4)) & page.rect
+    if box.is_empty or box.width < 10 or box.height < 10:
+        return page.rect
+    return box
+
+
+# ---- the document a reader meets ----------------------------------------------------------
+
+LOREM = ("The architecture below is described in this clause. Each function is deployed as a "
+         "separate service and the interfaces between them are defined in the following clauses.")
+
+
+def place(render: Any, kind: str, caption: str) -> tuple[bytes, Any]:
+    """A one-page A4 PDF: a paragraph, the figure, its caption, a paragraph that cites it."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.insert_textbox(pymupdf.Rect(56, 50, 539, 110), "4.2 Overview\n" + LOREM, fontsize=10)
+    if kind == "vector":
+        pdf, index = render
+        with pymupdf.open(pdf) as src:
+            clip = _content(src[index])
+            w, h = clip.width, clip.height
+        scale = min(483 / w, 560 / h, 1.5)
+        rect = pymupdf.Rect(56, 120, 56 + w * scale, 120 + h * scale)
+        page.show_pdf_page(rect, pymupdf.open(pdf), index, clip=clip)
+    else:
+        pix = pymupdf.Pixmap(render)
+        w, h = pix.width * 72 / RASTER_DPI, pix.height * 72 / RASTER_DPI
+        scale = min(483 / w, 560 / h, 1.0)
+        rect = pymupdf.Rect(56, 120, 56 + w * scale, 120 + h * scale)
+        page.insert_image(rect, stream=render)
+    page.insert_textbox(pymupdf.Rect(56, rect.y1 + 8, 539, rect.y1 + 40), caption, fontsize=9)
+    page.insert_textbox(pymupdf.Rect(56, rect.y1 + 44, 539, rect.y1 + 110),
+                        "As Figure 1 shows, the functions exchange messages over the interfaces "
+                        "named there.", fontsize=10)
+    return doc.tobytes(), rect
+
+
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def read_one(pdf: bytes, rect: Any, truth: Diagram, res: Result) -> None:
+    import dicmodel
+    from dicmodel.document import BBox
+
+    res.note = ""
+    t0 = _cpu()
+    doc = dicmodel.convert(pdf)
+    res.seconds = _cpu() - t0
+    placed = BBox(x0=rect.x0, y0=rect.y0, x1=rect.x1, y1=rect.y1)
+    best = max(doc.figures, key=lambda f: f.bbox.intersection(placed), default=None)
+    if best is None or best.bbox.intersection(placed) < 0.3 * placed.area:
+        res.note = f"figure not found ({len(doc.figures)} figures on the page)"
+        pred = Diagram()
+    else:
+        res.found = True
+        res.caption_kept = bool(best.caption and "Figure 1" in best.caption)
+        d = best.description
+        pred = d.diagram if d and d.diagram else Diagram()
+        if d:
+            res.figure_type = d.figure_type.value
+            res.confidence = d.confidence
+    s = score_structure(pred, truth)
+    res.nodes, res.edges, res.messages = s.nodes, s.edges, s.messages
+    res.status = "ok"
+
+
+# ---- report ---------------------------------------------------------------------------------
+
+def auroc(scores: list[float], labels: list[bool]) -> float | None:
+    """Probability that a random right figure has higher confidence than a random wrong one."""
+    pos = [s for s, y in zip(scores, labels) if y]
+    neg = [s for s, y in zip(scores, labels) if not y]
+    if not pos or not neg:
+        return None
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return wins / (len(pos) * len(neg))
+
+
+def _f(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def table(results: list[Result]) -> str:
+    groups: dict[tuple[str, str], list[Result]] = defaultdict(list)
+    for r in results:
+        groups[(r.row.format, r.kind)].append(r)
+        groups[("all", r.kind)].append(r)
+    lines = ["| format | kind | parts | scored | found | caption kept | node R | edge P | edge R | "
+             "edge F1 | msg F1 | right | CPU s/fig |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for (fmt, kind), rs in sorted(groups.items(), key=lambda kv: (kv[0][0] == "all", kv[0])):
+        ok = [r for r in rs if r.status == "ok"]
+        nodes = sum((r.nodes for r in ok), PRF())
+        edges = sum((r.edges for r in ok), PRF())
+        msgs = sum((r.messages for r in ok), PRF())
+        cpu = sum(r.seconds for r in ok) / len(ok) if ok else None
+        lines.append(
+            f"| {fmt} | {kind} | {len(rs)} | {len(ok)} | {sum(r.found for r in ok)} | "
+            f"{sum(r.caption_kept for r in ok)} | {_f(nodes.recall if nodes.n_ref else None)} | "
+            f"{_f(edges.precision if edges.n_ref else None)} | {_f(edges.recall if edges.n_ref else None)} | "
+            f"{_f(edges.f1 if edges.n_ref else None)} | {_f(msgs.f1 if msgs.n_ref else None)} | "
+            f"{sum(r.right for r in ok)} | {_f(cpu)} |")
+    ok = [r for r in results if r.status == "ok"]
+    a = auroc([r.confidence for r in ok], [r.right for r in ok])
+    lines += ["", f"Confidence AUROC against 'right' (node recall >= {RIGHT_NODE_RECALL}, edge or "
+              f"message F1 >= {RIGHT_LINK_F1}): {_f(a)} over {len(ok)} scored figures "
+              f"({sum(r.right for r in ok)} right)."]
+    skipped = [r for r in results if r.status != "ok"]
+    if skipped:
+        why: dict[str, int] = defaultdict(int)
+        for r in skipped:
+            why[f"{r.status}: {r.note}"] += 1
+        lines += ["", "Not scored: " + "; ".join(f"{n} x {w}" for w, n in sorted(why.items()))]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--devset", type=Path, default=default_devset(), help="the devset folder")
+    ap.add_argument("--kinds", default="vector,raster", help="comma list of vector, raster")
+    ap.add_argument("--formats", default="", help="comma list of manifest formats (default: all)")
+    ap.add_argument("--limit", type=int, default=0, help="at most N manifest rows (0: all)")
+    ap.add_argument("--out", type=Path, help="write the Markdown table here")
+    ap.add_argument("--json", type=Path, help="write per-figure results here")
+    args = ap.parse_args(argv)
+    if not (args.devset / "real" / "manifest.tsv").exists():
+        print(f"no real-figure devset at {args.devset}/real (set --devset)", file=sys.stderr)
+        return 2
+    rows = read_manifest(args.devset)
+    if args.formats:
+        rows = [r for r in rows if r.format in args.formats.split(",")]
+    if args.limit:
+        rows = rows[:args.limit]
+    kinds = args.kinds.split(",")
+    cache = default_cache().parent / "real"
+    memo: dict[str, list[Any]] = {}
+    results: list[Result] = []
+    for i, row in enumerate(rows, 1):
+        src = args.devset / "real" / row.file
+        try:
+            truth, index = truth_for(row, src, memo)
+        except Exception as err:  # noqa: BLE001 - a benchmark reports, it does not stop
+            truth, index = None, 0
+            print(f"  truth failed for {row.file}: {err}", file=sys.stderr)
+        if truth is None:
+            results += [Result(row, k, "no-truth", note=f"part {row.part!r} not read") for k in kinds]
+            continue
+        try:
+            rend = renders(row, src, index, truth, cache)
+        except Exception as err:  # noqa: BLE001
+            rend = {"vector": None, "raster": None, "note": f"render failed: {err}"}
+        for kind in kinds:
+            res = Result(row, kind, "not-rendered", note=rend["note"] or f"no {kind} render")
+            if rend.get(kind) is not None:
+                try:
+                    pdf, rect = place(rend[kind], kind, f"Figure 1: {row.part}")
+                    read_one(pdf, rect, truth, res)
+                except Exception as err:  # noqa: BLE001
+                    res.status, res.note = "failed", f"{type(err).__name__}: {err}"
+            results.append(res)
+            print(f"[{i}/{len(rows)}] {row.file} {row.part} {kind}: {res.status} "
+                  f"nodes {res.nodes.tp}/{res.nodes.n_ref} edges {res.edges.tp}/{res.edges.n_ref} "
+                  f"msgs {res.messages.tp}/{res.messages.n_ref} conf {res.confidence:.2f} "
+                  f"{res.figure_type} {res.note}", file=sys.stderr, flush=True)
+    md = table(results)
+    print(md)
+    if args.out:
+        args.out.write_text(md + "\n", encoding="utf-8")
+    if args.json:
+        args.json.write_text(json.dumps([{
+            "file": r.row.file, "part": r.row.part, "format": r.row.format, "kind": r.kind,
+            "status": r.status, "found": r.found, "caption_kept": r.caption_kept,
+            "figure_type": r.figure_type, "confidence": r.confidence, "right": r.right,
+            "nodes": r.nodes.model_dump(), "edges": r.edges.model_dump(),
+            "messages": r.messages.model_dump(), "cpu_s": r.seconds, "note": r.note}
+            for r in results], indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Sequence charts drawn the way PlantUML draws them, read from vector geometry.
+
+PlantUML (and UML tools in general) draw notched four-point arrowheads, self-messages as three
+separate strokes (out, down, back with the head), and combined fragments (alt/loop/opt) as a
+box over the lifelines with a label tab and a guard. Placed in a document, a wide chart is
+scaled down until its text is 3-4 points tall. Each test draws one such chart at a given
+scale and checks the messages read from it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pymupdf = pytest.importorskip("pymupdf")
+
+from dicmodel.describe._geometry.sequence import read_sequence  # noqa: E402
+from dicmodel.describe._geometry.vector import extract_vector, page_inputs  # noqa: E402
+
+BLACK = (0, 0, 0)
+XS = (60, 200, 340)  # lifelines at full scale
+NAMES = ("Client", "Gateway", "Store")
+
+
+def _head(page, tip, left: bool, k: float) -> None:
+    """PlantUML's notched head: tip, two barbs, a notch on the axis."""
+    x, y = tip
+    s = -1 if left else 1
+    pts = [(x, y), (x - s * 10 * k, y - 4 * k), (x - s * 6 * k, y), (x - s * 10 * k, y + 4 * k)]
+    page.draw_polyline(pts, color=BLACK, fill=BLACK, closePath=True, width=0.5 * k)
+
+
+def _text(page, x, y, text, k):
+    page.insert_text((x, y), text, fontsize=9 * k)
+
+
+def _chart(k: float, frame: bool = True, self_msg: bool = True) -> bytes:
+    doc = pymupdf.open()
+    page = doc.new_page(width=420 * k + 40, height=330 * k + 40)
+    o = 20
+
+    def X(i):
+        return o + XS[i] * k
+
+    def Y(v):
+        return o + v * k
+
+    for i, name in enumerate(NAMES):
+        page.draw_rect(pymupdf.Rect(X(i) - 30 * k, Y(0), X(i) + 30 * k, Y(20)), color=BLACK, width=0.6 * k)
+        _text(page, X(i) - 20 * k, Y(14), name, k)
+        page.draw_line((X(i), Y(20)), (X(i), Y(320)), color=BLACK, width=0.5 * k, dashes=f"[{5 * k} {5 * k}] 0")
+
+    def msg(a, b, y, text, dashed=False):
+        page.draw_line((X(a), Y(y)), (X(b), Y(y)), color=BLACK, width=0.6 * k,
+                       dashes=f"[{2 * k} {2 * k}] 0" if dashed else None)
+        _head(page, (X(b), Y(y)), left=X(b) < X(a), k=k)
+        _text(page, min(X(a), X(b)) + 8 * k, Y(y - 3), text, k)
+
+    msg(0, 1, 50, "connect")
+    if frame:
+        page.draw_rect(pymupdf.Rect(X(0) - 15 * k, Y(70), X(2) + 15 * k, Y(190)), color=BLACK, width=0.8 * k)
+        page.draw_polyline([(X(0) - 15 * k, Y(82)), (X(0) + 10 * k, Y(82)), (X(0) + 14 * k, Y(78)),
+                            (X(0) + 14 * k, Y(70))], color=BLACK, width=0.6 * k)
+        _text(page, X(0) - 12 * k, Y(79), "alt", k)
+        _text(page, X(0) + 20 * k, Y(79), "[session valid]", k)
+    msg(1, 2, 100, "lookup session")
+    if self_msg:  # out, down, back with a head: three strokes
+        page.draw_line((X(2), Y(120)), (X(2) + 30 * k, Y(120)), color=BLACK, width=0.6 * k)
+        page.draw_line((X(2) + 30 * k, Y(120)), (X(2) + 30 * k, Y(132)), color=BLACK, width=0.6 * k)
+        page.draw_line((X(2) + 30 * k, Y(132)), (X(2) + 2 * k, Y(132)), color=BLACK, width=0.6 * k)
+        _head(page, (X(2), Y(132)), left=True, k=k)
+        _text(page, X(2) + 34 * k, Y(126), "check expiry", k)
+    msg(2, 1, 160, "session found", dashed=True)
+    msg(1, 0, 230, "accepted", dashed=True)
+    return doc.tobytes()
+
+
+def _read(pdf: bytes):
+    page = pymupdf.open("pdf", pdf)[0]
+    drawings, spans = page_inputs(page)
+    return read_sequence(extract_vector(drawings, spans, (0, 0, page.rect.width, page.rect.height)))
+
+
+def _messages(d):
+    label = {n.id: n.label for n in d.nodes}
+    return [(label[m.source], label[m.target], m.text) for m in d.messages]
+
+
+EXPECTED = [("Client", "Gateway", "connect"), ("Gateway", "Store", "lookup session"),
+            ("Store", "Store", "check expiry"), ("Store", "Gateway", "session found"),
+            ("Gateway", "Client", "accepted")]
+
+
+@pytest.mark.parametrize("k", [1.0, 0.35])
+def test_notched_heads_self_message_and_frame_at_full_and_small_print(k):
+    d = _read(_chart(k))
+    assert d is not None and d.kind == "sequence"
+    assert _messages(d) == EXPECTED
+    assert any("session valid" in n for n in d.notes)  # the guard is kept as a note
+
+
+def test_words_inside_a_frame_are_message_text_and_the_guard_is_not():
+    d = _read(_chart(1.0))
+    texts = [m.text for m in d.messages]
+    assert "lookup session" in texts
+    assert not any("valid" in t or "alt" in t.split() for t in texts)
+
+
+def test_a_notched_head_at_small_print_is_a_head_not_a_box():
+    page = pymupdf.open("pdf", _chart(0.35))[0]
+    drawings, spans = page_inputs(page)
+    prims = extract_vector(drawings, spans, (0, 0, page.rect.width, page.rect.height))
+    assert len(prims.arrowheads) == 5  # every message's head, none read as a tiny 'rect' node
