@@ -110,3 +110,50 @@ def test_a_notched_head_at_small_print_is_a_head_not_a_box():
     drawings, spans = page_inputs(page)
     prims = extract_vector(drawings, spans, (0, 0, page.rect.width, page.rect.height))
     assert len(prims.arrowheads) == 5  # every message's head, none read as a tiny 'rect' node
+
+
+# ---- 3GPP NAS style: no lifelines ------------------------------------------------------------
+
+def _nas_chart(with_boxes: bool = False) -> bytes:
+    """TS 24.301's procedure figures: names on top, level arrows, timers beside, an OR rule."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=540, height=380)
+    page.insert_text((20, 30), "UE", fontsize=14)
+    page.insert_text((460, 30), "MME", fontsize=14)
+
+    def arrow(y, right, text, timer_left="", timer_right=""):
+        x0, x1 = 120, 420
+        page.draw_line((x0, y), (x1, y), color=BLACK, width=0.7)
+        tip = (x1, y) if right else (x0, y)
+        s = 1 if right else -1
+        page.draw_polyline([tip, (tip[0] - s * 9, y - 3), (tip[0] - s * 9, y + 3)], color=BLACK,
+                           fill=BLACK, closePath=True)
+        page.insert_text((200, y - 6), text, fontsize=10)
+        if timer_left:
+            page.insert_text((15, y + 3), timer_left, fontsize=12)
+        if timer_right:
+            page.insert_text((440, y + 3), timer_right, fontsize=12)
+        if with_boxes:
+            page.draw_rect(pymupdf.Rect(x1, y - 10, x1 + 60, y + 10), color=BLACK)
+            page.draw_rect(pymupdf.Rect(x0 - 60, y - 10, x0, y + 10), color=BLACK)
+
+    arrow(80, True, "ATTACH REQUEST", timer_left="Start T3410")
+    arrow(140, False, "ATTACH ACCEPT", timer_left="Stop T3410", timer_right="Start T3450")
+    arrow(200, True, "ATTACH COMPLETE", timer_right="Stop T3450")
+    page.draw_line((5, 240), (240, 240), color=BLACK, width=0.5, dashes="[3 3] 0")
+    page.insert_text((255, 244), "OR", fontsize=12)
+    page.draw_line((290, 240), (535, 240), color=BLACK, width=0.5, dashes="[3 3] 0")
+    arrow(300, False, "ATTACH REJECT", timer_left="Stop T3410")
+    return doc.tobytes()
+
+
+def test_a_message_chart_without_lifelines_reads_as_a_sequence():
+    d = _read(_nas_chart())
+    assert d is not None and [n.label for n in d.nodes] == ["UE", "MME"]
+    assert _messages(d) == [("UE", "MME", "ATTACH REQUEST"), ("MME", "UE", "ATTACH ACCEPT"),
+                            ("UE", "MME", "ATTACH COMPLETE"), ("MME", "UE", "ATTACH REJECT")]
+    assert "Start T3410" in d.notes and "OR" in d.notes
+
+
+def test_long_arrows_between_boxes_are_not_a_lineless_chart():
+    assert _read(_nas_chart(with_boxes=True)) is None

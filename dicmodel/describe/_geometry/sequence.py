@@ -17,7 +17,7 @@ from ...diagram import Diagram, Message, Node
 from . import _util as U
 from .primitives import Path, Point, Primitives, Rect, Word
 
-__all__ = ["Lifeline", "find_lifelines", "read_sequence"]
+__all__ = ["Lifeline", "find_lifelines", "read_lineless", "read_sequence"]
 
 
 @dataclass
@@ -441,7 +441,9 @@ def read_sequence(prims: Primitives) -> Diagram | None:
     h = U.median_height(prims.words)
     u = _unit(prims, h)
     lines = find_lifelines(prims, u)
-    if len(lines) < 2 or sum(ln.headed for ln in lines) > len(lines) / 2:
+    if len(lines) < 2:
+        return read_lineless(prims, h, u)
+    if sum(ln.headed for ln in lines) > len(lines) / 2:
         return None
     boxes = _heads(prims, lines, h, u)
     lines = [ln for ln in lines if ln.label]
@@ -516,3 +518,88 @@ def _notes(prims: Primitives, boxes: list[Rect], u: float) -> list[str]:
         if words and not any(U.contains(s.bbox, b, 0.5) for b in boxes):
             notes.append(U.block_text(words))
     return notes
+
+
+# ---- message charts without lifelines -------------------------------------------------------
+
+def read_lineless(prims: Primitives, h: float, u: float) -> Diagram | None:
+    """A message chart drawn without lifelines, as the 3GPP NAS specifications draw their
+    procedures (TS 24.301, 24.334, 24.501): the participants' names in a row on top, one long
+    level arrow per message between their columns with the message name above it, timers and
+    'OR' separators beside. None unless the arrows run in open space between two or more
+    columns, every one with a single head (a flowchart's arrows end at boxes)."""
+    arrows = _level_arrows(prims, u)
+    if len(arrows) < 2 or len(prims.arrowheads) > 1.5 * len(arrows) + 1:
+        return None
+    ends = [e for m in arrows for e in ((m.x0, m.y), (m.x1, m.y))]
+    if sum(any(U.rect_dist(e, s.bbox) <= 3 * u for s in prims.shapes if s.stroked) for e in ends) > len(ends) / 4:
+        return None
+    cols = _columns([x for m in arrows for x in (m.x0, m.x1)], 0.08 * prims.width)
+    top = min(m.y for m in arrows)
+    names = _header_blocks([w for w in prims.words if U.center(w.bbox)[1] < top - 2.5 * h])
+    if len(cols) < 2 or len(names) < 2 or (len(names) != len(cols) and len(cols) > 2):
+        return None
+    if len(names) > len(cols):  # two columns: the outermost names
+        names = [names[0], names[-1]]
+    msgs = []
+    for m in arrows:
+        a, b = _col_of(m.x0, cols), _col_of(m.x1, cols)
+        if a == b:
+            continue
+        src, dst = (a, b) if m.arrow == "right" else (b, a)
+        msgs.append(_Msg(src=src, dst=dst, y=m.y, x0=m.x0, x1=m.x1, dashed=m.dashed, arrow="filled"))
+    if len(msgs) < 2:
+        return None
+    header = {id(w) for blk in names for w in blk}
+    free = [w for w in prims.words if id(w) not in header]
+    _texts(msgs, free, h, u)
+    d = Diagram(kind="sequence")
+    for k, blk in enumerate(names):
+        d.nodes.append(Node(id=f"p{k + 1}", label=U.block_text(blk), shape="participant"))
+    for m in msgs:
+        d.messages.append(Message(source=f"p{m.src + 1}", target=f"p{m.dst + 1}", text=m.text,
+                                  reply=m.dashed))
+    used = header | {id(w) for w in free if any(w.text and w.text in m.text for m in msgs)}
+    d.notes = [U.block_text(b) for b in U.text_blocks([w for w in prims.words if id(w) not in used])]
+    return d
+
+
+def _level_arrows(prims: Primitives, u: float) -> list[_Msg]:
+    """Long level strokes with one head: (y, x0, x1, arrow='right'|'left')."""
+    out = []
+    for p in prims.paths:
+        pts = p.points
+        box = U._bbox_pts(pts)
+        w = box[2] - box[0]
+        if w < 0.25 * prims.width or box[3] - box[1] > max(2.0 * u, 0.03 * w):
+            continue
+        a, b = pts[0], pts[-1]
+        ha, _ = _arrow_at(a, prims, 3.0 * u, _back(pts[::-1], 8.0 * u))
+        hb, _ = _arrow_at(b, prims, 3.0 * u, _back(pts, 8.0 * u))
+        if ha == hb:
+            continue  # no head (a separator) or two
+        right = (hb and a[0] <= b[0]) or (ha and a[0] > b[0])
+        out.append(_Msg(src=0, dst=0, y=(a[1] + b[1]) / 2, x0=box[0], x1=box[2], dashed=p.dashed,
+                        arrow="right" if right else "left"))
+    return sorted(out, key=lambda m: (m.y, m.x0))
+
+
+def _columns(xs: list[float], tol: float) -> list[float]:
+    """Cluster arrow-end abscissas into the participants' columns."""
+    cols: list[list[float]] = []
+    for x in sorted(xs):
+        if cols and x - cols[-1][-1] <= tol:
+            cols[-1].append(x)
+        else:
+            cols.append([x])
+    return [sum(c) / len(c) for c in cols]
+
+
+def _col_of(x: float, cols: list[float]) -> int:
+    return min(range(len(cols)), key=lambda k: abs(cols[k] - x))
+
+
+def _header_blocks(words: list[Word]) -> list[list[Word]]:
+    """The participants' names: the text blocks above the first message, left to right."""
+    blocks = U.text_blocks(words)
+    return sorted(blocks, key=lambda b: min(w.bbox[0] for w in b))
