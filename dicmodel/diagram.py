@@ -629,6 +629,68 @@ def _decode_entity(m: re.Match) -> str:
     return _ENTITIES.get(name, m.group(0))
 
 
+_TAG_START = re.compile(r"</?(b|i|em|strong|u|small|sub|sup|code|span|p|div|font)\b", re.IGNORECASE)
+
+
+def _strip_tags(t: str) -> str:
+    """``re.sub(r"</?(b|i|...)\\b[^>]*>", "", t, flags=re.I)`` in linear time: a tag runs to the
+    next '>', and when there is none no later tag can close either (the regex tried each one to
+    the end of the text)."""
+    out, pos = [], 0
+    for m in _TAG_START.finditer(t):
+        if m.start() < pos:
+            continue  # inside a tag already removed
+        close = t.find(">", m.end())
+        if close < 0:
+            break
+        out.append(t[pos:m.start()])
+        pos = close + 1
+    out.append(t[pos:])
+    return "".join(out)
+
+
+_EMPH_END = re.compile(r"\S[*_](?!\w)")
+_EMPH_START = re.compile(r"(?<!\w)[*_]\S")
+
+
+def _strip_emphasis(t: str) -> str:
+    """``re.sub(r"(?<!\\w)[*_](\\S(?:.*?\\S)?)[*_](?!\\w)", r"\\1", t)`` in linear time.
+
+    The regex looked, from each opening '*' or '_', for the first closing one on the same line;
+    a start with none rescanned the rest of the line (quadratic on '_a _a _a ...'). The ends
+    (a non-blank, then '*' or '_' not followed by a word character) are listed once instead.
+    """
+    import bisect
+
+    ends = [m.start() for m in re.finditer(r"(?=\S[*_](?!\w))", t)]
+    newlines = [i for i, ch in enumerate(t) if ch == "\n"]
+    out, pos, i = [], 0, 0
+    while True:
+        m = _EMPH_START.search(t, i)
+        if m is None:
+            break
+        i = m.start()
+        k_i = bisect.bisect_left(ends, i + 2)  # the body is at least two characters ...
+        nl = bisect.bisect_left(newlines, i + 2)
+        limit = newlines[nl] if nl < len(newlines) else len(t)
+        if k_i < len(ends) and ends[k_i] < limit:  # ... and stays on the line
+            k = ends[k_i]
+        elif i + 2 < len(t) and t[i + 2] in "*_" and not (i + 3 < len(t) and _is_word(t[i + 3])):
+            k = i + 1  # one character between the marks
+        else:
+            i += 1
+            continue
+        out.append(t[pos:i])
+        out.append(t[i + 1:k + 1])
+        pos = i = k + 2
+    out.append(t[pos:])
+    return "".join(out)
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
 def _clean_label(text: str) -> str:
     """The text a reader sees: quotes, markdown, HTML tags and entity codes removed/decoded."""
     t = text.strip()
@@ -637,9 +699,9 @@ def _clean_label(text: str) -> str:
     if len(t) >= 2 and t[0] == t[-1] == "`":  # markdown string: bold/italic markers are style
         t = t[1:-1]
         t = re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: m.group(1) or m.group(2), t)
-        t = re.sub(r"(?<!\w)[*_](\S(?:.*?\S)?)[*_](?!\w)", r"\1", t)
+        t = _strip_emphasis(t)
     t = re.sub(r"<br\s*/?>", " ", t, flags=re.IGNORECASE)
-    t = re.sub(r"</?(b|i|em|strong|u|small|sub|sup|code|span|p|div|font)\b[^>]*>", "", t, flags=re.IGNORECASE)
+    t = _strip_tags(t)
     t = re.sub(r"fa:fa-[\w-]+\s*", "", t)
     # one pass, so a decoded '#' never starts another entity
     t = re.sub(r"#(\d+|[A-Za-z]+);", _decode_entity, t)
@@ -972,10 +1034,16 @@ def _unquoted_index(s: str, pos: int, ch: str) -> int:
     return -1
 
 
+# a key starts after a non-word character: without (?<!\w) a long word with no ':' was tried
+# from each of its characters (quadratic); a match never starts inside a word anyway, since a
+# value runs to the next ',' or '}' (or is a closed quote)
+_SHAPE_FIELD = re.compile(r'(?<!\w)(\w+)\s*:\s*("(?:[^"\\]|\\.)*"|[^,}]*)')
+
+
 def _shape_fields(body: str) -> dict[str, str]:
     """``shape: x, label: "y, z"`` -> {"shape": "x", "label": "y, z"} (values quoted or bare)."""
     out = {}
-    for m in re.finditer(r'(\w+)\s*:\s*("(?:[^"\\]|\\.)*"|[^,}]*)', body):
+    for m in _SHAPE_FIELD.finditer(body):
         out[m.group(1)] = m.group(2).strip()
     return out
 
@@ -1249,7 +1317,59 @@ def _parse_sequence(body: list[tuple[int, str]]) -> Diagram:
 
 # ---- state ------------------------------------------------------------------------------
 
-_ST_TRANS = re.compile(r"^(?P<a>\[\*\]|[^\s:-][^:]*?)\s*-->\s*(?P<b>\[\*\]|[^\s:][^:]*?)\s*(?::\s*(?P<label>.*))?$")
+_ST_FIRST = re.compile(r"[^\s:-]")
+
+
+def _st_transition(s: str) -> tuple[str, str, str | None] | None:
+    """(source, target, label or None) of 'A --> B : label', sides stripped, or None.
+
+    What ``^(?P<a>\\[\\*\\]|[^\\s:-][^:]*?)\\s*-->\\s*(?P<b>\\[\\*\\]|[^\\s:][^:]*?)\\s*(?::\\s*(?P<label>.*))?$``
+    matched, in linear time (the lazy sides followed by \\s* were quadratic on runs of blanks):
+    the source ends at the first '-->' (not after a ':') whose target part reads.
+    """
+    if s.startswith("[*]"):
+        j = _skip_blank(s, 3)
+        if s.startswith("-->", j):
+            found = _st_target(s, j + 3)
+            if found is not None:
+                return "[*]", found[0], found[1]
+    if not _ST_FIRST.match(s):
+        return None
+    c0 = s.find(":")
+    end = len(s) if c0 < 0 else c0
+    j = s.find("-->", 1)
+    while 0 <= j <= end:
+        found = _st_target(s, j + 3)
+        if found is not None:
+            return s[:j].strip(), found[0], found[1]
+        j = s.find("-->", j + 1)
+    return None
+
+
+def _st_target(s: str, k: int) -> tuple[str, str | None] | None:
+    """The target and label after a '-->' that ends at k, or None when none reads."""
+    n = len(s)
+    k = _skip_blank(s, k)
+    if s.startswith("[*]", k):
+        c = _skip_blank(s, k + 3)
+        if c == n:
+            return "[*]", None
+        if s[c] == ":":
+            return "[*]", s[c + 1:].lstrip()
+    if k >= n or s[k] == ":":
+        return None
+    c = s.find(":", k)
+    if c < 0:
+        return s[k:].strip(), None
+    return s[k:c].strip(), s[c + 1:].lstrip()
+
+
+def _skip_blank(s: str, i: int) -> int:
+    """The first position at or after i that is not whitespace (as \\s)."""
+    n = len(s)
+    while i < n and s[i].isspace():
+        i += 1
+    return i
 _ST_AS = re.compile(r'^state\s+"(?P<desc>[^"]*)"\s+as\s+(?P<id>[\w\u00C0-\U0010FFFF.-]+)\s*(?P<brace>\{)?$')
 _ST_COMPOSITE = re.compile(r"^state\s+(?P<id>[\w\u00C0-\U0010FFFF.-]+)\s*\{$")
 _ST_SPECIAL = re.compile(r"^state\s+(?P<id>[\w\u00C0-\U0010FFFF.-]+)\s*<<(?P<kind>choice|fork|join)>>$")
@@ -1266,8 +1386,17 @@ class _StateParser:
         self.d = Diagram(kind="state")
         self.stack: list[Group] = []
         self.opened_at: dict[str, int] = {}  # composite id -> line of its 'state X {'
+        self.group_ids: set[str] = set()
+        self.members: set[str] = set()  # ids listed in any composite state
+        self.members_of: dict[int, set[str]] = {}  # id(group) -> its members, for O(1) checks
         self.lineno = 0
+        self.line_text = ""
         self.in_note = False
+
+    def add_member(self, g: Group, mid: str) -> None:
+        g.members.append(mid)
+        self.members.add(mid)
+        self.members_of.setdefault(id(g), set()).add(mid)
 
     def scope_id(self, which: str) -> str:
         base = START if which == "start" else END
@@ -1277,39 +1406,48 @@ class _StateParser:
         sid = sid.strip()
         if sid == "[*]":
             raise AssertionError("handled by caller")
-        if any(g.id == sid for g in self.d.groups):
+        if sid in self.group_ids:
             return sid
         self.d.add_node(sid, label, shape)
-        if self.stack and not any(sid in g.members for g in self.d.groups):
-            self.stack[-1].members.append(sid)
+        _check_size(self.d, self.lineno, self.line_text)
+        if self.stack and sid not in self.members:
+            self.add_member(self.stack[-1], sid)
         return sid
 
     def pseudo(self, which: str) -> str:
         nid = self.scope_id(which)
         self.d.add_node(nid, which, which)
-        if self.stack and nid not in self.stack[-1].members:
-            self.stack[-1].members.append(nid)
+        _check_size(self.d, self.lineno, self.line_text)
+        if self.stack and nid not in self.members_of.get(id(self.stack[-1]), ()):
+            self.add_member(self.stack[-1], nid)
         return nid
 
     def parse(self, body: list[tuple[int, str]]) -> Diagram:
         for lineno, line in body:
-            self.lineno = lineno
+            self.lineno, self.line_text = lineno, line
             self.line(lineno, line.strip())
         if self.in_note:
             raise _syntax("note is never closed with 'end note'", line=body[-1][0])
         if self.stack:
             gid = self.stack[-1].id
             raise _syntax(f"composite state {_clip(gid, 80)!r} is never closed with '}}'",
-                                     line=self.opened_at.get(gid, body[-1][0]), text=f"state {gid}")
+                          line=self.opened_at.get(gid, body[-1][0]), text=f"state {gid}")
+        # a composite state is a group, not a node: its node (from a mention before 'state X {')
+        # is dropped once here; a later mention returns the group, so none comes back
+        self.d.nodes = [n for n in self.d.nodes if n.id not in self.group_ids]
         return self.d
 
     def open_group(self, gid: str, label: str) -> None:
+        if len(self.stack) >= MAX_DEPTH:
+            raise _syntax(f"composite states nested deeper than MAX_DEPTH ({MAX_DEPTH})",
+                          line=self.lineno, text=self.line_text.strip())
         parent = self.stack[-1].id if self.stack else None
         g = Group(id=gid, label=label or gid, parent=parent)
-        self.d.nodes = [n for n in self.d.nodes if n.id != gid]
         self.d.groups.append(g)
-        if parent and gid not in self.stack[-1].members:
-            self.stack[-1].members.append(gid)
+        self.group_ids.add(gid)
+        _check_size(self.d, self.lineno, self.line_text)
+        if parent and gid not in self.members_of.get(id(self.stack[-1]), ()):
+            self.add_member(self.stack[-1], gid)
         self.opened_at[gid] = self.lineno
         self.stack.append(g)
 
@@ -1335,11 +1473,12 @@ class _StateParser:
             return
         # "Still:::cls" applies a class to a state; it is not a ": label"
         s = _without_class_uses(s)
-        m = _ST_TRANS.match(s)
-        if m:
-            a = self.pseudo("start") if m.group("a") == "[*]" else self.state(m.group("a").strip())
-            b = self.pseudo("end") if m.group("b") == "[*]" else self.state(m.group("b").strip())
-            self.d.edges.append(Edge(source=a, target=b, label=_clean_label(m.group("label") or "")))
+        t = _st_transition(s)
+        if t:
+            a = self.pseudo("start") if t[0] == "[*]" else self.state(t[0])
+            b = self.pseudo("end") if t[1] == "[*]" else self.state(t[1])
+            self.d.edges.append(Edge(source=a, target=b, label=_clean_label(t[2] or "")))
+            _check_size(self.d, lineno, s)
             return
         m = _ST_AS.match(s)
         if m:
@@ -1378,14 +1517,64 @@ def _without_class_uses(s: str) -> str:
 
 # ---- class and ER (read as graphs) ------------------------------------------------------
 
-_CLASS_NAME = r"[\w.$\u00C0-\U0010FFFF]+(?:~[^~\s]*~)?|`[^`]+`"
-_CLASS_REL = re.compile(
-    rf'^(?P<a>{_CLASS_NAME})\s*(?:"(?P<ca>[^"]*)")?\s*'
+_CLASS_CHARS = r"[\w.$\u00C0-\U0010FFFF]"
+_CLASS_RUN = re.compile(_CLASS_CHARS + "+")
+_GENERIC = re.compile(r"~[^~\s]*~")
+# A name followed only by blanks, '[', '<<', ':', '{', '}' or the end never gives characters
+# back, so it is an atomic group; blanks around optional parts are written once ('\s*(?:x\s*)?',
+# not '\s*(?:x)?\s*'): adjacent \s* split a run of blanks in quadratically many ways.
+_CLASS_NAME = rf"(?>{_CLASS_CHARS}+(?:~[^~\s]*~)?)|`[^`]+`"
+# what follows the first name of a relation 'A "1" <|-- "n" B : label'
+_CLASS_REST = re.compile(
+    r'\s*(?:"(?P<ca>[^"]*)"\s*)?'
     r"(?P<left><\||<|\*|o)?(?P<line>--|\.\.)(?P<right>\|>|>|\*|o)?"
-    rf'\s*(?:"(?P<cb>[^"]*)")?\s*(?P<b>{_CLASS_NAME})\s*(?::\s*(?P<label>.*))?$')
+    rf'\s*(?:"(?P<cb>[^"]*)"\s*)?(?P<b>{_CLASS_NAME})\s*(?::\s*(?P<label>.*))?$')
+_CLASS_TAIL = re.compile(r"\s*(?::\s*.*)?$")
 _CLASS_DECL = re.compile(
-    rf'^class\s+(?P<id>{_CLASS_NAME})\s*(?:\["?(?P<label>[^\]"]*)"?\])?\s*(?:<<[^>]*>>)?\s*'
-    r"(?::::[\w-]+)?\s*(?P<open>\{)?\s*(?P<close>\})?$")
+    rf'^class\s+(?P<id>{_CLASS_NAME})\s*(?:\["?(?P<label>[^\]"]*)"?\]\s*)?(?:<<[^>]*>>\s*)?'
+    r"(?::::[\w-]+\s*)?(?:(?P<open>\{)\s*)?(?P<close>\})?$")
+
+
+def _class_relation(s: str) -> tuple[str, re.Match] | None:
+    """(first name, match of the rest) of a class relation line, or None.
+
+    The same match as ``^(?P<a>NAME)`` + the rest, in linear time. The regex gave back the first
+    name character by character (a relation may be glued on: 'A..B', 'Ao--B'); only ends before
+    '..', 'o--' or 'o..' can work, and for those whose second name starts inside the same run of
+    name characters the answer is the same (that name runs to the end of the run), so it is
+    computed once.
+    """
+    if s.startswith("`"):
+        m = re.match(r"`[^`]+`", s)
+        r = _CLASS_REST.match(s, m.end()) if m else None
+        return (m.group(0), r) if r else None
+    run = _CLASS_RUN.match(s)
+    if not run:
+        return None
+    end = run.end()
+    g = _GENERIC.match(s, end)
+    for p in ([g.end()] if g else []) + [end]:
+        r = _CLASS_REST.match(s, p)
+        if r:
+            return s[:p], r
+    b_end = g.end() if g else end  # a second name that starts inside the run ends here
+    inner_ok: bool | None = None
+    for p in range(end - 1, 0, -1):
+        if s.startswith("..", p):
+            line_end = p + 2
+        elif s.startswith(("o--", "o.."), p):
+            line_end = p + 3
+        else:
+            continue  # a name character that starts no relation: the rest cannot match here
+        if line_end + 1 < end:  # the second name starts inside the run (even after a right 'o')
+            if inner_ok is None:
+                inner_ok = bool(_CLASS_TAIL.match(s, b_end))
+            if not inner_ok:
+                continue
+        r = _CLASS_REST.match(s, p)
+        if r:
+            return s[:p], r
+    return None
 _CLASS_SKIP = re.compile(r"^(direction|note|classDef|cssClass|style|click|link|callback|<<|"
                          r"accTitle|accDescr|title)\b|^<<|^[^:]+:")
 
@@ -1431,9 +1620,10 @@ def _parse_class(body: list[tuple[int, str]]) -> Diagram:
             if m.group("open") and not m.group("close"):
                 members_depth, body_line = 1, lineno
             continue
-        m = _CLASS_REL.match(s)
-        if m:
-            d.edges.append(_class_edge(d, m))
+        rel = _class_relation(s)
+        if rel:
+            d.edges.append(_class_edge(d, *rel))
+            _check_size(d, lineno, s)
             continue
         if _CLASS_SKIP.match(s):
             continue
@@ -1447,8 +1637,8 @@ def _parse_class(body: list[tuple[int, str]]) -> Diagram:
     return d
 
 
-def _class_edge(d: Diagram, m: re.Match) -> Edge:
-    a, b = _class_id(m.group("a")), _class_id(m.group("b"))
+def _class_edge(d: Diagram, first: str, m: re.Match) -> Edge:
+    a, b = _class_id(first), _class_id(m.group("b"))
     d.add_node(a)
     d.add_node(b)
     left, right = m.group("left"), m.group("right")
@@ -1468,7 +1658,7 @@ _ER_REL = re.compile(
     "^" + _ER_ENT.format("a") + r"\s*(?P<rel>" + _ER_CARD + r"(?:--|\.\.)" + _ER_CARD + "|"
     + r"(?<=\s)" + _ER_WORD + r"\s+(?:optionally\s+)?to\s+" + _ER_WORD + r"(?=\s))\s*"
     + _ER_ENT.format("b") + r"\s*(?::\s*(?P<label>.*))?$")
-_ER_DECL = re.compile("^" + _ER_ENT.format("e") + r"\s*(?P<open>\{)?\s*(?P<close>\})?$")
+_ER_DECL = re.compile("^" + _ER_ENT.format("e") + r"\s*(?:(?P<open>\{)\s*)?(?P<close>\})?$")
 _ER_SKIP = re.compile(r"^(direction|title|accTitle|accDescr|style|classDef|class)\b")
 
 
