@@ -8,9 +8,9 @@ before a change) with ``--tree``::
     python benchmarks/bench_mermaid_parse.py --sizes 1000 10000 100000 --limit 300
     python benchmarks/bench_mermaid_parse.py --tree /tmp/base   # a checkout of an older commit
 
-The generated inputs are plain valid Mermaid: a flowchart with one node definition and one edge
-per line (labels, shapes, a subgraph every 100 nodes) and a sequence diagram with one message
-per line (participants declared up front).
+The generated inputs are plain valid Mermaid: a flowchart with one edge per line among
+lines / 4 nodes (labels, shapes, edge labels, a subgraph every 100 lines) and a sequence diagram
+with one message per line among 20 participants declared up front.
 """
 
 from __future__ import annotations
@@ -27,16 +27,19 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def flowchart(lines: int) -> str:
+    """One edge per line among lines // 4 nodes (first mention gives the label and shape), with a
+    subgraph every 100 lines, so that 100k lines stay under MAX_NODES."""
+    m = max(lines // 4, 10)
     out = ["flowchart TD"]
-    n = 0
+    k = 0
     while len(out) < lines:
-        if n % 100 == 0 and n:
-            out.append(f"    subgraph g{n}[\"group {n}\"]")
-            out.append(f"        n{n}[\"node {n}\"] -->|step {n}| n{n + 1}(round {n + 1})")
-            out.append("    end")
+        a, b = k % m, (k * 7 + 1) % m
+        edge = f'n{a}["node {a}"] -->|step {k}| n{b}(round {b})' if k < m else f"n{a} -.-> n{b}"
+        if k % 100 == 99:
+            out += [f'    subgraph g{k}["group {k}"]', f"        {edge}", "    end"]
         else:
-            out.append(f"    n{n}[\"node {n}\"] -->|step {n}| n{n + 1}(round {n + 1})")
-        n += 1
+            out.append(f"    {edge}")
+        k += 1
     return "\n".join(out[:lines]) + "\n"
 
 
@@ -65,8 +68,9 @@ print(json.dumps({"parse": t1 - t0, "mermaid": t2 - t1, "nodes": len(d.nodes)}))
 def measure(text: str, tree: Path, limit: float) -> dict | None:
     env = {**os.environ, "PYTHONPATH": str(tree)}
     try:
+        # cwd=tree too: 'python -c' puts the working folder first on sys.path
         out = subprocess.run([sys.executable, "-c", _CHILD], input=text, capture_output=True, text=True,
-                             env=env, timeout=limit, check=True)
+                             env=env, timeout=limit, check=True, cwd=tree)
     except subprocess.TimeoutExpired:
         return None
     return json.loads(out.stdout)

@@ -139,8 +139,10 @@ class Diagram(BaseModel):
     # The index lives in the instance __dict__ outside the model fields (pydantic ignores such
     # entries in ==, dumps and validation, as it does for functools.cached_property). It is
     # rebuilt when the list is replaced or changes length, and a hit is checked against the list,
-    # so code that appends, removes, sorts or replaces items directly still gets correct answers;
-    # the one edit it does not see is renaming an item in place to an id looked up afterwards.
+    # so code that appends, removes, sorts or replaces items directly still gets correct answers.
+    # The one edit it cannot see is an id that appears in place, without the list changing
+    # length (``n.id = "new"`` or ``nodes[i] = Node(id="new")``): a lookup of that new id
+    # misses until the list changes length or is reassigned. No code in dicmodel does that.
     def _index(self, attr: str) -> dict[str, int]:
         items = getattr(self, attr)
         key = "_idx_" + attr
@@ -1055,6 +1057,8 @@ def _match_shape(s: str, pos: int, scan: _Scan | None = None) -> tuple[str, int,
     that matches, the closer found first wins. None when no bracket opens here; a closer index
     of -1 when one opens but never closes.
     """
+    if pos >= len(s) or s[pos] not in "[({>":  # every opener starts with one of these
+        return None
     best: tuple[str, int, str, str] | None = None
     for opener, closer, name in _OPENERS:
         if not s.startswith(opener, pos):
