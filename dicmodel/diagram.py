@@ -702,12 +702,21 @@ def _clean_label(text: str) -> str:
         t = t[1:-1]
         t = re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: m.group(1) or m.group(2), t)
         t = _strip_emphasis(t)
-    t = re.sub(r"<br\s*/?>", " ", t, flags=re.IGNORECASE)
-    t = _strip_tags(t)
-    t = re.sub(r"fa:fa-[\w-]+\s*", "", t)
-    # one pass, so a decoded '#' never starts another entity
-    t = re.sub(r"#(\d+|[A-Za-z]+);", _decode_entity, t)
-    return re.sub(r"\s+", " ", t).strip()
+    # each pass only where its first character occurs: most labels are plain words
+    if "<" in t:
+        t = _BR.sub(" ", t)
+        t = _strip_tags(t)
+    if "fa:" in t:
+        t = _FA_ICON.sub("", t)
+    if "#" in t:  # one pass, so a decoded '#' never starts another entity
+        t = _ENTITY.sub(_decode_entity, t)
+    return _BLANKS.sub(" ", t).strip()
+
+
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_FA_ICON = re.compile(r"fa:fa-[\w-]+\s*")
+_ENTITY = re.compile(r"#(\d+|[A-Za-z]+);")
+_BLANKS = re.compile(r"\s+")
 
 
 # ---- flowchart --------------------------------------------------------------------------
