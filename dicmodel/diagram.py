@@ -1602,6 +1602,7 @@ def _parse_class(body: list[tuple[int, str]]) -> Diagram:
     members_depth = 0  # inside a class body { ... }
     spaces: list[Group] = []  # open namespaces
     opened_at: dict[str, int] = {}  # namespace id -> line of its '{'
+    listed: set[str] = set()  # ids listed in some namespace
     body_line = 0
 
     for lineno, line in body:
@@ -1617,10 +1618,14 @@ def _parse_class(body: list[tuple[int, str]]) -> Diagram:
             continue
         m = re.match(r"^namespace\s+([\w.\u00C0-\U0010FFFF-]+)\s*\{$", s)
         if m:
+            if len(spaces) >= MAX_DEPTH:
+                raise _syntax(f"namespaces nested deeper than MAX_DEPTH ({MAX_DEPTH})", line=lineno, text=s)
             g = Group(id=m.group(1), label=m.group(1), parent=spaces[-1].id if spaces else None)
             if spaces:
                 spaces[-1].members.append(g.id)
+                listed.add(g.id)
             d.groups.append(g)
+            _check_size(d, lineno, s)
             spaces.append(g)
             opened_at[g.id] = lineno
             continue
@@ -1628,8 +1633,10 @@ def _parse_class(body: list[tuple[int, str]]) -> Diagram:
         if m:
             cid = _class_id(m.group("id"))
             d.add_node(cid, _clean_label(m.group("label") or ""), "box")
-            if spaces and not any(cid in g.members for g in d.groups):
+            _check_size(d, lineno, s)
+            if spaces and cid not in listed:
                 spaces[-1].members.append(cid)
+                listed.add(cid)
             if m.group("open") and not m.group("close"):
                 members_depth, body_line = 1, lineno
             continue
@@ -1696,12 +1703,14 @@ def _parse_er(body: list[tuple[int, str]]) -> Diagram:
             d.edges.append(Edge(source=a, target=b, label=_clean_label(m.group("label") or ""),
                                 directed=False,
                                 style="dotted" if ".." in m.group("rel") else "solid"))
+            _check_size(d, lineno, s)
             continue
         if _ER_SKIP.match(s):
             continue
         m = _ER_DECL.match(s)
         if m:
             _er_entity(d, m, "e")
+            _check_size(d, lineno, s)
             in_block = bool(m.group("open")) and not m.group("close")
             block_line = lineno
             continue

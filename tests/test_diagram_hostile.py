@@ -149,6 +149,12 @@ def test_deep_composite_states():
         parse_mermaid(text)
 
 
+def test_deep_namespaces():
+    text = "classDiagram\n" + "".join(f"namespace N{i} {{\n" for i in range(1000)) + "}\n" * 1000
+    with pytest.raises(MermaidSyntaxError, match="MAX_DEPTH"):
+        parse_mermaid(text)
+
+
 def test_byte_order_mark():
     d = parse_mermaid("\ufeffflowchart TD\nA-->B")
     assert [(e.source, e.target) for e in d.edges] == [("A", "B")]
