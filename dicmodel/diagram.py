@@ -741,7 +741,17 @@ _CLASS_USE = re.compile(r":::[\w-]+")
 _LINK = re.compile(r"(?P<id>[A-Za-z0-9_]+@)?(?P<body>[<ox]?(?:-{2,}[>ox]?|={2,}[>ox]?|-\.+-[>ox]?|~{3,}))")
 _PIPE = re.compile(r"\|(?P<text>[^|]*)\|")
 _SKIP_FLOW = re.compile(r"^(classDef|class|style|linkStyle|click|accTitle|accDescr|direction)\b")
-_SUBGRAPH = re.compile(r"^subgraph\s+(?P<rest>.+)$")
+_SUBGRAPH = re.compile(r"subgraph\s+")
+
+
+def _subgraph_rest(s: str) -> str | None:
+    """What ``^subgraph\\s+(?P<rest>.+)$`` captured, or None. The regex backtracked its \\s+
+    against .+ over a whole run of blanks when the title spans lines (quadratic); the title is
+    what follows the blanks, and it matches only when it holds no line break."""
+    m = _SUBGRAPH.match(s)
+    if not m or m.end() >= len(s) or "\n" in s[m.end():]:
+        return None
+    return s[m.end():]
 _SUBGRAPH_ID_LABEL = re.compile(rf"^({_ID})\s*\[(.*)\]$")
 
 
@@ -873,9 +883,9 @@ class _FlowchartParser:
                 raise self.err("'end' without an open subgraph")
             self.stack.pop()
             return
-        m = _SUBGRAPH.match(s)
-        if m:
-            self.open_group(m.group("rest").strip())
+        rest = _subgraph_rest(s)
+        if rest is not None:
+            self.open_group(rest.strip())
             return
         self.chain(s)
 
@@ -1256,7 +1266,21 @@ def _last_cfg_close(s: str) -> int:
             return p
         p = s.rfind("}", 0, p)
     return -1
-_SEQ_NOTE = re.compile(r"^note\s+(?:over|left of|right of)\s+[^:]+:\s*(?P<text>.*)$", re.IGNORECASE)
+_SEQ_NOTE = re.compile(r"note\s+(?:over|left of|right of)(?=\s)", re.IGNORECASE)
+
+
+def _seq_note(s: str) -> str | None:
+    """The text of ``^note\\s+(?:over|left of|right of)\\s+[^:]+:\\s*(?P<text>.*)$`` (ignoring
+    case), or None; that regex split a run of blanks between \\s+ and [^:]+ in every way
+    when the line had no ':' (quadratic). The first ':' must leave a blank and one more
+    character after the keyword."""
+    m = _SEQ_NOTE.match(s)
+    if not m:
+        return None
+    c = s.find(":", m.end())
+    if c < m.end() + 2:
+        return None
+    return s[c + 1:].lstrip()
 _SEQ_BLOCK_OPEN = re.compile(r"^(loop|alt|opt|par_over|par|critical|break|rect|box)\b(.*)$")
 _SEQ_BLOCK_MID = re.compile(r"^(else|and|option)\b")
 _SEQ_SKIP = re.compile(r"^(autonumber|activate|deactivate|title|links?|destroy|accTitle|accDescr)\b")
@@ -1302,9 +1326,9 @@ def _parse_sequence(body: list[tuple[int, str]]) -> Diagram:
                 raise _syntax("'end' without an open block", line=lineno, text=s)
             opened.pop()
             continue
-        m = _SEQ_NOTE.match(s)
-        if m:
-            d.notes.append(_clean_label(m.group("text")))
+        note = _seq_note(s)
+        if note is not None:
+            d.notes.append(_clean_label(note))
             continue
         msg = _seq_message(s)
         if msg:

@@ -187,6 +187,16 @@ def test_blanks_in_sequence_state_class_er_lines():
             assert len(str(err)) < 500
 
 
+def test_blanks_before_a_split_title_or_a_colonless_note():
+    # both regexes split a run of blanks in every way before failing: quadratic
+    with pytest.raises(MermaidSyntaxError):
+        parse_mermaid('flowchart TD\nsubgraph' + " " * 45_000 + '"a\nb"\nx\nend')
+    d = parse_mermaid("sequenceDiagram\nnote over" + " " * 45_000 + "A: hi\nA->>B: x")
+    assert d.notes == ["hi"]
+    with pytest.raises(MermaidSyntaxError):
+        parse_mermaid("sequenceDiagram\nnote over" + " " * 90_000 + "x")
+
+
 def test_node_and_edge_limits(monkeypatch):
     monkeypatch.setattr(D, "MAX_NODES", 100)
     with pytest.raises(MermaidSyntaxError, match="MAX_NODES"):
