@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
-from typing import Literal
+from collections.abc import Callable, Iterable
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -155,7 +155,7 @@ class Diagram(BaseModel):
             object.__setattr__(self, key, cached)  # not a field: bypass pydantic's check
         return cached[2]
 
-    def _lookup(self, attr: str, item_id: str):  # noqa: ANN202 (Node | Group)
+    def _lookup(self, attr: str, item_id: str) -> Any:  # a Node or a Group, or None
         items = getattr(self, attr)
         i = self._index(attr).get(item_id)
         if i is not None and i < len(items) and items[i].id == item_id:
@@ -309,7 +309,7 @@ def _group_tree(d: Diagram) -> tuple[list[Group], dict[int, list[Group]]]:
 
 
 def _emit_tree(roots: list[Group], children: dict[int, list[Group]], depth: int,
-               open_group, close_group) -> None:  # noqa: ANN001 (two callbacks)
+               open_group: Callable[[Group, int], None], close_group: Callable[[Group, int], None]) -> None:
     """Depth-first, in order, without recursion: ``open_group(g, depth)`` before a group's
     children, ``close_group(g, depth)`` after them."""
     stack: list[tuple[Group, int, bool]] = [(g, depth, False) for g in reversed(roots)]
@@ -565,8 +565,7 @@ def parse_mermaid(text: str) -> Diagram:
         raise _syntax(f"Mermaid text must be a str, got {type(text).__name__}")
     if len(text) > MAX_MERMAID_CHARS:
         raise _syntax(f"Mermaid text longer than MAX_MERMAID_CHARS ({MAX_MERMAID_CHARS:,} characters)")
-    if text.startswith("\ufeff"):  # a byte-order mark read as text
-        text = text[1:]
+    text = text.removeprefix("\ufeff")  # a byte-order mark read as text
     lines, title = _preprocess(text)
     if not lines:
         raise _syntax("empty Mermaid text: expected a diagram header such as "

@@ -153,7 +153,7 @@ def inputs(seed: int, sources: list[str]):
 
 # ---- the worker ---------------------------------------------------------------------------
 
-def _work(conn) -> None:  # noqa: ANN001 (a multiprocessing Connection)
+def _work(conn) -> None:  # conn: the worker's end of a multiprocessing Pipe
     sys.setrecursionlimit(3000)  # a recursion that survives the parser's limits is a bug
     from dicmodel.diagram import parse_mermaid
     from dicmodel.errors import MermaidSyntaxError

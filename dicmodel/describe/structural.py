@@ -83,8 +83,8 @@ class StructuralDescriber:
         return d
 
     def _one(self, r: FigureRequest, t0: float) -> Description:
-        from ._geometry.describe_text import GRAPH_TYPES, reading_prose
         from ._geometry.classify import build_diagram
+        from ._geometry.describe_text import GRAPH_TYPES, reading_prose
 
         prims, warnings = self._primitives(r)
         if prims is None:
