@@ -2,15 +2,76 @@
 
 Kept apart from ``diagram.py`` so that the wording can evolve without touching the model.
 The wording is deterministic: same Diagram, same text.
+
+This module does not import :mod:`dicmodel.diagram` (which calls it for ``Diagram.to_prose``):
+it reads a diagram through the small protocols below, so data flows one way. Every pass is
+linear in the number of nodes, edges and group members (lookups go through the diagram's id
+index), and no walk recurses, so a 10,000-node or 1,000-deep diagram is described in
+proportion to its size.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from .diagram import Diagram, Edge
+__all__ = ["diagram_prose"]
+
+
+class _Node(Protocol):
+    id: str
+    shape: str
+
+    @property
+    def text(self) -> str: ...
+
+
+class _Edge(Protocol):
+    source: str
+    target: str
+    label: str
+    directed: bool
+
+
+class _Message(Protocol):
+    source: str
+    target: str
+    text: str
+    reply: bool
+
+
+class _Group(Protocol):
+    id: str
+    label: str
+    members: list[str]
+
+
+class _Diagram(Protocol):
+    """What the prose reads of a :class:`dicmodel.diagram.Diagram`."""
+
+    kind: str
+    title: str | None
+    notes: list[str]
+
+    @property
+    def nodes(self) -> Sequence[_Node]: ...
+
+    @property
+    def edges(self) -> Sequence[_Edge]: ...
+
+    @property
+    def groups(self) -> Sequence[_Group]: ...
+
+    @property
+    def messages(self) -> Sequence[_Message]: ...
+
+    @property
+    def states(self) -> Sequence[_Node]: ...
+
+    def node(self, node_id: str) -> _Node | None: ...
+
+    def label_of(self, node_id: str) -> str: ...
 
 _KIND_NAME = {
     "flowchart": "flowchart", "sequence": "sequence diagram", "state": "state diagram",
@@ -31,7 +92,7 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def diagram_prose(d: Diagram) -> str:
+def diagram_prose(d: _Diagram) -> str:
     parts = [_intro(d)]
     if d.kind == "sequence":
         parts += _sequence(d)
@@ -49,7 +110,7 @@ def diagram_prose(d: Diagram) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _intro(d: Diagram) -> str:
+def _intro(d: _Diagram) -> str:
     name = _KIND_NAME.get(d.kind, "diagram")
     title = f" {_q(d.title)}" if d.title else ""
     if d.kind == "sequence":
@@ -61,7 +122,7 @@ def _intro(d: Diagram) -> str:
     return f"The {name}{title} has {count} {unit} and {len(d.edges)} connections."
 
 
-def _sequence(d: Diagram) -> list[str]:
+def _sequence(d: _Diagram) -> list[str]:
     out = []
     for i, m in enumerate(d.messages, 1):
         a, b = d.label_of(m.source), d.label_of(m.target)
@@ -74,14 +135,14 @@ def _sequence(d: Diagram) -> list[str]:
     return out
 
 
-def _edge_phrase(d: Diagram, e: Edge, verb: str) -> str:
+def _edge_phrase(d: _Diagram, e: _Edge, verb: str) -> str:
     tgt = d.label_of(e.target)
     cond = f" when {_q(e.label)}" if e.label else ""
     return f"{verb} {tgt}{cond}"
 
 
-def _flow(d: Diagram) -> list[str]:
-    out_edges: dict[str, list[Edge]] = defaultdict(list)
+def _flow(d: _Diagram) -> list[str]:
+    out_edges: dict[str, list[_Edge]] = defaultdict(list)
     for e in d.edges:
         out_edges[e.source].append(e)
     incoming = {e.target for e in d.edges if e.directed}
@@ -102,14 +163,15 @@ def _flow(d: Diagram) -> list[str]:
     sinks = [n.text for n in d.nodes if n.id not in out_edges and n.id in incoming]
     if sinks and d.edges:
         out.append(f"It ends at {_join(sinks)}.")
+    targets = {e.target for e in d.edges}  # a set: one pass, not one per node
     lonely = [n.text for n in d.nodes if n.id not in out_edges and n.id not in incoming
-              and not any(e.target == n.id for e in d.edges)]
+              and n.id not in targets]
     if lonely:
         out.append(f"Unconnected elements: {_join(lonely)}.")
     return out
 
 
-def _state(d: Diagram) -> list[str]:
+def _state(d: _Diagram) -> list[str]:
     out = []
     initial = [d.label_of(e.target) for e in d.edges if _is(d, e.source, "start")]
     final = [d.label_of(e.source) for e in d.edges if _is(d, e.target, "end")]
@@ -117,7 +179,7 @@ def _state(d: Diagram) -> list[str]:
     if states:
         out.append(f"States: {_join(states)}.")
     if initial:
-        out.append(f"The initial state is {_join(sorted(set(initial), key=initial.index))}.")
+        out.append(f"The initial state is {_join(list(dict.fromkeys(initial)))}.")  # first-seen order
     for e in d.edges:
         if _is(d, e.source, "start") or _is(d, e.target, "end"):
             continue
@@ -126,16 +188,16 @@ def _state(d: Diagram) -> list[str]:
         out.append(f"From {a}, the machine moves to {b}{on}." if a != b
                    else f"{a} stays in {a}{on}.")
     if final:
-        out.append(f"{_join(sorted(set(final), key=final.index))} can end the machine.")
+        out.append(f"{_join(list(dict.fromkeys(final)))} can end the machine.")
     return out
 
 
-def _is(d: Diagram, node_id: str, shape: str) -> bool:
+def _is(d: _Diagram, node_id: str, shape: str) -> bool:
     n = d.node(node_id)
     return n is not None and n.shape == shape
 
 
-def _links(d: Diagram) -> list[str]:
+def _links(d: _Diagram) -> list[str]:
     out = []
     for e in d.edges:
         a, b = d.label_of(e.source), d.label_of(e.target)
@@ -145,12 +207,12 @@ def _links(d: Diagram) -> list[str]:
     return out
 
 
-def _stack(d: Diagram) -> list[str]:
+def _stack(d: _Diagram) -> list[str]:
     layers = [n.text for n in d.nodes]
     return [f"The layers from top to bottom are: {_join(layers)}."] if layers else []
 
 
-def _groups(d: Diagram) -> list[str]:
+def _groups(d: _Diagram) -> list[str]:
     out = []
     for g in d.groups:
         names = [d.label_of(m) for m in g.members]

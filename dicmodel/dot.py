@@ -183,20 +183,22 @@ def _clusters(objects: list[dict[str, Any]], names: dict[int, str], visible: set
     children = {sid for o in subs.values() for sid in (o.get("subgraphs") or [])}
     groups: list[Group] = []
 
-    def walk(sid: int, parent: str | None) -> None:
+    # depth first in the file's order, with an explicit stack: deep nesting cannot overflow
+    # Python's recursion limit, and each subgraph is read once even if the JSON repeats it
+    seen: set[int] = set()
+    stack: list[tuple[int, str | None]] = [(sid, None) for sid in sorted(set(subs) - children, reverse=True)]
+    while stack:
+        sid, parent = stack.pop()
+        if sid in seen:
+            continue
+        seen.add(sid)
         o = subs[sid]
-        is_cluster = str(o.get("name", "")).startswith("cluster")
         here = parent
-        if is_cluster:
+        if str(o.get("name", "")).startswith("cluster"):
             label = dot_label_text(o.get("label") or "", graph=gname)
             groups.append(Group(id=o["name"], label=label, parent=parent))
             here = o["name"]
-        for child in o.get("subgraphs") or []:
-            if child in subs:
-                walk(child, here)
-
-    for sid in sorted(set(subs) - children):
-        walk(sid, None)
+        stack.extend((c, here) for c in reversed(o.get("subgraphs") or []) if c in subs)
     _fill_members(groups, subs, names, visible)
     return groups
 

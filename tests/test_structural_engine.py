@@ -10,7 +10,7 @@ import pytest
 
 pymupdf = pytest.importorskip("pymupdf")
 
-from dicmodel.describe._geometry.graph import build_diagram  # noqa: E402
+from dicmodel.describe._geometry.classify import build_diagram  # noqa: E402
 from dicmodel.describe._geometry.vector import extract_vector, page_inputs  # noqa: E402
 from dicmodel.describe.base import FigureRequest, get_describer  # noqa: E402
 from dicmodel.document import BBox, FigureKind, FigureType  # noqa: E402

@@ -241,7 +241,7 @@ def test_tesseract_engine_reads_the_same_labels():
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz not installed")
 def test_rendered_graphviz_png_reads_back_as_its_graph(tmp_path):
     pytest.importorskip("rapidocr")
-    from dicmodel.describe._geometry.graph import build_diagram
+    from dicmodel.describe._geometry.classify import build_diagram
 
     src = 'digraph { rankdir=LR; node [shape=box]; MME -> SGW -> PGW; MME -> HSS; }'
     png = subprocess.run(["dot", "-Tpng", "-Gdpi=144"], input=src.encode(), capture_output=True,

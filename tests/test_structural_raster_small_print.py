@@ -100,7 +100,7 @@ def test_graphviz_fan_out_in_small_print_reads_every_edge():
     # they leave (once read as a gap between crossing lines, losing the box), and curves that
     # converge on one point of a side thin to one V-shaped stroke between two far boxes
     pytest.importorskip("rapidocr")
-    from dicmodel.describe._geometry.graph import build_diagram
+    from dicmodel.describe._geometry.classify import build_diagram
 
     kids = ["mme", "sgw", "pgw", "hss", "pcrf", "bss", "ofcs", "dns", "nrf", "smf"]
     src = ('graph G { nodesep=.1; rankdir=LR; node [height=.15, shape=box, fontname="Helvetica", '

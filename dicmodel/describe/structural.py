@@ -13,7 +13,7 @@ It rebuilds the diagram from what the page holds:
   and a warning instead of an error.
 
 Both yield :class:`~dicmodel.describe._geometry.primitives.Primitives`; one engine
-(:func:`~dicmodel.describe._geometry.graph.build_diagram`) recovers nodes, edges, groups,
+(:func:`~dicmodel.describe._geometry.classify.build_diagram`) recovers nodes, edges, groups,
 messages and the figure type, and the prose comes from the recovered
 :class:`~dicmodel.diagram.Diagram`. Usage::
 
@@ -99,8 +99,8 @@ class StructuralDescriber:
         return d
 
     def _one(self, r: FigureRequest, t0: float) -> Description:
+        from ._geometry.classify import build_diagram
         from ._geometry.describe_text import GRAPH_TYPES, reading_prose
-        from ._geometry.graph import build_diagram
 
         prims, warnings = self._primitives(r)
         if prims is None:

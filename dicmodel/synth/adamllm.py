@@ -9,8 +9,8 @@
     ``generate(image_path, prompt) -> str`` (:func:`describer_generate` adapts the ``hf`` and
     ``openai`` describers; :func:`openai_generate` talks to an OpenAI-compatible server
     directly) on user (image, caption) pairs and parse the answer into :class:`Triplet`s.
-(d) :func:`compose_answer`: "{informative} So the answer is {precise}." unless the informative
-    response already concludes with the answer.
+(d) :func:`compose_answer` (defined in :mod:`.answers`): "{informative} So the answer is
+    {precise}." unless the informative response already concludes with the answer.
 (e) :func:`mixed_records`: single-stage post-training records: the caption turn and the
     synthetic task in one conversation, caption first or last at random (seeded by the id).
 
@@ -29,6 +29,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ..errors import ConfigError, DescriberError
+from .answers import compose_answer
 from .export import conversation
 
 __all__ = [
@@ -71,33 +72,6 @@ class Triplet(BaseModel):
     precise: str
     informative: str
     source: str = Field("synthesizer", description="synthesizer | rule")
-
-
-# =========================================================================================
-# (d) answer composition
-# =========================================================================================
-
-def _norm(text: str) -> str:
-    return re.sub(r"[\s.,;:!?\"'`。，；：！？、（）()]+", " ", text).strip().casefold()
-
-
-def compose_answer(informative: str, precise: str, lang: str = "en") -> str:
-    """AdaMLLM's answer: the informative response, then "So the answer is {precise}." unless
-    the informative response already concludes (says "the answer is", or ends on the answer).
-    ``lang="zh"`` concludes with "所以答案是{precise}。"."""
-    info, prec = informative.strip(), precise.strip()
-    if not prec:
-        return info
-    if not info:
-        return prec
-    if re.search(r"\bthe (final |correct )?answer is\b|答案是", info, re.IGNORECASE) or _norm(info).endswith(_norm(prec)):
-        return info
-    if lang == "zh":
-        return f"{info}{'' if info.endswith(('。', '.', '！', '？')) else '。'}所以答案是{prec}。"
-    if not info.endswith((".", "!", "?", "。")):
-        info += "."
-    end = "" if prec.endswith((".", "!", "?", "。")) else "."
-    return f"{info} So the answer is {prec}{end}"
 
 
 # =========================================================================================

@@ -415,7 +415,7 @@ def build_questions(opts: QuestionOptions) -> dict[str, int]:
     ..."); multiple-choice items answer with the letter and the option.
     """
     from ..diagram import Diagram
-    from .adamllm import compose_answer
+    from .answers import compose_answer
     from .questions import OptionBalancer, make_mcq, vqa_items
 
     balancer = OptionBalancer(opts.seed)

@@ -25,10 +25,15 @@ from .graph import GraphParts, Reading, graph_confidence, recover_graph, to_diag
 from .primitives import Primitives
 from .sequence import read_sequence
 
-__all__ = ["read_figure", "looks_like_chart", "looks_like_table", "chart_axes", "table_grid",
+__all__ = ["build_diagram", "read_figure", "looks_like_chart", "looks_like_table", "chart_axes", "table_grid",
            "decide_graph_kind"]
 
 _NO_GRAPH = (FigureType.chart, FigureType.table, FigureType.photo, FigureType.logo)
+
+
+def build_diagram(prims: Primitives, hint: FigureType | None = None) -> Reading:
+    """Read one figure's primitives into a typed Diagram (the rules are in :mod:`.graph`)."""
+    return read_figure(prims, hint)
 
 
 def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:

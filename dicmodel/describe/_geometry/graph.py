@@ -15,8 +15,9 @@ Both extractors feed it, so the rules speak only of shapes, open paths, arrowhea
 4. Free text: a block at the top edge of a group is the group's label; a block beside a
    connector is that edge's label; the rest is kept as notes with a warning.
 
-The kind of figure (sequence, state, topology, ...) is decided in :mod:`.classify`; sequence
-diagrams are read by :mod:`.sequence`.
+The kind of figure (sequence, state, topology, ...) is decided in :mod:`.classify`, which also
+holds the entry point ``build_diagram`` (this module never imports it: data flows one way);
+sequence diagrams are read by :mod:`.sequence`.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from ...document import FigureType
 from . import _util as U
 from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape, Word
 
-__all__ = ["Reading", "build_diagram", "recover_graph", "GraphParts"]
+__all__ = ["Reading", "recover_graph", "GraphParts"]
 
 _SHAPE_NAME = {"rect": "box", "round_rect": "round", "ellipse": "ellipse", "circle": "circle",
                "diamond": "diamond", "hexagon": "hexagon", "parallelogram": "parallelogram",
@@ -901,10 +902,3 @@ def graph_confidence(parts: GraphParts) -> float:
     if not parts.edges:
         conf -= 0.2
     return round(max(0.05, min(0.95, conf)), 3)
-
-
-def build_diagram(prims: Primitives, hint: FigureType | None = None) -> Reading:
-    """Read one figure's primitives into a typed Diagram (see the module docstring)."""
-    from .classify import read_figure
-
-    return read_figure(prims, hint)
