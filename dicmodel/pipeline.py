@@ -9,22 +9,31 @@ Document; the describe stage never aborts on one figure (failures are recorded i
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import time
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ._images import MAX_IMAGE_PIXELS, to_png
+from ._io import check_regular_file, display_name, read_input
 from ._progress import bar
 from .describe.base import Describer, TextDescriber, get_describer, request_from_figure
-from .document import (BBox, Block, BlockType, Description, Document, Figure, FigureKind, ItemError,
-                       Page, figure_id)
-from ._io import check_regular_file, display_name, read_input
-from .errors import ConfigError, ImageError, UnsupportedFormatError
+from .document import (
+    BBox,
+    Block,
+    BlockType,
+    Description,
+    Document,
+    Figure,
+    FigureKind,
+    ItemError,
+    Page,
+    figure_id,
+)
+from .errors import ConfigError, UnsupportedFormatError
 
 __all__ = ["ConvertOptions", "convert", "describe_document", "source_kind", "to_png", "SUPPORTED_SUFFIXES",
            "readable_suffixes", "MAX_IMAGE_PIXELS"]
@@ -131,36 +140,6 @@ def _office(source: str | os.PathLike[str] | bytes, options: Any) -> Document:
     from .integrations.unstructured import ingest_office
 
     return ingest_office(source, options)
-
-
-MAX_IMAGE_PIXELS = 64_000_000  # 8,000 x 8,000: larger images are refused before decoding
-
-
-def to_png(data: bytes, name: str = "<bytes>") -> tuple[bytes, tuple[int, int]]:
-    """Any raster image PIL reads -> (PNG bytes, (width, height)); :class:`ImageError` otherwise.
-
-    The declared size is checked from the header before any pixel is decoded: a PNG that
-    claims 100,000 x 100,000 px (a decompression bomb) or a 12,000-px scan is refused."""
-    from PIL import Image
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our limit is lower
-            im = Image.open(io.BytesIO(data))
-        with im:
-            w, h = im.size
-            if w * h > MAX_IMAGE_PIXELS:
-                raise ImageError(f"{name}: image of {w} x {h} px is over the limit of "
-                                 f"{MAX_IMAGE_PIXELS:,} pixels (decoding it would need "
-                                 f"{w * h * 4 / 2**30:.1f} GiB); scale it down first")
-            im.load()
-            buf = io.BytesIO()
-            im.convert("RGBA" if im.mode in ("RGBA", "LA", "P") else "RGB").save(buf, "PNG")
-            return buf.getvalue(), im.size
-    except (ImageError, MemoryError):
-        raise
-    except Exception as err:  # noqa: BLE001 - PIL signals bad data with many types (bombs too)
-        raise ImageError(f"{name}: cannot decode the image: {type(err).__name__}: {err}") from err
 
 
 def image_document(source: str | os.PathLike[str] | bytes) -> Document:

@@ -534,7 +534,7 @@ def _alt_context(alt: str) -> list[str]:
 def _to_png(data: bytes) -> tuple[bytes | None, tuple[int, int] | None, str | None]:
     """Any raster PIL reads -> PNG bytes; vector formats (EMF/WMF/SVG) are reported, not guessed."""
     from ..errors import ImageError
-    from ..pipeline import to_png
+    from .._images import to_png
 
     try:
         png, size = to_png(data)

@@ -324,7 +324,7 @@ def _fill_vector(fig: Figure, vp: metafile.VectorPage) -> None:
 
 def _raster(data: bytes, name: str) -> tuple[bytes | None, tuple[int, int] | None, str | None]:
     from ...errors import ImageError
-    from ...pipeline import to_png
+    from ..._images import to_png
 
     try:
         png, size = to_png(data, name or "<picture>")
