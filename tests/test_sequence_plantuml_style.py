@@ -157,3 +157,45 @@ def test_a_message_chart_without_lifelines_reads_as_a_sequence():
 
 def test_long_arrows_between_boxes_are_not_a_lineless_chart():
     assert _read(_nas_chart(with_boxes=True)) is None
+
+
+# ---- Mscgen charts as LibreOffice converts them (3GPP TS 38.300) -------------------------------
+
+def _mscgen_chart() -> bytes:
+    """What LibreOffice makes of an Mscgen WMF: each lifeline one polyline with short stubs at
+    its ends, drawn from above its name box right through it; every arrowhead a small square
+    between the line's end and the lifeline it points at."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=480, height=240)
+    xs = {"UE": 62, "Source gNB": 187, "Target gNB": 411}
+    for name, x in xs.items():
+        page.draw_polyline([(x + 16, 2), (x, 2), (x, 222), (x - 16, 222)], color=BLACK, width=0.5)
+        w = 4.5 * len(name) + 8
+        page.draw_rect(pymupdf.Rect(x - w / 2, 10, x + w / 2, 25), color=BLACK, fill=(1, 1, 1))
+        page.insert_text((x - w / 2 + 4, 21), name, fontsize=8)
+
+    def msg(a, b, y, text):
+        xa, xb = xs[a], xs[b]
+        s = 1 if xb > xa else -1
+        page.draw_line((xa + s * 0.5, y), (xb - s * 8.5, y), color=BLACK, width=0.5)
+        sq = (xb - 8.5, y - 4, xb, y + 4) if s > 0 else (xb, y - 4, xb + 8.5, y + 4)
+        page.draw_rect(pymupdf.Rect(*sq), color=(0.8, 0.8, 0.8), width=0.3)
+        page.insert_text((min(xa, xb) + 30, y - 4), text, fontsize=10)
+
+    msg("Source gNB", "Target gNB", 60, "1. HANDOVER REQUEST")
+    page.draw_rect(pymupdf.Rect(366, 74, 456, 92), color=BLACK)
+    page.insert_text((372, 86), "Admission Control", fontsize=9)
+    msg("Target gNB", "Source gNB", 112, "2. HANDOVER REQUEST ACKNOWLEDGE")
+    msg("Source gNB", "UE", 138, "3. RRCReconfiguration")
+    msg("UE", "Target gNB", 190, "4. RRCReconfigurationComplete")
+    return doc.tobytes()
+
+
+def test_mscgen_chart_through_libreoffice_keeps_direction_from_its_squared_heads():
+    d = _read(_mscgen_chart())
+    assert d is not None and [n.label for n in d.nodes] == ["UE", "Source gNB", "Target gNB"]
+    assert _messages(d) == [("Source gNB", "Target gNB", "1. HANDOVER REQUEST"),
+                            ("Target gNB", "Source gNB", "2. HANDOVER REQUEST ACKNOWLEDGE"),
+                            ("Source gNB", "UE", "3. RRCReconfiguration"),
+                            ("UE", "Target gNB", "4. RRCReconfigurationComplete")]
+    assert d.notes.count("Admission Control") == 1

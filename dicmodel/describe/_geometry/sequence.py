@@ -55,8 +55,10 @@ def find_lifelines(prims: Primitives, u: float) -> list[Lifeline]:
         else:
             cols.append([s])
     lines = []
-    corners = _horizontal_ends(prims.paths)
     raster = prims.source == "raster"
+    # vector: a frame's side meets a stroke that runs on across the chart; the short stubs
+    # LibreOffice draws at the ends of Mscgen lifelines (16 pt) are not frame corners
+    corners = _horizontal_ends(prims.paths, 10.0 if raster else 20.0 * u)
     for col in cols:
         y0 = min(s[1] for s in col)
         y1 = max(s[2] for s in col)
@@ -104,12 +106,12 @@ def _anchored(prims: Primitives, x: float, y0: float, u: float) -> bool:
     return False
 
 
-def _horizontal_ends(paths: list[Path]) -> list[Point]:
+def _horizontal_ends(paths: list[Path], min_len: float = 10.0) -> list[Point]:
     out = []
     for p in paths:
         for k in range(len(p.points) - 1):
             a, b = p.points[k], p.points[k + 1]
-            if abs(a[1] - b[1]) < 1.0 and abs(a[0] - b[0]) > 10:
+            if abs(a[1] - b[1]) < 1.0 and abs(a[0] - b[0]) > min_len:
                 out += [a, b]
     return out
 
@@ -139,7 +141,10 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float) -> list
         column = [s.bbox for s in prims.shapes
                   if s.bbox[0] - 1 <= ln.x <= s.bbox[2] + 1 and s.bbox[2] - s.bbox[0] > 12 * u
                   and s.bbox not in spans and (not raster or _centred(s.bbox, ln.x))]
-        boxes = sorted((b for b in column if abs(b[3] - top) < 12 * u or abs(b[1] - bottom) < 12 * u),
+        # the header box meets the lifeline's top, or (Mscgen through LibreOffice, vector) the
+        # line is drawn from above the box right through it
+        boxes = sorted((b for b in column if abs(b[3] - top) < 12 * u or abs(b[1] - bottom) < 12 * u
+                        or (not raster and b[1] - 12 * u <= top <= b[1] and _centred(b, ln.x))),
                        key=lambda b: b[1])
         # a note over this participant alone can sit right under its header, the lifeline
         # running on behind it: the header is the box on top of that stack
@@ -314,6 +319,19 @@ def _cross_centre(p: Point, shorts: list[Rect]) -> Point:
     return (sum(c[0] for c in cs) / len(cs), sum(c[1] for c in cs) / len(cs))
 
 
+def _box_head(p: Point, prims: Primitives, u: float) -> Point | None:
+    """Where a head was that LibreOffice turned into a small square: Mscgen charts in 3GPP
+    specs lose their arrowheads in conversion, and a box of the head's size sits between the
+    line's end and the lifeline it points at. Returns the far side of the box (the tip)."""
+    for s in prims.shapes:
+        b = s.bbox
+        if b[2] - b[0] > 12 * u or b[3] - b[1] > 12 * u or not b[1] - 1 <= p[1] <= b[3] + 1:
+            continue
+        if U.rect_dist(p, b) <= 1.0 * u:
+            return (b[2] if abs(b[0] - p[0]) < abs(b[2] - p[0]) else b[0], p[1])
+    return None
+
+
 def _elbow_at(p: Point, prims: Primitives, u: float) -> bool:
     """A vertical stroke starts at ``p``: the free end of the arrowed leg of a self-message
     drawn as three separate strokes (PlantUML: out, down, back to the lifeline)."""
@@ -352,6 +370,10 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float) -> tuple[list[
         ha, ta = _arrow_at(a, prims, 3.0 * u, _back(pts[::-1], 8.0 * u))
         hb, tb = _arrow_at(b, prims, 3.0 * u, _back(pts, 8.0 * u))
         arrow = "filled"
+        if not (ha or hb) and not raster:
+            ta2, tb2 = _box_head(a, prims, u), _box_head(b, prims, u)
+            if (ta2 is None) != (tb2 is None):
+                ha, ta, hb, tb = ta2 is not None, ta2, tb2 is not None, tb2
         if not (ha or hb):
             if _cross_at(b, shorts):
                 hb, arrow, tb = True, "cross", _cross_centre(b, shorts)
@@ -516,7 +538,9 @@ def _notes(prims: Primitives, boxes: list[Rect], u: float) -> list[str]:
             continue
         words = _words_in(prims.words, s.bbox)
         if words and not any(U.contains(s.bbox, b, 0.5) for b in boxes):
-            notes.append(U.block_text(words))
+            text = U.block_text(words)
+            if text not in notes:  # a box painted twice (fill, then outline) is one note
+                notes.append(text)
     return notes
 
 
