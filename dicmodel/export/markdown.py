@@ -40,7 +40,8 @@ class MarkdownOptions(BaseModel):
     mermaid: bool = Field(True, description="add a ```mermaid block when a diagram was recovered")
     image_links: bool = Field(False, description="link each figure's crop (Figure.image_path)")
     provenance: bool = Field(True, description="an HTML comment with figure id, page, type, describer")
-    drop_logos: bool = Field(True, description="leave out figures described as logos/icons")
+    drop_logos: bool = Field(True, description="leave out figures described as logos/icons "
+                             "(never a figure with a caption: the document names it a figure)")
     figure_text_fallback: bool = Field(True, description="when a figure has no description, "
                                        "print the labels found inside it")
 
@@ -91,7 +92,8 @@ def _block_markdown(block: Block, figures: dict[str, Figure], opts: MarkdownOpti
 def figure_markdown(fig: Figure, opts: MarkdownOptions | None = None) -> str:
     opts = opts or MarkdownOptions()
     desc = fig.description
-    if desc is not None and desc.figure_type == FigureType.logo and opts.drop_logos:
+    if desc is not None and desc.figure_type == FigureType.logo and opts.drop_logos \
+            and not (fig.caption or "").strip():
         return ""
     out: list[str] = []
     if opts.provenance:

@@ -63,7 +63,7 @@ class _Scan:
     tables: list[Table] = field(default_factory=list)
     cands: list[Candidate] = field(default_factory=list)
     drawings: list[dict[str, Any]] = field(default_factory=list)
-    images: list[Rect] = field(default_factory=list)  # embedded image boxes (device icons)
+    images: list[dict[str, Any]] = field(default_factory=list)  # embedded images: rect, mask
     failed: bool = False
 
 
@@ -143,7 +143,7 @@ def _scan(pdf: Any, pno: int, opts: IngestOptions, timer: _Timer, digests: dict[
         timer.add("figures", t)
         if scan.cands:
             scan.drawings = drawings
-            scan.images = [im.rect for im in images]
+            scan.images = [{"rect": im.rect, "mask": im.mask} for im in images]
     return scan
 
 
@@ -375,7 +375,8 @@ def _figure(sha: str, scan: _Scan, index: int, cand: Candidate, caption: tuple[s
              for i in cand.lines for s in scan.lines[i].spans]
     inside = plain_drawings([d for d in scan.drawings if _contains(cand.bbox, d["rect"], 2.0)])
     if inside:  # a drawing's embedded pictures (device icons) are nodes of its diagram
-        inside += image_drawings([r for r in scan.images if _contains(cand.bbox, r, 2.0)], cand.bbox)
+        inside += image_drawings([im for im in scan.images if _contains(cand.bbox, im["rect"], 2.0)],
+                                 cand.bbox)
     return Figure(id=figure_id(sha, scan.number, bbox), page=scan.number, bbox=bbox, kind=FigureKind(cand.kind),
                   caption=caption[0] if caption else None, label=caption[1] if caption else None,
                   section=section, spans=spans, drawings=inside,

@@ -41,6 +41,8 @@ class Img:
     rect: Rect
     xref: int
     digest: str  # sha256 of the embedded image stream, "" for inline images
+    mask: bool = False  # a 1-bit stencil (ETSI PDFs paint figure labels as such masks)
+    pixels: tuple[int, int] = (0, 0)  # the image's own width and height in pixels
 
 
 @dataclass
@@ -148,7 +150,9 @@ def images_of(page: Any, doc: Any, page_rect: Rect, digests: dict[int, str]) -> 
         xref = int(info.get("xref") or 0)
         if xref and xref not in digests:
             digests[xref] = hashlib.sha256(doc.xref_stream_raw(xref) or b"").hexdigest()
-        out.append(Img(rect=r, xref=xref, digest=digests.get(xref, "")))
+        mask = info.get("bpc") == 1 and not info.get("colorspace")
+        pixels = (int(info.get("width") or 0), int(info.get("height") or 0))
+        out.append(Img(rect=r, xref=xref, digest=digests.get(xref, ""), mask=mask, pixels=pixels))
     return out
 
 

@@ -54,11 +54,22 @@ def plain_drawings(drawings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [plain_drawing(d) for d in drawings]
 
 
-def image_drawings(images: list[tuple[float, float, float, float]], figure: tuple[float, float, float, float]
-                   ) -> list[dict[str, Any]]:
+def image_drawings(images: list[Any], figure: tuple[float, float, float, float]) -> list[dict[str, Any]]:
     """The embedded pictures of a vector figure (the caller picks those inside it) as pseudo
-    drawings ``{"type": "image"}``: in a network drawing a router or server icon is a node.
-    Pictures covering more than a quarter of the figure are its background, not a node."""
+    drawings ``{"type": "image", "role": ...}``. ``images`` holds boxes, or dicts
+    ``{"rect": box, "mask": bool}`` where ``mask`` marks a 1-bit stencil (lettering painted as
+    a bitmap).
+
+    Roles: ``icon`` (a small picture: in a network drawing a router or server icon is a node),
+    ``text`` (a stencil mask: a label to read with OCR), ``raster`` (a picture covering more
+    than a quarter of the figure: content of its own, to read with OCR and the raster
+    reader, never a node)."""
     limit = 0.25 * area(figure)
-    return [{"type": "image", "rect": tuple(float(v) for v in r), "items": []}
-            for r in images if area(r) <= limit]
+    out = []
+    for im in images:
+        rect, mask = (im["rect"], bool(im.get("mask"))) if isinstance(im, dict) else (im, False)
+        big = area(rect) > limit
+        role = "raster" if big else "text" if mask else "icon"
+        out.append({"type": "image", "rect": tuple(float(v) for v in rect), "items": [],
+                    "role": role})
+    return out
