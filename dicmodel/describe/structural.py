@@ -136,7 +136,7 @@ class StructuralDescriber:
         crop and merged into its primitives (``_geometry/mixed.py``)."""
         from ._geometry.mixed import merge_raster_parts, needs_crop
 
-        if r.image is None or r.page_rotation or not needs_crop(prims):
+        if r.image is None or r.page_rotation or not needs_crop(prims, r.drawings):
             return prims
         ocr = None if self.options.ocr == "none" else self.options.ocr
         try:

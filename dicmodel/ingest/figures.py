@@ -261,7 +261,8 @@ def detect_figures(groups: list[list[Ink]], images: list[Img], lines: list[Line]
     kept = [c for c in cands if _is_figure(c, opts) and not _prose_inside(c, lines)
             and not _edge_decoration(c, page_rect)]
     kept = _merge_overlapping(kept, 0.0)
-    kept = [c for c in kept if _big_enough(c.bbox, opts.min_figure_size)]
+    kept = [c for c in kept if _big_enough(c.bbox, opts.min_figure_size)
+            or _one_row_diagram(c, opts.min_figure_size)]
     for c in kept:
         c.lines = sorted(set(c.lines))
         c.signature = _signature(c)
@@ -334,7 +335,7 @@ def _text_in(box: Rect, rects: list[Rect]) -> bool:
 def _is_figure(c: Candidate, opts: IngestOptions) -> bool:
     if c.images:
         # small images count when vector art surrounds them (icons in a topology)
-        return _big_enough(c.bbox, opts.min_figure_size)
+        return _big_enough(c.bbox, opts.min_figure_size) or _one_row_diagram(c, opts.min_figure_size)
     if c.items < opts.min_vector_items or not _big_enough(c.bbox, opts.min_figure_size * 0.5):
         return False
     if any(k.curved for k in c.inks):
@@ -368,6 +369,29 @@ def _has_inner_structure(c: Candidate) -> bool:
             inner += 1
             if inner >= 2:
                 return True
+    return False
+
+
+def _one_row_diagram(c: Candidate, size: float) -> bool:
+    """A row of boxes joined by connectors, less than ``size`` tall (a transmitter chain or a
+    protocol pipeline is often 31-36 pt): kept when it is at least 0.6 ``size`` tall and three
+    ``size`` wide, holds two boxes side by side (each at least half the row's height) and a
+    connector in the gap between two of them. A table row, a button bar or a rule has no
+    connector between its boxes, so it stays out."""
+    x0, y0, x1, y1 = c.bbox
+    height = y1 - y0
+    if not c.inks or height < 0.6 * size or x1 - x0 < 3 * size:
+        return False
+    boxes = sorted((k.rect for k in c.inks if k.axis_rects and k.rect[3] - k.rect[1] >= 0.5 * height
+                    and 12.0 <= k.rect[2] - k.rect[0] <= 0.6 * (x1 - x0)), key=lambda r: r[0])
+    gaps = [(a[2], b[0]) for a, b in zip(boxes, boxes[1:]) if b[0] - a[2] >= 4.0]
+    for k in c.inks:
+        r = k.rect
+        if r[3] - r[1] > 0.5 * height:
+            continue  # a box (or a tall stroke), not a connector
+        cx = (r[0] + r[2]) / 2
+        if any(g0 - 1.0 <= cx <= g1 + 1.0 for g0, g1 in gaps):
+            return True
     return False
 
 

@@ -19,6 +19,7 @@ frame are merged (a turned figure's crop does not line up with its geometry).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from . import _util as U
@@ -29,15 +30,22 @@ __all__ = ["needs_crop", "merge_raster_parts"]
 _PAD = 2.0  # pt: an OCR line may stick out of the bitmap that holds its letters
 # a glyph-path figure: at least this many drawn outlines and no PDF text at all
 _GLYPH_MIN_SHAPES = 6
+_GLYPH_MAX = 24.0  # pt: the largest side of a glyph outline
 
 
-def needs_crop(prims: Primitives) -> bool:
-    """Does this vector figure hold content only the crop shows?"""
+def needs_crop(prims: Primitives, drawings: Sequence[dict[str, Any]] = ()) -> bool:
+    """Does this vector figure hold content only the crop shows? Pictures that are not icons,
+    or no text at all beside many outlines (glyphs drawn as paths: small filled shapes, most
+    of which the vector reader drops as fills or marker pieces)."""
     if prims.truncated or prims.quarter_turns:
         return False
     if prims.rasters:
         return True
-    return not prims.words and len(prims.shapes) + len(prims.paths) >= _GLYPH_MIN_SHAPES
+    if prims.words:
+        return False
+    glyphs = sum(1 for d in drawings if d.get("fill") is not None and d.get("rect")
+                 and max(d["rect"][2] - d["rect"][0], d["rect"][3] - d["rect"][1]) <= _GLYPH_MAX)
+    return glyphs + len(prims.shapes) + len(prims.paths) >= _GLYPH_MIN_SHAPES
 
 
 def merge_raster_parts(prims: Primitives, image: bytes, engine: str | None) -> None:

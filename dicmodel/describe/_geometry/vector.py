@@ -675,8 +675,9 @@ def page_inputs(page: Any, clip: Rect | None = None) -> tuple[list[dict[str, Any
 
     drawings = plain_drawings(page.get_drawings())
     area = clip or tuple(page.rect)
-    boxes = [tuple(i["bbox"]) for i in page.get_image_info()]
-    drawings += image_drawings([r for r in boxes if contains(area, r, 2.0)], area)
+    images = [{"rect": tuple(i["bbox"]), "mask": i.get("bpc") == 1 and not i.get("colorspace")}
+              for i in page.get_image_info()]
+    drawings += image_drawings([im for im in images if contains(area, im["rect"], 2.0)], area)
     spans = []
     for block in page.get_text("dict")["blocks"]:
         for line in block.get("lines", []):

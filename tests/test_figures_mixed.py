@@ -1,0 +1,179 @@
+"""Whole figures that a vector-only reader lost: captioned figures typed 'logo' and dropped,
+labels painted as bitmap masks (ETSI), a raster diagram under a vector frame, lettering drawn
+as glyph outlines, one-row drawings under 40 pt, drawings over ``max_items``.
+
+Every figure is generated (``dicmodel._pdfgen.mixed_figures_pdf`` and the helpers below)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dicmodel.describe.base import FigureRequest
+from dicmodel.describe.structural import StructuralDescriber
+from dicmodel.document import (BBox, Description, Figure, FigureKind, FigureType, TextSpan)
+from dicmodel.export.markdown import figure_markdown, to_markdown
+
+pymupdf = pytest.importorskip("pymupdf")
+
+
+@pytest.fixture(scope="module")
+def mixed_doc():
+    pytest.importorskip("rapidocr")
+    from dicmodel import convert
+    from dicmodel._pdfgen import mixed_figures_pdf
+
+    gen = mixed_figures_pdf()
+    return gen, convert(gen.data)
+
+
+def _labels(fig: Figure) -> set[str]:
+    d = fig.description.diagram
+    return {n.label for n in d.nodes} if d is not None else set()
+
+
+# ---- no captioned figure dropped, never 'logo' with a caption ------------------------------------
+
+def test_markdown_keeps_a_captioned_figure_described_as_logo():
+    fig = Figure(id="f1", page=0, bbox=BBox(x0=0, y0=0, x1=90, y1=90), kind=FigureKind.vector,
+                 caption="Figure 3: Dual connectivity",
+                 description=Description(text="A logo.", figure_type=FigureType.logo))
+    assert "Figure 3: Dual connectivity" in figure_markdown(fig)
+    uncaptioned = fig.model_copy(update={"caption": None})
+    assert figure_markdown(uncaptioned) == ""  # a bare logo is still left out
+
+
+def test_structural_never_types_a_captioned_figure_logo():
+    # wordless art: two rings (the reader calls such art a logo)
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.draw_circle((150, 150), 30, color=(0, 0, 1), width=3)
+    page.draw_circle((190, 150), 30, color=(1, 0, 0), width=3)
+    from dicmodel.describe._geometry.vector import page_inputs
+
+    drawings, spans = page_inputs(page)
+    bbox = BBox(x0=115, y0=115, x1=225, y1=185)
+    d = StructuralDescriber(ocr="none")
+    [bare] = d.describe([FigureRequest("a", kind=FigureKind.vector, bbox=bbox, drawings=drawings)])
+    [named] = d.describe([FigureRequest("b", kind=FigureKind.vector, bbox=bbox, drawings=drawings,
+                                        caption="Figure 3: Dual connectivity")])
+    assert bare.figure_type is FigureType.logo
+    assert named.figure_type is FigureType.other
+    assert "logo" not in named.text.lower()
+    assert any("not 'logo'" in w for w in named.warnings)
+
+
+def test_every_captioned_figure_reaches_the_markdown(mixed_doc):
+    gen, doc = mixed_doc
+    md = to_markdown(doc)
+    assert len(doc.figures) == len(gen.truth.figures) == 3
+    for truth in gen.truth.figures:
+        assert truth.caption in md
+    assert all(f.description.figure_type is not FigureType.logo for f in doc.figures)
+
+
+# ---- mixed figures ------------------------------------------------------------------------------
+
+def test_bitmap_mask_labels_are_read_and_merged(mixed_doc):
+    gen, doc = mixed_doc
+    fig = next(f for f in doc.figures if f.caption.startswith("Figure 1"))
+    assert fig.kind is FigureKind.mixed
+    assert not fig.spans  # no text in the PDF: every label is a 1-bit image mask
+    assert _labels(fig) == set(gen.truth.figures[0].labels)
+    edges = {(e.source, e.target) for e in fig.description.diagram.edges}
+    ids = {n.label: n.id for n in fig.description.diagram.nodes}
+    assert (ids["Transform"], ids["Mapping"]) in edges and (ids["IFFT"], ids["Insertion"]) in edges
+
+
+def test_raster_diagram_under_a_vector_frame_is_read(mixed_doc):
+    gen, doc = mixed_doc
+    fig = next(f for f in doc.figures if f.caption.startswith("Figure 2"))
+    assert fig.kind is FigureKind.mixed
+    assert set(gen.truth.figures[1].labels) <= _labels(fig)
+    assert len(fig.description.diagram.edges) >= 3
+    assert not fig.description.diagram.groups  # the thin frame is the picture's border
+
+
+def _glyph_outline_page():
+    """Boxes joined by an arrow whose labels are drawn as filled glyph outlines (no text)."""
+    cv2 = pytest.importorskip("cv2")
+    np = pytest.importorskip("numpy")
+    from PIL import Image, ImageDraw, ImageFont
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    font = ImageFont.load_default(size=60)
+    for k, (word, x) in enumerate((("Gateway", 100), ("Server", 300))):
+        page.draw_rect((x, 100, x + 150, 160), color=(0, 0, 0), width=1)
+        img = Image.new("L", (300, 90), 255)
+        ImageDraw.Draw(img).text((10, 5), word, font=font, fill=0)
+        contours, _ = cv2.findContours(255 - np.asarray(img), cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+        s = 0.2  # 60 px letters -> 12 pt
+        for c in contours:
+            pts = [(x + 12 + float(p[0][0]) * s, 112 + float(p[0][1]) * s) for p in c]
+            if len(pts) >= 3:
+                page.draw_polyline(pts, color=None, fill=(0, 0, 0), closePath=True)
+    page.draw_line((250, 130), (292, 130), color=(0, 0, 0))
+    page.draw_polyline([(300, 130), (292, 126), (292, 134)], color=(0, 0, 0), fill=(0, 0, 0), closePath=True)
+    return doc, page
+
+
+def test_lettering_drawn_as_outlines_is_read_from_the_crop():
+    pytest.importorskip("rapidocr")
+    from dicmodel.describe._geometry.vector import page_inputs
+
+    doc, page = _glyph_outline_page()
+    clip = (90, 90, 460, 170)
+    drawings, spans = page_inputs(page, clip)
+    assert not spans
+    png = page.get_pixmap(dpi=150, clip=clip).tobytes("png")
+    req = FigureRequest("g", image=png, kind=FigureKind.vector, bbox=BBox.of(clip), drawings=drawings)
+    [d] = StructuralDescriber().describe([req])
+    labels = {n.label for n in d.diagram.nodes}
+    assert {"Gateway", "Server"} <= labels
+    assert len(d.diagram.nodes) == 2  # the letters' outlines left the geometry
+    assert [(e.source, e.target) for e in d.diagram.edges] == [
+        (next(n.id for n in d.diagram.nodes if n.label == "Gateway"),
+         next(n.id for n in d.diagram.nodes if n.label == "Server"))]
+
+
+# ---- ingest and reading bugs ---------------------------------------------------------------------
+
+def _row(page, top: float, height: float, arrows: bool) -> None:
+    for k in range(4):
+        x = 80 + k * 120
+        page.draw_rect((x, top, x + 80, top + height), color=(0, 0, 0), width=0.8)
+        page.insert_text((x + 10, top + height / 2 + 3), f"Stage {k}", fontsize=9)
+        if k and arrows:
+            page.draw_line((x - 40, top + height / 2), (x - 6, top + height / 2), color=(0, 0, 0))
+            page.draw_polyline([(x, top + height / 2), (x - 7, top + height / 2 - 3),
+                                (x - 7, top + height / 2 + 3)], color=(0, 0, 0), fill=(0, 0, 0),
+                               closePath=True)
+
+
+@pytest.mark.parametrize("height", [31.0, 36.0])
+def test_a_one_row_drawing_under_40pt_is_a_figure(height):
+    from dicmodel.ingest import ingest
+    from dicmodel.ingest.options import IngestOptions
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    _row(page, 100, height, arrows=True)
+    _row(page, 300, height, arrows=False)  # boxes side by side with nothing joining them
+    found = ingest(doc.tobytes(), IngestOptions(render_crops=False)).figures
+    assert len(found) == 1
+    assert found[0].bbox.y0 < 150 and found[0].bbox.height < 40
+
+
+def test_a_drawing_over_max_items_keeps_its_pdf_text():
+    np = pytest.importorskip("numpy")
+    pytest.importorskip("cv2")
+    from tests._raster_draw import canvas, png
+
+    drawings = [{"type": "s", "color": (0, 0, 0), "width": 1.0, "rect": (x, 10.0, x + 1, 11.0),
+                 "items": [("l", (x, 10.0), (x + 1, 11.0))]} for x in np.arange(0, 300, 0.5)]
+    spans = [TextSpan(text="Core Network", bbox=BBox(x0=20, y0=40, x1=90, y1=50)),
+             TextSpan(text="Radio Access", bbox=BBox(x0=150, y0=40, x1=220, y1=50))]
+    req = FigureRequest("t", image=png(canvas(600, 120)), kind=FigureKind.vector,
+                        bbox=BBox(x0=0, y0=0, x1=300, y1=60), drawings=drawings, spans=spans)
+    [d] = StructuralDescriber(ocr="none", max_items=100).describe([req])
+    assert "Core Network" in d.text and "Radio Access" in d.text
