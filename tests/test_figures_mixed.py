@@ -177,3 +177,22 @@ def test_a_drawing_over_max_items_keeps_its_pdf_text():
                         bbox=BBox(x0=0, y0=0, x1=300, y1=60), drawings=drawings, spans=spans)
     [d] = StructuralDescriber(ocr="none", max_items=100).describe([req])
     assert "Core Network" in d.text and "Radio Access" in d.text
+
+
+def test_bitmap_lettering_above_a_drawing_joins_its_figure():
+    """ETSI call flows: the actors' names are bitmap masks some way above the arrows."""
+    from dicmodel._pdfgen import _arrow, _mask_label
+    from dicmodel.ingest import ingest
+    from dicmodel.ingest.options import IngestOptions
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    _mask_label(doc, page, (100, 100, 160, 115), "UE")
+    _mask_label(doc, page, (400, 100, 480, 115), "ProSe Function")
+    _arrow(page, (130, 150), (440, 150))
+    _arrow(page, (440, 180), (130, 180))
+    page.insert_text((100, 230), "Figure 7.2.6-1: UE-initiated deregistration", fontsize=9)
+    [fig] = ingest(doc.tobytes(), IngestOptions(render_crops=False)).figures
+    assert fig.kind is FigureKind.mixed
+    assert fig.bbox.y0 <= 106 and fig.bbox.x1 >= 470  # both names are inside the figure
+    assert sum(1 for d in fig.drawings if d.get("role") == "text") == 2

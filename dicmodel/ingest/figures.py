@@ -300,28 +300,36 @@ def _merge_across_gaps(cands: list[Candidate], lines: list[Line], gap: float) ->
     free = [ln.rbox for i, ln in enumerate(lines) if i not in owned]
     out: list[Candidate] = []
     todo = [c for c in cands if c.inks]
+    # labels painted as bitmap masks (ETSI) join the drawing they label, like its text would
+    letters = [c for c in cands if not c.inks and c.images and all(i.mask for i in c.images)]
     for c in cands:
-        if not c.inks:
+        if not c.inks and not any(c is x for x in letters):
             out.append(c)  # pictures alone stay apart: two photos side by side are two figures
     while todo:
         ca = todo.pop(0)
         grown = True
         while grown:  # absorb every neighbour, then look again from the grown box
-            grown = False
-            for b in range(len(todo) - 1, -1, -1):
-                cb = todo[b]
-                if not _near(ca.bbox, cb.bbox, gap):
-                    continue
-                box = _union([ca.bbox, cb.bbox])
-                if _text_in(box, free):
-                    continue
-                ca.bbox, ca.inks, ca.lines = box, ca.inks + cb.inks, ca.lines + cb.lines
-                ca.images += cb.images
-                ca.kind = "mixed" if ca.images else "vector"
-                del todo[b]
-                grown = True
+            grown = _absorb(ca, todo, free, gap) | _absorb(ca, letters, free, gap)
         out.append(ca)
-    return out
+    return out + letters
+
+
+def _absorb(ca: Candidate, others: list[Candidate], free: list[Rect], gap: float) -> bool:
+    """Move into ``ca`` every candidate of ``others`` within ``gap`` with no free text between."""
+    grown = False
+    for b in range(len(others) - 1, -1, -1):
+        cb = others[b]
+        if not _near(ca.bbox, cb.bbox, gap):
+            continue
+        box = _union([ca.bbox, cb.bbox])
+        if _text_in(box, free):
+            continue
+        ca.bbox, ca.inks, ca.lines = box, ca.inks + cb.inks, ca.lines + cb.lines
+        ca.images += cb.images
+        ca.kind = "mixed" if ca.images else "vector"
+        del others[b]
+        grown = True
+    return grown
 
 
 def _text_in(box: Rect, rects: list[Rect]) -> bool:

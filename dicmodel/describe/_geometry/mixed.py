@@ -30,7 +30,8 @@ __all__ = ["needs_crop", "merge_raster_parts"]
 _PAD = 2.0  # pt: an OCR line may stick out of the bitmap that holds its letters
 # a glyph-path figure: at least this many drawn outlines and no PDF text at all
 _GLYPH_MIN_SHAPES = 6
-_GLYPH_MAX = 24.0  # pt: the largest side of a glyph outline
+_GLYPH_MAX = 24.0
+_ART_SIDE = 160.0  # pt: wordless drawings this small are logos and seals (classify._wordless_art)  # pt: the largest side of a glyph outline
 
 
 def needs_crop(prims: Primitives, drawings: Sequence[dict[str, Any]] = ()) -> bool:
@@ -41,8 +42,8 @@ def needs_crop(prims: Primitives, drawings: Sequence[dict[str, Any]] = ()) -> bo
         return False
     if prims.rasters:
         return True
-    if prims.words:
-        return False
+    if prims.words or max(prims.width, prims.height) <= _ART_SIDE:
+        return False  # small wordless art (a seal, a wordmark) stays art: its letters are no labels
     glyphs = sum(1 for d in drawings if d.get("fill") is not None and d.get("rect")
                  and max(d["rect"][2] - d["rect"][0], d["rect"][3] - d["rect"][1]) <= _GLYPH_MAX)
     return glyphs + len(prims.shapes) + len(prims.paths) >= _GLYPH_MIN_SHAPES
