@@ -196,3 +196,44 @@ def test_bitmap_lettering_above_a_drawing_joins_its_figure():
     assert fig.kind is FigureKind.mixed
     assert fig.bbox.y0 <= 106 and fig.bbox.x1 >= 470  # both names are inside the figure
     assert sum(1 for d in fig.drawings if d.get("role") == "text") == 2
+
+
+def _picture_page(pixels: tuple[int, int], label_inside: bool = False) -> bytes:
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", pixels, "white")
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((20, 20, pixels[0] - 20, pixels[1] - 20), outline="black", width=4)
+    buf = __import__("io").BytesIO()
+    img.save(buf, "PNG")
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_image((100, 100, 460, 325), stream=buf.getvalue())  # 360 x 225 pt
+    if label_inside:  # a text label sticking out of the picture makes the figure larger
+        page.insert_text((90, 96), "eNB", fontsize=9)
+    page.insert_text((100, 345), "Figure 1: A raster diagram", fontsize=9)
+    return doc.tobytes()
+
+
+@pytest.mark.parametrize("label_inside", [False, True])
+def test_a_raster_figure_is_read_at_its_own_resolution(label_inside):
+    from PIL import Image
+
+    from dicmodel.ingest import ingest
+
+    [fig] = ingest(_picture_page((1200, 750), label_inside)).figures  # 240 dpi embedded
+    w, h = Image.open(__import__("io").BytesIO(fig.image)).size
+    if not label_inside:
+        assert (w, h) == (1200, 750)  # the embedded image itself
+    else:
+        assert abs(w / fig.bbox.width * 72 - 240) < 3  # rendered at the picture's resolution
+
+
+def test_a_coarse_picture_is_still_rendered_at_the_crop_dpi():
+    from PIL import Image
+
+    from dicmodel.ingest import ingest
+
+    [fig] = ingest(_picture_page((300, 188))).figures  # 60 dpi embedded
+    w, _ = Image.open(__import__("io").BytesIO(fig.image)).size
+    assert abs(w - 360 / 72 * 150) <= 2

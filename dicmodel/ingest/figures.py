@@ -43,6 +43,7 @@ class Img:
     digest: str  # sha256 of the embedded image stream, "" for inline images
     mask: bool = False  # a 1-bit stencil (ETSI PDFs paint figure labels as such masks)
     pixels: tuple[int, int] = (0, 0)  # the image's own width and height in pixels
+    plain: bool = False  # placed upright and unflipped, with no soft mask: extractable as is
 
 
 @dataclass
@@ -152,7 +153,10 @@ def images_of(page: Any, doc: Any, page_rect: Rect, digests: dict[int, str]) -> 
             digests[xref] = hashlib.sha256(doc.xref_stream_raw(xref) or b"").hexdigest()
         mask = info.get("bpc") == 1 and not info.get("colorspace")
         pixels = (int(info.get("width") or 0), int(info.get("height") or 0))
-        out.append(Img(rect=r, xref=xref, digest=digests.get(xref, ""), mask=mask, pixels=pixels))
+        a, b, c, d = (tuple(info.get("transform") or (0, 0, 0, 0)) + (0, 0, 0, 0))[:4]
+        plain = a > 0 and d > 0 and abs(b) < 1e-6 and abs(c) < 1e-6 and not info.get("has-mask")
+        out.append(Img(rect=r, xref=xref, digest=digests.get(xref, ""), mask=mask, pixels=pixels,
+                       plain=plain))
     return out
 
 
