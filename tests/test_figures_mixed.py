@@ -237,3 +237,44 @@ def test_a_coarse_picture_is_still_rendered_at_the_crop_dpi():
     [fig] = ingest(_picture_page((300, 188))).figures  # 60 dpi embedded
     w, _ = Image.open(__import__("io").BytesIO(fig.image)).size
     assert abs(w - 360 / 72 * 150) <= 2
+
+
+# ---- prose by figure type ------------------------------------------------------------------------
+
+def test_prose_fits_the_figure_type():
+    from dicmodel.diagram import Diagram, Edge, Node
+
+    nodes = [Node(id="a", label="Router A"), Node(id="b", label="Switch")]
+    link = [Edge(source="a", target="b", label="eth0", directed=True)]
+    for kind in ("topology", "architecture"):
+        text = Diagram(kind=kind, nodes=nodes, edges=link).to_prose()
+        assert 'Router A connects to Switch via "eth0".' in text
+        assert "when" not in text and "leads to" not in text
+    flow = Diagram(kind="flowchart", nodes=[Node(id="a", label="Check"), Node(id="b", label="Retry")],
+                   edges=[Edge(source="a", target="b", label="failed", directed=True)]).to_prose()
+    assert 'Check leads to Retry when "failed".' in flow
+    state = Diagram(kind="state", nodes=[Node(id="i", label="Idle"), Node(id="c", label="Connected")],
+                    edges=[Edge(source="i", target="c", label="attach", directed=True)]).to_prose()
+    assert 'From Idle, on "attach" the machine goes to Connected.' in state
+
+
+def test_the_demo_topology_is_a_topology_not_a_flowchart():
+    from dicmodel import convert
+    from dicmodel._pdfgen import sample_report
+
+    doc = convert(sample_report().data, describer_options={"ocr": "none"})
+    fig = next(f for f in doc.figures if f.kind is FigureKind.vector and "topology" in (f.caption or ""))
+    assert fig.description.figure_type is FigureType.topology
+    assert 'Router A connects to Switch via "eth0"' in fig.description.text
+    assert "leads to" not in fig.description.text
+
+
+def test_a_labelled_flowchart_stays_a_flowchart():
+    from dicmodel.describe._geometry.classify import _network_like
+    from dicmodel.describe._geometry.graph import _N
+
+    steps = [_N(bbox=(0, 0, 10, 10), kind="rect", label=t) for t in ("Start", "Validate", "Store")]
+    assert not _network_like(steps, [(0, 1, None, "ok"), (1, 2, None, "valid")])
+    devices = [_N(bbox=(0, 0, 10, 10), kind="rect", label=t) for t in ("gNB", "AMF", "UPF")]
+    assert _network_like(devices, [(0, 1, None, "N2"), (0, 2, None, "N3")])
+    assert _network_like(devices, [(0, 1, None, "N2"), (0, 2, None, "")])  # devices + one interface
