@@ -278,3 +278,57 @@ def test_a_labelled_flowchart_stays_a_flowchart():
     devices = [_N(bbox=(0, 0, 10, 10), kind="rect", label=t) for t in ("gNB", "AMF", "UPF")]
     assert _network_like(devices, [(0, 1, None, "N2"), (0, 2, None, "N3")])
     assert _network_like(devices, [(0, 1, None, "N2"), (0, 2, None, "")])  # devices + one interface
+
+
+# ---- reading bugs of real figures (graph engine) ---------------------------------------------------
+
+def test_pale_activation_bars_are_not_fork_bars():
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    f.box(40, 40, 140, 80, "Client")
+    f.box(300, 40, 400, 80, "Server")
+    f.box(200, 120, 208, 220, fill=(0.95, 0.95, 0.95))  # an activation bar: pale, tall, thin
+    f.arrow((140, 60), (300, 60))
+    f.arrow((90, 80), (90, 170), (200, 170))
+    shapes = {n.shape for n in read(f).diagram.nodes}
+    assert "fork" not in shapes
+    g = Fig()  # the same figure with a solid black bar is a fork/join
+    g.box(40, 40, 140, 80, "Client")
+    g.box(300, 40, 400, 80, "Server")
+    g.box(200, 120, 208, 220, fill=(0, 0, 0))
+    g.arrow((140, 60), (300, 60))
+    g.arrow((90, 80), (90, 170), (200, 170))
+    assert "fork" in {n.shape for n in read(g).diagram.nodes}
+
+
+def test_service_access_point_dots_are_not_state_markers():
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    layers = ["Application", "Transport", "Network"]
+    for k, name in enumerate(layers):
+        f.box(100, 60 + 50 * k, 400, 100 + 50 * k, name)
+        if k:  # SAPs: small black dots on the boundary between two layers
+            for x in (180, 250, 320):
+                f.circle(x, 60 + 50 * k - 5, 3, fill=(0, 0, 0))
+    f.arrow((40, 80), (100, 80))  # one link from outside, so the figure is a graph
+    r = read(f)
+    assert r.figure_type is not FigureType.state
+    assert not any(n.shape == "start" for n in r.diagram.nodes)
+
+
+def test_an_edge_ending_on_a_subgraph_border_is_attached_to_the_subgraph():
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    f.box(250, 60, 520, 260)  # the subgraph's outline
+    f.text("Core", 385, 72)
+    f.box(253, 140, 353, 180, "AMF")  # an inner node 3 pt inside the left border
+    f.box(400, 140, 500, 180, "SMF")
+    f.box(40, 140, 140, 180, "gNB")
+    f.arrow((140, 160), (250, 160))  # stops on the subgraph's border, just before the AMF
+    d = read(f).diagram
+    group = next(g for g in d.groups if g.label == "Core")
+    [edge] = d.edges
+    assert d.label_of(edge.source) == "gNB" and edge.target == group.id
