@@ -332,3 +332,76 @@ def test_an_edge_ending_on_a_subgraph_border_is_attached_to_the_subgraph():
     group = next(g for g in d.groups if g.label == "Core")
     [edge] = d.edges
     assert d.label_of(edge.source) == "gNB" and edge.target == group.id
+
+
+# ---- honest non-graph figures ----------------------------------------------------------------------
+
+def test_a_tdd_slot_chart_is_a_chart_not_a_flowchart():
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    for k, slot in enumerate("DDDSUDDDSU"):  # ten touching slots of a TDD pattern
+        f.box(40 + 40 * k, 100, 80 + 40 * k, 130, slot)
+    f.arrow((40, 160), (240, 160), tail=True)  # a span marker: "0.5 ms slot"
+    f.text("5 ms period", 140, 175)
+    r = read(f)
+    assert r.figure_type is FigureType.chart
+    assert r.confidence < 0.5
+    assert "leads to" not in r.prose and "slot" in r.prose
+
+
+def test_a_timeline_axis_with_ticks_is_a_chart():
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    f.arrow((40, 200), (560, 200))  # the time axis
+    for k in range(6):
+        f.page.draw_line((60 + 90 * k, 196), (60 + 90 * k, 204), color=(0, 0, 0))
+        f.text(f"{k * 10} ms", 60 + 90 * k, 215)
+    f.box(60, 120, 240, 150, "Attach")  # phases drawn as boxes above the axis
+    f.box(240, 120, 420, 150, "Session setup")
+    f.arrow((150, 150), (150, 196))
+    r = read(f)
+    assert r.figure_type is FigureType.chart
+    assert '"Attach"' in r.prose and "tick labels" in r.prose
+
+
+def test_a_shaded_illustration_gets_no_graph_prose():
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    for k in range(48):  # a gradient: bands of slowly changing colour, no outlines
+        c = 0.2 + 0.015 * k
+        f.page.draw_rect((100 + 6 * k, 100, 106 + 6 * k, 220), color=None, fill=(c, c, 0.9))
+    f.box(120, 240, 220, 270, "Antenna")
+    f.box(300, 240, 400, 270, "Mast")
+    f.arrow((220, 255), (300, 255))
+    r = read(f)
+    assert r.figure_type is FigureType.other
+    assert r.prose.startswith("An illustration with labels") and "leads to" not in r.prose
+
+
+def test_graphs_keep_their_reading():
+    """The features must not touch an ordinary flowchart with a few numbers in it."""
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    f.box(50, 40, 150, 80, "Start")
+    f.box(50, 160, 150, 200, "Retry 3")
+    f.box(250, 160, 350, 200, "Done")
+    f.arrow((100, 80), (100, 160))
+    f.arrow((150, 180), (250, 180))
+    r = read(f)
+    assert r.figure_type is FigureType.flowchart and r.confidence > 0.5
+
+
+def test_markdown_marks_low_confidence_figures():
+    fig = Figure(id="f", page=0, bbox=BBox(x0=0, y0=0, x1=90, y1=90), kind=FigureKind.vector,
+                 caption="Figure 9: TDD pattern",
+                 description=Description(text="A chart with labels: \"D\".", figure_type=FigureType.chart,
+                                         confidence=0.3, warnings=["not read as a graph: a row of 10 "
+                                                                   "adjacent slots"]))
+    md = figure_markdown(fig)
+    assert "*(low confidence 0.30: not read as a graph: a row of 10 adjacent slots)*" in md
+    sure = fig.model_copy(update={"description": fig.description.model_copy(update={"confidence": 0.9})})
+    assert "low confidence" not in figure_markdown(sure)

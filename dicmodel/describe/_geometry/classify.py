@@ -25,6 +25,7 @@ from ...document import FigureType
 from . import _util as U
 from .describe_text import chart_prose, table_prose
 from .graph import GraphParts, Reading, graph_confidence, recover_graph, to_diagram
+from .nongraph import Verdict, honest_prose, judge, measure
 from .primitives import Primitives
 from .sequence import read_sequence
 
@@ -66,13 +67,25 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
     kind = FigureType.logo if _wordless_art(prims, parts) else decide_graph_kind(parts, hint)
     if kind is FigureType.logo:
         return _plain(prims, kind, warnings, 0.4)
+    verdict = _verdict(prims, parts)
+    if verdict.figure_type is not None:  # boxes and lines, but not a graph: say what it is
+        r = _plain(prims, verdict.figure_type, warnings + [f"not read as a graph: {verdict.reason}"], 0.3)
+        r.prose = honest_prose(verdict.figure_type, prims.words, verdict.reason)
+        return r
+    warnings += [f"low confidence: {d}" for d in verdict.doubts]
     diagram = to_diagram(parts, _DIAGRAM_KIND[kind])
     if kind is FigureType.protocol_stack:
         _order_layers(diagram, parts)
     if parts.n_loose:
         warnings.append(f"{parts.n_loose} connector(s) with a loose end were dropped")
-    return Reading(diagram=diagram, figure_type=kind, confidence=graph_confidence(parts),
-                   warnings=warnings)
+    return Reading(diagram=diagram, figure_type=kind,
+                   confidence=min(graph_confidence(parts), verdict.cap), warnings=warnings)
+
+
+def _verdict(prims: Primitives, parts: GraphParts) -> Verdict:
+    nodes = [n for n in parts.nodes if not n.is_group and not n.note]
+    attached = parts.n_words_used / parts.n_words if parts.n_words else 1.0
+    return judge(measure(prims, nodes, parts.edges, attached))
 
 
 _DIAGRAM_KIND = {FigureType.flowchart: "flowchart", FigureType.state: "state",
