@@ -405,3 +405,20 @@ def test_markdown_marks_low_confidence_figures():
     assert "*(low confidence 0.30: not read as a graph: a row of 10 adjacent slots)*" in md
     sure = fig.model_copy(update={"description": fig.description.model_copy(update={"confidence": 0.9})})
     assert "low confidence" not in figure_markdown(sure)
+
+
+def test_many_unlabelled_elements_cap_the_confidence():
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    for k in range(6):  # icons drawn from shapes, joined by links, named by one caption each
+        x = 40 + 90 * k
+        f.box(x, 100, x + 30, 140)
+        f.circle(x + 15, 90, 6)
+        f.box(x + 5, 110, x + 25, 115)
+        if k:
+            f.arrow((x - 60, 120), (x, 120), head=False)
+    f.text("Core network", 300, 40)
+    r = read(f)
+    assert r.confidence <= 0.45
+    assert any("carry a label" in w for w in r.warnings)

@@ -13,7 +13,9 @@ recovered graph is typed, these features of the figure and of the graph are meas
 - ``fills``: filled, unstroked shapes and their distinct colours (gradient shading is drawn
   as many bands of slightly different colour);
 - ``edge_ratio``: connections per element;
-- ``text_attached``: the share of the words that ended up in a node or on an edge.
+- ``text_attached``: the share of the words that ended up in a node or on an edge;
+- ``labelled``: the share of the elements that carry text (icons drawn from many shapes
+  give dozens of unlabelled elements).
 
 :func:`judge` turns them into a verdict: a figure type that is not a graph (``chart`` or
 ``other`` for an illustration) with the reason, or a confidence cap with the reason when the
@@ -52,6 +54,7 @@ class Features:
     nodes: int = 0
     edges: int = 0
     text_attached: float = 1.0
+    labelled: float = 1.0  # share of the elements that carry text (or are markers)
 
 
 @dataclass
@@ -66,6 +69,8 @@ def measure(prims: Primitives, nodes: list, edges: list, words_used: float) -> F
     """The features of a figure and of the graph read from it (``nodes`` without groups)."""
     f = Features(nodes=len(nodes), edges=len(edges), text_attached=words_used)
     f.n_words = len(prims.words)
+    if nodes:
+        f.labelled = sum(1 for n in nodes if n.words or n.marker) / len(nodes)
     if f.n_words:
         f.numeric_share = sum(1 for w in prims.words if _is_number(w.text)) / f.n_words
     f.tick_axis = _tick_axis(prims)
@@ -132,6 +137,10 @@ def judge(f: Features) -> Verdict:
         v.cap = 0.45
         v.doubts.append(f"only {round(100 * f.text_attached)} % of the text belongs to an element "
                         "or a connection")
+    if f.nodes >= 10 and f.labelled < 0.3:
+        v.cap = min(v.cap, 0.45)
+        v.doubts.append(f"only {round(100 * f.labelled)} % of the {f.nodes} elements carry a label "
+                        "(icons or artwork drawn from many shapes?)")
     if f.numeric_share >= 0.4 and f.n_words >= 6:
         v.cap = min(v.cap, 0.45)
         v.doubts.append(f"{round(100 * f.numeric_share)} % of the labels are numbers")
