@@ -422,3 +422,25 @@ def test_many_unlabelled_elements_cap_the_confidence():
     r = read(f)
     assert r.confidence <= 0.45
     assert any("carry a label" in w for w in r.warnings)
+
+
+def test_the_clip_of_an_embedded_page_is_honoured():
+    """A call flow placed as an embedded page with a clip: its lifelines run on to the bottom
+    of the source page, hidden by the clip; the figure and its drawings stop at the clip."""
+    from dicmodel._pdfgen import call_flow
+    from dicmodel.ingest import ingest
+    from dicmodel.ingest.options import IngestOptions
+
+    src = pymupdf.open()
+    sp = src.new_page(width=595, height=842)
+    bbox, _ = call_flow(sp, 40)
+    for x in (110, 297.5, 485):  # the lifelines run on far below the chart
+        sp.draw_line((x, bbox[3]), (x, 800), color=(0.3, 0.3, 0.3), width=0.8)
+    doc = pymupdf.open()
+    page = doc.new_page()
+    shown = pymupdf.Rect(60, 100, 560, 100 + 500 * (bbox[3] + 5 - 30) / 535)
+    page.show_pdf_page(shown, src, 0, clip=pymupdf.Rect(50, 30, 585, bbox[3] + 5))
+    page.insert_text((60, shown.y1 + 20), "Figure 1: Attach", fontsize=9)
+    [fig] = ingest(doc.tobytes(), IngestOptions(render_crops=False)).figures
+    assert fig.bbox.y1 <= shown.y1 + 5  # (without the clip: ~ 800 pt)
+    assert all(d["rect"][3] <= shown.y1 + 5 for d in fig.drawings)

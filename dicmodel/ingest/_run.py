@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..describe._geometry.pdfplain import image_drawings, plain_drawings
+from ..describe._geometry.pdfplain import honour_clips, image_drawings, plain_drawings
 from ..document import (
     BBox,
     Block,
@@ -124,7 +124,9 @@ def _scan(pdf: Any, pno: int, opts: IngestOptions, timer: _Timer, digests: dict[
     _to_reading_frame(scan)
     if not (opts.detect_figures or opts.tables):
         return scan
-    drawings = page.get_cdrawings()
+    # extended: with the clips in force, so paths hidden by a clip (an embedded page's
+    # lifelines running on below the part shown) are cut where the page cuts them
+    drawings = honour_clips(page.get_cdrawings(extended=True))
     if len(drawings) > opts.max_drawings_per_page:
         drawings = []  # too busy to cluster (maps, dense plots); raster images are still found
     t = time.perf_counter()
