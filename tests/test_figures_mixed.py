@@ -373,12 +373,26 @@ def test_a_shaded_illustration_gets_no_graph_prose():
     for k in range(48):  # a gradient: bands of slowly changing colour, no outlines
         c = 0.2 + 0.015 * k
         f.page.draw_rect((100 + 6 * k, 100, 106 + 6 * k, 220), color=None, fill=(c, c, 0.9))
-    f.box(120, 240, 220, 270, "Antenna")
-    f.box(300, 240, 400, 270, "Mast")
-    f.arrow((220, 255), (300, 255))
+    for k, name in enumerate(("Radome", "Feed horn", "Reflector")):  # callouts beside it
+        f.text(name, 460, 120 + 40 * k)
     r = read(f)
     assert r.figure_type is FigureType.other
-    assert r.prose.startswith("An illustration with labels") and "leads to" not in r.prose
+    assert r.prose.startswith('An illustration with labels: "Radome"') and "leads to" not in r.prose
+
+
+def test_shaded_device_icons_in_a_network_keep_the_graph_with_a_doubt():
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    for x, name in ((60, "Server A"), (360, "Server B")):
+        for k in range(24):  # each icon shaded in bands, its name inside it
+            c = 0.3 + 0.02 * k
+            f.page.draw_rect((x, 100 + 4 * k, x + 120, 104 + 4 * k), color=None, fill=(c, c, c + 0.05))
+        f.box(x, 100, x + 120, 196, name)
+    f.arrow((180, 148), (360, 148), head=False)
+    r = read(f)
+    assert r.figure_type is not FigureType.other and r.confidence <= 0.45
+    assert any("shaded" in w for w in r.warnings)
 
 
 def test_graphs_keep_their_reading():

@@ -126,7 +126,8 @@ def judge(f: Features) -> Verdict:
     if f.edges >= 30 and f.edges > 4 * max(1, f.nodes):
         return Verdict(FigureType.other, f"{f.edges} connections among {f.nodes} elements "
                                          "(an illustration, not a network)")
-    if f.fills >= 40 and f.fill_colours >= 12 and f.fills >= 2 * max(1, f.edges):
+    shaded = f.fills >= 40 and f.fill_colours >= 12 and f.fills >= 2 * max(1, f.edges)
+    if shaded and f.text_attached < 0.5:  # (labels inside shapes: shaded device icons)
         return Verdict(FigureType.other, f"{f.fills} filled shapes in {f.fill_colours} colours "
                                          "(a shaded illustration)")
     if f.n_words >= 6 and f.numeric_share >= 0.5 and f.edges == 0:
@@ -137,6 +138,10 @@ def judge(f: Features) -> Verdict:
         v.cap = 0.45
         v.doubts.append(f"only {round(100 * f.text_attached)} % of the text belongs to an element "
                         "or a connection")
+    if shaded:
+        v.cap = 0.45
+        v.doubts.append(f"{f.fills} filled shapes in {f.fill_colours} colours: shaded icons or "
+                        "artwork read as elements")
     if f.nodes >= 10 and f.labelled < 0.3:
         v.cap = min(v.cap, 0.45)
         v.doubts.append(f"only {round(100 * f.labelled)} % of the {f.nodes} elements carry a label "
