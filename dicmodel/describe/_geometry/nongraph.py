@@ -130,7 +130,8 @@ def judge(f: Features) -> Verdict:
     if shaded and f.text_attached < 0.5:  # (labels inside shapes: shaded device icons)
         return Verdict(FigureType.other, f"{f.fills} filled shapes in {f.fill_colours} colours "
                                          "(a shaded illustration)")
-    if f.n_words >= 6 and f.numeric_share >= 0.5 and f.edges == 0:
+    # (a call flow's numbered step discs make half of a short label list numbers: need more)
+    if f.n_words >= 8 and f.numeric_share >= 0.6 and f.edges == 0:
         return Verdict(FigureType.chart, f"{round(100 * f.numeric_share)} % of the labels are "
                                          "numbers and nothing is connected")
     v = Verdict()
