@@ -458,3 +458,17 @@ def test_the_clip_of_an_embedded_page_is_honoured():
     [fig] = ingest(doc.tobytes(), IngestOptions(render_crops=False)).figures
     assert fig.bbox.y1 <= shown.y1 + 5  # (without the clip: ~ 800 pt)
     assert all(d["rect"][3] <= shown.y1 + 5 for d in fig.drawings)
+
+
+def test_a_protocol_stack_with_a_peer_arrow_is_a_stack():
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    f.box(100, 30, 220, 60, "User Plane PDUs")
+    for k, layer in enumerate(("GTP-U", "UDP", "IP", "Data Link Layer", "Physical Layer")):
+        f.box(100, 110 + 30 * k, 220, 140 + 30 * k, layer)
+    f.arrow((160, 60), (160, 110), tail=True)
+    r = read(f)
+    assert r.figure_type is FigureType.protocol_stack
+    assert [n.label for n in r.diagram.nodes][:5] == ["GTP-U", "UDP", "IP", "Data Link Layer",
+                                                     "Physical Layer"]

@@ -273,6 +273,10 @@ def decide_graph_kind(parts: GraphParts, hint: FigureType | None = None) -> Figu
     nodes = [n for n in parts.nodes if not n.is_group and not n.note]
     edges = parts.edges
     markers = sum(1 for n in nodes if n.marker in ("start", "end"))
+    if 0 < len(edges) <= max(1, 0.2 * len(nodes)):  # a stack with a peer arrow above it
+        stack = _stacked(parts)
+        if len(stack) >= 4 and len(stack) >= 0.6 * len(nodes):
+            return FigureType.protocol_stack
     if not edges:
         stack = _stacked(parts)
         if len(stack) >= 3 and len(stack) >= 0.6 * len(nodes):
