@@ -61,8 +61,9 @@ def honour_clips(drawings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ``get_drawings()`` reports a path whole even where a clip hides most of it: an embedded
     page (a diagram placed with its own clip box, as LaTeX and Word do) keeps lifelines and
     frames that run on below the part shown, and sequence diagrams became self-loop
-    flowcharts. Straight segments and rectangles are cut exactly; a curve or quad is kept
-    when it meets the clip and dropped when it lies wholly outside."""
+    flowcharts. Straight segments and rectangles of stroked paths are cut exactly; a curve or
+    quad is kept when it meets the clip and dropped when it lies wholly outside. Fill-only
+    paths are kept whole."""
     out: list[dict[str, Any]] = []
     stack: list[tuple[int, tuple[float, float, float, float] | None]] = []
     for d in drawings:
@@ -75,7 +76,10 @@ def honour_clips(drawings: list[dict[str, Any]]) -> list[dict[str, Any]]:
             scissor = _rect(d["scissor"]) if kind == "clip" and d.get("scissor") is not None else None
             stack.append((level, _meet(clip, scissor)))
             continue
-        cut = _cut(d, clip) if clip is not None else d
+        # strokes are cut; a fill-only path stays whole: clipping a page-sized fill to a
+        # table cell (how browsers paint cell shading) would turn a background the ingest
+        # drops into a visible box
+        cut = _cut(d, clip) if clip is not None and "s" in (kind or "") else d
         if cut is not None:
             out.append(cut)
     return out
