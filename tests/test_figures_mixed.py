@@ -472,3 +472,19 @@ def test_a_protocol_stack_with_a_peer_arrow_is_a_stack():
     assert r.figure_type is FigureType.protocol_stack
     assert [n.label for n in r.diagram.nodes][:5] == ["GTP-U", "UDP", "IP", "Data Link Layer",
                                                      "Physical Layer"]
+
+
+def test_clips_cut_strokes_and_leave_fills_whole():
+    from dicmodel.describe._geometry.pdfplain import honour_clips
+
+    page_fill = {"type": "f", "level": 1, "rect": (0.0, 0.0, 600.0, 800.0), "fill": (0.9, 0.9, 0.9),
+                 "items": [("re", (0.0, 0.0, 600.0, 800.0), -1)]}
+    line = {"type": "s", "level": 1, "width": 0.0, "rect": (20.0, 0.0, 20.0, 800.0),
+            "items": [("l", (20.0, 0.0), (20.0, 800.0))]}
+    after = {"type": "s", "level": 0, "width": 0.0, "rect": (5.0, 500.0, 90.0, 500.0),
+             "items": [("l", (5.0, 500.0), (90.0, 500.0))]}  # painted after the clip is gone
+    out = honour_clips([{"type": "clip", "level": 0, "scissor": (10.0, 10.0, 50.0, 30.0)},
+                        page_fill, line, after])
+    assert out[0] is page_fill  # a cell's shading painted as a clipped page fill: a background
+    assert out[1]["items"][0][1][1] == pytest.approx(9.5) and out[1]["items"][0][2][1] == pytest.approx(30.5)
+    assert out[2] is after
