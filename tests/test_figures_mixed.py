@@ -488,3 +488,11 @@ def test_clips_cut_strokes_and_leave_fills_whole():
     assert out[0] is page_fill  # a cell's shading painted as a clipped page fill: a background
     assert out[1]["items"][0][1][1] == pytest.approx(9.5) and out[1]["items"][0][2][1] == pytest.approx(30.5)
     assert out[2] is after
+
+
+def test_self_loops_cap_the_confidence():
+    from dicmodel.describe._geometry.nongraph import Features, judge
+
+    v = judge(Features(nodes=3, edges=2, self_loops=2, n_words=5))
+    assert v.figure_type is None and v.cap <= 0.45 and "loop back" in v.doubts[0]
+    assert judge(Features(nodes=3, edges=4, self_loops=1, n_words=5)).cap == 1.0

@@ -15,7 +15,9 @@ recovered graph is typed, these features of the figure and of the graph are meas
 - ``edge_ratio``: connections per element;
 - ``text_attached``: the share of the words that ended up in a node or on an edge;
 - ``labelled``: the share of the elements that carry text (icons drawn from many shapes
-  give dozens of unlabelled elements).
+  give dozens of unlabelled elements);
+- ``self_loops``: connections from an element back to itself (a call flow whose lifelines
+  were not found reads its messages as loops).
 
 :func:`judge` turns them into a verdict: a figure type that is not a graph (``chart`` or
 ``other`` for an illustration) with the reason, or a confidence cap with the reason when the
@@ -55,6 +57,7 @@ class Features:
     edges: int = 0
     text_attached: float = 1.0
     labelled: float = 1.0  # share of the elements that carry text (or are markers)
+    self_loops: int = 0  # connections from an element back to itself
 
 
 @dataclass
@@ -69,6 +72,7 @@ def measure(prims: Primitives, nodes: list, edges: list, words_used: float) -> F
     """The features of a figure and of the graph read from it (``nodes`` without groups)."""
     f = Features(nodes=len(nodes), edges=len(edges), text_attached=words_used)
     f.n_words = len(prims.words)
+    f.self_loops = sum(1 for e in edges if e[0] == e[1])
     if nodes:
         f.labelled = sum(1 for n in nodes if n.words or n.marker) / len(nodes)
     if f.n_words:
@@ -147,6 +151,10 @@ def judge(f: Features) -> Verdict:
         v.cap = min(v.cap, 0.45)
         v.doubts.append(f"only {round(100 * f.labelled)} % of the {f.nodes} elements carry a label "
                         "(icons or artwork drawn from many shapes?)")
+    if f.edges and f.self_loops >= max(1, 0.5 * f.edges):
+        v.cap = min(v.cap, 0.45)
+        v.doubts.append(f"{f.self_loops} of {f.edges} connections loop back to their own element "
+                        "(messages between lifelines that were not found?)")
     if f.numeric_share >= 0.4 and f.n_words >= 6:
         v.cap = min(v.cap, 0.45)
         v.doubts.append(f"{round(100 * f.numeric_share)} % of the labels are numbers")
