@@ -10,7 +10,7 @@ import pytest
 
 from dicmodel.describe.base import FigureRequest
 from dicmodel.describe.structural import StructuralDescriber
-from dicmodel.document import (BBox, Description, Figure, FigureKind, FigureType, TextSpan)
+from dicmodel.document import BBox, Description, Figure, FigureKind, FigureType, TextSpan
 from dicmodel.export.markdown import figure_markdown, to_markdown
 
 pymupdf = pytest.importorskip("pymupdf")
@@ -50,7 +50,7 @@ def test_structural_never_types_a_captioned_figure_logo():
     page.draw_circle((190, 150), 30, color=(1, 0, 0), width=3)
     from dicmodel.describe._geometry.vector import page_inputs
 
-    drawings, spans = page_inputs(page)
+    drawings, _ = page_inputs(page)
     bbox = BBox(x0=115, y0=115, x1=225, y1=185)
     d = StructuralDescriber(ocr="none")
     [bare] = d.describe([FigureRequest("a", kind=FigureKind.vector, bbox=bbox, drawings=drawings)])
@@ -121,7 +121,7 @@ def test_lettering_drawn_as_outlines_is_read_from_the_crop():
     pytest.importorskip("rapidocr")
     from dicmodel.describe._geometry.vector import page_inputs
 
-    doc, page = _glyph_outline_page()
+    _doc, page = _glyph_outline_page()
     clip = (90, 90, 460, 170)
     drawings, spans = page_inputs(page, clip)
     assert not spans
@@ -413,8 +413,8 @@ def test_markdown_marks_low_confidence_figures():
     fig = Figure(id="f", page=0, bbox=BBox(x0=0, y0=0, x1=90, y1=90), kind=FigureKind.vector,
                  caption="Figure 9: TDD pattern",
                  description=Description(text="A chart with labels: \"D\".", figure_type=FigureType.chart,
-                                         confidence=0.3, warnings=["not read as a graph: a row of 10 "
-                                                                   "adjacent slots"]))
+                                         confidence=0.3, warnings=[("not read as a graph: a row of "
+                                                                    "10 adjacent slots")]))
     md = figure_markdown(fig)
     assert "*(low confidence 0.30: not read as a graph: a row of 10 adjacent slots)*" in md
     sure = fig.model_copy(update={"description": fig.description.model_copy(update={"confidence": 0.9})})

@@ -31,6 +31,7 @@ from ..document import (
 )
 from . import captions as cap
 from . import layout
+from .crops import figure_png
 from .figures import (
     Candidate,
     cluster_inks,
@@ -397,74 +398,13 @@ def _render(doc: Document, pdf: Any, pending: list[tuple[Figure, _Scan, Candidat
         return
     for fig, scan, cand in pending:
         try:
-            fig.image = _crop(pdf, scan, fig, cand, opts)
+            clip = _to_shown(scan, fig.bbox.as_tuple())
+            fig.image = figure_png(pdf[scan.number], pdf, clip, fig, cand, opts,
+                                   turned=bool(scan.rotation))
         except Exception as err:  # noqa: BLE001 - a broken image stream must not cost the other figures
             doc.errors.append(ItemError(stage="ingest", page=scan.number, figure_id=fig.id,
                                         message=f"crop could not be rendered: {err}",
                                         error_type=type(err).__name__))
-
-
-_PIXEL_BUDGET = 12_000_000  # pixels of one crop: a page-sized photo at 600 dpi stays bounded
-_MAX_DPI = 600
-
-
-def _crop(pdf: Any, scan: _Scan, fig: Figure, cand: Candidate, opts: IngestOptions) -> bytes:
-    """The figure's PNG. A figure that is one embedded picture is that picture's own pixels;
-    a figure holding pictures is rendered at the resolution of its finest picture (not below
-    ``opts.dpi``, within a pixel budget): a 150-dpi re-render kept ~0.64x of a typical
-    embedded diagram's pixels and starved OCR. A picture coarser than ``opts.dpi`` is still
-    rendered at ``opts.dpi``, as before."""
-    one = _lone_picture(scan, fig, cand)
-    if one is not None and 72.0 * one.pixels[0] / max(fig.bbox.width, 1e-6) >= opts.dpi - 1:
-        png = _extract(pdf, one.xref)
-        if png is not None:
-            return png
-    page = pdf[scan.number]
-    clip = _to_shown(scan, fig.bbox.as_tuple())
-    return page.get_pixmap(dpi=_crop_dpi(fig, cand, opts), clip=clip).tobytes("png")
-
-
-def _lone_picture(scan: _Scan, fig: Figure, cand: Candidate) -> Any:
-    """The one picture a figure is made of (no drawing, no text sticking out), or None."""
-    if cand.inks or len(cand.images) != 1 or scan.rotation:
-        return None
-    img = cand.images[0]
-    box = fig.bbox.as_tuple()
-    same = all(abs(img.rect[i] - box[i]) <= 1.0 for i in range(4))
-    return img if same and img.plain and img.xref and not img.mask else None
-
-
-def _extract(pdf: Any, xref: int) -> bytes | None:
-    """An embedded image's own pixels as PNG (grey or RGB, no alpha); None when it is too
-    large or PyMuPDF cannot decode it (the caller renders instead)."""
-    import pymupdf
-
-    try:
-        pix = pymupdf.Pixmap(pdf, xref)
-        if pix.width * pix.height > _PIXEL_BUDGET:
-            return None
-        if pix.alpha:
-            pix = pymupdf.Pixmap(pix, 0)
-        if pix.n not in (1, 3):  # CMYK, indexed, Lab: as the page shows it
-            pix = pymupdf.Pixmap(pymupdf.csRGB, pix)
-        return pix.tobytes("png")
-    except Exception:  # noqa: BLE001 - an unusual stream: render the page region instead
-        return None
-
-
-def _crop_dpi(fig: Figure, cand: Candidate, opts: IngestOptions) -> int:
-    """``opts.dpi``, or the native resolution of the finest picture that covers a tenth of
-    the figure or more (bitmap-mask lettering excluded), capped by the pixel budget."""
-    box = fig.bbox
-    fig_area = max(box.width * box.height, 1.0)
-    dpi = float(opts.dpi)
-    for img in cand.images:
-        w, h = img.rect[2] - img.rect[0], img.rect[3] - img.rect[1]
-        if img.mask or w * h < 0.1 * fig_area or w <= 0 or h <= 0:
-            continue
-        dpi = max(dpi, 72.0 * img.pixels[0] / w, 72.0 * img.pixels[1] / h)
-    budget = 72.0 * math.sqrt(_PIXEL_BUDGET / fig_area)
-    return round(max(float(opts.dpi), min(dpi, budget, float(_MAX_DPI))))
 
 
 def _title(pdf: Any, doc: Document) -> str | None:

@@ -25,7 +25,7 @@ from typing import Any
 from . import _util as U
 from .primitives import Arrowhead, Path, Primitives, RasterPart, Rect, Shape, Word
 
-__all__ = ["needs_crop", "merge_raster_parts"]
+__all__ = ["merge_raster_parts", "needs_crop"]
 
 _PAD = 2.0  # pt: an OCR line may stick out of the bitmap that holds its letters
 # a glyph-path figure: at least this many drawn outlines and no PDF text at all
@@ -129,7 +129,7 @@ def _merge_picture(prims: Primitives, img: Any, part: Rect, sx: float, sy: float
 
     h, w = img.shape[:2]
     x0, y0 = max(0, int(part[0] * sx)), max(0, int(part[1] * sy))
-    x1, y1 = min(w, int(round(part[2] * sx))), min(h, int(round(part[3] * sy)))
+    x1, y1 = min(w, round(part[2] * sx)), min(h, round(part[3] * sy))
     if x1 - x0 < 16 or y1 - y0 < 16:
         return
     rp = extract_raster(img[y0:y1, x0:x1], ocr=engine)

@@ -34,10 +34,10 @@ from ...document import FigureType
 from . import _util as U
 from .primitives import Primitives, Word
 
-__all__ = ["Features", "Verdict", "measure", "judge", "honest_prose"]
+__all__ = ["Features", "Verdict", "honest_prose", "judge", "measure"]
 
 _QUANTITY = re.compile(r"^[-+~]?\d+(?:[.,:]\d+)*\s*(?:%|ms|us|µs|ns|s|min|h|hz|khz|mhz|ghz|db|dbm|"
-                       r"kb|mb|gb|kbps|mbps|gbps|x|k|m)?$", re.I)
+                       r"kb|mb|gb|kbps|mbps|gbps|x|k|m)?$", re.IGNORECASE)
 
 
 def _is_number(text: str) -> bool:
