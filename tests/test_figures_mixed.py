@@ -496,3 +496,26 @@ def test_self_loops_cap_the_confidence():
     v = judge(Features(nodes=3, edges=2, self_loops=2, n_words=5))
     assert v.figure_type is None and v.cap <= 0.45 and "loop back" in v.doubts[0]
     assert judge(Features(nodes=3, edges=4, self_loops=1, n_words=5)).cap == 1.0
+
+
+def test_a_call_flow_with_long_message_labels_is_a_figure():
+    from dicmodel._pdfgen import _arrow, _box
+    from dicmodel.ingest import ingest
+    from dicmodel.ingest.options import IngestOptions
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    xs = (110, 480)
+    for x, name in zip(xs, ("UE", "AMF")):
+        _box(page, (x - 28, 80, x + 28, 102), name)
+        page.draw_line((x, 102), (x, 300), color=(0.3, 0.3, 0.3), width=0.8, dashes="[3 2] 0")
+    texts = ["Registration Request with the SUCI and the requested network slice list",
+             "Authentication Request carrying the RAND and AUTN values for the UE",
+             "Authentication Response carrying the RES star value computed by the USIM",
+             "Registration Accept with the allowed slices and the new 5G GUTI assigned"]
+    for k, text in enumerate(texts):
+        a, b = (0, 1) if k % 2 == 0 else (1, 0)
+        _arrow(page, (xs[a], 130 + 40 * k), (xs[b], 130 + 40 * k), text)
+    page.insert_text((110, 330), "Figure 4: Registration", fontsize=9)
+    figs = ingest(doc.tobytes(), IngestOptions(render_crops=False)).figures
+    assert len(figs) == 1 and figs[0].bbox.y0 <= 82

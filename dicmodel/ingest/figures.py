@@ -262,7 +262,7 @@ def detect_figures(groups: list[list[Ink]], images: list[Img], lines: list[Line]
     cands = _merge_overlapping(cands, opts.cluster_gap)
     _attach_text(cands, lines, captions)
     cands = _merge_across_gaps(cands, lines, _MERGE_GAP)
-    kept = [c for c in cands if _is_figure(c, opts) and not _prose_inside(c, lines)
+    kept = [c for c in cands if _is_figure(c, opts) and not (_prose_inside(c, lines) and not _drawn(c))
             and not _edge_decoration(c, page_rect)]
     kept = _merge_overlapping(kept, 0.0)
     kept = [c for c in kept if _big_enough(c.bbox, opts.min_figure_size)
@@ -283,6 +283,13 @@ def _prose_inside(c: Candidate, lines: list[Line]) -> bool:
         return False
     words = [len(t.split()) for t in texts]
     return sum(words) >= 15 and sum(words) / len(words) >= 5.5
+
+
+def _drawn(c: Candidate) -> bool:
+    """Much more drawing than a frame or a shading behind text: six or more drawings, three of
+    them with curves or slanted segments (arrowheads). A call flow whose messages carry long
+    labels reads like prose line by line, but it is drawn."""
+    return len(c.inks) >= 6 and sum(1 for k in c.inks if k.curved) >= 3
 
 
 def _edge_decoration(c: Candidate, page: Rect) -> bool:
