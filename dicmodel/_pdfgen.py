@@ -22,6 +22,7 @@ __all__ = [
     "corrupt_pdf",
     "empty_pdf",
     "encrypted_pdf",
+    "mixed_figures_pdf",
     "not_a_pdf",
     "rotated_pdf",
     "sample_report",
@@ -330,6 +331,112 @@ def rotated_pdf(rotation: int = 90) -> GeneratedPDF:
     _text_block(page, bbox[3] + 8, cap, size=9)
     truth.figures.append(FigureTruth(1, bbox, "vector", cap, "7", labels))
     page.set_rotation(rotation)
+    return GeneratedPDF(_save(doc), truth)
+
+
+# ---------------------------------------------------------------- mixed and wordless figures
+def _mask_bits(text: str, px: int) -> tuple[bytes, int, int]:
+    """``text`` rendered black on white as a 1-bit image: (packed rows, width, height)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.load_default(size=px)
+    x0, y0, x1, y1 = font.getbbox(text)
+    img = Image.new("1", (x1 - x0 + 4, y1 - y0 + 4), 1)
+    ImageDraw.Draw(img).text((2 - x0, 2 - y0), text, font=font, fill=0)
+    return img.tobytes(), img.width, img.height
+
+
+def _set_resource(doc: Any, page: Any, path: str, value: str) -> None:
+    """Set ``Resources/<path>`` of a page whose dictionaries may be indirect objects."""
+    target, key = page.xref, "Resources"
+    for part in path.split("/"):
+        kind, val = doc.xref_get_key(target, key)
+        if kind == "xref":
+            target, key = int(val.split()[0]), part
+        else:
+            key = f"{key}/{part}"
+    doc.xref_set_key(target, key, value)
+
+
+def _mask_label(doc: Any, page: Any, box: Rect, text: str) -> None:
+    """A label painted as a 1-bit stencil image mask (/ImageMask), centred in ``box``: the
+    way ETSI PDFs of 3GPP specs carry most figure labels (no text in the PDF)."""
+    bits, w, h = _mask_bits(text, 48)  # ~600 dpi for 9 pt lettering, as the ETSI files hold
+    height = 9.0 * h / 48
+    width = height * w / h
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    x, y = cx - width / 2, cy - height / 2
+    xref = doc.get_new_xref()
+    doc.update_object(xref, f"<< /Type /XObject /Subtype /Image /Width {w} /Height {h} "
+                            "/ImageMask true /BitsPerComponent 1 >>")
+    doc.update_stream(xref, bits)
+    name = f"Mk{xref}"
+    page.clean_contents()  # one content stream to append to (before the new resource exists)
+    _set_resource(doc, page, f"XObject/{name}", f"{xref} 0 R")
+    # PDF y runs up: the mask's unit square is placed at (x, page height - y - height)
+    ops = f"q 0 g {width:.3f} 0 0 {height:.3f} {x:.3f} {_H - y - height:.3f} cm /{name} Do Q\n"
+    cx_ = page.get_contents()[0]
+    doc.update_stream(cx_, doc.xref_stream(cx_) + ops.encode())
+
+
+def _masked_chain(doc: Any, page: Any, top: float) -> tuple[Rect, list[str]]:
+    """Four vector boxes in a row joined by arrows, every label a bitmap mask."""
+    pymupdf = _pymupdf()
+    names = ["Transform", "Mapping", "IFFT", "Insertion"]
+    left, w, gap = 80.0, 80.0, 40.0
+    for k, name in enumerate(names):
+        x = left + k * (w + gap)
+        page.draw_rect(pymupdf.Rect(x, top, x + w, top + 36), color=(0, 0, 0), width=0.8)
+        _mask_label(doc, page, (x, top, x + w, top + 36), name)
+        if k:
+            _arrow(page, (x - gap, top + 18), (x, top + 18))
+    return (left, top, left + 4 * w + 3 * gap, top + 36), names
+
+
+def _framed_picture(page: Any, top: float) -> tuple[Rect, list[str]]:
+    """A raster diagram placed under a thin vector frame with a small vector callout."""
+    pymupdf = _pymupdf()
+    pic = pymupdf.Rect(110, top, 110 + 360, top + 225)
+    page.insert_image(pic, stream=topology_png())
+    frame = pymupdf.Rect(pic.x0 - 4, pic.y0 - 4, pic.x1 + 4, pic.y1 + 4)
+    page.draw_rect(frame, color=(0.2, 0.2, 0.2), width=0.6)
+    page.draw_line((frame.x1, frame.y0 + 20), (frame.x1 + 18, frame.y0 + 8), color=(0.2, 0.2, 0.2), width=0.6)
+    return (frame.x0, frame.y0, frame.x1 + 18, frame.y1), ["Policy Engine", "Policy Admin",
+                                                            "Subject", "Resource"]
+
+
+def _wordless_art(page: Any, top: float) -> Rect:
+    """Small artwork with no text (two rings and a swoosh): what a reader types 'logo'."""
+    pymupdf = _pymupdf()
+    page.draw_circle((260, top + 35), 30, color=(0.1, 0.3, 0.7), width=3)
+    page.draw_circle((300, top + 35), 30, color=(0.8, 0.2, 0.2), width=3)
+    page.draw_bezier((225, top + 70), (260, top + 90), (300, top + 90), (340, top + 65),
+                     color=(0.1, 0.3, 0.7), width=2)
+    return (222, top + 2, 335, top + 80)
+
+
+def mixed_figures_pdf() -> GeneratedPDF:
+    """Figures a vector-only reader loses, each captioned: labels painted as 1-bit bitmap
+    masks on vector boxes (ETSI style), a raster diagram under a thin vector frame, and a
+    small wordless drawing."""
+    pymupdf = _pymupdf()
+    doc = pymupdf.open()
+    page = doc.new_page(width=_W, height=_H)
+    truth = Truth()
+    y = _paragraph(page, 60, truth, "The transmitter chain is shown in Figure 1 and the policy "
+                   "architecture in Figure 2.")
+    bbox, labels = _masked_chain(doc, page, y + 20)
+    cap = "Figure 1: Transmitter chain with bitmap labels"
+    y = _text_block(page, bbox[3] + 10, cap, size=9)
+    truth.figures.append(FigureTruth(0, bbox, "mixed", cap, "1", labels))
+    bbox, labels = _framed_picture(page, y + 30)
+    cap = "Figure 2: Policy architecture in a frame"
+    y = _text_block(page, bbox[3] + 10, cap, size=9)
+    truth.figures.append(FigureTruth(0, bbox, "mixed", cap, "2", labels))
+    bbox = _wordless_art(page, y + 30)
+    cap = "Figure 3: Dual connectivity"
+    _text_block(page, bbox[3] + 12, cap, size=9)
+    truth.figures.append(FigureTruth(0, bbox, "vector", cap, "3", []))
     return GeneratedPDF(_save(doc), truth)
 
 

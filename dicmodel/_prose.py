@@ -98,7 +98,7 @@ def diagram_prose(d: _Diagram) -> str:
         parts += _sequence(d)
     elif d.kind == "state":
         parts += _state(d)
-    elif d.kind in ("topology", "er"):
+    elif d.kind in ("topology", "architecture", "er"):
         parts += _links(d)
     elif d.kind == "protocol_stack":
         parts += _stack(d)
@@ -184,9 +184,11 @@ def _state(d: _Diagram) -> list[str]:
         if _is(d, e.source, "start") or _is(d, e.target, "end"):
             continue
         a, b = d.label_of(e.source), d.label_of(e.target)
-        on = f" on {_q(e.label)}" if e.label else ""
-        out.append(f"From {a}, the machine moves to {b}{on}." if a != b
-                   else f"{a} stays in {a}{on}.")
+        if a == b:
+            out.append(f"{a} stays in {a}" + (f" on {_q(e.label)}." if e.label else "."))
+        else:  # a transition is an event: "on <event> goes to"
+            out.append(f"From {a}, on {_q(e.label)} the machine goes to {b}." if e.label
+                       else f"From {a}, the machine goes to {b}.")
     if final:
         out.append(f"{_join(list(dict.fromkeys(final)))} can end the machine.")
     return out
@@ -198,12 +200,18 @@ def _is(d: _Diagram, node_id: str, shape: str) -> bool:
 
 
 def _links(d: _Diagram) -> list[str]:
+    """Links of a topology or an architecture are connections, and their labels are the
+    interface, protocol or reference point they run over, not conditions."""
     out = []
     for e in d.edges:
         a, b = d.label_of(e.source), d.label_of(e.target)
         via = f" via {_q(e.label)}" if e.label else ""
-        rel = "connects to" if not e.directed else "sends to" if d.kind != "er" else "relates to"
+        rel = "relates to" if d.kind == "er" else "connects to"
         out.append(f"{a} {rel} {b}{via}.")
+    lonely = [n.text for n in d.nodes if not any(n.id in (e.source, e.target) for e in d.edges)
+              and d.kind != "er"]
+    if lonely:
+        out.append(f"{'Unconnected elements' if d.edges else 'Elements'}: {_join(lonely)}.")
     return out
 
 

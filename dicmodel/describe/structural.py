@@ -95,6 +95,7 @@ class StructuralDescriber:
             d = self._unreadable(r, [f"structural reading failed: {type(err).__name__}: {err}"],
                                  confidence=0.0)
         d.warnings[:0] = notes
+        d = _captioned_not_logo(d, r)
         d.seconds = round(time.perf_counter() - t0, 4)
         return d
 
@@ -113,6 +114,12 @@ class StructuralDescriber:
             prims.warnings.append(f"extraction took longer than time_budget="
                                   f"{self.options.time_budget}s: labels only")
         reading = build_diagram(prims, r.figure_type)
+        if reading.figure_type is FigureType.logo and (r.caption or "").strip():
+            # a captioned figure is content: say what could be read, never drop it as a logo
+            reading.figure_type = FigureType.other
+            reading.confidence = min(reading.confidence, 0.2)
+            reading.warnings.append("captioned figure with no diagram or text recovered: typed "
+                                    "'other', not 'logo'")
         diagram = reading.diagram
         graph = reading.figure_type in GRAPH_TYPES and bool(diagram.nodes or diagram.messages)
         return Description(
@@ -130,13 +137,30 @@ class StructuralDescriber:
         if vector_ok:
             prims = extract_vector(r.drawings, r.spans, r.bbox, page_rotation=r.page_rotation,
                                    max_items=self.options.max_items)
+            if prims.truncated and r.spans:
+                return prims, []  # the PDF's own text beats OCR of a crop too busy to draw
             if prims.shapes or prims.paths or r.image is None:
-                return prims, []
+                return self._with_raster_parts(prims, r), []
         if r.image is None:
             if r.spans:
                 return extract_vector([], r.spans, r.bbox, page_rotation=r.page_rotation), []
             return None, ["the figure has neither vector drawings, text nor an image"]
         return self._raster(r.image)
+
+    def _with_raster_parts(self, prims: Any, r: FigureRequest) -> Any:
+        """Bitmap lettering, glyph outlines and pictures inside a vector figure, read from the
+        crop and merged into its primitives (``_geometry/mixed.py``)."""
+        from ._geometry.mixed import merge_raster_parts, needs_crop
+
+        if r.image is None or r.page_rotation or not needs_crop(prims, r.drawings):
+            return prims
+        ocr = None if self.options.ocr == "none" else self.options.ocr
+        try:
+            merge_raster_parts(prims, r.image, ocr)
+        except (MissingExtraError, ImportError) as err:
+            prims.warnings.append(f"raster parts of the figure not read: the [ocr] extra is "
+                                  f"needed ({err})")
+        return prims
 
     def _raster(self, image: bytes) -> tuple[Any, list[str]]:
         try:
@@ -158,6 +182,20 @@ class StructuralDescriber:
         return Description(text=text, figure_type=r.figure_type or FigureType.other,
                            confidence=confidence if labels else 0.0, describer=self.describer_id,
                            warnings=warnings)
+
+
+def _captioned_not_logo(d: Description, r: FigureRequest) -> Description:
+    """A figure the document captions is content, never a logo to drop: when nothing could be
+    read as a diagram it is ``other``, with what could be read and a low confidence."""
+    if d.figure_type is not FigureType.logo or not (r.caption or "").strip():
+        return d
+    text = d.text.strip()
+    if not text or text.startswith("A logo or icon"):
+        text = "The captioned figure holds no structure or text that could be read."
+    warnings = d.warnings + ["captioned figure read as artwork (no diagram or text recovered): "
+                             "typed 'other', not 'logo'"]
+    return d.model_copy(update={"figure_type": FigureType.other, "text": text,
+                                "confidence": min(d.confidence, 0.2), "warnings": warnings})
 
 
 register_describer("structural", lambda **kw: StructuralDescriber(**kw))

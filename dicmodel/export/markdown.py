@@ -40,9 +40,12 @@ class MarkdownOptions(BaseModel):
     mermaid: bool = Field(True, description="add a ```mermaid block when a diagram was recovered")
     image_links: bool = Field(False, description="link each figure's crop (Figure.image_path)")
     provenance: bool = Field(True, description="an HTML comment with figure id, page, type, describer")
-    drop_logos: bool = Field(True, description="leave out figures described as logos/icons")
+    drop_logos: bool = Field(True, description="leave out figures described as logos/icons "
+                             "(never a figure with a caption: the document names it a figure)")
     figure_text_fallback: bool = Field(True, description="when a figure has no description, "
                                        "print the labels found inside it")
+    low_confidence: float = Field(0.5, ge=0.0, le=1.0, description="mark a figure's text as low "
+                                  "confidence, with the describer's reason, below this confidence")
 
 
 def owned_captions(doc: Document) -> set[str]:
@@ -91,7 +94,8 @@ def _block_markdown(block: Block, figures: dict[str, Figure], opts: MarkdownOpti
 def figure_markdown(fig: Figure, opts: MarkdownOptions | None = None) -> str:
     opts = opts or MarkdownOptions()
     desc = fig.description
-    if desc is not None and desc.figure_type == FigureType.logo and opts.drop_logos:
+    if desc is not None and desc.figure_type == FigureType.logo and opts.drop_logos \
+            and not (fig.caption or "").strip():
         return ""
     out: list[str] = []
     if opts.provenance:
@@ -105,12 +109,22 @@ def figure_markdown(fig: Figure, opts: MarkdownOptions | None = None) -> str:
     if opts.image_links and fig.image_path:
         out.append(f"![{_one_line(title)}]({fig.image_path})")
     if desc is not None and desc.text.strip():
-        out.append(desc.text.strip())
+        out.append(desc.text.strip() + _low_confidence(desc, opts))
     elif opts.figure_text_fallback and fig.spans:
         out.append("Labels in the figure: " + "; ".join(s.text for s in fig.spans) + ".")
     if opts.mermaid and desc is not None and desc.mermaid:
         out.append("```mermaid\n" + desc.mermaid.strip() + "\n```")
     return "\n\n".join(out)
+
+
+def _low_confidence(desc: Any, opts: MarkdownOptions) -> str:
+    """A mark telling the reader not to trust the text too far, with the first reason given."""
+    if desc.confidence >= opts.low_confidence:
+        return ""
+    why = next((w for w in desc.warnings if w.startswith(("not read as", "low confidence"))),
+               desc.warnings[0] if desc.warnings else "the structure may be incomplete")
+    why = why.removeprefix("low confidence: ")
+    return f" *(low confidence {desc.confidence:.2f}: {_one_line(why)[:160]})*"
 
 
 def _one_line(text: str) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._progress import bar
-from ..describe._geometry.pdfplain import image_drawings, plain_drawings
+from ..describe._geometry.pdfplain import honour_clips, image_drawings, plain_drawings
 from ..document import (
     BBox,
     Block,
@@ -32,6 +32,7 @@ from ..document import (
 )
 from . import captions as cap
 from . import layout
+from .crops import figure_png
 from .figures import (
     Candidate,
     cluster_inks,
@@ -64,7 +65,7 @@ class _Scan:
     tables: list[Table] = field(default_factory=list)
     cands: list[Candidate] = field(default_factory=list)
     drawings: list[dict[str, Any]] = field(default_factory=list)
-    images: list[Rect] = field(default_factory=list)  # embedded image boxes (device icons)
+    images: list[dict[str, Any]] = field(default_factory=list)  # embedded images: rect, mask
     failed: bool = False
 
     @property
@@ -138,7 +139,9 @@ def _scan(pdf: Any, pno: int, opts: IngestOptions, timer: _Timer, digests: dict[
     _to_reading_frame(scan)
     if not (opts.detect_figures or opts.tables):
         return scan
-    drawings = page.get_cdrawings()
+    # extended: with the clips in force, so paths hidden by a clip (an embedded page's
+    # lifelines running on below the part shown) are cut where the page cuts them
+    drawings = honour_clips(page.get_cdrawings(extended=True))
     if len(drawings) > opts.max_drawings_per_page:
         drawings = []  # too busy to cluster (maps, dense plots); raster images are still found
     t = time.perf_counter()
@@ -157,7 +160,7 @@ def _scan(pdf: Any, pno: int, opts: IngestOptions, timer: _Timer, digests: dict[
         timer.add("figures", t)
         if scan.cands:
             scan.drawings = drawings
-            scan.images = [im.rect for im in images]
+            scan.images = [{"rect": im.rect, "mask": im.mask} for im in images]
     return scan
 
 
@@ -390,7 +393,8 @@ def _figure(sha: str, scan: _Scan, index: int, cand: Candidate, caption: tuple[s
              for i in cand.lines for s in scan.lines[i].spans]
     inside = plain_drawings([d for d in scan.drawings if _contains(cand.bbox, d["rect"], 2.0)])
     if inside:  # a drawing's embedded pictures (device icons) are nodes of its diagram
-        inside += image_drawings([r for r in scan.images if _contains(cand.bbox, r, 2.0)], cand.bbox)
+        inside += image_drawings([im for im in scan.images if _contains(cand.bbox, im["rect"], 2.0)],
+                                 cand.bbox)
     # the id still hashes the 0-based index, so ids stay those of schema 1.x
     return Figure(id=figure_id(sha, scan.number, bbox), page=scan.page, bbox=bbox, kind=FigureKind(cand.kind),
                   caption=caption[0] if caption else None, label=caption[1] if caption else None,
@@ -408,11 +412,11 @@ def _render(doc: Document, pdf: Any, pending: list[tuple[Figure, _Scan, Candidat
     link_duplicates(fig for fig, _, _ in pending)
     if not opts.render_crops:
         return
-    for fig, scan, _ in pending:
+    for fig, scan, cand in pending:
         try:
-            page = pdf[scan.number]
             clip = _to_shown(scan, fig.bbox.as_tuple())
-            fig.image = page.get_pixmap(matrix=_crop_matrix(clip, opts.dpi), clip=clip).tobytes("png")
+            fig.image = figure_png(pdf[scan.number], pdf, clip, fig, cand, opts,
+                                   turned=bool(scan.rotation))
         except Exception as err:  # noqa: BLE001 - a broken image stream must not cost the other figures
             if out_of_memory(err):
                 raise
@@ -421,21 +425,6 @@ def _render(doc: Document, pdf: Any, pending: list[tuple[Figure, _Scan, Candidat
                                         error_type=type(err).__name__))
 
 
-MAX_CROP_PIXELS = 16_000_000  # a crop is never larger (4,000 x 4,000 px): ~64 MB of RGBA at most
-
-
-def _crop_matrix(clip: Rect, dpi: int) -> Any:
-    """Scale for a crop at ``dpi``, lowered so that the pixmap stays within MAX_CROP_PIXELS.
-
-    Decided from the box before MuPDF allocates anything: a figure on a 200,000-pt page at
-    150 dpi would be a 170-gigapixel pixmap."""
-    import pymupdf
-
-    w, h = max(clip[2] - clip[0], 1.0), max(clip[3] - clip[1], 1.0)
-    zoom = min(dpi / 72.0, math.sqrt(MAX_CROP_PIXELS / (w * h)))
-    while (w * zoom + 2) * (h * zoom + 2) > MAX_CROP_PIXELS:  # MuPDF rounds the pixel box outward
-        zoom *= 0.99
-    return pymupdf.Matrix(zoom, zoom)
 
 
 # the PDF's info dictionary under the lowercase keys LangChain's PDF loaders use

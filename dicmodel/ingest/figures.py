@@ -41,6 +41,9 @@ class Img:
     rect: Rect
     xref: int
     digest: str  # sha256 of the embedded image stream, "" for inline images
+    mask: bool = False  # a 1-bit stencil (ETSI PDFs paint figure labels as such masks)
+    pixels: tuple[int, int] = (0, 0)  # the image's own width and height in pixels
+    plain: bool = False  # placed upright and unflipped, with no soft mask: extractable as is
 
 
 @dataclass
@@ -148,7 +151,12 @@ def images_of(page: Any, doc: Any, page_rect: Rect, digests: dict[int, str]) -> 
         xref = int(info.get("xref") or 0)
         if xref and xref not in digests:
             digests[xref] = hashlib.sha256(doc.xref_stream_raw(xref) or b"").hexdigest()
-        out.append(Img(rect=r, xref=xref, digest=digests.get(xref, "")))
+        mask = info.get("bpc") == 1 and not info.get("colorspace")
+        pixels = (int(info.get("width") or 0), int(info.get("height") or 0))
+        a, b, c, d = (tuple(info.get("transform") or (0, 0, 0, 0)) + (0, 0, 0, 0))[:4]
+        plain = a > 0 and d > 0 and abs(b) < 1e-6 and abs(c) < 1e-6 and not info.get("has-mask")
+        out.append(Img(rect=r, xref=xref, digest=digests.get(xref, ""), mask=mask, pixels=pixels,
+                       plain=plain))
     return out
 
 
@@ -280,10 +288,11 @@ def detect_figures(groups: list[list[Ink]], images: list[Img], lines: list[Line]
     cands = _merge_overlapping(cands, opts.cluster_gap)
     _attach_text(cands, lines, captions)
     cands = _merge_across_gaps(cands, lines, _MERGE_GAP)
-    kept = [c for c in cands if _is_figure(c, opts) and not _prose_inside(c, lines)
+    kept = [c for c in cands if _is_figure(c, opts) and not (_prose_inside(c, lines) and not _drawn(c))
             and not _edge_decoration(c, page_rect)]
     kept = _merge_overlapping(kept, 0.0)
-    kept = [c for c in kept if _big_enough(c.bbox, opts.min_figure_size)]
+    kept = [c for c in kept if _big_enough(c.bbox, opts.min_figure_size)
+            or _one_row_diagram(c, opts.min_figure_size)]
     for c in kept:
         c.lines = sorted(set(c.lines))
         c.signature = _signature(c)
@@ -300,6 +309,13 @@ def _prose_inside(c: Candidate, lines: list[Line]) -> bool:
         return False
     words = [len(t.split()) for t in texts]
     return sum(words) >= 15 and sum(words) / len(words) >= 5.5
+
+
+def _drawn(c: Candidate) -> bool:
+    """Much more drawing than a frame or a shading behind text: six or more drawings, three of
+    them with curves or slanted segments (arrowheads). A call flow whose messages carry long
+    labels reads like prose line by line, but it is drawn."""
+    return len(c.inks) >= 6 and sum(1 for k in c.inks if k.curved) >= 3
 
 
 def _edge_decoration(c: Candidate, page: Rect) -> bool:
@@ -321,28 +337,36 @@ def _merge_across_gaps(cands: list[Candidate], lines: list[Line], gap: float) ->
     free = [ln.rbox for i, ln in enumerate(lines) if i not in owned]
     out: list[Candidate] = []
     todo = [c for c in cands if c.inks]
+    # labels painted as bitmap masks (ETSI) join the drawing they label, like its text would
+    letters = [c for c in cands if not c.inks and c.images and all(i.mask for i in c.images)]
     for c in cands:
-        if not c.inks:
+        if not c.inks and not any(c is x for x in letters):
             out.append(c)  # pictures alone stay apart: two photos side by side are two figures
     while todo:
         ca = todo.pop(0)
         grown = True
         while grown:  # absorb every neighbour, then look again from the grown box
-            grown = False
-            for b in range(len(todo) - 1, -1, -1):
-                cb = todo[b]
-                if not _near(ca.bbox, cb.bbox, gap):
-                    continue
-                box = _union([ca.bbox, cb.bbox])
-                if _text_in(box, free):
-                    continue
-                ca.bbox, ca.inks, ca.lines = box, ca.inks + cb.inks, ca.lines + cb.lines
-                ca.images += cb.images
-                ca.kind = "mixed" if ca.images else "vector"
-                del todo[b]
-                grown = True
+            grown = _absorb(ca, todo, free, gap) | _absorb(ca, letters, free, gap)
         out.append(ca)
-    return out
+    return out + letters
+
+
+def _absorb(ca: Candidate, others: list[Candidate], free: list[Rect], gap: float) -> bool:
+    """Move into ``ca`` every candidate of ``others`` within ``gap`` with no free text between."""
+    grown = False
+    for b in range(len(others) - 1, -1, -1):
+        cb = others[b]
+        if not _near(ca.bbox, cb.bbox, gap):
+            continue
+        box = _union([ca.bbox, cb.bbox])
+        if _text_in(box, free):
+            continue
+        ca.bbox, ca.inks, ca.lines = box, ca.inks + cb.inks, ca.lines + cb.lines
+        ca.images += cb.images
+        ca.kind = "mixed" if ca.images else "vector"
+        del others[b]
+        grown = True
+    return grown
 
 
 def _text_in(box: Rect, rects: list[Rect]) -> bool:
@@ -356,7 +380,7 @@ def _text_in(box: Rect, rects: list[Rect]) -> bool:
 def _is_figure(c: Candidate, opts: IngestOptions) -> bool:
     if c.images:
         # small images count when vector art surrounds them (icons in a topology)
-        return _big_enough(c.bbox, opts.min_figure_size)
+        return _big_enough(c.bbox, opts.min_figure_size) or _one_row_diagram(c, opts.min_figure_size)
     if c.items < opts.min_vector_items or not _big_enough(c.bbox, opts.min_figure_size * 0.5):
         return False
     if any(k.curved for k in c.inks):
@@ -390,6 +414,29 @@ def _has_inner_structure(c: Candidate) -> bool:
             inner += 1
             if inner >= 2:
                 return True
+    return False
+
+
+def _one_row_diagram(c: Candidate, size: float) -> bool:
+    """A row of boxes joined by connectors, less than ``size`` tall (a transmitter chain or a
+    protocol pipeline is often 31-36 pt): kept when it is at least 0.6 ``size`` tall and three
+    ``size`` wide, holds two boxes side by side (each at least half the row's height) and a
+    connector in the gap between two of them. A table row, a button bar or a rule has no
+    connector between its boxes, so it stays out."""
+    x0, y0, x1, y1 = c.bbox
+    height = y1 - y0
+    if not c.inks or height < 0.6 * size or x1 - x0 < 3 * size:
+        return False
+    boxes = sorted((k.rect for k in c.inks if k.axis_rects and k.rect[3] - k.rect[1] >= 0.5 * height
+                    and 12.0 <= k.rect[2] - k.rect[0] <= 0.6 * (x1 - x0)), key=lambda r: r[0])
+    gaps = [(a[2], b[0]) for a, b in zip(boxes, boxes[1:]) if b[0] - a[2] >= 4.0]
+    for k in c.inks:
+        r = k.rect
+        if r[3] - r[1] > 0.5 * height:
+            continue  # a box (or a tall stroke), not a connector
+        cx = (r[0] + r[2]) / 2
+        if any(g0 - 1.0 <= cx <= g1 + 1.0 for g0, g1 in gaps):
+            return True
     return False
 
 

@@ -17,11 +17,15 @@ A caller's ``hint`` (e.g. from a caption) breaks ties: it is used when the geome
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from ...diagram import Diagram, Node
 from ...document import FigureType
 from . import _util as U
 from .describe_text import chart_prose, table_prose
 from .graph import GraphParts, Reading, graph_confidence, recover_graph, to_diagram
+from .nongraph import Verdict, honest_prose, judge, measure
 from .primitives import Primitives
 from .sequence import read_sequence
 
@@ -68,13 +72,25 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
     kind = FigureType.logo if _wordless_art(prims, parts) else decide_graph_kind(parts, hint)
     if kind is FigureType.logo:
         return _plain(prims, kind, warnings, 0.4)
+    verdict = _verdict(prims, parts)
+    if verdict.figure_type is not None:  # boxes and lines, but not a graph: say what it is
+        r = _plain(prims, verdict.figure_type, warnings + [f"not read as a graph: {verdict.reason}"], 0.3)
+        r.prose = honest_prose(verdict.figure_type, prims.words, verdict.reason)
+        return r
+    warnings += [f"low confidence: {d}" for d in verdict.doubts]
     diagram = to_diagram(parts, _DIAGRAM_KIND[kind])
     if kind is FigureType.protocol_stack:
         _order_layers(diagram, parts)
     if parts.n_loose:
         warnings.append(f"{parts.n_loose} connector(s) with a loose end were dropped")
-    return Reading(diagram=diagram, figure_type=kind, confidence=graph_confidence(parts),
-                   warnings=warnings)
+    return Reading(diagram=diagram, figure_type=kind,
+                   confidence=min(graph_confidence(parts), verdict.cap), warnings=warnings)
+
+
+def _verdict(prims: Primitives, parts: GraphParts) -> Verdict:
+    nodes = [n for n in parts.nodes if not n.is_group and not n.note]
+    attached = parts.n_words_used / parts.n_words if parts.n_words else 1.0
+    return judge(measure(prims, nodes, parts.edges, attached))
 
 
 _DIAGRAM_KIND = {FigureType.flowchart: "flowchart", FigureType.state: "state",
@@ -262,6 +278,10 @@ def decide_graph_kind(parts: GraphParts, hint: FigureType | None = None) -> Figu
     nodes = [n for n in parts.nodes if not n.is_group and not n.note]
     edges = parts.edges
     markers = sum(1 for n in nodes if n.marker in ("start", "end"))
+    if 0 < len(edges) <= max(1, 0.2 * len(nodes)):  # a stack with a peer arrow above it
+        stack = _stacked(parts)
+        if len(stack) >= 4 and len(stack) >= 0.6 * len(nodes):
+            return FigureType.protocol_stack
     if not edges:
         stack = _stacked(parts)
         if len(stack) >= 3 and len(stack) >= 0.6 * len(nodes):
@@ -289,7 +309,41 @@ def decide_graph_kind(parts: GraphParts, hint: FigureType | None = None) -> Figu
         return FigureType.topology
     if any(n.is_group for n in parts.nodes) and directed < 0.5 * len(edges):
         return FigureType.architecture
+    if _network_like(nodes, edges):  # arrows between devices over interfaces: a topology
+        return FigureType.architecture if any(n.is_group for n in parts.nodes) else FigureType.topology
     return FigureType.flowchart
+
+
+# interface, port, protocol and 3GPP reference-point names that label links, not conditions
+_LINK_LABEL = re.compile(
+    r"^(?:(?i:(?:eth|ens|eno|enp|ge|xe|et|gi|fa|te|hu|lo|wlan|port|p|if|bond|veth|vlan|tun)"
+    r"[-_/]?\d[\w/.:-]*)|(?:\d{1,3}\.){3}\d{1,3}(?:/\d+)?|[0-9a-fA-F:]+::?[0-9a-fA-F:]*/\d+|"
+    r"(?:N|S|X|F|E|PC|Nx|Iu|Nn|Sx)\d+[a-z]?(?:-[A-Za-z]+)?|Xn|Uu|Iub|Iur|Gn|Gp|SGi|NG|Gx|Gy|Rx|"
+    r"(?i:BGP|OSPF|IS-IS|RIP|LDP|MPLS|VXLAN|GRE|IPsec|GTP(?:-[UC])?|SCTP|HTTP/?2?|TCP|UDP|PFCP|"
+    r"VLAN\s*\d*|trunk|uplink|downlink|WAN|LAN|SBI))$")
+# words naming network elements and devices
+_DEVICE = re.compile(
+    r"(?i)\b(?:router|switch|server|host|firewall|gateway|gw|load ?balancer|spine|leaf|hub|"
+    r"modem|access point|ap|bridge|nat|proxy|ue|gnb|enb|ng-enb|amf|smf|upf|mme|sgw|pgw|hss|"
+    r"udm|pcf|nrf|ausf|nssf|nef|cu|du|ru|core|internet|cloud|dn|pe|ce|bng|olt|onu|dns|dhcp|"
+    r"r\d+|sw\d+|h\d+|s\d+|pe\d+|ce\d+|rr\d*)\b")
+
+
+def _network_like(nodes: list[Any], edges: list[Any]) -> bool:
+    """Directed links that are network connections rather than control flow: no decision
+    diamonds or start/end markers, and either most link labels name an interface, port,
+    address or protocol (eth0, ge-0/0/1, N2, BGP) or most named nodes are devices or
+    network functions with at least one such link label."""
+    if any(n.kind == "diamond" or n.marker for n in nodes):
+        return False
+    labels = [lab.strip() for *_, lab in edges if lab and lab.strip()]
+    linkish = sum(1 for lab in labels if _LINK_LABEL.match(lab))
+    named = [n.label or U.block_text(n.words) for n in nodes]
+    named = [t for t in named if t]
+    devices = sum(1 for t in named if _DEVICE.search(t))
+    if labels and linkish >= 0.5 * len(labels):
+        return True
+    return linkish >= 1 and len(named) >= 2 and devices >= 0.6 * len(named)
 
 
 def _order_layers(d: Diagram, parts: GraphParts) -> None:

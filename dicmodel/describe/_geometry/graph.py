@@ -70,6 +70,7 @@ class _N:
     note: bool = False  # a comment box tied to a node by dashed lines (not part of the graph)
     id: str = ""
     label: str = ""
+    fill: tuple[float, float, float] | None = None  # fill colour (vector figures)
     rows: list[Rect] = field(default_factory=list)  # compartments of a record / entity / class
     fields: list[str] = field(default_factory=list)  # their texts, below the header
 
@@ -125,7 +126,8 @@ def _merge_duplicates(shapes: list[Shape]) -> list[_N]:
             twin.filled |= s.filled
             twin.stroked |= s.stroked
             continue
-        out.append(_N(bbox=s.bbox, kind=s.kind, filled=s.filled, stroked=s.stroked))
+        out.append(_N(bbox=s.bbox, kind=s.kind, filled=s.filled, stroked=s.stroked,
+                      fill=s.fill if s.filled else None))
     return out
 
 
@@ -486,8 +488,11 @@ def _walk(ci: int, chains: list[_Chain], partner: dict, seen: set[int]) -> _Chai
 
 
 def _snap(p: Point, tip: Point | None, nodes: list[_N], tol: float) -> int | None:
-    """The node (or group outline) an end touches; nodes win over groups, small over big."""
+    """The node (or group outline) an end touches; nodes win over groups, small over big,
+    except that an end lying on a group's outline that touches no node belongs to the group
+    (an edge to a subgraph, not to the inner node that happens to sit near its border)."""
     best = None
+    on_group = None
     probes = (p, tip) if tip is not None else (p,)
     for k, n in enumerate(nodes):
         x0, y0, x1, y1 = n.bbox
@@ -500,7 +505,15 @@ def _snap(p: Point, tip: Point | None, nodes: list[_N], tol: float) -> int | Non
             rank = (d + (tol if n.is_group else 0.0), U.area(n.bbox))
             if best is None or rank < best[0]:
                 best = (rank, k)
+            if n.is_group and d <= _ON_OUTLINE and (on_group is None or d < on_group[0]):
+                on_group = (d, k)
+    if best is not None and on_group is not None and not nodes[best[1]].is_group \
+            and best[0][0] > on_group[0] + 2.0 * _ON_OUTLINE:
+        return on_group[1]  # the nearest node is not touched: the end stops on the group
     return best[1] if best else None
+
+
+_ON_OUTLINE = 1.0  # an end this close to a group's outline stops on it
 
 
 # ---- 4. free text -------------------------------------------------------------------------------
@@ -532,7 +545,9 @@ def _bar(n: _N) -> bool:
     ~12 px thick, so a thicker bar must be proportionally longer."""
     w, h = n.bbox[2] - n.bbox[0], n.bbox[3] - n.bbox[1]
     thin, long = min(w, h), max(w, h)
-    return n.filled and (thin <= 10 and long >= 3 * thin or thin <= 16 and long >= 5 * thin)
+    # fork/join bars are solid dark; a pale bar is a UML activation bar on a lifeline
+    dark = n.fill is None or max(n.fill) <= 0.45
+    return n.filled and dark and (thin <= 10 and long >= 3 * thin or thin <= 16 and long >= 5 * thin)
 
 
 def _caption_labels(blocks: list[list[Word]], nodes: list[_N], h: float) -> list[list[Word]]:
@@ -633,11 +648,29 @@ def recover_graph(prims: Primitives) -> GraphParts:
     named = [(s, t, c, " ".join(U.block_text(b) for b in label_of.get(k, [])))
              for k, (s, t, c, _) in enumerate(edges)]
     notes = _notes(nodes, named)
+    _lone_dots(nodes, named, chains)
     named = [e for e in named if not nodes[e[0]].note and not nodes[e[1]].note]
     parts = GraphParts(nodes=nodes, edges=named, notes=notes, warnings=warnings,
                        n_chains=len(chains), n_loose=n_loose)
     _finish_text(parts, rest, prims, h)
     return parts
+
+
+def _lone_dots(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]],
+               chains: list[_Chain]) -> None:
+    """A solid dot (start-marker shape) that no connector reaches, not even loosely, is a dot
+    of some other drawing (the service access points of a layered reference model, a
+    bullet): not a pseudo-state. It leaves the graph (like a note) instead of making the
+    figure a state machine. (A bullseye end marker is distinctive enough to stay.)"""
+    touched = {k for s_, t, _, _ in edges for k in (s_, t)}
+    ends = [p for c in chains for p in (c.points[0], c.points[-1])]
+    for k, n in enumerate(nodes):
+        if n.marker != "start" or k in touched or n.words:
+            continue
+        reach = max(12.0, 2.0 * (n.bbox[2] - n.bbox[0]))
+        if not any(U.rect_dist(p, n.bbox) <= reach for p in ends):
+            n.marker = ""
+            n.note = True
 
 
 def _notes(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]]) -> list[str]:

@@ -54,11 +54,136 @@ def plain_drawings(drawings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [plain_drawing(d) for d in drawings]
 
 
-def image_drawings(images: list[tuple[float, float, float, float]], figure: tuple[float, float, float, float]
-                   ) -> list[dict[str, Any]]:
+def honour_clips(drawings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """PyMuPDF's *extended* drawings (paths plus ``clip`` and ``group`` entries) -> the
+    paths, each cut to the clip in force where it is painted.
+
+    ``get_drawings()`` reports a path whole even where a clip hides most of it: an embedded
+    page (a diagram placed with its own clip box, as LaTeX and Word do) keeps lifelines and
+    frames that run on below the part shown, and sequence diagrams became self-loop
+    flowcharts. Straight segments and rectangles of stroked paths are cut exactly; a curve or
+    quad is kept when it meets the clip and dropped when it lies wholly outside. Fill-only
+    paths are kept whole."""
+    out: list[dict[str, Any]] = []
+    stack: list[tuple[int, tuple[float, float, float, float] | None]] = []
+    for d in drawings:
+        level = int(d.get("level") or 0)
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        clip = stack[-1][1] if stack else None
+        kind = d.get("type")
+        if kind in ("clip", "group"):
+            scissor = _rect(d["scissor"]) if kind == "clip" and d.get("scissor") is not None else None
+            stack.append((level, _meet(clip, scissor)))
+            continue
+        # strokes are cut; a fill-only path stays whole: clipping a page-sized fill to a
+        # table cell (how browsers paint cell shading) would turn a background the ingest
+        # drops into a visible box
+        cut = _cut(d, clip) if clip is not None and "s" in (kind or "") else d
+        if cut is not None:
+            out.append(cut)
+    return out
+
+
+def _meet(a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return a if b is None else b
+    return (max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3]))
+
+
+def _cut(d: dict[str, Any], clip: tuple[float, float, float, float]) -> dict[str, Any] | None:
+    r = _rect(d["rect"])
+    tol = 0.5 + float(d.get("width") or 0.0)
+    if r[0] >= clip[0] - tol and r[1] >= clip[1] - tol and r[2] <= clip[2] + tol and r[3] <= clip[3] + tol:
+        return d  # wholly visible (the common case)
+    box = (clip[0] - tol, clip[1] - tol, clip[2] + tol, clip[3] + tol)
+    items = []
+    for it in d.get("items", []):
+        kept = _cut_item(it, box)
+        if kept is not None:
+            items.append(kept)
+    if not items:
+        return None
+    pts = [p for it in items for p in _item_points(it)]
+    out = dict(d)
+    out["items"] = items
+    box_pts = (min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts),
+               max(p[1] for p in pts))
+    out["rect"] = _like_rect(d["rect"], box_pts)
+    return out
+
+
+def _item_points(it: tuple) -> list[tuple[float, float]]:
+    if it[0] == "re":
+        x0, y0, x1, y1 = _rect(it[1])
+        return [(x0, y0), (x1, y1)]
+    if it[0] == "qu":
+        q = it[1]
+        return [_pt(p) for p in ((q.ul, q.ur, q.ll, q.lr) if hasattr(q, "ul") else q)]
+    return [_pt(p) for p in it[1:]]
+
+
+def _cut_item(it: tuple, box: tuple[float, float, float, float]) -> tuple | None:
+    op = it[0]
+    if op == "l":
+        seg = _cut_segment(_pt(it[1]), _pt(it[2]), box)
+        return None if seg is None else ("l", *(_like(it[1], p) for p in seg))
+    if op == "re":
+        r = _meet(_rect(it[1]), box)
+        if r[2] < r[0] or r[3] < r[1]:
+            return None
+        return (op, _like_rect(it[1], r), *it[2:])
+    pts = _item_points(it)
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    meets = min(xs) <= box[2] and max(xs) >= box[0] and min(ys) <= box[3] and max(ys) >= box[1]
+    return it if meets else None
+
+
+def _like(orig: Any, p: tuple[float, float]) -> Any:
+    """A point of the same type as ``orig`` (pymupdf.Point or a tuple)."""
+    return orig.__class__(p[0], p[1]) if hasattr(orig, "x") else p
+
+
+def _like_rect(orig: Any, r: tuple[float, float, float, float]) -> Any:
+    return orig.__class__(*r) if hasattr(orig, "x0") else r
+
+
+def _cut_segment(a: tuple[float, float], b: tuple[float, float], box: tuple[float, float, float, float]
+                 ) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """The part of segment a-b inside ``box`` (Liang-Barsky), or None."""
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    t0, t1 = 0.0, 1.0
+    for p, q in ((-dx, a[0] - box[0]), (dx, box[2] - a[0]), (-dy, a[1] - box[1]), (dy, box[3] - a[1])):
+        if p == 0:
+            if q < 0:
+                return None
+            continue
+        t = q / p
+        if p < 0:
+            t0 = max(t0, t)
+        else:
+            t1 = min(t1, t)
+        if t0 > t1:
+            return None
+    return (a[0] + t0 * dx, a[1] + t0 * dy), (a[0] + t1 * dx, a[1] + t1 * dy)
+
+
+def image_drawings(images: list[Any], figure: tuple[float, float, float, float]) -> list[dict[str, Any]]:
     """The embedded pictures of a vector figure (the caller picks those inside it) as pseudo
-    drawings ``{"type": "image"}``: in a network drawing a router or server icon is a node.
-    Pictures covering more than a quarter of the figure are its background, not a node."""
+    drawings ``{"type": "image", "role": ...}``. ``images`` holds boxes, or dicts
+    ``{"rect": box, "mask": bool}`` where ``mask`` marks a 1-bit stencil (lettering painted as
+    a bitmap).
+
+    Roles: ``icon`` (a small picture: in a network drawing a router or server icon is a node),
+    ``text`` (a stencil mask: a label to read with OCR), ``raster`` (a picture covering more
+    than a quarter of the figure: content of its own, to read with OCR and the raster
+    reader, never a node)."""
     limit = 0.25 * area(figure)
-    return [{"type": "image", "rect": tuple(float(v) for v in r), "items": []}
-            for r in images if area(r) <= limit]
+    out = []
+    for im in images:
+        rect, mask = (im["rect"], bool(im.get("mask"))) if isinstance(im, dict) else (im, False)
+        big = area(rect) > limit
+        role = "raster" if big else "text" if mask else "icon"
+        out.append({"type": "image", "rect": tuple(float(v) for v in rect), "items": [],
+                    "role": role})
+    return out

@@ -61,6 +61,21 @@ class Word:
     vertical: bool = False
 
 
+RasterRole = Literal["text", "raster"]
+
+
+@dataclass
+class RasterPart:
+    """A picture inside a vector figure that is not a node: ``text`` is lettering painted as a
+    bitmap (ETSI PDFs draw labels as tiny per-word image masks; glyphs drawn as paths are read
+    the same way), ``raster`` a picture that holds diagram content of its own (a raster diagram
+    under a vector frame or callout). Both are read from the crop and merged into the
+    primitives (see ``mixed.py``)."""
+
+    bbox: Rect
+    role: RasterRole = "raster"
+
+
 @dataclass
 class Primitives:
     source: Literal["vector", "raster"]
@@ -72,3 +87,5 @@ class Primitives:
     words: list[Word] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     truncated: bool = False  # the extractor gave up on geometry (too many items): labels only
+    rasters: list[RasterPart] = field(default_factory=list)  # pictures still to be read (vector)
+    quarter_turns: int = 0  # vector: the figure was turned this many quarters to read its text

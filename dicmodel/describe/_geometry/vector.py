@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ...document import BBox, TextSpan
-from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape, Word
+from .primitives import Arrowhead, Path, Point, Primitives, RasterPart, Rect, Shape, Word
 
 __all__ = ["extract_vector", "DEFAULT_MAX_ITEMS"]
 
@@ -280,9 +280,11 @@ class _Collector:
     def drawing(self, d: dict[str, Any]) -> None:
         kind = d.get("type") or "s"
         if kind == "image":  # an embedded picture (a device icon): a node, whatever it shows
-            if d.get("rect"):
+            if d.get("rect") and d.get("role", "icon") == "icon":
                 self.p.shapes.append(Shape(kind="icon", bbox=tuple(d["rect"]), filled=True,
                                            stroked=False))
+            elif d.get("rect"):  # lettering or a raster diagram: read from the crop later
+                self.p.rasters.append(RasterPart(bbox=tuple(d["rect"]), role=d["role"]))
             return
         filled = "f" in kind and d.get("fill") is not None
         stroked = "s" in kind
@@ -577,6 +579,8 @@ def _transform(prims: Primitives, dx: float, dy: float, q: int) -> None:
     for a in prims.arrowheads:
         a.tip, a.bbox = pt(a.tip), rc(a.bbox)
         a.direction = _turn_dir(a.direction, q)
+    for r in prims.rasters:
+        r.bbox = rc(r.bbox)
     if q in (1, 3):
         prims.width, prims.height = h, w
 
@@ -619,6 +623,7 @@ def extract_vector(drawings: Sequence[dict[str, Any]], spans: Sequence[TextSpan]
                              w.bbox[3] - box[1]), q, w0, h0)
         if q in (1, 3):
             w.vertical = not w.vertical
+    prims.quarter_turns = q
     if q:
         prims.warnings.append(f"text runs at {q * 90} degrees: figure turned to read it")
     return prims
@@ -673,8 +678,9 @@ def page_inputs(page: Any, clip: Rect | None = None) -> tuple[list[dict[str, Any
 
     drawings = plain_drawings(page.get_drawings())
     area = clip or tuple(page.rect)
-    boxes = [tuple(i["bbox"]) for i in page.get_image_info()]
-    drawings += image_drawings([r for r in boxes if contains(area, r, 2.0)], area)
+    images = [{"rect": tuple(i["bbox"]), "mask": i.get("bpc") == 1 and not i.get("colorspace")}
+              for i in page.get_image_info()]
+    drawings += image_drawings([im for im in images if contains(area, im["rect"], 2.0)], area)
     spans = []
     for block in page.get_text("dict")["blocks"]:
         for line in block.get("lines", []):

@@ -1,0 +1,171 @@
+"""Figures that are not graphs, told apart from graphs by measurable features.
+
+The graph engine finds boxes and lines in anything: a TDD slot chart became "0.5ms slot leads
+to 0.5ms slot", a drawing shaded with gradients "68 elements and 1074 connections". Before a
+recovered graph is typed, these features of the figure and of the graph are measured:
+
+- ``tick_axis``: a long horizontal rule with four or more numbers in a row just under it (a
+  timeline's or a chart's axis with tick labels);
+- ``numeric_share``: the share of the figure's words that are numbers or quantities
+  ("0.5ms", "10 MHz", "25%");
+- ``slot_row``: the longest row of boxes that touch side by side, and the share of those
+  with a label of at most three characters (the D/U/S slots of a TDD pattern, a bit field);
+- ``fills``: filled, unstroked shapes and their distinct colours (gradient shading is drawn
+  as many bands of slightly different colour);
+- ``edge_ratio``: connections per element;
+- ``text_attached``: the share of the words that ended up in a node or on an edge;
+- ``labelled``: the share of the elements that carry text (icons drawn from many shapes
+  give dozens of unlabelled elements);
+- ``self_loops``: connections from an element back to itself (a call flow whose lifelines
+  were not found reads its messages as loops).
+
+:func:`judge` turns them into a verdict: a figure type that is not a graph (``chart`` or
+``other`` for an illustration) with the reason, or a confidence cap with the reason when the
+graph is kept but doubtful. Thresholds are conservative: a real diagram rarely has a row of
+touching boxes, a numbered axis, bands of fills or four connections per element.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ...document import FigureType
+from . import _util as U
+from .primitives import Primitives, Word
+
+__all__ = ["Features", "Verdict", "honest_prose", "judge", "measure"]
+
+_QUANTITY = re.compile(r"^[-+~]?\d+(?:[.,:]\d+)*\s*(?:%|ms|us|µs|ns|s|min|h|hz|khz|mhz|ghz|db|dbm|"
+                       r"kb|mb|gb|kbps|mbps|gbps|x|k|m)?$", re.IGNORECASE)
+
+
+def _is_number(text: str) -> bool:
+    return bool(_QUANTITY.match(text.strip()))
+
+
+@dataclass
+class Features:
+    tick_axis: int = 0  # numbers under the best long horizontal rule
+    numeric_share: float = 0.0
+    n_words: int = 0
+    slot_row: int = 0  # boxes touching side by side in the longest such row
+    slot_short: float = 0.0  # share of that row's boxes with a label of <= 3 characters
+    fills: int = 0
+    fill_colours: int = 0
+    nodes: int = 0
+    edges: int = 0
+    text_attached: float = 1.0
+    labelled: float = 1.0  # share of the elements that carry text (or are markers)
+    self_loops: int = 0  # connections from an element back to itself
+
+
+@dataclass
+class Verdict:
+    figure_type: FigureType | None = None  # set: not a graph; None: keep the graph
+    reason: str = ""
+    cap: float = 1.0  # confidence cap for a graph that is kept
+    doubts: list[str] = field(default_factory=list)
+
+
+def measure(prims: Primitives, nodes: list, edges: list, words_used: float) -> Features:
+    """The features of a figure and of the graph read from it (``nodes`` without groups)."""
+    f = Features(nodes=len(nodes), edges=len(edges), text_attached=words_used)
+    f.n_words = len(prims.words)
+    f.self_loops = sum(1 for e in edges if e[0] == e[1])
+    if nodes:
+        f.labelled = sum(1 for n in nodes if n.words or n.marker) / len(nodes)
+    if f.n_words:
+        f.numeric_share = sum(1 for w in prims.words if _is_number(w.text)) / f.n_words
+    f.tick_axis = _tick_axis(prims)
+    f.slot_row, f.slot_short = _slot_row(nodes)
+    filled = [s for s in prims.shapes if s.filled and not s.stroked and s.fill is not None]
+    f.fills = len(filled)
+    f.fill_colours = len({tuple(round(c, 2) for c in s.fill) for s in filled})  # type: ignore[union-attr]
+    return f
+
+
+def _tick_axis(prims: Primitives) -> int:
+    """Most numbers lying in one row just under a horizontal rule spanning 60 % of the width."""
+    h = U.median_height(prims.words)
+    nums = [w for w in prims.words if _is_number(w.text)]
+    best = 0
+    for p in prims.paths:
+        for a, b in zip(p.points, p.points[1:]):
+            if abs(a[1] - b[1]) > 0.8 or abs(a[0] - b[0]) < 0.6 * prims.width:
+                continue
+            y, x0, x1 = a[1], min(a[0], b[0]), max(a[0], b[0])
+            under = [w for w in nums if y - 2 <= w.bbox[1] <= y + 2.5 * h
+                     and x0 - h <= U.center(w.bbox)[0] <= x1 + h]
+            best = max(best, len(under))
+    return best
+
+
+def _slot_row(nodes: list) -> tuple[int, float]:
+    """The longest run of boxes side by side that touch (gap <= 2 pt, same top and bottom)."""
+    boxes = sorted((n for n in nodes if n.kind in ("rect", "round_rect") and not n.is_group),
+                   key=lambda n: n.bbox[0])
+    best: list = []
+    for i, start in enumerate(boxes):
+        run = [start]
+        for n in boxes[i + 1:]:
+            a, b = run[-1].bbox, n.bbox
+            if -1.0 <= b[0] - a[2] <= 2.0 and abs(a[1] - b[1]) <= 2.0 and abs(a[3] - b[3]) <= 2.0:
+                run.append(n)
+        if len(run) > len(best):
+            best = run
+    if not best:
+        return 0, 0.0
+    short = sum(1 for n in best if 0 < len(U.block_text(n.words).replace(" ", "")) <= 3)
+    return len(best), short / len(best)
+
+
+def judge(f: Features) -> Verdict:
+    """Not a graph (with the reason), or a confidence cap for a doubtful one."""
+    if f.tick_axis >= 4:
+        return Verdict(FigureType.chart, f"an axis with {f.tick_axis} numeric tick labels")
+    if f.slot_row >= 6 and f.slot_short >= 0.6:
+        return Verdict(FigureType.chart, f"a row of {f.slot_row} adjacent slots with short labels "
+                                         "(a slot chart or timeline)")
+    if f.edges >= 30 and f.edges > 4 * max(1, f.nodes):
+        return Verdict(FigureType.other, f"{f.edges} connections among {f.nodes} elements "
+                                         "(an illustration, not a network)")
+    shaded = f.fills >= 40 and f.fill_colours >= 12 and f.fills >= 2 * max(1, f.edges)
+    if shaded and f.text_attached < 0.5:  # (labels inside shapes: shaded device icons)
+        return Verdict(FigureType.other, f"{f.fills} filled shapes in {f.fill_colours} colours "
+                                         "(a shaded illustration)")
+    # (a call flow's numbered step discs make half of a short label list numbers: need more)
+    if f.n_words >= 8 and f.numeric_share >= 0.6 and f.edges == 0:
+        return Verdict(FigureType.chart, f"{round(100 * f.numeric_share)} % of the labels are "
+                                         "numbers and nothing is connected")
+    v = Verdict()
+    if f.n_words >= 10 and f.text_attached < 0.35:
+        v.cap = 0.45
+        v.doubts.append(f"only {round(100 * f.text_attached)} % of the text belongs to an element "
+                        "or a connection")
+    if shaded:
+        v.cap = 0.45
+        v.doubts.append(f"{f.fills} filled shapes in {f.fill_colours} colours: shaded icons or "
+                        "artwork read as elements")
+    if f.nodes >= 10 and f.labelled < 0.3:
+        v.cap = min(v.cap, 0.45)
+        v.doubts.append(f"only {round(100 * f.labelled)} % of the {f.nodes} elements carry a label "
+                        "(icons or artwork drawn from many shapes?)")
+    if f.edges and f.self_loops >= max(1, 0.5 * f.edges):
+        v.cap = min(v.cap, 0.45)
+        v.doubts.append(f"{f.self_loops} of {f.edges} connections loop back to their own element "
+                        "(messages between lifelines that were not found?)")
+    if f.numeric_share >= 0.4 and f.n_words >= 6:
+        v.cap = min(v.cap, 0.45)
+        v.doubts.append(f"{round(100 * f.numeric_share)} % of the labels are numbers")
+    return v
+
+
+def honest_prose(kind: FigureType, words: list[Word], reason: str) -> str:
+    """What can be read, and what the figure is not."""
+    texts = [U.block_text(b) for b in U.text_blocks(words)]
+    what = "A chart" if kind is FigureType.chart else "An illustration"
+    shown = "; ".join(f'"{t}"' for t in texts[:60]) + (f" and {len(texts) - 60} more"
+                                                       if len(texts) > 60 else "")
+    labels = f" with labels: {shown}" if texts else " with no readable labels"
+    return f"{what}{labels}. It is not read as a diagram: {reason}."

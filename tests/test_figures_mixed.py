@@ -1,0 +1,521 @@
+"""Whole figures that a vector-only reader lost: captioned figures typed 'logo' and dropped,
+labels painted as bitmap masks (ETSI), a raster diagram under a vector frame, lettering drawn
+as glyph outlines, one-row drawings under 40 pt, drawings over ``max_items``.
+
+Every figure is generated (``dicmodel._pdfgen.mixed_figures_pdf`` and the helpers below)."""
+
+from __future__ import annotations
+
+import pytest
+
+from dicmodel.describe.base import FigureRequest
+from dicmodel.describe.structural import StructuralDescriber
+from dicmodel.document import BBox, Description, Figure, FigureKind, FigureType, TextSpan
+from dicmodel.export.markdown import figure_markdown, to_markdown
+
+pymupdf = pytest.importorskip("pymupdf")
+
+
+@pytest.fixture(scope="module")
+def mixed_doc():
+    pytest.importorskip("rapidocr")
+    from dicmodel import convert
+    from dicmodel._pdfgen import mixed_figures_pdf
+
+    gen = mixed_figures_pdf()
+    return gen, convert(gen.data)
+
+
+def _labels(fig: Figure) -> set[str]:
+    d = fig.description.diagram
+    return {n.label for n in d.nodes} if d is not None else set()
+
+
+# ---- no captioned figure dropped, never 'logo' with a caption ------------------------------------
+
+def test_markdown_keeps_a_captioned_figure_described_as_logo():
+    fig = Figure(id="f1", page=0, bbox=BBox(x0=0, y0=0, x1=90, y1=90), kind=FigureKind.vector,
+                 caption="Figure 3: Dual connectivity",
+                 description=Description(text="A logo.", figure_type=FigureType.logo))
+    assert "Figure 3: Dual connectivity" in figure_markdown(fig)
+    uncaptioned = fig.model_copy(update={"caption": None})
+    assert figure_markdown(uncaptioned) == ""  # a bare logo is still left out
+
+
+def test_structural_never_types_a_captioned_figure_logo():
+    # wordless art: two rings (the reader calls such art a logo)
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.draw_circle((150, 150), 30, color=(0, 0, 1), width=3)
+    page.draw_circle((190, 150), 30, color=(1, 0, 0), width=3)
+    from dicmodel.describe._geometry.vector import page_inputs
+
+    drawings, _ = page_inputs(page)
+    bbox = BBox(x0=115, y0=115, x1=225, y1=185)
+    d = StructuralDescriber(ocr="none")
+    [bare] = d.describe([FigureRequest("a", kind=FigureKind.vector, bbox=bbox, drawings=drawings)])
+    [named] = d.describe([FigureRequest("b", kind=FigureKind.vector, bbox=bbox, drawings=drawings,
+                                        caption="Figure 3: Dual connectivity")])
+    assert bare.figure_type is FigureType.logo
+    assert named.figure_type is FigureType.other
+    assert "logo" not in named.text.lower()
+    assert any("not 'logo'" in w for w in named.warnings)
+
+
+def test_every_captioned_figure_reaches_the_markdown(mixed_doc):
+    gen, doc = mixed_doc
+    md = to_markdown(doc)
+    assert len(doc.figures) == len(gen.truth.figures) == 3
+    for truth in gen.truth.figures:
+        assert truth.caption in md
+    assert all(f.description.figure_type is not FigureType.logo for f in doc.figures)
+
+
+# ---- mixed figures ------------------------------------------------------------------------------
+
+def test_bitmap_mask_labels_are_read_and_merged(mixed_doc):
+    gen, doc = mixed_doc
+    fig = next(f for f in doc.figures if f.caption.startswith("Figure 1"))
+    assert fig.kind is FigureKind.mixed
+    assert not fig.spans  # no text in the PDF: every label is a 1-bit image mask
+    assert _labels(fig) == set(gen.truth.figures[0].labels)
+    edges = {(e.source, e.target) for e in fig.description.diagram.edges}
+    ids = {n.label: n.id for n in fig.description.diagram.nodes}
+    assert (ids["Transform"], ids["Mapping"]) in edges and (ids["IFFT"], ids["Insertion"]) in edges
+
+
+def test_raster_diagram_under_a_vector_frame_is_read(mixed_doc):
+    gen, doc = mixed_doc
+    fig = next(f for f in doc.figures if f.caption.startswith("Figure 2"))
+    assert fig.kind is FigureKind.mixed
+    assert set(gen.truth.figures[1].labels) <= _labels(fig)
+    assert len(fig.description.diagram.edges) >= 3
+    assert not fig.description.diagram.groups  # the thin frame is the picture's border
+
+
+def _glyph_outline_page():
+    """Boxes joined by an arrow whose labels are drawn as filled glyph outlines (no text)."""
+    cv2 = pytest.importorskip("cv2")
+    np = pytest.importorskip("numpy")
+    from PIL import Image, ImageDraw, ImageFont
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    font = ImageFont.load_default(size=60)
+    for k, (word, x) in enumerate((("Gateway", 100), ("Server", 300))):
+        page.draw_rect((x, 100, x + 150, 160), color=(0, 0, 0), width=1)
+        img = Image.new("L", (300, 90), 255)
+        ImageDraw.Draw(img).text((10, 5), word, font=font, fill=0)
+        contours, _ = cv2.findContours(255 - np.asarray(img), cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+        s = 0.2  # 60 px letters -> 12 pt
+        for c in contours:
+            pts = [(x + 12 + float(p[0][0]) * s, 112 + float(p[0][1]) * s) for p in c]
+            if len(pts) >= 3:
+                page.draw_polyline(pts, color=None, fill=(0, 0, 0), closePath=True)
+    page.draw_line((250, 130), (292, 130), color=(0, 0, 0))
+    page.draw_polyline([(300, 130), (292, 126), (292, 134)], color=(0, 0, 0), fill=(0, 0, 0), closePath=True)
+    return doc, page
+
+
+def test_lettering_drawn_as_outlines_is_read_from_the_crop():
+    pytest.importorskip("rapidocr")
+    from dicmodel.describe._geometry.vector import page_inputs
+
+    _doc, page = _glyph_outline_page()
+    clip = (90, 90, 460, 170)
+    drawings, spans = page_inputs(page, clip)
+    assert not spans
+    png = page.get_pixmap(dpi=150, clip=clip).tobytes("png")
+    req = FigureRequest("g", image=png, kind=FigureKind.vector, bbox=BBox.of(clip), drawings=drawings)
+    [d] = StructuralDescriber().describe([req])
+    labels = {n.label for n in d.diagram.nodes}
+    assert {"Gateway", "Server"} <= labels
+    assert len(d.diagram.nodes) == 2  # the letters' outlines left the geometry
+    assert [(e.source, e.target) for e in d.diagram.edges] == [
+        (next(n.id for n in d.diagram.nodes if n.label == "Gateway"),
+         next(n.id for n in d.diagram.nodes if n.label == "Server"))]
+
+
+# ---- ingest and reading bugs ---------------------------------------------------------------------
+
+def _row(page, top: float, height: float, arrows: bool) -> None:
+    for k in range(4):
+        x = 80 + k * 120
+        page.draw_rect((x, top, x + 80, top + height), color=(0, 0, 0), width=0.8)
+        page.insert_text((x + 10, top + height / 2 + 3), f"Stage {k}", fontsize=9)
+        if k and arrows:
+            page.draw_line((x - 40, top + height / 2), (x - 6, top + height / 2), color=(0, 0, 0))
+            page.draw_polyline([(x, top + height / 2), (x - 7, top + height / 2 - 3),
+                                (x - 7, top + height / 2 + 3)], color=(0, 0, 0), fill=(0, 0, 0),
+                               closePath=True)
+
+
+@pytest.mark.parametrize("height", [31.0, 36.0])
+def test_a_one_row_drawing_under_40pt_is_a_figure(height):
+    from dicmodel.ingest import ingest
+    from dicmodel.ingest.options import IngestOptions
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    _row(page, 100, height, arrows=True)
+    _row(page, 300, height, arrows=False)  # boxes side by side with nothing joining them
+    found = ingest(doc.tobytes(), IngestOptions(render_crops=False)).figures
+    assert len(found) == 1
+    assert found[0].bbox.y0 < 150 and found[0].bbox.height < 40
+
+
+def test_a_drawing_over_max_items_keeps_its_pdf_text():
+    np = pytest.importorskip("numpy")
+    pytest.importorskip("cv2")
+    from tests._raster_draw import canvas, png
+
+    drawings = [{"type": "s", "color": (0, 0, 0), "width": 1.0, "rect": (x, 10.0, x + 1, 11.0),
+                 "items": [("l", (x, 10.0), (x + 1, 11.0))]} for x in np.arange(0, 300, 0.5)]
+    spans = [TextSpan(text="Core Network", bbox=BBox(x0=20, y0=40, x1=90, y1=50)),
+             TextSpan(text="Radio Access", bbox=BBox(x0=150, y0=40, x1=220, y1=50))]
+    req = FigureRequest("t", image=png(canvas(600, 120)), kind=FigureKind.vector,
+                        bbox=BBox(x0=0, y0=0, x1=300, y1=60), drawings=drawings, spans=spans)
+    [d] = StructuralDescriber(ocr="none", max_items=100).describe([req])
+    assert "Core Network" in d.text and "Radio Access" in d.text
+
+
+def test_bitmap_lettering_above_a_drawing_joins_its_figure():
+    """ETSI call flows: the actors' names are bitmap masks some way above the arrows."""
+    from dicmodel._pdfgen import _arrow, _mask_label
+    from dicmodel.ingest import ingest
+    from dicmodel.ingest.options import IngestOptions
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    _mask_label(doc, page, (100, 100, 160, 115), "UE")
+    _mask_label(doc, page, (400, 100, 480, 115), "ProSe Function")
+    _arrow(page, (130, 150), (440, 150))
+    _arrow(page, (440, 180), (130, 180))
+    page.insert_text((100, 230), "Figure 7.2.6-1: UE-initiated deregistration", fontsize=9)
+    [fig] = ingest(doc.tobytes(), IngestOptions(render_crops=False)).figures
+    assert fig.kind is FigureKind.mixed
+    assert fig.bbox.y0 <= 106 and fig.bbox.x1 >= 470  # both names are inside the figure
+    assert sum(1 for d in fig.drawings if d.get("role") == "text") == 2
+
+
+def _picture_page(pixels: tuple[int, int], label_inside: bool = False) -> bytes:
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", pixels, "white")
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((20, 20, pixels[0] - 20, pixels[1] - 20), outline="black", width=4)
+    buf = __import__("io").BytesIO()
+    img.save(buf, "PNG")
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_image((100, 100, 460, 325), stream=buf.getvalue())  # 360 x 225 pt
+    if label_inside:  # a text label sticking out of the picture makes the figure larger
+        page.insert_text((90, 96), "eNB", fontsize=9)
+    page.insert_text((100, 345), "Figure 1: A raster diagram", fontsize=9)
+    return doc.tobytes()
+
+
+@pytest.mark.parametrize("label_inside", [False, True])
+def test_a_raster_figure_is_read_at_its_own_resolution(label_inside):
+    from PIL import Image
+
+    from dicmodel.ingest import ingest
+
+    [fig] = ingest(_picture_page((1200, 750), label_inside)).figures  # 240 dpi embedded
+    w, h = Image.open(__import__("io").BytesIO(fig.image)).size
+    if not label_inside:
+        assert (w, h) == (1200, 750)  # the embedded image itself
+    else:
+        assert abs(w / fig.bbox.width * 72 - 240) < 3  # rendered at the picture's resolution
+
+
+def test_a_coarse_picture_is_still_rendered_at_the_crop_dpi():
+    from PIL import Image
+
+    from dicmodel.ingest import ingest
+
+    [fig] = ingest(_picture_page((300, 188))).figures  # 60 dpi embedded
+    w, _ = Image.open(__import__("io").BytesIO(fig.image)).size
+    assert abs(w - 360 / 72 * 150) <= 2
+
+
+# ---- prose by figure type ------------------------------------------------------------------------
+
+def test_prose_fits_the_figure_type():
+    from dicmodel.diagram import Diagram, Edge, Node
+
+    nodes = [Node(id="a", label="Router A"), Node(id="b", label="Switch")]
+    link = [Edge(source="a", target="b", label="eth0", directed=True)]
+    for kind in ("topology", "architecture"):
+        text = Diagram(kind=kind, nodes=nodes, edges=link).to_prose()
+        assert 'Router A connects to Switch via "eth0".' in text
+        assert "when" not in text and "leads to" not in text
+    flow = Diagram(kind="flowchart", nodes=[Node(id="a", label="Check"), Node(id="b", label="Retry")],
+                   edges=[Edge(source="a", target="b", label="failed", directed=True)]).to_prose()
+    assert 'Check leads to Retry when "failed".' in flow
+    state = Diagram(kind="state", nodes=[Node(id="i", label="Idle"), Node(id="c", label="Connected")],
+                    edges=[Edge(source="i", target="c", label="attach", directed=True)]).to_prose()
+    assert 'From Idle, on "attach" the machine goes to Connected.' in state
+
+
+def test_the_demo_topology_is_a_topology_not_a_flowchart():
+    from dicmodel import convert
+    from dicmodel._pdfgen import sample_report
+
+    doc = convert(sample_report().data, describer_options={"ocr": "none"})
+    fig = next(f for f in doc.figures if f.kind is FigureKind.vector and "topology" in (f.caption or ""))
+    assert fig.description.figure_type is FigureType.topology
+    assert 'Router A connects to Switch via "eth0"' in fig.description.text
+    assert "leads to" not in fig.description.text
+
+
+def test_a_labelled_flowchart_stays_a_flowchart():
+    from dicmodel.describe._geometry.classify import _network_like
+    from dicmodel.describe._geometry.graph import _N
+
+    steps = [_N(bbox=(0, 0, 10, 10), kind="rect", label=t) for t in ("Start", "Validate", "Store")]
+    assert not _network_like(steps, [(0, 1, None, "ok"), (1, 2, None, "valid")])
+    devices = [_N(bbox=(0, 0, 10, 10), kind="rect", label=t) for t in ("gNB", "AMF", "UPF")]
+    assert _network_like(devices, [(0, 1, None, "N2"), (0, 2, None, "N3")])
+    assert _network_like(devices, [(0, 1, None, "N2"), (0, 2, None, "")])  # devices + one interface
+
+
+# ---- reading bugs of real figures (graph engine) ---------------------------------------------------
+
+def test_pale_activation_bars_are_not_fork_bars():
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    f.box(40, 40, 140, 80, "Client")
+    f.box(300, 40, 400, 80, "Server")
+    f.box(200, 120, 208, 220, fill=(0.95, 0.95, 0.95))  # an activation bar: pale, tall, thin
+    f.arrow((140, 60), (300, 60))
+    f.arrow((90, 80), (90, 170), (200, 170))
+    shapes = {n.shape for n in read(f).diagram.nodes}
+    assert "fork" not in shapes
+    g = Fig()  # the same figure with a solid black bar is a fork/join
+    g.box(40, 40, 140, 80, "Client")
+    g.box(300, 40, 400, 80, "Server")
+    g.box(200, 120, 208, 220, fill=(0, 0, 0))
+    g.arrow((140, 60), (300, 60))
+    g.arrow((90, 80), (90, 170), (200, 170))
+    assert "fork" in {n.shape for n in read(g).diagram.nodes}
+
+
+def test_service_access_point_dots_are_not_state_markers():
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    layers = ["Application", "Transport", "Network"]
+    for k, name in enumerate(layers):
+        f.box(100, 60 + 50 * k, 400, 100 + 50 * k, name)
+        if k:  # SAPs: small black dots on the boundary between two layers
+            for x in (180, 250, 320):
+                f.circle(x, 60 + 50 * k - 5, 3, fill=(0, 0, 0))
+    f.arrow((40, 80), (100, 80))  # one link from outside, so the figure is a graph
+    r = read(f)
+    assert r.figure_type is not FigureType.state
+    assert not any(n.shape == "start" for n in r.diagram.nodes)
+
+
+def test_an_edge_ending_on_a_subgraph_border_is_attached_to_the_subgraph():
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    f.box(250, 60, 520, 260)  # the subgraph's outline
+    f.text("Core", 385, 72)
+    f.box(253, 140, 353, 180, "AMF")  # an inner node 3 pt inside the left border
+    f.box(400, 140, 500, 180, "SMF")
+    f.box(40, 140, 140, 180, "gNB")
+    f.arrow((140, 160), (250, 160))  # stops on the subgraph's border, just before the AMF
+    d = read(f).diagram
+    group = next(g for g in d.groups if g.label == "Core")
+    [edge] = d.edges
+    assert d.label_of(edge.source) == "gNB" and edge.target == group.id
+
+
+# ---- honest non-graph figures ----------------------------------------------------------------------
+
+def test_a_tdd_slot_chart_is_a_chart_not_a_flowchart():
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    for k, slot in enumerate("DDDSUDDDSU"):  # ten touching slots of a TDD pattern
+        f.box(40 + 40 * k, 100, 80 + 40 * k, 130, slot)
+    f.arrow((40, 160), (240, 160), tail=True)  # a span marker: "0.5 ms slot"
+    f.text("5 ms period", 140, 175)
+    r = read(f)
+    assert r.figure_type is FigureType.chart
+    assert r.confidence < 0.5
+    assert "leads to" not in r.prose and "slot" in r.prose
+
+
+def test_a_timeline_axis_with_ticks_is_a_chart():
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    f.arrow((40, 200), (560, 200))  # the time axis
+    for k in range(6):
+        f.page.draw_line((60 + 90 * k, 196), (60 + 90 * k, 204), color=(0, 0, 0))
+        f.text(f"{k * 10} ms", 60 + 90 * k, 215)
+    f.box(60, 120, 240, 150, "Attach")  # phases drawn as boxes above the axis
+    f.box(240, 120, 420, 150, "Session setup")
+    f.arrow((150, 150), (150, 196))
+    r = read(f)
+    assert r.figure_type is FigureType.chart
+    assert '"Attach"' in r.prose and "tick labels" in r.prose
+
+
+def test_a_shaded_illustration_gets_no_graph_prose():
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    for k in range(48):  # a gradient: bands of slowly changing colour, no outlines
+        c = 0.2 + 0.015 * k
+        f.page.draw_rect((100 + 6 * k, 100, 106 + 6 * k, 220), color=None, fill=(c, c, 0.9))
+    for k, name in enumerate(("Radome", "Feed horn", "Reflector")):  # callouts beside it
+        f.text(name, 460, 120 + 40 * k)
+    r = read(f)
+    assert r.figure_type is FigureType.other
+    assert r.prose.startswith('An illustration with labels: "Radome"') and "leads to" not in r.prose
+
+
+def test_shaded_device_icons_in_a_network_keep_the_graph_with_a_doubt():
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    for x, name in ((60, "Server A"), (360, "Server B")):
+        for k in range(24):  # each icon shaded in bands, its name inside it
+            c = 0.3 + 0.02 * k
+            f.page.draw_rect((x, 100 + 4 * k, x + 120, 104 + 4 * k), color=None, fill=(c, c, c + 0.05))
+        f.box(x, 100, x + 120, 196, name)
+    f.arrow((180, 148), (360, 148), head=False)
+    r = read(f)
+    assert r.figure_type is not FigureType.other and r.confidence <= 0.45
+    assert any("shaded" in w for w in r.warnings)
+
+
+def test_graphs_keep_their_reading():
+    """The features must not touch an ordinary flowchart with a few numbers in it."""
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    f.box(50, 40, 150, 80, "Start")
+    f.box(50, 160, 150, 200, "Retry 3")
+    f.box(250, 160, 350, 200, "Done")
+    f.arrow((100, 80), (100, 160))
+    f.arrow((150, 180), (250, 180))
+    r = read(f)
+    assert r.figure_type is FigureType.flowchart and r.confidence > 0.5
+
+
+def test_markdown_marks_low_confidence_figures():
+    fig = Figure(id="f", page=0, bbox=BBox(x0=0, y0=0, x1=90, y1=90), kind=FigureKind.vector,
+                 caption="Figure 9: TDD pattern",
+                 description=Description(text="A chart with labels: \"D\".", figure_type=FigureType.chart,
+                                         confidence=0.3, warnings=[("not read as a graph: a row of "
+                                                                    "10 adjacent slots")]))
+    md = figure_markdown(fig)
+    assert "*(low confidence 0.30: not read as a graph: a row of 10 adjacent slots)*" in md
+    sure = fig.model_copy(update={"description": fig.description.model_copy(update={"confidence": 0.9})})
+    assert "low confidence" not in figure_markdown(sure)
+
+
+def test_many_unlabelled_elements_cap_the_confidence():
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    for k in range(6):  # icons drawn from shapes, joined by links, named by one caption each
+        x = 40 + 90 * k
+        f.box(x, 100, x + 30, 140)
+        f.circle(x + 15, 90, 6)
+        f.box(x + 5, 110, x + 25, 115)
+        if k:
+            f.arrow((x - 60, 120), (x, 120), head=False)
+    f.text("Core network", 300, 40)
+    r = read(f)
+    assert r.confidence <= 0.45
+    assert any("carry a label" in w for w in r.warnings)
+
+
+def test_the_clip_of_an_embedded_page_is_honoured():
+    """A call flow placed as an embedded page with a clip: its lifelines run on to the bottom
+    of the source page, hidden by the clip; the figure and its drawings stop at the clip."""
+    from dicmodel._pdfgen import call_flow
+    from dicmodel.ingest import ingest
+    from dicmodel.ingest.options import IngestOptions
+
+    src = pymupdf.open()
+    sp = src.new_page(width=595, height=842)
+    bbox, _ = call_flow(sp, 40)
+    for x in (110, 297.5, 485):  # the lifelines run on far below the chart
+        sp.draw_line((x, bbox[3]), (x, 800), color=(0.3, 0.3, 0.3), width=0.8)
+    doc = pymupdf.open()
+    page = doc.new_page()
+    shown = pymupdf.Rect(60, 100, 560, 100 + 500 * (bbox[3] + 5 - 30) / 535)
+    page.show_pdf_page(shown, src, 0, clip=pymupdf.Rect(50, 30, 585, bbox[3] + 5))
+    page.insert_text((60, shown.y1 + 20), "Figure 1: Attach", fontsize=9)
+    [fig] = ingest(doc.tobytes(), IngestOptions(render_crops=False)).figures
+    assert fig.bbox.y1 <= shown.y1 + 5  # (without the clip: ~ 800 pt)
+    assert all(d["rect"][3] <= shown.y1 + 5 for d in fig.drawings)
+
+
+def test_a_protocol_stack_with_a_peer_arrow_is_a_stack():
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    f.box(100, 30, 220, 60, "User Plane PDUs")
+    for k, layer in enumerate(("GTP-U", "UDP", "IP", "Data Link Layer", "Physical Layer")):
+        f.box(100, 110 + 30 * k, 220, 140 + 30 * k, layer)
+    f.arrow((160, 60), (160, 110), tail=True)
+    r = read(f)
+    assert r.figure_type is FigureType.protocol_stack
+    assert [n.label for n in r.diagram.nodes][:5] == ["GTP-U", "UDP", "IP", "Data Link Layer",
+                                                     "Physical Layer"]
+
+
+def test_clips_cut_strokes_and_leave_fills_whole():
+    from dicmodel.describe._geometry.pdfplain import honour_clips
+
+    page_fill = {"type": "f", "level": 1, "rect": (0.0, 0.0, 600.0, 800.0), "fill": (0.9, 0.9, 0.9),
+                 "items": [("re", (0.0, 0.0, 600.0, 800.0), -1)]}
+    line = {"type": "s", "level": 1, "width": 0.0, "rect": (20.0, 0.0, 20.0, 800.0),
+            "items": [("l", (20.0, 0.0), (20.0, 800.0))]}
+    after = {"type": "s", "level": 0, "width": 0.0, "rect": (5.0, 500.0, 90.0, 500.0),
+             "items": [("l", (5.0, 500.0), (90.0, 500.0))]}  # painted after the clip is gone
+    out = honour_clips([{"type": "clip", "level": 0, "scissor": (10.0, 10.0, 50.0, 30.0)},
+                        page_fill, line, after])
+    assert out[0] is page_fill  # a cell's shading painted as a clipped page fill: a background
+    assert out[1]["items"][0][1][1] == pytest.approx(9.5) and out[1]["items"][0][2][1] == pytest.approx(30.5)
+    assert out[2] is after
+
+
+def test_self_loops_cap_the_confidence():
+    from dicmodel.describe._geometry.nongraph import Features, judge
+
+    v = judge(Features(nodes=3, edges=2, self_loops=2, n_words=5))
+    assert v.figure_type is None and v.cap <= 0.45 and "loop back" in v.doubts[0]
+    assert judge(Features(nodes=3, edges=4, self_loops=1, n_words=5)).cap == 1.0
+
+
+def test_a_call_flow_with_long_message_labels_is_a_figure():
+    from dicmodel._pdfgen import _arrow, _box
+    from dicmodel.ingest import ingest
+    from dicmodel.ingest.options import IngestOptions
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    xs = (110, 480)
+    for x, name in zip(xs, ("UE", "AMF")):
+        _box(page, (x - 28, 80, x + 28, 102), name)
+        page.draw_line((x, 102), (x, 300), color=(0.3, 0.3, 0.3), width=0.8, dashes="[3 2] 0")
+    texts = ["Registration Request with the SUCI and the requested network slice list",
+             "Authentication Request carrying the RAND and AUTN values for the UE",
+             "Authentication Response carrying the RES star value computed by the USIM",
+             "Registration Accept with the allowed slices and the new 5G GUTI assigned"]
+    for k, text in enumerate(texts):
+        a, b = (0, 1) if k % 2 == 0 else (1, 0)
+        _arrow(page, (xs[a], 130 + 40 * k), (xs[b], 130 + 40 * k), text)
+    page.insert_text((110, 330), "Figure 4: Registration", fontsize=9)
+    figs = ingest(doc.tobytes(), IngestOptions(render_crops=False)).figures
+    assert len(figs) == 1 and figs[0].bbox.y0 <= 82
