@@ -109,3 +109,27 @@ def test_too_many_items_keeps_only_the_words():
     assert p.truncated and not p.paths and not p.shapes
     assert [w.text for w in p.words] == ["Legend"]
     assert "max_items" in p.warnings[0]
+
+
+def test_a_figure_of_thousands_of_outlines_is_read_for_its_labels_only():
+    """Graph recovery grows faster than linearly with the outlines (a fuzzed page of 15,000
+    squares took a minute): past max_items/4 shapes and lines the describer keeps the labels."""
+    from dicmodel.describe.base import FigureRequest, get_describer
+    from dicmodel.document import FigureKind
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=600, height=500)
+    shape = page.new_shape()
+    for i in range(1200):
+        x, y = 20 + (i % 60) * 9, 40 + (i // 60) * 9
+        shape.draw_rect(pymupdf.Rect(x, y, x + 5, y + 5))
+        shape.finish(color=BLACK)
+    shape.commit()
+    page.insert_text((20, 30), "Halftone legend", fontsize=10)
+    page = pymupdf.open("pdf", doc.tobytes())[0]
+    drawings, spans = page_inputs(page)
+    req = FigureRequest(figure_id="f", kind=FigureKind.vector, bbox=BBox(x0=0, y0=0, x1=600, y1=500),
+                        drawings=drawings, spans=spans)
+    [d] = get_describer("structural", ocr="none", max_items=4000).describe([req])
+    assert any("exceed max_items/4=1000" in w for w in d.warnings)
+    assert "Halftone legend" in d.text and d.diagram is None

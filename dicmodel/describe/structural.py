@@ -108,11 +108,18 @@ class StructuralDescriber:
             return self._unreadable(r, warnings)
         # OCR time on a loaded machine says nothing about the engine's cost: only a slow
         # extraction that also left a lot of geometry degrades
-        heavy = len(prims.shapes) + len(prims.paths) > self.options.max_items // 10
+        n_geometry = len(prims.shapes) + len(prims.paths)
+        heavy = n_geometry > self.options.max_items // 10
         if time.perf_counter() - t0 > self.options.time_budget and heavy and not prims.truncated:
             prims.truncated = True
             prims.warnings.append(f"extraction took longer than time_budget="
                                   f"{self.options.time_budget}s: labels only")
+        elif n_geometry > self.options.max_items // 4 and not prims.truncated:
+            # graph recovery grows faster than linearly with the outlines: 20,000 small squares
+            # (a fuzzed page, a halftone drawn as vectors) took a minute; no diagram has that many
+            prims.truncated = True
+            prims.warnings.append(f"{n_geometry} shapes and lines exceed max_items/4="
+                                  f"{self.options.max_items // 4}: labels only")
         reading = build_diagram(prims, r.figure_type)
         if reading.figure_type is FigureType.logo and (r.caption or "").strip():
             # a captioned figure is content: say what could be read, never drop it as a logo
