@@ -34,12 +34,28 @@ def _labels(fig: Figure) -> set[str]:
 # ---- no captioned figure dropped, never 'logo' with a caption ------------------------------------
 
 def test_markdown_keeps_a_captioned_figure_described_as_logo():
-    fig = Figure(id="f1", page=0, bbox=BBox(x0=0, y0=0, x1=90, y1=90), kind=FigureKind.vector,
+    fig = Figure(id="f1", page=1, bbox=BBox(x0=0, y0=0, x1=90, y1=90), kind=FigureKind.vector,
                  caption="Figure 3: Dual connectivity",
                  description=Description(text="A logo.", figure_type=FigureType.logo))
     assert "Figure 3: Dual connectivity" in figure_markdown(fig)
     uncaptioned = fig.model_copy(update={"caption": None})
     assert figure_markdown(uncaptioned) == ""  # a bare logo is still left out
+
+
+def test_chunks_keep_a_captioned_figure_described_as_logo():
+    from dicmodel.document import Block, BlockType, Document, Page
+
+    fig = Figure(id="f1", page=1, bbox=BBox(x0=0, y0=0, x1=90, y1=90), kind=FigureKind.vector,
+                 caption="Figure 3: Dual connectivity",
+                 description=Description(text="A logo.", figure_type=FigureType.logo))
+    bare = fig.model_copy(update={"id": "f2", "caption": None})
+    doc = Document(source="x.pdf", sha256="0", pages=[Page(number=1, width=100, height=100)],
+                   figures=[fig, bare],
+                   blocks=[Block(type=BlockType.figure, page=1, bbox=f.bbox, order=k, figure_id=f.id)
+                           for k, f in enumerate((fig, bare))])
+    texts = [c.text for c in doc.chunks()]
+    assert any("Dual connectivity" in t for t in texts)
+    assert len([c for c in doc.chunks() if c.metadata.get("figure_id")]) == 1
 
 
 def test_structural_never_types_a_captioned_figure_logo():
@@ -410,7 +426,7 @@ def test_graphs_keep_their_reading():
 
 
 def test_markdown_marks_low_confidence_figures():
-    fig = Figure(id="f", page=0, bbox=BBox(x0=0, y0=0, x1=90, y1=90), kind=FigureKind.vector,
+    fig = Figure(id="f", page=1, bbox=BBox(x0=0, y0=0, x1=90, y1=90), kind=FigureKind.vector,
                  caption="Figure 9: TDD pattern",
                  description=Description(text="A chart with labels: \"D\".", figure_type=FigureType.chart,
                                          confidence=0.3, warnings=[("not read as a graph: a row of "

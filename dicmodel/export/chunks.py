@@ -123,7 +123,10 @@ def chunk_document(doc: Document, max_tokens: int = 512, *, include_mermaid: boo
 
 
 def _is_logo(fig: Figure) -> bool:
-    return fig.description is not None and fig.description.figure_type == FigureType.logo
+    """An uncaptioned figure described as a logo; a captioned one is content whatever the
+    describer said (the Markdown keeps it too)."""
+    return (fig.description is not None and fig.description.figure_type == FigureType.logo
+            and not (fig.caption or "").strip())
 
 
 def _meta(doc: Document, kind: str, page: int, section: str | None, **extra: Any) -> dict[str, Any]:
