@@ -157,8 +157,17 @@ def office_to_pdf(src: Path, out: Path) -> None:
 
 
 def plantuml_render(src: Path, out_dir: Path) -> None:
-    _run(["plantuml", "-tsvg", "-o", str(out_dir), str(src)])
-    _run(["plantuml", "-tpng", "-o", str(out_dir), str(src)])
+    """SVG and PNG by PlantUML; on an error (this PlantUML may not know a newer source's
+    syntax, e.g. !theme) PlantUML still writes an error picture: those are removed and the
+    failure is remembered, so the benchmark never scores an error picture."""
+    try:
+        _run(["plantuml", "-tsvg", "-o", str(out_dir), str(src)])
+        _run(["plantuml", "-tpng", "-o", str(out_dir), str(src)])
+    except subprocess.CalledProcessError:
+        for f in list(out_dir.glob("*.svg")) + list(out_dir.glob("*.png")):
+            f.unlink()
+        (out_dir / "plantuml-failed").write_text("PlantUML could not render this source\n")
+        raise
 
 
 def _best_page(doc: Any, truth: Diagram, guess: int) -> int:
@@ -199,6 +208,9 @@ def renders(row: Row, src: Path, page_index: int, truth: Diagram, cache: Path) -
         if not pdf.exists():
             office_to_pdf(src, pdf)
     elif fmt == "plantuml":
+        if (d / "plantuml-failed").exists():
+            out["note"] = "no render (this PlantUML cannot render the source)"
+            return out
         svgs = sorted(d.glob("*.svg"))
         if not svgs and shutil.which("plantuml"):
             plantuml_render(src, d)

@@ -262,7 +262,10 @@ def test_a_sequence_needs_two_named_participants_and_a_real_message():
                        messages=[Message(source=a, target=b, text=t) for a, b, t in msgs])
 
     assert _good_sequence(seq(["UE", "MME"], [("p0", "p1", "")]))
-    assert _good_sequence(seq(["UE", "MME"], [("p0", "p0", "retry")]))  # a labelled self-message
+    assert _good_sequence(seq(["UE", "MME"], [("p0", "p1", "attach"), ("p1", "p1", "check")]))
+    # labelled self-messages alone: the vertical links of an architecture under its device
+    # icons, read as lifelines with a label beside each (ETSI TS 38.300 Figure 4.7.1-1)
+    assert not _good_sequence(seq(["UE", "MME"], [("p0", "p0", "retry"), ("p1", "p1", "NG")]))
     # a table's column rules read as lifelines: only text-less self-messages between them
     assert not _good_sequence(seq(["UE", "MME"], [("p0", "p0", ""), ("p1", "p1", "")]))
     assert not _good_sequence(seq(["UE", ""], [("p0", "p1", "attach")]))  # one named column

@@ -233,9 +233,11 @@ def looks_like_table(prims: Primitives) -> bool:
 
 def _good_sequence(d: Diagram) -> bool:
     named = sum(1 for n in d.nodes if n.label)
-    # only self-messages, none with text: the "lifelines" were a table's column rules
-    between = sum(1 for m in d.messages if m.source != m.target or m.text)
-    return len(d.nodes) >= 2 and named >= 2 and between >= 1
+    # a call flow's messages mostly run between participants: only self-messages (a table's
+    # column rules, or the vertical links of an architecture under its device icons read as
+    # lifelines, each "message" a label beside one) is no call flow
+    between = sum(1 for m in d.messages if m.source != m.target)
+    return len(d.nodes) >= 2 and named >= 2 and between >= max(1, 0.4 * len(d.messages))
 
 
 def _sequence_confidence(d: Diagram) -> float:

@@ -65,6 +65,8 @@ def find_lifelines(prims: Primitives, u: float) -> list[Lifeline]:
         covered = sum(s[2] - s[1] for s in col)
         x = sum(s[0] for s in col) / len(col)
         long = y1 - y0 >= 0.35 * prims.height
+        if _enclosed(prims, x, y0, y1, u):
+            continue  # hatching or a rule inside a box, not a line hanging from one
         if covered >= 0.3 * (y1 - y0) and (long or (y1 - y0 >= 20 * u and _anchored(prims, x, y0, u))):
             # a frame side (loop/alt/opt box) meets a horizontal stroke at its corner
             # (a dashed side's corner dash fuses with a lifeline it crosses, so the top
@@ -79,6 +81,18 @@ def find_lifelines(prims: Primitives, u: float) -> list[Lifeline]:
                          for y in (y0, y1))
             lines.append(Lifeline(x=x, y0=y0, y1=y1, long=long, headed=headed))
     return _dedupe(lines, u)
+
+
+def _enclosed(prims: Primitives, x: float, y0: float, y1: float, u: float) -> bool:
+    """The stroke lies wholly inside a box that is not the figure's border (a lifeline runs on
+    below its header box; a cross-hatched table cell's strokes stay inside it)."""
+    big = 0.5 * prims.width * prims.height
+    for sh in prims.shapes:
+        b = sh.bbox
+        if (b[0] + u < x < b[2] - u and b[1] - u <= y0 and y1 <= b[3] + u
+                and U.area(b) < big):
+            return True
+    return False
 
 
 def _hangs(prims: Primitives, x: float, y0: float, u: float) -> bool:
