@@ -19,7 +19,9 @@ __all__ = ["CaptionMatch", "caption_label", "citing_sentences", "is_caption_star
 _PREFIX = r"(?:Figure|FIGURE|Fig\.?|FIG\.?|Abbildung|Abb\.|图|圖)"
 _LABEL = r"([0-9]+(?:[-.–][0-9]+)*[a-z]?|[A-Z][-.][0-9]+(?:[-.][0-9]+)*)"
 # separator after the label, or a capitalised word / CJK text (a caption, not "Figure 3 shows")
-_CAPTION = re.compile(rf"^\s*{_PREFIX}\s*{_LABEL}(?:\s*[:：.\-–—|]\s*|\s+(?=[A-Z(\"'“\u4e00-\u9fff])|\s*$|(?=[\u4e00-\u9fff]))")
+# (the separator is never followed by a digit: "Figure 6.2.2.2.1 illustrates" must not match as
+# label 6.2.2.2 and separator ".")
+_CAPTION = re.compile(rf"^\s*{_PREFIX}\s*{_LABEL}(?:\s*[:：.\-–—|](?![0-9])\s*|\s+(?=[A-Z(\"'“\u4e00-\u9fff])|\s*$|(?=[\u4e00-\u9fff]))")
 # a sentence ends at . ! ? before a capital (so "Fig. 2" and "e.g. the" do not end one), or at 。
 _SENTENCE_END = re.compile(r"(?<![Ff]ig\.)(?<!Figs\.)(?<!e\.g\.)(?<!i\.e\.)(?<!al\.)(?<![Ss]ec\.)(?<!Eq\.)"
                            r"(?<=[.!?])\s+(?=[A-Z\"“(\[])|(?<=[。！？])")

@@ -42,7 +42,8 @@ class IngestOptions(BaseModel):
         description="pages with more drawings than this are not searched for vector figures (a guard "
                     "against maps and plots with millions of paths)")
     caption_distance: float = Field(
-        48.0, ge=0.0, le=400.0, description="largest gap in points between a figure and its caption")
+        72.0, ge=0.0, le=400.0, description="largest gap in points between a figure and its caption "
+        "(3GPP figures often carry an inch of white space under their drawing)")
     context_sentences: int = Field(
         4, ge=0, le=100, description="most body sentences citing a figure kept as its context")
     repeated_fraction: float = Field(

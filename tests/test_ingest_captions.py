@@ -1,0 +1,43 @@
+"""Caption rules met in 3GPP/ETSI specifications."""
+
+from __future__ import annotations
+
+import pytest
+
+from dicmodel.ingest.captions import caption_label
+
+pymupdf = pytest.importorskip("pymupdf")
+
+
+@pytest.mark.parametrize("text,label", [
+    ("Figure 6.2.2.2.1: Announce request procedure", "6.2.2.2.1"),
+    ("Figure 5.1-1: Transmitter block diagram", "5.1-1"),
+    ("Fig. 3. The network", "3"),
+    ("Figure 4-2 Overview", "4-2"),
+    # a sentence that cites the figure is no caption, however many levels its number has
+    ("Figure 6.2.2.2.1 illustrates the interaction of the UE and the ProSe Function.", None),
+    ("Figure 3 shows the attach.", None),
+])
+def test_caption_labels(text, label):
+    assert caption_label(text) == label
+
+
+def test_a_caption_an_inch_below_the_drawing_is_taken_not_the_citing_sentence_above():
+    """ETSI renditions of 3GPP figures keep the metafile's white space under the drawing: the
+    caption sits ~65 pt below the last line, and the sentence citing the figure ~20 pt above."""
+    import dicmodel
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.insert_text((56, 80), "Figure 6.2.2.2.1 illustrates the interaction of the UE and the "
+                               "ProSe Function.", fontsize=10)
+    for k, y in enumerate((130, 190, 250)):
+        page.draw_rect(pymupdf.Rect(90 + 150 * k, y, 200 + 150 * k, y + 30), color=(0, 0, 0))
+        page.insert_text((100 + 150 * k, y + 20), f"Node {k}", fontsize=10)
+    page.draw_line((200, 145), (240, 205), color=(0, 0, 0))
+    page.draw_line((350, 205), (390, 265), color=(0, 0, 0))
+    page.insert_text((190, 346), "Figure 6.2.2.2.1: Announce request procedure", fontsize=10)
+    page.insert_text((56, 400), "The next clause describes the procedure in detail.", fontsize=10)
+    [fig] = dicmodel.convert(doc.tobytes(), describe=False).figures
+    assert fig.caption == "Figure 6.2.2.2.1: Announce request procedure"
+    assert fig.label == "6.2.2.2.1"
