@@ -199,3 +199,23 @@ def test_mscgen_chart_through_libreoffice_keeps_direction_from_its_squared_heads
                             ("Source gNB", "UE", "3. RRCReconfiguration"),
                             ("UE", "Target gNB", "4. RRCReconfigurationComplete")]
     assert d.notes.count("Admission Control") == 1
+
+
+def test_a_nas_chart_on_a_page_is_one_figure_with_its_names_and_caption():
+    """Each arrow of a chart without lifelines is too thin to be a figure, and the labels
+    between them kept the islands apart: the stack is one figure, read as a call flow."""
+    import dicmodel
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.insert_textbox(pymupdf.Rect(56, 40, 540, 90), "The UE shall start timer T3410 when it sends "
+                        "the request. Figure 5.5.1.2.2.1 shows the procedure.", fontsize=10)
+    page.show_pdf_page(pymupdf.Rect(30, 100, 570, 480), pymupdf.open("pdf", _nas_chart()), 0)
+    page.insert_text((180, 455), "Figure 5.5.1.2.2.1: Attach procedure", fontsize=10)
+    page.insert_textbox(pymupdf.Rect(56, 560, 540, 620), "The network then completes the procedure "
+                        "as described in the following clause.", fontsize=10)
+    [fig] = dicmodel.convert(doc.tobytes()).figures
+    assert fig.caption == "Figure 5.5.1.2.2.1: Attach procedure"
+    d = fig.description
+    assert d.figure_type.value == "sequence" and len(d.diagram.messages) == 4
+    assert [n.label for n in d.diagram.nodes] == ["UE", "MME"]

@@ -287,6 +287,7 @@ def detect_figures(groups: list[list[Ink]], images: list[Img], lines: list[Line]
         cands.append(Candidate(bbox=img.rect, kind="raster", images=[img]))
     cands = _merge_overlapping(cands, opts.cluster_gap)
     _attach_text(cands, lines, captions)
+    cands = _stack_arrows(cands, lines, captions, _MERGE_GAP)
     cands = _merge_across_gaps(cands, lines, _MERGE_GAP)
     kept = [c for c in cands if _is_figure(c, opts) and not (_prose_inside(c, lines) and not _drawn(c))
             and not _edge_decoration(c, page_rect)]
@@ -325,6 +326,71 @@ def _edge_decoration(c: Candidate, page: Rect) -> bool:
     x0, y0, x1, y1 = c.bbox
     edges = (x0 <= page[0] + 1) + (y0 <= page[1] + 1) + (x1 >= page[2] - 1) + (y1 >= page[3] - 1)
     return edges >= 2
+
+
+def _arrow_strip(c: Candidate) -> bool:
+    """A level arrow alone (with its label, when one was attached): thin, long, with a head
+    (a curved or slanted ink)."""
+    if c.images or not c.inks:
+        return False
+    x0, y0, x1, y1 = _union([k.rect for k in c.inks])
+    return y1 - y0 <= 14.0 and x1 - x0 >= 60.0 and any(k.curved for k in c.inks)
+
+
+def _rule(c: Candidate) -> bool:
+    """A thin level line with no head (the dashed 'OR' separator of a NAS chart)."""
+    return not c.images and c.bbox[3] - c.bbox[1] <= 3.0 and not any(k.curved for k in c.inks)
+
+
+def _label_like(text: str) -> bool:
+    """A message name, a timer ('Start T3410') or an 'OR': a few words, no sentence."""
+    words = text.split()
+    return 0 < len(words) <= 8 and not text.rstrip().endswith((".", ";", ","))
+
+
+def _stack_arrows(cands: list[Candidate], lines: list[Line], captions: set[int],
+                  gap: float) -> list[Candidate]:
+    """Message charts drawn without lifelines (3GPP NAS procedures, TS 24.301/24.334): level
+    arrows stacked one above the other, the message names, timers and the participants' names
+    between and around them. Each arrow alone is too thin for a figure, and the labels between
+    them keep ``_merge_across_gaps`` from joining them: two or more stacked arrows whose
+    surrounding text lines are all short labels are one figure, and those lines its text."""
+    # the dashed 'OR' rules between alternatives carry the stack across their wider gaps
+    strips = sorted((c for c in cands if _arrow_strip(c) or _rule(c)), key=lambda c: c.bbox[1])
+    groups: list[list[Candidate]] = []
+    for c in strips:
+        g = _union([x.bbox for x in groups[-1]]) if groups else None
+        if g is not None and c.bbox[1] - g[3] <= gap and \
+                min(c.bbox[2], g[2]) - max(c.bbox[0], g[0]) >= 0.5 * min(c.bbox[2] - c.bbox[0], g[2] - g[0]):
+            groups[-1].append(c)  # below the stack (or beside it: the two halves of an OR rule)
+        else:
+            groups.append([c])
+    merged: list[Candidate] = []
+    gone: set[int] = set()
+    groups = [g for g in groups if sum(_arrow_strip(c) for c in g) >= 2]
+    for g in groups:
+        box = _union([c.bbox for c in g])
+        if any(not any(c is x for x in g) and _near(c.bbox, box, 0.5 * gap) and not _rule(c) for c in cands):
+            continue  # part of a larger drawing (lifelines, boxes): _merge_across_gaps decides
+        owned = {i for c in cands for i in c.lines}
+        around = [i for i, ln in enumerate(lines) if i not in owned and i not in captions
+                  and box[1] - gap <= ln.rbox[1] and ln.rbox[3] <= box[3] + 12.0
+                  and ln.rbox[2] >= box[0] - 150.0 and ln.rbox[0] <= box[2] + 150.0]
+        inner = [i for i in around if box[1] <= lines[i].rbox[3] and lines[i].rbox[1] <= box[3]]
+        if any(not _label_like(lines[i].text) for i in inner):
+            continue  # prose between the arrows: not one chart
+        # above the first arrow: the participants' names, up to the first line that is prose
+        above = sorted((i for i in around if lines[i].rbox[3] < box[1]), key=lambda i: -lines[i].rbox[1])
+        head: list[int] = []
+        for i in above:
+            if not _label_like(lines[i].text):
+                break
+            head.append(i)
+        take = inner + head
+        merged.append(Candidate(bbox=_union([box] + [lines[i].rbox for i in take]), kind="vector",
+                                inks=[k for c in g for k in c.inks], lines=take))
+        gone.update(id(c) for c in g)
+    return [c for c in cands if id(c) not in gone] + merged
 
 
 def _merge_across_gaps(cands: list[Candidate], lines: list[Line], gap: float) -> list[Candidate]:
