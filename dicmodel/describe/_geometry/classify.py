@@ -233,11 +233,12 @@ def looks_like_table(prims: Primitives) -> bool:
 
 def _good_sequence(d: Diagram) -> bool:
     named = sum(1 for n in d.nodes if n.label)
-    # a call flow's messages mostly run between participants: only self-messages (a table's
-    # column rules, or the vertical links of an architecture under its device icons read as
-    # lifelines, each "message" a label beside one) is no call flow
+    # a call flow has messages between participants: only self-messages (a table's column
+    # rules, or the vertical links of an architecture under its device icons read as lifelines,
+    # each "message" a label beside one) is no call flow. Three between suffice: a raster
+    # reading can add many spurious self-messages to a real call flow
     between = sum(1 for m in d.messages if m.source != m.target)
-    return len(d.nodes) >= 2 and named >= 2 and between >= max(1, 0.4 * len(d.messages))
+    return len(d.nodes) >= 2 and named >= 2 and between >= min(3, max(1, 0.4 * len(d.messages)))
 
 
 def _sequence_confidence(d: Diagram) -> float:

@@ -84,12 +84,13 @@ def find_lifelines(prims: Primitives, u: float) -> list[Lifeline]:
 
 
 def _enclosed(prims: Primitives, x: float, y0: float, y1: float, u: float) -> bool:
-    """The stroke lies wholly inside a box that is not the figure's border (a lifeline runs on
-    below its header box; a cross-hatched table cell's strokes stay inside it)."""
+    """The stroke runs from top to bottom of a box that is not the figure's border: the
+    hatching or a divider of a table cell. A lifeline starts under its header, also inside a
+    box that groups participants (Mermaid's 'box'), so it never spans such a box exactly."""
     big = 0.5 * prims.width * prims.height
     for sh in prims.shapes:
         b = sh.bbox
-        if (b[0] + u < x < b[2] - u and b[1] - u <= y0 and y1 <= b[3] + u
+        if (b[0] + u < x < b[2] - u and abs(y0 - b[1]) <= 2 * u and abs(y1 - b[3]) <= 2 * u
                 and U.area(b) < big):
             return True
     return False
