@@ -147,13 +147,19 @@ def bench_docx(path: Path, sample: Path | None = None, per_doc: int = 0) -> dict
 _PDF_CAPTION = re.compile(r"^\s*Figure\s+([A-Z]?[0-9]+(?:[-.][0-9]+)*[a-z]?)\s*:", re.MULTILINE)
 
 
+def _bit_row(words: list[str]) -> bool:
+    """The bit numbers 8 7 6 5 4 3 2 1 over an octet layout, in a row."""
+    return "8 7 6 5 4 3 2 1" in " ".join(words)
+
+
 def pdf_captions(pdf) -> tuple[set[str], set[str]]:
     """(every "Figure x:" caption label of the PDF text, the graphic ones).
 
     As for the DOCX, a caption is graphic when a drawing or a picture ends in the 500 pt above
     it on its page outside any table. TS 24.334 titles its information elements' octet layouts
     "Figure x" (in the DOCX they are Word tables, which the DOCX count leaves out too): a caption
-    with "octet" twice or more in the 200 pt above it is such a layout, not a figure."""
+    with "octet" twice in the 200 pt above it, or once under the bit row "8 7 6 5 4 3 2 1", is
+    such a layout, not a figure."""
     import pymupdf
 
     every, graphic = set(), set()
@@ -170,7 +176,7 @@ def pdf_captions(pdf) -> tuple[set[str], set[str]]:
         for label, _ in lines:
             for hit in page.search_for(f"Figure {label}:"):
                 above = [w[4].lower() for w in words if hit.y0 - 200 <= w[3] <= hit.y0]
-                if above.count("octet") >= 2:
+                if above.count("octet") >= 2 or (_bit_row(above) and any(w.startswith("octet") for w in above)):
                     continue  # an information element's octet layout: a table drawn with rules
                 if any(hit.y0 - 500 <= r.y1 <= hit.y0 + 2 for r in inks):
                     graphic.add(label)
