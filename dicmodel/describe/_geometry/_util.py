@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from .primitives import Point, Rect, Word
 
-__all__ = ["dist", "rect_dist", "boundary_dist", "inside", "contains", "area", "center",
+__all__ = ["dist", "rect_dist", "clip_segment", "boundary_dist", "inside", "contains", "area", "center",
            "seg_dist", "poly_dist", "poly_len", "heading", "text_blocks", "block_text", "expand",
            "median_height"]
 
@@ -120,3 +120,23 @@ def _bbox_pts(points: Sequence[Point]) -> Rect:
     xs = [p[0] for p in points]
     ys = [p[1] for p in points]
     return (min(xs), min(ys), max(xs), max(ys))
+
+
+def clip_segment(a: tuple[float, float], b: tuple[float, float], box: tuple[float, float, float, float]
+                 ) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """The part of segment a-b inside ``box`` (Liang-Barsky), or None."""
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    t0, t1 = 0.0, 1.0
+    for p, q in ((-dx, a[0] - box[0]), (dx, box[2] - a[0]), (-dy, a[1] - box[1]), (dy, box[3] - a[1])):
+        if p == 0:
+            if q < 0:
+                return None
+            continue
+        t = q / p
+        if p < 0:
+            t0 = max(t0, t)
+        else:
+            t1 = min(t1, t)
+        if t0 > t1:
+            return None
+    return (a[0] + t0 * dx, a[1] + t0 * dy), (a[0] + t1 * dx, a[1] + t1 * dy)

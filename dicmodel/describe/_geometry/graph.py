@@ -187,22 +187,8 @@ def _crossed(n: _N, paths: list[Path]) -> bool:
 
 
 def _seg_hits_rect(a: Point, b: Point, r: Rect) -> bool:
-    """Whether segment a-b passes through rectangle r (Liang-Barsky clipping)."""
-    t0, t1 = 0.0, 1.0
-    dx, dy = b[0] - a[0], b[1] - a[1]
-    for p, q in ((-dx, a[0] - r[0]), (dx, r[2] - a[0]), (-dy, a[1] - r[1]), (dy, r[3] - a[1])):
-        if p == 0:
-            if q < 0:
-                return False
-            continue
-        t = q / p
-        if p < 0:
-            t0 = max(t0, t)
-        else:
-            t1 = min(t1, t)
-        if t0 > t1:
-            return False
-    return True
+    """Whether segment a-b passes through rectangle r."""
+    return U.clip_segment(a, b, r) is not None
 
 
 def _compartments(nodes: list[_N], paths: list[Path]) -> list[_N]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._util import area
+from ._util import area, clip_segment
 
 _KEEP = ("type", "fill", "color", "width", "dashes", "closePath", "even_odd", "fill_opacity",
          "stroke_opacity", "lineCap", "lineJoin", "seqno", "level", "layer")
@@ -126,7 +126,7 @@ def _item_points(it: tuple) -> list[tuple[float, float]]:
 def _cut_item(it: tuple, box: tuple[float, float, float, float]) -> tuple | None:
     op = it[0]
     if op == "l":
-        seg = _cut_segment(_pt(it[1]), _pt(it[2]), box)
+        seg = clip_segment(_pt(it[1]), _pt(it[2]), box)
         return None if seg is None else ("l", *(_like(it[1], p) for p in seg))
     if op == "re":
         r = _meet(_rect(it[1]), box)
@@ -148,24 +148,6 @@ def _like_rect(orig: Any, r: tuple[float, float, float, float]) -> Any:
     return orig.__class__(*r) if hasattr(orig, "x0") else r
 
 
-def _cut_segment(a: tuple[float, float], b: tuple[float, float], box: tuple[float, float, float, float]
-                 ) -> tuple[tuple[float, float], tuple[float, float]] | None:
-    """The part of segment a-b inside ``box`` (Liang-Barsky), or None."""
-    dx, dy = b[0] - a[0], b[1] - a[1]
-    t0, t1 = 0.0, 1.0
-    for p, q in ((-dx, a[0] - box[0]), (dx, box[2] - a[0]), (-dy, a[1] - box[1]), (dy, box[3] - a[1])):
-        if p == 0:
-            if q < 0:
-                return None
-            continue
-        t = q / p
-        if p < 0:
-            t0 = max(t0, t)
-        else:
-            t1 = min(t1, t)
-        if t0 > t1:
-            return None
-    return (a[0] + t0 * dx, a[1] + t0 * dy), (a[0] + t1 * dx, a[1] + t1 * dy)
 
 
 def image_drawings(images: list[Any], figure: tuple[float, float, float, float]) -> list[dict[str, Any]]:
