@@ -15,7 +15,7 @@ from typing import Any
 
 from .pdf import Rect
 
-__all__ = ["Table", "find_tables", "is_grid_like", "rules"]
+__all__ = ["Table", "find_tables", "is_grid_like", "markdown_table", "rules"]
 
 _MIN_RULE = 12.0  # pt: shorter segments are glyph parts, arrowheads or ticks
 
@@ -176,3 +176,16 @@ def _has_diagram_marks(bbox: tuple[float, ...], drawings: list[dict[str, Any]]) 
         if marks >= 3:
             return True
     return False
+
+
+def markdown_table(rows: list[list[str]]) -> str | None:
+    """Rows of cell texts -> a Markdown table (first row as header); None when empty."""
+    rows = [[" ".join(c.split()).replace("|", "\\|") for c in r] for r in rows]
+    rows = [r for r in rows if any(r)]
+    if not rows:
+        return None
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * width]
+    lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
+    return "\n".join(lines)

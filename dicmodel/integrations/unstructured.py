@@ -533,8 +533,8 @@ def _alt_context(alt: str) -> list[str]:
 
 def _to_png(data: bytes) -> tuple[bytes | None, tuple[int, int] | None, str | None]:
     """Any raster PIL reads -> PNG bytes; vector formats (EMF/WMF/SVG) are reported, not guessed."""
-    from ..errors import ImageError
     from .._images import to_png
+    from ..errors import ImageError
 
     try:
         png, size = to_png(data)
@@ -548,16 +548,10 @@ def _table_markdown(element: Any) -> str | None:
     if not html:
         return None
     lxml_html = _import("lxml.html")
-    rows = [[" ".join(c.text_content().split()) for c in tr.iter("td", "th")]
-            for tr in lxml_html.fromstring(html).iter("tr")]
-    rows = [r for r in rows if r]
-    if not rows:
-        return None
-    width = max(len(r) for r in rows)
-    rows = [r + [""] * (width - len(r)) for r in rows]
-    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * width]
-    lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
-    return "\n".join(lines)
+    from ..ingest.tables import markdown_table
+
+    return markdown_table([[c.text_content() for c in tr.iter("td", "th")]
+                           for tr in lxml_html.fromstring(html).iter("tr")])
 
 
 # --------------------------------------------------------------------------------------------

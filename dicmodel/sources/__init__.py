@@ -116,6 +116,16 @@ def _content_format(data: bytes) -> str | None:
     return None
 
 
+def load(source: str | os.PathLike[str] | bytes, name: str = "") -> tuple[bytes, str]:
+    """(bytes, display name) of a path or bytes; :class:`InputError` when the file cannot be read."""
+    if isinstance(source, (bytes, bytearray)):
+        return bytes(source), name or "<bytes>"
+    try:
+        return Path(source).read_bytes(), name or str(source)
+    except OSError as err:
+        raise InputError(f"cannot read {source}: {err}") from err
+
+
 def read_source(source: str | os.PathLike[str] | bytes, format: str | None = None,
                 name: str = "") -> list[SourceDiagram]:
     """Every part of one diagram source (path or bytes), read exactly.
@@ -125,14 +135,7 @@ def read_source(source: str | os.PathLike[str] | bytes, format: str | None = Non
     :class:`~dicmodel.errors.CorruptDocumentError` for a damaged one and
     :class:`~dicmodel.errors.MissingExtraError` when ``vsd`` needs LibreOffice and it is absent.
     """
-    if isinstance(source, (bytes, bytearray)):
-        data, name = bytes(source), name or "<bytes>"
-    else:
-        try:
-            data = Path(source).read_bytes()
-        except OSError as err:
-            raise InputError(f"cannot read {source}: {err}") from err
-        name = name or str(source)
+    data, name = load(source, name)
     fmt = format or detect_format(data, name if name != "<bytes>" else "")
     if fmt is None:
         raise UnsupportedFormatError(f"{name}: not a diagram source; formats read: "

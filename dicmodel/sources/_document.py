@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from pathlib import Path
 
 from ..document import BBox, Block, BlockType, Document, Figure, FigureKind, Page, figure_id
-from ..errors import InputError
 
 __all__ = ["source_document"]
 
@@ -19,16 +17,9 @@ def source_document(source: str | os.PathLike[str] | bytes, name: str = "") -> D
     source (``source_format``, ``source_part``, ``source_data``) for the describer, and the
     part name as its caption.
     """
-    from . import detect_format, read_sources
+    from . import detect_format, load, read_sources
 
-    if isinstance(source, (bytes, bytearray)):
-        data, name = bytes(source), name or "<bytes>"
-    else:
-        try:
-            data = Path(source).read_bytes()
-        except OSError as err:
-            raise InputError(f"cannot read {source}: {err}") from err
-        name = name or str(source)
+    data, name = load(source, name)
     fmt = detect_format(data, name if name != "<bytes>" else "")
     [parts] = read_sources([data], format=fmt)
     if isinstance(parts, Exception):

@@ -33,6 +33,7 @@ from ...document import (
 from ..captions import caption_label, citing_sentences
 from ..figures import link_duplicates
 from ..options import IngestOptions
+from ..tables import markdown_table
 from . import metafile
 
 __all__ = ["INGEST_DESCRIBER", "Builder", "markdown_table", "office_module"]
@@ -47,19 +48,6 @@ _NEAR = 3  # paragraphs between a figure and its caption (3GPP: figure, then the
 def office_module(name: str) -> Any:
     """python-docx / python-pptx / lxml, or MissingExtraError naming ``dicmodel[office]``."""
     return require(name, "DOCX/PPTX ingest", extra="office")
-
-
-def markdown_table(rows: list[list[str]]) -> str | None:
-    """Rows of cell texts -> a Markdown table (first row as header); None when empty."""
-    rows = [[" ".join(c.split()).replace("|", "\\|") for c in r] for r in rows]
-    rows = [r for r in rows if any(r)]
-    if not rows:
-        return None
-    width = max(len(r) for r in rows)
-    rows = [r + [""] * (width - len(r)) for r in rows]
-    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * width]
-    lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
-    return "\n".join(lines)
 
 
 @dataclass
@@ -323,8 +311,8 @@ def _fill_vector(fig: Figure, vp: metafile.VectorPage) -> None:
 
 
 def _raster(data: bytes, name: str) -> tuple[bytes | None, tuple[int, int] | None, str | None]:
-    from ...errors import ImageError
     from ..._images import to_png
+    from ...errors import ImageError
 
     try:
         png, size = to_png(data, name or "<picture>")
