@@ -114,12 +114,13 @@ class StructuralDescriber:
             prims.truncated = True
             prims.warnings.append(f"extraction took longer than time_budget="
                                   f"{self.options.time_budget}s: labels only")
-        elif n_geometry > self.options.max_items // 4 and not prims.truncated:
-            # graph recovery grows faster than linearly with the outlines: 20,000 small squares
-            # (a fuzzed page, a halftone drawn as vectors) took a minute; no diagram has that many
+        elif n_geometry > self.options.max_items // 10 and not prims.truncated:
+            # graph recovery grows faster than linearly with the outlines: 15,000 small squares
+            # (a fuzzed page, a halftone drawn as vectors) took a minute and 3,900 took 12 s; the
+            # largest devset diagram has 1,508 (a gallery of Mermaid's shapes)
             prims.truncated = True
-            prims.warnings.append(f"{n_geometry} shapes and lines exceed max_items/4="
-                                  f"{self.options.max_items // 4}: labels only")
+            prims.warnings.append(f"{n_geometry} shapes and lines exceed max_items/10="
+                                  f"{self.options.max_items // 10}: labels only")
         reading = build_diagram(prims, r.figure_type)
         if reading.figure_type is FigureType.logo and (r.caption or "").strip():
             # a captioned figure is content: say what could be read, never drop it as a logo

@@ -208,11 +208,12 @@ def _cluster(rects: list[Rect], gap: float) -> list[list[int]]:
         own = _level(_extent(grown[i]))
         for lvl in [k for k in levels if k >= own]:
             for cell in _cells(grown[i], lvl):
+                # boxes already joined skip the distance test (a dense cell, a halftone of
+                # thousands of marks, compares most pairs)
                 for j in levels[lvl].get(cell, ()):
-                    if _near(rects[i], rects[j], gap):
-                        ri, rj = find(i), find(j)
-                        if ri != rj:
-                            parent[ri] = rj
+                    ri, rj = find(i), find(j)
+                    if ri != rj and _near(rects[i], rects[j], gap):
+                        parent[ri] = rj
         for cell in _cells(grown[i], own):
             levels[own][cell].append(i)
     groups: dict[int, list[int]] = defaultdict(list)
