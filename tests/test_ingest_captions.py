@@ -41,3 +41,22 @@ def test_a_caption_an_inch_below_the_drawing_is_taken_not_the_citing_sentence_ab
     [fig] = dicmodel.convert(doc.tobytes(), describe=False).figures
     assert fig.caption == "Figure 6.2.2.2.1: Announce request procedure"
     assert fig.label == "6.2.2.2.1"
+
+
+def test_a_page_too_busy_to_search_says_so():
+    """Past max_drawings_per_page the page's vector figures are not searched: an ItemError says
+    so instead of the figure vanishing in silence."""
+    import dicmodel
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=400)
+    shape = page.new_shape()
+    for i in range(150):
+        x, y = 10 + (i % 15) * 25, 10 + (i // 15) * 25
+        shape.draw_rect(pymupdf.Rect(x, y, x + 10, y + 10))
+        shape.finish(color=(0, 0, 0))
+    shape.commit()
+    out = dicmodel.convert(doc.tobytes(), describe=False, max_drawings_per_page=100)
+    [err] = [e for e in out.errors if e.error_type == "TooManyDrawings"]
+    assert err.page == 1 and "150 drawings" in err.message and not out.figures
+    assert dicmodel.convert(doc.tobytes(), describe=False).figures  # under the default: found

@@ -67,6 +67,7 @@ class _Scan:
     drawings: list[dict[str, Any]] = field(default_factory=list)
     images: list[dict[str, Any]] = field(default_factory=list)  # embedded images: rect, mask
     failed: bool = False
+    too_busy: int = 0  # drawings on the page when over max_drawings_per_page (not searched)
 
     @property
     def page(self) -> int:
@@ -117,7 +118,14 @@ def _scan_or_record(pdf: Any, pno: int, opts: IngestOptions, errors: list[ItemEr
                     digests: dict[int, str]) -> _Scan:
     t = time.perf_counter()
     try:
-        return _scan(pdf, pno, opts, timer, digests)
+        scan = _scan(pdf, pno, opts, timer, digests)
+        if scan.too_busy:  # said, not silent: the page's vector art was not looked at
+            errors.append(ItemError(
+                stage="ingest", page=pno + 1, error_type="TooManyDrawings",
+                message=f"page {pno + 1} has {scan.too_busy} drawings, more than "
+                        f"max_drawings_per_page={opts.max_drawings_per_page}: its vector figures "
+                        "were not searched (embedded pictures were)"))
+        return scan
     except Exception as err:  # noqa: BLE001 - one bad page must not sink the document
         if out_of_memory(err):
             raise  # over the memory budget: the document fails (typed_errors names it)
@@ -143,6 +151,7 @@ def _scan(pdf: Any, pno: int, opts: IngestOptions, timer: _Timer, digests: dict[
     # lifelines running on below the part shown) are cut where the page cuts them
     drawings = honour_clips(page.get_cdrawings(extended=True))
     if len(drawings) > opts.max_drawings_per_page:
+        scan.too_busy = len(drawings)
         drawings = []  # too busy to cluster (maps, dense plots); raster images are still found
     t = time.perf_counter()
     unrot = (0.0, 0.0, scan.width, scan.height)
