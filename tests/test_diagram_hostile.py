@@ -17,6 +17,7 @@ import pytest
 from dicmodel import diagram as D
 from dicmodel.diagram import Diagram, Group, Node, parse_mermaid
 from dicmodel.errors import MermaidSyntaxError
+from dicmodel.testing.mermaid_faults import mutate
 
 
 def test_link_text_of_many_blanks():
@@ -222,38 +223,13 @@ def test_unclosed_quote_over_many_lines():
 
 # ---- garbage: every error is a MermaidSyntaxError ------------------------------------------
 
-_TOKENS = ["subgraph ", "end", '"', "-->", "--", "==>", "-.", "|", "[", "]", "(", ")", "{", "}",
-           "[*]", ":", ";", "&", "@{", ":::", "`", "<<", ">>", "state ", "participant ", "note ",
-           "\ufeff", "\n", " " * 50, "#quot;", "%%", "~", "o--", "..", "<|--", "||--o{", "\x00"]
-
-
-def _mutate(text: str, rng: random.Random) -> str:
-    for _ in range(rng.randint(1, 6)):
-        i = rng.randrange(len(text) + 1)
-        op = rng.randrange(5)
-        if op == 0:
-            text = text[:i] + rng.choice(_TOKENS) + text[i:]
-        elif op == 1:
-            text = text[:i] + text[i + rng.randint(1, 20):]
-        elif op == 2:
-            j = rng.randrange(len(text) + 1)
-            text = text[:i] + text[min(i, j):max(i, j)] + text[i:]
-        elif op == 3:
-            text = text[:i] + rng.choice(_TOKENS) * rng.randint(2, 300) + text[i:]
-        else:
-            lines = text.split("\n")
-            rng.shuffle(lines)
-            text = "\n".join(lines)
-    return text
-
-
 def test_mutated_devset_mermaid_raises_only_mermaid_syntax_errors(devset):
     sources = [p.read_text(encoding="utf-8") for p in sorted((devset / "mermaid").glob("*.mmd"))]
     assert sources
     rng = random.Random(20)
     parsed = failed = 0
     for _ in range(300):
-        text = _mutate(rng.choice(sources), rng)
+        text = mutate(rng.choice(sources), rng)
         try:
             d = parse_mermaid(text)
         except MermaidSyntaxError as err:

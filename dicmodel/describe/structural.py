@@ -95,7 +95,6 @@ class StructuralDescriber:
             d = self._unreadable(r, [f"structural reading failed: {type(err).__name__}: {err}"],
                                  confidence=0.0)
         d.warnings[:0] = notes
-        d = _captioned_not_logo(d, r)
         d.seconds = round(time.perf_counter() - t0, 4)
         return d
 
@@ -122,12 +121,11 @@ class StructuralDescriber:
             prims.warnings.append(f"{n_geometry} shapes and lines exceed max_items/10="
                                   f"{self.options.max_items // 10}: labels only")
         reading = build_diagram(prims, r.figure_type)
-        if reading.figure_type is FigureType.logo and (r.caption or "").strip():
+        if _captioned_logo(reading.figure_type, r):
             # a captioned figure is content: say what could be read, never drop it as a logo
             reading.figure_type = FigureType.other
             reading.confidence = min(reading.confidence, 0.2)
-            reading.warnings.append("captioned figure with no diagram or text recovered: typed "
-                                    "'other', not 'logo'")
+            reading.warnings.append(_NOT_LOGO)
         diagram = reading.diagram
         graph = reading.figure_type in GRAPH_TYPES and bool(diagram.nodes or diagram.messages)
         return Description(
@@ -187,23 +185,20 @@ class StructuralDescriber:
         labels = text_lines(r.spans)
         text = ("Labels in the figure: " + "; ".join(labels) + ".") if labels else \
             "The figure could not be read by the structural describer."
-        return Description(text=text, figure_type=r.figure_type or FigureType.other,
+        ftype = r.figure_type or FigureType.other
+        if _captioned_logo(ftype, r):  # a 'logo' hint from an earlier pass: captioned, so content
+            ftype, warnings = FigureType.other, warnings + [_NOT_LOGO]
+        return Description(text=text, figure_type=ftype,
                            confidence=confidence if labels else 0.0, describer=self.describer_id,
                            warnings=warnings)
 
 
-def _captioned_not_logo(d: Description, r: FigureRequest) -> Description:
-    """A figure the document captions is content, never a logo to drop: when nothing could be
-    read as a diagram it is ``other``, with what could be read and a low confidence."""
-    if d.figure_type is not FigureType.logo or not (r.caption or "").strip():
-        return d
-    text = d.text.strip()
-    if not text or text.startswith("A logo or icon"):
-        text = "The captioned figure holds no structure or text that could be read."
-    warnings = d.warnings + ["captioned figure read as artwork (no diagram or text recovered): "
-                             "typed 'other', not 'logo'"]
-    return d.model_copy(update={"figure_type": FigureType.other, "text": text,
-                                "confidence": min(d.confidence, 0.2), "warnings": warnings})
+_NOT_LOGO = "captioned figure with no diagram or text recovered: typed 'other', not 'logo'"
+
+
+def _captioned_logo(ftype: FigureType | None, r: FigureRequest) -> bool:
+    """A figure the document captions is content, never a logo to drop."""
+    return ftype is FigureType.logo and bool((r.caption or "").strip())
 
 
 register_describer("structural", lambda **kw: StructuralDescriber(**kw))

@@ -369,11 +369,11 @@ def _stack_arrows(cands: list[Candidate], lines: list[Line], captions: set[int],
     merged: list[Candidate] = []
     gone: set[int] = set()
     groups = [g for g in groups if sum(_arrow_strip(c) for c in g) >= 2]
+    owned = {i for c in cands for i in c.lines}
     for g in groups:
         box = _union([c.bbox for c in g])
         if any(not any(c is x for x in g) and _near(c.bbox, box, 0.5 * gap) and not _rule(c) for c in cands):
             continue  # part of a larger drawing (lifelines, boxes): _merge_across_gaps decides
-        owned = {i for c in cands for i in c.lines}
         around = [i for i, ln in enumerate(lines) if i not in owned and i not in captions
                   and box[1] - gap <= ln.rbox[1] and ln.rbox[3] <= box[3] + 12.0
                   and ln.rbox[2] >= box[0] - 150.0 and ln.rbox[0] <= box[2] + 150.0]

@@ -422,8 +422,9 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float) -> tuple[list[
     return out, n_arrowed
 
 
-def _texts(msgs: list[_Msg], words: list[Word], h: float, u: float) -> None:
-    """Each message takes the text block right above it, within its horizontal span."""
+def _texts(msgs: list[_Msg], words: list[Word], h: float, u: float) -> set[int]:
+    """Each message takes the text block right above it, within its horizontal span; returns
+    the indices (into ``words``) of the words taken."""
     taken: set[int] = set()
     for m in msgs:
         cands = []
@@ -450,6 +451,7 @@ def _texts(msgs: list[_Msg], words: list[Word], h: float, u: float) -> None:
                 top = min(top, w.bbox[1])
         taken.update(chosen)
         m.text = U.block_text([words[k] for k in chosen])
+    return taken
 
 
 def _aligned_heads(lines: list[Lifeline], u: float) -> bool:
@@ -591,14 +593,14 @@ def read_lineless(prims: Primitives, h: float, u: float) -> Diagram | None:
         return None
     header = {id(w) for blk in names for w in blk}
     free = [w for w in prims.words if id(w) not in header]
-    _texts(msgs, free, h, u)
+    taken = _texts(msgs, free, h, u)
     d = Diagram(kind="sequence")
     for k, blk in enumerate(names):
         d.nodes.append(Node(id=f"p{k + 1}", label=U.block_text(blk), shape="participant"))
     for m in msgs:
         d.messages.append(Message(source=f"p{m.src + 1}", target=f"p{m.dst + 1}", text=m.text,
                                   reply=m.dashed))
-    used = header | {id(w) for w in free if any(w.text and w.text in m.text for m in msgs)}
+    used = header | {id(free[k]) for k in taken}
     d.notes = [U.block_text(b) for b in U.text_blocks([w for w in prims.words if id(w) not in used])]
     return d
 
