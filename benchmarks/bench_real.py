@@ -50,11 +50,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from dicmodel.diagram import Diagram
+from dicmodel.describe.hybrid import HybridOptions
 from dicmodel.eval.bench import default_cache, default_devset
+from dicmodel.eval.calibration import RIGHT_LINK_F1, RIGHT_NODE_RECALL, auroc, split_at
 from dicmodel.eval.structure import PRF, aggregate, score_structure
 
-RIGHT_NODE_RECALL = 0.9
-RIGHT_LINK_F1 = 0.8
 RASTER_DPI = 150
 
 
@@ -322,16 +322,6 @@ def read_one(pdf: bytes, rect: Any, truth: Diagram, res: Result) -> None:
 
 # ---- report ---------------------------------------------------------------------------------
 
-def auroc(scores: list[float], labels: list[bool]) -> float | None:
-    """Probability that a random right figure has higher confidence than a random wrong one."""
-    pos = [s for s, y in zip(scores, labels) if y]
-    neg = [s for s, y in zip(scores, labels) if not y]
-    if not pos or not neg:
-        return None
-    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
-    return wins / (len(pos) * len(neg))
-
-
 def _f(x: float | None) -> str:
     return "-" if x is None else f"{x:.2f}"
 
@@ -357,10 +347,14 @@ def table(results: list[Result]) -> str:
             f"{_f(edges.f1 if edges.n_ref else None)} | {_f(msgs.f1 if msgs.n_ref else None)} | "
             f"{sum(r.right for r in ok)} | {_f(cpu)} |")
     ok = [r for r in results if r.status == "ok"]
-    a = auroc([r.confidence for r in ok], [r.right for r in ok])
+    conf, right = [r.confidence for r in ok], [r.right for r in ok]
+    t = HybridOptions.model_fields["threshold"].default
+    sp = split_at(conf, right, t)
     lines += ["", f"Confidence AUROC against 'right' (node recall >= {RIGHT_NODE_RECALL}, edge or "
-              f"message F1 >= {RIGHT_LINK_F1}): {_f(a)} over {len(ok)} scored figures "
-              f"({sum(r.right for r in ok)} right)."]
+              f"message F1 >= {RIGHT_LINK_F1}): {_f(auroc(conf, right))} over {len(ok)} scored "
+              f"figures ({sum(right)} right). At `--describer hybrid`'s threshold {t}: kept "
+              f"{sp['kept_right']} right and {sp['kept_wrong']} wrong, routed to the model "
+              f"{sp['routed_right']} right and {sp['routed_wrong']} wrong."]
     skipped = [r for r in results if r.status != "ok"]
     if skipped:
         why: dict[str, int] = defaultdict(int)

@@ -79,6 +79,7 @@ class Row:
     figure_type: str = ""
     error: str = ""
     nodes_only: bool = False
+    confidence: float = 0.0
 
 
 @dataclass
@@ -255,7 +256,7 @@ class Runner:
         # measured and reported instead
         self.describer = get_describer("structural", ocr=ocr, time_budget=600.0)
 
-    def vector(self, pdf: Path, page: int) -> tuple[Diagram | None, str]:
+    def vector(self, pdf: Path, page: int) -> tuple[Diagram | None, str, float]:
         import pymupdf
 
         from dicmodel.describe._geometry.vector import page_inputs
@@ -269,14 +270,14 @@ class Runner:
         return self._describe(FigureRequest(figure_id=pdf.name, kind=FigureKind.vector, bbox=rect,
                                             drawings=drawings, spans=spans, page_rotation=rot))
 
-    def raster(self, png: bytes, name: str) -> tuple[Diagram | None, str]:
+    def raster(self, png: bytes, name: str) -> tuple[Diagram | None, str, float]:
         from dicmodel.describe.base import FigureRequest
 
         return self._describe(FigureRequest(figure_id=name, kind=FigureKind.raster, image=png))
 
-    def _describe(self, req: Any) -> tuple[Diagram | None, str]:
+    def _describe(self, req: Any) -> tuple[Diagram | None, str, float]:
         d = self.describer.describe([req])[0]
-        return d.diagram, str(getattr(d.figure_type, "value", d.figure_type))
+        return d.diagram, str(getattr(d.figure_type, "value", d.figure_type)), d.confidence
 
 
 def _scored(d: Diagram | None, it: Item) -> Diagram:
@@ -313,7 +314,7 @@ def run_vector(items: list[Item], runner: Runner) -> list[Row]:
             continue
         row = Row(it.name, it.dtype, "vector", nodes_only=it.nodes_only)
         try:
-            (diagram, ftype), row.cpu, row.wall = _timed(runner.vector, it.pdf, it.page)
+            (diagram, ftype, row.confidence), row.cpu, row.wall = _timed(runner.vector, it.pdf, it.page)
             row.figure_type = ftype
             row.score = score_structure(_scored(diagram, it), it.gt)
         except Exception as err:  # noqa: BLE001 - one figure's failure is recorded, the run goes on
@@ -395,7 +396,7 @@ def run_raster(items: list[Item], runner: Runner) -> list[Row]:
         row = Row(it.name, it.dtype, "raster", nodes_only=it.nodes_only)
         last.words = []
         try:
-            (diagram, ftype), row.cpu, row.wall = _timed(runner.raster, png, it.name)
+            (diagram, ftype, row.confidence), row.cpu, row.wall = _timed(runner.raster, png, it.name)
             row.figure_type = ftype
             row.score = score_structure(_scored(diagram, it), it.gt)
             row.peer = label_recall_in_text("\n".join(w.text for w in last.words), it.gt)
@@ -489,6 +490,8 @@ found in pymupdf4llm's Markdown of the PDF (vector) or in the raw OCR words (ras
 
 {table(summary)}
 
+{calibration(rows)}
+
 Vector speed: {speed or 'not measured in this run'}
 
 Skipped: Mermaid kinds not modelled as graphs: {unsupported or 'none'};
@@ -500,6 +503,25 @@ Per-figure errors ({len(errs)}):
 {chr(10).join(errs) or '- none'}
 """
     path.write_text(text)
+
+
+def calibration(rows: list[Row]) -> str:
+    """AUROC of the confidence against 'right', per kind, and the split at hybrid's default
+    threshold (graph figures only: a labels-only truth has no links to be right about)."""
+    from dicmodel.describe.hybrid import HybridOptions
+    from dicmodel.eval.calibration import RIGHT_LINK_F1, RIGHT_NODE_RECALL, auroc, is_right, split_at
+
+    t = HybridOptions.model_fields["threshold"].default
+    out = [f"Confidence against 'right' (node recall >= {RIGHT_NODE_RECALL}, edge or message F1 "
+           f">= {RIGHT_LINK_F1}); split at `--describer hybrid`'s threshold {t}:", ""]
+    for kind in sorted({r.kind for r in rows}):
+        ok = [r for r in rows if r.kind == kind and r.score is not None and not r.nodes_only]
+        conf, right = [r.confidence for r in ok], [is_right(r.score) for r in ok]
+        a, sp = auroc(conf, right), split_at(conf, right, t)
+        out.append(f"- {kind}: AUROC {_fmt(a)} over {len(ok)} figures ({sum(right)} right); "
+                   f"kept (>= {t}): {sp['kept_right']} right, {sp['kept_wrong']} wrong; "
+                   f"routed (< {t}): {sp['routed_right']} right, {sp['routed_wrong']} wrong")
+    return "\n".join(out)
 
 
 def _names(paths: str) -> str:
@@ -558,12 +580,14 @@ def main() -> int:
             rows += run_raster(items, runner)
     summary = summarize(rows)
     print(table(summary))
+    print(calibration(rows))
     write_report(Path(args.out), summary, skips, args, rows, speed)
     if args.json:
         with open(args.json, "w") as fh:
             fh.writelines(json.dumps({"name": r.name, "type": r.dtype, "kind": r.kind,
                                      "figure_type": r.figure_type, "cpu": r.cpu, "wall": r.wall,
                                      "error": r.error, "nodes_only": r.nodes_only,
+                                     "confidence": r.confidence,
                                      "score": r.score.model_dump(exclude={"mapping"}) if r.score else None,
                                      "peer": r.peer.model_dump() if r.peer else None}) + "\n" for r in rows)
     return 0
@@ -585,7 +609,8 @@ def load_rows(path: Path) -> list[Row]:
         rows.append(Row(j["name"], j["type"], j["kind"], score=score,
                         peer=_prf(j["peer"]) if j["peer"] else None, cpu=j["cpu"], wall=j["wall"],
                         figure_type=j["figure_type"], error=j["error"],
-                        nodes_only=j.get("nodes_only", False)))
+                        nodes_only=j.get("nodes_only", False),
+                        confidence=j.get("confidence", 0.0)))
     return rows
 
 
