@@ -40,7 +40,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,11 +48,11 @@ from typing import Any
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from dicmodel.diagram import Diagram
 from dicmodel.describe.hybrid import HybridOptions
+from dicmodel.diagram import Diagram
 from dicmodel.eval.bench import default_cache, default_devset
 from dicmodel.eval.calibration import RIGHT_LINK_F1, RIGHT_NODE_RECALL, auroc, split_at
-from dicmodel.eval.structure import PRF, aggregate, score_structure
+from dicmodel.eval.structure import PRF, score_structure
 
 RASTER_DPI = 150
 
