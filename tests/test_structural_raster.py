@@ -339,8 +339,8 @@ def test_a_one_pixel_sliver_region_is_no_shape_and_no_crash():
     # a real NIST figure crashed here: a region one pixel high reached the corner probes
     import types
 
-    from dicmodel.describe._geometry import raster as R
+    from dicmodel.describe._geometry.raster.shapes import _classify
 
     f = types.SimpleNamespace(np=np, cv2=cv2)
-    assert R._classify(np.ones((1, 40), np.uint8), f)[0] is None
-    assert R._classify(np.ones((40, 2), np.uint8), f)[0] is None
+    assert _classify(np.ones((1, 40), np.uint8), f)[0] is None
+    assert _classify(np.ones((40, 2), np.uint8), f)[0] is None

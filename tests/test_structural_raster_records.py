@@ -183,7 +183,7 @@ def test_line_under_a_label_is_carried_on_to_the_head_beyond_it():
     from types import SimpleNamespace
 
     from dicmodel.describe._geometry.primitives import Arrowhead, Path
-    from dicmodel.describe._geometry.raster import _to_head_across
+    from dicmodel.describe._geometry.raster.bridge import _to_head_across
 
     f = SimpleNamespace(stroke=1.0)
     label = (90.0, 100.0, 150.0, 120.0)
@@ -221,19 +221,20 @@ def test_a_ring_just_under_an_edge_label_still_carries_the_line_across_the_label
 
 
 def test_a_dotted_link_whose_last_dash_stops_short_of_its_label_is_rejoined_across_it():
-    from dicmodel.describe._geometry import raster
     from dicmodel.describe._geometry.primitives import Path
+    from dicmodel.describe._geometry.raster.bridge import _bridge_labels
+    from dicmodel.describe._geometry.raster.frame import _Frame
 
     # devset 226.mmd: H -.->|m.edit| E; the dash rhythm leaves about one dash of gap between
     # the label and the last dash on one side (10 px here, with 2 px strokes)
-    f = raster._Frame(np, cv2, 1.0, np.zeros((300, 520), np.uint8), 2.0, 20.0)
+    f = _Frame(np, cv2, 1.0, np.zeros((300, 520), np.uint8), 2.0, 20.0)
     label = [(220.0, 138.0, 298.0, 162.0)]
 
     def pieces(dashed: bool) -> list:
         return [Path(points=[(121.0, 150.0), (210.0, 150.0)], dashed=dashed),
                 Path(points=[(300.0, 150.0), (399.0, 150.0)], dashed=dashed)]
 
-    [one] = raster._bridge_labels(pieces(True), label, [], f)
+    [one] = _bridge_labels(pieces(True), label, [], f)
     assert {one.points[0][0], one.points[-1][0]} == {121.0, 399.0}
     # a solid line stopping that far from a label is not taken to run on through it
-    assert len(raster._bridge_labels(pieces(False), label, [], f)) == 2
+    assert len(_bridge_labels(pieces(False), label, [], f)) == 2

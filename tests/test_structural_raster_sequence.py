@@ -14,7 +14,7 @@ np = pytest.importorskip("numpy")
 cv2 = pytest.importorskip("cv2")
 
 from dicmodel.describe._geometry import raster
-from dicmodel.describe._geometry.primitives import Path, Primitives, Shape, Word
+from dicmodel.describe._geometry.primitives import Arrowhead, Path, Primitives, Shape, Word
 from dicmodel.describe._geometry.sequence import read_sequence
 
 from _raster_draw import INK  # noqa: E402
@@ -147,11 +147,11 @@ def _seq_prims(with_note: bool) -> Primitives:
         p.shapes.append(Shape(kind="rect", bbox=(120, 140, 1080, 230)))
         p.words.append(_word("a note over everyone", (400, 165, 800, 205)))
     p.paths.append(Path(points=[(200.0, 400.0), (985.0, 400.0)], arrow_end=True))
-    p.arrowheads.append(raster.Arrowhead(tip=(1000.0, 400.0), direction=(1.0, 0.0),
+    p.arrowheads.append(Arrowhead(tip=(1000.0, 400.0), direction=(1.0, 0.0),
                                          bbox=(980.0, 390.0, 1000.0, 410.0)))
     p.words.append(_word("hello", (550, 350, 650, 390)))
     p.paths.append(Path(points=[(1000.0, 600.0), (615.0, 600.0)], arrow_end=True))
-    p.arrowheads.append(raster.Arrowhead(tip=(600.0, 600.0), direction=(-1.0, 0.0),
+    p.arrowheads.append(Arrowhead(tip=(600.0, 600.0), direction=(-1.0, 0.0),
                                          bbox=(600.0, 590.0, 620.0, 610.0)))
     p.words.append(_word("back", (760, 550, 840, 590)))
     return p
@@ -177,7 +177,7 @@ def test_a_note_under_one_participants_header_does_not_rename_it():
     p.shapes.append(Shape(kind="rect", bbox=(80, 140, 320, 230)))  # the note over P0 alone
     p.words.append(_word("Registration", (110, 165, 290, 205)))
     p.paths.append(Path(points=[(200.0, 400.0), (985.0, 400.0)], arrow_end=True))
-    p.arrowheads.append(raster.Arrowhead(tip=(1000.0, 400.0), direction=(1.0, 0.0),
+    p.arrowheads.append(Arrowhead(tip=(1000.0, 400.0), direction=(1.0, 0.0),
                                          bbox=(980.0, 390.0, 1000.0, 410.0)))
     p.words.append(_word("hello", (550, 350, 650, 390)))
     d = read_sequence(p)

@@ -18,6 +18,9 @@ np = pytest.importorskip("numpy")
 cv2 = pytest.importorskip("cv2")
 
 from dicmodel.describe._geometry import raster
+from dicmodel.describe._geometry.primitives import Shape
+from dicmodel.describe._geometry.raster.bridge import _bridge_labels
+from dicmodel.describe._geometry.raster.frame import _Frame
 
 from _raster_draw import INK  # noqa: E402
 from _raster_draw import canvas as _canvas  # noqa: E402
@@ -174,16 +177,16 @@ def test_line_through_a_label_is_rejoined_past_a_stray_dash_beside_the_text():
     # one dash next to the text survived the erasing as a third loose end there
     from dicmodel.describe._geometry.primitives import Path
 
-    f = raster._Frame(np, cv2, 1.0, np.zeros((100, 320), np.uint8), 2.0, 20.0)
+    f = _Frame(np, cv2, 1.0, np.zeros((100, 320), np.uint8), 2.0, 20.0)
     label = (100.0, 40.0, 160.0, 60.0)
     halves = [Path(points=[(0.0, 50.0), (95.0, 50.0)], dashed=True),
               Path(points=[(166.0, 50.0), (300.0, 50.0)], dashed=True, arrow_end=True)]
     stray = Path(points=[(94.0, 63.0), (99.0, 70.0)], dashed=True)
-    out = raster._bridge_labels(halves + [stray], [label], [], f)
+    out = _bridge_labels(halves + [stray], [label], [], f)
     joined = [p for p in out if len(p.points) >= 4]
     assert len(joined) == 1 and joined[0].arrow_end
     assert joined[0].points[0] == (0.0, 50.0) and joined[0].points[-1] == (300.0, 50.0)
     # a boxed node's label is where its edges end, never a line running through it
-    box = raster.Shape(kind="rect", bbox=(90.0, 30.0, 170.0, 70.0))
-    out = raster._bridge_labels(halves + [stray], [label], [], f, shapes=[box])
+    box = Shape(kind="rect", bbox=(90.0, 30.0, 170.0, 70.0))
+    out = _bridge_labels(halves + [stray], [label], [], f, shapes=[box])
     assert not [p for p in out if len(p.points) >= 4]

@@ -1,6 +1,6 @@
 """The shared intermediate form between the extractors and the diagram engine.
 
-Both extractors (``vector.py``: PyMuPDF drawings + text spans; ``raster.py``: OCR words +
+Both extractors (``vector.py``: PyMuPDF drawings + text spans; ``raster/``: OCR words +
 OpenCV contours) produce a :class:`Primitives` in one coordinate frame (PDF points for vector
 figures, pixels for raster ones; origin top-left, y down). The engine (``graph.py``) reads only
 this, so every recovery rule serves both kinds of figure.

@@ -1,0 +1,229 @@
+"""Raster figure -> :class:`Primitives` (pixel frame): OCR words plus OpenCV shapes, lines, arrows.
+
+The steps, each a small function:
+
+1. decode (bad bytes -> :class:`~dicmodel.errors.ImageError`) and OCR the full image;
+2. downscale for geometry when the image is large (time is bounded by the pixel count);
+3. ink mask: pixels clearly darker than the background (the most common grey), so pale node
+   fills and label backgrounds are not ink but strokes, arrows and text are; a pale box whose
+   border is darker than its fill but too faint for ink gets that border drawn in;
+4. text removal: ink components that sit inside an OCR word box are erased, so letters never
+   become shapes or connectors (a stroke that merely crosses a word box is kept);
+5. closed shapes: the enclosed regions of the non-ink mask (components not touching the image
+   border) are node interiors; each is classified by how it fills its box and by its polygon
+   (rect, rounded rect, ellipse/circle, diamond, hexagon, parallelogram, cylinder, polygon);
+   regions that fit no shape (the gap between two edges and a box) are dropped. Small solid
+   ink discs are kept as filled circles (state-diagram start/end markers). Regions that tile
+   one closed box between rules (a UML class's compartments, an ER entity's table, a
+   composite state's title bar over its body) are read together: the outer box plus its
+   full-width rows, or the outer box alone when a cell holds other boxes. Small empty
+   triangles and diamonds with a line at one side are open heads (UML inheritance,
+   aggregation); a small ring is a line-end marker the line runs through, or with a dot
+   inside, a state diagram's end marker;
+6. connectors: ink minus the shape outlines. Arrowheads are the parts that survive a
+   morphological opening wider than a line (filled triangles); their tip and direction come
+   from where the line attaches. The rest is thinned to a one-pixel skeleton and traced into
+   polylines between ends and forks (three or more separate runs of neighbours: a diagonal's
+   staircase is no fork); straight runs through a crossing are rejoined (forks a stroke
+   apart, where two lines cross at a slant, count as one crossing, and so does the thick knot
+   of a shallow one, which the opening would otherwise take for two heads tip to tip);
+   rows of short collinear dashes become one dashed path.
+
+Everything is deterministic (no random sampling) and bounded: a drawing with too many ink
+components is returned as words only, with ``truncated=True`` and a warning.
+
+The stages live in their own modules, each importing only from the ones before it:
+``frame`` (the working masks and shared helpers), ``ink`` (steps 3-4), ``heads`` and
+``shapes`` (step 5 and the heads of step 6), ``trace`` (the rest of step 6) and ``bridge``
+(pieces joined into whole connectors across labels, gaps and borders, and carried to the
+shapes they point at); this module decodes, reads and runs them in order.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ...._extras import require
+from ....errors import ConfigError
+from .._util import center, inside
+from ..ocr import ENGINES, decode_image, ink_mask, ocr_words, read_lines
+from ..primitives import Primitives, Word
+from .bridge import (
+    _across_borders,
+    _align_columns,
+    _bridge_in_words,
+    _bridge_labels,
+    _close_dashed_gaps,
+    _glue_arrows,
+    _reach_shapes,
+    _straighten,
+    _through_rings,
+)
+from .frame import (
+    _INK_DELTA,
+    _Frame,
+    _leaf_shapes,
+    _median_h,
+    _scale_head,
+    _scale_path,
+    _scale_shape,
+    _scaled_box,
+)
+from .heads import _arrowheads, _crosses
+from .ink import (
+    _erase_text,
+    _faint_outlines,
+    _fills_to_outlines,
+    _in_disc,
+    _number_discs,
+    _stroke_width,
+    _to_disc_centres,
+)
+from .shapes import _shapes
+from .trace import _paths
+
+__all__ = ["GEOMETRY_MAX_SIDE", "extract_raster"]
+
+GEOMETRY_MAX_SIDE = 1400  # geometry runs on an image at most this many pixels on its long side
+_DARK_DELTA = 150  # grey levels below the background of a solid fill (not an anti-aliased edge)
+# a drawn head or line-end marker read as text: '△', '>', an ER ring 'o' (or 'Q', '0' when the
+# detector runs small), bars '十', '‡'
+_GLYPH = re.compile(r"[\u2190-\u21ff\u25a0-\u25ff<>^vVoOQ0十卄丰‡†|+]?")
+_MAX_COMPONENTS = 20000  # beyond this many ink pieces the figure is a photo/texture: words only
+
+
+def extract_raster(png: bytes, *, ocr: str | None = "rapidocr", scale: float | None = None
+                   ) -> Primitives:
+    """Primitives of a raster figure, in the pixel frame of the given image.
+
+    ``ocr`` picks the OCR engine (``"rapidocr"``, ``"tesseract"``) or ``None`` for geometry
+    only. ``scale`` forces the geometry scale factor (default: downscale so the long side is at
+    most :data:`GEOMETRY_MAX_SIDE`); coordinates are always returned in the original pixels.
+    """
+    if ocr is not None and ocr not in ENGINES:
+        raise ConfigError(f"ocr must be one of {list(ENGINES)} or None, got {ocr!r}")
+    if scale is not None and not (0.05 <= scale <= 4.0):
+        raise ConfigError(f"scale must be between 0.05 and 4.0, got {scale!r}")
+    img = decode_image(png)
+    h, w = img.shape[:2]
+    words = [w for w in (ocr_words(img, ocr) if ocr else []) if not _GLYPH.fullmatch(w.text.strip())]
+    s = scale if scale is not None else _geometry_scale(words, h, w)
+    prims = Primitives(source="raster", width=float(w), height=float(h), words=words)
+    _geometry(img, s, prims)
+    if ocr is not None and not prims.truncated:
+        prims.words += _read_bare_shapes(img, prims, ocr)
+    return prims
+
+
+_REREAD_SCORE = 0.9  # a re-read label this sure: below it single strokes come back as 'I', '1', '7'
+_REREAD_MAX = 16  # at most this many shapes re-read per figure (each ~20 ms)
+
+
+def _read_bare_shapes(img: Any, prims: Primitives, engine: str) -> list[Word]:
+    """Words for node shapes that the text detector left without one but that hold ink: the
+    detector skips labels of one or two characters ("G", "(", "C++") and some tiny print, which
+    recognition alone, run on the shape's inside, still reads."""
+    np = require("numpy", "raster figure geometry", extra="ocr")
+    cv2 = require("cv2", "raster figure geometry")
+    centres = [center(wd.bbox) for wd in prims.words]
+    crops: list[Any] = []
+    boxes: list[tuple[int, int, int, int]] = []
+    for sh in _leaf_shapes(prims.shapes):  # (a group's title is not in its middle)
+        x0, y0, x1, y1 = sh.bbox
+        if sh.kind == "icon" or any(inside(c, sh.bbox) for c in centres):
+            continue
+        m = max(3.0, 0.12 * min(x1 - x0, y1 - y0))  # clear of the outline
+        cx0, cy0, cx1, cy1 = int(x0 + m), int(y0 + m), int(x1 - m), int(y1 - m)
+        if cx1 - cx0 < 6 or cy1 - cy0 < 6:
+            continue
+        crop = img[cy0:cy1, cx0:cx1]
+        ink, _bg = ink_mask(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), np, 60)
+        if int(ink.sum()) < 5:
+            continue
+        ys, xs = np.nonzero(ink)
+        bx0, by0 = max(0, int(xs.min()) - 4), max(0, int(ys.min()) - 4)
+        bx1, by1 = min(crop.shape[1], int(xs.max()) + 5), min(crop.shape[0], int(ys.max()) + 5)
+        crops.append(crop[by0:by1, bx0:bx1])
+        boxes.append((cx0 + bx0, cy0 + by0, cx0 + bx1, cy0 + by1))
+        if len(crops) == _REREAD_MAX:
+            break
+    out: list[Word] = []
+    for box, (text, score) in zip(boxes, read_lines(crops, engine)):
+        # a lone stroke (a cylinder's rim) comes back as a CJK character such as '一'
+        if score >= _REREAD_SCORE and not _GLYPH.fullmatch(text) and any(ord(c) < 0x2E80 for c in text):
+            out.append(Word(text=text, bbox=tuple(float(v) for v in box), size=float(box[3] - box[1]),
+                            confidence=score))
+    return out
+
+
+def _geometry_scale(words: list, h: int, w: int) -> float:
+    """Downscale large images; upscale small-print ones (a 96 dpi Graphviz PNG: 1 px lines,
+    ~6 px heads that no opening can tell from a line) until their text is ~24 px tall."""
+    s = min(1.0, GEOMETRY_MAX_SIDE / max(h, w))
+    med = _median_h([wd.bbox for wd in words])
+    if s == 1.0 and 0 < med < 20.0:
+        s = max(1.0, min(2.0, 24.0 / med, GEOMETRY_MAX_SIDE / max(h, w)))
+    return s
+
+
+def _geometry(img: Any, s: float, prims: Primitives) -> None:
+    np = require("numpy", "raster figure geometry", extra="ocr")
+    cv2 = require("cv2", "raster figure geometry")
+    work = img if s == 1.0 else cv2.resize(img, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+    gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
+    ink, bg = ink_mask(gray, np, _INK_DELTA)
+    if s < 1.0:
+        # a 1 px line shrunk onto the pixel grid turns half-grey wherever it falls between two
+        # rows, and a grey threshold breaks it there: shrink the full-size ink mask instead and
+        # keep any pixel it covers by nearly half of what a 1 px line split over two covers
+        fgray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+        full = ink_mask(fgray, np, _INK_DELTA)[0].astype(np.float32)
+        ink |= (cv2.resize(full, (ink.shape[1], ink.shape[0]), interpolation=cv2.INTER_AREA)
+                > 0.45 * s).astype(np.uint8)
+    words = [_scaled_box(wd.bbox, s) for wd in prims.words]
+    discs = _number_discs(ink, words, np, cv2)
+    ink |= _faint_outlines(ink, gray, words, np, cv2)
+    ink, bare = _fills_to_outlines(ink, gray, words, np, cv2)
+    ink, bare2 = _fills_to_outlines(ink, gray, words, np, cv2)  # a filled node in a filled group
+    bare |= bare2
+    discs += _number_discs(ink, words, np, cv2)  # discs on a highlighted band show only now
+    if discs:
+        # the number inside a disc is a step counter, not a label
+        keep = [k for k, b in enumerate(words) if not any(_in_disc(b, d) for d in discs)]
+        prims.words = [prims.words[k] for k in keep]
+        words = [words[k] for k in keep]
+    ink, n_comp = _erase_text(ink, words, np, cv2)
+    if n_comp > _MAX_COMPONENTS:
+        prims.truncated = True
+        prims.warnings.append(f"{n_comp} separate ink pieces: too busy for geometry, labels only")
+        return
+    f = _Frame(np, cv2, s, ink, _stroke_width(ink, np, cv2), _median_h(words), bare,
+               ink_mask(gray, np, _DARK_DELTA)[0], words, [], [])
+    shapes, outline = _shapes(f, gray, bg)
+    conn = ink & ~outline
+    heads, conn = _arrowheads(f, conn)
+    heads += f.hollow
+    badges = [sh.bbox for sh in shapes if not sh.stroked]
+    paths = _bridge_labels(_paths(f, conn, shapes), words, badges, f, heads, shapes)
+    paths = _bridge_in_words(paths, words, f)
+    paths = _close_dashed_gaps(paths, shapes, f)
+    paths = _across_borders(paths, shapes, f)
+    for p in paths:
+        _straighten(p.points, f.stroke)
+    _align_columns(paths, f.stroke)
+    _glue_arrows(paths, heads, f)
+    _to_disc_centres(paths, discs, f)
+    paths = _through_rings(paths, f)
+    if f.rings:  # a ring just under a label: the piece carried across it now reaches the label
+        # (not a node's own label: a cap of a small cylinder read as a ring must not carry a
+        # line through the node)
+        nodes = [sh.bbox for sh in shapes if sh.stroked]
+        loose = [b for b in words if not any(inside(center(b), r) for r in nodes)]
+        paths = _bridge_labels(paths, loose, badges, f, heads, shapes)
+    _reach_shapes(paths, shapes, f)
+    paths += _crosses(f, conn)
+    inv = 1.0 / s
+    prims.shapes = [_scale_shape(sh, inv) for sh in shapes]
+    prims.arrowheads = [_scale_head(a, inv) for a in heads]
+    prims.paths = [_scale_path(p, inv) for p in paths]

@@ -1,0 +1,248 @@
+"""Arrowheads: the parts of the connector ink that survive a morphological opening wider than a
+line (filled triangles), their tip and direction from where the line attaches; thick heads
+fused with a line; small empty heads found among the regions (UML inheritance,
+aggregation); small 'x' marks at message ends.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..primitives import Arrowhead, Path, Point
+from .frame import _Frame
+
+
+def _hollow_head(f: _Frame, region: Any, at: tuple[int, int]) -> Arrowhead | None:
+    """An empty triangle (UML inheritance) or small diamond (aggregation) with a line leaving
+    one corner or side: a head that points away from where the line attaches."""
+    np, cv2 = f.np, f.cv2
+    contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    c = max(contours, key=cv2.contourArea)
+    h, w = region.shape
+    fill = float(region.sum()) / float(w * h)
+    poly = cv2.approxPolyDP(c, 0.08 * cv2.arcLength(c, True), True).reshape(-1, 2).astype(float)
+    poly += np.array(at, float)
+    centre = poly.mean(axis=0)
+    reach = (int(2 * f.stroke + 3), int(4 * f.stroke + 10))
+    if len(poly) == 3 and 0.35 <= fill <= 0.65:
+        # the line leaves the middle of the base, opposite the tip
+        cand = []
+        for i in range(3):
+            mid = (poly[(i + 1) % 3] + poly[(i + 2) % 3]) / 2.0
+            cand.append((_probe_ink(f, mid, mid - poly[i], reach), i, mid))
+    elif len(poly) == 4 and 0.35 <= fill <= 0.65 and max(w, h) >= 1.3 * min(w, h):
+        # a diamond: the line leaves one corner, the head points at the opposite one
+        cand = [(_probe_ink(f, poly[(i + 2) % 4], poly[(i + 2) % 4] - centre, reach), i, poly[(i + 2) % 4])
+                for i in range(4)]
+    else:
+        return None
+    cand.sort(key=lambda t: -t[0])
+    if cand[0][0] < 0.6 * (reach[1] - reach[0]) or (len(cand) > 1 and cand[1][0] >= 0.6 * (reach[1] - reach[0])):
+        return None  # no line, or lines on two sides (a loop of connectors)
+    _, i, base = cand[0]
+    tip = poly[i]
+    d = tip - base
+    n = float(np.hypot(d[0], d[1]))
+    if n < 1e-6:
+        return None
+    x, y = at
+    pad = f.stroke + 1.0
+    return Arrowhead(tip=(float(tip[0]), float(tip[1])), direction=(float(d[0] / n), float(d[1] / n)),
+                     bbox=(x - pad, y - pad, x + w + pad, y + h + pad))
+
+
+def _probe_ink(f: _Frame, start: Any, outward: Any, reach: tuple[int, int]) -> int:
+    n = math.hypot(float(outward[0]), float(outward[1]))
+    if n < 1e-6:
+        return 0
+    ux, uy = float(outward[0]) / n, float(outward[1]) / n
+    hh, ww = f.ink.shape
+    hits = 0
+    for k in range(*reach):
+        px, py = round(start[0] + ux * k), round(start[1] + uy * k)
+        if 0 <= px < ww and 0 <= py < hh and f.ink[max(0, py - 1):py + 2, max(0, px - 1):px + 2].any():
+            hits += 1
+        elif any(b[0] <= px <= b[2] and b[1] <= py <= b[3] for b in f.words):
+            hits += 1  # the line runs on under a label that sits right against the head
+    return hits
+
+
+def _arrowheads(f: _Frame, conn: Any) -> tuple[list[Arrowhead], Any]:
+    """Filled heads: blobs that survive an opening wider than a line. Returns heads, lines."""
+    np, cv2 = f.np, f.cv2
+    # wider than any line (anti-aliased diagonals of a 1 px line are 2-3 px wide)
+    k = max(5, math.ceil(f.stroke * 1.6) + 1)
+    hair = f.stroke <= 1.25 and f.dark is not None
+    if hair:
+        # hairline drawings have heads of ~6 px that a 5 px opening erases; their solid dark
+        # core survives a 3 px one, which the grey fringes of a thin curve never fill
+        k = 3
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+        blobs = cv2.morphologyEx(conn & f.dark, cv2.MORPH_OPEN, kernel)
+    else:
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+        blobs = cv2.morphologyEx(conn, cv2.MORPH_OPEN, kernel)
+    n, labels, stats, cents = cv2.connectedComponentsWithStats(blobs, connectivity=8)
+    found: list[tuple[Arrowhead, Any]] = []
+    lines = conn.copy()
+    big = max(60.0, 3.0 * f.text_h)
+    # heads are drawn at about half the text height; the knot where two lines of different
+    # widths cross also survives the opening, but is only as big as the wider line
+    small = max(2 * f.stroke + 2, (0.2 if hair else 0.3) * f.text_h)
+    for i in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if max(w, h) < small or area < 8:
+            continue
+        if max(w, h) > 2.2 * min(w, h):
+            # a thick line (a bold link) survives the opening whole, with its head on it
+            part = _thick_head(labels, i, (x, y, w, h), np)
+            if part is None:
+                continue  # no head on it: it stays a line
+            blob, (x, y, w, h) = part
+            if max(w, h) > big:
+                continue
+        elif max(w, h) > big or area < 0.2 * max(w, h) ** 2:
+            continue  # too big, or a thick curved run of line (a head is compact)
+        else:
+            blob = (labels == i).astype(np.uint8)
+        ys, xs = np.nonzero(blob[y:y + h, x:x + w])
+        head = _one_head(f, conn, blob, (x, y, w, h), (float(xs.mean() + x), float(ys.mean() + y)))
+        if head is None:
+            continue  # a thick bend of a line (anti-aliased curve) stays part of the line
+        found.append((head, blob))
+    # two "heads" tip to tip are the knot where two lines cross at a slant, split in two by
+    # the opening (real heads at the two ends of one line are a line's length apart)
+    near = max(3.0 * f.stroke, 8.0)
+    knot = {k for i, (a, _) in enumerate(found) for k, (b, _) in enumerate(found) if k != i
+            and math.dist(a.tip, b.tip) <= near
+            and a.direction[0] * b.direction[0] + a.direction[1] * b.direction[1] < -0.8}
+    heads: list[Arrowhead] = []
+    for k, (head, blob) in enumerate(found):
+        if k not in knot:
+            lines[cv2.dilate(blob, kernel) > 0] = 0
+            heads.append(head)
+    return heads, lines
+
+
+def _thick_head(labels: Any, i: int, box: tuple[int, int, int, int], np: Any
+                ) -> tuple[Any, tuple[int, int, int, int]] | None:
+    """The head at one end of a thick straight line: where it is clearly wider than the line.
+
+    Returns the head's own mask (full frame) and box, or None for a line without one.
+    """
+    x, y, w, h = box
+    crop = labels[y:y + h, x:x + w] == i
+    vertical = h >= w
+    prof = crop.sum(axis=1 if vertical else 0)
+    t = float(np.median(prof[prof > 0]))
+    wide = np.nonzero(prof > 1.35 * t)[0]
+    if wide.size == 0:
+        return None
+    n = len(prof)
+    a, b = (int(wide.min()), n) if wide.mean() > n / 2 else (0, int(wide.max()) + 1)
+    if b - a > 3.0 * float(prof.max()) or b - a >= 0.8 * n:
+        return None  # not a compact head at one end
+    blob = np.zeros(labels.shape, np.uint8)
+    if vertical:
+        blob[y + a:y + b, x:x + w] = crop[a:b]
+        return blob, (x, y + a, w, b - a)
+    blob[y:y + h, x + a:x + b] = crop[:, a:b]
+    return blob, (x + a, y, b - a, h)
+
+
+def _crosses(f: _Frame, conn: Any) -> list[Path]:
+    """Small 'x' marks (a message that ends in a cross): two short diagonal strokes each.
+
+    Thinning breaks an 'x' fused with a line end into burrs too short to keep, so its two
+    strokes are found directly: what survives an opening with a short diagonal line in each
+    direction, where both directions meet in a mark smaller than a line of text.
+    """
+    np, cv2 = f.np, f.cv2
+    if f.text_h <= 0:
+        return []
+    # longer than the diagonal across the corner where two thick lines meet (~2 widths)
+    n_ = max(4, round(0.25 * f.text_h), math.ceil(2.5 * f.stroke) + 1)
+    diag = np.eye(n_, dtype=np.uint8)
+    a = cv2.morphologyEx(conn, cv2.MORPH_OPEN, diag)
+    b = cv2.morphologyEx(conn, cv2.MORPH_OPEN, diag[:, ::-1].copy())
+    if not a.any() or not b.any():
+        return []
+    out: list[Path] = []
+    # where the strokes cross, a mark is about a line thick; a filled head or a bold bend
+    # that also holds both diagonals is much thicker
+    dist = cv2.distanceTransform(conn, cv2.DIST_L2, 3)
+    thin = max(2.5, 1.2 * f.stroke + 1.0)
+    na, la, sa, _ = cv2.connectedComponentsWithStats(a, connectivity=8)
+    nb, lb, sb, _ = cv2.connectedComponentsWithStats(b, connectivity=8)
+    limit = 1.0 * f.text_h
+    for i in range(1, na):
+        x, y, w, h, ar = (int(v) for v in sa[i])
+        if max(w, h) > limit:
+            continue  # a diagonal connector, not a mark
+        if ar > max(w, h) * (3.0 * f.stroke + 2.0):
+            continue  # the bend of a thick line holds a wide diagonal band, a mark a thin one
+        hits = set(lb[y:y + h, x:x + w][la[y:y + h, x:x + w] == i].tolist()) - {0}
+        grown = lb[max(0, y - 2):y + h + 2, max(0, x - 2):x + w + 2]
+        hits |= set(grown.ravel().tolist()) - {0}
+        for j in sorted(hits):
+            x2, y2, w2, h2, ar2 = (int(v) for v in sb[j])
+            if max(w2, h2) > limit or ar2 > max(w2, h2) * (3.0 * f.stroke + 2.0) or abs((x + w / 2) - (x2 + w2 / 2)) > 2 + 0.3 * w \
+                    or abs((y + h / 2) - (y2 + h2 / 2)) > 2 + 0.3 * h:
+                continue
+            cx, cy = (x + w // 2 + x2 + w2 // 2) // 2, (y + h // 2 + y2 + h2 // 2) // 2
+            if float(dist[max(0, cy - 1):cy + 2, max(0, cx - 1):cx + 2].max()) > thin:
+                continue
+            out.append(Path(points=[(float(x), float(y)), (float(x + w), float(y + h))], width=f.stroke))
+            out.append(Path(points=[(float(x2 + w2), float(y2)), (float(x2), float(y2 + h2))], width=f.stroke))
+            break
+    return out
+
+
+def _one_head(f: _Frame, conn: Any, blob: Any, box: tuple[int, int, int, int],
+              centre: Point) -> Arrowhead | None:
+    """Tip and direction of one blob: the vertex whose opposite side has the line attached.
+
+    The line leaves a filled head at the middle of its base; probing outward from the middle
+    of each side of the enclosing triangle finds it. (A lifeline or node outline touching the
+    tip does not fool this, unlike the centre of all nearby ink.)
+    """
+    np, cv2 = f.np, f.cv2
+    x, y, w, h = box
+    contours, _ = cv2.findContours(blob[y:y + h, x:x + w], cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    c = (max(contours, key=cv2.contourArea).reshape(-1, 2) + (x, y)).astype(np.float32)
+    if float(blob.sum()) / float(w * h) > 0.9:  # solid squares are not arrowheads
+        return None
+    _, tri = cv2.minEnclosingTriangle(c.reshape(-1, 1, 2))
+    t = tri.reshape(3, 2).astype(float)
+    scores = []
+    for i in range(3):
+        mid = (t[(i + 1) % 3] + t[(i + 2) % 3]) / 2.0
+        side = float(np.linalg.norm(t[(i + 1) % 3] - t[(i + 2) % 3]))
+        scores.append((_probe(conn, mid, mid - t[i], f), -side, i))
+    _, _, apex = max(scores)
+    mid = (t[(apex + 1) % 3] + t[(apex + 2) % 3]) / 2.0
+    dx, dy = t[apex][0] - mid[0], t[apex][1] - mid[1]
+    norm = math.hypot(dx, dy)
+    if norm < 1e-6:
+        return None
+    d = (dx / norm, dy / norm)
+    proj = c.astype(float) @ np.array(d)
+    tip = c[int(proj.argmax())]
+    return Arrowhead(tip=(float(tip[0]), float(tip[1])), direction=d,
+                     bbox=(float(x), float(y), float(x + w), float(y + h)))
+
+
+def _probe(mask: Any, start: Any, outward: Any, f: _Frame) -> int:
+    """Ink pixels met walking outward from ``start`` for a few line widths."""
+    n = math.hypot(float(outward[0]), float(outward[1]))
+    if n < 1e-6:
+        return 0
+    ux, uy = float(outward[0]) / n, float(outward[1]) / n
+    hh, ww = mask.shape
+    hits = 0
+    for k in range(2, int(3 * f.stroke + 6)):
+        px, py = round(start[0] + ux * k), round(start[1] + uy * k)
+        if 0 <= px < ww and 0 <= py < hh and mask[py, px]:
+            hits += 1
+    return hits

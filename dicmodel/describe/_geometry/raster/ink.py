@@ -1,0 +1,260 @@
+"""Ink-mask stages: what counts as a stroke before shapes and lines are looked for.
+
+Solid number discs threaded on a line (sequence autonumbers) are found and erased; pale boxes
+whose border is too faint for ink get it drawn in; filled boxes become their outlines (a fill
+drawn without an outline is a label badge); ink inside OCR word boxes is erased, so letters
+never become shapes or connectors (a stroke that merely crosses a word box is kept); and the
+typical stroke width is measured.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..ocr import ink_mask
+from ..primitives import Path, Rect
+from .frame import _INK_DELTA, _Frame, _median_h
+
+# inside a fill, ink is a thin stroke this much darker than the fill on both sides of it
+# (a grey link on a grey box inside an orange zone: ~40 levels at full size, ~20 shrunk)
+_FILL_DELTA = 20
+
+
+Disc = tuple[float, float, float]  # centre x, centre y, radius (working pixels)
+
+
+def _number_discs(ink: Any, words: list[Rect], np: Any, cv2: Any) -> list[Disc]:
+    """Find and erase solid discs threaded on a vertical line (sequence autonumber markers).
+
+    A message starts at the disc's rim and the lifeline runs through it; left in place, the
+    disc is read as an arrowhead, a node or (hollowed as a fill) a loop. A start marker of a
+    state diagram is a disc too, but no line runs straight through it top to bottom.
+    """
+    if not words:
+        return []  # sized by the text: without text there is no scale to tell a disc by
+    h = _median_h(words)
+    c = max(3, int(0.2 * h) | 1)  # close the white number inside first
+    solid = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (c, c)))
+    # disc centres: far from the background (an arrowhead or a line never is), and a
+    # local peak of that distance
+    dist = cv2.distanceTransform(solid, cv2.DIST_L2, 5)
+    peak = ((dist >= 0.35 * h) & (dist <= 1.3 * h) & (dist >= cv2.dilate(dist, np.ones((3, 3), np.uint8))))
+    n, labels, stats, cents = cv2.connectedComponentsWithStats(peak.astype(np.uint8), connectivity=8)
+    hh, ww = ink.shape
+    out: list[Disc] = []
+    for i in range(1, n):
+        if max(int(stats[i][2]), int(stats[i][3])) > 3:
+            continue  # a ridge (a thick bar), not the single centre of a disc
+        cx, cy = float(cents[i][0]), float(cents[i][1])
+        r = float(dist[round(cy), round(cx)]) + 1.0
+        if any(math.hypot(cx - d[0], cy - d[1]) < d[2] for d in out):
+            continue
+        if not (_thin_ring(solid, cx, cy, r + 3, np) and _line_at(ink, cx, cy - r, -1, r, np)
+                and _line_at(ink, cx, cy + r, 1, r, np)):
+            continue
+        out.append((cx, cy, r))
+    for cx, cy, r in out:
+        cv2.circle(ink, (round(cx), round(cy)), math.ceil(r + 2), 0, -1)
+    return out
+
+
+def _thin_ring(mask: Any, cx: float, cy: float, r: float, np: Any) -> bool:
+    """Little ink on a circle just outside the disc: only the lines that leave it cross."""
+    hh, ww = mask.shape
+    t = np.linspace(0.0, 2.0 * math.pi, 64, endpoint=False)
+    xs, ys = np.round(cx + r * np.cos(t)).astype(int), np.round(cy + r * np.sin(t)).astype(int)
+    if xs.min() < 0 or ys.min() < 0 or xs.max() >= ww or ys.max() >= hh:
+        return False
+    return float(mask[ys, xs].mean()) < 0.4
+
+
+def _line_at(ink: Any, x: float, y: float, sy: int, r: float, np: Any) -> bool:
+    """A thin vertical line leaves the point (x, y) in direction ``sy`` for half a radius."""
+    hh, ww = ink.shape
+    xi = round(x)
+    rows = [round(y + sy * d) for d in range(3, max(5, int(0.6 * r)))]
+    if not rows or min(rows) < 0 or max(rows) >= hh or xi - 3 < 0 or xi + 4 > ww:
+        return False
+    band = ink[min(rows):max(rows) + 1, xi - 3:xi + 4]
+    wide = ink[min(rows):max(rows) + 1, max(0, xi - int(r)):min(ww, xi + int(r) + 1)]
+    # a line, not the side of a wider blob: ink near x on every row, little ink further out
+    return bool(band.max(axis=1).mean() > 0.9) and float(wide.mean()) < 0.5
+
+
+def _in_disc(b: Rect, d: Disc) -> bool:
+    """The word is the disc's number (a message label centred over the disc is wider)."""
+    cx, cy = (b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0
+    return math.hypot(cx - d[0], cy - d[1]) <= d[2] and b[2] - b[0] <= 2.4 * d[2]
+
+
+def _to_disc_centres(paths: list[Path], discs: list[Disc], f: _Frame) -> None:
+    """Path ends at an erased disc's rim continue to its centre (on the lifeline)."""
+    for cx, cy, r in discs:
+        reach = r + 2.0 * f.stroke + 4.0
+        for p in paths:
+            for end in (0, -1):
+                q = p.points[end]
+                if math.hypot(q[0] - cx, q[1] - cy) <= reach:
+                    # horizontal messages keep their height; lifeline pieces meet at the centre
+                    tgt = (cx, q[1]) if abs(q[1] - cy) <= r else (cx, cy)
+                    if end == 0:
+                        p.points.insert(0, tgt)
+                    else:
+                        p.points.append(tgt)
+
+
+def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
+                       ) -> tuple[Any, Any]:
+    """Large solid dark areas are node fills, not strokes: keep only their outline.
+
+    A red router or a grey switch filled darker than the ink threshold would otherwise be one
+    blob of ink, with no enclosed region to find and its text fused into it. Arrowheads and
+    start markers are far smaller than a label line, so they stay ink.
+    """
+    h = _median_h(words, 12.0)
+    k = max(7, int(0.45 * h) | 1)
+    solid = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
+    big = np.zeros(n, dtype=bool)
+    big[1:] = stats[1:, cv2.CC_STAT_AREA] >= max(300, int(h * h))
+    bare = np.zeros_like(ink)
+    if not big.any():
+        return ink, bare
+    # the fill's own edge becomes the outline (1-2 px); inside, ink is what is darker than
+    # the fill itself (lifelines and arrows drawn over a highlighted band, text on a router)
+    # and thin lines darker than what they cross
+    out = ink.copy()
+    for i in np.nonzero(big)[0]:
+        x, y, w, h_, _ = (int(v) for v in stats[i])
+        comp = (labels[y:y + h_, x:x + w] == i).astype(np.uint8)
+        inner = _erode2(comp, np, cv2) > 0
+        g = gray[y:y + h_, x:x + w]
+        tone = float(np.median(g[inner])) if inner.any() else 0.0
+        sub = out[y:y + h_, x:x + w]
+        # a fill can hold flat areas of other tones (a grey box on an orange zone): a thin line
+        # on any of them is darker than the area on both sides of it (a black-hat), while the
+        # border between two flat areas is not a line
+        hat = cv2.morphologyEx(g, cv2.MORPH_BLACKHAT, np.ones((7, 7), np.uint8))
+        sub[inner] = ((g[inner] < tone - _INK_DELTA) | (hat[inner] > _FILL_DELTA)).astype(np.uint8)
+        if not _stroked(comp, gray, x, y, tone, np, cv2):
+            bare[y:y + h_, x:x + w][comp > 0] = 1
+    return out, bare
+
+
+_PALE_DELTA = 5  # a pale fill: this many grey levels below the background and more
+
+
+def _faint_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any) -> Any:
+    """The outlines of pale boxes drawn with a border too faint to be ink (a cream box with a
+    beige edge, Mermaid's "base" theme): a large pale area whose rim is darker than its inside
+    is a node, and its rim is drawn as ink. A pale area with no darker rim (an edge label's
+    background) is left alone."""
+    pale, _bg = ink_mask(gray, np, _PALE_DELTA)
+    pale &= 1 - ink
+    h = _median_h(words, 12.0)
+    # (the opening takes off the pale anti-aliased fringes of lines, which would join areas)
+    solid = cv2.morphologyEx(pale, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=4)
+    out = np.zeros_like(ink)
+    for i in range(1, n):
+        x, y, w, h_, area = (int(v) for v in stats[i])
+        if area < max(300, int(h * h)):
+            continue
+        # the pale pixels around this area's box, the border among them
+        x0, y0, x1, y1 = max(0, x - 2), max(0, y - 2), min(gray.shape[1], x + w + 2), min(gray.shape[0], y + h_ + 2)
+        comp = cv2.dilate((labels[y0:y1, x0:x1] == i).astype(np.uint8), np.ones((5, 5), np.uint8))
+        comp &= pale[y0:y1, x0:x1]
+        # its outer edge only (the letters inside are holes with a fill-toned rim)
+        contours, _ = cv2.findContours(comp, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        comp = cv2.drawContours(np.zeros_like(comp), contours, -1, 1, thickness=-1)
+        inner = _erode2(comp, np, cv2) > 0
+        rim = (comp > 0) & ~inner
+        g = gray[y0:y1, x0:x1]
+        if not inner.any() or not rim.any():
+            continue
+        tone = float(np.median(g[inner]))
+        # the darkest grey next to each rim pixel (a shrunk border spreads over two pixels);
+        # a border that is ink already needs nothing
+        darker = cv2.erode(g, np.ones((3, 3), np.uint8)) < tone - _PALE_DELTA
+        darker &= cv2.dilate(ink[y0:y1, x0:x1], np.ones((3, 3), np.uint8)) == 0
+        if float(np.mean(darker[rim])) > 0.5:
+            out[y0:y1, x0:x1][rim] = 1
+    return out
+
+
+def _erode2(mask: Any, np: Any, cv2: Any) -> Any:
+    # outside the crop counts as empty, so a component touching its box edge still erodes there
+    return cv2.erode(mask, np.ones((3, 3), np.uint8), iterations=2,
+                     borderType=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+def _stroked(comp: Any, gray: Any, x: int, y: int, tone: float, np: Any, cv2: Any) -> bool:
+    """Whether a fill has a darker outline drawn around it (a node) or none (a label badge)."""
+    edge = comp - _erode2(comp, np, cv2)
+    g = gray[y:y + comp.shape[0], x:x + comp.shape[1]]
+    vals = g[edge > 0]
+    return bool(vals.size) and float(np.mean(vals < tone - 25)) > 0.5
+
+
+def _erase_text(ink: Any, boxes: list[Rect], np: Any, cv2: Any) -> tuple[Any, int]:
+    """Remove ink components lying inside a (padded) word box, and specks; count components."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    keep = np.ones(n, dtype=bool)
+    keep[0] = False
+    x, y, w, h, area = (stats[:, i] for i in range(5))
+    keep &= area >= 3
+    cx, cy = x + w / 2.0, y + h / 2.0
+    for b in boxes:
+        pad = 0.25 * (b[3] - b[1]) + 1
+        inside = (x >= b[0] - pad) & (y >= b[1] - pad) & (x + w <= b[2] + pad) & (y + h <= b[3] + pad)
+        # the pad catches letter parts the box clips; a dash of a dotted line running just
+        # under (or beside) the label has its centre outside the box and stays
+        bh = b[3] - b[1]
+        m = 0.05 * bh
+        inside &= (cx >= b[0] - m) & (cx <= b[2] + m) & (cy >= b[1] - m) & (cy <= b[3] + m)
+        # ... and so does one running along the box's bottom or top edge (a tall glyph
+        # stretched the box over it): flat, and in the outer fifth of the box
+        dash = inside & (h <= max(2.0, 0.15 * bh)) & (w > h) & ((cy >= b[3] - 0.2 * bh) | (cy <= b[1] + 0.2 * bh))
+        for i in np.nonzero(dash)[0]:
+            # a row of dashes runs on past the label; an underscore does not
+            yc = int(cy[i])
+            band = ink[max(0, yc - 1):yc + 2]
+            left = band[:, max(0, int(b[0] - bh)):max(0, int(b[0]) - 1)]
+            right = band[:, int(b[2]) + 2:int(b[2] + bh)]
+            if not (left.any() or right.any()):
+                dash[i] = False
+        keep &= ~(inside & ~dash)
+    out = keep[labels].astype(np.uint8)
+    # a line drawn through a label fuses with its letters: clear the core of the word box
+    # (shrunk, so a node outline grazing the text survives); the connector is rejoined later.
+    # A vertical stroke that runs on past the box at both ends (the side of a note the
+    # OCR box overhangs) is no letter: its columns stay.
+    hh = ink.shape[0]
+    for b in boxes:
+        m = 0.15 * (b[3] - b[1])
+        y0, y1 = int(b[1] + m), math.ceil(b[3] - m)
+        x0, x1 = int(b[0] + m), math.ceil(b[2] - m)
+        if y1 <= y0 or x1 <= x0:
+            continue
+        pad = max(2, int(0.2 * (b[3] - b[1])))
+        ya, yb = int(b[1]) - pad, math.ceil(b[3]) + pad
+        keep_rows = ink[y0:y1, x0:x1].mean(axis=1) > 0.9  # a line drawn right through the label
+        if ya >= 0 and yb <= hh:
+            through = ink[ya:yb, x0:x1].all(axis=0)
+            out[y0:y1, x0:x1] *= through[None, :].astype(np.uint8) | keep_rows[:, None].astype(np.uint8)
+        else:
+            out[y0:y1, x0:x1] *= keep_rows[:, None].astype(np.uint8)
+    return out, n
+
+
+def _stroke_width(ink: Any, np: Any, cv2: Any) -> float:
+    """Typical line width: on a line's ridge the distance to the background is (width + 1) / 2."""
+    if not ink.any():
+        return 1.0
+    dist = cv2.distanceTransform(ink, cv2.DIST_L2, 3)
+    ridge = (dist > 0) & (dist >= cv2.dilate(dist, np.ones((3, 3), np.uint8)))
+    vals = dist[ridge]
+    if vals.size == 0:
+        return 1.0
+    return float(max(1.0, min(8.0, 2.0 * float(np.median(vals)) - 1.0)))

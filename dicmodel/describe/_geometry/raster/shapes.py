@@ -1,0 +1,339 @@
+"""Closed shapes: the enclosed regions of the non-ink mask are node interiors, each classified
+by how it fills its box and by its polygon (rect, rounded rect, ellipse/circle, diamond,
+hexagon, parallelogram, cylinder, polygon). Regions that tile one closed box between rules
+(a UML class's compartments, an ER entity's table) are read together as records; small solid
+ink discs are filled circles (state-diagram markers).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from .._util import center, inside
+from ..primitives import Arrowhead, Rect, Shape
+from .frame import _Frame, _inside
+from .heads import _hollow_head
+
+
+def _shapes(f: _Frame, gray: Any, bg: int) -> tuple[list[Shape], Any]:
+    """Closed shapes from enclosed background regions, and the mask of their outlines."""
+    np, cv2 = f.np, f.cv2
+    free = (1 - f.ink).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(free, connectivity=4)
+    hh, ww = f.ink.shape
+    outline = np.zeros_like(f.ink)
+    min_side = max(8.0, 4.0 * f.stroke, 0.6 * f.text_h)
+    found: list[tuple[Shape, Any]] = []
+    hollow: list[Arrowhead] = []  # open triangles and diamonds at the end of a relation
+    cells: list[int] = []  # box-filling regions of any size: the cells of a record or table
+    for i in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if x == 0 or y == 0 or x + w >= ww or y + h >= hh:
+            continue
+        if area >= 0.9 * w * h and area >= 4:
+            cells.append(i)
+        small = max(8.0, 3.0 * f.stroke, 0.25 * f.text_h) <= max(w, h) <= max(24.0, 1.6 * f.text_h) \
+            and min(w, h) >= 4
+        if (min(w, h) < min_side or area < 60) and not small:
+            continue
+        region = (labels[y:y + h, x:x + w] == i).astype(np.uint8)
+        kind, contour = _classify(region, f)
+        # a small region with a word in it is a tiny node, never a head or a line-end ring
+        small = small and not any(_inside(b, (x, y, x + w, y + h), margin=2.0) for b in f.words)
+        if small and kind in (None, "diamond", "polygon"):
+            head = _hollow_head(f, region, (x, y))
+            if head is not None:
+                hollow.append(head)
+                cv2.drawContours(outline, [contour + np.array([[x, y]])], -1, 1,
+                                 thickness=int(2 * f.stroke + 3))
+                continue
+        cfill = (cv2.contourArea(contour) + 0.5 * cv2.arcLength(contour, True)) / float(w * h)
+        roundish = 0.8 <= w / h <= 1.25 and (kind == "circle" or 0.6 <= cfill <= 0.9)
+        if small and roundish and max(w, h) <= max(18.0, 1.0 * f.text_h):
+            cx, cy = x + w / 2.0, y + h / 2.0
+            if float(region.sum()) < 0.8 * w * h * math.pi / 4.0:
+                # a ring around a dot: a state diagram's end marker (outer ring + inner disc)
+                pad = f.stroke + 0.5
+                found.append((Shape(kind="circle", bbox=(x - pad, y - pad, x + w + pad, y + h + pad)), contour))
+                r_in = 0.3 * min(w, h)
+                found.append((Shape(kind="circle", bbox=(cx - r_in, cy - r_in, cx + r_in, cy + r_in),
+                                    filled=True), contour))
+            else:
+                # a small empty ring threaded on a line (an ER cardinality, a flowchart 'o' end)
+                f.rings.append((cx, cy, max(w, h) / 2.0 + f.stroke))
+            cv2.drawContours(outline, [contour + np.array([[x, y]])], -1, 1, thickness=int(2 * f.stroke + 3))
+            continue
+        if min(w, h) < min_side or area < 60 or kind is None:
+            continue
+        tint = abs(float(np.median(gray[y:y + h, x:x + w][region > 0])) - bg) > 4
+        if kind in ("rect", "round_rect", "hexagon") and _crossing_gap(f, (x, y, x + w, y + h), tint):
+            continue
+        if kind in ("polygon", "parallelogram") and not tint:
+            continue  # irregular unfilled regions are mostly loops of connectors
+        if kind == "diamond" and not tint and f.words \
+                and not any(inside(center(b), (x, y, x + w, y + h)) for b in f.words):
+            # in a figure with text, an empty unfilled diamond is the gap between four
+            # crossing connectors (a decision diamond holds its question)
+            continue
+        contour = contour + np.array([[x, y]])
+        pad = f.stroke * 0.5 + 0.5
+        cy, cx = int(y + h / 2), int(x + w / 2)
+        badge = bool(f.bare is not None and f.bare[cy, cx])
+        found.append((Shape(kind=kind, bbox=(x - pad, y - pad, x + w + pad, y + h + pad),
+                            filled=tint, stroked=not badge), contour))
+        # the hull, not the contour: a connector that runs into a group's region from its
+        # border (and on to a node inside) dents the contour, and is no outline
+        cv2.drawContours(outline, [cv2.convexHull(contour)], -1, 1, thickness=int(2 * f.stroke + 3))
+    for r in _records(f, labels, stats, cells, [s for s, _ in found], gray, bg):
+        found = [(s, c) for s, c in found if not any(_same_box(s.bbox, cb, f.stroke * 0.5 + 0.5)
+                                                     for cb in r.cells)]
+        th = int(2 * f.stroke + 3)
+        for x0, y0, x1, y1 in r.cells:  # the rules between cells are no connectors
+            cv2.rectangle(outline, (x0, y0), (x1, y1), 1, th)
+        found.append((Shape(kind="rect" if r.rows else "round_rect", bbox=r.box, filled=r.tint), None))
+        found += [(Shape(kind="rect", bbox=b, filled=r.tint), None) for b in r.rows]
+    shapes = _cylinders([s for s, _ in found])
+    shapes += _discs(f, outline)
+    f.hollow = hollow
+    return shapes, outline
+
+
+@dataclass
+class _Record:
+    box: Rect  # the outer box (working pixels, padded like other shapes)
+    rows: list[Rect]  # full-width bands, top to bottom (empty for a composite)
+    cells: list[Rect]  # the ruled cells (unpadded region boxes)
+    tint: bool
+    composite: bool  # cells hold other boxes: a composite state or a titled group
+
+
+def _records(f: _Frame, labels: Any, stats: Any, cells: list[int], shapes: list[Shape],
+             gray: Any, bg: int) -> list[_Record]:
+    """Boxes ruled into cells (a UML class's compartments, an ER entity's attribute table, a
+    record, a composite state's title bar over its body): the box and its full-width rows,
+    as the vector drawing gives them.
+
+    The cells tile one rectangle whose corners are closed (the gaps between crossing
+    lifelines and messages are bounded by lines that run on); the inner rules make each cell
+    look like a box whose sides run on, so they are read here, together. When a cell holds
+    other boxes, the whole is one container (its title is the text of the top band).
+    """
+    np, cv2 = f.np, f.cv2
+    if len(cells) < 2:
+        return []
+    lut = np.zeros(len(stats), np.uint8)
+    lut[cells] = 1
+    union = lut[labels]
+    k = int(2 * f.stroke + 3) | 1
+    closed = cv2.morphologyEx(union, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+    # a cell's holes (the boxes inside a composite) are part of it
+    cs, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    min_side = max(8.0, 4.0 * f.stroke, 0.6 * f.text_h)
+    pad = f.stroke * 0.5 + 0.5
+    box_of = {i: (int(stats[i][0]), int(stats[i][1]), int(stats[i][0] + stats[i][2]),
+                  int(stats[i][1] + stats[i][3])) for i in cells}
+    out: list[_Record] = []
+    for c in cs:
+        x, y, w, h = cv2.boundingRect(c)
+        if min(w, h) < min_side or cv2.contourArea(c) + 0.5 * cv2.arcLength(c, True) < 0.97 * w * h:
+            continue
+        mine = [i for i in cells if _inside(box_of[i], (x, y, x + w, y + h), margin=0.0)]
+        top_level = [i for i in mine if not any(j != i and _inside(box_of[i], box_of[j], margin=0.0)
+                                                for j in mine)]
+        if len(top_level) < 2:
+            continue
+        if _lines_run_on(f, (x, y, x + w, y + h)) > 2:
+            continue  # (a relation's head may touch a corner or two)
+        bands: list[list[float]] = []
+        for i in sorted(top_level, key=lambda i: box_of[i][1]):
+            a, b = float(box_of[i][1]), float(box_of[i][3])
+            for band in bands:
+                if min(b, band[1]) - max(a, band[0]) > 0.5 * min(b - a, band[1] - band[0]):
+                    band[0], band[1] = min(a, band[0]), max(b, band[1])
+                    break
+            else:
+                bands.append([a, b])
+        if len(bands) < 2:
+            continue
+        box = (x - pad, y - pad, x + w + pad, y + h + pad)
+        cell_boxes = [box_of[i] for i in top_level]
+        inner = [sh for sh in shapes if _inside(sh.bbox, box, margin=-2.0)
+                 and not any(_same_box(sh.bbox, cb, pad) for cb in cell_boxes)]
+        composite = len(mine) > len(top_level) or bool(inner)
+        top = min(top_level, key=lambda i: (box_of[i][1], box_of[i][0]))
+        tint = abs(float(np.median(gray[labels == top])) - bg) > 4
+        rows = [] if composite else [(box[0], a - pad, box[2], b + pad) for a, b in bands]
+        out.append(_Record(box, rows, cell_boxes, tint, composite))
+    return out
+
+
+def _same_box(b: Rect, cell: Rect, pad: float) -> bool:
+    return all(abs(b[k] - cell[k] + (pad if k < 2 else -pad)) <= 1.5 for k in range(4))
+
+
+def _run_ons(f: _Frame, box: tuple[int, int, int, int], far: float = 1.0) -> list[tuple[bool, bool]]:
+    """Per corner (top-left, top-right, bottom-left, bottom-right): whether a line runs on
+    past it vertically and horizontally.
+
+    A drawn box closes at its corners; the rectangle left between two lifelines and two
+    messages is bounded by lines that carry on beyond it. The run must start at the corner
+    and have no gap: a neighbouring box stacked a few pixels away (Graphviz's nodesep=.05
+    columns) has its own side there, past a strip of background.
+    """
+    x0, y0, x1, y1 = box
+    hh, ww = f.ink.shape
+    sw = f.stroke
+    reach = int(far * (int(sw + 3) + int(2 * sw + 6)))
+    ok = _unbroken if far == 1.0 else _mostly_ink  # far on, erased text may cut a wall
+    out = []
+    for cx, cy, sx, sy in ((x0, y0, -1, -1), (x1, y0, 1, -1), (x0, y1, -1, 1), (x1, y1, 1, 1)):
+        lx, ly = int(cx + sx * sw / 2), int(cy + sy * sw / 2)  # the corner of the stroke
+        ya, yb = sorted((ly + sy, ly + sy * reach))
+        xa, xb = sorted((lx + sx, lx + sx * reach))
+        vert = f.ink[max(0, ya):min(hh, yb), max(0, lx - 1):min(ww, lx + 2)]
+        horiz = f.ink[max(0, ly - 1):min(hh, ly + 2), max(0, xa):min(ww, xb)]
+        # a probe cut short by the image's edge sees only the box's own stroke
+        out.append((vert.shape[0] >= reach - 1 and vert.shape[1] > 0 and ok(vert.max(axis=1)),
+                    horiz.shape[1] >= reach - 1 and horiz.shape[0] > 0 and ok(horiz.max(axis=0))))
+    return out
+
+
+def _unbroken(run: Any) -> bool:
+    """Mostly ink, and never two background pixels in a row."""
+    return float(run.mean()) > 0.8 and not bool(((run[1:] == 0) & (run[:-1] == 0)).any())
+
+
+def _mostly_ink(run: Any) -> bool:
+    return float(run.mean()) > 0.6
+
+
+def _lines_run_on(f: _Frame, box: tuple[int, int, int, int]) -> int:
+    """How many corners of a region have a side that runs on past the corner."""
+    return sum(1 for v, h in _run_ons(f, box) if v or h)
+
+
+def _crossing_gap(f: _Frame, box: tuple[int, int, int, int], tint: bool) -> bool:
+    """A box-like gap between crossing lines (lifelines and messages), not a drawn box.
+
+    Lines run on past three or four of its corners, or past two that do not share a side.
+    Two corners of one side are a box's when connectors arrive along that side (Graphviz's
+    curves into a column of boxes), or when curves leave it near both ends (a fan grazing its
+    corners), which bend away where the straight sides of a gap (two nodes' walls, lifelines)
+    run on. Inside a highlight band the gap is tinted by the band, so tint alone does not make
+    it a box.
+    """
+    runs = _run_ons(f, box)
+    (tlv, tlh), (trv, trh), (blv, blh), (brv, brh) = runs
+    corners = sum(1 for v, h in runs if v or h)
+    if corners >= 3:
+        return True
+    if corners != 2 or tint:
+        return False
+    if (tlv and blv) or (trv and brv) or (tlh and trh) or (blh and brh):
+        return False
+    across = (tlh and blh) or (trh and brh) or (tlv and trv) or (blv and brv)
+    if not across:
+        return True  # opposite corners
+    # both lines still straight on at three times the reach: the walls of a gap
+    return sum(1 for v, h in _run_ons(f, box, far=3.0) if v or h) == 2
+
+
+def _classify(region: Any, f: _Frame) -> tuple[str | None, Any]:
+    """Shape kind of one enclosed region (a 0/1 mask in its own box), or None when none fits."""
+    np, cv2 = f.np, f.cv2
+    contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    c = max(contours, key=cv2.contourArea)
+    h, w = region.shape
+    if h < 3 or w < 3:
+        return None, c  # a sliver: the corner probes below would fall outside it
+    area = float(cv2.contourArea(c)) + 0.5 * cv2.arcLength(c, True)  # contour runs on pixel centres
+    hull = float(cv2.contourArea(cv2.convexHull(c))) + 0.5 * cv2.arcLength(c, True)
+    fill = area / float(w * h)
+    solidity = area / max(hull, 1.0)
+    if solidity < 0.9:
+        return None, c
+    n = len(cv2.approxPolyDP(c, 0.04 * cv2.arcLength(c, True), True))
+    corners = sum(int(region[yy, xx]) for yy, xx in ((1, 1), (1, w - 2), (h - 2, 1), (h - 2, w - 2)))
+    if fill >= 0.93:
+        return ("rect" if corners == 4 else "round_rect"), c
+    if fill >= 0.85 and corners == 0 and float(region[h // 2].mean()) >= 0.97 \
+            and float(region[:, w // 2].mean()) >= 0.97:
+        return "round_rect", c  # a small box with large rounded corners
+    if 0.72 <= fill <= 0.84 and corners == 0 and _elliptic(c, w, h, np):
+        return ("circle" if 0.85 <= w / h <= 1.18 else "ellipse"), c
+    if 0.42 <= fill <= 0.6 and n == 4:
+        return "diamond", c
+    if 0.7 <= fill < 0.93 and n == 6:
+        return "hexagon", c
+    if 0.55 <= fill < 0.93 and n == 4:
+        return "parallelogram", c
+    if fill >= 0.6 and solidity >= 0.95:
+        return "polygon", c
+    return None, c
+
+
+def _elliptic(c: Any, w: int, h: int, np: Any) -> bool:
+    """Contour points lie on the ellipse inscribed in the region's box (radius within 12%)."""
+    pts = c.reshape(-1, 2).astype(float)
+    a, b = max(w / 2.0, 1.0), max(h / 2.0, 1.0)
+    r = np.hypot((pts[:, 0] + 0.5 - a) / a, (pts[:, 1] + 0.5 - b) / b)
+    return float(np.mean(np.abs(r - 1.0) < 0.12)) > 0.9
+
+
+def _cylinders(shapes: list[Shape]) -> list[Shape]:
+    """A flat ellipse sitting on a box of the same width is the lid of a cylinder: merge them."""
+    out: list[Shape] = []
+    used: set[int] = set()
+    for i, lid in enumerate(shapes):
+        x0, y0, x1, y1 = lid.bbox
+        if lid.kind != "ellipse" or (x1 - x0) < 2.0 * (y1 - y0):
+            continue
+        tol = 0.08 * (x1 - x0) + 2
+        for j, body in enumerate(shapes):
+            b = body.bbox
+            # the body's sides start at the lid's middle, so its region starts under the lid's
+            # lower arc, between its middle and its bottom (the devset's cylinders: 0.1-0.5 lid
+            # heights below the middle); a box further down is the next node (an ellipse on a
+            # Graphviz rank above a box of the same width: 1.2), and an ellipse below another
+            # is a second node (Graphviz stacks them ranksep apart)
+            if j != i and j not in used and body.kind not in ("ellipse", "circle") \
+                    and abs(b[0] - x0) <= tol and abs(b[2] - x1) <= tol \
+                    and 0 <= b[1] - (y0 + y1) / 2 <= 0.6 * (y1 - y0) + 2 and b[3] > y1:
+                used.update((i, j))
+                out.append(Shape(kind="cylinder", bbox=(min(x0, b[0]), y0, max(x1, b[2]), b[3])))
+                break
+    return out + [s for k, s in enumerate(shapes) if k not in used]
+
+
+def _discs(f: _Frame, outline: Any) -> list[Shape]:
+    """Solid round ink blobs (start/end markers); their pixels join the outline mask."""
+    np, cv2 = f.np, f.cv2
+    k = max(5, round(2 * f.stroke) | 1)
+    solid = cv2.morphologyEx(f.ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
+    out = []
+    for i in range(1, n):
+        x, y, w, h, _area = (int(v) for v in stats[i])
+        if min(w, h) < max(8, 3 * f.stroke) or not (0.8 <= w / h <= 1.25):
+            continue
+        # judge the original ink under the blob: an opening rounds small triangles into discs
+        y0, x0 = max(0, y - k), max(0, x - k)
+        grown = cv2.dilate((labels[y0:y + h + k, x0:x + w + k] == i).astype(np.uint8), np.ones((k, k), np.uint8))
+        under = (grown > 0) & (f.ink[y0:y + h + k, x0:x + w + k] > 0)
+        ys, xs = np.nonzero(under)
+        bw, bh = int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
+        # (a line stub left on the disc lowers the fill of its box below a bare disc's 0.79)
+        if 0.6 <= len(xs) / float(bw * bh) <= 0.88 and _round_blob(under, f):
+            out.append(Shape(kind="circle", bbox=(x, y, x + w, y + h), filled=True))
+            cv2.rectangle(outline, (x - 2, y - 2), (x + w + 2, y + h + 2), 1, -1)
+    return out
+
+
+def _round_blob(blob: Any, f: _Frame) -> bool:
+    """Fills most of its enclosing circle: a disc does (~1.0), a triangle cannot (<= 0.42)."""
+    cs, _ = f.cv2.findContours(blob.astype(f.np.uint8), f.cv2.RETR_EXTERNAL, f.cv2.CHAIN_APPROX_NONE)
+    c = max(cs, key=f.cv2.contourArea)
+    _, r = f.cv2.minEnclosingCircle(c)
+    return r > 0 and float(blob.sum()) / (math.pi * r * r) > 0.75

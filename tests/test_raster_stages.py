@@ -1,0 +1,120 @@
+"""Each stage module of the raster extractor run on its own, on a generated image.
+
+The stages (``frame``, ``ink``, ``heads``, ``shapes``, ``trace``, ``bridge``) are fed a working
+frame built here by hand, so a failure points at one stage rather than at the whole pipeline.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+np = pytest.importorskip("numpy")
+cv2 = pytest.importorskip("cv2")
+
+from dicmodel.describe._geometry.ocr import ink_mask
+from dicmodel.describe._geometry.primitives import Arrowhead, Path, Shape
+from dicmodel.describe._geometry.raster import bridge, frame, heads, ink, shapes, trace
+
+from _raster_draw import INK, canvas  # noqa: E402
+
+
+def _frame(img: np.ndarray, stroke: float = 2.0, text_h: float = 0.0, words: list | None = None
+           ) -> tuple[frame._Frame, np.ndarray, int]:
+    """A working frame at scale 1 for a drawn image (the stroke width given, not measured)."""
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    mask, bg = ink_mask(gray, np, frame._INK_DELTA)
+    dark = ink_mask(gray, np, 150)[0]
+    f = frame._Frame(np, cv2, 1.0, mask, stroke, text_h, np.zeros_like(mask), dark, words or [], [], [])
+    return f, gray, bg
+
+
+def _near(p: tuple[float, float], q: tuple[float, float], tol: float = 6.0) -> bool:
+    return math.dist(p, q) <= tol
+
+
+def test_frame_leaf_shapes_and_scaling_back_to_the_original_pixels():
+    group = Shape(kind="rect", bbox=(10.0, 10.0, 300.0, 200.0))
+    node = Shape(kind="rect", bbox=(40.0, 40.0, 120.0, 90.0))
+    assert frame._leaf_shapes([group, node]) == [node]
+    assert frame._median_h([(0, 0, 5, 10), (0, 0, 5, 20), (0, 0, 5, 30)]) == 20
+    half = frame._scale_path(Path(points=[(10.0, 20.0), (30.0, 40.0)], width=2.0, arrow_end=True), 0.5)
+    assert half.points == [(5.0, 10.0), (15.0, 20.0)] and half.width == 1.0 and half.arrow_end
+    head = frame._scale_head(Arrowhead(tip=(10.0, 10.0), direction=(1.0, 0.0), bbox=(0, 0, 10, 10)), 2.0)
+    assert head.tip == (20.0, 20.0) and head.bbox == (0, 0, 20, 20)
+    assert frame._scale_shape(node, 2.0).bbox == (80.0, 80.0, 240.0, 180.0)
+
+
+def test_ink_erases_the_letters_in_a_word_box_but_keeps_the_line_crossing_it():
+    img = canvas(420, 200)
+    cv2.putText(img, "label", (160, 110), cv2.FONT_HERSHEY_SIMPLEX, 0.8, INK, 2, cv2.LINE_AA)
+    cv2.line(img, (20, 160), (400, 160), INK, 3)  # a line well clear of the word
+    cv2.line(img, (150, 40), (150, 180), INK, 3)  # a line running past the word's left side
+    mask, _bg = ink_mask(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), np, frame._INK_DELTA)
+    word = (158.0, 88.0, 236.0, 114.0)
+    out, n_comp = ink._erase_text(mask.copy(), [word], np, cv2)
+    assert n_comp >= 3  # the letters and the two lines were counted
+    assert out[92:112, 162:232].sum() == 0  # no letter ink left in the box
+    assert out[160, 20:400].all() and out[40:180, 150].all()  # both lines kept whole
+    drawn = int(out[120:200, 300].sum())  # how thick the line came out
+    assert abs(ink._stroke_width(out, np, cv2) - drawn) <= 1.0
+
+
+def test_shapes_finds_a_rectangle_and_an_ellipse_and_their_outlines():
+    img = canvas(420, 240)
+    cv2.rectangle(img, (30, 40), (170, 120), INK, 2)
+    cv2.ellipse(img, (300, 140), (80, 50), 0, 0, 360, INK, 2, cv2.LINE_AA)
+    f, gray, bg = _frame(img)
+    found, outline = shapes._shapes(f, gray, bg)
+    kinds = sorted((s.kind, tuple(round(v / 10) for v in s.bbox)) for s in found)
+    assert [k for k, _ in kinds] == ["ellipse", "rect"]
+    rect = next(s for s in found if s.kind == "rect")
+    assert all(abs(a - b) <= 4 for a, b in zip(rect.bbox, (30, 40, 170, 120)))
+    assert outline[40, 100] and outline[80, 30] and not outline[80, 100]  # the border, not the inside
+
+
+def test_heads_finds_a_filled_arrowhead_at_the_end_of_a_line_and_its_direction():
+    img = canvas(420, 200)
+    cv2.line(img, (30, 100), (330, 100), INK, 2)
+    cv2.fillPoly(img, [np.array([(330, 88), (354, 100), (330, 112)], np.int32)], INK, cv2.LINE_AA)
+    f, _gray, _bg = _frame(img)
+    found, lines = heads._arrowheads(f, f.ink.copy())
+    assert len(found) == 1
+    assert _near(found[0].tip, (354, 100)) and found[0].direction[0] > 0.95
+    assert lines[100, 40:300].all() and not lines[100, 340:350].any()  # the head left the line mask
+
+
+def test_trace_follows_an_l_shaped_line_into_one_polyline_and_a_dashed_row_into_a_dashed_path():
+    img = canvas(420, 300)
+    cv2.line(img, (40, 40), (40, 200), INK, 2)
+    cv2.line(img, (40, 200), (300, 200), INK, 2)
+    for x in range(60, 340, 16):  # a dashed row: 8 px dashes, 8 px gaps
+        cv2.line(img, (x, 260), (x + 8, 260), INK, 2)
+    f, _gray, _bg = _frame(img)
+    paths = trace._paths(f, f.ink.copy(), [])
+    solid = [p for p in paths if not p.dashed]
+    dashed = [p for p in paths if p.dashed]
+    assert len(solid) == 1 and len(dashed) == 1
+    pts = solid[0].points
+    assert {_near(pts[0], (40, 40)), _near(pts[-1], (40, 40))} == {True, False}
+    assert _near(pts[0], (300, 200)) or _near(pts[-1], (300, 200))
+    assert any(_near(q, (40, 200)) for q in pts[1:-1])  # the corner is a vertex
+    xs = sorted(q[0] for q in dashed[0].points)
+    assert xs[0] <= 64 and xs[-1] >= 330
+
+
+def test_bridge_rejoins_a_line_cut_by_its_label_and_carries_its_end_on_to_a_box():
+    img = canvas(520, 200)
+    cv2.line(img, (20, 100), (190, 100), INK, 2)  # the label's background hides the line here
+    cv2.line(img, (290, 100), (420, 100), INK, 2)  # and it stops short of the box
+    f, _gray, _bg = _frame(img, text_h=20.0)
+    pieces = trace._paths(f, f.ink.copy(), [])
+    assert len(pieces) == 2
+    label = (195.0, 90.0, 285.0, 110.0)
+    [one] = bridge._bridge_labels(pieces, [label], [], f)
+    xs = sorted(q[0] for q in one.points)
+    assert xs[0] <= 24 and xs[-1] >= 416
+    box = Shape(kind="rect", bbox=(432.0, 60.0, 500.0, 140.0))
+    bridge._reach_shapes([one], [box], f)
+    assert max(q[0] for q in one.points) == pytest.approx(432.0, abs=2.0)
