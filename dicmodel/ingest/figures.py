@@ -44,6 +44,8 @@ class Img:
     mask: bool = False  # a 1-bit stencil (ETSI PDFs paint figure labels as such masks)
     pixels: tuple[int, int] = (0, 0)  # the image's own width and height in pixels
     plain: bool = False  # placed upright and unflipped, with no soft mask: extractable as is
+    smask: int = 0  # xref of its soft mask (0: none)
+    upright: bool = False  # placed upright, unflipped and wholly on the page (masked or not)
 
 
 @dataclass
@@ -142,7 +144,9 @@ def images_of(page: Any, doc: Any, page_rect: Rect, digests: dict[int, str]) -> 
     out: list[Img] = []
     px0, py0, px1, py1 = page_rect
     page_area = (px1 - px0) * (py1 - py0)
-    for info in _image_info(page, page.get_images(full=True)):
+    listed = page.get_images(full=True)
+    smasks = {int(item[0]): int(item[1] or 0) for item in listed}
+    for info in _image_info(page, listed):
         r = _clip(info["bbox"], page_rect, 0.0)
         if r is None or (r[2] - r[0]) * (r[3] - r[1]) < 4.0:
             continue
@@ -154,9 +158,11 @@ def images_of(page: Any, doc: Any, page_rect: Rect, digests: dict[int, str]) -> 
         mask = info.get("bpc") == 1 and not info.get("colorspace")
         pixels = (int(info.get("width") or 0), int(info.get("height") or 0))
         a, b, c, d = (tuple(info.get("transform") or (0, 0, 0, 0)) + (0, 0, 0, 0))[:4]
-        plain = a > 0 and d > 0 and abs(b) < 1e-6 and abs(c) < 1e-6 and not info.get("has-mask")
+        upright = a > 0 and d > 0 and abs(b) < 1e-6 and abs(c) < 1e-6
+        whole = all(abs(u - v) < 0.01 for u, v in zip(r, tuple(info["bbox"])))
         out.append(Img(rect=r, xref=xref, digest=digests.get(xref, ""), mask=mask, pixels=pixels,
-                       plain=plain))
+                       plain=upright and not info.get("has-mask"), smask=smasks.get(xref, 0),
+                       upright=upright and whole))
     return out
 
 

@@ -254,7 +254,25 @@ def _candidates(prims: Primitives) -> list[_N]:
         if _end_marker(n, prims.paths, centres):
             continue
         keep.append(n)
-    return keep
+    return _without_decorations(keep, centres)
+
+
+def _without_decorations(nodes: list[_N], centres: list[Point]) -> list[_N]:
+    """Small empty boxes on the outline of a labelled box are part of its drawing, not nodes
+    of their own: the two tabs of a UML component, the icon in its corner, a port. (A line
+    that ends on one then ends on the box.) Dark bars (forks) stay."""
+    labelled = [n for n in nodes if any(U.inside(q, n.bbox) for q in centres)]
+    out = []
+    for n in nodes:
+        w, h = n.bbox[2] - n.bbox[0], n.bbox[3] - n.bbox[1]
+        c = U.center(n.bbox)
+        if n.kind in ("rect", "round_rect") and not _bar(n) \
+                and not any(U.inside(q, n.bbox) for q in centres) \
+                and any(U.area(n.bbox) < 0.1 * U.area(o.bbox) and U.inside(c, o.bbox, 1.0)
+                        and U.boundary_dist(c, o.bbox) <= max(w, h) for o in labelled):
+            continue
+        out.append(n)
+    return out
 
 
 def _end_marker(n: _N, paths: list[Path], centres: list[Point]) -> bool:

@@ -1,0 +1,109 @@
+"""Shapes that a renderer painted as pictures: a flat box with a soft drop shadow.
+
+Browsers print an SVG element that carries a filter (PlantUML and draw.io give boxes, notes,
+frames and activation bars a ``feGaussianBlur``/``feOffset`` drop shadow) as a bitmap with a
+soft mask: the element itself is fully opaque, its shadow a faint, blurred margin around it.
+Read as a picture, such a box is an "icon" whose box takes in the shadow (an edge ending near
+it lands on the wrong node) and a large one is sent to OCR as a raster part of the figure.
+
+Its soft mask tells the element from its shadow without decoding the colour: the opaque core
+is the box. Only the alpha channel is read, every other pixel in both directions (the
+renderer paints filters at 2-4 pixels per point), and the colour only for small pictures
+(an activation bar's pale fill tells it from a fork bar).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["painted_shape"]
+
+_OPAQUE = 250  # alpha of the element itself
+_SOFT = (8, 200)  # alpha of a shadow pixel (PlantUML: at most 0.4)
+_SOLID_RECT = 0.97  # share of the core's box that is opaque: a rectangle
+_SOLID_ROUND = 0.85  # a rounded box or a note with a folded corner
+_COLOUR_MAX_PIXELS = 250_000  # decode the colour of pictures up to this size only
+
+
+def painted_shape(doc: Any, xref: int, smask: int, rect: tuple[float, float, float, float],
+                  ) -> dict[str, Any] | None:
+    """``{"rect": core box on the page, "kind": "rect" | "round_rect", "fill": rgb | None}``
+    when the picture ``xref`` (placed upright at ``rect``, soft mask ``smask``) is a flat,
+    box-shaped element with a soft shadow; None for anything else (icons, photos, pictures
+    without a soft margin)."""
+    import numpy as np
+    import pymupdf
+
+    if not smask:
+        return None
+    try:
+        pm = pymupdf.Pixmap(doc, smask)
+    except (RuntimeError, ValueError):
+        return None
+    if pm.n != 1 or pm.width < 4 or pm.height < 4:
+        return None
+    alpha = np.frombuffer(pm.samples, dtype=np.uint8).reshape(pm.height, pm.width)
+    step = 2 if min(pm.width, pm.height) >= 40 else 1
+    a = alpha[::step, ::step]
+    core = _core(a >= _OPAQUE)
+    if core is None:
+        return None
+    y0, y1, x0, x1 = core
+    inner = a[y0:y1, x0:x1] >= _OPAQUE
+    solid = float(inner.mean())
+    if solid < _SOLID_ROUND or not _soft_margin(a, core):
+        return None
+    corners = inner[0, 0] and inner[0, -1] and inner[-1, 0] and inner[-1, -1]
+    kind = "rect" if corners and solid >= _SOLID_RECT else "round_rect"
+    sx = (rect[2] - rect[0]) / pm.width
+    sy = (rect[3] - rect[1]) / pm.height
+    box = (rect[0] + x0 * step * sx, rect[1] + y0 * step * sy,
+           rect[0] + min(pm.width, x1 * step) * sx, rect[1] + min(pm.height, y1 * step) * sy)
+    fill = None
+    if pm.width * pm.height <= _COLOUR_MAX_PIXELS:
+        fill = _fill(doc, xref, (y0 * step, y1 * step, x0 * step, x1 * step))
+    return {"rect": box, "kind": kind, "fill": fill}
+
+
+def _core(opaque: Any) -> tuple[int, int, int, int] | None:
+    """Rows y0:y1 and columns x0:x1 that hold opaque pixels."""
+    import numpy as np
+
+    rows = np.flatnonzero(opaque.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(opaque[rows[0]:rows[-1] + 1].any(axis=0))
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+
+
+def _soft_margin(a: Any, core: tuple[int, int, int, int]) -> bool:
+    """Faint pixels lie beside the core along most of one side at least (an offset shadow
+    shows on two sides, a glow on all four)."""
+    y0, y1, x0, x1 = core
+    lo, hi = _SOFT
+    faint = (a > lo) & (a < hi)
+    sides = [faint[y0:y1, x1:x1 + 6].any(axis=1).mean() if x1 < a.shape[1] else 0.0,
+             faint[y1:y1 + 6, x0:x1].any(axis=0).mean() if y1 < a.shape[0] else 0.0,
+             faint[y0:y1, max(0, x0 - 6):x0].any(axis=1).mean() if x0 > 0 else 0.0,
+             faint[max(0, y0 - 6):y0, x0:x1].any(axis=0).mean() if y0 > 0 else 0.0]
+    return max(sides) >= 0.6
+
+
+def _fill(doc: Any, xref: int, core: tuple[int, int, int, int]) -> tuple[float, float, float] | None:
+    """The median colour of the core's inside (its outline left out)."""
+    import numpy as np
+    import pymupdf
+
+    try:
+        pm = pymupdf.Pixmap(doc, xref)
+    except (RuntimeError, ValueError):
+        return None
+    if pm.n < 3:
+        return None
+    img = np.frombuffer(pm.samples, dtype=np.uint8).reshape(pm.height, pm.width, pm.n)
+    y0, y1, x0, x1 = core
+    m = max(1, min(y1 - y0, x1 - x0) // 4)
+    inside = img[y0 + m:y1 - m, x0 + m:x1 - m, :3].reshape(-1, 3)
+    if inside.size == 0:
+        return None
+    return tuple(float(v) / 255.0 for v in np.median(inside, axis=0))  # type: ignore[return-value]
