@@ -126,6 +126,26 @@ def test_a_picture_without_a_soft_margin_stays_a_picture():
     assert smask and painted_shape(doc, xref, smask, (20, 20, 40, 40)) is None
 
 
+def test_a_blurred_shadow_painted_alone_is_no_box():
+    """LibreOffice paints a soft shadow as its own picture under the vector shape: opaque in
+    the middle, fading out over several pixels on every side. Its middle is not a box."""
+    from dicmodel.ingest.painted import painted_shape
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=200, height=200)
+    n, ramp = 90, 12
+    yy, xx = np.mgrid[0:n, 0:n]
+    edge = np.minimum(np.minimum(xx, n - 1 - xx), np.minimum(yy, n - 1 - yy))  # to the border
+    rgba = np.zeros((n, n, 4), np.uint8)
+    rgba[..., :3] = 128
+    rgba[..., 3] = np.clip(edge * 255 // ramp, 0, 255)
+    page.insert_image(pymupdf.Rect(20, 20, 50, 50),
+                      pixmap=pymupdf.Pixmap(pymupdf.csRGB, n, n, rgba.tobytes(), True))
+    doc = pymupdf.open("pdf", doc.tobytes())
+    [(xref, smask, *_)] = doc[0].get_images(full=True)
+    assert painted_shape(doc, xref, smask, (20, 20, 50, 50)) is None
+
+
 def _page_prims(draw, width=400, height=300):
     doc = pymupdf.open()
     page = doc.new_page(width=width, height=height)

@@ -176,13 +176,13 @@ def _scan(pdf: Any, pno: int, opts: IngestOptions, timer: _Timer, digests: dict[
 
 def _image_entry(pdf: Any, im: Any, cands: list[Candidate]) -> dict[str, Any]:
     """An image's box and kind; in a drawing, a box painted as a picture with a soft shadow
-    carries its outline (``painted.painted_shape``)."""
+    carries its outline (``painted.painted_shape``; the crop's resolution ignores it)."""
     entry: dict[str, Any] = {"rect": im.rect, "mask": im.mask}
     if im.smask and im.upright and any(c.kind != "raster" and _contains(c.bbox, im.rect, 2.0)
                                        for c in cands):
-        shape = painted_shape(pdf, im.xref, im.smask, im.rect)
-        if shape is not None:
-            entry["shape"] = shape
+        im.shape = painted_shape(pdf, im.xref, im.smask, im.rect)
+        if im.shape is not None:
+            entry["shape"] = im.shape
     return entry
 
 

@@ -46,6 +46,7 @@ class Img:
     plain: bool = False  # placed upright and unflipped, with no soft mask: extractable as is
     smask: int = 0  # xref of its soft mask (0: none)
     upright: bool = False  # placed upright, unflipped and wholly on the page (masked or not)
+    shape: dict[str, Any] | None = None  # a box painted as a picture (``painted.painted_shape``)
 
 
 @dataclass

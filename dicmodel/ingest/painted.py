@@ -20,6 +20,7 @@ __all__ = ["painted_shape"]
 
 _OPAQUE = 250  # alpha of the element itself
 _SOFT = (8, 200)  # alpha of a shadow pixel (PlantUML: at most 0.4)
+_CRISP = 150  # two pixels past a sharp edge: at most a shadow's alpha
 _SOLID_RECT = 0.97  # share of the core's box that is opaque: a rectangle
 _SOLID_ROUND = 0.85  # a rounded box or a note with a folded corner
 _COLOUR_MAX_PIXELS = 250_000  # decode the colour of pictures up to this size only
@@ -51,17 +52,17 @@ def painted_shape(doc: Any, xref: int, smask: int, rect: tuple[float, float, flo
     y0, y1, x0, x1 = core
     inner = a[y0:y1, x0:x1] >= _OPAQUE
     solid = float(inner.mean())
-    if solid < _SOLID_ROUND or not _soft_margin(a, core):
+    full = (y0 * step, min(pm.height, y1 * step), x0 * step, min(pm.width, x1 * step))
+    if solid < _SOLID_ROUND or not _soft_margin(a, core) or _crisp_sides(alpha, full) < 2:
         return None
     corners = inner[0, 0] and inner[0, -1] and inner[-1, 0] and inner[-1, -1]
     kind = "rect" if corners and solid >= _SOLID_RECT else "round_rect"
     sx = (rect[2] - rect[0]) / pm.width
     sy = (rect[3] - rect[1]) / pm.height
-    box = (rect[0] + x0 * step * sx, rect[1] + y0 * step * sy,
-           rect[0] + min(pm.width, x1 * step) * sx, rect[1] + min(pm.height, y1 * step) * sy)
+    box = (rect[0] + full[2] * sx, rect[1] + full[0] * sy, rect[0] + full[3] * sx, rect[1] + full[1] * sy)
     fill = None
     if pm.width * pm.height <= _COLOUR_MAX_PIXELS:
-        fill = _fill(doc, xref, (y0 * step, y1 * step, x0 * step, x1 * step))
+        fill = _fill(doc, xref, full)
     return {"rect": box, "kind": kind, "fill": fill}
 
 
@@ -87,6 +88,30 @@ def _soft_margin(a: Any, core: tuple[int, int, int, int]) -> bool:
              faint[y0:y1, max(0, x0 - 6):x0].any(axis=1).mean() if x0 > 0 else 0.0,
              faint[max(0, y0 - 6):y0, x0:x1].any(axis=0).mean() if y0 > 0 else 0.0]
     return max(sides) >= 0.6
+
+
+def _crisp_sides(alpha: Any, core: tuple[int, int, int, int]) -> int:
+    """Sides where the opacity drops at once past the core (full-resolution ``alpha``, core in
+    its pixels): two pixels past the last opaque one (an antialiased edge pixel between) the
+    element's sharp edge leaves at most its faint shadow. A blurred shadow painted alone
+    (LibreOffice's soft shadows, under a vector shape) fades out over 8-10 pixels on every
+    side: its opaque middle is no box."""
+    import numpy as np
+
+    y0, y1, x0, x1 = core
+    my, mx = (y1 - y0) // 10, (x1 - x0) // 10
+    # each side as rows running outward from inside the core
+    sides = [alpha[y0 + 2::-1, x0 + mx:x1 - mx], alpha[y1 - 3:, x0 + mx:x1 - mx],
+             alpha[y0 + my:y1 - my, x0 + 2::-1].T, alpha[y0 + my:y1 - my, x1 - 3:].T]
+    crisp = 0
+    for band in sides:
+        if band.shape[0] < 4 or band.shape[1] == 0:
+            continue
+        profile = np.median(band, axis=1)
+        edge = next((k for k, v in enumerate(profile) if v < _OPAQUE), None)
+        if edge is not None and edge + 2 < len(profile) and profile[edge + 2] < _CRISP:
+            crisp += 1
+    return crisp
 
 
 def _fill(doc: Any, xref: int, core: tuple[int, int, int, int]) -> tuple[float, float, float] | None:
