@@ -33,7 +33,7 @@ def _text(page, x, y, text, k):
     page.insert_text((x, y), text, fontsize=9 * k)
 
 
-def _chart(k: float, frame: bool = True, self_msg: bool = True) -> bytes:
+def _chart(k: float, frame: bool = True, self_msg: bool = True, bar: bool = False) -> bytes:
     doc = pymupdf.open()
     page = doc.new_page(width=420 * k + 40, height=330 * k + 40)
     o = 20
@@ -62,6 +62,11 @@ def _chart(k: float, frame: bool = True, self_msg: bool = True) -> bytes:
                             (X(0) + 14 * k, Y(70))], color=BLACK, width=0.6 * k)
         _text(page, X(0) - 12 * k, Y(79), "alt", k)
         _text(page, X(0) + 20 * k, Y(79), "[session valid]", k)
+    if bar:  # an activation bar: a white fill, then its four sides stroked one by one
+        r = pymupdf.Rect(X(2) - 5 * k, Y(100), X(2) + 5 * k, Y(165))
+        page.draw_rect(r, color=None, fill=(1, 1, 1))
+        for a, b in ((r.tl, r.tr), (r.tr, r.br), (r.br, r.bl), (r.bl, r.tl)):
+            page.draw_line(a, b, color=BLACK, width=0.4 * k)
     msg(1, 2, 100, "lookup session")
     if self_msg:  # out, down, back with a head: three strokes
         page.draw_line((X(2), Y(120)), (X(2) + 30 * k, Y(120)), color=BLACK, width=0.6 * k)
@@ -96,6 +101,14 @@ def test_notched_heads_self_message_and_frame_at_full_and_small_print(k):
     assert d is not None and d.kind == "sequence"
     assert _messages(d) == EXPECTED
     assert any("session valid" in n for n in d.notes)  # the guard is kept as a note
+
+
+@pytest.mark.parametrize("k", [1.0, 0.35])
+def test_the_sides_of_an_activation_bar_are_no_messages(k):
+    """A message that stops at the corner of an activation bar puts its head at the end of
+    the bar's top side: that side is part of the bar, not a self-message."""
+    d = _read(_chart(k, bar=True))
+    assert _messages(d) == EXPECTED
 
 
 def test_words_inside_a_frame_are_message_text_and_the_guard_is_not():
