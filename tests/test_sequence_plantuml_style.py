@@ -33,7 +33,8 @@ def _text(page, x, y, text, k):
     page.insert_text((x, y), text, fontsize=9 * k)
 
 
-def _chart(k: float, frame: bool = True, self_msg: bool = True, bar: bool = False) -> bytes:
+def _chart(k: float, frame: bool = True, self_msg: bool = True, bar: bool = False,
+           solo_frame: bool = False) -> bytes:
     doc = pymupdf.open()
     page = doc.new_page(width=420 * k + 40, height=330 * k + 40)
     o = 20
@@ -68,6 +69,11 @@ def _chart(k: float, frame: bool = True, self_msg: bool = True, bar: bool = Fals
         for a, b in ((r.tl, r.tr), (r.tr, r.br), (r.br, r.bl), (r.bl, r.tl)):
             page.draw_line(a, b, color=BLACK, width=0.4 * k)
     msg(1, 2, 100, "lookup session")
+    if solo_frame:  # an 'opt' fragment around the self-message alone, on one lifeline
+        page.draw_rect(pymupdf.Rect(X(2) - 20 * k, Y(98), X(2) + 75 * k, Y(140)), color=BLACK,
+                       width=0.8 * k)
+        _text(page, X(2) - 17 * k, Y(107), "opt", k)
+        _text(page, X(2) + 5 * k, Y(107), "[stale]", k)
     if self_msg:  # out, down, back with a head: three strokes
         page.draw_line((X(2), Y(120)), (X(2) + 30 * k, Y(120)), color=BLACK, width=0.6 * k)
         page.draw_line((X(2) + 30 * k, Y(120)), (X(2) + 30 * k, Y(132)), color=BLACK, width=0.6 * k)
@@ -109,6 +115,13 @@ def test_the_sides_of_an_activation_bar_are_no_messages(k):
     the bar's top side: that side is part of the bar, not a self-message."""
     d = _read(_chart(k, bar=True))
     assert _messages(d) == EXPECTED
+
+
+@pytest.mark.parametrize("k", [1.0, 0.35])
+def test_a_fragment_around_one_lifeline_keeps_its_self_message_text(k):
+    d = _read(_chart(k, solo_frame=True))
+    assert _messages(d) == EXPECTED
+    assert any("stale" in n for n in d.notes)
 
 
 def test_words_inside_a_frame_are_message_text_and_the_guard_is_not():
