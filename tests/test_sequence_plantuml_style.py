@@ -34,7 +34,7 @@ def _text(page, x, y, text, k):
 
 
 def _chart(k: float, frame: bool = True, self_msg: bool = True, bar: bool = False,
-           solo_frame: bool = False) -> bytes:
+           solo_frame: bool = False, long_bar: bool = False) -> bytes:
     doc = pymupdf.open()
     page = doc.new_page(width=420 * k + 40, height=330 * k + 40)
     o = 20
@@ -63,8 +63,9 @@ def _chart(k: float, frame: bool = True, self_msg: bool = True, bar: bool = Fals
                             (X(0) + 14 * k, Y(70))], color=BLACK, width=0.6 * k)
         _text(page, X(0) - 12 * k, Y(79), "alt", k)
         _text(page, X(0) + 20 * k, Y(79), "[session valid]", k)
-    if bar:  # an activation bar: a white fill, then its four sides stroked one by one
-        r = pymupdf.Rect(X(2) - 5 * k, Y(100), X(2) + 5 * k, Y(165))
+    bars = ([pymupdf.Rect(X(2) - 5 * k, Y(100), X(2) + 5 * k, Y(165))] if bar else []) + \
+        ([pymupdf.Rect(X(1) - 5 * k, Y(45), X(1) + 5 * k, Y(300))] if long_bar else [])
+    for r in bars:  # an activation bar: a white fill, then its four sides stroked one by one
         page.draw_rect(r, color=None, fill=(1, 1, 1))
         for a, b in ((r.tl, r.tr), (r.tr, r.br), (r.br, r.bl), (r.bl, r.tl)):
             page.draw_line(a, b, color=BLACK, width=0.4 * k)
@@ -114,6 +115,13 @@ def test_the_sides_of_an_activation_bar_are_no_messages(k):
     """A message that stops at the corner of an activation bar puts its head at the end of
     the bar's top side: that side is part of the bar, not a self-message."""
     d = _read(_chart(k, bar=True))
+    assert _messages(d) == EXPECTED
+
+
+@pytest.mark.parametrize("k", [1.0, 0.35])
+def test_the_long_sides_of_an_activation_bar_are_no_lifelines(k):
+    d = _read(_chart(k, long_bar=True))
+    assert [n.label for n in d.nodes] == list(NAMES)
     assert _messages(d) == EXPECTED
 
 

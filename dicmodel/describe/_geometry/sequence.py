@@ -11,6 +11,7 @@ lifeline) are ignored because ends snap to the nearest lifeline within a bar's h
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from ...diagram import Diagram, Message, Node
@@ -41,13 +42,32 @@ def _vertical_segments(paths: list[Path]) -> list[tuple[float, float, float]]:
     return out
 
 
+def _box_sides(prims: Primitives, u: float) -> tuple[list[float], list[tuple[float, float, float]]]:
+    """The left and right sides (x, y0, y1) of the boxes, sorted by x, and their xs."""
+    sides = sorted((x, s.bbox[1], s.bbox[3]) for s in prims.shapes for x in (s.bbox[0], s.bbox[2]))
+    return [sd[0] for sd in sides], sides
+
+
+def _on_side(seg: tuple[float, float, float], sides: tuple[list[float], list[tuple[float, float, float]]],
+             u: float) -> bool:
+    """A vertical stroke on a box's side (an activation bar's edge stroked apart from its
+    fill) belongs to the box, not to a lifeline."""
+    xs, rows = sides
+    x, y0, y1 = seg
+    for k in range(bisect.bisect_left(xs, x - 0.75 * u), bisect.bisect_right(xs, x + 0.75 * u)):
+        if rows[k][1] - u <= y0 and y1 <= rows[k][2] + u:
+            return True
+    return False
+
+
 def find_lifelines(prims: Primitives, u: float) -> list[Lifeline]:
     """Columns of vertical strokes that cover a large part of the figure height.
 
     ``u`` scales the fixed tolerances (1 for PDF points; larger for a raster figure whose
     text is taller than a PDF's, see :func:`_unit`).
     """
-    segs = sorted(_vertical_segments(prims.paths))
+    sides = _box_sides(prims, u)
+    segs = sorted(s for s in _vertical_segments(prims.paths) if not _on_side(s, sides, u))
     cols: list[list[tuple[float, float, float]]] = []
     for s in segs:
         if cols and abs(cols[-1][-1][0] - s[0]) < 1.0 * u:
