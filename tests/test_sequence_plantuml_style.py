@@ -253,3 +253,35 @@ def test_a_nas_chart_on_a_page_is_one_figure_with_its_names_and_caption():
     d = fig.description
     assert d.figure_type.value == "sequence" and len(d.diagram.messages) == 4
     assert [n.label for n in d.diagram.nodes] == ["UE", "MME"]
+
+
+# ---- a participant created mid-chart, with an entity head (a circle over its name) -------------
+
+def _created_chart() -> bytes:
+    doc = pymupdf.open()
+    page = doc.new_page(width=420, height=340)
+    for x, name in ((60, "Client"), (200, "Gateway")):
+        page.draw_rect(pymupdf.Rect(x - 30, 20, x + 30, 40), color=BLACK, width=0.6)
+        _text(page, x - 20, 34, name, 1.0)
+        page.draw_line((x, 40), (x, 320), color=BLACK, width=0.5, dashes="[5 5] 0")
+    cx = 330  # the created one: a circle, its (wider) name below, its lifeline from there on
+    page.draw_circle((cx, 110), 7, color=BLACK, fill=(1, 1, 0.8), width=0.8)
+    _text(page, cx - 34, 130, "SessionRecord", 1.0)
+    page.draw_line((cx, 134), (cx, 320), color=BLACK, width=0.5, dashes="[5 5] 0")
+
+    def msg(xa, xb, y, text):
+        page.draw_line((xa, y), (xb, y), color=BLACK, width=0.6)
+        _head(page, (xb, y), left=xb < xa, k=1.0)
+        _text(page, min(xa, xb) + 8, y - 3, text, 1.0)
+
+    msg(60, 200, 70, "connect")
+    msg(200, cx - 36, 118, "<<create>>")  # stops at the name's edge, well left of the circle
+    msg(cx, 60, 200, "stored")
+    return doc.tobytes()
+
+
+def test_a_create_message_reaches_the_name_of_a_head_drawn_as_an_icon():
+    d = _read(_created_chart())
+    assert [n.label for n in d.nodes] == ["Client", "Gateway", "SessionRecord"]
+    assert _messages(d) == [("Client", "Gateway", "connect"), ("Gateway", "SessionRecord", "<<create>>"),
+                            ("SessionRecord", "Client", "stored")]

@@ -30,6 +30,7 @@ class Lifeline:
     boxes: list[Rect] = field(default_factory=list)
     long: bool = True  # spans a large part of the figure (not only hanging from a box)
     headed: bool = False  # ends at an arrowhead (a vertical graph edge, or an actor icon)
+    name_box: Rect | None = None  # the head's name with its box, or the icon above it
 
 
 def _vertical_segments(paths: list[Path]) -> list[tuple[float, float, float]]:
@@ -190,11 +191,14 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float) -> list
             words = _words_in(prims.words, b)
             if words:
                 ln.label = U.block_text(words)
+                ln.name_box = _union(b, U.block_rect(words))  # a name wider than its icon
                 break
         if not ln.label:
             words = _label_near_end(prims.words, ln, h)
             ln.label = U.block_text(words)
             used += [w.bbox for w in words]
+            if words:
+                ln.name_box = _with_icon(U.block_rect(words), prims.shapes, h)
     # two lines under one header box (the lifeline and the side of a highlight band or
     # frame beside it): the one nearer the box's centre is the lifeline
     for ln in lines:
@@ -209,6 +213,21 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float) -> list
                     ln.label = ""
                     break
     return used
+
+
+def _with_icon(name: Rect, shapes: list[Shape], h: float) -> Rect:
+    """A name box grown by the icon drawn right above the name (UML entity, control and
+    boundary heads: a circle over the participant's name)."""
+    for s in shapes:
+        b = s.bbox
+        if name[0] <= U.center(b)[0] <= name[2] and 0 <= name[1] - b[3] <= 1.5 * h \
+                and b[2] - b[0] <= 4 * h:
+            name = _union(name, b)
+    return name
+
+
+def _union(a: Rect, b: Rect) -> Rect:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
 def _stack_top(b: Rect, column: list[Rect], words: list[Word], u: float) -> Rect:
@@ -279,7 +298,7 @@ def _nearest_line(p: Point, lines: list[Lifeline], tol: float, u: float) -> int 
     if best is None and tol > 3.0 * u:
         # a message that creates a participant points at its header box, not its lifeline
         for k, ln in enumerate(lines):
-            for b in ln.boxes:
+            for b in ln.boxes + ([ln.name_box] if ln.name_box else []):
                 d = U.rect_dist(p, b)
                 if d <= 8.0 * u and (best is None or d < best[0]):
                     best = (d, k)
