@@ -34,7 +34,7 @@ def _text(page, x, y, text, k):
 
 
 def _chart(k: float, frame: bool = True, self_msg: bool = True, bar: bool = False,
-           solo_frame: bool = False, long_bar: bool = False) -> bytes:
+           solo_frame: bool = False, long_bar: bool = False, shaded_else: bool = False) -> bytes:
     doc = pymupdf.open()
     page = doc.new_page(width=420 * k + 40, height=330 * k + 40)
     o = 20
@@ -81,6 +81,11 @@ def _chart(k: float, frame: bool = True, self_msg: bool = True, bar: bool = Fals
         page.draw_line((X(2) + 30 * k, Y(132)), (X(2) + 2 * k, Y(132)), color=BLACK, width=0.6 * k)
         _head(page, (X(2), Y(132)), left=True, k=k)
         _text(page, X(2) + 34 * k, Y(126), "check expiry", k)
+    if frame and shaded_else:  # the 'else' part: its own fill (no outline) under a dashed rule
+        page.draw_rect(pymupdf.Rect(X(0) - 15 * k, Y(147), X(2) + 15 * k, Y(190)), color=None,
+                       fill=(1, 1, 1))
+        page.draw_line((X(0) - 15 * k, Y(147)), (X(2) + 15 * k, Y(147)), color=BLACK,
+                       width=0.5 * k, dashes=f"[{2 * k} {2 * k}] 0")
     msg(2, 1, 160, "session found", dashed=True)
     msg(1, 0, 230, "accepted", dashed=True)
     return doc.tobytes()
@@ -122,6 +127,12 @@ def test_the_sides_of_an_activation_bar_are_no_messages(k):
 def test_the_long_sides_of_an_activation_bar_are_no_lifelines(k):
     d = _read(_chart(k, long_bar=True))
     assert [n.label for n in d.nodes] == list(NAMES)
+    assert _messages(d) == EXPECTED
+
+
+@pytest.mark.parametrize("k", [1.0, 0.35])
+def test_the_text_of_the_first_message_of_a_shaded_else_part_is_read(k):
+    d = _read(_chart(k, shaded_else=True))
     assert _messages(d) == EXPECTED
 
 

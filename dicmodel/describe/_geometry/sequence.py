@@ -571,11 +571,13 @@ def read_sequence(prims: Primitives) -> Diagram | None:
 def _frames(prims: Primitives, msgs: list[_Msg], lines: list[Lifeline], u: float) -> list[Rect]:
     """Combined fragments (alt, loop, opt, par; UML and PlantUML draw them as a stroked box
     with a label tab): boxes that hold a whole message line. A fragment can hold only a
-    self-message on one lifeline ('opt: do nothing'); a note or header box holds none."""
+    self-message on one lifeline ('opt: do nothing'); a note or header box holds none. A
+    fill without an outline is a background (PlantUML shades an 'else' part apart), and
+    the first line under its top edge is a message's text, not a fragment's header."""
     out = []
     for s in prims.shapes:
         b = s.bbox
-        if any(b[1] < m.y < b[3] and b[0] - 3 * u <= m.x0 and m.x1 <= b[2] + 3 * u for m in msgs):
+        if s.stroked and any(b[1] < m.y < b[3] and b[0] - 3 * u <= m.x0 and m.x1 <= b[2] + 3 * u for m in msgs):
             out.append(b)
     return out
 
