@@ -179,3 +179,32 @@ def test_tabs_across_a_labelled_box_are_part_of_it():
     assert sorted(n.label for n in d.nodes) == ["Client", "Gateway"]
     lab = {n.id: n.label for n in d.nodes}
     assert [(lab[e.source], lab[e.target]) for e in d.edges] == [("Client", "Gateway")]
+
+
+def test_same_sized_pictures_are_paired_with_their_xrefs_without_decoding_them():
+    """A browser's print holds dozens of same-sized shadowed boxes: the size cannot tell them
+    apart, the name the page paints each by can (hashing every decoded picture cost ~1 s)."""
+    from dicmodel.ingest.figures import images_of
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=300, height=200)
+    for k, (x, colour) in enumerate(((20, (255, 0, 0)), (120, (0, 0, 255)), (220, (0, 160, 0)))):
+        rgba = np.zeros((30, 40, 4), np.uint8)
+        rgba[...] = (*colour, 255)
+        page.insert_image(pymupdf.Rect(x, 40 + 30 * k, x + 40, 70 + 30 * k),
+                          pixmap=pymupdf.Pixmap(pymupdf.csRGB, 40, 30, rgba.tobytes(), True))
+    doc = pymupdf.open("pdf", doc.tobytes())
+    real = doc[0]
+
+    class NoHashing:  # the page, except that asking PyMuPDF to hash fails the test
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def get_image_info(self, hashes=False, xrefs=False):
+            assert not (hashes or xrefs), "decoded and hashed every picture"
+            return real.get_image_info()
+
+    imgs = images_of(NoHashing(), doc, (0, 0, 300, 200), {})
+    truth = {tuple(round(v) for v in i["bbox"]): i["xref"] for i in real.get_image_info(xrefs=True)}
+    assert len(imgs) == 3
+    assert {tuple(round(v) for v in im.rect): im.xref for im in imgs} == truth

@@ -178,7 +178,7 @@ def _image_info(page: Any, listed: list[tuple]) -> list[dict[str, Any]]:
         if item[0] not in by_size[(item[2], item[3])]:
             by_size[(item[2], item[3])].append(item[0])
     if any(len(v) > 1 for v in by_size.values()):
-        return page.get_image_info(xrefs=True)
+        return _paired_by_name(page, listed) or page.get_image_info(xrefs=True)
     infos = page.get_image_info()
     if infos and not listed:
         return page.get_image_info(xrefs=True)  # images inside form XObjects are not listed
@@ -187,6 +187,33 @@ def _image_info(page: Any, listed: list[tuple]) -> list[dict[str, Any]]:
         if xrefs is None:
             return page.get_image_info(xrefs=True)  # a size we cannot pair: ask PyMuPDF
         info["xref"] = xrefs[0]
+    return infos
+
+
+def _paired_by_name(page: Any, listed: list[tuple]) -> list[dict[str, Any]] | None:
+    """Placements paired with xrefs by the name the content stream paints them by, when
+    every listed image has a name of its own (a browser's print: dozens of same-sized
+    shadowed boxes, where hashing every decoded image cost a second a page). None when a
+    name is shared or the placements do not line up (PyMuPDF then hashes)."""
+    import pymupdf
+
+    xref_of: dict[str, set[int]] = defaultdict(set)
+    for item in listed:
+        xref_of[item[7]].add(int(item[0]))
+    if any(len(v) > 1 for v in xref_of.values()):
+        return None
+    try:  # PyMuPDF's own pairing for Page.get_image_bbox: (name, quad) per placement, in order
+        placed = pymupdf.JM_image_reporter(page._pdf_page())
+    except Exception:  # noqa: BLE001 - an internal helper: any failure means "hash instead"
+        return None
+    infos = page.get_image_info()
+    if not placed or len(placed) != len(infos):
+        return None
+    for info, (name, quad) in zip(infos, placed):
+        r = pymupdf.Quad(quad).rect
+        if name not in xref_of or any(abs(a - b) > 0.5 for a, b in zip(r, info["bbox"])):
+            return None
+        info["xref"] = next(iter(xref_of[name]))
     return infos
 
 
