@@ -208,3 +208,21 @@ def test_same_sized_pictures_are_paired_with_their_xrefs_without_decoding_them()
     truth = {tuple(round(v) for v in i["bbox"]): i["xref"] for i in real.get_image_info(xrefs=True)}
     assert len(imgs) == 3
     assert {tuple(round(v) for v in im.rect): im.xref for im in imgs} == truth
+
+
+def test_a_label_wrapped_over_several_lines_stays_whole():
+    """PlantUML wraps a long link label into a stack of lines beside the link; the lines far
+    from it are still that label, not notes."""
+    def draw(page):
+        for box, name in ((pymupdf.Rect(20, 120, 110, 160), "Tenant"),
+                          (pymupdf.Rect(300, 120, 390, 160), "Manager")):
+            page.draw_rect(box, color=RED, fill=(1, 1, 0.8), width=1.1)
+            page.insert_text((box.x0 + 10, box.y0 + 24), name, fontsize=11)
+        _arrow(page, (110, 140), (300, 140))
+        for k, line in enumerate(("tenant of &", "consents to", "the rental", "agreement")):
+            page.insert_text((170, 88 + 12 * k), line, fontsize=10)
+
+    d = build_diagram(_page_prims(draw)).diagram
+    [e] = d.edges
+    assert e.label == "tenant of & consents to the rental agreement"
+    assert not d.notes

@@ -648,8 +648,8 @@ def recover_graph(prims: Primitives) -> GraphParts:
     # B->A below) look like one block but belong to different edges
     lines = [[w] for b in blocks for w in b]
     label_of, rest_lines = _edge_labels(lines, [e[2] for e in edges], h)
-    rest = U.text_blocks([w for b in rest_lines for w in b])
-    named = [(s, t, c, " ".join(U.block_text(b) for b in label_of.get(k, [])))
+    rest = U.text_blocks(_wrapped_labels(label_of, rest_lines))
+    named = [(s, t, c, U.block_text([w for b in label_of.get(k, []) for w in b]))
              for k, (s, t, c, _) in enumerate(edges)]
     notes = _notes(nodes, named)
     _lone_dots(nodes, named, chains)
@@ -658,6 +658,25 @@ def recover_graph(prims: Primitives) -> GraphParts:
                        n_chains=len(chains), n_loose=n_loose)
     _finish_text(parts, rest, prims, h)
     return parts
+
+
+def _wrapped_labels(label_of: dict[int, list[list[Word]]], rest_lines: list[list[Word]]) -> list[Word]:
+    """A label wrapped over several lines: the lines of its block that reached no connector
+    (the lower lines of "customer of & / consents / «OAuth2»" lie farther from the line)
+    join the edge that took the others, unless the block's lines went to two edges (labels
+    stacked between two edges). Returns the words still free."""
+    owner = {id(w): k for k, bs in label_of.items() for b in bs for w in b}
+    left = {id(w) for b in rest_lines for w in b}
+    free: list[Word] = []
+    for blk in U.text_blocks([w for bs in label_of.values() for b in bs for w in b]
+                             + [w for b in rest_lines for w in b]):
+        mine = [w for w in blk if id(w) in left]
+        edges = {owner[id(w)] for w in blk if id(w) in owner}
+        if mine and len(edges) == 1:
+            label_of[edges.pop()].append(mine)
+        else:
+            free += mine
+    return free
 
 
 def _lone_dots(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]],
