@@ -261,15 +261,26 @@ def _without_decorations(nodes: list[_N], centres: list[Point]) -> list[_N]:
     """Small empty boxes on the outline of a labelled box are part of its drawing, not nodes
     of their own: the two tabs of a UML component, the icon in its corner, a port. (A line
     that ends on one then ends on the box.) Dark bars (forks) stay."""
-    labelled = [n for n in nodes if any(U.inside(q, n.bbox) for q in centres)]
+    words = U.Grid(32.0)
+    for k, q in enumerate(centres):
+        words.add(k, (q[0], q[1], q[0], q[1]))
+
+    def has_words(r: Rect) -> bool:
+        return any(U.inside(centres[k], r) for k in words.near(r))
+
+    hosts = U.Grid(64.0)
+    for k, n in enumerate(nodes):
+        if has_words(n.bbox):
+            hosts.add(k, n.bbox)
     out = []
     for n in nodes:
         w, h = n.bbox[2] - n.bbox[0], n.bbox[3] - n.bbox[1]
         c = U.center(n.bbox)
-        if n.kind in ("rect", "round_rect") and not _bar(n) \
-                and not any(U.inside(q, n.bbox) for q in centres) \
-                and any(U.area(n.bbox) < 0.1 * U.area(o.bbox) and U.inside(c, o.bbox, 1.0)
-                        and U.boundary_dist(c, o.bbox) <= max(w, h) for o in labelled):
+        if n.kind in ("rect", "round_rect") and not _bar(n) and not has_words(n.bbox) \
+                and any(U.area(n.bbox) < 0.1 * U.area(nodes[k].bbox)
+                        and U.inside(c, nodes[k].bbox, 1.0)
+                        and U.boundary_dist(c, nodes[k].bbox) <= max(w, h)
+                        for k in hosts.near((c[0], c[1], c[0], c[1]))):
             continue
         out.append(n)
     return out

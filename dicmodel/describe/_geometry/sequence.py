@@ -405,11 +405,11 @@ def _on_lines(a: Point, b: Point, lines: list[Lifeline], u: float) -> bool:
     return ia is not None and ib is not None and ia != ib and abs(a[1] - b[1]) < 1.0 * u
 
 
-def _box_side(pts: list[Point], box: Rect, shapes: list[Shape], u: float) -> bool:
+def _box_side(pts: list[Point], box: Rect, shapes: list[Shape], grid: U.Grid, u: float) -> bool:
     """The stroke runs along the outline of a box (its ends and middle on the box's sides)."""
     probes = pts + [((p[0] + q[0]) / 2, (p[1] + q[1]) / 2) for p, q in zip(pts, pts[1:])]
-    for s in shapes:
-        r = s.bbox
+    for k in grid.near(box):
+        r = shapes[k].bbox
         if U.contains(r, box, 1.0 * u) and all(U.boundary_dist(p, r) <= 0.75 * u for p in probes):
             return True
     return False
@@ -421,6 +421,9 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float) -> tuple[list[
     raster = prims.source == "raster"
     out = []
     shorts = _short_strokes(prims, u)
+    boxes = U.Grid(32.0)
+    for k, sh in enumerate(prims.shapes):
+        boxes.add(k, sh.bbox)
     n_arrowed = 0
     for p in prims.paths:
         pts = p.points
@@ -430,7 +433,7 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float) -> tuple[list[
             continue
         if len(pts) == 2 and U.poly_len(pts) < 12 * u and abs(a[1] - b[1]) > 0.5 * abs(a[0] - b[0]):
             continue  # a stroke of a cross mark
-        if _box_side(pts, box, prims.shapes, u):
+        if _box_side(pts, box, prims.shapes, boxes, u):
             continue  # the top or bottom of an activation bar, stroked apart from its fill
         # where the line comes from tells a head of its own from a neighbour's (see _arrow_at)
         ha, ta = _arrow_at(a, prims, 3.0 * u, _back(pts[::-1], 8.0 * u))
