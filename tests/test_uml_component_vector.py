@@ -112,13 +112,14 @@ def test_components_with_tabs_and_notched_heads_read_as_a_graph():
 
 
 def test_a_picture_without_a_soft_margin_stays_a_picture():
-    """An icon (opaque, no shadow) is not taken for a box."""
+    """An icon (opaque, its edge antialiased over a pixel, no shadow) is not taken for a box."""
     from dicmodel.ingest.painted import painted_shape
 
     doc = pymupdf.open()
     page = doc.new_page(width=200, height=200)
     rgba = np.zeros((60, 60, 4), np.uint8)
-    rgba[10:50, 10:50] = (20, 90, 200, 255)  # a square icon, hard edges, nothing faint
+    rgba[9:51, 9:51] = (20, 90, 200, 110)  # the antialiased rim
+    rgba[10:50, 10:50] = (20, 90, 200, 255)  # a square icon
     page.insert_image(pymupdf.Rect(20, 20, 40, 40),
                       pixmap=pymupdf.Pixmap(pymupdf.csRGB, 60, 60, rgba.tobytes(), True))
     doc = pymupdf.open("pdf", doc.tobytes())

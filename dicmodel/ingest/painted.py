@@ -53,8 +53,9 @@ def painted_shape(doc: Any, xref: int, smask: int, rect: tuple[float, float, flo
     y0, y1, x0, x1 = core
     inner = a[y0:y1, x0:x1] >= _OPAQUE
     solid = float(inner.mean())
-    full = (y0 * step, min(pm.height, y1 * step), x0 * step, min(pm.width, x1 * step))
-    if solid < _SOLID_ROUND or not _soft_margin(a, core) or _crisp_sides(alpha, full) < 2:
+    full = _exact(alpha, (y0 * step, min(pm.height, y1 * step), x0 * step, min(pm.width, x1 * step)),
+                  step)
+    if solid < _SOLID_ROUND or not _soft_margin(alpha, full) or _crisp_sides(alpha, full) < 2:
         return None
     corners = inner[0, 0] and inner[0, -1] and inner[-1, 0] and inner[-1, -1]
     kind = "rect" if corners and solid >= _SOLID_RECT else "round_rect"
@@ -78,13 +79,42 @@ def _core(opaque: Any) -> tuple[int, int, int, int] | None:
     return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
-def _soft_margin(a: Any, core: tuple[int, int, int, int]) -> bool:
-    """Faint pixels lie beside the core along most of one side at least (an offset shadow
-    shows on two sides, a glow on all four)."""
+def _exact(alpha: Any, core: tuple[int, int, int, int], step: int) -> tuple[int, int, int, int]:
+    """The core's edges to the pixel: each found on a sampled grid is searched again in the
+    strip of ``step`` pixels around it (the whole mask is not read twice)."""
+    y0, y1, x0, x1 = core
+    h, w = alpha.shape
+    if step == 1:
+        return core
+    cols = slice(x0, x1, max(1, (x1 - x0) // 64))
+    rows = slice(y0, y1, max(1, (y1 - y0) // 64))
+
+    def first(strip: Any, start: int) -> int:
+        hit = strip.nonzero()[0]
+        return start + int(hit[0]) if hit.size else start
+
+    def last(strip: Any, start: int) -> int:
+        hit = strip.nonzero()[0]
+        return start + int(hit[-1]) + 1 if hit.size else start
+
+    t, b = max(0, y0 - step), max(0, y1 - step)
+    lft, r = max(0, x0 - step), max(0, x1 - step)
+    return (first((alpha[t:y0 + step, cols] >= _OPAQUE).any(axis=1), t),
+            last((alpha[b:min(h, y1 + step), cols] >= _OPAQUE).any(axis=1), b),
+            first((alpha[rows, lft:x0 + step] >= _OPAQUE).any(axis=0), lft),
+            last((alpha[rows, r:min(w, x1 + step)] >= _OPAQUE).any(axis=0), r))
+
+
+def _soft_margin(alpha: Any, core: tuple[int, int, int, int]) -> bool:
+    """Faint pixels lie 3-8 pixels beside the core (full-resolution ``alpha``, core in its
+    pixels) along most of one side at least: an offset shadow shows on two sides, a glow
+    on all four. (An icon's antialiased edge is 1-2 pixels wide: no shadow.)"""
     y0, y1, x0, x1 = core
     lo, hi = _SOFT
-    bands = [(a[y0:y1, x1:x1 + 6], 1), (a[y1:y1 + 6, x0:x1], 0),
-             (a[y0:y1, max(0, x0 - 6):x0], 1), (a[max(0, y0 - 6):y0, x0:x1], 0)]
+    sy, sx = max(1, (y1 - y0) // 64), max(1, (x1 - x0) // 64)  # 64 samples a side
+    bands = [(alpha[y0:y1:sy, x1 + 3:x1 + 9], 1), (alpha[y1 + 3:y1 + 9, x0:x1:sx], 0),
+             (alpha[y0:y1:sy, max(0, x0 - 8):max(0, x0 - 2)], 1),
+             (alpha[max(0, y0 - 8):max(0, y0 - 2), x0:x1:sx], 0)]
     return any(b.size and float(((b > lo) & (b < hi)).any(axis=axis).mean()) >= 0.6
                for b, axis in bands)
 
