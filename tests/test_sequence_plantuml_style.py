@@ -33,7 +33,8 @@ def _text(page, x, y, text, k):
     page.insert_text((x, y), text, fontsize=9 * k)
 
 
-def _chart(k: float, frame: bool = True, self_msg: bool = True) -> bytes:
+def _chart(k: float, frame: bool = True, self_msg: bool = True, bar: bool = False,
+           solo_frame: bool = False, long_bar: bool = False, shaded_else: bool = False) -> bytes:
     doc = pymupdf.open()
     page = doc.new_page(width=420 * k + 40, height=330 * k + 40)
     o = 20
@@ -62,13 +63,29 @@ def _chart(k: float, frame: bool = True, self_msg: bool = True) -> bytes:
                             (X(0) + 14 * k, Y(70))], color=BLACK, width=0.6 * k)
         _text(page, X(0) - 12 * k, Y(79), "alt", k)
         _text(page, X(0) + 20 * k, Y(79), "[session valid]", k)
+    bars = ([pymupdf.Rect(X(2) - 5 * k, Y(100), X(2) + 5 * k, Y(165))] if bar else []) + \
+        ([pymupdf.Rect(X(1) - 5 * k, Y(45), X(1) + 5 * k, Y(300))] if long_bar else [])
+    for r in bars:  # an activation bar: a white fill, then its four sides stroked one by one
+        page.draw_rect(r, color=None, fill=(1, 1, 1))
+        for a, b in ((r.tl, r.tr), (r.tr, r.br), (r.br, r.bl), (r.bl, r.tl)):
+            page.draw_line(a, b, color=BLACK, width=0.4 * k)
     msg(1, 2, 100, "lookup session")
+    if solo_frame:  # an 'opt' fragment around the self-message alone, on one lifeline
+        page.draw_rect(pymupdf.Rect(X(2) - 20 * k, Y(98), X(2) + 75 * k, Y(140)), color=BLACK,
+                       width=0.8 * k)
+        _text(page, X(2) - 17 * k, Y(107), "opt", k)
+        _text(page, X(2) + 5 * k, Y(107), "[stale]", k)
     if self_msg:  # out, down, back with a head: three strokes
         page.draw_line((X(2), Y(120)), (X(2) + 30 * k, Y(120)), color=BLACK, width=0.6 * k)
         page.draw_line((X(2) + 30 * k, Y(120)), (X(2) + 30 * k, Y(132)), color=BLACK, width=0.6 * k)
         page.draw_line((X(2) + 30 * k, Y(132)), (X(2) + 2 * k, Y(132)), color=BLACK, width=0.6 * k)
         _head(page, (X(2), Y(132)), left=True, k=k)
         _text(page, X(2) + 34 * k, Y(126), "check expiry", k)
+    if frame and shaded_else:  # the 'else' part: its own fill (no outline) under a dashed rule
+        page.draw_rect(pymupdf.Rect(X(0) - 15 * k, Y(147), X(2) + 15 * k, Y(190)), color=None,
+                       fill=(1, 1, 1))
+        page.draw_line((X(0) - 15 * k, Y(147)), (X(2) + 15 * k, Y(147)), color=BLACK,
+                       width=0.5 * k, dashes=f"[{2 * k} {2 * k}] 0")
     msg(2, 1, 160, "session found", dashed=True)
     msg(1, 0, 230, "accepted", dashed=True)
     return doc.tobytes()
@@ -96,6 +113,34 @@ def test_notched_heads_self_message_and_frame_at_full_and_small_print(k):
     assert d is not None and d.kind == "sequence"
     assert _messages(d) == EXPECTED
     assert any("session valid" in n for n in d.notes)  # the guard is kept as a note
+
+
+@pytest.mark.parametrize("k", [1.0, 0.35])
+def test_the_sides_of_an_activation_bar_are_no_messages(k):
+    """A message that stops at the corner of an activation bar puts its head at the end of
+    the bar's top side: that side is part of the bar, not a self-message."""
+    d = _read(_chart(k, bar=True))
+    assert _messages(d) == EXPECTED
+
+
+@pytest.mark.parametrize("k", [1.0, 0.35])
+def test_the_long_sides_of_an_activation_bar_are_no_lifelines(k):
+    d = _read(_chart(k, long_bar=True))
+    assert [n.label for n in d.nodes] == list(NAMES)
+    assert _messages(d) == EXPECTED
+
+
+@pytest.mark.parametrize("k", [1.0, 0.35])
+def test_the_text_of_the_first_message_of_a_shaded_else_part_is_read(k):
+    d = _read(_chart(k, shaded_else=True))
+    assert _messages(d) == EXPECTED
+
+
+@pytest.mark.parametrize("k", [1.0, 0.35])
+def test_a_fragment_around_one_lifeline_keeps_its_self_message_text(k):
+    d = _read(_chart(k, solo_frame=True))
+    assert _messages(d) == EXPECTED
+    assert any("stale" in n for n in d.notes)
 
 
 def test_words_inside_a_frame_are_message_text_and_the_guard_is_not():
@@ -219,3 +264,35 @@ def test_a_nas_chart_on_a_page_is_one_figure_with_its_names_and_caption():
     d = fig.description
     assert d.figure_type.value == "sequence" and len(d.diagram.messages) == 4
     assert [n.label for n in d.diagram.nodes] == ["UE", "MME"]
+
+
+# ---- a participant created mid-chart, with an entity head (a circle over its name) -------------
+
+def _created_chart() -> bytes:
+    doc = pymupdf.open()
+    page = doc.new_page(width=420, height=340)
+    for x, name in ((60, "Client"), (200, "Gateway")):
+        page.draw_rect(pymupdf.Rect(x - 30, 20, x + 30, 40), color=BLACK, width=0.6)
+        _text(page, x - 20, 34, name, 1.0)
+        page.draw_line((x, 40), (x, 320), color=BLACK, width=0.5, dashes="[5 5] 0")
+    cx = 330  # the created one: a circle, its (wider) name below, its lifeline from there on
+    page.draw_circle((cx, 110), 7, color=BLACK, fill=(1, 1, 0.8), width=0.8)
+    _text(page, cx - 34, 130, "SessionRecord", 1.0)
+    page.draw_line((cx, 134), (cx, 320), color=BLACK, width=0.5, dashes="[5 5] 0")
+
+    def msg(xa, xb, y, text):
+        page.draw_line((xa, y), (xb, y), color=BLACK, width=0.6)
+        _head(page, (xb, y), left=xb < xa, k=1.0)
+        _text(page, min(xa, xb) + 8, y - 3, text, 1.0)
+
+    msg(60, 200, 70, "connect")
+    msg(200, cx - 36, 118, "<<create>>")  # stops at the name's edge, well left of the circle
+    msg(cx, 60, 200, "stored")
+    return doc.tobytes()
+
+
+def test_a_create_message_reaches_the_name_of_a_head_drawn_as_an_icon():
+    d = _read(_created_chart())
+    assert [n.label for n in d.nodes] == ["Client", "Gateway", "SessionRecord"]
+    assert _messages(d) == [("Client", "Gateway", "connect"), ("Gateway", "SessionRecord", "<<create>>"),
+                            ("SessionRecord", "Client", "stored")]

@@ -44,6 +44,7 @@ from .figures import (
     link_duplicates,
 )
 from .options import IngestOptions
+from .painted import painted_shape
 from .pdf import Line, Rect, open_pdf, out_of_memory, page_lines, read_source, typed_errors
 from .tables import Table, find_tables, is_grid_like
 
@@ -169,8 +170,20 @@ def _scan(pdf: Any, pno: int, opts: IngestOptions, timer: _Timer, digests: dict[
         timer.add("figures", t)
         if scan.cands:
             scan.drawings = drawings
-            scan.images = [{"rect": im.rect, "mask": im.mask} for im in images]
+            scan.images = [_image_entry(pdf, im, scan.cands) for im in images]
     return scan
+
+
+def _image_entry(pdf: Any, im: Any, cands: list[Candidate]) -> dict[str, Any]:
+    """An image's box and kind; in a drawing, a box painted as a picture with a soft shadow
+    carries its outline (``painted.painted_shape``; the crop's resolution ignores it)."""
+    entry: dict[str, Any] = {"rect": im.rect, "mask": im.mask}
+    if im.smask and im.upright and any(c.kind != "raster" and _contains(c.bbox, im.rect, 2.0)
+                                       for c in cands):
+        im.shape = painted_shape(pdf, im.xref, im.smask, im.rect)
+        if im.shape is not None:
+            entry["shape"] = im.shape
+    return entry
 
 
 def _to_reading_frame(scan: _Scan) -> None:

@@ -68,13 +68,14 @@ def _extract(pdf: Any, xref: int) -> bytes | None:
 
 def _crop_dpi(fig: Figure, cand: Candidate, opts: IngestOptions) -> int:
     """``opts.dpi``, or the native resolution of the finest picture that covers a tenth of
-    the figure or more (bitmap-mask lettering excluded), capped by the pixel budget."""
+    the figure or more (bitmap-mask lettering and boxes painted as pictures excluded: a
+    browser prints a shadowed box at 3-4 pixels per point), capped by the pixel budget."""
     box = fig.bbox
     fig_area = max(box.width * box.height, 1.0)
     dpi = float(opts.dpi)
     for img in cand.images:
         w, h = img.rect[2] - img.rect[0], img.rect[3] - img.rect[1]
-        if img.mask or w * h < 0.1 * fig_area or w <= 0 or h <= 0:
+        if img.mask or img.shape is not None or w * h < 0.1 * fig_area or w <= 0 or h <= 0:
             continue
         dpi = max(dpi, 72.0 * img.pixels[0] / w, 72.0 * img.pixels[1] / h)
     budget = 72.0 * math.sqrt(_PIXEL_BUDGET / fig_area)

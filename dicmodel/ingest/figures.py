@@ -44,6 +44,9 @@ class Img:
     mask: bool = False  # a 1-bit stencil (ETSI PDFs paint figure labels as such masks)
     pixels: tuple[int, int] = (0, 0)  # the image's own width and height in pixels
     plain: bool = False  # placed upright and unflipped, with no soft mask: extractable as is
+    smask: int = 0  # xref of its soft mask (0: none)
+    upright: bool = False  # placed upright, unflipped and wholly on the page (masked or not)
+    shape: dict[str, Any] | None = None  # a box painted as a picture (``painted.painted_shape``)
 
 
 @dataclass
@@ -142,7 +145,9 @@ def images_of(page: Any, doc: Any, page_rect: Rect, digests: dict[int, str]) -> 
     out: list[Img] = []
     px0, py0, px1, py1 = page_rect
     page_area = (px1 - px0) * (py1 - py0)
-    for info in _image_info(page, page.get_images(full=True)):
+    listed = page.get_images(full=True)
+    smasks = {int(item[0]): int(item[1] or 0) for item in listed}
+    for info in _image_info(page, listed):
         r = _clip(info["bbox"], page_rect, 0.0)
         if r is None or (r[2] - r[0]) * (r[3] - r[1]) < 4.0:
             continue
@@ -154,9 +159,11 @@ def images_of(page: Any, doc: Any, page_rect: Rect, digests: dict[int, str]) -> 
         mask = info.get("bpc") == 1 and not info.get("colorspace")
         pixels = (int(info.get("width") or 0), int(info.get("height") or 0))
         a, b, c, d = (tuple(info.get("transform") or (0, 0, 0, 0)) + (0, 0, 0, 0))[:4]
-        plain = a > 0 and d > 0 and abs(b) < 1e-6 and abs(c) < 1e-6 and not info.get("has-mask")
+        upright = a > 0 and d > 0 and abs(b) < 1e-6 and abs(c) < 1e-6
+        whole = all(abs(u - v) < 0.01 for u, v in zip(r, tuple(info["bbox"])))
         out.append(Img(rect=r, xref=xref, digest=digests.get(xref, ""), mask=mask, pixels=pixels,
-                       plain=plain))
+                       plain=upright and not info.get("has-mask"), smask=smasks.get(xref, 0),
+                       upright=upright and whole))
     return out
 
 
@@ -171,7 +178,7 @@ def _image_info(page: Any, listed: list[tuple]) -> list[dict[str, Any]]:
         if item[0] not in by_size[(item[2], item[3])]:
             by_size[(item[2], item[3])].append(item[0])
     if any(len(v) > 1 for v in by_size.values()):
-        return page.get_image_info(xrefs=True)
+        return _paired_by_name(page, listed) or page.get_image_info(xrefs=True)
     infos = page.get_image_info()
     if infos and not listed:
         return page.get_image_info(xrefs=True)  # images inside form XObjects are not listed
@@ -180,6 +187,33 @@ def _image_info(page: Any, listed: list[tuple]) -> list[dict[str, Any]]:
         if xrefs is None:
             return page.get_image_info(xrefs=True)  # a size we cannot pair: ask PyMuPDF
         info["xref"] = xrefs[0]
+    return infos
+
+
+def _paired_by_name(page: Any, listed: list[tuple]) -> list[dict[str, Any]] | None:
+    """Placements paired with xrefs by the name the content stream paints them by, when
+    every listed image has a name of its own (a browser's print: dozens of same-sized
+    shadowed boxes, where hashing every decoded image cost a second a page). None when a
+    name is shared or the placements do not line up (PyMuPDF then hashes)."""
+    import pymupdf
+
+    xref_of: dict[str, set[int]] = defaultdict(set)
+    for item in listed:
+        xref_of[item[7]].add(int(item[0]))
+    if any(len(v) > 1 for v in xref_of.values()):
+        return None
+    try:  # PyMuPDF's own pairing for Page.get_image_bbox: (name, quad) per placement, in order
+        placed = pymupdf.JM_image_reporter(page._pdf_page())
+    except Exception:  # noqa: BLE001 - an internal helper: any failure means "hash instead"
+        return None
+    infos = page.get_image_info()
+    if not placed or len(placed) != len(infos):
+        return None
+    for info, (name, quad) in zip(infos, placed):
+        r = pymupdf.Quad(quad).rect
+        if name not in xref_of or any(abs(a - b) > 0.5 for a, b in zip(r, info["bbox"])):
+            return None
+        info["xref"] = next(iter(xref_of[name]))
     return infos
 
 

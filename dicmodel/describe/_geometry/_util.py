@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 
 from .primitives import Point, Rect, Word
 
 __all__ = ["dist", "rect_dist", "clip_segment", "boundary_dist", "inside", "contains", "area", "center",
            "seg_dist", "poly_dist", "poly_len", "heading", "text_blocks", "block_text", "expand",
-           "median_height"]
+           "median_height", "Grid"]
 
 
 def dist(a: Point, b: Point) -> float:
@@ -140,3 +141,41 @@ def clip_segment(a: tuple[float, float], b: tuple[float, float], box: tuple[floa
         if t0 > t1:
             return None
     return (a[0] + t0 * dx, a[1] + t0 * dy), (a[0] + t1 * dx, a[1] + t1 * dy)
+
+
+class Grid:
+    """Boxes filed under the square cells they cover: what lies near a box, without
+    testing every pair (figures reach 2,000 outlines and 2,000 words). A box over more
+    than ``_MAX_CELLS`` cells (or with coordinates out of range) is near everything."""
+
+    _MAX_CELLS = 256
+
+    def __init__(self, cell: float) -> None:
+        self.cell = cell
+        self.cells: dict[tuple[int, int], list[int]] = defaultdict(list)
+        self.everywhere: list[int] = []
+
+    def _span(self, r: Rect) -> tuple[range, range] | None:
+        c = self.cell
+        try:
+            xs = range(int(r[0] // c), int(r[2] // c) + 1)
+            ys = range(int(r[1] // c), int(r[3] // c) + 1)
+        except (OverflowError, ValueError):  # inf or nan
+            return None
+        return (xs, ys) if len(xs) * len(ys) <= self._MAX_CELLS else None
+
+    def add(self, k: int, r: Rect) -> None:
+        span = self._span(r)
+        if span is None:
+            self.everywhere.append(k)
+            return
+        for i in span[0]:
+            for j in span[1]:
+                self.cells[(i, j)].append(k)
+
+    def near(self, r: Rect) -> set[int]:
+        span = self._span(r)
+        if span is None:
+            return set(self.everywhere).union(*self.cells.values())
+        return set(self.everywhere).union(
+            *(self.cells.get((i, j), ()) for i in span[0] for j in span[1]))

@@ -254,7 +254,36 @@ def _candidates(prims: Primitives) -> list[_N]:
         if _end_marker(n, prims.paths, centres):
             continue
         keep.append(n)
-    return keep
+    return _without_decorations(keep, centres)
+
+
+def _without_decorations(nodes: list[_N], centres: list[Point]) -> list[_N]:
+    """Small empty boxes on the outline of a labelled box are part of its drawing, not nodes
+    of their own: the two tabs of a UML component, the icon in its corner, a port. (A line
+    that ends on one then ends on the box.) Dark bars (forks) stay."""
+    words = U.Grid(32.0)
+    for k, q in enumerate(centres):
+        words.add(k, (q[0], q[1], q[0], q[1]))
+
+    def has_words(r: Rect) -> bool:
+        return any(U.inside(centres[k], r) for k in words.near(r))
+
+    hosts = U.Grid(64.0)
+    for k, n in enumerate(nodes):
+        if has_words(n.bbox):
+            hosts.add(k, n.bbox)
+    out = []
+    for n in nodes:
+        w, h = n.bbox[2] - n.bbox[0], n.bbox[3] - n.bbox[1]
+        c = U.center(n.bbox)
+        if n.kind in ("rect", "round_rect") and not _bar(n) and not has_words(n.bbox) \
+                and any(U.area(n.bbox) < 0.1 * U.area(nodes[k].bbox)
+                        and U.inside(c, nodes[k].bbox, 1.0)
+                        and U.boundary_dist(c, nodes[k].bbox) <= max(w, h)
+                        for k in hosts.near((c[0], c[1], c[0], c[1]))):
+            continue
+        out.append(n)
+    return out
 
 
 def _end_marker(n: _N, paths: list[Path], centres: list[Point]) -> bool:
@@ -630,8 +659,8 @@ def recover_graph(prims: Primitives) -> GraphParts:
     # B->A below) look like one block but belong to different edges
     lines = [[w] for b in blocks for w in b]
     label_of, rest_lines = _edge_labels(lines, [e[2] for e in edges], h)
-    rest = U.text_blocks([w for b in rest_lines for w in b])
-    named = [(s, t, c, " ".join(U.block_text(b) for b in label_of.get(k, [])))
+    rest = U.text_blocks(_wrapped_labels(label_of, rest_lines))
+    named = [(s, t, c, U.block_text([w for b in label_of.get(k, []) for w in b]))
              for k, (s, t, c, _) in enumerate(edges)]
     notes = _notes(nodes, named)
     _lone_dots(nodes, named, chains)
@@ -640,6 +669,25 @@ def recover_graph(prims: Primitives) -> GraphParts:
                        n_chains=len(chains), n_loose=n_loose)
     _finish_text(parts, rest, prims, h)
     return parts
+
+
+def _wrapped_labels(label_of: dict[int, list[list[Word]]], rest_lines: list[list[Word]]) -> list[Word]:
+    """A label wrapped over several lines: the lines of its block that reached no connector
+    (the lower lines of "customer of & / consents / «OAuth2»" lie farther from the line)
+    join the edge that took the others, unless the block's lines went to two edges (labels
+    stacked between two edges). Returns the words still free."""
+    owner = {id(w): k for k, bs in label_of.items() for b in bs for w in b}
+    left = {id(w) for b in rest_lines for w in b}
+    free: list[Word] = []
+    for blk in U.text_blocks([w for bs in label_of.values() for b in bs for w in b]
+                             + [w for b in rest_lines for w in b]):
+        mine = [w for w in blk if id(w) in left]
+        edges = {owner[id(w)] for w in blk if id(w) in owner}
+        if mine and len(edges) == 1:
+            label_of[edges.pop()].append(mine)
+        else:
+            free += mine
+    return free
 
 
 def _lone_dots(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]],

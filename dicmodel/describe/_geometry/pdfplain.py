@@ -159,13 +159,17 @@ def image_drawings(images: list[Any], figure: tuple[float, float, float, float])
     Roles: ``icon`` (a small picture: in a network drawing a router or server icon is a node),
     ``text`` (a stencil mask: a label to read with OCR), ``raster`` (a picture covering more
     than a quarter of the figure: content of its own, to read with OCR and the raster
-    reader, never a node)."""
+    reader, never a node), ``shape`` (a box the renderer painted as a picture, its shadow
+    left out: ``{"shape": {"rect", "kind", "fill"}}`` from the ingest, read as a drawn box)."""
     limit = 0.25 * area(figure)
     out = []
     for im in images:
         rect, mask = (im["rect"], bool(im.get("mask"))) if isinstance(im, dict) else (im, False)
+        shape = im.get("shape") if isinstance(im, dict) else None
         big = area(rect) > limit
-        role = "raster" if big else "text" if mask else "icon"
-        out.append({"type": "image", "rect": tuple(float(v) for v in rect), "items": [],
-                    "role": role})
+        role = "shape" if shape else "raster" if big else "text" if mask else "icon"
+        d = {"type": "image", "rect": tuple(float(v) for v in rect), "items": [], "role": role}
+        if shape:
+            d["shape"] = shape
+        out.append(d)
     return out

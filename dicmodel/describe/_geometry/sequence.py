@@ -11,11 +11,12 @@ lifeline) are ignored because ends snap to the nearest lifeline within a bar's h
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 from ...diagram import Diagram, Message, Node
 from . import _util as U
-from .primitives import Path, Point, Primitives, Rect, Word
+from .primitives import Path, Point, Primitives, Rect, Shape, Word
 
 __all__ = ["Lifeline", "find_lifelines", "read_lineless", "read_sequence"]
 
@@ -29,6 +30,7 @@ class Lifeline:
     boxes: list[Rect] = field(default_factory=list)
     long: bool = True  # spans a large part of the figure (not only hanging from a box)
     headed: bool = False  # ends at an arrowhead (a vertical graph edge, or an actor icon)
+    name_box: Rect | None = None  # the head's name with its box, or the icon above it
 
 
 def _vertical_segments(paths: list[Path]) -> list[tuple[float, float, float]]:
@@ -41,13 +43,32 @@ def _vertical_segments(paths: list[Path]) -> list[tuple[float, float, float]]:
     return out
 
 
+def _box_sides(prims: Primitives, u: float) -> tuple[list[float], list[tuple[float, float, float]]]:
+    """The left and right sides (x, y0, y1) of the boxes, sorted by x, and their xs."""
+    sides = sorted((x, s.bbox[1], s.bbox[3]) for s in prims.shapes for x in (s.bbox[0], s.bbox[2]))
+    return [sd[0] for sd in sides], sides
+
+
+def _on_side(seg: tuple[float, float, float], sides: tuple[list[float], list[tuple[float, float, float]]],
+             u: float) -> bool:
+    """A vertical stroke on a box's side (an activation bar's edge stroked apart from its
+    fill) belongs to the box, not to a lifeline."""
+    xs, rows = sides
+    x, y0, y1 = seg
+    for k in range(bisect.bisect_left(xs, x - 0.75 * u), bisect.bisect_right(xs, x + 0.75 * u)):
+        if rows[k][1] - u <= y0 and y1 <= rows[k][2] + u:
+            return True
+    return False
+
+
 def find_lifelines(prims: Primitives, u: float) -> list[Lifeline]:
     """Columns of vertical strokes that cover a large part of the figure height.
 
     ``u`` scales the fixed tolerances (1 for PDF points; larger for a raster figure whose
     text is taller than a PDF's, see :func:`_unit`).
     """
-    segs = sorted(_vertical_segments(prims.paths))
+    sides = _box_sides(prims, u)
+    segs = sorted(s for s in _vertical_segments(prims.paths) if not _on_side(s, sides, u))
     cols: list[list[tuple[float, float, float]]] = []
     for s in segs:
         if cols and abs(cols[-1][-1][0] - s[0]) < 1.0 * u:
@@ -170,11 +191,14 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float) -> list
             words = _words_in(prims.words, b)
             if words:
                 ln.label = U.block_text(words)
+                ln.name_box = _union(b, U.block_rect(words))  # a name wider than its icon
                 break
         if not ln.label:
             words = _label_near_end(prims.words, ln, h)
             ln.label = U.block_text(words)
             used += [w.bbox for w in words]
+            if words:
+                ln.name_box = _with_icon(U.block_rect(words), prims.shapes, h)
     # two lines under one header box (the lifeline and the side of a highlight band or
     # frame beside it): the one nearer the box's centre is the lifeline
     for ln in lines:
@@ -189,6 +213,21 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float) -> list
                     ln.label = ""
                     break
     return used
+
+
+def _with_icon(name: Rect, shapes: list[Shape], h: float) -> Rect:
+    """A name box grown by the icon drawn right above the name (UML entity, control and
+    boundary heads: a circle over the participant's name)."""
+    for s in shapes:
+        b = s.bbox
+        if name[0] <= U.center(b)[0] <= name[2] and 0 <= name[1] - b[3] <= 1.5 * h \
+                and b[2] - b[0] <= 4 * h:
+            name = _union(name, b)
+    return name
+
+
+def _union(a: Rect, b: Rect) -> Rect:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
 def _stack_top(b: Rect, column: list[Rect], words: list[Word], u: float) -> Rect:
@@ -259,7 +298,7 @@ def _nearest_line(p: Point, lines: list[Lifeline], tol: float, u: float) -> int 
     if best is None and tol > 3.0 * u:
         # a message that creates a participant points at its header box, not its lifeline
         for k, ln in enumerate(lines):
-            for b in ln.boxes:
+            for b in ln.boxes + ([ln.name_box] if ln.name_box else []):
                 d = U.rect_dist(p, b)
                 if d <= 8.0 * u and (best is None or d < best[0]):
                     best = (d, k)
@@ -366,12 +405,25 @@ def _on_lines(a: Point, b: Point, lines: list[Lifeline], u: float) -> bool:
     return ia is not None and ib is not None and ia != ib and abs(a[1] - b[1]) < 1.0 * u
 
 
+def _box_side(pts: list[Point], box: Rect, shapes: list[Shape], grid: U.Grid, u: float) -> bool:
+    """The stroke runs along the outline of a box (its ends and middle on the box's sides)."""
+    probes = pts + [((p[0] + q[0]) / 2, (p[1] + q[1]) / 2) for p, q in zip(pts, pts[1:])]
+    for k in grid.near(box):
+        r = shapes[k].bbox
+        if U.contains(r, box, 1.0 * u) and all(U.boundary_dist(p, r) <= 0.75 * u for p in probes):
+            return True
+    return False
+
+
 def _messages(prims: Primitives, lines: list[Lifeline], u: float) -> tuple[list[_Msg], int]:
     """Messages in time order, and how many arrow-carrying connectors there were in all."""
     tol = 12.0 * u
     raster = prims.source == "raster"
     out = []
     shorts = _short_strokes(prims, u)
+    boxes = U.Grid(32.0)
+    for k, sh in enumerate(prims.shapes):
+        boxes.add(k, sh.bbox)
     n_arrowed = 0
     for p in prims.paths:
         pts = p.points
@@ -381,6 +433,8 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float) -> tuple[list[
             continue
         if len(pts) == 2 and U.poly_len(pts) < 12 * u and abs(a[1] - b[1]) > 0.5 * abs(a[0] - b[0]):
             continue  # a stroke of a cross mark
+        if _box_side(pts, box, prims.shapes, boxes, u):
+            continue  # the top or bottom of an activation bar, stroked apart from its fill
         # where the line comes from tells a head of its own from a neighbour's (see _arrow_at)
         ha, ta = _arrow_at(a, prims, 3.0 * u, _back(pts[::-1], 8.0 * u))
         hb, tb = _arrow_at(b, prims, 3.0 * u, _back(pts, 8.0 * u))
@@ -519,14 +573,14 @@ def read_sequence(prims: Primitives) -> Diagram | None:
 
 def _frames(prims: Primitives, msgs: list[_Msg], lines: list[Lifeline], u: float) -> list[Rect]:
     """Combined fragments (alt, loop, opt, par; UML and PlantUML draw them as a stroked box
-    with a label tab): boxes over two or more lifelines that hold a message line."""
-    xs = [ln.x for ln in lines]
+    with a label tab): boxes that hold a whole message line. A fragment can hold only a
+    self-message on one lifeline ('opt: do nothing'); a note or header box holds none. A
+    fill without an outline is a background (PlantUML shades an 'else' part apart), and
+    the first line under its top edge is a message's text, not a fragment's header."""
     out = []
     for s in prims.shapes:
         b = s.bbox
-        if not _spans(b, xs):
-            continue
-        if any(b[1] < m.y < b[3] and b[0] - 3 * u <= m.x0 and m.x1 <= b[2] + 3 * u for m in msgs):
+        if s.stroked and any(b[1] < m.y < b[3] and b[0] - 3 * u <= m.x0 and m.x1 <= b[2] + 3 * u for m in msgs):
             out.append(b)
     return out
 

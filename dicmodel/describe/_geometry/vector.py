@@ -280,7 +280,12 @@ class _Collector:
     def drawing(self, d: dict[str, Any]) -> None:
         kind = d.get("type") or "s"
         if kind == "image":  # an embedded picture (a device icon): a node, whatever it shows
-            if d.get("rect") and d.get("role", "icon") == "icon":
+            painted = d.get("shape") if d.get("role") == "shape" else None
+            if painted:  # a box painted as a picture (a drop shadow): the box it shows
+                fill = tuple(painted["fill"]) if painted.get("fill") else None
+                self.p.shapes.append(Shape(kind=painted["kind"], bbox=tuple(painted["rect"]),
+                                           filled=True, stroked=True, fill=fill))
+            elif d.get("rect") and d.get("role", "icon") == "icon":
                 self.p.shapes.append(Shape(kind="icon", bbox=tuple(d["rect"]), filled=True,
                                            stroked=False))
             elif d.get("rect"):  # lettering or a raster diagram: read from the crop later
@@ -334,6 +339,8 @@ class _Collector:
         span = math.hypot(box[2] - box[0], box[3] - box[1])
         if span < 14.0 or width > 3.0 or length < 5 * max(width, 0.5):
             return False  # marker blobs and arrowheads are compact, strokes are long
+        if max(box[2] - box[0], box[3] - box[1]) <= _ARROW_MAX and _thickness(pts) > 3.0:
+            return False  # a notched arrowhead (PlantUML's) is thin only by area: wide across
         self.p.paths.append(Path(points=_centre_line(pts), width=width))
         return True
 
@@ -464,6 +471,33 @@ class _Collector:
                                                    bbox=box))
                 return
         self.p.paths.append(Path(points=pts, dashed=dashed, width=float(d.get("width") or 1.0)))
+
+
+def _thickness(pts: list[Point]) -> float:
+    """The least width of the points' convex hull over its edge directions (a stroke's
+    outline is as thin as the stroke, an arrowhead as wide as its base)."""
+    pts = sorted(set(pts))
+    if len(pts) < 3:
+        return 0.0
+
+    def cross(o: Point, a: Point, b: Point) -> float:
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+    hull: list[Point] = []
+    for seq in (pts, pts[::-1]):  # Andrew's monotone chain: lower, then upper half
+        half: list[Point] = []
+        for p in seq:
+            while len(half) >= 2 and cross(half[-2], half[-1], p) <= 0:
+                half.pop()
+            half.append(p)
+        hull += half[:-1]
+    best = math.inf
+    for i in range(len(hull)):
+        a, b = hull[i], hull[(i + 1) % len(hull)]
+        d = _dist(a, b)
+        if d > 1e-9:
+            best = min(best, max(abs(cross(a, b, q)) / d for q in hull))
+    return 0.0 if best == math.inf else best
 
 
 def _centre_line(pts: list[Point], n: int = 12) -> list[Point]:
@@ -636,11 +670,14 @@ def _marker_blobs(prims: Primitives) -> None:
     for s in prims.shapes:
         x0, y0, x1, y1 = s.bbox
         tiny = max(x1 - x0, y1 - y0) <= 10.0
-        over = tiny and any(a.bbox[0] - 1.5 <= x0 and a.bbox[1] - 1.5 <= y0
+        # (an arrowhead is at most _ARROW_MAX across: what lies within its box is as small)
+        over = any(a.bbox[0] - 1.5 <= x0 and a.bbox[1] - 1.5 <= y0
                             and x1 <= a.bbox[2] + 1.5 and y1 <= a.bbox[3] + 1.5
                             for a in prims.arrowheads)
-        if over and s.filled and not s.stroked:
-            continue  # a piece of the marker's outline (it may split into small "rects")
+        if over and s.filled != s.stroked:
+            # a piece of the marker's fill (it may split into small "rects"), or its outline
+            # stroked apart from the fill (PlantUML: a filled polygon, then a stroked quad)
+            continue
         small = tiny and s.kind in ("polygon", "parallelogram", "hexagon", "diamond")
         if not small:
             keep.append(s)
