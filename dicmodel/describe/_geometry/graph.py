@@ -30,6 +30,7 @@ from ...diagram import Diagram, Edge, Group, Node
 from ...document import FigureType
 from . import _util as U
 from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape, Word
+from .trunks import split_trunks
 
 __all__ = ["Reading", "recover_graph", "GraphParts"]
 
@@ -382,8 +383,11 @@ def _attach_arrows(chains: list[_Chain], heads: list[Arrowhead], reach: float) -
 
 
 def _far_corner(a: Arrowhead, p: Point) -> Point:
-    """The point of the arrowhead farthest from the path end it is glued to (its tip)."""
-    if U.dist(a.tip, p) >= 0.5 * max(a.bbox[2] - a.bbox[0], a.bbox[3] - a.bbox[1]):
+    """The point of the arrowhead farthest from the path end it is glued to (its tip).
+
+    The raster glue carries a line half a head into its head, so an end that far from the
+    tip (less a rounding) still sees the tip as found."""
+    if U.dist(a.tip, p) >= 0.4 * max(a.bbox[2] - a.bbox[0], a.bbox[3] - a.bbox[1]):
         return a.tip
     cx, cy = U.center(a.bbox)
     dx, dy = cx - p[0], cy - p[1]
@@ -625,7 +629,12 @@ def recover_graph(prims: Primitives) -> GraphParts:
     blocks = U.text_blocks(free)
     blocks = _group_labels(blocks, nodes, h)
     blocks = _caption_labels(blocks, nodes, h)
-    edges, n_loose = _connect(chains, nodes, blocks, tol=max(4.0, 0.4 * h))
+    tol = max(4.0, 0.4 * h)
+    if prims.source == "raster":
+        # overlapping strokes of edges that share a trunk were traced as one tree
+        chains = split_trunks(chains, [n.bbox for n in nodes if not n.is_group],
+                              lambda p, tip: _snap(p, tip, nodes, tol), tol=max(3.0, 0.25 * h))
+    edges, n_loose = _connect(chains, nodes, blocks, tol=tol)
     # edge labels go line by line: two labels stacked between a pair of edges (A->B above,
     # B->A below) look like one block but belong to different edges
     lines = [[w] for b in blocks for w in b]
