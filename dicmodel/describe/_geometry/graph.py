@@ -30,6 +30,7 @@ from ...diagram import Diagram, Edge, Group, Node
 from ...document import FigureType
 from . import _util as U
 from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape, Word
+from .chords import straight_chords
 from .trunks import split_trunks
 
 __all__ = ["Reading", "recover_graph", "GraphParts"]
@@ -635,6 +636,8 @@ def recover_graph(prims: Primitives) -> GraphParts:
         chains = split_trunks(chains, [n.bbox for n in nodes if not n.is_group],
                               lambda p, tip: _snap(p, tip, nodes, tol), tol=max(3.0, 0.25 * h))
     edges, n_loose = _connect(chains, nodes, blocks, tol=tol)
+    if prims.source == "raster" and n_loose:
+        edges += _chords(chains, nodes, prims, tol)
     # edge labels go line by line: two labels stacked between a pair of edges (A->B above,
     # B->A below) look like one block but belong to different edges
     lines = [[w] for b in blocks for w in b]
@@ -649,6 +652,19 @@ def recover_graph(prims: Primitives) -> GraphParts:
                        n_chains=len(chains), n_loose=n_loose)
     _finish_text(parts, rest, prims, h)
     return parts
+
+
+def _chords(chains: list[_Chain], nodes: list[_N], prims: Primitives, tol: float
+            ) -> list[tuple[int, int, _Chain, str]]:
+    """Edges along straight connectors that crossings broke into pieces (raster only)."""
+    boxes = [(0.0, 0.0, 0.0, 0.0) if n.is_group else n.bbox for n in nodes]  # groups are crossed
+    out = []
+    for c in straight_chords(chains, boxes, lambda p, tip: _snap(p, tip, nodes, tol),
+                             (prims.width, prims.height), tol=max(2.5, 0.15 * tol)):
+        a, b = _snap(c.points[0], c.tip_start, nodes, tol), _snap(c.points[-1], c.tip_end, nodes, tol)
+        if a is not None and b is not None and a != b:
+            out.append((a, b, c, ""))
+    return out
 
 
 def _lone_dots(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]],
