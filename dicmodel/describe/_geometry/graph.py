@@ -30,6 +30,8 @@ from ...diagram import Diagram, Edge, Group, Node
 from ...document import FigureType
 from . import _util as U
 from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape, Word
+from .chords import straight_chords
+from .trunks import split_trunks
 
 __all__ = ["Reading", "recover_graph", "GraphParts"]
 
@@ -411,8 +413,11 @@ def _attach_arrows(chains: list[_Chain], heads: list[Arrowhead], reach: float) -
 
 
 def _far_corner(a: Arrowhead, p: Point) -> Point:
-    """The point of the arrowhead farthest from the path end it is glued to (its tip)."""
-    if U.dist(a.tip, p) >= 0.5 * max(a.bbox[2] - a.bbox[0], a.bbox[3] - a.bbox[1]):
+    """The point of the arrowhead farthest from the path end it is glued to (its tip).
+
+    The raster glue carries a line half a head into its head, so an end that far from the
+    tip (less a rounding) still sees the tip as found."""
+    if U.dist(a.tip, p) >= 0.4 * max(a.bbox[2] - a.bbox[0], a.bbox[3] - a.bbox[1]):
         return a.tip
     cx, cy = U.center(a.bbox)
     dx, dy = cx - p[0], cy - p[1]
@@ -654,7 +659,14 @@ def recover_graph(prims: Primitives) -> GraphParts:
     blocks = U.text_blocks(free)
     blocks = _group_labels(blocks, nodes, h)
     blocks = _caption_labels(blocks, nodes, h)
-    edges, n_loose = _connect(chains, nodes, blocks, tol=max(4.0, 0.4 * h))
+    tol = max(4.0, 0.4 * h)
+    if prims.source == "raster":
+        # overlapping strokes of edges that share a trunk were traced as one tree
+        chains = split_trunks(chains, [n.bbox for n in nodes if not n.is_group],
+                              lambda p, tip: _snap(p, tip, nodes, tol), tol=max(3.0, 0.25 * h))
+    edges, n_loose = _connect(chains, nodes, blocks, tol=tol)
+    if prims.source == "raster" and n_loose:
+        edges += _chords(chains, nodes, prims, tol)
     # edge labels go line by line: two labels stacked between a pair of edges (A->B above,
     # B->A below) look like one block but belong to different edges
     lines = [[w] for b in blocks for w in b]
@@ -688,6 +700,19 @@ def _wrapped_labels(label_of: dict[int, list[list[Word]]], rest_lines: list[list
         else:
             free += mine
     return free
+
+
+def _chords(chains: list[_Chain], nodes: list[_N], prims: Primitives, tol: float
+            ) -> list[tuple[int, int, _Chain, str]]:
+    """Edges along straight connectors that crossings broke into pieces (raster only)."""
+    boxes = [(0.0, 0.0, 0.0, 0.0) if n.is_group else n.bbox for n in nodes]  # groups are crossed
+    out = []
+    for c in straight_chords(chains, boxes, lambda p, tip: _snap(p, tip, nodes, tol),
+                             (prims.width, prims.height), tol=max(2.5, 0.15 * tol)):
+        a, b = _snap(c.points[0], c.tip_start, nodes, tol), _snap(c.points[-1], c.tip_end, nodes, tol)
+        if a is not None and b is not None and a != b:
+            out.append((a, b, c, ""))
+    return out
 
 
 def _lone_dots(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]],

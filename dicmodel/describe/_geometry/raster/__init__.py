@@ -70,7 +70,7 @@ from .frame import (
     _scale_shape,
     _scaled_box,
 )
-from .heads import _arrowheads, _crosses
+from .heads import _arrowheads, _crosses, _open_heads
 from .ink import (
     _erase_text,
     _faint_outlines,
@@ -205,7 +205,8 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     heads, conn = _arrowheads(f, conn)
     heads += f.hollow
     badges = [sh.bbox for sh in shapes if not sh.stroked]
-    paths = _bridge_labels(_paths(f, conn, shapes), words, badges, f, heads, shapes)
+    heads, paths = _open_heads(f, _paths(f, conn, shapes), heads)
+    paths = _bridge_labels(paths, words, badges, f, heads, shapes)
     paths = _bridge_in_words(paths, words, f)
     paths = _close_dashed_gaps(paths, shapes, f)
     paths = _across_borders(paths, shapes, f)

@@ -1,7 +1,8 @@
 """Arrowheads: the parts of the connector ink that survive a morphological opening wider than a
 line (filled triangles), their tip and direction from where the line attaches; thick heads
 fused with a line; small empty heads found among the regions (UML inheritance,
-aggregation); small 'x' marks at message ends.
+aggregation); open heads drawn as two strokes (a 'V' at a line end); small 'x' marks at
+message ends.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .._util import dist, poly_len
 from ..primitives import Arrowhead, Path, Point
 from .frame import _Frame
 
@@ -246,3 +248,95 @@ def _probe(mask: Any, start: Any, outward: Any, f: _Frame) -> int:
         if 0 <= px < ww and 0 <= py < hh and mask[py, px]:
             hits += 1
     return hits
+
+
+_BARB_MIN_DEG, _BARB_MAX_DEG = 12.0, 70.0  # a barb's angle off the line it heads
+_BARB_SKEW_DEG = 25.0  # the two barbs of one head are drawn symmetric about the line
+
+
+def _open_heads(f: _Frame, paths: list[Path], filled: list[Arrowhead]
+                ) -> tuple[list[Arrowhead], list[Path]]:
+    """Open heads drawn as two strokes, a 'V' whose point is the line's end (UML navigability,
+    draw.io's 'open' arrow): thinning leaves the line and two short barbs meeting at the tip,
+    each barb running back beside the line on its own side. Returns all heads (a speck of the
+    'V's point that survived the opening as a filled head gives way to the open head) and the
+    paths without the barbs (each headed line cut back to the head's base, as a filled
+    head's is)."""
+    lo = max(4.0, 2.5 * f.stroke)
+    hi = max(12.0, 1.2 * f.text_h)
+    near = 2.0 * f.stroke + 3.0  # the thinned strokes of a 'V' part a few pixels from its point
+    lens = [poly_len(p.points) for p in paths]
+    short = [k for k, n in enumerate(lens) if lo <= n <= hi and len(paths[k].points) <= 3]
+    heads: list[Arrowhead] = []
+    barbs: set[int] = set()
+    for k, p in enumerate(paths):
+        for end in (0, 1):
+            if lens[k] < 1.5 * lo:
+                continue
+            pts = p.points if end == 1 else p.points[::-1]
+            tip = pts[-1]
+            cand = [(b, _far_end(paths[b].points, tip, near)) for b in short if b != k and b not in barbs]
+            cand = [(b, q) for b, q in cand if q is not None]
+            pair = _barb_pair(pts, cand) if len(cand) >= 2 else None
+            if pair is None:
+                continue
+            (b1, q1), (b2, q2), d = pair
+            barbs.update((b1, b2))
+            # the point: the foremost of the line's end and the barbs' near ends
+            tip = max([tip] + [_near_end(paths[b].points, q) for b, q in pair[:2]],
+                      key=lambda q: q[0] * d[0] + q[1] * d[1])
+            depth = 0.5 * sum((tip[0] - q[0]) * d[0] + (tip[1] - q[1]) * d[1] for q in (q1, q2))
+            if dist(pts[-2], tip) > depth + 1.0:  # the line's end moves back to the head's base
+                pts[-1] = (tip[0] - d[0] * depth, tip[1] - d[1] * depth)
+                p.points = pts if end == 1 else pts[::-1]
+            xs, ys = [tip[0], q1[0], q2[0]], [tip[1], q1[1], q2[1]]
+            pad = f.stroke + 1.0
+            heads.append(Arrowhead(tip=tip, direction=d,
+                                   bbox=(min(xs) - pad, min(ys) - pad, max(xs) + pad, max(ys) + pad)))
+            break
+    kept = [a for a in filled if not any(_overlaps(a.bbox, o.bbox) for o in heads)]
+    return kept + heads, [p for k, p in enumerate(paths) if k not in barbs]
+
+
+def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def _near_end(pts: list[Point], far: Point) -> Point:
+    return pts[0] if pts[-1] == far else pts[-1]
+
+
+def _far_end(pts: list[Point], tip: Point, near: float) -> Point | None:
+    """The free end of a short stroke that starts at ``tip`` (None when it does not)."""
+    if dist(pts[0], tip) <= near:
+        return pts[-1]
+    if dist(pts[-1], tip) <= near:
+        return pts[0]
+    return None
+
+
+def _barb_pair(pts: list[Point], cand: list[tuple[int, Point]]
+               ) -> tuple[tuple[int, Point], tuple[int, Point], Point] | None:
+    """Two barbs on opposite sides of the line's last stretch, each at a like angle off it;
+    with the unit direction in which the line arrives at its tip."""
+    tip = pts[-1]
+    back = next((q for q in reversed(pts[:-1]) if dist(q, tip) >= 3.0), pts[0])
+    n = dist(back, tip)
+    if n < 1e-6:
+        return None
+    d = ((tip[0] - back[0]) / n, (tip[1] - back[1]) / n)
+    sides: list[tuple[float, float, int, Point]] = []
+    for b, q in cand:
+        vx, vy = q[0] - tip[0], q[1] - tip[1]
+        m = math.hypot(vx, vy)
+        if m < 1e-6:
+            continue
+        ang = math.degrees(math.acos(max(-1.0, min(1.0, -(vx * d[0] + vy * d[1]) / m))))
+        if _BARB_MIN_DEG <= ang <= _BARB_MAX_DEG:
+            sides.append((math.copysign(1.0, d[0] * vy - d[1] * vx), ang, b, q))
+    best = None
+    for s1, a1, b1, q1 in sides:
+        for s2, a2, b2, q2 in sides:
+            if s1 > 0 > s2 and abs(a1 - a2) <= _BARB_SKEW_DEG and (best is None or abs(a1 - a2) < best[0]):
+                best = (abs(a1 - a2), (b1, q1), (b2, q2))
+    return None if best is None else (best[1], best[2], d)
