@@ -390,14 +390,14 @@ def _far_corner(a: Arrowhead, p: Point) -> Point:
     return (cx + dx, cy + dy)
 
 
-def _join(paths: list[Path], nodes: list[_N], tol: float) -> list[_Chain]:
+def _join(chains: list[_Chain], nodes: list[_N], tol: float) -> list[_Chain]:
     """Follow polylines drawn as separate segments: join ends that meet away from nodes.
 
     Only a meeting of exactly two ends is joined, so crossing edges (whose strokes meet at a
-    point where four ends or none meet) stay apart. Linear in the number of paths.
+    point where four ends or none meet) stay apart, and an end that carries an arrowhead is
+    never joined (a callout's leader drawn to a connector's head is not its continuation).
+    Linear in the number of paths.
     """
-    chains = [_Chain(points=list(p.points), dashed=p.dashed, arrow_start=p.arrow_start,
-                     arrow_end=p.arrow_end) for p in paths if len(p.points) >= 2]
     partner = _partners(chains, nodes, tol)
     out: list[_Chain] = []
     seen: set[int] = set()
@@ -455,8 +455,10 @@ def _walk(ci: int, chains: list[_Chain], partner: dict, seen: set[int]) -> _Chai
         pts, exit_end, arrow_start = c.points[::-1], 0, c.arrow_end
     else:
         pts, exit_end, arrow_start = list(c.points), 1, c.arrow_start
+    tip_start = c.tip_end if exit_end == 0 else c.tip_start
     dashed = c.dashed
     arrow_end = c.arrow_end if exit_end == 1 else c.arrow_start
+    tip_end = c.tip_end if exit_end == 1 else c.tip_start
     seen.add(ci)
     cur = (ci, exit_end)
     while cur in partner:
@@ -469,8 +471,10 @@ def _walk(ci: int, chains: list[_Chain], partner: dict, seen: set[int]) -> _Chai
         pts += seg[1:]
         dashed = dashed and n.dashed
         arrow_end = n.arrow_end if ne == 0 else n.arrow_start
+        tip_end = n.tip_end if ne == 0 else n.tip_start
         cur = (nj, 1 - ne)
-    return _Chain(points=pts, dashed=dashed, arrow_start=arrow_start, arrow_end=arrow_end)
+    return _Chain(points=pts, dashed=dashed, arrow_start=arrow_start, arrow_end=arrow_end,
+                  tip_start=tip_start, tip_end=tip_end)
 
 
 def _snap(p: Point, tip: Point | None, nodes: list[_N], tol: float) -> int | None:
@@ -618,8 +622,11 @@ def recover_graph(prims: Primitives) -> GraphParts:
     paths = [p for p in prims.paths if not _decoration(p, nodes)]
     _markers(nodes, h)
     reach = 3.0
-    chains = _join(paths, nodes, tol=1.0)
+    # arrowheads first: the joining must know which ends carry one
+    chains = [_Chain(points=list(p.points), dashed=p.dashed, arrow_start=p.arrow_start,
+                     arrow_end=p.arrow_end) for p in paths if len(p.points) >= 2]
     loose_heads = _attach_arrows(chains, prims.arrowheads, reach)
+    chains = _join(chains, nodes, tol=1.0)
     if loose_heads:
         warnings.append(f"{loose_heads} arrowhead(s) not attached to any connector")
     blocks = U.text_blocks(free)

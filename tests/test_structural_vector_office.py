@@ -1,0 +1,65 @@
+"""Office-drawn vector figures (Visio, PowerPoint and draw.io printed to PDF): conventions of
+those tools, drawn with PyMuPDF so that the structure is known exactly."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+pymupdf = pytest.importorskip("pymupdf")
+
+from dicmodel.describe._geometry.classify import build_diagram  # noqa: E402
+from dicmodel.describe._geometry.vector import extract_vector, page_inputs  # noqa: E402
+
+BLACK = (0, 0, 0)
+GREY = (0.5, 0.5, 0.5)
+
+
+def _read(draw, width=600, height=400):
+    doc = pymupdf.open()
+    page = doc.new_page(width=width, height=height)
+    draw(page)
+    page = pymupdf.open("pdf", doc.tobytes())[0]
+    drawings, spans = page_inputs(page)
+    prims = extract_vector(drawings, spans, (0, 0, width, height))
+    return build_diagram(prims).diagram
+
+
+def _box(page, r, label=""):
+    page.draw_rect(pymupdf.Rect(*r), color=BLACK, width=0.8)
+    if label:
+        w = pymupdf.get_text_length(label, fontsize=9)
+        page.insert_text(((r[0] + r[2] - w) / 2, (r[1] + r[3]) / 2 + 3), label, fontsize=9)
+
+
+def _arrow(page, a, b, size=6.0):
+    """A line from a to b whose filled head ends at b (the line stops at the head's base)."""
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    n = math.hypot(dx, dy)
+    ux, uy = dx / n, dy / n
+    base = (b[0] - ux * size, b[1] - uy * size)
+    page.draw_line(a, base, color=BLACK, width=0.8)
+    left = (base[0] - uy * size * 0.4, base[1] + ux * size * 0.4)
+    right = (base[0] + uy * size * 0.4, base[1] - ux * size * 0.4)
+    page.draw_polyline([b, left, right], color=BLACK, fill=BLACK, closePath=True)
+    return base
+
+
+def _edges(d):
+    return {(d.label_of(e.source), d.label_of(e.target), e.directed) for e in d.edges}
+
+
+def test_a_callout_leader_drawn_to_an_arrowhead_is_not_the_connector():
+    """A Visio callout's leader often ends where a connector's arrowhead starts; joining the
+    two would turn the connector into a line from its source to the callout."""
+    def draw(page):
+        _box(page, (40, 100, 120, 140), "Ingress")
+        _box(page, (200, 100, 280, 140), "Egress")
+        base = _arrow(page, (120, 120), (200, 120))
+        _box(page, (150, 20, 230, 50), "Metadata")
+        page.draw_line((base[0], 50), base, color=GREY, width=1.2)
+
+    d = _read(draw)
+    assert ("Ingress", "Egress", True) in _edges(d)
+    assert not any("Metadata" in (s, t) for s, t, _ in _edges(d))
