@@ -50,6 +50,43 @@ def _edges(d):
     return {(d.label_of(e.source), d.label_of(e.target), e.directed) for e in d.edges}
 
 
+TABLE = ["Ingress table", "{", "match :", "in port", "action :", "set LAG id", "set l2_if",
+         "default :", "drop", "}"]
+
+
+def test_text_that_runs_past_the_bottom_of_its_box_is_still_its_label():
+    """Visio and LibreOffice do not clip a shape's text: a table of small print longer than
+    its box goes on below it, in the same column and line pitch."""
+    def draw(page):
+        _box(page, (40, 60, 110, 100), "Port")
+        _box(page, (200, 60, 280, 104))
+        for k, line in enumerate(TABLE):  # ten lines at a 7 pt pitch: six fit the box
+            page.insert_text((203, 67 + 7 * k), line, fontsize=6)
+        _box(page, (380, 60, 460, 100), "ACL table")
+        _arrow(page, (110, 80), (200, 80))
+        _arrow(page, (280, 80), (380, 80))
+        page.insert_text((300, 200), "Note: ports are numbered from zero", fontsize=6)
+
+    d = _read(draw)
+    labels = {n.label for n in d.nodes}
+    assert " ".join(TABLE) in labels
+    assert _edges(d) == {("Port", " ".join(TABLE), True), (" ".join(TABLE), "ACL table", True)}
+    assert "Note" in " ".join(d.notes + [d.title or ""])  # text further off stays apart
+
+
+def test_a_caption_below_a_box_is_not_taken_for_overflow():
+    def draw(page):
+        _box(page, (200, 60, 280, 100))
+        page.insert_text((203, 72), "Edge router", fontsize=6)
+        page.insert_text((203, 79), "(site A)", fontsize=6)
+        page.insert_text((203, 120), "rack 4", fontsize=6)  # well below: its own text
+        _box(page, (40, 60, 110, 100), "Core")
+        _arrow(page, (110, 80), (200, 80))
+
+    d = _read(draw)
+    assert "Edge router (site A)" in {n.label for n in d.nodes}
+
+
 def test_a_callout_leader_drawn_to_an_arrowhead_is_not_the_connector():
     """A Visio callout's leader often ends where a connector's arrowhead starts; joining the
     two would turn the connector into a line from its source to the callout."""

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from ...diagram import Diagram, Edge, Group, Node
 from ...document import FigureType
 from . import _util as U
+from .overflow import claim_overflow
 from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape, Word
 
 __all__ = ["Reading", "recover_graph", "GraphParts"]
@@ -619,6 +620,7 @@ def recover_graph(prims: Primitives) -> GraphParts:
     nodes = _candidates(prims)
     _nest(nodes, prims.words)
     free = _assign_words(prims.words, nodes)
+    free = claim_overflow([(n.bbox, n.words) for n in nodes if not n.is_group], free)
     paths = [p for p in prims.paths if not _decoration(p, nodes)]
     _markers(nodes, h)
     reach = 3.0
