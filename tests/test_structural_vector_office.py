@@ -100,3 +100,17 @@ def test_a_callout_leader_drawn_to_an_arrowhead_is_not_the_connector():
     d = _read(draw)
     assert ("Ingress", "Egress", True) in _edges(d)
     assert not any("Metadata" in (s, t) for s, t, _ in _edges(d))
+
+
+def test_a_leader_that_stops_on_a_connector_beside_a_node_joins_no_nodes():
+    """A callout's leader that ends across an arrow's line is tied to that link; though its
+    end is within snapping reach of the arrow's source, it is no edge to the source."""
+    def draw(page):
+        _box(page, (40, 100, 120, 140), "Ingress")
+        _box(page, (200, 100, 280, 140), "Egress")
+        _arrow(page, (120, 120), (200, 120))
+        _box(page, (100, 20, 180, 50), "Metadata")
+        page.draw_line((123.5, 50), (123.5, 120), color=GREY, width=1.2)
+
+    d = _read(draw)
+    assert _edges(d) == {("Ingress", "Egress", True)}

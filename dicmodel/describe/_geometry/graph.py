@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from ...diagram import Diagram, Edge, Group, Node
 from ...document import FigureType
 from . import _util as U
+from .leaders import leader_lines
 from .overflow import claim_overflow
 from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape, Word
 
@@ -629,6 +630,8 @@ def recover_graph(prims: Primitives) -> GraphParts:
                      arrow_end=p.arrow_end) for p in paths if len(p.points) >= 2]
     loose_heads = _attach_arrows(chains, prims.arrowheads, reach)
     chains = _join(chains, nodes, tol=1.0)
+    leaders = leader_lines(chains)
+    chains = [c for k, c in enumerate(chains) if k not in leaders]
     if loose_heads:
         warnings.append(f"{loose_heads} arrowhead(s) not attached to any connector")
     blocks = U.text_blocks(free)
