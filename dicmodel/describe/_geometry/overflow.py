@@ -10,6 +10,7 @@ column, in the same font size, one line pitch (or one blank line) further on.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 from .primitives import Rect, Word
 
@@ -38,7 +39,7 @@ def _lines(words: Sequence[Word]) -> list[list[Word]]:
 
 def _pitch(lines: list[list[Word]]) -> float:
     tops = [min(w.bbox[1] for w in ln) for ln in lines]
-    steps = sorted(b - a for a, b in zip(tops, tops[1:]) if b > a)
+    steps = sorted(b - a for a, b in pairwise(tops) if b > a)
     return steps[len(steps) // 2]
 
 
