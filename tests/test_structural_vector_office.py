@@ -114,3 +114,29 @@ def test_a_leader_that_stops_on_a_connector_beside_a_node_joins_no_nodes():
 
     d = _read(draw)
     assert _edges(d) == {("Ingress", "Egress", True)}
+
+
+def test_overflowing_text_between_two_rows_does_not_split_the_figure():
+    """Figure detection joins a diagram's islands unless text outside them lies between; the
+    lines that run past the bottom of a box belong to the drawing, not to the page."""
+    import dicmodel
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.insert_textbox(pymupdf.Rect(56, 50, 539, 110), "4.2 Overview\nThe pipeline below "
+                        "is described in this clause, table by table.", fontsize=10)
+    for k, x in enumerate((60, 200, 340)):  # top row: the middle table runs past its box
+        _box(page, (x, 130, x + 90, 150), "" if k == 1 else f"Stage {k + 1}")
+    for k, line in enumerate(TABLE):
+        page.insert_text((203, 135 + 3 * k), line, fontsize=2.5)
+    _arrow(page, (150, 140), (200, 140))
+    _arrow(page, (290, 140), (340, 140))
+    for k, x in enumerate((60, 200, 340)):  # bottom row, under the overflow
+        _box(page, (x, 163, x + 90, 183), f"Step {k + 1}")
+    _arrow(page, (150, 173), (200, 173))
+    _arrow(page, (290, 173), (340, 173))
+    page.insert_textbox(pymupdf.Rect(56, 195, 539, 220), "Figure 1: The pipeline", fontsize=9)
+    out = dicmodel.convert(doc.tobytes())
+    [fig] = out.figures
+    assert fig.bbox.y0 <= 131 and fig.bbox.y1 >= 182
+    assert "Figure 1" in (fig.caption or "")
