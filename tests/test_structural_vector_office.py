@@ -140,3 +140,33 @@ def test_overflowing_text_between_two_rows_does_not_split_the_figure():
     [fig] = out.figures
     assert fig.bbox.y0 <= 131 and fig.bbox.y1 >= 182
     assert "Figure 1" in (fig.caption or "")
+
+
+def test_a_centred_label_that_spills_over_both_edges_of_a_low_box_is_whole():
+    """A one-line box too low for its three centred lines: the first and last lines sit
+    outside, above and below, at the line pitch."""
+    def draw(page):
+        _box(page, (40, 100, 110, 120), "Port")
+        page.draw_rect(pymupdf.Rect(200, 104, 260, 116), color=BLACK, width=0.8)
+        for k, line in enumerate((".1D", "Bridge", "Port<n>")):
+            w = pymupdf.get_text_length(line, fontsize=8)
+            page.insert_text((230 - w / 2, 102 + 9 * k), line, fontsize=8)
+        _arrow(page, (110, 110), (200, 110))
+
+    d = _read(draw)
+    assert _edges(d) == {("Port", ".1D Bridge Port<n>", True)}
+
+
+def test_cards_stacked_with_an_offset_keep_their_own_names():
+    """Three copies of a box drawn one over another, each shifted a little (n instances):
+    each name goes to the card it is centred in, not all to the first."""
+    def draw(page):
+        for k in range(3):
+            x, y = 200 + 6 * k, 100 + 6 * k
+            page.draw_rect(pymupdf.Rect(x, y, x + 60, y + 30), color=BLACK, fill=(1, 0.8, 0),
+                           width=0.8)
+            w = pymupdf.get_text_length("RIF<n>", fontsize=8)
+            page.insert_text((x + 30 - w / 2, y + 18), "RIF<n>", fontsize=8)
+
+    d = _read(draw)
+    assert [n.label for n in d.nodes] == ["RIF<n>"] * 3

@@ -298,13 +298,15 @@ def _is_icon_like(n: _N, nodes: list[_N], centres: list[Point]) -> bool:
 
 
 def _owner(p: Point, nodes: list[_N], groups: bool) -> int | None:
-    best, best_area = None, 0.0
+    """The smallest candidate holding the point; among boxes of one size (cards stacked with
+    an offset), the one whose middle is nearest."""
+    best, best_key = None, (0.0, 0.0)
     for k, n in enumerate(nodes):
         if n.is_group != groups or not U.inside(p, n.bbox, 0.5):
             continue
-        a = U.area(n.bbox)
-        if best is None or a < best_area:
-            best, best_area = k, a
+        key = (round(U.area(n.bbox), -1), U.dist(p, U.center(n.bbox)))
+        if best is None or key < best_key:
+            best, best_key = k, key
     return best
 
 

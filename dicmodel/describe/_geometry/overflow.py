@@ -96,6 +96,32 @@ def _grow(box: Rect, lines: list[list[Word]], column: int, free: list[Word], dow
         got.append(ref)
 
 
+def _centred_over_both(box: Rect, line: Word, free: list[Word], taken: set[int]
+                       ) -> list[list[Word]] | None:
+    """A one-line label whose centred text spills over both edges of a low box: a free line
+    just above the box and one just below, centred on it, at the same pitch. Returns the
+    three lines (the two free ones claimed), or None."""
+    h = line.bbox[3] - line.bbox[1]
+
+    def near(up: bool) -> list[tuple[float, int]]:
+        out = []
+        for i, w in enumerate(free):
+            step = (line.bbox[1] - w.bbox[1]) if up else (w.bbox[1] - line.bbox[1])
+            cy = (w.bbox[1] + w.bbox[3]) / 2
+            outside = cy < box[1] if up else cy > box[3]
+            if i not in taken and outside and 0.7 * h <= step <= 1.6 * h \
+                    and _continues(w, line, 1, line.size, h):
+                out.append((step, i))
+        return out
+
+    for s_up, i in near(True):
+        for s_down, j in near(False):
+            if abs(s_up - s_down) <= _PITCH_TOL * max(s_up, s_down):
+                taken.update((i, j))
+                return [[free[i]], [line], [free[j]]]
+    return None
+
+
 def claim_overflow(boxes: Sequence[tuple[Rect, list[Word]]], free: list[Word]) -> list[Word]:
     """Give each box's label the free lines that run over its edge; the rest come back.
 
@@ -106,6 +132,11 @@ def claim_overflow(boxes: Sequence[tuple[Rect, list[Word]]], free: list[Word]) -
         if not words or any(w.vertical for w in words):
             continue
         lines = _lines(words)
+        if len(lines) == 1 and len(lines[0]) == 1:
+            spilt = _centred_over_both(box, lines[0][0], free, taken)
+            if spilt:
+                words.extend((spilt[0][0], spilt[2][0]))
+                lines = spilt
         column = _column(lines)
         if len(lines) < 2 or column is None:
             continue  # one line gives no pitch to follow (and a short label fits its box)
@@ -113,7 +144,8 @@ def claim_overflow(boxes: Sequence[tuple[Rect, list[Word]]], free: list[Word]) -
         if max(sizes) > (1 + _SIZE_TOL) * min(sizes):
             continue  # a mixed-font label (a title over a body): no single column to follow
         below = _grow(box, lines, column, free, True, taken)
-        # text runs over the top only when it is centred and so runs over both edges
-        above = _grow(box, lines, column, free, False, taken) if below else []
+        # text runs over the top only when it is centred (in the middle of its box, it
+        # runs over both edges, and over the top alone when the box sits low)
+        above = _grow(box, lines, column, free, False, taken) if below or column == 1 else []
         words.extend(below + above)
     return [w for i, w in enumerate(free) if i not in taken]
