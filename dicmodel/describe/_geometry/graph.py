@@ -623,7 +623,7 @@ def recover_graph(prims: Primitives) -> GraphParts:
     nodes = _candidates(prims)
     _nest(nodes, prims.words)
     free = _assign_words(prims.words, nodes)
-    free = claim_overflow([(n.bbox, n.words) for n in nodes if not n.is_group], free)
+    free = claim_overflow([(n.bbox, n.words) for n in nodes if not (n.is_group or n.rows)], free)
     paths = [p for p in prims.paths if not _decoration(p, nodes)]
     _markers(nodes, h)
     reach = 3.0
