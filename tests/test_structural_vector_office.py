@@ -170,3 +170,16 @@ def test_cards_stacked_with_an_offset_keep_their_own_names():
 
     d = _read(draw)
     assert [n.label for n in d.nodes] == ["RIF<n>"] * 3
+
+
+def test_boxes_closer_than_an_arrowhead_are_joined_by_the_head_alone():
+    """Two tables drawn a few points apart: the connector between them is no longer than its
+    head, so only the head is seen, its base on one box and its tip on the other."""
+    def draw(page):
+        _box(page, (40, 100, 110, 140), "Learning FDB")
+        _box(page, (115, 100, 185, 140), "L3 interface")
+        page.draw_polyline([(110.3, 120), (114.7, 117.5), (114.7, 122.5)], color=BLACK,
+                           fill=BLACK, closePath=True)  # tip on the left box, base on the right
+
+    d = _read(draw)
+    assert _edges(d) == {("L3 interface", "Learning FDB", True)}

@@ -360,9 +360,9 @@ def _touches_mids(points: list[Point], r: Rect) -> bool:
     return sum(1 for m in mids if any(U.dist(m, q) < tol for q in points)) >= 3
 
 
-def _attach_arrows(chains: list[_Chain], heads: list[Arrowhead], reach: float) -> int:
-    """Glue every arrowhead to the closest path end that touches it; returns how many stayed loose."""
-    loose = 0
+def _attach_arrows(chains: list[_Chain], heads: list[Arrowhead], reach: float) -> list[Arrowhead]:
+    """Glue every arrowhead to the closest path end that touches it; returns those left loose."""
+    loose = []
     for a in heads:
         best = None
         for ci, c in enumerate(chains):
@@ -372,7 +372,7 @@ def _attach_arrows(chains: list[_Chain], heads: list[Arrowhead], reach: float) -
                 if d <= reach and (best is None or d < best[0]):
                     best = (d, ci, end)
         if best is None:
-            loose += 1
+            loose.append(a)
             continue
         _, ci, end = best
         c = chains[ci]
@@ -383,6 +383,29 @@ def _attach_arrows(chains: list[_Chain], heads: list[Arrowhead], reach: float) -
         else:
             c.arrow_end, c.tip_end = True, tip
     return loose
+
+
+def _head_bridges(heads: list[Arrowhead], nodes: list[_N], tol: float) -> list[_Chain]:
+    """Boxes drawn closer together than an arrowhead is long: the connector between them
+    hides under its head. A loose head whose tip touches one node and whose base touches
+    another is that connector."""
+    out = []
+    for a in heads:
+        dx, dy = a.direction
+        if dx == 0 and dy == 0:
+            continue
+        length = abs(dx) * (a.bbox[2] - a.bbox[0]) + abs(dy) * (a.bbox[3] - a.bbox[1])
+        base = (a.tip[0] - dx * length, a.tip[1] - dy * length)
+        to = _snap(a.tip, None, nodes, tol)
+        frm = _snap(base, None, nodes, tol)
+        if to is None or frm is None or to == frm or nodes[to].is_group or nodes[frm].is_group:
+            continue
+        mid = U.center(a.bbox)
+        if U.inside(mid, nodes[to].bbox) or U.inside(mid, nodes[frm].bbox) or \
+                _iou(nodes[to].bbox, nodes[frm].bbox) > 0 or not (nodes[to].words and nodes[frm].words):
+            continue  # a mark among the pieces of an icon, not a head between two named boxes
+        out.append(_Chain(points=[base, a.tip], dashed=False, arrow_end=True, tip_end=a.tip))
+    return out
 
 
 def _far_corner(a: Arrowhead, p: Point) -> Point:
@@ -634,8 +657,11 @@ def recover_graph(prims: Primitives) -> GraphParts:
     chains = _join(chains, nodes, tol=1.0)
     leaders = leader_lines(chains)
     chains = [c for k, c in enumerate(chains) if k not in leaders]
-    if loose_heads:
-        warnings.append(f"{loose_heads} arrowhead(s) not attached to any connector")
+    bridges = _head_bridges(loose_heads, nodes, tol=max(2.0, 0.2 * h))
+    chains += bridges
+    if len(loose_heads) > len(bridges):
+        warnings.append(f"{len(loose_heads) - len(bridges)} arrowhead(s) not attached to any "
+                        "connector")
     blocks = U.text_blocks(free)
     blocks = _group_labels(blocks, nodes, h)
     blocks = _caption_labels(blocks, nodes, h)
