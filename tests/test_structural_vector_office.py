@@ -183,3 +183,17 @@ def test_boxes_closer_than_an_arrowhead_are_joined_by_the_head_alone():
 
     d = _read(draw)
     assert _edges(d) == {("L3 interface", "Learning FDB", True)}
+
+
+def test_a_leader_onto_a_short_link_between_close_boxes_joins_no_nodes():
+    """Tables drawn a few points apart have links barely longer than their heads; a callout's
+    leader that stops across such a link still ties the callout to the link only."""
+    def draw(page):
+        _box(page, (40, 100, 110, 140), "Ingress STP")
+        _box(page, (126, 100, 196, 140), "Egress STP")
+        _arrow(page, (126, 120), (110, 120), size=5)  # 16 pt long, head included
+        _box(page, (95, 40, 150, 60), "Metadata")
+        page.draw_line((123.0, 60), (123.0, 120), color=GREY, width=1.0)
+
+    d = _read(draw)
+    assert _edges(d) == {("Egress STP", "Ingress STP", True)}

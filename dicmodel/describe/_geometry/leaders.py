@@ -20,7 +20,8 @@ from .primitives import Point
 __all__ = ["leader_lines"]
 
 _ON = 1.0        # points: an end this close to a line lies on it
-_CLEAR = 3.0     # ... and in its body when this far from both of its ends
+_CLEAR = 3.0     # ... and in its body when this far from both of its ends (a quarter of a
+                 # short line's length)
 _ACROSS = 0.5    # a leader meets the line at 60 degrees or more (|cos| below this)
 
 
@@ -37,8 +38,9 @@ def _lands_on(p: Point, inward: Point, other: _Line) -> bool:
         return False  # undirected lines meet in drawings of other things (a device's sides)
     at_head = ((other.arrow_start and U.dist(p, pts[0]) <= _ON)
                or (other.arrow_end and U.dist(p, pts[-1]) <= _ON))
-    body = (U.poly_dist(p, pts) <= _ON and U.dist(p, pts[0]) > _CLEAR
-            and U.dist(p, pts[-1]) > _CLEAR)
+    clear = max(1.5 * _ON, min(_CLEAR, 0.25 * U.poly_len(pts)))  # short links: their middle
+    body = (U.poly_dist(p, pts) <= _ON and U.dist(p, pts[0]) > clear
+            and U.dist(p, pts[-1]) > clear)
     return (at_head or body) and _across(inward, _direction_at(p, pts))
 
 
