@@ -655,7 +655,9 @@ def recover_graph(prims: Primitives) -> GraphParts:
                      arrow_end=p.arrow_end) for p in paths if len(p.points) >= 2]
     loose_heads = _attach_arrows(chains, prims.arrowheads, reach)
     chains = _join(chains, nodes, tol=1.0)
-    leaders = leader_lines(chains)
+    # (vector only: traced raster strokes meet at chance T-junctions, and their labels'
+    # leader lines are what makes those labels nodes)
+    leaders = leader_lines(chains) if prims.source == "vector" else set()
     chains = [c for k, c in enumerate(chains) if k not in leaders]
     bridges = _head_bridges(loose_heads, nodes, tol=max(2.0, 0.2 * h))
     chains += bridges
