@@ -546,22 +546,33 @@ def _big_enough(r: Rect, size: float) -> bool:
 
 
 def _attach_text(cands: list[Candidate], lines: list[Line], captions: set[int]) -> None:
-    """Lines mostly inside a figure belong to it; short labels sticking out extend its box."""
+    """Lines mostly inside a figure belong to it; short labels sticking out extend its box,
+    and so do short lines that touch a drawing from outside: a label's text that runs past
+    the bottom of its box (Visio and LibreOffice do not clip it), line after line."""
     for c in cands:
         grown = c.bbox
-        for i, ln in enumerate(lines):
+        width = c.bbox[2] - c.bbox[0]
+        for i, ln in sorted(enumerate(lines), key=lambda x: x[1].rbox[1]):
             if i in captions:
                 continue
             b = ln.rbox
             inter = _intersection(b, c.bbox)
-            if inter <= 0:
+            short = (b[2] - b[0]) < 0.5 * width
+            if inter <= 0 and not (short and c.inks and _touches(b, grown)):
                 continue
             area = max((b[2] - b[0]) * (b[3] - b[1]), 1e-6)
-            width = c.bbox[2] - c.bbox[0]
-            if inter >= 0.5 * area or (b[2] - b[0]) < 0.5 * width:
+            if inter >= 0.5 * area or short:
                 c.lines.append(i)
                 grown = _union([grown, b])
         c.bbox = grown
+
+
+def _touches(line: Rect, box: Rect) -> bool:
+    """A text line less than three quarters of its height from the box (the leading of a
+    paragraph; captions and body text stand further off)."""
+    pad = 0.75 * (line[3] - line[1])
+    return (line[0] < box[2] and line[2] > box[0]
+            and box[1] - pad <= line[3] and line[1] <= box[3] + pad)
 
 
 def _intersection(a: Rect, b: Rect) -> float:

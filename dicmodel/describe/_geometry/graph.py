@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from ...diagram import Diagram, Edge, Group, Node
 from ...document import FigureType
 from . import _util as U
+from .leaders import leader_lines
+from .overflow import claim_overflow
 from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape, Word
 from .chords import straight_chords
 from .trunks import split_trunks
@@ -327,13 +329,15 @@ def _is_icon_like(n: _N, nodes: list[_N], centres: list[Point]) -> bool:
 
 
 def _owner(p: Point, nodes: list[_N], groups: bool) -> int | None:
-    best, best_area = None, 0.0
+    """The smallest candidate holding the point; among boxes of one size (cards stacked with
+    an offset), the one whose middle is nearest."""
+    best, best_key = None, (0.0, 0.0)
     for k, n in enumerate(nodes):
         if n.is_group != groups or not U.inside(p, n.bbox, 0.5):
             continue
-        a = U.area(n.bbox)
-        if best is None or a < best_area:
-            best, best_area = k, a
+        key = (round(U.area(n.bbox), -1), U.dist(p, U.center(n.bbox)))
+        if best is None or key < best_key:
+            best, best_key = k, key
     return best
 
 
@@ -387,9 +391,9 @@ def _touches_mids(points: list[Point], r: Rect) -> bool:
     return sum(1 for m in mids if any(U.dist(m, q) < tol for q in points)) >= 3
 
 
-def _attach_arrows(chains: list[_Chain], heads: list[Arrowhead], reach: float) -> int:
-    """Glue every arrowhead to the closest path end that touches it; returns how many stayed loose."""
-    loose = 0
+def _attach_arrows(chains: list[_Chain], heads: list[Arrowhead], reach: float) -> list[Arrowhead]:
+    """Glue every arrowhead to the closest path end that touches it; returns those left loose."""
+    loose = []
     for a in heads:
         best = None
         for ci, c in enumerate(chains):
@@ -399,7 +403,7 @@ def _attach_arrows(chains: list[_Chain], heads: list[Arrowhead], reach: float) -
                 if d <= reach and (best is None or d < best[0]):
                     best = (d, ci, end)
         if best is None:
-            loose += 1
+            loose.append(a)
             continue
         _, ci, end = best
         c = chains[ci]
@@ -410,6 +414,29 @@ def _attach_arrows(chains: list[_Chain], heads: list[Arrowhead], reach: float) -
         else:
             c.arrow_end, c.tip_end = True, tip
     return loose
+
+
+def _head_bridges(heads: list[Arrowhead], nodes: list[_N], tol: float) -> list[_Chain]:
+    """Boxes drawn closer together than an arrowhead is long: the connector between them
+    hides under its head. A loose head whose tip touches one node and whose base touches
+    another is that connector."""
+    out = []
+    for a in heads:
+        dx, dy = a.direction
+        if dx == 0 and dy == 0:
+            continue
+        length = abs(dx) * (a.bbox[2] - a.bbox[0]) + abs(dy) * (a.bbox[3] - a.bbox[1])
+        base = (a.tip[0] - dx * length, a.tip[1] - dy * length)
+        to = _snap(a.tip, None, nodes, tol)
+        frm = _snap(base, None, nodes, tol)
+        if to is None or frm is None or to == frm or nodes[to].is_group or nodes[frm].is_group:
+            continue
+        mid = U.center(a.bbox)
+        if U.inside(mid, nodes[to].bbox) or U.inside(mid, nodes[frm].bbox) or \
+                _iou(nodes[to].bbox, nodes[frm].bbox) > 0 or not (nodes[to].words and nodes[frm].words):
+            continue  # a mark among the pieces of an icon, not a head between two named boxes
+        out.append(_Chain(points=[base, a.tip], dashed=False, arrow_end=True, tip_end=a.tip))
+    return out
 
 
 def _far_corner(a: Arrowhead, p: Point) -> Point:
@@ -424,14 +451,14 @@ def _far_corner(a: Arrowhead, p: Point) -> Point:
     return (cx + dx, cy + dy)
 
 
-def _join(paths: list[Path], nodes: list[_N], tol: float) -> list[_Chain]:
+def _join(chains: list[_Chain], nodes: list[_N], tol: float) -> list[_Chain]:
     """Follow polylines drawn as separate segments: join ends that meet away from nodes.
 
     Only a meeting of exactly two ends is joined, so crossing edges (whose strokes meet at a
-    point where four ends or none meet) stay apart. Linear in the number of paths.
+    point where four ends or none meet) stay apart, and an end that carries an arrowhead is
+    never joined (a callout's leader drawn to a connector's head is not its continuation).
+    Linear in the number of paths.
     """
-    chains = [_Chain(points=list(p.points), dashed=p.dashed, arrow_start=p.arrow_start,
-                     arrow_end=p.arrow_end) for p in paths if len(p.points) >= 2]
     partner = _partners(chains, nodes, tol)
     out: list[_Chain] = []
     seen: set[int] = set()
@@ -489,8 +516,10 @@ def _walk(ci: int, chains: list[_Chain], partner: dict, seen: set[int]) -> _Chai
         pts, exit_end, arrow_start = c.points[::-1], 0, c.arrow_end
     else:
         pts, exit_end, arrow_start = list(c.points), 1, c.arrow_start
+    tip_start = c.tip_end if exit_end == 0 else c.tip_start
     dashed = c.dashed
     arrow_end = c.arrow_end if exit_end == 1 else c.arrow_start
+    tip_end = c.tip_end if exit_end == 1 else c.tip_start
     seen.add(ci)
     cur = (ci, exit_end)
     while cur in partner:
@@ -503,8 +532,10 @@ def _walk(ci: int, chains: list[_Chain], partner: dict, seen: set[int]) -> _Chai
         pts += seg[1:]
         dashed = dashed and n.dashed
         arrow_end = n.arrow_end if ne == 0 else n.arrow_start
+        tip_end = n.tip_end if ne == 0 else n.tip_start
         cur = (nj, 1 - ne)
-    return _Chain(points=pts, dashed=dashed, arrow_start=arrow_start, arrow_end=arrow_end)
+    return _Chain(points=pts, dashed=dashed, arrow_start=arrow_start, arrow_end=arrow_end,
+                  tip_start=tip_start, tip_end=tip_end)
 
 
 def _snap(p: Point, tip: Point | None, nodes: list[_N], tol: float) -> int | None:
@@ -649,13 +680,24 @@ def recover_graph(prims: Primitives) -> GraphParts:
     nodes = _candidates(prims)
     _nest(nodes, prims.words)
     free = _assign_words(prims.words, nodes)
+    free = claim_overflow([(n.bbox, n.words) for n in nodes if not (n.is_group or n.rows)], free)
     paths = [p for p in prims.paths if not _decoration(p, nodes)]
     _markers(nodes, h)
     reach = 3.0
-    chains = _join(paths, nodes, tol=1.0)
+    # arrowheads first: the joining must know which ends carry one
+    chains = [_Chain(points=list(p.points), dashed=p.dashed, arrow_start=p.arrow_start,
+                     arrow_end=p.arrow_end) for p in paths if len(p.points) >= 2]
     loose_heads = _attach_arrows(chains, prims.arrowheads, reach)
-    if loose_heads:
-        warnings.append(f"{loose_heads} arrowhead(s) not attached to any connector")
+    chains = _join(chains, nodes, tol=1.0)
+    # (vector only: traced raster strokes meet at chance T-junctions, and their labels'
+    # leader lines are what makes those labels nodes)
+    leaders = leader_lines(chains) if prims.source == "vector" else set()
+    chains = [c for k, c in enumerate(chains) if k not in leaders]
+    bridges = _head_bridges(loose_heads, nodes, tol=max(2.0, 0.2 * h))
+    chains += bridges
+    if len(loose_heads) > len(bridges):
+        warnings.append(f"{len(loose_heads) - len(bridges)} arrowhead(s) not attached to any "
+                        "connector")
     blocks = U.text_blocks(free)
     blocks = _group_labels(blocks, nodes, h)
     blocks = _caption_labels(blocks, nodes, h)

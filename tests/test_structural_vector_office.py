@@ -1,0 +1,199 @@
+"""Office-drawn vector figures (Visio, PowerPoint and draw.io printed to PDF): conventions of
+those tools, drawn with PyMuPDF so that the structure is known exactly."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+pymupdf = pytest.importorskip("pymupdf")
+
+from dicmodel.describe._geometry.classify import build_diagram  # noqa: E402
+from dicmodel.describe._geometry.vector import extract_vector, page_inputs  # noqa: E402
+
+BLACK = (0, 0, 0)
+GREY = (0.5, 0.5, 0.5)
+
+
+def _read(draw, width=600, height=400):
+    doc = pymupdf.open()
+    page = doc.new_page(width=width, height=height)
+    draw(page)
+    page = pymupdf.open("pdf", doc.tobytes())[0]
+    drawings, spans = page_inputs(page)
+    prims = extract_vector(drawings, spans, (0, 0, width, height))
+    return build_diagram(prims).diagram
+
+
+def _box(page, r, label=""):
+    page.draw_rect(pymupdf.Rect(*r), color=BLACK, width=0.8)
+    if label:
+        w = pymupdf.get_text_length(label, fontsize=9)
+        page.insert_text(((r[0] + r[2] - w) / 2, (r[1] + r[3]) / 2 + 3), label, fontsize=9)
+
+
+def _arrow(page, a, b, size=6.0):
+    """A line from a to b whose filled head ends at b (the line stops at the head's base)."""
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    n = math.hypot(dx, dy)
+    ux, uy = dx / n, dy / n
+    base = (b[0] - ux * size, b[1] - uy * size)
+    page.draw_line(a, base, color=BLACK, width=0.8)
+    left = (base[0] - uy * size * 0.4, base[1] + ux * size * 0.4)
+    right = (base[0] + uy * size * 0.4, base[1] - ux * size * 0.4)
+    page.draw_polyline([b, left, right], color=BLACK, fill=BLACK, closePath=True)
+    return base
+
+
+def _edges(d):
+    return {(d.label_of(e.source), d.label_of(e.target), e.directed) for e in d.edges}
+
+
+TABLE = ["Ingress table", "{", "match :", "in port", "action :", "set LAG id", "set l2_if",
+         "default :", "drop", "}"]
+
+
+def test_text_that_runs_past_the_bottom_of_its_box_is_still_its_label():
+    """Visio and LibreOffice do not clip a shape's text: a table of small print longer than
+    its box goes on below it, in the same column and line pitch."""
+    def draw(page):
+        _box(page, (40, 60, 110, 100), "Port")
+        _box(page, (200, 60, 280, 104))
+        for k, line in enumerate(TABLE):  # ten lines at a 7 pt pitch: six fit the box
+            page.insert_text((203, 67 + 7 * k), line, fontsize=6)
+        _box(page, (380, 60, 460, 100), "ACL table")
+        _arrow(page, (110, 80), (200, 80))
+        _arrow(page, (280, 80), (380, 80))
+        page.insert_text((300, 200), "Note: ports are numbered from zero", fontsize=6)
+
+    d = _read(draw)
+    labels = {n.label for n in d.nodes}
+    assert " ".join(TABLE) in labels
+    assert _edges(d) == {("Port", " ".join(TABLE), True), (" ".join(TABLE), "ACL table", True)}
+    assert "Note" in " ".join(d.notes + [d.title or ""])  # text further off stays apart
+
+
+def test_a_caption_below_a_box_is_not_taken_for_overflow():
+    def draw(page):
+        _box(page, (200, 60, 280, 100))
+        page.insert_text((203, 72), "Edge router", fontsize=6)
+        page.insert_text((203, 79), "(site A)", fontsize=6)
+        page.insert_text((203, 120), "rack 4", fontsize=6)  # well below: its own text
+        _box(page, (40, 60, 110, 100), "Core")
+        _arrow(page, (110, 80), (200, 80))
+
+    d = _read(draw)
+    assert "Edge router (site A)" in {n.label for n in d.nodes}
+
+
+def test_a_callout_leader_drawn_to_an_arrowhead_is_not_the_connector():
+    """A Visio callout's leader often ends where a connector's arrowhead starts; joining the
+    two would turn the connector into a line from its source to the callout."""
+    def draw(page):
+        _box(page, (40, 100, 120, 140), "Ingress")
+        _box(page, (200, 100, 280, 140), "Egress")
+        base = _arrow(page, (120, 120), (200, 120))
+        _box(page, (150, 20, 230, 50), "Metadata")
+        page.draw_line((base[0], 50), base, color=GREY, width=1.2)
+
+    d = _read(draw)
+    assert ("Ingress", "Egress", True) in _edges(d)
+    assert not any("Metadata" in (s, t) for s, t, _ in _edges(d))
+
+
+def test_a_leader_that_stops_on_a_connector_beside_a_node_joins_no_nodes():
+    """A callout's leader that ends across an arrow's line is tied to that link; though its
+    end is within snapping reach of the arrow's source, it is no edge to the source."""
+    def draw(page):
+        _box(page, (40, 100, 120, 140), "Ingress")
+        _box(page, (200, 100, 280, 140), "Egress")
+        _arrow(page, (120, 120), (200, 120))
+        _box(page, (100, 20, 180, 50), "Metadata")
+        page.draw_line((123.5, 50), (123.5, 120), color=GREY, width=1.2)
+
+    d = _read(draw)
+    assert _edges(d) == {("Ingress", "Egress", True)}
+
+
+def test_overflowing_text_between_two_rows_does_not_split_the_figure():
+    """Figure detection joins a diagram's islands unless text outside them lies between; the
+    lines that run past the bottom of a box belong to the drawing, not to the page."""
+    import dicmodel
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.insert_textbox(pymupdf.Rect(56, 50, 539, 110), "4.2 Overview\nThe pipeline below "
+                        "is described in this clause, table by table.", fontsize=10)
+    for k, x in enumerate((60, 200, 340)):  # top row: the middle table runs past its box
+        _box(page, (x, 130, x + 90, 150), "" if k == 1 else f"Stage {k + 1}")
+    for k, line in enumerate(TABLE):
+        page.insert_text((203, 135 + 3 * k), line, fontsize=2.5)
+    _arrow(page, (150, 140), (200, 140))
+    _arrow(page, (290, 140), (340, 140))
+    for k, x in enumerate((60, 200, 340)):  # bottom row, under the overflow
+        _box(page, (x, 163, x + 90, 183), f"Step {k + 1}")
+    _arrow(page, (150, 173), (200, 173))
+    _arrow(page, (290, 173), (340, 173))
+    page.insert_textbox(pymupdf.Rect(56, 195, 539, 220), "Figure 1: The pipeline", fontsize=9)
+    out = dicmodel.convert(doc.tobytes())
+    [fig] = out.figures
+    assert fig.bbox.y0 <= 131 and fig.bbox.y1 >= 182
+    assert "Figure 1" in (fig.caption or "")
+
+
+def test_a_centred_label_that_spills_over_both_edges_of_a_low_box_is_whole():
+    """A one-line box too low for its three centred lines: the first and last lines sit
+    outside, above and below, at the line pitch."""
+    def draw(page):
+        _box(page, (40, 100, 110, 120), "Port")
+        page.draw_rect(pymupdf.Rect(200, 104, 260, 116), color=BLACK, width=0.8)
+        for k, line in enumerate((".1D", "Bridge", "Port<n>")):
+            w = pymupdf.get_text_length(line, fontsize=8)
+            page.insert_text((230 - w / 2, 102 + 9 * k), line, fontsize=8)
+        _arrow(page, (110, 110), (200, 110))
+
+    d = _read(draw)
+    assert _edges(d) == {("Port", ".1D Bridge Port<n>", True)}
+
+
+def test_cards_stacked_with_an_offset_keep_their_own_names():
+    """Three copies of a box drawn one over another, each shifted a little (n instances):
+    each name goes to the card it is centred in, not all to the first."""
+    def draw(page):
+        for k in range(3):
+            x, y = 200 + 6 * k, 100 + 6 * k
+            page.draw_rect(pymupdf.Rect(x, y, x + 60, y + 30), color=BLACK, fill=(1, 0.8, 0),
+                           width=0.8)
+            w = pymupdf.get_text_length("RIF<n>", fontsize=8)
+            page.insert_text((x + 30 - w / 2, y + 18), "RIF<n>", fontsize=8)
+
+    d = _read(draw)
+    assert [n.label for n in d.nodes] == ["RIF<n>"] * 3
+
+
+def test_boxes_closer_than_an_arrowhead_are_joined_by_the_head_alone():
+    """Two tables drawn a few points apart: the connector between them is no longer than its
+    head, so only the head is seen, its base on one box and its tip on the other."""
+    def draw(page):
+        _box(page, (40, 100, 110, 140), "Learning FDB")
+        _box(page, (115, 100, 185, 140), "L3 interface")
+        page.draw_polyline([(110.3, 120), (114.7, 117.5), (114.7, 122.5)], color=BLACK,
+                           fill=BLACK, closePath=True)  # tip on the left box, base on the right
+
+    d = _read(draw)
+    assert _edges(d) == {("L3 interface", "Learning FDB", True)}
+
+
+def test_a_leader_onto_a_short_link_between_close_boxes_joins_no_nodes():
+    """Tables drawn a few points apart have links barely longer than their heads; a callout's
+    leader that stops across such a link still ties the callout to the link only."""
+    def draw(page):
+        _box(page, (40, 100, 110, 140), "Ingress STP")
+        _box(page, (126, 100, 196, 140), "Egress STP")
+        _arrow(page, (126, 120), (110, 120), size=5)  # 16 pt long, head included
+        _box(page, (95, 40, 150, 60), "Metadata")
+        page.draw_line((123.0, 60), (123.0, 120), color=GREY, width=1.0)
+
+    d = _read(draw)
+    assert _edges(d) == {("Egress STP", "Ingress STP", True)}
