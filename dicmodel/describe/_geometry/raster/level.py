@@ -1,0 +1,237 @@
+"""Axis-parallel strokes read straight from the ink, for the sequence reader.
+
+A raster call flow (PlantUML, Mermaid, a spec's message chart) is drawn almost wholly with
+level and plumb strokes: dashed or solid lifelines, thin level message lines with a small head
+at one end, frames and notes. The general tracer (``trace``) thins the ink to a skeleton, and
+where a thin message line meets a dashed lifeline, an activation bar or a frame side the
+skeleton forks and the line comes back in pieces whose heads the opening missed. Here the
+strokes are read directly with morphology instead:
+
+- plumb strokes: the ink closed upwards over a dash gap, then opened with a tall kernel; each
+  run is a piece of a lifeline (or a frame or box side, which the sequence reader tells apart
+  by its corners);
+- level strokes: the same across, with a kernel a little longer than a head; a message line
+  that runs through other lifelines stays one piece;
+- heads: at each end of a level stroke, ink both above and below the line within a head's
+  length (the lifeline or bar side the tip touches is left out: it fills the whole window
+  height right at the tip);
+- self-messages: two level strokes, one under the other, whose same-side ends a short plumb
+  stroke joins, become one path out, down and back.
+
+The result is a second :class:`Primitives` (words and shapes shared with the general one)
+that :func:`~dicmodel.describe._geometry.sequence.read_sequence` reads like a vector chart's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..ocr import ink_mask
+from ..primitives import Arrowhead, Path, Rect
+from .frame import _INK_DELTA, _Frame, _median_h, _scale_head, _scale_path, _scaled_box
+from .ink import _erase_text, _stroke_width
+
+_SOLID = 0.8  # share of a level stroke's length in ink above which it is solid, not dashed
+
+
+def level_primitives(img: Any, work: Any, s: float, words: list[Rect], np: Any, cv2: Any
+                     ) -> tuple[list[Path], list[Arrowhead]]:
+    """Plumb and level strokes of the figure with their heads, in the original pixels.
+
+    Read at full size even where the general geometry runs on a smaller copy: shrunk, a thin
+    dotted reply line turns so pale that no grey threshold keeps it (an enlarged copy of a
+    small-print figure, ``s > 1``, is used as it is)."""
+    k = max(1.0, s)
+    gray = cv2.cvtColor(work if s > 1.0 else img, cv2.COLOR_BGR2GRAY)
+    raw = ink_mask(gray, np, _INK_DELTA)[0]
+    boxes = [_scaled_box(b, k) for b in words]
+    ink = _erase_text(raw, boxes, np, cv2)[0]
+    stroke = _stroke_width(ink, np, cv2)
+    # the dashes of a dotted reply line drawn close under its label fall in the label's box
+    # and go with the letters: flat specks, which no letter leaves, are put back
+    n, lab, stats, _c = cv2.connectedComponentsWithStats(raw, connectivity=8)
+    flat = (stats[:, 3] <= int(stroke) + 1) & (stats[:, 2] >= 2)
+    flat[0] = False
+    ink |= flat[lab].astype(np.uint8)
+    f = _Frame(np, cv2, k, ink, stroke, _median_h(boxes), words=boxes)
+    paths, heads = level_strokes(f, raw)
+    if k == 1.0:
+        return paths, heads
+    return [_scale_path(p, 1.0 / k) for p in paths], [_scale_head(a, 1.0 / k) for a in heads]
+
+
+def level_strokes(f: _Frame, raw: Any) -> tuple[list[Path], list[Arrowhead]]:
+    """Plumb and level strokes, with the heads of the level ones, in working pixels. Plumb runs
+    come from ``raw``, the ink before text removal (a word box over a dashed lifeline takes
+    its dashes with the letters; no glyph is as tall as a run), level ones and heads from the
+    text-free ink (closed across, a line of text is one long band, and a label sits within a
+    head's height over its line)."""
+    np, cv2, ink = f.np, f.cv2, f.ink
+    th = f.text_h or 12.0
+    st = max(1.0, f.stroke)
+    gap = int(round(max(6.0, 3.0 * st))) + 1  # dash gaps closed (PlantUML: 4-5 px, replies 2 px)
+    vert = _runs(raw, np, cv2, gap, int(max(2.0 * th, 20)), plumb=True)
+    level = _runs(ink, np, cv2, gap, int(max(1.2 * th, 12)), plumb=False)
+    thick = 2.5 * st + 1
+    paths = []
+    vert = _bars([v for v in vert if v[3] <= thick], raw, th, np)
+    for x, y0, y1, _w in vert:
+        y0, y1 = _clear_of_words(x, y0, y1, f.words or [])
+        if y1 - y0 >= 2.0 * th:
+            paths.append(Path(points=[(x, y0), (x, y1)], dashed=_dashed(raw, x, y0, y1, True, np), width=st))
+    heads: list[Arrowhead] = []
+    segs = []
+    for y, x0, x1, t in level:
+        if t > thick:
+            continue
+        ends = [_head(f, ink, x, y, t, d) for x, d in ((x0, -1), (x1, 1))]
+        heads += [hd for hd in ends if hd is not None]
+        segs.append((y, x0, x1, ends[0] is not None, ends[1] is not None))
+    posts = [(x, y0, y1) for x, y0, y1, w in vert]
+    paths += [p for p in _join_loops(segs, ink, posts, th, np)
+              if len(p.points) > 2 or p.points[-1][0] - p.points[0][0] >= (2 if _headed(p, heads) else 4) * th]
+    return paths, heads
+
+
+def _headed(p: Path, heads: list[Arrowhead]) -> bool:
+    """A level stroke with a head: a message, at least two text heights long (a glyph's bar
+    under an entity or a control symbol is shorter). Without one only a long stroke is kept
+    (a frame's top or bottom, whose corners tell its sides from lifelines); a short one is the
+    side of a box or a tab, or an underline, whose end would pass for a frame corner."""
+    return any(hd.tip in (p.points[0], p.points[-1]) for hd in heads)
+
+
+def _bars(vert: list[tuple[float, ...]], raw: Any, th: float, np: Any) -> list[tuple[float, ...]]:
+    """Activation bars (two solid plumb strokes less than a text height apart, side by side
+    over the same stretch) as one stroke down their middle: the lifeline they cover."""
+    solid = [k for k, v in enumerate(vert) if not _dashed(raw, v[0], v[1], v[2], True, np)]
+    gone: set[int] = set()
+    out = []
+    for i in solid:
+        for j in solid:
+            a, b = vert[i], vert[j]
+            if i in gone or j in gone or not 3.0 < b[0] - a[0] <= th:
+                continue
+            over = min(a[2], b[2]) - max(a[1], b[1])
+            if over >= 0.8 * min(a[2] - a[1], b[2] - b[1]):
+                gone.update((i, j))
+                out.append(((a[0] + b[0]) / 2, min(a[1], b[1]), max(a[2], b[2]), 1.0))
+    return out + [v for k, v in enumerate(vert) if k not in gone]
+
+
+def _clear_of_words(x: float, y0: float, y1: float, words: list[Rect]) -> tuple[float, float]:
+    """A plumb run's ends moved out of the word boxes at them (a lifeline closed onto the
+    letters of the name right over it, or run up through an entity symbol and its name)."""
+    top, end = y0, y1
+    for b in words:
+        reach = 1.5 * (b[3] - b[1])
+        if abs((b[0] + b[2]) / 2 - x) > 0.25 * (b[2] - b[0]):
+            continue  # a name is centred on its line; a message's label starts at it
+        if b[3] >= top and b[1] <= top + reach:
+            y0 = max(y0, b[3] + 1)
+        if b[1] <= end and b[3] >= end - reach:
+            y1 = min(y1, b[1] - 1)
+    return y0, y1
+
+
+def _runs(ink: Any, np: Any, cv2: Any, gap: int, length: int, plumb: bool) -> list[tuple[float, ...]]:
+    """Straight runs (across ``plumb``: x, y0, y1, width; else y, x0, x1, thickness)."""
+    k_gap = (1, gap) if plumb else (gap, 1)
+    k_len = (1, length) if plumb else (length, 1)
+    m = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, k_gap))
+    m = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, k_len))
+    n, _lab, stats, cents = cv2.connectedComponentsWithStats(m, connectivity=8)
+    out = []
+    for i in range(1, n):
+        x, y, w, h, _a = (int(v) for v in stats[i])
+        if plumb and h >= length:
+            out.append((float(cents[i][0]), float(y), float(y + h - 1), float(w)))
+        elif not plumb and w >= length:
+            out.append((float(cents[i][1]), float(x), float(x + w - 1), float(h)))
+    return out
+
+
+def _dashed(ink: Any, c: float, a: float, b: float, plumb: bool, np: Any) -> bool:
+    """Less than :data:`_SOLID` of the stroke's length is ink (on its best of three lines)."""
+    ci, ia, ib = int(round(c)), int(a), int(b) + 1
+    lo, hi = max(0, ci - 1), ci + 2
+    band = ink[ia:ib, lo:hi] if plumb else ink[lo:hi, ia:ib]
+    if band.size == 0:
+        return False
+    cover = band.max(axis=1 if plumb else 0).mean()
+    return bool(cover < _SOLID)
+
+
+def _head(f: _Frame, ink: Any, xe: float, y: float, t: float, d: int) -> Arrowhead | None:
+    """A head at the end ``xe`` of a level stroke at ``y`` (``d``: +1 right end, -1 left end):
+    ink above and below the line within a head's length back from the tip, outside the stroke
+    that the tip touches (a lifeline, a bar's side)."""
+    np = f.np
+    th = f.text_h or 12.0
+    hl = int(round(max(5.0, 0.6 * th)))  # head length
+    hw = int(round(max(3.0, 0.4 * th)))  # head half height
+    xi = int(round(xe))
+    top = int(y - (t - 1) / 2 + 0.01)  # the line's first and last rows
+    bot = top + int(t) - 1
+    near = int(f.stroke) + 2  # the columns of the stroke the tip touches
+    h_, w_ = ink.shape
+    cols = [x for x in range(xi - d * near, xi - d * hl, -d) if 0 <= x < w_]
+    if len(cols) < 2:
+        return None
+    c0, c1 = min(cols), max(cols) + 1
+    above = ink[max(0, top - hw):max(0, top), c0:c1]
+    below = ink[min(h_, bot + 1):min(h_, bot + 1 + hw), c0:c1]
+    if above.size == 0 or below.size == 0:
+        return None
+    # a head spreads to both sides of the line in the same columns, and tapers: a column
+    # filled over the whole window on either side is a plumb stroke passing by (a lifeline, a
+    # box's side at a corner), not part of a head
+    full = (above.min(axis=0) > 0) | (below.min(axis=0) > 0)
+    both = (above.max(axis=0) > 0) & (below.max(axis=0) > 0) & ~full
+    if int(both.sum()) < 2:
+        return None
+    x0, x1 = (xi - hl, xi) if d > 0 else (xi, xi + hl)
+    bbox: Rect = (float(x0), float(top - hw), float(x1), float(bot + hw))
+    return Arrowhead(tip=(float(xe), float(y)), direction=(float(d), 0.0), bbox=bbox)
+
+
+def _join_loops(segs: list[tuple[float, float, float, bool, bool]], ink: Any,
+                posts: list[tuple[float, float, float]], th: float, np: Any) -> list[Path]:
+    """Level strokes as paths; a self-message's two legs joined through its short plumb side
+    (a long plumb stroke there is a lifeline or a bar's side the legs leave from, no turn)."""
+    used: set[int] = set()
+    out: list[Path] = []
+    order = sorted(range(len(segs)), key=lambda k: segs[k][0])
+    for i in order:
+        if i in used:
+            continue
+        ya, a0, a1, _ha0, _ha1 = segs[i]
+        for j in order:
+            yb, b0, b1, hb0, hb1 = segs[j]
+            if j == i or j in used or not 0.3 * th < yb - ya <= 3.0 * th:
+                continue
+            for side in (1, 0):  # loop on the right (PlantUML, Mermaid) or the left
+                xa, xb = (a1, b1) if side else (a0, b0)
+                # the leg back carries the head, at its far end from the turn
+                back = hb0 if side else hb1
+                xt = (xa + xb) / 2
+                if back and abs(xa - xb) <= 3 and _plumb_ink(ink, xt, ya, yb, np) and \
+                        not any(abs(x - xt) <= 3 and y0 < ya and y1 > yb for x, y0, y1 in posts):
+                    fa, fb = (a0, b0) if side else (a1, b1)
+                    out.append(Path(points=[(fa, ya), (xt, ya), (xt, yb), (fb, yb)],
+                                    dashed=_dashed(ink, yb, min(b0, b1), max(b0, b1), False, np)))
+                    used.update((i, j))
+                    break
+            if i in used:
+                break
+        if i not in used:
+            out.append(Path(points=[(a0, ya), (a1, ya)],
+                            dashed=_dashed(ink, ya, a0, a1, False, np)))
+            used.add(i)
+    return out
+
+
+def _plumb_ink(ink: Any, x: float, ya: float, yb: float, np: Any) -> bool:
+    xi = int(round(x))
+    band = ink[int(ya):int(yb) + 1, max(0, xi - 1):xi + 2]
+    return band.size > 0 and float(band.max(axis=1).mean()) >= _SOLID
