@@ -74,6 +74,7 @@ def level_strokes(f: _Frame, raw: Any) -> tuple[list[Path], list[Arrowhead]]:
     level = _runs(ink, np, cv2, gap, int(max(1.2 * th, 12)), plumb=False)
     thick = 2.5 * st + 1
     paths = []
+    raw_vert = vert
     vert = _bars([v for v in vert if v[3] <= thick], raw, th, np)
     for x, y0, y1, _w in vert:
         y0, y1 = _clear_of_words(x, y0, y1, f.words or [])
@@ -84,8 +85,12 @@ def level_strokes(f: _Frame, raw: Any) -> tuple[list[Path], list[Arrowhead]]:
     for y, x0, x1, t in level:
         if t > thick:
             continue
-        ends = [_head(f, ink, x, y, t, d) for x, d in ((x0, -1), (x1, 1))]
+        ends = [_end_head(f, ink, x, y, t, d, raw_vert) for x, d in ((x0, -1), (x1, 1))]
         heads += [hd for hd in ends if hd is not None]
+        if ends[0] is not None:
+            x0 = ends[0].tip[0]
+        if ends[1] is not None:
+            x1 = ends[1].tip[0]
         segs.append((y, x0, x1, ends[0] is not None, ends[1] is not None))
     posts = [(x, y0, y1) for x, y0, y1, w in vert]
     paths += [p for p in _join_loops(segs, ink, posts, th, np)
@@ -160,6 +165,23 @@ def _dashed(ink: Any, c: float, a: float, b: float, plumb: bool, np: Any) -> boo
         return False
     cover = band.max(axis=1 if plumb else 0).mean()
     return bool(cover < _SOLID)
+
+
+def _end_head(f: _Frame, ink: Any, xe: float, y: float, t: float, d: int,
+              posts: list[tuple[float, ...]]) -> Arrowhead | None:
+    """The head at a level stroke's end, or where a plumb stroke crosses the stroke less than
+    a text height before it: a message that reaches an activation bar at its top (or bottom)
+    corner runs on along the bar's edge to its far side."""
+    hd = _head(f, ink, xe, y, t, d)
+    if hd is not None:
+        return hd
+    reach = f.text_h or 12.0
+    for x, y0, y1, _w in posts:
+        if 2.0 < d * (xe - x) <= reach and y0 - 2 <= y <= y1 + 2:
+            hd = _head(f, ink, x, y, t, d)
+            if hd is not None:
+                return hd
+    return None
 
 
 def _head(f: _Frame, ink: Any, xe: float, y: float, t: float, d: int) -> Arrowhead | None:
