@@ -29,7 +29,7 @@ from typing import Any
 from ..ocr import ink_mask
 from ..primitives import Arrowhead, Path, Rect
 from .frame import _INK_DELTA, _Frame, _median_h, _scale_head, _scale_path, _scaled_box
-from .ink import _erase_text, _stroke_width
+from .ink import _stroke_width
 
 _SOLID = 0.8  # share of a level stroke's length in ink above which it is solid, not dashed
 
@@ -45,19 +45,29 @@ def level_primitives(img: Any, work: Any, s: float, words: list[Rect], np: Any, 
     gray = cv2.cvtColor(work if s > 1.0 else img, cv2.COLOR_BGR2GRAY)
     raw = ink_mask(gray, np, _INK_DELTA)[0]
     boxes = [_scaled_box(b, k) for b in words]
-    ink = _erase_text(raw, boxes, np, cv2)[0]
+    ink = _letters_out(raw, boxes, np, cv2)
     stroke = _stroke_width(ink, np, cv2)
-    # the dashes of a dotted reply line drawn close under its label fall in the label's box
-    # and go with the letters: flat specks, which no letter leaves, are put back
-    n, lab, stats, _c = cv2.connectedComponentsWithStats(raw, connectivity=8)
-    flat = (stats[:, 3] <= int(stroke) + 1) & (stats[:, 2] >= 2)
-    flat[0] = False
-    ink |= flat[lab].astype(np.uint8)
     f = _Frame(np, cv2, k, ink, stroke, _median_h(boxes), words=boxes)
     paths, heads = level_strokes(f, raw)
     if k == 1.0:
         return paths, heads
     return [_scale_path(p, 1.0 / k) for p in paths], [_scale_head(a, 1.0 / k) for a in heads]
+
+
+def _letters_out(raw: Any, boxes: list[Rect], np: Any, cv2: Any) -> Any:
+    """The ink without the letters: each piece of ink that lies inside a (padded) word box,
+    unless it is flat (a dash of a dotted reply drawn close under its label). Unlike the
+    general text removal, a word box's core is not cleared: the leg of a self-message runs
+    right under its label, inside the box."""
+    _n, lab, stats, _c = cv2.connectedComponentsWithStats(raw, connectivity=8)
+    x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
+    drop = np.zeros(len(stats), dtype=bool)
+    for b in boxes:
+        pad = 0.25 * (b[3] - b[1]) + 1
+        drop |= (x >= b[0] - pad) & (y >= b[1] - pad) & (x + w <= b[2] + pad) & (y + h <= b[3] + pad)
+    drop &= ~((h <= 2) & (w >= 2))
+    drop[0] = True
+    return (~drop)[lab].astype(np.uint8)
 
 
 def level_strokes(f: _Frame, raw: Any) -> tuple[list[Path], list[Arrowhead]]:
@@ -70,30 +80,33 @@ def level_strokes(f: _Frame, raw: Any) -> tuple[list[Path], list[Arrowhead]]:
     th = f.text_h or 12.0
     st = max(1.0, f.stroke)
     gap = int(round(max(6.0, 3.0 * st))) + 1  # dash gaps closed (PlantUML: 4-5 px, replies 2 px)
-    vert = _runs(raw, np, cv2, gap, int(max(2.0 * th, 20)), plumb=True)
+    posts = _runs(raw, np, cv2, gap, int(max(0.8 * th, 8)), plumb=True)
     level = _runs(ink, np, cv2, gap, int(max(1.2 * th, 12)), plumb=False)
     thick = 2.5 * st + 1
     paths = []
-    raw_vert = vert
-    vert = _bars([v for v in vert if v[3] <= thick], raw, th, np)
-    for x, y0, y1, _w in vert:
-        y0, y1 = _clear_of_words(x, y0, y1, f.words or [])
-        if y1 - y0 >= 2.0 * th:
+    long = [v for v in posts if v[2] - v[1] >= 2.0 * th]
+    # (a bar's side with its grey shadow reads wider than a line)
+    vert = _bars([v for v in long if v[3] <= 2 * thick], raw, th, np)
+    # shorter stretches on a long run's column: a lifeline's top between its header and the
+    # bar that a first message starts (else the column would start at that message's end)
+    vert = _snap(vert + [v for v in posts if v[2] - v[1] < 2.0 * th and v[3] <= thick
+                         and any(abs(v[0] - c[0]) <= st + 2 for c in vert)], st)
+    for x, y0, y1, _w in _clear_of_words(vert, f.words or [], th):
+        if y1 - y0 >= 0.8 * th:
             paths.append(Path(points=[(x, y0), (x, y1)], dashed=_dashed(raw, x, y0, y1, True, np), width=st))
     heads: list[Arrowhead] = []
     segs = []
     for y, x0, x1, t in level:
         if t > thick:
             continue
-        ends = [_end_head(f, ink, x, y, t, d, raw_vert) for x, d in ((x0, -1), (x1, 1))]
+        ends = [_end_head(f, ink, x, y, t, d, posts) for x, d in ((x0, -1), (x1, 1))]
         heads += [hd for hd in ends if hd is not None]
         if ends[0] is not None:
             x0 = ends[0].tip[0]
         if ends[1] is not None:
             x1 = ends[1].tip[0]
         segs.append((y, x0, x1, ends[0] is not None, ends[1] is not None))
-    posts = [(x, y0, y1) for x, y0, y1, w in vert]
-    paths += [p for p in _join_loops(segs, ink, posts, th, np)
+    paths += [p for p in _join_loops(segs, ink, [v[:3] for v in long], th, np)
               if len(p.points) > 2 or p.points[-1][0] - p.points[0][0] >= (2 if _headed(p, heads) else 4) * th]
     return paths, heads
 
@@ -124,19 +137,45 @@ def _bars(vert: list[tuple[float, ...]], raw: Any, th: float, np: Any) -> list[t
     return out + [v for k, v in enumerate(vert) if k not in gone]
 
 
-def _clear_of_words(x: float, y0: float, y1: float, words: list[Rect]) -> tuple[float, float]:
-    """A plumb run's ends moved out of the word boxes at them (a lifeline closed onto the
-    letters of the name right over it, or run up through an entity symbol and its name)."""
-    top, end = y0, y1
-    for b in words:
-        reach = 1.5 * (b[3] - b[1])
-        if abs((b[0] + b[2]) / 2 - x) > 0.25 * (b[2] - b[0]):
-            continue  # a name is centred on its line; a message's label starts at it
-        if b[3] >= top and b[1] <= top + reach:
-            y0 = max(y0, b[3] + 1)
-        if b[1] <= end and b[3] >= end - reach:
-            y1 = min(y1, b[1] - 1)
-    return y0, y1
+def _snap(vert: list[tuple[float, ...]], stroke: float) -> list[tuple[float, ...]]:
+    """Plumb runs a stroke apart put on one column (at the longest run's x): a lifeline's
+    dashed stretches and the middles of its activation bars come out a pixel apart."""
+    out = []
+    for v in sorted(vert):
+        if out and v[0] - out[-1][0][0] <= stroke + 2:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    snapped = []
+    for col in out:
+        x = max(col, key=lambda v: v[2] - v[1])[0]
+        snapped += [(x,) + tuple(v[1:]) for v in col]
+    return snapped
+
+
+def _clear_of_words(vert: list[tuple[float, ...]], words: list[Rect], th: float
+                    ) -> list[tuple[float, ...]]:
+    """Each column's runs cut below the name centred on it near its top (above the one near
+    its bottom): a lifeline closed onto the letters of its name, or run on up through an
+    actor or entity symbol and its name. A message's label starts at a lifeline, or sits
+    between two, never centred on one so near its end."""
+    cols: dict[float, list[tuple[float, ...]]] = {}
+    for v in vert:
+        cols.setdefault(v[0], []).append(v)
+    out = []
+    for x, runs in cols.items():
+        top, end = min(v[1] for v in runs), max(v[2] for v in runs)
+        y0, y1 = top, end
+        for b in words:
+            if abs((b[0] + b[2]) / 2 - x) > 0.1 * (b[2] - b[0]) + 3 or b[3] < top or b[1] > end:
+                continue
+            if b[3] <= top + 4 * th:
+                y0 = max(y0, b[3] + 1)
+            elif b[1] >= end - 4 * th:
+                y1 = min(y1, b[1] - 1)
+        out += [(x, max(v[1], y0), min(v[2], y1)) + tuple(v[3:]) for v in runs
+                if min(v[2], y1) > max(v[1], y0)]
+    return out
 
 
 def _runs(ink: Any, np: Any, cv2: Any, gap: int, length: int, plumb: bool) -> list[tuple[float, ...]]:
@@ -227,8 +266,10 @@ def _join_loops(segs: list[tuple[float, float, float, bool, bool]], ink: Any,
     for i in order:
         if i in used:
             continue
-        ya, a0, a1, _ha0, _ha1 = segs[i]
+        ya, a0, a1, ha0, ha1 = segs[i]
         for j in order:
+            if ha0 or ha1:
+                break  # the leg out of a self-message has no head
             yb, b0, b1, hb0, hb1 = segs[j]
             if j == i or j in used or not 0.3 * th < yb - ya <= 3.0 * th:
                 continue
