@@ -43,8 +43,8 @@ def level_primitives(img: Any, work: Any, s: float, words: list[Rect], np: Any, 
     small-print figure, ``s > 1``, is used as it is)."""
     k = max(1.0, s)
     gray = cv2.cvtColor(work if s > 1.0 else img, cv2.COLOR_BGR2GRAY)
-    raw = ink_mask(gray, np, _INK_DELTA)[0]
     boxes = [_scaled_box(b, k) for b in words]
+    raw = _local_ink(gray, _median_h(boxes, 12.0), np, cv2)
     ink = _letters_out(raw, boxes, np, cv2)
     stroke = _stroke_width(ink, np, cv2)
     f = _Frame(np, cv2, k, ink, stroke, _median_h(boxes), words=boxes)
@@ -52,6 +52,18 @@ def level_primitives(img: Any, work: Any, s: float, words: list[Rect], np: Any, 
     if k == 1.0:
         return paths, heads
     return [_scale_path(p, 1.0 / k) for p in paths], [_scale_head(a, 1.0 / k) for a in heads]
+
+
+def _local_ink(gray: Any, th: float, np: Any, cv2: Any) -> Any:
+    """Thin dark strokes against their local background (a black top-hat a text height wide):
+    the lifelines and messages inside a coloured participant band (PlantUML's ``box``) are
+    darker than its fill, which a threshold against the page's white takes for ink."""
+    ink, bg = ink_mask(gray, np, _INK_DELTA)
+    if bg < 110:  # a dark theme: ink is lighter than the page
+        return ink
+    k = int(th) | 1
+    hat = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    return (hat > _INK_DELTA).astype(np.uint8)
 
 
 def _letters_out(raw: Any, boxes: list[Rect], np: Any, cv2: Any) -> Any:
