@@ -172,7 +172,9 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float) -> list
                 ln.label = U.block_text(words)
                 break
         if not ln.label:
-            words = _label_near_end(prims.words, ln, h)
+            # a frame's tab ('opt', 'loop') can sit on a lifeline right under an actor's name
+            outside = [w for w in prims.words if not any(U.inside(U.center(w.bbox), b) for b in spans)]
+            words = _label_near_end(outside, ln, h) or _label_near_end(prims.words, ln, h)
             ln.label = U.block_text(words)
             used += [w.bbox for w in words]
     # two lines under one header box (the lifeline and the side of a highlight band or

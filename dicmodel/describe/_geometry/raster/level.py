@@ -48,7 +48,7 @@ def level_primitives(img: Any, work: Any, s: float, words: list[Rect], np: Any, 
     ink = _letters_out(raw, boxes, np, cv2)
     stroke = _stroke_width(ink, np, cv2)
     f = _Frame(np, cv2, k, ink, stroke, _median_h(boxes), words=boxes)
-    paths, heads = level_strokes(f, raw)
+    paths, heads = level_strokes(f)
     if k == 1.0:
         return paths, heads
     return [_scale_path(p, 1.0 / k) for p in paths], [_scale_head(a, 1.0 / k) for a in heads]
@@ -68,44 +68,43 @@ def _local_ink(gray: Any, th: float, np: Any, cv2: Any) -> Any:
 
 def _letters_out(raw: Any, boxes: list[Rect], np: Any, cv2: Any) -> Any:
     """The ink without the letters: each piece of ink that lies inside a (padded) word box,
-    unless it is flat (a dash of a dotted reply drawn close under its label). Unlike the
-    general text removal, a word box's core is not cleared: the leg of a self-message runs
-    right under its label, inside the box."""
+    unless it is flat or plumb (a dash of a dotted reply drawn close under its label, of a
+    dashed lifeline that a label starting at it covers). Unlike the general text removal, a
+    word box's core is not cleared: the leg of a self-message runs right under its label."""
     _n, lab, stats, _c = cv2.connectedComponentsWithStats(raw, connectivity=8)
     x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
     drop = np.zeros(len(stats), dtype=bool)
     for b in boxes:
         pad = 0.25 * (b[3] - b[1]) + 1
         drop |= (x >= b[0] - pad) & (y >= b[1] - pad) & (x + w <= b[2] + pad) & (y + h <= b[3] + pad)
-    drop &= ~((h <= 2) & (w >= 2))
+    drop &= ~((h <= 2) & (w >= 2)) & ~((w <= 2) & (h >= 3))
     drop[0] = True
     return (~drop)[lab].astype(np.uint8)
 
 
-def level_strokes(f: _Frame, raw: Any) -> tuple[list[Path], list[Arrowhead]]:
-    """Plumb and level strokes, with the heads of the level ones, in working pixels. Plumb runs
-    come from ``raw``, the ink before text removal (a word box over a dashed lifeline takes
-    its dashes with the letters; no glyph is as tall as a run), level ones and heads from the
-    text-free ink (closed across, a line of text is one long band, and a label sits within a
-    head's height over its line)."""
+def level_strokes(f: _Frame) -> tuple[list[Path], list[Arrowhead]]:
+    """Plumb and level strokes, with the heads of the level ones, in working pixels, from
+    the letter-free ink."""
     np, cv2, ink = f.np, f.cv2, f.ink
     th = f.text_h or 12.0
     st = max(1.0, f.stroke)
     gap = int(round(max(6.0, 3.0 * st))) + 1  # dash gaps closed (PlantUML: 4-5 px, replies 2 px)
-    posts = _runs(raw, np, cv2, gap, int(max(0.8 * th, 8)), plumb=True)
+    posts = _runs(ink, np, cv2, gap, int(max(0.8 * th, 8)), plumb=True)
     level = _runs(ink, np, cv2, gap, int(max(1.2 * th, 12)), plumb=False)
     thick = 2.5 * st + 1
     paths = []
     long = [v for v in posts if v[2] - v[1] >= 2.0 * th]
     # (a bar's side with its grey shadow reads wider than a line)
-    vert = _bars([v for v in long if v[3] <= 2 * thick], raw, th, np)
+    vert = _bars([v for v in long if v[3] <= 2 * thick], ink, th, np)
     # shorter stretches on a long run's column: a lifeline's top between its header and the
     # bar that a first message starts (else the column would start at that message's end)
-    vert = _snap(vert + [v for v in posts if v[2] - v[1] < 2.0 * th and v[3] <= thick
+    # (down to a dash or two: an actor's line between its name and a frame drawn over it)
+    bits = _runs(ink, np, cv2, gap, int(max(0.4 * th, 6)), plumb=True)
+    vert = _snap(vert + [v for v in bits if v[2] - v[1] < 2.0 * th and v[3] <= thick
                          and any(abs(v[0] - c[0]) <= st + 2 for c in vert)], st)
     for x, y0, y1, _w in _clear_of_words(vert, f.words or [], th):
-        if y1 - y0 >= 0.8 * th:
-            paths.append(Path(points=[(x, y0), (x, y1)], dashed=_dashed(raw, x, y0, y1, True, np), width=st))
+        if y1 - y0 >= 0.4 * th:
+            paths.append(Path(points=[(x, y0), (x, y1)], dashed=_dashed(ink, x, y0, y1, True, np), width=st))
     heads: list[Arrowhead] = []
     segs = []
     for y, x0, x1, t in level:
@@ -131,10 +130,10 @@ def _headed(p: Path, heads: list[Arrowhead]) -> bool:
     return any(hd.tip in (p.points[0], p.points[-1]) for hd in heads)
 
 
-def _bars(vert: list[tuple[float, ...]], raw: Any, th: float, np: Any) -> list[tuple[float, ...]]:
+def _bars(vert: list[tuple[float, ...]], ink: Any, th: float, np: Any) -> list[tuple[float, ...]]:
     """Activation bars (two solid plumb strokes less than a text height apart, side by side
     over the same stretch) as one stroke down their middle: the lifeline they cover."""
-    solid = [k for k, v in enumerate(vert) if not _dashed(raw, v[0], v[1], v[2], True, np)]
+    solid = [k for k, v in enumerate(vert) if not _dashed(ink, v[0], v[1], v[2], True, np)]
     gone: set[int] = set()
     out = []
     for i in solid:
@@ -178,13 +177,15 @@ def _clear_of_words(vert: list[tuple[float, ...]], words: list[Rect], th: float
     for x, runs in cols.items():
         top, end = min(v[1] for v in runs), max(v[2] for v in runs)
         y0, y1 = top, end
-        for b in words:
-            if abs((b[0] + b[2]) / 2 - x) > 0.1 * (b[2] - b[0]) + 3 or b[3] < top or b[1] > end:
-                continue
-            if b[3] <= top + 4 * th:
-                y0 = max(y0, b[3] + 1)
-            elif b[1] >= end - 4 * th:
-                y1 = min(y1, b[1] - 1)
+        on = [b for b in words if abs((b[0] + b[2]) / 2 - x) <= 0.1 * (b[2] - b[0]) + 3
+              and b[3] >= top and b[1] <= end]
+        # the first name from each end only (a frame's tab can follow, centred by chance)
+        heads = [b for b in on if b[3] <= top + 4 * th]
+        feet = [b for b in on if b[1] >= end - 4 * th]
+        if heads:
+            y0 = min(b[3] for b in heads) + 1
+        if feet:
+            y1 = max(b[1] for b in feet) - 1
         out += [(x, max(v[1], y0), min(v[2], y1)) + tuple(v[3:]) for v in runs
                 if min(v[2], y1) > max(v[1], y0)]
     return out
