@@ -197,15 +197,44 @@ def _runs(ink: Any, np: Any, cv2: Any, gap: int, length: int, plumb: bool) -> li
     k_len = (1, length) if plumb else (length, 1)
     m = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, k_gap))
     m = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, k_len))
+    if plumb:
+        return _strokes(m, np)
     n, _lab, stats, cents = cv2.connectedComponentsWithStats(m, connectivity=8)
-    out = []
-    for i in range(1, n):
-        x, y, w, h, _a = (int(v) for v in stats[i])
-        if plumb and h >= length:
-            out.append((float(cents[i][0]), float(y), float(y + h - 1), float(w)))
-        elif not plumb and w >= length:
-            out.append((float(cents[i][1]), float(x), float(x + w - 1), float(h)))
-    return out
+    return [(float(cents[i][1]), float(stats[i][0]), float(stats[i][0] + stats[i][2] - 1), float(stats[i][3]))
+            for i in range(1, n) if stats[i][2] >= length]
+
+
+def _strokes(m: Any, np: Any) -> list[tuple[float, ...]]:
+    """The plumb strokes of a mask that holds only plumb runs: each column's runs, side by
+    side runs over the same stretch (within a pixel or two) taken as one stroke. Pieces
+    that merely touch (a letter against a line, a frame crossing a lifeline) stay apart,
+    where connected components would chain a whole chart into one."""
+    pad = np.zeros((1, m.shape[1]), m.dtype)
+    d = np.diff(np.vstack([pad, m, pad]).astype(np.int8), axis=0)
+    ys0, xs0 = np.nonzero(d == 1)
+    ys1, xs1 = np.nonzero(d == -1)
+    o0, o1 = np.lexsort((ys0, xs0)), np.lexsort((ys1, xs1))
+    runs = zip(xs0[o0].tolist(), ys0[o0].tolist(), (ys1[o1] - 1).tolist())
+    open_: dict[tuple[int, int], list[int]] = {}  # (y0, y1) -> [x first, x last, y0, y1]
+    done: list[list[int]] = []
+    for x, y0, y1 in runs:
+        g = None
+        for dy0 in (0, -1, 1, -2, 2):
+            for dy1 in (0, -1, 1, -2, 2):
+                c = open_.get((y0 + dy0, y1 + dy1))
+                if c is not None and c[1] == x - 1:
+                    g = c
+                    break
+            if g is not None:
+                break
+        if g is None:
+            g = [x, x, y0, y1]
+            done.append(g)
+        else:
+            del open_[(g[2], g[3])]
+            g[1], g[2], g[3] = x, min(g[2], y0), max(g[3], y1)
+        open_[(g[2], g[3])] = g
+    return [((g[0] + g[1]) / 2, float(g[2]), float(g[3]), float(g[1] - g[0] + 1)) for g in done]
 
 
 def _dashed(ink: Any, c: float, a: float, b: float, plumb: bool, np: Any) -> bool:
