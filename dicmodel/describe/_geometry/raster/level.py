@@ -143,8 +143,11 @@ def _bars(vert: list[tuple[float, ...]], ink: Any, th: float, np: Any) -> list[t
                 continue
             over = min(a[2], b[2]) - max(a[1], b[1])
             if over >= 0.8 * min(a[2] - a[1], b[2] - b[1]):
-                gone.update((i, j))
-                out.append(((a[0] + b[0]) / 2, min(a[1], b[1]), max(a[2], b[2]), 1.0))
+                y0, y1 = min(a[1], b[1]), max(a[2], b[2])
+                # the bar's grey shadow beside it goes with it
+                gone.update(k for k, v in enumerate(vert) if a[0] - 2 <= v[0] <= b[0] + 4
+                            and v[1] >= y0 - 4 and v[2] <= y1 + 4)
+                out.append(((a[0] + b[0]) / 2, y0, y1, 1.0))
     return out + [v for k, v in enumerate(vert) if k not in gone]
 
 
