@@ -66,15 +66,18 @@ def _message(img, words, y, a, b, text, dotted=False, open_=False):
     words.append(_word(text, min(xa, xb) + 12, y - 4))
 
 
-def _chart() -> tuple[np.ndarray, list[Word]]:
+def _chart(band: bool = False) -> tuple[np.ndarray, list[Word]]:
     img = canvas(620, 520)
     words: list[Word] = []
+    if band:  # a coloured participant band (PlantUML's 'box') behind the server
+        cv2.rectangle(img, (XS[1] - 70, 5), (XS[1] + 70, 515), (144, 238, 144), -1)
     for x, name in zip(XS, NAMES):
         for top in (20, 460):  # header and footer boxes
             cv2.rectangle(img, (x - 45, top), (x + 45, top + 36), LINE, 1)
             words.append(_word(name, x - 27, top + 27))
         _plumb_dashes(img, x, 57, 459)
     # an activation bar on the server from the first call to its answer
+    cv2.rectangle(img, (XS[1] - 2, 113), (XS[1] + 8, 333), (200, 200, 200), -1)  # its shadow
     cv2.rectangle(img, (XS[1] - 5, 110), (XS[1] + 5, 330), (255, 255, 255), -1)
     cv2.rectangle(img, (XS[1] - 5, 110), (XS[1] + 5, 330), LINE, 1)
     _message(img, words, 110, XS[0], XS[1] - 5, "login")
@@ -105,6 +108,33 @@ def test_plantuml_style_call_flow_reads_every_message(monkeypatch):
     assert got == [("Client", "Server", "login", False), ("Server", "Store", "lookup", False),
                    ("Store", "Server", "record", True), ("Server", "Server", "check", False),
                    ("Server", "Client", "welcome", True)]
+
+
+def test_call_flow_inside_a_coloured_band_reads_the_same(monkeypatch):
+    img, words = _chart(band=True)
+    d = read_figure(_extract(img, words, monkeypatch)).diagram
+    names = {n.id: n.label for n in d.nodes}
+    assert [(names[m.source], names[m.target], m.text) for m in d.messages] == [
+        ("Client", "Server", "login"), ("Server", "Store", "lookup"), ("Store", "Server", "record"),
+        ("Server", "Server", "check"), ("Server", "Client", "welcome")]
+
+
+def test_frame_tab_on_an_actor_line_is_not_its_name(monkeypatch):
+    """An actor (a name, no box) whose line runs into a frame whose tab sits on the line."""
+    img = canvas(520, 300)
+    words = [_word("User", 62, 40), _word("Server", 272, 40)]
+    cv2.rectangle(img, (255, 14), (345, 50), LINE, 1)
+    words[1] = _word("Server", 273, 40)
+    _plumb_dashes(img, 80, 44, 290)
+    _plumb_dashes(img, 300, 51, 290)
+    cv2.rectangle(img, (40, 60), (480, 200), (0, 0, 0), 2)  # the frame, its tab over the line
+    cv2.rectangle(img, (40, 60), (120, 78), (0, 0, 0), 1)
+    words.append(_word("loop", 62, 76))
+    for y, a, b, t in ((110, 80, 300, "ping"), (150, 300, 80, "pong"), (240, 80, 300, "bye")):
+        _message(img, words, y, a, b, t)
+    d = read_figure(_extract(img, words, monkeypatch)).diagram
+    assert d is not None and d.kind == "sequence"
+    assert sorted(n.label for n in d.nodes) == ["Server", "User"]
 
 
 def test_bar_sides_make_one_lifeline_and_heads_point_the_right_way(monkeypatch):

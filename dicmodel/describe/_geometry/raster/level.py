@@ -108,9 +108,10 @@ def level_strokes(f: _Frame) -> tuple[list[Path], list[Arrowhead]]:
     heads: list[Arrowhead] = []
     segs = []
     for y, x0, x1, t in level:
-        if t > thick:
+        if t > 2 * thick:
             continue
-        ends = [_end_head(f, ink, x, y, t, d, posts) for x, d in ((x0, -1), (x1, 1))]
+        # (a bold frame edge is kept, headless, for its corners)
+        ends = [_end_head(f, ink, x, y, t, d, posts) if t <= thick else None for x, d in ((x0, -1), (x1, 1))]
         heads += [hd for hd in ends if hd is not None]
         if ends[0] is not None:
             x0 = ends[0].tip[0]
@@ -181,7 +182,7 @@ def _clear_of_words(vert: list[tuple[float, ...]], words: list[Rect], th: float
         top, end = min(v[1] for v in runs), max(v[2] for v in runs)
         y0, y1 = top, end
         on = [b for b in words if abs((b[0] + b[2]) / 2 - x) <= 0.1 * (b[2] - b[0]) + 3
-              and b[3] >= top and b[1] <= end]
+              and b[3] >= top - th and b[1] <= end + th]
         # the first name from each end only (a frame's tab can follow, centred by chance)
         heads = [b for b in on if b[3] <= top + 4 * th]
         feet = [b for b in on if b[1] >= end - 4 * th]
