@@ -34,18 +34,23 @@ from .ink import _stroke_width
 _SOLID = 0.8  # share of a level stroke's length in ink above which it is solid, not dashed
 
 
-def level_primitives(img: Any, work: Any, s: float, words: list[Rect], np: Any, cv2: Any
-                     ) -> tuple[list[Path], list[Arrowhead]]:
+def level_primitives(img: Any, work: Any, s: float, words: list[Rect], np: Any, cv2: Any,
+                     discs: list[tuple[float, float, float]] = ()) -> tuple[list[Path], list[Arrowhead]]:
     """Plumb and level strokes of the figure with their heads, in the original pixels.
 
     Read at full size even where the general geometry runs on a smaller copy: shrunk, a thin
     dotted reply line turns so pale that no grey threshold keeps it (an enlarged copy of a
-    small-print figure, ``s > 1``, is used as it is)."""
+    small-print figure, ``s > 1``, is used as it is). ``discs`` are the step-number discs the
+    general geometry found, in its working pixels: cleared, so no line end reads a disc as a
+    head."""
     k = max(1.0, s)
     gray = cv2.cvtColor(work if s > 1.0 else img, cv2.COLOR_BGR2GRAY)
     boxes = [_scaled_box(b, k) for b in words]
     raw = _local_ink(gray, _median_h(boxes, 12.0), np, cv2)
     ink = _letters_out(raw, boxes, np, cv2)
+    for cx, cy, r in discs:  # step-number discs (working pixels at ``s``): no heads
+        q = k / s
+        cv2.circle(ink, (int(round(cx * q)), int(round(cy * q))), int(r * q + 2), 0, -1)
     stroke = _stroke_width(ink, np, cv2)
     f = _Frame(np, cv2, k, ink, stroke, _median_h(boxes), words=boxes)
     paths, heads = level_strokes(f)
@@ -77,7 +82,7 @@ def _letters_out(raw: Any, boxes: list[Rect], np: Any, cv2: Any) -> Any:
     for b in boxes:
         pad = 0.25 * (b[3] - b[1]) + 1
         drop |= (x >= b[0] - pad) & (y >= b[1] - pad) & (x + w <= b[2] + pad) & (y + h <= b[3] + pad)
-    drop &= ~((h <= 2) & (w >= 2)) & ~((w <= 2) & (h >= 3))
+    drop &= ~((h <= 4) & (w >= h)) & ~((w <= 4) & (h >= 2 * w) & (h >= 3))
     drop[0] = True
     return (~drop)[lab].astype(np.uint8)
 
@@ -112,6 +117,8 @@ def level_strokes(f: _Frame) -> tuple[list[Path], list[Arrowhead]]:
             continue
         # (a bold frame edge is kept, headless, for its corners)
         ends = [_end_head(f, ink, x, y, t, d, posts) if t <= thick else None for x, d in ((x0, -1), (x1, 1))]
+        if ends[0] is not None and ends[1] is not None:
+            ends = [None, None]  # ink at both ends: a frame's divider meeting its dashed sides
         heads += [hd for hd in ends if hd is not None]
         if ends[0] is not None:
             x0 = ends[0].tip[0]
@@ -295,7 +302,7 @@ def _head(f: _Frame, ink: Any, xe: float, y: float, t: float, d: int) -> Arrowhe
     # box's side at a corner), not part of a head
     full = (above.min(axis=0) > 0) | (below.min(axis=0) > 0)
     both = (above.max(axis=0) > 0) & (below.max(axis=0) > 0) & ~full
-    if int(both.sum()) < 2:
+    if int(both.sum()) < 3:
         return None
     x0, x1 = (xi - hl, xi) if d > 0 else (xi, xi + hl)
     bbox: Rect = (float(x0), float(top - hw), float(x1), float(bot + hw))
