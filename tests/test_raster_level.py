@@ -166,3 +166,16 @@ def test_level_strokes_keep_a_dotted_line_under_its_label():
     assert len(dotted) == 1
     xs = sorted((dotted[0].points[0][0], dotted[0].points[-1][0]))
     assert xs[0] <= XS[1] + 8 and xs[1] >= XS[2] - 3
+
+
+def test_plumb_strokes_stay_apart_where_pieces_only_touch():
+    """A lifeline with a shorter plumb piece against it (a letter, a frame's side) is still one
+    1 px stroke over its own length; connected components would merge the two."""
+    from dicmodel.describe._geometry.raster.level import _strokes
+
+    m = np.zeros((200, 60), np.uint8)
+    m[10:190, 30] = 1  # the lifeline
+    m[50:80, 31] = 1  # a piece touching it over part of its length
+    m[20:180, 45:47] = 1  # a 2 px line of its own
+    got = sorted((round(x, 1), y0, y1, w) for x, y0, y1, w in _strokes(m, np))
+    assert got == [(30.0, 10.0, 189.0, 1.0), (31.0, 50.0, 79.0, 1.0), (45.5, 20.0, 179.0, 2.0)]

@@ -7,9 +7,13 @@ where a thin message line meets a dashed lifeline, an activation bar or a frame 
 skeleton forks and the line comes back in pieces whose heads the opening missed. Here the
 strokes are read directly with morphology instead:
 
-- plumb strokes: the ink closed upwards over a dash gap, then opened with a tall kernel; each
-  run is a piece of a lifeline (or a frame or box side, which the sequence reader tells apart
-  by its corners);
+- ink: thin dark strokes against their local background (a black top-hat), so a coloured
+  participant band is no ink; letters removed piece by piece inside the OCR word boxes, but
+  not the dashes and dots of lines that a label's box covers;
+- plumb strokes: the ink closed upwards over a dash gap, then opened with a tall kernel; the
+  runs of each column, side by side runs over the same stretch taken as one stroke; each is a
+  piece of a lifeline (or a frame or box side, which the sequence reader tells apart by its
+  corners); an activation bar's two sides become its middle;
 - level strokes: the same across, with a kernel a little longer than a head; a message line
   that runs through other lifelines stays one piece;
 - heads: at each end of a level stroke, ink both above and below the line within a head's
@@ -95,24 +99,12 @@ def level_strokes(f: _Frame) -> tuple[list[Path], list[Arrowhead]]:
     st = max(1.0, f.stroke)
     gap = int(round(max(6.0, 3.0 * st))) + 1  # dash gaps closed (PlantUML: 4-5 px, replies 2 px)
     posts = _runs(ink, np, cv2, gap, int(max(0.8 * th, 8)), plumb=True)
-    level = _runs(ink, np, cv2, gap, int(max(1.2 * th, 12)), plumb=False)
-    thick = 2.5 * st + 1
-    paths = []
     long = [v for v in posts if v[2] - v[1] >= 2.0 * th]
-    # (a bar's side with its grey shadow reads wider than a line)
-    vert = _bars([v for v in long if v[3] <= 2 * thick], ink, th, np)
-    # shorter stretches on a long run's column: a lifeline's top between its header and the
-    # bar that a first message starts (else the column would start at that message's end)
-    # (down to a dash or two: an actor's line between its name and a frame drawn over it)
-    bits = _runs(ink, np, cv2, gap, int(max(0.4 * th, 6)), plumb=True)
-    vert = _snap(vert + [v for v in bits if v[2] - v[1] < 2.0 * th and v[3] <= thick
-                         and any(abs(v[0] - c[0]) <= st + 2 for c in vert)], st)
-    for x, y0, y1, _w in _clear_of_words(vert, f.words or [], th):
-        if y1 - y0 >= 0.4 * th:
-            paths.append(Path(points=[(x, y0), (x, y1)], dashed=_dashed(ink, x, y0, y1, True, np), width=st))
+    paths = _plumb_paths(f, long, _runs(ink, np, cv2, gap, int(max(0.4 * th, 6)), plumb=True))
     heads: list[Arrowhead] = []
     segs = []
-    for y, x0, x1, t in level:
+    thick = 2.5 * st + 1
+    for y, x0, x1, t in _runs(ink, np, cv2, gap, int(max(1.2 * th, 12)), plumb=False):
         if t > 2 * thick:
             continue
         # (a bold frame edge is kept, headless, for its corners)
@@ -120,14 +112,29 @@ def level_strokes(f: _Frame) -> tuple[list[Path], list[Arrowhead]]:
         if ends[0] is not None and ends[1] is not None:
             ends = [None, None]  # ink at both ends: a frame's divider meeting its dashed sides
         heads += [hd for hd in ends if hd is not None]
-        if ends[0] is not None:
-            x0 = ends[0].tip[0]
-        if ends[1] is not None:
-            x1 = ends[1].tip[0]
+        x0 = ends[0].tip[0] if ends[0] is not None else x0
+        x1 = ends[1].tip[0] if ends[1] is not None else x1
         segs.append((y, x0, x1, ends[0] is not None, ends[1] is not None))
     paths += [p for p in _join_loops(segs, ink, [v[:3] for v in long], th, np)
               if len(p.points) > 2 or p.points[-1][0] - p.points[0][0] >= (2 if _headed(p, heads) else 4) * th]
     return paths, heads
+
+
+def _plumb_paths(f: _Frame, long: list[tuple[float, ...]], bits: list[tuple[float, ...]]) -> list[Path]:
+    """Lifeline pieces: the long plumb runs (bars as their middles), with the short stretches
+    on their columns (a lifeline's top between its header and the bar a first message starts,
+    or a dash or two between an actor's name and a frame drawn over its line), each column
+    cut below its name."""
+    np, ink = f.np, f.ink
+    th = f.text_h or 12.0
+    st = max(1.0, f.stroke)
+    thick = 2.5 * st + 1
+    # (a bar's side with its grey shadow reads wider than a line)
+    vert = _bars([v for v in long if v[3] <= 2 * thick], ink, th, np)
+    vert = _snap(vert + [v for v in bits if v[2] - v[1] < 2.0 * th and v[3] <= thick
+                         and any(abs(v[0] - c[0]) <= st + 2 for c in vert)], st)
+    return [Path(points=[(x, y0), (x, y1)], dashed=_dashed(ink, x, y0, y1, True, np), width=st)
+            for x, y0, y1, _w in _clear_of_words(vert, f.words or [], th) if y1 - y0 >= 0.4 * th]
 
 
 def _headed(p: Path, heads: list[Arrowhead]) -> bool:
