@@ -161,7 +161,7 @@ def _bars(vert: list[tuple[float, ...]], ink: Any, th: float, np: Any) -> list[t
                 y0, y1 = min(a[1], b[1]), max(a[2], b[2])
                 # the bar's grey shadow beside it goes with it
                 gone.update(k for k, v in enumerate(vert) if a[0] - 2 <= v[0] <= b[0] + 4
-                            and v[1] >= y0 - 4 and v[2] <= y1 + 4)
+                            and min(v[2], y1) - max(v[1], y0) >= 0.8 * (v[2] - v[1]))
                 out.append(((a[0] + b[0]) / 2, y0, y1, 1.0))
     return out + [v for k, v in enumerate(vert) if k not in gone]
 
@@ -198,8 +198,8 @@ def _clear_of_words(vert: list[tuple[float, ...]], words: list[Rect], th: float
         on = [b for b in words if abs((b[0] + b[2]) / 2 - x) <= 0.1 * (b[2] - b[0]) + 3
               and b[3] >= top - th and b[1] <= end + th]
         # the first name from each end only (a frame's tab can follow, centred by chance)
-        heads = [b for b in on if b[3] <= top + 4 * th]
-        feet = [b for b in on if b[1] >= end - 4 * th]
+        heads = [b for b in on if b[1] <= top + 5 * th]  # (an actor's figure is ~3 high)
+        feet = [b for b in on if b[3] >= end - 5 * th]
         if heads:
             y0 = min(b[3] for b in heads) + 1
         if feet:
