@@ -179,3 +179,15 @@ def test_plumb_strokes_stay_apart_where_pieces_only_touch():
     m[20:180, 45:47] = 1  # a 2 px line of its own
     got = sorted((round(x, 1), y0, y1, w) for x, y0, y1, w in _strokes(m, np))
     assert got == [(30.0, 10.0, 189.0, 1.0), (31.0, 50.0, 79.0, 1.0), (45.5, 20.0, 179.0, 2.0)]
+
+
+def test_a_neighbours_head_is_not_a_head_of_the_line_under_it(monkeypatch):
+    """A frame's edge drawn a few pixels under a message's head ends beside that head."""
+    img = canvas(400, 200)
+    cv2.line(img, (40, 100), (350, 100), LINE, 1)
+    _head(img, 350, 100, +1)
+    for x in range(40, 352, 6):  # the dotted frame edge, ending under the head
+        cv2.line(img, (x, 109), (x + 2, 109), LINE, 1)
+    prims = _extract(img, [], monkeypatch)
+    tips = sorted((round(a.tip[1]), int(a.direction[0])) for a in prims.level.arrowheads)
+    assert tips == [(100, 1)]

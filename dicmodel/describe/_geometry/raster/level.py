@@ -300,8 +300,17 @@ def _head(f: _Frame, ink: Any, xe: float, y: float, t: float, d: int) -> Arrowhe
     if len(cols) < 2:
         return None
     c0, c1 = min(cols), max(cols) + 1
-    above = ink[max(0, top - hw):max(0, top), c0:c1]
-    below = ink[min(h_, bot + 1):min(h_, bot + 1 + hw), c0:c1]
+    # only ink joined to the line counts (a neighbour's head or a frame's dots nearby do not)
+    ya, yb = max(0, top - hw), min(h_, bot + 1 + hw)
+    xa, xb = (c0, min(w_, xi + 1)) if d > 0 else (max(0, xi), c1)
+    win = np.ascontiguousarray(ink[ya:yb, xa:xb])
+    if win.size == 0 or top - ya < 1 or yb - bot < 2:
+        return None
+    _n, lab = f.cv2.connectedComponents(win, connectivity=8)
+    on = np.unique(lab[top - ya:bot + 1 - ya][win[top - ya:bot + 1 - ya] > 0])
+    joined = np.isin(lab, on[on > 0]).astype(np.uint8)
+    above = joined[:top - ya, c0 - xa:c1 - xa]
+    below = joined[bot + 1 - ya:, c0 - xa:c1 - xa]
     if above.size == 0 or below.size == 0:
         return None
     # a head spreads to both sides of the line in the same columns, and tapers: a column
