@@ -181,13 +181,20 @@ def test_plumb_strokes_stay_apart_where_pieces_only_touch():
     assert got == [(30.0, 10.0, 189.0, 1.0), (31.0, 50.0, 79.0, 1.0), (45.5, 20.0, 179.0, 2.0)]
 
 
-def test_a_neighbours_head_is_not_a_head_of_the_line_under_it(monkeypatch):
-    """A frame's edge drawn a few pixels under a message's head ends beside that head."""
-    img = canvas(400, 200)
-    cv2.line(img, (40, 100), (350, 100), LINE, 1)
-    _head(img, 350, 100, +1)
-    for x in range(40, 352, 6):  # the dotted frame edge, ending under the head
-        cv2.line(img, (x, 109), (x + 2, 109), LINE, 1)
-    prims = _extract(img, [], monkeypatch)
-    tips = sorted((round(a.tip[1]), int(a.direction[0])) for a in prims.level.arrowheads)
-    assert tips == [(100, 1)]
+def test_ink_near_a_line_end_but_apart_from_it_is_no_head():
+    """A neighbour's head just over a frame's edge, a dot of the frame's side just under it:
+    ink on both sides of the line's end, but not joined to the line."""
+    from dicmodel.describe._geometry.raster.frame import _Frame
+    from dicmodel.describe._geometry.raster.level import level_strokes
+
+    ink = np.zeros((120, 200), np.uint8)
+    ink[60, 10:150] = 1  # the frame's edge
+    ink[50:58, 136:146] = 1  # a head above, two rows clear of it
+    ink[63:70, 136:146] = 1  # a dot of the side below, two rows clear
+    f = _Frame(np, cv2, 1.0, ink, 1.0, 16.0, words=[])
+    _paths, heads = level_strokes(f)
+    assert heads == []
+    ink[50:58], ink[63:70] = 0, 0
+    cv2.fillPoly(ink, [np.array([(149, 60), (139, 55), (139, 65)], np.int32)], 1)  # a real head
+    _paths, heads = level_strokes(_Frame(np, cv2, 1.0, ink, 1.0, 16.0, words=[]))
+    assert [(round(a.tip[0]), a.direction[0]) for a in heads] == [(149, 1.0)]
