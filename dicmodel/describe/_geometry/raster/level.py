@@ -303,9 +303,13 @@ def _head(f: _Frame, ink: Any, xe: float, y: float, t: float, d: int) -> Arrowhe
     # only ink joined to the line counts (a neighbour's head or a frame's dots nearby do not)
     ya, yb = max(0, top - hw), min(h_, bot + 1 + hw)
     xa, xb = (c0, min(w_, xi + 1)) if d > 0 else (max(0, xi), c1)
-    win = np.ascontiguousarray(ink[ya:yb, xa:xb])
+    win = np.array(ink[ya:yb, xa:xb])
     if win.size == 0 or top - ya < 1 or yb - bot < 2:
         return None
+    # the lifeline the tip touches joins everything near it: off the line, cut it out
+    post = win.all(axis=0)
+    win[:top - ya, post] = 0
+    win[bot + 1 - ya:, post] = 0
     _n, lab = f.cv2.connectedComponents(win, connectivity=8)
     on = np.unique(lab[top - ya:bot + 1 - ya][win[top - ya:bot + 1 - ya] > 0])
     joined = np.isin(lab, on[on > 0]).astype(np.uint8)
