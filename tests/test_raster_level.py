@@ -15,6 +15,7 @@ cv2 = pytest.importorskip("cv2")
 from dicmodel.describe._geometry import raster
 from dicmodel.describe._geometry.classify import read_figure
 from dicmodel.describe._geometry.primitives import Word
+from dicmodel.describe._geometry.sequence import read_sequence
 from dicmodel.describe._geometry.raster.level import level_primitives
 
 from _raster_draw import canvas, png  # noqa: E402
@@ -112,7 +113,7 @@ def test_plantuml_style_call_flow_reads_every_message(monkeypatch):
 
 def test_call_flow_inside_a_coloured_band_reads_the_same(monkeypatch):
     img, words = _chart(band=True)
-    d = read_figure(_extract(img, words, monkeypatch)).diagram
+    d = read_sequence(_extract(img, words, monkeypatch).level)
     names = {n.id: n.label for n in d.nodes}
     assert [(names[m.source], names[m.target], m.text) for m in d.messages] == [
         ("Client", "Server", "login"), ("Server", "Store", "lookup"), ("Store", "Server", "record"),
