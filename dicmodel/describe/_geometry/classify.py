@@ -63,7 +63,7 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
         r = _plain(prims, FigureType.table, warnings, 0.5)
         r.prose = table_prose(prims, *grid)
         return r
-    seq = read_sequence(prims)
+    seq = _read_sequence(prims)
     if seq is not None and _good_sequence(seq):
         return Reading(diagram=seq, figure_type=FigureType.sequence,
                        confidence=_sequence_confidence(seq), warnings=warnings)
@@ -230,6 +230,21 @@ def looks_like_table(prims: Primitives) -> bool:
 
 
 # ---- graph kinds --------------------------------------------------------------------------------
+
+def _read_sequence(prims: Primitives) -> Diagram | None:
+    """The sequence reading of the general primitives, or of a raster figure's level strokes
+    read straight from the ink (``raster/level.py``) when that finds clearly more messages."""
+    seq = read_sequence(prims)
+    if prims.level is None:
+        return seq
+    alt = read_sequence(prims.level)
+    if alt is None or not _good_sequence(alt):
+        return seq
+    # the general reading, where it holds, is the better one unless the level strokes find
+    # clearly more (a frame's dotted divider with a stray head should not tip the balance)
+    n = len(seq.messages) if seq is not None and _good_sequence(seq) else -1
+    return alt if len(alt.messages) > n + max(1.0, 0.2 * n) else seq
+
 
 def _good_sequence(d: Diagram) -> bool:
     named = sum(1 for n in d.nodes if n.label)

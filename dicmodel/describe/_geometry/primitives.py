@@ -89,3 +89,6 @@ class Primitives:
     truncated: bool = False  # the extractor gave up on geometry (too many items): labels only
     rasters: list[RasterPart] = field(default_factory=list)  # pictures still to be read (vector)
     quarter_turns: int = 0  # vector: the figure was turned this many quarters to read its text
+    # raster: the level and plumb strokes read straight from the ink, with their heads (same
+    # words and shapes): what the sequence reader reads a raster call flow from (raster/level.py)
+    level: Primitives | None = None

@@ -194,7 +194,9 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float) -> list
                 ln.name_box = _union(b, U.block_rect(words))  # a name wider than its icon
                 break
         if not ln.label:
-            words = _label_near_end(prims.words, ln, h)
+            # a frame's tab ('opt', 'loop') can sit on a lifeline right under an actor's name
+            outside = [w for w in prims.words if not any(U.inside(U.center(w.bbox), b) for b in spans)]
+            words = _label_near_end(outside, ln, h) or _label_near_end(prims.words, ln, h)
             ln.label = U.block_text(words)
             used += [w.bbox for w in words]
             if words:
@@ -550,13 +552,16 @@ def read_sequence(prims: Primitives) -> Diagram | None:
     frames = _frames(prims, msgs, lines, u)
     # words inside header boxes, notes and markers are not message text; inside a frame
     # (alt/loop/opt, which holds messages) only its header line is not
+    # (a word right over a message line is its label, also on a frame's first line, as
+    # PlantUML puts the first message of a frame beside the tab, and also in a region that
+    # the message line itself closes at the bottom)
     free = [w for w in prims.words
             if not any(U.inside(U.center(w.bbox), s.bbox, 0.5) for s in prims.shapes
-                       if s.bbox not in frames
+                       if s.bbox not in frames and not _labels_line(w, s.bbox[3], msgs, h)
                        and ((s.stroked and U.area(s.bbox) < 0.25 * prims.width * prims.height)
                             or max(s.bbox[2] - s.bbox[0], s.bbox[3] - s.bbox[1]) < 3 * h))
             and not any(U.inside(U.center(w.bbox), b, 0.5) for b in boxes)
-            and not any(_in_header(w, f, h) for f in frames)]
+            and not any(_in_header(w, f, h) and not _labels_line(w, f[3], msgs, h) for f in frames)]
     _texts(msgs, free, h, u)
     d = Diagram(kind="sequence")
     ids = []
@@ -583,6 +588,15 @@ def _frames(prims: Primitives, msgs: list[_Msg], lines: list[Lifeline], u: float
         if s.stroked and any(b[1] < m.y < b[3] and b[0] - 3 * u <= m.x0 and m.x1 <= b[2] + 3 * u for m in msgs):
             out.append(b)
     return out
+
+
+def _labels_line(w: Word, bottom: float, msgs: list[_Msg], h: float) -> bool:
+    """A message line runs right under the word, within its region (whose lower edge is at
+    ``bottom``): the word is that message's label."""
+    cx = U.center(w.bbox)[0]
+    return any(m.x0 - h <= cx <= m.x1 + h and -0.4 * h <= m.y - w.bbox[3] <= 0.6 * h
+               and m.y <= bottom + 2
+               for m in msgs)
 
 
 def _in_header(w: Word, frame: Rect, h: float) -> bool:

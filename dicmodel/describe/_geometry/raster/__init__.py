@@ -80,6 +80,7 @@ from .ink import (
     _stroke_width,
     _to_disc_centres,
 )
+from .level import level_primitives
 from .shapes import _shapes
 from .trace import _paths
 
@@ -228,3 +229,6 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     prims.shapes = [_scale_shape(sh, inv) for sh in shapes]
     prims.arrowheads = [_scale_head(a, inv) for a in heads]
     prims.paths = [_scale_path(p, inv) for p in paths]
+    lpaths, lheads = level_primitives(img, work, s, [wd.bbox for wd in prims.words], np, cv2, discs)
+    prims.level = Primitives(source="raster", width=prims.width, height=prims.height,
+                             shapes=prims.shapes, words=prims.words, paths=lpaths, arrowheads=lheads)
