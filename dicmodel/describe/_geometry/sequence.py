@@ -412,6 +412,8 @@ def _box_side(pts: list[Point], box: Rect, shapes: list[Shape], grid: U.Grid, u:
     probes = pts + [((p[0] + q[0]) / 2, (p[1] + q[1]) / 2) for p, q in zip(pts, pts[1:])]
     for k in grid.near(box):
         r = shapes[k].bbox
+        if box[3] - box[1] >= 0.8 * (r[3] - r[1]) and box[2] - box[0] >= 0.8 * (r[2] - r[0]):
+            continue  # the stroke draws the box itself: a self-message closed by its bar's side
         if U.contains(r, box, 1.0 * u) and all(U.boundary_dist(p, r) <= 0.75 * u for p in probes):
             return True
     return False
