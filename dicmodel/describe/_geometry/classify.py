@@ -4,8 +4,8 @@ Order of the tests (cheapest and most specific first):
 
 1. truncated geometry -> ``other`` with a label list;
 2. no geometry at all -> ``logo`` when there is little or no text, else ``other``;
-3. a chart (two long axes meeting at a corner, numbers along one of them) or a table (a grid
-   of long ruling lines with text in the cells) is not forced into a graph;
+3. a chart (two long axes meeting at a corner, numbers along one of them) or a table (ruled
+   grids of text, :mod:`.table`) is not forced into a graph;
 4. lifelines with messages -> ``sequence``;
 5. otherwise the graph is recovered and typed: start/end markers or circle states with
    labelled transitions -> ``state``; boxes stacked edge to edge with no connectors ->
@@ -23,13 +23,14 @@ from typing import Any
 from ...diagram import Diagram, Node
 from ...document import FigureType
 from . import _util as U
-from .describe_text import chart_prose, table_prose
+from .describe_text import chart_prose
 from .graph import GraphParts, Reading, graph_confidence, recover_graph, to_diagram
 from .nongraph import Verdict, honest_prose, judge, measure
 from .primitives import Primitives
 from .sequence import read_sequence
+from .table import table_figure, tables_prose
 
-__all__ = ["build_diagram", "read_figure", "looks_like_chart", "looks_like_table", "chart_axes", "table_grid",
+__all__ = ["build_diagram", "read_figure", "looks_like_chart", "chart_axes",
            "decide_graph_kind"]
 
 _NO_GRAPH = (FigureType.chart, FigureType.table, FigureType.photo, FigureType.logo)
@@ -58,10 +59,10 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
         r = _plain(prims, FigureType.chart, warnings, 0.5)
         r.prose = chart_prose(prims, *axes)
         return r
-    grid = table_grid(prims, rules)
-    if grid is not None and not _titled_record(prims, grid[0], rules):
+    tables = table_figure(prims)
+    if tables:
         r = _plain(prims, FigureType.table, warnings, 0.5)
-        r.prose = table_prose(prims, *grid)
+        r.prose = tables_prose(prims, tables)
         return r
     seq = read_sequence(prims)
     if seq is not None and _good_sequence(seq):
@@ -185,48 +186,6 @@ def chart_axes(prims: Primitives, rules: _Rulings | None = None) -> tuple[Axis, 
 
 def looks_like_chart(prims: Primitives) -> bool:
     return chart_axes(prims) is not None
-
-
-def table_grid(prims: Primitives, rules: _Rulings | None = None
-               ) -> tuple[list[float], list[float]] | None:
-    """(row rulings, column rulings) of a grid: 3+ long horizontal and 2+ vertical rulings,
-    counted after rulings a few points apart (a doubled stroke) are merged."""
-    if prims.arrowheads or len(prims.words) < 4:
-        return None
-    rules = _Rulings.of(prims, rules)
-    hs = _dedupe_close(sorted({round(y) for y, _, _ in rules.longer(True, 0.6)}))
-    vs = _dedupe_close(sorted({round(x) for x, _, _ in rules.longer(False, 0.6)}))
-    if len(hs) < 3 or len(vs) < 2:
-        return None
-    # a table's closed shapes are its cells; a framed diagram has boxes of other kinds
-    cells = sum(1 for s in prims.shapes if s.kind == "rect")
-    if cells < len(prims.shapes) * 0.8:
-        return None
-    return [float(v) for v in hs], [float(v) for v in vs]
-
-
-def _titled_record(prims: Primitives, rows: list[float], rules: _Rulings) -> bool:
-    """A grid whose top band runs unbroken across it and holds text is one record (an ER
-    entity, a UML class) with its name on top, not a table: no column rule cuts the title."""
-    top, below = rows[0], rows[1]
-    if not any(top <= U.center(w.bbox)[1] <= below for w in prims.words):
-        return False
-    ends = [v for _, a, b in rules.longer(True, 0.6) for v in (a, b)]
-    left, right = min(ends), max(ends)
-    return not any(left + 3 < x < right - 3 and y0 < below - 2 and y1 > top + 2
-                   for x, y0, y1 in rules.v)
-
-
-def _dedupe_close(values: list[int], gap: float = 3.0) -> list[int]:
-    out: list[int] = []
-    for v in values:
-        if not out or v - out[-1] > gap:
-            out.append(v)
-    return out
-
-
-def looks_like_table(prims: Primitives) -> bool:
-    return table_grid(prims) is not None
 
 
 # ---- graph kinds --------------------------------------------------------------------------------
