@@ -23,6 +23,7 @@ from typing import Any
 from ...diagram import Diagram, Node
 from ...document import FigureType
 from . import _util as U
+from .chart import bars_markdown, read_bars
 from .describe_text import chart_prose
 from .graph import GraphParts, Reading, graph_confidence, recover_graph, to_diagram
 from .nongraph import Verdict, honest_prose, judge, measure
@@ -58,6 +59,11 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
     if axes is not None:
         r = _plain(prims, FigureType.chart, warnings, 0.5)
         r.prose = chart_prose(prims, *axes)
+        bars = read_bars(prims, *axes)
+        if bars:  # the value column is named by the vertical axis's title, when it has one
+            title = next((w.text for w in prims.words if w.vertical and w.bbox[2] <= axes[1][0]), "value")
+            r.prose += (f"\n\n{len(bars)} bars (values as printed, or read against the vertical "
+                        f"axis where marked '~'):\n\n{bars_markdown(bars, title)}\n")
         return r
     tables = table_figure(prims)
     if tables:
