@@ -5,7 +5,7 @@ Measurable features (each is a convention of charts and timing drawings, rare in
 
 - :func:`span_markers`: dimension lines: a level (or upright) line with an arrowhead at each
   end whose tips rest on extension lines (short strokes across the line's ends that run on
-  past the tip), often cut in two halves by its label ("|<-- DRX Cycle -->|"); a timing or
+  past the tip, shorter than a lifeline), often cut in two halves by its label ("|<-- DRX Cycle -->|"); a timing or
   frequency drawing marks durations and bandwidths this way, a graph's double arrows end at
   boxes instead;
 - :func:`arrow_axes`: two long axes meeting at the bottom-left corner, each ending in an
@@ -45,11 +45,14 @@ def _tip(p: Point, prims: Primitives, reach: float) -> Point | None:
     return min(near, key=lambda a: U.rect_dist(p, a.bbox)).tip if near else None
 
 
-def _on_extension(tip: Point, across: list[Seg], level: bool, run: float, tol: float) -> bool:
-    """A stroke across the line at ``tip`` that runs on at least ``run`` past it."""
+def _on_extension(tip: Point, across: list[Seg], level: bool, run: float, tol: float,
+                  most: float) -> bool:
+    """A stroke across the line at ``tip`` that runs on at least ``run`` past it and is at most
+    ``most`` long (a call flow's lifelines run the figure's whole height: no extension lines)."""
     along, at = (tip[0], tip[1]) if level else (tip[1], tip[0])
     for pos, a, b in across:
-        if abs(pos - along) <= tol and a - tol <= at <= b + tol and max(b - at, at - a) >= run:
+        if abs(pos - along) <= tol and a - tol <= at <= b + tol and max(b - at, at - a) >= run \
+                and b - a <= most:
             return True
     return False
 
@@ -84,7 +87,8 @@ def span_markers(prims: Primitives) -> int:
                 continue
             ends = [(a, pos), (b, pos)] if level else [(pos, a), (pos, b)]
             tips = [_tip(e, prims, 3.0) for e in ends]
-            if all(t is not None and _on_extension(t, across, level, 0.5 * h, tol) for t in tips):
+            most = 0.6 * (prims.height if level else prims.width)
+            if all(t is not None and _on_extension(t, across, level, 0.5 * h, tol, most) for t in tips):
                 n += 1
     return n
 
