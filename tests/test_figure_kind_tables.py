@@ -75,3 +75,4 @@ def test_a_call_flow_with_bars_across_its_lifelines_is_not_a_table():
     f.text("5. Initial UE Message", 335, 232, size=9)
     r = read(f)
     assert r.figure_type is FigureType.sequence
+

@@ -72,8 +72,13 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
         return r
     seq = read_sequence(prims)
     if seq is not None and _good_sequence(seq):
-        return Reading(diagram=seq, figure_type=FigureType.sequence,
-                       confidence=_sequence_confidence(seq), warnings=warnings)
+        conf = _sequence_confidence(seq)
+        if not any(n.label for n in seq.nodes):
+            conf = min(conf, 0.45)
+            warnings.append("participants not named in the figure (a chart cut under its header "
+                            "row): named by their order from the left")
+        return Reading(diagram=seq, figure_type=FigureType.sequence, confidence=conf,
+                       warnings=warnings)
     parts = recover_graph(prims)
     warnings += parts.warnings
     kind = FigureType.logo if _wordless_art(prims, parts) else decide_graph_kind(parts, hint)
@@ -203,7 +208,11 @@ def _good_sequence(d: Diagram) -> bool:
     # each "message" a label beside one) is no call flow. Three between suffice: a raster
     # reading can add many spurious self-messages to a real call flow
     between = sum(1 for m in d.messages if m.source != m.target)
-    return len(d.nodes) >= 2 and named >= 2 and between >= min(3, max(1, 0.4 * len(d.messages)))
+    # participants all unnamed: a chart cut under its header row (sequence._cut_under_header),
+    # kept when two or more messages run between them
+    unnamed = named == 0 and between >= 2
+    return len(d.nodes) >= 2 and (named >= 2 or unnamed) and \
+        between >= min(3, max(1, 0.4 * len(d.messages)))
 
 
 def _sequence_confidence(d: Diagram) -> float:

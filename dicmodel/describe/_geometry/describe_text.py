@@ -37,8 +37,12 @@ def _named_for_prose(d: Diagram) -> Diagram:
     if all(n.label or n.shape in ("start", "end") for n in d.nodes) and all(g.label for g in d.groups):
         return d  # nothing to name: no copy
     c = d.model_copy(deep=True)
+    k = 0
     for n in c.nodes:
-        if not n.label and n.shape not in ("start", "end"):
+        if n.shape == "participant" and not n.label:  # told apart by their order, left to right
+            k += 1
+            n.label = f"Participant {k} (unnamed)"
+        elif not n.label and n.shape not in ("start", "end"):
             n.label = _UNNAMED.get(n.shape, "an unlabelled box")
     for g in c.groups:
         if not g.label:
