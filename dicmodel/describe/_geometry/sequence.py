@@ -455,8 +455,13 @@ def _texts(msgs: list[_Msg], words: list[Word], h: float, u: float) -> set[int]:
 
 
 def _aligned_heads(lines: list[Lifeline], u: float) -> bool:
-    """At least two long lifelines start at the same height (participants in one row)."""
+    """At least two long lifelines start at the same height, or hang from header boxes whose
+    tops are level (participants in one row; a header of three lines is taller than one of
+    one, so its lifeline starts lower)."""
     tops = sorted(ln.y0 for ln in lines if ln.long)
+    boxed = sorted(ln.boxes[0][1] for ln in lines if ln.long and ln.boxes)
+    if any(b - a <= 10.0 * u for a, b in zip(boxed, boxed[1:])):
+        return True
     return any(b - a <= 10.0 * u for a, b in zip(tops, tops[1:]))
 
 

@@ -1,5 +1,6 @@
-"""A call flow cut under its header row (``sequence._cut_under_header``): its messages are read
-between participants named only by their order."""
+"""Call flows the sequence reader used to give up on: one cut under its header row
+(``sequence._cut_under_header``: messages between participants named by their order) and one
+whose header boxes differ in height (``sequence._aligned_heads``)."""
 
 from __future__ import annotations
 
@@ -30,3 +31,23 @@ def test_a_call_flow_cut_under_its_header_row_keeps_its_messages_with_unnamed_pa
                                                     "Random Access Response"]
     prose = reading_prose(r.figure_type, r.diagram)
     assert 'Participant 2 (unnamed) sends "RA Preamble assignment" to Participant 1 (unnamed)' in prose
+
+
+def test_header_boxes_of_different_heights_with_level_tops_are_one_row_of_participants():
+    f = Fig(400, 260)
+    f.box(20, 10, 120, 50)  # a three-line header: its lifeline starts 25 pt lower than UE's
+    for k, line in enumerate(("Cell A", "Phy-CID=3", "Global-CID=17")):
+        f.text(line, 70, 20 + 12 * k, size=8)
+    f.box(300, 10, 340, 25, "UE")
+    f.page.draw_line((70, 50), (70, 250), color=BLACK)
+    f.page.draw_line((320, 25), (320, 250), color=BLACK)
+    for y, (a, b), text in ((90, (320, 70), "1. Report"), (140, (70, 320), "2. Report Global-CID Request"),
+                            (190, (320, 70), "3. Report Global-CID=19")):
+        f.arrow((a, y), (b, y))
+        f.text(text, 195, y - 8, size=8)
+    r = read(f)
+    assert r.figure_type is FigureType.sequence
+    names = {n.id: n.label for n in r.diagram.nodes}
+    assert [(names[m.source], m.text) for m in r.diagram.messages] == [
+        ("UE", "1. Report"), ("Cell A Phy-CID=3 Global-CID=17", "2. Report Global-CID Request"),
+        ("UE", "3. Report Global-CID=19")]
