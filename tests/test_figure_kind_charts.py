@@ -96,3 +96,14 @@ def test_double_arrows_between_peer_boxes_stay_a_graph():
         f.arrow((130, y + 15), (270, y + 15), tail=True)
     r = read(f)
     assert r.figure_type is not FigureType.chart and r.diagram.edges
+
+
+def test_a_wordmark_as_tall_as_a_third_of_the_figure_is_a_logo_not_a_flowchart():
+    f = Fig(400, 150)
+    f.text("5G", 120, 70, size=80)
+    f.text("ADVANCED", 300, 90, size=12)
+    f.page.draw_bezier((230, 60), (260, 20), (320, 20), (360, 30), color=(0, 0.6, 0), width=3)
+    f.page.draw_bezier((230, 75), (260, 40), (320, 40), (360, 50), color=(0, 0.6, 0), width=3)
+    f.page.draw_rect((40, 120, 200, 140), color=None, fill=(0.8, 0, 0))
+    r = read(f)
+    assert r.figure_type is FigureType.logo

@@ -7,7 +7,8 @@ Order of the tests (cheapest and most specific first):
 3. a chart (two long axes meeting at a corner, numbers along one of them) or a table (ruled
    grids of text, :mod:`.table`) is not forced into a graph;
 4. lifelines with messages -> ``sequence``;
-5. otherwise the graph is recovered and typed: start/end markers or circle states with
+5. otherwise the graph is recovered and typed (a few words, one a third of the figure tall,
+   make a logo's wordmark): start/end markers or circle states with
    labelled transitions -> ``state``; boxes stacked edge to edge with no connectors ->
    ``protocol_stack``; mostly undirected links -> ``topology``; groups with few directed edges
    -> ``architecture``; directed edges -> ``flowchart``; nothing connected -> ``other``.
@@ -81,7 +82,8 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
                        warnings=warnings)
     parts = recover_graph(prims)
     warnings += parts.warnings
-    kind = FigureType.logo if _wordless_art(prims, parts) else decide_graph_kind(parts, hint)
+    kind = FigureType.logo if _wordless_art(prims, parts) or _wordmark(prims) \
+        else decide_graph_kind(parts, hint)
     if kind is FigureType.logo:
         return _plain(prims, kind, warnings, 0.4)
     verdict = _verdict(prims, parts)
@@ -249,6 +251,16 @@ def _wordless_art(prims: Primitives, parts: GraphParts) -> bool:
     nodes = [n for n in parts.nodes if not n.is_group]
     small = max(prims.width, prims.height) <= 160.0
     return small or len(parts.edges) <= 0.2 * len(nodes)
+
+
+def _wordmark(prims: Primitives) -> bool:
+    """A few words, one of them at least a third of the figure's height: lettering that big
+    is a logo's wordmark ("3GPP", "5G"), not a diagram's label."""
+    if not prims.words or len(prims.words) > 6:
+        return False
+    tallest = max(w.bbox[3] - w.bbox[1] for w in prims.words if not w.vertical) \
+        if any(not w.vertical for w in prims.words) else 0.0
+    return tallest >= prims.height / 3
 
 
 def decide_graph_kind(parts: GraphParts, hint: FigureType | None = None) -> FigureType:
