@@ -10,7 +10,7 @@ from dicmodel.document import FigureType
 
 pymupdf = pytest.importorskip("pymupdf")
 
-from tests.test_structural_engine import BLACK, Fig, read  # noqa: E402
+from tests.test_structural_engine import BLACK, Fig, read
 
 
 def test_a_call_flow_cut_under_its_header_row_keeps_its_messages_with_unnamed_participants():

@@ -13,7 +13,7 @@ from dicmodel.document import BBox, FigureKind, FigureType
 
 pymupdf = pytest.importorskip("pymupdf")
 
-from tests.test_structural_engine import BLACK, Fig, read  # noqa: E402
+from tests.test_structural_engine import BLACK, Fig, read
 
 
 def _matplotlib_request(values: dict[str, float], printed: bool) -> FigureRequest:

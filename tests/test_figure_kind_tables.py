@@ -10,7 +10,7 @@ from dicmodel.document import FigureType
 
 pymupdf = pytest.importorskip("pymupdf")
 
-from tests.test_structural_engine import BLACK, Fig, read  # noqa: E402
+from tests.test_structural_engine import BLACK, Fig, read
 
 CELLS = [["Entry", "Key", "Action"], ["t1", "01001*", "set_port(1)"], ["t2", "1100*", "set_port(2)"]]
 

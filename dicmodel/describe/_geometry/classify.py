@@ -32,8 +32,13 @@ from .primitives import Primitives
 from .sequence import read_sequence
 from .table import table_figure, tables_prose
 
-__all__ = ["build_diagram", "read_figure", "looks_like_chart", "chart_axes",
-           "decide_graph_kind"]
+__all__ = [
+    "build_diagram",
+    "chart_axes",
+    "decide_graph_kind",
+    "looks_like_chart",
+    "read_figure",
+]
 
 _NO_GRAPH = (FigureType.chart, FigureType.table, FigureType.photo, FigureType.logo)
 

@@ -13,7 +13,7 @@ from ...document import FigureType
 from . import _util as U
 from .primitives import Primitives, Word
 
-__all__ = ["reading_prose", "chart_prose", "GRAPH_TYPES"]
+__all__ = ["GRAPH_TYPES", "chart_prose", "reading_prose"]
 
 GRAPH_TYPES = (FigureType.flowchart, FigureType.sequence, FigureType.state, FigureType.topology,
                FigureType.architecture, FigureType.protocol_stack)
