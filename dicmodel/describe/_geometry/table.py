@@ -219,7 +219,7 @@ def tables_prose(prims: Primitives, tables: list[Table]) -> str:
     for k, t in enumerate(tables):
         name = f"Table {k + 1} of {len(tables)}" if len(tables) > 1 else "A table"
         parts.append(f"{name} drawn as a picture, with {len(t.cells)} rows and {len(t.cols) - 1} "
-                     f"columns (read between its ruling lines):\n\n{_markdown(t.cells)}\n")
+                     f"columns (cells read from its rules and the gaps in its text):\n\n{_markdown(t.cells)}\n")
     rest = [w for w in prims.words if not any(U.inside(U.center(w.bbox), t.box) for t in tables)]
     texts = [U.block_text(b) for b in U.text_blocks(rest)]
     if texts:
