@@ -98,7 +98,7 @@ def test_double_arrows_between_peer_boxes_stay_a_graph():
     assert r.figure_type is not FigureType.chart and r.diagram.edges
 
 
-def test_a_wordmark_as_tall_as_a_third_of_the_figure_is_a_logo_not_a_flowchart():
+def test_a_wordmark_half_as_tall_as_the_figure_is_a_logo_not_a_flowchart():
     f = Fig(400, 150)
     f.text("5G", 120, 70, size=80)
     f.text("ADVANCED", 300, 90, size=12)
@@ -107,3 +107,13 @@ def test_a_wordmark_as_tall_as_a_third_of_the_figure_is_a_logo_not_a_flowchart()
     f.page.draw_rect((40, 120, 200, 140), color=None, fill=(0.8, 0, 0))
     r = read(f)
     assert r.figure_type is FigureType.logo
+
+
+def test_a_one_row_chain_of_labelled_boxes_is_no_wordmark():
+    f = Fig(560, 40)
+    for k, name in enumerate(("Transform", "Mapping", "IFFT")):
+        f.box(20 + 180 * k, 2, 140 + 180 * k, 38, name, size=14)
+        if k:
+            f.arrow((140 + 180 * (k - 1), 20), (20 + 180 * k, 20))
+    r = read(f)
+    assert r.figure_type is FigureType.flowchart

@@ -7,8 +7,8 @@ Order of the tests (cheapest and most specific first):
 3. a chart (two long axes meeting at a corner, numbers along one of them) or a table (ruled
    grids of text, :mod:`.table`) is not forced into a graph;
 4. lifelines with messages -> ``sequence``;
-5. otherwise the graph is recovered and typed (a few words, one a third of the figure tall,
-   make a logo's wordmark): start/end markers or circle states with
+5. otherwise the graph is recovered and typed (a few words, one half the figure tall, make
+   a logo's wordmark): start/end markers or circle states with
    labelled transitions -> ``state``; boxes stacked edge to edge with no connectors ->
    ``protocol_stack``; mostly undirected links -> ``topology``; groups with few directed edges
    -> ``architecture``; directed edges -> ``flowchart``; nothing connected -> ``other``.
@@ -259,13 +259,14 @@ def _wordless_art(prims: Primitives, parts: GraphParts) -> bool:
 
 
 def _wordmark(prims: Primitives) -> bool:
-    """A few words, one of them at least a third of the figure's height: lettering that big
-    is a logo's wordmark ("3GPP", "5G"), not a diagram's label."""
+    """A few words, one of them at least half the figure's height: lettering that big is a
+    logo's wordmark ("3GPP", "5G"), not a diagram's label (a one-row drawing's labels fill a
+    third of its height, inside their boxes)."""
     if not prims.words or len(prims.words) > 6:
         return False
     tallest = max(w.bbox[3] - w.bbox[1] for w in prims.words if not w.vertical) \
         if any(not w.vertical for w in prims.words) else 0.0
-    return tallest >= prims.height / 3
+    return tallest >= prims.height / 2
 
 
 def decide_graph_kind(parts: GraphParts, hint: FigureType | None = None) -> FigureType:
