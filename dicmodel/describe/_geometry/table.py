@@ -11,8 +11,9 @@ drawn as its own box gives four edges; collinear pieces that touch are joined in
 - two or more rows hold text, and the text stands in two or more columns in at least half of
   them; the columns are the vertical rules inside the frame or, where a table has none (a
   scan that lost its thin column rules), the gaps that run through the text of every row;
-- a top band with text that no column rule cuts, over rows that are cut, is a record's title
-  (an ER entity, a UML class), not a table's header row.
+- a top band with text that no column rule cuts, over rows that are cut (or, with no column
+  rules, whose text fills one cell only), is a record's title (an ER entity, a UML class), not
+  a table's header row.
 
 The figure is a table when its tables hold most of its text and little drawing lies outside
 them (captions such as "(a) Direct table." may). Cells are read between the rules, and the
@@ -121,8 +122,9 @@ def _grid(prims: Primitives, frame: Rect, rows: list[float], vs: list[Seg], tol:
     texted = [r for r in cells if any(r)]
     if len(cols) < 3 or len(texted) < 2 or sum(1 for r in texted if sum(1 for c in r if c) >= 2) < 0.5 * len(texted):
         return None
-    if inner and cells[0] and any(cells[0]) and _titled(inner, bands, tol):
-        return None
+    if any(cells[0]) and (_titled(inner, bands, tol) if inner else
+                          sum(1 for c in cells[0] if c) == 1 and len(texted) > 1):
+        return None  # a record's title over its rows (an ER entity, a UML class)
     return Table(box=frame, rows=rows, cols=cols, cells=texted)
 
 
