@@ -10,8 +10,11 @@ graph) and ``fragment`` (a crop that cuts a figure apart or holds a lone glyph: 
 error). Pages are 1-based; boxes are PDF points.
 
 Each PDF is converted with the structural describer; a labelled box takes the figure whose
-box overlaps it most (IoU >= 0.5) and the describer's ``figure_type`` is checked against the
-types each label accepts (``ACCEPT``). Reported: accuracy overall and per label, the
+box overlaps it most (IoU >= 0.5), or else the figure that holds it (at least 90 % of the
+labelled box inside it) when no other labelled box of the page matches that figure: the ingest
+now joins the pieces of a split figure (a message chart's arrows and the participant names
+above them), so a box labelled around one piece lies inside the joined figure. The
+describer's ``figure_type`` is checked against the types each label accepts (``ACCEPT``). Reported: accuracy overall and per label, the
 confusion, and how many labelled figures were no longer found.
 
 Usage::
@@ -64,6 +67,30 @@ def _iou(a: tuple, b: tuple) -> float:
     return inter / union if union > 0 else 0.0
 
 
+def _inside(a: tuple, b: tuple) -> float:
+    """The share of box ``a`` that lies inside box ``b``."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    area = (a[2] - a[0]) * (a[3] - a[1])
+    return w * h / area if w > 0 and h > 0 and area > 0 else 0.0
+
+
+def match(figures: list, labels: list[dict]) -> list:
+    """The figure each labelled box (all on one page) stands for, or None: the best IoU >= 0.5,
+    else the one figure that holds the box (>= 90 % inside) and no other box of the page."""
+    out = []
+    for lab in labels:
+        best = max(figures, key=lambda f: _iou(f.bbox.as_tuple(), lab["box"]), default=None)
+        if best is not None and _iou(best.bbox.as_tuple(), lab["box"]) >= 0.5:
+            out.append(best)
+            continue
+        holders = [f for f in figures if _inside(lab["box"], f.bbox.as_tuple()) >= 0.9
+                   and not any(o is not lab and _inside(o["box"], f.bbox.as_tuple()) >= 0.5
+                               for o in labels)]
+        out.append(holders[0] if len(holders) == 1 else None)
+    return out
+
+
 def _pdf_path(devset: Path, name: str) -> Path:
     p = devset / "pdfs" / name
     return p if p.exists() else devset.parent / "3gpp" / name
@@ -79,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--devset", type=Path, default=default_devset(), help="the devset folder")
     ap.add_argument("--pdfs", default="", help="comma list of PDF name prefixes (default: all)")
     ap.add_argument("--out", type=Path, help="write the Markdown report here")
+    ap.add_argument("--verbose", action="store_true", help="print each labelled figure's type")
     args = ap.parse_args(argv)
     import dicmodel
 
@@ -95,11 +123,19 @@ def main(argv: list[str] | None = None) -> int:
             continue
         doc = dicmodel.convert(str(path))
         shift = 1 - _page_base(doc)
+        pages = sorted({lab["page"] for lab in labels[name]})
+        found = {}
+        for page in pages:
+            labs = [lab for lab in labels[name] if lab["page"] == page]
+            figs = [f for f in doc.figures if f.page + shift == page]
+            found.update({id(lab): f for lab, f in zip(labs, match(figs, labs))})
         for lab in labels[name]:
             total[lab["label"]] += 1
-            cands = [f for f in doc.figures if f.page + shift == lab["page"]]
-            best = max(cands, key=lambda f: _iou(f.bbox.as_tuple(), lab["box"]), default=None)
-            if best is None or _iou(best.bbox.as_tuple(), lab["box"]) < 0.5:
+            best = found[id(lab)]
+            if args.verbose:
+                got = best.description.figure_type.value if best and best.description else "(not found)"
+                print(f"{name} p{lab['page']} {lab['box']} {lab['label']} -> {got}", file=sys.stderr)
+            if best is None:
                 missing += 1
                 confusion[(lab["label"], "(not found)")] += 1
                 continue

@@ -365,7 +365,13 @@ def _mask_label(doc: Any, page: Any, box: Rect, text: str) -> None:
     height = 9.0 * h / 48
     width = height * w / h
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    x, y = cx - width / 2, cy - height / 2
+    paint_mask(doc, page, (cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2), bits, w, h)
+
+
+def paint_mask(doc: Any, page: Any, box: Rect, bits: bytes, w: int, h: int) -> None:
+    """Paint a 1-bit stencil (``w`` x ``h`` packed rows, 0 = ink) as an /ImageMask filling
+    ``box`` (points, y down)."""
+    x, y, width, height = box[0], box[1], box[2] - box[0], box[3] - box[1]
     xref = doc.get_new_xref()
     doc.update_object(xref, f"<< /Type /XObject /Subtype /Image /Width {w} /Height {h} "
                             "/ImageMask true /BitsPerComponent 1 >>")

@@ -633,14 +633,15 @@ def test_a_doubled_rule_does_not_make_a_three_row_table_out_of_one():
     # three horizontal strokes a point apart (one thick rule drawn as three) and two columns:
     # counted before merging they looked like three rows, and the record test then asked for
     # a second row that did not exist
-    from dicmodel.describe._geometry.classify import read_figure, table_grid
+    from dicmodel.describe._geometry.classify import read_figure
+    from dicmodel.describe._geometry.table import find_tables
     from dicmodel.describe._geometry.primitives import Path, Primitives, Word
 
     p = Primitives(source="vector", width=200.0, height=100.0)
     p.paths = [Path([(0.0, y), (200.0, y)]) for y in (10.0, 11.0, 12.0)]
     p.paths += [Path([(x, 0.0), (x, 100.0)]) for x in (0.0, 200.0)]
     p.words = [Word(t, (20.0 + 40 * k, 40.0, 50.0 + 40 * k, 50.0)) for k, t in enumerate("abcd")]
-    assert table_grid(p) is None
+    assert find_tables(p) == []
     assert read_figure(p).figure_type is not None  # no IndexError
 
 

@@ -4,10 +4,11 @@ Order of the tests (cheapest and most specific first):
 
 1. truncated geometry -> ``other`` with a label list;
 2. no geometry at all -> ``logo`` when there is little or no text, else ``other``;
-3. a chart (two long axes meeting at a corner, numbers along one of them) or a table (a grid
-   of long ruling lines with text in the cells) is not forced into a graph;
+3. a chart (two long axes meeting at a corner, numbers along one of them) or a table (ruled
+   grids of text, :mod:`.table`) is not forced into a graph;
 4. lifelines with messages -> ``sequence``;
-5. otherwise the graph is recovered and typed: start/end markers or circle states with
+5. otherwise the graph is recovered and typed (a few words, one half the figure tall, make
+   a logo's wordmark): start/end markers or circle states with
    labelled transitions -> ``state``; boxes stacked edge to edge with no connectors ->
    ``protocol_stack``; mostly undirected links -> ``topology``; groups with few directed edges
    -> ``architecture``; directed edges -> ``flowchart``; nothing connected -> ``other``.
@@ -23,14 +24,21 @@ from typing import Any
 from ...diagram import Diagram, Node
 from ...document import FigureType
 from . import _util as U
-from .describe_text import chart_prose, table_prose
+from .chart import bars_markdown, read_bars
+from .describe_text import chart_prose
 from .graph import GraphParts, Reading, graph_confidence, recover_graph, to_diagram
 from .nongraph import Verdict, honest_prose, judge, measure
 from .primitives import Primitives
 from .sequence import read_sequence
+from .table import table_figure, tables_prose
 
-__all__ = ["build_diagram", "read_figure", "looks_like_chart", "looks_like_table", "chart_axes", "table_grid",
-           "decide_graph_kind"]
+__all__ = [
+    "build_diagram",
+    "chart_axes",
+    "decide_graph_kind",
+    "looks_like_chart",
+    "read_figure",
+]
 
 _NO_GRAPH = (FigureType.chart, FigureType.table, FigureType.photo, FigureType.logo)
 
@@ -57,19 +65,30 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
     if axes is not None:
         r = _plain(prims, FigureType.chart, warnings, 0.5)
         r.prose = chart_prose(prims, *axes)
+        bars = read_bars(prims, *axes)
+        if bars:  # the value column is named by the vertical axis's title, when it has one
+            title = next((w.text for w in prims.words if w.vertical and w.bbox[2] <= axes[1][0]), "value")
+            r.prose += (f"\n\n{len(bars)} bars (values as printed, or read against the vertical "
+                        f"axis where marked '~'):\n\n{bars_markdown(bars, title)}\n")
         return r
-    grid = table_grid(prims, rules)
-    if grid is not None and not _titled_record(prims, grid[0], rules):
+    tables = table_figure(prims)
+    if tables:
         r = _plain(prims, FigureType.table, warnings, 0.5)
-        r.prose = table_prose(prims, *grid)
+        r.prose = tables_prose(prims, tables)
         return r
     seq = _read_sequence(prims)
     if seq is not None and _good_sequence(seq):
-        return Reading(diagram=seq, figure_type=FigureType.sequence,
-                       confidence=_sequence_confidence(seq), warnings=warnings)
+        conf = _sequence_confidence(seq)
+        if not any(n.label for n in seq.nodes):
+            conf = min(conf, 0.45)
+            warnings.append("participants not named in the figure (a chart cut under its header "
+                            "row): named by their order from the left")
+        return Reading(diagram=seq, figure_type=FigureType.sequence, confidence=conf,
+                       warnings=warnings)
     parts = recover_graph(prims)
     warnings += parts.warnings
-    kind = FigureType.logo if _wordless_art(prims, parts) else decide_graph_kind(parts, hint)
+    kind = FigureType.logo if _wordless_art(prims, parts) or _wordmark(prims) \
+        else decide_graph_kind(parts, hint)
     if kind is FigureType.logo:
         return _plain(prims, kind, warnings, 0.4)
     verdict = _verdict(prims, parts)
@@ -187,48 +206,6 @@ def looks_like_chart(prims: Primitives) -> bool:
     return chart_axes(prims) is not None
 
 
-def table_grid(prims: Primitives, rules: _Rulings | None = None
-               ) -> tuple[list[float], list[float]] | None:
-    """(row rulings, column rulings) of a grid: 3+ long horizontal and 2+ vertical rulings,
-    counted after rulings a few points apart (a doubled stroke) are merged."""
-    if prims.arrowheads or len(prims.words) < 4:
-        return None
-    rules = _Rulings.of(prims, rules)
-    hs = _dedupe_close(sorted({round(y) for y, _, _ in rules.longer(True, 0.6)}))
-    vs = _dedupe_close(sorted({round(x) for x, _, _ in rules.longer(False, 0.6)}))
-    if len(hs) < 3 or len(vs) < 2:
-        return None
-    # a table's closed shapes are its cells; a framed diagram has boxes of other kinds
-    cells = sum(1 for s in prims.shapes if s.kind == "rect")
-    if cells < len(prims.shapes) * 0.8:
-        return None
-    return [float(v) for v in hs], [float(v) for v in vs]
-
-
-def _titled_record(prims: Primitives, rows: list[float], rules: _Rulings) -> bool:
-    """A grid whose top band runs unbroken across it and holds text is one record (an ER
-    entity, a UML class) with its name on top, not a table: no column rule cuts the title."""
-    top, below = rows[0], rows[1]
-    if not any(top <= U.center(w.bbox)[1] <= below for w in prims.words):
-        return False
-    ends = [v for _, a, b in rules.longer(True, 0.6) for v in (a, b)]
-    left, right = min(ends), max(ends)
-    return not any(left + 3 < x < right - 3 and y0 < below - 2 and y1 > top + 2
-                   for x, y0, y1 in rules.v)
-
-
-def _dedupe_close(values: list[int], gap: float = 3.0) -> list[int]:
-    out: list[int] = []
-    for v in values:
-        if not out or v - out[-1] > gap:
-            out.append(v)
-    return out
-
-
-def looks_like_table(prims: Primitives) -> bool:
-    return table_grid(prims) is not None
-
-
 # ---- graph kinds --------------------------------------------------------------------------------
 
 def _read_sequence(prims: Primitives) -> Diagram | None:
@@ -253,7 +230,11 @@ def _good_sequence(d: Diagram) -> bool:
     # each "message" a label beside one) is no call flow. Three between suffice: a raster
     # reading can add many spurious self-messages to a real call flow
     between = sum(1 for m in d.messages if m.source != m.target)
-    return len(d.nodes) >= 2 and named >= 2 and between >= min(3, max(1, 0.4 * len(d.messages)))
+    # participants all unnamed: a chart cut under its header row (sequence._cut_under_header),
+    # kept when two or more messages run between them
+    unnamed = named == 0 and between >= 2
+    return len(d.nodes) >= 2 and (named >= 2 or unnamed) and \
+        between >= min(3, max(1, 0.4 * len(d.messages)))
 
 
 def _sequence_confidence(d: Diagram) -> float:
@@ -290,6 +271,17 @@ def _wordless_art(prims: Primitives, parts: GraphParts) -> bool:
     nodes = [n for n in parts.nodes if not n.is_group]
     small = max(prims.width, prims.height) <= 160.0
     return small or len(parts.edges) <= 0.2 * len(nodes)
+
+
+def _wordmark(prims: Primitives) -> bool:
+    """A few words, one of them at least half the figure's height: lettering that big is a
+    logo's wordmark ("3GPP", "5G"), not a diagram's label (a one-row drawing's labels fill a
+    third of its height, inside their boxes)."""
+    if not prims.words or len(prims.words) > 6:
+        return False
+    tallest = max(w.bbox[3] - w.bbox[1] for w in prims.words if not w.vertical) \
+        if any(not w.vertical for w in prims.words) else 0.0
+    return tallest >= prims.height / 2
 
 
 def decide_graph_kind(parts: GraphParts, hint: FigureType | None = None) -> FigureType:

@@ -13,7 +13,7 @@ from ...document import FigureType
 from . import _util as U
 from .primitives import Primitives, Word
 
-__all__ = ["reading_prose", "chart_prose", "table_prose", "GRAPH_TYPES"]
+__all__ = ["GRAPH_TYPES", "chart_prose", "reading_prose"]
 
 GRAPH_TYPES = (FigureType.flowchart, FigureType.sequence, FigureType.state, FigureType.topology,
                FigureType.architecture, FigureType.protocol_stack)
@@ -37,8 +37,12 @@ def _named_for_prose(d: Diagram) -> Diagram:
     if all(n.label or n.shape in ("start", "end") for n in d.nodes) and all(g.label for g in d.groups):
         return d  # nothing to name: no copy
     c = d.model_copy(deep=True)
+    k = 0
     for n in c.nodes:
-        if not n.label and n.shape not in ("start", "end"):
+        if n.shape == "participant" and not n.label:  # told apart by their order, left to right
+            k += 1
+            n.label = f"Participant {k} (unnamed)"
+        elif not n.label and n.shape not in ("start", "end"):
             n.label = _UNNAMED.get(n.shape, "an unlabelled box")
     for g in c.groups:
         if not g.label:
@@ -71,7 +75,7 @@ def reading_prose(figure_type: FigureType, diagram: Diagram, prose: str | None =
     return f"{lead} whose structure could not be read; its labels are {_quote_list(texts)}."
 
 
-# ---- charts and tables (built where the geometry is still at hand) --------------------------------
+# ---- charts (built where the geometry is still at hand; tables: table.py) --------------------------------
 
 def chart_prose(prims: Primitives, axis_x: tuple[float, float, float] | None,
                 axis_y: tuple[float, float, float] | None) -> str:
@@ -100,25 +104,6 @@ def chart_prose(prims: Primitives, axis_x: tuple[float, float, float] | None,
     if rest:
         parts.append(f"Other text (axis titles, legend): {_quote_list(rest)}.")
     return " ".join(parts)
-
-
-def table_prose(prims: Primitives, rows: list[float], cols: list[float]) -> str:
-    """Cell text row by row between the ruling lines."""
-    rows, cols = sorted(rows), sorted(cols)
-    grid: list[list[str]] = []
-    for r0, r1 in zip(rows, rows[1:]):
-        cells = []
-        for c0, c1 in zip(cols, cols[1:]):
-            inside = [w for w in prims.words
-                      if r0 <= U.center(w.bbox)[1] <= r1 and c0 <= U.center(w.bbox)[0] <= c1]
-            cells.append(U.block_text(inside))
-        if any(cells):
-            grid.append(cells)
-    if not grid:
-        return "A table with no readable cells."
-    head = f"A table with {len(grid)} rows and {len(cols) - 1} columns."
-    lines = [f"Row {i + 1}: " + " | ".join(c or "-" for c in row) + "." for i, row in enumerate(grid)]
-    return " ".join([head] + lines)
 
 
 def _h(words: list[Word]) -> float:

@@ -11,7 +11,11 @@ frame, so one engine recovers one diagram:
   OCR words whose centre lies on such a part join ``prims.words``; shapes and paths that lie
   inside a read word were its glyph outlines and leave the geometry;
 - a raster picture (``role == "raster"``): the raster reader (OCR + OpenCV) runs on its part
-  of the crop, and its shapes, connectors, arrowheads and words join the vector ones.
+  of the crop, and its shapes, connectors, arrowheads and words join the vector ones;
+- a thin, long mask (at most 6 pt across, eight times as long) is a stroke painted as a
+  bitmap (ETSI call flows paint their lifelines and message arrows this way): it becomes a
+  path along its ink, dashed where the ink breaks, with an arrowhead at each end where the ink
+  is much thicker than along the shaft (:func:`_mask_lines`).
 
 Words already present as PDF text are never duplicated. Only figures read in the page's own
 frame are merged (a turned figure's crop does not line up with its geometry).
@@ -62,13 +66,78 @@ def merge_raster_parts(prims: Primitives, image: bytes, engine: str | None) -> N
     pictures = [p for p in parts if p.role == "raster"]
     for p in pictures:
         _merge_picture(prims, img, p.bbox, sx, sy, engine)
-    lettering = [p.bbox for p in parts if p.role == "text"]
+    strokes = _mask_lines(prims, img, [p.bbox for p in parts if p.role == "text"], sx, sy)
+    lettering = [p.bbox for p in parts if p.role == "text" and p.bbox not in strokes]
     if lettering and engine is not None:
         _merge_lettering(prims, img, lettering, pictures, sx, sy, engine)
     n_text, n_pic = len(lettering), len(pictures)
-    prims.warnings.append(f"mixed figure: {n_text} bitmap/outline text part(s) and {n_pic} "
-                          "picture(s) read from the crop" + ("" if engine else " (geometry only: OCR off)"))
+    prims.warnings.append(f"mixed figure: {n_text} bitmap/outline text part(s), {len(strokes)} "
+                          f"stroke(s) painted as bitmaps and {n_pic} picture(s) read from the crop"
+                          + ("" if engine else " (geometry only: OCR off)"))
     prims.rasters = []
+
+
+_STROKE_MAX = 6.0  # pt: the most a stroke painted as a mask is across (with its arrowheads)
+
+
+def _mask_lines(prims: Primitives, img: Any, parts: list[Rect], sx: float, sy: float) -> list[Rect]:
+    """Thin, long masks become paths (and arrowheads) in ``prims``; returns the parts used."""
+    import numpy as np
+
+    gray = img.min(axis=2) if img.ndim == 3 else img
+    used = []
+    for b in parts:
+        thin, long = min(b[2] - b[0], b[3] - b[1]), max(b[2] - b[0], b[3] - b[1])
+        if thin > _STROKE_MAX or long < max(20.0, 8 * thin):
+            continue
+        level = b[2] - b[0] > b[3] - b[1]
+        x0, y0 = max(0, int(b[0] * sx)), max(0, int(b[1] * sy))
+        x1, y1 = min(gray.shape[1], round(b[2] * sx) + 1), min(gray.shape[0], round(b[3] * sy) + 1)
+        ink = gray[y0:y1, x0:x1] < 192  # hairlines render light grey
+        if ink.size == 0 or not ink.any():
+            continue
+        crossing = _crossing(gray < 192, (x0, y0, x1, y1), level)
+        ink = ink if level else ink.T  # rows across the stroke, columns along it
+        along = ink.sum(axis=0)
+        along[crossing] = 0  # a line crossing the stroke (a lifeline at its end) is no head
+        on = np.flatnonzero(along)
+        if on.size == 0:
+            continue
+        first, last = int(on[0]), int(on[-1])
+        across = float((ink.sum(axis=1) * np.arange(ink.shape[0])).sum() / ink.sum())
+        inked = along[first:last + 1][along[first:last + 1] > 0]
+        shaft = float(np.median(inked)) if inked.size else 0.0
+        scale, off, cross, coff = (sx, x0, sy, y0) if level else (sy, y0, sx, x0)
+        a_pt, b_pt, c_pt = (off + first) / scale, (off + last + 1) / scale, (coff + across + 0.5) / cross
+        end = max(3, int(2 * thin * scale))
+        # a head is thick over several positions; a line crossing the end is thick over one or two
+        heads = [int((along[first:first + end] >= shaft + 2).sum()) >= 3,
+                 int((along[max(first, last + 1 - end):last + 1] >= shaft + 2).sum()) >= 3]
+        gaps = float(((along[first:last + 1] == 0) & ~crossing[first:last + 1]).mean())
+        pts = [(a_pt, c_pt), (b_pt, c_pt)] if level else [(c_pt, a_pt), (c_pt, b_pt)]
+        prims.paths.append(Path(points=pts, dashed=gaps > 0.15))
+        size = max(1.0, thin)
+        for tip, other, head in ((pts[0], pts[1], heads[0]), (pts[1], pts[0], heads[1])):
+            if head and not (heads[0] and heads[1] and long < 3 * size):
+                d = ((tip[0] - other[0]) / long, (tip[1] - other[1]) / long)
+                box = (min(tip[0], tip[0] - d[0] * 2 * size) - abs(d[1]) * size / 2,
+                       min(tip[1], tip[1] - d[1] * 2 * size) - abs(d[0]) * size / 2,
+                       max(tip[0], tip[0] - d[0] * 2 * size) + abs(d[1]) * size / 2,
+                       max(tip[1], tip[1] - d[1] * 2 * size) + abs(d[0]) * size / 2)
+                prims.arrowheads.append(Arrowhead(tip=tip, direction=d, bbox=box))
+        used.append(b)
+    return used
+
+
+def _crossing(ink: Any, box: tuple[int, int, int, int], level: bool) -> Any:
+    """Positions along a stroke's band where ink runs on just outside the band on both sides:
+    a line crossing it there."""
+    x0, y0, x1, y1 = box
+    if not level:
+        ink, (x0, y0, x1, y1) = ink.T, (y0, x0, y1, x1)
+    above = ink[max(0, y0 - 3), x0:x1] if y0 >= 3 else ink[0, x0:x1] & False
+    below = ink[min(ink.shape[0] - 1, y1 + 2), x0:x1] if y1 + 2 < ink.shape[0] else ink[0, x0:x1] & False
+    return above & below
 
 
 def _to_pt(r: Rect, sx: float, sy: float, dx: float = 0.0, dy: float = 0.0) -> Rect:

@@ -17,7 +17,9 @@ recovered graph is typed, these features of the figure and of the graph are meas
 - ``labelled``: the share of the elements that carry text (icons drawn from many shapes
   give dozens of unlabelled elements);
 - ``self_loops``: connections from an element back to itself (a call flow whose lifelines
-  were not found reads its messages as loops).
+  were not found reads its messages as loops);
+- ``spans``: dimension lines (arrowheads at both ends resting on extension lines) and
+  ``arrow_axes``: two axes with arrowheads meeting at the bottom-left, see :mod:`.chart`.
 
 :func:`judge` turns them into a verdict: a figure type that is not a graph (``chart`` or
 ``other`` for an illustration) with the reason, or a confidence cap with the reason when the
@@ -32,6 +34,7 @@ from dataclasses import dataclass, field
 
 from ...document import FigureType
 from . import _util as U
+from .chart import arrow_axes, span_markers
 from .primitives import Primitives, Word
 
 __all__ = ["Features", "Verdict", "honest_prose", "judge", "measure"]
@@ -58,6 +61,8 @@ class Features:
     text_attached: float = 1.0
     labelled: float = 1.0  # share of the elements that carry text (or are markers)
     self_loops: int = 0  # connections from an element back to itself
+    spans: int = 0  # dimension lines marking a duration or a bandwidth
+    arrow_axes: bool = False  # two axes with arrowheads meeting at the bottom-left
 
 
 @dataclass
@@ -78,6 +83,8 @@ def measure(prims: Primitives, nodes: list, edges: list, words_used: float) -> F
     if f.n_words:
         f.numeric_share = sum(1 for w in prims.words if _is_number(w.text)) / f.n_words
     f.tick_axis = _tick_axis(prims)
+    f.spans = span_markers(prims)
+    f.arrow_axes = arrow_axes(prims)
     f.slot_row, f.slot_short = _slot_row(nodes)
     filled = [s for s in prims.shapes if s.filled and not s.stroked and s.fill is not None]
     f.fills = len(filled)
@@ -124,6 +131,12 @@ def judge(f: Features) -> Verdict:
     """Not a graph (with the reason), or a confidence cap for a doubtful one."""
     if f.tick_axis >= 4:
         return Verdict(FigureType.chart, f"an axis with {f.tick_axis} numeric tick labels")
+    if f.arrow_axes:
+        return Verdict(FigureType.chart, "two axes with arrowheads meet at the bottom-left corner")
+    if f.spans and f.edges <= max(1.0, 0.3 * f.nodes):
+        return Verdict(FigureType.chart, f"{f.spans} dimension line(s) mark a span between extension "
+                                         f"lines, and {f.edges} connection(s) join {f.nodes} elements "
+                                         "(a timing or frequency chart)")
     if f.slot_row >= 6 and f.slot_short >= 0.6:
         return Verdict(FigureType.chart, f"a row of {f.slot_row} adjacent slots with short labels "
                                          "(a slot chart or timeline)")

@@ -513,8 +513,13 @@ def _texts(msgs: list[_Msg], words: list[Word], h: float, u: float) -> set[int]:
 
 
 def _aligned_heads(lines: list[Lifeline], u: float) -> bool:
-    """At least two long lifelines start at the same height (participants in one row)."""
+    """At least two long lifelines start at the same height, or hang from header boxes whose
+    tops are level (participants in one row; a header of three lines is taller than one of
+    one, so its lifeline starts lower)."""
     tops = sorted(ln.y0 for ln in lines if ln.long)
+    boxed = sorted(ln.boxes[0][1] for ln in lines if ln.long and ln.boxes)
+    if any(b - a <= 10.0 * u for a, b in zip(boxed, boxed[1:])):
+        return True
     return any(b - a <= 10.0 * u for a, b in zip(tops, tops[1:]))
 
 
@@ -543,9 +548,12 @@ def read_sequence(prims: Primitives) -> Diagram | None:
     if sum(ln.headed for ln in lines) > len(lines) / 2:
         return None
     boxes = _heads(prims, lines, h, u)
-    lines = [ln for ln in lines if ln.label]
-    if len(lines) < 2 or not _aligned_heads(lines, u):
-        return None
+    if not any(ln.label for ln in lines) and _cut_under_header(prims, lines):
+        pass  # a chart cut out under its header row: the participants stay unnamed
+    else:
+        lines = [ln for ln in lines if ln.label]
+        if len(lines) < 2 or not _aligned_heads(lines, u):
+            return None
     msgs, n_arrowed = _messages(prims, lines, u)
     # most arrows of a call flow run between lifelines; a flowchart with a few long vertical
     # strokes has most of its arrows elsewhere
@@ -576,6 +584,14 @@ def read_sequence(prims: Primitives) -> Diagram | None:
                                   reply=m.dashed, arrow=m.arrow))  # type: ignore[arg-type]
     d.notes = _frame_labels(prims.words, frames, h) + _notes(prims, boxes + frames, u)
     return d
+
+
+def _cut_under_header(prims: Primitives, lines: list[Lifeline]) -> bool:
+    """Every lifeline runs the figure's whole height, from its top edge to its bottom edge,
+    and none has a name: the part of a call flow below its header row (a figure split across
+    pages, or a crop of a larger chart)."""
+    return len(lines) >= 2 and all(ln.y0 <= 0.03 * prims.height and ln.y1 >= 0.97 * prims.height
+                                   for ln in lines)
 
 
 def _frames(prims: Primitives, msgs: list[_Msg], lines: list[Lifeline], u: float) -> list[Rect]:

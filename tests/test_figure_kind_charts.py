@@ -1,0 +1,119 @@
+"""Charts (``describe/_geometry/chart.py``) on generated figures: a bar chart's values come out
+as a Markdown table, and timing drawings (dimension lines, arrowed axes) are charts, not
+graphs."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from dicmodel.describe.base import FigureRequest, get_describer
+from dicmodel.document import BBox, FigureKind, FigureType
+
+pymupdf = pytest.importorskip("pymupdf")
+
+from tests.test_structural_engine import BLACK, Fig, read
+
+
+def _matplotlib_request(values: dict[str, float], printed: bool) -> FigureRequest:
+    mpl = pytest.importorskip("matplotlib")
+    mpl.use("pdf")
+    import matplotlib.pyplot as plt
+
+    from dicmodel.describe._geometry.vector import page_inputs
+
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    bars = ax.bar(list(values), list(values.values()), color="#4472c4")
+    if printed:
+        ax.bar_label(bars)
+    ax.set_ylabel("Throughput (Mbit/s)")
+    ax.set_title("Load per slice")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="pdf")
+    plt.close(fig)
+    page = pymupdf.open("pdf", buf.getvalue())[0]
+    drawings, spans = page_inputs(page)
+    return FigureRequest(figure_id="c", kind=FigureKind.vector, drawings=drawings, spans=spans,
+                         bbox=BBox(x0=0, y0=0, x1=page.rect.width, y1=page.rect.height))
+
+
+def _describe(req: FigureRequest):
+    return get_describer("structural", ocr="none").describe([req])[0]
+
+
+def test_a_bar_chart_with_printed_values_gives_them_as_a_markdown_table():
+    d = _describe(_matplotlib_request({"eMBB": 42, "URLLC": 17, "mMTC": 30}, printed=True))
+    assert d.figure_type is FigureType.chart and d.diagram is None and d.mermaid is None
+    assert "| category | Throughput (Mbit/s) |" in d.text
+    assert "| eMBB | 42 |" in d.text and "| URLLC | 17 |" in d.text and "| mMTC | 30 |" in d.text
+
+
+def test_bar_values_not_printed_are_read_against_the_axis_and_marked_as_read():
+    d = _describe(_matplotlib_request({"2019": 12, "2020": 25, "2021": 38}, printed=False))
+    assert d.figure_type is FigureType.chart
+    rows = [ln for ln in d.text.splitlines() if ln.startswith("| 20")]
+    got = {ln.split("|")[1].strip(): ln.split("|")[2].strip() for ln in rows}
+    assert set(got) == {"2019", "2020", "2021"} and all(v.startswith("~") for v in got.values())
+    assert [round(float(got[k][1:])) for k in ("2019", "2020", "2021")] == [12, 25, 38]
+
+
+def test_a_timing_drawing_with_a_dimension_line_is_a_chart_not_a_graph():
+    # a DRX-style drawing: a pulse train, extension lines under two rising edges and the span
+    # between them marked "|<-- DRX Cycle -->|" (the line in two halves broken by its label)
+    f = Fig(500, 200)
+    f.page.draw_polyline([(40, 100), (80, 100), (80, 50), (160, 50), (160, 100), (260, 100),
+                          (260, 50), (340, 50), (340, 100), (460, 100)], color=BLACK)
+    f.text("On", 120, 40, size=9)
+    for x in (80, 260):
+        f.page.draw_line((x, 110), (x, 160), color=BLACK)  # extension lines
+    f.arrow((150, 140), (80, 140))
+    f.arrow((190, 140), (260, 140))
+    f.text("DRX Cycle", 170, 140, size=9)
+    f.box(380, 20, 470, 40, "PDCCH")
+    r = read(f)
+    assert r.figure_type is FigureType.chart
+    assert "dimension line" in r.prose and "leads to" not in r.prose
+
+
+def test_two_axes_with_arrowheads_and_no_numbers_make_a_chart():
+    f = Fig(500, 300)
+    f.arrow((40, 270), (480, 270))  # frequency
+    f.arrow((60, 290), (60, 20))  # time
+    for x0, x1, y0, name in ((80, 160, 120, "BWP1"), (160, 300, 180, "BWP2"), (300, 380, 60, "BWP3")):
+        f.box(x0, y0, x1, 250, name)
+    f.text("Frequency", 440, 285, size=9)
+    r = read(f)
+    assert r.figure_type is FigureType.chart
+    assert '"BWP1"' in r.prose
+
+
+def test_double_arrows_between_peer_boxes_stay_a_graph():
+    f = Fig(400, 200)
+    for y, name in ((30, "PDCP"), (80, "RLC"), (130, "MAC")):
+        f.box(30, y, 130, y + 30, name)
+        f.box(270, y, 370, y + 30, name)
+        f.arrow((130, y + 15), (270, y + 15), tail=True)
+    r = read(f)
+    assert r.figure_type is not FigureType.chart and r.diagram.edges
+
+
+def test_a_wordmark_half_as_tall_as_the_figure_is_a_logo_not_a_flowchart():
+    f = Fig(400, 150)
+    f.text("5G", 120, 70, size=80)
+    f.text("ADVANCED", 300, 90, size=12)
+    f.page.draw_bezier((230, 60), (260, 20), (320, 20), (360, 30), color=(0, 0.6, 0), width=3)
+    f.page.draw_bezier((230, 75), (260, 40), (320, 40), (360, 50), color=(0, 0.6, 0), width=3)
+    f.page.draw_rect((40, 120, 200, 140), color=None, fill=(0.8, 0, 0))
+    r = read(f)
+    assert r.figure_type is FigureType.logo
+
+
+def test_a_one_row_chain_of_labelled_boxes_is_no_wordmark():
+    f = Fig(560, 40)
+    for k, name in enumerate(("Transform", "Mapping", "IFFT")):
+        f.box(20 + 180 * k, 2, 140 + 180 * k, 38, name, size=14)
+        if k:
+            f.arrow((140 + 180 * (k - 1), 20), (20 + 180 * k, 20))
+    r = read(f)
+    assert r.figure_type is FigureType.flowchart
