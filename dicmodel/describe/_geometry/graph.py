@@ -318,6 +318,40 @@ def _assign_words(words: list[Word], nodes: list[_N]) -> list[Word]:
     return free
 
 
+def _overflow(nodes: list[_N], free: list[Word]) -> list[Word]:
+    """Lines that run on past a node's top or bottom edge are still its label: Visio and
+    draw.io let text overflow a shape too small for it. A free line belongs to the node when
+    the node's own text already reaches that edge (no padding left) and the line stacks on it
+    as the next line of the same block (the spacing and overlap of ``text_blocks``), under the
+    node's width. Text set clear of the edges (a caption under an icon) is never taken."""
+    for n in nodes:
+        if n.is_group or not n.words:
+            continue
+        for down in (True, False):
+            while True:
+                edge = max(n.words, key=lambda w: w.bbox[3]) if down else min(n.words, key=lambda w: w.bbox[1])
+                lh = edge.bbox[3] - edge.bbox[1]
+                reach = edge.bbox[3] - n.bbox[3] if down else n.bbox[1] - edge.bbox[1]
+                if reach < -0.3 * lh:
+                    break
+                nxt = next((w for w in free if _stacks(edge, w, down) and n.bbox[0] <= U.center(w.bbox)[0] <= n.bbox[2]), None)
+                if nxt is None:
+                    break
+                free.remove(nxt)
+                n.words.append(nxt)
+    return free
+
+
+def _stacks(a: Word, b: Word, down: bool) -> bool:
+    """Whether ``b`` is the line right below (above) ``a`` in one block of text."""
+    upper, lower = (a, b) if down else (b, a)
+    h = max(a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1])
+    gap = lower.bbox[1] - upper.bbox[3]
+    overlap = min(a.bbox[2], b.bbox[2]) - max(a.bbox[0], b.bbox[0])
+    similar = 0.7 <= (a.bbox[3] - a.bbox[1]) / max(1e-6, b.bbox[3] - b.bbox[1]) <= 1.4
+    return similar and -0.3 * h < gap < 0.45 * h and overlap > -0.1 * h
+
+
 def _markers(nodes: list[_N], median_h: float) -> None:
     for n in nodes:
         small = max(n.bbox[2] - n.bbox[0], n.bbox[3] - n.bbox[1]) <= max(24.0, 2.2 * median_h)
@@ -614,7 +648,7 @@ def recover_graph(prims: Primitives) -> GraphParts:
     h = U.median_height(prims.words)
     nodes = _candidates(prims)
     _nest(nodes, prims.words)
-    free = _assign_words(prims.words, nodes)
+    free = _overflow(nodes, _assign_words(prims.words, nodes))
     paths = [p for p in prims.paths if not _decoration(p, nodes)]
     _markers(nodes, h)
     reach = 3.0
