@@ -238,8 +238,32 @@ def _erase_text(ink: Any, boxes: list[Rect], np: Any, cv2: Any) -> tuple[Any, in
             continue
         keep_rows = ink[y0:y1, x0:x1].mean(axis=1) > 0.9  # a line drawn right through the label
         through = _stroke_columns(ink, b, (x0, y0, x1, y1), np)
+        before = out[y0:y1, x0:x1].copy()
         out[y0:y1, x0:x1] *= through[None, :].astype(np.uint8) | keep_rows[:, None].astype(np.uint8)
+        out[y0:y1, x0:x1] |= _corner_cuts(before, out[y0:y1, x0:x1], 0.1 * (b[3] - b[1]) + 1.0, np, cv2)
     return out, n
+
+
+def _corner_cuts(before: Any, after: Any, band: float, np: Any, cv2: Any) -> Any:
+    """What clearing a word's core took off a slanted outline that only cuts across a corner
+    of it (a diamond's or an ellipse's side passing the first or last letters): a piece that
+    lies along the core's rim and runs from one side to the next. Letters fused to a line lie
+    inside the core or against one side only; they stay cleared."""
+    cut = (before & (1 - after)).astype(np.uint8)
+    hh, ww = cut.shape
+    back = np.zeros_like(cut)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(cut, connectivity=8)
+    for i in range(1, n):
+        x, y, w, h, _area = (int(v) for v in stats[i])
+        left, right, top, bottom = x <= 1, x + w >= ww - 1, y <= 1, y + h >= hh - 1
+        if not ((left or right) and (top or bottom)):
+            continue
+        # along the rim: every pixel of the piece near the corner it cuts
+        cx = x + w if left else ww - x
+        cy = y + h if top else hh - y
+        if cx <= 3.0 * band and cy <= 3.0 * band:
+            back |= (labels == i).astype(np.uint8)
+    return back
 
 
 def _stroke_columns(ink: Any, b: Rect, core: tuple[int, int, int, int], np: Any) -> Any:
