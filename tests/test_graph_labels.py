@@ -39,3 +39,24 @@ def test_text_that_overflows_a_box_stays_its_label_but_a_caption_below_an_icon_d
 
     labels = sorted(n.label for n in _diagram(draw).nodes)
     assert labels == ["Router table match : prefix action : forward default: drop", "Server"]
+
+
+def test_a_fill_only_box_of_many_lines_on_a_connector_is_a_node_but_a_label_background_is_not():
+    # Visio draws table boxes without an outline and runs the pipeline's arrow through them;
+    # a one-line edge label on its own fill is the label of the line it sits on
+    table = ["Learning FDB", "Table", "match : src_MAC", "action : learn"]
+
+    def draw(page):
+        page.draw_rect(pymupdf.Rect(20, 60, 80, 100), color=BLACK)
+        page.insert_text((34, 84), "Port", fontsize=10)
+        page.draw_polyline([(80, 80), (100, 80), (240, 66), (380, 80)], color=BLACK)  # not a row rule
+        page.draw_rect(pymupdf.Rect(120, 40, 220, 120), color=None, fill=ORANGE)
+        for k, line in enumerate(table):
+            page.insert_text((124, 56 + 14 * k), line, fontsize=10)
+        page.draw_rect(pymupdf.Rect(262, 62, 298, 78), color=None, fill=ORANGE)
+        page.insert_text((266, 74), "hit", fontsize=10)
+        page.draw_rect(pymupdf.Rect(380, 60, 410, 100), color=BLACK)
+        page.insert_text((384, 84), "ACL", fontsize=10)
+
+    labels = sorted(n.label for n in _diagram(draw, width=430).nodes)
+    assert labels == ["ACL", "Learning FDB Table match : src_MAC action : learn", "Port"]
