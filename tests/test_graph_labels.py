@@ -60,3 +60,18 @@ def test_a_fill_only_box_of_many_lines_on_a_connector_is_a_node_but_a_label_back
 
     labels = sorted(n.label for n in _diagram(draw, width=430).nodes)
     assert labels == ["ACL", "Learning FDB Table match : src_MAC action : learn", "Port"]
+
+
+def test_a_small_label_just_above_a_box_whose_text_keeps_clear_of_its_edge_is_not_overflow():
+    # an address printed over a device box: the box's own name stops short of the top edge,
+    # so nothing overflows and the address is no part of the name
+    def draw(page):
+        page.insert_text((62, 39), "10.1.1.5", fontsize=9)
+        page.draw_rect(pymupdf.Rect(50, 42, 130, 62), color=BLACK, fill=ORANGE)
+        page.insert_text((70, 55), "Server", fontsize=10)
+        page.draw_rect(pymupdf.Rect(250, 42, 330, 62), color=BLACK, fill=ORANGE)
+        page.insert_text((270, 55), "Router", fontsize=10)
+        page.draw_line((130, 52), (250, 52), color=BLACK)
+
+    labels = sorted(n.label for n in _diagram(draw).nodes)
+    assert "Server" in labels and "Router" in labels

@@ -338,7 +338,7 @@ def _overflow(nodes: list[_N], free: list[Word]) -> list[Word]:
                 edge = max(n.words, key=lambda w: w.bbox[3]) if down else min(n.words, key=lambda w: w.bbox[1])
                 lh = edge.bbox[3] - edge.bbox[1]
                 reach = edge.bbox[3] - n.bbox[3] if down else n.bbox[1] - edge.bbox[1]
-                if reach < -0.3 * lh:
+                if reach < -0.1 * lh:
                     break
                 nxt = next((w for w in free if _stacks(edge, w, down) and n.bbox[0] <= U.center(w.bbox)[0] <= n.bbox[2]), None)
                 if nxt is None:
@@ -354,7 +354,7 @@ def _stacks(a: Word, b: Word, down: bool) -> bool:
     h = max(a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1])
     gap = lower.bbox[1] - upper.bbox[3]
     overlap = min(a.bbox[2], b.bbox[2]) - max(a.bbox[0], b.bbox[0])
-    similar = 0.7 <= (a.bbox[3] - a.bbox[1]) / max(1e-6, b.bbox[3] - b.bbox[1]) <= 1.4
+    similar = 0.8 <= (a.bbox[3] - a.bbox[1]) / max(1e-6, b.bbox[3] - b.bbox[1]) <= 1.25
     return similar and -0.3 * h < gap < 0.45 * h and overlap > -0.1 * h
 
 
