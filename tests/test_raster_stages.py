@@ -118,3 +118,40 @@ def test_bridge_rejoins_a_line_cut_by_its_label_and_carries_its_end_on_to_a_box(
     box = Shape(kind="rect", bbox=(432.0, 60.0, 500.0, 140.0))
     bridge._reach_shapes([one], [box], f)
     assert max(q[0] for q in one.points) == pytest.approx(432.0, abs=2.0)
+
+
+def test_ink_keeps_the_side_of_a_box_whose_text_starts_in_its_corner():
+    # Visio tables set their text flush with the box's top-left corner: the first word's box
+    # reaches over the top edge and its letters touch the left side. The side runs on below
+    # the word (the top edge turns off above it), so it is a stroke, not a letter, and the box
+    # stays closed.
+    img = canvas(420, 260)
+    cv2.rectangle(img, (40, 40), (300, 220), INK, 2)
+    cv2.putText(img, "Next hop", (41, 62), cv2.FONT_HERSHEY_SIMPLEX, 0.7, INK, 2, cv2.LINE_AA)
+    mask, _bg = ink_mask(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), np, frame._INK_DELTA)
+    assert mask[45:62, 41].all()  # the letters are fused with the side
+    word = (35.0, 38.0, 150.0, 64.0)  # the OCR box overhangs the corner
+    out, _n = ink._erase_text(mask.copy(), [word], np, cv2)
+    assert out[40:220, 40:42].any(axis=1).all()  # the left side is whole
+    assert out[50:60, 60:140].sum() == 0  # the letters are gone
+
+
+def _closed(mask: np.ndarray, inside: tuple[int, int]) -> bool:
+    """Whether the background around ``inside`` is cut off from the image's corner."""
+    fill = (1 - mask).astype(np.uint8) * 255
+    cv2.floodFill(fill, None, inside, 128)
+    return bool(fill[0, 0] == 255)
+
+
+def test_ink_keeps_a_diamond_side_that_cuts_across_a_corner_of_a_word_box():
+    # a decision's text fills the diamond: the OCR box of its last line overhangs the slanted
+    # side at one corner, and clearing the box's core opened the outline there
+    img = canvas(320, 200)
+    cv2.polylines(img, [np.array([(60, 100), (160, 40), (260, 100), (160, 160)], np.int32)], True,
+                  INK, 2, cv2.LINE_AA)
+    cv2.putText(img, "Found?", (114, 128), cv2.FONT_HERSHEY_SIMPLEX, 0.6, INK, 2, cv2.LINE_AA)
+    mask, _bg = ink_mask(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), np, frame._INK_DELTA)
+    assert _closed(mask, (160, 90))  # the letters stay clear of the side
+    out, _n = ink._erase_text(mask.copy(), [(104.0, 110.0, 190.0, 134.0)], np, cv2)
+    assert _closed(out, (160, 90))
+    assert out[114:130, 114:180].sum() == 0  # the letters are gone

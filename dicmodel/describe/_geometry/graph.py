@@ -247,13 +247,19 @@ def _split_record(n: _N) -> None:
             n.fields.append(text)
 
 
+_LABEL_LINES = 3  # an edge label's background holds at most this many lines of text
+
+
 def _candidates(prims: Primitives) -> list[_N]:
     nodes = _compartments(_concentric(_merge_duplicates(prims.shapes)), prims.paths)
     keep = []
     centres = [U.center(w.bbox) for w in prims.words]
     for n in nodes:
-        # fill-only boxes under a connector are label backgrounds, not nodes
-        if n.filled and not n.stroked and n.kind in ("rect", "round_rect") and _crossed(n, prims.paths):
+        # fill-only boxes under a connector are label backgrounds, not nodes; a background
+        # fits its label (a line or two), while a fill-only node (Visio draws boxes without
+        # an outline) can hold a whole table of lines that a connector is carried across
+        if n.filled and not n.stroked and n.kind in ("rect", "round_rect") and _crossed(n, prims.paths) \
+                and sum(U.inside(c, n.bbox) for c in centres) <= _LABEL_LINES:
             continue
         if _end_marker(n, prims.paths, centres):
             continue

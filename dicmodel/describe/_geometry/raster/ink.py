@@ -228,24 +228,56 @@ def _erase_text(ink: Any, boxes: list[Rect], np: Any, cv2: Any) -> tuple[Any, in
     out = keep[labels].astype(np.uint8)
     # a line drawn through a label fuses with its letters: clear the core of the word box
     # (shrunk, so a node outline grazing the text survives); the connector is rejoined later.
-    # A vertical stroke that runs on past the box at both ends (the side of a note the
-    # OCR box overhangs) is no letter: its columns stay.
-    hh = ink.shape[0]
+    # A vertical stroke that runs on past the box (the side of a note the OCR box overhangs,
+    # the side of a box whose text starts at its corner) is no letter: its columns stay.
     for b in boxes:
         m = 0.15 * (b[3] - b[1])
         y0, y1 = int(b[1] + m), math.ceil(b[3] - m)
         x0, x1 = int(b[0] + m), math.ceil(b[2] - m)
         if y1 <= y0 or x1 <= x0:
             continue
-        pad = max(2, int(0.2 * (b[3] - b[1])))
-        ya, yb = int(b[1]) - pad, math.ceil(b[3]) + pad
         keep_rows = ink[y0:y1, x0:x1].mean(axis=1) > 0.9  # a line drawn right through the label
-        if ya >= 0 and yb <= hh:
-            through = ink[ya:yb, x0:x1].all(axis=0)
-            out[y0:y1, x0:x1] *= through[None, :].astype(np.uint8) | keep_rows[:, None].astype(np.uint8)
-        else:
-            out[y0:y1, x0:x1] *= keep_rows[:, None].astype(np.uint8)
+        through = _stroke_columns(ink, b, (x0, y0, x1, y1), np)
+        before = out[y0:y1, x0:x1].copy()
+        out[y0:y1, x0:x1] *= through[None, :].astype(np.uint8) | keep_rows[:, None].astype(np.uint8)
+        out[y0:y1, x0:x1] |= _corner_cuts(before, out[y0:y1, x0:x1], 0.1 * (b[3] - b[1]) + 1.0, np, cv2)
     return out, n
+
+
+def _corner_cuts(before: Any, after: Any, band: float, np: Any, cv2: Any) -> Any:
+    """What clearing a word's core took off a slanted outline that only cuts across a corner
+    of it (a diamond's or an ellipse's side passing the first or last letters): a piece that
+    lies along the core's rim and runs from one side to the next. Letters fused to a line lie
+    inside the core or against one side only; they stay cleared."""
+    cut = (before & (1 - after)).astype(np.uint8)
+    hh, ww = cut.shape
+    back = np.zeros_like(cut)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(cut, connectivity=8)
+    for i in range(1, n):
+        x, y, w, h, _area = (int(v) for v in stats[i])
+        left, right, top, bottom = x <= 1, x + w >= ww - 1, y <= 1, y + h >= hh - 1
+        if not ((left or right) and (top or bottom)):
+            continue
+        # along the rim: every pixel of the piece near the corner it cuts
+        cx = x + w if left else ww - x
+        cy = y + h if top else hh - y
+        if cx <= 3.0 * band and cy <= 3.0 * band:
+            back |= (labels == i).astype(np.uint8)
+    return back
+
+
+def _stroke_columns(ink: Any, b: Rect, core: tuple[int, int, int, int], np: Any) -> Any:
+    """Columns of a word box's core that a vertical stroke runs through, on past the padded
+    box at one end at least. A letter's stem stays inside its line; a box side fused with the
+    first letters runs on below a word set in the box's top corner (its top edge turns off
+    there), so both ends cannot be asked for."""
+    x0, y0, x1, y1 = core
+    pad = max(2, int(0.2 * (b[3] - b[1])))
+    ya, yb = int(b[1]) - pad, math.ceil(b[3]) + pad
+    if ya < 0 or yb > ink.shape[0]:
+        return np.zeros(x1 - x0, dtype=bool)
+    cols = ink[y0:y1, x0:x1].all(axis=0)
+    return cols & (ink[ya:y0, x0:x1].all(axis=0) | ink[y1:yb, x0:x1].all(axis=0))
 
 
 def _stroke_width(ink: Any, np: Any, cv2: Any) -> float:

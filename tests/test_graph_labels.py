@@ -1,0 +1,77 @@
+"""Node labels in the graph engine: which lines of text belong to which shape."""
+
+from __future__ import annotations
+
+import pytest
+
+pymupdf = pytest.importorskip("pymupdf")
+
+from dicmodel.describe._geometry.classify import build_diagram  # noqa: E402
+from dicmodel.describe._geometry.vector import extract_vector, page_inputs  # noqa: E402
+
+BLACK = (0, 0, 0)
+ORANGE = (1.0, 0.75, 0.0)
+
+
+def _diagram(draw, width=420, height=220):
+    doc = pymupdf.open()
+    page = doc.new_page(width=width, height=height)
+    draw(page)
+    page = pymupdf.open("pdf", doc.tobytes())[0]
+    drawings, spans = page_inputs(page)
+    prims = extract_vector(drawings, spans, (0, 0, width, height))
+    return build_diagram(prims, None).diagram
+
+
+def test_text_that_overflows_a_box_stays_its_label_but_a_caption_below_an_icon_does_not():
+    # a Visio table: text set from the top corner of a box too small for it runs on past the
+    # bottom edge; a device box with its label centred (padding all round) has a caption below
+    table = ["Router table", "match : prefix", "action : forward", "default:", "drop"]
+
+    def draw(page):
+        page.draw_rect(pymupdf.Rect(30, 40, 170, 88), color=None, fill=ORANGE)
+        for k, line in enumerate(table):
+            page.insert_text((32, 51 + 12 * k), line, fontsize=10)
+        page.draw_rect(pymupdf.Rect(250, 40, 350, 88), color=BLACK, fill=ORANGE)
+        page.insert_text((280, 68), "Server", fontsize=10)
+        page.insert_text((275, 104), "rack 2", fontsize=10)
+        page.draw_line((170, 64), (250, 64), color=BLACK)
+
+    labels = sorted(n.label for n in _diagram(draw).nodes)
+    assert labels == ["Router table match : prefix action : forward default: drop", "Server"]
+
+
+def test_a_fill_only_box_of_many_lines_on_a_connector_is_a_node_but_a_label_background_is_not():
+    # Visio draws table boxes without an outline and runs the pipeline's arrow through them;
+    # a one-line edge label on its own fill is the label of the line it sits on
+    table = ["Learning FDB", "Table", "match : src_MAC", "action : learn"]
+
+    def draw(page):
+        page.draw_rect(pymupdf.Rect(20, 60, 80, 100), color=BLACK)
+        page.insert_text((34, 84), "Port", fontsize=10)
+        page.draw_polyline([(80, 80), (100, 80), (240, 66), (380, 80)], color=BLACK)  # not a row rule
+        page.draw_rect(pymupdf.Rect(120, 40, 220, 120), color=None, fill=ORANGE)
+        for k, line in enumerate(table):
+            page.insert_text((124, 56 + 14 * k), line, fontsize=10)
+        page.draw_rect(pymupdf.Rect(262, 62, 298, 78), color=None, fill=ORANGE)
+        page.insert_text((266, 74), "hit", fontsize=10)
+        page.draw_rect(pymupdf.Rect(380, 60, 410, 100), color=BLACK)
+        page.insert_text((384, 84), "ACL", fontsize=10)
+
+    labels = sorted(n.label for n in _diagram(draw, width=430).nodes)
+    assert labels == ["ACL", "Learning FDB Table match : src_MAC action : learn", "Port"]
+
+
+def test_a_small_label_just_above_a_box_whose_text_keeps_clear_of_its_edge_is_not_overflow():
+    # an address printed over a device box: the box's own name stops short of the top edge,
+    # so nothing overflows and the address is no part of the name
+    def draw(page):
+        page.insert_text((62, 39), "10.1.1.5", fontsize=9)
+        page.draw_rect(pymupdf.Rect(50, 42, 130, 62), color=BLACK, fill=ORANGE)
+        page.insert_text((70, 55), "Server", fontsize=10)
+        page.draw_rect(pymupdf.Rect(250, 42, 330, 62), color=BLACK, fill=ORANGE)
+        page.insert_text((270, 55), "Router", fontsize=10)
+        page.draw_line((130, 52), (250, 52), color=BLACK)
+
+    labels = sorted(n.label for n in _diagram(draw).nodes)
+    assert "Server" in labels and "Router" in labels
