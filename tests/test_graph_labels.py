@@ -7,20 +7,14 @@ import pytest
 pymupdf = pytest.importorskip("pymupdf")
 
 from dicmodel.describe._geometry.classify import build_diagram  # noqa: E402
-from dicmodel.describe._geometry.vector import extract_vector, page_inputs  # noqa: E402
+from _vector_draw import vector_prims  # noqa: E402
 
 BLACK = (0, 0, 0)
 ORANGE = (1.0, 0.75, 0.0)
 
 
 def _diagram(draw, width=420, height=220):
-    doc = pymupdf.open()
-    page = doc.new_page(width=width, height=height)
-    draw(page)
-    page = pymupdf.open("pdf", doc.tobytes())[0]
-    drawings, spans = page_inputs(page)
-    prims = extract_vector(drawings, spans, (0, 0, width, height))
-    return build_diagram(prims, None).diagram
+    return build_diagram(vector_prims(draw, width, height), None).diagram
 
 
 def test_text_that_overflows_a_box_stays_its_label_but_a_caption_below_an_icon_does_not():

@@ -10,20 +10,14 @@ import pytest
 pymupdf = pytest.importorskip("pymupdf")
 
 from dicmodel.describe._geometry.classify import build_diagram  # noqa: E402
-from dicmodel.describe._geometry.vector import extract_vector, page_inputs  # noqa: E402
+from _vector_draw import vector_prims  # noqa: E402
 
 BLACK = (0, 0, 0)
 GREY = (0.5, 0.5, 0.5)
 
 
 def _read(draw, width=600, height=400):
-    doc = pymupdf.open()
-    page = doc.new_page(width=width, height=height)
-    draw(page)
-    page = pymupdf.open("pdf", doc.tobytes())[0]
-    drawings, spans = page_inputs(page)
-    prims = extract_vector(drawings, spans, (0, 0, width, height))
-    return build_diagram(prims).diagram
+    return build_diagram(vector_prims(draw, width, height)).diagram
 
 
 def _box(page, r, label=""):

@@ -16,7 +16,7 @@ pymupdf = pytest.importorskip("pymupdf")
 np = pytest.importorskip("numpy")
 
 from dicmodel.describe._geometry.classify import build_diagram  # noqa: E402
-from dicmodel.describe._geometry.vector import extract_vector, page_inputs  # noqa: E402
+from _vector_draw import vector_prims  # noqa: E402
 
 RED = (0.66, 0.0, 0.21)
 PX = 3  # pixels per point of the shadowed pictures (browsers print filters at 2-4)
@@ -148,12 +148,7 @@ def test_a_blurred_shadow_painted_alone_is_no_box():
 
 
 def _page_prims(draw, width=400, height=300):
-    doc = pymupdf.open()
-    page = doc.new_page(width=width, height=height)
-    draw(page)
-    page = pymupdf.open("pdf", doc.tobytes())[0]
-    drawings, spans = page_inputs(page)
-    return extract_vector(drawings, spans, (0, 0, width, height))
+    return vector_prims(draw, width, height)
 
 
 def test_a_notched_head_on_a_slanted_line_is_one_arrowhead():
