@@ -486,8 +486,10 @@ def test_a_protocol_stack_with_a_peer_arrow_is_a_stack():
     f.arrow((160, 60), (160, 110), tail=True)
     r = read(f)
     assert r.figure_type is FigureType.protocol_stack
-    assert [n.label for n in r.diagram.nodes][:5] == ["GTP-U", "UDP", "IP", "Data Link Layer",
-                                                     "Physical Layer"]
+    # top to bottom as drawn: the peer box above the stack first (it came last before, so the
+    # prose said "from top to bottom: GTP-U, ..., Physical Layer and User Plane PDUs")
+    assert [n.label for n in r.diagram.nodes] == ["User Plane PDUs", "GTP-U", "UDP", "IP",
+                                                  "Data Link Layer", "Physical Layer"]
 
 
 def test_clips_cut_strokes_and_leave_fills_whole():

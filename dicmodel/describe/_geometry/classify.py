@@ -357,9 +357,13 @@ def _network_like(nodes: list[Any], edges: list[Any]) -> bool:
 
 
 def _order_layers(d: Diagram, parts: GraphParts) -> None:
-    """Protocol stack: the stacked boxes top to bottom become the node order."""
+    """Protocol stack: the boxes top to bottom become the node order, a peer box drawn above
+    the stack (the PDUs an arrow joins to its top layer) first; within the stack, its order."""
     stack = [parts.nodes[k].id for k in _stacked(parts)]
     rank = {nid: i for i, nid in enumerate(stack)}
-    d.nodes.sort(key=lambda n: rank.get(n.id, len(rank)))
+    top = {n.id: n.bbox[1] for n in parts.nodes}
+    first = min((top[i] for i in stack), default=0.0)
+    d.nodes.sort(key=lambda n: (top.get(n.id, first) >= first, rank.get(n.id, len(rank)),
+                                top.get(n.id, first)))
     if not d.nodes:
         d.nodes = [Node(id="n1")]
