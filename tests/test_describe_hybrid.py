@@ -148,3 +148,14 @@ def test_with_the_real_structural_describer_only_its_unsure_figures_reach_the_mo
     unsure = [r.figure_id for r, s in zip(requests, first) if s.confidence < 0.5]
     assert [r.figure_id for r in model.seen] == unsure
     assert [o.text.startswith("model ") for o in out] == [r.figure_id in unsure for r in requests]
+
+
+def test_by_default_a_middling_structural_reading_goes_to_the_model():
+    """Measured: almost every structural reading scores >= 0.5, and those between 0.5 and 0.8
+    are mostly wrong (docs/describers.md), so the default threshold routes them; 0.95, the
+    confidence of a clean reading, stays structural."""
+    table = {"clean": (0.95, FigureType.sequence), "middling": (0.7, FigureType.topology)}
+    model = RecordingModel()
+    d = get_describer("hybrid", structural=FakeStructural(table), model_describer=model)
+    d.describe([FigureRequest(figure_id=k, image=b"png") for k in table])
+    assert [r.figure_id for r in model.seen] == ["middling"]

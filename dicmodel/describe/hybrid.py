@@ -40,7 +40,7 @@ MODEL_DESCRIBERS = ("hf", "openai")
 class HybridOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
-    threshold: float = Field(0.5, ge=0.0, le=1.0,
+    threshold: float = Field(0.8, ge=0.0, le=1.0,
                              description="figures with structural confidence below this go to the model")
     # from Python, a configured describer object is accepted too
     model_describer: Any = Field(None, description="the model for low-confidence figures: hf or "
