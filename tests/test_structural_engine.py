@@ -674,3 +674,22 @@ def test_fork_bar_rule_is_one_test_for_thin_and_thicker_bars():
     assert bar(80, 14) and not bar(60, 14)  # a raster bar at 2x: thicker, so five times as long
     assert not bar(40, 20)  # a filled box
     assert not bar(60, 8, filled=False)  # an outline is no bar
+
+
+def test_a_figure_read_as_other_gives_all_its_text_never_no_text():
+    """Two arrows with no participants, one label boxed: the graph route types it `other`;
+    its prose must give every label (it said 'no structure or text that could be read',
+    TS 24.334 Figure 10.3.2.1.2.1)."""
+    from dicmodel.describe._geometry.describe_text import reading_prose
+
+    f = Fig()
+    f.box(200, 10, 400, 30, "REPORT_LIST")
+    f.arrow((80, 40), (540, 40))
+    f.text("REPORT_LIST_RESPONSE (response-", 300, 80)
+    f.text("reject)", 300, 95)
+    f.arrow((540, 135), (80, 135))
+    r = read(f)
+    assert r.figure_type is FigureType.other
+    text = reading_prose(r.figure_type, r.diagram, r.prose, "Figure 1: List sending")
+    assert "REPORT_LIST_RESPONSE" in text and '"REPORT_LIST"' in text
+    assert "no structure or text" not in text

@@ -98,6 +98,8 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
         return r
     warnings += [f"low confidence: {d}" for d in verdict.doubts]
     diagram = to_diagram(parts, _DIAGRAM_KIND[kind])
+    if kind is FigureType.other:  # no graph to tell: its prose gives every text block instead
+        diagram.notes = _texts(prims)
     if kind is FigureType.protocol_stack:
         _order_layers(diagram, parts)
     if parts.n_loose:
