@@ -51,7 +51,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 from dicmodel.describe.hybrid import HybridOptions
 from dicmodel.diagram import Diagram
 from dicmodel.eval.bench import default_cache, default_devset
-from dicmodel.eval.calibration import RIGHT_LINK_F1, RIGHT_NODE_RECALL, auroc, split_at
+from dicmodel.eval.calibration import RIGHT_LINK_F1, RIGHT_NODE_RECALL, auroc, is_right, split_at
 from dicmodel.eval.structure import PRF, score_structure
 
 RASTER_DPI = 150
@@ -85,8 +85,7 @@ class Result:
 
     @property
     def right(self) -> bool:
-        link = self.messages if self.messages.n_ref else self.edges
-        return self.found and self.nodes.recall >= RIGHT_NODE_RECALL and link.f1 >= RIGHT_LINK_F1
+        return self.found and is_right(self)  # one definition of "right" (dicmodel.eval.calibration)
 
 
 def read_manifest(devset: Path) -> list[Row]:

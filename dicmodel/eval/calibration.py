@@ -18,7 +18,8 @@ RIGHT_LINK_F1 = 0.8
 
 
 def is_right(score: Any) -> bool:
-    """A :class:`~dicmodel.eval.structure.StructureScore` that a reader would accept."""
+    """A :class:`~dicmodel.eval.structure.StructureScore` (or anything with its ``nodes``,
+    ``edges`` and ``messages`` PRFs) that a reader would accept."""
     if score is None:
         return False
     link = score.messages if score.messages.n_ref else score.edges
