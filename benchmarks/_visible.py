@@ -1,0 +1,94 @@
+"""Which truth labels a reader of a render can see.
+
+A source file declares labels that its render may not show: LibreOffice draws the text of many
+Visio shapes in near-white (``#feffff``) on white, because it does not draw the theme fill
+behind it, and it clips shapes that lie off the page. A raster reader cannot read such a label
+and a person looking at the picture would not expect it, so the real-figure benchmark scores
+raster readings against the labels that are visible in the render (and reports the full-truth
+numbers beside them).
+
+A text line of the render's PDF is visible when its colour stands out from the background under
+it (the median pixel of its box) and something is drawn in its box at all (a clipped line
+leaves the box flat). A label is hidden when the lines of the PDF that spell it (lines of three
+or more letters or digits contained in the label) are mostly invisible, counted in characters;
+a label no line spells (text drawn as paths, a PNG) is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from dicmodel.diagram import Diagram
+
+MIN_COLOUR_DISTANCE = 90   # sum of |dR|+|dG|+|dB| between text colour and background, 0-765
+MIN_INK_RANGE = 40         # grey-level range inside the box; a flat box shows no text
+DPI = 100
+
+_NORM = re.compile(r"[^0-9a-z]+")
+
+
+def _norm(text: str) -> str:
+    return _NORM.sub("", text.lower())
+
+
+def visible_lines(page: Any, clip: Any) -> list[tuple[str, bool]]:
+    """(normalised text, visible) of every text line of ``page``."""
+    import numpy as np
+    import pymupdf
+
+    pm = page.get_pixmap(dpi=DPI, clip=clip)
+    img = np.frombuffer(pm.samples, np.uint8).reshape(pm.h, pm.w, pm.n)[..., :3].astype(int)
+    k = DPI / 72
+    out = []
+    for block in page.get_text("dict")["blocks"]:
+        for line in block.get("lines", []):
+            spans = [s for s in line["spans"] if s["text"].strip()]
+            text = _norm("".join(s["text"] for s in spans))
+            if len(text) < 3:
+                continue
+            box = pymupdf.Rect(line["bbox"]) & clip
+            seen = False
+            if not box.is_empty:
+                x0, y0 = int((box.x0 - clip.x0) * k), int((box.y0 - clip.y0) * k)
+                x1, y1 = int((box.x1 - clip.x0) * k) + 1, int((box.y1 - clip.y0) * k) + 1
+                patch = img[y0:y1, x0:x1].reshape(-1, 3)
+                if patch.size:
+                    grey = patch.sum(axis=1)
+                    bg = np.median(patch, axis=0)
+                    c = spans[0]["color"]
+                    rgb = np.array([(c >> 16) & 255, (c >> 8) & 255, c & 255])
+                    seen = (int(np.abs(rgb - bg).sum()) >= MIN_COLOUR_DISTANCE
+                            and int(grey.max() - grey.min()) // 3 >= MIN_INK_RANGE)
+            out.append((text, seen))
+    return out
+
+
+def hidden_labels(truth: Diagram, lines: list[tuple[str, bool]]) -> set[str]:
+    """Ids of the truth's nodes whose label the render does not show."""
+    hidden = set()
+    for n in truth.nodes:
+        label = _norm(n.label)
+        if not label:
+            continue
+        shown = total = 0
+        for text, seen in lines:
+            if text in label:
+                total += len(text)
+                shown += len(text) if seen else 0
+        if total and shown < 0.5 * total:
+            hidden.add(n.id)
+    return hidden
+
+
+def visible_truth(truth: Diagram, hidden: set[str]) -> Diagram:
+    """The truth without the hidden nodes and the links that touch them."""
+    if not hidden:
+        return truth
+    d = truth.model_copy(deep=True)
+    d.nodes = [n for n in d.nodes if n.id not in hidden]
+    d.edges = [e for e in d.edges if e.source not in hidden and e.target not in hidden]
+    d.messages = [m for m in d.messages if m.source not in hidden and m.target not in hidden]
+    for g in d.groups:
+        g.members = [m for m in g.members if m not in hidden]
+    return d

@@ -1,0 +1,49 @@
+"""The real-figure benchmark scores raster readings against the labels their render shows."""
+
+import sys
+from pathlib import Path
+
+import pymupdf
+
+from dicmodel.diagram import Diagram, Edge
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from _visible import hidden_labels, visible_lines, visible_truth  # noqa: E402
+
+
+def _page() -> pymupdf.Document:
+    doc = pymupdf.open()
+    page = doc.new_page(width=300, height=200)
+    page.draw_rect(pymupdf.Rect(10, 10, 140, 60), color=(0, 0, 0))
+    page.insert_text((20, 40), "Ingress table", fontsize=11, color=(0, 0, 0))
+    page.draw_rect(pymupdf.Rect(150, 10, 290, 60), color=(0, 0, 0))
+    # near-white on white, as LibreOffice draws Visio text whose theme fill it drops
+    page.insert_text((160, 40), "Egress table", fontsize=11, color=(254 / 255, 1, 1))
+    page.draw_rect(pymupdf.Rect(10, 100, 140, 150), color=(0, 0, 0), fill=(0, 0, 0))
+    page.insert_text((20, 130), "ACL table", fontsize=11, color=(1, 1, 1))  # white on black
+    return doc
+
+
+def test_text_coloured_like_its_background_is_hidden():
+    doc = _page()
+    page = doc[0]
+    d = Diagram()
+    for nid, label in (("a", "Ingress table"), ("b", "Egress table"), ("c", "ACL table"),
+                       ("d", "Drawn as paths")):
+        d.add_node(nid, label)
+    d.edges += [Edge(source="a", target="b"), Edge(source="a", target="c")]
+    hidden = hidden_labels(d, visible_lines(page, page.rect))
+    assert hidden == {"b"}  # white on black is visible; a label no text line spells is kept
+    v = visible_truth(d, hidden)
+    assert [n.id for n in v.nodes] == ["a", "c", "d"]
+    assert [(e.source, e.target) for e in v.edges] == [("a", "c")]
+    assert len(d.nodes) == 4  # the truth itself is not changed
+
+
+def test_text_off_the_clip_is_hidden():
+    doc = _page()
+    page = doc[0]
+    d = Diagram()
+    d.add_node("a", "Ingress table")
+    d.add_node("c", "ACL table")
+    assert hidden_labels(d, visible_lines(page, pymupdf.Rect(0, 0, 300, 80))) == {"c"}
