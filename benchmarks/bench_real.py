@@ -86,6 +86,7 @@ class Result:
     seconds: float = 0.0
     note: str = ""
     hidden: int = 0                # truth nodes the render does not show (raster: not scored)
+    labels_anywhere: int = 0       # truth node labels the reading carries in any role
     full: Any = None               # raster: the StructureScore against the full truth
 
     @property
@@ -322,9 +323,35 @@ def read_one(pdf: bytes, rect: Any, truth: Diagram, res: Result, hidden: set[str
     s = score_structure(pred, visible_truth(truth, hidden or set()))
     res.nodes, res.edges, res.messages = s.nodes, s.edges, s.messages
     res.hidden = len(hidden or ())
+    res.labels_anywhere = labels_anywhere(pred, visible_truth(truth, hidden or set()))
     if hidden:
         res.full = score_structure(pred, truth)
     res.status = "ok"
+
+
+def labels_anywhere(pred: Diagram, truth: Diagram) -> int:
+    """Truth node labels the reading carries as a node, a group, a link label or a note.
+
+    The sources count every labelled shape as a node, free text boxes included; a reader that
+    writes such a text as a link's label ("when Intents") or a note has read it, in another
+    role. Each reading text matches at most one truth label (same fuzzy score as the nodes)."""
+    from dicmodel.eval.structure import label_scores
+
+    texts = ([n.label for n in pred.nodes] + [g.label for g in pred.groups]
+             + [e.label for e in pred.edges] + [m.text for m in pred.messages] + list(pred.notes))
+    texts = [t for t in texts if t and t.strip()]
+    ref = [n.label for n in truth.nodes if n.label.strip()]
+    if not texts or not ref:
+        return 0
+    scores = label_scores(texts, ref)
+    used: set[int] = set()
+    found = 0
+    for j in range(len(ref)):
+        best = max(((scores[i][j], i) for i in range(len(texts)) if i not in used), default=(0, -1))
+        if best[0] >= 80:
+            used.add(best[1])
+            found += 1
+    return found
 
 
 def hidden_in_render(rend: dict[str, Any], truth: Diagram) -> set[str]:
@@ -351,8 +378,8 @@ def table(results: list[Result]) -> str:
         groups[(r.row.format, r.kind)].append(r)
         groups[("all", r.kind)].append(r)
     lines = ["| format | kind | parts | scored | found | caption kept | node R | edge P | edge R | "
-             "edge F1 | msg F1 | right | CPU s/fig |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "edge F1 | msg F1 | right | CPU s/fig | label R any role |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for (fmt, kind), rs in sorted(groups.items(), key=lambda kv: (kv[0][0] == "all", kv[0])):
         ok = [r for r in rs if r.status == "ok"]
         nodes = sum((r.nodes for r in ok), PRF())
@@ -364,7 +391,8 @@ def table(results: list[Result]) -> str:
             f"{sum(r.caption_kept for r in ok)} | {_f(nodes.recall if nodes.n_ref else None)} | "
             f"{_f(edges.precision if edges.n_ref else None)} | {_f(edges.recall if edges.n_ref else None)} | "
             f"{_f(edges.f1 if edges.n_ref else None)} | {_f(msgs.f1 if msgs.n_ref else None)} | "
-            f"{sum(r.right for r in ok)} | {_f(cpu)} |")
+            f"{sum(r.right for r in ok)} | {_f(cpu)} | "
+            f"{_f(sum(r.labels_anywhere for r in ok) / nodes.n_ref if nodes.n_ref else None)} |")
     ok = [r for r in results if r.status == "ok"]
     conf, right = [r.confidence for r in ok], [r.right for r in ok]
     t = HybridOptions.model_fields["threshold"].default
@@ -454,7 +482,8 @@ def main(argv: list[str] | None = None) -> int:
             "status": r.status, "found": r.found, "caption_kept": r.caption_kept,
             "figure_type": r.figure_type, "confidence": r.confidence, "right": r.right,
             "nodes": r.nodes.model_dump(), "edges": r.edges.model_dump(),
-            "messages": r.messages.model_dump(), "cpu_s": r.seconds, "note": r.note, "hidden": r.hidden}
+            "messages": r.messages.model_dump(), "cpu_s": r.seconds, "note": r.note, "hidden": r.hidden,
+            "labels_anywhere": r.labels_anywhere}
             for r in results], indent=1), encoding="utf-8")
     return 0
 
