@@ -67,7 +67,7 @@ def _message(img, words, y, a, b, text, dotted=False, open_=False):
     words.append(_word(text, min(xa, xb) + 12, y - 4))
 
 
-def _chart(band: bool = False) -> tuple[np.ndarray, list[Word]]:
+def _chart(band: bool = False, server_from: int = 57) -> tuple[np.ndarray, list[Word]]:
     img = canvas(620, 520)
     words: list[Word] = []
     if band:  # a coloured participant band (PlantUML's 'box') behind the server
@@ -76,7 +76,7 @@ def _chart(band: bool = False) -> tuple[np.ndarray, list[Word]]:
         for top in (20, 460):  # header and footer boxes
             cv2.rectangle(img, (x - 45, top), (x + 45, top + 36), LINE, 1)
             words.append(_word(name, x - 27, top + 27))
-        _plumb_dashes(img, x, 57, 459)
+        _plumb_dashes(img, x, server_from if x == XS[1] else 57, 459)
     # an activation bar on the server from the first call to its answer
     cv2.rectangle(img, (XS[1] - 2, 113), (XS[1] + 8, 333), (200, 200, 200), -1)  # its shadow
     cv2.rectangle(img, (XS[1] - 5, 110), (XS[1] + 5, 330), (255, 255, 255), -1)
@@ -109,6 +109,19 @@ def test_plantuml_style_call_flow_reads_every_message(monkeypatch):
     assert got == [("Client", "Server", "login", False), ("Server", "Store", "lookup", False),
                    ("Store", "Server", "record", True), ("Server", "Server", "check", False),
                    ("Server", "Client", "welcome", True)]
+
+
+def test_lifeline_seen_only_from_its_first_message_down_is_no_frame_side(monkeypatch):
+    """The server's line shows only from the first call down (PlantUML draws it under a frame's
+    border and an activation bar): the call arriving at its top with a head is a message, not
+    the top edge of a frame meeting its side."""
+    img, words = _chart(server_from=111)
+    d = read_sequence(_extract(img, words, monkeypatch).level)
+    assert d is not None
+    names = {n.id: n.label for n in d.nodes}
+    assert sorted(names.values()) == sorted(NAMES)
+    assert ("Client", "Server", "login") in [(names[m.source], names[m.target], m.text)
+                                            for m in d.messages]
 
 
 def test_call_flow_inside_a_coloured_band_reads_the_same(monkeypatch):

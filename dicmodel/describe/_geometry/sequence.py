@@ -79,7 +79,10 @@ def find_lifelines(prims: Primitives, u: float) -> list[Lifeline]:
     raster = prims.source == "raster"
     # vector: a frame's side meets a stroke that runs on across the chart; the short stubs
     # LibreOffice draws at the ends of Mscgen lifelines (16 pt) are not frame corners
-    corners = _horizontal_ends(prims.paths, 10.0 if raster else 20.0 * u)
+    # (an end that carries an arrowhead is a message arriving at the line, not a corner: a
+    # lifeline read only from its first message down, under an activation bar, starts there)
+    corners = [c for c in _horizontal_ends(prims.paths, 10.0 if raster else 20.0 * u)
+               if not any(U.rect_dist(c, a.bbox) < 2.0 * u for a in prims.arrowheads)]
     for col in cols:
         y0 = min(s[1] for s in col)
         y1 = max(s[2] for s in col)
