@@ -104,7 +104,8 @@ def diagram_prose(d: _Diagram) -> str:
         parts += _stack(d)
     else:
         parts += _flow(d)
-    parts += _groups(d)
+    if not (d.kind == "protocol_stack" and _stack_groups(d)):
+        parts += _groups(d)
     if d.notes:
         parts.append("Notes: " + "; ".join(d.notes) + ".")
     return " ".join(p for p in parts if p)
@@ -215,9 +216,32 @@ def _links(d: _Diagram) -> list[str]:
     return out
 
 
+def _stack_groups(d: _Diagram) -> bool:
+    """Whether the stack prose tells the groups itself (stacks with peer links)."""
+    return any(g.members for g in d.groups) and \
+        any(d.label_of(e.source) == d.label_of(e.target) for e in d.edges)
+
+
 def _stack(d: _Diagram) -> list[str]:
-    layers = [n.text for n in d.nodes]
-    return [f"The layers from top to bottom are: {_join(layers)}."] if layers else []
+    peers = [e for e in d.edges if d.label_of(e.source) == d.label_of(e.target)]
+    stacks = [g for g in d.groups if g.members]
+    if not peers or not stacks:
+        layers = [n.text for n in d.nodes]
+        return [f"The layers from top to bottom are: {_join(layers)}."] if layers else []
+    # stacks side by side whose layers talk to their peers (3GPP protocol stack figures)
+    home = {m: g.label or "an unnamed stack" for g in stacks for m in g.members}
+    depth = {m: i for g in stacks for i, m in enumerate(g.members)}
+    peers.sort(key=lambda e: min(depth.get(e.source, 99), depth.get(e.target, 99)))
+    out = [f"{g.label or 'An unnamed stack'} has, from top to bottom: "
+           f"{_join([d.label_of(m) for m in g.members])}." for g in stacks]
+    pairs = [f"{d.label_of(e.source)} between {home.get(e.source, 'a box')} and "
+             f"{home.get(e.target, 'a box')}" for e in peers]
+    out.append(f"Each of these layers talks to its peer: {_join(pairs)}.")
+    for e in d.edges:
+        if e not in peers:
+            out.append(f"{d.label_of(e.source)} connects to {d.label_of(e.target)}"
+                       + (f" via {_q(e.label)}." if e.label else "."))
+    return out
 
 
 def _groups(d: _Diagram) -> list[str]:

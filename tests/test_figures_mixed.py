@@ -537,3 +537,31 @@ def test_a_call_flow_with_long_message_labels_is_a_figure():
     page.insert_text((110, 330), "Figure 4: Registration", fontsize=9)
     figs = ingest(doc.tobytes(), IngestOptions(render_crops=False)).figures
     assert len(figs) == 1 and figs[0].bbox.y0 <= 82
+
+
+def test_stacks_whose_layers_talk_to_their_peers_are_a_protocol_stack():
+    """3GPP's protocol stack figures: stacks side by side in named boxes, a two-headed arrow
+    from each layer to the layer of the same name in the other stack. They were typed
+    flowchart with 'NAS leads to NAS' prose; they are stacks with peer layers."""
+    from dicmodel._prose import diagram_prose
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    f.box(20, 20, 200, 300)
+    f.text("UE", 40, 35)
+    f.box(360, 20, 540, 300)
+    f.text("gNB", 385, 35)
+    layers = ("RRC", "PDCP", "RLC", "MAC", "PHY")
+    for k, layer in enumerate(layers):
+        y = 60 + 45 * k
+        f.box(50, y, 170, y + 30, layer)
+        f.box(390, y, 510, y + 30, layer)
+        f.arrow((170, y + 15), (390, y + 15), tail=True)
+    r = read(f)
+    assert r.figure_type is FigureType.protocol_stack
+    groups = {g.label: [r.diagram.label_of(m) for m in g.members] for g in r.diagram.groups}
+    assert groups == {"UE": list(layers), "gNB": list(layers)}
+    text = diagram_prose(r.diagram)
+    assert "UE has, from top to bottom: RRC, PDCP, RLC, MAC and PHY." in text
+    assert "talks to its peer: RRC between UE and gNB, PDCP between UE and gNB" in text
+    assert "leads to" not in text

@@ -286,9 +286,31 @@ def _wordmark(prims: Primitives) -> bool:
     return tallest >= prims.height / 2
 
 
+def _peer_layers(parts: GraphParts) -> bool:
+    """Two or more protocol stacks side by side whose links all join a layer to its peer: the
+    box of the same name in another stack (NAS to NAS, RRC to RRC; 3GPP's protocol stack
+    figures). The stacks are the groups the boxes sit in, or their columns."""
+    if len(parts.edges) < 2:
+        return False
+    peers = 0
+    for s, t, _c, _lab in parts.edges:
+        a, b = parts.nodes[s], parts.nodes[t]
+        same = _name(a) == _name(b) != ""
+        apart = (a.parent != b.parent if a.parent is not None or b.parent is not None
+                 else a.bbox[2] < b.bbox[0] or b.bbox[2] < a.bbox[0])
+        peers += same and apart
+    return peers >= 0.8 * len(parts.edges)
+
+
+def _name(n: Any) -> str:
+    return " ".join((n.label or U.block_text(n.words)).split()).lower()
+
+
 def decide_graph_kind(parts: GraphParts, hint: FigureType | None = None) -> FigureType:
     nodes = [n for n in parts.nodes if not n.is_group and not n.note]
     edges = parts.edges
+    if _peer_layers(parts):
+        return FigureType.protocol_stack
     markers = sum(1 for n in nodes if n.marker in ("start", "end"))
     if 0 < len(edges) <= max(1, 0.2 * len(nodes)):  # a stack with a peer arrow above it
         stack = _stacked(parts)

@@ -1003,7 +1003,9 @@ def to_diagram(parts: GraphParts, kind: str) -> Diagram:
     for k in order:
         n = nodes[k]
         if n.is_group:
-            members = [nodes[c].id for c in n.children if nodes[c].id and not nodes[c].note]
+            # members as drawn, top to bottom then left to right (a stack's layers in order)
+            kids = sorted(n.children, key=lambda c: (round(nodes[c].bbox[1] / 4), nodes[c].bbox[0]))
+            members = [nodes[c].id for c in kids if nodes[c].id and not nodes[c].note]
             parent = nodes[n.parent].id if n.parent is not None else None
             d.groups.append(Group(id=n.id, label=n.label, members=members, parent=parent))
     undirected_kind = kind in ("topology",)
