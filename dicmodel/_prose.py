@@ -147,6 +147,7 @@ def _flow(d: _Diagram) -> list[str]:
     for e in d.edges:
         out_edges[e.source].append(e)
     incoming = {e.target for e in d.edges if e.directed}
+    incoming |= {e.source for e in d.edges if e.bidirectional}  # a two-way link starts nothing
     starts = [n for n in d.nodes if n.id in out_edges and n.id not in incoming]
     out = []
     if starts and d.edges:
@@ -156,12 +157,20 @@ def _flow(d: _Diagram) -> list[str]:
         edges = out_edges.get(nid)
         if not edges:
             continue
-        verb = "leads to"
-        phrases = [_edge_phrase(d, e, "" if i else verb).strip() if e.directed else
-                   f"{'' if i else 'is linked with '}{d.label_of(e.target)}"
-                   + (f" ({e.label})" if e.label else "") for i, e in enumerate(edges)]
-        out.append(f"{d.label_of(nid)} {_join(phrases)}.")
-    sinks = [n.text for n in d.nodes if n.id not in out_edges and n.id in incoming]
+        one_way = [e for e in edges if e.directed and not e.bidirectional]
+        two_way = [e for e in edges if e.bidirectional]
+        plain = [e for e in edges if not e.directed and not e.bidirectional]
+        clauses = []
+        if one_way:
+            clauses.append("leads to " + _join([_edge_phrase(d, e, "").strip() for e in one_way]))
+        for verb, group in (("is linked both ways with", two_way), ("is linked with", plain)):
+            if group:
+                clauses.append(verb + " " + _join([d.label_of(e.target) + (f" ({e.label})" if e.label else "")
+                                                   for e in group]))
+        out.append(f"{d.label_of(nid)} {', and '.join(clauses)}.")
+    two_way_ends = {x for e in d.edges if e.bidirectional for x in (e.source, e.target)}
+    sinks = [n.text for n in d.nodes if n.id not in out_edges and n.id in incoming
+             and n.id not in two_way_ends]
     if sinks and d.edges:
         out.append(f"It ends at {_join(sinks)}.")
     targets = {e.target for e in d.edges}  # a set: one pass, not one per node
