@@ -565,3 +565,27 @@ def test_stacks_whose_layers_talk_to_their_peers_are_a_protocol_stack():
     assert "UE has, from top to bottom: RRC, PDCP, RLC, MAC and PHY." in text
     assert "talks to its peer: RRC between UE and gNB, PDCP between UE and gNB" in text
     assert "leads to" not in text
+
+
+def test_a_reference_point_tick_joins_nothing_and_its_name_labels_the_link():
+    """TS 38.401 / TikZ style: a short tick across a link, the reference point's name at one
+    end of it and an address at the other. The tick made the two texts nodes linked to each
+    other ('NG-C/N2 connects to GNB_IPV4_ADDRESS'); the name labels the link it crosses."""
+    from dicmodel._prose import diagram_prose
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    f.box(40, 100, 140, 140, "CU-CP")
+    f.box(400, 100, 500, 140, "AMF")
+    f.box(40, 260, 140, 300, "CU-UP")
+    f.arrow((140, 120), (400, 120), head=False)
+    f.arrow((90, 140), (90, 260), head=False)
+    f.page.draw_line((270, 115), (270, 125), color=(0, 0, 0), width=0.8)  # the tick
+    f.text("NG-C/N2", 270, 108, size=8)
+    f.text("ADDRESS_FOR_NG_AMF:38412", 270, 133, size=7)
+    r = read(f)
+    labels = {(r.diagram.label_of(e.source), r.diagram.label_of(e.target)): e.label
+              for e in r.diagram.edges}
+    assert set(labels) == {("CU-CP", "AMF"), ("CU-CP", "CU-UP")}
+    assert "NG-C/N2" in labels[("CU-CP", "AMF")]
+    assert "NG-C/N2 connects to" not in diagram_prose(r.diagram)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from ...diagram import Diagram, Edge, Group, Node
 from ...document import FigureType
 from . import _util as U
-from .leaders import leader_lines
+from .leaders import leader_lines, tick_marks
 from .overflow import claim_overflow
 from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape, Word
 from .chords import straight_chords
@@ -697,7 +697,7 @@ def recover_graph(prims: Primitives) -> GraphParts:
     chains = _join(chains, nodes, tol=1.0)
     # (vector only: traced raster strokes meet at chance T-junctions, and their labels'
     # leader lines are what makes those labels nodes)
-    leaders = leader_lines(chains) if prims.source == "vector" else set()
+    leaders = leader_lines(chains) | tick_marks(chains, h) if prims.source == "vector" else set()
     chains = [c for k, c in enumerate(chains) if k not in leaders]
     bridges = _head_bridges(loose_heads, nodes, tol=max(2.0, 0.2 * h))
     chains += bridges

@@ -1,4 +1,4 @@
-"""Callout leaders: lines that tie a note to a connector, not to a node.
+"""Callout leaders and tick marks: lines that tie a note to a connector, not to a node.
 
 Visio and PowerPoint callouts (a box of metadata, a reference-point name) are tied to the link
 they describe by a plain line that stops on that link: on its body (a T) or where its
@@ -17,7 +17,7 @@ from typing import Protocol
 from . import _util as U
 from .primitives import Point
 
-__all__ = ["leader_lines"]
+__all__ = ["leader_lines", "tick_marks"]
 
 _ON = 1.0        # points: an end this close to a line lies on it
 _CLEAR = 3.0     # ... and in its body when this far from both of its ends (a quarter of a
@@ -75,5 +75,47 @@ def leader_lines(lines: Sequence[_Line]) -> set[int]:
             if any(j != i and U.inside(p, boxes[j]) and _lands_on(p, inward, lines[j])
                    for j in range(len(lines))):
                 out.add(i)
+                break
+    return out
+
+
+def _cross(a: Point, b: Point, c: Point, d: Point) -> tuple[float, float] | None:
+    """Where segments ab and cd cross: (t along ab, u along cd), both in (0, 1), or None."""
+    r = (b[0] - a[0], b[1] - a[1])
+    s = (d[0] - c[0], d[1] - c[1])
+    den = r[0] * s[1] - r[1] * s[0]
+    if abs(den) < 1e-9:
+        return None
+    q = (c[0] - a[0], c[1] - a[1])
+    t = (q[0] * s[1] - q[1] * s[0]) / den
+    u = (q[0] * r[1] - q[1] * r[0]) / den
+    return (t, u) if 0.0 < t < 1.0 and 0.0 < u < 1.0 else None
+
+
+def tick_marks(lines: Sequence[_Line], h: float) -> set[int]:
+    """Indices of the tick marks: a short headless straight stroke (at most ``1.5 h`` long,
+    ``h`` the text height) drawn across a line three or more times its length, near the
+    tick's middle and at 60 degrees or more. 3GPP and TikZ figures mark a reference point
+    (N2, F1-C) with such a tick and write its name at one end, often an address at the
+    other; the tick joins neither to anything, the names label the line it crosses."""
+    out: set[int] = set()
+    for i, c in enumerate(lines):
+        if c.arrow_start or c.arrow_end or len(c.points) != 2:
+            continue
+        a, b = c.points
+        n = U.dist(a, b)
+        if n == 0.0 or n > 1.5 * h:
+            continue
+        for j, other in enumerate(lines):
+            if j == i or U.poly_len(other.points) < 3.0 * n:
+                continue
+            pts = other.points
+            for k in range(len(pts) - 1):
+                hit = _cross(a, b, pts[k], pts[k + 1])
+                if hit and 0.2 <= hit[0] <= 0.8 and _across(
+                        ((b[0] - a[0]) / n, (b[1] - a[1]) / n), _direction_at(a, [pts[k], pts[k + 1]])):
+                    out.add(i)
+                    break
+            if i in out:
                 break
     return out
