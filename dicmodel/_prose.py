@@ -239,8 +239,9 @@ def _stack(d: _Diagram) -> list[str]:
         return [f"The layers from top to bottom are: {_join(layers)}."] if layers else []
     # stacks side by side whose layers talk to their peers (3GPP protocol stack figures)
     home = {m: g.label or "an unnamed stack" for g in stacks for m in g.members}
-    depth = {m: i for g in stacks for i, m in enumerate(g.members)}
-    peers.sort(key=lambda e: min(depth.get(e.source, 99), depth.get(e.target, 99)))
+    # in the order of the taller stack of the two a link joins
+    depth = {m: (-len(g.members), i) for g in stacks for i, m in enumerate(g.members)}
+    peers.sort(key=lambda e: min(depth.get(e.source, (0, 0)), depth.get(e.target, (0, 0)))[1])
     out = [f"{g.label or 'An unnamed stack'} has, from top to bottom: "
            f"{_join([d.label_of(m) for m in g.members])}." for g in stacks]
     pairs = [f"{d.label_of(e.source)} between {home.get(e.source, 'a box')} and "

@@ -258,3 +258,31 @@ def test_link_duplicates_points_repeats_at_the_first_and_skips_unhashed():
             for i, h in enumerate(["a", None, "a", "b", None, "b"])]
     link_duplicates(figs)
     assert [f.duplicate_of for f in figs] == [None, None, "f0", None, None, "f3"]
+
+
+def test_a_picture_spilling_past_the_caption_does_not_swallow_the_text_after_it():
+    """ETSI PDFs paint labels as image masks whose boxes can run on below their glyphs, past
+    the caption: the figure stretched over the caption and the next headings, which then left
+    the body as figure text. The figure ends over its caption; the headings stay body text."""
+    import pymupdf
+    from PIL import Image
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    for k in range(3):
+        page.draw_rect(pymupdf.Rect(100 + 140 * k, 100, 200 + 140 * k, 140), color=(0, 0, 0))
+        page.insert_text((115 + 140 * k, 125), f"Node {k}", fontsize=10)
+        if k:
+            page.draw_line((200 + 140 * (k - 1), 120), (100 + 140 * k, 120), color=(0, 0, 0))
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 64), "white").save(buf, "PNG")
+    page.insert_image(pymupdf.Rect(300, 130, 316, 290), stream=buf.getvalue())  # runs on below
+    page.insert_text((100, 200), "Figure 1: Three nodes in a row", fontsize=9)
+    page.insert_text((72, 240), "4.7.3 User-plane Aspects", fontsize=13)
+    page.insert_text((72, 270), "4.7.3.1 Backhaul transport", fontsize=12)
+    out = ingest(doc.tobytes(), IngestOptions(render_crops=False))
+    [fig] = out.figures
+    assert fig.caption.startswith("Figure 1")
+    assert fig.bbox.y1 < 195
+    body = " ".join(b.text for b in out.blocks if b.text)
+    assert "User-plane Aspects" in body and "Backhaul transport" in body

@@ -330,9 +330,32 @@ def detect_figures(groups: list[list[Ink]], images: list[Img], lines: list[Line]
     kept = [c for c in kept if _big_enough(c.bbox, opts.min_figure_size)
             or _one_row_diagram(c, opts.min_figure_size)]
     for c in kept:
+        _end_at_caption(c, lines, captions)
         c.lines = sorted(set(c.lines))
         c.signature = _signature(c)
     return kept
+
+
+def _end_at_caption(c: Candidate, lines: list[Line], captions: set[int]) -> None:
+    """A figure ends above its caption. A picture that spills past the caption (an ETSI
+    label mask whose box runs on below its glyphs) stretched the figure over the caption and
+    the headings after it, which then left the body as figure text. When a caption line lies
+    in the lower half of the box and nothing drawn starts below it, the box stops over the
+    caption and the text lines under it go back to the body."""
+    x0, y0, x1, y1 = c.bbox
+    tops = [lines[i].rbox[1] for i in captions
+            if lines[i].dir[0] > 0.99
+            and min(x1, lines[i].rbox[2]) - max(x0, lines[i].rbox[0]) >= 0.5 * min(
+                x1 - x0, lines[i].rbox[2] - lines[i].rbox[0])
+            and y0 + 0.5 * (y1 - y0) < lines[i].rbox[1] < y1]
+    if not tops:
+        return
+    cut = min(tops)
+    starts = [k.rect[1] for k in c.inks] + [im.rect[1] for im in c.images]
+    if any(t >= cut for t in starts):
+        return  # drawn below the caption too: a caption inside the figure's frame
+    c.bbox = (x0, y0, x1, cut - 1.0)
+    c.lines = [i for i in c.lines if lines[i].rbox[1] < cut]
 
 
 def _prose_inside(c: Candidate, lines: list[Line]) -> bool:
