@@ -589,3 +589,41 @@ def test_a_reference_point_tick_joins_nothing_and_its_name_labels_the_link():
     assert set(labels) == {("CU-CP", "AMF"), ("CU-CP", "CU-UP")}
     assert "NG-C/N2" in labels[("CU-CP", "AMF")]
     assert "NG-C/N2 connects to" not in diagram_prose(r.diagram)
+
+
+def test_dashed_messages_drawn_dash_by_dash_are_messages():
+    """Word/LibreOffice draw the dashed lines of EMF call flows (TS 38.300 Figure 7.3-1) as one
+    stroke per dash; each dash alone joined nothing, so only the solid messages were read."""
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig(400, 330)
+    for x, name in ((60, "UE"), (300, "gNB")):
+        f.box(x - 25, 10, x + 25, 30, name)
+        f.page.draw_line((x, 30), (x, 320), color=(0, 0, 0), width=0.7)
+    f.arrow((300, 60), (60, 60))
+    f.text("MIB", 180, 52, size=8)
+    for k, y in enumerate((100, 140, 180, 220)):
+        for x in range(70, 290, 8):  # 4 pt dashes, 4 pt gaps, each its own stroke
+            f.page.draw_line((x, y), (x + 4, y), color=(0, 0, 0), width=0.7)
+        f.head((61, y), (70, y))
+        f.text(f"SIB{k + 2}", 180, y - 8, size=8)
+    # a label with underscores drawn as strokes (spaced by its words) stays text
+    f.text("GNB_IPV4_ADDRESS_FOR_NG", 180, 300, size=7)
+    for x in (158, 170, 199, 214):
+        f.page.draw_line((x, 302), (x + 1.6, 302), color=(0, 0, 0), width=0.5)
+    r = read(f)
+    assert r.figure_type is FigureType.sequence
+    names = {n.id: n.label for n in r.diagram.nodes}
+    got = [(names[m.source], names[m.target], m.text) for m in r.diagram.messages]
+    assert got == [("gNB", "UE", "MIB")] + [("gNB", "UE", f"SIB{k}") for k in range(2, 6)]
+
+
+def test_underscores_drawn_as_strokes_are_no_dashed_line():
+    from dicmodel.describe._geometry.primitives import Path
+    from dicmodel.describe._geometry.vector import join_dash_rows
+
+    words = [Path(points=[(x, 50.0), (x + 1.6, 50.0)]) for x in (10, 22, 51, 66, 90)]
+    assert join_dash_rows(list(words)) == words
+    dashes = [Path(points=[(x, 80.0), (x + 4.0, 80.0)]) for x in range(0, 80, 8)]
+    [line] = join_dash_rows(dashes)
+    assert line.dashed and line.points == [(-4.0, 80.0), (80.0, 80.0)]  # ends within a gap

@@ -624,6 +624,64 @@ def _turn_dir(v: Point, q: int) -> Point:
     return [(x, y), (y, -x), (-x, -y), (-y, x)][q]
 
 
+# ---- dashes drawn one by one --------------------------------------------------------------------
+
+_DASH_MAX = 10.0   # points: a dash is at most this long ...
+_DASH_RUN = 4      # ... and a dashed line has at least this many of them
+_DASH_SPAN = 30.0  # ... over at least this length
+
+
+def join_dash_rows(paths: list[Path]) -> list[Path]:
+    """Rows of short level (or plumb) strokes drawn one by one, evenly spaced, as one dashed
+    line. Word and LibreOffice draw the dashed lines of EMF figures (3GPP call flows) as a
+    separate stroke per dash; each dash alone is too short to join anything. Spacing must be
+    even (the underscores of a label drawn as strokes are spaced by its words). Paths keep
+    their drawing order (a joined line takes its first dash's place)."""
+    rows: dict[tuple[bool, float], list[tuple[float, float, int]]] = defaultdict(list)
+    for k, p in enumerate(paths):
+        a, b = p.points[0], p.points[-1]
+        level, plumb = abs(a[1] - b[1]) < 0.3, abs(a[0] - b[0]) < 0.3
+        n = _dist(a, b)
+        if len(p.points) == 2 and (level or plumb) and 0.5 < n <= _DASH_MAX and not p.dashed:
+            lo, hi = (min(a[0], b[0]), max(a[0], b[0])) if level else (min(a[1], b[1]), max(a[1], b[1]))
+            rows[(level, round(a[1] if level else a[0], 0))].append((lo, hi, k))
+    put: dict[int, Path] = {}
+    gone: set[int] = set()
+    for (level, c), pieces in rows.items():
+        pieces.sort(key=lambda t: t[0])
+        run = [pieces[0]]
+        for piece in pieces[1:] + [None]:  # type: ignore[list-item]
+            if piece is not None and _next_dash(run, piece):
+                run.append(piece)
+                continue
+            if len(run) >= _DASH_RUN and run[-1][1] - run[0][0] >= _DASH_SPAN:
+                # the line runs on to where the next dash would start: a dash pattern's
+                # line ends within one gap of its last dash (at the lifeline, on the link)
+                gap = (run[-1][0] - run[0][1] - sum(t[1] - t[0] for t in run[1:-1])) / (len(run) - 1)
+                lo, hi = run[0][0] - gap, run[-1][1] + gap
+                pts = [(lo, c), (hi, c)] if level else [(c, lo), (c, hi)]
+                first = min(t[2] for t in run)
+                put[first] = Path(points=pts, dashed=True, width=paths[first].width)
+                gone.update(t[2] for t in run)
+            if piece is not None:
+                run = [piece]
+    if not put:
+        return paths
+    return [put.get(k, p) for k, p in enumerate(paths) if k in put or k not in gone]
+
+
+def _next_dash(run: list[tuple[float, float, int]], piece: tuple[float, float, int]) -> bool:
+    last = run[-1]
+    gap = piece[0] - last[1]
+    size = last[1] - last[0]
+    if not (0.2 < gap <= 2.5 * max(size, 1.0)) or abs((piece[1] - piece[0]) - size) > 0.35 * size + 0.3:
+        return False
+    if len(run) >= 2:
+        prev = last[0] - run[-2][1]
+        return abs(gap - prev) <= 0.25 * max(prev, gap) + 0.3  # evenly spaced
+    return True
+
+
 # ---- entry point -----------------------------------------------------------------------------
 
 def extract_vector(drawings: Sequence[dict[str, Any]], spans: Sequence[TextSpan],
@@ -647,6 +705,7 @@ def extract_vector(drawings: Sequence[dict[str, Any]], spans: Sequence[TextSpan]
         col = _Collector(prims)
         for d in drawings:
             col.drawing(d)
+        prims.paths = join_dash_rows(prims.paths)
     _marker_blobs(prims)
     q = _frame(spans, box, page_rotation)
     prims.words = _words(spans)
