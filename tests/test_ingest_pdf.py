@@ -286,3 +286,30 @@ def test_a_picture_spilling_past_the_caption_does_not_swallow_the_text_after_it(
     assert fig.bbox.y1 < 195
     body = " ".join(b.text for b in out.blocks if b.text)
     assert "User-plane Aspects" in body and "Backhaul transport" in body
+
+
+def test_a_shaded_heading_band_is_no_figure():
+    """NIST SP 800-207 sets section titles white on a black band (a table cell's shading); the
+    band with the first reference line under it was taken for a figure ('structure could not
+    be read'), because the text widened the candidate past the band's border."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    # the band and its cell borders, piece by piece as the PDF draws them (13 fills)
+    for r in ((67, 74, 545, 90), (66, 73, 67, 74), (66, 73, 67, 74), (67, 73, 545, 74),
+              (545, 73, 546, 74), (545, 73, 546, 74), (66, 90, 67, 90.5), (66, 90, 67, 90.5),
+              (67, 90, 545, 90.5), (545, 90, 546, 90.5), (545, 90, 546, 90.5), (66, 74, 67, 90),
+              (545, 74, 546, 90)):
+        page.draw_rect(pymupdf.Rect(*r), color=None, fill=(0, 0, 0))
+    page.insert_text((72, 86), "References", fontsize=12, color=(1, 1, 1))
+    page.insert_text((77, 113), "[ACT-IAC]", fontsize=12)  # the key and its entry: two lines
+    page.insert_text((167, 113), "American Council for Technology and Industry Advisory",
+                     fontsize=10)
+    page.draw_line((167, 112), (466, 112), color=(0, 0, 1), width=0.6)  # a link's underline
+    page.insert_text((77, 160), "[Anderson]  Anderson B, McGrew D (2017) Machine Learning for "
+                     "Encrypted Malware Traffic", fontsize=10)
+    out = ingest(doc.tobytes(), IngestOptions(render_crops=False))
+    assert out.figures == []
+    body = " ".join(b.text for b in out.blocks if b.text)
+    assert "American Council" in body

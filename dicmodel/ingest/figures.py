@@ -325,7 +325,7 @@ def detect_figures(groups: list[list[Ink]], images: list[Img], lines: list[Line]
     cands = _stack_arrows(cands, lines, captions, _MERGE_GAP)
     cands = _merge_across_gaps(cands, lines, _MERGE_GAP)
     kept = [c for c in cands if _is_figure(c, opts) and not (_prose_inside(c, lines) and not _drawn(c))
-            and not _edge_decoration(c, page_rect)]
+            and not _edge_decoration(c, page_rect) and not _shaded_heading(c, lines)]
     kept = _merge_overlapping(kept, 0.0)
     kept = [c for c in kept if _big_enough(c.bbox, opts.min_figure_size)
             or _one_row_diagram(c, opts.min_figure_size)]
@@ -356,6 +356,17 @@ def _end_at_caption(c: Candidate, lines: list[Line], captions: set[int]) -> None
         return  # drawn below the caption too: a caption inside the figure's frame
     c.bbox = (x0, y0, x1, cut - 1.0)
     c.lines = [i for i in c.lines if lines[i].rbox[1] < cut]
+
+
+def _shaded_heading(c: Candidate, lines: list[Line]) -> bool:
+    """A band of axis-parallel art no taller than two lines of its text, holding one line: a
+    section title set on a shaded bar (NIST SP 800-207's 'References', white on black), with
+    the first line of text under it attached. It draws nothing but the bar."""
+    if c.images or not c.inks or any(k.curved for k in c.inks):
+        return False
+    x0, y0, x1, y1 = _union([k.rect for k in c.inks])
+    inside = [lines[i] for i in c.lines if y0 - 1 <= (lines[i].rbox[1] + lines[i].rbox[3]) / 2 <= y1 + 1]
+    return len(inside) == 1 and y1 - y0 <= 2.0 * (inside[0].rbox[3] - inside[0].rbox[1])
 
 
 def _prose_inside(c: Candidate, lines: list[Line]) -> bool:
