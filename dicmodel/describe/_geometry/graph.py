@@ -31,6 +31,7 @@ from ...document import FigureType
 from . import _util as U
 from .leaders import leader_lines
 from .overflow import claim_overflow
+from .pictures import picture_clusters
 from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape, Word
 from .chords import straight_chords
 from .trunks import split_trunks
@@ -264,7 +265,17 @@ def _candidates(prims: Primitives) -> list[_N]:
         if _end_marker(n, prims.paths, centres):
             continue
         keep.append(n)
-    return _without_decorations(keep, centres)
+    return _pictures(_without_decorations(keep, centres), centres, prims.width * prims.height)
+
+
+def _pictures(nodes: list[_N], centres: list[Point], figure_area: float) -> list[_N]:
+    """Clip-art drawn piece by piece becomes one icon node (see :mod:`.pictures`)."""
+    clusters = picture_clusters([n.bbox for n in nodes], centres, figure_area)
+    if not clusters:
+        return nodes
+    drop = {k for _, members in clusters for k in members}
+    return [n for k, n in enumerate(nodes) if k not in drop] + \
+        [_N(bbox=ext, kind="icon", filled=True, stroked=False) for ext, _ in clusters]
 
 
 def _without_decorations(nodes: list[_N], centres: list[Point]) -> list[_N]:
@@ -609,28 +620,30 @@ def _bar(n: _N) -> bool:
 
 def _caption_labels(blocks: list[list[Word]], nodes: list[_N], h: float) -> list[list[Word]]:
     """A device icon (or any small empty shape that is no marker) is named by the text just
-    below it, or else just above it, as network drawings label their routers and servers."""
+    below it, or else just above it, as network drawings label their routers and servers.
+    Every name below an icon is given out first (nearest pairs first): in a column of icons
+    the name below one is also just above the next."""
     rest = list(blocks)
-    for n in nodes:
-        x0, y0, x1, y1 = n.bbox
-        w = x1 - x0
-        if n.is_group or n.words or n.marker or (n.kind != "icon" and max(w, y1 - y0) > 80):
-            continue
-        if _bar(n):
-            continue  # a fork/join bar
-        best = None
-        for k, b in enumerate(rest):
-            r = U.block_rect(b)
-            cx = (r[0] + r[2]) / 2
-            if not x0 - 0.3 * w <= cx <= x1 + 0.3 * w:
-                continue
-            below, above = r[1] - y1, y0 - r[3]
-            gap = below if below >= -2 else above + 0.5 * h  # below is preferred
-            if -2 <= gap <= 1.8 * h and (best is None or gap < best[0]):
-                best = (gap, k)
-        if best is not None:
-            n.words.extend(rest.pop(best[1]))
-    return rest
+    icons = [n for n in nodes if not (n.is_group or n.words or n.marker or _bar(n)
+                                      or (n.kind != "icon" and max(n.bbox[2] - n.bbox[0], n.bbox[3] - n.bbox[1]) > 80))]
+    taken: set[int] = set()
+    for below in (True, False):
+        pairs = []
+        for i, n in enumerate(icons):
+            x0, y0, x1, y1 = n.bbox
+            w = x1 - x0
+            for k, b in enumerate(rest):
+                r = U.block_rect(b)
+                if k in taken or not x0 - 0.3 * w <= (r[0] + r[2]) / 2 <= x1 + 0.3 * w:
+                    continue
+                gap = r[1] - y1 if below else y0 - r[3] + 0.5 * h
+                if (-2 <= gap if below else r[1] - y1 < -2) and gap <= 1.8 * h:
+                    pairs.append((gap, i, k))
+        for _, i, k in sorted(pairs):
+            if k not in taken and not icons[i].words:
+                icons[i].words.extend(rest[k])
+                taken.add(k)
+    return [b for k, b in enumerate(rest) if k not in taken]
 
 
 def _edge_labels(blocks: list[list[Word]], chains: list[_Chain], h: float

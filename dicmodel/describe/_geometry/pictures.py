@@ -1,0 +1,76 @@
+"""Clip-art: a device picture drawn as many unlabelled pieces is one node.
+
+Visio stencils, and LibreOffice's export of them, draw a router, a PC or a server as dozens
+of filled outlines (the body, the screen, the keyboard, the shading), often on a background
+box of the shape's own. Each piece would otherwise be a node, and the strokes between them
+edges. A picture is told by what a diagram's boxes never are: pieces that overlap each other
+(or sit inside one box) with no word anywhere in them. Such a cluster becomes one outline
+(an ``icon``), named like any device icon by the text just below or above it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from . import _util as U
+from .primitives import Point, Rect
+
+__all__ = ["picture_clusters"]
+
+_MIN_PIECES = 3      # a box with one shape inside (a double outline) is not a picture
+_OVERLAP = 0.5       # points both ways: pieces that overlap, not boxes that share a side
+_MARGIN = 0.2       # of a picture's width and height: its rim, where its name may overlap it
+_MAX_SHARE = 0.25    # of the figure's area: a picture is a mark in the figure, not its body
+
+
+def _overlap(a: Rect, b: Rect) -> bool:
+    return min(a[2], b[2]) - max(a[0], b[0]) > _OVERLAP and min(a[3], b[3]) - max(a[1], b[1]) > _OVERLAP
+
+
+def _inner(r: Rect) -> Rect:
+    """The middle of a box: a device's name may be printed over its picture's lower edge,
+    while a word amid the pieces means they frame a label (a border drawn as four bars)."""
+    mx, my = _MARGIN * (r[2] - r[0]), _MARGIN * (r[3] - r[1])
+    return (r[0] + mx, r[1] + my, r[2] - mx, r[3] - my)
+
+
+def picture_clusters(boxes: Sequence[Rect], centres: Sequence[Point], figure_area: float
+                     ) -> list[tuple[Rect, list[int]]]:
+    """Groups of at least three wordless boxes that overlap one another (nesting included)
+    and whose joint extent holds no word in its middle: (extent, indices of the boxes)."""
+    words = U.Grid(32.0)
+    for k, q in enumerate(centres):
+        words.add(k, (q[0], q[1], q[0], q[1]))
+
+    def has_words(r: Rect) -> bool:
+        return any(U.inside(centres[k], r) for k in words.near(r))
+
+    empty = [k for k, b in enumerate(boxes) if not has_words(b)]
+    grid = U.Grid(32.0)
+    for k in empty:
+        grid.add(k, boxes[k])
+    parent = {k: k for k in empty}
+
+    def find(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for k in empty:
+        for j in grid.near(boxes[k]):
+            if j != k and _overlap(boxes[k], boxes[j]):
+                parent[find(j)] = find(k)
+    comps: dict[int, list[int]] = {}
+    for k in empty:
+        comps.setdefault(find(k), []).append(k)
+    out = []
+    for members in comps.values():
+        if len(members) < _MIN_PIECES:
+            continue
+        ext = (min(boxes[k][0] for k in members), min(boxes[k][1] for k in members),
+               max(boxes[k][2] for k in members), max(boxes[k][3] for k in members))
+        if has_words(_inner(ext)) or U.area(ext) > _MAX_SHARE * figure_area:
+            continue
+        out.append((ext, sorted(members)))
+    return out
