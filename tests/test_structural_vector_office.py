@@ -265,3 +265,45 @@ def test_clip_art_fills_over_the_item_budget_do_not_blank_the_figure():
     assert not prims.truncated
     d = build_diagram(prims).diagram
     assert _edges(d) == {("Client", "Server", True)}
+
+
+def _hollow_diamond(page, top, size=7.0):
+    """UML's aggregation end: a small diamond drawn as an outline only (a quad, as the PDF
+    of a draw.io drawing has it), its top point on the whole's outline."""
+    x, y = top
+    q = pymupdf.Quad((x, y), (x + size * 0.3, y + size / 2), (x - size * 0.3, y + size / 2),
+                     (x, y + size))
+    page.draw_quad(q, color=BLACK, width=0.5)
+
+
+def test_a_hollow_diamond_end_joins_the_line_to_the_box_it_touches():
+    """draw.io's class diagrams: the aggregation line stops at the diamond's far point, a
+    diamond length short of the whole; the diamond, not the line, touches the box."""
+    def draw(page):
+        _box(page, (100, 40, 200, 80), "Group")
+        _box(page, (100, 200, 200, 240), "SubGroup")
+        _hollow_diamond(page, (150, 80))
+        page.draw_line((150, 87), (150, 200), color=GREY, width=0.5)
+
+    d = _read(draw, 300, 300)
+    assert {(d.label_of(e.source), d.label_of(e.target)) for e in d.edges} <= \
+        {("Group", "SubGroup"), ("SubGroup", "Group")}
+    assert len(d.edges) == 1
+
+
+def test_a_picture_inside_a_container_keeps_its_name_below_it():
+    """A picture (an outline with a symbol in it, no words) inside a container, its name
+    printed below it near the container's lower edge: the name is the picture's, not the
+    container's, and connectors to the picture join the named node."""
+    def draw(page):
+        page.draw_rect(pymupdf.Rect(200, 30, 330, 130), color=(0.6, 0.6, 0.9), width=0.8)
+        page.draw_polyline([(265, 45), (290, 55), (295, 80), (265, 100), (235, 80), (240, 55)],
+                           color=None, fill=(0.2, 0.4, 0.9), closePath=True)
+        page.draw_rect(pymupdf.Rect(252, 60, 278, 86), color=None, fill=(1, 1, 1))
+        w = pymupdf.get_text_length("VolumeSnapshot", fontsize=8)
+        page.insert_text((265 - w / 2, 120), "VolumeSnapshot", fontsize=8)
+        _box(page, (20, 55, 110, 90), "Backup")
+        _arrow(page, (110, 72), (235, 72))
+
+    d = _read(draw, 360, 160)
+    assert _edges(d) == {("Backup", "VolumeSnapshot", True)}

@@ -460,8 +460,11 @@ def _far_corner(a: Arrowhead, p: Point) -> Point:
     """The point of the arrowhead farthest from the path end it is glued to (its tip).
 
     The raster glue carries a line half a head into its head, so an end that far from the
-    tip (less a rounding) still sees the tip as found."""
-    if U.dist(a.tip, p) >= 0.4 * max(a.bbox[2] - a.bbox[0], a.bbox[3] - a.bbox[1]):
+    tip (less a rounding) still sees the tip as found. A marker without a direction (a
+    diamond: its 'tip' is its middle) reaches as far past its middle as the path end is
+    short of it."""
+    if a.direction != (0.0, 0.0) and \
+            U.dist(a.tip, p) >= 0.4 * max(a.bbox[2] - a.bbox[0], a.bbox[3] - a.bbox[1]):
         return a.tip
     cx, cy = U.center(a.bbox)
     dx, dy = cx - p[0], cy - p[1]
@@ -718,6 +721,9 @@ def recover_graph(prims: Primitives) -> GraphParts:
         warnings.append(f"{len(loose_heads) - len(bridges)} arrowhead(s) not attached to any "
                         "connector")
     blocks = U.text_blocks(free)
+    # a picture's name just below it is its own even inside a container, whose label would
+    # otherwise be any block at its lower edge
+    blocks = _caption_labels(blocks, [n for n in nodes if n.kind == "icon"], h)
     blocks = _group_labels(blocks, nodes, h)
     blocks = _caption_labels(blocks, nodes, h)
     tol = max(4.0, 0.4 * h)

@@ -17,7 +17,7 @@ from .primitives import Point, Rect
 
 __all__ = ["picture_clusters"]
 
-_MIN_PIECES = 3      # a box with one shape inside (a double outline) is not a picture
+_MIN_PIECES = 2      # an empty outline with an empty shape in it is a picture already
 _OVERLAP = 0.5       # points both ways: pieces that overlap, not boxes that share a side
 _MARGIN = 0.2       # of a picture's width and height: its rim, where its name may overlap it
 _MAX_SHARE = 0.25    # of the figure's area: a picture is a mark in the figure, not its body
@@ -36,7 +36,7 @@ def _inner(r: Rect) -> Rect:
 
 def picture_clusters(boxes: Sequence[Rect], centres: Sequence[Point], figure_area: float
                      ) -> list[tuple[Rect, list[int]]]:
-    """Groups of at least three wordless boxes that overlap one another (nesting included)
+    """Groups of two or more wordless boxes that overlap one another (nesting included)
     and whose joint extent holds no word in its middle: (extent, indices of the boxes)."""
     words = U.Grid(32.0)
     for k, q in enumerate(centres):

@@ -702,7 +702,8 @@ def _marker_blobs(prims: Primitives) -> None:
         if not small:
             keep.append(s)
             continue
-        if not over and s.filled:
+        # (a hollow diamond is UML's aggregation end, drawn as an outline only)
+        if not over and (s.filled or s.kind == "diamond"):
             cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
             prims.arrowheads.append(Arrowhead(tip=(cx, cy), direction=(0.0, 0.0), bbox=s.bbox))
     prims.shapes = keep
