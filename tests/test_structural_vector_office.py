@@ -307,3 +307,36 @@ def test_a_picture_inside_a_container_keeps_its_name_below_it():
 
     d = _read(draw, 360, 160)
     assert _edges(d) == {("Backup", "VolumeSnapshot", True)}
+
+
+def _backed_text(page, x, y, text):
+    """A Visio text line as LibreOffice prints it: a white box exactly round the text."""
+    w = pymupdf.get_text_length(text, fontsize=9)
+    page.draw_rect(pymupdf.Rect(x, y - 8.5, x + w, y + 2.5), color=None, fill=(1, 1, 1))
+    page.insert_text((x, y), text, fontsize=9)
+
+
+def _servers(page, x, y):
+    """A stencil of two servers drawn over each other: each an L of two pieces; the second's
+    pieces lie over the first's box but touch none of its pieces."""
+    grey, dark = (0.75, 0.75, 0.75), (0.3, 0.3, 0.3)
+    page.draw_rect(pymupdf.Rect(x, y, x + 30, y + 10), color=None, fill=grey)
+    page.draw_rect(pymupdf.Rect(x, y + 5, x + 10, y + 40), color=None, fill=dark)
+    page.draw_rect(pymupdf.Rect(x + 15, y + 15, x + 45, y + 25), color=None, fill=grey)
+    page.draw_rect(pymupdf.Rect(x + 35, y + 15, x + 45, y + 50), color=None, fill=dark)
+
+
+def test_stacked_pictures_are_one_device_named_by_backed_text_below():
+    """Stencil pictures drawn over one another are one device; its name, printed in white
+    boxes that fit each line and overlap the picture's lower edge, is the device's label."""
+    def draw(page):
+        page.draw_line((122, 70), (122, 150), color=GREY, width=0.8)  # masked under the name
+        _servers(page, 100, 20)
+        _backed_text(page, 100, 74, "AppSrv.O")
+        _backed_text(page, 115, 86, "dd")
+        _servers(page, 100, 150)
+        _backed_text(page, 100, 204, "T1.AppSrv")
+
+    d = _read(draw, 300, 240)
+    assert {(d.label_of(e.source), d.label_of(e.target)) for e in d.edges} in (
+        {("AppSrv.O dd", "T1.AppSrv")}, {("T1.AppSrv", "AppSrv.O dd")})

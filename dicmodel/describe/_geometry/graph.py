@@ -265,17 +265,37 @@ def _candidates(prims: Primitives) -> list[_N]:
         if _end_marker(n, prims.paths, centres):
             continue
         keep.append(n)
-    return _pictures(_without_decorations(keep, centres), centres, prims.width * prims.height)
+    return _pictures(_without_decorations(keep, centres), prims.words, prims.width * prims.height)
 
 
-def _pictures(nodes: list[_N], centres: list[Point], figure_area: float) -> list[_N]:
-    """Clip-art drawn piece by piece becomes one icon node (see :mod:`.pictures`)."""
+def _pictures(nodes: list[_N], words: list[Word], figure_area: float) -> list[_N]:
+    """Clip-art drawn piece by piece becomes one icon node (see :mod:`.pictures`). The white
+    boxes that back the lines of its name (LibreOffice paints a Visio text's background
+    exactly round the text) go: the name is free text, to be given to the picture."""
+    centres = [U.center(w.bbox) for w in words]
     clusters = picture_clusters([n.bbox for n in nodes], centres, figure_area)
     if not clusters:
         return nodes
     drop = {k for _, members in clusters for k in members}
+    h = U.median_height(words)
+    for k, n in enumerate(nodes):
+        if k not in drop and any(ext[0] <= U.center(n.bbox)[0] <= ext[2]
+                                 and ext[1] < n.bbox[1] <= ext[3] + 2.0 * h
+                                 for ext, _ in clusters) and _text_backing(n, words):
+            drop.add(k)
     return [n for k, n in enumerate(nodes) if k not in drop] + \
         [_N(bbox=ext, kind="icon", filled=True, stroked=False) for ext, _ in clusters]
+
+
+_HUG = 2.5  # points: a text's backing reaches no farther than this past the text
+
+
+def _text_backing(n: _N, words: list[Word]) -> bool:
+    """A white box without an outline that fits its text (no margin) backs that text."""
+    if not n.filled or n.stroked or n.kind != "rect" or n.fill is None or min(n.fill) < 0.97:
+        return False
+    inner = [w for w in words if U.inside(U.center(w.bbox), n.bbox)]
+    return bool(inner) and all(abs(a - b) <= _HUG for a, b in zip(n.bbox, U.block_rect(inner)))
 
 
 def _without_decorations(nodes: list[_N], centres: list[Point]) -> list[_N]:

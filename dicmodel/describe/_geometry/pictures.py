@@ -73,4 +73,32 @@ def picture_clusters(boxes: Sequence[Rect], centres: Sequence[Point], figure_are
         if has_words(_inner(ext)) or U.area(ext) > _MAX_SHARE * figure_area:
             continue
         out.append((ext, sorted(members)))
-    return out
+    return _merge_overlapping(out)
+
+
+def _merge_overlapping(pics: list[tuple[Rect, list[int]]]) -> list[tuple[Rect, list[int]]]:
+    """Pictures drawn over one another (three servers stacked in one stencil) are one."""
+    while True:
+        grid = U.Grid(32.0)
+        for k, (ext, _) in enumerate(pics):
+            grid.add(k, ext)
+        parent = list(range(len(pics)))
+
+        def find(k: int) -> int:
+            while parent[k] != k:
+                parent[k] = parent[parent[k]]
+                k = parent[k]
+            return k
+
+        for k, (ext, _) in enumerate(pics):
+            for j in grid.near(ext):
+                if j != k and _overlap(ext, pics[j][0]):
+                    parent[find(j)] = find(k)
+        groups: dict[int, list[int]] = {}
+        for k in range(len(pics)):
+            groups.setdefault(find(k), []).append(k)
+        if len(groups) == len(pics):
+            return pics
+        pics = [((min(pics[k][0][0] for k in g), min(pics[k][0][1] for k in g),
+                  max(pics[k][0][2] for k in g), max(pics[k][0][3] for k in g)),
+                 sorted(i for k in g for i in pics[k][1])) for g in groups.values()]
