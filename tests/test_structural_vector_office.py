@@ -340,3 +340,21 @@ def test_stacked_pictures_are_one_device_named_by_backed_text_below():
     d = _read(draw, 300, 240)
     assert {(d.label_of(e.source), d.label_of(e.target)) for e in d.edges} in (
         {("AppSrv.O dd", "T1.AppSrv")}, {("T1.AppSrv", "AppSrv.O dd")})
+
+
+def test_a_filled_diamond_end_points_away_from_its_line_not_sideways():
+    """A composition end: a filled diamond drawn as four lines. It has no tip of its own (its
+    largest triangle would point sideways, at the multiplicity printed beside it); it points
+    away from its line, at the box it sits on."""
+    def draw(page):
+        _box(page, (100, 40, 200, 80), "Whole")
+        _box(page, (100, 200, 200, 240), "Part")
+        page.draw_polyline([(152.1, 84), (150, 87.5), (147.9, 84), (150, 80.5)], color=BLACK,
+                           fill=BLACK, width=0.5, closePath=True)
+        page.draw_line((150, 87.5), (150, 200), color=BLACK, width=0.5)
+        _backed_text(page, 156, 89, "1")
+
+    d = _read(draw, 300, 300)
+    assert {(d.label_of(e.source), d.label_of(e.target)) for e in d.edges} <= \
+        {("Whole", "Part"), ("Part", "Whole")}
+    assert len(d.edges) == 1

@@ -442,6 +442,13 @@ class _Collector:
             self.p.paths.append(Path(points=[(box[0], box[1]), (box[2], box[3])], dashed=dashed))
             return
         corners = _simplify(s.points) if not s.curves else s.points
+        if not s.curves and s.kind != "re" and len(corners) == 4 and max(w, h) <= _ARROW_MAX \
+                and _polygon_kind(corners, box) == "diamond":
+            # a small diamond (UML's aggregation / composition end, as a quad or four lines):
+            # a marker with no tip of its own; it points away from its line
+            self.p.arrowheads.append(Arrowhead(tip=((box[0] + box[2]) / 2, (box[1] + box[3]) / 2),
+                                               direction=(0.0, 0.0), bbox=box))
+            return
         if not s.curves and not s.kind and (filled or stroked) and _is_triangle_head(corners, box):
             self.p.arrowheads.append(_arrowhead(corners, box))
             return
@@ -702,8 +709,7 @@ def _marker_blobs(prims: Primitives) -> None:
         if not small:
             keep.append(s)
             continue
-        # (a hollow diamond is UML's aggregation end, drawn as an outline only)
-        if not over and (s.filled or s.kind == "diamond"):
+        if not over and s.filled:
             cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
             prims.arrowheads.append(Arrowhead(tip=(cx, cy), direction=(0.0, 0.0), bbox=s.bbox))
     prims.shapes = keep
