@@ -46,10 +46,39 @@ def picture_clusters(boxes: Sequence[Rect], centres: Sequence[Point], figure_are
         return any(U.inside(centres[k], r) for k in words.near(r))
 
     empty = [k for k, b in enumerate(boxes) if not has_words(b)]
+    out = []
+    for comp in _overlapping([boxes[k] for k in empty]):
+        members = sorted(empty[i] for i in comp)
+        if len(members) < _MIN_PIECES:
+            continue
+        ext = _extent([boxes[k] for k in members])
+        if has_words(_inner(ext)) or U.area(ext) > _MAX_SHARE * figure_area:
+            continue
+        out.append((ext, members))
+    return _merge_overlapping(out)
+
+
+def _merge_overlapping(pics: list[tuple[Rect, list[int]]]) -> list[tuple[Rect, list[int]]]:
+    """Pictures drawn over one another (three servers stacked in one stencil) are one."""
+    while True:
+        comps = _overlapping([ext for ext, _ in pics])
+        if len(comps) == len(pics):
+            return pics
+        pics = [(_extent([pics[k][0] for k in g]), sorted(i for k in g for i in pics[k][1]))
+                for g in comps]
+
+
+def _extent(rects: Sequence[Rect]) -> Rect:
+    return (min(r[0] for r in rects), min(r[1] for r in rects),
+            max(r[2] for r in rects), max(r[3] for r in rects))
+
+
+def _overlapping(rects: Sequence[Rect]) -> list[list[int]]:
+    """Indices of ``rects`` in groups linked by overlaps (union-find over a grid)."""
     grid = U.Grid(32.0)
-    for k in empty:
-        grid.add(k, boxes[k])
-    parent = {k: k for k in empty}
+    for k, r in enumerate(rects):
+        grid.add(k, r)
+    parent = list(range(len(rects)))
 
     def find(k: int) -> int:
         while parent[k] != k:
@@ -57,48 +86,11 @@ def picture_clusters(boxes: Sequence[Rect], centres: Sequence[Point], figure_are
             k = parent[k]
         return k
 
-    for k in empty:
-        for j in grid.near(boxes[k]):
-            if j != k and _overlap(boxes[k], boxes[j]):
+    for k, r in enumerate(rects):
+        for j in grid.near(r):
+            if j != k and _overlap(r, rects[j]):
                 parent[find(j)] = find(k)
-    comps: dict[int, list[int]] = {}
-    for k in empty:
-        comps.setdefault(find(k), []).append(k)
-    out = []
-    for members in comps.values():
-        if len(members) < _MIN_PIECES:
-            continue
-        ext = (min(boxes[k][0] for k in members), min(boxes[k][1] for k in members),
-               max(boxes[k][2] for k in members), max(boxes[k][3] for k in members))
-        if has_words(_inner(ext)) or U.area(ext) > _MAX_SHARE * figure_area:
-            continue
-        out.append((ext, sorted(members)))
-    return _merge_overlapping(out)
-
-
-def _merge_overlapping(pics: list[tuple[Rect, list[int]]]) -> list[tuple[Rect, list[int]]]:
-    """Pictures drawn over one another (three servers stacked in one stencil) are one."""
-    while True:
-        grid = U.Grid(32.0)
-        for k, (ext, _) in enumerate(pics):
-            grid.add(k, ext)
-        parent = list(range(len(pics)))
-
-        def find(k: int) -> int:
-            while parent[k] != k:
-                parent[k] = parent[parent[k]]
-                k = parent[k]
-            return k
-
-        for k, (ext, _) in enumerate(pics):
-            for j in grid.near(ext):
-                if j != k and _overlap(ext, pics[j][0]):
-                    parent[find(j)] = find(k)
-        groups: dict[int, list[int]] = {}
-        for k in range(len(pics)):
-            groups.setdefault(find(k), []).append(k)
-        if len(groups) == len(pics):
-            return pics
-        pics = [((min(pics[k][0][0] for k in g), min(pics[k][0][1] for k in g),
-                  max(pics[k][0][2] for k in g), max(pics[k][0][3] for k in g)),
-                 sorted(i for k in g for i in pics[k][1])) for g in groups.values()]
+    groups: dict[int, list[int]] = {}
+    for k in range(len(rects)):
+        groups.setdefault(find(k), []).append(k)
+    return list(groups.values())
