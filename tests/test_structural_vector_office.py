@@ -191,3 +191,170 @@ def test_a_leader_onto_a_short_link_between_close_boxes_joins_no_nodes():
 
     d = _read(draw)
     assert _edges(d) == {("Egress STP", "Ingress STP", True)}
+
+
+def _pc(page, x, y, name="", below=58, wide=50):
+    """A Visio stencil's PC as LibreOffice prints it: a background box of the shape's own
+    and a dozen overlapping filled pieces (case, screen, keyboard, shading), no outline
+    around the whole; the name is printed below it."""
+    page.draw_rect(pymupdf.Rect(x, y, x + wide, y + 46), color=None, fill=(0.55, 0.65, 0.85))
+    page.draw_rect(pymupdf.Rect(x + 4, y + 2, x + 40, y + 30), color=None, fill=(0.6, 0.6, 0.55))
+    page.draw_rect(pymupdf.Rect(x + 8, y + 5, x + 34, y + 25), color=None, fill=(1, 1, 1))
+    page.draw_polyline([(x + 40, y + 2), (x + 46, y - 1), (x + 46, y + 27), (x + 40, y + 30)],
+                       color=None, fill=(0.4, 0.4, 0.35), closePath=True)
+    page.draw_rect(pymupdf.Rect(x + 2, y + 32, x + 48, y + 44), color=None, fill=(0.75, 0.75, 0.7))
+    page.draw_rect(pymupdf.Rect(x + 30, y + 36, x + 44, y + 38), color=None, fill=(0, 0, 0))
+    page.draw_rect(pymupdf.Rect(x + 44, y + 33, x + 49, y + 42), color=(0, 0.6, 0), width=0.5)
+    page.draw_line((x + 10, y + 30), (x + 10, y + 32), color=BLACK, width=0.5)
+    if name:
+        w = pymupdf.get_text_length(name, fontsize=9)
+        page.insert_text((x + 25 - w / 2, y + below), name, fontsize=9)
+
+
+def test_a_device_drawn_as_many_pieces_is_one_node_named_below():
+    """Network drawings built from stencils: each icon is a pile of unlabelled pieces. The
+    pile is one node (named by the text below it), and the connectors join the devices, not
+    the pieces of one device to each other."""
+    def draw(page):
+        _pc(page, 40, 40, "h1")
+        _pc(page, 40, 140, "h2")
+        _pc(page, 300, 90, "s1")
+        page.draw_polyline([(90, 60), (200, 60), (200, 110), (300, 110)], color=GREY, width=0.8)
+        page.draw_polyline([(90, 160), (200, 160), (200, 125), (300, 125)], color=GREY, width=0.8)
+
+    d = _read(draw, 400, 240)
+    assert sorted(n.label for n in d.nodes) == ["h1", "h2", "s1"]
+    assert {(d.label_of(e.source), d.label_of(e.target)) for e in d.edges} == {("h1", "s1"), ("h2", "s1")}
+
+
+def test_in_a_column_of_devices_the_name_below_one_is_not_taken_by_the_next():
+    """Names sit below their icons; the name below the upper icon is as close to the top of
+    the lower one, which has its own name below."""
+    def draw(page):
+        for k, name in enumerate(["h4", "h5", "h6"]):
+            # a name ends just above the next icon (and the lower icons are looked at first)
+            _pc(page, 300, 20 + 61 * k, name, below=60, wide=50 + 3 * k)
+            page.draw_line((100, 40 + 61 * k), (300, 40 + 61 * k), color=GREY, width=0.8)
+        _box(page, (40, 20, 100, 200), "s2")
+
+    d = _read(draw, 400, 240)
+    assert {d.label_of(e.target) for e in d.edges} | {d.label_of(e.source) for e in d.edges} == \
+        {"s2", "h4", "h5", "h6"}
+    assert sorted(n.label for n in d.nodes) == ["h4", "h5", "h6", "s2"]
+
+
+def test_clip_art_fills_over_the_item_budget_do_not_blank_the_figure():
+    """LibreOffice prints a gradient as dozens of nested polygons of many straight pieces
+    each. Over the item budget those fills are read as their boxes (a picture), so the
+    boxes and connectors around them are still read, not only the labels."""
+    from dicmodel.describe._geometry.vector import extract_vector, page_inputs
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=200)
+    _box(page, (20, 60, 100, 100), "Client")
+    _box(page, (280, 60, 360, 100), "Server")
+    _arrow(page, (100, 80), (280, 80))
+    for k in range(12):  # a shaded disc: 12 rings of 120 segments
+        r = 24 - 2 * k
+        pts = [(190 + r * math.cos(t * math.pi / 60), 150 + r * math.sin(t * math.pi / 60))
+               for t in range(120)]
+        page.draw_polyline(pts, color=None, fill=(0.1, 0.3 + 0.05 * k, 0.8), closePath=True)
+    page = pymupdf.open("pdf", doc.tobytes())[0]
+    drawings, spans = page_inputs(page)
+    prims = extract_vector(drawings, spans, (0, 0, 400, 200), max_items=1000)
+    assert not prims.truncated
+    d = build_diagram(prims).diagram
+    assert _edges(d) == {("Client", "Server", True)}
+
+
+def _hollow_diamond(page, top, size=7.0):
+    """UML's aggregation end: a small diamond drawn as an outline only (a quad, as the PDF
+    of a draw.io drawing has it), its top point on the whole's outline."""
+    x, y = top
+    q = pymupdf.Quad((x, y), (x + size * 0.3, y + size / 2), (x - size * 0.3, y + size / 2),
+                     (x, y + size))
+    page.draw_quad(q, color=BLACK, width=0.5)
+
+
+def test_a_hollow_diamond_end_joins_the_line_to_the_box_it_touches():
+    """draw.io's class diagrams: the aggregation line stops at the diamond's far point, a
+    diamond length short of the whole; the diamond, not the line, touches the box."""
+    def draw(page):
+        _box(page, (100, 40, 200, 80), "Group")
+        _box(page, (100, 200, 200, 240), "SubGroup")
+        _hollow_diamond(page, (150, 80))
+        page.draw_line((150, 87), (150, 200), color=GREY, width=0.5)
+
+    d = _read(draw, 300, 300)
+    assert {(d.label_of(e.source), d.label_of(e.target)) for e in d.edges} <= \
+        {("Group", "SubGroup"), ("SubGroup", "Group")}
+    assert len(d.edges) == 1
+
+
+def test_a_picture_inside_a_container_keeps_its_name_below_it():
+    """A picture (an outline with a symbol in it, no words) inside a container, its name
+    printed below it near the container's lower edge: the name is the picture's, not the
+    container's, and connectors to the picture join the named node."""
+    def draw(page):
+        page.draw_rect(pymupdf.Rect(200, 30, 330, 130), color=(0.6, 0.6, 0.9), width=0.8)
+        page.draw_polyline([(265, 45), (290, 55), (295, 80), (265, 100), (235, 80), (240, 55)],
+                           color=None, fill=(0.2, 0.4, 0.9), closePath=True)
+        page.draw_rect(pymupdf.Rect(252, 60, 278, 86), color=None, fill=(1, 1, 1))
+        w = pymupdf.get_text_length("VolumeSnapshot", fontsize=8)
+        page.insert_text((265 - w / 2, 120), "VolumeSnapshot", fontsize=8)
+        _box(page, (20, 55, 110, 90), "Backup")
+        _arrow(page, (110, 72), (235, 72))
+
+    d = _read(draw, 360, 160)
+    assert _edges(d) == {("Backup", "VolumeSnapshot", True)}
+
+
+def _backed_text(page, x, y, text):
+    """A Visio text line as LibreOffice prints it: a white box exactly round the text."""
+    w = pymupdf.get_text_length(text, fontsize=9)
+    page.draw_rect(pymupdf.Rect(x, y - 8.5, x + w, y + 2.5), color=None, fill=(1, 1, 1))
+    page.insert_text((x, y), text, fontsize=9)
+
+
+def _servers(page, x, y):
+    """A stencil of two servers drawn over each other: each an L of two pieces; the second's
+    pieces lie over the first's box but touch none of its pieces."""
+    grey, dark = (0.75, 0.75, 0.75), (0.3, 0.3, 0.3)
+    page.draw_rect(pymupdf.Rect(x, y, x + 30, y + 10), color=None, fill=grey)
+    page.draw_rect(pymupdf.Rect(x, y + 5, x + 10, y + 40), color=None, fill=dark)
+    page.draw_rect(pymupdf.Rect(x + 15, y + 15, x + 45, y + 25), color=None, fill=grey)
+    page.draw_rect(pymupdf.Rect(x + 35, y + 15, x + 45, y + 50), color=None, fill=dark)
+
+
+def test_stacked_pictures_are_one_device_named_by_backed_text_below():
+    """Stencil pictures drawn over one another are one device; its name, printed in white
+    boxes that fit each line and overlap the picture's lower edge, is the device's label."""
+    def draw(page):
+        page.draw_line((122, 70), (122, 150), color=GREY, width=0.8)  # masked under the name
+        _servers(page, 100, 20)
+        _backed_text(page, 100, 74, "AppSrv.O")
+        _backed_text(page, 115, 86, "dd")
+        _servers(page, 100, 150)
+        _backed_text(page, 100, 204, "T1.AppSrv")
+
+    d = _read(draw, 300, 240)
+    assert {(d.label_of(e.source), d.label_of(e.target)) for e in d.edges} in (
+        {("AppSrv.O dd", "T1.AppSrv")}, {("T1.AppSrv", "AppSrv.O dd")})
+
+
+def test_a_filled_diamond_end_points_away_from_its_line_not_sideways():
+    """A composition end: a filled diamond drawn as four lines. It has no tip of its own (its
+    largest triangle would point sideways, at the multiplicity printed beside it); it points
+    away from its line, at the box it sits on."""
+    def draw(page):
+        _box(page, (100, 40, 200, 80), "Whole")
+        _box(page, (100, 200, 200, 240), "Part")
+        page.draw_polyline([(152.1, 84), (150, 87.5), (147.9, 84), (150, 80.5)], color=BLACK,
+                           fill=BLACK, width=0.5, closePath=True)
+        page.draw_line((150, 87.5), (150, 200), color=BLACK, width=0.5)
+        _backed_text(page, 156, 89, "1")
+
+    d = _read(draw, 300, 300)
+    assert {(d.label_of(e.source), d.label_of(e.target)) for e in d.edges} <= \
+        {("Whole", "Part"), ("Part", "Whole")}
+    assert len(d.edges) == 1

@@ -31,6 +31,7 @@ from ...document import FigureType
 from . import _util as U
 from .leaders import leader_lines, tick_marks
 from .overflow import claim_overflow
+from .pictures import picture_clusters
 from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape, Word
 from .chords import straight_chords
 from .trunks import split_trunks
@@ -264,7 +265,37 @@ def _candidates(prims: Primitives) -> list[_N]:
         if _end_marker(n, prims.paths, centres):
             continue
         keep.append(n)
-    return _without_decorations(keep, centres)
+    return _pictures(_without_decorations(keep, centres), prims.words, prims.width * prims.height)
+
+
+def _pictures(nodes: list[_N], words: list[Word], figure_area: float) -> list[_N]:
+    """Clip-art drawn piece by piece becomes one icon node (see :mod:`.pictures`). The white
+    boxes that back the lines of its name (LibreOffice paints a Visio text's background
+    exactly round the text) go: the name is free text, to be given to the picture."""
+    centres = [U.center(w.bbox) for w in words]
+    clusters = picture_clusters([n.bbox for n in nodes], centres, figure_area)
+    if not clusters:
+        return nodes
+    drop = {k for _, members in clusters for k in members}
+    h = U.median_height(words)
+    for k, n in enumerate(nodes):
+        if k not in drop and any(ext[0] <= U.center(n.bbox)[0] <= ext[2]
+                                 and ext[1] < n.bbox[1] <= ext[3] + 2.0 * h
+                                 for ext, _ in clusters) and _text_backing(n, words):
+            drop.add(k)
+    return [n for k, n in enumerate(nodes) if k not in drop] + \
+        [_N(bbox=ext, kind="icon", filled=True, stroked=False) for ext, _ in clusters]
+
+
+_HUG = 2.5  # points: a text's backing reaches no farther than this past the text
+
+
+def _text_backing(n: _N, words: list[Word]) -> bool:
+    """A white box without an outline that fits its text (no margin) backs that text."""
+    if not n.filled or n.stroked or n.kind != "rect" or n.fill is None or min(n.fill) < 0.97:
+        return False
+    inner = [w for w in words if U.inside(U.center(w.bbox), n.bbox)]
+    return bool(inner) and all(abs(a - b) <= _HUG for a, b in zip(n.bbox, U.block_rect(inner)))
 
 
 def _without_decorations(nodes: list[_N], centres: list[Point]) -> list[_N]:
@@ -449,8 +480,11 @@ def _far_corner(a: Arrowhead, p: Point) -> Point:
     """The point of the arrowhead farthest from the path end it is glued to (its tip).
 
     The raster glue carries a line half a head into its head, so an end that far from the
-    tip (less a rounding) still sees the tip as found."""
-    if U.dist(a.tip, p) >= 0.4 * max(a.bbox[2] - a.bbox[0], a.bbox[3] - a.bbox[1]):
+    tip (less a rounding) still sees the tip as found. A marker without a direction (a
+    diamond: its 'tip' is its middle) reaches as far past its middle as the path end is
+    short of it."""
+    if a.direction != (0.0, 0.0) and \
+            U.dist(a.tip, p) >= 0.4 * max(a.bbox[2] - a.bbox[0], a.bbox[3] - a.bbox[1]):
         return a.tip
     cx, cy = U.center(a.bbox)
     dx, dy = cx - p[0], cy - p[1]
@@ -609,28 +643,30 @@ def _bar(n: _N) -> bool:
 
 def _caption_labels(blocks: list[list[Word]], nodes: list[_N], h: float) -> list[list[Word]]:
     """A device icon (or any small empty shape that is no marker) is named by the text just
-    below it, or else just above it, as network drawings label their routers and servers."""
+    below it, or else just above it, as network drawings label their routers and servers.
+    Every name below an icon is given out first (nearest pairs first): in a column of icons
+    the name below one is also just above the next."""
     rest = list(blocks)
-    for n in nodes:
-        x0, y0, x1, y1 = n.bbox
-        w = x1 - x0
-        if n.is_group or n.words or n.marker or (n.kind != "icon" and max(w, y1 - y0) > 80):
-            continue
-        if _bar(n):
-            continue  # a fork/join bar
-        best = None
-        for k, b in enumerate(rest):
-            r = U.block_rect(b)
-            cx = (r[0] + r[2]) / 2
-            if not x0 - 0.3 * w <= cx <= x1 + 0.3 * w:
-                continue
-            below, above = r[1] - y1, y0 - r[3]
-            gap = below if below >= -2 else above + 0.5 * h  # below is preferred
-            if -2 <= gap <= 1.8 * h and (best is None or gap < best[0]):
-                best = (gap, k)
-        if best is not None:
-            n.words.extend(rest.pop(best[1]))
-    return rest
+    icons = [n for n in nodes if not (n.is_group or n.words or n.marker or _bar(n)
+                                      or (n.kind != "icon" and max(n.bbox[2] - n.bbox[0], n.bbox[3] - n.bbox[1]) > 80))]
+    taken: set[int] = set()
+    for below in (True, False):
+        pairs = []
+        for i, n in enumerate(icons):
+            x0, y0, x1, y1 = n.bbox
+            w = x1 - x0
+            for k, b in enumerate(rest):
+                r = U.block_rect(b)
+                if k in taken or not x0 - 0.3 * w <= (r[0] + r[2]) / 2 <= x1 + 0.3 * w:
+                    continue
+                gap = r[1] - y1 if below else y0 - r[3] + 0.5 * h
+                if (-2 <= gap if below else r[1] - y1 < -2) and gap <= 1.8 * h:
+                    pairs.append((gap, i, k))
+        for _, i, k in sorted(pairs):
+            if k not in taken and not icons[i].words:
+                icons[i].words.extend(rest[k])
+                taken.add(k)
+    return [b for k, b in enumerate(rest) if k not in taken]
 
 
 def _edge_labels(blocks: list[list[Word]], chains: list[_Chain], h: float
@@ -705,6 +741,9 @@ def recover_graph(prims: Primitives) -> GraphParts:
         warnings.append(f"{len(loose_heads) - len(bridges)} arrowhead(s) not attached to any "
                         "connector")
     blocks = U.text_blocks(free)
+    # a picture's name just below it is its own even inside a container, whose label would
+    # otherwise be any block at its lower edge
+    blocks = _caption_labels(blocks, [n for n in nodes if n.kind == "icon"], h)
     blocks = _group_labels(blocks, nodes, h)
     blocks = _caption_labels(blocks, nodes, h)
     tol = max(4.0, 0.4 * h)

@@ -442,6 +442,13 @@ class _Collector:
             self.p.paths.append(Path(points=[(box[0], box[1]), (box[2], box[3])], dashed=dashed))
             return
         corners = _simplify(s.points) if not s.curves else s.points
+        if not s.curves and s.kind != "re" and len(corners) == 4 and max(w, h) <= _ARROW_MAX \
+                and _polygon_kind(corners, box) == "diamond":
+            # a small diamond (UML's aggregation / composition end, as a quad or four lines):
+            # a marker with no tip of its own; it points away from its line
+            self.p.arrowheads.append(Arrowhead(tip=((box[0] + box[2]) / 2, (box[1] + box[3]) / 2),
+                                               direction=(0.0, 0.0), bbox=box))
+            return
         if not s.curves and not s.kind and (filled or stroked) and _is_triangle_head(corners, box):
             self.p.arrowheads.append(_arrowhead(corners, box))
             return
@@ -698,6 +705,9 @@ def extract_vector(drawings: Sequence[dict[str, Any]], spans: Sequence[TextSpan]
     prims = Primitives(source="vector", width=box[2] - box[0], height=box[3] - box[1])
     n_items = sum(len(d.get("items") or ()) for d in drawings)
     if n_items > max_items:
+        drawings = _dense_fills_as_boxes(drawings)
+        n_items = sum(len(d.get("items") or ()) for d in drawings)
+    if n_items > max_items:
         prims.truncated = True
         prims.warnings.append(f"{n_items} drawing items exceed max_items={max_items}: "
                               "geometry skipped, labels only")
@@ -720,6 +730,23 @@ def extract_vector(drawings: Sequence[dict[str, Any]], spans: Sequence[TextSpan]
     if q:
         prims.warnings.append(f"text runs at {q * 90} degrees: figure turned to read it")
     return prims
+
+
+_DENSE_FILL = 64  # straight pieces: more than this in one fill is a flattened curve or bitmap
+
+
+def _dense_fills_as_boxes(drawings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Over the item budget, fills of many straight pieces (clip-art: a gradient exported as
+    dozens of nested polygons, a bitmap traced into outlines) are read as their boxes: their
+    outline is no connector, and the picture they make is found from the boxes."""
+    out = []
+    for d in drawings:
+        items = d.get("items") or ()
+        if len(items) > _DENSE_FILL and d.get("type") == "f" and d.get("rect"):
+            r = tuple(d["rect"])
+            d = {**d, "items": [("re", r, 1)]}
+        out.append(d)
+    return out
 
 
 def _marker_blobs(prims: Primitives) -> None:

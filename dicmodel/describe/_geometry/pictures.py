@@ -1,0 +1,96 @@
+"""Clip-art: a device picture drawn as many unlabelled pieces is one node.
+
+Visio stencils, and LibreOffice's export of them, draw a router, a PC or a server as dozens
+of filled outlines (the body, the screen, the keyboard, the shading), often on a background
+box of the shape's own. Each piece would otherwise be a node, and the strokes between them
+edges. A picture is told by what a diagram's boxes never are: pieces that overlap each other
+(or sit inside one box) with no word anywhere in them. Such a cluster becomes one outline
+(an ``icon``), named like any device icon by the text just below or above it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from . import _util as U
+from .primitives import Point, Rect
+
+__all__ = ["picture_clusters"]
+
+_MIN_PIECES = 2      # an empty outline with an empty shape in it is a picture already
+_OVERLAP = 0.5       # points both ways: pieces that overlap, not boxes that share a side
+_MARGIN = 0.2       # of a picture's width and height: its rim, where its name may overlap it
+_MAX_SHARE = 0.25    # of the figure's area: a picture is a mark in the figure, not its body
+
+
+def _overlap(a: Rect, b: Rect) -> bool:
+    return min(a[2], b[2]) - max(a[0], b[0]) > _OVERLAP and min(a[3], b[3]) - max(a[1], b[1]) > _OVERLAP
+
+
+def _inner(r: Rect) -> Rect:
+    """The middle of a box: a device's name may be printed over its picture's lower edge,
+    while a word amid the pieces means they frame a label (a border drawn as four bars)."""
+    mx, my = _MARGIN * (r[2] - r[0]), _MARGIN * (r[3] - r[1])
+    return (r[0] + mx, r[1] + my, r[2] - mx, r[3] - my)
+
+
+def picture_clusters(boxes: Sequence[Rect], centres: Sequence[Point], figure_area: float
+                     ) -> list[tuple[Rect, list[int]]]:
+    """Groups of two or more wordless boxes that overlap one another (nesting included)
+    and whose joint extent holds no word in its middle: (extent, indices of the boxes)."""
+    words = U.Grid(32.0)
+    for k, q in enumerate(centres):
+        words.add(k, (q[0], q[1], q[0], q[1]))
+
+    def has_words(r: Rect) -> bool:
+        return any(U.inside(centres[k], r) for k in words.near(r))
+
+    empty = [k for k, b in enumerate(boxes) if not has_words(b)]
+    out = []
+    for comp in _overlapping([boxes[k] for k in empty]):
+        members = sorted(empty[i] for i in comp)
+        if len(members) < _MIN_PIECES:
+            continue
+        ext = _extent([boxes[k] for k in members])
+        if has_words(_inner(ext)) or U.area(ext) > _MAX_SHARE * figure_area:
+            continue
+        out.append((ext, members))
+    return _merge_overlapping(out)
+
+
+def _merge_overlapping(pics: list[tuple[Rect, list[int]]]) -> list[tuple[Rect, list[int]]]:
+    """Pictures drawn over one another (three servers stacked in one stencil) are one."""
+    while True:
+        comps = _overlapping([ext for ext, _ in pics])
+        if len(comps) == len(pics):
+            return pics
+        pics = [(_extent([pics[k][0] for k in g]), sorted(i for k in g for i in pics[k][1]))
+                for g in comps]
+
+
+def _extent(rects: Sequence[Rect]) -> Rect:
+    return (min(r[0] for r in rects), min(r[1] for r in rects),
+            max(r[2] for r in rects), max(r[3] for r in rects))
+
+
+def _overlapping(rects: Sequence[Rect]) -> list[list[int]]:
+    """Indices of ``rects`` in groups linked by overlaps (union-find over a grid)."""
+    grid = U.Grid(32.0)
+    for k, r in enumerate(rects):
+        grid.add(k, r)
+    parent = list(range(len(rects)))
+
+    def find(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for k, r in enumerate(rects):
+        for j in grid.near(r):
+            if j != k and _overlap(r, rects[j]):
+                parent[find(j)] = find(k)
+    groups: dict[int, list[int]] = {}
+    for k in range(len(rects)):
+        groups.setdefault(find(k), []).append(k)
+    return list(groups.values())
