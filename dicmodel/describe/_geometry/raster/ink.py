@@ -180,6 +180,7 @@ def _holes_filled(mask: Any, words: list[Rect], np: Any, cv2: Any, small: bool =
     if hier is None:
         return out
     hier = hier[0]
+    dist = cv2.distanceTransform(mask, cv2.DIST_L2, 3) if small else None
     for i, c in enumerate(contours):
         if hier[i][3] != -1:
             continue  # a hole; handled with its outer contour
@@ -190,6 +191,8 @@ def _holes_filled(mask: Any, words: list[Rect], np: Any, cv2: Any, small: bool =
             j = hier[j][0]
         if not holes:
             continue
+        if small and not _thick(c, [contours[j] for j in holes], dist, np, cv2):
+            continue  # a ring drawn with a line (a bullseye, a node's outline) is no fill
         areas = [cv2.contourArea(contours[j]) for j in holes]
         ink_area = cv2.contourArea(c) - sum(areas)
         fill = [contours[j] for j, a in zip(holes, areas)
@@ -197,6 +200,18 @@ def _holes_filled(mask: Any, words: list[Rect], np: Any, cv2: Any, small: bool =
         if fill:
             cv2.drawContours(out, fill, -1, 1, thickness=-1)
     return out
+
+
+_THICK = 4.0  # a fill is somewhere this far from its edge (an 8 px band); a drawn ring is not
+
+
+def _thick(c: Any, holes: list, dist: Any, np: Any, cv2: Any) -> bool:
+    """The ink between the outer contour ``c`` and its holes is a fill's, not a line's
+    (``dist``: the distance of each ink pixel to the background)."""
+    x, y, w, h = cv2.boundingRect(c)
+    own = cv2.drawContours(np.zeros((h, w), np.uint8), [c], -1, 1, thickness=-1, offset=(-x, -y))
+    own = cv2.drawContours(own, holes, -1, 0, thickness=-1, offset=(-x, -y))
+    return float((dist[y:y + h, x:x + w] * own).max()) >= _THICK
 
 
 def _light_letters(g: Any, tone: float, words: list[Rect], np: Any) -> bool:
