@@ -1,5 +1,6 @@
-"""Dark fills that carry light lettering or a light symbol (white text on a blue cylinder, a
-filled icon), read by the raster ink and shape stages on generated images."""
+"""Node shapes the raster stages used to miss, on generated images: dark fills that carry
+light lettering or a light symbol (white text on a blue cylinder, a filled icon), and a shape
+drawn flush with the crop's edge."""
 
 from __future__ import annotations
 
@@ -80,3 +81,20 @@ def test_a_light_box_with_its_label_on_a_dark_fill_stays_a_box_of_its_own():
     words = [(230.0, 172.0, 350.0, 198.0)]
     found, _bare = _read(img, words)
     assert any(_covers(s, (220, 150, 360, 220)) for s in found), [s.bbox for s in found]
+
+
+def test_an_ellipse_drawn_flush_with_the_crop_is_still_a_shape():
+    from dicmodel.describe._geometry.raster import extract_raster
+
+    from _raster_draw import png
+
+    img = canvas(360, 260)
+    # the crop cut off the top of the outline: its interior meets the image's top edge
+    cv2.ellipse(img, (180, 45), (80, 47), 0, 0, 360, (190, 140, 100), 2, cv2.LINE_AA)
+    cv2.rectangle(img, (110, 170), (250, 230), (60, 60, 60), 2)
+    cv2.line(img, (180, 93), (180, 169), (60, 60, 60), 2)
+    found = extract_raster(png(img), ocr=None).shapes
+    assert any(abs(s.bbox[0] - 100) <= 6 and abs(s.bbox[2] - 260) <= 6 and s.bbox[3] > 85 for s in found), \
+        [s.bbox for s in found]
+    # the background around the drawing, which meets the edges all along, is no shape
+    assert not any(s.bbox[2] - s.bbox[0] > 300 for s in found)
