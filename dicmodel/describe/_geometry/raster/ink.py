@@ -127,6 +127,7 @@ def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
     # and thin lines darker than what they cross
     out = ink.copy()
     kc = max(3, int(0.15 * h) | 1)  # a letter's stroke
+    line_k = np.ones((int(2 * _stroke_width(ink, np, cv2)) | 1,) * 2, np.uint8)  # wider than a line
     hh, ww = ink.shape
     for i in np.nonzero(big)[0]:
         x, y, w, h_, _ = (int(v) for v in stats[i])
@@ -143,6 +144,8 @@ def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
         near = [(b[0] - x, b[1] - y, b[2] - x, b[3] - y) for b in words
                 if b[2] > x and b[0] < x1 and b[3] > y and b[1] < y1]
         comp = _holes_filled(comp, near, np, cv2, small=False)
+        # (but the lines that leave it are no part of it: a start marker's line)
+        comp = cv2.morphologyEx(comp, cv2.MORPH_OPEN, line_k) | core
         inner = _erode2(comp, np, cv2) > 0
         out[y:y + h_, x:x + w][(comp > 0) & ~inner] = 1
         g = gray[y:y + h_, x:x + w]
