@@ -9,10 +9,10 @@ import pytest
 np = pytest.importorskip("numpy")
 cv2 = pytest.importorskip("cv2")
 
+from _raster_draw import canvas
+
 from dicmodel.describe._geometry.ocr import ink_mask
 from dicmodel.describe._geometry.raster import frame, ink, shapes
-
-from _raster_draw import canvas  # noqa: E402
 
 BLUE = (200, 120, 60)  # BGR, grey ~112: ink against white
 WHITE = (255, 255, 255)
@@ -84,9 +84,9 @@ def test_a_light_box_with_its_label_on_a_dark_fill_stays_a_box_of_its_own():
 
 
 def test_an_ellipse_drawn_flush_with_the_crop_is_still_a_shape():
-    from dicmodel.describe._geometry.raster import extract_raster
-
     from _raster_draw import png
+
+    from dicmodel.describe._geometry.raster import extract_raster
 
     img = canvas(360, 260)
     # the crop cut off the top of the outline: its interior meets the image's top edge

@@ -131,21 +131,12 @@ def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
     hh, ww = ink.shape
     for i in np.nonzero(big)[0]:
         x, y, w, h_, _ = (int(v) for v in stats[i])
-        # the whole fill: the opening shaved its thin parts (a strip of fill between a
-        # letter and the edge), which come back within its own ink
         x, y, x1, y1 = max(0, x - k), max(0, y - k), min(ww, x + w + k), min(hh, y + h_ + k)
         w, h_ = x1 - x, y1 - y
         core = (labels[y:y1, x:x1] == i).astype(np.uint8)
-        comp = cv2.dilate(core, np.ones((k, k), np.uint8)) & filled[y:y1, x:x1]
-        # a light letter that runs over the fill's edge (a descender below a cylinder) cuts
-        # the outline: the edge is drawn in across such a notch
-        comp = cv2.morphologyEx(comp, cv2.MORPH_CLOSE, np.ones((kc, kc), np.uint8),
-                                borderType=cv2.BORDER_CONSTANT, borderValue=0)
         near = [(b[0] - x, b[1] - y, b[2] - x, b[3] - y) for b in words
                 if b[2] > x and b[0] < x1 and b[3] > y and b[1] < y1]
-        comp = _holes_filled(comp, near, np, cv2, small=False)
-        # (but the lines that leave it are no part of it: a start marker's line)
-        comp = cv2.morphologyEx(comp, cv2.MORPH_OPEN, line_k) | core
+        comp = _whole_fill(core, filled[y:y1, x:x1], near, (k, kc), line_k, np, cv2)
         inner = _erode2(comp, np, cv2) > 0
         out[y:y + h_, x:x + w][(comp > 0) & ~inner] = 1
         g = gray[y:y + h_, x:x + w]
@@ -166,6 +157,25 @@ def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
         if not _stroked(core, gray, x, y, tone, np, cv2) and not _light_letters(g, tone, on, np):
             bare[y:y + h_, x:x + w][core > 0] = 1
     return out, bare
+
+
+def _whole_fill(core: Any, filled: Any, words: list[Rect], ks: tuple[int, int], line_k: Any,
+                np: Any, cv2: Any) -> Any:
+    """The whole fill around the core the opening left (``filled``: the ink with its small
+    holes filled, ``words``: boxes in this crop's frame, ``ks``: the opening's size and a
+    letter stroke's).
+
+    The opening shaved the fill's thin parts (a strip of fill between a letter and the edge),
+    which come back within its own ink; a light letter that runs over the edge (a descender
+    below a cylinder) cuts a notch in it, which is closed; the lines that leave the fill (a
+    start marker's line) are no part of it.
+    """
+    k, kc = ks
+    comp = cv2.dilate(core, np.ones((k, k), np.uint8)) & filled
+    comp = cv2.morphologyEx(comp, cv2.MORPH_CLOSE, np.ones((kc, kc), np.uint8),
+                            borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    comp = _holes_filled(comp, words, np, cv2, small=False)
+    return cv2.morphologyEx(comp, cv2.MORPH_OPEN, line_k) | core
 
 
 def _holes_filled(mask: Any, words: list[Rect], np: Any, cv2: Any, small: bool = True) -> Any:
