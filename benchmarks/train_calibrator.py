@@ -170,6 +170,11 @@ def fit(batches: list[Path], out: Path, c: float) -> None:
     hand = x[:, FEATURES.index("hand")]
     print(f"{len(rows)} readings, {int(y.sum())} right; AUROC hand-made {roc_auc_score(y, hand):.3f}, "
           f"calibrator (5-fold by diagram) {roc_auc_score(y, cv):.3f}")
+    for kind in ("vector", "raster"):
+        k = np.array([r["kind"] == kind for r in rows])
+        if 0 < y[k].sum() < k.sum():
+            print(f"  {kind}: {int(k.sum())} readings, {int(y[k].sum())} right; AUROC hand-made "
+                  f"{roc_auc_score(y[k], hand[k]):.3f}, calibrator {roc_auc_score(y[k], cv[k]):.3f}")
     model.fit(z, y)
     spec = {"features": list(FEATURES), "mean": [round(float(v), 6) for v in mean],
             "scale": [round(float(v), 6) for v in scale],
