@@ -176,7 +176,8 @@ def fit(batches: list[Path], out: Path, c: float) -> None:
             print(f"  {kind}: {int(k.sum())} readings, {int(y[k].sum())} right; AUROC hand-made "
                   f"{roc_auc_score(y[k], hand[k]):.3f}, calibrator {roc_auc_score(y[k], cv[k]):.3f}")
     model.fit(z, y)
-    spec = {"features": list(FEATURES), "mean": [round(float(v), 6) for v in mean],
+    spec = {"features": list(FEATURES), "lo": [round(float(v), 6) for v in x.min(0)],
+            "hi": [round(float(v), 6) for v in x.max(0)], "mean": [round(float(v), 6) for v in mean],
             "scale": [round(float(v), 6) for v in scale],
             "coef": [round(float(v), 6) for v in model.coef_[0]],
             "intercept": round(float(model.intercept_[0]), 6),

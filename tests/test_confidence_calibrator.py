@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from dicmodel.describe._geometry.calibrate import (
-    FEATURES,
+    EVIDENCE,
     calibrated_confidence,
     feature_vector,
     load_calibrator,
@@ -21,8 +21,8 @@ BLACK = (0, 0, 0)
 
 
 def _random_evidence(rng: random.Random) -> dict[str, float]:
-    ev = {name: rng.uniform(-1.0, 1.0) * rng.choice([1.0, 5.0, 100.0]) for name in FEATURES}
-    ev.pop("hand")
+    ev = {name: rng.uniform(-1.0, 1.0) * rng.choice([1.0, 5.0, 100.0]) for name in EVIDENCE}
+    ev["raster"] = rng.choice([0.0, 1.0])
     return ev
 
 
@@ -38,8 +38,7 @@ def test_a_higher_hand_made_score_never_lowers_the_calibrated_one():
     rng = random.Random(11)
     cal = load_calibrator()
     for _ in range(200):
-        ev = {k: v for k, v in _random_evidence(rng).items()}
-        ev = {k: max(0.0, min(1.0, abs(v))) for k, v in ev.items()}
+        ev = {k: max(0.0, min(1.0, abs(v))) for k, v in _random_evidence(rng).items()}
         ps = [cal(feature_vector(ev, h / 20)) for h in range(21)]
         assert all(a <= b + 1e-12 for a, b in zip(ps, ps[1:]))
 

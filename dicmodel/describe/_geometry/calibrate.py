@@ -26,7 +26,7 @@ from typing import Any
 from ...document import FigureType
 from .primitives import Primitives
 
-__all__ = ["FEATURES", "Calibrator", "calibrated_confidence", "evidence", "feature_vector",
+__all__ = ["EVIDENCE", "FEATURES", "Calibrator", "calibrated_confidence", "evidence", "feature_vector",
            "load_calibrator"]
 
 WEIGHTS = Path(__file__).with_name("calibration.json")
@@ -34,13 +34,19 @@ WEIGHTS = Path(__file__).with_name("calibration.json")
 _GRAPH = (FigureType.flowchart, FigureType.state, FigureType.topology, FigureType.architecture,
           FigureType.protocol_stack)
 
-# the order of the weights in calibration.json; 'hand' is the hand-made score
-FEATURES = (
-    "hand", "raster", "sequence", "graph", "log_words", "ocr_mean", "ocr_low", "log_nodes",
-    "log_links", "links_per_node", "labelled", "link_texted", "self_links", "text_coverage",
-    "loose_share", "loose_heads", "text_nodes", "words_attached", "directed", "groups",
-    "doubts",
+# the evidence weighed on raster readings; a weight on a raw count would be extrapolated far
+# outside what it was fitted on (generated diagrams are smaller than a 40-message call flow or a
+# 50-box Visio pipeline), so these are shares and flags, each also clipped to its training range
+EVIDENCE = (
+    "sequence", "graph", "ocr_mean", "ocr_low", "links_per_node", "labelled", "link_texted",
+    "self_links", "text_coverage", "loose_share", "loose_heads", "text_nodes", "words_attached",
+    "directed",
 )
+# the order of the weights in calibration.json: the hand-made score, the raster flag, and the
+# raster reading's evidence (``r_`` names: the feature times the raster flag). Vector readings
+# of generated diagrams are almost all right (16 wrong of 750), too few to learn evidence
+# weights from, so a vector reading's probability is a monotone map of its hand-made score.
+FEATURES = ("hand", "raster", "r_hand") + tuple(f"r_{name}" for name in EVIDENCE)
 
 
 def evidence(prims: Primitives, reading: Any) -> dict[str, float]:
@@ -59,19 +65,14 @@ def evidence(prims: Primitives, reading: Any) -> dict[str, float]:
         "raster": float(prims.source == "raster"),
         "sequence": float(reading.figure_type is FigureType.sequence),
         "graph": float(reading.figure_type in _GRAPH),
-        "log_words": math.log1p(len(words)),
         "ocr_mean": sum(conf) / len(conf) if conf else 1.0,
         "ocr_low": sum(1 for c in conf if c < 0.6) / len(conf) if conf else 0.0,
-        "log_nodes": math.log1p(n_nodes),
-        "log_links": math.log1p(n_links),
         "links_per_node": min(4.0, n_links / max(1, n_nodes)),
         "labelled": sum(1 for n in d.nodes if n.label) / n_nodes if n_nodes else 0.0,
         "link_texted": sum(1 for k in links if getattr(k, "text", None) or getattr(k, "label", ""))
         / n_links if n_links else 0.0,
         "self_links": sum(1 for k in links if k.source == k.target) / n_links if n_links else 0.0,
         "text_coverage": min(1.0, used / chars) if chars else 0.0,
-        "doubts": float(sum(1 for w in reading.warnings if w.startswith("low confidence"))),
-        "groups": math.log1p(len(d.groups)),
     }
     if parts is not None:
         edges = parts.edges
@@ -86,21 +87,28 @@ def evidence(prims: Primitives, reading: Any) -> dict[str, float]:
 
 def feature_vector(ev: dict[str, float], hand: float) -> list[float]:
     """The features in :data:`FEATURES` order; a feature the reading has no evidence for is 0."""
-    return [hand if name == "hand" else float(ev.get(name, 0.0)) for name in FEATURES]
+    values = {**ev, "hand": hand}
+    raster = float(values.get("raster", 0.0))
+    return [raster * float(values.get(name[2:], 0.0)) if name.startswith("r_")
+            else float(values.get(name, 0.0)) for name in FEATURES]
 
 
 class Calibrator:
-    """A logistic regression on standardised features: ``p = 1 / (1 + exp(-(b + w . z)))``."""
+    """A logistic regression on standardised features, each first clipped to its training range
+    ``[lo, hi]``: ``p = 1 / (1 + exp(-(b + w . z)))``."""
 
     def __init__(self, spec: dict[str, Any]):
         if tuple(spec["features"]) != FEATURES:
             raise ValueError(f"calibration weights are for {spec['features']}, not {FEATURES}")
+        self.lo = [float(x) for x in spec["lo"]]
+        self.hi = [float(x) for x in spec["hi"]]
         self.mean = [float(x) for x in spec["mean"]]
         self.scale = [float(x) or 1.0 for x in spec["scale"]]
         self.coef = [float(x) for x in spec["coef"]]
         self.intercept = float(spec["intercept"])
 
     def __call__(self, x: list[float]) -> float:
+        x = [min(hi, max(lo, v)) for v, lo, hi in zip(x, self.lo, self.hi)]
         z = self.intercept + sum(w * (v - m) / s for w, v, m, s in
                                  zip(self.coef, x, self.mean, self.scale))
         z = max(-40.0, min(40.0, z))
