@@ -78,7 +78,7 @@ def _describe(draw):
     drawings, spans = page_inputs(page)
     req = FigureRequest(figure_id="f", kind=FigureKind.vector, bbox=BBox.of(page.rect),
                         drawings=drawings, spans=spans)
-    return get_describer("structural", ocr="none").describe([req])[0]
+    return get_describer("structural", ocr="none", calibrate=True).describe([req])[0]
 
 
 def test_a_broken_reading_scores_lower_than_a_clean_one():

@@ -57,9 +57,10 @@ class StructuralOptions(BaseModel):
     time_budget: float = Field(30.0, gt=0, le=3600,
                                description="seconds per figure; when extraction alone took longer "
                                "and left much geometry, the figure degrades to a label list")
-    calibrate: bool = Field(True, description="report the learned calibrator's probability that "
-                            "the reading is right as its confidence; False keeps the hand-made "
-                            "score the calibrator weighs")
+    calibrate: bool = Field(False, description="report the learned calibrator's probability "
+                            "that the reading is right as its confidence (fitted on generated "
+                            "diagrams; off by default: it ranks real figures worse than the "
+                            "hand-made score, see docs/structural.md)")
 
 
 def _options(kw: dict[str, Any]) -> StructuralOptions:

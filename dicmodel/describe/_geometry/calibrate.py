@@ -4,9 +4,10 @@ The hand-made score of :mod:`.classify` (attached ends, attached text, labelled 
 capped by the doubts of :mod:`.nongraph`) ranks readings, but three rounds of hand rules left it
 weak at telling a right reading from a wrong one. The calibrator weighs that score together
 with the other evidence the engine already has -- vector or raster, OCR certainty, how much of
-the figure's text the reading used, loose connector ends and unattached arrowheads, counts of
-elements and links, the figure type -- in a logistic regression, and its probability is the
-confidence the describer reports.
+the figure's text the reading used, loose connector ends and unattached arrowheads, the shares of
+labelled elements and of labelled links, the figure type -- in a logistic regression, and its probability is the
+confidence the describer reports when ``StructuralOptions.calibrate`` is set (off by default:
+it ranks real figures worse than the hand-made score; see docs/structural.md).
 
 Its weights (``calibration.json`` beside this module) were fitted by
 ``benchmarks/train_calibrator.py`` on generated diagrams only (:mod:`dicmodel.synth`, rendered
