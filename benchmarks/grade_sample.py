@@ -11,6 +11,9 @@ seed, converts each figure with the default structural describer, and writes
 
 ``--score grades.tsv`` then reports the right / partly / wrong shares and the AUROC of the
 confidence against "right" (grade 2), the calibration check on the graded set.
+``--rescore grades.tsv`` draws the same sample again (same ``--seed`` and ``--n``) with the
+current code and scores the graded rows against its confidences (rows matched by source; a
+row whose figure type changed is reported, since its grade may no longer hold).
 
 The sample, in equal thirds: figures of the real-figure benchmark (draw.io, Visio,
 PowerPoint, PlantUML renders, vector and raster alternating; see ``bench_real.py``), figures
@@ -21,6 +24,7 @@ Usage::
 
     python benchmarks/grade_sample.py --seed 2026 --n 30 --out /tmp/grade30
     python benchmarks/grade_sample.py --score /tmp/grade30/grades.tsv
+    python benchmarks/grade_sample.py --rescore benchmarks/data/graded_seed2026.tsv
 """
 
 from __future__ import annotations
@@ -132,9 +136,30 @@ def sheets(items: list[dict[str, Any]], out: Path, per: int = 3) -> None:
         im.save(out / f"sheet_{s // per:02d}.png")
 
 
-def score(path: Path) -> str:
+def _graded(path: Path) -> list[dict[str, str]]:
     with open(path, newline="", encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(fh, delimiter="\t") if r["grade"].strip()]
+        return [r for r in csv.DictReader(fh, delimiter="\t") if r["grade"].strip()]
+
+
+def rescore(path: Path, items: list[dict[str, Any]]) -> str:
+    """The graded rows' grades against the confidences of a fresh draw of the sample."""
+    fresh = {it["source"]: it for it in items}
+    pairs, notes = [], []
+    for r in _graded(path):
+        it = fresh.get(r["source"])
+        if it is None:
+            notes.append(f"#{r['id']} not drawn again")
+            continue
+        if it["type"] != r["type"]:
+            notes.append(f"#{r['id']} type {r['type']} -> {it['type']}")
+        pairs.append((it["confidence"], int(r["grade"]) == 2))
+    a = auroc([c for c, _ in pairs], [y for _, y in pairs])
+    return (f"{len(pairs)} graded figures drawn again; confidence AUROC against right: "
+            f"{'-' if a is None else f'{a:.2f}'}" + ("; " + "; ".join(notes) if notes else ""))
+
+
+def score(path: Path) -> str:
+    rows = _graded(path)
     if not rows:
         return f"{path}: no grades filled in"
     grades = [int(r["grade"]) for r in rows]
@@ -154,24 +179,34 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=30, help="figures in the sample (a third per source)")
     ap.add_argument("--out", type=Path, help="write sheets and grades.tsv here")
     ap.add_argument("--score", type=Path, help="report the grades of a filled-in grades.tsv")
+    ap.add_argument("--rescore", type=Path, help="draw the sample again and score a graded "
+                    "grades.tsv against the current confidences")
     args = ap.parse_args(argv)
     if args.score:
         print(score(args.score))
         return 0
-    if not args.out:
+    if not args.out and not args.rescore:
         ap.error("--out is needed to draw a sample (or --score to report one)")
+    items = draw(args)
+    if args.rescore:
+        print(rescore(args.rescore, items))
+        return 0
+    write_sample(items, args.out)
+    print(f"{len(items)} figures: {args.out}/sheet_*.png; grade them in {args.out}/grades.tsv")
+    return 0
+
+
+def draw(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The sample of ``args.n`` figures drawn with ``args.seed``, each converted."""
     rng = random.Random(args.seed)
     third = args.n // 3
     shared = args.devset.parent
     pdfs = [(p, None) for p in sorted((args.devset / "pdfs").glob("d*.pdf"))]
     pdfs.append((shared / "3gpp" / "ETSI_TS138300_v19.02.00.pdf", "1-40"))
     docx = [(p, None) for p in sorted((shared / "3gpp").glob("*.docx"))]
-    items = (bench_figures(args.devset, third, rng)
-             + document_figures(pdfs, third, rng)
-             + document_figures(docx, args.n - 2 * third, rng))
-    write_sample(items, args.out)
-    print(f"{len(items)} figures: {args.out}/sheet_*.png; grade them in {args.out}/grades.tsv")
-    return 0
+    return (bench_figures(args.devset, third, rng)
+            + document_figures(pdfs, third, rng)
+            + document_figures(docx, args.n - 2 * third, rng))
 
 
 if __name__ == "__main__":

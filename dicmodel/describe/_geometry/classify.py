@@ -24,6 +24,7 @@ from typing import Any
 from ...diagram import Diagram, Node
 from ...document import FigureType
 from . import _util as U
+from .calibrate import evidence
 from .chart import bars_markdown, read_bars
 from .describe_text import chart_prose
 from .graph import GraphParts, Reading, graph_confidence, recover_graph, to_diagram
@@ -44,8 +45,11 @@ _NO_GRAPH = (FigureType.chart, FigureType.table, FigureType.photo, FigureType.lo
 
 
 def build_diagram(prims: Primitives, hint: FigureType | None = None) -> Reading:
-    """Read one figure's primitives into a typed Diagram (the rules are in :mod:`.graph`)."""
-    return read_figure(prims, hint)
+    """Read one figure's primitives into a typed Diagram (the rules are in :mod:`.graph`),
+    with the evidence the confidence calibrator weighs (:mod:`.calibrate`)."""
+    reading = read_figure(prims, hint)
+    reading.evidence = evidence(prims, reading)
+    return reading
 
 
 def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
@@ -104,7 +108,7 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
         _order_layers(diagram, parts)
     if parts.n_loose:
         warnings.append(f"{parts.n_loose} connector(s) with a loose end were dropped")
-    return Reading(diagram=diagram, figure_type=kind,
+    return Reading(diagram=diagram, figure_type=kind, parts=parts,
                    confidence=min(graph_confidence(parts), verdict.cap), warnings=warnings)
 
 

@@ -56,6 +56,8 @@ class Reading:
     confidence: float
     warnings: list[str] = field(default_factory=list)
     prose: str | None = None  # set for figures that are not graphs (charts, tables)
+    parts: GraphParts | None = None  # the recovered graph, for a graph reading
+    evidence: dict[str, float] = field(default_factory=dict)  # the calibrator's features
 
 
 @dataclass
@@ -102,6 +104,7 @@ class GraphParts:
     n_loose: int = 0
     n_words: int = 0
     n_words_used: int = 0
+    n_loose_heads: int = 0  # arrowheads attached to no connector (evidence for the calibrator)
     title: str | None = None
 
 
@@ -765,7 +768,8 @@ def recover_graph(prims: Primitives) -> GraphParts:
     _lone_dots(nodes, named, chains)
     named = [e for e in named if not nodes[e[0]].note and not nodes[e[1]].note]
     parts = GraphParts(nodes=nodes, edges=named, notes=notes, warnings=warnings,
-                       n_chains=len(chains), n_loose=n_loose)
+                       n_chains=len(chains), n_loose=n_loose,
+                       n_loose_heads=max(0, len(loose_heads) - len(bridges)))
     _finish_text(parts, rest, prims, h)
     return parts
 
