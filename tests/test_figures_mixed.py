@@ -627,3 +627,31 @@ def test_underscores_drawn_as_strokes_are_no_dashed_line():
     dashes = [Path(points=[(x, 80.0), (x + 4.0, 80.0)]) for x in range(0, 80, 8)]
     [line] = join_dash_rows(dashes)
     assert line.dashed and line.points == [(-4.0, 80.0), (80.0, 80.0)]  # ends within a gap
+
+
+def test_an_arrow_painted_twice_is_one_message():
+    """EMF call flows (TS 23.203 Figure 7.7.2-2) paint each arrow as a stroke and again as a
+    thin fill with its head: each message was read twice, the copy without text ('H-PCRF sends
+    a message to GW(BBERF)'). Arrows off the figure's edge (to a party not drawn) are not
+    counted against the chart."""
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig(420, 260)
+    xs = (80, 220, 360)
+    for x, name in zip(xs, ("GW", "V-PCRF", "H-PCRF")):
+        f.box(x - 35, 10, x + 35, 30, name)
+        f.page.draw_line((x, 30), (x, 250), color=(0.5, 0.5, 0.5), width=0.6)
+    for y, a, b, text in ((80, 360, 80, "2. Termination"), (200, 80, 360, "6. Termination Ack")):
+        f.arrow((a, y), (b, y))
+        d = 1 if b > a else -1
+        # the same line again as a thin filled outline ending in its head
+        f.page.draw_rect(pymupdf.Rect(min(a, b - 8 * d), y - 0.4, max(a, b - 8 * d), y + 0.4),
+                         color=None, fill=(0, 0, 0))
+        f.text(text, 220, y - 8, size=8)
+    f.arrow((80, 130), (2, 130))  # to a party outside the figure
+    f.text("4. Removal Request", 40, 122, size=7)
+    r = read(f)
+    assert r.figure_type is FigureType.sequence
+    names = {n.id: n.label for n in r.diagram.nodes}
+    assert [(names[m.source], names[m.target], m.text) for m in r.diagram.messages] == [
+        ("H-PCRF", "GW", "2. Termination"), ("GW", "H-PCRF", "6. Termination Ack")]

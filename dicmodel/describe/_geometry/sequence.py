@@ -471,6 +471,8 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float) -> tuple[list[
         if (ia is None) != (ib is None) and _elbow_at(b if ib is None else a, prims, u):
             ia = ib = ia if ia is not None else ib  # the arrowed leg of a three-stroke self-message
         if ia is None or ib is None:
+            if (ia is None) != (ib is None) and min(box[0], prims.width - box[2]) <= 10.0 * u:
+                n_arrowed -= 1  # to or from a party outside the figure, off its edge
             continue
         if ia == ib and box[2] - box[0] < 8 * u and not _elbow_at(b if ha and not hb else a, prims, u):
             continue
@@ -480,7 +482,25 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float) -> tuple[list[
         out.append(_Msg(src=src, dst=dst, y=box[1] if ia == ib else (a[1] + b[1]) / 2,
                         x0=box[0], x1=box[2], dashed=p.dashed, arrow=arrow))
     out.sort(key=lambda m: (m.y, m.x0))
-    return out, n_arrowed
+    once = _read_once(out, u)
+    return once, n_arrowed - (len(out) - len(once))
+
+
+def _read_once(msgs: list[_Msg], u: float) -> list[_Msg]:
+    """One arrow drawn twice (an EMF line painted as a stroke and again as a thin fill with
+    its head) is one message: two between the same lifelines, either way, at the same height
+    over the same span. The one whose head was found decides the direction."""
+    out: list[_Msg] = []
+    for m in msgs:
+        twin = next((o for o in reversed(out[-3:]) if {o.src, o.dst} == {m.src, m.dst}
+                     and o.src != o.dst and abs(o.y - m.y) <= 1.5 * u
+                     and min(o.x1, m.x1) - max(o.x0, m.x0) >= 0.8 * max(o.x1 - o.x0, m.x1 - m.x0)),
+                    None)
+        if twin is None:
+            out.append(m)
+        elif twin.arrow == "open" and m.arrow != "open":
+            out[out.index(twin)] = m
+    return out
 
 
 def _texts(msgs: list[_Msg], words: list[Word], h: float, u: float) -> set[int]:
