@@ -655,3 +655,28 @@ def test_an_arrow_painted_twice_is_one_message():
     names = {n.id: n.label for n in r.diagram.nodes}
     assert [(names[m.source], names[m.target], m.text) for m in r.diagram.messages] == [
         ("H-PCRF", "GW", "2. Termination"), ("GW", "H-PCRF", "6. Termination Ack")]
+
+
+def test_a_label_longer_than_its_short_arrow_inside_a_frame_is_its_text():
+    """TS 23.214 Figure 6.3.3.2-1: an Sx request between two neighbouring lifelines, its label
+    three times the arrow's length, on the first line of a frame: the label went to the notes
+    as the frame's header and the message had no text."""
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig(520, 260)
+    xs = (60, 180, 300, 360)
+    for x, name in zip(xs, ("UE", "MME", "PGW-C", "PGW-U")):
+        f.box(x - 26, 10, x + 26, 30, name, size=8)
+        f.page.draw_line((x, 30), (x, 250), color=(0, 0, 0), width=0.6)
+    f.arrow((60, 60), (180, 60))
+    f.text("1. Attach", 120, 53, size=8)
+    f.page.draw_rect(pymupdf.Rect(40, 100, 500, 180), color=(0, 0, 0), width=0.8)  # a frame
+    f.arrow((300, 116), (360, 116))
+    f.page.insert_text((305, 113), "3. Sx Session Establishment Request", fontsize=8)
+    f.arrow((360, 150), (300, 150))
+    f.page.insert_text((305, 147), "4. Sx Session Establishment Response", fontsize=8)
+    r = read(f)
+    assert r.figure_type is FigureType.sequence
+    names = {n.id: n.label for n in r.diagram.nodes}
+    got = [(names[m.source], names[m.target], m.text) for m in r.diagram.messages]
+    assert ("PGW-C", "PGW-U", "3. Sx Session Establishment Request") in got

@@ -635,8 +635,10 @@ def _labels_line(w: Word, bottom: float, msgs: list[_Msg], h: float) -> bool:
     """A message line runs right under the word, within its region (whose lower edge is at
     ``bottom``): the word is that message's label."""
     cx = U.center(w.bbox)[0]
-    return any(m.x0 - h <= cx <= m.x1 + h and -0.4 * h <= m.y - w.bbox[3] <= 0.6 * h
-               and m.y <= bottom + 2
+    # (or over most of a short message line: a label longer than its arrow runs past its end)
+    return any((m.x0 - h <= cx <= m.x1 + h
+                or min(w.bbox[2], m.x1) - max(w.bbox[0], m.x0) >= 0.6 * (m.x1 - m.x0))
+               and -0.4 * h <= m.y - w.bbox[3] <= 0.6 * h and m.y <= bottom + 2
                for m in msgs)
 
 
