@@ -155,3 +155,20 @@ def test_ink_keeps_a_diamond_side_that_cuts_across_a_corner_of_a_word_box():
     out, _n = ink._erase_text(mask.copy(), [(104.0, 110.0, 190.0, 134.0)], np, cv2)
     assert _closed(out, (160, 90))
     assert out[114:130, 114:180].sum() == 0  # the letters are gone
+
+
+def test_a_mark_read_as_a_cjk_character_in_a_latin_figure_is_no_word():
+    """RapidOCR reads a lone drawn up-head as '个': in a figure whose labels are Latin it is a
+    mark, not a label (it became a node '个' of the draw.io lifecycle figure); in a Chinese
+    figure the same character is text and stays."""
+    from dicmodel.describe._geometry.primitives import Word
+    from dicmodel.describe._geometry.raster import _drop_marks
+
+    def w(t: str) -> Word:
+        return Word(text=t, bbox=(0.0, 0.0, 10.0, 10.0), size=10.0)
+
+    latin = [w("propose"), w("approve"), w("□ Editable"), w("Draft"), w("个"), w("reject")]
+    assert [x.text for x in _drop_marks(latin)] == ["propose", "approve", "□ Editable", "Draft",
+                                                    "reject"]
+    chinese = [w("用户"), w("网关"), w("个"), w("核心网"), w("AMF")]
+    assert _drop_marks(chinese) == chinese

@@ -108,13 +108,29 @@ def extract_raster(png: bytes, *, ocr: str | None = "rapidocr", scale: float | N
         raise ConfigError(f"scale must be between 0.05 and 4.0, got {scale!r}")
     img = decode_image(png)
     h, w = img.shape[:2]
-    words = [w for w in (ocr_words(img, ocr) if ocr else []) if not _GLYPH.fullmatch(w.text.strip())]
+    words = _drop_marks([w for w in (ocr_words(img, ocr) if ocr else [])
+                         if not _GLYPH.fullmatch(w.text.strip())])
     s = scale if scale is not None else _geometry_scale(words, h, w)
     prims = Primitives(source="raster", width=float(w), height=float(h), words=words)
     _geometry(img, s, prims)
     if ocr is not None and not prims.truncated:
         prims.words += _read_bare_shapes(img, prims, ocr)
     return prims
+
+
+_LATIN = re.compile(r"[A-Za-z]")
+_CJK = re.compile(r"[\u2e80-\u9fff\u3130-\u318f\uac00-\ud7af]{1,2}")
+
+
+def _drop_marks(words: list[Word]) -> list[Word]:
+    """A drawn mark read as text: the recogniser (trained on Chinese and English) returns a
+    lone arrowhead, tick or bar as one or two CJK characters ('个' for an up head). In a figure
+    whose text is Latin, such a word is a mark, not a label: it goes, so the geometry keeps
+    the ink (a head erased as a word leaves its line without a direction)."""
+    latin = sum(1 for w in words if _LATIN.search(w.text))
+    if latin < 0.8 * len(words) or latin < 3:
+        return words
+    return [w for w in words if not _CJK.fullmatch(w.text.strip())]
 
 
 _REREAD_SCORE = 0.9  # a re-read label this sure: below it single strokes come back as 'I', '1', '7'
