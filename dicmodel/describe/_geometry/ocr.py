@@ -25,7 +25,6 @@ from typing import Any, Literal
 from ..._extras import require
 from ..._offline import quiet_onnxruntime
 from ...errors import BackendUnavailableError, ConfigError, ImageError
-from .ocr_pack import PackedRecognizer
 from .primitives import Word
 
 __all__ = ["ENGINES", "OcrEngine", "decode_image", "ink_mask", "ocr_words", "read_lines"]
@@ -164,21 +163,7 @@ def _rapidocr_engine() -> Any:
         "EngineConfig.onnxruntime.intra_op_num_threads": 1,
         "EngineConfig.onnxruntime.inter_op_num_threads": 1,
     }
-    engine = rapidocr.RapidOCR(params=params)
-    _pack_short_lines(engine)
-    return engine
-
-
-def _pack_short_lines(engine: Any) -> None:
-    """Recognition reads lines narrower than its minimum width several to an input
-    (``ocr_pack``); left as RapidOCR has it where this RapidOCR lacks the parts it needs."""
-    try:
-        from rapidocr.ch_ppocr_rec.typings import TextRecOutput
-    except ImportError:
-        return
-    rec = engine._load_rec_model() if hasattr(engine, "_load_rec_model") else None
-    if all(hasattr(rec, k) for k in ("rec_image_shape", "resize_norm_img", "session", "postprocess_op")):
-        engine.text_rec = PackedRecognizer(rec, TextRecOutput, _REC_MIN_WIDTH)
+    return rapidocr.RapidOCR(params=params)
 
 
 def ink_mask(gray: Any, np: Any, delta: int) -> tuple[Any, int]:
