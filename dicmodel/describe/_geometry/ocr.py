@@ -203,6 +203,7 @@ def _det_side(img: Any) -> int:
 def _rapidocr_words(img: Any) -> list[Word]:
     engine = _rapidocr_engine()
     det = engine._load_det_model() if hasattr(engine, "_load_det_model") else None
+    _float32_det_input(det)
     # a full-size pass over the image: only worth it where the detector takes the size
     side = _det_side(img) if det is not None and hasattr(det, "limit_side_len") else None
     with _LOCK:  # one ONNX session per process; the engine is not re-entrant
@@ -225,6 +226,33 @@ def _rapidocr_words(img: Any) -> list[Word]:
             continue
         words.append(_word(text, [(float(p[0]), float(p[1])) for p in quad], float(score)))
     return words
+
+
+def _float32_det_input(det: Any) -> None:
+    """Make the detector normalise its input in float32. RapidOCR's ``DetPreProcess`` scales the
+    image with float64 mean/std arrays, so every pixel goes through float64 and back (~0.13 CPU s
+    of a 1075x1705 PlantUML PNG, 5% of its whole reading); float32 gives the same input to within
+    one rounding step."""
+    make = getattr(det, "get_preprocess", None)
+    if make is None or getattr(det, "_dicmodel_float32", False):
+        return
+
+    def get_preprocess() -> Any:
+        op = make()
+        if all(hasattr(op, k) for k in ("normalize", "mean", "std", "scale")):
+            op.normalize = functools.partial(_normalize_float32, op)
+        return op
+
+    det.get_preprocess = get_preprocess
+    det._dicmodel_float32 = True
+
+
+def _normalize_float32(op: Any, img: Any) -> Any:
+    np = require("numpy", "OCR of raster figures", extra="ocr")
+    std = np.asarray(op.std, dtype=np.float32)
+    gain = np.float32(op.scale) / std
+    offset = -np.asarray(op.mean, dtype=np.float32) / std
+    return img.astype(np.float32) * gain + offset
 
 
 def _word(text: str, pts: list[tuple[float, float]], score: float) -> Word:
