@@ -114,8 +114,7 @@ def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
     """
     h = _median_h(words, 12.0)
     k = max(7, int(0.45 * h) | 1)
-    filled = _holes_filled(ink, words, np, cv2)
-    solid = cv2.morphologyEx(filled, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    solid = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
     big = np.zeros(n, dtype=bool)
     big[1:] = stats[1:, cv2.CC_STAT_AREA] >= max(300, int(h * h))
@@ -126,19 +125,10 @@ def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
     # the fill itself (lifelines and arrows drawn over a highlighted band, text on a router)
     # and thin lines darker than what they cross
     out = ink.copy()
-    kc = max(3, int(0.15 * h) | 1)  # a letter's stroke
-    line_k = np.ones((int(2 * _stroke_width(ink, np, cv2)) | 1,) * 2, np.uint8)  # wider than a line
-    hh, ww = ink.shape
     for i in np.nonzero(big)[0]:
         x, y, w, h_, _ = (int(v) for v in stats[i])
-        x, y, x1, y1 = max(0, x - k), max(0, y - k), min(ww, x + w + k), min(hh, y + h_ + k)
-        w, h_ = x1 - x, y1 - y
-        core = (labels[y:y1, x:x1] == i).astype(np.uint8)
-        near = [(b[0] - x, b[1] - y, b[2] - x, b[3] - y) for b in words
-                if b[2] > x and b[0] < x1 and b[3] > y and b[1] < y1]
-        comp = _whole_fill(core, filled[y:y1, x:x1], near, (k, kc), line_k, np, cv2)
+        comp = (labels[y:y + h_, x:x + w] == i).astype(np.uint8)
         inner = _erode2(comp, np, cv2) > 0
-        out[y:y + h_, x:x + w][(comp > 0) & ~inner] = 1
         g = gray[y:y + h_, x:x + w]
         tone = float(np.median(g[inner])) if inner.any() else 0.0
         sub = out[y:y + h_, x:x + w]
@@ -146,107 +136,10 @@ def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
         # on any of them is darker than the area on both sides of it (a black-hat), while the
         # border between two flat areas is not a line
         hat = cv2.morphologyEx(g, cv2.MORPH_BLACKHAT, np.ones((7, 7), np.uint8))
-        # (the fill's own tone between light letters is darker than the letters on both sides
-        # of it, and is no line)
-        gi = g[inner].astype(np.float32)
-        sub[inner] = ((gi < tone - _INK_DELTA)
-                      | ((hat[inner] > _FILL_DELTA) & (gi < tone - _FILL_DELTA / 2))).astype(np.uint8)
-        # a fill with no outline is a label's background (dark text on a pale badge, a band
-        # behind lifelines), unless it carries light lettering of its own: a node
-        on = [b for b in near if _inside_mask(comp, b)]
-        if not _stroked(core, gray, x, y, tone, np, cv2) and not _light_letters(g, tone, on, np):
-            bare[y:y + h_, x:x + w][core > 0] = 1
+        sub[inner] = ((g[inner] < tone - _INK_DELTA) | (hat[inner] > _FILL_DELTA)).astype(np.uint8)
+        if not _stroked(comp, gray, x, y, tone, np, cv2):
+            bare[y:y + h_, x:x + w][comp > 0] = 1
     return out, bare
-
-
-def _whole_fill(core: Any, filled: Any, words: list[Rect], ks: tuple[int, int], line_k: Any,
-                np: Any, cv2: Any) -> Any:
-    """The whole fill around the core the opening left (``filled``: the ink with its small
-    holes filled, ``words``: boxes in this crop's frame, ``ks``: the opening's size and a
-    letter stroke's).
-
-    The opening shaved the fill's thin parts (a strip of fill between a letter and the edge),
-    which come back within its own ink; a light letter that runs over the edge (a descender
-    below a cylinder) cuts a notch in it, which is closed; the lines that leave the fill (a
-    start marker's line) are no part of it.
-    """
-    k, kc = ks
-    comp = cv2.dilate(core, np.ones((k, k), np.uint8)) & filled
-    comp = cv2.morphologyEx(comp, cv2.MORPH_CLOSE, np.ones((kc, kc), np.uint8),
-                            borderType=cv2.BORDER_CONSTANT, borderValue=0)
-    comp = _holes_filled(comp, words, np, cv2, small=False)
-    return cv2.morphologyEx(comp, cv2.MORPH_OPEN, line_k) | core
-
-
-def _holes_filled(mask: Any, words: list[Rect], np: Any, cv2: Any, small: bool = True) -> Any:
-    """The mask with its holes filled, except those that hold a word (and, with ``small``,
-    those larger than the ink around them).
-
-    Light lettering or a light glyph inside a dark fill (white text on a blue cylinder, the
-    white symbol of a filled icon) is a hole in the fill's ink that can cut it into pieces
-    too thin or too small to be read as a fill. A drawn outline encloses far more background
-    than it has ink, so a box's inside is never filled, and a light box on a dark fill holds
-    its own label, so it stays a hole.
-    """
-    contours, hier = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    out = mask.copy()
-    if hier is None:
-        return out
-    hier = hier[0]
-    dist = cv2.distanceTransform(mask, cv2.DIST_L2, 3) if small else None
-    for i, c in enumerate(contours):
-        if hier[i][3] != -1:
-            continue  # a hole; handled with its outer contour
-        holes = []
-        j = hier[i][2]
-        while j != -1:
-            holes.append(j)
-            j = hier[j][0]
-        if not holes:
-            continue
-        if small and not _thick(c, [contours[j] for j in holes], dist, np, cv2):
-            continue  # a ring drawn with a line (a bullseye, a node's outline) is no fill
-        areas = [cv2.contourArea(contours[j]) for j in holes]
-        ink_area = cv2.contourArea(c) - sum(areas)
-        fill = [contours[j] for j, a in zip(holes, areas)
-                if (not small or a <= ink_area) and not _holds_word(cv2.boundingRect(contours[j]), words)]
-        if fill:
-            cv2.drawContours(out, fill, -1, 1, thickness=-1)
-    return out
-
-
-_THICK = 4.0  # a fill is somewhere this far from its edge (an 8 px band); a drawn ring is not
-
-
-def _thick(c: Any, holes: list, dist: Any, np: Any, cv2: Any) -> bool:
-    """The ink between the outer contour ``c`` and its holes is a fill's, not a line's
-    (``dist``: the distance of each ink pixel to the background)."""
-    x, y, w, h = cv2.boundingRect(c)
-    own = cv2.drawContours(np.zeros((h, w), np.uint8), [c], -1, 1, thickness=-1, offset=(-x, -y))
-    own = cv2.drawContours(own, holes, -1, 0, thickness=-1, offset=(-x, -y))
-    return float((dist[y:y + h, x:x + w] * own).max()) >= _THICK
-
-
-def _light_letters(g: Any, tone: float, words: list[Rect], np: Any) -> bool:
-    """A word on this fill is set in letters lighter than the fill (g: the fill's crop,
-    words: boxes in its frame)."""
-    for b in words:
-        box = g[max(0, int(b[1])):max(0, int(b[3])), max(0, int(b[0])):max(0, int(b[2]))]
-        if box.size and float(np.mean(box > tone + _INK_DELTA)) > 0.1:
-            return True
-    return False
-
-
-def _inside_mask(mask: Any, b: Rect) -> bool:
-    """The box lies on the mask: its centre and its four corners."""
-    hh, ww = mask.shape
-    pts = ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2), (b[0], b[1]), (b[2], b[1]), (b[0], b[3]), (b[2], b[3])
-    return all(0 <= int(px) < ww and 0 <= int(py) < hh and mask[int(py), int(px)] for px, py in pts)
-
-
-def _holds_word(r: tuple[int, int, int, int], words: list[Rect]) -> bool:
-    x, y, w, h = r
-    return any(b[0] >= x - 1 and b[1] >= y - 1 and b[2] <= x + w + 1 and b[3] <= y + h + 1 for b in words)
 
 
 _PALE_DELTA = 5  # a pale fill: this many grey levels below the background and more
@@ -343,20 +236,12 @@ def _erase_text(ink: Any, boxes: list[Rect], np: Any, cv2: Any) -> tuple[Any, in
         x0, x1 = int(b[0] + m), math.ceil(b[2] - m)
         if y1 <= y0 or x1 <= x0:
             continue
-        q = (y1 - y0) // 4
-        if float(ink[y0 + q:y1 - q, x0:x1].mean()) < _LETTER_INK:
-            # light letters on a dark fill are no ink: the ink here is an outline the word
-            # box overlaps (a descender over a cylinder's rim), and it stays
-            continue
         keep_rows = ink[y0:y1, x0:x1].mean(axis=1) > 0.9  # a line drawn right through the label
         through = _stroke_columns(ink, b, (x0, y0, x1, y1), np)
         before = out[y0:y1, x0:x1].copy()
         out[y0:y1, x0:x1] *= through[None, :].astype(np.uint8) | keep_rows[:, None].astype(np.uint8)
         out[y0:y1, x0:x1] |= _corner_cuts(before, out[y0:y1, x0:x1], 0.1 * (b[3] - b[1]) + 1.0, np, cv2)
     return out, n
-
-
-_LETTER_INK = 0.06  # dark letters cover more of the middle of their word box than this (~0.2-0.4)
 
 
 def _corner_cuts(before: Any, after: Any, band: float, np: Any, cv2: Any) -> Any:
