@@ -358,3 +358,24 @@ def test_a_filled_diamond_end_points_away_from_its_line_not_sideways():
     assert {(d.label_of(e.source), d.label_of(e.target)) for e in d.edges} <= \
         {("Whole", "Part"), ("Part", "Whole")}
     assert len(d.edges) == 1
+
+
+def test_overlapping_unlabelled_shapes_stay_apart_in_a_raster_reading():
+    """Piles of unlabelled pieces are one picture in a vector drawing (stencil clip-art), but a
+    raster reading's unlabelled shapes are nodes whose small print OCR missed (a dense
+    Graphviz graph's ellipses touch): grouping them cost 18 of 112 nodes on the devset's
+    065_bsdkernel raster."""
+    from dicmodel.describe._geometry.graph import recover_graph
+    from dicmodel.describe._geometry.primitives import Primitives, Shape, Word
+
+    def prims(source: str) -> Primitives:
+        p = Primitives(source=source, width=400.0, height=200.0)
+        p.shapes = [Shape(kind="ellipse", bbox=(40.0 + 30 * k, 60.0, 90.0 + 30 * k, 90.0))
+                    for k in range(4)]
+        p.words = [Word(text="kernel", bbox=(300.0, 150.0, 340.0, 160.0), size=10.0)]
+        return p
+
+    raster = [n for n in recover_graph(prims("raster")).nodes if not n.is_group]
+    assert len(raster) >= 4
+    vector = [n for n in recover_graph(prims("vector")).nodes if not n.is_group]
+    assert len(vector) < len(raster)

@@ -268,7 +268,10 @@ def _candidates(prims: Primitives) -> list[_N]:
         if _end_marker(n, prims.paths, centres):
             continue
         keep.append(n)
-    return _pictures(_without_decorations(keep, centres), prims.words, prims.width * prims.height)
+    keep = _without_decorations(keep, centres)
+    if prims.source != "vector":
+        return keep  # (measured on vector Office figures only; raster clip-art is not outlines)
+    return _pictures(keep, prims.words, prims.width * prims.height)
 
 
 def _pictures(nodes: list[_N], words: list[Word], figure_area: float) -> list[_N]:
