@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._unionfind import DisjointSet
 from .options import IngestOptions
 from .pdf import Line, Rect
 
@@ -227,14 +228,8 @@ def _cluster(rects: list[Rect], gap: float) -> list[list[int]]:
     taken largest first and each looks in its own level and the coarser ones, where every
     larger box already sits.
     """
-    parent = list(range(len(rects)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    sets = DisjointSet(len(rects))
+    find = sets.find
     h = gap / 2
     grown = [(x0 - h, y0 - h, x1 + h, y1 + h) for x0, y0, x1, y1 in rects]
     levels: dict[int, dict[tuple[int, int], list[int]]] = defaultdict(lambda: defaultdict(list))
@@ -245,15 +240,11 @@ def _cluster(rects: list[Rect], gap: float) -> list[list[int]]:
                 # boxes already joined skip the distance test (a dense cell, a halftone of
                 # thousands of marks, compares most pairs)
                 for j in levels[lvl].get(cell, ()):
-                    ri, rj = find(i), find(j)
-                    if ri != rj and _near(rects[i], rects[j], gap):
-                        parent[ri] = rj
+                    if find(i) != find(j) and _near(rects[i], rects[j], gap):
+                        sets.union(i, j)
         for cell in _cells(grown[i], own):
             levels[own][cell].append(i)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(rects)):
-        groups[find(i)].append(i)
-    return list(groups.values())
+    return sets.groups()
 
 
 def _extent(r: Rect) -> float:
@@ -364,7 +355,7 @@ def _shaded_heading(c: Candidate, lines: list[Line]) -> bool:
     the first line of text under it attached. It draws nothing but the bar."""
     if c.images or not c.inks or any(k.curved for k in c.inks):
         return False
-    x0, y0, x1, y1 = _union([k.rect for k in c.inks])
+    _, y0, _, y1 = _union([k.rect for k in c.inks])
     inside = [lines[i] for i in c.lines if y0 - 1 <= (lines[i].rbox[1] + lines[i].rbox[3]) / 2 <= y1 + 1]
     return len(inside) == 1 and y1 - y0 <= 2.0 * (inside[0].rbox[3] - inside[0].rbox[1])
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..._unionfind import DisjointSet
 from . import _util as U
 from .primitives import Point, Rect
 
@@ -78,19 +79,9 @@ def _overlapping(rects: Sequence[Rect]) -> list[list[int]]:
     grid = U.Grid(32.0)
     for k, r in enumerate(rects):
         grid.add(k, r)
-    parent = list(range(len(rects)))
-
-    def find(k: int) -> int:
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
+    sets = DisjointSet(len(rects))
     for k, r in enumerate(rects):
         for j in grid.near(r):
             if j != k and _overlap(r, rects[j]):
-                parent[find(j)] = find(k)
-    groups: dict[int, list[int]] = {}
-    for k in range(len(rects)):
-        groups.setdefault(find(k), []).append(k)
-    return list(groups.values())
+                sets.union(j, k)
+    return sets.groups()

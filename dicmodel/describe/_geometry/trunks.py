@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from ..._unionfind import DisjointSet
 from . import _util as U
 from .primitives import Point, Rect
 
@@ -123,23 +124,15 @@ def _arrowed(c: Any, end: int) -> bool:
 
 def _nets(chains: list[Any], joints: dict[tuple[int, int], int]) -> list[tuple[list[int], set[int]]]:
     """Chains tied together through junctions: (chain indices, junction ids) per tree."""
-    parent = list(range(len(chains)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    sets = DisjointSet(len(chains))
     first: dict[int, int] = {}
     for (ci, _e), j in joints.items():
         if j in first:
-            parent[root(ci)] = root(first[j])
+            sets.union(ci, first[j])
         else:
             first[j] = ci
-    groups: dict[int, list[int]] = defaultdict(list)
-    for ci in {ci for ci, _e in joints}:
-        groups[root(ci)].append(ci)
-    return [(sorted(m), {j for (ci, _e), j in joints.items() if ci in m}) for m in groups.values()]
+    return [(m, {j for (ci, _e), j in joints.items() if ci in m})
+            for m in sets.groups({ci for ci, _e in joints})]
 
 
 def _bundle(chains: list[Any], members: list[int], js: set[int], joints: dict[tuple[int, int], int],
