@@ -172,3 +172,21 @@ def test_a_mark_read_as_a_cjk_character_in_a_latin_figure_is_no_word():
                                                     "reject"]
     chinese = [w("用户"), w("网关"), w("个"), w("核心网"), w("AMF")]
     assert _drop_marks(chinese) == chinese
+
+
+def test_an_ellipse_drawn_flush_with_the_crop_is_still_a_shape():
+    """draw.io PNG exports put start/end ellipses right at the image's edge: the crop cuts
+    the outline's outermost pixels, so the ellipse's inside meets the edge along a short
+    stretch, unlike the space around the drawing, which meets it all along."""
+    from dicmodel.describe._geometry.raster import extract_raster
+
+    from _raster_draw import png
+
+    img = canvas(360, 260)
+    cv2.ellipse(img, (180, 45), (80, 47), 0, 0, 360, (190, 140, 100), 2, cv2.LINE_AA)
+    cv2.rectangle(img, (110, 170), (250, 230), (60, 60, 60), 2)
+    cv2.line(img, (180, 93), (180, 169), (60, 60, 60), 2)
+    found = extract_raster(png(img), ocr=None).shapes
+    assert any(abs(s.bbox[0] - 100) <= 6 and abs(s.bbox[2] - 260) <= 6 and s.bbox[3] > 85
+               for s in found), [s.bbox for s in found]
+    assert not any(s.bbox[2] - s.bbox[0] > 300 for s in found)

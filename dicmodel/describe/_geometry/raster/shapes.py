@@ -30,7 +30,7 @@ def _shapes(f: _Frame, gray: Any, bg: int) -> tuple[list[Shape], Any]:
     cells: list[int] = []  # box-filling regions of any size: the cells of a record or table
     for i in range(1, n):
         x, y, w, h, area = (int(v) for v in stats[i])
-        if x == 0 or y == 0 or x + w >= ww or y + h >= hh:
+        if (x == 0 or y == 0 or x + w >= ww or y + h >= hh) and not _grazes_edge(labels, i, (x, y, w, h)):
             continue
         if area >= 0.9 * w * h and area >= 4:
             cells.append(i)
@@ -98,6 +98,19 @@ def _shapes(f: _Frame, gray: Any, bg: int) -> tuple[list[Shape], Any]:
     shapes += _discs(f, outline)
     f.hollow = hollow
     return shapes, outline
+
+
+def _grazes_edge(labels: Any, i: int, box: tuple[int, int, int, int]) -> bool:
+    """A region that meets the image's edge along a short stretch of one side only: a shape
+    drawn flush with the crop, whose outline's outermost pixels the crop cut off (the top of
+    an ellipse). The space around the drawing, or between a box and the edge, meets it along
+    its whole length."""
+    x, y, w, h = box
+    hh, ww = labels.shape
+    sides = [(y == 0, labels[0, x:x + w], w), (y + h >= hh, labels[hh - 1, x:x + w], w),
+             (x == 0, labels[y:y + h, 0], h), (x + w >= ww, labels[y:y + h, ww - 1], h)]
+    touching = [(run, extent) for hit, run, extent in sides if hit]
+    return len(touching) == 1 and int((touching[0][0] == i).sum()) < 0.3 * touching[0][1]
 
 
 @dataclass
