@@ -10,7 +10,7 @@ from dicmodel.document import FigureType
 
 pymupdf = pytest.importorskip("pymupdf")
 
-from tests.test_structural_engine import BLACK, Fig, read
+from tests.test_structural_engine import BLACK, Fig, customer_entity, read
 
 CELLS = [["Entry", "Key", "Action"], ["t1", "01001*", "set_port(1)"], ["t2", "1100*", "set_port(2)"]]
 
@@ -81,11 +81,4 @@ def test_a_call_flow_with_bars_across_its_lifelines_is_not_a_table():
 def test_an_entity_whose_column_rule_was_lost_is_a_record_not_a_table():
     # a raster ER entity often loses its thin column rule: the title band over rows of
     # "type name" pairs is still one record
-    f = Fig(300, 200)
-    f.box(40, 20, 260, 170)
-    f.text("CUSTOMER", 150, 35)
-    for y, (typ, name) in zip((50, 90, 130), (("string", "name"), ("string", "email"), ("int", "age"))):
-        f.box(40, y, 260, y + 40)
-        f.text(typ, 80, y + 20, size=8)
-        f.text(name, 190, y + 20, size=8)
-    assert read(f).figure_type is not FigureType.table
+    assert read(customer_entity(column_rule=False)).figure_type is not FigureType.table
