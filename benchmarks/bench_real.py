@@ -334,24 +334,14 @@ def labels_anywhere(pred: Diagram, truth: Diagram) -> int:
 
     The sources count every labelled shape as a node, free text boxes included; a reader that
     writes such a text as a link's label ("when Intents") or a note has read it, in another
-    role. Each reading text matches at most one truth label (same fuzzy score as the nodes)."""
-    from dicmodel.eval.structure import label_scores
+    role. One-to-one, with the scorer's label matching (``match_labels``, threshold 80)."""
+    from dicmodel.eval.structure import match_labels
 
     texts = ([n.label for n in pred.nodes] + [g.label for g in pred.groups]
              + [e.label for e in pred.edges] + [m.text for m in pred.messages] + list(pred.notes))
     texts = [t for t in texts if t and t.strip()]
     ref = [n.label for n in truth.nodes if n.label.strip()]
-    if not texts or not ref:
-        return 0
-    scores = label_scores(texts, ref)
-    used: set[int] = set()
-    found = 0
-    for j in range(len(ref)):
-        best = max(((scores[i][j], i) for i in range(len(texts)) if i not in used), default=(0, -1))
-        if best[0] >= 80:
-            used.add(best[1])
-            found += 1
-    return found
+    return len(match_labels(texts, ref, 80.0)) if texts and ref else 0
 
 
 def hidden_in_render(rend: dict[str, Any], truth: Diagram) -> set[str]:

@@ -225,14 +225,18 @@ def _links(d: _Diagram) -> list[str]:
     return out
 
 
+def _peer_links(d: _Diagram) -> list[_Edge]:
+    """Links between two layers of the same name (a layer and its peer in another stack)."""
+    return [e for e in d.edges if d.label_of(e.source) == d.label_of(e.target)]
+
+
 def _stack_groups(d: _Diagram) -> bool:
     """Whether the stack prose tells the groups itself (stacks with peer links)."""
-    return any(g.members for g in d.groups) and \
-        any(d.label_of(e.source) == d.label_of(e.target) for e in d.edges)
+    return any(g.members for g in d.groups) and bool(_peer_links(d))
 
 
 def _stack(d: _Diagram) -> list[str]:
-    peers = [e for e in d.edges if d.label_of(e.source) == d.label_of(e.target)]
+    peers = _peer_links(d)
     stacks = [g for g in d.groups if g.members]
     if not peers or not stacks:
         layers = [n.text for n in d.nodes]
