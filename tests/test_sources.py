@@ -225,6 +225,21 @@ def test_drawio_xml_plain_and_compressed(compressed: bool) -> None:
         assert [p.part for p in parts] == ["Arch", "Empty"] and not parts[1].diagram.nodes
 
 
+def test_drawio_html_label_leaves_out_text_the_render_hides() -> None:
+    """draw.io keeps a pasted clipboard payload in zero-size, transparent spans: not shown, not read."""
+    from dicmodel.sources._model import html_text
+
+    value = ('<span>query(a,&nbsp;</span><span>b);</span>'
+             '<span style="color: rgba(0 , 0 , 0 , 0) ; font-size: 0px">%3CmxGraphModel%3E</span>'
+             '<div style="display:none">old text</div><span style="font-size: 11px">shown </span>'
+             '<span style="background-color: rgba(0, 0, 0, 0)">on clear</span><br>next')
+    assert html_text(value) == "query(a, b); shown on clear next"
+    model = MODEL.replace('value="&lt;b&gt;AMF&lt;/b&gt;&lt;br&gt;access"',
+                          'value="AMF&lt;span style=&quot;font-size:0px&quot;&gt;junk&lt;/span&gt;"')
+    parts = read_source(f'<mxfile><diagram name="A">{model}</diagram></mxfile>'.encode(), name="n.drawio")
+    assert parts[0].diagram.node("a").label == "AMF"
+
+
 @pytest.mark.parametrize("zipped", [False, True])
 def test_drawio_png_chunk(zipped: bool) -> None:
     from PIL import Image

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import html
 import re
+from html.parser import HTMLParser
 
 from pydantic import BaseModel, Field
 
@@ -64,12 +64,59 @@ def clean_text(text: str | None) -> str:
     return _WS.sub(" ", text or "").strip()
 
 
-_BREAK = re.compile(r"<\s*br\s*/?\s*>|</\s*(?:div|p|li|tr|h\d)\s*>", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]*>")
+_BLOCKS = frozenset({"br", "div", "p", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"})
+_VOID = frozenset({"br", "img", "hr", "input", "meta", "link", "wbr", "col", "area", "source"})
+# inline styles under which a browser draws nothing: draw.io keeps text pasted with its
+# clipboard payload in zero-size, fully transparent spans, which no reader of the picture sees
+_HIDDEN_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:\.0+)?\s*(?:px|pt|em|%)?\s*(?:;|$)"
+    r"|(?<![-\w])color\s*:\s*(?:transparent|rgba\s*\([^)]*,\s*0(?:\.0+)?\s*\))",
+    re.IGNORECASE)
+
+
+class _VisibleText(HTMLParser):
+    """The text of an HTML fragment a browser would show: hidden elements dropped, blocks spaced."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._open: list[tuple[str, bool]] = []  # (tag, hidden) of each open element
+
+    def _hidden(self) -> bool:
+        return any(hidden for _, hidden in self._open)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCKS:
+            self.parts.append(" ")
+        if tag in _VOID:
+            return
+        style = " ".join(v or "" for k, v in attrs if k == "style")
+        self._open.append((tag, bool(_HIDDEN_STYLE.search(style))))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCKS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCKS:
+            self.parts.append(" ")
+        for i in range(len(self._open) - 1, -1, -1):  # close up to the matching open tag
+            if self._open[i][0] == tag:
+                del self._open[i:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden():
+            self.parts.append(data)
 
 
 def html_text(value: str | None) -> str:
-    """A draw.io label with ``html=1``: tags dropped, line breaks kept as spaces, entities decoded."""
-    text = _BREAK.sub(" ", value or "")
-    text = _TAG.sub("", text)
-    return clean_text(html.unescape(text).replace("\xa0", " "))
+    """A draw.io label with ``html=1``: the text a browser shows, line breaks kept as spaces.
+
+    Tags are dropped and entities decoded; text inside an element styled invisible (zero font
+    size, fully transparent colour, ``display: none``) is left out, as the render shows none of it.
+    """
+    parser = _VisibleText()
+    parser.feed(value or "")
+    parser.close()
+    return clean_text("".join(parser.parts).replace("\xa0", " "))
