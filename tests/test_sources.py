@@ -175,6 +175,17 @@ def test_pptx_slide_subset() -> None:
     assert [(p.part, p.diagram.nodes[0].label) for p in parts] == [("slide-3", "three")]
 
 
+
+def test_pptx_hidden_shapes_are_not_read() -> None:
+    """Shapes hidden in the selection pane are not on the slide: not nodes, not edges."""
+    from dicmodel.sources.pptx import read_pptx
+
+    hidden = _sp(4, "Hidden").replace("name='s4'", "name='s4' hidden='1'")
+    cxn = _cxn(5, 2, 3).replace("name='c5'", "name='c5' hidden='1'")
+    [part] = read_pptx(_pptx([_sp(2, "A") + _sp(3, "B") + hidden + cxn + _cxn(6, 2, 4)]))
+    assert [n.label for n in part.diagram.nodes] == ["A", "B"]
+    assert not part.diagram.edges and part.connectors_drawn == 1
+
 # ---- draw.io --------------------------------------------------------------------------------
 
 MODEL = """<mxGraphModel><root><mxCell id="0"/><mxCell id="1" parent="0"/>

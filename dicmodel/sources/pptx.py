@@ -115,8 +115,19 @@ def _read_slide(raw: bytes, number: int) -> SourceDiagram:
     return finish("pptx", f"slide-{number}", d, len(connectors), loose_detail=detail)
 
 
+_NV = {P + "sp": "nvSpPr", P + "cxnSp": "nvCxnSpPr", P + "grpSp": "nvGrpSpPr"}
+
+
+def _hidden(el: Any) -> bool:
+    """A shape, connector or group hidden in PowerPoint's selection pane is not drawn."""
+    cnv = _cnv(el, _NV[el.tag]) if el.tag in _NV else None
+    return cnv is not None and cnv.get("hidden") in ("1", "true")
+
+
 def _collect(tree: Any, d: Diagram, connectors: list[Any], group: Group | None) -> None:
     for el in tree:
+        if _hidden(el):
+            continue
         if el.tag == P + "sp":
             _shape_el(el, d, group)
         elif el.tag == P + "cxnSp":
