@@ -739,7 +739,8 @@ def recover_graph(prims: Primitives) -> GraphParts:
     chains = _join(chains, nodes, tol=1.0)
     # (vector only: traced raster strokes meet at chance T-junctions, and their labels'
     # leader lines are what makes those labels nodes)
-    leaders = leader_lines(chains) | tick_marks(chains, h) if prims.source == "vector" else set()
+    leaders = leader_lines(chains, [n.bbox for n in nodes if not n.is_group]) | tick_marks(chains, h) \
+        if prims.source == "vector" else set()
     chains = [c for k, c in enumerate(chains) if k not in leaders]
     bridges = _head_bridges(loose_heads, nodes, tol=max(2.0, 0.2 * h))
     chains += bridges

@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from . import _util as U
-from .primitives import Point
+from .primitives import Point, Rect
 
 __all__ = ["leader_lines", "tick_marks"]
 
 _ON = 1.0        # points: an end this close to a line lies on it
 _CLEAR = 3.0     # ... and in its body when this far from both of its ends (a quarter of a
                  # short line's length)
+_OFF = 0.5       # an end farther than this from every shape touches none
 _ACROSS = 0.5    # a leader meets the line at 60 degrees or more (|cos| below this)
 
 
@@ -31,8 +32,10 @@ class _Line(Protocol):
     arrow_end: bool
 
 
-def _lands_on(p: Point, inward: Point, other: _Line) -> bool:
-    """Whether an end at ``p``, arriving along ``inward``, stops across a directed line."""
+def _lands_on(p: Point, inward: Point, other: _Line, off_shapes: bool = False) -> bool:
+    """Whether an end at ``p``, arriving along ``inward``, stops across a directed line.
+    ``off_shapes``: the end touches no shape, so it may also stop on the line near either of
+    its ends (a short link between close boxes has little body)."""
     pts = other.points
     if not (other.arrow_start or other.arrow_end):
         return False  # undirected lines meet in drawings of other things (a device's sides)
@@ -41,7 +44,9 @@ def _lands_on(p: Point, inward: Point, other: _Line) -> bool:
     clear = max(1.5 * _ON, min(_CLEAR, 0.25 * U.poly_len(pts)))  # short links: their middle
     body = (U.poly_dist(p, pts) <= _ON and U.dist(p, pts[0]) > clear
             and U.dist(p, pts[-1]) > clear)
-    return (at_head or body) and _across(inward, _direction_at(p, pts))
+    near = (off_shapes and U.poly_dist(p, pts) <= _ON
+            and min(U.dist(p, pts[0]), U.dist(p, pts[-1])) > 0.5 * _ON)
+    return (at_head or body or near) and _across(inward, _direction_at(p, pts))
 
 
 def _direction_at(p: Point, pts: list[Point]) -> Point:
@@ -63,8 +68,12 @@ def _straight(pts: list[Point]) -> bool:
     return U.dist(a, b) > 2 * _ON and all(U.seg_dist(q, a, b) <= _ON for q in pts)
 
 
-def leader_lines(lines: Sequence[_Line]) -> set[int]:
-    """Indices of the headless lines that end on another line (see the module doc)."""
+def leader_lines(lines: Sequence[_Line], shapes: Sequence[Rect] = ()) -> set[int]:
+    """Indices of the headless lines that end on another line (see the module doc). An end
+    that stays off every one of ``shapes`` (the nodes' outlines; a connector glued beside
+    another at a node ends on the node) is a leader's wherever it stops across a directed
+    line: Visio callouts are tied to short links between close boxes, whose only stretch of
+    body lies within an arrowhead's length of either end."""
     boxes = [U.expand(U._bbox_pts(c.points), _ON) for c in lines]
     out: set[int] = set()
     for i, c in enumerate(lines):
@@ -72,7 +81,8 @@ def leader_lines(lines: Sequence[_Line]) -> set[int]:
             continue
         for p, inward in ((c.points[0], U.heading(c.points[::-1], 1)),
                           (c.points[-1], U.heading(c.points, 1))):
-            if any(j != i and U.inside(p, boxes[j]) and _lands_on(p, inward, lines[j])
+            off = bool(shapes) and all(U.rect_dist(p, r) > _OFF for r in shapes)
+            if any(j != i and U.inside(p, boxes[j]) and _lands_on(p, inward, lines[j], off)
                    for j in range(len(lines))):
                 out.add(i)
                 break
