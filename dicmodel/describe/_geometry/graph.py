@@ -30,6 +30,7 @@ from ...diagram import Diagram, Edge, Group, Node
 from ...document import FigureType
 from . import _util as U
 from .leaders import leader_lines, tick_marks
+from .linetext import pierced_words, runs_through
 from .overflow import claim_overflow
 from .pictures import picture_clusters
 from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape, Word
@@ -727,7 +728,11 @@ def recover_graph(prims: Primitives) -> GraphParts:
     h = U.median_height(prims.words)
     nodes = _candidates(prims)
     _nest(nodes, prims.words)
-    free = _assign_words(prims.words, nodes)
+    # (vector only: traced raster strokes run through the glyphs they were traced from)
+    crossed = pierced_words(prims.words, [p.points for p in prims.paths if len(p.points) >= 2],
+                            [n.bbox for n in nodes if not n.is_group]) \
+        if prims.source == "vector" else set()
+    free = _assign_words([w for i, w in enumerate(prims.words) if i not in crossed], nodes)
     free = claim_overflow([(n.bbox, n.words) for n in nodes if not (n.is_group or n.rows)], free)
     paths = [p for p in prims.paths if not _decoration(p, nodes)]
     _markers(nodes, h)
@@ -765,6 +770,7 @@ def recover_graph(prims: Primitives) -> GraphParts:
     # B->A below) look like one block but belong to different edges
     lines = [[w] for b in blocks for w in b]
     label_of, rest_lines = _edge_labels(lines, [e[2] for e in edges], h)
+    _crossed_labels([prims.words[i] for i in sorted(crossed)], edges, label_of, rest_lines)
     rest = U.text_blocks(_wrapped_labels(label_of, rest_lines))
     named = [(s, t, c, U.block_text([w for b in label_of.get(k, []) for w in b]))
              for k, (s, t, c, _) in enumerate(edges)]
@@ -776,6 +782,18 @@ def recover_graph(prims: Primitives) -> GraphParts:
                        n_loose_heads=max(0, len(loose_heads) - len(bridges)))
     _finish_text(parts, rest, prims, h)
     return parts
+
+
+def _crossed_labels(words: list[Word], edges: list[tuple[int, int, _Chain, str]],
+                    label_of: dict[int, list[list[Word]]], rest_lines: list[list[Word]]) -> None:
+    """Words a line runs through are that line's: the label of the edge it became, or free
+    text when it joined no two nodes (a selector line, a callout leader)."""
+    for w in words:
+        k = next((k for k, e in enumerate(edges) if runs_through(w, e[2].points)), None)
+        if k is None:
+            rest_lines.append([w])
+        else:
+            label_of[k].append([w])
 
 
 def _wrapped_labels(label_of: dict[int, list[list[Word]]], rest_lines: list[list[Word]]) -> list[Word]:
