@@ -78,8 +78,13 @@ def _line_at(ink: Any, x: float, y: float, sy: int, r: float, np: Any) -> bool:
         return False
     band = ink[min(rows):max(rows) + 1, xi - 3:xi + 4]
     wide = ink[min(rows):max(rows) + 1, max(0, xi - int(r)):min(ww, xi + int(r) + 1)]
-    # a line, not the side of a wider blob: ink near x on every row, little ink further out
-    return bool(band.max(axis=1).mean() > 0.9) and float(wide.mean()) < 0.5
+    left = ink[min(rows):max(rows) + 1, max(0, xi - int(r)):xi - 3]
+    right = ink[min(rows):max(rows) + 1, xi + 4:min(ww, xi + int(r) + 1)]
+    # a line, not the side of a wider blob: ink near x on every row, little ink further out,
+    # and as much on either side (the edge of an activation bar, filled on one side only, is
+    # no line threaded through a disc: a blob where a message leaves the bar is no disc)
+    sides = abs(float(left.mean() if left.size else 0.0) - float(right.mean() if right.size else 0.0))
+    return bool(band.max(axis=1).mean() > 0.9) and float(wide.mean()) < 0.5 and sides < 0.25
 
 
 def _in_disc(b: Rect, d: Disc) -> bool:
