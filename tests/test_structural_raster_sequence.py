@@ -323,15 +323,17 @@ def test_message_leaving_a_filled_bar_under_its_label_is_no_step_disc(monkeypatc
     assert len(msg) == 1 and msg[0].points[0][0] <= 212
 
 
-def test_actor_names_read_as_one_text_line_are_split_over_their_lifelines(monkeypatch):
+@pytest.mark.parametrize("through", [False, True])
+def test_actor_names_read_as_one_text_line_are_split_over_their_lifelines(monkeypatch, through):
     """Two actors' names set close side by side come back from OCR as one line over both
-    lifelines: each line gets the name over it, and the messages between them are read."""
+    lifelines: each line gets the name over it, and the messages between them are read.
+    ``through``: one line is traced on up through its name (into the icon above it)."""
     img = _canvas(560, 320)
     xs = (80, 230, 330, 480)
     words = [_word("Client", (55, 20, 105, 38)), _word("Watcher Reconciler", (186, 20, 374, 38)),
              _word("Store", (460, 20, 500, 38))]
     for x in xs:
-        for y in range(44, 300, 10):
+        for y in range(14 if through and x == 330 else 44, 300, 10):
             cv2.line(img, (x, y), (x, min(y + 5, 300)), INK, 1)
     msgs = ((80, 230, 80, "watch"), (230, 330, 130, "queue"), (330, 480, 180, "write"),
             (480, 80, 230, "done"))

@@ -175,6 +175,8 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float) -> list
     xs = [ln.x for ln in lines]
     spans = [s.bbox for s in prims.shapes if _spans(s.bbox, xs)]
     names = _split_names(prims.words, xs) if raster else prims.words
+    # names drawn in no box (an actor's, under its icon) may have their line traced through them
+    bare = {id(w) for w in names if raster and not any(U.inside(U.center(w.bbox), s.bbox) for s in prims.shapes)}
     for ln in lines:
         top, bottom = _see_through(ln.y0, ln.y1, spans, 12 * u)
         # boxes on this lifeline's column (a box over several lifelines is a note)
@@ -200,7 +202,7 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float) -> list
         if not ln.label:
             # a frame's tab ('opt', 'loop') can sit on a lifeline right under an actor's name
             outside = [w for w in names if not any(U.inside(U.center(w.bbox), b) for b in spans)]
-            words = _label_near_end(outside, ln, h) or _label_near_end(names, ln, h)
+            words = _label_near_end(outside, ln, h, bare) or _label_near_end(names, ln, h, bare)
             ln.label = U.block_text(words)
             used += [w.bbox for w in words]
             if words:
@@ -315,8 +317,10 @@ def _see_through(y0: float, y1: float, spans: list[Rect], tol: float) -> tuple[f
     return y0, y1
 
 
-def _label_near_end(words: list[Word], ln: Lifeline, h: float) -> list[Word]:
-    """Actor-style heads: the text centred on the lifeline just above its top (or below its end)."""
+def _label_near_end(words: list[Word], ln: Lifeline, h: float, bare: set[int] = frozenset()  # type: ignore[assignment]
+                    ) -> list[Word]:
+    """Actor-style heads: the text centred on the lifeline just above its top (or below its end);
+    a word in ``bare`` (no box around it) also where the line runs on into it."""
     cands = []
     for w in words:
         cx, _ = U.center(w.bbox)
@@ -324,7 +328,7 @@ def _label_near_end(words: list[Word], ln: Lifeline, h: float) -> list[Word]:
             continue
         # (or across the end, centred on it: a line traced on through the letters of its name;
         # a message's label starts at the line)
-        across = abs(cx - ln.x) <= 0.25 * (w.bbox[2] - w.bbox[0]) + 4
+        across = id(w) in bare and abs(cx - ln.x) <= 0.25 * (w.bbox[2] - w.bbox[0]) + 4
         if ln.y0 - 6 * h <= w.bbox[3] <= ln.y0 + (2 * h if across else 2) and \
                 w.bbox[1] <= ln.y0 + (0.5 * h if across else 2):
             cands.append((abs(ln.y0 - w.bbox[3]), w))

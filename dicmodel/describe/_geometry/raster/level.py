@@ -125,7 +125,8 @@ def level_strokes(f: _Frame) -> tuple[list[Path], list[Arrowhead]]:
     heads: list[Arrowhead] = []
     segs = []
     thick = 2.5 * st + 1
-    level = _across_posts(_runs(ink, np, cv2, gap, int(max(1.2 * th, 12)), plumb=False), posts, th)
+    level = _across_posts(_runs(ink, np, cv2, gap, int(max(1.2 * th, 12)), plumb=False), posts, th,
+                          lambda r: _dashed(ink, r[0], r[1], r[2], False, np))
     for y, x0, x1, t in level:
         if t > 2 * thick:
             continue
@@ -142,17 +143,20 @@ def level_strokes(f: _Frame) -> tuple[list[Path], list[Arrowhead]]:
     return paths, heads
 
 
-def _across_posts(runs: list[tuple[float, ...]], posts: list[tuple[float, ...]], th: float
-                  ) -> list[tuple[float, ...]]:
-    """Level runs one behind the other on one row, a plumb stroke passing through the short
-    gap between them, joined: a dotted message crossing a dashed lifeline under its label
-    loses the dash and dot that cross (one piece of ink shaped like a letter, removed with
-    the label's letters), and its far part alone is too short to read as a message."""
+def _across_posts(runs: list[tuple[float, ...]], posts: list[tuple[float, ...]], th: float,
+                  dashed: Any) -> list[tuple[float, ...]]:
+    """Dotted level runs one behind the other on one row, a plumb stroke passing through the
+    short gap between them, joined: a dotted message crossing a dashed lifeline under its
+    label loses the dash and dot that cross (one piece of ink shaped like a letter, removed
+    with the label's letters), and its far part alone is too short to read as a message.
+    (Solid runs stay apart: a frame's edge ends at its side, a corner that tells the side from
+    a lifeline.)"""
     out: list[tuple[float, ...]] = []
     reach = 0.5 * th  # (the lifeline loses its dash there too: it may stop that short of the row)
     for r in sorted(runs, key=lambda r: (round(r[0]), r[1])):
         prev = out[-1] if out else None
         if prev is not None and abs(prev[0] - r[0]) <= 1.0 and 0 < r[1] - prev[2] <= 0.6 * th and \
+                dashed(prev) and dashed(r) and \
                 any(prev[2] - 2 <= x <= r[1] + 2 and y0 - reach <= r[0] <= y1 + reach
                     for x, y0, y1, _w in posts):
             out[-1] = (prev[0], prev[1], r[2], max(prev[3], r[3]))
