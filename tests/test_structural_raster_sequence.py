@@ -383,3 +383,28 @@ def test_actor_whose_body_runs_into_its_lifeline_keeps_its_name(monkeypatch):
     assert [(names[m.source], names[m.target], m.text) for m in d.messages] == [
         ("User", "Server", "login"), ("Server", "User", "token"), ("User", "Server", "fetch"),
         ("Server", "User", "data")]
+
+
+def test_step_disc_with_a_self_message_looping_out_of_it_is_still_a_disc(monkeypatch):
+    """Mermaid's autonumber disc on a lifeline, a self-message leaving its rim and curving back
+    under it: ink beside the disc on one side, but no plumb band, so it is still a disc."""
+    found: list = []
+    real = raster._number_discs
+
+    def spy(*args):
+        out = real(*args)
+        found.extend(out)
+        return out
+
+    monkeypatch.setattr(raster, "_number_discs", spy)
+    img = _canvas()
+    for x in (100, 320):
+        cv2.line(img, (x, 30), (x, 280), INK, 2)
+    cv2.circle(img, (100, 140), 13, INK, -1)
+    cv2.putText(img, "2", (95, 146), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1)
+    cv2.ellipse(img, (106, 150), (22, 16), 0, -60, 90, INK, 2)  # out of the rim, back under it
+    _head(img, (102, 166), -1, 10)
+    words = [_word("think", (114, 112, 164, 128)), _word("Bob", (290, 8, 350, 26)),
+             _word("Al", (88, 8, 112, 26))]
+    _extract(img, words, monkeypatch)
+    assert len(found) == 1  # (in the working pixels of the upscaled copy)
