@@ -351,40 +351,6 @@ def test_actor_names_read_as_one_text_line_are_split_over_their_lifelines(monkey
         ("Reconciler", "Store", "write"), ("Store", "Client", "done")]
 
 
-def test_actor_whose_body_runs_into_its_lifeline_keeps_its_name(monkeypatch):
-    """A stick figure (head, arms across the body, legs), its name under it and its lifeline
-    traced on up through the name into the body: the arms crossing the body are no frame
-    corner, and the name between body and line is the participant's."""
-    img = _canvas(560, 360)
-    x = 60
-    cv2.circle(img, (x, 16), 8, INK, 2)
-    cv2.line(img, (x, 24), (x, 44), INK, 2)  # the body
-    cv2.line(img, (x - 10, 29), (x + 10, 29), INK, 2)  # the arms, across it
-    cv2.line(img, (x, 44), (x - 10, 58), INK, 2)
-    cv2.line(img, (x, 44), (x + 10, 58), INK, 2)
-    words = [_word("User", (x - 18, 62, x + 18, 78))]
-    cv2.line(img, (x, 82), (x, 340), INK, 2)  # the lifeline
-    cv2.rectangle(img, (300, 40), (400, 76), INK, 2)
-    words.append(_word("Server", (322, 50, 378, 66)))
-    cv2.line(img, (350, 76), (350, 340), INK, 2)
-    cv2.rectangle(img, (440, 40), (530, 76), INK, 2)
-    words.append(_word("Store", (462, 50, 508, 66)))
-    cv2.line(img, (485, 76), (485, 340), INK, 2)
-    for y, a, b, t in ((130, x, 350, "login"), (190, 350, x, "token"), (250, x, 350, "fetch"),
-                       (300, 350, x, "data")):
-        d = 1 if b > a else -1
-        cv2.line(img, (a, y), (b - d * 12, y), INK, 2)
-        _head(img, (b - d, y), d, 12)
-        words.append(_word(t, (min(a, b) + 20, y - 22, min(a, b) + 20 + 10 * len(t), y - 6)))
-    d = read_sequence(_extract(img, words, monkeypatch))
-    assert d is not None
-    names = {n.id: n.label for n in d.nodes}
-    assert sorted(names.values()) == ["Server", "Store", "User"]
-    assert [(names[m.source], names[m.target], m.text) for m in d.messages] == [
-        ("User", "Server", "login"), ("Server", "User", "token"), ("User", "Server", "fetch"),
-        ("Server", "User", "data")]
-
-
 def test_step_disc_with_a_self_message_looping_out_of_it_is_still_a_disc(monkeypatch):
     """Mermaid's autonumber disc on a lifeline, a self-message leaving its rim and curving back
     under it: ink beside the disc on one side, but no plumb band, so it is still a disc."""

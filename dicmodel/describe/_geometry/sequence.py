@@ -83,9 +83,6 @@ def find_lifelines(prims: Primitives, u: float) -> list[Lifeline]:
     # lifeline read only from its first message down, under an activation bar, starts there)
     corners = [c for c in _horizontal_ends(prims.paths, 10.0 if raster else 20.0 * u)
                if not any(U.rect_dist(c, a.bbox) < 2.0 * u for a in prims.arrowheads)]
-    # (raster: a stroke that runs on across the line there is no corner of it: an actor's arms
-    # cross its body, which the lifeline continues)
-    crossing = _horizontal_spans(prims.paths) if raster else []
     for col in cols:
         y0 = min(s[1] for s in col)
         y1 = max(s[2] for s in col)
@@ -101,8 +98,7 @@ def find_lifelines(prims: Primitives, u: float) -> list[Lifeline]:
             # A line hanging from the middle of a header box is a lifeline whatever meets its
             # lower end (a message leaving a step-number disc there)
             if not _hangs(prims, x, y0, u) and \
-                    any((_corner(c, x, y0, u, raster) or _corner(c, x, y1, u, raster))
-                        and not _crosses(c, x, crossing, u) for c in corners):
+                    any(_corner(c, x, y0, u, raster) or _corner(c, x, y1, u, raster) for c in corners):
                 continue
             # a lifeline never ends in an arrowhead; a vertical graph edge does
             headed = any(U.rect_dist((x, y), a.bbox) < 2.0 * u for a in prims.arrowheads
@@ -147,21 +143,6 @@ def _anchored(prims: Primitives, x: float, y0: float, u: float) -> bool:
         if abs(cx - x) < max(3.0 * u, 0.2 * (r[2] - r[0])) and -2.0 * u <= y0 - r[3] <= 14.0 * u:
             return True
     return False
-
-
-def _horizontal_spans(paths: list[Path]) -> dict[Point, tuple[float, float]]:
-    """The x-range of the level stroke each end (see :func:`_horizontal_ends`) belongs to."""
-    out = {}
-    for p in paths:
-        for a, b in zip(p.points, p.points[1:]):
-            if abs(a[1] - b[1]) < 1.0:
-                out[a] = out[b] = (min(a[0], b[0]), max(a[0], b[0]))
-    return out
-
-
-def _crosses(c: Point, x: float, spans: dict[Point, tuple[float, float]], u: float) -> bool:
-    lo, hi = spans.get(c, (x, x))
-    return lo < x - 2.0 * u and hi > x + 2.0 * u
 
 
 def _horizontal_ends(paths: list[Path], min_len: float = 10.0) -> list[Point]:
@@ -345,14 +326,14 @@ def _label_near_end(words: list[Word], ln: Lifeline, h: float, bare: set[int] = 
         cx, _ = U.center(w.bbox)
         if abs(cx - ln.x) > max(30.0, (w.bbox[2] - w.bbox[0]) / 2 + 4):
             continue
-        # (or across the end, centred on it: a line traced on through the letters of its name,
-        # or from an actor's body through the name under it; a message's label starts at the line)
+        # (or across the end, centred on it: a line traced on through the letters of its name;
+        # a message's label starts at the line)
         across = id(w) in bare and abs(cx - ln.x) <= 0.25 * (w.bbox[2] - w.bbox[0]) + 4
-        if ln.y0 - 6 * h <= w.bbox[3] <= ln.y0 + (5 * h if across else 2) and \
-                w.bbox[1] <= ln.y0 + (4 * h if across else 2):
+        if ln.y0 - 6 * h <= w.bbox[3] <= ln.y0 + (2 * h if across else 2) and \
+                w.bbox[1] <= ln.y0 + (0.5 * h if across else 2):
             cands.append((abs(ln.y0 - w.bbox[3]), w))
-        elif ln.y1 - (4 * h if across else 2) <= w.bbox[1] <= ln.y1 + 6 * h and \
-                w.bbox[3] >= ln.y1 - (5 * h if across else 2):
+        elif ln.y1 - (0.5 * h if across else 2) <= w.bbox[1] <= ln.y1 + 6 * h and \
+                w.bbox[3] >= ln.y1 - (2 * h if across else 2):
             cands.append((w.bbox[1] - ln.y1 + 1000, w))
     if not cands:
         return []
