@@ -14,7 +14,7 @@ cv2 = pytest.importorskip("cv2")
 
 from dicmodel.describe._geometry import raster
 from dicmodel.describe._geometry.classify import read_figure
-from dicmodel.describe._geometry.primitives import Word
+from dicmodel.describe._geometry.primitives import Rect, Word
 from dicmodel.describe._geometry.sequence import read_sequence
 from dicmodel.describe._geometry.raster.level import level_primitives
 
@@ -212,3 +212,38 @@ def test_ink_near_a_line_end_but_apart_from_it_is_no_head():
     cv2.fillPoly(ink, [np.array([(149, 60), (139, 55), (139, 65)], np.int32)], 1)  # a real head
     _paths, heads = level_strokes(_Frame(np, cv2, 1.0, ink, 1.0, 16.0, words=[]))
     assert [(round(a.tip[0]), a.direction[0]) for a in heads] == [(149, 1.0)]
+
+
+def _reply_under_a_wide_label(cross: bool) -> tuple[np.ndarray, list[Rect]]:
+    """A dotted reply from the right lifeline to the left one, its label's box (as OCR gives
+    it: generous) reaching down over the line and left over the head; with ``cross`` a dashed
+    2 px lifeline between the two passes under the label, a dash of it fused with a dot of
+    the reply and a letter above into one piece."""
+    img = canvas(480, 200)
+    for x in (60, 262, 420) if cross else (60, 420):
+        for y in range(20, 190, 12):
+            cv2.line(img, (x, y), (x, y + 5), LINE, 1)
+    for x in range(61, 418, 6):  # the reply's 3 px dots, 3 px apart
+        cv2.line(img, (x, 100), (x + 2, 100), LINE, 1)
+    if cross:  # the lifeline's dash over a dot, run up into a letter of the label
+        cv2.rectangle(img, (262, 86), (263, 102), LINE, -1)
+        cv2.rectangle(img, (256, 80), (268, 88), (0, 0, 0), 2)
+    _head(img, 61, 100, -1)
+    words = [(58.0, 76.0, 400.0, 101.0)]
+    return img, words
+
+
+def test_head_of_a_dotted_reply_inside_its_label_box_is_not_a_letter():
+    img, words = _reply_under_a_wide_label(cross=False)
+    paths, heads = level_primitives(img, img, 1.0, words, np, cv2)
+    assert len(heads) == 1 and abs(heads[0].tip[0] - 61) <= 2 and heads[0].direction[0] == -1.0
+    dotted = [p for p in paths if p.dashed and abs(p.points[0][1] - 100) <= 1]
+    assert len(dotted) == 1 and dotted[0].points[0][0] <= 63
+
+
+def test_dotted_reply_crossing_a_lifeline_under_its_label_stays_one_line():
+    img, words = _reply_under_a_wide_label(cross=True)
+    paths, _heads = level_primitives(img, img, 1.0, words, np, cv2)
+    level = [p for p in paths if abs(p.points[0][1] - 100) <= 1 and abs(p.points[-1][1] - 100) <= 1]
+    assert len(level) == 1
+    assert level[0].points[0][0] <= 63 and level[0].points[-1][0] >= 415

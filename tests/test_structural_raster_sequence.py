@@ -270,3 +270,107 @@ def test_a_sequence_needs_two_named_participants_and_a_real_message():
     assert not _good_sequence(seq(["UE", "MME"], [("p0", "p0", ""), ("p1", "p1", "")]))
     assert not _good_sequence(seq(["UE", ""], [("p0", "p1", "attach")]))  # one named column
     assert not _good_sequence(seq(["UE"], [("p0", "p0", "x")]))
+
+
+def _bar_with_a_label_beside_it() -> tuple[np.ndarray, list[Word], int]:
+    """PlantUML's nested activation bars (filled green and blue, crimson sides, grey shadow)
+    under a frame's bottom edge, and a message leaving the bar's side with its label's first
+    letter a few pixels from the bar, just over the line."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    crimson = (168, 0, 54)
+    im = Image.new("RGB", (420, 260), "white")
+    d = ImageDraw.Draw(im)
+    font = ImageFont.load_default(size=16)
+    for y in range(10, 250, 8):
+        d.line([(200, y), (200, y + 4)], fill=crimson)
+    d.rectangle([198, 43, 211, 223], fill=(128, 128, 128))
+    d.rectangle([195, 40, 208, 220], fill=(173, 216, 230), outline=crimson)
+    d.rectangle([190, 40, 196, 220], fill=(144, 238, 144), outline=crimson)
+    d.line([(10, 100), (400, 100)], fill="black", width=2)
+    d.line([(208, 150), (390, 150)], fill=crimson, width=2)
+    d.polygon([(390, 150), (380, 145), (384, 150), (380, 155)], fill=crimson)
+    text = "Reboot Command"
+    top = d.textbbox((214, 0), text, font=font)
+    d.text((214, 148 - (top[3] - top[1]) - top[1]), text, fill="black", font=font)
+    bb = d.textbbox((214, 148 - (top[3] - top[1]) - top[1]), text, font=font)
+    d.text((240, 162), "Acknowledge", fill="black", font=font)
+    words = [_word(text, (bb[0] - 2, bb[1] - 3, bb[2] + 2, bb[3] + 3)),
+             _word("Acknowledge", (240.0, 160.0, 340.0, 180.0))]
+    return cv2.cvtColor(np.array(im), cv2.COLOR_RGB2BGR), words, 150
+
+
+def test_message_leaving_a_filled_bar_under_its_label_is_no_step_disc(monkeypatch):
+    """Where a message leaves a filled activation bar right under its label, the bar's side,
+    the label's first letter and the line close into a round blob with a plumb stroke above
+    and below it: the bar's side, inked on one side only, is no line threaded through a
+    step-number disc, so nothing is erased and the message still starts at the bar."""
+    img, words, y = _bar_with_a_label_beside_it()
+    found: list = []
+    real = raster._number_discs
+
+    def spy(*args):
+        out = real(*args)
+        found.extend(out)
+        return out
+
+    monkeypatch.setattr(raster, "_number_discs", spy)
+    prims = _extract(img, words, monkeypatch)
+    assert found == []
+    assert prims.level is not None
+    msg = [p for p in prims.level.paths if all(abs(q[1] - y) <= 2 for q in p.points)
+           and p.points[-1][0] - p.points[0][0] > 100]
+    assert len(msg) == 1 and msg[0].points[0][0] <= 212
+
+
+@pytest.mark.parametrize("through", [False, True])
+def test_actor_names_read_as_one_text_line_are_split_over_their_lifelines(monkeypatch, through):
+    """Two actors' names set close side by side come back from OCR as one line over both
+    lifelines: each line gets the name over it, and the messages between them are read.
+    ``through``: one line is traced on up through its name (into the icon above it)."""
+    img = _canvas(560, 320)
+    xs = (80, 230, 330, 480)
+    words = [_word("Client", (55, 20, 105, 38)), _word("Watcher Reconciler", (186, 20, 374, 38)),
+             _word("Store", (460, 20, 500, 38))]
+    for x in xs:
+        for y in range(14 if through and x == 330 else 44, 300, 10):
+            cv2.line(img, (x, y), (x, min(y + 5, 300)), INK, 1)
+    msgs = ((80, 230, 80, "watch"), (230, 330, 130, "queue"), (330, 480, 180, "write"),
+            (480, 80, 230, "done"))
+    for a, b, y, t in msgs:
+        d = 1 if b > a else -1
+        cv2.line(img, (a, y), (b - d, y), INK, 1)
+        _head(img, (b - d, y), d, 10)
+        words.append(_word(t, (min(a, b) + 12, y - 20, min(a, b) + 12 + 9 * len(t), y - 4)))
+    d = read_sequence(_extract(img, words, monkeypatch).level)
+    assert d is not None
+    names = {n.id: n.label for n in d.nodes}
+    assert [names[n.id] for n in d.nodes] == ["Client", "Watcher", "Reconciler", "Store"]
+    assert [(names[m.source], names[m.target], m.text) for m in d.messages] == [
+        ("Client", "Watcher", "watch"), ("Watcher", "Reconciler", "queue"),
+        ("Reconciler", "Store", "write"), ("Store", "Client", "done")]
+
+
+def test_step_disc_with_a_self_message_looping_out_of_it_is_still_a_disc(monkeypatch):
+    """Mermaid's autonumber disc on a lifeline, a self-message leaving its rim and curving back
+    under it: ink beside the disc on one side, but no plumb band, so it is still a disc."""
+    found: list = []
+    real = raster._number_discs
+
+    def spy(*args):
+        out = real(*args)
+        found.extend(out)
+        return out
+
+    monkeypatch.setattr(raster, "_number_discs", spy)
+    img = _canvas()
+    for x in (100, 320):
+        cv2.line(img, (x, 30), (x, 280), INK, 2)
+    cv2.circle(img, (100, 140), 13, INK, -1)
+    cv2.putText(img, "2", (95, 146), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1)
+    cv2.ellipse(img, (106, 150), (22, 16), 0, -60, 90, INK, 2)  # out of the rim, back under it
+    _head(img, (102, 166), -1, 10)
+    words = [_word("think", (114, 112, 164, 128)), _word("Bob", (290, 8, 350, 26)),
+             _word("Al", (88, 8, 112, 26))]
+    _extract(img, words, monkeypatch)
+    assert len(found) == 1  # (in the working pixels of the upscaled copy)

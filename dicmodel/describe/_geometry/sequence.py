@@ -174,6 +174,9 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float) -> list
     # (their top is the note's bottom when the gap above it is too short to trace)
     xs = [ln.x for ln in lines]
     spans = [s.bbox for s in prims.shapes if _spans(s.bbox, xs)]
+    names = _split_names(prims.words, xs) if raster else prims.words
+    # names drawn in no box (an actor's, under its icon) may have their line traced through them
+    bare = {id(w) for w in names if raster and not any(U.inside(U.center(w.bbox), s.bbox) for s in prims.shapes)}
     for ln in lines:
         top, bottom = _see_through(ln.y0, ln.y1, spans, 12 * u)
         # boxes on this lifeline's column (a box over several lifelines is a note)
@@ -198,8 +201,8 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float) -> list
                 break
         if not ln.label:
             # a frame's tab ('opt', 'loop') can sit on a lifeline right under an actor's name
-            outside = [w for w in prims.words if not any(U.inside(U.center(w.bbox), b) for b in spans)]
-            words = _label_near_end(outside, ln, h) or _label_near_end(prims.words, ln, h)
+            outside = [w for w in names if not any(U.inside(U.center(w.bbox), b) for b in spans)]
+            words = _label_near_end(outside, ln, h, bare) or _label_near_end(names, ln, h, bare)
             ln.label = U.block_text(words)
             used += [w.bbox for w in words]
             if words:
@@ -218,6 +221,44 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float) -> list
                     ln.label = ""
                     break
     return used
+
+
+def _split_names(words: list[Word], xs: list[float]) -> list[Word]:
+    """Words as the names of boxless participants: a text line that OCR ran across two or
+    more lifelines (actor names set close side by side, one over each line) split between
+    the lines, each word going to the line its estimated position lies over. Kept whole
+    unless every line under it gets words centred over it (a title over the row is not)."""
+    out = []
+    for w in words:
+        under = [x for x in xs if w.bbox[0] < x < w.bbox[2]]
+        tokens = w.text.split()
+        pieces = _pieces(w, tokens, under) if len(under) >= 2 and len(tokens) >= 2 else None
+        out += pieces or [w]
+    return out
+
+
+def _pieces(w: Word, tokens: list[str], under: list[float]) -> list[Word] | None:
+    """The line's words grouped by the lifeline nearest each one's estimated centre (its
+    characters' share of the box width), or None when a line gets no group centred on it."""
+    per = (w.bbox[2] - w.bbox[0]) / max(1, len(w.text))
+    groups: dict[int, list[tuple[float, float, str]]] = {}
+    at = 0
+    for t in tokens:
+        start = w.text.index(t, at)
+        at = start + len(t)
+        x0, x1 = w.bbox[0] + start * per, w.bbox[0] + at * per
+        k = min(range(len(under)), key=lambda i: abs(under[i] - (x0 + x1) / 2))
+        groups.setdefault(k, []).append((x0, x1, t))
+    if len(groups) != len(under) or sorted(groups) != list(range(len(under))):
+        return None
+    out = []
+    for k, g in sorted(groups.items()):
+        x0, x1 = g[0][0], g[-1][1]
+        if abs((x0 + x1) / 2 - under[k]) > 0.25 * (x1 - x0) + 4:
+            return None
+        out.append(Word(text=" ".join(t for _a, _b, t in g), bbox=(x0, w.bbox[1], x1, w.bbox[3]),
+                        size=w.size, confidence=w.confidence))
+    return out
 
 
 def _with_icon(name: Rect, shapes: list[Shape], h: float) -> Rect:
@@ -276,16 +317,23 @@ def _see_through(y0: float, y1: float, spans: list[Rect], tol: float) -> tuple[f
     return y0, y1
 
 
-def _label_near_end(words: list[Word], ln: Lifeline, h: float) -> list[Word]:
-    """Actor-style heads: the text centred on the lifeline just above its top (or below its end)."""
+def _label_near_end(words: list[Word], ln: Lifeline, h: float, bare: set[int] = frozenset()  # type: ignore[assignment]
+                    ) -> list[Word]:
+    """Actor-style heads: the text centred on the lifeline just above its top (or below its end);
+    a word in ``bare`` (no box around it) also where the line runs on into it."""
     cands = []
     for w in words:
         cx, _ = U.center(w.bbox)
         if abs(cx - ln.x) > max(30.0, (w.bbox[2] - w.bbox[0]) / 2 + 4):
             continue
-        if ln.y0 - 6 * h <= w.bbox[3] <= ln.y0 + 2:
-            cands.append((ln.y0 - w.bbox[3], w))
-        elif ln.y1 - 2 <= w.bbox[1] <= ln.y1 + 6 * h:
+        # (or across the end, centred on it: a line traced on through the letters of its name;
+        # a message's label starts at the line)
+        across = id(w) in bare and abs(cx - ln.x) <= 0.25 * (w.bbox[2] - w.bbox[0]) + 4
+        if ln.y0 - 6 * h <= w.bbox[3] <= ln.y0 + (2 * h if across else 2) and \
+                w.bbox[1] <= ln.y0 + (0.5 * h if across else 2):
+            cands.append((abs(ln.y0 - w.bbox[3]), w))
+        elif ln.y1 - (0.5 * h if across else 2) <= w.bbox[1] <= ln.y1 + 6 * h and \
+                w.bbox[3] >= ln.y1 - (2 * h if across else 2):
             cands.append((w.bbox[1] - ln.y1 + 1000, w))
     if not cands:
         return []

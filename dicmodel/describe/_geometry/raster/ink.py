@@ -78,8 +78,14 @@ def _line_at(ink: Any, x: float, y: float, sy: int, r: float, np: Any) -> bool:
         return False
     band = ink[min(rows):max(rows) + 1, xi - 3:xi + 4]
     wide = ink[min(rows):max(rows) + 1, max(0, xi - int(r)):min(ww, xi + int(r) + 1)]
-    # a line, not the side of a wider blob: ink near x on every row, little ink further out
-    return bool(band.max(axis=1).mean() > 0.9) and float(wide.mean()) < 0.5
+    left = ink[min(rows):max(rows) + 1, max(0, xi - int(r)):xi - 3]
+    right = ink[min(rows):max(rows) + 1, xi + 4:min(ww, xi + int(r) + 1)]
+    # a line, not the side of a wider blob: ink near x on every row, little ink further out,
+    # and no plumb band beside it on one side only (the edge of an activation bar with its
+    # shadow: a blob where a message leaves the bar is no disc; a self-message's loop beside
+    # a disc inks a few rows, no whole column)
+    plumb = [int((side.mean(axis=0) > 0.9).sum()) if side.size else 0 for side in (left, right)]
+    return bool(band.max(axis=1).mean() > 0.9) and float(wide.mean()) < 0.5 and abs(plumb[0] - plumb[1]) < 3
 
 
 def _in_disc(b: Rect, d: Disc) -> bool:

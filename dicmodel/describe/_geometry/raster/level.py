@@ -86,9 +86,30 @@ def _letters_out(raw: Any, boxes: list[Rect], np: Any, cv2: Any) -> Any:
     for b in boxes:
         pad = 0.25 * (b[3] - b[1]) + 1
         drop |= (x >= b[0] - pad) & (y >= b[1] - pad) & (x + w <= b[2] + pad) & (y + h <= b[3] + pad)
-    drop &= ~((h <= 4) & (w >= h)) & ~((w <= 4) & (h >= 2 * w) & (h >= 3))
+    flat = (h <= 4) & (w >= h)
+    drop &= ~flat & ~((w <= 4) & (h >= 2 * w) & (h >= 3))
     drop[0] = True
+    drop &= ~_on_a_dotted_row(x, y, w, h, drop, flat, boxes, np)
     return (~drop)[lab].astype(np.uint8)
+
+
+def _on_a_dotted_row(x: Any, y: Any, w: Any, h: Any, drop: Any, flat: Any, boxes: list[Rect],
+                     np: Any) -> Any:
+    """Pieces in a word box that carry on a dotted line at their middle row: the head at the
+    end of a dotted reply drawn under its label, or a dot fused with a dashed lifeline where
+    the reply crosses it. The line's dots within a text height either side of the piece, a
+    dot's gap from it, make up a text height of ink (a hyphen beside a letter does not)."""
+    th = float(np.median([b[3] - b[1] for b in boxes])) if boxes else 12.0
+    fx, fw, fy = x[flat], w[flat], y[flat] + h[flat] / 2.0
+    keep = np.zeros(len(x), dtype=bool)
+    for i in np.nonzero(drop[1:])[0] + 1:  # (0: the background)
+        ym = y[i] + h[i] / 2.0
+        row = np.abs(fy - ym) <= 1.5
+        left = row & (fx + fw <= x[i]) & (fx + fw >= x[i] - th)
+        right = row & (fx >= x[i] + w[i]) & (fx <= x[i] + w[i] + th)
+        near = (left & (fx + fw >= x[i] - 8)) | (right & (fx <= x[i] + w[i] + 8))
+        keep[i] = bool(near.any()) and float(fw[left].sum() + fw[right].sum()) >= 0.5 * th
+    return keep
 
 
 def level_strokes(f: _Frame) -> tuple[list[Path], list[Arrowhead]]:
@@ -104,7 +125,9 @@ def level_strokes(f: _Frame) -> tuple[list[Path], list[Arrowhead]]:
     heads: list[Arrowhead] = []
     segs = []
     thick = 2.5 * st + 1
-    for y, x0, x1, t in _runs(ink, np, cv2, gap, int(max(1.2 * th, 12)), plumb=False):
+    level = _across_posts(_runs(ink, np, cv2, gap, int(max(1.2 * th, 12)), plumb=False), posts, th,
+                          lambda r: _dashed(ink, r[0], r[1], r[2], False, np))
+    for y, x0, x1, t in level:
         if t > 2 * thick:
             continue
         # (a bold frame edge is kept, headless, for its corners)
@@ -118,6 +141,28 @@ def level_strokes(f: _Frame) -> tuple[list[Path], list[Arrowhead]]:
     paths += [p for p in _join_loops(segs, ink, [v[:3] for v in long], th, np)
               if len(p.points) > 2 or p.points[-1][0] - p.points[0][0] >= (2 if _headed(p, heads) else 4) * th]
     return paths, heads
+
+
+def _across_posts(runs: list[tuple[float, ...]], posts: list[tuple[float, ...]], th: float,
+                  dashed: Any) -> list[tuple[float, ...]]:
+    """Dotted level runs one behind the other on one row, a plumb stroke passing through the
+    short gap between them, joined: a dotted message crossing a dashed lifeline under its
+    label loses the dash and dot that cross (one piece of ink shaped like a letter, removed
+    with the label's letters), and its far part alone is too short to read as a message.
+    (Solid runs stay apart: a frame's edge ends at its side, a corner that tells the side from
+    a lifeline.)"""
+    out: list[tuple[float, ...]] = []
+    reach = 0.5 * th  # (the lifeline loses its dash there too: it may stop that short of the row)
+    for r in sorted(runs, key=lambda r: (round(r[0]), r[1])):
+        prev = out[-1] if out else None
+        if prev is not None and abs(prev[0] - r[0]) <= 1.0 and 0 < r[1] - prev[2] <= 0.6 * th and \
+                dashed(prev) and dashed(r) and \
+                any(prev[2] - 2 <= x <= r[1] + 2 and y0 - reach <= r[0] <= y1 + reach
+                    for x, y0, y1, _w in posts):
+            out[-1] = (prev[0], prev[1], r[2], max(prev[3], r[3]))
+            continue
+        out.append(r)
+    return out
 
 
 def _plumb_paths(f: _Frame, long: list[tuple[float, ...]], bits: list[tuple[float, ...]]) -> list[Path]:
