@@ -78,6 +78,11 @@ def test_ink_mask_is_what_is_delta_darker_or_lighter_than_the_commonest_grey():
             want = (g > bg + delta) if bg < 110 else (g < bg - delta)
             assert mask.dtype == np.uint8 and mask.shape == g.shape
             assert np.array_equal(mask, want.astype(np.uint8))
+    # a page of more than 2**24 pixels (counted in bands) whose two greys differ by two pixels
+    big = np.full((4200, 4000), 200, np.uint8)
+    big[:2100] = 201
+    big[0, 0] = 200
+    assert big.size > 1 << 24 and ink_mask(big, np, 60)[1] == 200
 
 
 def test_shapes_finds_a_rectangle_and_an_ellipse_and_their_outlines():

@@ -180,9 +180,13 @@ def ink_mask(gray: Any, np: Any, delta: int) -> tuple[Any, int]:
 
 
 def _commonest_grey(gray: Any, np: Any, cv2: Any) -> int:
-    if gray.size >= 1 << 24:  # calcHist counts in float32: exact below 2**24 pixels
-        return int(np.bincount(gray.ravel(), minlength=256).argmax())
-    return int(cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel().argmax())
+    # calcHist counts in float32, exact below 2**24 pixels: a larger page (a Visio page at
+    # 150 dpi is ~17 M) is counted in bands of rows and the counts added as integers
+    rows = max(1, ((1 << 24) - 1) // max(1, gray.shape[1]))
+    hist = np.zeros(256, dtype=np.int64)
+    for y in range(0, gray.shape[0], rows):
+        hist += cv2.calcHist([gray[y:y + rows]], [0], None, [256], [0, 256]).ravel().astype(np.int64)
+    return int(hist.argmax())
 
 
 def _letter_height(img: Any) -> float:
