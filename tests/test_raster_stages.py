@@ -61,6 +61,30 @@ def test_ink_erases_the_letters_in_a_word_box_but_keeps_the_line_crossing_it():
     assert abs(ink._stroke_width(out, np, cv2) - drawn) <= 1.0
 
 
+def test_ink_mask_is_what_is_delta_darker_or_lighter_than_the_commonest_grey():
+    # a pale page with a grey box and black strokes, its dark-theme negative, a strided view
+    # of it (not contiguous) and flat images where no pixel is ink whatever the delta
+    img = canvas(300, 200)
+    cv2.rectangle(img, (40, 30), (200, 150), (200, 200, 200), -1)
+    cv2.putText(img, "eth0", (60, 100), cv2.FONT_HERSHEY_SIMPLEX, 0.9, INK, 2, cv2.LINE_AA)
+    cv2.line(img, (10, 180), (290, 20), INK, 1, cv2.LINE_AA)
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    flat = np.full((6, 9), 3, np.uint8)
+    for g in (gray, 255 - gray, gray[::2, 1::3], flat, 255 - flat):
+        counts = np.bincount(g.ravel(), minlength=256)
+        for delta in (0, 40, 150, 255):
+            mask, bg = ink_mask(g, np, delta)
+            assert bg == int(counts.argmax())
+            want = (g > bg + delta) if bg < 110 else (g < bg - delta)
+            assert mask.dtype == np.uint8 and mask.shape == g.shape
+            assert np.array_equal(mask, want.astype(np.uint8))
+    # a page of more than 2**24 pixels (counted in bands) whose two greys differ by two pixels
+    big = np.full((4200, 4000), 200, np.uint8)
+    big[:2100] = 201
+    big[0, 0] = 200
+    assert big.size > 1 << 24 and ink_mask(big, np, 60)[1] == 200
+
+
 def test_shapes_finds_a_rectangle_and_an_ellipse_and_their_outlines():
     img = canvas(420, 240)
     cv2.rectangle(img, (30, 40), (170, 120), INK, 2)

@@ -170,10 +170,23 @@ def ink_mask(gray: Any, np: Any, delta: int) -> tuple[Any, int]:
     """(0/1 uint8 mask of what is ``delta`` grey levels darker than the background, the
     background level). The background is the commonest grey; on a dark theme (below 110) ink is
     what is that much lighter."""
-    bg = int(np.bincount(gray.ravel(), minlength=256).argmax())
+    cv2 = require("cv2", "raster figure geometry")
+    bg = _commonest_grey(gray, np, cv2)
+    # OpenCV's histogram and threshold: the same mask as numpy's bincount and compare, in a
+    # fraction of the time (six calls per figure on full-size pages)
     if bg < 110:
-        return (gray > bg + delta).astype(np.uint8), bg
-    return (gray < bg - delta).astype(np.uint8), bg
+        return cv2.threshold(gray, bg + delta, 1, cv2.THRESH_BINARY)[1], bg
+    return cv2.threshold(gray, bg - delta - 1, 1, cv2.THRESH_BINARY_INV)[1], bg
+
+
+def _commonest_grey(gray: Any, np: Any, cv2: Any) -> int:
+    # calcHist counts in float32, exact below 2**24 pixels: a larger page (a Visio page at
+    # 150 dpi is ~17 M) is counted in bands of rows and the counts added as integers
+    rows = max(1, ((1 << 24) - 1) // max(1, gray.shape[1]))
+    hist = np.zeros(256, dtype=np.int64)
+    for y in range(0, gray.shape[0], rows):
+        hist += cv2.calcHist([gray[y:y + rows]], [0], None, [256], [0, 256]).ravel().astype(np.int64)
+    return int(hist.argmax())
 
 
 def _letter_height(img: Any) -> float:
