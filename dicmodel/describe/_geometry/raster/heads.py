@@ -90,7 +90,7 @@ def _arrowheads(f: _Frame, conn: Any) -> tuple[list[Arrowhead], Any]:
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
         blobs = cv2.morphologyEx(conn & f.dark, cv2.MORPH_OPEN, kernel)
         if f.tint is not None:
-            blobs |= _tinted(wide, f.dark, f.tint, np, cv2)
+            blobs |= _tinted(wide, f.dark, f.tint, 0.4 * f.text_h, np, cv2)
     else:
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
         blobs = cv2.morphologyEx(conn, cv2.MORPH_OPEN, kernel)
@@ -136,16 +136,18 @@ def _arrowheads(f: _Frame, conn: Any) -> tuple[list[Arrowhead], Any]:
     return heads, lines
 
 
-def _tinted(blobs: Any, dark: Any, tint: Any, np: Any, cv2: Any) -> Any:
+def _tinted(blobs: Any, dark: Any, tint: Any, least: float, np: Any, cv2: Any) -> Any:
     """The components of ``blobs`` shaped like a filled head, mostly ``tint`` and without a
     pixel of ``dark``: they fill most of their enclosing triangle (a corner of a gradient-
-    filled box that escaped the shape finder fills less than half of it)."""
+    filled box that escaped the shape finder fills less than half of it) and are ``least``
+    across at least (a head is about half the text height; where two coloured lines cross,
+    the knot is only a stroke or two wide)."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(blobs, connectivity=8)
     if n <= 1:
         return blobs
     area = stats[:, cv2.CC_STAT_AREA]
     coloured = np.bincount(labels.ravel(), weights=tint.ravel().astype(np.float64), minlength=n)
-    keep = coloured > 0.5 * area
+    keep = (coloured > 0.5 * area) & (np.maximum(stats[:, 2], stats[:, 3]) >= least)
     keep[0] = False
     keep[np.unique(labels[(dark > 0) & (labels > 0)])] = False
     for i in np.nonzero(keep)[0]:
