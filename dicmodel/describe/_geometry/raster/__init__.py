@@ -41,6 +41,7 @@ shapes they point at); this module decodes, reads and runs them in order.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -87,6 +88,10 @@ from .trace import _paths
 __all__ = ["GEOMETRY_MAX_SIDE", "extract_raster"]
 
 GEOMETRY_MAX_SIDE = 1400  # geometry runs on an image at most this many pixels on its long side
+GEOMETRY_MAX_PIXELS = 3.0e6  # ... or, to keep its text legible, at most this many pixels
+_TEXT_MIN = 16.0  # median word height (working pixels) under which a downscale is eased ...
+_TEXT_FLOOR = 20.0  # ... to keep this height, as far as the pixel budget allows
+_TINT_SAT = 80  # HSV saturation (0-255) of a coloured stroke (an Office theme's blue is ~125)
 _DARK_DELTA = 150  # grey levels below the background of a solid fill (not an anti-aliased edge)
 # a drawn head or line-end marker read as text: '△', '>', an ER ring 'o' (or 'Q', '0' when the
 # detector runs small), bars '十', '‡'
@@ -176,11 +181,19 @@ def _read_bare_shapes(img: Any, prims: Primitives, engine: str) -> list[Word]:
 
 def _geometry_scale(words: list, h: int, w: int) -> float:
     """Downscale large images; upscale small-print ones (a 96 dpi Graphviz PNG: 1 px lines,
-    ~6 px heads that no opening can tell from a line) until their text is ~24 px tall."""
+    ~6 px heads that no opening can tell from a line) until their text is ~24 px tall.
+
+    A long strip (a pipeline of boxes across a wide page) shrunk to the long-side limit
+    would leave its text, heads and the gaps between boxes a few pixels across: when its
+    text would end under :data:`_TEXT_MIN` px, it is shrunk only until its text is
+    :data:`_TEXT_FLOOR` px tall, within the pixel budget of :data:`GEOMETRY_MAX_PIXELS`
+    (time is bounded by the pixel count, not the side)."""
     s = min(1.0, GEOMETRY_MAX_SIDE / max(h, w))
     med = _median_h([wd.bbox for wd in words])
     if s == 1.0 and 0 < med < 20.0:
         s = max(1.0, min(2.0, 24.0 / med, GEOMETRY_MAX_SIDE / max(h, w)))
+    elif s < 1.0 and 0 < med * s < _TEXT_MIN:
+        s = max(s, min(1.0, _TEXT_FLOOR / med, math.sqrt(GEOMETRY_MAX_PIXELS / (h * w))))
     return s
 
 
@@ -216,7 +229,8 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
         prims.warnings.append(f"{n_comp} separate ink pieces: too busy for geometry, labels only")
         return
     f = _Frame(np, cv2, s, ink, _stroke_width(ink, np, cv2), _median_h(words), bare,
-               ink_mask(gray, np, _DARK_DELTA)[0], words, [], [])
+               ink_mask(gray, np, _DARK_DELTA)[0], words, [], [],
+               tint=(cv2.cvtColor(work, cv2.COLOR_BGR2HSV)[:, :, 1] >= _TINT_SAT).astype(np.uint8))
     shapes, outline = _shapes(f, gray, bg)
     conn = ink & ~outline
     heads, conn = _arrowheads(f, conn)

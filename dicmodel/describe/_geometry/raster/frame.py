@@ -33,6 +33,7 @@ class _Frame:
     words: list = None  # type: ignore[assignment]  # OCR word boxes in working pixels
     hollow: list = None  # type: ignore[assignment]  # open heads found among the regions
     rings: list = None  # type: ignore[assignment]  # small empty rings on lines: (cx, cy, r)
+    tint: Any = None  # [h, w] 0/1: clearly coloured pixels (not black, grey or white)
 
 
 def _scaled_box(b: Rect, s: float) -> Rect:

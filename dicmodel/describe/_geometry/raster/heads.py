@@ -70,6 +70,9 @@ def _probe_ink(f: _Frame, start: Any, outward: Any, reach: tuple[int, int]) -> i
     return hits
 
 
+_HEAD_FILL = 0.65  # a filled head covers this much of its enclosing triangle at least (~0.85)
+
+
 def _arrowheads(f: _Frame, conn: Any) -> tuple[list[Arrowhead], Any]:
     """Filled heads: blobs that survive an opening wider than a line. Returns heads, lines."""
     np, cv2 = f.np, f.cv2
@@ -78,10 +81,16 @@ def _arrowheads(f: _Frame, conn: Any) -> tuple[list[Arrowhead], Any]:
     hair = f.stroke <= 1.25 and f.dark is not None
     if hair:
         # hairline drawings have heads of ~6 px that a 5 px opening erases; their solid dark
-        # core survives a 3 px one, which the grey fringes of a thin curve never fill
+        # core survives a 3 px one, which the grey fringes of a thin curve never fill. A head
+        # in a light colour (an Office theme's blue arrow) has no dark core but is wide enough
+        # for the usual opening: such coloured blobs are taken as they are (grey ones are left
+        # over from shape fills and shadows)
+        wide = cv2.morphologyEx(conn, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
         k = 3
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
         blobs = cv2.morphologyEx(conn & f.dark, cv2.MORPH_OPEN, kernel)
+        if f.tint is not None:
+            blobs |= _tinted(wide, f.dark, f.tint, 0.4 * f.text_h, np, cv2)
     else:
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
         blobs = cv2.morphologyEx(conn, cv2.MORPH_OPEN, kernel)
@@ -107,12 +116,12 @@ def _arrowheads(f: _Frame, conn: Any) -> tuple[list[Arrowhead], Any]:
         elif max(w, h) > big or area < 0.2 * max(w, h) ** 2:
             continue  # too big, or a thick curved run of line (a head is compact)
         else:
-            blob = (labels == i).astype(np.uint8)
-        ys, xs = np.nonzero(blob[y:y + h, x:x + w])
+            blob = (labels[y:y + h, x:x + w] == i).astype(np.uint8)
+        ys, xs = np.nonzero(blob)
         head = _one_head(f, conn, blob, (x, y, w, h), (float(xs.mean() + x), float(ys.mean() + y)))
         if head is None:
             continue  # a thick bend of a line (anti-aliased curve) stays part of the line
-        found.append((head, blob))
+        found.append((head, (blob, x, y)))
     # two "heads" tip to tip are the knot where two lines cross at a slant, split in two by
     # the opening (real heads at the two ends of one line are a line's length apart)
     near = max(3.0 * f.stroke, 8.0)
@@ -120,18 +129,51 @@ def _arrowheads(f: _Frame, conn: Any) -> tuple[list[Arrowhead], Any]:
             and math.dist(a.tip, b.tip) <= near
             and a.direction[0] * b.direction[0] + a.direction[1] * b.direction[1] < -0.8}
     heads: list[Arrowhead] = []
-    for k, (head, blob) in enumerate(found):
-        if k not in knot:
-            lines[cv2.dilate(blob, kernel) > 0] = 0
+    for j, (head, (blob, x, y)) in enumerate(found):
+        if j not in knot:
+            _clear_grown(lines, blob, x, y, kernel, cv2)
             heads.append(head)
     return heads, lines
+
+
+def _tinted(blobs: Any, dark: Any, tint: Any, least: float, np: Any, cv2: Any) -> Any:
+    """The components of ``blobs`` shaped like a filled head, mostly ``tint`` and without a
+    pixel of ``dark``: they fill most of their enclosing triangle (a corner of a gradient-
+    filled box that escaped the shape finder fills less than half of it) and are ``least``
+    across at least (a head is about half the text height; where two coloured lines cross,
+    the knot is only a stroke or two wide)."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(blobs, connectivity=8)
+    if n <= 1:
+        return blobs
+    area = stats[:, cv2.CC_STAT_AREA]
+    coloured = np.bincount(labels.ravel(), weights=tint.ravel().astype(np.float64), minlength=n)
+    keep = (coloured > 0.5 * area) & (np.maximum(stats[:, 2], stats[:, 3]) >= least)
+    keep[0] = False
+    keep[np.unique(labels[(dark > 0) & (labels > 0)])] = False
+    for i in np.nonzero(keep)[0]:
+        x, y, w, h = (int(v) for v in stats[i, :4])
+        pts = np.argwhere(labels[y:y + h, x:x + w] == i)[:, ::-1].astype(np.float32)
+        tri_area, _ = cv2.minEnclosingTriangle(pts.reshape(-1, 1, 2))
+        keep[i] = area[i] >= _HEAD_FILL * tri_area
+    return keep[labels].astype(np.uint8)
+
+
+def _clear_grown(mask: Any, blob: Any, x: int, y: int, kernel: Any, cv2: Any) -> None:
+    """Clear ``mask`` under ``blob`` (a mask over the box at ``x, y``) grown by ``kernel``,
+    working on the box alone (a frame-wide mask per head is slow on a large figure)."""
+    pad = kernel.shape[0] // 2 + 1
+    grown = cv2.dilate(cv2.copyMakeBorder(blob, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0), kernel)
+    x0, y0 = max(0, x - pad), max(0, y - pad)
+    grown = grown[y0 - (y - pad):, x0 - (x - pad):]  # the part inside the frame
+    region = mask[y0:y0 + grown.shape[0], x0:x0 + grown.shape[1]]
+    region[grown[:region.shape[0], :region.shape[1]] > 0] = 0
 
 
 def _thick_head(labels: Any, i: int, box: tuple[int, int, int, int], np: Any
                 ) -> tuple[Any, tuple[int, int, int, int]] | None:
     """The head at one end of a thick straight line: where it is clearly wider than the line.
 
-    Returns the head's own mask (full frame) and box, or None for a line without one.
+    Returns the head's own mask (over its box) and box, or None for a line without one.
     """
     x, y, w, h = box
     crop = labels[y:y + h, x:x + w] == i
@@ -145,12 +187,9 @@ def _thick_head(labels: Any, i: int, box: tuple[int, int, int, int], np: Any
     a, b = (int(wide.min()), n) if wide.mean() > n / 2 else (0, int(wide.max()) + 1)
     if b - a > 3.0 * float(prof.max()) or b - a >= 0.8 * n:
         return None  # not a compact head at one end
-    blob = np.zeros(labels.shape, np.uint8)
     if vertical:
-        blob[y + a:y + b, x:x + w] = crop[a:b]
-        return blob, (x, y + a, w, b - a)
-    blob[y:y + h, x + a:x + b] = crop[:, a:b]
-    return blob, (x + a, y, b - a, h)
+        return crop[a:b].astype(np.uint8), (x, y + a, w, b - a)
+    return crop[:, a:b].astype(np.uint8), (x + a, y, b - a, h)
 
 
 def _crosses(f: _Frame, conn: Any) -> list[Path]:
@@ -211,7 +250,7 @@ def _one_head(f: _Frame, conn: Any, blob: Any, box: tuple[int, int, int, int],
     """
     np, cv2 = f.np, f.cv2
     x, y, w, h = box
-    contours, _ = cv2.findContours(blob[y:y + h, x:x + w], cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    contours, _ = cv2.findContours(blob, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     c = (max(contours, key=cv2.contourArea).reshape(-1, 2) + (x, y)).astype(np.float32)
     if float(blob.sum()) / float(w * h) > 0.9:  # solid squares are not arrowheads
         return None
