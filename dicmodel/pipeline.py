@@ -163,7 +163,10 @@ def describe_document(doc: Document, describer: str | Describer = "structural", 
                       batch_size: int = 8, **describer_options: Any) -> Document:
     """Return a new Document whose figures carry a Description each.
 
-    Duplicates (``Figure.duplicate_of``) reuse the first occurrence's description. A batch that
+    Duplicates (``Figure.duplicate_of``) reuse the first occurrence's description when they
+    carry the same caption; the same picture under another caption (a report that shows one
+    image as Figure 3 and again as Figure 4) is described on its own, as the prose names its
+    caption. A batch that
     raises is retried figure by figure; a figure that still fails gets the ``text`` describer's
     description, a warning, and an :class:`ItemError` in ``Document.errors``.
     """
@@ -174,16 +177,18 @@ def describe_document(doc: Document, describer: str | Describer = "structural", 
     figures = [f.model_copy() for f in doc.figures]
     errors = list(doc.errors)
     # a description read from the file's own data (chart series, SmartArt tree) is exact: kept
-    todo = [f for f in figures if not f.duplicate_of and not _from_file(f)]
+    by_id = {f.id: f for f in figures}
+    reused = {f.id for f in figures
+              if f.duplicate_of in by_id and by_id[f.duplicate_of].caption == f.caption}
+    todo = [f for f in figures if f.id not in reused and not _from_file(f)]
     with bar(len(todo), "figures", "fig") as progress:
         for start in range(0, len(todo), batch_size):
             batch = todo[start:start + batch_size]
             for fig, desc in zip(batch, _describe_batch(engine, batch, rotation, errors)):
                 fig.description = desc
             progress.update(len(batch))
-    by_id = {f.id: f for f in figures}
     for f in figures:
-        if f.duplicate_of and f.duplicate_of in by_id:
+        if f.id in reused:
             f.description = by_id[f.duplicate_of].description
     return doc.model_copy(update={"figures": figures, "errors": errors})
 

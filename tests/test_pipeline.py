@@ -82,6 +82,18 @@ def test_duplicates_reuse_description():
     assert flaky.calls == 1
 
 
+
+def test_duplicate_under_another_caption_is_described_on_its_own():
+    """One picture shown as Figure 3 and again as Figure 4: the prose names each its caption."""
+    doc = dicmodel.convert(_png(), describer="text", describe=False)
+    f = doc.figures[0].model_copy(update={"caption": "Figure 3"})
+    dup = f.model_copy(update={"id": "fig-dup", "duplicate_of": f.id, "caption": "Figure 4"})
+    same = f.model_copy(update={"id": "fig-same", "duplicate_of": f.id})
+    flaky = Flaky()
+    out = describe_document(doc.model_copy(update={"figures": [f, dup, same]}), flaky)
+    assert [g.description.text for g in out.figures] == [f"ok {f.id}", "ok fig-dup", f"ok {f.id}"]
+    assert flaky.calls == 1  # one batch of the two distinct captions
+
 def test_batch_bad_inputs_recorded_and_rerun_resumes(tmp_path):
     src = tmp_path / "in"
     src.mkdir()
