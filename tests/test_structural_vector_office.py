@@ -379,3 +379,24 @@ def test_overlapping_unlabelled_shapes_stay_apart_in_a_raster_reading():
     assert len(raster) >= 4
     vector = [n for n in recover_graph(prims("vector")).nodes if not n.is_group]
     assert len(vector) < len(raster)
+
+
+def test_links_between_unnamed_elements_are_not_told_as_a_graph():
+    """Device icons drawn as bare outlines with their names elsewhere (ETSI TS 138 300 Figure
+    4.7.1-1): every link joins two unnamed elements, and "an unlabelled box connects to an
+    unlabelled box" six times says nothing. The figure is told by what can be read (its
+    words), not as a graph."""
+    centres = [(100 + 80 * k, 120 + (40 if k % 2 else 0)) for k in range(6)]
+
+    def draw(page):
+        for x, y in centres:
+            page.draw_rect(pymupdf.Rect(x - 14, y - 10, x + 14, y + 10), color=BLACK, width=0.8)
+        for a, b in zip(centres, centres[1:] + centres[:1]):
+            page.draw_line(a, b, color=GREY, width=0.8)
+        for k, name in enumerate(["AMF/UPF", "MME/S-GW", "IAB-donor"]):  # named, unlinked
+            _box(page, (100 + 150 * k, 300, 180 + 150 * k, 330), name)
+
+    reading = build_diagram(vector_prims(draw, 600, 400))
+    assert reading.figure_type.value == "other" and reading.confidence <= 0.3
+    assert any("none of its 6 connections" in w for w in reading.warnings)
+    assert all(name in reading.prose for name in ("AMF/UPF", "MME/S-GW", "IAB-donor"))

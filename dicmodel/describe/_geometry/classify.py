@@ -115,7 +115,15 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
 def _verdict(prims: Primitives, parts: GraphParts) -> Verdict:
     nodes = [n for n in parts.nodes if not n.is_group and not n.note]
     attached = parts.n_words_used / parts.n_words if parts.n_words else 1.0
-    return judge(measure(prims, nodes, parts.edges, attached))
+    return judge(measure(prims, nodes, parts.edges, attached, _named_links(parts)))
+
+
+def _named_links(parts: GraphParts) -> float:
+    """The share of the connections with a labelled element (or a marker) at one end at least."""
+    if not parts.edges:
+        return 1.0
+    named = [bool(n.words or n.marker) for n in parts.nodes]
+    return sum(1 for s, t, _c, _lab in parts.edges if named[s] or named[t]) / len(parts.edges)
 
 
 _DIAGRAM_KIND = {FigureType.flowchart: "flowchart", FigureType.state: "state",

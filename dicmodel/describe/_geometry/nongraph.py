@@ -18,6 +18,9 @@ recovered graph is typed, these features of the figure and of the graph are meas
   give dozens of unlabelled elements);
 - ``self_loops``: connections from an element back to itself (a call flow whose lifelines
   were not found reads its messages as loops);
+- ``named_links``: the share of the connections with a labelled element (or a marker) at
+  one end at least: a graph of "an unlabelled box connects to an unlabelled ellipse" says
+  nothing (device icons drawn from many shapes, their names beside them, not on them);
 - ``spans``: dimension lines (arrowheads at both ends resting on extension lines) and
   ``arrow_axes``: two axes with arrowheads meeting at the bottom-left, see :mod:`.chart`.
 
@@ -61,6 +64,7 @@ class Features:
     text_attached: float = 1.0
     labelled: float = 1.0  # share of the elements that carry text (or are markers)
     self_loops: int = 0  # connections from an element back to itself
+    named_links: float = 1.0  # share of the connections with a labelled element at an end
     spans: int = 0  # dimension lines marking a duration or a bandwidth
     arrow_axes: bool = False  # two axes with arrowheads meeting at the bottom-left
 
@@ -73,9 +77,11 @@ class Verdict:
     doubts: list[str] = field(default_factory=list)
 
 
-def measure(prims: Primitives, nodes: list, edges: list, words_used: float) -> Features:
+def measure(prims: Primitives, nodes: list, edges: list, words_used: float,
+            named_links: float = 1.0) -> Features:
     """The features of a figure and of the graph read from it (``nodes`` without groups)."""
-    f = Features(nodes=len(nodes), edges=len(edges), text_attached=words_used)
+    f = Features(nodes=len(nodes), edges=len(edges), text_attached=words_used,
+                 named_links=named_links)
     f.n_words = len(prims.words)
     f.self_loops = sum(1 for e in edges if e[0] == e[1])
     if nodes:
@@ -140,6 +146,9 @@ def judge(f: Features) -> Verdict:
     if f.slot_row >= 6 and f.slot_short >= 0.6:
         return Verdict(FigureType.chart, f"a row of {f.slot_row} adjacent slots with short labels "
                                          "(a slot chart or timeline)")
+    if f.edges >= 5 and f.named_links < 0.1:
+        return Verdict(FigureType.other, f"none of its {f.edges} connections reaches a labelled "
+                                         "element (icons whose names stand beside them?)")
     if f.edges >= 30 and f.edges > 4 * max(1, f.nodes):
         return Verdict(FigureType.other, f"{f.edges} connections among {f.nodes} elements "
                                          "(an illustration, not a network)")
