@@ -69,3 +69,48 @@ def test_a_small_label_just_above_a_box_whose_text_keeps_clear_of_its_edge_is_no
 
     labels = sorted(n.label for n in _diagram(draw).nodes)
     assert "Server" in labels and "Router" in labels
+
+
+# a Visio table set out as an indented listing; its box holds the first seven lines and the
+# rest run on past the bottom edge (x offsets are the indents)
+LISTING = [(0, "Next hop table"), (0, "{"), (6, "match :"), (18, "next hop"), (6, "action :"),
+           (6, "{set_rif(ERIF),"), (6, "set_dst(NH)}"), (6, "default:"), (18, "drop"), (0, "}")]
+
+
+def _listing(page, x, y, lines=LISTING):
+    for k, (dx, line) in enumerate(lines):
+        page.insert_text((x + 2 + dx, y + 11 + 12 * k), line, fontsize=10)
+
+
+def test_an_indented_listing_that_runs_past_the_bottom_of_its_box_is_all_its_label():
+    def draw(page):
+        page.draw_rect(pymupdf.Rect(20, 30, 80, 70), color=BLACK, fill=ORANGE)
+        page.insert_text((36, 54), "Port", fontsize=10)
+        page.draw_rect(pymupdf.Rect(140, 30, 260, 116), color=None, fill=ORANGE)
+        _listing(page, 140, 30)
+        page.draw_rect(pymupdf.Rect(320, 30, 400, 70), color=BLACK, fill=ORANGE)
+        page.insert_text((336, 54), "ERIF", fontsize=10)
+        page.draw_line((80, 50), (140, 50), color=BLACK)
+        page.draw_line((260, 50), (320, 50), color=BLACK)
+
+    labels = sorted(n.label for n in _diagram(draw).nodes)
+    assert labels == ["ERIF", " ".join(line for _, line in LISTING), "Port"]
+
+
+def test_the_label_of_a_connector_leaving_a_full_box_downwards_is_not_its_overflow():
+    # the same listing, all inside its box, whose connector goes down from the bottom edge
+    # with its label beside it where a next line of the listing would be
+    def draw(page):
+        page.draw_rect(pymupdf.Rect(140, 20, 260, 142), color=None, fill=ORANGE)
+        _listing(page, 140, 20)
+        page.draw_line((190, 142), (190, 200), color=BLACK)
+        page.insert_text((194, 153), "miss", fontsize=10)
+        page.draw_rect(pymupdf.Rect(150, 200, 230, 230), color=BLACK, fill=ORANGE)
+        page.insert_text((170, 218), "Flood", fontsize=10)
+        page.draw_rect(pymupdf.Rect(20, 60, 80, 100), color=BLACK, fill=ORANGE)
+        page.insert_text((36, 84), "Port", fontsize=10)
+        page.draw_line((80, 80), (140, 80), color=BLACK)
+
+    d = _diagram(draw, height=260)
+    assert " ".join(line for _, line in LISTING) in {n.label for n in d.nodes}
+    assert not any("miss" in n.label for n in d.nodes)
