@@ -77,6 +77,11 @@ LISTING = [(0, "Next hop table"), (0, "{"), (6, "match :"), (18, "next hop"), (6
            (6, "{set_rif(ERIF),"), (6, "set_dst(NH)}"), (6, "default:"), (18, "drop"), (0, "}")]
 
 
+def _named_box(page, x0, y0, x1, y1, name):
+    page.draw_rect(pymupdf.Rect(x0, y0, x1, y1), color=BLACK, fill=ORANGE)
+    page.insert_text((x0 + 16, (y0 + y1) / 2 + 4), name, fontsize=10)
+
+
 def _listing(page, x, y, lines=LISTING):
     for k, (dx, line) in enumerate(lines):
         page.insert_text((x + 2 + dx, y + 11 + 12 * k), line, fontsize=10)
@@ -84,12 +89,10 @@ def _listing(page, x, y, lines=LISTING):
 
 def test_an_indented_listing_that_runs_past_the_bottom_of_its_box_is_all_its_label():
     def draw(page):
-        page.draw_rect(pymupdf.Rect(20, 30, 80, 70), color=BLACK, fill=ORANGE)
-        page.insert_text((36, 54), "Port", fontsize=10)
+        _named_box(page, 20, 30, 80, 70, "Port")
         page.draw_rect(pymupdf.Rect(140, 30, 260, 116), color=None, fill=ORANGE)
         _listing(page, 140, 30)
-        page.draw_rect(pymupdf.Rect(320, 30, 400, 70), color=BLACK, fill=ORANGE)
-        page.insert_text((336, 54), "ERIF", fontsize=10)
+        _named_box(page, 320, 30, 400, 70, "ERIF")
         page.draw_line((80, 50), (140, 50), color=BLACK)
         page.draw_line((260, 50), (320, 50), color=BLACK)
 
@@ -105,10 +108,8 @@ def test_the_label_of_a_connector_leaving_a_full_box_downwards_is_not_its_overfl
         _listing(page, 140, 20)
         page.draw_line((190, 142), (190, 200), color=BLACK)
         page.insert_text((194, 153), "miss", fontsize=10)
-        page.draw_rect(pymupdf.Rect(150, 200, 230, 230), color=BLACK, fill=ORANGE)
-        page.insert_text((170, 218), "Flood", fontsize=10)
-        page.draw_rect(pymupdf.Rect(20, 60, 80, 100), color=BLACK, fill=ORANGE)
-        page.insert_text((36, 84), "Port", fontsize=10)
+        _named_box(page, 150, 200, 230, 230, "Flood")
+        _named_box(page, 20, 60, 80, 100, "Port")
         page.draw_line((80, 80), (140, 80), color=BLACK)
 
     d = _diagram(draw, height=260)
