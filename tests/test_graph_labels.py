@@ -115,3 +115,19 @@ def test_the_label_of_a_connector_leaving_a_full_box_downwards_is_not_its_overfl
     d = _diagram(draw, height=260)
     assert " ".join(line for _, line in LISTING) in {n.label for n in d.nodes}
     assert not any("miss" in n.label for n in d.nodes)
+
+
+def test_text_beside_the_overflow_in_the_right_half_of_the_box_is_not_part_of_it():
+    # another shape's text (a callout not read as a node) starts past the middle of the box,
+    # level with the listing's closing lines: it is no line of the listing
+    def draw(page):
+        _named_box(page, 20, 30, 80, 70, "Port")
+        page.draw_rect(pymupdf.Rect(140, 30, 260, 116), color=None, fill=ORANGE)
+        _listing(page, 140, 30)
+        page.insert_text((215, 161), "STP", fontsize=10)
+        page.insert_text((215, 173), "state", fontsize=10)
+        page.draw_line((80, 50), (140, 50), color=BLACK)
+
+    labels = {n.label for n in _diagram(draw).nodes}
+    assert " ".join(line for _, line in LISTING) in labels
+    assert not any("STP" in label for label in labels)

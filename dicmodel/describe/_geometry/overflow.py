@@ -8,9 +8,9 @@ column, in the same font size, one line pitch (or one blank line) further on.
 
 A label set out as an indented listing (a table's "match :" and "action :" over their
 indented values) forms no single column; its overflow is the block of lines that goes on
-below the box at the same pitch, each starting at or right of the label's left margin and
-within the box's width, none covered by another box nor run through by a connector (the
-text beside a connector is its label).
+below the box at the same pitch, each starting at or right of the label's left margin (and
+left of the box's middle: it is left-set text) and within the box's width, none covered by
+another box nor run through by a connector (the text beside a connector is its label).
 """
 
 from __future__ import annotations
@@ -166,11 +166,22 @@ class _Scene:
                        for length, segs in self.lines)
 
 
+def _first_run(row: list[Word], gap: float) -> list[Word]:
+    """The words of a row from its left end up to the first gap wider than ``gap`` (what lies
+    beyond is other text on the same level)."""
+    row = sorted(row, key=lambda w: w.bbox[0])
+    for k in range(1, len(row)):
+        if row[k].bbox[0] - max(w.bbox[2] for w in row[:k]) > gap:
+            return row[:k]
+    return row
+
+
 def _indented_block(box: Rect, lines: list[list[Word]], free: list[Word], taken: set[int],
                     scene: _Scene, ocr: bool) -> list[Word]:
     """Free lines that carry an indented label on past the bottom of ``box``: each one pitch
-    (or a blank line) below the last, at or right of the label's left margin, inside the
-    box's width, in the label's font size, covered by no other box and clear of connectors."""
+    (or a blank line) below the last, starting between the label's left margin and the
+    middle of the box, inside the box's width, in the label's font size, covered by no
+    other box and clear of connectors."""
     size_tol, pitch_tol = (_OCR_SIZE_TOL, _OCR_PITCH_TOL) if ocr else (_SIZE_TOL, _PITCH_TOL)
     mids = [_mid(ln) for ln in lines]
     steps = sorted(b - a for a, b in pairwise(mids) if b > a)
@@ -190,12 +201,14 @@ def _indented_block(box: Rect, lines: list[list[Word]], free: list[Word], taken:
     index = {id(free[i]): i for i in cands}
     got: list[Word] = []
     y = mids[-1]
-    for row in rows:
+    middle = (box[0] + box[2]) / 2
+    for words in rows:
+        row = _first_run(words, 2 * h)
         step = _mid(row) - y
         if not any(abs(step - k * pitch) <= pitch_tol * pitch for k in (1, 2)):
             break  # a gap in the block (or a line out of step): the overflow ended
-        if not scene.clear(row, box, h):
-            break
+        if row[0].bbox[0] > middle or not scene.clear(row, box, h):
+            break  # a left-set line starts in the box's left half; past it is other text
         taken.update(index[id(w)] for w in row)
         got.extend(row)
         y = _mid(row)
