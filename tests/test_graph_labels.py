@@ -69,3 +69,65 @@ def test_a_small_label_just_above_a_box_whose_text_keeps_clear_of_its_edge_is_no
 
     labels = sorted(n.label for n in _diagram(draw).nodes)
     assert "Server" in labels and "Router" in labels
+
+
+# a Visio table set out as an indented listing; its box holds the first seven lines and the
+# rest run on past the bottom edge (x offsets are the indents)
+LISTING = [(0, "Next hop table"), (0, "{"), (6, "match :"), (18, "next hop"), (6, "action :"),
+           (6, "{set_rif(ERIF),"), (6, "set_dst(NH)}"), (6, "default:"), (18, "drop"), (0, "}")]
+
+
+def _named_box(page, x0, y0, x1, y1, name):
+    page.draw_rect(pymupdf.Rect(x0, y0, x1, y1), color=BLACK, fill=ORANGE)
+    page.insert_text((x0 + 16, (y0 + y1) / 2 + 4), name, fontsize=10)
+
+
+def _listing(page, x, y, lines=LISTING):
+    for k, (dx, line) in enumerate(lines):
+        page.insert_text((x + 2 + dx, y + 11 + 12 * k), line, fontsize=10)
+
+
+def test_an_indented_listing_that_runs_past_the_bottom_of_its_box_is_all_its_label():
+    def draw(page):
+        _named_box(page, 20, 30, 80, 70, "Port")
+        page.draw_rect(pymupdf.Rect(140, 30, 260, 116), color=None, fill=ORANGE)
+        _listing(page, 140, 30)
+        _named_box(page, 320, 30, 400, 70, "ERIF")
+        page.draw_line((80, 50), (140, 50), color=BLACK)
+        page.draw_line((260, 50), (320, 50), color=BLACK)
+
+    labels = sorted(n.label for n in _diagram(draw).nodes)
+    assert labels == ["ERIF", " ".join(line for _, line in LISTING), "Port"]
+
+
+def test_the_label_of_a_connector_leaving_a_full_box_downwards_is_not_its_overflow():
+    # the same listing, all inside its box, whose connector goes down from the bottom edge
+    # with its label beside it where a next line of the listing would be
+    def draw(page):
+        page.draw_rect(pymupdf.Rect(140, 20, 260, 142), color=None, fill=ORANGE)
+        _listing(page, 140, 20)
+        page.draw_line((190, 142), (190, 200), color=BLACK)
+        page.insert_text((194, 153), "miss", fontsize=10)
+        _named_box(page, 150, 200, 230, 230, "Flood")
+        _named_box(page, 20, 60, 80, 100, "Port")
+        page.draw_line((80, 80), (140, 80), color=BLACK)
+
+    d = _diagram(draw, height=260)
+    assert " ".join(line for _, line in LISTING) in {n.label for n in d.nodes}
+    assert not any("miss" in n.label for n in d.nodes)
+
+
+def test_text_beside_the_overflow_in_the_right_half_of_the_box_is_not_part_of_it():
+    # another shape's text (a callout not read as a node) starts past the middle of the box,
+    # level with the listing's closing lines: it is no line of the listing
+    def draw(page):
+        _named_box(page, 20, 30, 80, 70, "Port")
+        page.draw_rect(pymupdf.Rect(140, 30, 260, 116), color=None, fill=ORANGE)
+        _listing(page, 140, 30)
+        page.insert_text((215, 161), "STP", fontsize=10)
+        page.insert_text((215, 173), "state", fontsize=10)
+        page.draw_line((80, 50), (140, 50), color=BLACK)
+
+    labels = {n.label for n in _diagram(draw).nodes}
+    assert " ".join(line for _, line in LISTING) in labels
+    assert not any("STP" in label for label in labels)

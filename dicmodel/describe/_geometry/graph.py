@@ -733,8 +733,9 @@ def recover_graph(prims: Primitives) -> GraphParts:
                             [n.bbox for n in nodes if not n.is_group]) \
         if prims.source == "vector" else set()
     free = _assign_words([w for i, w in enumerate(prims.words) if i not in crossed], nodes)
-    free = claim_overflow([(n.bbox, n.words) for n in nodes if not (n.is_group or n.rows)], free)
     paths = [p for p in prims.paths if not _decoration(p, nodes)]
+    free = claim_overflow([(n.bbox, n.words) for n in nodes if not (n.is_group or n.rows)], free,
+                          [p.points for p in paths], ocr=prims.source != "vector")
     _markers(nodes, h)
     reach = 3.0
     # arrowheads first: the joining must know which ends carry one

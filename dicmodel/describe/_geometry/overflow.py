@@ -5,6 +5,12 @@ not fit its box goes on below the box (and above it too, when the text is centre
 vertically). Those lines are still the shape's label. They are recognised by how they
 continue the label: the label reaches the box's edge, and the next line sits in the same
 column, in the same font size, one line pitch (or one blank line) further on.
+
+A label set out as an indented listing (a table's "match :" and "action :" over their
+indented values) forms no single column; its overflow is the block of lines that goes on
+below the box at the same pitch, each starting at or right of the label's left margin (and
+left of the box's middle: it is left-set text) and within the box's width, none covered by
+another box nor run through by a connector (the text beside a connector is its label).
 """
 
 from __future__ import annotations
@@ -12,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
-from .primitives import Rect, Word
+from . import _util as U
+from .primitives import Point, Rect, Word
 
 __all__ = ["claim_overflow"]
 
@@ -20,6 +27,11 @@ _SIZE_TOL = 0.15     # same font: sizes within 15%
 _ALIGN_TOL = 0.6     # same column: left edges (or centres) within 0.6 line heights
 _EDGE_TOL = 0.6      # the label reaches the box edge: its last line within 0.6 pitch of it
 _PITCH_TOL = 0.2     # the next line one or two pitches on (a blank line between), +-20%
+# OCR measures each line's box from its own glyphs (ascenders, descenders, brackets): its
+# heights and line positions scatter further than a PDF's font sizes and baselines
+_OCR_SIZE_TOL = 0.5
+_OCR_PITCH_TOL = 0.3
+_COVERED = 0.25      # a line a quarter under another box is that box's, or hidden by it
 
 
 def _lines(words: Sequence[Word]) -> list[list[Word]]:
@@ -122,12 +134,97 @@ def _centred_over_both(box: Rect, line: Word, free: list[Word], taken: set[int]
     return None
 
 
-def claim_overflow(boxes: Sequence[tuple[Rect, list[Word]]], free: list[Word]) -> list[Word]:
+def _mid(words: Sequence[Word]) -> float:
+    return (min(w.bbox[1] for w in words) + max(w.bbox[3] for w in words)) / 2
+
+
+def _median(xs: list[float]) -> float:
+    return sorted(xs)[len(xs) // 2]
+
+
+def _overlap(a: Rect, b: Rect) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+class _Scene:
+    """What a line below a box must keep clear of: the other boxes and the connectors."""
+
+    def __init__(self, boxes: Sequence[Rect], connectors: Sequence[Sequence[Point]]) -> None:
+        self.boxes = boxes
+        self.lines = [(U.poly_len(pts), list(pairwise(pts))) for pts in connectors]
+
+    def clear(self, line: list[Word], own: Rect, h: float) -> bool:
+        """No other box covers the line, and no connector (a line longer than two text
+        lines: shorter strokes are glyphs traced from a raster) runs within half a line of it."""
+        r = U.block_rect(line)
+        if any(b is not own and _overlap(r, b) > _COVERED * U.area(r) for b in self.boxes):
+            return False
+        near = U.expand(r, 0.5 * h)
+        return not any(length >= 2 * h and any(U.clip_segment(a, b, near) for a, b in segs)
+                       for length, segs in self.lines)
+
+
+def _first_run(row: list[Word], gap: float) -> list[Word]:
+    """The words of a row from its left end up to the first gap wider than ``gap`` (what lies
+    beyond is other text on the same level)."""
+    row = sorted(row, key=lambda w: w.bbox[0])
+    for k in range(1, len(row)):
+        if row[k].bbox[0] - max(w.bbox[2] for w in row[:k]) > gap:
+            return row[:k]
+    return row
+
+
+def _indented_block(box: Rect, lines: list[list[Word]], free: list[Word], taken: set[int],
+                    scene: _Scene, ocr: bool) -> list[Word]:
+    """Free lines that carry an indented label on past the bottom of ``box``: each one pitch
+    (or a blank line) below the last, starting between the label's left margin and the
+    middle of the box, inside the box's width, in the label's font size, covered by no
+    other box and clear of connectors."""
+    size_tol, pitch_tol = (_OCR_SIZE_TOL, _OCR_PITCH_TOL) if ocr else (_SIZE_TOL, _PITCH_TOL)
+    mids = [_mid(ln) for ln in lines]
+    steps = sorted(b - a for a, b in pairwise(mids) if b > a)
+    if not steps:
+        return []
+    pitch = steps[len(steps) // 4]  # listings leave blank lines: the lower steps are the pitch
+    if box[3] - max(w.bbox[3] for w in lines[-1]) > (1 + _EDGE_TOL) * pitch:
+        return []  # the label stops short of the bottom edge (by more than a blank line)
+    h = _median([max(w.bbox[3] for w in ln) - min(w.bbox[1] for w in ln) for ln in lines])
+    size = _median([w.size for ln in lines for w in ln])
+    left = min(w.bbox[0] for ln in lines for w in ln) - _ALIGN_TOL * h
+    right = box[2] + _ALIGN_TOL * h
+    cands = [i for i, w in enumerate(free) if i not in taken and not w.vertical
+             and (w.bbox[1] + w.bbox[3]) / 2 > box[3] and left <= w.bbox[0] < box[2]
+             and w.bbox[2] <= right and abs(w.size - size) <= size_tol * max(size, 1e-6)]
+    rows = _lines([free[i] for i in cands])
+    index = {id(free[i]): i for i in cands}
+    got: list[Word] = []
+    y = mids[-1]
+    middle = (box[0] + box[2]) / 2
+    for words in rows:
+        row = _first_run(words, 2 * h)
+        step = _mid(row) - y
+        if not any(abs(step - k * pitch) <= pitch_tol * pitch for k in (1, 2)):
+            break  # a gap in the block (or a line out of step): the overflow ended
+        if row[0].bbox[0] > middle or not scene.clear(row, box, h):
+            break  # a left-set line starts in the box's left half; past it is other text
+        taken.update(index[id(w)] for w in row)
+        got.extend(row)
+        y = _mid(row)
+    return got
+
+
+def claim_overflow(boxes: Sequence[tuple[Rect, list[Word]]], free: list[Word],
+                   connectors: Sequence[Sequence[Point]] = (), ocr: bool = False) -> list[Word]:
     """Give each box's label the free lines that run over its edge; the rest come back.
 
-    ``boxes`` pairs each node's outline with its label words (extended in place).
+    ``boxes`` pairs each node's outline with its label words (extended in place);
+    ``connectors`` are the lines drawn between them (polylines), whose labels are not
+    overflow; ``ocr`` says the words were read from pixels (their sizes are measured).
     """
     taken: set[int] = set()
+    scene = _Scene([b for b, _ in boxes], connectors)
     for box, words in boxes:
         if not words or any(w.vertical for w in words):
             continue
@@ -137,15 +234,18 @@ def claim_overflow(boxes: Sequence[tuple[Rect, list[Word]]], free: list[Word]) -
             if spilt:
                 words.extend((spilt[0][0], spilt[2][0]))
                 lines = spilt
-        column = _column(lines)
-        if len(lines) < 2 or column is None:
+        if len(lines) < 2:
             continue  # one line gives no pitch to follow (and a short label fits its box)
+        column = _column(lines)
         sizes = {round(w.size, 1) for w in words}
-        if max(sizes) > (1 + _SIZE_TOL) * min(sizes):
-            continue  # a mixed-font label (a title over a body): no single column to follow
-        below = _grow(box, lines, column, free, True, taken)
-        # text runs over the top only when it is centred (in the middle of its box, it
-        # runs over both edges, and over the top alone when the box sits low)
-        above = _grow(box, lines, column, free, False, taken) if below or column == 1 else []
-        words.extend(below + above)
+        # a mixed-font label (a title over a body) forms no single column to follow
+        if column is not None and max(sizes) <= (1 + _SIZE_TOL) * min(sizes):
+            below = _grow(box, lines, column, free, True, taken)
+            # text runs over the top only when it is centred (in the middle of its box, it
+            # runs over both edges, and over the top alone when the box sits low)
+            above = _grow(box, lines, column, free, False, taken) if below or column == 1 else []
+            words.extend(below + above)
+            if below or column == 1:
+                continue  # (a centred label's overflow is centred too)
+        words.extend(_indented_block(box, lines, free, taken, scene, ocr))
     return [w for i, w in enumerate(free) if i not in taken]
