@@ -146,7 +146,8 @@ def judge(f: Features) -> Verdict:
     if f.slot_row >= 6 and f.slot_short >= 0.6:
         return Verdict(FigureType.chart, f"a row of {f.slot_row} adjacent slots with short labels "
                                          "(a slot chart or timeline)")
-    if f.edges >= 5 and f.named_links < 0.1:
+    # (a network with no text at all has nothing better to tell than its wiring: kept)
+    if f.edges >= 5 and f.named_links < 0.1 and f.n_words:
         return Verdict(FigureType.other, f"none of its {f.edges} connections reaches a labelled "
                                          "element (icons whose names stand beside them?)")
     if f.edges >= 30 and f.edges > 4 * max(1, f.nodes):
