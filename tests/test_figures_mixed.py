@@ -682,3 +682,21 @@ def test_a_label_longer_than_its_short_arrow_inside_a_frame_is_its_text():
     names = {n.id: n.label for n in r.diagram.nodes}
     got = [(names[m.source], names[m.target], m.text) for m in r.diagram.messages]
     assert ("PGW-C", "PGW-U", "3. Sx Session Establishment Request") in got
+
+
+def test_few_labelled_elements_cap_the_confidence_when_some_links_reach_them():
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    for k in range(6):  # the same icons; the first carries its name, so one link is named
+        x = 40 + 90 * k
+        f.box(x, 100, x + 30, 140)
+        f.circle(x + 15, 90, 6)
+        f.box(x + 5, 110, x + 25, 115)
+        if k:
+            f.arrow((x - 60, 120), (x, 120), head=False)
+    f.text("AMF", 47, 132)
+    f.text("Core network", 300, 40)
+    r = read(f)
+    assert r.confidence <= 0.45
+    assert any("carry a label" in w for w in r.warnings)
