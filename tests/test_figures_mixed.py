@@ -437,17 +437,22 @@ def test_markdown_marks_low_confidence_figures():
     assert "low confidence" not in figure_markdown(sure)
 
 
-def test_many_unlabelled_elements_cap_the_confidence():
-    from tests.test_structural_engine import Fig, read
-
-    f = Fig()
-    for k in range(6):  # icons drawn from shapes, joined by links, named by one caption each
+def _icon_row(f) -> None:
+    """Six icons drawn from shapes (a box, a disc on top, a bar inside), joined left to right."""
+    for k in range(6):
         x = 40 + 90 * k
         f.box(x, 100, x + 30, 140)
         f.circle(x + 15, 90, 6)
         f.box(x + 5, 110, x + 25, 115)
         if k:
             f.arrow((x - 60, 120), (x, 120), head=False)
+
+
+def test_many_unlabelled_elements_cap_the_confidence():
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    _icon_row(f)  # icons drawn from shapes, joined by links, named by one caption each
     f.text("Core network", 300, 40)
     r = read(f)
     assert r.confidence <= 0.45
@@ -688,13 +693,7 @@ def test_few_labelled_elements_cap_the_confidence_when_some_links_reach_them():
     from tests.test_structural_engine import Fig, read
 
     f = Fig()
-    for k in range(6):  # the same icons; the first carries its name, so one link is named
-        x = 40 + 90 * k
-        f.box(x, 100, x + 30, 140)
-        f.circle(x + 15, 90, 6)
-        f.box(x + 5, 110, x + 25, 115)
-        if k:
-            f.arrow((x - 60, 120), (x, 120), head=False)
+    _icon_row(f)  # the same icons; the first carries its name, so one link is named
     f.text("AMF", 47, 132)
     f.text("Core network", 300, 40)
     r = read(f)

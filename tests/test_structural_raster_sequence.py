@@ -300,12 +300,8 @@ def _bar_with_a_label_beside_it() -> tuple[np.ndarray, list[Word], int]:
     return cv2.cvtColor(np.array(im), cv2.COLOR_RGB2BGR), words, 150
 
 
-def test_message_leaving_a_filled_bar_under_its_label_is_no_step_disc(monkeypatch):
-    """Where a message leaves a filled activation bar right under its label, the bar's side,
-    the label's first letter and the line close into a round blob with a plumb stroke above
-    and below it: the bar's side, inked on one side only, is no line threaded through a
-    step-number disc, so nothing is erased and the message still starts at the bar."""
-    img, words, y = _bar_with_a_label_beside_it()
+def _spy_discs(monkeypatch) -> list:
+    """The step-number discs the raster stage finds (and erases), collected as it runs."""
     found: list = []
     real = raster._number_discs
 
@@ -315,6 +311,16 @@ def test_message_leaving_a_filled_bar_under_its_label_is_no_step_disc(monkeypatc
         return out
 
     monkeypatch.setattr(raster, "_number_discs", spy)
+    return found
+
+
+def test_message_leaving_a_filled_bar_under_its_label_is_no_step_disc(monkeypatch):
+    """Where a message leaves a filled activation bar right under its label, the bar's side,
+    the label's first letter and the line close into a round blob with a plumb stroke above
+    and below it: the bar's side, inked on one side only, is no line threaded through a
+    step-number disc, so nothing is erased and the message still starts at the bar."""
+    img, words, y = _bar_with_a_label_beside_it()
+    found = _spy_discs(monkeypatch)
     prims = _extract(img, words, monkeypatch)
     assert found == []
     assert prims.level is not None
@@ -354,15 +360,7 @@ def test_actor_names_read_as_one_text_line_are_split_over_their_lifelines(monkey
 def test_step_disc_with_a_self_message_looping_out_of_it_is_still_a_disc(monkeypatch):
     """Mermaid's autonumber disc on a lifeline, a self-message leaving its rim and curving back
     under it: ink beside the disc on one side, but no plumb band, so it is still a disc."""
-    found: list = []
-    real = raster._number_discs
-
-    def spy(*args):
-        out = real(*args)
-        found.extend(out)
-        return out
-
-    monkeypatch.setattr(raster, "_number_discs", spy)
+    found = _spy_discs(monkeypatch)
     img = _canvas()
     for x in (100, 320):
         cv2.line(img, (x, 30), (x, 280), INK, 2)
