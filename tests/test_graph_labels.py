@@ -131,3 +131,20 @@ def test_text_beside_the_overflow_in_the_right_half_of_the_box_is_not_part_of_it
     labels = {n.label for n in _diagram(draw).nodes}
     assert " ".join(line for _, line in LISTING) in labels
     assert not any("STP" in label for label in labels)
+
+
+def test_notes_under_a_box_with_a_centred_label_are_not_its_overflow():
+    """A slide's box: a centred title over a centred body line, as OCR reads them (line
+    heights scatter), and bullet notes set under the box. A centred label is no indented
+    listing, so the notes stay free (camara slide 4 of the real-figure bench)."""
+    from dicmodel.describe._geometry.overflow import claim_overflow
+    from dicmodel.describe._geometry.primitives import Word
+
+    box = (664.0, 475.0, 1157.0, 701.0)
+    label = [Word("Github issue #12", (719, 538, 1101, 586), 48.0),
+             Word("Change for APIBacklog", (709, 603, 1106, 654), 51.0)]
+    notes = [Word("Consolidate one single table for the", (682, 729, 1099, 759), 30.0),
+             Word("API backlog. This backlog shall capture", (695, 756, 1144, 793), 37.0)]
+    words = list(label)
+    free = claim_overflow([(box, words)], list(notes), ocr=True)
+    assert words == label and free == notes

@@ -166,6 +166,17 @@ class _Scene:
                        for length, segs in self.lines)
 
 
+def _centred(box: Rect, lines: list[list[Word]]) -> bool:
+    """Every line centred on the box's middle (within a third of a line height), as a slide's
+    or a shape's centred text is; an indented listing's lines start at one margin instead."""
+    middle = (box[0] + box[2]) / 2
+    for ln in lines:
+        r = U.block_rect(ln)
+        if abs((r[0] + r[2]) / 2 - middle) > (r[3] - r[1]) / 3:
+            return False
+    return True
+
+
 def _first_run(row: list[Word], gap: float) -> list[Word]:
     """The words of a row from its left end up to the first gap wider than ``gap`` (what lies
     beyond is other text on the same level)."""
@@ -183,6 +194,8 @@ def _indented_block(box: Rect, lines: list[list[Word]], free: list[Word], taken:
     middle of the box, inside the box's width, in the label's font size, covered by no
     other box and clear of connectors."""
     size_tol, pitch_tol = (_OCR_SIZE_TOL, _OCR_PITCH_TOL) if ocr else (_SIZE_TOL, _PITCH_TOL)
+    if _centred(box, lines):
+        return []  # a centred label (a slide's title over its body) is no listing
     mids = [_mid(ln) for ln in lines]
     steps = sorted(b - a for a, b in pairwise(mids) if b > a)
     if not steps:
