@@ -21,6 +21,13 @@ def area(r: Rect) -> float:
     return max(0.0, r[2] - r[0]) * max(0.0, r[3] - r[1])
 
 
+def overlap_area(a: Rect, b: Rect) -> float:
+    """The area the two rectangles share (0 when they do not meet)."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
 def center(r: Rect) -> Point:
     return ((r[0] + r[2]) / 2, (r[1] + r[3]) / 2)
 

@@ -112,12 +112,8 @@ class GraphParts:
 # ---- 1. shapes ---------------------------------------------------------------------------
 
 def _iou(a: Rect, b: Rect) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    inter = w * h
-    return inter / (U.area(a) + U.area(b) - inter)
+    inter = U.overlap_area(a, b)
+    return inter / (U.area(a) + U.area(b) - inter) if inter else 0.0
 
 
 def _merge_duplicates(shapes: list[Shape]) -> list[_N]:

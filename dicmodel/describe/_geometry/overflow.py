@@ -16,6 +16,7 @@ another box nor run through by a connector (the text beside a connector is its l
 from __future__ import annotations
 
 from collections.abc import Sequence
+from statistics import median_high
 from itertools import pairwise
 
 from . import _util as U
@@ -138,16 +139,6 @@ def _mid(words: Sequence[Word]) -> float:
     return (min(w.bbox[1] for w in words) + max(w.bbox[3] for w in words)) / 2
 
 
-def _median(xs: list[float]) -> float:
-    return sorted(xs)[len(xs) // 2]
-
-
-def _overlap(a: Rect, b: Rect) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    return w * h if w > 0 and h > 0 else 0.0
-
-
 class _Scene:
     """What a line below a box must keep clear of: the other boxes and the connectors."""
 
@@ -159,7 +150,7 @@ class _Scene:
         """No other box covers the line, and no connector (a line longer than two text
         lines: shorter strokes are glyphs traced from a raster) runs within half a line of it."""
         r = U.block_rect(line)
-        if any(b is not own and _overlap(r, b) > _COVERED * U.area(r) for b in self.boxes):
+        if any(b is not own and U.overlap_area(r, b) > _COVERED * U.area(r) for b in self.boxes):
             return False
         near = U.expand(r, 0.5 * h)
         return not any(length >= 2 * h and any(U.clip_segment(a, b, near) for a, b in segs)
@@ -203,8 +194,8 @@ def _indented_block(box: Rect, lines: list[list[Word]], free: list[Word], taken:
     pitch = steps[len(steps) // 4]  # listings leave blank lines: the lower steps are the pitch
     if box[3] - max(w.bbox[3] for w in lines[-1]) > (1 + _EDGE_TOL) * pitch:
         return []  # the label stops short of the bottom edge (by more than a blank line)
-    h = _median([max(w.bbox[3] for w in ln) - min(w.bbox[1] for w in ln) for ln in lines])
-    size = _median([w.size for ln in lines for w in ln])
+    h = median_high([max(w.bbox[3] for w in ln) - min(w.bbox[1] for w in ln) for ln in lines])
+    size = median_high([w.size for ln in lines for w in ln])
     left = min(w.bbox[0] for ln in lines for w in ln) - _ALIGN_TOL * h
     right = box[2] + _ALIGN_TOL * h
     cands = [i for i, w in enumerate(free) if i not in taken and not w.vertical

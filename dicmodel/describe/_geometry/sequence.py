@@ -12,6 +12,7 @@ lifeline) are ignored because ends snap to the nearest lifeline within a bar's h
 from __future__ import annotations
 
 import bisect
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from ...diagram import Diagram, Message, Node
@@ -317,8 +318,8 @@ def _see_through(y0: float, y1: float, spans: list[Rect], tol: float) -> tuple[f
     return y0, y1
 
 
-def _label_near_end(words: list[Word], ln: Lifeline, h: float, bare: set[int] = frozenset()  # type: ignore[assignment]
-                    ) -> list[Word]:
+def _label_near_end(words: list[Word], ln: Lifeline, h: float,
+                    bare: Collection[int] = frozenset()) -> list[Word]:
     """Actor-style heads: the text centred on the lifeline just above its top (or below its end);
     a word in ``bare`` (no box around it) also where the line runs on into it."""
     cands = []
