@@ -400,3 +400,4 @@ def test_links_between_unnamed_elements_are_not_told_as_a_graph():
     assert reading.figure_type.value == "other" and reading.confidence <= 0.3
     assert any("none of its 6 connections" in w for w in reading.warnings)
     assert all(name in reading.prose for name in ("AMF/UPF", "MME/S-GW", "IAB-donor"))
+    assert reading.prose.startswith("A diagram whose links could not be read")

@@ -98,7 +98,7 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
     verdict = _verdict(prims, parts)
     if verdict.figure_type is not None:  # boxes and lines, but not a graph: say what it is
         r = _plain(prims, verdict.figure_type, warnings + [f"not read as a graph: {verdict.reason}"], 0.3)
-        r.prose = honest_prose(verdict.figure_type, prims.words, verdict.reason)
+        r.prose = honest_prose(verdict.figure_type, prims.words, verdict.reason, verdict.what)
         return r
     warnings += [f"low confidence: {d}" for d in verdict.doubts]
     diagram = to_diagram(parts, _DIAGRAM_KIND[kind])

@@ -75,6 +75,7 @@ class Verdict:
     reason: str = ""
     cap: float = 1.0  # confidence cap for a graph that is kept
     doubts: list[str] = field(default_factory=list)
+    what: str = ""  # how the prose names a figure that is not read as a graph ("" by its type)
 
 
 def measure(prims: Primitives, nodes: list, edges: list, words_used: float,
@@ -149,7 +150,8 @@ def judge(f: Features) -> Verdict:
     # (a network with no text at all has nothing better to tell than its wiring: kept)
     if f.edges >= 5 and f.named_links < 0.1 and f.n_words:
         return Verdict(FigureType.other, f"none of its {f.edges} connections reaches a labelled "
-                                         "element (icons whose names stand beside them?)")
+                                         "element (icons whose names stand beside them?)",
+                       what="A diagram whose links could not be read,")
     if f.edges >= 30 and f.edges > 4 * max(1, f.nodes):
         return Verdict(FigureType.other, f"{f.edges} connections among {f.nodes} elements "
                                          "(an illustration, not a network)")
@@ -184,10 +186,10 @@ def judge(f: Features) -> Verdict:
     return v
 
 
-def honest_prose(kind: FigureType, words: list[Word], reason: str) -> str:
-    """What can be read, and what the figure is not."""
+def honest_prose(kind: FigureType, words: list[Word], reason: str, what: str = "") -> str:
+    """What can be read, and what the figure is not (``what`` names it; by default by its type)."""
     texts = [U.block_text(b) for b in U.text_blocks(words)]
-    what = "A chart" if kind is FigureType.chart else "An illustration"
+    what = what or ("A chart" if kind is FigureType.chart else "An illustration")
     shown = "; ".join(f'"{t}"' for t in texts[:60]) + (f" and {len(texts) - 60} more"
                                                        if len(texts) > 60 else "")
     labels = f" with labels: {shown}" if texts else " with no readable labels"
