@@ -60,3 +60,41 @@ def test_a_page_too_busy_to_search_says_so():
     [err] = [e for e in out.errors if e.error_type == "TooManyDrawings"]
     assert err.page == 1 and "150 drawings" in err.message and not out.figures
     assert dicmodel.convert(doc.tobytes(), describe=False).figures  # under the default: found
+
+
+def _boxes_then_caption(caption_y: float, body_between: bool) -> bytes:
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.insert_text((56, 80), "4.2 Overview of the functions and their interfaces.", fontsize=10)
+    for k in range(3):
+        page.draw_rect(pymupdf.Rect(90 + 150 * k, 130, 200 + 150 * k, 160), color=(0, 0, 0))
+        page.insert_text((100 + 150 * k, 150), f"Table {k}", fontsize=10)
+    page.draw_line((200, 145), (240, 145), color=(0, 0, 0))
+    page.draw_line((350, 145), (390, 145), color=(0, 0, 0))
+    if body_between:
+        page.insert_text((56, 230), "The tables are looked up one after the other for each packet.",
+                         fontsize=10)
+    page.insert_text((56, caption_y), "Figure 1: Class-based forwarding", fontsize=10)
+    return doc.tobytes()
+
+
+def test_a_caption_under_white_space_below_the_drawing_is_still_its_caption():
+    """A Visio page exported with its margin leaves 150 pt of white under the drawing before the
+    caption: nothing lies between them, so the caption is the figure's, not a body paragraph."""
+    import dicmodel
+
+    out = dicmodel.convert(_boxes_then_caption(330, body_between=False), describe=False)
+    [fig] = out.figures
+    assert fig.caption == "Figure 1: Class-based forwarding"
+    assert not any("Class-based" in (b.text or "") for b in out.blocks if b.type.value == "text")
+
+
+def test_a_far_caption_with_body_text_between_is_not_taken():
+    """The same gap with a body sentence between: the caption may belong to something else, and
+    the figure is not given it past ``caption_distance``."""
+    import dicmodel
+
+    out = dicmodel.convert(_boxes_then_caption(330, body_between=True), describe=False)
+    [fig] = out.figures
+    assert fig.caption is None
+    assert any("Class-based forwarding" in (b.text or "") for b in out.blocks)

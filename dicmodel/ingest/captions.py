@@ -2,8 +2,10 @@
 
 A caption is a paragraph that starts with a figure label and sits next to a figure (display
 frame): directly below or above it, overlapping it horizontally, within ``caption_distance``.
-Below wins over above at equal distance (the more common convention). Each caption serves one
-figure. The context of a figure is the body sentences that cite its label.
+Below wins over above at equal distance (the more common convention). A caption further below
+than that still serves the figure when only white space lies between them (a Visio page exported
+with its margin, a slide with room under its drawing), up to ``WHITE_GAP_FACTOR`` times the
+distance. Each caption serves one figure. The context of a figure is the body sentences that cite its label.
 """
 
 from __future__ import annotations
@@ -58,6 +60,15 @@ def match_captions(figures: Sequence[Rect], paras: Sequence[tuple[Rect, str, lis
             if dist is not None:
                 options.append((dist, fi, pi, label))
     options.sort()
+    taken = {fi for _, fi, _, _ in options} | {pi for _, _, pi, _ in options}
+    for pi, (pbox, text, _) in enumerate(paras):
+        label = caption_label(text)
+        if label is None or pi in taken:
+            continue
+        for fi, fbox in enumerate(figures):
+            gap = _white_gap(fi, fbox, pi, pbox, figures, paras, max_gap)
+            if gap is not None:
+                options.append((gap, fi, pi, label))
     used_f: set[int] = set()
     used_p: set[int] = set()
     out: list[CaptionMatch] = []
@@ -85,6 +96,26 @@ def _distance(fig: Rect, cap: Rect, max_gap: float) -> float | None:
     if cap[1] >= fig[1] - 1 and cap[3] <= fig[3] + 1:
         return max_gap  # a caption drawn inside the figure's frame: last resort
     return None
+
+
+WHITE_GAP_FACTOR = 4.0
+
+
+def _white_gap(fi: int, fig: Rect, pi: int, cap: Rect, figures: Sequence[Rect],
+               paras: Sequence[tuple[Rect, str, list[str]]], max_gap: float) -> float | None:
+    """The gap from a figure down to a caption beyond ``max_gap`` with nothing between them
+    (no paragraph, no other figure across their common span), or None."""
+    below = cap[1] - fig[3]
+    if not max_gap < below <= WHITE_GAP_FACTOR * max_gap:
+        return None
+    lo, hi = max(fig[0], cap[0]), min(fig[2], cap[2])
+    if hi - lo < 0.3 * min(fig[2] - fig[0], cap[2] - cap[0]):
+        return None
+    between = [p[0] for k, p in enumerate(paras) if k != pi] + [f for k, f in enumerate(figures) if k != fi]
+    for b in between:
+        if b[0] < hi and b[2] > lo and b[3] > fig[3] and b[1] < cap[1]:
+            return None
+    return below
 
 
 def _caption_lines(lines: list[str]) -> int:
