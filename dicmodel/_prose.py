@@ -118,8 +118,12 @@ def _intro(d: _Diagram) -> str:
         who = [d.label_of(n.id) for n in d.nodes]
         return (f"The {name}{title} shows {len(d.messages)} messages between "
                 f"{len(who)} participants: {_join(who)}.")
-    count = len(d.states) if d.kind == "state" else len(d.nodes)
+    count = len(d.states) if d.kind == "state" else len([n for n in d.nodes if n.shape != "external"])
     unit = "states" if d.kind == "state" else "elements"
+    stubs = len([e for e in d.edges if _stub(d, e)])
+    if stubs:
+        return (f"The {name}{title} has {count} {unit}, {len(d.edges) - stubs} connections and "
+                f"{stubs} reference point{'s' if stubs != 1 else ''} to elements not shown.")
     return f"The {name}{title} has {count} {unit} and {len(d.edges)} connections."
 
 
@@ -204,6 +208,12 @@ def _state(d: _Diagram) -> list[str]:
     return out
 
 
+def _stub(d: _Diagram, e: _Edge) -> bool:
+    """A reference point drawn as a stub: one of its ends is an element the figure does not
+    draw (``external``)."""
+    return _is(d, e.source, "external") != _is(d, e.target, "external")
+
+
 def _is(d: _Diagram, node_id: str, shape: str) -> bool:
     n = d.node(node_id)
     return n is not None and n.shape == shape
@@ -213,11 +223,25 @@ def _links(d: _Diagram) -> list[str]:
     """Links of a topology or an architecture are connections, and their labels are the
     interface, protocol or reference point they run over, not conditions."""
     out = []
+    stubs: dict[str, list[str]] = defaultdict(list)  # element -> its reference points' names
     for e in d.edges:
+        if _stub(d, e):
+            inner = e.target if _is(d, e.source, "external") else e.source
+            stubs[inner].append(e.label)
+            continue
         a, b = d.label_of(e.source), d.label_of(e.target)
         via = f" via {_q(e.label)}" if e.label else ""
         rel = "relates to" if d.kind == "er" else "connects to"
         out.append(f"{a} {rel} {b}{via}.")
+    for inner, names in stubs.items():
+        named = [_q(x) for x in names if x]
+        blank = len(names) - len(named)
+        what = []
+        if named:
+            what.append(f"reference point{'s' if len(named) > 1 else ''} {_join(named)}")
+        if blank:
+            what.append(f"{blank} unnamed link{'s' if blank > 1 else ''}")
+        out.append(f"{d.label_of(inner)} has {_join(what)} towards elements not shown.")
     lonely = [n.text for n in d.nodes if not any(n.id in (e.source, e.target) for e in d.edges)
               and d.kind != "er"]
     if lonely:

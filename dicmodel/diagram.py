@@ -91,7 +91,8 @@ class Node(BaseModel):
     label: str = ""
     shape: str = Field("box", description="box, round, stadium, subroutine, cylinder, circle, "
                        "diamond, hexagon, parallelogram, trapezoid, ellipse, participant, actor, "
-                       "state, start, end, choice, fork, device")
+                       "state, start, end, choice, fork, device, external (the far end of a "
+                       "reference point towards an element the figure does not draw)")
 
     @property
     def text(self) -> str:
@@ -238,7 +239,7 @@ _SHAPES = {
     "box": ("[", "]"), "round": ("(", ")"), "stadium": ("([", "])"), "subroutine": ("[[", "]]"),
     "cylinder": ("[(", ")]"), "circle": ("((", "))"), "diamond": ("{", "}"),
     "hexagon": ("{{", "}}"), "parallelogram": ("[/", "/]"), "trapezoid": ("[/", "\\]"),
-    "asymmetric": (">", "]"), "double_circle": ("(((", ")))"),
+    "asymmetric": (">", "]"), "double_circle": ("(((", ")))"), "external": ("((", "))"),
 }
 
 
@@ -333,7 +334,9 @@ def _flowchart_to_mermaid(d: Diagram) -> str:
         if n.shape in _SHAPES_NEW_SYNTAX:  # no bracket form: Mermaid 11's A@{ shape: ... }
             return f"{ids[n.id]}@{{ shape: {_SHAPES_NEW_SYNTAX[n.shape]}, label: {_quote(n.text)} }}"
         o, c = _SHAPES.get(n.shape, ("[", "]"))
-        return f"{ids[n.id]}{o}{_quote(n.text)}{c}"
+        # an element not drawn has no name: a blank circle, not its id
+        text = " " if n.shape == "external" and not n.label else n.text
+        return f"{ids[n.id]}{o}{_quote(text)}{c}"
 
     def open_group(g: Group, depth: int) -> None:
         pad = "    " * depth

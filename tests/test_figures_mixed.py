@@ -699,3 +699,83 @@ def test_few_labelled_elements_cap_the_confidence_when_some_links_reach_them():
     r = read(f)
     assert r.confidence <= 0.45
     assert any("carry a label" in w for w in r.warnings)
+
+
+def _reference_model(row: bool):
+    """A TS 23.214-style reference model: two gateways linked by Sxa (a tick across the link,
+    the line split at the tick as Visio leaves it), S11 and S4 stubs up from the upper one to
+    elements the figure does not draw, each marked by a tick; ``row``: three more stubs
+    (Gx, Gy, Gz) whose ticks are one stroke across all three."""
+    from tests.test_structural_engine import Fig
+
+    f = Fig(420, 330)
+    f.box(60, 120, 180, 170, "SGW-C")
+    f.box(60, 250, 180, 300, "SGW-U")
+    f.arrow((120, 170), (120, 210), head=False)  # Sxa, split at its tick
+    f.arrow((120, 210), (120, 250), head=False)
+    f.page.draw_line((114, 210), (126, 210), color=(0, 0, 0), width=0.8)
+    f.text("Sxa", 95, 213, size=9)
+    for x, name in ((80, "S11"), (160, "S4")):
+        f.arrow((x, 120), (x, 40), head=False)
+        f.page.draw_line((x - 6, 70), (x + 6, 70), color=(0, 0, 0), width=0.8)
+        f.text(name, x - 28, 73, size=9)
+    if row:
+        f.box(260, 120, 380, 170, "PGW-C")
+        for x in (290, 320, 350):
+            f.arrow((x, 120), (x, 40), head=False)
+        f.page.draw_line((282, 80), (358, 80), color=(0, 0, 0), width=0.8)  # three ticks, one stroke
+        for x, name in ((290, "Gx"), (320, "Gy"), (350, "Gz")):
+            f.text(name, x - 6, 68, size=9)
+    return f
+
+
+def test_reference_point_stubs_towards_elements_not_drawn_are_named_links_not_nodes():
+    """TS 23.214 Figure 4.2.1-1: a reference point that leaves a node and ends on nothing
+    (S11 towards an MME the figure does not draw) was read as a link to its name ('S11
+    connects to SGW-C'), or dropped as a loose line. It is the node's reference point: a link
+    to an element not shown, labelled with the name by its tick."""
+    from dicmodel._prose import diagram_prose
+    from tests.test_structural_engine import read
+
+    r = read(_reference_model(row=False))
+    d = r.diagram
+    names = {n.label for n in d.nodes if n.shape != "external"}
+    assert names == {"SGW-C", "SGW-U"}
+    links = {(d.label_of(e.source), d.label_of(e.target)): e.label for e in d.edges
+             if d.node(e.source).shape != "external" and d.node(e.target).shape != "external"}
+    assert list(links.values()) == ["Sxa"]
+    stubs = sorted(e.label for e in d.edges if "external" in (d.node(e.source).shape, d.node(e.target).shape))
+    assert stubs == ["S11", "S4"]
+    text = diagram_prose(d)
+    assert 'SGW-C has reference points "S11" and "S4" towards elements not shown.' in text
+    assert "1 connections and 2 reference points" in text
+    assert "S11 connects" not in text and "connects to S11" not in text
+    assert r.diagram.to_mermaid().count('((" "))') == 2
+
+
+def test_a_row_of_ticks_drawn_as_one_stroke_marks_each_line_it_crosses():
+    from tests.test_structural_engine import read
+
+    r = read(_reference_model(row=True))
+    d = r.diagram
+    stubs = {e.label for e in d.edges if "external" in (d.node(e.source).shape, d.node(e.target).shape)}
+    assert {"Gx", "Gy", "Gz"} <= stubs
+    assert not any(n.label in ("Gx", "Gy", "Gz") for n in d.nodes)
+
+
+def test_a_line_through_an_er_diagrams_bar_markers_is_no_row_of_ticks():
+    """Crow's-foot bars are strokes of tick size across a relationship line: the line is the
+    relationship between the two entities, not a row of ticks."""
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig(420, 200)
+    f.box(40, 80, 140, 120, "ORDER")
+    f.box(280, 80, 380, 120, "ITEM")
+    f.arrow((140, 100), (280, 100), head=False)
+    for x in (148, 152, 270):
+        f.page.draw_line((x, 93), (x, 107), color=(0, 0, 0), width=0.8)
+    r = read(f)
+    d = r.diagram
+    assert [(d.label_of(e.source), d.label_of(e.target)) for e in d.edges] in (
+        [("ORDER", "ITEM")], [("ITEM", "ORDER")])
+    assert not any(n.shape == "external" for n in d.nodes)

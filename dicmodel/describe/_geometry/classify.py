@@ -113,7 +113,8 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
 
 
 def _verdict(prims: Primitives, parts: GraphParts) -> Verdict:
-    nodes = [n for n in parts.nodes if not n.is_group and not n.note]
+    # (a reference point's far end is no element of the figure: it carries no label)
+    nodes = [n for n in parts.nodes if not n.is_group and not n.note and n.kind != "external"]
     attached = parts.n_words_used / parts.n_words if parts.n_words else 1.0
     return judge(measure(prims, nodes, parts.edges, attached, _named_links(parts)))
 

@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from ...diagram import Diagram, Edge, Group, Node
 from ...document import FigureType
 from . import _util as U
-from .leaders import leader_lines, tick_marks
+from .leaders import leader_lines, tick_crossings
 from .linetext import pierced_words, runs_through
 from .overflow import claim_overflow
 from .pictures import picture_clusters
@@ -41,7 +42,7 @@ __all__ = ["Reading", "recover_graph", "GraphParts"]
 
 _SHAPE_NAME = {"rect": "box", "round_rect": "round", "ellipse": "ellipse", "circle": "circle",
                "diamond": "diamond", "hexagon": "hexagon", "parallelogram": "parallelogram",
-               "polygon": "box", "cylinder": "cylinder", "icon": "device"}
+               "polygon": "box", "cylinder": "cylinder", "icon": "device", "external": "external"}
 
 
 # Font Awesome codes that Mermaid prints as text when the icon font is missing
@@ -741,8 +742,10 @@ def recover_graph(prims: Primitives) -> GraphParts:
     chains = _join(chains, nodes, tol=1.0)
     # (vector only: traced raster strokes meet at chance T-junctions, and their labels'
     # leader lines are what makes those labels nodes)
-    leaders = leader_lines(chains, [n.bbox for n in nodes if not n.is_group]) | tick_marks(chains, h) \
-        if prims.source == "vector" else set()
+    boxes = [n.bbox for n in nodes if not n.is_group]
+    ticks = tick_crossings(chains, h, boxes) if prims.source == "vector" else {}
+    leaders = leader_lines(chains, boxes) | set(ticks) if prims.source == "vector" else set()
+    ticked = {id(chains[j]) for js in ticks.values() for j in js if j not in leaders}
     chains = [c for k, c in enumerate(chains) if k not in leaders]
     bridges = _head_bridges(loose_heads, nodes, tol=max(2.0, 0.2 * h))
     chains += bridges
@@ -760,7 +763,7 @@ def recover_graph(prims: Primitives) -> GraphParts:
         # overlapping strokes of edges that share a trunk were traced as one tree
         chains = split_trunks(chains, [n.bbox for n in nodes if not n.is_group],
                               lambda p, tip: _snap(p, tip, nodes, tol), tol=max(3.0, 0.25 * h))
-    edges, n_loose = _connect(chains, nodes, blocks, tol=tol)
+    edges, n_loose = _connect(chains, nodes, blocks, tol=tol, ticked=ticked)
     if prims.source == "raster" and n_loose:
         edges += _chords(chains, nodes, prims, tol)
     # edge labels go line by line: two labels stacked between a pair of edges (A->B above,
@@ -860,17 +863,26 @@ def _notes(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]]) -> list[s
     return out
 
 
-def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], tol: float
-             ) -> tuple[list[tuple[int, int, _Chain, str]], int]:
-    """Snap both ends of every chain; free blocks at a loose end become text-only nodes."""
+def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], tol: float,
+             ticked: Collection[int] = ()) -> tuple[list[tuple[int, int, _Chain, str]], int]:
+    """Snap both ends of every chain; free blocks at a loose end become text-only nodes.
+
+    A reference-point stub (a line marked with a tick, ``id`` in ``ticked``, that leaves a
+    node and ends on nothing: 3GPP's S11 or N6 towards an element the figure does not draw)
+    ends on an ``external`` node instead: the name written by its tick or its free end is the
+    link's label, not an element at its end."""
     edges = []
     loose = 0
     taken: dict[int, int] = {}
     for c in chains:
-        ends = []
-        for p, tip in ((c.points[0], c.tip_start), (c.points[-1], c.tip_end)):
+        ends: list[int | None] = []
+        stub = _stub_end(c, nodes, tol) if id(c) in ticked else 0
+        for end, (p, tip) in enumerate(((c.points[0], c.tip_start), (c.points[-1], c.tip_end))):
             k = _snap(p, tip, nodes, tol)
-            if k is None:
+            if k is None and stub == end + 1:
+                nodes.append(_N(bbox=(p[0], p[1], p[0], p[1]), kind="external", stroked=False))
+                k = len(nodes) - 1
+            elif k is None:
                 b = _text_node(tip or p, blocks, tol + 6.0)
                 if b is not None:
                     if b not in taken:
@@ -902,6 +914,19 @@ def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], to
     for b in sorted(set(taken) - set(absorbed), reverse=True):
         del blocks[b]
     return edges, loose
+
+
+def _stub_end(c: _Chain, nodes: list[_N], tol: float) -> int:
+    """1 or 2 when only the chain's start or end is free and the other end is on a drawn
+    node (a box, not a text label); 0 otherwise."""
+    a = _snap(c.points[0], c.tip_start, nodes, tol)
+    b = _snap(c.points[-1], c.tip_end, nodes, tol)
+    if (a is None) == (b is None):
+        return 0
+    k = a if a is not None else b
+    if nodes[k].text_only or nodes[k].kind == "external":
+        return 0
+    return 1 if a is None else 2
 
 
 _THROUGH_LABEL_COS = -0.5  # the two pieces of a line broken by its label arrive from opposite sides
@@ -1101,7 +1126,8 @@ def graph_confidence(parts: GraphParts) -> float:
         return 0.1
     attach = 1.0 - parts.n_loose / max(1, parts.n_loose + len(parts.edges))
     text = parts.n_words_used / parts.n_words if parts.n_words else 0.5
-    labelled = sum(1 for n in parts.nodes if n.words or n.marker) / len(parts.nodes)
+    drawn = [n for n in parts.nodes if n.kind != "external"] or parts.nodes  # stubs' far ends
+    labelled = sum(1 for n in drawn if n.words or n.marker) / len(drawn)
     conf = 0.2 + 0.3 * attach + 0.25 * text + 0.2 * labelled
     if not parts.edges:
         conf -= 0.2

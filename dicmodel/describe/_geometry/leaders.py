@@ -17,7 +17,7 @@ from typing import Protocol
 from . import _util as U
 from .primitives import Point, Rect
 
-__all__ = ["leader_lines", "tick_marks"]
+__all__ = ["leader_lines", "tick_crossings"]
 
 _ON = 1.0        # points: an end this close to a line lies on it
 _CLEAR = 3.0     # ... and in its body when this far from both of its ends (a quarter of a
@@ -89,8 +89,82 @@ def leader_lines(lines: Sequence[_Line], shapes: Sequence[Rect] = ()) -> set[int
     return out
 
 
-def _cross(a: Point, b: Point, c: Point, d: Point) -> tuple[float, float] | None:
-    """Where segments ab and cd cross: (t along ab, u along cd), both in (0, 1), or None."""
+_TICK_SPAN = 1.5     # a tick is at most this many text heights long
+_TICK_RATIO = 1.5    # ... and the line it marks at least this many times longer
+_TICK_ROW = 3        # a longer stroke across this many lines, ending on nothing, is a row of ticks
+
+
+def tick_crossings(lines: Sequence[_Line], h: float, shapes: Sequence[Rect] = ()) -> dict[int, list[int]]:
+    """Tick mark -> the lines it marks. 3GPP and TikZ figures mark a reference point (N2,
+    F1-C) with a tick and write its name beside it, often an address at the other end; the
+    tick joins nothing, the names label the line it marks. A tick is a short headless straight
+    stroke (at most ``1.5 h`` long, ``h`` the text height) at 60 degrees or more to a line at
+    least 1.5 times its length, that it crosses or touches: across the line (a vertex of the
+    line counts, where Visio split it at the tick) or from one side, its other end on nothing
+    of ``shapes`` (the nodes' outlines; a short drop from a box to a bus touches a box). A
+    longer straight stroke whose two ends touch no shape and that crosses three or more lines
+    longer than a tick is a row of ticks drawn as one line (TS 23.214's Gx, Gy, Gz, Gw, S6b)."""
+    out: dict[int, list[int]] = {}
+    for i, c in enumerate(lines):
+        if c.arrow_start or c.arrow_end or not _straight(c.points):
+            continue
+        a, b = c.points[0], c.points[-1]
+        n = U.dist(a, b)
+        if n == 0.0:
+            continue
+        u = ((b[0] - a[0]) / n, (b[1] - a[1]) / n)
+        free = [bool(shapes) and all(U.rect_dist(p, r) > _OFF for r in shapes) for p in (a, b)]
+        if n <= _TICK_SPAN * h:
+            for j, other in enumerate(lines):
+                if j != i and U.poly_len(other.points) >= _TICK_RATIO * n and _marks(a, b, u, other, free):
+                    out[i] = [j]
+                    break
+        elif all(free):
+            # the lines a row crosses are long ones (a line through an ER diagram's bar
+            # markers crosses strokes of tick size: it is the relationship, not a row)
+            crossed = [j for j, other in enumerate(lines) if j != i and U.poly_len(other.points) > _TICK_SPAN * h
+                       and _crosses(a, b, u, other.points, 0.05)]
+            if len(crossed) >= _TICK_ROW and _tight(a, b, [lines[j].points for j in crossed], _TICK_SPAN * h):
+                out[i] = crossed
+    return out
+
+
+def _tight(a: Point, b: Point, crossed: list[list[Point]], overhang: float) -> bool:
+    """A row of ticks stops within a tick's length past the first and the last line it
+    crosses; a layer boundary or a bus runs on across the figure."""
+    return all(min(U.poly_dist(p, pts) for pts in crossed) <= overhang for p in (a, b))
+
+
+def _marks(a: Point, b: Point, u: Point, other: _Line, free: list[bool]) -> bool:
+    """Whether the short stroke ab (direction u) crosses the line, or touches it with one end
+    while its other end is free."""
+    if _crosses(a, b, u, other.points, 0.15):
+        return True
+    pts = other.points
+    for end, far_free in ((a, free[1]), (b, free[0])):
+        if far_free and U.poly_dist(end, pts) <= _ON and min(U.dist(end, pts[0]), U.dist(end, pts[-1])) > _ON \
+                and _across(u, _direction_at(end, pts)):
+            return True
+    return False
+
+
+def _crosses(a: Point, b: Point, u: Point, pts: list[Point], margin: float) -> bool:
+    """ab crosses the polyline away from ab's ends (``margin`` of its length) and away from
+    the polyline's own ends, at 60 degrees or more; a crossing at one of its vertices counts."""
+    for k in range(len(pts) - 1):
+        hit = _cross_closed(a, b, pts[k], pts[k + 1])
+        if hit is None or not margin <= hit[0] <= 1.0 - margin:
+            continue
+        if (k == 0 and hit[1] < 1e-6) or (k == len(pts) - 2 and hit[1] > 1.0 - 1e-6):
+            continue  # at the line's own end: a T onto its end, not a crossing
+        if _across(u, _direction_at(a, [pts[k], pts[k + 1]])):
+            return True
+    return False
+
+
+def _cross_closed(a: Point, b: Point, c: Point, d: Point) -> tuple[float, float] | None:
+    """Where segments ab and cd cross: (t along ab, strictly inside; v along cd, its ends
+    included: a tick at a vertex of the line), or None."""
     r = (b[0] - a[0], b[1] - a[1])
     s = (d[0] - c[0], d[1] - c[1])
     den = r[0] * s[1] - r[1] * s[0]
@@ -98,34 +172,5 @@ def _cross(a: Point, b: Point, c: Point, d: Point) -> tuple[float, float] | None
         return None
     q = (c[0] - a[0], c[1] - a[1])
     t = (q[0] * s[1] - q[1] * s[0]) / den
-    u = (q[0] * r[1] - q[1] * r[0]) / den
-    return (t, u) if 0.0 < t < 1.0 and 0.0 < u < 1.0 else None
-
-
-def tick_marks(lines: Sequence[_Line], h: float) -> set[int]:
-    """Indices of the tick marks: a short headless straight stroke (at most ``1.5 h`` long,
-    ``h`` the text height) drawn across a line three or more times its length, near the
-    tick's middle and at 60 degrees or more. 3GPP and TikZ figures mark a reference point
-    (N2, F1-C) with such a tick and write its name at one end, often an address at the
-    other; the tick joins neither to anything, the names label the line it crosses."""
-    out: set[int] = set()
-    for i, c in enumerate(lines):
-        if c.arrow_start or c.arrow_end or len(c.points) != 2:
-            continue
-        a, b = c.points
-        n = U.dist(a, b)
-        if n == 0.0 or n > 1.5 * h:
-            continue
-        for j, other in enumerate(lines):
-            if j == i or U.poly_len(other.points) < 3.0 * n:
-                continue
-            pts = other.points
-            for k in range(len(pts) - 1):
-                hit = _cross(a, b, pts[k], pts[k + 1])
-                if hit and 0.2 <= hit[0] <= 0.8 and _across(
-                        ((b[0] - a[0]) / n, (b[1] - a[1]) / n), _direction_at(a, [pts[k], pts[k + 1]])):
-                    out.add(i)
-                    break
-            if i in out:
-                break
-    return out
+    v = (q[0] * r[1] - q[1] * r[0]) / den
+    return (t, v) if 0.0 < t < 1.0 and -1e-6 <= v <= 1.0 + 1e-6 else None
