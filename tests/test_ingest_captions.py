@@ -98,3 +98,15 @@ def test_a_far_caption_with_body_text_between_is_not_taken():
     [fig] = out.figures
     assert fig.caption is None
     assert any("Class-based forwarding" in (b.text or "") for b in out.blocks)
+
+
+def test_a_far_caption_is_matched_whatever_its_index_beside_other_figures_captions():
+    """Paragraph indices and figure indices are different numberings: a far caption that is
+    paragraph 0 is still matched across white space while figure 0 has a caption close by."""
+    from dicmodel.ingest.captions import match_captions
+
+    figures = [(300.0, 100.0, 500.0, 200.0), (50.0, 100.0, 250.0, 200.0)]
+    paras = [((50.0, 400.0, 250.0, 412.0), "Figure 2: Far below its drawing", ["Figure 2: Far below its drawing"]),
+             ((300.0, 210.0, 500.0, 222.0), "Figure 1: Just below", ["Figure 1: Just below"])]
+    got = {(m.figure, m.para) for m in match_captions(figures, paras, 72.0)}
+    assert got == {(0, 1), (1, 0)}

@@ -59,16 +59,16 @@ def match_captions(figures: Sequence[Rect], paras: Sequence[tuple[Rect, str, lis
             dist = _distance(fbox, pbox, max_gap)
             if dist is not None:
                 options.append((dist, fi, pi, label))
-    options.sort()
-    taken = {fi for _, fi, _, _ in options} | {pi for _, _, pi, _ in options}
+    near = {pi for _, _, pi, _ in options}  # captions with a figure within max_gap
     for pi, (pbox, text, _) in enumerate(paras):
         label = caption_label(text)
-        if label is None or pi in taken:
+        if label is None or pi in near:
             continue
         for fi, fbox in enumerate(figures):
             gap = _white_gap(fi, fbox, pi, pbox, figures, paras, max_gap)
             if gap is not None:
                 options.append((gap, fi, pi, label))
+    options.sort()  # (white-gap options are all farther than max_gap: they come last)
     used_f: set[int] = set()
     used_p: set[int] = set()
     out: list[CaptionMatch] = []

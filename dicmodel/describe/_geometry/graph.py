@@ -876,9 +876,12 @@ def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], to
     taken: dict[int, int] = {}
     for c in chains:
         ends: list[int | None] = []
-        stub = _stub_end(c, nodes, tol) if id(c) in ticked else 0
-        for end, (p, tip) in enumerate(((c.points[0], c.tip_start), (c.points[-1], c.tip_end))):
-            k = _snap(p, tip, nodes, tol)
+        tips = ((c.points[0], c.tip_start), (c.points[-1], c.tip_end))
+        # a ticked line's two ends are snapped first: whether it is a stub depends on both
+        snaps = [_snap(p, tip, nodes, tol) for p, tip in tips] if id(c) in ticked else None
+        stub = _stub_end(snaps, nodes) if snaps else 0
+        for end, (p, tip) in enumerate(tips):
+            k = snaps[end] if snaps else _snap(p, tip, nodes, tol)
             if k is None and stub == end + 1:
                 nodes.append(_N(bbox=(p[0], p[1], p[0], p[1]), kind="external", stroked=False))
                 k = len(nodes) - 1
@@ -916,11 +919,10 @@ def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], to
     return edges, loose
 
 
-def _stub_end(c: _Chain, nodes: list[_N], tol: float) -> int:
-    """1 or 2 when only the chain's start or end is free and the other end is on a drawn
-    node (a box, not a text label); 0 otherwise."""
-    a = _snap(c.points[0], c.tip_start, nodes, tol)
-    b = _snap(c.points[-1], c.tip_end, nodes, tol)
+def _stub_end(snaps: list[int | None], nodes: list[_N]) -> int:
+    """1 or 2 when only a chain's start or end (``snaps``: the nodes its ends snapped to) is
+    free and the other end is on a drawn node (a box, not a text label); 0 otherwise."""
+    a, b = snaps
     if (a is None) == (b is None):
         return 0
     k = a if a is not None else b

@@ -81,12 +81,17 @@ def leader_lines(lines: Sequence[_Line], shapes: Sequence[Rect] = ()) -> set[int
             continue
         for p, inward in ((c.points[0], U.heading(c.points[::-1], 1)),
                           (c.points[-1], U.heading(c.points, 1))):
-            off = bool(shapes) and all(U.rect_dist(p, r) > _OFF for r in shapes)
+            off = _off(p, shapes)
             if any(j != i and U.inside(p, boxes[j]) and _lands_on(p, inward, lines[j], off)
                    for j in range(len(lines))):
                 out.add(i)
                 break
     return out
+
+
+def _off(p: Point, shapes: Sequence[Rect]) -> bool:
+    """An end that touches none of ``shapes`` (False when no shapes are known)."""
+    return bool(shapes) and all(U.rect_dist(p, r) > _OFF for r in shapes)
 
 
 _TICK_SPAN = 1.5     # a tick is at most this many text heights long
@@ -113,7 +118,7 @@ def tick_crossings(lines: Sequence[_Line], h: float, shapes: Sequence[Rect] = ()
         if n == 0.0:
             continue
         u = ((b[0] - a[0]) / n, (b[1] - a[1]) / n)
-        free = [bool(shapes) and all(U.rect_dist(p, r) > _OFF for r in shapes) for p in (a, b)]
+        free = [_off(a, shapes), _off(b, shapes)]
         if n <= _TICK_SPAN * h:
             for j, other in enumerate(lines):
                 if j != i and U.poly_len(other.points) >= _TICK_RATIO * n and _marks(a, b, u, other, free):
