@@ -174,22 +174,46 @@ def plantuml_render(src: Path, out_dir: Path) -> None:
         raise
 
 
-def _best_page(doc: Any, truth: Diagram, guess: int) -> int:
+def _label_set(diagram: Diagram) -> set[str]:
+    return {" ".join(n.label.split()).lower() for n in diagram.nodes if n.label.strip()}
+
+
+def _best_page(doc: Any, truth: Diagram, guess: int, parts: list[Any] | None = None) -> int:
     """The exported page showing the part: most of the truth's labels in its text.
 
     LibreOffice leaves out hidden slides and Visio background pages, so the part's index in
-    the source need not be its page in the PDF; the guess breaks ties.
+    the source need not be its page in the PDF; the guess breaks ties. Pages of one file share
+    many labels (the SAI pipelines redraw most tables on every page), so with ``parts`` (all
+    parts of the file) each part gets its own page: pairs (part, page) are taken greedily by
+    label hits, a page going to one part only. Without it, a part can land on a sibling page
+    that repeats more of its labels than its own (SAI v2 'vBridge': 22 hits on 'vxlan encap',
+    18 on its own page).
     """
-    labels = {" ".join(n.label.split()).lower() for n in truth.nodes if n.label.strip()}
+    texts = [" ".join(doc[i].get_text().split()).lower() for i in range(doc.page_count)]
+    if not texts:
+        return guess
 
-    def hits(i: int) -> tuple[int, int]:
-        text = " ".join(doc[i].get_text().split()).lower()
-        return sum(lab in text for lab in labels), -abs(i - guess)
+    def hits(labels: set[str], i: int, g: int) -> tuple[int, int]:
+        return sum(lab in texts[i] for lab in labels), -abs(i - g)
 
-    return max(range(doc.page_count), key=hits) if doc.page_count else guess
+    if parts:
+        pairs = sorted(((hits(_label_set(p.diagram), i, k), k, i)
+                        for k, p in enumerate(parts) for i in range(len(texts))), reverse=True)
+        owner: dict[int, int] = {}
+        taken: set[int] = set()
+        for (n, _), k, i in pairs:
+            if n and k not in owner and i not in taken:
+                owner[k] = i
+                taken.add(i)
+        for k, p in enumerate(parts):
+            if p.diagram is truth and k in owner:
+                return owner[k]
+    labels = _label_set(truth)
+    return max(range(len(texts)), key=lambda i: hits(labels, i, guess))
 
 
-def renders(row: Row, src: Path, page_index: int, truth: Diagram, cache: Path) -> dict[str, Any]:
+def renders(row: Row, src: Path, page_index: int, truth: Diagram, cache: Path,
+            parts: list[Any] | None = None) -> dict[str, Any]:
     """{'vector': (pdf_path, page_index) | None, 'raster': png_bytes | None, 'note': str}."""
     import pymupdf
 
@@ -230,7 +254,7 @@ def renders(row: Row, src: Path, page_index: int, truth: Diagram, cache: Path) -
         page_index = 0
     with pymupdf.open(pdf) as doc:
         if fmt in ("vsdx", "pptx"):
-            page_index = _best_page(doc, truth, page_index)
+            page_index = _best_page(doc, truth, page_index, parts)
         if page_index >= doc.page_count:
             out["note"] = f"render has {doc.page_count} pages, part is page {page_index + 1}"
             return out
@@ -445,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
             results += [Result(row, k, "no-truth", note=f"part {row.part!r} not read") for k in kinds]
             continue
         try:
-            rend = renders(row, src, index, truth, cache)
+            rend = renders(row, src, index, truth, cache, memo.get(row.file))
         except Exception as err:  # noqa: BLE001
             rend = {"vector": None, "raster": None, "note": f"render failed: {err}"}
         for kind in kinds:

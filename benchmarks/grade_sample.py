@@ -66,7 +66,7 @@ def bench_figures(devset: Path, n: int, rng: random.Random) -> list[dict[str, An
         truth, i = b.truth_for(row, src, memo)
         if truth is None:
             continue
-        rend = b.renders(row, src, i, truth, default_cache().parent / "real")
+        rend = b.renders(row, src, i, truth, default_cache().parent / "real", memo.get(row.file))
         kind = "vector" if len(out) % 2 == 0 and rend.get("vector") else "raster"
         if not rend.get(kind):
             continue
