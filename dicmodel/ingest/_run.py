@@ -44,7 +44,7 @@ from .figures import (
     link_duplicates,
 )
 from .options import IngestOptions
-from .painted import painted_shape
+from .painted import painted_shadow, painted_shape
 from .pdf import Line, Rect, open_pdf, out_of_memory, page_lines, read_source, typed_errors
 from .tables import Table, find_tables, is_grid_like
 
@@ -183,6 +183,8 @@ def _image_entry(pdf: Any, im: Any, cands: list[Candidate]) -> dict[str, Any]:
         im.shape = painted_shape(pdf, im.xref, im.smask, im.rect)
         if im.shape is not None:
             entry["shape"] = im.shape
+        elif painted_shadow(pdf, im.xref, im.smask):
+            entry["shadow"] = True
     return entry
 
 

@@ -160,12 +160,16 @@ def image_drawings(images: list[Any], figure: tuple[float, float, float, float])
     ``text`` (a stencil mask: a label to read with OCR), ``raster`` (a picture covering more
     than a quarter of the figure: content of its own, to read with OCR and the raster
     reader, never a node), ``shape`` (a box the renderer painted as a picture, its shadow
-    left out: ``{"shape": {"rect", "kind", "fill"}}`` from the ingest, read as a drawn box)."""
+    left out: ``{"shape": {"rect", "kind", "fill"}}`` from the ingest, read as a drawn box).
+    Pictures the ingest marked ``{"shadow": True}`` (a flat soft shadow painted alone,
+    ``painted.painted_shadow``) are left out."""
     limit = 0.25 * area(figure)
     out = []
     for im in images:
         rect, mask = (im["rect"], bool(im.get("mask"))) if isinstance(im, dict) else (im, False)
         shape = im.get("shape") if isinstance(im, dict) else None
+        if isinstance(im, dict) and im.get("shadow"):
+            continue  # a shadow painted alone under a vector shape: nothing to read
         big = area(rect) > limit
         role = "shape" if shape else "raster" if big else "text" if mask else "icon"
         d = {"type": "image", "rect": tuple(float(v) for v in rect), "items": [], "role": role}
