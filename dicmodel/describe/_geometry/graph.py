@@ -614,8 +614,12 @@ _ON_OUTLINE = 1.0  # an end this close to a group's outline stops on it
 # ---- 4. free text -------------------------------------------------------------------------------
 
 def _group_labels(blocks: list[list[Word]], nodes: list[_N], h: float) -> list[list[Word]]:
+    """A container's name is the free block nearest its top or bottom edge inside it; failing
+    that, the one free block inside it, wherever it sits (a cloud with the box of its API on
+    its rim and its name in the middle). Two or more free blocks in the middle are notes."""
     rest = []
     claimed: dict[int, tuple[float, list[Word]]] = {}
+    inside: dict[int, list[int]] = defaultdict(list)
     for b in blocks:
         r = U.block_rect(b)
         k = _owner(U.center(r), nodes, groups=True)
@@ -626,13 +630,19 @@ def _group_labels(blocks: list[list[Word]], nodes: list[_N], h: float) -> list[l
         gap = min(r[1] - g[1], g[3] - r[3])
         if gap <= 1.5 * h + 6 and (k not in claimed or gap < claimed[k][0]):
             if k in claimed:
+                inside[k].append(len(rest))
                 rest.append(claimed[k][1])
             claimed[k] = (gap, b)
         else:
+            inside[k].append(len(rest))
             rest.append(b)
+    lone = {k: js[0] for k, js in inside.items() if k not in claimed and len(js) == 1}
+    for k, j in lone.items():
+        claimed[k] = (0.0, rest[j])
     for k, (_, b) in claimed.items():
         nodes[k].words.extend(b)
-    return rest
+    gone = set(lone.values())
+    return [b for j, b in enumerate(rest) if j not in gone]
 
 
 def _bar(n: _N) -> bool:
