@@ -296,3 +296,42 @@ def test_a_create_message_reaches_the_name_of_a_head_drawn_as_an_icon():
     assert [n.label for n in d.nodes] == ["Client", "Gateway", "SessionRecord"]
     assert _messages(d) == [("Client", "Gateway", "connect"), ("Gateway", "SessionRecord", "<<create>>"),
                             ("SessionRecord", "Client", "stored")]
+
+
+def test_3gpp_emf_call_flow_with_lifelines_from_inside_the_headers():
+    """TS 23.214 Figure 6.2.2-1 (EMF through LibreOffice): each lifeline is drawn from a few
+    points under its header's top, behind the box's fill, and every message line starts with a
+    1-point speck. The headers were not found (the line did not meet their bottom), so the chart
+    was 'structure could not be read'; the specks read as arrowheads turned the request
+    around."""
+    from tests.test_structural_engine import Fig, read
+
+    from dicmodel.document import FigureType
+
+    f = Fig(380, 170)
+    for x in (57, 288):
+        f.page.draw_line((x, 8), (x, 156), color=(0, 0, 0), width=0.7)
+    f.box(2, 2, 115, 23, "UP function", fill=(1, 1, 1))
+    f.box(225, 2, 348, 22, "CP function", fill=(1, 1, 1))
+    f.box(211, 27, 366, 55, "1. Trigger", fill=(1, 1, 1))
+    for y, a, b, text in ((83, 288, 57, "2. Sx Session Establishment Request"),
+                          (108, 57, 288, "3. Sx Session Establishment Response")):
+        f.arrow((a, y), (b, y))
+        f.text(text, 160, y - 10, size=9)
+        # the round cap at the line's start, as LibreOffice paints it (copied from the
+        # figure): a filled 11-point outline 1.02 x 0.99 points
+        cap = [(1.02, 0.992), (1.02, 0.0), (0.51, 0.0), (0.312, 0.029), (0.141, 0.142),
+               (0.056, 0.312), (0.0, 0.482), (0.056, 0.68), (0.141, 0.851), (0.312, 0.964),
+               (0.51, 0.992)]
+        f.page.draw_polyline([(a - 0.5 + dx, y - 0.5 + dy) for dx, dy in cap], color=None,
+                             fill=(0, 0, 0), width=0, closePath=True)
+    r = f.request()
+    heads = extract_vector(r.drawings, r.spans, r.bbox).arrowheads
+    assert len(heads) == 2  # the caps are no arrowheads
+    reading = read(f)
+    d = reading.diagram
+    assert reading.figure_type is FigureType.sequence
+    assert [n.label for n in d.nodes] == ["UP function", "CP function"]
+    got = [(d.label_of(m.source), d.label_of(m.target), m.text) for m in d.messages]
+    assert got == [("CP function", "UP function", "2. Sx Session Establishment Request"),
+                   ("UP function", "CP function", "3. Sx Session Establishment Response")]

@@ -39,7 +39,9 @@ def _vertical_segments(paths: list[Path]) -> list[tuple[float, float, float]]:
     for p in paths:
         for k in range(len(p.points) - 1):
             a, b = p.points[k], p.points[k + 1]
-            if abs(a[0] - b[0]) < 1.0 and abs(a[1] - b[1]) > 2.0:
+            # plumb, or nearly: an EMF lifeline can lean 2 points over its 230 (TS 23.203
+            # Figure P.7.5.4, H-PCRF)
+            if abs(a[0] - b[0]) < max(1.0, 0.012 * abs(a[1] - b[1])) and abs(a[1] - b[1]) > 2.0:
                 out.append(((a[0] + b[0]) / 2, min(a[1], b[1]), max(a[1], b[1])))
     return out
 
@@ -185,9 +187,13 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float) -> list
                   if s.bbox[0] - 1 <= ln.x <= s.bbox[2] + 1 and s.bbox[2] - s.bbox[0] > 12 * u
                   and s.bbox not in spans and (not raster or _centred(s.bbox, ln.x))]
         # the header box meets the lifeline's top, or (Mscgen through LibreOffice, vector) the
-        # line is drawn from above the box right through it
+        # line is drawn from above the box right through it, or from inside a header box
+        # (3GPP EMF call flows: behind its fill, from a few points under its top; a box as
+        # tall as a highlight band behind the column is no header)
         boxes = sorted((b for b in column if abs(b[3] - top) < 12 * u or abs(b[1] - bottom) < 12 * u
-                        or (not raster and b[1] - 12 * u <= top <= b[1] and _centred(b, ln.x))),
+                        or (not raster and b[1] - 12 * u <= top <= b[1] and _centred(b, ln.x))
+                        or (not raster and b[1] <= top <= b[3] and b[3] - b[1] <= 4 * h
+                            and _centred(b, ln.x))),
                        key=lambda b: b[1])
         # a note over this participant alone can sit right under its header, the lifeline
         # running on behind it: the header is the box on top of that stack
@@ -396,7 +402,11 @@ def _arrow_at(p: Point, prims: Primitives, reach: float = 3.0, prev: Point | Non
             if n > 1e-6 and prims.source == "raster":
                 if abs(dx * a.direction[0] + dy * a.direction[1]) / n < 0.5:
                     continue
-            elif n > 1e-6 and _off_line(a.bbox, p, (dx / n, dy / n)):
+            elif n > 1e-6 and (_off_line(a.bbox, p, (dx / n, dy / n))
+                               or (dx * a.direction[0] + dy * a.direction[1]) / n < -0.5):
+                # (a head pointing back along the line is the head of the message that ends
+                # where this one starts: 23.203 P.7.5.4 relays V-PCRF -> H-PCRF dashed
+                # from the tip of the solid message that reaches V-PCRF)
                 continue
         return True, a.tip
     return False, None

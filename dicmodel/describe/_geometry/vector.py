@@ -229,6 +229,9 @@ def _curved_kind(s: _Sub, box: Rect) -> str:
     return "round_rect" if len(corners) > 8 else _polygon_kind(corners, box)
 
 
+_DOT = 2.0  # points: a closed outline smaller than this across is too small to see as a shape
+
+
 def _is_triangle_head(corners: list[Point], box: Rect) -> bool:
     w, h = box[2] - box[0], box[3] - box[1]
     if len(corners) == 4 and _polygon_kind(corners, box) == "rect":
@@ -765,6 +768,8 @@ def _marker_blobs(prims: Primitives) -> None:
             # stroked apart from the fill (PlantUML: a filled polygon, then a stroked quad)
             continue
         small = tiny and s.kind in ("polygon", "parallelogram", "hexagon", "diamond")
+        if small and max(x1 - x0, y1 - y0) < _DOT:
+            continue  # a speck (EMF call flows paint one where each message line starts)
         if not small:
             keep.append(s)
             continue
