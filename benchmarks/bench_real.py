@@ -197,8 +197,9 @@ def _best_page(doc: Any, truth: Diagram, guess: int, parts: list[Any] | None = N
         return sum(lab in texts[i] for lab in labels), -abs(i - g)
 
     if parts:
-        pairs = sorted(((hits(_label_set(p.diagram), i, k), k, i)
-                        for k, p in enumerate(parts) for i in range(len(texts))), reverse=True)
+        labels_of = [_label_set(p.diagram) for p in parts]
+        pairs = sorted(((hits(labels, i, k), k, i)
+                        for k, labels in enumerate(labels_of) for i in range(len(texts))), reverse=True)
         owner: dict[int, int] = {}
         taken: set[int] = set()
         for (n, _), k, i in pairs:

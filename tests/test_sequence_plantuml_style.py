@@ -304,9 +304,8 @@ def test_3gpp_emf_call_flow_with_lifelines_from_inside_the_headers():
     1-point speck. The headers were not found (the line did not meet their bottom), so the chart
     was 'structure could not be read'; the specks read as arrowheads turned the request
     around."""
-    from tests.test_structural_engine import Fig, read
-
     from dicmodel.document import FigureType
+    from tests.test_structural_engine import Fig, read
 
     f = Fig(380, 170)
     for x in (57, 288):

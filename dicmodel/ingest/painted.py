@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["painted_shape", "painted_shadow"]
+__all__ = ["painted_shadow", "painted_shape"]
 
 _OPAQUE = 250  # alpha of the element itself
 _SOFT = (8, 200)  # alpha of a shadow pixel (PlantUML: at most 0.4)
@@ -32,19 +32,11 @@ def painted_shape(doc: Any, xref: int, smask: int, rect: tuple[float, float, flo
     when the picture ``xref`` (placed upright at ``rect``, soft mask ``smask``) is a flat,
     box-shaped element with a soft shadow; None for anything else (icons, photos, pictures
     without a soft margin)."""
-    import numpy as np
-    import pymupdf
-
-    if not smask:
+    alpha = _alpha(doc, smask)
+    if alpha is None:
         return None
-    try:
-        pm = pymupdf.Pixmap(doc, smask)
-    except (RuntimeError, ValueError):
-        return None
-    if pm.n != 1 or pm.width < 4 or pm.height < 4:
-        return None
-    alpha = np.frombuffer(pm.samples_mv, dtype=np.uint8).reshape(pm.height, pm.width)  # no copy
-    side = min(pm.width, pm.height)
+    height, width = alpha.shape
+    side = min(width, height)
     step = 1 if side < 40 else 2 if side < 400 else 4  # a point is 2-4 pixels
     a = alpha[::step, ::step]
     core = _core(a >= _OPAQUE)
@@ -53,17 +45,17 @@ def painted_shape(doc: Any, xref: int, smask: int, rect: tuple[float, float, flo
     y0, y1, x0, x1 = core
     inner = a[y0:y1, x0:x1] >= _OPAQUE
     solid = float(inner.mean())
-    full = _exact(alpha, (y0 * step, min(pm.height, y1 * step), x0 * step, min(pm.width, x1 * step)),
+    full = _exact(alpha, (y0 * step, min(height, y1 * step), x0 * step, min(width, x1 * step)),
                   step)
     if solid < _SOLID_ROUND or not _soft_margin(alpha, full) or _crisp_sides(alpha, full) < 2:
         return None
     corners = inner[0, 0] and inner[0, -1] and inner[-1, 0] and inner[-1, -1]
     kind = "rect" if corners and solid >= _SOLID_RECT else "round_rect"
-    sx = (rect[2] - rect[0]) / pm.width
-    sy = (rect[3] - rect[1]) / pm.height
+    sx = (rect[2] - rect[0]) / width
+    sy = (rect[3] - rect[1]) / height
     box = (rect[0] + full[2] * sx, rect[1] + full[0] * sy, rect[0] + full[3] * sx, rect[1] + full[1] * sy)
     fill = None
-    if pm.width * pm.height <= _COLOUR_MAX_PIXELS:
+    if width * height <= _COLOUR_MAX_PIXELS:
         fill = _fill(doc, xref, full)
     return {"rect": box, "kind": kind, "fill": fill}
 
@@ -78,25 +70,51 @@ def painted_shadow(doc: Any, xref: int, smask: int) -> bool:
     import numpy as np
     import pymupdf
 
-    if not smask:
-        return False
+    if not smask or _pixels(doc, xref) > _COLOUR_MAX_PIXELS:
+        return False  # (a large picture is no shadow worth decoding the colour of)
     try:
         pm = pymupdf.Pixmap(doc, xref)
-        if pm.width * pm.height > _COLOUR_MAX_PIXELS:
-            return False
-        colour = np.frombuffer(pm.samples_mv, dtype=np.uint8).reshape(-1, pm.n)
-        if colour.size == 0 or not _flat(colour[:, :3]):
-            return False
-        mask = pymupdf.Pixmap(doc, smask)
     except (RuntimeError, ValueError):
         return False
-    if mask.n != 1 or mask.width < 4 or mask.height < 4:
+    if pm.width * pm.height > _COLOUR_MAX_PIXELS:
+        return False  # (its dictionary did not say)
+    colour = np.frombuffer(pm.samples_mv, dtype=np.uint8).reshape(-1, pm.n)
+    if colour.size == 0 or not _flat(colour[:, :3]):
         return False
-    alpha = np.frombuffer(mask.samples_mv, dtype=np.uint8).reshape(mask.height, mask.width)
+    alpha = _alpha(doc, smask)
+    if alpha is None:
+        return False
     core = _core(alpha >= _OPAQUE)
     if core is None:
         return True  # faint everywhere: nothing of it is drawn at full strength
     return _crisp_sides(alpha, core) <= 1
+
+
+def _alpha(doc: Any, smask: int) -> Any:
+    """The soft mask as a (height, width) uint8 array (no copy), or None when it is not a
+    one-channel mask of 4 x 4 pixels or more."""
+    import numpy as np
+    import pymupdf
+
+    if not smask:
+        return None
+    try:
+        pm = pymupdf.Pixmap(doc, smask)
+    except (RuntimeError, ValueError):
+        return None
+    if pm.n != 1 or pm.width < 4 or pm.height < 4:
+        return None
+    return np.frombuffer(pm.samples_mv, dtype=np.uint8).reshape(pm.height, pm.width)
+
+
+def _pixels(doc: Any, xref: int) -> int:
+    """Width x height of the image ``xref`` from its dictionary, without decoding it (0 when
+    unknown)."""
+    try:
+        w, h = (doc.xref_get_key(xref, key) for key in ("Width", "Height"))
+        return int(w[1]) * int(h[1]) if w[0] == h[0] == "int" else 0
+    except (RuntimeError, ValueError, TypeError):
+        return 0
 
 
 def _flat(colour: Any) -> bool:

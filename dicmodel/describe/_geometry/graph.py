@@ -30,15 +30,15 @@ from dataclasses import dataclass, field
 from ...diagram import Diagram, Edge, Group, Node
 from ...document import FigureType
 from . import _util as U
+from .chords import straight_chords
 from .leaders import leader_lines, tick_crossings
 from .linetext import pierced_words, runs_through
 from .overflow import claim_overflow
 from .pictures import picture_clusters
 from .primitives import Arrowhead, Path, Point, Primitives, Rect, Shape, Word
-from .chords import straight_chords
 from .trunks import split_trunks
 
-__all__ = ["Reading", "recover_graph", "GraphParts"]
+__all__ = ["GraphParts", "Reading", "recover_graph"]
 
 _SHAPE_NAME = {"rect": "box", "round_rect": "round", "ellipse": "ellipse", "circle": "circle",
                "diamond": "diamond", "hexagon": "hexagon", "parallelogram": "parallelogram",

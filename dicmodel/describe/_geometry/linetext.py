@@ -12,6 +12,7 @@ stop at the outline, and underlines run below the text, strike-throughs no farth
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 from . import _util as U
 from .primitives import Point, Rect, Word
@@ -30,7 +31,7 @@ def runs_through(w: Word, pts: Sequence[Point]) -> bool:
     c = U.center(w.bbox)
     total = U.poly_len(pts)
     done = 0.0  # length of the line before the segment
-    for a, b in zip(pts, pts[1:]):
+    for a, b in pairwise(pts):
         step = U.dist(a, b)
         done += step
         if U.seg_dist(c, a, b) > _ON_MIDDLE * h:

@@ -16,8 +16,8 @@ another box nor run through by a connector (the text beside a connector is its l
 from __future__ import annotations
 
 from collections.abc import Sequence
-from statistics import median_high
 from itertools import pairwise
+from statistics import median_high
 
 from . import _util as U
 from .primitives import Point, Rect, Word

@@ -186,14 +186,13 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float) -> list
         column = [s.bbox for s in prims.shapes
                   if s.bbox[0] - 1 <= ln.x <= s.bbox[2] + 1 and s.bbox[2] - s.bbox[0] > 12 * u
                   and s.bbox not in spans and (not raster or _centred(s.bbox, ln.x))]
-        # the header box meets the lifeline's top, or (Mscgen through LibreOffice, vector) the
-        # line is drawn from above the box right through it, or from inside a header box
-        # (3GPP EMF call flows: behind its fill, from a few points under its top; a box as
-        # tall as a highlight band behind the column is no header)
+        # the header box meets the lifeline's top, or (vector) the line is drawn through it
+        # from above (Mscgen through LibreOffice) or from inside it (3GPP EMF call flows:
+        # behind its fill, from a few points under its top; a box as tall as a highlight band
+        # behind the column is no header)
         boxes = sorted((b for b in column if abs(b[3] - top) < 12 * u or abs(b[1] - bottom) < 12 * u
-                        or (not raster and b[1] - 12 * u <= top <= b[1] and _centred(b, ln.x))
-                        or (not raster and b[1] <= top <= b[3] and b[3] - b[1] <= 4 * h
-                            and _centred(b, ln.x))),
+                        or (not raster and b[1] - 12 * u <= top <= b[3] and _centred(b, ln.x)
+                            and (top <= b[1] or b[3] - b[1] <= 4 * h))),
                        key=lambda b: b[1])
         # a note over this participant alone can sit right under its header, the lifeline
         # running on behind it: the header is the box on top of that stack
@@ -399,14 +398,14 @@ def _arrow_at(p: Point, prims: Primitives, reach: float = 3.0, prev: Point | Non
         if prev is not None:
             dx, dy = p[0] - prev[0], p[1] - prev[1]
             n = (dx * dx + dy * dy) ** 0.5
+            along = (dx * a.direction[0] + dy * a.direction[1]) / n if n > 1e-6 else 0.0
             if n > 1e-6 and prims.source == "raster":
-                if abs(dx * a.direction[0] + dy * a.direction[1]) / n < 0.5:
+                if abs(along) < 0.5:
                     continue
-            elif n > 1e-6 and (_off_line(a.bbox, p, (dx / n, dy / n))
-                               or (dx * a.direction[0] + dy * a.direction[1]) / n < -0.5):
-                # (a head pointing back along the line is the head of the message that ends
-                # where this one starts: 23.203 P.7.5.4 relays V-PCRF -> H-PCRF dashed
-                # from the tip of the solid message that reaches V-PCRF)
+            # (a vector head pointing back along the line is the head of the message that
+            # ends where this one starts: 23.203 P.7.5.4 relays V-PCRF -> H-PCRF dashed
+            # from the tip of the solid message that reaches V-PCRF)
+            elif n > 1e-6 and (_off_line(a.bbox, p, (dx / n, dy / n)) or along < -0.5):
                 continue
         return True, a.tip
     return False, None

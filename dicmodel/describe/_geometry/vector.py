@@ -229,9 +229,6 @@ def _curved_kind(s: _Sub, box: Rect) -> str:
     return "round_rect" if len(corners) > 8 else _polygon_kind(corners, box)
 
 
-_DOT = 2.0  # points: a closed outline smaller than this across is too small to see as a shape
-
-
 def _is_triangle_head(corners: list[Point], box: Rect) -> bool:
     w, h = box[2] - box[0], box[3] - box[1]
     if len(corners) == 4 and _polygon_kind(corners, box) == "rect":
@@ -750,6 +747,9 @@ def _dense_fills_as_boxes(drawings: Sequence[dict[str, Any]]) -> list[dict[str, 
             d = {**d, "items": [("re", r, 1)]}
         out.append(d)
     return out
+
+
+_DOT = 2.0  # points: a marker-sized outline smaller than this across is a speck, no marker
 
 
 def _marker_blobs(prims: Primitives) -> None:
