@@ -116,15 +116,21 @@ def _intro(d: _Diagram) -> str:
     title = f" {_q(d.title)}" if d.title else ""
     if d.kind == "sequence":
         who = [d.label_of(n.id) for n in d.nodes]
-        return (f"The {name}{title} shows {len(d.messages)} messages between "
-                f"{len(who)} participants: {_join(who)}.")
+        return (f"The {name}{title} shows {_count(len(d.messages), 'message')} between "
+                f"{_count(len(who), 'participant')}: {_join(who)}.")
     count = len(d.states) if d.kind == "state" else len([n for n in d.nodes if n.shape != "external"])
-    unit = "states" if d.kind == "state" else "elements"
+    unit = "state" if d.kind == "state" else "element"
     stubs = len([e for e in d.edges if _stub(d, e)])
     if stubs:
-        return (f"The {name}{title} has {count} {unit}, {len(d.edges) - stubs} connections and "
-                f"{stubs} reference point{'s' if stubs != 1 else ''} to elements not shown.")
-    return f"The {name}{title} has {count} {unit} and {len(d.edges)} connections."
+        return (f"The {name}{title} has {_count(count, unit)}, "
+                f"{_count(len(d.edges) - stubs, 'connection')} and "
+                f"{_count(stubs, 'reference point')} to elements not shown.")
+    return f"The {name}{title} has {_count(count, unit)} and {_count(len(d.edges), 'connection')}."
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 connection', '2 connections', '0 connections'."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _sequence(d: _Diagram) -> list[str]:

@@ -748,7 +748,7 @@ def test_reference_point_stubs_towards_elements_not_drawn_are_named_links_not_no
     assert stubs == ["S11", "S4"]
     text = diagram_prose(d)
     assert 'SGW-C has reference points "S11" and "S4" towards elements not shown.' in text
-    assert "1 connections and 2 reference points" in text
+    assert "1 connection and 2 reference points" in text
     assert "S11 connects" not in text and "connects to S11" not in text
     assert r.diagram.to_mermaid().count('((" "))') == 2
 

@@ -1,7 +1,7 @@
 """Flowchart prose says which links run one way and which both ways."""
 
 from dicmodel._prose import diagram_prose
-from dicmodel.diagram import Diagram, Edge
+from dicmodel.diagram import Diagram, Edge, Message
 
 
 def _d() -> Diagram:
@@ -33,3 +33,16 @@ def test_one_way_flow_prose_is_unchanged():
     text = diagram_prose(d)
     assert "It starts at Policy Engine." in text
     assert 'Policy Administrator leads to Agent when "allow", Log and Gateway.' in text
+
+
+def test_counts_of_one_are_singular():
+    d = Diagram(kind="topology")
+    d.add_node("a", "Router")
+    d.add_node("b", "Switch")
+    d.edges = [Edge(source="a", target="b")]
+    # (it said "2 elements and 1 connections")
+    assert diagram_prose(d).startswith("The network topology has 2 elements and 1 connection.")
+    s = Diagram(kind="sequence")
+    s.add_node("ue", "UE")
+    s.messages = [Message(source="ue", target="ue", text="Timer expiry")]
+    assert diagram_prose(s).startswith("The sequence diagram shows 1 message between 1 participant: UE.")
