@@ -88,6 +88,54 @@ def test_two_axes_with_arrowheads_and_no_numbers_make_a_chart():
     assert '"BWP1"' in r.prose
 
 
+def _lanes(f: Fig, names: tuple[str, ...], y0: float = 60, step: float = 60) -> list[float]:
+    ys = []
+    for k, name in enumerate(names):
+        y = y0 + k * step
+        f.text(name, 50, y, size=10)
+        ys.append(y)
+    return ys
+
+
+def test_a_time_axis_with_named_lanes_is_a_timing_chart():
+    # 3GPP TS 29.244 Figure 5.2.2.2-2's layout: the packets' lane is the time axis (arrowhead at
+    # its right end, "Time" at its tip), two more lanes as long under it, each named at its
+    # left; blocks stand on the lanes and a legend of swatches sits under them
+    f = Fig(520, 260)
+    ys = _lanes(f, ("Data Packet", "BTI", "Consumed"))
+    f.arrow((90, ys[0]), (470, ys[0]))
+    f.text("Time", 492, ys[0], size=10)
+    for y in ys[1:]:
+        f.page.draw_line((90, y), (470, y), color=BLACK, width=1.5)
+    for x0, x1 in ((110, 170), (200, 230), (300, 330)):
+        f.page.draw_rect(pymupdf.Rect(x0, ys[0] - 14, x1, ys[0]), color=BLACK, fill=(0.3, 0.6, 0.9))
+        f.page.draw_rect(pymupdf.Rect(x0, ys[2] - 14, x1 + 20, ys[2]), color=BLACK, fill=(0.7, 0.7, 0.7))
+    for x in (110, 170, 230, 290, 350):
+        f.text("BTI", x + 30, ys[1] + 12, size=9)
+        f.page.draw_line((x, ys[1]), (x, ys[2]), color=BLACK, dashes="[3] 0")
+    f.box(330, 215, 370, 230, fill=(0.3, 0.6, 0.9))
+    f.text("Data Packet", 420, 222, size=9)
+    r = read(f)
+    assert r.figure_type is FigureType.chart and "leads to" not in r.prose
+    assert 'A timing chart with the lanes "Data Packet", "BTI", "Consumed" along the time axis "Time"' \
+        in r.prose
+
+
+def test_swimlanes_with_a_long_arrow_between_them_stay_a_graph():
+    # lanes named at their left, but the arrows join boxes: a flow, not a time axis
+    f = Fig(520, 260)
+    ys = _lanes(f, ("Customer", "Sales", "Billing"), y0=40, step=80)
+    for y in ys:
+        f.page.draw_line((90, y + 40), (500, y + 40), color=BLACK)  # lane borders, no heads
+    f.box(110, 25, 190, 55, "Order")
+    f.box(400, 105, 480, 135, "Quote")
+    f.box(400, 185, 480, 215, "Invoice")
+    f.arrow((190, 40), (440, 40), (440, 105))
+    f.arrow((440, 135), (440, 185))
+    r = read(f)
+    assert r.figure_type is not FigureType.chart and r.diagram.edges
+
+
 def test_double_arrows_between_peer_boxes_stay_a_graph():
     f = Fig(400, 200)
     for y, name in ((30, "PDCP"), (80, "RLC"), (130, "MAC")):

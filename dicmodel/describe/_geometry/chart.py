@@ -10,6 +10,9 @@ Measurable features (each is a convention of charts and timing drawings, rare in
   boxes instead;
 - :func:`arrow_axes`: two long axes meeting at the bottom-left corner, each ending in an
   arrowhead at its far end (a chart's axes with no tick labels);
+- :func:`time_lanes`: a timing chart: one long level time axis with an arrowhead at its right
+  end only, and two or more lines beside it as long as it, each lane named by the text at its
+  left end (3GPP's charging-interval and DRX drawings);
 - :func:`read_bars`: bars standing on the horizontal axis of a chart with a numbered vertical
   axis: each bar's category (the text under it) and value (its top read against the tick
   labels, or the number printed on or above it), as a Markdown table.
@@ -23,7 +26,7 @@ from . import _util as U
 from .primitives import Point, Primitives, Word
 from .table import Seg, _join
 
-__all__ = ["Bar", "arrow_axes", "bars_markdown", "read_bars", "span_markers"]
+__all__ = ["Bar", "TimeLanes", "arrow_axes", "bars_markdown", "read_bars", "span_markers", "time_lanes"]
 
 
 def _lines(prims: Primitives, tol: float) -> tuple[list[Seg], list[Seg]]:
@@ -109,6 +112,55 @@ def arrow_axes(prims: Primitives) -> bool:
             if right is not None and top is not None and right[0] > x1 - 2 and top[1] < y0 + 2:
                 return True
     return False
+
+
+@dataclass
+class TimeLanes:
+    axis: str  # the time axis's own label, at its tip ("Time", "t"), or ""
+    lanes: list[str]  # lane names top to bottom (the axis's lane included)
+
+
+def _head_at(p: Point, prims: Primitives, reach: float, least: float) -> bool:
+    """An arrowhead of at least ``least`` across near ``p`` (a line's 1-point round cap is none)."""
+    return any(U.rect_dist(p, a.bbox) <= reach and max(a.bbox[2] - a.bbox[0], a.bbox[3] - a.bbox[1]) >= least
+               for a in prims.arrowheads)
+
+
+def _left_name(y: float, x0: float, blocks: list[list[Word]], h: float) -> str:
+    """The text block that ends just left of a line's start at the line's height."""
+    best = ""
+    for b in blocks:
+        r = U.block_rect(b)
+        if r[2] <= x0 + 0.5 * h and x0 - r[2] <= 6 * h and r[1] - 0.8 * h <= y <= r[3] + 0.8 * h:
+            best = U.block_text(b)
+    return best
+
+
+def time_lanes(prims: Primitives) -> TimeLanes | None:
+    """A timing chart (see the module docstring), or None."""
+    if not prims.words:
+        return None
+    h = U.median_height(prims.words)
+    hs, _vs = _lines(prims, 2.5)
+    least = max(4.0, 0.5 * h)
+    blocks = U.text_blocks(prims.words)
+    for y, x0, x1 in hs:
+        if x1 - x0 < 0.5 * prims.width:
+            continue
+        if not _head_at((x1, y), prims, 4.0, least) or _head_at((x0, y), prims, 4.0, least):
+            continue
+        lanes = [(q, a, b) for q, a, b in hs if abs(q - y) >= 1.5 * h and b - a >= 0.7 * (x1 - x0)
+                 and min(b, x1) - max(a, x0) >= 0.7 * (x1 - x0)
+                 and not _head_at((a, q), prims, 4.0, least) and not _head_at((b, q), prims, 4.0, least)]
+        if len(lanes) < 2:
+            continue
+        names = [(q, _left_name(q, a, blocks, h)) for q, a, _b in lanes + [(y, x0, x1)]]
+        named = [n for _q, n in sorted(names) if n]
+        if len(named) < 3:
+            continue
+        tip = [b for b in blocks if U.rect_dist((x1, y), U.block_rect(b)) <= 3 * h]
+        return TimeLanes(axis=U.block_text(tip[0]) if tip else "", lanes=named)
+    return None
 
 
 # ---- bar values ---------------------------------------------------------------------------------

@@ -22,7 +22,9 @@ recovered graph is typed, these features of the figure and of the graph are meas
   one end at least: a graph of "an unlabelled box connects to an unlabelled ellipse" says
   nothing (device icons drawn from many shapes, their names beside them, not on them);
 - ``spans``: dimension lines (arrowheads at both ends resting on extension lines) and
-  ``arrow_axes``: two axes with arrowheads meeting at the bottom-left, see :mod:`.chart`.
+  ``arrow_axes``: two axes with arrowheads meeting at the bottom-left;
+- ``time_lanes``: a time axis (a long line with an arrowhead at its right end only) with lines
+  as long beside it, each named at its left: a timing chart, see :mod:`.chart`.
 
 :func:`judge` turns them into a verdict: a figure type that is not a graph (``chart`` or
 ``other`` for an illustration) with the reason, or a confidence cap with the reason when the
@@ -37,7 +39,7 @@ from dataclasses import dataclass, field
 
 from ...document import FigureType
 from . import _util as U
-from .chart import arrow_axes, span_markers
+from .chart import TimeLanes, arrow_axes, span_markers, time_lanes
 from .primitives import Primitives, Word
 
 __all__ = ["Features", "Verdict", "honest_prose", "judge", "measure"]
@@ -67,6 +69,7 @@ class Features:
     named_links: float = 1.0  # share of the connections with a labelled element at an end
     spans: int = 0  # dimension lines marking a duration or a bandwidth
     arrow_axes: bool = False  # two axes with arrowheads meeting at the bottom-left
+    time_lanes: TimeLanes | None = None  # a time axis with named lanes beside it
 
 
 @dataclass
@@ -92,6 +95,7 @@ def measure(prims: Primitives, nodes: list, edges: list, words_used: float,
     f.tick_axis = _tick_axis(prims)
     f.spans = span_markers(prims)
     f.arrow_axes = arrow_axes(prims)
+    f.time_lanes = time_lanes(prims)
     f.slot_row, f.slot_short = _slot_row(nodes)
     filled = [s for s in prims.shapes if s.filled and not s.stroked and s.fill is not None]
     f.fills = len(filled)
@@ -140,6 +144,14 @@ def judge(f: Features) -> Verdict:
         return Verdict(FigureType.chart, f"an axis with {f.tick_axis} numeric tick labels")
     if f.arrow_axes:
         return Verdict(FigureType.chart, "two axes with arrowheads meet at the bottom-left corner")
+    if f.time_lanes and f.edges <= max(2.0, 0.3 * f.nodes):
+        t = f.time_lanes
+        axis = f' "{t.axis}"' if t.axis else ""
+        lanes = ", ".join(f'"{n}"' for n in t.lanes)
+        return Verdict(FigureType.chart, f"a long line with an arrowhead at one end only (a time "
+                                         f"axis{axis}) and lines as long beside it, each named at its "
+                                         f"left ({len(t.lanes)} lanes)",
+                       what=f"A timing chart with the lanes {lanes} along the time axis{axis},")
     if f.spans and f.edges <= max(1.0, 0.3 * f.nodes):
         return Verdict(FigureType.chart, f"{f.spans} dimension line(s) mark a span between extension "
                                          f"lines, and {f.edges} connection(s) join {f.nodes} elements "
