@@ -106,7 +106,9 @@ def diagram_prose(d: _Diagram) -> str:
         parts += _flow(d)
     if not (d.kind == "protocol_stack" and _stack_groups(d)):
         parts += _groups(d)
-    if d.notes:
+    if d.notes and d.kind == "sequence" and not d.messages:  # steps drawn across lifelines
+        parts.append("Its steps, top to bottom: " + "; ".join(d.notes) + ".")
+    elif d.notes:
         parts.append("Notes: " + "; ".join(d.notes) + ".")
     return " ".join(p for p in parts if p)
 
@@ -116,6 +118,8 @@ def _intro(d: _Diagram) -> str:
     title = f" {_q(d.title)}" if d.title else ""
     if d.kind == "sequence":
         who = [d.label_of(n.id) for n in d.nodes]
+        if not d.messages:
+            return f"The {name}{title} draws no messages between its {_count(len(who), 'participant')}: {_join(who)}."
         return (f"The {name}{title} shows {_count(len(d.messages), 'message')} between "
                 f"{_count(len(who), 'participant')}: {_join(who)}.")
     count = len(d.states) if d.kind == "state" else len([n for n in d.nodes if n.shape != "external"])

@@ -248,6 +248,8 @@ def _good_sequence(d: Diagram) -> bool:
     # participants all unnamed: a chart cut under its header row (sequence._cut_under_header),
     # kept when two or more messages run between them
     unnamed = named == 0 and between >= 2
+    if not d.messages:  # named lifelines with procedure steps across them (sequence._steps_only)
+        return named >= 2 and bool(d.notes)
     return len(d.nodes) >= 2 and (named >= 2 or unnamed) and \
         between >= min(3, max(1, 0.4 * len(d.messages)))
 

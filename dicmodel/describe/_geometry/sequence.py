@@ -636,6 +636,8 @@ def read_sequence(prims: Primitives) -> Diagram | None:
         if len(lines) < 2 or not _aligned_heads(lines, u):
             return None
     msgs, n_arrowed = _messages(prims, lines, u)
+    if not msgs and not n_arrowed:
+        return _steps_only(prims, lines, boxes, u)
     # most arrows of a call flow run between lifelines; a flowchart with a few long vertical
     # strokes has most of its arrows elsewhere
     if not msgs or len(msgs) < 0.6 * n_arrowed:
@@ -715,18 +717,59 @@ def _frame_labels(words: list[Word], frames: list[Rect], h: float) -> list[str]:
     return out
 
 
+def _steps_only(prims: Primitives, lines: list[Lifeline], boxes: list[Rect], u: float
+                ) -> Diagram | None:
+    """Named lifelines with no message but procedure steps drawn across them: 3GPP's charts
+    that refer to procedures defined elsewhere (TS 23.203 Figure P.8.1-1: a box "1. S15
+    session establishment ..." across HNB GW and (V-)PCRF, a double-headed block arrow "2.
+    Gateway Control Session Establishment ..." from BPCF to (V-)PCRF). Each step, top to
+    bottom, says which participants it spans; None when no text box spans two lifelines."""
+    # a call flow's lifelines are parties with names of their own, drawn down the whole chart
+    # (the short channel lines of a layer-2 drawing, each under its 'HARQ' box, are none)
+    labels = [ln.label for ln in lines]
+    if len(set(labels)) < len(labels) or any(ln.y1 - ln.y0 < 0.6 * prims.height for ln in lines):
+        return None
+    steps = []
+    tol = max(2 * u, U.median_height(prims.words))
+    arrows = {s.bbox for s in prims.shapes if s.kind in ("polygon", "hexagon")}
+    for b, text in _note_boxes(prims, boxes, u, most=0.6):
+        # (a block arrow's tips stop short of the lifelines it joins, by up to a letter's height)
+        spanned = [ln.label for ln in lines if b[0] - tol <= ln.x <= b[2] + tol]
+        if len(spanned) < 2:
+            continue
+        if b in arrows:  # a block arrow runs between the lifelines at its tips
+            steps.append(f"{text} (between {spanned[0]} and {spanned[-1]})")
+        else:
+            steps.append(f"{text} (across {', '.join(spanned[:-1])} and {spanned[-1]})")
+    if not steps:
+        return None
+    d = Diagram(kind="sequence")
+    for k, ln in enumerate(lines):
+        d.nodes.append(Node(id=f"p{k + 1}", label=ln.label, shape="participant"))
+    d.notes = steps
+    return d
+
+
 def _notes(prims: Primitives, boxes: list[Rect], u: float) -> list[str]:
-    notes = []
-    for s in prims.shapes:
+    return [text for _, text in _note_boxes(prims, boxes, u)]
+
+
+def _note_boxes(prims: Primitives, boxes: list[Rect], u: float, most: float = 0.25
+                ) -> list[tuple[Rect, str]]:
+    """Boxes of text that are not header boxes (notes, step boxes), top to bottom, each at
+    most ``most`` of the figure's area (a bigger one is a frame round the chart; a step
+    drawn across a small chart of steps only may fill half of it)."""
+    notes: list[tuple[Rect, str]] = []
+    for s in sorted(prims.shapes, key=lambda s: (round(s.bbox[1]), s.bbox[0])):
         if any(U.contains(b, s.bbox, 0.5) for b in boxes) or s.bbox[2] - s.bbox[0] < 15 * u:
             continue
-        if U.area(s.bbox) > 0.25 * prims.width * prims.height:
+        if U.area(s.bbox) > most * prims.width * prims.height:
             continue
         words = _words_in(prims.words, s.bbox)
         if words and not any(U.contains(s.bbox, b, 0.5) for b in boxes):
             text = U.block_text(words)
-            if text not in notes:  # a box painted twice (fill, then outline) is one note
-                notes.append(text)
+            if all(text != t for _, t in notes):  # a box painted twice (fill, then outline) is one note
+                notes.append((s.bbox, text))
     return notes
 
 
