@@ -401,3 +401,84 @@ def test_links_between_unnamed_elements_are_not_told_as_a_graph():
     assert any("none of its 6 connections" in w for w in reading.warnings)
     assert all(name in reading.prose for name in ("AMF/UPF", "MME/S-GW", "IAB-donor"))
     assert reading.prose.startswith("A diagram whose links could not be read")
+
+
+def _tile(page, r, shade):
+    """One tile of a gradient painted as pictures (a shaded shape exported as images)."""
+    pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 8, 16), False)
+    pix.clear_with(shade)
+    page.insert_image(pymupdf.Rect(*r), pixmap=pix)
+
+
+def _antenna(page, x, y, name):
+    """ETSI TS 138 300 Figure 4.1-1's base station: a grey disk, a mast shaded by four
+    picture tiles (2 x 2, the lower ones running on behind the name), a small picture on top
+    joined to the body by two strokes, and the name printed over the lower tiles."""
+    page.draw_oval(pymupdf.Rect(x - 32, y + 16, x + 32, y + 28), color=None, fill=(0.87, 0.87, 0.87))
+    for i, (dx, dy) in enumerate(((-13, 0), (0, 0), (-13, 24), (0, 24))):
+        _tile(page, (x + dx, y + dy, x + dx + 13, y + dy + 24), 120 + 30 * i)
+    page.draw_rect(pymupdf.Rect(x - 6, y, x + 5, y + 24), color=BLACK, width=0.5, radius=0.3)
+    _tile(page, (x - 2, y - 16, x + 2, y - 11), 90)
+    for dx in (-0.3, 0.3):
+        page.draw_line((x + dx, y - 11), (x + dx, y), color=BLACK, width=0.5)
+    w = pymupdf.get_text_length(name, fontsize=9)
+    page.insert_text((x - w / 2, y + 37), name, fontsize=9)
+
+
+def test_a_device_shaded_by_picture_tiles_under_its_name_is_one_named_node():
+    # (it read as 'an unlabelled ellipse connects to an unlabelled box' many times over: the
+    # tile under the name held a word, so the pieces were never taken as one picture, and the
+    # tip on its mast made 'gNB connects to an unlabelled box')
+    def draw(page):
+        _antenna(page, 80, 150, "gNB-1")
+        _antenna(page, 320, 150, "gNB-2")
+        _pc(page, 175, 20, "AMF")
+        page.draw_line((115, 170), (285, 170), color=(0, 0, 0.8), width=1)
+        page.draw_line((175, 50), (87, 152), color=(0, 0.6, 0), width=1)
+        page.draw_line((225, 50), (313, 152), color=(0, 0.6, 0), width=1)
+
+    d = _read(draw, 400, 240)
+    assert sorted(n.label for n in d.nodes) == ["AMF", "gNB-1", "gNB-2"]
+    assert {frozenset((d.label_of(e.source), d.label_of(e.target))) for e in d.edges} == \
+        {frozenset(p) for p in (("gNB-1", "gNB-2"), ("AMF", "gNB-1"), ("AMF", "gNB-2"))}
+
+
+def test_a_title_over_a_labelled_link_is_the_title_not_part_of_the_label():
+    # PlantUML's use-case charts: the title sits over the top row, within a label's reach
+    # of the link between the top boxes (it read 'via "Use Case Diagram: Property Manager
+    # client of"'); in a render the title's print size is not known, only where it sits
+    def draw(page):
+        page.insert_text((120, 36), "Use Case Diagram: Property Manager", fontsize=9)
+        _box(page, (40, 42, 140, 72), "NetworkOperator")
+        _box(page, (260, 42, 360, 72), "3rd-Party Client")
+        _arrow(page, (260, 57), (140, 57))
+        page.insert_text((180, 53), "client of", fontsize=9)
+        _box(page, (150, 300, 250, 330), "Subscriber")
+        _arrow(page, (90, 72), (170, 300))
+        page.insert_text((140, 190), "services", fontsize=9)
+
+    d = _read(draw, 400, 400)
+    assert d.title == "Use Case Diagram: Property Manager"
+    assert {(d.label_of(e.source), d.label_of(e.target), e.label) for e in d.edges} == \
+        {("3rd-Party Client", "NetworkOperator", "client of"), ("NetworkOperator", "Subscriber", "services")}
+
+
+def test_a_link_name_over_small_print_at_the_links_end_names_the_link():
+    # the O-RAN E1 drawing (d04_e1-archi): "F1-C" on its tick over the link DU - CU-CP, and
+    # right above it in smaller print the address at the link's CU-CP end; the two stacked
+    # lines were one block, "local s address:38472 F1-C", that the underscores (drawn as
+    # strokes) made an element of its own
+    def draw(page):
+        _box(page, (20, 100, 80, 130), "DU")
+        _box(page, (300, 40, 380, 70), "CU-CP")
+        page.draw_line((80, 115), (300, 55), color=BLACK, width=0.8)
+        page.draw_line((190, 79), (194, 92), color=BLACK, width=0.8)  # the tick
+        page.insert_text((212, 60), "local s address:38472", fontsize=5)
+        page.insert_text((214, 70), "F1-C", fontsize=7)
+        page.insert_text((84, 126), "to remote n address:38472", fontsize=5)
+        for x, y in ((225, 60), (229, 60), (91, 126), (99, 126), (110, 126)):  # the '_' drawn as strokes
+            page.draw_line((x, y), (x + 2, y), color=BLACK, width=0.3)
+
+    d = _read(draw, 400, 160)
+    assert sorted(n.label for n in d.nodes) == ["CU-CP", "DU"]
+    assert len(d.edges) == 1 and "F1-C" in d.edges[0].label

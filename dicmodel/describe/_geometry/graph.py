@@ -277,7 +277,8 @@ def _pictures(nodes: list[_N], words: list[Word], figure_area: float) -> list[_N
     boxes that back the lines of its name (LibreOffice paints a Visio text's background
     exactly round the text) go: the name is free text, to be given to the picture."""
     centres = [U.center(w.bbox) for w in words]
-    clusters = picture_clusters([n.bbox for n in nodes], centres, figure_area)
+    clusters = picture_clusters([n.bbox for n in nodes], centres, figure_area,
+                                [n.kind == "icon" for n in nodes])
     if not clusters:
         return nodes
     drop = {k for _, members in clusters for k in members}
@@ -683,6 +684,30 @@ def _caption_labels(blocks: list[list[Word]], nodes: list[_N], h: float) -> list
     return [b for k, b in enumerate(rest) if k not in taken]
 
 
+def _heading(lines: list[list[Word]], nodes: list[_N], chains: list[_Chain], prims: Primitives,
+             h: float) -> list[list[Word]]:
+    """The figure's title: lines above every element, either in a larger print than the
+    figure's own or, where print sizes are not known (OCR boxes of a render), at the top edge
+    and clear of every connector (PlantUML's "Use Case Diagram: Property Manager" over a link
+    labelled "client of"). A link's label sits close to its line; a title is no link's label
+    however close the link runs."""
+    boxes = [n.bbox for n in nodes if not n.is_group]
+    if not boxes:
+        return []
+    top = min(b[1] for b in boxes)
+    median = _median_size(prims.words)
+    out = []
+    for ln in lines:
+        r = U.block_rect(ln)
+        if r[3] > top + 1:
+            continue
+        if median > 0 and min(w.size for w in ln) >= 1.3 * median:
+            out.append(ln)
+        elif r[1] <= 0.1 * prims.height and all(p[1] >= r[3] + 0.8 * h for c in chains for p in c.points):
+            out.append(ln)
+    return out
+
+
 def _edge_labels(blocks: list[list[Word]], chains: list[_Chain], h: float
                  ) -> tuple[dict[int, list[list[Word]]], list[list[Word]]]:
     """Each block goes to the nearest connector within reach. When that connector already has
@@ -779,13 +804,15 @@ def recover_graph(prims: Primitives) -> GraphParts:
     # edge labels go line by line: two labels stacked between a pair of edges (A->B above,
     # B->A below) look like one block but belong to different edges
     lines = [[w] for b in blocks for w in b]
-    label_of, rest_lines = _edge_labels(lines, [e[2] for e in edges], h)
+    heading = _heading(lines, nodes, [e[2] for e in edges], prims, h)
+    label_of, rest_lines = _edge_labels([ln for ln in lines if ln not in heading], [e[2] for e in edges], h)
     _crossed_labels([prims.words[i] for i in sorted(crossed)], edges, label_of, rest_lines)
-    rest = U.text_blocks(_wrapped_labels(label_of, rest_lines))
+    rest = U.text_blocks(_wrapped_labels(label_of, rest_lines) + [w for ln in heading for w in ln])
     named = [(s, t, c, U.block_text([w for b in label_of.get(k, []) for w in b]))
              for k, (s, t, c, _) in enumerate(edges)]
     notes = _notes(nodes, named)
     _lone_dots(nodes, named, chains)
+    _picture_parts(nodes, named)
     named = [e for e in named if not nodes[e[0]].note and not nodes[e[1]].note]
     parts = GraphParts(nodes=nodes, edges=named, notes=notes, warnings=warnings,
                        n_chains=len(chains), n_loose=n_loose,
@@ -855,6 +882,27 @@ def _lone_dots(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]],
             n.note = True
 
 
+def _picture_parts(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]]) -> None:
+    """A small wordless picture whose every line runs to one named picture beside it is a
+    piece of that picture (an antenna's tip on its mast above the mast's body): it leaves the
+    graph with its lines instead of making "gNB connects to an unlabelled box" twice."""
+    links: dict[int, set[int]] = {}
+    for s_, t, _, _ in edges:
+        links.setdefault(s_, set()).add(t)
+        links.setdefault(t, set()).add(s_)
+    for k, n in enumerate(nodes):
+        if n.kind != "icon" or n.words or n.is_group or n.note:
+            continue
+        near = links.get(k, set()) - {k}
+        if len(near) != 1:
+            continue
+        m = nodes[next(iter(near))]
+        reach = 0.5 * max(m.bbox[2] - m.bbox[0], m.bbox[3] - m.bbox[1])
+        gap = max(m.bbox[0] - n.bbox[2], n.bbox[0] - m.bbox[2], m.bbox[1] - n.bbox[3], n.bbox[1] - m.bbox[3])
+        if m.kind == "icon" and m.words and U.area(n.bbox) <= 0.25 * U.area(m.bbox) and gap <= reach:
+            n.note = True
+
+
 def _notes(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]]) -> list[str]:
     """Boxes of prose tied to the graph only by dashed, headless lines are notes."""
     touching: dict[int, list[_Chain]] = defaultdict(list)
@@ -895,7 +943,9 @@ def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], to
             if k is None and stub == end + 1:
                 nodes.append(_N(bbox=(p[0], p[1], p[0], p[1]), kind="external", stroked=False))
                 k = len(nodes) - 1
-            elif k is None:
+            elif k is None and U.poly_len(c.points) >= tol:
+                # (a stroke shorter than that is part of the text: an underscore that the
+                # PDF draws as a line, "local_s_address", makes no label a node)
                 b = _text_node(tip or p, blocks, tol + 6.0)
                 if b is not None:
                     if b not in taken:

@@ -35,10 +35,16 @@ def _inner(r: Rect) -> Rect:
     return (r[0] + mx, r[1] + my, r[2] - mx, r[3] - my)
 
 
-def picture_clusters(boxes: Sequence[Rect], centres: Sequence[Point], figure_area: float
-                     ) -> list[tuple[Rect, list[int]]]:
+def picture_clusters(boxes: Sequence[Rect], centres: Sequence[Point], figure_area: float,
+                     images: Sequence[bool] | None = None) -> list[tuple[Rect, list[int]]]:
     """Groups of two or more wordless boxes that overlap one another (nesting included)
-    and whose joint extent holds no word in its middle: (extent, indices of the boxes)."""
+    and whose joint extent holds no word in its middle: (extent, indices of the boxes).
+
+    ``images`` marks the boxes that are embedded pictures. A picture's box is its image's
+    rectangle, not what it paints: a gradient clipped to an antenna's outline is a few tiles
+    whose lower ones run on behind the device's name. Such a tile may hold a word, and the
+    word is looked for in the middle of the outlines only."""
+    images = images or [False] * len(boxes)
     words = U.Grid(32.0)
     for k, q in enumerate(centres):
         words.add(k, (q[0], q[1], q[0], q[1]))
@@ -46,14 +52,15 @@ def picture_clusters(boxes: Sequence[Rect], centres: Sequence[Point], figure_are
     def has_words(r: Rect) -> bool:
         return any(U.inside(centres[k], r) for k in words.near(r))
 
-    empty = [k for k, b in enumerate(boxes) if not has_words(b)]
+    empty = [k for k, b in enumerate(boxes) if images[k] or not has_words(b)]
     out = []
     for comp in _overlapping([boxes[k] for k in empty]):
         members = sorted(empty[i] for i in comp)
         if len(members) < _MIN_PIECES:
             continue
         ext = _extent([boxes[k] for k in members])
-        if has_words(_inner(ext)) or U.area(ext) > _MAX_SHARE * figure_area:
+        outlines = [boxes[k] for k in members if not images[k]]
+        if not outlines or has_words(_inner(_extent(outlines))) or U.area(ext) > _MAX_SHARE * figure_area:
             continue
         out.append((ext, members))
     return _merge_overlapping(out)
