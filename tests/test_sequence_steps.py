@@ -73,3 +73,21 @@ def test_notes_of_a_call_flow_come_top_to_bottom():
     r = read(f)
     assert r.figure_type is FigureType.sequence and len(r.diagram.messages) == 2
     assert r.diagram.notes == ["1. Session found", "3. Policy applied"]
+
+
+def test_a_message_name_over_a_tall_stack_of_parameter_lines_is_kept():
+    # the Default Bearer charts (vendor call flows after 3GPP TS 29.272): the message's name
+    # heads five or six lines of its parameters; the name lay past the label's reach and was
+    # lost ('MME APP sends "PLMN Id, IMSI, ..." to S6A')
+    f = Fig(380, 330)
+    _lifelines(f)
+    f.arrow((XS[1], 180), (XS[2], 180))
+    lines = ["Authentication Information Request", "PLMN Id, IMSI,", "Destination Host,",
+             "Destination Realm", "Supported Features,", "Number of vectors=1"]
+    for k, text in enumerate(reversed(lines)):
+        f.text(text, 240, 172 - 11 * k, size=9)
+    f.arrow((XS[2], 240), (XS[1], 240))
+    f.text("Authentication Information Answer", 240, 232, size=9)
+    r = read(f)
+    assert r.figure_type is FigureType.sequence
+    assert [m.text for m in r.diagram.messages] == [" ".join(lines), "Authentication Information Answer"]

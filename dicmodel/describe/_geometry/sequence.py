@@ -482,7 +482,11 @@ def _box_side(pts: list[Point], box: Rect, shapes: list[Shape], grid: U.Grid, u:
 
 def _messages(prims: Primitives, lines: list[Lifeline], u: float) -> tuple[list[_Msg], int]:
     """Messages in time order, and how many arrow-carrying connectors there were in all."""
-    tol = 12.0 * u
+    # an end may stop short of its lifeline (TS 29.244 Figure C.2.1.1-2 draws replies from 12
+    # points left of the CP function's line, 15 u); lifelines far apart allow a wider miss
+    xs = sorted(ln.x for ln in lines)
+    spacing = min((b - a for a, b in zip(xs, xs[1:])), default=0.0)
+    tol = max(12.0 * u, min(18.0 * u, 0.1 * spacing))
     raster = prims.source == "raster"
     out = []
     shorts = _short_strokes(prims, u)
@@ -576,11 +580,16 @@ def _texts(msgs: list[_Msg], words: list[Word], h: float, u: float) -> set[int]:
             if not (lo <= U.center(w.bbox)[0] <= hi or (m.src == m.dst and lo <= w.bbox[0] <= hi)):
                 continue
             gap = m.y - w.bbox[3]
-            if -0.6 * h <= gap <= 4 * h + 6:
+            # (a 3GPP message's name heads a stack of parameter lines: up to a dozen lines up,
+            # as long as the lines stack without a gap and no other message runs between)
+            if -0.6 * h <= gap <= 12 * h and not any(o is not m and w.bbox[3] < o.y < m.y and o.x0 < w.bbox[2]
+                                                    and w.bbox[0] < o.x1 for o in msgs):
                 cands.append((gap, k))
         if not cands:
             continue
         cands.sort()
+        if cands[0][0] > 4 * h + 6:  # the nearest line must lie where a label lies
+            continue
         chosen = [cands[0][1]]
         top = words[cands[0][1]].bbox[1]
         for gap, k in cands[1:]:
@@ -590,6 +599,22 @@ def _texts(msgs: list[_Msg], words: list[Word], h: float, u: float) -> set[int]:
                 top = min(top, w.bbox[1])
         taken.update(chosen)
         m.text = U.block_text([words[k] for k in chosen])
+    # a message with nothing over it may carry its text right under it (TS 29.244 C.2.1.1-2
+    # prints "1'. Granted Quota 100" under the OCS's reply); what is left there once every
+    # message took the text over it is no other message's label
+    for m in msgs:
+        if m.text:
+            continue
+        under = sorted((w.bbox[1] - m.y, k) for k, w in enumerate(words) if k not in taken
+                       and m.x0 - 2 * u <= U.center(w.bbox)[0] <= m.x1 + 2 * u
+                       and -0.3 * h <= w.bbox[1] - m.y <= 0.8 * h)
+        if under:
+            k = under[0][1]
+            chosen = [k] + [j for j, w in enumerate(words) if j not in taken and j != k
+                            and abs(w.bbox[1] - words[k].bbox[1]) <= 0.3 * h
+                            and m.x0 - 2 * u <= U.center(w.bbox)[0] <= m.x1 + 2 * u]
+            taken.update(chosen)
+            m.text = U.block_text([words[j] for j in chosen])
     return taken
 
 

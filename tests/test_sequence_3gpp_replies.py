@@ -1,0 +1,46 @@
+"""3GPP call flows whose replies stop short of their lifeline and carry their text under the
+arrow (TS 29.244 Figure C.2.1.1-2: the CP function's replies start 12 points left of its
+line; the OCS's "1'. Granted Quota 100" is printed under its reply)."""
+
+from __future__ import annotations
+
+import pytest
+
+pymupdf = pytest.importorskip("pymupdf")
+
+from dicmodel.document import FigureType  # noqa: E402
+from tests.test_structural_engine import BLACK, Fig, read  # noqa: E402
+
+XS = (60, 240, 420)
+NAMES = ("UP function", "CP function", "OCS")
+
+
+def _chart() -> Fig:
+    f = Fig(480, 260)
+    for x, name in zip(XS, NAMES):
+        f.box(x - 40, 8, x + 40, 30, name, size=8)
+        f.page.draw_line((x, 30), (x, 250), color=BLACK, width=0.6)
+    f.arrow((XS[1], 60), (XS[2], 60))
+    f.text("1. request credit", 330, 54, size=7)
+    f.arrow((XS[2], 72), (XS[1], 72))
+    f.text("1'. Granted Quota 100", 330, 80, size=7)  # under its reply
+    f.arrow((XS[1] - 12, 110), (XS[0], 110))  # starts 12 points short of the CP line
+    f.text("2. Session Mod. Request", 150, 104, size=7)
+    f.arrow((XS[0], 118), (XS[1], 118))
+    f.arrow((XS[0], 170), (XS[1], 170))
+    f.text("3. Session Report Request", 150, 164, size=7)
+    f.arrow((XS[1] - 12, 178), (XS[0], 178))
+    return f
+
+
+def test_replies_short_of_their_line_and_text_under_an_arrow_are_read():
+    r = read(_chart())
+    assert r.figure_type is FigureType.sequence
+    label = {n.id: n.label for n in r.diagram.nodes}
+    got = [(label[m.source], label[m.target], m.text) for m in r.diagram.messages]
+    assert got == [("CP function", "OCS", "1. request credit"),
+                   ("OCS", "CP function", "1'. Granted Quota 100"),
+                   ("CP function", "UP function", "2. Session Mod. Request"),
+                   ("UP function", "CP function", ""),
+                   ("UP function", "CP function", "3. Session Report Request"),
+                   ("CP function", "UP function", "")]
