@@ -165,3 +165,20 @@ def test_a_one_row_chain_of_labelled_boxes_is_no_wordmark():
             f.arrow((140 + 180 * (k - 1), 20), (20 + 180 * k, 20))
     r = read(f)
     assert r.figure_type is FigureType.flowchart
+
+
+def test_lettering_alone_with_a_wordmark_is_a_logo():
+    # the 3GPP cover logo as a picture: "3GPP" two thirds of its height over "A GLOBAL
+    # INITIATIVE", no stroke OCR or tracing could find (it was 'other', "a figure whose
+    # structure could not be read")
+    f = Fig(140, 85)
+    f.text("3GPP", 70, 35, size=60)
+    f.text("A GLOBAL INITIATIVE", 70, 76, size=8)
+    assert read(f).figure_type is FigureType.logo
+
+
+def test_a_paragraph_drawn_as_a_figure_is_no_logo():
+    f = Fig(300, 60)
+    f.text("The UE shall start timer T3450", 150, 20, size=10)
+    f.text("and enter state EMM-REGISTERED.", 150, 40, size=10)
+    assert read(f).figure_type is FigureType.other

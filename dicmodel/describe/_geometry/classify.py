@@ -58,7 +58,9 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
         return _label_list(prims, warnings)
     geometry = prims.shapes or prims.paths or prims.arrowheads
     if not geometry:
-        kind = FigureType.logo if sum(len(w.text) for w in prims.words) <= 12 else FigureType.other
+        # (a wordmark: "3GPP" over "A GLOBAL INITIATIVE" on every 3GPP cover, no strokes)
+        kind = FigureType.logo if sum(len(w.text) for w in prims.words) <= 12 or _wordmark(prims) \
+            else FigureType.other
         if hint in _NO_GRAPH:
             kind = hint
         return _plain(prims, kind, warnings, 0.4 if kind is FigureType.logo else 0.2)
