@@ -690,7 +690,8 @@ def _heading(lines: list[list[Word]], nodes: list[_N], chains: list[_Chain], pri
     figure's own or, where print sizes are not known (OCR boxes of a render), at the top edge
     and clear of every connector (PlantUML's "Use Case Diagram: Property Manager" over a link
     labelled "client of"). A link's label sits close to its line; a title is no link's label
-    however close the link runs."""
+    however close the link runs. (Not by position alone where sizes are known: the first line
+    of a long transition label over a state chart's top row is no title, TS 24.301 4.3.2.1.2.)"""
     boxes = [n.bbox for n in nodes if not n.is_group]
     if not boxes:
         return []
@@ -703,7 +704,8 @@ def _heading(lines: list[list[Word]], nodes: list[_N], chains: list[_Chain], pri
             continue
         if median > 0 and min(w.size for w in ln) >= 1.3 * median:
             out.append(ln)
-        elif r[1] <= 0.1 * prims.height and all(p[1] >= r[3] + 0.8 * h for c in chains for p in c.points):
+        elif prims.source != "vector" and r[1] <= 0.1 * prims.height \
+                and all(p[1] >= r[3] + 0.8 * h for c in chains for p in c.points):
             out.append(ln)
     return out
 

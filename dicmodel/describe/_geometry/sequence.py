@@ -582,8 +582,11 @@ def _texts(msgs: list[_Msg], words: list[Word], h: float, u: float) -> set[int]:
             gap = m.y - w.bbox[3]
             # (a 3GPP message's name heads a stack of parameter lines: up to a dozen lines up,
             # as long as the lines stack without a gap and no other message runs between)
-            if -0.6 * h <= gap <= 12 * h and not any(o is not m and w.bbox[3] < o.y < m.y and o.x0 < w.bbox[2]
-                                                    and w.bbox[0] < o.x1 for o in msgs):
+            # (another message in the same lanes, between the line and this one, owns it; a
+            # relay in the next lane that ends where this one starts does not)
+            if -0.6 * h <= gap <= 12 * h and not any(o is not m and w.bbox[3] < o.y < m.y
+                                                    and min(o.x1, m.x1) - max(o.x0, m.x0) > 2 * u
+                                                    for o in msgs):
                 cands.append((gap, k))
         if not cands:
             continue
