@@ -59,6 +59,18 @@ def test_a_box_over_one_lifeline_is_no_step_chart():
     assert r.figure_type is not FigureType.sequence
 
 
+def test_a_label_on_a_fill_without_an_outline_is_no_step():
+    # TS 23.203 Figure 7.9.1: message labels on white fills across both lifelines, over thick
+    # bars the reader does not take for messages; they are no procedure steps
+    f = Fig(380, 300)
+    _lifelines(f)
+    for y, text in ((110, "2. Initial Spending Limit Report Request"), (170, "3. Response")):
+        f.page.draw_rect(pymupdf.Rect(30, y - 8, 340, y + 8), color=None, fill=(1, 1, 1))
+        f.text(text, 185, y, size=9)
+    r = read(f)
+    assert r.figure_type is not FigureType.sequence
+
+
 def test_notes_of_a_call_flow_come_top_to_bottom():
     f = Fig(380, 300)
     _lifelines(f)

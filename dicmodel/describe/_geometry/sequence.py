@@ -760,7 +760,13 @@ def _steps_only(prims: Primitives, lines: list[Lifeline], boxes: list[Rect], u: 
     steps = []
     tol = max(2 * u, U.median_height(prims.words))
     arrows = {s.bbox for s in prims.shapes if s.kind in ("polygon", "hexagon")}
+    outlined = [s.bbox for s in prims.shapes if s.stroked]
     for b, text in _note_boxes(prims, boxes, u, most=0.6):
+        # a step is drawn as an outlined box or block arrow; a fill without an outline is the
+        # background of a label (23.203 Figure 7.9.1's messages are thick bars under such
+        # labels, no step)
+        if not any(max(abs(x - y) for x, y in zip(b, o)) <= 1.0 for o in outlined):
+            continue
         # (a block arrow's tips stop short of the lifelines it joins, by up to a letter's height)
         spanned = [ln.label for ln in lines if b[0] - tol <= ln.x <= b[2] + tol]
         if len(spanned) < 2:
