@@ -582,11 +582,13 @@ def _texts(msgs: list[_Msg], words: list[Word], h: float, u: float) -> set[int]:
             gap = m.y - w.bbox[3]
             # (a 3GPP message's name heads a stack of parameter lines: up to a dozen lines up,
             # as long as the lines stack without a gap and no other message runs between)
-            # (another message in the same lanes, between the line and this one, owns it; a
-            # relay in the next lane that ends where this one starts does not)
-            if -0.6 * h <= gap <= 12 * h and not any(o is not m and w.bbox[3] < o.y < m.y
-                                                    and min(o.x1, m.x1) - max(o.x0, m.x0) > 2 * u
-                                                    for o in msgs):
+            # (another message in the same lanes, a row above this one and below the line,
+            # owns it; a relay in the next lane that ends where this one starts does not, nor
+            # does the other half of a message drawn on in the same row)
+            if -0.6 * h <= gap <= 12 * h and not any(
+                    o is not m and w.bbox[3] < o.y < m.y - 0.5 * h
+                    and min(o.x1, m.x1) - max(o.x0, m.x0) > 0.3 * min(o.x1 - o.x0, m.x1 - m.x0)
+                    for o in msgs):
                 cands.append((gap, k))
         if not cands:
             continue
