@@ -85,7 +85,9 @@ def test_two_axes_with_arrowheads_and_no_numbers_make_a_chart():
     f.text("Frequency", 440, 285, size=9)
     r = read(f)
     assert r.figure_type is FigureType.chart
-    assert '"BWP1"' in r.prose
+    # which part follows which along the time axis (TS 38.300 Figure 6.10-1)
+    assert 'left to right along its horizontal axis: "BWP1"; "BWP2"; "BWP3"; its other labels: "Frequency"' \
+        in r.prose
 
 
 def _lanes(f: Fig, names: tuple[str, ...], y0: float = 60, step: float = 60) -> list[float]:

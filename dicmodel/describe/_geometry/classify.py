@@ -29,7 +29,7 @@ from .chart import bars_markdown, read_bars
 from .describe_text import chart_prose
 from .graph import GraphParts, Reading, graph_confidence, recover_graph, to_diagram
 from .nongraph import Verdict, honest_prose, judge, measure
-from .primitives import Primitives
+from .primitives import Primitives, Rect
 from .sequence import read_sequence
 from .table import table_figure, tables_prose
 
@@ -100,7 +100,8 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
     verdict = _verdict(prims, parts)
     if verdict.figure_type is not None:  # boxes and lines, but not a graph: say what it is
         r = _plain(prims, verdict.figure_type, warnings + [f"not read as a graph: {verdict.reason}"], 0.3)
-        r.prose = honest_prose(verdict.figure_type, prims.words, verdict.reason, verdict.what)
+        boxes = _along_axis(parts) if verdict.along else None
+        r.prose = honest_prose(verdict.figure_type, prims.words, verdict.reason, verdict.what, boxes)
         return r
     warnings += [f"low confidence: {d}" for d in verdict.doubts]
     diagram = to_diagram(parts, _DIAGRAM_KIND[kind])
@@ -112,6 +113,15 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
         warnings.append(f"{parts.n_loose} connector(s) with a loose end were dropped")
     return Reading(diagram=diagram, figure_type=kind, parts=parts,
                    confidence=min(graph_confidence(parts), verdict.cap), warnings=warnings)
+
+
+def _along_axis(parts: GraphParts) -> list[tuple[Rect, str]] | None:
+    """The labelled boxes of a chart, left to right (its axis titles are text-only nodes)."""
+    boxes = sorted((n for n in parts.nodes if n.words and not (n.is_group or n.note or n.text_only)),
+                   key=lambda n: (U.center(n.bbox)[0], n.bbox[1]))
+    if len(boxes) < 2:
+        return None
+    return [(n.bbox, U.block_text(n.words)) for n in boxes]
 
 
 def _verdict(prims: Primitives, parts: GraphParts) -> Verdict:

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from ...document import FigureType
 from . import _util as U
 from .chart import TimeLanes, arrow_axes, span_markers, time_lanes
-from .primitives import Primitives, Word
+from .primitives import Primitives, Rect, Word
 
 __all__ = ["Features", "Verdict", "honest_prose", "judge", "measure"]
 
@@ -79,6 +79,7 @@ class Verdict:
     cap: float = 1.0  # confidence cap for a graph that is kept
     doubts: list[str] = field(default_factory=list)
     what: str = ""  # how the prose names a figure that is not read as a graph ("" by its type)
+    along: bool = False  # its boxes stand along a horizontal axis: say them left to right
 
 
 def measure(prims: Primitives, nodes: list, edges: list, words_used: float,
@@ -143,7 +144,8 @@ def judge(f: Features) -> Verdict:
     if f.tick_axis >= 4:
         return Verdict(FigureType.chart, f"an axis with {f.tick_axis} numeric tick labels")
     if f.arrow_axes:
-        return Verdict(FigureType.chart, "two axes with arrowheads meet at the bottom-left corner")
+        return Verdict(FigureType.chart, "two axes with arrowheads meet at the bottom-left corner",
+                       along=True)
     if f.time_lanes and f.edges <= max(2.0, 0.3 * f.nodes):
         t = f.time_lanes
         axis = f' "{t.axis}"' if t.axis else ""
@@ -198,10 +200,20 @@ def judge(f: Features) -> Verdict:
     return v
 
 
-def honest_prose(kind: FigureType, words: list[Word], reason: str, what: str = "") -> str:
-    """What can be read, and what the figure is not (``what`` names it; by default by its type)."""
-    texts = [U.block_text(b) for b in U.text_blocks(words)]
+def honest_prose(kind: FigureType, words: list[Word], reason: str, what: str = "",
+                 boxes: list[tuple[Rect, str]] | None = None) -> str:
+    """What can be read, and what the figure is not (``what`` names it; by default by its type).
+    ``boxes`` (box, label), left to right, are said in that order before the other labels
+    (a bandwidth-part chart: which part follows which along the time axis)."""
     what = what or ("A chart" if kind is FigureType.chart else "An illustration")
+    if boxes:
+        rest = [w for w in words if not any(U.inside(U.center(w.bbox), b) for b, _ in boxes)]
+        texts = [U.block_text(b) for b in U.text_blocks(rest)]
+        order = "; ".join(f'"{label}"' for _, label in boxes)
+        other = f"; its other labels: {'; '.join(chr(34) + t + chr(34) for t in texts[:60])}" if texts else ""
+        return (f"{what} with, left to right along its horizontal axis: {order}{other}. "
+                f"It is not read as a diagram: {reason}.")
+    texts = [U.block_text(b) for b in U.text_blocks(words)]
     shown = "; ".join(f'"{t}"' for t in texts[:60]) + (f" and {len(texts) - 60} more"
                                                        if len(texts) > 60 else "")
     labels = f" with labels: {shown}" if texts else " with no readable labels"
