@@ -184,3 +184,18 @@ def test_a_paragraph_drawn_as_a_figure_is_no_logo():
     f.text("The UE shall start timer T3450", 150, 20, size=10)
     f.text("and enter state EMM-REGISTERED.", 150, 40, size=10)
     assert read(f).figure_type is FigureType.other
+
+
+def test_a_reading_that_lists_labels_only_is_not_confident():
+    # a call flow's legend (d02 Default Bearer, page 1): swatches beside their meanings; read
+    # as "structure could not be read" with its labels, it said so at 0.75
+    f = Fig(400, 150)
+    f.page.draw_rect(pymupdf.Rect(2, 2, 398, 140), color=BLACK)  # the legend's frame
+    f.page.draw_rect(pymupdf.Rect(10, 10, 30, 30), color=(0.3, 0.3, 0.8), dashes="[2] 0")
+    f.text("Optional procedure", 120, 20, size=11)
+    f.text("*", 20, 65, size=11)
+    f.text("Sent on SRB1 if SRB2 is not established yet", 200, 65, size=11)
+    f.arrow((10, 110), (30, 110), dashed=True)
+    f.text("Abstraction link", 110, 110, size=11)
+    r = read(f)
+    assert r.figure_type is FigureType.other and r.confidence <= 0.45

@@ -105,14 +105,16 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
         return r
     warnings += [f"low confidence: {d}" for d in verdict.doubts]
     diagram = to_diagram(parts, _DIAGRAM_KIND[kind])
+    cap = verdict.cap
     if kind is FigureType.other:  # no graph to tell: its prose gives every text block instead
         diagram.notes = _texts(prims)
+        cap = min(cap, 0.45)  # "its structure could not be read" is no confident reading
     if kind is FigureType.protocol_stack:
         _order_layers(diagram, parts)
     if parts.n_loose:
         warnings.append(f"{parts.n_loose} connector(s) with a loose end were dropped")
     return Reading(diagram=diagram, figure_type=kind, parts=parts,
-                   confidence=min(graph_confidence(parts), verdict.cap), warnings=warnings)
+                   confidence=min(graph_confidence(parts), cap), warnings=warnings)
 
 
 def _along_axis(parts: GraphParts) -> list[tuple[Rect, str]] | None:
