@@ -200,6 +200,58 @@ def test_a_message_chart_without_lifelines_reads_as_a_sequence():
     assert "Start T3410" in d.notes and "OR" in d.notes
 
 
+def _nas_short(messages: list[tuple[float, bool, str]], names=("UE", "MME"), width=500.0) -> bytes:
+    """TS 24.301's short procedures (EMM INFORMATION, transaction related request/response):
+    the names in a larger print than the labels, right over the first message's label."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=width, height=120)
+    page.insert_text((2, 20), names[0], fontsize=18)
+    page.insert_text((width - 50, 24), names[1], fontsize=18)
+    for y, right, text in messages:
+        x0, x1 = 17, width - 85
+        page.draw_line((x0 + 8, y), (x1 - 8, y), color=BLACK, width=0.7)
+        tip = (x1, y) if right else (x0, y)
+        s = 1 if right else -1
+        page.draw_polyline([tip, (tip[0] - s * 9, y - 3), (tip[0] - s * 9, y + 3)], color=BLACK,
+                           fill=BLACK, closePath=True)
+        page.insert_text((140, y - 9), text, fontsize=11)
+    return doc.tobytes()
+
+
+def test_a_one_message_chart_without_lifelines_reads_as_a_sequence():
+    # (TS 24.301 Figure 5.4.5.2.1: it was "structure could not be read" at 0.1)
+    d = _read(_nas_short([(65, False, "EMM INFORMATION")]))
+    assert d is not None and [n.label for n in d.nodes] == ["UE", "MME"]
+    assert _messages(d) == [("MME", "UE", "EMM INFORMATION")]
+
+
+def test_names_printed_larger_than_the_labels_close_over_them_are_still_the_names():
+    # (TS 24.301 Figure 6.3.2.2: the names' line height put them within 2.5 label heights of
+    # the first arrow, so no name was found)
+    d = _read(_nas_short([(55, False, "transaction related request"),
+                          (95, True, "transaction related response")]))
+    assert d is not None and [n.label for n in d.nodes] == ["UE", "MME"]
+    assert _messages(d) == [("MME", "UE", "transaction related request"),
+                            ("UE", "MME", "transaction related response")]
+
+
+def test_one_short_arrow_under_two_names_is_no_message_chart():
+    # one arrow over a third of the width: a drawing's pointer, not a message between the two
+    d = _read(_short_pointer())
+    assert d is None
+
+
+def _short_pointer() -> bytes:
+    doc = pymupdf.open()
+    page = doc.new_page(width=500, height=120)
+    page.insert_text((2, 20), "UE", fontsize=18)
+    page.insert_text((450, 24), "MME", fontsize=18)
+    page.draw_line((200, 65), (330, 65), color=BLACK, width=0.7)
+    page.draw_polyline([(340, 65), (331, 62), (331, 68)], color=BLACK, fill=BLACK, closePath=True)
+    page.insert_text((220, 56), "pointer", fontsize=11)
+    return doc.tobytes()
+
+
 def test_long_arrows_between_boxes_are_not_a_lineless_chart():
     assert _read(_nas_chart(with_boxes=True)) is None
 

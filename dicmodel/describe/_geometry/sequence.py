@@ -818,18 +818,36 @@ def read_lineless(prims: Primitives, h: float, u: float) -> Diagram | None:
     'OR' separators beside. None unless the arrows run in open space between two or more
     columns, every one with a single head (a flowchart's arrows end at boxes)."""
     arrows = _level_arrows(prims, u)
-    if len(arrows) < 2 or len(prims.arrowheads) > 1.5 * len(arrows) + 1:
+    if not arrows or len(prims.arrowheads) > 1.5 * len(arrows) + 1:
+        return None
+    # one message alone (TS 24.301's EMM INFORMATION, paging, notification procedures) is
+    # read when its arrow runs most of the width, from under one name to under the other
+    single = len(arrows) == 1
+    if single and arrows[0].x1 - arrows[0].x0 < 0.6 * prims.width:
         return None
     ends = [e for m in arrows for e in ((m.x0, m.y), (m.x1, m.y))]
     if sum(any(U.rect_dist(e, s.bbox) <= 3 * u for s in prims.shapes if s.stroked) for e in ends) > len(ends) / 4:
         return None
     cols = _columns([x for m in arrows for x in (m.x0, m.x1)], 0.08 * prims.width)
-    top = min(m.y for m in arrows)
+    first = min(arrows, key=lambda m: m.y)
+    top = first.y
+    # the names sit over the first message's label; where they are printed larger than the
+    # labels (TS 24.301), a line height of their own print puts them within 2.5 label heights
+    # of the arrow, so the label's block, not a count of lines, marks where names end
+    over = [b for b in U.text_blocks([w for w in prims.words if first.x0 <= U.center(w.bbox)[0] <= first.x1])
+            if 0 <= first.y - U.block_rect(b)[3] <= 2 * h]
+    if over:
+        label_top = U.block_rect(min(over, key=lambda b: first.y - U.block_rect(b)[3]))[1]
+        top = max(top, label_top + 2.2 * h)
     names = _header_blocks([w for w in prims.words if U.center(w.bbox)[1] < top - 2.5 * h])
     if len(cols) < 2 or len(names) < 2 or (len(names) != len(cols) and len(cols) > 2):
         return None
     if len(names) > len(cols):  # two columns: the outermost names
         names = [names[0], names[-1]]
+    if single and (len(names) != 2 or not all(
+            abs(U.center(U.block_rect(blk))[0] - x) <= 0.2 * prims.width
+            for blk, x in zip(names, (arrows[0].x0, arrows[0].x1)))):
+        return None
     msgs = []
     for m in arrows:
         a, b = _col_of(m.x0, cols), _col_of(m.x1, cols)
@@ -837,7 +855,7 @@ def read_lineless(prims: Primitives, h: float, u: float) -> Diagram | None:
             continue
         src, dst = (a, b) if m.arrow == "right" else (b, a)
         msgs.append(_Msg(src=src, dst=dst, y=m.y, x0=m.x0, x1=m.x1, dashed=m.dashed, arrow="filled"))
-    if len(msgs) < 2:
+    if len(msgs) < (1 if single else 2):
         return None
     header = {id(w) for blk in names for w in blk}
     free = [w for w in prims.words if id(w) not in header]
