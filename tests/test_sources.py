@@ -481,7 +481,24 @@ def test_a_mostly_unglued_source_leaves_the_links_to_the_figure_geometry() -> No
     d1, d2 = engine.describe([with_geometry, alone])
     assert not d1.describer.endswith(":source-vsdx")
     assert any("3 of 3 connectors are not glued" in w for w in d1.warnings)
-    assert d2.describer.endswith(":source-vsdx") and d2.confidence == 0.5
+    assert d2.describer.endswith(":source-vsdx") and d2.confidence == 0.45  # labels only: capped
+
+
+def test_a_source_with_labels_and_no_structure_leaves_the_figure_to_its_geometry() -> None:
+    """TS 29.244 Figure 4.1-1 embeds a Visio page of two protocol stacks whose peer lines are
+    plain lines, not connectors: the source knows the labels only. It was described from the
+    source as a label list at confidence 1.0; with the figure's geometry at hand that is read
+    instead, and alone the source's label list is not confident."""
+    data = _vsdx({"Stacks": (_shape(1, "PFCP") + _shape(2, "UDP"), "")})
+    engine = get_describer("structural", ocr="none")
+    with_geometry = FigureRequest(figure_id="g", source_format="vsdx", source_data=data,
+                                  image=_tiny_png())
+    alone = FigureRequest(figure_id="a", source_format="vsdx", source_data=data)
+    d1, d2 = engine.describe([with_geometry, alone])
+    assert not d1.describer.endswith(":source-vsdx")
+    assert any("no glued connector or group" in w for w in d1.warnings)
+    assert d2.describer.endswith(":source-vsdx") and d2.figure_type.value == "other"
+    assert d2.confidence <= 0.45 and '"PFCP"' in d2.text
 
 
 def _tiny_png() -> bytes:

@@ -95,6 +95,12 @@ def describe_from_source(r: FigureRequest, describer_id: str) -> tuple[Descripti
                       + f"{part.connectors_drawn} connectors are not glued to shapes; read from "
                       + "the figure's geometry instead"]
     ftype = source_figure_type(d, r.figure_type)
+    if ftype is FigureType.other and not d.messages and (r.drawings or r.image):
+        # labels with no glued connector and no group: the source knows no structure, and the
+        # figure's geometry may read one from the lines drawn (TS 29.244 Figure 4.1-1, two
+        # protocol stacks whose peer lines Visio does not glue, came out as a label list at 1.0)
+        return None, [*notes, f"embedded {fmt} source part {part.part!r} has labelled shapes "
+                      + "but no glued connector or group; read from the figure's geometry instead"]
     graph = ftype in GRAPH_TYPES
     if ftype.value in _FLOW_KINDS and d.kind != ftype.value:  # the prose speaks of the type
         d = d.model_copy(update={"kind": ftype.value})
@@ -102,7 +108,9 @@ def describe_from_source(r: FigureRequest, describer_id: str) -> tuple[Descripti
         text=reading_prose(ftype, d if graph else d.model_copy(update={"notes": _labels(d)}),
                            None, r.caption),
         diagram=d if graph else None, mermaid=d.to_mermaid() if graph else None,
-        figure_type=ftype, confidence=part.confidence, describer=f"{describer_id}:source-{fmt}",
+        # (a source read exactly but with no structure in it tells labels only)
+        figure_type=ftype, confidence=part.confidence if graph else min(part.confidence, 0.45),
+        describer=f"{describer_id}:source-{fmt}",
         warnings=notes + [f"read from the embedded {fmt} source, part {part.part!r}"] + part.warnings,
     ), []
 
