@@ -267,6 +267,30 @@ def test_clip_art_fills_over_the_item_budget_do_not_blank_the_figure():
     assert _edges(d) == {("Client", "Server", True)}
 
 
+def test_a_gradient_of_many_small_bands_over_the_item_budget_does_not_blank_the_figure():
+    """An EMF gradient painted as thousands of curved bands of a dozen pieces each (the
+    antennas of TS 38.300 Figure 4.1-1 as the DOCX ships it: 2,820 bands, 24,166 pieces): the
+    bands of one gradient become one box and the links are still read."""
+    from dicmodel.describe._geometry.vector import extract_vector, page_inputs
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=200)
+    _box(page, (20, 60, 100, 100), "gNB")
+    _box(page, (280, 60, 360, 100), "AMF")
+    _arrow(page, (100, 80), (280, 80))
+    for k in range(150):  # a shaded mast: 150 thin bands of 12 pieces each, drawn in a run
+        y = 120 + 0.4 * k
+        pts = [(180 + 2 * t, y + 0.2 * math.sin(t)) for t in range(7)] + \
+              [(192 - 2 * t, y + 0.6 + 0.2 * math.sin(t)) for t in range(7)]
+        page.draw_polyline(pts, color=None, fill=(0.2, 0.3, 0.4 + 0.003 * k), closePath=True)
+    page = pymupdf.open("pdf", doc.tobytes())[0]
+    drawings, spans = page_inputs(page)
+    prims = extract_vector(drawings, spans, (0, 0, 400, 200), max_items=1000)
+    assert not prims.truncated
+    d = build_diagram(prims).diagram
+    assert _edges(d) == {("gNB", "AMF", True)}
+
+
 def _hollow_diamond(page, top, size=7.0):
     """UML's aggregation end: a small diamond drawn as an outline only (a quad, as the PDF
     of a draw.io drawing has it), its top point on the whole's outline."""

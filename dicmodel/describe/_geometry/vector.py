@@ -708,6 +708,11 @@ def extract_vector(drawings: Sequence[dict[str, Any]], spans: Sequence[TextSpan]
         drawings = _dense_fills_as_boxes(drawings)
         n_items = sum(len(d.get("items") or ()) for d in drawings)
     if n_items > max_items:
+        # still over: a gradient painted as thousands of curved bands of a dozen pieces each
+        # (the antennas of TS 38.300 Figure 4.1-1 as EMF: 2,820 bands, 24,166 pieces)
+        drawings = _merge_band_runs(_dense_fills_as_boxes(drawings, _BAND_FILL))
+        n_items = sum(len(d.get("items") or ()) for d in drawings)
+    if n_items > max_items:
         prims.truncated = True
         prims.warnings.append(f"{n_items} drawing items exceed max_items={max_items}: "
                               "geometry skipped, labels only")
@@ -733,18 +738,39 @@ def extract_vector(drawings: Sequence[dict[str, Any]], spans: Sequence[TextSpan]
 
 
 _DENSE_FILL = 64  # straight pieces: more than this in one fill is a flattened curve or bitmap
+_BAND_FILL = 8  # second pass, still over budget: a gradient's band is a curve of a dozen pieces
 
 
-def _dense_fills_as_boxes(drawings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Over the item budget, fills of many straight pieces (clip-art: a gradient exported as
-    dozens of nested polygons, a bitmap traced into outlines) are read as their boxes: their
+def _dense_fills_as_boxes(drawings: Sequence[dict[str, Any]], most: int = _DENSE_FILL
+                          ) -> list[dict[str, Any]]:
+    """Over the item budget, fills of more than ``most`` pieces (clip-art: a gradient exported
+    as dozens of nested polygons, a bitmap traced into outlines) are read as their boxes: their
     outline is no connector, and the picture they make is found from the boxes."""
     out = []
     for d in drawings:
         items = d.get("items") or ()
-        if len(items) > _DENSE_FILL and d.get("type") == "f" and d.get("rect"):
+        if len(items) > most and d.get("type") == "f" and d.get("rect"):
             r = tuple(d["rect"])
             d = {**d, "items": [("re", r, 1)]}
+        out.append(d)
+    return out
+
+
+def _merge_band_runs(drawings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Consecutive fill-only boxes that overlap, the bands of one gradient painted one after
+    the other, become one box: the picture is found from its pieces, and a few pieces do."""
+    out: list[dict[str, Any]] = []
+    for d in drawings:
+        r = tuple(d["rect"]) if d.get("rect") else None
+        prev = out[-1] if out else None
+        if r is not None and prev is not None and d.get("type") == "f" and prev.get("type") == "f" \
+                and len(d.get("items") or ()) == 1 and len(prev.get("items") or ()) == 1 \
+                and d["items"][0][0] == "re" and prev["items"][0][0] == "re":
+            p = prev["rect"]
+            if min(p[2], r[2]) > max(p[0], r[0]) and min(p[3], r[3]) > max(p[1], r[1]):
+                u = (min(p[0], r[0]), min(p[1], r[1]), max(p[2], r[2]), max(p[3], r[3]))
+                out[-1] = {**prev, "rect": u, "items": [("re", u, 1)]}
+                continue
         out.append(d)
     return out
 
