@@ -581,10 +581,9 @@ def _texts(msgs: list[_Msg], words: list[Word], h: float, u: float) -> set[int]:
                 continue
             gap = m.y - w.bbox[3]
             # (a 3GPP message's name heads a stack of parameter lines: up to a dozen lines up,
-            # as long as the lines stack without a gap and no other message runs between)
-            # (another message in the same lanes, a row above this one and below the line,
-            # owns it; a relay in the next lane that ends where this one starts does not, nor
-            # does the other half of a message drawn on in the same row)
+            # as long as the lines stack without a gap; a line with another message between,
+            # a row up in lanes this one mostly shares, is that one's, while a relay in the
+            # next lane or the other half of a message drawn on in the same row is no bar)
             if -0.6 * h <= gap <= 12 * h and not any(
                     o is not m and w.bbox[3] < o.y < m.y - 0.5 * h
                     and min(o.x1, m.x1) - max(o.x0, m.x0) > 0.3 * min(o.x1 - o.x0, m.x1 - m.x0)
@@ -830,7 +829,7 @@ def read_lineless(prims: Primitives, h: float, u: float) -> Diagram | None:
         return None
     cols = _columns([x for m in arrows for x in (m.x0, m.x1)], 0.08 * prims.width)
     first = min(arrows, key=lambda m: m.y)
-    top = first.y
+    limit = first.y - 2.5 * h  # names lie above this
     # the names sit over the first message's label; where they are printed larger than the
     # labels (TS 24.301), a line height of their own print puts them within 2.5 label heights
     # of the arrow, so the label's block, not a count of lines, marks where names end
@@ -838,8 +837,8 @@ def read_lineless(prims: Primitives, h: float, u: float) -> Diagram | None:
             if 0 <= first.y - U.block_rect(b)[3] <= 2 * h]
     if over:
         label_top = U.block_rect(min(over, key=lambda b: first.y - U.block_rect(b)[3]))[1]
-        top = max(top, label_top + 2.2 * h)
-    names = _header_blocks([w for w in prims.words if U.center(w.bbox)[1] < top - 2.5 * h])
+        limit = max(limit, label_top - 0.3 * h)
+    names = _header_blocks([w for w in prims.words if U.center(w.bbox)[1] < limit])
     if len(cols) < 2 or len(names) < 2 or (len(names) != len(cols) and len(cols) > 2):
         return None
     if len(names) > len(cols):  # two columns: the outermost names
