@@ -44,3 +44,24 @@ def test_replies_short_of_their_line_and_text_under_an_arrow_are_read():
                    ("UP function", "CP function", ""),
                    ("UP function", "CP function", "3. Session Report Request"),
                    ("CP function", "UP function", "")]
+
+
+def test_a_frame_narrower_than_the_messages_it_holds_keeps_their_labels_whole():
+    # d02 Default Bearer Figure 2: an 'optional procedure' frame drawn inside the two
+    # lifelines, the message lines running right across it; it was taken for a note box and
+    # only the last line of each label ("Immediate Response") was kept
+    f = Fig(480, 260)
+    for x, name in zip(XS[1:], NAMES[1:]):
+        f.box(x - 40, 8, x + 40, 30, name, size=8)
+        f.page.draw_line((x, 30), (x, 250), color=BLACK, width=0.6)
+    f.page.draw_rect(pymupdf.Rect(XS[1] + 15, 50, XS[2] - 15, 200), color=BLACK, width=0.5,
+                     dashes="[3 3] 0")
+    lines = ["Authentication Information Request", "PLMN Id, IMSI,", "Immediate Response"]
+    for k, text in enumerate(lines):
+        f.text(text, 330, 76 + 10 * k, size=7)
+    f.arrow((XS[1], 104), (XS[2], 104))
+    f.text("Authentication Information Answer", 330, 160, size=7)
+    f.arrow((XS[2], 168), (XS[1], 168))
+    r = read(f)
+    assert r.figure_type is FigureType.sequence
+    assert [m.text for m in r.diagram.messages] == [" ".join(lines), "Authentication Information Answer"]

@@ -715,7 +715,11 @@ def _frames(prims: Primitives, msgs: list[_Msg], lines: list[Lifeline], u: float
     out = []
     for s in prims.shapes:
         b = s.bbox
-        if s.stroked and any(b[1] < m.y < b[3] and b[0] - 3 * u <= m.x0 and m.x1 <= b[2] + 3 * u for m in msgs):
+        # (or a box a message runs right across: an 'optional procedure' frame drawn narrower
+        # than the lines it holds, d02 Default Bearer Figure 2; a note never sits on a line)
+        if s.stroked and any(b[1] < m.y < b[3] and (b[0] - 3 * u <= m.x0 and m.x1 <= b[2] + 3 * u
+                                                    or m.x0 <= b[0] + 3 * u and b[2] - 3 * u <= m.x1)
+                             for m in msgs):
             out.append(b)
     return out
 
