@@ -65,3 +65,29 @@ def test_a_frame_narrower_than_the_messages_it_holds_keeps_their_labels_whole():
     r = read(f)
     assert r.figure_type is FigureType.sequence
     assert [m.text for m in r.diagram.messages] == [" ".join(lines), "Authentication Information Answer"]
+
+
+def test_messages_to_a_party_off_the_figure_edge_are_kept():
+    # TS 23.203 Figure 7.7.4-1: "4. IP-CAN Bearer Signaling" runs from GW(BBERF) to the left
+    # edge and back, to a party the chart does not draw; those messages were dropped
+    f = Fig(480, 260)
+    for x, name in ((120, "GW(BBERF)"), (400, "H-PCRF")):
+        f.box(x - 45, 8, x + 45, 30, name, size=8)
+        f.page.draw_line((x, 30), (x, 250), color=BLACK, width=0.6)
+    f.arrow((400, 60), (120, 60))
+    f.text("2. Gateway Control and QoS Rules Provision", 260, 54, size=7)
+    f.arrow((120, 110), (2, 110), dashed=True)
+    f.text("4. IP-CAN Bearer Signaling", 60, 104, size=7)
+    f.arrow((2, 140), (120, 140), dashed=True)
+    f.text("5. IP-CAN Bearer Signaling", 60, 134, size=7)
+    f.arrow((120, 180), (400, 180))
+    f.text("6. Ack", 260, 174, size=7)
+    r = read(f)
+    assert r.figure_type is FigureType.sequence
+    assert [n.label for n in r.diagram.nodes] == ["Off-figure party (left)", "GW(BBERF)", "H-PCRF"]
+    label = {n.id: n.label for n in r.diagram.nodes}
+    got = [(label[m.source], label[m.target], m.text) for m in r.diagram.messages]
+    assert got == [("H-PCRF", "GW(BBERF)", "2. Gateway Control and QoS Rules Provision"),
+                   ("GW(BBERF)", "Off-figure party (left)", "4. IP-CAN Bearer Signaling"),
+                   ("Off-figure party (left)", "GW(BBERF)", "5. IP-CAN Bearer Signaling"),
+                   ("GW(BBERF)", "H-PCRF", "6. Ack")]

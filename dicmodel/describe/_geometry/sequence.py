@@ -364,6 +364,9 @@ def _nearest_line(p: Point, lines: list[Lifeline], tol: float, u: float) -> int 
     return best[1] if best else None
 
 
+_LEFT, _RIGHT = -1, -2  # a message end off the figure's left or right edge
+
+
 @dataclass
 class _Msg:
     src: int
@@ -532,9 +535,13 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float) -> tuple[list[
             ib = _nearest_line(b, lines, t, u)
         if (ia is None) != (ib is None) and _elbow_at(b if ib is None else a, prims, u):
             ia = ib = ia if ia is not None else ib  # the arrowed leg of a three-stroke self-message
+        if (ia is None) != (ib is None) and min(box[0], prims.width - box[2]) <= 10.0 * u \
+                and abs(a[1] - b[1]) <= 3.0 * u:
+            # to or from a party outside the figure, off its edge (TS 23.203 Figure 7.7.4-1's
+            # "4. IP-CAN Bearer Signaling" leaves GW(BBERF) to the left edge)
+            edge = _LEFT if box[0] <= 10.0 * u else _RIGHT
+            ia, ib = (edge, ib) if ia is None else (ia, edge)
         if ia is None or ib is None:
-            if (ia is None) != (ib is None) and min(box[0], prims.width - box[2]) <= 10.0 * u:
-                n_arrowed -= 1  # to or from a party outside the figure, off its edge
             continue
         if ia == ib and box[2] - box[0] < 8 * u and not _elbow_at(b if ha and not hb else a, prims, u):
             continue
@@ -686,11 +693,17 @@ def read_sequence(prims: Primitives) -> Diagram | None:
             and not any(_in_header(w, f, h) and not _labels_line(w, f[3], msgs, h) for f in frames)]
     _texts(msgs, free, h, u)
     d = Diagram(kind="sequence")
-    ids = []
+    ids = {k: f"p{k + 1}" for k in range(len(lines))}
+    outside = {_LEFT: ("out_left", "Off-figure party (left)"),
+               _RIGHT: ("out_right", "Off-figure party (right)")}
+    ends = {k for m in msgs for k in (m.src, m.dst)}
+    if _LEFT in ends:
+        d.nodes.append(Node(id=outside[_LEFT][0], label=outside[_LEFT][1], shape="participant"))
     for k, ln in enumerate(lines):
-        pid = f"p{k + 1}"
-        ids.append(pid)
-        d.nodes.append(Node(id=pid, label=ln.label, shape="participant"))
+        d.nodes.append(Node(id=ids[k], label=ln.label, shape="participant"))
+    if _RIGHT in ends:
+        d.nodes.append(Node(id=outside[_RIGHT][0], label=outside[_RIGHT][1], shape="participant"))
+    ids.update({k: v[0] for k, v in outside.items()})
     for m in msgs:
         d.messages.append(Message(source=ids[m.src], target=ids[m.dst], text=m.text,
                                   reply=m.dashed, arrow=m.arrow))  # type: ignore[arg-type]
