@@ -512,3 +512,18 @@ def test_a_link_name_over_small_print_at_the_links_end_names_the_link():
     d = _read(draw, 400, 160)
     assert sorted(n.label for n in d.nodes) == ["CU-CP", "DU"]
     assert len(d.edges) == 1 and "F1-C" in d.edges[0].label
+
+
+def test_a_text_frame_inside_its_box_names_the_box():
+    # TS 23.203 Figure P.4.2.6-1 (Visio through LibreOffice): the SPR box and, 7-8 points
+    # inside its sides, the frame of its text block; the connector reaches the outer box, the
+    # name sat on the inner one ('An unlabelled box connects to PCRF', SPR left unconnected)
+    def draw(page):
+        page.draw_rect(pymupdf.Rect(88, 2, 183, 59), color=BLACK, width=0.8)
+        _box(page, (95, 2, 175, 59), "SPR")
+        _box(page, (148, 120, 333, 160), "PCRF")
+        page.draw_polyline([(183, 30), (240, 30), (240, 120)], color=BLACK, width=0.8)
+
+    d = _read(draw, 400, 200)
+    assert sorted(n.label for n in d.nodes) == ["PCRF", "SPR"]
+    assert {frozenset((d.label_of(e.source), d.label_of(e.target))) for e in d.edges} == {frozenset(("SPR", "PCRF"))}

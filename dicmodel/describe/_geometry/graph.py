@@ -170,7 +170,10 @@ def _concentric(nodes: list[_N]) -> list[_N]:
             if _round(a) and _round(b):
                 drop.add(j)
                 a.marker = "end_candidate" if b.filled else "double"
-            elif a.kind == b.kind and margin <= 6.0:
+            # (or a text frame filling most of its box: Visio's SPR in TS 23.203 Figure
+            # P.4.2.6-1 is a box with its text block drawn 7-8 points inside its sides; the
+            # connector reached the outer box and the name sat on the inner one)
+            elif a.kind == b.kind and (margin <= 6.0 or U.area(b.bbox) >= 0.7 * U.area(a.bbox)):
                 drop.add(j)
                 a.filled |= b.filled
                 a.marker = "double"
