@@ -527,3 +527,19 @@ def test_a_text_frame_inside_its_box_names_the_box():
     d = _read(draw, 400, 200)
     assert sorted(n.label for n in d.nodes) == ["PCRF", "SPR"]
     assert {frozenset((d.label_of(e.source), d.label_of(e.target))) for e in d.edges} == {frozenset(("SPR", "PCRF"))}
+
+
+def test_a_piece_of_line_painted_twice_makes_no_label_an_element():
+    # TS 29.244 Figure D.1-1 (EMF): the dashed SMF - PSA1 line has a piece near PSA1 painted a
+    # second time; that piece's loose top end made the link's name "N4" an element
+    # ('N4 connects to PSA1') beside the real link
+    def draw(page):
+        _box(page, (250, 10, 310, 35), "SMF")
+        _box(page, (240, 100, 320, 130), "PSA1")
+        page.draw_line((280, 35), (280, 100), color=BLACK, width=0.8, dashes="[3 2] 0")
+        page.draw_line((280, 78), (280, 100), color=BLACK, width=0.8, dashes="[3 2] 0")
+        page.insert_text((262, 66), "N4", fontsize=8)
+
+    d = _read(draw, 400, 160)
+    assert sorted(n.label for n in d.nodes) == ["PSA1", "SMF"]
+    assert [(d.label_of(e.source), d.label_of(e.target), e.label) for e in d.edges] == [("SMF", "PSA1", "N4")]

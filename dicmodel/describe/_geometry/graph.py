@@ -519,6 +519,26 @@ def _join(chains: list[_Chain], nodes: list[_N], tol: float) -> list[_Chain]:
     return out
 
 
+def _without_doubles(chains: list[_Chain]) -> list[_Chain]:
+    """A straight piece lying on a longer line (an EMF dash run painted twice: TS 29.244
+    Figure D.1-1 paints a piece of the SMF-PSA1 line again near PSA1) is no connector of its
+    own; its loose end would make the nearest label ("N4") an element."""
+    boxes = [U._bbox_pts(c.points) for c in chains]
+    lens = [U.poly_len(c.points) for c in chains]
+    grid = U.Grid(64.0)
+    for k, b in enumerate(boxes):
+        grid.add(k, b)
+    out = []
+    for k, c in enumerate(chains):
+        if len(c.points) == 2 and not (c.arrow_start or c.arrow_end):
+            if any(j != k and lens[j] > lens[k] and U.contains(boxes[j], boxes[k], 1.0)
+                   and all(U.poly_dist(p, chains[j].points) <= 1.0 for p in c.points)
+                   for j in grid.near(boxes[k])):
+                continue
+        out.append(c)
+    return out
+
+
 def _partners(chains: list[_Chain], nodes: list[_N], tol: float) -> dict[tuple[int, int], tuple[int, int]]:
     buckets: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
     for ci, c in enumerate(chains):
@@ -780,6 +800,7 @@ def recover_graph(prims: Primitives) -> GraphParts:
                      arrow_end=p.arrow_end) for p in paths if len(p.points) >= 2]
     loose_heads = _attach_arrows(chains, prims.arrowheads, reach)
     chains = _join(chains, nodes, tol=1.0)
+    chains = _without_doubles(chains)
     # (vector only: traced raster strokes meet at chance T-junctions, and their labels'
     # leader lines are what makes those labels nodes)
     boxes = [n.bbox for n in nodes if not n.is_group]
