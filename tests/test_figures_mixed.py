@@ -639,8 +639,8 @@ def test_underscores_drawn_as_strokes_are_no_dashed_line():
 def test_an_arrow_painted_twice_is_one_message():
     """EMF call flows (TS 23.203 Figure 7.7.2-2) paint each arrow as a stroke and again as a
     thin fill with its head: each message was read twice, the copy without text ('H-PCRF sends
-    a message to GW(BBERF)'). Arrows off the figure's edge (to a party not drawn) are not
-    counted against the chart."""
+    a message to GW(BBERF)'). An arrow off the figure's edge goes to a party the chart does not
+    draw, said as such."""
     from tests.test_structural_engine import Fig, read
 
     f = Fig(420, 260)
@@ -661,7 +661,8 @@ def test_an_arrow_painted_twice_is_one_message():
     assert r.figure_type is FigureType.sequence
     names = {n.id: n.label for n in r.diagram.nodes}
     assert [(names[m.source], names[m.target], m.text) for m in r.diagram.messages] == [
-        ("H-PCRF", "GW", "2. Termination"), ("GW", "H-PCRF", "6. Termination Ack")]
+        ("H-PCRF", "GW", "2. Termination"), ("GW", "Off-figure party (left)", "4. Removal Request"),
+        ("GW", "H-PCRF", "6. Termination Ack")]
 
 
 def test_a_label_longer_than_its_short_arrow_inside_a_frame_is_its_text():
