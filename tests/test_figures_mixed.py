@@ -754,6 +754,24 @@ def test_reference_point_stubs_towards_elements_not_drawn_are_named_links_not_no
     assert r.diagram.to_mermaid().count('((" "))') == 2
 
 
+def test_a_tick_of_nearly_two_line_heights_still_marks_its_link():
+    """TS 23.203 Figure P.4.2.6-1 (Visio): the ticks of Sp and Sd are 15 points long, about 1.7
+    line heights of its text; at most 1.5 they were taken for strokes of their own and their
+    names became loose elements."""
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig(400, 260)
+    f.box(40, 20, 140, 60, "SPR", size=7)
+    f.box(150, 150, 330, 190, "PCRF", size=7)
+    f.page.draw_polyline([(140, 40), (240, 40), (240, 150)], color=(0, 0, 0), width=0.8)
+    f.page.draw_line((200, 32), (200, 48), color=(0, 0, 0), width=0.8)  # a 16-point tick
+    f.text("Sp", 196, 25, size=7)
+    r = read(f)
+    assert sorted(n.label for n in r.diagram.nodes) == ["PCRF", "SPR"]
+    assert [(r.diagram.label_of(e.source), r.diagram.label_of(e.target), e.label)
+            for e in r.diagram.edges] == [("SPR", "PCRF", "Sp")]
+
+
 def test_a_row_of_ticks_drawn_as_one_stroke_marks_each_line_it_crosses():
     from tests.test_structural_engine import read
 

@@ -94,7 +94,7 @@ def _off(p: Point, shapes: Sequence[Rect]) -> bool:
     return bool(shapes) and all(U.rect_dist(p, r) > _OFF for r in shapes)
 
 
-_TICK_SPAN = 1.5     # a tick is at most this many text heights long
+_TICK_SPAN = 2.0     # a tick is at most this many text heights long
 _TICK_RATIO = 1.5    # ... and the line it marks at least this many times longer
 _TICK_ROW = 3        # a longer stroke across this many lines, ending on nothing, is a row of ticks
 
