@@ -199,3 +199,29 @@ def test_a_reading_that_lists_labels_only_is_not_confident():
     f.text("Abstraction link", 110, 110, size=11)
     r = read(f)
     assert r.figure_type is FigureType.other and r.confidence <= 0.45
+
+
+def test_double_arrows_between_numbers_are_spans_of_a_chart_not_links():
+    # TS 38.300 Figure 5.2.4-1 (time-frequency structure of SSB): the subcarrier ranges are
+    # double arrows between numbers; it read '192 is linked both ways with 239' at 0.95
+    f = Fig(200, 300)
+    for y, text in ((20, "239"), (80, "192"), (110, "182"), (200, "56"), (230, "47"), (280, "0")):
+        f.text(text, 20, y, size=8)
+    for y0, y1 in ((28, 72), (118, 192), (238, 272)):
+        f.arrow((20, y0), (20, y1), tail=True)
+    for x, y, name in ((80, 60, "PBCH"), (80, 150, "PSS"), (120, 150, "SSS"), (80, 250, "PBCH")):
+        f.box(x - 18, y - 20, x + 18, y + 20, name, size=7)
+    r = read(f)
+    assert r.figure_type is FigureType.chart and "linked" not in r.prose
+
+
+def test_numbered_steps_in_circles_stay_a_graph():
+    # numbers inside drawn outlines are elements (numbered states or steps), not axis values
+    f = Fig(400, 200)
+    for x, name in ((40, "1"), (200, "2"), (360, "3")):
+        f.page.draw_circle((x, 100), 25, color=BLACK)
+        f.text(name, x, 100)
+    f.arrow((65, 100), (175, 100))
+    f.arrow((225, 100), (335, 100))
+    r = read(f)
+    assert r.figure_type is not FigureType.chart and len(r.diagram.edges) == 2

@@ -28,7 +28,7 @@ from .calibrate import evidence
 from .chart import bars_markdown, read_bars
 from .describe_text import chart_prose
 from .graph import GraphParts, Reading, graph_confidence, recover_graph, to_diagram
-from .nongraph import Verdict, honest_prose, judge, measure
+from .nongraph import Verdict, honest_prose, judge, measure, numeric_links
 from .primitives import Primitives, Rect
 from .sequence import read_sequence
 from .table import table_figure, tables_prose
@@ -130,7 +130,8 @@ def _verdict(prims: Primitives, parts: GraphParts) -> Verdict:
     # (a reference point's far end is no element of the figure: it carries no label)
     nodes = [n for n in parts.nodes if not n.is_group and not n.note and n.kind != "external"]
     attached = parts.n_words_used / parts.n_words if parts.n_words else 1.0
-    return judge(measure(prims, nodes, parts.edges, attached, _named_links(parts)))
+    return judge(measure(prims, nodes, parts.edges, attached, _named_links(parts),
+                         numeric_links(parts.nodes, parts.edges)))
 
 
 def _named_links(parts: GraphParts) -> float:

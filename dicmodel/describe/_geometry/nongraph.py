@@ -23,6 +23,8 @@ recovered graph is typed, these features of the figure and of the graph are meas
   nothing (device icons drawn from many shapes, their names beside them, not on them);
 - ``spans``: dimension lines (arrowheads at both ends resting on extension lines) and
   ``arrow_axes``: two axes with arrowheads meeting at the bottom-left;
+- ``numeric_links``: the share of the connections whose two ends are labelled by numbers (the
+  dimension arrows of a time-frequency grid, "192 <-> 239", read as links);
 - ``time_lanes``: a time axis (a long line with an arrowhead at its right end only) with lines
   as long beside it, each named at its left: a timing chart, see :mod:`.chart`.
 
@@ -42,7 +44,7 @@ from . import _util as U
 from .chart import TimeLanes, arrow_axes, span_markers, time_lanes
 from .primitives import Primitives, Rect, Word
 
-__all__ = ["Features", "Verdict", "honest_prose", "judge", "measure"]
+__all__ = ["Features", "Verdict", "honest_prose", "judge", "measure", "numeric_links"]
 
 _QUANTITY = re.compile(r"^[-+~]?\d+(?:[.,:]\d+)*\s*(?:%|ms|us|µs|ns|s|min|h|hz|khz|mhz|ghz|db|dbm|"
                        r"kb|mb|gb|kbps|mbps|gbps|x|k|m)?$", re.IGNORECASE)
@@ -70,6 +72,7 @@ class Features:
     spans: int = 0  # dimension lines marking a duration or a bandwidth
     arrow_axes: bool = False  # two axes with arrowheads meeting at the bottom-left
     time_lanes: TimeLanes | None = None  # a time axis with named lanes beside it
+    numeric_links: float = 0.0  # share of the connections whose two ends are labelled by numbers
 
 
 @dataclass
@@ -83,10 +86,10 @@ class Verdict:
 
 
 def measure(prims: Primitives, nodes: list, edges: list, words_used: float,
-            named_links: float = 1.0) -> Features:
+            named_links: float = 1.0, numeric_links: float = 0.0) -> Features:
     """The features of a figure and of the graph read from it (``nodes`` without groups)."""
     f = Features(nodes=len(nodes), edges=len(edges), text_attached=words_used,
-                 named_links=named_links)
+                 named_links=named_links, numeric_links=numeric_links)
     f.n_words = len(prims.words)
     f.self_loops = sum(1 for e in edges if e[0] == e[1])
     if nodes:
@@ -102,6 +105,19 @@ def measure(prims: Primitives, nodes: list, edges: list, words_used: float,
     f.fills = len(filled)
     f.fill_colours = len({tuple(round(c, 2) for c in s.fill) for s in filled})  # type: ignore[union-attr]
     return f
+
+
+def numeric_links(nodes: list, edges: list) -> float:
+    """The share of the connections both of whose ends (indices into ``nodes``) are free text
+    starting with a number (no outline drawn round it: numbered states or steps in circles
+    stay a graph)."""
+    if not edges:
+        return 0.0
+
+    def numeric(k: int) -> bool:
+        words = U.block_text(nodes[k].words).split()
+        return getattr(nodes[k], "text_only", False) and bool(words) and _is_number(words[0])
+    return sum(1 for e in edges if numeric(e[0]) and numeric(e[1])) / len(edges)
 
 
 def _tick_axis(prims: Primitives) -> int:
@@ -154,6 +170,9 @@ def judge(f: Features) -> Verdict:
                                          f"axis{axis}) and lines as long beside it, each named at its "
                                          f"left ({len(t.lanes)} lanes)",
                        what=f"A timing chart with the lanes {lanes} along the time axis{axis},")
+    if f.edges >= 2 and f.numeric_links >= 0.75:
+        return Verdict(FigureType.chart, f"{round(100 * f.numeric_links)} % of its {f.edges} "
+                                         "connections run between numbers (spans along a numbered axis)")
     if f.spans and f.edges <= max(1.0, 0.3 * f.nodes):
         return Verdict(FigureType.chart, f"{f.spans} dimension line(s) mark a span between extension "
                                          f"lines, and {f.edges} connection(s) join {f.nodes} elements "
