@@ -49,26 +49,26 @@ def test_steps_drawn_across_lifelines_read_as_a_sequence_of_steps():
     assert "Its steps, top to bottom: 1. S15" in prose
 
 
-def test_a_box_over_one_lifeline_is_no_step_chart():
+def _one_lifeline_note(f: Fig) -> None:
     # a note beside one lifeline spans no two participants: nothing to read as steps
-    f = Fig(380, 300)
-    _lifelines(f)
     f.box(300, 120, 360, 160, fill=(1, 1, 1))
     f.text("timer", 330, 140, size=9)
-    r = read(f)
-    assert r.figure_type is not FigureType.sequence
 
 
-def test_a_label_on_a_fill_without_an_outline_is_no_step():
+def _label_fills(f: Fig) -> None:
     # TS 23.203 Figure 7.9.1: message labels on white fills across both lifelines, over thick
     # bars the reader does not take for messages; they are no procedure steps
-    f = Fig(380, 300)
-    _lifelines(f)
     for y, text in ((110, "2. Initial Spending Limit Report Request"), (170, "3. Response")):
         f.page.draw_rect(pymupdf.Rect(30, y - 8, 340, y + 8), color=None, fill=(1, 1, 1))
         f.text(text, 185, y, size=9)
-    r = read(f)
-    assert r.figure_type is not FigureType.sequence
+
+
+@pytest.mark.parametrize("draw", [_one_lifeline_note, _label_fills])
+def test_boxes_that_are_no_steps_make_no_step_chart(draw) -> None:
+    f = Fig(380, 300)
+    _lifelines(f)
+    draw(f)
+    assert read(f).figure_type is not FigureType.sequence
 
 
 def test_notes_of_a_call_flow_come_top_to_bottom():

@@ -473,12 +473,7 @@ def test_a_mostly_unglued_source_leaves_the_links_to_the_figure_geometry() -> No
     direct .vsdx input) the source is still read, with its loose connectors reported."""
     shapes = (_shape(1, "UE") + _shape(2, "AMF")
               + "".join(_shape(10 + k, None, one_d=True) for k in range(3)))  # three loose lines
-    data = _vsdx({"Flow": (shapes, "")})
-    engine = get_describer("structural", ocr="none")
-    with_geometry = FigureRequest(figure_id="g", source_format="vsdx", source_data=data,
-                                  image=_tiny_png())
-    alone = FigureRequest(figure_id="a", source_format="vsdx", source_data=data)
-    d1, d2 = engine.describe([with_geometry, alone])
+    d1, d2 = _with_and_without_geometry(_vsdx({"Flow": (shapes, "")}))
     assert not d1.describer.endswith(":source-vsdx")
     assert any("3 of 3 connectors are not glued" in w for w in d1.warnings)
     assert d2.describer.endswith(":source-vsdx") and d2.confidence == 0.45  # labels only: capped
@@ -489,16 +484,21 @@ def test_a_source_with_labels_and_no_structure_leaves_the_figure_to_its_geometry
     plain lines, not connectors: the source knows the labels only. It was described from the
     source as a label list at confidence 1.0; with the figure's geometry at hand that is read
     instead, and alone the source's label list is not confident."""
-    data = _vsdx({"Stacks": (_shape(1, "PFCP") + _shape(2, "UDP"), "")})
-    engine = get_describer("structural", ocr="none")
-    with_geometry = FigureRequest(figure_id="g", source_format="vsdx", source_data=data,
-                                  image=_tiny_png())
-    alone = FigureRequest(figure_id="a", source_format="vsdx", source_data=data)
-    d1, d2 = engine.describe([with_geometry, alone])
+    d1, d2 = _with_and_without_geometry(_vsdx({"Stacks": (_shape(1, "PFCP") + _shape(2, "UDP"), "")}))
     assert not d1.describer.endswith(":source-vsdx")
     assert any("no glued connector or group" in w for w in d1.warnings)
     assert d2.describer.endswith(":source-vsdx") and d2.figure_type.value == "other"
     assert d2.confidence <= 0.45 and '"PFCP"' in d2.text
+
+
+def _with_and_without_geometry(data: bytes) -> list:
+    """The describer's readings of one embedded .vsdx with the figure's picture at hand and
+    alone (a direct .vsdx input)."""
+    engine = get_describer("structural", ocr="none")
+    with_geometry = FigureRequest(figure_id="g", source_format="vsdx", source_data=data,
+                                  image=_tiny_png())
+    alone = FigureRequest(figure_id="a", source_format="vsdx", source_data=data)
+    return engine.describe([with_geometry, alone])
 
 
 def _tiny_png() -> bytes:
