@@ -103,3 +103,20 @@ def test_a_message_name_over_a_tall_stack_of_parameter_lines_is_kept():
     r = read(f)
     assert r.figure_type is FigureType.sequence
     assert [m.text for m in r.diagram.messages] == [" ".join(lines), "Authentication Information Answer"]
+
+
+def test_a_step_box_under_a_header_on_its_lifeline_is_a_note_not_part_of_the_header():
+    # TS 23.203 Figure 7.7.4-1: "1. Decision to send an Event Trigger ..." sits on H-PCRF's
+    # lifeline a few points under its header box; it was taken into the header's stack and lost
+    f = Fig(380, 300)
+    _lifelines(f)
+    f.box(XS[2] - 60, 40, XS[2] + 45, 68, fill=(1, 1, 1))
+    f.text("1. Decision to send", XS[2] - 8, 54, size=8)
+    f.arrow((XS[2], 110), (XS[0], 110))
+    f.text("2. Provision", 190, 104, size=8)
+    f.arrow((XS[0], 160), (XS[2], 160))
+    f.text("3. Ack", 190, 154, size=8)
+    r = read(f)
+    assert r.figure_type is FigureType.sequence
+    assert [n.label for n in r.diagram.nodes] == list(NAMES)
+    assert r.diagram.notes == ["1. Decision to send"]

@@ -197,14 +197,19 @@ def _heads(prims: Primitives, lines: list[Lifeline], h: float, u: float) -> list
         # a note over this participant alone can sit right under its header, the lifeline
         # running on behind it: the header is the box on top of that stack
         boxes = [_stack_top(b, column, prims.words, u) if abs(b[3] - top) < 12 * u else b for b in boxes]
-        ln.boxes = boxes
-        used += boxes
-        for b in boxes:
+        for k, b in enumerate(boxes):
             words = _words_in(prims.words, b)
             if words:
                 ln.label = U.block_text(words)
                 ln.name_box = _union(b, U.block_rect(words))  # a name wider than its icon
+                # a box lower down the line with other text is a step or note under the header
+                # (TS 23.203 Figure 7.7.4-1's "1. Decision to send ..." under H-PCRF); the same
+                # name again is the participant's box at the foot of its line
+                boxes = boxes[:k + 1] + [o for o in boxes[k + 1:] if o[1] <= b[3] + 1.0
+                                         or U.block_text(_words_in(prims.words, o)) in ("", ln.label)]
                 break
+        ln.boxes = boxes
+        used += boxes
         if not ln.label:
             # a frame's tab ('opt', 'loop') can sit on a lifeline right under an actor's name
             outside = [w for w in names if not any(U.inside(U.center(w.bbox), b) for b in spans)]
