@@ -250,7 +250,7 @@ def _links(d: _Diagram) -> list[str]:
         if named:
             what.append(f"reference point{'s' if len(named) > 1 else ''} {_join(named)}")
         if blank:
-            what.append(f"{blank} unnamed link{'s' if blank > 1 else ''}")
+            what.append(_count(blank, "unnamed link"))
         out.append(f"{d.label_of(inner)} has {_join(what)} towards elements not shown.")
     lonely = [n.text for n in d.nodes if not any(n.id in (e.source, e.target) for e in d.edges)
               and d.kind != "er"]

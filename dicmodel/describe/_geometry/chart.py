@@ -143,7 +143,7 @@ def time_lanes(prims: Primitives) -> TimeLanes | None:
     h = U.median_height(prims.words)
     hs, _vs = _lines(prims, 2.5)
     least = max(4.0, 0.5 * h)
-    blocks = U.text_blocks(prims.words)
+    blocks: list[list[Word]] | None = None  # (grouped only for a figure that has a time axis)
     for y, x0, x1 in hs:
         if x1 - x0 < 0.5 * prims.width:
             continue
@@ -154,6 +154,7 @@ def time_lanes(prims: Primitives) -> TimeLanes | None:
                  and not _head_at((a, q), prims, 4.0, least) and not _head_at((b, q), prims, 4.0, least)]
         if len(lanes) < 2:
             continue
+        blocks = blocks if blocks is not None else U.text_blocks(prims.words)
         names = [(q, _left_name(q, a, blocks, h)) for q, a, _b in lanes + [(y, x0, x1)]]
         named = [n for _q, n in sorted(names) if n]
         if len(named) < 3:

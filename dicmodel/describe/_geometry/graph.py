@@ -170,13 +170,16 @@ def _concentric(nodes: list[_N]) -> list[_N]:
             if _round(a) and _round(b):
                 drop.add(j)
                 a.marker = "end_candidate" if b.filled else "double"
-            # (or a text frame filling most of its box: Visio's SPR in TS 23.203 Figure
-            # P.4.2.6-1 is a box with its text block drawn 7-8 points inside its sides; the
-            # connector reached the outer box and the name sat on the inner one)
-            elif a.kind == b.kind and (margin <= 6.0 or U.area(b.bbox) >= 0.7 * U.area(a.bbox)):
+            elif a.kind == b.kind and margin <= 6.0:
                 drop.add(j)
                 a.filled |= b.filled
                 a.marker = "double"
+            elif a.kind == b.kind and U.area(b.bbox) >= 0.7 * U.area(a.bbox):
+                # a text frame filling most of its box, no second outline: Visio's SPR in TS
+                # 23.203 Figure P.4.2.6-1 has its text block drawn 7-8 points inside its
+                # sides; the connector reached the outer box and the name sat on the inner one
+                drop.add(j)
+                a.filled |= b.filled
     return [n for k, n in enumerate(nodes) if k not in drop]
 
 
@@ -830,8 +833,10 @@ def recover_graph(prims: Primitives) -> GraphParts:
     # edge labels go line by line: two labels stacked between a pair of edges (A->B above,
     # B->A below) look like one block but belong to different edges
     lines = [[w] for b in blocks for w in b]
-    heading = _heading(lines, nodes, [e[2] for e in edges], prims, h)
-    label_of, rest_lines = _edge_labels([ln for ln in lines if ln not in heading], [e[2] for e in edges], h)
+    edge_chains = [e[2] for e in edges]
+    heading = _heading(lines, nodes, edge_chains, prims, h)
+    titled = {id(ln[0]) for ln in heading}
+    label_of, rest_lines = _edge_labels([ln for ln in lines if id(ln[0]) not in titled], edge_chains, h)
     _crossed_labels([prims.words[i] for i in sorted(crossed)], edges, label_of, rest_lines)
     rest = U.text_blocks(_wrapped_labels(label_of, rest_lines) + [w for ln in heading for w in ln])
     named = [(s, t, c, U.block_text([w for b in label_of.get(k, []) for w in b]))

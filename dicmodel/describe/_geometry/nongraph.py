@@ -116,7 +116,7 @@ def numeric_links(nodes: list, edges: list) -> float:
 
     def numeric(k: int) -> bool:
         words = U.block_text(nodes[k].words).split()
-        return getattr(nodes[k], "text_only", False) and bool(words) and _is_number(words[0])
+        return nodes[k].text_only and bool(words) and _is_number(words[0])
     return sum(1 for e in edges if numeric(e[0]) and numeric(e[1])) / len(edges)
 
 
@@ -227,13 +227,17 @@ def honest_prose(kind: FigureType, words: list[Word], reason: str, what: str = "
     what = what or ("A chart" if kind is FigureType.chart else "An illustration")
     if boxes:
         rest = [w for w in words if not any(U.inside(U.center(w.bbox), b) for b, _ in boxes)]
-        texts = [U.block_text(b) for b in U.text_blocks(rest)]
-        order = "; ".join(f'"{label}"' for _, label in boxes)
-        other = f"; its other labels: {'; '.join(chr(34) + t + chr(34) for t in texts[:60])}" if texts else ""
-        return (f"{what} with, left to right along its horizontal axis: {order}{other}. "
-                f"It is not read as a diagram: {reason}.")
-    texts = [U.block_text(b) for b in U.text_blocks(words)]
-    shown = "; ".join(f'"{t}"' for t in texts[:60]) + (f" and {len(texts) - 60} more"
-                                                       if len(texts) > 60 else "")
-    labels = f" with labels: {shown}" if texts else " with no readable labels"
+        others = _quoted([U.block_text(b) for b in U.text_blocks(rest)])
+        order = _quoted([label for _, label in boxes])
+        return (f"{what} with, left to right along its horizontal axis: {order}"
+                + (f"; its other labels: {others}" if others else "")
+                + f". It is not read as a diagram: {reason}.")
+    shown = _quoted([U.block_text(b) for b in U.text_blocks(words)])
+    labels = f" with labels: {shown}" if shown else " with no readable labels"
     return f"{what}{labels}. It is not read as a diagram: {reason}."
+
+
+def _quoted(texts: list[str], most: int = 60) -> str:
+    """'"a"; "b"' for the first ``most`` texts, then how many more there are."""
+    return "; ".join(f'"{t}"' for t in texts[:most]) + (f" and {len(texts) - most} more"
+                                                      if len(texts) > most else "")

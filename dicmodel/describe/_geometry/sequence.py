@@ -370,6 +370,12 @@ def _nearest_line(p: Point, lines: list[Lifeline], tol: float, u: float) -> int 
 
 
 _LEFT, _RIGHT = -1, -2  # a message end off the figure's left or right edge
+_OUTSIDE = {_LEFT: ("out_left", "Off-figure party (left)"), _RIGHT: ("out_right", "Off-figure party (right)")}
+
+
+def _participants(labels: list[str]) -> list[Node]:
+    """The participants p1, p2, ... of a chart, left to right."""
+    return [Node(id=f"p{k + 1}", label=label, shape="participant") for k, label in enumerate(labels)]
 
 
 @dataclass
@@ -621,14 +627,13 @@ def _texts(msgs: list[_Msg], words: list[Word], h: float, u: float) -> set[int]:
     for m in msgs:
         if m.text:
             continue
-        under = sorted((w.bbox[1] - m.y, k) for k, w in enumerate(words) if k not in taken
-                       and m.x0 - 2 * u <= U.center(w.bbox)[0] <= m.x1 + 2 * u
-                       and -0.3 * h <= w.bbox[1] - m.y <= 0.8 * h)
+        span = [k for k, w in enumerate(words) if k not in taken
+                and m.x0 - 2 * u <= U.center(w.bbox)[0] <= m.x1 + 2 * u]
+        under = sorted((words[k].bbox[1] - m.y, k) for k in span
+                       if -0.3 * h <= words[k].bbox[1] - m.y <= 0.8 * h)
         if under:
             k = under[0][1]
-            chosen = [k] + [j for j, w in enumerate(words) if j not in taken and j != k
-                            and abs(w.bbox[1] - words[k].bbox[1]) <= 0.3 * h
-                            and m.x0 - 2 * u <= U.center(w.bbox)[0] <= m.x1 + 2 * u]
+            chosen = [k] + [j for j in span if j != k and abs(words[j].bbox[1] - words[k].bbox[1]) <= 0.3 * h]
             taken.update(chosen)
             m.text = U.block_text([words[j] for j in chosen])
     return taken
@@ -697,18 +702,14 @@ def read_sequence(prims: Primitives) -> Diagram | None:
             and not any(U.inside(U.center(w.bbox), b, 0.5) for b in boxes)
             and not any(_in_header(w, f, h) and not _labels_line(w, f[3], msgs, h) for f in frames)]
     _texts(msgs, free, h, u)
-    d = Diagram(kind="sequence")
+    d = Diagram(kind="sequence", nodes=_participants([ln.label for ln in lines]))
     ids = {k: f"p{k + 1}" for k in range(len(lines))}
-    outside = {_LEFT: ("out_left", "Off-figure party (left)"),
-               _RIGHT: ("out_right", "Off-figure party (right)")}
     ends = {k for m in msgs for k in (m.src, m.dst)}
-    if _LEFT in ends:
-        d.nodes.append(Node(id=outside[_LEFT][0], label=outside[_LEFT][1], shape="participant"))
-    for k, ln in enumerate(lines):
-        d.nodes.append(Node(id=ids[k], label=ln.label, shape="participant"))
-    if _RIGHT in ends:
-        d.nodes.append(Node(id=outside[_RIGHT][0], label=outside[_RIGHT][1], shape="participant"))
-    ids.update({k: v[0] for k, v in outside.items()})
+    for side, (pid, label) in _OUTSIDE.items():
+        if side in ends:  # a party off the left edge first, off the right edge last
+            at = 0 if side == _LEFT else len(d.nodes)
+            d.nodes.insert(at, Node(id=pid, label=label, shape="participant"))
+        ids[side] = pid
     for m in msgs:
         d.messages.append(Message(source=ids[m.src], target=ids[m.dst], text=m.text,
                                   reply=m.dashed, arrow=m.arrow))  # type: ignore[arg-type]
@@ -800,11 +801,7 @@ def _steps_only(prims: Primitives, lines: list[Lifeline], boxes: list[Rect], u: 
             steps.append(f"{text} (across {', '.join(spanned[:-1])} and {spanned[-1]})")
     if not steps:
         return None
-    d = Diagram(kind="sequence")
-    for k, ln in enumerate(lines):
-        d.nodes.append(Node(id=f"p{k + 1}", label=ln.label, shape="participant"))
-    d.notes = steps
-    return d
+    return Diagram(kind="sequence", nodes=_participants(labels), notes=steps)
 
 
 def _notes(prims: Primitives, boxes: list[Rect], u: float) -> list[str]:
@@ -881,9 +878,7 @@ def read_lineless(prims: Primitives, h: float, u: float) -> Diagram | None:
     header = {id(w) for blk in names for w in blk}
     free = [w for w in prims.words if id(w) not in header]
     taken = _texts(msgs, free, h, u)
-    d = Diagram(kind="sequence")
-    for k, blk in enumerate(names):
-        d.nodes.append(Node(id=f"p{k + 1}", label=U.block_text(blk), shape="participant"))
+    d = Diagram(kind="sequence", nodes=_participants([U.block_text(blk) for blk in names]))
     for m in msgs:
         d.messages.append(Message(source=f"p{m.src + 1}", target=f"p{m.dst + 1}", text=m.text,
                                   reply=m.dashed))

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ...document import BBox, TextSpan
+from . import _util as U
 from .primitives import Arrowhead, Path, Point, Primitives, RasterPart, Rect, Shape, Word
 
 __all__ = ["extract_vector", "DEFAULT_MAX_ITEMS"]
@@ -703,15 +704,13 @@ def extract_vector(drawings: Sequence[dict[str, Any]], spans: Sequence[TextSpan]
     """
     box = _figure_box(drawings, spans, bbox)
     prims = Primitives(source="vector", width=box[2] - box[0], height=box[3] - box[1])
-    n_items = sum(len(d.get("items") or ()) for d in drawings)
-    if n_items > max_items:
+    if _n_items(drawings) > max_items:
         drawings = _dense_fills_as_boxes(drawings)
-        n_items = sum(len(d.get("items") or ()) for d in drawings)
-    if n_items > max_items:
+    if _n_items(drawings) > max_items:
         # still over: a gradient painted as thousands of curved bands of a dozen pieces each
         # (the antennas of TS 38.300 Figure 4.1-1 as EMF: 2,820 bands, 24,166 pieces)
         drawings = _merge_band_runs(_dense_fills_as_boxes(drawings, _BAND_FILL))
-        n_items = sum(len(d.get("items") or ()) for d in drawings)
+    n_items = _n_items(drawings)
     if n_items > max_items:
         prims.truncated = True
         prims.warnings.append(f"{n_items} drawing items exceed max_items={max_items}: "
@@ -735,6 +734,10 @@ def extract_vector(drawings: Sequence[dict[str, Any]], spans: Sequence[TextSpan]
     if q:
         prims.warnings.append(f"text runs at {q * 90} degrees: figure turned to read it")
     return prims
+
+
+def _n_items(drawings: Sequence[dict[str, Any]]) -> int:
+    return sum(len(d.get("items") or ()) for d in drawings)
 
 
 _DENSE_FILL = 64  # straight pieces: more than this in one fill is a flattened curve or bitmap
@@ -766,8 +769,8 @@ def _merge_band_runs(drawings: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if r is not None and prev is not None and d.get("type") == "f" and prev.get("type") == "f" \
                 and len(d.get("items") or ()) == 1 and len(prev.get("items") or ()) == 1 \
                 and d["items"][0][0] == "re" and prev["items"][0][0] == "re":
-            p = prev["rect"]
-            if min(p[2], r[2]) > max(p[0], r[0]) and min(p[3], r[3]) > max(p[1], r[1]):
+            p = tuple(prev["rect"])
+            if U.overlap_area(p, r) > 0:
                 u = (min(p[0], r[0]), min(p[1], r[1]), max(p[2], r[2]), max(p[3], r[3]))
                 out[-1] = {**prev, "rect": u, "items": [("re", u, 1)]}
                 continue
