@@ -91,3 +91,39 @@ def test_messages_to_a_party_off_the_figure_edge_are_kept():
                    ("GW(BBERF)", "Off-figure party (left)", "4. IP-CAN Bearer Signaling"),
                    ("Off-figure party (left)", "GW(BBERF)", "5. IP-CAN Bearer Signaling"),
                    ("GW(BBERF)", "H-PCRF", "6. Ack")]
+
+
+def test_messages_between_protocol_layer_boxes_on_the_lifelines_are_read():
+    # d02 Default Bearer Figure 1 (TikZ): each message runs between two small boxes on the
+    # lifelines that name its protocol layer ("RRC", "S1AP") and stops at their sides, half a
+    # box from the line; the procedures are shaded frames named at their right edge, and a
+    # label's first line sits on a frame's top. It was typed architecture at 0.94 with
+    # "RRC connects to RRC" links.
+    f = Fig(560, 300)
+    for x, name in zip(XS, ("UE", "eNB", "MME")):
+        f.box(x - 25, 8, x + 25, 24, name, rounded=True, size=8)
+        f.page.draw_line((x, 24), (x, 290), color=BLACK, width=0.6)
+    f.page.draw_rect(pymupdf.Rect(20, 40, 540, 150), color=BLACK, width=0.5, dashes="[3 3] 0")
+    f.text("Random Access", 500, 95, size=7)
+
+    def layer(y, a, b, name):
+        for x in (XS[a], XS[b]):
+            f.box(x - 22, y - 6, x + 22, y + 6, name, rounded=True, size=7)
+        sign = 1 if XS[b] > XS[a] else -1
+        f.arrow((XS[a] + sign * 22, y), (XS[b] - sign * 22, y))
+
+    f.text("UL-SCH: RRC Connection Request", 150, 46, size=7)
+    f.text("(Initial UE identity, Cause)", 150, 55, size=7)
+    layer(64, 0, 1, "RRC")
+    f.text("DL-SCH: RACH response", 150, 106, size=7)
+    layer(114, 1, 0, "MAC")
+    f.text("Initial UE message", 330, 196, size=7)
+    layer(204, 1, 2, "S1AP")
+    r = read(f)
+    assert r.figure_type is FigureType.sequence
+    label = {n.id: n.label for n in r.diagram.nodes}
+    got = [(label[m.source], label[m.target], m.text) for m in r.diagram.messages]
+    assert got == [("UE", "eNB", "UL-SCH: RRC Connection Request (Initial UE identity, Cause)"),
+                   ("eNB", "UE", "DL-SCH: RACH response [MAC]"),
+                   ("eNB", "MME", "Initial UE message [S1AP]")]
+    assert r.diagram.notes == ["Random Access"]

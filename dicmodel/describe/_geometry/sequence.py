@@ -388,6 +388,7 @@ class _Msg:
     dashed: bool
     arrow: str
     text: str = ""
+    layers: tuple[Rect, ...] = ()  # boxes on the lifelines the ends stop at (see _layer_box_line)
 
 
 def _back(pts: list[Point], d: float) -> Point:
@@ -494,6 +495,25 @@ def _box_side(pts: list[Point], box: Rect, shapes: list[Shape], grid: U.Grid, u:
     return False
 
 
+def _layer_box_line(p: Point, lines: list[Lifeline], shapes: list[Shape], grid: U.Grid,
+                    u: float) -> tuple[int, Rect] | None:
+    """The lifeline through a box the end touches: a call flow that names the protocol layer of
+    each message draws a small box on the lifeline at both ends ("RRC", "S1AP" in the d02
+    Default Bearer chart) and its arrows stop at the box's side, half a box from the line."""
+    best = None
+    for k in grid.near((p[0] - 2 * u, p[1] - 2 * u, p[0] + 2 * u, p[1] + 2 * u)):
+        b = shapes[k].bbox
+        if U.rect_dist(p, b) > 2.0 * u or b[2] - b[0] > 120 * u or b[3] - b[1] > 40 * u:
+            continue
+        for i, ln in enumerate(lines):
+            mid = (b[0] + b[2]) / 2
+            # (the line may stop at the top of the last such box: HSS's in d02)
+            if (abs(mid - ln.x) <= 0.15 * (b[2] - b[0]) + u and ln.y0 - 2 * u <= b[1] <= ln.y1 + 2 * u
+                    and (best is None or abs(p[0] - ln.x) < best[0])):
+                best = (abs(p[0] - ln.x), i, b)
+    return (best[1], best[2]) if best else None
+
+
 def _messages(prims: Primitives, lines: list[Lifeline], u: float) -> tuple[list[_Msg], int]:
     """Messages in time order, and how many arrow-carrying connectors there were in all."""
     # an end may stop short of its lifeline (TS 29.244 Figure C.2.1.1-2 draws replies from 12
@@ -544,6 +564,13 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float) -> tuple[list[
             ia = _nearest_line(a, lines, t, u)
         if ib is None:
             ib = _nearest_line(b, lines, t, u)
+        layers = []
+        if ia is None and (hit := _layer_box_line(ta or a, lines, prims.shapes, boxes, u)):
+            ia = hit[0]
+            layers.append(hit[1])
+        if ib is None and (hit := _layer_box_line(tb or b, lines, prims.shapes, boxes, u)):
+            ib = hit[0]
+            layers.append(hit[1])
         if (ia is None) != (ib is None) and _elbow_at(b if ib is None else a, prims, u):
             ia = ib = ia if ia is not None else ib  # the arrowed leg of a three-stroke self-message
         if (ia is None) != (ib is None) and min(box[0], prims.width - box[2]) <= 10.0 * u \
@@ -560,7 +587,7 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float) -> tuple[list[
             continue  # messages run level between lifelines; a slanted connector is a graph edge
         src, dst = (ib, ia) if ha and not hb else (ia, ib)
         out.append(_Msg(src=src, dst=dst, y=box[1] if ia == ib else (a[1] + b[1]) / 2,
-                        x0=box[0], x1=box[2], dashed=p.dashed, arrow=arrow))
+                        x0=box[0], x1=box[2], dashed=p.dashed, arrow=arrow, layers=tuple(layers)))
     out.sort(key=lambda m: (m.y, m.x0))
     once = _read_once(out, u)
     return once, n_arrowed - (len(out) - len(once))
@@ -694,14 +721,22 @@ def read_sequence(prims: Primitives) -> Diagram | None:
     # (a word right over a message line is its label, also on a frame's first line, as
     # PlantUML puts the first message of a frame beside the tab, and also in a region that
     # the message line itself closes at the bottom)
+    stacks = {id(w): b for b in U.text_blocks(prims.words) for w in b}
     free = [w for w in prims.words
             if not any(U.inside(U.center(w.bbox), s.bbox, 0.5) for s in prims.shapes
                        if s.bbox not in frames and not _labels_line(w, s.bbox[3], msgs, h)
                        and ((s.stroked and U.area(s.bbox) < 0.25 * prims.width * prims.height)
                             or max(s.bbox[2] - s.bbox[0], s.bbox[3] - s.bbox[1]) < 3 * h))
             and not any(U.inside(U.center(w.bbox), b, 0.5) for b in boxes)
-            and not any(_in_header(w, f, h) and not _labels_line(w, f[3], msgs, h) for f in frames)]
-    _texts(msgs, free, h, u)
+            and not any(_in_header(w, f, h) and not _labels_line(w, f[3], msgs, h)
+                        and not _heads_stack(w, stacks, f[3], msgs, h) for f in frames)]
+    said = {id(free[k]) for k in _texts(msgs, free, h, u)}
+    layered = [b for m in msgs for b in m.layers]
+    for m in msgs:
+        # both ends on a box of the same protocol layer: the message is that layer's
+        names = {U.block_text(_words_in(prims.words, b)) for b in m.layers}
+        if len(m.layers) == 2 and len(names) == 1 and (name := names.pop()) and name not in m.text:
+            m.text = f"{m.text} [{name}]".strip()
     d = Diagram(kind="sequence", nodes=_participants([ln.label for ln in lines]))
     ids = {k: f"p{k + 1}" for k in range(len(lines))}
     ends = {k for m in msgs for k in (m.src, m.dst)}
@@ -713,7 +748,9 @@ def read_sequence(prims: Primitives) -> Diagram | None:
     for m in msgs:
         d.messages.append(Message(source=ids[m.src], target=ids[m.dst], text=m.text,
                                   reply=m.dashed, arrow=m.arrow))  # type: ignore[arg-type]
-    d.notes = _frame_labels(prims.words, frames, h) + _notes(prims, boxes + frames, u)
+    d.notes = (_frame_labels([w for w in prims.words if id(w) not in said], frames, h,
+                             [w for w in free if id(w) not in said])
+               + _notes(prims, boxes + frames + layered, u))
     return d
 
 
@@ -754,16 +791,36 @@ def _labels_line(w: Word, bottom: float, msgs: list[_Msg], h: float) -> bool:
                for m in msgs)
 
 
+def _heads_stack(w: Word, stacks: dict[int, list[Word]], bottom: float, msgs: list[_Msg],
+                 h: float) -> bool:
+    """The word is the first line of a label stacked right over a message line: a frame that
+    holds a call flow's steps (d02 Default Bearer's shaded procedures, named at their right
+    edge) starts with the first message's label, "UL-SCH: RRC Connection Request" over
+    "(Initial UE identity, Cause)"; an operator tab and its guard stand apart from it."""
+    block = stacks.get(id(w), [w])
+    lowest = max(block, key=lambda v: v.bbox[3])
+    return lowest is not w and _labels_line(lowest, bottom, msgs, h)
+
+
 def _in_header(w: Word, frame: Rect, h: float) -> bool:
     """The word sits on a frame's first line: its operator tab ('alt') and guard ('[ok]')."""
     cx, cy = U.center(w.bbox)
     return frame[0] <= cx <= frame[2] and frame[1] <= cy <= frame[1] + 1.5 * h
 
 
-def _frame_labels(words: list[Word], frames: list[Rect], h: float) -> list[str]:
+def _frame_labels(words: list[Word], frames: list[Rect], h: float,
+                  loose: list[Word] | None = None) -> list[str]:
+    """Each frame's header line; a frame with none may be named by a text block inside it that
+    no message took (``loose``): d02 Default Bearer names its shaded procedures ("Random
+    Access", "Authentication procedure") at their right edge."""
     out = []
     for f in sorted(frames, key=lambda b: (b[1], b[0])):
         text = U.block_text([w for w in words if _in_header(w, f, h)])
+        if not text and loose:
+            inner = [g for g in frames if g != f and U.contains(f, g, 0.5)]
+            text = "; ".join(U.block_text(b) for b in U.text_blocks(
+                [w for w in loose if U.inside(U.center(w.bbox), f)
+                 and not any(U.inside(U.center(w.bbox), g) for g in inner)]))
         if text:
             out.append(text)
     return out
