@@ -127,3 +127,52 @@ def test_messages_between_protocol_layer_boxes_on_the_lifelines_are_read():
                    ("eNB", "UE", "DL-SCH: RACH response [MAC]"),
                    ("eNB", "MME", "Initial UE message [S1AP]")]
     assert r.diagram.notes == ["Random Access"]
+
+
+def test_a_step_box_inside_a_frame_is_a_note_and_the_frame_tab_is_no_label():
+    # TS 23.203 Figure P.7.4.3: frame (A) holds two messages and the step box "A.5. PCRF-Init
+    # IP-CAN Session Modification" (dropped, as if it were a header box); frame (B)'s tab
+    # "(B)" sits one line over "B.1. BPCF-triggered ..." and is the frame's name, not the
+    # first line of that label
+    f = Fig(480, 300)
+    for x, name in zip(XS, ("BPCF", "H-PCRF", "AF")):
+        f.box(x - 35, 8, x + 35, 28, name, size=8)
+        f.page.draw_line((x, 28), (x, 290), color=BLACK, width=0.6)
+    f.page.draw_rect(pymupdf.Rect(15, 40, 465, 150), color=BLACK, width=0.8, dashes="[4 2] 0")
+    f.text("(A)", 30, 48, size=7)
+    f.text("A.1. Gateway Control and QoS Rule Request", 150, 66, size=7)
+    f.arrow((XS[0], 74), (XS[1], 74))
+    f.text("A.2. Notification", 330, 92, size=7)
+    f.arrow((XS[1], 100), (XS[2], 100))
+    f.page.draw_rect(pymupdf.Rect(25, 115, 455, 140), color=BLACK, width=1.2, dashes="[4 2] 0")
+    f.text("A.5. PCRF-Init IP-CAN Session Modification", 240, 127, size=7)
+    f.page.draw_rect(pymupdf.Rect(15, 165, 465, 260), color=BLACK, width=0.8, dashes="[4 2] 0")
+    f.text("(B)", 30, 173, size=7)
+    f.text("B.1. BPCF-triggered IP-CAN Session Modification", 150, 182, size=7)
+    f.arrow((XS[0], 190), (XS[1], 190))
+    r = read(f)
+    assert r.figure_type is FigureType.sequence
+    assert [m.text for m in r.diagram.messages] == [
+        "A.1. Gateway Control and QoS Rule Request", "A.2. Notification",
+        "B.1. BPCF-triggered IP-CAN Session Modification"]
+    assert "A.5. PCRF-Init IP-CAN Session Modification" in r.diagram.notes
+    assert "(B)" in r.diagram.notes
+
+
+def test_a_label_boxed_across_its_message_line_is_that_message_s_whole_label():
+    # TS 23.214 Figure 6.3.2.3: "5.Sx Session / Modification / Request" printed in a white box
+    # that the dashed message line runs through; its last line, under the line, was read as
+    # the next message's label (whose own label the EMF draws as paths) and as a note
+    f = Fig(480, 260)
+    for x, name in zip(XS[:2], NAMES[:2]):
+        f.box(x - 40, 8, x + 40, 30, name, size=8)
+        f.page.draw_line((x, 30), (x, 250), color=BLACK, width=0.6)
+    f.arrow((XS[1], 100), (XS[0], 100), dashed=True)
+    f.page.draw_rect(pymupdf.Rect(120, 84, 180, 116), color=None, fill=(1, 1, 1))
+    for k, text in enumerate(("5.Sx Session", "Modification", "Request")):
+        f.text(text, 150, 90 + 10 * k, size=7)
+    f.arrow((XS[0], 136), (XS[1], 136), dashed=True)
+    r = read(f)
+    assert r.figure_type is FigureType.sequence
+    assert [m.text for m in r.diagram.messages] == ["5.Sx Session Modification Request", ""]
+    assert not any("Request" in n for n in r.diagram.notes)

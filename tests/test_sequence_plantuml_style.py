@@ -256,6 +256,22 @@ def test_long_arrows_between_boxes_are_not_a_lineless_chart():
     assert _read(_nas_chart(with_boxes=True)) is None
 
 
+def test_level_arrows_away_from_the_names_over_them_are_not_a_lineless_chart():
+    # PowerPoint's book-rpc slide 1 at 150 dpi: the sides of stacked 'Server 1/2/n' boxes,
+    # crossed by a dotted frame, read as two level arrows under the names "Server Process" and
+    # "Service" (a sequence at 0.85); a message chart's columns stand under their names
+    doc = pymupdf.open()
+    page = doc.new_page(width=540, height=300)
+    page.insert_text((20, 30), "Server Process", fontsize=12)
+    page.insert_text((150, 30), "Service", fontsize=12)
+    for y in (120, 200):
+        page.draw_line((300, y), (520, y), color=BLACK, width=0.7)
+        page.draw_polyline([(300, y), (309, y - 3), (309, y + 3)], color=BLACK, fill=BLACK,
+                           closePath=True)
+        page.insert_text((380, y - 6), f"Server {y // 80}", fontsize=10)
+    assert _read(doc.tobytes()) is None
+
+
 # ---- Mscgen charts as LibreOffice converts them (3GPP TS 38.300) -------------------------------
 
 def _mscgen_chart() -> bytes:

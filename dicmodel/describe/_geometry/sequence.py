@@ -593,6 +593,27 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float) -> tuple[list[
     return once, n_arrowed - (len(out) - len(once))
 
 
+def _boxed_labels(msgs: list[_Msg], prims: Primitives, h: float, u: float) -> set[int]:
+    """A label printed in a box that its message line runs through, between the message's
+    ends, over, on and under the line (TS 23.214 Figure 6.3.2.3: "2.Sx Session /
+    Modification / Request", the arrow broken by the middle line), is all that message's: the
+    words under the line are neither a note nor the next message's label. Sets those
+    messages' texts; returns the ids of the words so taken."""
+    taken: set[int] = set()
+    for m in msgs:
+        for sh in prims.shapes:
+            b = sh.bbox
+            if not (b[1] + 0.3 * h < m.y < b[3] - 0.3 * h and b[3] - b[1] <= 6 * h
+                    and m.x0 - 2 * u <= b[0] and b[2] <= m.x1 + 2 * u):
+                continue
+            words = [w for w in _words_in(prims.words, b) if id(w) not in taken]
+            if words:
+                m.text = U.block_text(words)
+                taken.update(id(w) for w in words)
+                break
+    return taken
+
+
 def _read_once(msgs: list[_Msg], u: float) -> list[_Msg]:
     """One arrow drawn twice (an EMF line painted as a stroke and again as a thin fill with
     its head) is one message: two between the same lifelines, either way, at the same height
@@ -610,14 +631,16 @@ def _read_once(msgs: list[_Msg], u: float) -> list[_Msg]:
     return out
 
 
-def _texts(msgs: list[_Msg], words: list[Word], h: float, u: float) -> set[int]:
+def _texts(msgs: list[_Msg], words: list[Word | None], h: float, u: float) -> set[int]:
     """Each message takes the text block right above it, within its horizontal span; returns
     the indices (into ``words``) of the words taken."""
     taken: set[int] = set()
     for m in msgs:
+        if m.text:  # read from the box its line runs through (_boxed_labels)
+            continue
         cands = []
         for k, w in enumerate(words):
-            if k in taken:
+            if k in taken or w is None:
                 continue
             lo, hi = m.x0 - 25 * u, m.x1 + 25 * u
             # a self-message's text is centred over its loop (Mermaid) or starts right of it
@@ -654,7 +677,7 @@ def _texts(msgs: list[_Msg], words: list[Word], h: float, u: float) -> set[int]:
     for m in msgs:
         if m.text:
             continue
-        span = [k for k, w in enumerate(words) if k not in taken
+        span = [k for k, w in enumerate(words) if k not in taken and w is not None
                 and m.x0 - 2 * u <= U.center(w.bbox)[0] <= m.x1 + 2 * u]
         under = sorted((words[k].bbox[1] - m.y, k) for k in span
                        if -0.3 * h <= words[k].bbox[1] - m.y <= 0.8 * h)
@@ -730,7 +753,9 @@ def read_sequence(prims: Primitives) -> Diagram | None:
             and not any(U.inside(U.center(w.bbox), b, 0.5) for b in boxes)
             and not any(_in_header(w, f, h) and not _labels_line(w, f[3], msgs, h)
                         and not _heads_stack(w, stacks, f[3], msgs, h) for f in frames)]
-    said = {id(free[k]) for k in _texts(msgs, free, h, u)}
+    boxed = _boxed_labels(msgs, prims, h, u)
+    took = _texts(msgs, [w if id(w) not in boxed else None for w in free], h, u)
+    said = boxed | {id(free[k]) for k in took}
     layered = [b for m in msgs for b in m.layers]
     for m in msgs:
         # both ends on a box of the same protocol layer: the message is that layer's
@@ -748,9 +773,10 @@ def read_sequence(prims: Primitives) -> Diagram | None:
     for m in msgs:
         d.messages.append(Message(source=ids[m.src], target=ids[m.dst], text=m.text,
                                   reply=m.dashed, arrow=m.arrow))  # type: ignore[arg-type]
-    d.notes = (_frame_labels([w for w in prims.words if id(w) not in said], frames, h,
-                             [w for w in free if id(w) not in said])
-               + _notes(prims, boxes + frames + layered, u))
+    notes = (_frame_labels([w for w in prims.words if id(w) not in said], frames, h,
+                           [w for w in free if id(w) not in said], prims.shapes, msgs)
+             + _notes(prims, boxes, u, skip=frames + layered, said=said))
+    d.notes = list(dict.fromkeys(notes))  # a box drawn twice (a frame and a note) once
     return d
 
 
@@ -799,7 +825,14 @@ def _heads_stack(w: Word, stacks: dict[int, list[Word]], bottom: float, msgs: li
     "(Initial UE identity, Cause)"; an operator tab and its guard stand apart from it."""
     block = stacks.get(id(w), [w])
     lowest = max(block, key=lambda v: v.bbox[3])
-    return lowest is not w and _labels_line(lowest, bottom, msgs, h)
+    if lowest is w or not _labels_line(lowest, bottom, msgs, h):
+        return False
+    # the label's lines are centred on each other, or left-aligned and of a like length; a
+    # tab's short "(B)" over the left end of "B.1. BPCF-triggered ..." is the frame's name
+    top = U.block_rect([v for v in block if abs(U.center(v.bbox)[1] - U.center(w.bbox)[1]) < 0.5 * h])
+    low = U.block_rect([v for v in block if abs(U.center(v.bbox)[1] - U.center(lowest.bbox)[1]) < 0.5 * h])
+    return (abs(U.center(top)[0] - U.center(low)[0]) <= 1.5 * h
+            or (abs(top[0] - low[0]) <= h and top[2] - top[0] >= 0.4 * (low[2] - low[0])))
 
 
 def _in_header(w: Word, frame: Rect, h: float) -> bool:
@@ -809,18 +842,27 @@ def _in_header(w: Word, frame: Rect, h: float) -> bool:
 
 
 def _frame_labels(words: list[Word], frames: list[Rect], h: float,
-                  loose: list[Word] | None = None) -> list[str]:
-    """Each frame's header line; a frame with none may be named by a text block inside it that
-    no message took (``loose``): d02 Default Bearer names its shaded procedures ("Random
-    Access", "Authentication procedure") at their right edge."""
+                  loose: list[Word] | None = None, shapes: list[Shape] = (),
+                  msgs: list[_Msg] = ()) -> list[str]:
+    """Each frame's header line; a frame with none may be named by a text block inside it,
+    in no box, that no message took and that stands beside the frame's messages (``loose``):
+    d02 Default Bearer names its shaded procedures ("Random Access", "Authentication
+    procedure") at their right edge."""
     out = []
     for f in sorted(frames, key=lambda b: (b[1], b[0])):
-        text = U.block_text([w for w in words if _in_header(w, f, h)])
+        # (a note box at the frame's top says its own text: TS 23.214 Figure 6.3.3.2-1's
+        # step "2. PDN connection establishment ..." opens frame (A))
+        boxed = [s.bbox for s in shapes if s.bbox != f and U.contains(f, s.bbox, 0.5)
+                 and s.bbox not in frames]
+        text = U.block_text([w for w in words if _in_header(w, f, h)
+                             and not any(U.inside(U.center(w.bbox), g) for g in boxed)])
         if not text and loose:
-            inner = [g for g in frames if g != f and U.contains(f, g, 0.5)]
-            text = "; ".join(U.block_text(b) for b in U.text_blocks(
-                [w for w in loose if U.inside(U.center(w.bbox), f)
-                 and not any(U.inside(U.center(w.bbox), g) for g in inner)]))
+            spans = [(m.x0, m.x1) for m in msgs if f[1] < m.y < f[3]]
+            blocks = U.text_blocks([w for w in loose if U.inside(U.center(w.bbox), f)
+                                    and not any(U.inside(U.center(w.bbox), g) for g in boxed)])
+            text = "; ".join(U.block_text(b) for b in blocks
+                             if not any(min(x1, U.block_rect(b)[2]) > max(x0, U.block_rect(b)[0])
+                                        for x0, x1 in spans))
         if text:
             out.append(text)
     return out
@@ -861,8 +903,19 @@ def _steps_only(prims: Primitives, lines: list[Lifeline], boxes: list[Rect], u: 
     return Diagram(kind="sequence", nodes=_participants(labels), notes=steps)
 
 
-def _notes(prims: Primitives, boxes: list[Rect], u: float) -> list[str]:
-    return [text for _, text in _note_boxes(prims, boxes, u)]
+def _notes(prims: Primitives, boxes: list[Rect], u: float, skip: list[Rect] = (),
+           said: set[int] = frozenset()) -> list[str]:
+    """The note boxes' texts; the boxes of ``skip`` (frames, layer boxes) are no notes, but a
+    note inside a frame is (TS 23.203 Figure P.7.4.3's step "A.5. PCRF-Init IP-CAN Session
+    Modification ..." inside frame (A)). Words a message took (ids in ``said``) are its label,
+    not a note's text, though the box drawn round the note reaches over them."""
+    out = []
+    for b, _ in _note_boxes(prims, boxes, u):
+        if not any(U.contains(b, k, 0.5) and U.contains(k, b, 0.5) for k in skip):
+            text = U.block_text([w for w in _words_in(prims.words, b) if id(w) not in said])
+            if text:
+                out.append(text)
+    return out
 
 
 def _note_boxes(prims: Primitives, boxes: list[Rect], u: float, most: float = 0.25
@@ -919,9 +972,12 @@ def read_lineless(prims: Primitives, h: float, u: float) -> Diagram | None:
         return None
     if len(names) > len(cols):  # two columns: the outermost names
         names = [names[0], names[-1]]
-    if single and (len(names) != 2 or not all(
-            abs(U.center(U.block_rect(blk))[0] - x) <= 0.2 * prims.width
-            for blk, x in zip(names, (arrows[0].x0, arrows[0].x1)))):
+    if single and len(names) != 2:
+        return None
+    # each column under its name (the sides of stacked boxes that a dotted frame crosses are
+    # no messages between the names above them: book-rpc slide 1's 'Server 1/2/n' boxes)
+    if not all(abs(U.center(U.block_rect(blk))[0] - x) <= 0.2 * prims.width
+               for blk, x in zip(names, (arrows[0].x0, arrows[0].x1) if single else cols)):
         return None
     msgs = []
     for m in arrows:
