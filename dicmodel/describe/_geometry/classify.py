@@ -365,6 +365,10 @@ def decide_graph_kind(parts: GraphParts, hint: FigureType | None = None) -> Figu
     if hint in (FigureType.flowchart, FigureType.state, FigureType.topology,
                 FigureType.architecture):
         return hint
+    # device pictures (routers, hosts drawn as icons) joined by links: a network drawing,
+    # whatever stray dot passes for a start marker
+    if sum(1 for n in nodes if n.kind == "icon") >= max(2, 0.4 * len(nodes)):
+        return FigureType.architecture if any(n.is_group for n in parts.nodes) else FigureType.topology
     if markers and directed:
         return FigureType.state
     if circles >= 0.5 * len(nodes) and directed >= 0.8 * len(edges) and labelled >= 0.5 * len(edges):

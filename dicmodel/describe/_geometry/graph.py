@@ -974,6 +974,8 @@ def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], to
             if k is None and stub == end + 1:
                 nodes.append(_N(bbox=(p[0], p[1], p[0], p[1]), kind="external", stroked=False))
                 k = len(nodes) - 1
+            elif k is None and (k := _past_port_label(tip or p, nodes, 6.0 * tol)) is not None:
+                pass
             elif k is None and U.poly_len(c.points) >= tol:
                 # (a stroke shorter than that is part of the text: an underscore that the
                 # PDF draws as a line, "local_s_address", makes no label a node)
@@ -990,7 +992,7 @@ def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], to
             if a is not None or b is not None or c.arrow_start or c.arrow_end:
                 loose += 1
             continue
-        if a == b and not _real_loop(c, nodes[a]):
+        if a == b and (nodes[a].kind == "icon" or not _real_loop(c, nodes[a])):  # (an icon's own strokes)
             continue
         edges.append((a, b, c, ""))
     # a label node that a directed line runs straight through is that line's label: its block
@@ -1008,6 +1010,19 @@ def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], to
     for b in sorted(set(taken) - set(absorbed), reverse=True):
         del blocks[b]
     return edges, loose
+
+
+def _past_port_label(p: Point, nodes: list[_N], reach: float) -> int | None:
+    """The device picture a link ends just short of: network drawings stop a link at the
+    interface name printed by the picture's edge ("eth0" between the line and the router in
+    FRR's DMVPN figure), so the end lies a word's length from the icon, not on it."""
+    best = None
+    for k, n in enumerate(nodes):
+        if n.kind == "icon" and not n.is_group:
+            d = U.rect_dist(p, n.bbox)
+            if d <= reach and (best is None or d < best[0]):
+                best = (d, k)
+    return best[1] if best else None
 
 
 def _stub_end(snaps: list[int | None], nodes: list[_N]) -> int:
@@ -1222,6 +1237,12 @@ def graph_confidence(parts: GraphParts) -> float:
     drawn = [n for n in parts.nodes if n.kind != "external"] or parts.nodes  # stubs' far ends
     labelled = sum(1 for n in drawn if n.words or n.marker) / len(drawn)
     conf = 0.2 + 0.3 * attach + 0.25 * text + 0.2 * labelled
+    # a link to a device picture with no name says little ("an unlabelled box connects to an
+    # unlabelled box": routers whose names the OCR missed); an unnamed junction box of a
+    # pipeline is no such loss
+    named = [bool(n.words or n.kind != "icon") for n in parts.nodes]
+    blind = sum(1 for a, b, *_ in parts.edges if not (named[a] and named[b]))
+    conf -= 0.25 * blind / max(1, len(parts.edges))
     if not parts.edges:
         conf -= 0.2
     return round(max(0.05, min(0.95, conf)), 3)

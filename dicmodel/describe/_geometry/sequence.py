@@ -829,7 +829,10 @@ def _heads_stack(w: Word, stacks: dict[int, list[Word]], bottom: float, msgs: li
         return False
     # the label's lines are centred on each other, or left-aligned and of a like length; a
     # tab's short "(B)" over the left end of "B.1. BPCF-triggered ..." is the frame's name
-    top = U.block_rect([v for v in block if abs(U.center(v.bbox)[1] - U.center(w.bbox)[1]) < 0.5 * h])
+    line = [v for v in block if abs(U.center(v.bbox)[1] - U.center(w.bbox)[1]) < 0.5 * h]
+    if U.block_text(line).startswith("["):
+        return False  # a UML guard ('[ok]') over the fragment's first message is the frame's
+    top = U.block_rect(line)
     low = U.block_rect([v for v in block if abs(U.center(v.bbox)[1] - U.center(lowest.bbox)[1]) < 0.5 * h])
     return (abs(U.center(top)[0] - U.center(low)[0]) <= 1.5 * h
             or (abs(top[0] - low[0]) <= h and top[2] - top[0] >= 0.4 * (low[2] - low[0])))
@@ -852,8 +855,10 @@ def _frame_labels(words: list[Word], frames: list[Rect], h: float,
     for f in sorted(frames, key=lambda b: (b[1], b[0])):
         # (a note box at the frame's top says its own text: TS 23.214 Figure 6.3.3.2-1's
         # step "2. PDN connection establishment ..." opens frame (A))
+        # (not the operator's tab in the frame's corner: 'opt', 'loop')
         boxed = [s.bbox for s in shapes if s.bbox != f and U.contains(f, s.bbox, 0.5)
-                 and s.bbox not in frames]
+                 and s.bbox not in frames and not (abs(s.bbox[0] - f[0]) <= 0.5 * h
+                                                   and abs(s.bbox[1] - f[1]) <= 0.5 * h)]
         text = U.block_text([w for w in words if _in_header(w, f, h)
                              and not any(U.inside(U.center(w.bbox), g) for g in boxed)])
         if not text and loose:

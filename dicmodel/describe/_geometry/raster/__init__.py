@@ -34,7 +34,8 @@ components is returned as words only, with ``truncated=True`` and a warning.
 
 The stages live in their own modules, each importing only from the ones before it:
 ``frame`` (the working masks and shared helpers), ``ink`` (steps 3-4), ``heads`` and
-``shapes`` (step 5 and the heads of step 6), ``trace`` (the rest of step 6) and ``bridge``
+``shapes`` (step 5 and the heads of step 6), ``icons`` (solid device pictures no shape
+accounts for), ``trace`` (the rest of step 6) and ``bridge``
 (pieces joined into whole connectors across labels, gaps and borders, and carried to the
 shapes they point at); this module decodes, reads and runs them in order.
 """
@@ -81,6 +82,7 @@ from .ink import (
     _stroke_width,
     _to_disc_centres,
 )
+from .icons import icon_shapes, solid_blobs
 from .level import level_primitives
 from .shapes import _shapes
 from .trace import _paths
@@ -214,6 +216,7 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     words = [_scaled_box(wd.bbox, s) for wd in prims.words]
     discs = _number_discs(ink, words, np, cv2)
     ink |= _faint_outlines(ink, gray, words, np, cv2)
+    blobs = solid_blobs(ink, words, np, cv2)
     ink, bare = _fills_to_outlines(ink, gray, words, np, cv2)
     ink, bare2 = _fills_to_outlines(ink, gray, words, np, cv2)  # a filled node in a filled group
     bare |= bare2
@@ -232,7 +235,7 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
                ink_mask(gray, np, _DARK_DELTA)[0], words, [], [],
                tint=(cv2.cvtColor(work, cv2.COLOR_BGR2HSV)[:, :, 1] >= _TINT_SAT).astype(np.uint8))
     shapes, outline = _shapes(f, gray, bg)
-    conn = ink & ~outline
+    shapes, conn = icon_shapes(blobs, shapes, ink & ~outline, f)
     heads, conn = _arrowheads(f, conn)
     heads += f.hollow
     badges = [sh.bbox for sh in shapes if not sh.stroked]
