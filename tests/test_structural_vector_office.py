@@ -541,3 +541,24 @@ def test_a_piece_of_line_painted_twice_makes_no_label_an_element():
     d = _read(draw, 400, 160)
     assert sorted(n.label for n in d.nodes) == ["PSA1", "SMF"]
     assert [(d.label_of(e.source), d.label_of(e.target), e.label) for e in d.edges] == [("SMF", "PSA1", "N4")]
+
+
+def test_a_wordless_shape_the_flow_passes_through_is_no_element():
+    # a Visio SAI pipeline's demultiplexer: one arrow from 'l2 type table' into an empty
+    # trapezoid, labelled arrows out of it to the branch tables; it read "l2 type table leads
+    # to an unlabelled box" and the branches from the box
+    def draw(page):
+        _box(page, (20, 150, 140, 210), "l2 type table")
+        page.draw_polyline([(160, 140), (190, 150), (190, 210), (160, 220)], color=(0, 0, 0),
+                           closePath=True, width=1)
+        _arrow(page, (140, 180), (160, 180))
+        for y, name, tag in ((80, "Bridge Port", ".1D"), (180, "RIF", ".1Q"), (280, "Tunnel", ".1R")):
+            _box(page, (320, y - 25, 440, y + 25), name)
+            _arrow(page, (190, 180 + (y - 180) * 0.2), (320, y))
+            page.insert_text((230, 180 + (y - 180) * 0.55 - 6), tag, fontsize=9)
+    d = _read(draw)
+    assert not any(not n.label for n in d.nodes)
+    label = {n.id: n.label for n in d.nodes}
+    links = {(label[e.source], label[e.target]) for e in d.edges}
+    assert links == {("l2 type table", "Bridge Port"), ("l2 type table", "RIF"),
+                     ("l2 type table", "Tunnel")}

@@ -844,6 +844,8 @@ def recover_graph(prims: Primitives) -> GraphParts:
     notes = _notes(nodes, named)
     _lone_dots(nodes, named, chains)
     _picture_parts(nodes, named)
+    if prims.source == "vector":  # (raster: an empty box may be a label the OCR missed)
+        named = _through_junctions(nodes, named)
     named = [e for e in named if not nodes[e[0]].note and not nodes[e[1]].note]
     parts = GraphParts(nodes=nodes, edges=named, notes=notes, warnings=warnings,
                        n_chains=len(chains), n_loose=n_loose,
@@ -932,6 +934,42 @@ def _picture_parts(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]]) -
         gap = max(m.bbox[0] - n.bbox[2], n.bbox[0] - m.bbox[2], m.bbox[1] - n.bbox[3], n.bbox[1] - m.bbox[3])
         if m.kind == "icon" and m.words and U.area(n.bbox) <= 0.25 * U.area(m.bbox) and gap <= reach:
             n.note = True
+
+
+def _through_junctions(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]]
+                       ) -> list[tuple[int, int, _Chain, str]]:
+    """A wordless shape that the flow only passes through (one arrow in, arrows out: the
+    demultiplexer a Visio SAI pipeline draws between 'Ingress l2 interface type table' and its
+    '.1D' / '.1Q' branches) is no element: each branch becomes one edge from where the flow
+    comes to where it goes, with the branch's label, instead of "leads to an unlabelled box"."""
+    out = list(edges)
+    for k, n in enumerate(nodes):
+        # (a choice diamond, a fork bar or a round pseudo-state is an element of its own)
+        if (n.words or n.marker or n.is_group or n.note or n.rows or _bar(n) or _round(n)
+                or n.kind in ("icon", "external", "diamond")):
+            continue
+        at = [e for e in out if k in (e[0], e[1])]
+        into = [e for e in at if _head_at(e, k) and e[0] != e[1]]
+        away = [e for e in at if _head_at(e, e[1] if e[0] == k else e[0]) and e[0] != e[1]]
+        if len(into) != 1 or not away or len(into) + len(away) != len(at):
+            continue
+        a, b, c, lab = into[0]
+        src = a if b == k else b
+        pin = c.points if b == k else c.points[::-1]
+        for e in away:
+            dst = e[1] if e[0] == k else e[0]
+            pout = e[2].points if e[0] == k else e[2].points[::-1]
+            out.append((src, dst, _Chain(points=pin + pout, dashed=e[2].dashed, arrow_end=True),
+                        e[3] or lab))
+        out = [e for e in out if k not in (e[0], e[1])]
+        n.note = True
+    return out
+
+
+def _head_at(e: tuple[int, int, _Chain, str], k: int) -> bool:
+    """The edge's only head is at node ``k``."""
+    s_, t, c, _ = e
+    return (t == k and c.arrow_end and not c.arrow_start) or (s_ == k and c.arrow_start and not c.arrow_end)
 
 
 def _notes(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]]) -> list[str]:
