@@ -507,8 +507,11 @@ def _layer_box_line(p: Point, lines: list[Lifeline], shapes: list[Shape], grid: 
             continue
         for i, ln in enumerate(lines):
             mid = (b[0] + b[2]) / 2
-            # (the line may stop at the top of the last such box: HSS's in d02)
-            if (abs(mid - ln.x) <= 0.15 * (b[2] - b[0]) + u and ln.y0 - 2 * u <= b[1] <= ln.y1 + 2 * u
+            # (the line runs down to the box from above, a box height at least: a column rule
+            # inside a table's rows is no lifeline through them; it may stop at the top of the
+            # last such box, HSS's in d02)
+            if (abs(mid - ln.x) <= 0.15 * (b[2] - b[0]) + u
+                    and ln.y0 + max(2 * u, b[3] - b[1]) <= b[1] <= ln.y1 + 2 * u
                     and (best is None or abs(p[0] - ln.x) < best[0])):
                 best = (abs(p[0] - ln.x), i, b)
     return (best[1], best[2]) if best else None
@@ -858,7 +861,8 @@ def _frame_labels(words: list[Word], frames: list[Rect], h: float,
         # (not the operator's tab in the frame's corner: 'opt', 'loop')
         boxed = [s.bbox for s in shapes if s.bbox != f and U.contains(f, s.bbox, 0.5)
                  and s.bbox not in frames and not (abs(s.bbox[0] - f[0]) <= 0.5 * h
-                                                   and abs(s.bbox[1] - f[1]) <= 0.5 * h)]
+                                                   and abs(s.bbox[1] - f[1]) <= 0.5 * h
+                                                   and s.bbox[2] - s.bbox[0] <= 0.4 * (f[2] - f[0]))]
         text = U.block_text([w for w in words if _in_header(w, f, h)
                              and not any(U.inside(U.center(w.bbox), g) for g in boxed)])
         if not text and loose:
