@@ -247,3 +247,27 @@ def test_dotted_reply_crossing_a_lifeline_under_its_label_stays_one_line():
     level = [p for p in paths if abs(p.points[0][1] - 100) <= 1 and abs(p.points[-1][1] - 100) <= 1]
     assert len(level) == 1
     assert level[0].points[0][0] <= 63 and level[0].points[-1][0] >= 415
+
+
+def test_the_level_reading_wins_when_it_finds_a_participant_more(monkeypatch):
+    # PlantUML's actor 'User' at the left edge: its dashed lifeline broke up in the general
+    # tracing, so that reading had 7 participants and 12 messages; the level strokes had all 8
+    # and 13, not 'clearly more' messages, and the actor and its messages were lost
+    from types import SimpleNamespace
+
+    from dicmodel.describe._geometry import classify
+    from dicmodel.diagram import Diagram, Message, Node
+
+    def chart(names, n):
+        nodes = [Node(id=f"p{k}", label=x, shape="participant") for k, x in enumerate(names)]
+        msgs = [Message(source="p0", target=f"p{1 + k % (len(names) - 1)}", text=f"m{k}") for k in range(n)]
+        return Diagram(kind="sequence", nodes=nodes, messages=msgs)
+
+    names = ["API", "Operator", "Agent", "Proxy"]
+    general, level = SimpleNamespace(level=None), SimpleNamespace()
+    general.level = level
+    readings = {id(general): chart(names, 12), id(level): chart(["User"] + names, 13)}
+    monkeypatch.setattr(classify, "read_sequence", lambda p: readings[id(p)])
+    assert [n.label for n in classify._read_sequence(general).nodes][0] == "User"
+    readings[id(level)] = chart(["User"] + names, 11)  # fewer messages: the general one stays
+    assert [n.label for n in classify._read_sequence(general).nodes][0] == "API"

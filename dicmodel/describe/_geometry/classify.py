@@ -250,7 +250,16 @@ def _read_sequence(prims: Primitives) -> Diagram | None:
     # the general reading, where it holds, is the better one unless the level strokes find
     # clearly more (a frame's dotted divider with a stray head should not tip the balance)
     n = len(seq.messages) if seq is not None and _good_sequence(seq) else -1
-    return alt if len(alt.messages) > n + max(1.0, 0.2 * n) else seq
+    if len(alt.messages) > n + max(1.0, 0.2 * n):
+        return alt
+    # ... or the same participants and more, with no fewer messages: a dashed lifeline the
+    # general tracing broke up (PlantUML's actor 'User' at the left edge and its message)
+    if n >= 0 and len(alt.messages) >= n:
+        mine = {x.label for x in seq.nodes if x.label}
+        theirs = {x.label for x in alt.nodes if x.label}
+        if mine < theirs:
+            return alt
+    return seq
 
 
 def _good_sequence(d: Diagram) -> bool:
