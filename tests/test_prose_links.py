@@ -46,3 +46,20 @@ def test_counts_of_one_are_singular():
     s.add_node("ue", "UE")
     s.messages = [Message(source="ue", target="ue", text="Timer expiry")]
     assert diagram_prose(s).startswith("The sequence diagram shows 1 message between 1 participant: UE.")
+
+
+def test_boxes_that_print_a_name_over_their_content_are_called_by_the_name():
+    # a Visio SAI pipeline: each table box prints its name over "{ match : ... action : ...
+    # default : ... }"; the prose repeated both tables' whole text in every link sentence
+    from dicmodel.describe._geometry.describe_text import reading_prose
+    from dicmodel.diagram import Node
+    from dicmodel.document import FigureType
+
+    fdb = "FDB Table { match : packet.dst_MAC,BR_ID action : forward(out_if) default: GO unknown unicast }"
+    stp = "Egress STP Table { match : bridge_port action : set STP state default: Discarding }"
+    d = Diagram(kind="flowchart", nodes=[Node(id="a", label=fdb), Node(id="b", label=stp)],
+                edges=[Edge(source="a", target="b", directed=True)])
+    text = reading_prose(FigureType.flowchart, d)
+    assert "FDB Table leads to Egress STP Table" in text
+    assert text.count("match : packet.dst_MAC,BR_ID") == 1 and fdb in text and stp in text
+    assert d.nodes[0].label == fdb  # the Diagram (and its Mermaid) keep the whole label

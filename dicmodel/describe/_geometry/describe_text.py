@@ -50,6 +50,32 @@ def _named_for_prose(d: Diagram) -> Diagram:
     return c
 
 
+_LONG = 48  # characters: a label this long is a box's whole content, not its name
+_HEAD = re.compile(r"^(?P<head>[^{}]{3,60}?)\s*(?P<body>\{.*)$", re.S)
+
+
+def _headed_for_prose(d: Diagram) -> tuple[Diagram, list[str]]:
+    """A box that prints a name over a block of content (a Visio SAI pipeline's "FDB Table {
+    match : ... action : ... default : ... }") is called by its name in the sentences, and its
+    content is said once at the end, so a link reads "FDB Table leads to Egress vBridge STP
+    Table" and not two tables' full text. Only when every such name is told apart from the
+    others; the Diagram and its Mermaid keep the full labels."""
+    heads: dict[str, tuple[str, str]] = {}
+    for n in d.nodes:
+        m = _HEAD.match(n.label) if len(n.label) >= _LONG else None
+        if m:
+            heads[n.id] = (m.group("head").strip(), m.group("body").strip())
+    names = [h for h, _ in heads.values()]
+    if not heads or len(set(names)) < len(names) or any(
+            n.label in names for n in d.nodes if n.id not in heads):
+        return d, []
+    c = d.model_copy(deep=True)
+    for n in c.nodes:
+        if n.id in heads:
+            n.label = heads[n.id][0]
+    return c, [f"{h} {body}" for h, body in heads.values()]
+
+
 def reading_prose(figure_type: FigureType, diagram: Diagram, prose: str | None = None,
                   caption: str | None = None) -> str:
     """The logical text of one figure."""
@@ -57,10 +83,13 @@ def reading_prose(figure_type: FigureType, diagram: Diagram, prose: str | None =
         return prose
     if figure_type in GRAPH_TYPES and (diagram.nodes or diagram.messages):
         named = _named_for_prose(diagram)
+        named, details = _headed_for_prose(named)
         text = named.to_prose()
         if named is not diagram:  # a sentence may now open with "an unlabelled ..."
             text = re.sub(r"(^|[.] )(an? (?:unlabelled|fork/join|choice))",
                           lambda m: m.group(1) + m.group(2)[0].upper() + m.group(2)[1:], text)
+        if details:
+            text += " What each holds: " + "; ".join(details) + "."
         return text
     texts = [t for t in diagram.notes if t]
     if figure_type is FigureType.logo:
