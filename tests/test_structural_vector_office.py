@@ -562,3 +562,27 @@ def test_a_wordless_shape_the_flow_passes_through_is_no_element():
     links = {(label[e.source], label[e.target]) for e in d.edges}
     assert links == {("l2 type table", "Bridge Port"), ("l2 type table", "RIF"),
                      ("l2 type table", "Tunnel")}
+
+
+def test_transition_triggers_on_white_backgrounds_label_their_arrows():
+    # TS 24.301 Figure 6.1.3.3.7.1: two states, an arrow each way; each trigger is printed on
+    # a white fill without an outline that hugs its text, one over the upper arrow and one two
+    # and a half lines under the lower one. The fills were read as elements ("Unconnected
+    # elements: network initiated ESM procedure request ...") and the triggers lost
+    def draw(page):
+        for x0, name in ((20, "INACTIVE"), (380, "PENDING")):
+            page.draw_oval(pymupdf.Rect(x0, 100, x0 + 200, 200), color=BLACK, width=0.8)
+            page.insert_text((x0 + 70, 153), name, fontsize=9)
+        _arrow(page, (210, 110), (390, 110))
+        _arrow(page, (390, 190), (210, 190))
+        for y, text in ((96, "network initiated request"), (214, "response by the UE")):
+            w = pymupdf.get_text_length(text, fontsize=9)
+            page.draw_rect(pymupdf.Rect(300 - w / 2 - 1, y - 8, 300 + w / 2 + 1, y + 3),
+                           color=None, fill=(1, 1, 1))
+            page.insert_text((300 - w / 2, y), text, fontsize=9)
+    d = _read(draw)
+    assert sorted(n.label for n in d.nodes) == ["INACTIVE", "PENDING"]
+    label = {n.id: n.label for n in d.nodes}
+    assert {(label[e.source], label[e.target], e.label) for e in d.edges} == {
+        ("INACTIVE", "PENDING", "network initiated request"),
+        ("PENDING", "INACTIVE", "response by the UE")}

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from ...diagram import Diagram, Edge, Group, Node
@@ -270,6 +270,12 @@ def _candidates(prims: Primitives) -> list[_N]:
                 and sum(U.inside(c, n.bbox) for c in centres) <= _LABEL_LINES:
             continue
         if _end_marker(n, prims.paths, centres):
+            continue
+        # a white fill without an outline that hugs its text and that no connector reaches is
+        # the background of a free label (a transition's trigger above its arrow, TS 24.301
+        # Figure 6.1.3.3.7.1), not an element
+        if prims.source == "vector" and _text_backing(n, prims.words) and not any(
+                U.rect_dist(q, n.bbox) <= 3.0 for p in prims.paths for q in (p.points[0], p.points[-1])):
             continue
         keep.append(n)
     keep = _without_decorations(keep, centres)
@@ -736,7 +742,7 @@ def _heading(lines: list[list[Word]], nodes: list[_N], chains: list[_Chain], pri
     return out
 
 
-def _edge_labels(blocks: list[list[Word]], chains: list[_Chain], h: float
+def _edge_labels(blocks: list[list[Word]], chains: list[_Chain], h: float, elements: Sequence[Rect] = ()
                  ) -> tuple[dict[int, list[list[Word]]], list[list[Word]]]:
     """Each block goes to the nearest connector within reach. When that connector already has
     a label and another one, nearly as close from the block's centre, has none, the block goes
@@ -768,7 +774,48 @@ def _edge_labels(blocks: list[list[Word]], chains: list[_Chain], h: float
             if alt is not None and alt[1] <= 1.3 * cands[0][1] + 2.0:
                 choice = alt[2]
         labels[choice].append(b)
-    return labels, rest
+    return labels, _under_level(rest, chains, labels, h, elements)
+
+
+def _under_level(rest: list[list[Word]], chains: list[_Chain], labels: dict[int, list[list[Word]]],
+                 h: float, elements: Sequence[Rect] = ()) -> list[list[Word]]:
+    """A block beyond reach that sits over or under the middle of a level arrow with no
+    label, nothing else between, is that arrow's label (TS 24.301 Figure 6.1.3.3.7.1 prints
+    "ESM procedure response by the UE" two and a half lines under its arrow)."""
+    out = []
+    for b in rest:
+        r = U.block_rect(b)
+        cx = (r[0] + r[2]) / 2
+        best = None
+        if max(w.bbox[3] - w.bbox[1] for w in b) > 1.2 * h:
+            out.append(b)  # a heading printed larger (a column's 'AMF') labels no arrow
+            continue
+        for ci, ch in enumerate(chains):
+            box = U._bbox_pts(ch.points)
+            span = box[2] - box[0]
+            # (over the middle of the line, as a label is centred on its arrow)
+            if (ci in labels or not (ch.arrow_start or ch.arrow_end) or box[3] - box[1] > 0.5 * h
+                    or not box[0] + 0.2 * span < cx < box[2] - 0.2 * span):
+                continue
+            y = (box[1] + box[3]) / 2
+            gap = r[1] - y if r[1] >= y else y - r[3]
+            if gap > 3.0 * h or r[0] < box[0] - 0.5 * h or r[2] > box[2] + 0.5 * h:
+                continue
+            if any(cj != ci and U._bbox_pts(o.points)[0] < cx < U._bbox_pts(o.points)[2]
+                   and min(y, (r[1] + r[3]) / 2) < (U._bbox_pts(o.points)[1] + U._bbox_pts(o.points)[3]) / 2
+                   < max(y, (r[1] + r[3]) / 2) for cj, o in enumerate(chains)):
+                continue  # another line runs between: the block is not this one's
+            lo, hi = min(y, r[1]), max(y, r[3])
+            q = 0.25 * (r[2] - r[0])  # (the middle of the block: its ends may graze a state's curve)
+            if any(bx[0] < r[2] - q and r[0] + q < bx[2] and lo < bx[3] and bx[1] < hi for bx in elements):
+                continue  # so does an element (PSA Figure 2's loop label 'CE2E' under a box)
+            if best is None or gap < best[0]:
+                best = (gap, ci)
+        if best is None:
+            out.append(b)
+        else:
+            labels[best[1]].append(b)
+    return out
 
 
 def _text_node(end: Point, blocks: list[list[Word]], tol: float) -> int | None:
@@ -836,7 +883,8 @@ def recover_graph(prims: Primitives) -> GraphParts:
     edge_chains = [e[2] for e in edges]
     heading = _heading(lines, nodes, edge_chains, prims, h)
     titled = {id(ln[0]) for ln in heading}
-    label_of, rest_lines = _edge_labels([ln for ln in lines if id(ln[0]) not in titled], edge_chains, h)
+    label_of, rest_lines = _edge_labels([ln for ln in lines if id(ln[0]) not in titled], edge_chains, h,
+                                        [n.bbox for n in nodes if n.stroked and not n.is_group])
     _crossed_labels([prims.words[i] for i in sorted(crossed)], edges, label_of, rest_lines)
     rest = U.text_blocks(_wrapped_labels(label_of, rest_lines) + [w for ln in heading for w in ln])
     named = [(s, t, c, U.block_text([w for b in label_of.get(k, []) for w in b]))
