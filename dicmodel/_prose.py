@@ -162,7 +162,9 @@ def _flow(d: _Diagram) -> list[str]:
         out_edges[e.source].append(e)
     incoming = {e.target for e in d.edges if e.directed}
     incoming |= {e.source for e in d.edges if e.bidirectional}  # a two-way link starts nothing
-    starts = [n for n in d.nodes if n.id in out_edges and n.id not in incoming]
+    # (a start sends the flow on: a node with only plain links, whose heads went unseen, is none)
+    starts = [n for n in d.nodes if n.id not in incoming
+              and any(e.directed and not e.bidirectional for e in out_edges.get(n.id, ()))]
     out = []
     if starts and d.edges:
         out.append(f"It starts at {_join([n.text for n in starts])}.")

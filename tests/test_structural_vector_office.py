@@ -586,3 +586,32 @@ def test_transition_triggers_on_white_backgrounds_label_their_arrows():
     assert {(label[e.source], label[e.target], e.label) for e in d.edges} == {
         ("INACTIVE", "PENDING", "network initiated request"),
         ("PENDING", "INACTIVE", "response by the UE")}
+
+
+def test_named_diamonds_make_a_flowchart_even_without_heads():
+    # the DCAE workflow PNG: its small heads unseen, decisions and branches read as a "network
+    # topology ... connects to ... via NO", and the prose said every box was where it starts
+    from dicmodel.describe._geometry.classify import build_diagram as build
+    from dicmodel.document import FigureType
+
+    def diamond(page, cx, cy, text):
+        page.draw_polyline([(cx, cy - 30), (cx + 60, cy), (cx, cy + 30), (cx - 60, cy)],
+                           color=BLACK, closePath=True, width=0.8)
+        w = pymupdf.get_text_length(text, fontsize=9)
+        page.insert_text((cx - w / 2, cy + 3), text, fontsize=9)
+
+    def draw(page):
+        _box(page, (240, 20, 360, 60), "Listen")
+        diamond(page, 300, 130, "Distributed?")
+        diamond(page, 300, 250, "Valid?")
+        _box(page, (460, 230, 580, 270), "Report error")
+        _box(page, (240, 330, 360, 370), "Deploy")
+        page.draw_line((300, 60), (300, 100), color=BLACK, width=0.8)
+        page.draw_line((300, 160), (300, 220), color=BLACK, width=0.8)
+        page.draw_line((360, 250), (460, 250), color=BLACK, width=0.8)
+        page.insert_text((400, 244), "NO", fontsize=9)
+        page.draw_line((300, 280), (300, 330), color=BLACK, width=0.8)
+        page.insert_text((306, 308), "YES", fontsize=9)
+    r = build(vector_prims(draw, 600, 400))
+    assert r.figure_type is FigureType.flowchart
+    assert "It starts at" not in r.diagram.to_prose()

@@ -383,6 +383,11 @@ def decide_graph_kind(parts: GraphParts, hint: FigureType | None = None) -> Figu
     if circles >= 0.5 * len(nodes) and directed >= 0.8 * len(edges) and labelled >= 0.5 * len(edges):
         return FigureType.state
     if directed <= 0.3 * len(edges):
+        # decisions (named diamonds whose branches say yes / no) make a flowchart even where
+        # its small heads were not seen (the DCAE workflow PNG: "network topology ... via NO")
+        if any(n.kind == "diamond" and n.words for n in nodes) and sum(
+                1 for *_, lab in edges if _BRANCH.fullmatch(lab.strip().lower())) >= 2:
+            return FigureType.flowchart
         return FigureType.topology
     if any(n.is_group for n in parts.nodes) and directed < 0.5 * len(edges):
         return FigureType.architecture
@@ -391,6 +396,7 @@ def decide_graph_kind(parts: GraphParts, hint: FigureType | None = None) -> Figu
     return FigureType.flowchart
 
 
+_BRANCH = re.compile(r"yes|no|true|false|ok|nok|success|fail(?:ure)?")  # a decision's branches
 # interface, port, protocol and 3GPP reference-point names that label links, not conditions
 _LINK_LABEL = re.compile(
     r"^(?:(?i:(?:eth|ens|eno|enp|ge|xe|et|gi|fa|te|hu|lo|wlan|port|p|if|bond|veth|vlan|tun)"
