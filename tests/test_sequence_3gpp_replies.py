@@ -176,3 +176,24 @@ def test_a_label_boxed_across_its_message_line_is_that_message_s_whole_label():
     assert r.figure_type is FigureType.sequence
     assert [m.text for m in r.diagram.messages] == ["5.Sx Session Modification Request", ""]
     assert not any("Request" in n for n in r.diagram.notes)
+
+
+def test_a_label_whose_arrow_runs_between_its_lines_keeps_its_last_line():
+    # TS 38.300 Figure 9.2.3.2.1-1 (Word): "5. HANDOVER REQUEST" over the arrow and
+    # "ACKNOWLEDGE" right under it; the message read "5. HANDOVER REQUEST". A numbered line
+    # under an arrow is a step of its own, not the label's end
+    f = Fig(480, 260)
+    for x, name in zip(XS[:2], ("Source gNB", "Target gNB")):
+        f.box(x - 40, 8, x + 40, 30, name, size=8)
+        f.page.draw_line((x, 30), (x, 250), color=BLACK, width=0.6)
+    f.text("3. HANDOVER REQUEST", 150, 56, size=7)
+    f.arrow((XS[0], 62), (XS[1], 62))
+    f.text("5. HANDOVER REQUEST", 150, 110, size=7)
+    f.arrow((XS[1], 116), (XS[0], 116))
+    f.text("ACKNOWLEDGE", 150, 122, size=7)
+    f.text("7. SN STATUS TRANSFER", 150, 176, size=7)
+    f.arrow((XS[0], 182), (XS[1], 182))
+    f.text("8. not a message", 150, 188, size=7)
+    r = read(f)
+    assert [m.text for m in r.diagram.messages] == [
+        "3. HANDOVER REQUEST", "5. HANDOVER REQUEST ACKNOWLEDGE", "7. SN STATUS TRANSFER"]

@@ -12,6 +12,7 @@ lifeline) are ignored because ends snap to the nearest lifeline within a bar's h
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
@@ -634,7 +635,10 @@ def _read_once(msgs: list[_Msg], u: float) -> list[_Msg]:
     return out
 
 
-def _texts(msgs: list[_Msg], words: list[Word | None], h: float, u: float) -> set[int]:
+_STEP = re.compile(r"\s*\(?\d+[a-z]?[.)']")  # "3. RETRIEVE ...": a step of its own, not a label's last line
+
+
+def _texts(msgs: list[_Msg], words: list[Word | None], h: float, u: float, split: bool = True) -> set[int]:
     """Each message takes the text block right above it, within its horizontal span; returns
     the indices (into ``words``) of the words taken."""
     taken: set[int] = set()
@@ -689,6 +693,21 @@ def _texts(msgs: list[_Msg], words: list[Word | None], h: float, u: float) -> se
             chosen = [k] + [j for j in span if j != k and abs(words[j].bbox[1] - words[k].bbox[1]) <= 0.3 * h]
             taken.update(chosen)
             m.text = U.block_text([words[j] for j in chosen])
+    # a label whose arrow runs between its lines (Word's TS 38.300 9.2.3.2.1-1: "5. HANDOVER
+    # REQUEST" over the line, "ACKNOWLEDGE" right under it) ends under the line, where no
+    # other message's label lies (that one would stand right over its own line; ``split``
+    # is off for raster charts, where that other message's line may have gone unseen)
+    for m in msgs:
+        if not m.text or not split:
+            continue
+        under = [k for k, w in enumerate(words) if k not in taken and w is not None
+                 and not _STEP.match(w.text) and w.text.strip() != "OR"
+                 and m.x0 <= U.center(w.bbox)[0] <= m.x1
+                 and -0.3 * h <= w.bbox[1] - m.y <= 0.6 * h
+                 and not any(o is not m and 0 <= o.y - w.bbox[3] <= 1.5 * h for o in msgs)]
+        if under:
+            taken.update(under)
+            m.text = f"{m.text} {U.block_text([words[k] for k in under])}"
     return taken
 
 
@@ -757,7 +776,8 @@ def read_sequence(prims: Primitives) -> Diagram | None:
             and not any(_in_header(w, f, h) and not _labels_line(w, f[3], msgs, h)
                         and not _heads_stack(w, stacks, f[3], msgs, h) for f in frames)]
     boxed = _boxed_labels(msgs, prims, h, u)
-    took = _texts(msgs, [w if id(w) not in boxed else None for w in free], h, u)
+    took = _texts(msgs, [w if id(w) not in boxed else None for w in free], h, u,
+                  split=prims.source != "raster")
     said = boxed | {id(free[k]) for k in took}
     layered = [b for m in msgs for b in m.layers]
     for m in msgs:
@@ -999,7 +1019,7 @@ def read_lineless(prims: Primitives, h: float, u: float) -> Diagram | None:
         return None
     header = {id(w) for blk in names for w in blk}
     free = [w for w in prims.words if id(w) not in header]
-    taken = _texts(msgs, free, h, u)
+    taken = _texts(msgs, free, h, u, split=prims.source != "raster")
     d = Diagram(kind="sequence", nodes=_participants([U.block_text(blk) for blk in names]))
     for m in msgs:
         d.messages.append(Message(source=f"p{m.src + 1}", target=f"p{m.dst + 1}", text=m.text,
