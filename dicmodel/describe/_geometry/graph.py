@@ -783,6 +783,7 @@ def _under_level(rest: list[list[Word]], chains: list[_Chain], labels: dict[int,
     label, nothing else between, is that arrow's label (TS 24.301 Figure 6.1.3.3.7.1 prints
     "ESM procedure response by the UE" two and a half lines under its arrow)."""
     out = []
+    cboxes = [U._bbox_pts(ch.points) for ch in chains]
     for b in rest:
         r = U.block_rect(b)
         cx = (r[0] + r[2]) / 2
@@ -791,7 +792,7 @@ def _under_level(rest: list[list[Word]], chains: list[_Chain], labels: dict[int,
             out.append(b)  # a heading printed larger (a column's 'AMF') labels no arrow
             continue
         for ci, ch in enumerate(chains):
-            box = U._bbox_pts(ch.points)
+            box = cboxes[ci]
             span = box[2] - box[0]
             # (over the middle of the line, as a label is centred on its arrow)
             if (ci in labels or not (ch.arrow_start or ch.arrow_end) or box[3] - box[1] > 0.5 * h
@@ -801,9 +802,9 @@ def _under_level(rest: list[list[Word]], chains: list[_Chain], labels: dict[int,
             gap = r[1] - y if r[1] >= y else y - r[3]
             if gap > 3.0 * h or r[0] < box[0] - 0.5 * h or r[2] > box[2] + 0.5 * h:
                 continue
-            if any(cj != ci and U._bbox_pts(o.points)[0] < cx < U._bbox_pts(o.points)[2]
-                   and min(y, (r[1] + r[3]) / 2) < (U._bbox_pts(o.points)[1] + U._bbox_pts(o.points)[3]) / 2
-                   < max(y, (r[1] + r[3]) / 2) for cj, o in enumerate(chains)):
+            mid = (r[1] + r[3]) / 2
+            if any(cj != ci and o[0] < cx < o[2] and min(y, mid) < (o[1] + o[3]) / 2 < max(y, mid)
+                   for cj, o in enumerate(cboxes)):
                 continue  # another line runs between: the block is not this one's
             lo, hi = min(y, r[1]), max(y, r[3])
             q = 0.25 * (r[2] - r[0])  # (the middle of the block: its ends may graze a state's curve)
@@ -1078,7 +1079,7 @@ def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], to
             if a is not None or b is not None or c.arrow_start or c.arrow_end:
                 loose += 1
             continue
-        if a == b and (nodes[a].kind == "icon" or not _real_loop(c, nodes[a])):  # (an icon's own strokes)
+        if a == b and not _real_loop(c, nodes[a]):
             continue
         edges.append((a, b, c, ""))
     # a label node that a directed line runs straight through is that line's label: its block
@@ -1170,8 +1171,9 @@ def _through_label(edges: list[tuple[int, int, _Chain, str]], k: int, box: Rect)
 
 
 def _real_loop(c: _Chain, n: _N) -> bool:
-    """A self-loop leaves its node well clear and comes back (hatching strokes do not)."""
-    if not (c.arrow_start or c.arrow_end):
+    """A self-loop leaves its node well clear and comes back (hatching strokes do not; a
+    device picture is never linked to itself: such strokes are the picture's own)."""
+    if not (c.arrow_start or c.arrow_end) or n.kind == "icon":
         return False  # an undirected stroke from a node back to itself is decoration
     out = sum(1 for p in c.points if not U.inside(p, n.bbox, 0.5))
     reach = max(U.rect_dist(p, n.bbox) for p in c.points)

@@ -506,8 +506,8 @@ def _layer_box_line(p: Point, lines: list[Lifeline], shapes: list[Shape], grid: 
         b = shapes[k].bbox
         if U.rect_dist(p, b) > 2.0 * u or b[2] - b[0] > 120 * u or b[3] - b[1] > 40 * u:
             continue
+        mid = (b[0] + b[2]) / 2
         for i, ln in enumerate(lines):
-            mid = (b[0] + b[2]) / 2
             # (the line runs down to the box from above, a box height at least: a column rule
             # inside a table's rows is no lifeline through them; it may stop at the top of the
             # last such box, HSS's in d02)
@@ -697,14 +697,16 @@ def _texts(msgs: list[_Msg], words: list[Word | None], h: float, u: float, split
     # REQUEST" over the line, "ACKNOWLEDGE" right under it) ends under the line, where no
     # other message's label lies (that one would stand right over its own line; ``split``
     # is off for raster charts, where that other message's line may have gone unseen)
+    if not split:
+        return taken
+    ends = {k for k, w in enumerate(words) if k not in taken and w is not None
+            and not _STEP.match(w.text) and w.text.strip() != "OR"
+            and not any(0 <= o.y - w.bbox[3] <= 1.5 * h for o in msgs)}
     for m in msgs:
-        if not m.text or not split:
+        if not m.text:
             continue
-        under = [k for k, w in enumerate(words) if k not in taken and w is not None
-                 and not _STEP.match(w.text) and w.text.strip() != "OR"
-                 and m.x0 <= U.center(w.bbox)[0] <= m.x1
-                 and -0.3 * h <= w.bbox[1] - m.y <= 0.6 * h
-                 and not any(o is not m and 0 <= o.y - w.bbox[3] <= 1.5 * h for o in msgs)]
+        under = [k for k in ends if k not in taken and m.x0 <= U.center(words[k].bbox)[0] <= m.x1
+                 and -0.3 * h <= words[k].bbox[1] - m.y <= 0.6 * h]
         if under:
             taken.update(under)
             m.text = f"{m.text} {U.block_text([words[k] for k in under])}"
@@ -889,9 +891,9 @@ def _frame_labels(words: list[Word], frames: list[Rect], h: float,
             spans = [(m.x0, m.x1) for m in msgs if f[1] < m.y < f[3]]
             blocks = U.text_blocks([w for w in loose if U.inside(U.center(w.bbox), f)
                                     and not any(U.inside(U.center(w.bbox), g) for g in boxed)])
-            text = "; ".join(U.block_text(b) for b in blocks
-                             if not any(min(x1, U.block_rect(b)[2]) > max(x0, U.block_rect(b)[0])
-                                        for x0, x1 in spans))
+            rects = [U.block_rect(b) for b in blocks]
+            text = "; ".join(U.block_text(b) for b, r in zip(blocks, rects)
+                             if not any(min(x1, r[2]) > max(x0, r[0]) for x0, x1 in spans))
         if text:
             out.append(text)
     return out

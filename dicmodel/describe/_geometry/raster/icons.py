@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import _util as U
 from ..primitives import Rect, Shape
 from .frame import _Frame, _median_h
 
@@ -40,7 +41,7 @@ def solid_blobs(ink: Any, words: list[Rect], np: Any, cv2: Any) -> list[Rect]:
                 or max(w, hh) > _MAX_ASPECT * min(w, hh)
                 or area < _MIN_FILL * w * hh or area < max(300, h * h)):
             continue
-        if any(_centre_in(b, box) for b in words):
+        if any(U.inside(U.center(b), box) for b in words):
             continue  # a filled node with its label: the outline stage reads it
         out.append(box)
     return _merged(out, 0.25 * h)
@@ -49,21 +50,15 @@ def solid_blobs(ink: Any, words: list[Rect], np: Any, cv2: Any) -> list[Rect]:
 def _merged(boxes: list[Rect], gap: float) -> list[Rect]:
     """Solid parts that touch are one picture (a router's top face over its side band, each
     a fill of its own shade)."""
-    boxes = list(boxes)
-    merged = True
-    while merged:
-        merged = False
-        for i in range(len(boxes)):
-            for j in range(i + 1, len(boxes)):
-                a, b = boxes[i], boxes[j]
-                if a[0] - gap <= b[2] and b[0] - gap <= a[2] and a[1] - gap <= b[3] and b[1] - gap <= a[3]:
-                    boxes[i] = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
-                    del boxes[j]
-                    merged = True
-                    break
-            if merged:
-                break
-    return boxes
+    out: list[Rect] = []
+    for b in boxes:
+        # a box that takes in a neighbour may now reach another one: merge until none is near
+        while (k := next((i for i, a in enumerate(out) if U.overlap_area(U.expand(a, gap), b) > 0),
+                         None)) is not None:
+            a = out.pop(k)
+            b = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+        out.append(b)
+    return out
 
 
 def icon_shapes(blobs: list[Rect], shapes: list[Shape], conn: Any, f: _Frame
@@ -72,37 +67,21 @@ def icon_shapes(blobs: list[Rect], shapes: list[Shape], conn: Any, f: _Frame
     gaps between its marks) go, and its ink is no longer connector ink."""
     if not blobs:
         return shapes, conn
-    icons = [b for b in blobs if not any(_overlap(b, s.bbox) >= _COVERED for s in shapes
-                                         if s.kind != "icon" and not _within(s.bbox, b))]
+    icons = [b for b in blobs if not any(_share(b, s.bbox) >= _COVERED for s in shapes
+                                         if s.kind != "icon" and not U.contains(b, s.bbox, 0.0))]
     if not icons:
         return shapes, conn
     m = max(2.0, 1.5 * f.stroke)  # the outline drawn round the fill lies just outside it
-    kept = [s for s in shapes if not any(_within(s.bbox, _grow(b, m)) for b in icons)]
+    kept = [s for s in shapes if not any(U.contains(U.expand(b, m), s.bbox, 0.0) for b in icons)]
     conn = conn.copy()
     hh, ww = conn.shape
     for b in icons:
-        x0, y0, x1, y1 = _grow(b, m)
+        x0, y0, x1, y1 = U.expand(b, m)
         conn[max(0, int(y0)):min(hh, int(y1) + 1), max(0, int(x0)):min(ww, int(x1) + 1)] = 0
     return kept + [Shape(kind="icon", bbox=b, filled=True, stroked=False) for b in icons], conn
 
 
-def _centre_in(w: Rect, b: Rect) -> bool:
-    cx, cy = (w[0] + w[2]) / 2, (w[1] + w[3]) / 2
-    return b[0] <= cx <= b[2] and b[1] <= cy <= b[3]
-
-
-def _within(a: Rect, b: Rect) -> bool:
-    return a[0] >= b[0] and a[1] >= b[1] and a[2] <= b[2] and a[3] <= b[3]
-
-
-def _grow(b: Rect, m: float) -> Rect:
-    return (b[0] - m, b[1] - m, b[2] + m, b[3] + m)
-
-
-def _overlap(a: Rect, b: Rect) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-    return w * h / small if small > 0 else 0.0
+def _share(a: Rect, b: Rect) -> float:
+    """The overlap of two boxes as a share of the smaller one."""
+    small = min(U.area(a), U.area(b))
+    return U.overlap_area(a, b) / small if small > 0 else 0.0
