@@ -24,6 +24,7 @@ from dicmodel.diagram import Diagram
 MIN_COLOUR_DISTANCE = 90   # sum of |dR|+|dG|+|dB| between text colour and background, 0-765
 MIN_INK_RANGE = 40         # grey-level range inside the box; a flat box shows no text
 DPI = 100
+_SPELLED = 0.8          # share of a label a run of consecutive lines must spell
 
 _NORM = re.compile(r"[^0-9a-z]+")
 
@@ -71,14 +72,43 @@ def hidden_labels(truth: Diagram, lines: list[tuple[str, bool]]) -> set[str]:
         label = _norm(n.label)
         if not label:
             continue
-        shown = total = 0
-        for text, seen in lines:
-            if text in label:
-                total += len(text)
-                shown += len(text) if seen else 0
+        shown, total = _spelled(label, lines) or _contained(label, lines)
         if total and shown < 0.5 * total:
             hidden.add(n.id)
     return hidden
+
+
+def _spelled(label: str, lines: list[tuple[str, bool]]) -> tuple[int, int] | None:
+    """(visible characters, characters) of the run of consecutive lines that spells ``label``
+    from its start (a shape's lines come one after another in the PDF), the run covering most
+    of it, the most visible of equal runs; None when no run spells at least ``_SPELLED`` of the label."""
+    best: tuple[int, int] | None = None
+    for i, (text, _seen) in enumerate(lines):
+        if not label.startswith(text):
+            continue
+        pos = shown = 0
+        for t, seen in lines[i:]:
+            if not label.startswith(t, pos):
+                break
+            pos += len(t)
+            shown += len(t) if seen else 0
+            if pos == len(label):
+                break
+        # the longest run; of equally long ones (a label printed twice), the most visible
+        if pos >= _SPELLED * len(label) and (best is None or (pos, shown) > best[::-1]):
+            best = (shown, pos)
+    return best
+
+
+def _contained(label: str, lines: list[tuple[str, bool]]) -> tuple[int, int]:
+    """(visible characters, characters) of every line the label contains, wherever it is: the
+    fallback where no run of lines spells the label in order."""
+    shown = total = 0
+    for text, seen in lines:
+        if text in label:
+            total += len(text)
+            shown += len(text) if seen else 0
+    return shown, total
 
 
 def visible_truth(truth: Diagram, hidden: set[str]) -> Diagram:

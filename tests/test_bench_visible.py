@@ -47,3 +47,27 @@ def test_text_off_the_clip_is_hidden():
     d.add_node("a", "Ingress table")
     d.add_node("c", "ACL table")
     assert hidden_labels(d, visible_lines(page, pymupdf.Rect(0, 0, 300, 80))) == {"c"}
+
+
+def test_words_printed_in_other_shapes_count_for_their_own_shape():
+    # one visible table and three invisible ones (near-white on white), all printing "match :",
+    # "action :", "default :", "drop": the hidden shapes' copies of those words must not hide
+    # the visible table, whose lines spell its label one after another
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=200)
+    body = ("match :", "action :", "default :", "drop")
+    for k, name in enumerate(("Egress", "Ingress", "Router")):
+        for j, text in enumerate((name,) + body):
+            page.insert_text((110 + 95 * k, 40 + 15 * j), text, fontsize=11, color=(254 / 255, 1, 1))
+    page.draw_rect(pymupdf.Rect(5, 20, 100, 120), color=(0, 0, 0), fill=(0, 1, 1))
+    for j, text in enumerate(("Tunnel",) + body):
+        page.insert_text((10, 40 + 15 * j), text, fontsize=11, color=(0, 0, 0))
+    d = Diagram()
+    d.add_node("t", "Tunnel { match : action : default : drop }")
+    d.add_node("e", "Egress { match : action : default : drop }")
+    lines = visible_lines(page, page.rect)
+    assert hidden_labels(d, lines) == {"e"}
+    # a text printed in several shapes, hidden in some and shown in one: shown
+    d2 = Diagram()
+    d2.add_node("m", "match")
+    assert hidden_labels(d2, lines) == set()
