@@ -615,3 +615,42 @@ def test_named_diamonds_make_a_flowchart_even_without_heads():
     r = build(vector_prims(draw, 600, 400))
     assert r.figure_type is FigureType.flowchart
     assert "It starts at" not in r.diagram.to_prose()
+
+
+def test_state_self_loops_keep_their_wide_triggers_and_make_a_state_diagram():
+    # TS 24.301 Figure 6.1.3.2.2.1: two named ellipses, an arrow each way, and a U-shaped
+    # self-loop under each state whose trigger is printed under the loop, wider than it. The
+    # lower trigger was out of reach of the loop (measured from the block's centre and edge
+    # midpoints), became the figure's title, the loop had no trigger, the figure was typed
+    # flowchart and the loops taken for call-flow messages between missed lifelines (0.45)
+    from dicmodel.describe._geometry.classify import build_diagram as build
+    from dicmodel.document import FigureType
+
+    def loop(page, x0, y0):
+        # out of the ellipse's bottom and back in, an arrowhead at the end
+        pts = [(x0, y0), (x0 + 8, y0 + 22), (x0 + 18, y0 + 34), (x0 + 30, y0 + 36),
+               (x0 + 40, y0 + 28), (x0 + 44, y0 + 12)]
+        page.draw_polyline(pts[:-1], color=BLACK, width=0.8)
+        _arrow(page, pts[-2], (x0 + 46, y0 + 1))
+
+    def draw(page):
+        for x0, name in ((40, "INACTIVE"), (360, "ACTIVE")):
+            page.draw_oval(pymupdf.Rect(x0, 100, x0 + 160, 160), color=BLACK, width=0.8)
+            page.insert_text((x0 + 50, 133), name, fontsize=9)
+        _arrow(page, (200, 118), (360, 118))
+        _arrow(page, (360, 142), (200, 142))
+        page.insert_text((230, 112), "ACTIVATE ACCEPT", fontsize=9)
+        page.insert_text((230, 156), "DEACTIVATE ACCEPT", fontsize=9)
+        loop(page, 90, 158)
+        loop(page, 410, 158)
+        page.insert_text((50, 212), "ACTIVATE REJECT or MODIFY REJECT", fontsize=9)
+        page.insert_text((340, 212), "MODIFY ACCEPT including cause value /= 43", fontsize=9)
+    r = build(vector_prims(draw, 600, 260))
+    assert r.figure_type is FigureType.state
+    assert r.diagram.title in (None, "")
+    label = {n.id: n.label for n in r.diagram.nodes}
+    assert {(label[e.source], label[e.target], e.label) for e in r.diagram.edges} == {
+        ("INACTIVE", "ACTIVE", "ACTIVATE ACCEPT"), ("ACTIVE", "INACTIVE", "DEACTIVATE ACCEPT"),
+        ("INACTIVE", "INACTIVE", "ACTIVATE REJECT or MODIFY REJECT"),
+        ("ACTIVE", "ACTIVE", "MODIFY ACCEPT including cause value /= 43")}
+    assert r.confidence >= 0.8

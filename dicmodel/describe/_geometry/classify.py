@@ -382,6 +382,14 @@ def decide_graph_kind(parts: GraphParts, hint: FigureType | None = None) -> Figu
         return FigureType.state
     if circles >= 0.5 * len(nodes) and directed >= 0.8 * len(edges) and labelled >= 0.5 * len(edges):
         return FigureType.state
+    # named ellipses joined by labelled arrows, a labelled arrow looping back to its own
+    # ellipse, no decision: states and their triggers (3GPP TS 24.301's state overviews; a
+    # flowchart's ovals are its few terminators, and its steps do not loop to themselves)
+    ovals = sum(1 for n in nodes if n.kind == "ellipse" and n.words)
+    if (ovals + circles >= 0.5 * len(nodes) and directed >= 0.8 * len(edges)
+            and labelled >= 0.5 * len(edges) and not any(n.kind == "diamond" for n in nodes)
+            and any(s == t and lab for s, t, _, lab in edges)):
+        return FigureType.state
     if directed <= 0.3 * len(edges):
         # decisions (named diamonds whose branches say yes / no) make a flowchart even where
         # its small heads were not seen (the DCAE workflow PNG: "network topology ... via NO")

@@ -742,16 +742,21 @@ def _heading(lines: list[list[Word]], nodes: list[_N], chains: list[_Chain], pri
     return out
 
 
-def _edge_labels(blocks: list[list[Word]], chains: list[_Chain], h: float, elements: Sequence[Rect] = ()
-                 ) -> tuple[dict[int, list[list[Word]]], list[list[Word]]]:
+def _edge_labels(blocks: list[list[Word]], chains: list[_Chain], h: float, elements: Sequence[Rect] = (),
+                 loops: Sequence[bool] = ()) -> tuple[dict[int, list[list[Word]]], list[list[Word]]]:
     """Each block goes to the nearest connector within reach. When that connector already has
     a label and another one, nearly as close from the block's centre, has none, the block goes
-    there (Graphviz puts the labels of A->B and B->A between the two curves)."""
+    there (Graphviz puts the labels of A->B and B->A between the two curves). A self-loop
+    (``loops``) is measured from the block's nearest point too: its label sits beyond the
+    loop's outer curve and is often wider than the loop, so the block's centre and edge
+    midpoints are out of reach (TS 24.301 Figure 6.1.3.2.2.1, the trigger under the lower loop
+    of BEARER CONTEXT ACTIVE)."""
     labels: dict[int, list[list[Word]]] = defaultdict(list)
     rest = []
     reach = max(12.0, 2.2 * h)
     ranked = []
     boxes = [U.expand(U._bbox_pts(ch.points), reach) for ch in chains]
+    loops = list(loops) + [False] * (len(chains) - len(loops))
     for b in blocks:
         r = U.block_rect(b)
         c = U.center(r)
@@ -759,7 +764,8 @@ def _edge_labels(blocks: list[list[Word]], chains: list[_Chain], h: float, eleme
         # only connectors whose box comes within reach of the block can be its edge
         near = [ci for ci, bx in enumerate(boxes)
                 if bx[0] <= r[2] and r[0] <= bx[2] and bx[1] <= r[3] and r[1] <= bx[3]]
-        cands = sorted((min(U.poly_dist(q, chains[ci].points) for q in probe),
+        cands = sorted((min([U.poly_dist(q, chains[ci].points) for q in probe]
+                            + [U.rect_dist(p, r) for p in chains[ci].points if loops[ci]]),
                         U.poly_dist(c, chains[ci].points), ci) for ci in near)
         cands = [x for x in cands if x[0] <= reach]
         if not cands:
@@ -885,7 +891,8 @@ def recover_graph(prims: Primitives) -> GraphParts:
     heading = _heading(lines, nodes, edge_chains, prims, h)
     titled = {id(ln[0]) for ln in heading}
     label_of, rest_lines = _edge_labels([ln for ln in lines if id(ln[0]) not in titled], edge_chains, h,
-                                        [n.bbox for n in nodes if n.stroked and not n.is_group])
+                                        [n.bbox for n in nodes if n.stroked and not n.is_group],
+                                        [e[0] == e[1] and len(e[2].points) > 2 for e in edges])
     _crossed_labels([prims.words[i] for i in sorted(crossed)], edges, label_of, rest_lines)
     rest = U.text_blocks(_wrapped_labels(label_of, rest_lines) + [w for ln in heading for w in ln])
     named = [(s, t, c, U.block_text([w for b in label_of.get(k, []) for w in b]))

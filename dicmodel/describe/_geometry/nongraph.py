@@ -16,8 +16,9 @@ recovered graph is typed, these features of the figure and of the graph are meas
 - ``text_attached``: the share of the words that ended up in a node or on an edge;
 - ``labelled``: the share of the elements that carry text (icons drawn from many shapes
   give dozens of unlabelled elements);
-- ``self_loops``: connections from an element back to itself (a call flow whose lifelines
-  were not found reads its messages as loops);
+- ``self_loops``: connections from an element back to itself along a straight line (a call
+  flow whose lifelines were not found reads its messages as loops; a curve drawn out and back,
+  a state's self-transition, is no such doubt);
 - ``named_links``: the share of the connections with a labelled element (or a marker) at
   one end at least: a graph of "an unlabelled box connects to an unlabelled ellipse" says
   nothing (device icons drawn from many shapes, their names beside them, not on them);
@@ -36,6 +37,7 @@ touching boxes, a numbered axis, bands of fills or four connections per element.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -85,13 +87,22 @@ class Verdict:
     along: bool = False  # its boxes stand along a horizontal axis: say them left to right
 
 
+def _drawn_loop(pts: list) -> bool:
+    """A connector drawn out and back: its path at least 1.4 times as long as the gap between its
+    ends (a message line read between two points of one element is straight)."""
+    if len(pts) < 3:
+        return False
+    gap = math.dist(pts[0], pts[-1])
+    return sum(math.dist(pts[i], pts[i + 1]) for i in range(len(pts) - 1)) >= 1.4 * gap + 1.0
+
+
 def measure(prims: Primitives, nodes: list, edges: list, words_used: float,
             named_links: float = 1.0, numeric_links: float = 0.0) -> Features:
     """The features of a figure and of the graph read from it (``nodes`` without groups)."""
     f = Features(nodes=len(nodes), edges=len(edges), text_attached=words_used,
                  named_links=named_links, numeric_links=numeric_links)
     f.n_words = len(prims.words)
-    f.self_loops = sum(1 for e in edges if e[0] == e[1])
+    f.self_loops = sum(1 for e in edges if e[0] == e[1] and not _drawn_loop(e[2].points))
     if nodes:
         f.labelled = sum(1 for n in nodes if n.words or n.marker) / len(nodes)
     if f.n_words:
