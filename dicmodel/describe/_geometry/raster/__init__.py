@@ -57,6 +57,7 @@ from .bridge import (
     _bridge_in_words,
     _bridge_labels,
     _close_dashed_gaps,
+    _fill_borders,
     _glue_arrows,
     _reach_shapes,
     _straighten,
@@ -257,6 +258,7 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
         loose = [b for b in words if not any(inside(center(b), r) for r in nodes)]
         paths = _bridge_labels(paths, loose, badges, f, heads, shapes)
     _reach_shapes(paths, shapes, f)
+    paths = _fill_borders(paths, work, f)
     paths += _crosses(f, conn)
     inv = 1.0 / s
     prims.shapes = [_scale_shape(sh, inv) for sh in shapes]

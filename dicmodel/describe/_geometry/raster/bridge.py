@@ -1,12 +1,15 @@
 """Joining traced pieces into whole connectors: across labels that sit on a line, across
 dashed gaps, word boxes and shape borders, and through small rings; lines are straightened
 and aligned, glued to arrowheads, and their loose ends carried on to the shape they point at.
+Straight undirected strokes between two different fills are the edges of filled areas, not
+connectors.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from typing import Any
 
 from .._util import center, poly_dist, poly_len, rect_dist
 from ..primitives import Arrowhead, Path, Point, Rect, Shape
@@ -395,3 +398,56 @@ def _ray_hit(q: Point, u: Point, shapes: list[Shape], f: _Frame) -> Point | None
                 return (x, y)
         t += step
     return None
+
+
+# a straight stroke with different fills on its two sides is the edge of a filled area (a
+# coloured band the boxes sit on), not a connector: sampled this often along its middle, the
+# two sides differ (summed |dB|+|dG|+|dR|) by more than _SIDE_DELTA at this share of the
+# samples where neither side is ink
+_SIDE_SAMPLES = 12
+_SIDE_DELTA = 60
+_SIDE_SHARE = 0.75
+
+
+def _fill_borders(paths: list[Path], img: Any, f: _Frame) -> list[Path]:
+    """Drop the undirected paths every segment of which runs along the border between two
+    different fills: the bottom edge of a coloured band that boxes sit across reads, between
+    the boxes, as links from box to box (ONAP NF-simulator: "CDS is linked with SDNR", the
+    SMO/ONAP band's lower edge)."""
+    keep = []
+    for p in paths:
+        # (the short stubs a path keeps where it meets a shape are not weighed)
+        segs = [(a, b) for a, b in zip(p.points, p.points[1:])
+                if math.dist(a, b) >= max(8.0, 4.0 * f.stroke)]
+        if p.arrow_start or p.arrow_end or not segs or not all(
+                _between_fills(a, b, img, f) for a, b in segs):
+            keep.append(p)
+    return keep
+
+
+def _between_fills(a: Point, b: Point, img: Any, f: _Frame) -> bool:
+    """Whether an axis-parallel segment a-b separates two different fills (a slanted one
+    never does: only boxes and bands have straight level and plumb edges)."""
+    np = f.np
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    length = math.hypot(dx, dy)
+    if min(abs(dx), abs(dy)) > 0.05 * length:
+        return False
+    off = 2.0 * f.stroke + 3.0
+    nx, ny = (0.0, 1.0) if abs(dx) >= abs(dy) else (1.0, 0.0)
+    h, w = f.ink.shape
+    differ = valid = 0
+    for k in range(_SIDE_SAMPLES):
+        t = 0.1 + 0.8 * k / (_SIDE_SAMPLES - 1)
+        x, y = a[0] + t * dx, a[1] + t * dy
+        p1 = (int(round(x - nx * off)), int(round(y - ny * off)))
+        p2 = (int(round(x + nx * off)), int(round(y + ny * off)))
+        if not all(0 <= q[0] < w and 0 <= q[1] < h for q in (p1, p2)):
+            continue
+        if f.ink[p1[1], p1[0]] or f.ink[p2[1], p2[0]]:
+            continue
+        valid += 1
+        c1 = img[p1[1], p1[0]].astype(np.int32)
+        c2 = img[p2[1], p2[0]].astype(np.int32)
+        differ += int(np.abs(c1 - c2).sum() > _SIDE_DELTA)
+    return valid >= 4 and differ >= _SIDE_SHARE * valid
