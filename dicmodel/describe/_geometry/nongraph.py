@@ -16,9 +16,9 @@ recovered graph is typed, these features of the figure and of the graph are meas
 - ``text_attached``: the share of the words that ended up in a node or on an edge;
 - ``labelled``: the share of the elements that carry text (icons drawn from many shapes
   give dozens of unlabelled elements);
-- ``self_loops``: connections from an element back to itself along a straight line (a call
-  flow whose lifelines were not found reads its messages as loops; a curve drawn out and back,
-  a state's self-transition, is no such doubt);
+- ``self_loops``: connections from an element back to itself (a call flow whose lifelines
+  were not found reads its messages as loops); a labelled curve drawn out and back, a state's
+  self-transition, is no such doubt;
 - ``named_links``: the share of the connections with a labelled element (or a marker) at
   one end at least: a graph of "an unlabelled box connects to an unlabelled ellipse" says
   nothing (device icons drawn from many shapes, their names beside them, not on them);
@@ -102,7 +102,7 @@ def measure(prims: Primitives, nodes: list, edges: list, words_used: float,
     f = Features(nodes=len(nodes), edges=len(edges), text_attached=words_used,
                  named_links=named_links, numeric_links=numeric_links)
     f.n_words = len(prims.words)
-    f.self_loops = sum(1 for e in edges if e[0] == e[1] and not _drawn_loop(e[2].points))
+    f.self_loops = sum(1 for e in edges if e[0] == e[1] and not (e[3] and _drawn_loop(e[2].points)))
     if nodes:
         f.labelled = sum(1 for n in nodes if n.words or n.marker) / len(nodes)
     if f.n_words:
