@@ -4,8 +4,10 @@ A source file declares labels that its render may not show: LibreOffice draws th
 Visio shapes in near-white (``#feffff``) on white, because it does not draw the theme fill
 behind it, and it clips shapes that lie off the page. A raster reader cannot read such a label
 and a person looking at the picture would not expect it, so the real-figure benchmark scores
-raster readings against the labels that are visible in the render (and reports the full-truth
-numbers beside them).
+raster readings against the labels that are visible in the render, and vector readings against
+the labels that are on the page at all (a reader of the text layer takes near-white text too;
+it cannot take what the export put off the page), and reports the full-truth numbers beside
+them.
 
 A text line of the render's PDF is visible when its colour stands out from the background under
 it (the median pixel of its box) and something is drawn in its box at all (a clipped line
@@ -33,8 +35,11 @@ def _norm(text: str) -> str:
     return _NORM.sub("", text.lower())
 
 
-def visible_lines(page: Any, clip: Any) -> list[tuple[str, bool]]:
-    """(normalised text, visible) of every text line of ``page``."""
+def visible_lines(page: Any, clip: Any, colour: bool = True) -> list[tuple[str, bool]]:
+    """(normalised text, visible) of every text line of ``page`` (a line of one or two letters
+    too: a word wrapped after its first letter leaves one). With ``colour`` off a line is
+    visible when it is on the page (in ``clip``) at all: what a reader of the PDF's text layer
+    can take, whatever colour it is printed in."""
     import numpy as np
     import pymupdf
 
@@ -42,15 +47,18 @@ def visible_lines(page: Any, clip: Any) -> list[tuple[str, bool]]:
     img = np.frombuffer(pm.samples, np.uint8).reshape(pm.h, pm.w, pm.n)[..., :3].astype(int)
     k = DPI / 72
     out = []
-    for block in page.get_text("dict")["blocks"]:
+    # (text the export put off the page too: PyMuPDF clips to the page unless told otherwise)
+    for block in page.get_text("dict", clip=pymupdf.INFINITE_RECT())["blocks"]:
         for line in block.get("lines", []):
             spans = [s for s in line["spans"] if s["text"].strip()]
             text = _norm("".join(s["text"] for s in spans))
-            if len(text) < 3:
+            if not text:
                 continue
             box = pymupdf.Rect(line["bbox"]) & clip
             seen = False
-            if not box.is_empty:
+            if not colour:
+                seen = not box.is_empty
+            elif not box.is_empty:
                 x0, y0 = int((box.x0 - clip.x0) * k), int((box.y0 - clip.y0) * k)
                 x1, y1 = int((box.x1 - clip.x0) * k) + 1, int((box.y1 - clip.y0) * k) + 1
                 patch = img[y0:y1, x0:x1].reshape(-1, 3)
@@ -65,17 +73,33 @@ def visible_lines(page: Any, clip: Any) -> list[tuple[str, bool]]:
     return out
 
 
-def hidden_labels(truth: Diagram, lines: list[tuple[str, bool]]) -> set[str]:
-    """Ids of the truth's nodes whose label the render does not show."""
+def hidden_labels(truth: Diagram, lines: list[tuple[str, bool]], page_text: str | None = None
+                  ) -> set[str]:
+    """Ids of the truth's nodes whose label the render does not show. ``page_text`` (the
+    page's whole text, normalised) is given for a render that writes every label as text (a
+    LibreOffice export): there a label that no run of lines spells and that the page's text
+    does not hold is not on the page at all (the export dropped the shape, or put it off the
+    page), even where words of it are printed in other shapes."""
     hidden = set()
     for n in truth.nodes:
         label = _norm(n.label)
         if not label:
             continue
-        shown, total = _spelled(label, lines) or _contained(label, lines)
+        run = _spelled(label, lines)
+        if run is None and page_text is not None and label not in page_text:
+            hidden.add(n.id)
+            continue
+        shown, total = run or _contained(label, lines)
         if total and shown < 0.5 * total:
             hidden.add(n.id)
     return hidden
+
+
+def page_text(page: Any) -> str:
+    """The page's whole text, normalised as labels are."""
+    import pymupdf
+
+    return _norm(page.get_text("text", clip=pymupdf.INFINITE_RECT()))
 
 
 def _spelled(label: str, lines: list[tuple[str, bool]]) -> tuple[int, int] | None:
@@ -105,7 +129,7 @@ def _contained(label: str, lines: list[tuple[str, bool]]) -> tuple[int, int]:
     fallback where no run of lines spells the label in order."""
     shown = total = 0
     for text, seen in lines:
-        if text in label:
+        if len(text) >= 3 and text in label:
             total += len(text)
             shown += len(text) if seen else 0
     return shown, total

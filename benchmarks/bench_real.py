@@ -55,7 +55,7 @@ from dicmodel.eval.calibration import RIGHT_LINK_F1, RIGHT_NODE_RECALL, auroc, i
 from dicmodel.eval.structure import PRF, score_structure
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _visible import hidden_labels, visible_lines, visible_truth  # noqa: E402
+from _visible import hidden_labels, page_text, visible_lines, visible_truth  # noqa: E402
 
 RASTER_DPI = 150
 
@@ -369,8 +369,10 @@ def labels_anywhere(pred: Diagram, truth: Diagram) -> int:
     return len(match_labels(texts, ref, 80.0)) if texts and ref else 0
 
 
-def hidden_in_render(rend: dict[str, Any], truth: Diagram) -> set[str]:
-    """Truth nodes whose label the raster render does not show (see ``_visible``)."""
+def hidden_in_render(rend: dict[str, Any], truth: Diagram, kind: str = "raster") -> set[str]:
+    """Truth nodes whose label the render does not show (see ``_visible``): for a raster
+    reading, labels drawn invisibly or off the page; for a vector reading, labels off the page
+    (a reader of the PDF's text takes text of any colour)."""
     if rend.get("vector") is None or rend.get("raster_from_pdf") is not True:
         return set()
     import pymupdf
@@ -378,7 +380,8 @@ def hidden_in_render(rend: dict[str, Any], truth: Diagram) -> set[str]:
     pdf, index = rend["vector"]
     with pymupdf.open(pdf) as doc:
         page = doc[index]
-        return hidden_labels(truth, visible_lines(page, _content(page)))
+        return hidden_labels(truth, visible_lines(page, _content(page), colour=kind == "raster"),
+                             page_text(page))
 
 
 # ---- report ---------------------------------------------------------------------------------
@@ -417,17 +420,19 @@ def table(results: list[Result]) -> str:
               f"figures ({sum(right)} right). At `--describer hybrid`'s threshold {t}: kept "
               f"{sp['kept_right']} right and {sp['kept_wrong']} wrong, routed to the model "
               f"{sp['routed_right']} right and {sp['routed_wrong']} wrong."]
-    hid = [r for r in ok if r.hidden]
-    if hid:
-        full = [r.full if r.full else r for r in ok if r.kind == "raster"]
+    for kind, how in (("raster", "drawn invisibly by the renderer (text colour on a background "
+                                 "of the same colour) or clipped off the page"),
+                      ("vector", "clipped off the page")):
+        hid = [r for r in ok if r.hidden and r.kind == kind]
+        if not hid:
+            continue
+        full = [r.full if r.full else r for r in ok if r.kind == kind]
         nodes = sum((f.nodes for f in full), PRF())
         edges = sum((f.edges for f in full), PRF())
-        lines += ["", f"Raster rows are scored against the labels their render shows: "
-                  f"{sum(r.hidden for r in hid)} truth nodes in {len(hid)} figures are drawn "
-                  f"invisibly by the renderer (text colour on a background of the same colour, "
-                  f"or clipped off the page; `benchmarks/_visible.py`) and are left out with "
-                  f"their links. Against the full truth, raster node R "
-                  f"{_f(nodes.recall if nodes.n_ref else None)}, edge F1 "
+        lines += ["", f"{kind.capitalize()} rows are scored against the labels their render shows: "
+                  f"{sum(r.hidden for r in hid)} truth nodes in {len(hid)} figures are {how} "
+                  f"(`benchmarks/_visible.py`) and are left out with their links. Against the "
+                  f"full truth, {kind} node R {_f(nodes.recall if nodes.n_ref else None)}, edge F1 "
                   f"{_f(edges.f1 if edges.n_ref else None)}."]
     skipped = [r for r in results if r.status != "ok"]
     if skipped:
@@ -478,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
             if rend.get(kind) is not None:
                 try:
                     pdf, rect = place(rend[kind], kind, f"Figure 1: {row.part}")
-                    hidden = hidden_in_render(rend, truth) if kind == "raster" else set()
+                    hidden = hidden_in_render(rend, truth, kind)
                     read_one(pdf, rect, truth, res, hidden)
                 except Exception as err:  # noqa: BLE001
                     res.status, res.note = "failed", f"{type(err).__name__}: {err}"

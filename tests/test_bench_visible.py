@@ -71,3 +71,33 @@ def test_words_printed_in_other_shapes_count_for_their_own_shape():
     d2 = Diagram()
     d2.add_node("m", "match")
     assert hidden_labels(d2, lines) == set()
+
+
+def test_a_label_a_text_layer_render_does_not_hold_is_hidden_even_where_its_words_are():
+    # LibreOffice's Visio export drops or cuts off some shapes; their words ("Metadata",
+    # "port") still appear in other shapes. In a render that writes all text as text the label
+    # is not on the page; in a render that may draw text as paths (no page_text) it is kept
+    from _visible import page_text
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=300, height=200)
+    for y, text in ((40, "Metadata"), (55, "Out_port=K")):
+        page.insert_text((20, y), text, fontsize=11)
+    page.insert_text((160, 40), "bridge port", fontsize=11)
+    d = Diagram()
+    d.add_node("k", "Metadata Out_port=K")
+    d.add_node("n", "Metadata Ingress_bridge_port =N")  # not on the page
+    lines = visible_lines(page, page.rect, colour=False)
+    assert hidden_labels(d, lines, page_text(page)) == {"n"}
+    assert hidden_labels(d, lines) == set()
+
+
+def test_without_colour_a_near_white_label_on_the_page_is_visible():
+    # a vector reading takes the PDF's text whatever its colour: only what is off the page
+    # (or outside the clip) is hidden from it
+    doc = _page()
+    page = doc[0]
+    d = Diagram()
+    d.add_node("b", "Egress table")
+    assert hidden_labels(d, visible_lines(page, page.rect, colour=False)) == set()
+    assert hidden_labels(d, visible_lines(page, page.rect)) == {"b"}
