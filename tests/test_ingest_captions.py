@@ -100,6 +100,22 @@ def test_a_far_caption_with_body_text_between_is_not_taken():
     assert any("Class-based forwarding" in (b.text or "") for b in out.blocks)
 
 
+def test_notes_hanging_under_the_boxes_do_not_cut_the_figure_from_its_far_caption():
+    """A slide (CAMARA onboarding, LibreOffice export): bullet lists in small print under each
+    of three boxes, then white space, then the caption. The lists are no body text between the
+    figure and its caption; a full-width sentence there still is (test above)."""
+    import dicmodel
+
+    doc = pymupdf.open(stream=_boxes_then_caption(330, body_between=False))
+    page = doc[0]
+    for k in range(3):
+        for j, line in enumerate(("- Specify the steps", "- Write a template")):
+            page.insert_text((92 + 150 * k, 176 + 9 * j), line, fontsize=7)
+    out = dicmodel.convert(doc.tobytes(), describe=False)
+    [fig] = out.figures
+    assert fig.caption == "Figure 1: Class-based forwarding"
+
+
 def test_a_far_caption_is_matched_whatever_its_index_beside_other_figures_captions():
     """Paragraph indices and figure indices are different numberings: a far caption that is
     paragraph 0 is still matched across white space while figure 0 has a caption close by."""

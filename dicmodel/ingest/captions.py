@@ -5,7 +5,8 @@ frame): directly below or above it, overlapping it horizontally, within ``captio
 Below wins over above at equal distance (the more common convention). A caption further below
 than that still serves the figure when only white space lies between them (a Visio page exported
 with its margin, a slide with room under its drawing), up to ``WHITE_GAP_FACTOR`` times the
-distance. Each caption serves one figure. The context of a figure is the body sentences that cite its label.
+distance; narrow notes hanging just under the drawing within its span (a slide's bullet lists
+under its boxes) may stand between. Each caption serves one figure. The context of a figure is the body sentences that cite its label.
 """
 
 from __future__ import annotations
@@ -104,18 +105,31 @@ WHITE_GAP_FACTOR = 4.0
 def _white_gap(fi: int, fig: Rect, pi: int, cap: Rect, figures: Sequence[Rect],
                paras: Sequence[tuple[Rect, str, list[str]]], max_gap: float) -> float | None:
     """The gap from a figure down to a caption beyond ``max_gap`` with nothing between them
-    (no paragraph, no other figure across their common span), or None."""
+    (no paragraph but notes hanging from the figure, no other figure across their common
+    span), or None."""
     below = cap[1] - fig[3]
     if not max_gap < below <= WHITE_GAP_FACTOR * max_gap:
         return None
     lo, hi = max(fig[0], cap[0]), min(fig[2], cap[2])
     if hi - lo < 0.3 * min(fig[2] - fig[0], cap[2] - cap[0]):
         return None
-    between = [p[0] for k, p in enumerate(paras) if k != pi] + [f for k, f in enumerate(figures) if k != fi]
-    for b in between:
+    between = [(p[0], True) for k, p in enumerate(paras) if k != pi] + \
+        [(f, False) for k, f in enumerate(figures) if k != fi]
+    for b, para in between:
         if b[0] < hi and b[2] > lo and b[3] > fig[3] and b[1] < cap[1]:
+            if para and _hanging_note(b, fig, max_gap):
+                continue
             return None
     return below
+
+
+def _hanging_note(b: Rect, fig: Rect, max_gap: float) -> bool:
+    """A narrow paragraph that starts just under the figure, within its span: a note hanging
+    from one of its boxes (a slide's bullet lists under its three columns of boxes), not body
+    text between the figure and its caption."""
+    width = fig[2] - fig[0]
+    return (b[1] - fig[3] <= max_gap and b[2] - b[0] <= 0.45 * width
+            and b[0] >= fig[0] - 6 and b[2] <= fig[2] + 6)
 
 
 def _caption_lines(lines: list[str]) -> int:
