@@ -334,7 +334,12 @@ def read_one(pdf: bytes, rect: Any, truth: Diagram, res: Result, hidden: set[str
     res.seconds = _cpu() - t0
     placed = BBox(x0=rect.x0, y0=rect.y0, x1=rect.x1, y1=rect.y1)
     best = max(doc.figures, key=lambda f: f.bbox.intersection(placed), default=None)
-    if best is None or best.bbox.intersection(placed) < 0.3 * placed.area:
+    # found: the figure covers a good part of the placed render, or it carries the caption
+    # and lies mostly inside it (a Visio page whose drawing is a thin strip in a wide, mostly
+    # empty page: the strip is the figure)
+    if best is None or (best.bbox.intersection(placed) < 0.3 * placed.area and not (
+            best.caption and "Figure 1" in best.caption
+            and best.bbox.intersection(placed) >= 0.5 * best.bbox.area)):
         res.note = f"figure not found ({len(doc.figures)} figures on the page)"
         pred = Diagram()
     else:
