@@ -654,3 +654,28 @@ def test_state_self_loops_keep_their_wide_triggers_and_make_a_state_diagram():
         ("INACTIVE", "INACTIVE", "ACTIVATE REJECT or MODIFY REJECT"),
         ("ACTIVE", "ACTIVE", "MODIFY ACCEPT including cause value /= 43")}
     assert r.confidence >= 0.8
+
+
+def test_a_bullseye_that_an_arrow_leaves_is_no_end_marker():
+    # NIST SP 800-207 Figure 11: a person pictogram's head (a ring round a dot) with an arrow
+    # leaving it read as a state machine's end marker, and the figure as "a state diagram ...
+    # From end, the machine goes to ...". An end marker takes arrows in; one that only sends
+    # them out is some picture's dot, and leaves the graph with its lines
+    from dicmodel.describe._geometry.classify import build_diagram as build
+    from dicmodel.document import FigureType
+
+    def draw(page, ring_out: bool):
+        _box(page, (40, 60, 160, 100), "Client")
+        _box(page, (360, 60, 480, 100), "Server")
+        _arrow(page, (160, 80), (360, 80))
+        page.draw_circle((420, 200), 9, color=BLACK, width=1.0)
+        page.draw_circle((420, 200), 5, color=BLACK, fill=BLACK)
+        if ring_out:
+            _arrow(page, (420, 190), (420, 100))  # from the ring up into Server
+        else:
+            _arrow(page, (420, 100), (420, 190))  # from Server down into the ring
+    out = build(vector_prims(lambda p: draw(p, True), 600, 260))
+    assert out.figure_type is not FigureType.state
+    assert not any(n.shape in ("end", "start") for n in out.diagram.nodes)
+    kept = build(vector_prims(lambda p: draw(p, False), 600, 260))  # a true end marker stays
+    assert any(n.shape == "end" for n in kept.diagram.nodes)

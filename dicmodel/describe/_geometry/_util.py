@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -113,10 +114,27 @@ def text_blocks(words: Sequence[Word]) -> list[list[Word]]:
     return blocks
 
 
+# a line that is only this, under a line ending in a letter, is the tail of a word the box
+# was too narrow for ("Mode" / "l", "Switc" / "h"); short words that stand alone are not
+_TAIL = re.compile(r"[a-z]{1,2}")
+_SHORT_WORDS = frozenset("a i an as at be by do go he if in is it me my no of on or so to up us we "
+                         "ok id ip".split())
+
+
 def block_text(words: Sequence[Word]) -> str:
-    """Lines top to bottom, words of a line left to right, joined by spaces."""
+    """Lines top to bottom, words of a line left to right, joined by spaces; a line of one or
+    two lower-case letters that make no word of their own ends the word above it."""
     order = sorted(words, key=lambda w: (round((w.bbox[1] + w.bbox[3]) / 2 / 3), w.bbox[0]))
-    return " ".join(w.text for w in order).strip()
+    line = [round((w.bbox[1] + w.bbox[3]) / 2 / 3) for w in order]
+    out = ""
+    for i, w in enumerate(order):
+        alone = (i == len(order) - 1 or line[i + 1] != line[i]) and i > 0 and line[i - 1] != line[i]
+        if alone and _TAIL.fullmatch(w.text) and w.text not in _SHORT_WORDS and out[-1:].isalpha() \
+                and out[-1:].islower():
+            out += w.text
+        else:
+            out += (" " if out else "") + w.text
+    return out.strip()
 
 
 def block_rect(words: Sequence[Word]) -> Rect:

@@ -899,6 +899,7 @@ def recover_graph(prims: Primitives) -> GraphParts:
              for k, (s, t, c, _) in enumerate(edges)]
     notes = _notes(nodes, named)
     _lone_dots(nodes, named, chains)
+    _contradicted_markers(nodes, named, raster=prims.source == "raster")
     _picture_parts(nodes, named)
     if prims.source == "vector":  # (raster: an empty box may be a label the OCR missed)
         named = _through_junctions(nodes, named)
@@ -967,6 +968,31 @@ def _lone_dots(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]],
             continue
         reach = max(12.0, 2.0 * (n.bbox[2] - n.bbox[0]))
         if not any(U.rect_dist(p, n.bbox) <= reach for p in ends):
+            n.marker = ""
+            n.note = True
+
+
+def _contradicted_markers(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]],
+                          raster: bool) -> None:
+    """A start marker that arrows only point into, or an end marker that arrows only leave,
+    is no pseudo-state: it is a dot or a ring of some picture (a person pictogram's head read
+    as a bullseye, NIST SP 800-207 Figure 11, made the figure "a state diagram ... From end,
+    the machine goes to ..."). In a raster figure a marker no connector joins is such a dot or
+    ring too (a start dot near a line's end stays in a vector figure, where such dots are
+    drawn on purpose). It leaves the graph, with its lines, as a lone dot does."""
+    for k, n in enumerate(nodes):
+        if n.marker not in ("start", "end") or n.words:
+            continue
+        into = out = touched = False
+        for s_, t, c, _ in edges:
+            if k not in (s_, t):
+                continue
+            touched = True
+            # (an arrow at the chain's end points at t, one at its start points at s_)
+            into |= (t == k and c.arrow_end) or (s_ == k and c.arrow_start)
+            out |= (s_ == k and c.arrow_end) or (t == k and c.arrow_start)
+        wrong = (n.marker == "start" and into and not out) or (n.marker == "end" and out and not into)
+        if wrong or (raster and not touched):
             n.marker = ""
             n.note = True
 
@@ -1178,13 +1204,17 @@ def _through_label(edges: list[tuple[int, int, _Chain, str]], k: int, box: Rect)
 
 
 def _real_loop(c: _Chain, n: _N) -> bool:
-    """A self-loop leaves its node well clear and comes back (hatching strokes do not; a
-    device picture is never linked to itself: such strokes are the picture's own)."""
+    """A self-loop leaves its node well clear and comes back (hatching strokes and a box's
+    shadow do not; a device picture is never linked to itself: such strokes are the picture's
+    own)."""
     if not (c.arrow_start or c.arrow_end) or n.kind == "icon":
         return False  # an undirected stroke from a node back to itself is decoration
     out = sum(1 for p in c.points if not U.inside(p, n.bbox, 0.5))
     reach = max(U.rect_dist(p, n.bbox) for p in c.points)
-    return out >= 0.5 * len(c.points) and reach >= 5.0 and U.poly_len(c.points) > 12
+    # (a box's drop shadow or double border, a few pixels off its side, is no loop: a large
+    # box's loop stands off it by more than a sliver of its size)
+    side = min(n.bbox[2] - n.bbox[0], n.bbox[3] - n.bbox[1])
+    return out >= 0.5 * len(c.points) and reach >= max(5.0, 0.06 * side) and U.poly_len(c.points) > 12
 
 
 def _finish_text(parts: GraphParts, rest: list[list[Word]], prims: Primitives, h: float) -> None:
