@@ -29,7 +29,7 @@ from .chart import bars_markdown, read_bars
 from .describe_text import chart_prose
 from .graph import GraphParts, Reading, graph_confidence, recover_graph, to_diagram
 from .nongraph import Verdict, honest_prose, judge, measure, numeric_links
-from .primitives import Primitives, Rect
+from .primitives import Primitives, Rect, Word
 from .sequence import read_sequence
 from .table import table_figure, tables_prose
 
@@ -109,6 +109,13 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
     if kind is FigureType.other:  # no graph to tell: its prose gives every text block instead
         diagram.notes = _texts(prims)
         cap = min(cap, 0.45)  # "its structure could not be read" is no confident reading
+        paragraphs = _text_panel(prims, parts)
+        if paragraphs:
+            diagram.notes = paragraphs
+            return Reading(diagram=diagram, figure_type=kind, parts=parts, confidence=cap,
+                           warnings=warnings + ["a text panel: its sentences, not a diagram"],
+                           prose="A text panel, not a diagram; it reads: "
+                                 + " ".join(f'"{t}"' for t in paragraphs))
     if kind is FigureType.protocol_stack:
         _order_layers(diagram, parts)
     if parts.n_loose:
@@ -149,6 +156,51 @@ _DIAGRAM_KIND = {FigureType.flowchart: "flowchart", FigureType.state: "state",
 
 
 # ---- non-graph figures --------------------------------------------------------------------------
+
+def _text_panel(prims: Primitives, parts: GraphParts) -> list[str] | None:
+    """The paragraphs of a figure that is sentences in a frame (an RFC's requirement box, a
+    slide's bullet panel), in reading order: lines top to bottom, words left to right, a new
+    paragraph where the gap between lines is wider than a line. None unless one frame holds
+    the text, nothing is connected, most words stand in lines of five words or more, the
+    words of a line follow each other, and some sentence runs on over a line. (Grouped into blocks, the bold
+    MUSTs of RFC 9293's boxes tore each sentence into pieces out of order.)"""
+    words = [w for w in prims.words if not w.vertical]
+
+    def count(ws: list[Word]) -> int:  # (a vector "word" is a span: count its words)
+        return sum(len(w.text.split()) for w in ws)
+    # (one frame round the text, no lines, no second box: the labels of a chart whose
+    # arrows went unread are no panel)
+    frames = [n for n in parts.nodes if not n.note]
+    if count(words) < 12 or parts.edges or len(prims.paths) > 2 or len(frames) != 1 or \
+            sum(1 for w in words if U.inside(U.center(w.bbox), frames[0].bbox)) < 0.9 * len(words):
+        return None
+    h = max(1.0, U.median_height(words))
+    lines: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: (w.bbox[1] + w.bbox[3]) / 2):
+        cy = (w.bbox[1] + w.bbox[3]) / 2
+        if lines and abs(cy - sum((v.bbox[1] + v.bbox[3]) / 2 for v in lines[-1]) / len(lines[-1])) <= 0.5 * h:
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    if sum(count(ln) for ln in lines if count(ln) >= 5) < 0.6 * count(words) or len(lines) < 2:
+        return None
+    for ln in lines:
+        ln.sort(key=lambda w: w.bbox[0])
+        # words of a sentence follow each other; labels of boxes in a row stand apart
+        if any(b.bbox[0] - a.bbox[2] > 1.5 * h for a, b in zip(ln, ln[1:])):
+            return None
+    paragraphs: list[list[str]] = []
+    bottom = None
+    for ln in lines:
+        top = min(w.bbox[1] for w in ln)
+        if bottom is None or top - bottom > 1.0 * h:
+            paragraphs.append([])
+        paragraphs[-1].append(" ".join(w.text for w in ln))
+        bottom = max(w.bbox[3] for w in ln)
+    if all(len(p) == 1 for p in paragraphs):  # sentences run on over lines; a list of
+        return None                             # one-line labels is no panel
+    return [" ".join(p) for p in paragraphs]
+
 
 def _texts(prims: Primitives) -> list[str]:
     return [U.block_text(b) for b in U.text_blocks(prims.words)]
