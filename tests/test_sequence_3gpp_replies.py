@@ -197,3 +197,20 @@ def test_a_label_whose_arrow_runs_between_its_lines_keeps_its_last_line():
     r = read(f)
     assert [m.text for m in r.diagram.messages] == [
         "3. HANDOVER REQUEST", "5. HANDOVER REQUEST ACKNOWLEDGE", "7. SN STATUS TRANSFER"]
+
+
+def test_a_long_label_that_runs_past_its_arrows_end_is_still_its_label():
+    # TS 23.214 Figure 6.3.4.3-1 (graded seed 1211 #26), its message lines and labels as the
+    # engine sees them: "3a.Sx Session  Establishment Request" starts over the PGW-C -> PGW-U
+    # arrow (370-427) and runs on to 531, its middle past the arrow's end and its slack, so the
+    # message went unnamed ("PGW-C sends a message to PGW-U"); "2a..." beside it keeps its own
+    from dicmodel.describe._geometry.primitives import Word
+    from dicmodel.describe._geometry.sequence import _Msg, _texts
+
+    msgs = [_Msg(src=2, dst=3, y=117.0, x0=370.0, x1=427.0, dashed=False, arrow="end"),
+            _Msg(src=0, dst=1, y=118.0, x0=248.0, x1=306.0, dashed=False, arrow="end")]
+    words = [Word(text="2a.Sx Session Establishment Request", bbox=(204.0, 102.0, 358.0, 112.0), size=8.5),
+             Word(text="3a.Sx Session Establishment Request", bbox=(374.0, 104.0, 531.0, 115.0), size=8.5)]
+    _texts(msgs, words, 10.3, 1.0)
+    assert [m.text for m in msgs] == ["3a.Sx Session Establishment Request",
+                                      "2a.Sx Session Establishment Request"]

@@ -652,7 +652,8 @@ def _texts(msgs: list[_Msg], words: list[Word | None], h: float, u: float, split
             lo, hi = m.x0 - 25 * u, m.x1 + 25 * u
             # a self-message's text is centred over its loop (Mermaid) or starts right of it
             # and runs far beyond (PlantUML)
-            if not (lo <= U.center(w.bbox)[0] <= hi or (m.src == m.dst and lo <= w.bbox[0] <= hi)):
+            cx = U.center(w.bbox)[0]
+            if not (lo <= cx <= hi or (m.src == m.dst and lo <= w.bbox[0] <= hi)):
                 continue
             gap = m.y - w.bbox[3]
             # (a 3GPP message's name heads a stack of parameter lines: up to a dozen lines up,
@@ -665,6 +666,13 @@ def _texts(msgs: list[_Msg], words: list[Word | None], h: float, u: float, split
                     for o in msgs):
                 cands.append((gap, k))
         if not cands:
+            # a long label may start over the first quarter of its arrow and run on past its
+            # end (TS 23.214 6.3.4.3-1's "3a.Sx Session Establishment Request" out past
+            # PGW-U): one line right above, under whose middle no other arrow lies
+            k = _starting_over(m, msgs, words, taken, h, u)
+            if k is not None:
+                taken.add(k)
+                m.text = words[k].text
             continue
         cands.sort()
         if cands[0][0] > 4 * h + 6:  # the nearest line must lie where a label lies
@@ -711,6 +719,26 @@ def _texts(msgs: list[_Msg], words: list[Word | None], h: float, u: float, split
             taken.update(under)
             m.text = f"{m.text} {U.block_text([words[k] for k in under])}"
     return taken
+
+
+def _starting_over(m: _Msg, msgs: list[_Msg], words: list[Word | None], taken: set[int], h: float,
+                   u: float) -> int | None:
+    """The index of the one line that starts over the first quarter of ``m``'s arrow, right
+    above it, and runs on past its end, with no other arrow under its middle; None if none."""
+    best = None
+    for k, w in enumerate(words):
+        if k in taken or w is None:
+            continue
+        gap = m.y - w.bbox[3]
+        cx = U.center(w.bbox)[0]
+        if not (-0.3 * h <= gap <= 1.5 * h and m.x0 - 2 * u <= w.bbox[0] <= m.x0 + 0.25 * (m.x1 - m.x0)
+                and cx > m.x1):
+            continue
+        if any(o is not m and o.x0 <= cx <= o.x1 and abs(o.y - m.y) <= 4 * h for o in msgs):
+            continue
+        if best is None or gap < best[0]:
+            best = (gap, k)
+    return None if best is None else best[1]
 
 
 def _aligned_heads(lines: list[Lifeline], u: float) -> bool:
