@@ -27,6 +27,18 @@ def _box(page, r, label=""):
         page.insert_text(((r[0] + r[2] - w) / 2, (r[1] + r[3]) / 2 + 3), label, fontsize=9)
 
 
+def _two_states(page, states, width, height, ys, name_dx):
+    """Two named ellipses side by side (top at y=100), an arrow from the first to the second at
+    ``ys[0]`` and one back at ``ys[1]``, each running between the ellipses' facing sides."""
+    (xa, _), (xb, _) = states
+    for x0, name in states:
+        page.draw_oval(pymupdf.Rect(x0, 100, x0 + width, 100 + height), color=BLACK, width=0.8)
+        page.insert_text((x0 + name_dx, 100 + height / 2 + 3), name, fontsize=9)
+    inset = 10 if height > 80 else 0  # (tall ellipses: the arrows meet their sides further in)
+    _arrow(page, (xa + width - inset, ys[0]), (xb + inset, ys[0]))
+    _arrow(page, (xb + inset, ys[1]), (xa + width - inset, ys[1]))
+
+
 def _arrow(page, a, b, size=6.0):
     """A line from a to b whose filled head ends at b (the line stops at the head's base)."""
     dx, dy = b[0] - a[0], b[1] - a[1]
@@ -570,11 +582,7 @@ def test_transition_triggers_on_white_backgrounds_label_their_arrows():
     # and a half lines under the lower one. The fills were read as elements ("Unconnected
     # elements: network initiated ESM procedure request ...") and the triggers lost
     def draw(page):
-        for x0, name in ((20, "INACTIVE"), (380, "PENDING")):
-            page.draw_oval(pymupdf.Rect(x0, 100, x0 + 200, 200), color=BLACK, width=0.8)
-            page.insert_text((x0 + 70, 153), name, fontsize=9)
-        _arrow(page, (210, 110), (390, 110))
-        _arrow(page, (390, 190), (210, 190))
+        _two_states(page, ((20, "INACTIVE"), (380, "PENDING")), 200, 100, (110, 190), 70)
         for y, text in ((96, "network initiated request"), (214, "response by the UE")):
             w = pymupdf.get_text_length(text, fontsize=9)
             page.draw_rect(pymupdf.Rect(300 - w / 2 - 1, y - 8, 300 + w / 2 + 1, y + 3),
@@ -634,11 +642,7 @@ def test_state_self_loops_keep_their_wide_triggers_and_make_a_state_diagram():
         _arrow(page, pts[-2], (x0 + 46, y0 + 1))
 
     def draw(page):
-        for x0, name in ((40, "INACTIVE"), (360, "ACTIVE")):
-            page.draw_oval(pymupdf.Rect(x0, 100, x0 + 160, 160), color=BLACK, width=0.8)
-            page.insert_text((x0 + 50, 133), name, fontsize=9)
-        _arrow(page, (200, 118), (360, 118))
-        _arrow(page, (360, 142), (200, 142))
+        _two_states(page, ((40, "INACTIVE"), (360, "ACTIVE")), 160, 60, (118, 142), 50)
         page.insert_text((230, 112), "ACTIVATE ACCEPT", fontsize=9)
         page.insert_text((230, 156), "DEACTIVATE ACCEPT", fontsize=9)
         loop(page, 90, 158)
