@@ -402,3 +402,23 @@ def test_3gpp_emf_call_flow_with_lifelines_from_inside_the_headers():
     got = [(d.label_of(m.source), d.label_of(m.target), m.text) for m in d.messages]
     assert got == [("CP function", "UP function", "2. Sx Session Establishment Request"),
                    ("UP function", "CP function", "3. Sx Session Establishment Response")]
+
+
+def test_a_two_line_label_under_a_group_guard_is_not_the_frames_header():
+    # the ONAP rApp chart (PlantUML PNG): under the group's guard "[Subscribe to publishing
+    # events]" the first message's label runs over two lines whose OCR boxes overlap, so they
+    # make no text block; its first line sat in the frame's header band and went to the frame
+    # ("with EventSubscription" alone named the message). The guard stays the frame's
+    from dicmodel.describe._geometry.primitives import Word
+    from dicmodel.describe._geometry.sequence import _Msg, _over_label
+
+    guard = Word(text="[Subscribe to publishing events]", bbox=(368.0, 551.0, 585.0, 573.0), size=22.0)
+    first = Word(text="Subscribe to event", bbox=(370.0, 573.0, 499.0, 592.0), size=19.0)
+    second = Word(text="with EventSubscription", bbox=(368.0, 584.0, 524.0, 609.0), size=25.0)
+    msgs = [_Msg(src=0, dst=4, y=607.0, x0=366.0, x1=1596.0, dashed=False, arrow="end")]
+    words = [guard, first, second]
+    assert _over_label(first, words, 900.0, msgs, 22.0)
+    assert not _over_label(guard, words, 900.0, msgs, 22.0)
+    assert not _over_label(first, [guard, first], 900.0, msgs, 22.0)  # nothing under it
+    tab = Word(text="(B)", bbox=(370.0, 573.0, 392.0, 592.0), size=19.0)  # a frame's tab
+    assert not _over_label(tab, [tab, second], 900.0, msgs, 22.0)

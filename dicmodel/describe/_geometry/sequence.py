@@ -804,7 +804,8 @@ def read_sequence(prims: Primitives) -> Diagram | None:
                             or max(s.bbox[2] - s.bbox[0], s.bbox[3] - s.bbox[1]) < 3 * h))
             and not any(U.inside(U.center(w.bbox), b, 0.5) for b in boxes)
             and not any(_in_header(w, f, h) and not _labels_line(w, f[3], msgs, h)
-                        and not _heads_stack(w, stacks, f[3], msgs, h) for f in frames)]
+                        and not _heads_stack(w, stacks, f[3], msgs, h)
+                        and not _over_label(w, prims.words, f[3], msgs, h) for f in frames)]
     boxed = _boxed_labels(msgs, prims, h, u)
     took = _texts(msgs, [w if id(w) not in boxed else None for w in free], h, u,
                   split=prims.source != "raster")
@@ -889,6 +890,24 @@ def _heads_stack(w: Word, stacks: dict[int, list[Word]], bottom: float, msgs: li
     low = U.block_rect([v for v in block if abs(U.center(v.bbox)[1] - U.center(lowest.bbox)[1]) < 0.5 * h])
     return (abs(U.center(top)[0] - U.center(low)[0]) <= 1.5 * h
             or (abs(top[0] - low[0]) <= h and top[2] - top[0] >= 0.4 * (low[2] - low[0])))
+
+
+def _over_label(w: Word, words: list[Word], bottom: float, msgs: list[_Msg], h: float) -> bool:
+    """The word is the first line of a two-line label: right under it, starting where it
+    starts, stands a line that labels a message (PlantUML's "Subscribe to event" / "with
+    EventSubscription" under a group's "[Subscribe to publishing events]", whose OCR boxes
+    overlap, so they make no block of their own). A guard ('[...]') stays the frame's."""
+    if w.text.lstrip().startswith("["):
+        return False
+    for v in words:
+        if v is w or not (0 < v.bbox[1] - w.bbox[1] and v.bbox[1] - w.bbox[3] <= 0.5 * h):
+            continue
+        # (lines of one label are of a like length; a tab's short "(B)" over the left end of
+        # "B.1. BPCF-triggered ..." is the frame's name, TS 23.203 P.7.4.3)
+        if abs(v.bbox[0] - w.bbox[0]) <= h and w.bbox[2] - w.bbox[0] >= 0.4 * (v.bbox[2] - v.bbox[0]) \
+                and _labels_line(v, bottom, msgs, h):
+            return True
+    return False
 
 
 def _in_header(w: Word, frame: Rect, h: float) -> bool:
