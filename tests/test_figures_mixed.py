@@ -461,6 +461,19 @@ def test_many_unlabelled_elements_cap_the_confidence():
     assert any("none of its 5 connections" in w for w in r.warnings)
 
 
+def test_a_small_graph_of_mostly_unnamed_elements_is_doubted():
+    # NIST SP 800-207 Figure 11 (raster): two databases and five pieces of people-and-computer
+    # pictograms, linked: 2 of 7 elements named, read at 0.62. Under 40 % named among five or
+    # more elements caps the confidence as ten or more under 30 % always did
+    from dicmodel.describe._geometry.nongraph import Features, judge
+
+    v = judge(Features(nodes=7, edges=8, labelled=2 / 7, named_links=0.5, n_words=4))
+    assert v.figure_type is None and v.cap <= 0.45
+    assert any("2" in d or "29 %" in d for d in v.doubts)
+    assert judge(Features(nodes=7, edges=8, labelled=3 / 7, named_links=0.9, n_words=6)).cap == 1.0
+    assert judge(Features(nodes=4, edges=3, labelled=0.25, named_links=0.7, n_words=2)).cap == 1.0
+
+
 def test_the_clip_of_an_embedded_page_is_honoured():
     """A call flow placed as an embedded page with a clip: its lifelines run on to the bottom
     of the source page, hidden by the clip; the figure and its drawings stop at the clip."""
