@@ -6,7 +6,8 @@ Below wins over above at equal distance (the more common convention). A caption 
 than that still serves the figure when only white space lies between them (a Visio page exported
 with its margin, a slide with room under its drawing), up to ``WHITE_GAP_FACTOR`` times the
 distance; narrow notes hanging just under the drawing within its span (a slide's bullet lists
-under its boxes) may stand between. Each caption serves one figure. The context of a figure is the body sentences that cite its label.
+under its boxes) may stand between. Each caption serves one figure. The context of a figure is
+the body sentences that cite its label.
 """
 
 from __future__ import annotations
@@ -113,13 +114,14 @@ def _white_gap(fi: int, fig: Rect, pi: int, cap: Rect, figures: Sequence[Rect],
     lo, hi = max(fig[0], cap[0]), min(fig[2], cap[2])
     if hi - lo < 0.3 * min(fig[2] - fig[0], cap[2] - cap[0]):
         return None
-    between = [(p[0], True) for k, p in enumerate(paras) if k != pi] + \
-        [(f, False) for k, f in enumerate(figures) if k != fi]
-    for b, para in between:
-        if b[0] < hi and b[2] > lo and b[3] > fig[3] and b[1] < cap[1]:
-            if para and _hanging_note(b, fig, max_gap):
-                continue
-            return None
+    def between(b: Rect) -> bool:
+        return b[0] < hi and b[2] > lo and b[3] > fig[3] and b[1] < cap[1]
+
+    if any(k != pi and between(p[0]) and not _hanging_note(p[0], fig, max_gap)
+           for k, p in enumerate(paras)):
+        return None
+    if any(k != fi and between(f) for k, f in enumerate(figures)):
+        return None
     return below
 
 

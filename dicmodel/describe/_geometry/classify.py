@@ -29,6 +29,7 @@ from .chart import bars_markdown, read_bars
 from .describe_text import chart_prose
 from .graph import GraphParts, Reading, graph_confidence, recover_graph, to_diagram
 from .nongraph import Verdict, honest_prose, judge, measure, numeric_links
+from .overflow import _lines as text_lines
 from .primitives import Primitives, Rect, Word
 from .sequence import read_sequence
 from .table import table_figure, tables_prose
@@ -162,8 +163,8 @@ def _text_panel(prims: Primitives, parts: GraphParts) -> list[str] | None:
     slide's bullet panel), in reading order: lines top to bottom, words left to right, a new
     paragraph where the gap between lines is wider than a line. None unless one frame holds
     the text, nothing is connected, most words stand in lines of five words or more, the
-    words of a line follow each other, and some sentence runs on over a line. (Grouped into blocks, the bold
-    MUSTs of RFC 9293's boxes tore each sentence into pieces out of order.)"""
+    words of a line follow each other, and some sentence runs on over a line. (Grouped into
+    blocks, the bold MUSTs of RFC 9293's boxes tore each sentence into pieces out of order.)"""
     words = [w for w in prims.words if not w.vertical]
 
     def count(ws: list[Word]) -> int:  # (a vector "word" is a span: count its words)
@@ -175,13 +176,7 @@ def _text_panel(prims: Primitives, parts: GraphParts) -> list[str] | None:
             sum(1 for w in words if U.inside(U.center(w.bbox), frames[0].bbox)) < 0.9 * len(words):
         return None
     h = max(1.0, U.median_height(words))
-    lines: list[list[Word]] = []
-    for w in sorted(words, key=lambda w: (w.bbox[1] + w.bbox[3]) / 2):
-        cy = (w.bbox[1] + w.bbox[3]) / 2
-        if lines and abs(cy - sum((v.bbox[1] + v.bbox[3]) / 2 for v in lines[-1]) / len(lines[-1])) <= 0.5 * h:
-            lines[-1].append(w)
-        else:
-            lines.append([w])
+    lines = text_lines(words)
     if sum(count(ln) for ln in lines if count(ln) >= 5) < 0.6 * count(words) or len(lines) < 2:
         return None
     for ln in lines:

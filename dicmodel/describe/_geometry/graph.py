@@ -756,7 +756,6 @@ def _edge_labels(blocks: list[list[Word]], chains: list[_Chain], h: float, eleme
     reach = max(12.0, 2.2 * h)
     ranked = []
     boxes = [U.expand(U._bbox_pts(ch.points), reach) for ch in chains]
-    loops = list(loops) + [False] * (len(chains) - len(loops))
     for b in blocks:
         r = U.block_rect(b)
         c = U.center(r)
@@ -765,7 +764,8 @@ def _edge_labels(blocks: list[list[Word]], chains: list[_Chain], h: float, eleme
         near = [ci for ci, bx in enumerate(boxes)
                 if bx[0] <= r[2] and r[0] <= bx[2] and bx[1] <= r[3] and r[1] <= bx[3]]
         cands = sorted((min([U.poly_dist(q, chains[ci].points) for q in probe]
-                            + [U.rect_dist(p, r) for p in chains[ci].points if loops[ci]]),
+                            + [U.rect_dist(p, r) for p in chains[ci].points
+                               if ci < len(loops) and loops[ci]]),
                         U.poly_dist(c, chains[ci].points), ci) for ci in near)
         cands = [x for x in cands if x[0] <= reach]
         if not cands:
@@ -983,14 +983,10 @@ def _contradicted_markers(nodes: list[_N], edges: list[tuple[int, int, _Chain, s
     for k, n in enumerate(nodes):
         if n.marker not in ("start", "end") or n.words:
             continue
-        into = out = touched = False
-        for s_, t, c, _ in edges:
-            if k not in (s_, t):
-                continue
-            touched = True
-            # (an arrow at the chain's end points at t, one at its start points at s_)
-            into |= (t == k and c.arrow_end) or (s_ == k and c.arrow_start)
-            out |= (s_ == k and c.arrow_end) or (t == k and c.arrow_start)
+        at = [e for e in edges if k in (e[0], e[1])]
+        touched = bool(at)
+        into = any(_arrow_into(e, k) for e in at)
+        out = any(_arrow_into(e, e[1] if e[0] == k else e[0]) for e in at)
         wrong = (n.marker == "start" and into and not out) or (n.marker == "end" and out and not into)
         if wrong or (raster and not touched):
             n.marker = ""
@@ -1048,10 +1044,17 @@ def _through_junctions(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]
     return out
 
 
+def _arrow_into(e: tuple[int, int, _Chain, str], k: int) -> bool:
+    """The edge has a head at node ``k`` (a head at the chain's end points at its target, one
+    at its start at its source)."""
+    s_, t, c, _ = e
+    return (t == k and c.arrow_end) or (s_ == k and c.arrow_start)
+
+
 def _head_at(e: tuple[int, int, _Chain, str], k: int) -> bool:
     """The edge's only head is at node ``k``."""
-    s_, t, c, _ = e
-    return (t == k and c.arrow_end and not c.arrow_start) or (s_ == k and c.arrow_start and not c.arrow_end)
+    other = e[1] if e[0] == k else e[0]
+    return _arrow_into(e, k) and not _arrow_into(e, other)
 
 
 def _notes(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]]) -> list[str]:

@@ -37,7 +37,6 @@ touching boxes, a numbered axis, bands of fills or four connections per element.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 
@@ -90,10 +89,7 @@ class Verdict:
 def _drawn_loop(pts: list) -> bool:
     """A connector drawn out and back: its path at least 1.4 times as long as the gap between its
     ends (a message line read between two points of one element is straight)."""
-    if len(pts) < 3:
-        return False
-    gap = math.dist(pts[0], pts[-1])
-    return sum(math.dist(pts[i], pts[i + 1]) for i in range(len(pts) - 1)) >= 1.4 * gap + 1.0
+    return len(pts) >= 3 and U.poly_len(pts) >= 1.4 * U.dist(pts[0], pts[-1]) + 1.0
 
 
 def measure(prims: Primitives, nodes: list, edges: list, words_used: float,

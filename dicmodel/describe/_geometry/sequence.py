@@ -881,13 +881,17 @@ def _heads_stack(w: Word, stacks: dict[int, list[Word]], bottom: float, msgs: li
     lowest = max(block, key=lambda v: v.bbox[3])
     if lowest is w or not _labels_line(lowest, bottom, msgs, h):
         return False
-    # the label's lines are centred on each other, or left-aligned and of a like length; a
-    # tab's short "(B)" over the left end of "B.1. BPCF-triggered ..." is the frame's name
     line = [v for v in block if abs(U.center(v.bbox)[1] - U.center(w.bbox)[1]) < 0.5 * h]
     if U.block_text(line).startswith("["):
         return False  # a UML guard ('[ok]') over the fragment's first message is the frame's
-    top = U.block_rect(line)
     low = U.block_rect([v for v in block if abs(U.center(v.bbox)[1] - U.center(lowest.bbox)[1]) < 0.5 * h])
+    return _one_label(U.block_rect(line), low, h)
+
+
+def _one_label(top: Rect, low: Rect, h: float) -> bool:
+    """Two lines are of one label: centred on each other, or left-aligned and of a like length
+    (a tab's short "(B)" over the left end of "B.1. BPCF-triggered ...", TS 23.203 P.7.4.3, is
+    the frame's name)."""
     return (abs(U.center(top)[0] - U.center(low)[0]) <= 1.5 * h
             or (abs(top[0] - low[0]) <= h and top[2] - top[0] >= 0.4 * (low[2] - low[0])))
 
@@ -899,15 +903,9 @@ def _over_label(w: Word, words: list[Word], bottom: float, msgs: list[_Msg], h: 
     overlap, so they make no block of their own). A guard ('[...]') stays the frame's."""
     if w.text.lstrip().startswith("["):
         return False
-    for v in words:
-        if v is w or not (0 < v.bbox[1] - w.bbox[1] and v.bbox[1] - w.bbox[3] <= 0.5 * h):
-            continue
-        # (lines of one label are of a like length; a tab's short "(B)" over the left end of
-        # "B.1. BPCF-triggered ..." is the frame's name, TS 23.203 P.7.4.3)
-        if abs(v.bbox[0] - w.bbox[0]) <= h and w.bbox[2] - w.bbox[0] >= 0.4 * (v.bbox[2] - v.bbox[0]) \
-                and _labels_line(v, bottom, msgs, h):
-            return True
-    return False
+    return any(v is not w and 0 < v.bbox[1] - w.bbox[1] and v.bbox[1] - w.bbox[3] <= 0.5 * h
+               and abs(v.bbox[0] - w.bbox[0]) <= h and _one_label(w.bbox, v.bbox, h)
+               and _labels_line(v, bottom, msgs, h) for v in words)
 
 
 def _in_header(w: Word, frame: Rect, h: float) -> bool:

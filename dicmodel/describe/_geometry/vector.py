@@ -541,35 +541,30 @@ def _resample(pts: list[Point], n: int) -> list[Point]:
 
 def _words(spans: Sequence[TextSpan]) -> list[Word]:
     """Spans -> words, with spans of one line that touch merged (fonts split PDF lines)."""
-    items = []
-    spaced: set[int] = set()  # words whose span began or ended with a space (the box holds it)
+    # (word, its span began with a space, its span ended with one: the box holds that space)
+    items: list[tuple[Word, bool, bool]] = []
     for s in spans:
         t = s.text.strip()
         if not t:
             continue
         vertical = abs(s.dir[1]) > 0.5
-        items.append(Word(text=t, bbox=s.bbox.as_tuple(), size=s.size, confidence=s.confidence,
-                          vertical=vertical))
-        if s.text[:1].isspace():
-            spaced.add(2 * id(items[-1]))
-        if s.text[-1:].isspace():
-            spaced.add(2 * id(items[-1]) + 1)
-    items.sort(key=lambda w: (round(w.bbox[1], 0), w.bbox[0]))
+        items.append((Word(text=t, bbox=s.bbox.as_tuple(), size=s.size, confidence=s.confidence,
+                           vertical=vertical), s.text[:1].isspace(), s.text[-1:].isspace()))
+    items.sort(key=lambda it: (round(it[0].bbox[1], 0), it[0].bbox[0]))
     out: list[Word] = []
-    last: dict[int, Word] = {}  # merged word -> the last span merged into it
-    for w in items:
+    trail = False  # the last span merged into out[-1] ended with a space
+    for w, lead, end in items:
         prev = out[-1] if out else None
         if prev is not None and not w.vertical and not prev.vertical and _same_line(prev, w):
             # (a span that ends with its space -- "address " before a bold "MUST" -- has the
             # space inside its box: no gap, yet two words)
-            tight = w.bbox[0] - prev.bbox[2] < 0.15 * max(w.size, 1) and \
-                2 * id(last.get(id(prev), prev)) + 1 not in spaced and 2 * id(w) not in spaced
+            tight = w.bbox[0] - prev.bbox[2] < 0.15 * max(w.size, 1) and not trail and not lead
             prev.text = prev.text + ("" if tight else " ") + w.text
-            last[id(prev)] = w
             prev.bbox = (min(prev.bbox[0], w.bbox[0]), min(prev.bbox[1], w.bbox[1]),
                          max(prev.bbox[2], w.bbox[2]), max(prev.bbox[3], w.bbox[3]))
-            continue
-        out.append(w)
+        else:
+            out.append(w)
+        trail = end
     return out
 
 
