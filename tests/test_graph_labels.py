@@ -148,3 +148,56 @@ def test_notes_under_a_box_with_a_centred_label_are_not_its_overflow():
     words = list(label)
     free = claim_overflow([(box, words)], list(notes), ocr=True)
     assert words == label and free == notes
+
+
+def test_a_word_wrapped_letter_by_letter_runs_over_both_edges_of_its_box_as_ocr_reads_it():
+    """PowerPoint through LibreOffice breaks "Continuous Innovation (Dev Team)" inside a narrow
+    box as "Continuou / s / Innovatio / n / (Dev / Team)", centred, over both edges. OCR boxes
+    are as tall as their glyphs: the lone "s" and "n" are 24-27 px against 35-39 for the
+    others, so their tops fall off the pitch and their heights off the font size; the lines'
+    middles and the full lines' size still show one centred label (ops-figures slide 7)."""
+    from dicmodel.describe._geometry.overflow import claim_overflow
+    from dicmodel.describe._geometry.primitives import Word
+
+    box = (14.0, 269.0, 194.0, 392.0)
+    inside = [Word("S", (92, 277, 116, 301), 24.0), Word("Innovatio", (39, 297, 167, 336), 39.0),
+              Word("n", (90, 334, 116, 361), 27.0), Word("(Dev", (68, 359, 142, 395), 36.0)]
+    over = [Word("Continuou", (33, 236, 173, 275), 39.0), Word("Team)", (63, 389, 145, 424), 35.0)]
+    other = Word("Code Repo", (300, 300, 400, 330), 30.0)
+    words = list(inside)
+    free = claim_overflow([(box, words)], over + [other], ocr=True)
+    assert free == [other]
+    assert sorted(w.text for w in words) == sorted(w.text for w in inside + over)
+
+
+def test_a_centred_title_above_a_box_is_not_ocr_overflow_of_its_label():
+    """A group title ("Egress Bridge") centred just above a box whose two-line label sits in
+    the box's middle: taken as overflow, the label would no longer be centred on the box
+    (SAI multi-NPU pipeline)."""
+    from dicmodel.describe._geometry.overflow import claim_overflow
+    from dicmodel.describe._geometry.primitives import Word
+
+    box = (736.0, 1162.0, 873.0, 1253.0)
+    label = [Word("Egress Vlan", (728, 1176, 879, 1214), 38.0), Word("table", (766, 1209, 835, 1246), 37.0)]
+    title = Word("Egress Bridge", (719, 1121, 887, 1158), 37.0)
+    words = list(label)
+    assert claim_overflow([(box, words)], [title], ocr=True) == [title] and words == label
+
+
+def test_two_arrows_meeting_on_one_side_of_a_box_traced_as_one_stroke_are_two_edges():
+    """Two connectors from two boxes above end close together on the top of a box below; their
+    heads merge into one blob and the raster tracer returns one stroke down to the box and
+    back up. It touches the box, heading in and then away: two edges, not one from A to B."""
+    from dicmodel.describe._geometry.graph import recover_graph
+    from dicmodel.describe._geometry.primitives import Path, Primitives, Shape, Word
+
+    shapes = [Shape(kind="rect", bbox=(15, 13, 462, 137)), Shape(kind="rect", bbox=(584, 14, 1031, 138)),
+              Shape(kind="rect", bbox=(585, 286, 1031, 340))]
+    words = [Word("Terraform", (150, 60, 330, 95), 35.0), Word("Fleet", (760, 60, 860, 95), 35.0),
+             Word("Rancher", (730, 295, 880, 330), 35.0)]
+    stroke = Path(points=[(263, 137), (263, 142), (804, 283), (807, 283), (807, 143), (807, 138)])
+    prims = Primitives(source="raster", width=1047, height=575, shapes=shapes, words=words, paths=[stroke])
+    parts = recover_graph(prims)
+    label = {i: " ".join(w.text for w in n.words) for i, n in enumerate(parts.nodes)}
+    pairs = sorted(tuple(sorted((label[s], label[t]))) for s, t, _c, _l in parts.edges)
+    assert pairs == [("Fleet", "Rancher"), ("Rancher", "Terraform")]

@@ -214,3 +214,82 @@ def test_an_ellipse_drawn_flush_with_the_crop_is_still_a_shape():
     assert any(abs(s.bbox[0] - 100) <= 6 and abs(s.bbox[2] - 260) <= 6 and s.bbox[3] > 85
                for s in found), [s.bbox for s in found]
     assert not any(s.bbox[2] - s.bbox[0] > 300 for s in found)
+
+
+def test_a_filled_box_cut_into_pieces_by_lines_drawn_over_it_is_still_one_shape():
+    """A grey box (a PowerPoint cylinder, a Visio table) that two connectors cross: drawn over
+    the fill, they cut its inside into pieces that each fit no shape, and its label was left
+    with no node (ops-figures slide 7, "Config Repo"). The fill itself is the shape."""
+    img = canvas(520, 320)
+    cv2.rectangle(img, (180, 90), (340, 230), (150, 150, 150), -1)
+    cv2.rectangle(img, (180, 90), (340, 230), (90, 90, 90), 2)
+    cv2.line(img, (20, 200), (300, 200), (120, 60, 20), 2)   # enters from the left, ends inside
+    cv2.line(img, (300, 200), (300, 228), (120, 60, 20), 2)  # ... and turns down to the bottom
+    cv2.line(img, (500, 20), (250, 180), (120, 60, 20), 2)   # another one ends in its middle
+    word = (215.0, 120.0, 300.0, 150.0)
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    mask, bg = ink_mask(gray, np, frame._INK_DELTA)
+    fills: list = []
+    out, bare = ink._fills_to_outlines(mask, gray, [word], np, cv2, fills)
+    assert len(fills) == 1 and fills[0][2]  # one fill, outlined
+    f = frame._Frame(np, cv2, 1.0, out, 2.0, 30.0, bare, ink_mask(gray, np, 150)[0], [word], [], [])
+    found, _outline = shapes._shapes(f, gray, bg)
+    assert not any(s.bbox[0] <= 257 <= s.bbox[2] and s.bbox[1] <= 135 <= s.bbox[3] for s in found)
+    f = frame._Frame(np, cv2, 1.0, out, 2.0, 30.0, bare, ink_mask(gray, np, 150)[0], [word], [], [])
+    found, _outline = shapes._shapes(f, gray, bg, fills)
+    holding = [s for s in found if s.bbox[0] <= 257 <= s.bbox[2] and s.bbox[1] <= 135 <= s.bbox[3]]
+    assert len(holding) == 1 and holding[0].kind == "rect" and holding[0].filled
+    assert all(abs(a - b) <= 4 for a, b in zip(holding[0].bbox, (180, 90, 341, 231)))
+
+
+def test_a_filled_box_found_whole_gets_no_second_shape_from_its_fill():
+    img = canvas(420, 260)
+    cv2.rectangle(img, (100, 60), (300, 200), (150, 150, 150), -1)
+    cv2.rectangle(img, (100, 60), (300, 200), (90, 90, 90), 2)
+    cv2.line(img, (10, 130), (100, 130), (120, 60, 20), 2)  # a connector ending at its side
+    word = (150.0, 115.0, 250.0, 145.0)
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    mask, bg = ink_mask(gray, np, frame._INK_DELTA)
+    fills: list = []
+    out, bare = ink._fills_to_outlines(mask, gray, [word], np, cv2, fills)
+    f = frame._Frame(np, cv2, 1.0, out, 2.0, 30.0, bare, ink_mask(gray, np, 150)[0], [word], [], [])
+    found, _outline = shapes._shapes(f, gray, bg, fills)
+    assert len([s for s in found if s.bbox[0] <= 200 <= s.bbox[2] and s.bbox[1] <= 130 <= s.bbox[3]]) == 1
+
+
+def test_a_dark_bar_no_taller_than_its_white_text_stays_one_fill():
+    """A blue bar with white text nearly as tall as the bar ("Provisioning API (GCP)"): the
+    opening that keeps only solid areas of ink broke the bar apart at the letters, and its
+    pieces became three nodes. The word box, ringed by ink, is filled before the opening."""
+    img = canvas(520, 200)
+    cv2.rectangle(img, (40, 70), (480, 122), (192, 112, 0), -1)  # (BGR) a dark blue bar
+    cv2.putText(img, "Provisioning API", (70, 110), cv2.FONT_HERSHEY_SIMPLEX, 1.3, (255, 255, 255), 3,
+                cv2.LINE_AA)
+    word = (66.0, 76.0, 420.0, 116.0)
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    mask, _bg = ink_mask(gray, np, frame._INK_DELTA)
+    fills: list = []
+    ink._fills_to_outlines(mask, gray, [word], np, cv2, fills)
+    boxes = [b for b, _m, _s in fills]
+    assert len(boxes) == 1
+    x, y, w, h = boxes[0]
+    assert abs(x - 40) <= 3 and abs(x + w - 481) <= 3 and abs(y - 70) <= 3 and abs(y + h - 123) <= 3
+
+
+@pytest.mark.parametrize("box, word, badge", [
+    ((120, 60, 300, 200), (175.0, 115.0, 245.0, 145.0), False),  # a borderless node, text small in it
+    ((170, 112, 250, 148), (175.0, 115.0, 245.0, 145.0), True),   # a label's badge, tight round it
+])
+def test_a_borderless_fill_is_a_label_badge_only_when_it_fits_its_text(box, word, badge):
+    """A fill without an outline is a label's background when it hugs its text; a grey
+    cylinder or a slide's borderless box, far larger than its name, is a node (ops-figures
+    slide 7: "Image Repo" read as a badge, and the connectors into it joined through it)."""
+    img = canvas(420, 260)
+    cv2.rectangle(img, box[:2], box[2:], (150, 150, 150), -1)
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    mask, bg = ink_mask(gray, np, frame._INK_DELTA)
+    out, bare = ink._fills_to_outlines(mask, gray, [word], np, cv2)
+    f = frame._Frame(np, cv2, 1.0, out, 2.0, 30.0, bare, ink_mask(gray, np, 150)[0], [word], [], [])
+    found, _outline = shapes._shapes(f, gray, bg)
+    held = [s for s in found if s.bbox[0] <= 210 <= s.bbox[2] and s.bbox[1] <= 130 <= s.bbox[3]]
+    assert len(held) == 1 and held[0].stroked is (not badge)

@@ -22,6 +22,8 @@ sequence diagrams are read by :mod:`.sequence`.
 
 from __future__ import annotations
 
+import math
+
 import re
 from collections import defaultdict
 from collections.abc import Collection, Sequence
@@ -508,6 +510,58 @@ def _far_corner(a: Arrowhead, p: Point) -> Point:
     return (cx + dx, cy + dy)
 
 
+def _bounced(chains: list[_Chain], boxes: list[Rect], tol: float) -> list[_Chain]:
+    """Traced chains cut where they come in to a box's side and go back out from it: two
+    connectors whose arrowheads meet close together on one side of a box (both heads read as
+    one ink blob) are traced as one stroke that touches the box and turns back. A stroke
+    that runs along a side, or past a corner, never heads into the box and then away."""
+    out: list[_Chain] = []
+    for c in chains:  # (in order: what follows depends on it)
+        cut = _bounce_at(c.points, boxes, tol)
+        while cut is not None:
+            i, j = cut
+            out.append(_Chain(points=c.points[:i + 1], dashed=c.dashed, arrow_start=c.arrow_start,
+                              tip_start=c.tip_start))
+            c = _Chain(points=c.points[j:], dashed=c.dashed, arrow_end=c.arrow_end, tip_end=c.tip_end)
+            cut = _bounce_at(c.points, boxes, tol)
+        out.append(c)
+    return out
+
+
+def _bounce_at(pts: list[Point], boxes: list[Rect], tol: float) -> tuple[int, int] | None:
+    """(first, last) index of a run of inner points on one box's side that the line heads
+    into and leaves away from, its ends off that box; None when there is none."""
+    n = len(pts)
+    for b in boxes:
+        if U.rect_dist(pts[0], b) <= tol or U.rect_dist(pts[-1], b) <= tol:
+            continue
+        i = 1
+        while i < n - 1:
+            if U.rect_dist(pts[i], b) > tol:
+                i += 1
+                continue
+            j = i
+            while j + 1 < n - 1 and U.rect_dist(pts[j + 1], b) <= tol:
+                j += 1
+            side = _side_normal(pts[i], b)
+            u = (pts[i][0] - pts[i - 1][0], pts[i][1] - pts[i - 1][1])
+            v = (pts[j + 1][0] - pts[j][0], pts[j + 1][1] - pts[j][1])
+            into = -(u[0] * side[0] + u[1] * side[1])
+            away = v[0] * side[0] + v[1] * side[1]
+            if into >= 0.2 * math.hypot(*u) and away >= 0.2 * math.hypot(*v) \
+                    and math.hypot(*u) >= 2 * tol and math.hypot(*v) >= 2 * tol:
+                return i, j
+            i = j + 1
+    return None
+
+
+def _side_normal(p: Point, b: Rect) -> Point:
+    """The outward normal of the side of ``b`` nearest ``p``."""
+    d = [(abs(p[0] - b[0]), (-1.0, 0.0)), (abs(p[0] - b[2]), (1.0, 0.0)),
+         (abs(p[1] - b[1]), (0.0, -1.0)), (abs(p[1] - b[3]), (0.0, 1.0))]
+    return min(d)[1]
+
+
 def _join(chains: list[_Chain], nodes: list[_N], tol: float) -> list[_Chain]:
     """Follow polylines drawn as separate segments: join ends that meet away from nodes.
 
@@ -858,6 +912,8 @@ def recover_graph(prims: Primitives) -> GraphParts:
     loose_heads = _attach_arrows(chains, prims.arrowheads, reach)
     chains = _join(chains, nodes, tol=1.0)
     chains = _without_doubles(chains)
+    if prims.source == "raster":
+        chains = _bounced(chains, [n.bbox for n in nodes if not n.is_group], max(3.0, 0.25 * h))
     # (vector only: traced raster strokes meet at chance T-junctions, and their labels'
     # leader lines are what makes those labels nodes)
     boxes = [n.bbox for n in nodes if not n.is_group]

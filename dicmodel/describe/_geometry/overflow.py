@@ -51,14 +51,22 @@ def _lines(words: Sequence[Word]) -> list[list[Word]]:
 
 
 def _pitch(lines: list[list[Word]]) -> float:
-    tops = [min(w.bbox[1] for w in ln) for ln in lines]
-    steps = sorted(b - a for a, b in pairwise(tops) if b > a)
+    # line middles, not tops: an OCR box is as tall as its own glyphs ("n" against "(Dev")
+    mids = [_mid(ln) for ln in lines]
+    steps = sorted(b - a for a, b in pairwise(mids) if b > a)
     return steps[len(steps) // 2]
 
 
-def _on_pitch(step: float, pitch: float) -> bool:
-    """One line on, or two (a blank line between), to within a fifth of the pitch."""
-    return any(abs(step - k * pitch) <= _PITCH_TOL * pitch for k in (1, 2))
+def _on_pitch(step: float, pitch: float, tol: float) -> bool:
+    """One line on, or two (a blank line between), to within ``tol`` of the pitch."""
+    return any(abs(step - k * pitch) <= tol * pitch for k in (1, 2))
+
+
+def _label_size(lines: list[list[Word]]) -> float:
+    """The label's font size: the median over its lines of three or more characters (an OCR
+    box of one or two letters is only as tall as those glyphs: "n" is half of "(Dev")."""
+    full = [w.size for ln in lines for w in ln if len(w.text.strip()) >= 3]
+    return median_high(full or [w.size for ln in lines for w in ln])
 
 
 def _column(lines: list[list[Word]]) -> int | None:
@@ -78,32 +86,33 @@ def _x(w: Word, column: int) -> float:
     return w.bbox[0] if column == 0 else (w.bbox[0] + w.bbox[2]) / 2
 
 
-def _continues(w: Word, ref: Word, column: int, size: float, h: float) -> bool:
-    """Same font size and same column as the reference line."""
-    if w.vertical or abs(w.size - size) > _SIZE_TOL * max(size, 1e-6):
+def _continues(w: Word, ref: Word, column: int, size: float, h: float, tol: float = _SIZE_TOL) -> bool:
+    """Same font size (within ``tol``) and same column as the reference line."""
+    if w.vertical or abs(w.size - size) > tol * max(size, 1e-6):
         return False
     return abs(_x(w, column) - _x(ref, column)) <= _ALIGN_TOL * h
 
 
 def _grow(box: Rect, lines: list[list[Word]], column: int, free: list[Word], down: bool,
-          taken: set[int]) -> list[Word]:
+          taken: set[int], ocr: bool = False) -> list[Word]:
     """Free lines that continue the label past the bottom (``down``) or the top of ``box``."""
+    size_tol, pitch_tol = (_OCR_SIZE_TOL, _OCR_PITCH_TOL) if ocr else (_SIZE_TOL, _PITCH_TOL)
     pitch = _pitch(lines)
     ref = lines[-1][0] if down else lines[0][0]
     if (box[3] - ref.bbox[3] if down else ref.bbox[1] - box[1]) > _EDGE_TOL * pitch:
         return []  # the label stops short of the edge: nothing ran over it
-    size = lines[0][0].size
-    h = ref.bbox[3] - ref.bbox[1]
+    size = _label_size(lines)
+    h = max(ref.bbox[3] - ref.bbox[1], size) if ocr else ref.bbox[3] - ref.bbox[1]
     got: list[Word] = []
     while True:
-        top = ref.bbox[1]
+        mid = _mid([ref])
         nxt = [i for i, w in enumerate(free) if i not in taken
-               and _continues(w, ref, column, size, h)
-               and _on_pitch((w.bbox[1] - top) if down else (top - w.bbox[1]), pitch)
+               and _continues(w, ref, column, size, h, size_tol)
+               and _on_pitch((_mid([w]) - mid) if down else (mid - _mid([w])), pitch, pitch_tol)
                and w.bbox[0] < box[2] and w.bbox[2] > box[0]]
         if not nxt:
             return got
-        first = min(nxt, key=lambda i: abs(free[i].bbox[1] - top))
+        first = min(nxt, key=lambda i: abs(_mid([free[i]]) - mid))
         taken.add(first)
         ref = free[first]
         got.append(ref)
@@ -219,6 +228,23 @@ def _indented_block(box: Rect, lines: list[list[Word]], free: list[Word], taken:
     return got
 
 
+def _centred_in(box: Rect, words: list[Word], pitch: float) -> bool:
+    """The words' lines centred on the box's middle, to within half a line pitch."""
+    mid = (min(w.bbox[1] for w in words) + max(w.bbox[3] for w in words)) / 2
+    return abs(mid - (box[1] + box[3]) / 2) <= 0.5 * pitch
+
+
+def _one_font(lines: list[list[Word]], ocr: bool) -> bool:
+    """All lines in one font size: within 15 %, or for OCR boxes (as tall as their glyphs)
+    the lines of three or more characters within OCR's size tolerance of their median."""
+    if not ocr:
+        sizes = [w.size for ln in lines for w in ln]
+        return max(sizes) <= (1 + _SIZE_TOL) * min(sizes)
+    size = _label_size(lines)
+    return all(abs(w.size - size) <= _OCR_SIZE_TOL * size
+               for ln in lines for w in ln if len(w.text.strip()) >= 3)
+
+
 def claim_overflow(boxes: Sequence[tuple[Rect, list[Word]]], free: list[Word],
                    connectors: Sequence[Sequence[Point]] = (), ocr: bool = False) -> list[Word]:
     """Give each box's label the free lines that run over its edge; the rest come back.
@@ -241,13 +267,17 @@ def claim_overflow(boxes: Sequence[tuple[Rect, list[Word]]], free: list[Word],
         if len(lines) < 2:
             continue  # one line gives no pitch to follow (and a short label fits its box)
         column = _column(lines)
-        sizes = {round(w.size, 1) for w in words}
         # a mixed-font label (a title over a body) forms no single column to follow
-        if column is not None and max(sizes) <= (1 + _SIZE_TOL) * min(sizes):
-            below = _grow(box, lines, column, free, True, taken)
+        if column is not None and _one_font(lines, ocr):
+            below = _grow(box, lines, column, free, True, taken, ocr)
             # text runs over the top only when it is centred (in the middle of its box, it
             # runs over both edges, and over the top alone when the box sits low)
-            above = _grow(box, lines, column, free, False, taken) if below or column == 1 else []
+            above = _grow(box, lines, column, free, False, taken, ocr) if below or column == 1 else []
+            if ocr and above and not _centred_in(box, words + below + above, _pitch(lines)):
+                # (OCR's looser size and pitch match lets a centred title above the box pass
+                # for overflow: text run over both edges stays centred on the box)
+                taken.difference_update(i for i, w in enumerate(free) if any(w is a for a in above))
+                above = []
             words.extend(below + above)
             if below or column == 1:
                 continue  # (a centred label's overflow is centred too)

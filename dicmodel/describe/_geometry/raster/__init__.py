@@ -218,8 +218,9 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     discs = _number_discs(ink, words, np, cv2)
     ink |= _faint_outlines(ink, gray, words, np, cv2)
     blobs = solid_blobs(ink, words, np, cv2)
-    ink, bare = _fills_to_outlines(ink, gray, words, np, cv2)
-    ink, bare2 = _fills_to_outlines(ink, gray, words, np, cv2)  # a filled node in a filled group
+    fills: list = []
+    ink, bare = _fills_to_outlines(ink, gray, words, np, cv2, fills)
+    ink, bare2 = _fills_to_outlines(ink, gray, words, np, cv2, fills)  # a filled node in a filled group
     bare |= bare2
     discs += _number_discs(ink, words, np, cv2)  # discs on a highlighted band show only now
     if discs:
@@ -235,7 +236,7 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     f = _Frame(np, cv2, s, ink, _stroke_width(ink, np, cv2), _median_h(words), bare,
                ink_mask(gray, np, _DARK_DELTA)[0], words, [], [],
                tint=(cv2.cvtColor(work, cv2.COLOR_BGR2HSV)[:, :, 1] >= _TINT_SAT).astype(np.uint8))
-    shapes, outline = _shapes(f, gray, bg)
+    shapes, outline = _shapes(f, gray, bg, fills)
     shapes, conn = icon_shapes(blobs, shapes, ink & ~outline, f)
     heads, conn = _arrowheads(f, conn)
     heads += f.hollow

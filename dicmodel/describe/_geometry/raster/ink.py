@@ -110,17 +110,25 @@ def _to_disc_centres(paths: list[Path], discs: list[Disc], f: _Frame) -> None:
                         p.points.append(tgt)
 
 
-def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
-                       ) -> tuple[Any, Any]:
+Fill = tuple[tuple[int, int, int, int], Any, bool]  # (x, y, w, h), 0/1 mask in that box, stroked
+
+
+def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any,
+                       fills: list[Fill] | None = None) -> tuple[Any, Any]:
     """Large solid dark areas are node fills, not strokes: keep only their outline.
 
     A red router or a grey switch filled darker than the ink threshold would otherwise be one
     blob of ink, with no enclosed region to find and its text fused into it. Arrowheads and
-    start markers are far smaller than a label line, so they stay ink.
+    start markers are far smaller than a label line, so they stay ink. Each fill (its box,
+    its area with the holes of its letters filled, whether an outline is drawn round it) is
+    added to ``fills``: the shape stage falls back on it where lines drawn over the fill cut
+    its inside into pieces.
     """
     h = _median_h(words, 12.0)
     k = max(7, int(0.45 * h) | 1)
-    solid = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    light = _light_text(ink, gray, words, np)
+    solid = cv2.morphologyEx(ink | light, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    solid &= ink | light
     n, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
     big = np.zeros(n, dtype=bool)
     big[1:] = stats[1:, cv2.CC_STAT_AREA] >= max(300, int(h * h))
@@ -143,12 +151,41 @@ def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
         # border between two flat areas is not a line
         hat = cv2.morphologyEx(g, cv2.MORPH_BLACKHAT, np.ones((7, 7), np.uint8))
         sub[inner] = ((g[inner] < tone - _INK_DELTA) | (hat[inner] > _FILL_DELTA)).astype(np.uint8)
-        if not _stroked(comp, gray, x, y, tone, np, cv2):
+        stroked = _stroked(comp, gray, x, y, tone, np, cv2)
+        if not stroked:
             bare[y:y + h_, x:x + w][comp > 0] = 1
+        if fills is not None:
+            contours, _ = cv2.findContours(comp, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+            whole = cv2.drawContours(np.zeros_like(comp), contours, -1, 1, thickness=-1)
+            fills.append(((x, y, w, h_), whole, stroked))
     return out, bare
 
 
 _PALE_DELTA = 5  # a pale fill: this many grey levels below the background and more
+
+
+def _light_text(ink: Any, gray: Any, words: list[Rect], np: Any) -> Any:
+    """The boxes of light words on a dark fill (white text on a blue bar or a grey cloud): a
+    word box whose rim, a few pixels out, is nearly all ink, a tenth of whose pixels are far
+    lighter than that rim and hardly any darker (dark text on a fill is ink already). The letters are holes in
+    the fill, and a bar no taller than its text would come apart at them."""
+    out = np.zeros_like(ink)
+    hh, ww = ink.shape
+    for b in words:
+        p = max(2, int(0.15 * (b[3] - b[1])))
+        x0, y0 = max(0, int(b[0]) - p), max(0, int(b[1]) - p)
+        x1, y1 = min(ww, int(b[2]) + p + 1), min(hh, int(b[3]) + p + 1)
+        if x1 - x0 < 3 or y1 - y0 < 3:
+            continue
+        rim = np.concatenate([ink[y0, x0:x1], ink[y1 - 1, x0:x1], ink[y0:y1, x0], ink[y0:y1, x1 - 1]])
+        if float(rim.mean()) < 0.9:
+            continue
+        g = gray[y0:y1, x0:x1]
+        tone = float(np.median(np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])))
+        # (and hardly any darker: dark letters on a pale box inside a coloured band are not)
+        if float(np.mean(g > tone + _INK_DELTA)) >= 0.1 and float(np.mean(g < tone - _INK_DELTA)) < 0.02:
+            out[y0:y1, x0:x1] = 1
+    return out
 
 
 def _faint_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any) -> Any:

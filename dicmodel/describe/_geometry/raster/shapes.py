@@ -17,8 +17,9 @@ from .frame import _Frame, _inside
 from .heads import _hollow_head
 
 
-def _shapes(f: _Frame, gray: Any, bg: int) -> tuple[list[Shape], Any]:
-    """Closed shapes from enclosed background regions, and the mask of their outlines."""
+def _shapes(f: _Frame, gray: Any, bg: int, fills: list | None = None) -> tuple[list[Shape], Any]:
+    """Closed shapes from enclosed background regions, and the mask of their outlines; a
+    filled area whose inside lines cut into pieces is a shape of its own (``fills``)."""
     np, cv2 = f.np, f.cv2
     free = (1 - f.ink).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(free, connectivity=4)
@@ -80,7 +81,7 @@ def _shapes(f: _Frame, gray: Any, bg: int) -> tuple[list[Shape], Any]:
         contour = contour + np.array([[x, y]])
         pad = f.stroke * 0.5 + 0.5
         cy, cx = int(y + h / 2), int(x + w / 2)
-        badge = bool(f.bare is not None and f.bare[cy, cx])
+        badge = bool(f.bare is not None and f.bare[cy, cx]) and _tight((x, y, x + w, y + h), f.words or [])
         found.append((Shape(kind=kind, bbox=(x - pad, y - pad, x + w + pad, y + h + pad),
                             filled=tint, stroked=not badge), contour))
         # the hull, not the contour: a connector that runs into a group's region from its
@@ -94,10 +95,61 @@ def _shapes(f: _Frame, gray: Any, bg: int) -> tuple[list[Shape], Any]:
             cv2.rectangle(outline, (x0, y0), (x1, y1), 1, th)
         found.append((Shape(kind="rect" if r.rows else "round_rect", bbox=r.box, filled=r.tint), None))
         found += [(Shape(kind="rect", bbox=b, filled=r.tint), None) for b in r.rows]
+    found += _cut_fills(f, fills or [], [s for s, _ in found], outline)
     shapes = _cylinders([s for s, _ in found])
     shapes += _discs(f, outline)
     f.hollow = hollow
     return shapes, outline
+
+
+def _cut_fills(f: _Frame, fills: list, found: list[Shape], outline: Any) -> list[tuple[Shape, Any]]:
+    """Filled areas (a grey cylinder, a coloured box) whose inside no enclosed region covers
+    but which hold a line of text no shape holds: lines drawn over the fill (a connector
+    passing across a shape, one ending in its middle) cut its inside into pieces that each
+    fit no shape. The fill's own area, the holes of its letters filled, is the shape."""
+    np, cv2 = f.np, f.cv2
+    out: list[tuple[Shape, Any]] = []
+    for (x, y, w, h), whole, stroked in fills:
+        box = (float(x), float(y), float(x + w), float(y + h))
+        text = [b for b in (f.words or []) if inside(center(b), box)]
+        if not text or min(w, h) < max(8.0, 0.6 * f.text_h):
+            continue
+        if any(inside(center(b), s.bbox) for b in text for s in found + [o for o, _ in out]):
+            continue  # its text is a region's already (the fill was found whole, or a node on it)
+        if _run_through(f.ink[y:y + h, x:x + w], whole, f.stroke, np):
+            continue  # a band that lifelines cross from top to bottom is no node
+        kind, contour = _classify(whole, f)
+        if kind is None:
+            continue
+        contour = contour + np.array([[x, y]])
+        pad = f.stroke * 0.5 + 0.5
+        out.append((Shape(kind=kind, bbox=(x - pad, y - pad, x + w + pad, y + h + pad), filled=True,
+                          stroked=stroked), contour))
+        cv2.drawContours(outline, [cv2.convexHull(contour)], -1, 1, thickness=int(2 * f.stroke + 3))
+    return out
+
+
+def _tight(box: Rect, words: list[Rect]) -> bool:
+    """A fill drawn without an outline is a label's badge when it fits its text closely (its
+    text covers nearly half of it or more); a larger one (a slide's borderless box, a grey
+    cylinder with its name in it) is a node."""
+    text = sum((min(b[2], box[2]) - max(b[0], box[0])) * (min(b[3], box[3]) - max(b[1], box[1]))
+               for b in words if inside(center(b), box))
+    return text >= 0.45 * (box[2] - box[0]) * (box[3] - box[1])
+
+
+def _run_through(ink: Any, whole: Any, stroke: float, np: Any) -> bool:
+    """A straight line of ink crosses the fill from side to side (or top to bottom) away from
+    its edges: the lifelines through a sequence chart's highlighted band."""
+    m = int(max(3.0, 2.0 * stroke)) + 1
+    on = (ink > 0) & (whole > 0)
+    for axis in (0, 1):
+        span = whole.sum(axis=axis)
+        cover = on.sum(axis=axis)
+        inner = slice(m, max(m, len(span) - m))
+        if bool(((cover[inner] >= 0.95 * span[inner]) & (span[inner] > 0)).any()):
+            return True
+    return False
 
 
 def _grazes_edge(labels: Any, i: int, box: tuple[int, int, int, int]) -> bool:
