@@ -216,6 +216,16 @@ def test_an_ellipse_drawn_flush_with_the_crop_is_still_a_shape():
     assert not any(s.bbox[2] - s.bbox[0] > 300 for s in found)
 
 
+def _filled_frame(img: np.ndarray, words: list, text_h: float = 30.0) -> tuple:
+    """(frame, grey, background, fills) after the fill stage, as ``_geometry`` builds them."""
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    mask, bg = ink_mask(gray, np, frame._INK_DELTA)
+    fills: list = []
+    out, bare = ink._fills_to_outlines(mask, gray, words, np, cv2, fills)
+    f = frame._Frame(np, cv2, 1.0, out, 2.0, text_h, bare, ink_mask(gray, np, 150)[0], words, [], [])
+    return f, gray, bg, fills
+
+
 def test_a_filled_box_cut_into_pieces_by_lines_drawn_over_it_is_still_one_shape():
     """A grey box (a PowerPoint cylinder, a Visio table) that two connectors cross: drawn over
     the fill, they cut its inside into pieces that each fit no shape, and its label was left
@@ -227,15 +237,11 @@ def test_a_filled_box_cut_into_pieces_by_lines_drawn_over_it_is_still_one_shape(
     cv2.line(img, (300, 200), (300, 228), (120, 60, 20), 2)  # ... and turns down to the bottom
     cv2.line(img, (500, 20), (250, 180), (120, 60, 20), 2)   # another one ends in its middle
     word = (215.0, 120.0, 300.0, 150.0)
-    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-    mask, bg = ink_mask(gray, np, frame._INK_DELTA)
-    fills: list = []
-    out, bare = ink._fills_to_outlines(mask, gray, [word], np, cv2, fills)
+    f, gray, bg, fills = _filled_frame(img, [word])
     assert len(fills) == 1 and fills[0][2]  # one fill, outlined
-    f = frame._Frame(np, cv2, 1.0, out, 2.0, 30.0, bare, ink_mask(gray, np, 150)[0], [word], [], [])
     found, _outline = shapes._shapes(f, gray, bg)
     assert not any(s.bbox[0] <= 257 <= s.bbox[2] and s.bbox[1] <= 135 <= s.bbox[3] for s in found)
-    f = frame._Frame(np, cv2, 1.0, out, 2.0, 30.0, bare, ink_mask(gray, np, 150)[0], [word], [], [])
+    f, gray, bg, fills = _filled_frame(img, [word])
     found, _outline = shapes._shapes(f, gray, bg, fills)
     holding = [s for s in found if s.bbox[0] <= 257 <= s.bbox[2] and s.bbox[1] <= 135 <= s.bbox[3]]
     assert len(holding) == 1 and holding[0].kind == "rect" and holding[0].filled
@@ -247,12 +253,7 @@ def test_a_filled_box_found_whole_gets_no_second_shape_from_its_fill():
     cv2.rectangle(img, (100, 60), (300, 200), (150, 150, 150), -1)
     cv2.rectangle(img, (100, 60), (300, 200), (90, 90, 90), 2)
     cv2.line(img, (10, 130), (100, 130), (120, 60, 20), 2)  # a connector ending at its side
-    word = (150.0, 115.0, 250.0, 145.0)
-    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-    mask, bg = ink_mask(gray, np, frame._INK_DELTA)
-    fills: list = []
-    out, bare = ink._fills_to_outlines(mask, gray, [word], np, cv2, fills)
-    f = frame._Frame(np, cv2, 1.0, out, 2.0, 30.0, bare, ink_mask(gray, np, 150)[0], [word], [], [])
+    f, gray, bg, fills = _filled_frame(img, [(150.0, 115.0, 250.0, 145.0)])
     found, _outline = shapes._shapes(f, gray, bg, fills)
     assert len([s for s in found if s.bbox[0] <= 200 <= s.bbox[2] and s.bbox[1] <= 130 <= s.bbox[3]]) == 1
 
@@ -265,11 +266,7 @@ def test_a_dark_bar_no_taller_than_its_white_text_stays_one_fill():
     cv2.rectangle(img, (40, 70), (480, 122), (192, 112, 0), -1)  # (BGR) a dark blue bar
     cv2.putText(img, "Provisioning API", (70, 110), cv2.FONT_HERSHEY_SIMPLEX, 1.3, (255, 255, 255), 3,
                 cv2.LINE_AA)
-    word = (66.0, 76.0, 420.0, 116.0)
-    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-    mask, _bg = ink_mask(gray, np, frame._INK_DELTA)
-    fills: list = []
-    ink._fills_to_outlines(mask, gray, [word], np, cv2, fills)
+    _f, _gray, _bg, fills = _filled_frame(img, [(66.0, 76.0, 420.0, 116.0)])
     boxes = [b for b, _m, _s in fills]
     assert len(boxes) == 1
     x, y, w, h = boxes[0]
@@ -286,10 +283,48 @@ def test_a_borderless_fill_is_a_label_badge_only_when_it_fits_its_text(box, word
     slide 7: "Image Repo" read as a badge, and the connectors into it joined through it)."""
     img = canvas(420, 260)
     cv2.rectangle(img, box[:2], box[2:], (150, 150, 150), -1)
-    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-    mask, bg = ink_mask(gray, np, frame._INK_DELTA)
-    out, bare = ink._fills_to_outlines(mask, gray, [word], np, cv2)
-    f = frame._Frame(np, cv2, 1.0, out, 2.0, 30.0, bare, ink_mask(gray, np, 150)[0], [word], [], [])
+    f, gray, bg, _fills = _filled_frame(img, [word])
     found, _outline = shapes._shapes(f, gray, bg)
     held = [s for s in found if s.bbox[0] <= 210 <= s.bbox[2] and s.bbox[1] <= 130 <= s.bbox[3]]
     assert len(held) == 1 and held[0].stroked is (not badge)
+
+
+def _cloud_outline(cx: int, cy: int, rx: int, ry: int, bumps: int = 9) -> np.ndarray:
+    """A cloud's outline: circles set round an ellipse, as clip-art and PowerPoint draw it."""
+    pts = []
+    for k in range(bumps):
+        a = 2 * math.pi * k / bumps
+        pts.append((cx + rx * math.cos(a), cy + ry * math.sin(a)))
+    return pts
+
+
+def test_a_cloud_is_a_shape_and_the_white_letters_on_a_grey_one_are_no_markers():
+    """A cloud (the Internet, a provider network) outlines as bulges round an oval; it fitted
+    no shape, so its name was a loose label (or the figure's title). On a grey cloud, white
+    letters such as "a" are small light rings with fill all round them, not end markers."""
+    img = canvas(520, 320)
+    mask = np.zeros(img.shape[:2], np.uint8)
+    for x, y in _cloud_outline(260, 160, 150, 80):
+        cv2.circle(mask, (int(x), int(y)), 55, 1, -1)
+    cv2.ellipse(mask, (260, 160), (150, 80), 0, 0, 360, 1, -1)
+    img[mask > 0] = (160, 160, 160)
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    cv2.drawContours(img, contours, -1, (90, 90, 90), 2)
+    cv2.putText(img, "o", (250, 175), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (255, 255, 255), 3, cv2.LINE_AA)
+    word = (190.0, 90.0, 240.0, 120.0)  # a word read elsewhere in the cloud
+    f, gray, bg, _fills = _filled_frame(img, [word], text_h=24.0)
+    found, _outline = shapes._shapes(f, gray, bg)
+    assert [s.kind for s in found] == ["cloud"]
+    b = found[0].bbox
+    assert b[0] < 70 and b[2] > 450 and b[1] < 40 and b[3] > 280
+
+
+def test_plain_boxes_and_ellipses_are_no_clouds():
+    img = canvas(520, 320)
+    cv2.rectangle(img, (30, 30), (230, 150), INK, 2)
+    cv2.ellipse(img, (380, 200), (110, 70), 0, 0, 360, INK, 2, cv2.LINE_AA)
+    cv2.rectangle(img, (40, 200), (200, 290), INK, 2)
+    cv2.rectangle(img, (60, 220), (180, 270), INK, 2)
+    f, gray, bg = _frame(img, text_h=20.0)
+    found, _outline = shapes._shapes(f, gray, bg)
+    assert sorted(s.kind for s in found) == ["ellipse", "rect", "rect", "rect"]

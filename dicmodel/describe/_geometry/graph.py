@@ -23,7 +23,6 @@ sequence diagrams are read by :mod:`.sequence`.
 from __future__ import annotations
 
 import math
-
 import re
 from collections import defaultdict
 from collections.abc import Collection, Sequence
@@ -44,7 +43,7 @@ __all__ = ["GraphParts", "Reading", "recover_graph"]
 
 _SHAPE_NAME = {"rect": "box", "round_rect": "round", "ellipse": "ellipse", "circle": "circle",
                "diamond": "diamond", "hexagon": "hexagon", "parallelogram": "parallelogram",
-               "polygon": "box", "cylinder": "cylinder", "icon": "device", "external": "external"}
+               "polygon": "box", "cylinder": "cylinder", "icon": "device", "external": "external", "cloud": "round"}
 
 
 # Font Awesome codes that Mermaid prints as text when the icon font is missing

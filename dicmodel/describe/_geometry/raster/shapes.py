@@ -13,7 +13,7 @@ from typing import Any
 
 from .._util import center, inside
 from ..primitives import Arrowhead, Rect, Shape
-from .frame import _Frame, _inside
+from .frame import _INK_DELTA, _Frame, _inside
 from .heads import _hollow_head
 
 
@@ -53,6 +53,8 @@ def _shapes(f: _Frame, gray: Any, bg: int, fills: list | None = None) -> tuple[l
         cfill = (cv2.contourArea(contour) + 0.5 * cv2.arcLength(contour, True)) / float(w * h)
         roundish = 0.8 <= w / h <= 1.25 and (kind == "circle" or 0.6 <= cfill <= 0.9)
         if small and roundish and max(w, h) <= max(18.0, 1.0 * f.text_h):
+            if _in_fill(gray, bg, (x, y, w, h), np):
+                continue  # a light letter ("a", "o") on a dark fill, not a marker or a ring
             cx, cy = x + w / 2.0, y + h / 2.0
             if float(region.sum()) < 0.8 * w * h * math.pi / 4.0:
                 # a ring around a dot: a state diagram's end marker (outer ring + inner disc)
@@ -69,6 +71,12 @@ def _shapes(f: _Frame, gray: Any, bg: int, fills: list | None = None) -> tuple[l
         if min(w, h) < min_side or area < 60 or kind is None:
             continue
         tint = abs(float(np.median(gray[y:y + h, x:x + w][region > 0])) - bg) > 4
+        if kind == "cloud" and not tint:
+            # (an unfilled region of bulges is as often a loop of curved connectors: it is
+            # read as before clouds were told apart)
+            kind, contour = _classify(region, f, clouds=False)
+            if kind is None:
+                continue
         if kind in ("rect", "round_rect", "hexagon") and _crossing_gap(f, (x, y, x + w, y + h), tint):
             continue
         if kind in ("polygon", "parallelogram") and not tint:
@@ -305,7 +313,7 @@ def _crossing_gap(f: _Frame, box: tuple[int, int, int, int], tint: bool) -> bool
     return sum(1 for v, h in _run_ons(f, box, far=3.0) if v or h) == 2
 
 
-def _classify(region: Any, f: _Frame) -> tuple[str | None, Any]:
+def _classify(region: Any, f: _Frame, clouds: bool = True) -> tuple[str | None, Any]:
     """Shape kind of one enclosed region (a 0/1 mask in its own box), or None when none fits."""
     np, cv2 = f.np, f.cv2
     contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
@@ -317,6 +325,9 @@ def _classify(region: Any, f: _Frame) -> tuple[str | None, Any]:
     hull = float(cv2.contourArea(cv2.convexHull(c))) + 0.5 * cv2.arcLength(c, True)
     fill = area / float(w * h)
     solidity = area / max(hull, 1.0)
+    # (a cloud holds a name: at least two text lines high)
+    if clouds and solidity < 0.97 and min(w, h) >= 2.0 * max(f.text_h, 8.0) and _cloud(c, w, h, hull, cv2):
+        return "cloud", c
     if solidity < 0.9:
         return None, c
     n = len(cv2.approxPolyDP(c, 0.04 * cv2.arcLength(c, True), True))
@@ -337,6 +348,38 @@ def _classify(region: Any, f: _Frame) -> tuple[str | None, Any]:
     if fill >= 0.6 and solidity >= 0.95:
         return "polygon", c
     return None, c
+
+
+def _in_fill(gray: Any, bg: int, box: tuple[int, int, int, int], np: Any) -> bool:
+    """A small light region with fill all round it well beyond its own rim: a hole in a
+    dark fill (a white letter on a grey cloud). A state marker's ring is thin, with the
+    page's background just outside it."""
+    x, y, w, h = box
+    m = int(0.6 * max(w, h)) + 2
+    hh, ww = gray.shape
+    x0, y0, x1, y1 = x - m, y - m, x + w + m, y + h + m
+    if x0 < 0 or y0 < 0 or x1 >= ww or y1 >= hh:
+        return False
+    rim = np.concatenate([gray[y0, x0:x1], gray[y1, x0:x1], gray[y0:y1, x0], gray[y0:y1, x1]])
+    # (half: the rim runs through the next light letters; past a marker it is bare page,
+    # but for the lines that meet it)
+    return float(np.mean(np.abs(rim.astype(np.int16) - bg) > _INK_DELTA)) >= 0.5
+
+
+def _cloud(c: Any, w: int, h: int, hull: float, cv2: Any) -> bool:
+    """A cloud (the Internet, a provider's network): an oval hull whose outline dips in
+    between five or more bulges, each dip a few percent of the shape's size deep."""
+    if not (0.3 <= w / h <= 3.5) or hull < 0.65 * w * h or len(c) < 12:
+        return False
+    try:
+        idx = cv2.convexHull(c, returnPoints=False)
+        defects = cv2.convexityDefects(c, idx)
+    except cv2.error:  # (a self-touching contour has no defects to give)
+        return False
+    if defects is None:
+        return False
+    deep = [d for d in defects.reshape(-1, 4) if 0.03 * min(w, h) <= d[3] / 256.0 <= 0.3 * min(w, h)]
+    return len(deep) >= 5
 
 
 def _elliptic(c: Any, w: int, h: int, np: Any) -> bool:
