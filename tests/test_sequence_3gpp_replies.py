@@ -93,6 +93,52 @@ def test_messages_to_a_party_off_the_figure_edge_are_kept():
                    ("GW(BBERF)", "H-PCRF", "6. Ack")]
 
 
+def test_messages_that_run_on_past_the_first_lifeline_come_from_off_the_figure():
+    """TS 23.203 Figure 7.7.1.2-1: "1. Establish Gateway Control Session Request" and the
+    IP-CAN Bearer Signaling pair run from Target GW(BBERF) across Source GW(BBERF)'s line to a
+    point 25 points left of it, short of the figure's edge. With half the arrows unread the
+    chart became a flowchart of 58 unlabelled boxes; the loose end, past the outermost
+    lifeline, is a party the chart does not draw."""
+    f = Fig(480, 260)
+    for x, name in ((60, "Source"), (180, "Target"), (400, "H-PCRF")):
+        f.box(x - 45, 8, x + 45, 30, name, size=8)
+        f.page.draw_line((x, 30), (x, 250), color=BLACK, width=0.6)
+    f.arrow((30, 60), (180, 60))
+    f.text("1. Establish Request", 40, 54, size=7)
+    f.arrow((180, 90), (400, 90))
+    f.text("2. Establishment", 250, 84, size=7)
+    f.arrow((400, 120), (180, 120))
+    f.text("3. Acknowledge", 250, 114, size=7)
+    f.arrow((180, 150), (30, 150))
+    f.text("5. Reply", 40, 144, size=7)
+    f.arrow((180, 180), (30, 180), dashed=True)
+    f.text("6. Bearer Signaling", 40, 174, size=7)
+    f.arrow((30, 210), (180, 210), dashed=True)
+    f.text("7. Bearer Signaling", 40, 204, size=7)
+    r = read(f)
+    assert r.figure_type is FigureType.sequence
+    label = {n.id: n.label for n in r.diagram.nodes}
+    got = [(label[m.source], label[m.target], m.text) for m in r.diagram.messages]
+    out = "Off-figure party (left)"
+    assert got == [(out, "Target", "1. Establish Request"), ("Target", "H-PCRF", "2. Establishment"),
+                   ("H-PCRF", "Target", "3. Acknowledge"), ("Target", out, "5. Reply"),
+                   ("Target", out, "6. Bearer Signaling"), (out, "Target", "7. Bearer Signaling")]
+
+
+def test_columns_whose_one_arrow_runs_off_the_figure_are_no_call_flow():
+    """TS 38.300 Figure 6.6-1 (a data-flow example): boxes over dotted drop lines and one
+    double arrow under them ("MAC PDU - Transport Block") from left of the first line. With
+    no message between two drawn lines, it is no call flow with an off-figure party."""
+    f = Fig(480, 260)
+    for x, name in ((150, "IP Packet"), (330, "SDU")):
+        f.box(x - 45, 8, x + 45, 30, name, size=8)
+        f.page.draw_line((x, 30), (x, 230), color=BLACK, width=0.6)
+    f.arrow((40, 200), (330, 200))
+    f.text("MAC PDU - Transport Block", 150, 194, size=7)
+    r = read(f)
+    assert r.figure_type is not FigureType.sequence
+
+
 def test_messages_between_protocol_layer_boxes_on_the_lifelines_are_read():
     # d02 Default Bearer Figure 1 (TikZ): each message runs between two small boxes on the
     # lifelines that name its protocol layer ("RRC", "S1AP") and stops at their sides, half a

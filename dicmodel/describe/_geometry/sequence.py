@@ -577,12 +577,16 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float) -> tuple[list[
             layers.append(hit[1])
         if (ia is None) != (ib is None) and _elbow_at(b if ib is None else a, prims, u):
             ia = ib = ia if ia is not None else ib  # the arrowed leg of a three-stroke self-message
-        if (ia is None) != (ib is None) and min(box[0], prims.width - box[2]) <= 10.0 * u \
-                and abs(a[1] - b[1]) <= 3.0 * u:
+        if (ia is None) != (ib is None) and abs(a[1] - b[1]) <= 3.0 * u:
             # to or from a party outside the figure, off its edge (TS 23.203 Figure 7.7.4-1's
-            # "4. IP-CAN Bearer Signaling" leaves GW(BBERF) to the left edge)
-            edge = _LEFT if box[0] <= 10.0 * u else _RIGHT
-            ia, ib = (edge, ib) if ia is None else (ia, edge)
+            # "4. IP-CAN Bearer Signaling" leaves GW(BBERF) to the left edge), or out past
+            # the outermost lifeline (7.7.1.2-1: "6. IP-CAN Bearer Signaling" runs on across
+            # Source GW(BBERF)'s line to the left)
+            loose = (a if ia is None else b)[0]
+            if loose <= 10.0 * u or loose < min(ln.x for ln in lines) - tol:
+                ia, ib = (_LEFT, ib) if ia is None else (ia, _LEFT)
+            elif prims.width - loose <= 10.0 * u or loose > max(ln.x for ln in lines) + tol:
+                ia, ib = (_RIGHT, ib) if ia is None else (ia, _RIGHT)
         if ia is None or ib is None:
             continue
         if ia == ib and box[2] - box[0] < 8 * u and not _elbow_at(b if ha and not hb else a, prims, u):
@@ -790,6 +794,8 @@ def read_sequence(prims: Primitives) -> Diagram | None:
     # strokes has most of its arrows elsewhere
     if not msgs or len(msgs) < 0.6 * n_arrowed:
         return None
+    if all(min(m.src, m.dst) < 0 for m in msgs):
+        return None  # no message between two drawn lifelines: the columns are no call flow
     frames = _frames(prims, msgs, lines, u)
     # words inside header boxes, notes and markers are not message text; inside a frame
     # (alt/loop/opt, which holds messages) only its header line is not
