@@ -582,10 +582,12 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float) -> tuple[list[
             # "4. IP-CAN Bearer Signaling" leaves GW(BBERF) to the left edge), or out past
             # the outermost lifeline (7.7.1.2-1: "6. IP-CAN Bearer Signaling" runs on across
             # Source GW(BBERF)'s line to the left)
+            # (vector only: a raster chart's traced strokes and notes stop short of lines)
             loose = (a if ia is None else b)[0]
-            if loose <= 10.0 * u or loose < min(ln.x for ln in lines) - tol:
+            past = 1e9 if raster else tol
+            if loose <= 10.0 * u or loose < min(ln.x for ln in lines) - past:
                 ia, ib = (_LEFT, ib) if ia is None else (ia, _LEFT)
-            elif prims.width - loose <= 10.0 * u or loose > max(ln.x for ln in lines) + tol:
+            elif prims.width - loose <= 10.0 * u or loose > max(ln.x for ln in lines) + past:
                 ia, ib = (_RIGHT, ib) if ia is None else (ia, _RIGHT)
         if ia is None or ib is None:
             continue
