@@ -36,6 +36,12 @@ class _Frame:
     tint: Any = None  # [h, w] 0/1: clearly coloured pixels (not black, grey or white)
 
 
+def _rim(np: Any, a: Any, x0: int, y0: int, x1: int, y1: int) -> Any:
+    """The pixels on the border of ``a[y0:y1, x0:x1]``, as one flat array."""
+    win = a[y0:y1, x0:x1]
+    return np.concatenate([win[[0, -1]].ravel(), win[:, [0, -1]].ravel()])
+
+
 def _scaled_box(b: Rect, s: float) -> Rect:
     return (b[0] * s, b[1] * s, b[2] * s, b[3] * s)
 

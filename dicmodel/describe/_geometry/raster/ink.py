@@ -14,7 +14,7 @@ from typing import Any
 
 from ..ocr import ink_mask
 from ..primitives import Path, Rect
-from .frame import _INK_DELTA, _Frame, _median_h
+from .frame import _INK_DELTA, _Frame, _median_h, _rim
 
 # inside a fill, ink is a thin stroke this much darker than the fill on both sides of it
 # (a grey link on a grey box inside an orange zone: ~40 levels at full size, ~20 shrunk)
@@ -128,7 +128,6 @@ def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
     k = max(7, int(0.45 * h) | 1)
     light = _light_text(ink, gray, words, np)
     solid = cv2.morphologyEx(ink | light, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-    solid &= ink | light
     n, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
     big = np.zeros(n, dtype=bool)
     big[1:] = stats[1:, cv2.CC_STAT_AREA] >= max(300, int(h * h))
@@ -167,8 +166,8 @@ _PALE_DELTA = 5  # a pale fill: this many grey levels below the background and m
 def _light_text(ink: Any, gray: Any, words: list[Rect], np: Any) -> Any:
     """The boxes of light words on a dark fill (white text on a blue bar or a grey cloud): a
     word box whose rim, a few pixels out, is nearly all ink, a tenth of whose pixels are far
-    lighter than that rim and hardly any darker (dark text on a fill is ink already). The letters are holes in
-    the fill, and a bar no taller than its text would come apart at them."""
+    lighter than that rim and hardly any darker (dark text on a fill is ink already). The
+    letters are holes in the fill, and a bar no taller than its text would come apart at them."""
     out = np.zeros_like(ink)
     hh, ww = ink.shape
     for b in words:
@@ -177,11 +176,10 @@ def _light_text(ink: Any, gray: Any, words: list[Rect], np: Any) -> Any:
         x1, y1 = min(ww, int(b[2]) + p + 1), min(hh, int(b[3]) + p + 1)
         if x1 - x0 < 3 or y1 - y0 < 3:
             continue
-        rim = np.concatenate([ink[y0, x0:x1], ink[y1 - 1, x0:x1], ink[y0:y1, x0], ink[y0:y1, x1 - 1]])
-        if float(rim.mean()) < 0.9:
+        if float(_rim(np, ink, x0, y0, x1, y1).mean()) < 0.9:
             continue
         g = gray[y0:y1, x0:x1]
-        tone = float(np.median(np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])))
+        tone = float(np.median(_rim(np, gray, x0, y0, x1, y1)))
         # (and hardly any darker: dark letters on a pale box inside a coloured band are not)
         if float(np.mean(g > tone + _INK_DELTA)) >= 0.1 and float(np.mean(g < tone - _INK_DELTA)) < 0.02:
             out[y0:y1, x0:x1] = 1

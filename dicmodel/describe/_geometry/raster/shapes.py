@@ -13,7 +13,7 @@ from typing import Any
 
 from .._util import center, inside
 from ..primitives import Arrowhead, Rect, Shape
-from .frame import _INK_DELTA, _Frame, _inside
+from .frame import _INK_DELTA, _Frame, _inside, _rim
 from .heads import _hollow_head
 
 
@@ -357,13 +357,13 @@ def _in_fill(gray: Any, bg: int, box: tuple[int, int, int, int], np: Any) -> boo
     x, y, w, h = box
     m = int(0.6 * max(w, h)) + 2
     hh, ww = gray.shape
-    x0, y0, x1, y1 = x - m, y - m, x + w + m, y + h + m
-    if x0 < 0 or y0 < 0 or x1 >= ww or y1 >= hh:
+    x0, y0, x1, y1 = x - m, y - m, x + w + m + 1, y + h + m + 1
+    if x0 < 0 or y0 < 0 or x1 > ww or y1 > hh:
         return False
-    rim = np.concatenate([gray[y0, x0:x1], gray[y1, x0:x1], gray[y0:y1, x0], gray[y0:y1, x1]])
+    rim = _rim(np, gray, x0, y0, x1, y1).astype(np.int16)
     # (half: the rim runs through the next light letters; past a marker it is bare page,
     # but for the lines that meet it)
-    return float(np.mean(np.abs(rim.astype(np.int16) - bg) > _INK_DELTA)) >= 0.5
+    return float(np.mean(np.abs(rim - bg) > _INK_DELTA)) >= 0.5
 
 
 def _cloud(c: Any, w: int, h: int, hull: float, cv2: Any) -> bool:
