@@ -15,6 +15,22 @@ XS = (60, 240, 420)
 NAMES = ("UP function", "CP function", "OCS")
 
 
+def _lifelines(columns: tuple, bottom: float = 250) -> Fig:
+    """A chart of named header boxes with their lifelines, at the given x positions."""
+    f = Fig(480, 260)
+    for x, name in columns:
+        f.box(x - 45, 8, x + 45, 30, name, size=8)
+        f.page.draw_line((x, 30), (x, bottom), color=BLACK, width=0.6)
+    return f
+
+
+def _say(f: Fig, *msgs: tuple) -> None:
+    """Level arrows (from x, to x, y, label, label x[, dashed]), each label just above its arrow."""
+    for x0, x1, y, text, tx, *dashed in msgs:
+        f.arrow((x0, y), (x1, y), dashed=bool(dashed and dashed[0]))
+        f.text(text, tx, y - 6, size=7)
+
+
 def _chart() -> Fig:
     f = Fig(480, 260)
     for x, name in zip(XS, NAMES):
@@ -70,18 +86,10 @@ def test_a_frame_narrower_than_the_messages_it_holds_keeps_their_labels_whole():
 def test_messages_to_a_party_off_the_figure_edge_are_kept():
     # TS 23.203 Figure 7.7.4-1: "4. IP-CAN Bearer Signaling" runs from GW(BBERF) to the left
     # edge and back, to a party the chart does not draw; those messages were dropped
-    f = Fig(480, 260)
-    for x, name in ((120, "GW(BBERF)"), (400, "H-PCRF")):
-        f.box(x - 45, 8, x + 45, 30, name, size=8)
-        f.page.draw_line((x, 30), (x, 250), color=BLACK, width=0.6)
-    f.arrow((400, 60), (120, 60))
-    f.text("2. Gateway Control and QoS Rules Provision", 260, 54, size=7)
-    f.arrow((120, 110), (2, 110), dashed=True)
-    f.text("4. IP-CAN Bearer Signaling", 60, 104, size=7)
-    f.arrow((2, 140), (120, 140), dashed=True)
-    f.text("5. IP-CAN Bearer Signaling", 60, 134, size=7)
-    f.arrow((120, 180), (400, 180))
-    f.text("6. Ack", 260, 174, size=7)
+    f = _lifelines(((120, "GW(BBERF)"), (400, "H-PCRF")))
+    _say(f, (400, 120, 60, "2. Gateway Control and QoS Rules Provision", 260),
+         (120, 2, 110, "4. IP-CAN Bearer Signaling", 60, True),
+         (2, 120, 140, "5. IP-CAN Bearer Signaling", 60, True), (120, 400, 180, "6. Ack", 260))
     r = read(f)
     assert r.figure_type is FigureType.sequence
     assert [n.label for n in r.diagram.nodes] == ["Off-figure party (left)", "GW(BBERF)", "H-PCRF"]
@@ -99,22 +107,10 @@ def test_messages_that_run_on_past_the_first_lifeline_come_from_off_the_figure()
     point 25 points left of it, short of the figure's edge. With half the arrows unread the
     chart became a flowchart of 58 unlabelled boxes; the loose end, past the outermost
     lifeline, is a party the chart does not draw."""
-    f = Fig(480, 260)
-    for x, name in ((60, "Source"), (180, "Target"), (400, "H-PCRF")):
-        f.box(x - 45, 8, x + 45, 30, name, size=8)
-        f.page.draw_line((x, 30), (x, 250), color=BLACK, width=0.6)
-    f.arrow((30, 60), (180, 60))
-    f.text("1. Establish Request", 40, 54, size=7)
-    f.arrow((180, 90), (400, 90))
-    f.text("2. Establishment", 250, 84, size=7)
-    f.arrow((400, 120), (180, 120))
-    f.text("3. Acknowledge", 250, 114, size=7)
-    f.arrow((180, 150), (30, 150))
-    f.text("5. Reply", 40, 144, size=7)
-    f.arrow((180, 180), (30, 180), dashed=True)
-    f.text("6. Bearer Signaling", 40, 174, size=7)
-    f.arrow((30, 210), (180, 210), dashed=True)
-    f.text("7. Bearer Signaling", 40, 204, size=7)
+    f = _lifelines(((60, "Source"), (180, "Target"), (400, "H-PCRF")))
+    _say(f, (30, 180, 60, "1. Establish Request", 40), (180, 400, 90, "2. Establishment", 250),
+         (400, 180, 120, "3. Acknowledge", 250), (180, 30, 150, "5. Reply", 40),
+         (180, 30, 180, "6. Bearer Signaling", 40, True), (30, 180, 210, "7. Bearer Signaling", 40, True))
     r = read(f)
     assert r.figure_type is FigureType.sequence
     label = {n.id: n.label for n in r.diagram.nodes}
@@ -129,12 +125,8 @@ def test_columns_whose_one_arrow_runs_off_the_figure_are_no_call_flow():
     """TS 38.300 Figure 6.6-1 (a data-flow example): boxes over dotted drop lines and one
     double arrow under them ("MAC PDU - Transport Block") from left of the first line. With
     no message between two drawn lines, it is no call flow with an off-figure party."""
-    f = Fig(480, 260)
-    for x, name in ((150, "IP Packet"), (330, "SDU")):
-        f.box(x - 45, 8, x + 45, 30, name, size=8)
-        f.page.draw_line((x, 30), (x, 230), color=BLACK, width=0.6)
-    f.arrow((40, 200), (330, 200))
-    f.text("MAC PDU - Transport Block", 150, 194, size=7)
+    f = _lifelines(((150, "IP Packet"), (330, "SDU")), bottom=230)
+    _say(f, (40, 330, 200, "MAC PDU - Transport Block", 150))
     r = read(f)
     assert r.figure_type is not FigureType.sequence
 
