@@ -131,6 +131,27 @@ def test_columns_whose_one_arrow_runs_off_the_figure_are_no_call_flow():
     assert r.figure_type is not FigureType.sequence
 
 
+def test_a_solid_line_with_a_small_square_at_both_ends_is_a_headless_message():
+    """TS 38.300 Figure A.6-1 through LibreOffice: the heads of the "6. UP Data" double lines
+    turned into small white squares, one at each end, between the line and its lifelines.
+    With a square at one end that end is the head; with one at both, which was the head is
+    lost, and the solid line between two lifelines is read as a headless message (it was
+    dropped). A dashed one stays unread: its direction would be a guess."""
+    f = _lifelines(((60, "UE"), (200, "gNB"), (380, "UPF")))
+    _say(f, (200, 380, 60, "4. PDU Data Tunnel", 290))  # a head: a reference message
+    for y, dashed, text in ((120, False, "6. UP Data"), (170, True, "5. RRCReconfiguration")):
+        for x in (60, 193):  # the squares, 7 pt wide, at the lifeline ends of the line
+            f.page.draw_rect(pymupdf.Rect(x, y - 4, x + 7, y + 4), color=None, fill=(1, 1, 1))
+        f.page.draw_line((67, y), (193, y), color=BLACK, width=0.7, dashes="[3 2] 0" if dashed else None)
+        f.text(text, 130, y - 6, size=7)
+    r = read(f)
+    assert r.figure_type is FigureType.sequence
+    label = {n.id: n.label for n in r.diagram.nodes}
+    got = [(label[m.source], label[m.target], m.text) for m in r.diagram.messages]
+    assert ("UE", "gNB", "6. UP Data") in got
+    assert not any("RRCReconfiguration" in t for _a, _b, t in got)
+
+
 def test_messages_between_protocol_layer_boxes_on_the_lifelines_are_read():
     # d02 Default Bearer Figure 1 (TikZ): each message runs between two small boxes on the
     # lifelines that name its protocol layer ("RRC", "S1AP") and stops at their sides, half a

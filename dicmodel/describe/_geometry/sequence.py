@@ -452,16 +452,18 @@ def _cross_centre(p: Point, shorts: list[Rect]) -> Point:
     return (sum(c[0] for c in cs) / len(cs), sum(c[1] for c in cs) / len(cs))
 
 
-def _box_head(p: Point, prims: Primitives, u: float) -> Point | None:
+def _box_head(p: Point, prims: Primitives, u: float, away: Point | None = None) -> Point | None:
     """Where a head was that LibreOffice turned into a small square: Mscgen charts in 3GPP
     specs lose their arrowheads in conversion, and a box of the head's size sits between the
-    line's end and the lifeline it points at. Returns the far side of the box (the tip)."""
+    line's end and the lifeline it points at. Returns the far side of the box (the tip): the
+    side away from ``away`` (the line's other end) when given, else the side away from ``p``."""
     for s in prims.shapes:
         b = s.bbox
         if b[2] - b[0] > 12 * u or b[3] - b[1] > 12 * u or not b[1] - 1 <= p[1] <= b[3] + 1:
             continue
         if U.rect_dist(p, b) <= 1.0 * u:
-            return (b[2] if abs(b[0] - p[0]) < abs(b[2] - p[0]) else b[0], p[1])
+            ref = away[0] if away is not None else p[0]
+            return (b[2] if abs(b[0] - ref) < abs(b[2] - ref) else b[0], p[1])
     return None
 
 
@@ -550,6 +552,14 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float) -> tuple[list[
             ta2, tb2 = _box_head(a, prims, u), _box_head(b, prims, u)
             if (ta2 is None) != (tb2 is None):
                 ha, ta, hb, tb = ta2 is not None, ta2, tb2 is not None, tb2
+            elif ta2 is not None and tb2 is not None:
+                # a square at both ends (TS 38.300 A.6-1's "6. UP Data" pairs): which was the
+                # head is lost; a solid line that runs between two lifelines is read as
+                # headless, as one with no square (a dashed one is not: its direction would
+                # be a guess, and RRC reconfiguration runs right to left)
+                ta2, tb2 = _box_head(a, prims, u, away=b), _box_head(b, prims, u, away=a)
+                if ta2 is not None and tb2 is not None and _on_lines(ta2, tb2, lines, u):
+                    a, b = ta2, tb2
         if not (ha or hb):
             if _cross_at(b, shorts):
                 hb, arrow, tb = True, "cross", _cross_centre(b, shorts)
