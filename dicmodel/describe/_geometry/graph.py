@@ -43,7 +43,8 @@ __all__ = ["GraphParts", "Reading", "recover_graph"]
 
 _SHAPE_NAME = {"rect": "box", "round_rect": "round", "ellipse": "ellipse", "circle": "circle",
                "diamond": "diamond", "hexagon": "hexagon", "parallelogram": "parallelogram",
-               "polygon": "box", "cylinder": "cylinder", "icon": "device", "external": "external", "cloud": "round"}
+               "polygon": "box", "cylinder": "cylinder", "icon": "device", "external": "external",
+               "cloud": "round"}
 
 
 # Font Awesome codes that Mermaid prints as text when the icon font is missing

@@ -212,7 +212,7 @@ def judge(f: Features) -> Verdict:
         v.cap = 0.45
         v.doubts.append(f"{f.fills} filled shapes in {f.fill_colours} colours: shaded icons or "
                         "artwork read as elements")
-    if (f.nodes >= 10 and f.labelled < 0.3) or (f.nodes >= 5 and f.labelled < 0.4):
+    if f.nodes >= 5 and f.labelled < 0.4:  # (ten or more under 30 % falls in it too)
         v.cap = min(v.cap, 0.45)
         v.doubts.append(f"only {round(100 * f.labelled)} % of the {f.nodes} elements carry a label "
                         "(icons or artwork drawn from many shapes?)")

@@ -452,18 +452,17 @@ def _cross_centre(p: Point, shorts: list[Rect]) -> Point:
     return (sum(c[0] for c in cs) / len(cs), sum(c[1] for c in cs) / len(cs))
 
 
-def _box_head(p: Point, prims: Primitives, u: float, away: Point | None = None) -> Point | None:
+def _box_head(p: Point, prims: Primitives, u: float, away: Point) -> Point | None:
     """Where a head was that LibreOffice turned into a small square: Mscgen charts in 3GPP
     specs lose their arrowheads in conversion, and a box of the head's size sits between the
-    line's end and the lifeline it points at. Returns the far side of the box (the tip): the
-    side away from ``away`` (the line's other end) when given, else the side away from ``p``."""
+    line's end ``p`` and the lifeline it points at. Returns the box's side away from ``away``,
+    the line's other end (the tip; also where a dashed line's last dash ends inside the box)."""
     for s in prims.shapes:
         b = s.bbox
         if b[2] - b[0] > 12 * u or b[3] - b[1] > 12 * u or not b[1] - 1 <= p[1] <= b[3] + 1:
             continue
         if U.rect_dist(p, b) <= 1.0 * u:
-            ref = away[0] if away is not None else p[0]
-            return (b[2] if abs(b[0] - ref) < abs(b[2] - ref) else b[0], p[1])
+            return (b[2] if abs(b[0] - away[0]) < abs(b[2] - away[0]) else b[0], p[1])
     return None
 
 
@@ -549,17 +548,15 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float) -> tuple[list[
         hb, tb = _arrow_at(b, prims, 3.0 * u, _back(pts, 8.0 * u))
         arrow = "filled"
         if not (ha or hb) and not raster:
-            ta2, tb2 = _box_head(a, prims, u), _box_head(b, prims, u)
+            ta2, tb2 = _box_head(a, prims, u, b), _box_head(b, prims, u, a)
             if (ta2 is None) != (tb2 is None):
                 ha, ta, hb, tb = ta2 is not None, ta2, tb2 is not None, tb2
-            elif ta2 is not None and tb2 is not None:
+            elif ta2 is not None and tb2 is not None and _on_lines(ta2, tb2, lines, u):
                 # a square at both ends (TS 38.300 A.6-1's "6. UP Data" pairs): which was the
                 # head is lost; a solid line that runs between two lifelines is read as
                 # headless, as one with no square (a dashed one is not: its direction would
                 # be a guess, and RRC reconfiguration runs right to left)
-                ta2, tb2 = _box_head(a, prims, u, away=b), _box_head(b, prims, u, away=a)
-                if ta2 is not None and tb2 is not None and _on_lines(ta2, tb2, lines, u):
-                    a, b = ta2, tb2
+                a, b = ta2, tb2
         if not (ha or hb):
             if _cross_at(b, shorts):
                 hb, arrow, tb = True, "cross", _cross_centre(b, shorts)
@@ -592,13 +589,17 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float) -> tuple[list[
             # "4. IP-CAN Bearer Signaling" leaves GW(BBERF) to the left edge), or out past
             # the outermost lifeline (7.7.1.2-1: "6. IP-CAN Bearer Signaling" runs on across
             # Source GW(BBERF)'s line to the left)
-            # (vector only: a raster chart's traced strokes and notes stop short of lines)
+            # (past the lifelines: vector only, a raster chart's traced strokes and notes stop
+            # short of their lines)
             loose = (a if ia is None else b)[0]
-            past = 1e9 if raster else tol
-            if loose <= 10.0 * u or loose < min(ln.x for ln in lines) - past:
-                ia, ib = (_LEFT, ib) if ia is None else (ia, _LEFT)
-            elif prims.width - loose <= 10.0 * u or loose > max(ln.x for ln in lines) + past:
-                ia, ib = (_RIGHT, ib) if ia is None else (ia, _RIGHT)
+            first, last = min(ln.x for ln in lines), max(ln.x for ln in lines)
+            side = None
+            if loose <= 10.0 * u or (not raster and loose < first - tol):
+                side = _LEFT
+            elif prims.width - loose <= 10.0 * u or (not raster and loose > last + tol):
+                side = _RIGHT
+            if side is not None:
+                ia, ib = (side, ib) if ia is None else (ia, side)
         if ia is None or ib is None:
             continue
         if ia == ib and box[2] - box[0] < 8 * u and not _elbow_at(b if ha and not hb else a, prims, u):
