@@ -683,3 +683,114 @@ def test_a_bullseye_that_an_arrow_leaves_is_no_end_marker():
     assert not any(n.shape in ("end", "start") for n in out.diagram.nodes)
     kept = build(vector_prims(lambda p: draw(p, False), 600, 260))  # a true end marker stays
     assert any(n.shape == "end" for n in kept.diagram.nodes)
+
+
+def _can(page, x0, x1, top, bottom, lid=12.0):
+    """A PowerPoint can: the body (sides from the lid's middle, arcs below) and its lighter
+    lid, an ellipse drawn over it: two paths."""
+    mid = top + lid / 2
+    k = 0.55 * lid / 2
+    shape = page.new_shape()
+    shape.draw_line((x0, mid), (x0, bottom))
+    shape.draw_bezier((x0, bottom), (x0, bottom + k), (x1, bottom + k), (x1, bottom))
+    shape.draw_line((x1, bottom), (x1, mid))
+    shape.draw_bezier((x1, mid), (x1, mid + k), (x0, mid + k), (x0, mid))
+    shape.finish(color=GREY, fill=(0.65, 0.65, 0.65), width=0.8, closePath=True)
+    shape.commit()
+    page.draw_oval(pymupdf.Rect(x0, top, x1, top + lid), color=GREY, fill=(0.8, 0.8, 0.8), width=0.8)
+
+
+def test_a_can_drawn_as_body_and_lid_is_one_node_with_its_whole_name():
+    """Text wrapped into the lid ("Invento" / "ry Repo") is the can's: the lid is no node of
+    its own, and the arrow from the can's side leaves the can."""
+    def draw(page):
+        _can(page, 40, 100, 60, 140)
+        page.insert_text((50, 70), "Invento", fontsize=9)
+        page.insert_text((50, 95), "ry Repo", fontsize=9)
+        _box(page, (220, 80, 320, 120), "edgeconfig")
+        _arrow(page, (100, 100), (220, 100))
+
+    d = _read(draw)
+    assert [n.label for n in d.nodes if n.label.startswith("Invento")] == ["Invento ry Repo"]
+    assert _edges(d) == {("Invento ry Repo", "edgeconfig", True)}
+
+
+def test_an_unnamed_dashed_group_is_named_by_the_label_just_beside_it():
+    """PowerPoint's text box right of a dashed container names it; a label beside a plain box
+    stays a note, and one a connector passes is not taken."""
+    def draw(page):
+        _box(page, (60, 30, 160, 60), "Controller")
+        page.insert_text((175, 48), "Off-Switch", fontsize=9)
+        page.draw_rect(pymupdf.Rect(40, 80, 180, 260), color=BLACK, width=0.8, dashes="[3 2] 0")
+        _box(page, (60, 100, 160, 140), "Agent")
+        _box(page, (60, 200, 160, 240), "SDK")
+        _arrow(page, (110, 60), (110, 100))
+        _arrow(page, (110, 140), (110, 200))
+        page.insert_text((190, 200), "On-Switch", fontsize=9)
+
+    d = _read(draw)
+    assert [g.label for g in d.groups] == ["On-Switch"]
+    assert {d.label_of(m) for m in d.groups[0].members} == {"Agent", "SDK"}
+    assert "Off-Switch" in d.notes
+
+
+def _brace(page, x, top, bottom, tip=4.0):
+    """A right curly bracket '}' from ``top`` to ``bottom`` at ``x``, its point at ``x + tip``
+    half-way down: one stroked path of lines and little curves, as PowerPoint draws it."""
+    mid, c = (top + bottom) / 2, tip / 2
+    shape = page.new_shape()
+    shape.draw_bezier((x, top), (x + c, top), (x + c, top), (x + c, top + c))
+    shape.draw_line((x + c, top + c), (x + c, mid - c))
+    shape.draw_bezier((x + c, mid - c), (x + c, mid), (x + c, mid), (x + tip, mid))
+    shape.draw_bezier((x + tip, mid), (x + c, mid), (x + c, mid), (x + c, mid + c))
+    shape.draw_line((x + c, mid + c), (x + c, bottom - c))
+    shape.draw_bezier((x + c, bottom - c), (x + c, bottom), (x + c, bottom), (x, bottom))
+    shape.finish(color=BLACK, width=1.0, closePath=False)
+    shape.commit()
+
+
+def test_a_curly_bracket_between_two_boxes_is_no_link():
+    """TS-style slides put '} gNMI' beside the links between two tiers: the bracket spans the
+    gap from one box to the other and is no connector; its name is a note."""
+    def draw(page):
+        _box(page, (60, 40, 300, 90), "Service Orchestration")
+        _box(page, (60, 150, 140, 190), "SD-RAN")
+        _box(page, (220, 150, 300, 190), "SD-Core")
+        _arrow(page, (100, 90), (100, 150))
+        _arrow(page, (260, 90), (260, 150))
+        _brace(page, 300, 92, 148)
+        page.insert_text((310, 123), "gNMI", fontsize=9)
+
+    d = _read(draw)
+    assert _edges(d) == {("Service Orchestration", "SD-RAN", True),
+                         ("Service Orchestration", "SD-Core", True)}
+    assert "gNMI" in d.notes
+
+
+def test_a_connector_that_detours_round_a_box_is_still_a_link():
+    """The same narrow, sideways shape with its far side held along the whole run is a line
+    routed round something, not a bracket."""
+    def draw(page):
+        _box(page, (60, 40, 160, 80), "Alpha")
+        _box(page, (60, 200, 160, 240), "Beta")
+        page.draw_polyline([(160, 60), (170, 60), (170, 220)], color=BLACK, width=0.8)
+        _arrow(page, (170, 220), (160, 220))
+
+    d = _read(draw)
+    assert _edges(d) == {("Alpha", "Beta", True)}
+
+
+def test_a_message_that_hops_over_a_lifeline_is_no_bracket():
+    """TS 38.300 16.21.3.1-1 draws messages that jump the middle lifeline with a little arc:
+    narrow, its bump in the middle third, but running on the line of its ends."""
+    from dicmodel.describe._geometry.vector import _brace
+
+    line = [(100.0, 200.0), (245.0, 200.0)]
+    hop = [(245 + 5 * (1 - math.cos(math.pi * k / 8)), 200 - 5 * math.sin(math.pi * k / 8))
+           for k in range(9)]
+    assert not _brace(line + hop + [(400.0, 200.0)])
+    # the same span drawn as a bracket
+    brace = [(100.0, 200.0), (102.0, 198.0), (102.0, 198.0), (248.0, 198.0), (250.0, 195.0),
+             (252.0, 198.0), (398.0, 198.0), (400.0, 200.0)]
+    assert _brace([(y, x) for x, y in brace])  # (turned upright, as drawn beside a span)
+    assert _brace(brace)

@@ -320,6 +320,7 @@ def detect_figures(groups: list[list[Ink]], images: list[Img], lines: list[Line]
     kept = _merge_overlapping(kept, 0.0)
     kept = [c for c in kept if _big_enough(c.bbox, opts.min_figure_size)
             or _one_row_diagram(c, opts.min_figure_size)]
+    _attach_side_labels(kept, lines, captions)
     for c in kept:
         _end_at_caption(c, lines, captions)
         c.lines = sorted(set(c.lines))
@@ -598,6 +599,52 @@ def _touches(line: Rect, box: Rect) -> bool:
     pad = 0.75 * (line[3] - line[1])
     return (line[0] < box[2] and line[2] > box[0]
             and box[1] - pad <= line[3] and line[1] <= box[3] + pad)
+
+
+def _attach_side_labels(cands: list[Candidate], lines: list[Line], captions: set[int]) -> None:
+    """Every finished figure takes the short labels just beside it (``_side_labels``) unless
+    they would make it reach another figure. (After the figures are put together: labels
+    taken earlier would stand between the parts of one drawing as its own text, and keep
+    them apart.)"""
+    taken = {i for c in cands for i in c.lines}
+    for c in cands:
+        if not c.inks:
+            continue
+        side = [i for i in _side_labels(c, lines, captions) if i not in taken]
+        if not side:
+            continue
+        grown = _union([c.bbox] + [lines[i].rbox for i in side])
+        if any(o is not c and _intersection(grown, o.bbox) > 0 for o in cands):
+            continue
+        c.lines += side
+        c.bbox = grown
+        taken.update(side)
+
+
+def _side_labels(c: Candidate, lines: list[Line], captions: set[int]) -> list[int]:
+    """Short labels set just left or right of a drawing (PowerPoint's "On-Switch" text box
+    beside a dashed group, "UE 1 / connected / to NCGI 5" left of its row), each with the
+    rest of its text block."""
+    width = c.bbox[2] - c.bbox[0]
+
+    def label(i: int) -> bool:
+        ln = lines[i]
+        return (i not in captions and i not in c.lines and _label_like(ln.text)
+                and (ln.rbox[2] - ln.rbox[0]) < 0.5 * width)
+
+    side = {i for i in range(len(lines)) if label(i) and _beside(lines[i].rbox, c.bbox, lines[i].size)}
+    blocks = {lines[i].block for i in side}
+    return sorted(side | {i for i, ln in enumerate(lines) if ln.block in blocks and label(i)})
+
+
+def _beside(line: Rect, box: Rect, size: float) -> bool:
+    """A text line left or right of the box, its middle within the box's height, less than
+    three quarters of its print size away (a column gap or a margin note stands further off;
+    the size, not the line's height: a line of vertical text is tall)."""
+    pad = 0.75 * size
+    mid = (line[1] + line[3]) / 2
+    return (box[1] <= mid <= box[3]
+            and (box[2] <= line[0] <= box[2] + pad or box[0] - pad <= line[2] <= box[0]))
 
 
 def _intersection(a: Rect, b: Rect) -> float:

@@ -732,6 +732,37 @@ def _group_labels(blocks: list[list[Word]], nodes: list[_N], h: float) -> list[l
     return [b for j, b in enumerate(rest) if j not in gone]
 
 
+def _side_labels(blocks: list[list[Word]], nodes: list[_N], chains: list[_Chain],
+                 h: float) -> list[list[Word]]:
+    """A container left unnamed is named by a free block just outside its left or right side,
+    within its height (PowerPoint's "On-Switch" text box beside a dashed group), when that
+    block is nearer the container than any other element and no connector passes by it (then
+    it may be the link's label)."""
+    rest = list(blocks)
+    for k, n in enumerate(nodes):
+        if not n.is_group or n.words:
+            continue
+        g = n.bbox
+        best = None
+        for j, b in enumerate(rest):
+            if sum(ch.isalnum() for ch in U.block_text(b)) < 2:
+                continue  # a dash or a dot beside the box names nothing
+            r = U.block_rect(b)
+            gap = r[0] - g[2] if r[0] >= g[2] - 1 else g[0] - r[2]
+            if not (-1 <= gap <= 1.5 * h + 6 and g[1] <= r[1] and r[3] <= g[3]):
+                continue
+            if any(m is not n and U.overlap_area(U.expand(r, gap + 1), m.bbox) > 0 for m in nodes):
+                continue
+            reach = max(r[2] - r[0], r[3] - r[1]) / 2 + h
+            if any(U.poly_dist(U.center(r), c.points) <= reach for c in chains):
+                continue
+            if best is None or gap < best[0]:
+                best = (gap, j)
+        if best is not None:
+            n.words.extend(rest.pop(best[1]))
+    return rest
+
+
 def _bar(n: _N) -> bool:
     """A solid bar: a state machine's or activity diagram's fork/join. Raster bars at 2x are
     ~12 px thick, so a thicker bar must be proportionally longer."""
@@ -932,6 +963,7 @@ def recover_graph(prims: Primitives) -> GraphParts:
     blocks = _caption_labels(blocks, [n for n in nodes if n.kind == "icon"], h)
     blocks = _group_labels(blocks, nodes, h)
     blocks = _caption_labels(blocks, nodes, h)
+    blocks = _side_labels(blocks, nodes, chains, h)
     tol = max(4.0, 0.4 * h)
     if prims.source == "raster":
         # overlapping strokes of edges that share a trunk were traced as one tree

@@ -464,6 +464,8 @@ class _Collector:
                                    dashed=dashed, fill=fill))  # type: ignore[arg-type]
 
     def open(self, s: _Sub, d: dict[str, Any], dashed: bool) -> None:
+        if _brace(s.points):
+            return  # a curly bracket marks a span for the text beside it: no connector
         pts = _simplify(s.points, tol=0.25)
         if len(pts) < 2:
             return
@@ -479,6 +481,38 @@ class _Collector:
                                                    bbox=box))
                 return
         self.p.paths.append(Path(points=pts, dashed=dashed, width=float(d.get("width") or 1.0)))
+
+
+def _brace(pts: list[Point]) -> bool:
+    """A curly bracket ("}" beside a span, its name at the point): long along one axis and
+    narrow across it, both ends on one side, its tip on the other side in the middle third, the
+    only place it gets that far out (a connector that detours round a box keeps its distance
+    along a whole side), and most of its length away from the line of its ends."""
+    if len(pts) < 5:
+        return False
+    box = _bbox(pts)
+    w, h = box[2] - box[0], box[3] - box[1]
+    along, across = (1, 0) if h >= w else (0, 1)
+    span, wide = max(w, h), min(w, h)
+    if not (1.5 <= wide <= 12.0 and span >= 4 * wide):
+        return False
+    a, b = pts[0][across], pts[-1][across]
+    if abs(a - b) > 0.25 * wide:
+        return False
+    side = (a + b) / 2
+    far = max(pts, key=lambda p: abs(p[across] - side))
+    if abs(far[across] - side) < 0.75 * wide:
+        return False
+    lo, reach = box[along], abs(far[across] - side)
+    out = [p[along] for p in pts if abs(p[across] - side) >= 0.9 * reach]
+    if not (all(lo + span / 3 <= t <= lo + 2 * span / 3 for t in out)
+            and max(out) - min(out) <= 0.15 * span):
+        return False
+    # a bracket runs its whole length off the line of its ends, curling back at them; a line
+    # that hops over a lifeline with a little arc runs on that line but for the hop
+    off = sum(_dist(a, b) for a, b in zip(pts, pts[1:])
+              if min(abs(a[across] - side), abs(b[across] - side)) >= 0.3 * reach)
+    return off >= 0.6 * U.poly_len(pts)
 
 
 def _thickness(pts: list[Point]) -> float:
@@ -724,6 +758,7 @@ def extract_vector(drawings: Sequence[dict[str, Any]], spans: Sequence[TextSpan]
         col = _Collector(prims)
         for d in drawings:
             col.drawing(d)
+        prims.shapes = U.merge_cylinders(prims.shapes)
         prims.paths = join_dash_rows(prims.paths)
     _marker_blobs(prims)
     q = _frame(spans, box, page_rotation)

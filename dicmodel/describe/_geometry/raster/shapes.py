@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .._util import center, inside
+from .._util import center, inside, merge_cylinders
 from ..primitives import Arrowhead, Rect, Shape
 from .frame import _INK_DELTA, _Frame, _inside, _rim
 from .heads import _hollow_head
@@ -104,7 +104,7 @@ def _shapes(f: _Frame, gray: Any, bg: int, fills: list | None = None) -> tuple[l
         found.append((Shape(kind="rect" if r.rows else "round_rect", bbox=r.box, filled=r.tint), None))
         found += [(Shape(kind="rect", bbox=b, filled=r.tint), None) for b in r.rows]
     found += _cut_fills(f, fills or [], [s for s, _ in found], outline)
-    shapes = _cylinders([s for s, _ in found])
+    shapes = merge_cylinders([s for s, _ in found])
     shapes += _discs(f, outline)
     f.hollow = hollow
     return shapes, outline
@@ -388,31 +388,6 @@ def _elliptic(c: Any, w: int, h: int, np: Any) -> bool:
     a, b = max(w / 2.0, 1.0), max(h / 2.0, 1.0)
     r = np.hypot((pts[:, 0] + 0.5 - a) / a, (pts[:, 1] + 0.5 - b) / b)
     return float(np.mean(np.abs(r - 1.0) < 0.12)) > 0.9
-
-
-def _cylinders(shapes: list[Shape]) -> list[Shape]:
-    """A flat ellipse sitting on a box of the same width is the lid of a cylinder: merge them."""
-    out: list[Shape] = []
-    used: set[int] = set()
-    for i, lid in enumerate(shapes):
-        x0, y0, x1, y1 = lid.bbox
-        if lid.kind != "ellipse" or (x1 - x0) < 2.0 * (y1 - y0):
-            continue
-        tol = 0.08 * (x1 - x0) + 2
-        for j, body in enumerate(shapes):
-            b = body.bbox
-            # the body's sides start at the lid's middle, so its region starts under the lid's
-            # lower arc, between its middle and its bottom (the devset's cylinders: 0.1-0.5 lid
-            # heights below the middle); a box further down is the next node (an ellipse on a
-            # Graphviz rank above a box of the same width: 1.2), and an ellipse below another
-            # is a second node (Graphviz stacks them ranksep apart)
-            if j != i and j not in used and body.kind not in ("ellipse", "circle") \
-                    and abs(b[0] - x0) <= tol and abs(b[2] - x1) <= tol \
-                    and 0 <= b[1] - (y0 + y1) / 2 <= 0.6 * (y1 - y0) + 2 and b[3] > y1:
-                used.update((i, j))
-                out.append(Shape(kind="cylinder", bbox=(min(x0, b[0]), y0, max(x1, b[2]), b[3])))
-                break
-    return out + [s for k, s in enumerate(shapes) if k not in used]
 
 
 def _discs(f: _Frame, outline: Any) -> list[Shape]:
