@@ -474,6 +474,18 @@ def test_a_small_graph_of_mostly_unnamed_elements_is_doubted():
     assert judge(Features(nodes=4, edges=3, labelled=0.25, named_links=0.7, n_words=2)).cap == 1.0
 
 
+def test_a_graph_whose_links_mostly_join_unnamed_elements_is_not_told_as_one():
+    # NIST SP 800-207 Figure 8 (raster): people and routers round an "Internet" cloud; the
+    # links were read between the pictures: 3 of 5 join two unnamed elements, 3 of 7 named.
+    # Half or fewer blind links (Figure 11 above) stay a doubted graph
+    from dicmodel.describe._geometry.nongraph import Features, judge
+
+    v = judge(Features(nodes=7, edges=5, labelled=3 / 7, named_links=0.4, n_words=5))
+    assert v.figure_type is FigureType.other and "3 of its 5 connections" in v.reason
+    assert judge(Features(nodes=7, edges=5, labelled=4 / 7, named_links=0.4, n_words=5)).figure_type is None
+    assert judge(Features(nodes=7, edges=3, labelled=3 / 7, named_links=0.0, n_words=5)).figure_type is None
+
+
 def test_the_clip_of_an_embedded_page_is_honoured():
     """A call flow placed as an embedded page with a clip: its lifelines run on to the bottom
     of the source page, hidden by the clip; the figure and its drawings stop at the clip."""
@@ -707,12 +719,26 @@ def test_few_labelled_elements_cap_the_confidence_when_some_links_reach_them():
     from tests.test_structural_engine import Fig, read
 
     f = Fig()
-    _icon_row(f)  # the same icons; the first carries its name, so one link is named
+    _icon_row(f)  # the same icons; every other one carries its name, so every link is named
+    for x, name in ((47, "AMF"), (227, "SMF"), (407, "UPF")):
+        f.text(name, x, 132)
+    f.text("Core network", 300, 40)
+    r = read(f)
+    assert r.figure_type is not FigureType.other
+    assert r.confidence <= 0.45
+    assert any("carry a label" in w for w in r.warnings)
+
+
+def test_one_named_link_among_blind_ones_is_not_told_as_a_graph():
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig()
+    _icon_row(f)  # the same icons; only the first carries its name: one link of five named
     f.text("AMF", 47, 132)
     f.text("Core network", 300, 40)
     r = read(f)
-    assert r.confidence <= 0.45
-    assert any("carry a label" in w for w in r.warnings)
+    assert r.figure_type is FigureType.other and r.confidence <= 0.45
+    assert any("join two unlabelled elements" in w for w in r.warnings)
 
 
 def _reference_model(row: bool):
@@ -811,3 +837,25 @@ def test_a_line_through_an_er_diagrams_bar_markers_is_no_row_of_ticks():
     assert [(d.label_of(e.source), d.label_of(e.target)) for e in d.edges] in (
         [("ORDER", "ITEM")], [("ITEM", "ORDER")])
     assert not any(n.shape == "external" for n in d.nodes)
+
+
+def test_a_label_just_beside_a_drawing_joins_its_figure():
+    """PowerPoint text boxes right of a drawing ("On-Switch" beside a dashed group) are the
+    figure's, not body text; a line of the next column, a gutter away, is not."""
+    from dicmodel._pdfgen import _arrow
+    from dicmodel.ingest import ingest
+    from dicmodel.ingest.options import IngestOptions
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.draw_rect(pymupdf.Rect(60, 100, 200, 300), color=(0, 0, 0), width=0.8, dashes="[3 2] 0")
+    for y, name in ((120, "Agent"), (240, "SDK")):
+        page.draw_rect(pymupdf.Rect(80, y, 180, y + 40), color=(0, 0, 0), width=0.8)
+        page.insert_text((110, y + 24), name, fontsize=9)
+    _arrow(page, (130, 160), (130, 240))
+    page.insert_text((204, 200), "On-Switch", fontsize=11)
+    page.insert_text((330, 150), "Body text of the next", fontsize=11)
+    page.insert_text((60, 330), "Figure 1: The switch stack", fontsize=9)
+    [fig] = ingest(doc.tobytes(), IngestOptions(render_crops=False)).figures
+    assert fig.bbox.x1 >= 250  # the label is inside the figure
+    assert fig.bbox.x1 < 330  # the next column's line is not

@@ -192,6 +192,14 @@ def judge(f: Features) -> Verdict:
         return Verdict(FigureType.other, f"none of its {f.edges} connections reaches a labelled "
                                          "element (icons whose names stand beside them?)",
                        what="A diagram whose links could not be read,")
+    # most links between two unnamed elements, most elements unnamed: "an unlabelled box
+    # connects to an unlabelled box" three times over tells a reader nothing (NIST SP 800-207
+    # Figure 8: people and routers round a cloud, their links read between the pictures)
+    if f.edges >= 4 and f.named_links < 0.5 and f.labelled < 0.5 and f.n_words:
+        blind = round(f.edges * (1 - f.named_links))
+        return Verdict(FigureType.other, f"{blind} of its {f.edges} connections join two unlabelled "
+                                         "elements (pictures whose names stand beside them?)",
+                       what="A diagram whose links could not be read,")
     if f.edges >= 30 and f.edges > 4 * max(1, f.nodes):
         return Verdict(FigureType.other, f"{f.edges} connections among {f.nodes} elements "
                                          "(an illustration, not a network)")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -107,6 +108,32 @@ def ocr_words(image: Any, engine: OcrEngine = "rapidocr") -> list[Word]:
     else:
         words = _tesseract_words(img)
     return sorted(words, key=lambda w: (round(w.bbox[1] / 4), w.bbox[0]))
+
+
+def ocr_mosaic(images: list[Any], engine: OcrEngine = "rapidocr", pad: int = 16) -> list[list[Word]]:
+    """The words of several small BGR crops, read in one pass: the crops are stacked into one
+    white image (``pad`` pixels apart) so detection runs once, at a size that suits small
+    crops, and each word comes back in its own crop's pixels. A word straddling two crops
+    cannot happen: the padding is blank."""
+    np = require("numpy", "OCR of raster figures", extra="ocr")
+    out: list[list[Word]] = [[] for _ in images]
+    if not images:
+        return out
+    width = max(im.shape[1] for im in images) + 2 * pad
+    height = sum(im.shape[0] + pad for im in images) + pad
+    sheet = np.full((height, width, 3), 255, np.uint8)
+    tops, y = [], pad
+    for im in images:
+        sheet[y:y + im.shape[0], pad:pad + im.shape[1]] = im
+        tops.append(y)
+        y += im.shape[0] + pad
+    for w in ocr_words(sheet, engine):
+        cy = (w.bbox[1] + w.bbox[3]) / 2
+        k = max(i for i, t in enumerate(tops) if t - pad / 2 <= cy) if cy >= tops[0] - pad / 2 else 0
+        dx, dy = pad, tops[k]
+        out[k].append(replace(w, bbox=(w.bbox[0] - dx, w.bbox[1] - dy, w.bbox[2] - dx,
+                                       w.bbox[3] - dy)))
+    return out
 
 
 def read_lines(images: list[Any], engine: OcrEngine = "rapidocr") -> list[tuple[str, float]]:

@@ -49,7 +49,7 @@ from typing import Any
 from ...._extras import require
 from ....errors import ConfigError
 from .._util import center, inside
-from ..ocr import ENGINES, decode_image, ink_mask, ocr_words, read_lines
+from ..ocr import ENGINES, decode_image, ink_mask, ocr_mosaic, ocr_words, read_lines
 from ..primitives import Primitives, Word
 from .bridge import (
     _across_borders,
@@ -122,6 +122,11 @@ def extract_raster(png: bytes, *, ocr: str | None = "rapidocr", scale: float | N
     prims = Primitives(source="raster", width=float(w), height=float(h), words=words)
     _geometry(img, s, prims)
     if ocr is not None and not prims.truncated:
+        names = _read_icon_names(img, prims, ocr)
+        if names:  # their letters were traced as strokes: read the geometry again without them
+            prims = Primitives(source="raster", width=float(w), height=float(h),
+                               words=words + names)
+            _geometry(img, s, prims)
         prims.words += _read_bare_shapes(img, prims, ocr)
     return prims
 
@@ -182,6 +187,52 @@ def _read_bare_shapes(img: Any, prims: Primitives, engine: str) -> list[Word]:
     return out
 
 
+_NAME_SCORE = 0.85  # a device name read a second time, this sure
+
+
+def _read_icon_names(img: Any, prims: Primitives, engine: str) -> list[Word]:
+    """A second look below device pictures that came out of the first pass unnamed. The whole
+    figure is read at the size its print suggests, where a short light-grey name ("h1" under a
+    PC) can fade out; the strip under each such picture is read again at its own pixels, all
+    strips in one detection pass (``ocr_mosaic``)."""
+    np = require("numpy", "raster figure geometry", extra="ocr")
+    cv2 = require("cv2", "raster figure geometry")
+    icons = [sh for sh in prims.shapes if sh.kind == "icon"]
+    if not icons:
+        return []
+    h = float(np.median([wd.bbox[3] - wd.bbox[1] for wd in prims.words])) if prims.words else 20.0
+    hh, ww = img.shape[:2]
+    crops, origins = [], []
+    for ic in icons:
+        x0, y0, x1, y1 = ic.bbox
+        w = x1 - x0
+        band = (x0 - 0.3 * w, y1, x1 + 0.3 * w, y1 + min(0.6 * (y1 - y0), 2.5 * h))
+        if any(inside(center(wd.bbox), band) or inside(center(wd.bbox), ic.bbox)
+               for wd in prims.words):
+            continue  # named already
+        # the strip stops at the next shape down
+        bottom = min([sh.bbox[1] for sh in prims.shapes if sh is not ic and sh.bbox[1] > y1
+                      and sh.bbox[0] < band[2] and sh.bbox[2] > band[0]] + [band[3]])
+        cx0, cy0 = max(0, int(band[0])), max(0, int(y1) + 1)
+        cx1, cy1 = min(ww, int(band[2])), min(hh, int(bottom))
+        if cy1 - cy0 < 8 or cx1 - cx0 < 8:
+            continue
+        crop = img[cy0:cy1, cx0:cx1]
+        if int(ink_mask(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), np, 60)[0].sum()) < 5:
+            continue
+        crops.append(crop)
+        origins.append((cx0, cy0))
+    out: list[Word] = []
+    for (ox, oy), found in zip(origins, ocr_mosaic(crops, engine)):
+        for wd in found:
+            if wd.confidence < _NAME_SCORE or _GLYPH.fullmatch(wd.text.strip()):
+                continue
+            out.append(Word(text=wd.text, bbox=(wd.bbox[0] + ox, wd.bbox[1] + oy, wd.bbox[2] + ox,
+                                                wd.bbox[3] + oy), size=wd.size,
+                            confidence=wd.confidence, vertical=wd.vertical))
+    return out
+
+
 def _geometry_scale(words: list, h: int, w: int) -> float:
     """Downscale large images; upscale small-print ones (a 96 dpi Graphviz PNG: 1 px lines,
     ~6 px heads that no opening can tell from a line) until their text is ~24 px tall.
@@ -239,8 +290,12 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     shapes, outline = _shapes(f, gray, bg, fills)
     shapes, conn = icon_shapes(blobs, shapes, ink & ~outline, f)
     heads, conn = _arrowheads(f, conn)
-    heads += f.hollow
-    badges = [sh.bbox for sh in shapes if not sh.stroked]
+    # a hollow triangle found among the outlines inside a device picture (a PC's keyboard, a
+    # router's arrows) is the picture's own
+    pics = [sh.bbox for sh in shapes if sh.kind == "icon"]
+    heads += [a for a in f.hollow if not any(inside(a.tip, b, 2.0) for b in pics)]
+    # (a device picture is where its links end, however well two of them line up across it)
+    badges = [sh.bbox for sh in shapes if not sh.stroked and sh.kind != "icon"]
     heads, paths = _open_heads(f, _paths(f, conn, shapes), heads)
     paths = _bridge_labels(paths, words, badges, f, heads, shapes)
     paths = _bridge_in_words(paths, words, f)
