@@ -273,3 +273,31 @@ def test_a_long_label_that_runs_past_its_arrows_end_is_still_its_label():
     _texts(msgs, words, 10.3, 1.0)
     assert [m.text for m in msgs] == ["3a.Sx Session Establishment Request",
                                       "2a.Sx Session Establishment Request"]
+
+
+def test_a_long_label_over_a_short_arrow_is_its_own_though_another_arrow_runs_far_below():
+    # TS 23.203 Figure 7.7.2-1 (graded seed 1213 #21): "1. Remove Gateway Control Session
+    # Request" sits 8 points over the short arrow in from the left edge and runs on past
+    # GW(BBERF), over the middle of message 2, 39 points lower: message 1 went unnamed and its
+    # text was nowhere in the output. An arrow no further below than the label is above its own
+    # line still keeps it from the label
+    from dicmodel.describe._geometry.primitives import Word
+    from dicmodel.describe._geometry.sequence import _Msg, _texts
+
+    def msgs(second_y):
+        return [_Msg(src=-1, dst=0, y=57.0, x0=3.0, x1=83.0, dashed=False, arrow="end"),
+                _Msg(src=0, dst=2, y=second_y, x0=83.0, x1=300.0, dashed=False, arrow="end")]
+
+    def words():
+        return [Word(text="1. Remove Gateway Control Session Request", bbox=(8.0, 39.0, 214.0, 49.0), size=9.0),
+                Word(text="2. Gateway Control Session Termination", bbox=(88.0, 73.0, 270.0, 82.0), size=9.0)]
+
+    m = msgs(88.0)
+    _texts(m, words(), 10.0, 1.0)
+    assert [x.text for x in m] == ["1. Remove Gateway Control Session Request",
+                                   "2. Gateway Control Session Termination"]
+    m = msgs(60.0)  # the other arrow right under the label, as near as this one: not taken
+    w = words()
+    w[1] = None
+    _texts(m, w, 10.0, 1.0)
+    assert m[0].text == ""

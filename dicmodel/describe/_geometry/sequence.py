@@ -741,7 +741,8 @@ def _texts(msgs: list[_Msg], words: list[Word | None], h: float, u: float, split
 def _starting_over(m: _Msg, msgs: list[_Msg], words: list[Word | None], taken: set[int], h: float,
                    u: float) -> int | None:
     """The index of the one line that starts over the first quarter of ``m``'s arrow, right
-    above it, and runs on past its end, with no other arrow under its middle; None if none."""
+    above it, and runs on past its end, with no other arrow under its middle as near; None if
+    none."""
     best = None
     for k, w in enumerate(words):
         if k in taken or w is None:
@@ -751,7 +752,12 @@ def _starting_over(m: _Msg, msgs: list[_Msg], words: list[Word | None], taken: s
         if not (-0.3 * h <= gap <= 1.5 * h and m.x0 - 2 * u <= w.bbox[0] <= m.x0 + 0.25 * (m.x1 - m.x0)
                 and cx > m.x1):
             continue
-        if any(o is not m and o.x0 <= cx <= o.x1 and abs(o.y - m.y) <= 4 * h for o in msgs):
+        # (an arrow under its middle between it and this one's line, or no further below this
+        # line than the label is above it, may own it; one further down owns the line right
+        # over itself: TS 23.203 7.7.2-1's "1. Remove Gateway Control Session Request" runs on
+        # over message 2, three lines lower)
+        if any(o is not m and o.x0 <= cx <= o.x1 and w.bbox[3] - 0.3 * h <= o.y <= m.y + gap + 0.5 * h
+               for o in msgs):
             continue
         if best is None or gap < best[0]:
             best = (gap, k)
