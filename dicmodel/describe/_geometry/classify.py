@@ -30,7 +30,7 @@ from .describe_text import chart_prose
 from .graph import GraphParts, Reading, graph_confidence, recover_graph, to_diagram
 from .nongraph import Verdict, honest_prose, judge, measure, numeric_links
 from .overflow import _lines as text_lines
-from .primitives import Primitives, Rect, Word
+from .primitives import PHOTO_PALETTE, Primitives, Rect, Word
 from .sequence import read_sequence
 from .table import table_figure, tables_prose
 
@@ -57,6 +57,10 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
     warnings = list(prims.warnings)
     if prims.truncated:
         return _label_list(prims, warnings)
+    if prims.source == "raster" and prims.palette_share < PHOTO_PALETTE:
+        return _plain(prims, FigureType.photo, warnings + [
+            f"continuous tone: the eight commonest colours cover {round(100 * prims.palette_share)} % "
+            "of the image (a photograph or a shaded rendering, not a drawing)"], 0.5)
     geometry = prims.shapes or prims.paths or prims.arrowheads
     if not geometry:
         # (a wordmark: "3GPP" over "A GLOBAL INITIATIVE" on every 3GPP cover, no strokes)

@@ -92,3 +92,10 @@ class Primitives:
     # raster: the level and plumb strokes read straight from the ink, with their heads (same
     # words and shapes): what the sequence reader reads a raster call flow from (raster/level.py)
     level: Primitives | None = None
+    # raster: the share of the pixels in the image's eight commonest colours (4 bits a channel);
+    # drawings are a few flat colours (0.83 or more on the labelled devset crops), a photograph
+    # or a shaded rendering is not (the ETSI cover's globe: 0.53)
+    palette_share: float = 1.0
+
+
+PHOTO_PALETTE = 0.7  # under this palette share an image is continuous tone, not a drawing

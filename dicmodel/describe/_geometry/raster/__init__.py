@@ -50,7 +50,7 @@ from ...._extras import require
 from ....errors import ConfigError
 from .._util import center, inside
 from ..ocr import ENGINES, decode_image, ink_mask, ocr_mosaic, ocr_words, read_lines
-from ..primitives import Primitives, Word
+from ..primitives import PHOTO_PALETTE, Primitives, Word
 from .bridge import (
     _across_borders,
     _align_columns,
@@ -116,10 +116,16 @@ def extract_raster(png: bytes, *, ocr: str | None = "rapidocr", scale: float | N
         raise ConfigError(f"scale must be between 0.05 and 4.0, got {scale!r}")
     img = decode_image(png)
     h, w = img.shape[:2]
+    share = palette_share(img)
+    if share < PHOTO_PALETTE:  # a photograph or a shaded rendering: its words, no geometry
+        words = [wd for wd in (ocr_words(img, ocr) if ocr else []) if not _GLYPH.fullmatch(wd.text.strip())]
+        return Primitives(source="raster", width=float(w), height=float(h), words=words,
+                          palette_share=share)
     words = _drop_marks([w for w in (ocr_words(img, ocr) if ocr else [])
                          if not _GLYPH.fullmatch(w.text.strip())])
     s = scale if scale is not None else _geometry_scale(words, h, w)
-    prims = Primitives(source="raster", width=float(w), height=float(h), words=words)
+    prims = Primitives(source="raster", width=float(w), height=float(h), words=words,
+                       palette_share=share)
     _geometry(img, s, prims)
     if ocr is not None and not prims.truncated:
         names = _read_icon_names(img, prims, ocr)
@@ -185,6 +191,14 @@ def _read_bare_shapes(img: Any, prims: Primitives, engine: str) -> list[Word]:
             out.append(Word(text=text, bbox=tuple(float(v) for v in box), size=float(box[3] - box[1]),
                             confidence=score))
     return out
+
+
+def palette_share(img: Any) -> float:
+    """The share of the pixels in the image's eight commonest colours, 4 bits a channel."""
+    np = require("numpy", "raster figure geometry", extra="ocr")
+    q = (img[:, :, :3] >> 4).astype(np.int32)
+    counts = np.bincount((q[:, :, 0] * 256 + q[:, :, 1] * 16 + q[:, :, 2]).ravel(), minlength=4096)
+    return float(np.sort(counts)[-8:].sum() / max(1, counts.sum()))
 
 
 _NAME_SCORE = 0.85  # a device name read a second time, this sure
