@@ -794,3 +794,21 @@ def test_a_message_that_hops_over_a_lifeline_is_no_bracket():
              (252.0, 198.0), (398.0, 198.0), (400.0, 200.0)]
     assert _brace([(y, x) for x, y in brace])  # (turned upright, as drawn beside a span)
     assert _brace(brace)
+
+
+def test_a_subscript_joins_its_word():
+    """TS 38.300 6.1-3 writes UE with a smaller, lower "n": sorted by line it fell a row apart
+    and "n connects to QoS flow handling"; small print elsewhere on the line stays apart."""
+    from dicmodel.describe._geometry.vector import _words
+    from dicmodel.document import BBox, TextSpan
+
+    def span(text, x0, y0, x1, y1, size):
+        return TextSpan(text=text, bbox=BBox(x0=x0, y0=y0, x1=x1, y1=y1), size=size)
+
+    spans = [span("Access link UE", 421.5, 502.7, 449.9, 507.0, 4.3),
+             span("n", 449.9, 504.4, 451.4, 507.3, 2.8),
+             span("Backhaul link", 207.2, 502.6, 232.3, 506.9, 4.3),
+             span("UE", 100.0, 300.0, 106.0, 304.3, 4.3),
+             span("1", 106.1, 299.0, 107.5, 302.0, 2.8),  # a superscript
+             span("x", 140.0, 301.0, 141.5, 304.0, 2.8)]  # small print a gap away
+    assert sorted(w.text for w in _words(spans)) == ["Access link UEn", "Backhaul link", "UE1", "x"]

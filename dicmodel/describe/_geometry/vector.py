@@ -584,6 +584,7 @@ def _words(spans: Sequence[TextSpan]) -> list[Word]:
         vertical = abs(s.dir[1]) > 0.5
         items.append((Word(text=t, bbox=s.bbox.as_tuple(), size=s.size, confidence=s.confidence,
                            vertical=vertical), s.text[:1].isspace(), s.text[-1:].isspace()))
+    items = _join_subscripts(items)
     items.sort(key=lambda it: (round(it[0].bbox[1], 0), it[0].bbox[0]))
     out: list[Word] = []
     trail = False  # the last span merged into out[-1] ended with a space
@@ -599,6 +600,36 @@ def _words(spans: Sequence[TextSpan]) -> list[Word]:
         else:
             out.append(w)
         trail = end
+    return out
+
+
+def _join_subscripts(items: list[tuple[Word, bool, bool]]) -> list[tuple[Word, bool, bool]]:
+    """A span in smaller print that starts where a word ends and sits low (or high) on its line
+    is that word's subscript (superscript): TS 38.300's "UE" + "n", "UE" + "1". It joins the
+    word with no space; sorted by line, it fell a row apart and became an element "n"."""
+    out = list(items)
+    k = 0
+    while k < len(out):
+        w = out[k][0]
+        host = None
+        if not w.vertical and len(w.text) <= 3:
+            for j, (o, _, end) in enumerate(out):
+                if j == k or o.vertical or end or w.size > 0.8 * o.size:
+                    continue
+                gap = w.bbox[0] - o.bbox[2]
+                oh, mid = o.bbox[3] - o.bbox[1], (w.bbox[1] + w.bbox[3]) / 2
+                if -0.1 * o.size <= gap <= 0.15 * o.size and o.bbox[1] - 0.2 * oh <= mid <= o.bbox[3] + 0.2 * oh \
+                        and abs(mid - (o.bbox[1] + o.bbox[3]) / 2) >= 0.15 * oh:
+                    host = j
+                    break
+        if host is None:
+            k += 1
+            continue
+        o, lead, _ = out[host]
+        o.text += w.text
+        o.bbox = (o.bbox[0], min(o.bbox[1], w.bbox[1]), max(o.bbox[2], w.bbox[2]), max(o.bbox[3], w.bbox[3]))
+        out[host] = (o, lead, out[k][2])
+        del out[k]
     return out
 
 
