@@ -129,3 +129,44 @@ def test_links_that_meet_at_a_device_are_not_one_link_through_it(monkeypatch):
     label = {n.id: n.label for n in d.nodes}
     links = {frozenset((label[e.source], label[e.target])) for e in d.edges}
     assert links == {frozenset(("S5", "S3")), frozenset(("S3", "H3"))}
+
+
+def _block(img: np.ndarray, tail: tuple, tip: tuple, shaft: int = 16, head: int = 34,
+           head_len: int = 18) -> None:
+    """A solid block arrow (a PowerPoint 'right arrow') from ``tail`` to ``tip``, level or plumb."""
+    (x0, y0), (x1, y1) = tail, tip
+    if y0 == y1:  # level
+        s = 1 if x1 > x0 else -1
+        bx = x1 - s * head_len
+        pts = [(x0, y0 - shaft // 2), (bx, y0 - shaft // 2), (bx, y0 - head // 2), (x1, y0),
+               (bx, y0 + head // 2), (bx, y0 + shaft // 2), (x0, y0 + shaft // 2)]
+    else:
+        s = 1 if y1 > y0 else -1
+        by = y1 - s * head_len
+        pts = [(x0 - shaft // 2, y0), (x0 - shaft // 2, by), (x0 - head // 2, by), (x0, y1),
+               (x0 + head // 2, by), (x0 + shaft // 2, by), (x0 + shaft // 2, y0)]
+    cv2.fillPoly(img, [np.array(pts, np.int32)], (30, 30, 30))
+
+
+def test_solid_block_arrows_between_boxes_are_directed_links(monkeypatch):
+    """NIST SP 800-207 Figure 12: stages joined by short, stout block arrows (a shaft half as
+    tall as the head); each arrow was a device picture (an ``icon`` node) with two stray heads
+    at its corners, and no stage led on to the next."""
+    img = canvas(700, 420)
+    words = []
+    for x0, name in ((30, "Assess"), (250, "Deploy"), (470, "Operate")):
+        cv2.rectangle(img, (x0, 40), (x0 + 170, 180), (40, 40, 40), 2)
+        words.append(Word(text=name, bbox=(float(x0 + 55), 100.0, float(x0 + 115), 118.0), size=18.0))
+    _block(img, (204, 110), (246, 110), shaft=28, head=56, head_len=14)
+    _block(img, (424, 110), (466, 110), shaft=28, head=56, head_len=14)
+    cv2.rectangle(img, (470, 230), (640, 380), (40, 40, 40), 2)
+    words.append(Word(text="Report", bbox=(525.0, 296.0, 585.0, 314.0), size=18.0))
+    _block(img, (555, 184), (555, 226), shaft=28, head=56, head_len=14)  # plumb, pointing down
+    monkeypatch.setattr(raster, "ocr_words", lambda _img, _engine: list(words))
+    monkeypatch.setattr(raster, "read_lines", lambda crops, _engine: [("", 0.0)] * len(crops))
+    prims = raster.extract_raster(png(img), ocr="rapidocr")
+    assert not any(s.kind == "icon" for s in prims.shapes)
+    d = read_figure(prims).diagram
+    label = {n.id: n.label for n in d.nodes}
+    links = {(label[e.source], label[e.target], e.directed) for e in d.edges}
+    assert links == {("Assess", "Deploy", True), ("Deploy", "Operate", True), ("Operate", "Report", True)}

@@ -283,6 +283,7 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     discs = _number_discs(ink, words, np, cv2)
     ink |= _faint_outlines(ink, gray, words, np, cv2)
     blobs = solid_blobs(ink, words, np, cv2)
+    solid = ink.copy() if blobs else None  # (block arrows are profiled before fills go hollow)
     fills: list = []
     ink, bare = _fills_to_outlines(ink, gray, words, np, cv2, fills)
     ink, bare2 = _fills_to_outlines(ink, gray, words, np, cv2, fills)  # a filled node in a filled group
@@ -302,15 +303,16 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
                ink_mask(gray, np, _DARK_DELTA)[0], words, [], [],
                tint=(cv2.cvtColor(work, cv2.COLOR_BGR2HSV)[:, :, 1] >= _TINT_SAT).astype(np.uint8))
     shapes, outline = _shapes(f, gray, bg, fills)
-    shapes, conn = icon_shapes(blobs, shapes, ink & ~outline, f)
+    shapes, conn, blocks = icon_shapes(blobs, shapes, ink & ~outline, f, solid)
     heads, conn = _arrowheads(f, conn)
+    heads += [h for _, h in blocks]
     # a hollow triangle found among the outlines inside a device picture (a PC's keyboard, a
     # router's arrows) is the picture's own
     pics = [sh.bbox for sh in shapes if sh.kind == "icon"]
     heads += [a for a in f.hollow if not any(inside(a.tip, b, 2.0) for b in pics)]
     # (a device picture is where its links end, however well two of them line up across it)
     badges = [sh.bbox for sh in shapes if not sh.stroked and sh.kind != "icon"]
-    heads, paths = _open_heads(f, _paths(f, conn, shapes), heads)
+    heads, paths = _open_heads(f, _paths(f, conn, shapes) + [p for p, _ in blocks], heads)
     paths = _bridge_labels(paths, words, badges, f, heads, shapes)
     paths = _bridge_in_words(paths, words, f)
     paths = _close_dashed_gaps(paths, shapes, f)
