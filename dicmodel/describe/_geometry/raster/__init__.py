@@ -305,14 +305,13 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     shapes, outline = _shapes(f, gray, bg, fills)
     shapes, conn, blocks = icon_shapes(blobs, shapes, ink & ~outline, f, solid)
     heads, conn = _arrowheads(f, conn)
-    heads += [h for _, h in blocks]
     # a hollow triangle found among the outlines inside a device picture (a PC's keyboard, a
     # router's arrows) is the picture's own
     pics = [sh.bbox for sh in shapes if sh.kind == "icon"]
     heads += [a for a in f.hollow if not any(inside(a.tip, b, 2.0) for b in pics)]
     # (a device picture is where its links end, however well two of them line up across it)
     badges = [sh.bbox for sh in shapes if not sh.stroked and sh.kind != "icon"]
-    heads, paths = _open_heads(f, _paths(f, conn, shapes) + [p for p, _ in blocks], heads)
+    heads, paths = _open_heads(f, _paths(f, conn, shapes) + blocks, heads)
     paths = _bridge_labels(paths, words, badges, f, heads, shapes)
     paths = _bridge_in_words(paths, words, f)
     paths = _close_dashed_gaps(paths, shapes, f)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _util as U
-from ..primitives import Arrowhead, Path, Point, Rect, Shape
+from ..primitives import Path, Rect, Shape
 from .frame import _Frame, _median_h
 
 _MIN_SIDE = 1.2  # text heights: an icon is larger than a head, a marker or a letter ...
@@ -62,11 +62,11 @@ def _merged(boxes: list[Rect], gap: float) -> list[Rect]:
 
 
 def icon_shapes(blobs: list[Rect], shapes: list[Shape], conn: Any, f: _Frame, solid: Any = None
-                ) -> tuple[list[Shape], Any, list[tuple[Path, Arrowhead]]]:
+                ) -> tuple[list[Shape], Any, list[Path]]:
     """Each blob no found shape accounts for becomes an ``icon`` shape; shapes inside it (the
     gaps between its marks) go, and its ink is no longer connector ink. A blob shaped like a
     block arrow (a shaft of even width, then a head that narrows to a point) is a connector
-    instead: it comes back as a line from the shaft's end to the tip, with its head (``solid``:
+    instead: it comes back as a line from the shaft's end to the tip, headed there (``solid``:
     the ink before fills were turned into their outlines)."""
     if not blobs:
         return shapes, conn, []
@@ -84,17 +84,18 @@ def icon_shapes(blobs: list[Rect], shapes: list[Shape], conn: Any, f: _Frame, so
             arrows.append(found)
     m = max(2.0, 1.5 * f.stroke)  # the outline drawn round the fill lies just outside it
     # (a block arrow's fill was turned into its outline too, a region the shapes took for a box)
-    gone = pics + [whole for _, _, whole in arrows]
-    kept = [s for s in shapes if not any(U.contains(U.expand(b, m), s.bbox, 0.0) for b in gone)]
+    bodies = [body for _, body in arrows]
+    kept = [s for s in shapes if not any(U.contains(U.expand(b, m), s.bbox, 0.0) for b in pics)
+            and not any(U.overlap_area(b, s.bbox) >= 0.5 * U.area(s.bbox) for b in bodies)]
     hh, ww = conn.shape
     for b in pics:
         x0, y0, x1, y1 = U.expand(b, m)
         conn[max(0, int(y0)):min(hh, int(y1) + 1), max(0, int(x0)):min(ww, int(x1) + 1)] = 0
     return (kept + [Shape(kind="icon", bbox=b, filled=True, stroked=False) for b in pics], conn,
-            [(path, head) for path, head, _ in arrows])
+            [path for path, _ in arrows])
 
 
-def _block_arrow(f: _Frame, solid: Any, conn: Any, b: Rect) -> tuple[Path, Arrowhead, Rect] | None:
+def _block_arrow(f: _Frame, solid: Any, conn: Any, b: Rect) -> tuple[Path, Rect] | None:
     """The connector a block arrow stands for, or None. The blob's ink (its thin tips included:
     the blob itself was found after an opening) is profiled along each axis, each way: from
     the tail, a shaft of even width (30-75 % of the head's), at least a quarter of the length,
@@ -105,7 +106,7 @@ def _block_arrow(f: _Frame, solid: Any, conn: Any, b: Rect) -> tuple[Path, Arrow
     pad = max(x1 - x0, y1 - y0)
     hh, ww = solid.shape
     X0, Y0, X1, Y1 = max(0, x0 - pad), max(0, y0 - pad), min(ww, x1 + pad), min(hh, y1 + pad)
-    n, lab, st, _ = cv2.connectedComponentsWithStats(solid[Y0:Y1, X0:X1], connectivity=8)
+    _n, lab, _st, _ = cv2.connectedComponentsWithStats(solid[Y0:Y1, X0:X1], connectivity=8)
     c = lab[(y0 + y1) // 2 - Y0, (x0 + x1) // 2 - X0]
     if c == 0:
         return None
@@ -114,7 +115,7 @@ def _block_arrow(f: _Frame, solid: Any, conn: Any, b: Rect) -> tuple[Path, Arrow
         # (a line the tip touches runs across the profile: an opening along it takes it out)
         kernel = np.ones((1, 5) if axis == 0 else (5, 1), np.uint8)
         opened = cv2.morphologyEx(blob, cv2.MORPH_OPEN, kernel)
-        m2, lab2, st2, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+        _m, lab2, st2, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
         c2 = lab2[(y0 + y1) // 2 - Y0, (x0 + x1) // 2 - X0]
         if c2 == 0:
             continue
@@ -132,19 +133,12 @@ def _block_arrow(f: _Frame, solid: Any, conn: Any, b: Rect) -> tuple[Path, Arrow
                 tail, tip = (X0 + cx + a, Y0 + cy + mid), (X0 + cx + z, Y0 + cy + mid)
             else:
                 tail, tip = (X0 + cx + mid, Y0 + cy + a), (X0 + cx + mid, Y0 + cy + z)
-            d = U.dist(tail, tip)
-            u = ((tip[0] - tail[0]) / d, (tip[1] - tail[1]) / d)
             grown = cv2.dilate((lab2 == c2).astype(np.uint8), np.ones((5, 5), np.uint8))
             conn[Y0:Y1, X0:X1][grown > 0] = 0
-            # the head: from its widest point to the tip (the shaft is the line)
-            widest = float(np.argmax(p))
-            base = (tail[0] + u[0] * widest, tail[1] + u[1] * widest)
-            xs, ys = (base[0], tip[0]), (base[1], tip[1])
-            half = float(p.max()) / 2.0
-            box = ((min(xs), mid + Y0 + cy - half, max(xs), mid + Y0 + cy + half) if axis == 0
-                   else (mid + X0 + cx - half, min(ys), mid + X0 + cx + half, max(ys)))
             body = (float(X0 + cx), float(Y0 + cy), float(X0 + cx + cw), float(Y0 + cy + ch))
-            return Path(points=[tail, base]), Arrowhead(tip=tip, direction=u, bbox=box), body
+            # the line runs to the tip with its head on (glued here: the head-gluing stage
+            # measures a head by its longer side, across the arrow for a stout one)
+            return Path(points=[tail, tip], arrow_end=True), body
     return None
 
 
