@@ -106,3 +106,33 @@ def test_the_geometry_scale_keeps_a_long_strips_text_legible():
     assert raster._geometry_scale([Word(text="w", bbox=(0.0, 0.0, 50.0, 24.0))] * 5, 2000, 2000) == 0.7
     # without words there is nothing to keep legible
     assert raster._geometry_scale([], 2000, 6000) == pytest.approx(1400 / 6000)
+
+
+GREY = (128, 128, 128)
+
+
+def _callout_page(monkeypatch):
+    """Two tables joined by a blue arrow; a grey "Metadata" callout above hangs on the arrow by
+    a thick grey leader that stops on the arrow's body."""
+    im = Image.new("RGB", (620, 320), "white")
+    d = ImageDraw.Draw(im)
+    for x0 in (30, 400):
+        d.rectangle([x0, 150, x0 + 180, 260], fill=(0, 255, 255))
+    d.rectangle([230, 20, 380, 70], fill=(235, 235, 235), outline=(200, 200, 200))
+    _arrow(d, 211, 399, 205, 4, (26, 22))
+    d.line([(300, 71), (300, 203)], fill=GREY, width=5)
+    words = [Word(text="Ingress table", bbox=(60.0, 195.0, 180.0, 215.0), size=20.0),
+             Word(text="Egress table", bbox=(430.0, 195.0, 550.0, 215.0), size=20.0),
+             Word(text="Metadata", bbox=(260.0, 35.0, 350.0, 55.0), size=20.0)]
+    monkeypatch.setattr(raster, "ocr_words", lambda _img, _engine: list(words))
+    monkeypatch.setattr(raster, "read_lines", lambda crops, _engine: [("", 0.0)] * len(crops))
+    parts = recover_graph(extract_raster(_png(im), ocr="rapidocr"))
+    name = {k: " ".join(w.text for w in n.words) for k, n in enumerate(parts.nodes)}
+    return {(name[a], name[b]) for a, b, _, _ in parts.edges}
+
+
+def test_a_grey_callout_leader_that_stops_on_a_blue_arrow_joins_no_boxes(monkeypatch):
+    """SAI pipelines (Visio through LibreOffice): traced as one skeleton with the blue arrow
+    it stops on, the grey leader made the callout "lead to" the next table."""
+    assert _callout_page(monkeypatch) == {("Ingress table", "Egress table")}
+

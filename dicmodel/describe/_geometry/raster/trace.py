@@ -17,12 +17,42 @@ from .frame import _Frame, _inside, _leaf_shapes
 
 def _paths(f: _Frame, conn: Any, shapes: list[Shape]) -> list[Path]:
     dashed, conn = _dashes(f, conn)
+    parts = _by_colour(f, conn)
+    if len(parts) > 1:  # traced apart: where two strokes of different colours touch, they part
+        return _drop_inside(dashed + [p for part in parts for p in _traced(f, part, shapes)], shapes)
+    return _drop_inside(dashed + _traced(f, conn, shapes), shapes)
+
+
+_COLOUR_SHARE = 0.15  # each of the coloured and the grey strokes holds this share of the ink
+
+
+def _by_colour(f: _Frame, conn: Any) -> list[Any]:
+    """The connector ink as one mask, or as its coloured and its grey strokes when both are
+    plentiful: a Visio pipeline's grey callout leaders stop on its blue arrows, and traced as
+    one skeleton the two became one line (a callout box "leading to" the next table). A
+    coloured stroke is seeded by coloured pixels away from any near-black one (the fringe
+    where a black line runs over a coloured fill is tinted too) and widened by a pixel or two
+    so that its own pale fringe stays with it."""
+    if f.tint is None or f.dark is None:
+        return [conn]
+    np, cv2 = f.np, f.cv2
+    total = int(conn.sum())
+    if total == 0:
+        return [conn]
+    seeds = f.tint & conn & (1 - cv2.dilate(f.dark, np.ones((5, 5), np.uint8)))
+    tinted = conn & cv2.dilate(seeds, np.ones((5, 5), np.uint8))
+    grey = conn & (1 - tinted)
+    if min(int(tinted.sum()), int(grey.sum())) < _COLOUR_SHARE * total:
+        return [conn]
+    return [tinted, grey]
+
+
+def _traced(f: _Frame, conn: Any, shapes: list[Shape]) -> list[Path]:
     skel = _thin(conn, f.np, f.cv2)
     boxes = [sh.bbox for sh in shapes]
     paths = [Path(points=pts) for poly in _trace(skel, f) for pts in _split_at_boxes(poly, boxes, f)]
     min_len = max(6.0, 2.5 * f.stroke)
-    paths = [p for p in paths if poly_len(p.points) >= min_len]
-    return _drop_inside(paths + dashed, shapes)
+    return [p for p in paths if poly_len(p.points) >= min_len]
 
 
 def _dashes(f: _Frame, conn: Any) -> tuple[list[Path], Any]:
