@@ -17,10 +17,9 @@ from .frame import _Frame, _inside, _leaf_shapes
 
 def _paths(f: _Frame, conn: Any, shapes: list[Shape]) -> list[Path]:
     dashed, conn = _dashes(f, conn)
-    parts = _by_colour(f, conn)
-    if len(parts) > 1:  # traced apart: where two strokes of different colours touch, they part
-        return _drop_inside(dashed + [p for part in parts for p in _traced(f, part, shapes)], shapes)
-    return _drop_inside(dashed + _traced(f, conn, shapes), shapes)
+    parts = _by_colour(f, conn)  # traced apart: where strokes of two colours touch, they part
+    paths = [p for part in parts for p in _traced(f, part, shapes)]
+    return _drop_inside(paths + dashed, shapes)
 
 
 _COLOUR_SHARE = 0.15  # each of the coloured and the grey strokes holds this share of the ink
