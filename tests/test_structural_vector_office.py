@@ -812,3 +812,17 @@ def test_a_subscript_joins_its_word():
              span("1", 106.1, 299.0, 107.5, 302.0, 2.8),  # a superscript
              span("x", 140.0, 301.0, 141.5, 304.0, 2.8)]  # small print a gap away
     assert sorted(w.text for w in _words(spans)) == ["Access link UEn", "Backhaul link", "UE1", "x"]
+
+
+def test_a_speck_of_closed_outline_is_no_element():
+    """TS 23.203 S.8.2's dashed PLMN boundary ends in a piece of its rounded corner closed on
+    itself, 4 x 1.4 points: an "unlabelled box" that the boundary joined to the "HPLMN" label.
+    A small ring (a junction, 6 points across) is still one."""
+    def draw(page):
+        _box(page, (60, 60, 160, 100), "HPLMN")
+        page.draw_oval(pymupdf.Rect(300, 200, 304, 201.4), color=BLACK, width=0.5)
+        page.draw_oval(pymupdf.Rect(300, 300, 306, 306), color=BLACK, width=0.5)
+
+    prims = vector_prims(draw, 600, 400)
+    small = sorted(round(s.bbox[2] - s.bbox[0]) for s in prims.shapes if s.bbox[2] - s.bbox[0] < 20)
+    assert small == [6]

@@ -442,6 +442,8 @@ class _Collector:
         if min(w, h) < 1.2 and max(w, h) > 4:  # a degenerate closed path is a line
             self.p.paths.append(Path(points=[(box[0], box[1]), (box[2], box[3])], dashed=dashed))
             return
+        if not filled and max(w, h) < 5.0 and min(w, h) < 3.0:
+            return  # a speck of outline (a dashed curve's piece closed on itself): no element
         corners = _simplify(s.points) if not s.curves else s.points
         if not s.curves and s.kind != "re" and len(corners) == 4 and max(w, h) <= _ARROW_MAX \
                 and _polygon_kind(corners, box) == "diamond":
