@@ -117,12 +117,11 @@ def extract_raster(png: bytes, *, ocr: str | None = "rapidocr", scale: float | N
     img = decode_image(png)
     h, w = img.shape[:2]
     share = palette_share(img)
+    words = [wd for wd in (ocr_words(img, ocr) if ocr else []) if not _GLYPH.fullmatch(wd.text.strip())]
     if share < PHOTO_PALETTE:  # a photograph or a shaded rendering: its words, no geometry
-        words = [wd for wd in (ocr_words(img, ocr) if ocr else []) if not _GLYPH.fullmatch(wd.text.strip())]
         return Primitives(source="raster", width=float(w), height=float(h), words=words,
                           palette_share=share)
-    words = _drop_marks([w for w in (ocr_words(img, ocr) if ocr else [])
-                         if not _GLYPH.fullmatch(w.text.strip())])
+    words = _drop_marks(words)
     s = scale if scale is not None else _geometry_scale(words, h, w)
     prims = Primitives(source="raster", width=float(w), height=float(h), words=words,
                        palette_share=share)
@@ -131,7 +130,7 @@ def extract_raster(png: bytes, *, ocr: str | None = "rapidocr", scale: float | N
         names = _read_icon_names(img, prims, ocr)
         if names:  # their letters were traced as strokes: read the geometry again without them
             prims = Primitives(source="raster", width=float(w), height=float(h),
-                               words=words + names)
+                               words=words + names, palette_share=share)
             _geometry(img, s, prims)
         prims.words += _read_bare_shapes(img, prims, ocr)
     return prims
