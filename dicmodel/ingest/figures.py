@@ -626,10 +626,11 @@ def _side_labels(c: Candidate, lines: list[Line], captions: set[int]) -> list[in
     beside a dashed group, "UE 1 / connected / to NCGI 5" left of its row), each with the
     rest of its text block."""
     width = c.bbox[2] - c.bbox[0]
+    own = set(c.lines)
 
     def label(i: int) -> bool:
         ln = lines[i]
-        return (i not in captions and i not in c.lines and _label_like(ln.text)
+        return (i not in captions and i not in own and _label_like(ln.text)
                 and (ln.rbox[2] - ln.rbox[0]) < 0.5 * width)
 
     side = {i for i in range(len(lines)) if label(i) and _beside(lines[i].rbox, c.bbox, lines[i].size)}

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from bisect import bisect_right
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
@@ -128,8 +129,7 @@ def ocr_mosaic(images: list[Any], engine: OcrEngine = "rapidocr", pad: int = 16)
         tops.append(y)
         y += im.shape[0] + pad
     for w in ocr_words(sheet, engine):
-        cy = (w.bbox[1] + w.bbox[3]) / 2
-        k = max(i for i, t in enumerate(tops) if t - pad / 2 <= cy) if cy >= tops[0] - pad / 2 else 0
+        k = max(0, bisect_right(tops, (w.bbox[1] + w.bbox[3]) / 2 + pad / 2) - 1)
         dx, dy = pad, tops[k]
         out[k].append(replace(w, bbox=(w.bbox[0] - dx, w.bbox[1] - dy, w.bbox[2] - dx,
                                        w.bbox[3] - dy)))

@@ -592,11 +592,10 @@ def _messages(prims: Primitives, lines: list[Lifeline], u: float) -> tuple[list[
             # (past the lifelines: vector only, a raster chart's traced strokes and notes stop
             # short of their lines)
             loose = (a if ia is None else b)[0]
-            first, last = min(ln.x for ln in lines), max(ln.x for ln in lines)
             side = None
-            if loose <= 10.0 * u or (not raster and loose < first - tol):
+            if loose <= 10.0 * u or (not raster and loose < xs[0] - tol):
                 side = _LEFT
-            elif prims.width - loose <= 10.0 * u or (not raster and loose > last + tol):
+            elif prims.width - loose <= 10.0 * u or (not raster and loose > xs[-1] + tol):
                 side = _RIGHT
             if side is not None:
                 ia, ib = (side, ib) if ia is None else (ia, side)

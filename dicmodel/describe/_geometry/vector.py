@@ -608,31 +608,42 @@ def _words(spans: Sequence[TextSpan]) -> list[Word]:
 def _join_subscripts(items: list[tuple[Word, bool, bool]]) -> list[tuple[Word, bool, bool]]:
     """A span in smaller print that starts where a word ends and sits low (or high) on its line
     is that word's subscript (superscript): TS 38.300's "UE" + "n", "UE" + "1". It joins the
-    word with no space; sorted by line, it fell a row apart and became an element "n"."""
+    word with no space; sorted by line, it fell a row apart and became an element "n". Words
+    are looked up by where they end (whole points), not scanned for each short span."""
+    if not items:
+        return items
     out = list(items)
-    k = 0
-    while k < len(out):
-        w = out[k][0]
-        host = None
-        if not w.vertical and len(w.text) <= 3:
-            for j, (o, _, end) in enumerate(out):
-                if j == k or o.vertical or end or w.size > 0.8 * o.size:
-                    continue
-                gap = w.bbox[0] - o.bbox[2]
-                oh, mid = o.bbox[3] - o.bbox[1], (w.bbox[1] + w.bbox[3]) / 2
-                if -0.1 * o.size <= gap <= 0.15 * o.size and o.bbox[1] - 0.2 * oh <= mid <= o.bbox[3] + 0.2 * oh \
-                        and abs(mid - (o.bbox[1] + o.bbox[3]) / 2) >= 0.15 * oh:
-                    host = j
-                    break
+    reach = 0.15 * max(w.size for w, _, _ in out) + 1
+    ends: dict[int, list[int]] = defaultdict(list)
+    for j, (o, _, _) in enumerate(out):
+        ends[int(o.bbox[2])].append(j)
+    gone: set[int] = set()
+    for k, (w, _, w_end) in enumerate(out):
+        if w.vertical or len(w.text) > 3:
+            continue
+        near = (j for x in range(int(w.bbox[0] - reach), int(w.bbox[0] + reach) + 1)
+                for j in ends.get(x, ()))
+        host = next((j for j in near if j != k and j not in gone and _subscript_of(w, *out[j])), None)
         if host is None:
-            k += 1
             continue
         o, lead, _ = out[host]
         o.text += w.text
         o.bbox = (o.bbox[0], min(o.bbox[1], w.bbox[1]), max(o.bbox[2], w.bbox[2]), max(o.bbox[3], w.bbox[3]))
-        out[host] = (o, lead, out[k][2])
-        del out[k]
-    return out
+        out[host] = (o, lead, w_end)
+        ends[int(o.bbox[2])].append(host)
+        gone.add(k)
+    return [it for k, it in enumerate(out) if k not in gone]
+
+
+def _subscript_of(w: Word, o: Word, _lead: bool, end: bool) -> bool:
+    """``w`` in smaller print starts where ``o`` ends (no space after ``o``), its middle low or
+    high on ``o``'s line."""
+    if o.vertical or end or w.size > 0.8 * o.size:
+        return False
+    gap = w.bbox[0] - o.bbox[2]
+    oh, mid = o.bbox[3] - o.bbox[1], (w.bbox[1] + w.bbox[3]) / 2
+    return (-0.1 * o.size <= gap <= 0.15 * o.size and o.bbox[1] - 0.2 * oh <= mid <= o.bbox[3] + 0.2 * oh
+            and abs(mid - (o.bbox[1] + o.bbox[3]) / 2) >= 0.15 * oh)
 
 
 def _same_line(a: Word, b: Word) -> bool:

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .._util import center, inside, merge_cylinders
+from .._util import center, inside, merge_cylinders, overlap_area
 from ..primitives import Arrowhead, Rect, Shape
 from .frame import _INK_DELTA, _Frame, _inside, _rim
 from .heads import _hollow_head
@@ -141,8 +141,7 @@ def _tight(box: Rect, words: list[Rect]) -> bool:
     """A fill drawn without an outline is a label's badge when it fits its text closely (its
     text covers nearly half of it or more); a larger one (a slide's borderless box, a grey
     cylinder with its name in it) is a node."""
-    text = sum((min(b[2], box[2]) - max(b[0], box[0])) * (min(b[3], box[3]) - max(b[1], box[1]))
-               for b in words if inside(center(b), box))
+    text = sum(overlap_area(b, box) for b in words if inside(center(b), box))
     return text >= 0.45 * (box[2] - box[0]) * (box[3] - box[1])
 
 
