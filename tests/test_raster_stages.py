@@ -328,3 +328,76 @@ def test_plain_boxes_and_ellipses_are_no_clouds():
     f, gray, bg = _frame(img, text_h=20.0)
     found, _outline = shapes._shapes(f, gray, bg)
     assert sorted(s.kind for s in found) == ["ellipse", "rect", "rect", "rect"]
+
+
+def _banded(tones: list[tuple[int, int, int]], words: list) -> list[Shape]:
+    """The shapes of a stack of touching bands, one tone each, as ``_geometry`` runs the stages:
+    fills to outlines, text erased, the band borders kept."""
+    img = canvas(520, 360)
+    for k, tone in enumerate(tones):
+        cv2.rectangle(img, (100, 60 + 70 * k), (420, 60 + 70 * (k + 1)), tone, -1)
+    for b in words:  # white letters on each band
+        cv2.putText(img, "word", (int(b[0]) + 10, int(b[3]) - 12), cv2.FONT_HERSHEY_SIMPLEX, 0.9,
+                    (255, 255, 255), 2, cv2.LINE_AA)
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    mask, bg = ink_mask(gray, np, frame._INK_DELTA)
+    bands = np.zeros_like(mask)
+    out, bare = ink._fills_to_outlines(mask, gray, words, np, cv2, [], bands)
+    out, _n = ink._erase_text(out, words, np, cv2)
+    out |= bands
+    f = frame._Frame(np, cv2, 1.0, out, 2.0, 30.0, bare, ink_mask(gray, np, 150)[0], words, [], [])
+    return shapes._shapes(f, gray, bg)[0]
+
+
+def _holding(found: list[Shape], b: tuple) -> list[Shape]:
+    cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+    return [s for s in found if s.bbox[0] <= cx <= s.bbox[2] and s.bbox[1] <= cy <= s.bbox[3]
+            and s.bbox[3] - s.bbox[1] < 100]
+
+
+def test_touching_bands_of_different_tones_are_one_shape_each():
+    """A legend or a protocol stack drawn as bands that touch, each a colour of its own and all
+    darker than the ink threshold, came out as one fill: one box whose label ran the three
+    words together (SAI pipeline pages, "bridge router tunnel"). Each band holds its word;
+    OCR boxes of white text reach over the band's edge, and the edge must survive them."""
+    words = [(150.0, 58.0, 300.0, 134.0), (150.0, 128.0, 300.0, 204.0), (150.0, 198.0, 300.0, 272.0)]
+    found = _banded([(80, 176, 0), (0, 192, 255), (160, 48, 112)], words)
+    held = [_holding(found, b) for b in words]
+    assert all(len(h) == 1 for h in held), [s.bbox for s in found]
+    assert len({h[0].bbox for h in held}) == 3
+    # three boxes, not a record (a UML class's title over its fields) around them
+    assert not any(s.bbox[1] <= 96 and s.bbox[3] >= 235 for s in found), [s.bbox for s in found]
+
+
+def test_a_fill_of_one_tone_is_not_split_between_its_lines():
+    """Two lines of text on one flat fill are one node's label: no border between them."""
+    words = [(150.0, 70.0, 300.0, 110.0), (150.0, 140.0, 300.0, 180.0)]
+    found = _banded([(80, 176, 0), (80, 176, 0), (80, 176, 0)], words)
+    assert not _holding(found, words[0]) and not _holding(found, words[1]), [s.bbox for s in found]
+    assert any(s.bbox[1] <= 90 and s.bbox[3] >= 160 for s in found)  # the one box holds both
+
+
+def test_a_filled_label_no_bigger_than_its_text_is_a_badge_not_a_node():
+    """A label with a coloured background on a line (draw.io's "1. Event" on a blue badge):
+    the letters reach the badge's rim, which then looks outlined, and the badge was read as a
+    node that cut the connector in two. A fill the text covers to its edges is a badge."""
+    img = canvas(520, 300)
+    cv2.line(img, (20, 150), (500, 150), INK, 2)
+    cv2.rectangle(img, (210, 134), (330, 166), (235, 196, 169), -1)
+    for y in (134, 165):  # the letters' tops and feet along the rim, as dark as an outline
+        cv2.rectangle(img, (210, y), (330, y + 1), (60, 50, 40), -1)
+    cv2.putText(img, "1.EVENT", (214, 162), cv2.FONT_HERSHEY_SIMPLEX, 1.1, (60, 50, 40), 3)
+    word = (209.0, 133.0, 331.0, 167.0)
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    mask, _bg = ink_mask(gray, np, frame._INK_DELTA)
+    _out, bare = ink._fills_to_outlines(mask, gray, [word], np, cv2, [])
+    assert bare[150, 270] == 1
+    # the same fill round a node's label, with room to spare, outlined: a node
+    img = canvas(520, 300)
+    cv2.rectangle(img, (150, 90), (370, 210), (235, 196, 169), -1)
+    cv2.rectangle(img, (150, 90), (370, 210), (90, 60, 40), 2)
+    cv2.putText(img, "NODE", (215, 160), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (60, 50, 40), 2)
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    mask, _bg = ink_mask(gray, np, frame._INK_DELTA)
+    _out, bare = ink._fills_to_outlines(mask, gray, [(212.0, 135.0, 300.0, 163.0)], np, cv2, [])
+    assert bare[150, 260] == 0

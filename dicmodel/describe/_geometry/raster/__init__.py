@@ -285,8 +285,9 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     blobs = solid_blobs(ink, words, np, cv2)
     solid = ink.copy() if blobs else None  # (block arrows are profiled before fills go hollow)
     fills: list = []
-    ink, bare = _fills_to_outlines(ink, gray, words, np, cv2, fills)
-    ink, bare2 = _fills_to_outlines(ink, gray, words, np, cv2, fills)  # a filled node in a filled group
+    bands = np.zeros_like(ink)
+    ink, bare = _fills_to_outlines(ink, gray, words, np, cv2, fills, bands)
+    ink, bare2 = _fills_to_outlines(ink, gray, words, np, cv2, fills, bands)  # a filled node in a filled group
     bare |= bare2
     discs += _number_discs(ink, words, np, cv2)  # discs on a highlighted band show only now
     if discs:
@@ -295,6 +296,7 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
         prims.words = [prims.words[k] for k in keep]
         words = [words[k] for k in keep]
     ink, n_comp = _erase_text(ink, words, np, cv2)
+    ink |= bands
     if n_comp > _MAX_COMPONENTS:
         prims.truncated = True
         prims.warnings.append(f"{n_comp} separate ink pieces: too busy for geometry, labels only")

@@ -114,7 +114,7 @@ Fill = tuple[tuple[int, int, int, int], Any, bool]  # (x, y, w, h), 0/1 mask in 
 
 
 def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any,
-                       fills: list[Fill] | None = None) -> tuple[Any, Any]:
+                       fills: list[Fill] | None = None, bands: Any = None) -> tuple[Any, Any]:
     """Large solid dark areas are node fills, not strokes: keep only their outline.
 
     A red router or a grey switch filled darker than the ink threshold would otherwise be one
@@ -122,7 +122,9 @@ def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
     start markers are far smaller than a label line, so they stay ink. Each fill (its box,
     its area with the holes of its letters filled, whether an outline is drawn round it) is
     added to ``fills``: the shape stage falls back on it where lines drawn over the fill cut
-    its inside into pieces.
+    its inside into pieces. The borders between touching bands of a fill that each hold text
+    (:func:`_tone_borders`) are ink, and are marked in ``bands`` too: a band's word box can
+    reach over its border, and the border must outlive the erasing of text.
     """
     h = _median_h(words, 12.0)
     k = max(7, int(0.45 * h) | 1)
@@ -150,7 +152,15 @@ def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
         # border between two flat areas is not a line
         hat = cv2.morphologyEx(g, cv2.MORPH_BLACKHAT, np.ones((7, 7), np.uint8))
         sub[inner] = ((g[inner] < tone - _INK_DELTA) | (hat[inner] > _FILL_DELTA)).astype(np.uint8)
-        stroked = _stroked(comp, gray, x, y, tone, np, cv2)
+        border = _tone_borders(g, inner, [b for b in words if x <= (b[0] + b[2]) / 2 < x + w
+                                         and y <= (b[1] + b[3]) / 2 < y + h_], (x, y), np, cv2)
+        if border is not None:
+            sub[border] = 1
+            if bands is not None:
+                bands[y:y + h_, x:x + w][border] = 1
+        # (a fill no bigger than the text on it is a label's background, whatever its rim: the
+        # letters reach it)
+        stroked = not _text_sized((x, y, x + w, y + h_), words, h) and _stroked(comp, gray, x, y, tone, np, cv2)
         if not stroked:
             bare[y:y + h_, x:x + w][comp > 0] = 1
         if fills is not None:
@@ -161,6 +171,50 @@ def _fills_to_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any
 
 
 _PALE_DELTA = 5  # a pale fill: this many grey levels below the background and more
+
+
+_BAND_DELTA = 30  # grey levels between two touching bands of a fill that each hold text
+
+
+def _tone_borders(g: Any, inner: Any, words: list[Rect], origin: tuple[int, int], np: Any,
+                  cv2: Any) -> Any:
+    """The borders between flat areas of different tone inside one fill where each area holds
+    text of its own: bands drawn touching (a protocol stack's layers, a legend's coloured
+    rows) are all darker than the ink threshold and come out as one fill, their labels as one.
+    A border is a straight run of tone change two text lines long (a letter's edges are not),
+    between two areas that each hold most of a word's box; areas without text are not split
+    off (an icon or a shadow on a node). ``None`` where the fill is one area."""
+    if len(words) < 2:
+        return None
+    ox, oy = origin
+    hh, ww = g.shape
+    # the fill's inside with the holes of its letters filled (a letter clipped by the next
+    # band would break the border)
+    contours, _ = cv2.findContours(inner.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    inner = cv2.drawContours(np.zeros(g.shape, np.uint8), contours, -1, 1, thickness=-1) > 0
+    edge = ((cv2.morphologyEx(g, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > _BAND_DELTA)
+            & inner).astype(np.uint8)
+    # straight runs two lines of text long: a band's edge, not a letter's
+    run = max(15, int(2 * _median_h(words, 12.0))) | 1  # (odd: an even kernel shifts the run)
+    edge = (cv2.morphologyEx(edge, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
+            | cv2.morphologyEx(edge, cv2.MORPH_OPEN, np.ones((run, 1), np.uint8))) > 0
+    boxes = [(max(0, int(b[0]) - ox), max(0, int(b[1]) - oy), min(ww, int(b[2]) - ox),
+              min(hh, int(b[3]) - oy)) for b in words]
+    if not edge.any():
+        return None
+    _n, lab = cv2.connectedComponents((inner & ~edge).astype(np.uint8), connectivity=4)
+    held = set()
+    for x0, y0, x1, y1 in boxes:  # the area most of a word's box lies on (its letters are holes)
+        ks = lab[y0:y1, x0:x1][lab[y0:y1, x0:x1] > 0]
+        if ks.size:
+            held.add(int(np.bincount(ks).argmax()))
+    if len(held) < 2:
+        return None
+    count = np.zeros(g.shape, np.uint8)
+    for k in held:
+        count += cv2.dilate((lab == k).astype(np.uint8), np.ones((5, 5), np.uint8))  # (a 2 px edge)
+    border = edge & (count >= 2)
+    return border if border.any() else None
 
 
 def _light_text(ink: Any, gray: Any, words: list[Rect], np: Any) -> Any:
@@ -222,6 +276,17 @@ def _faint_outlines(ink: Any, gray: Any, words: list[Rect], np: Any, cv2: Any) -
         if float(np.mean(darker[rim])) > 0.5:
             out[y0:y1, x0:x1][rim] = 1
     return out
+
+
+def _text_sized(box: tuple[int, int, int, int], words: list[Rect], h: float) -> bool:
+    """The words on a box cover it to within a quarter of a text line on every side."""
+    x0, y0, x1, y1 = box
+    on = [b for b in words if x0 <= (b[0] + b[2]) / 2 <= x1 and y0 <= (b[1] + b[3]) / 2 <= y1]
+    if not on:
+        return False
+    pad = max(2.0, 0.25 * h)
+    return (min(b[0] for b in on) - pad <= x0 and min(b[1] for b in on) - pad <= y0
+            and max(b[2] for b in on) + pad >= x1 and max(b[3] for b in on) + pad >= y1)
 
 
 def _erode2(mask: Any, np: Any, cv2: Any) -> Any:

@@ -7,6 +7,7 @@ ink discs are filled circles (state-diagram markers).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from .._util import center, inside, merge_cylinders, overlap_area
 from ..primitives import Arrowhead, Rect, Shape
 from .frame import _INK_DELTA, _Frame, _inside, _rim
 from .heads import _hollow_head
+from .ink import _BAND_DELTA
 
 
 def _shapes(f: _Frame, gray: Any, bg: int, fills: list | None = None) -> tuple[list[Shape], Any]:
@@ -101,7 +103,8 @@ def _shapes(f: _Frame, gray: Any, bg: int, fills: list | None = None) -> tuple[l
         th = int(2 * f.stroke + 3)
         for x0, y0, x1, y1 in r.cells:  # the rules between cells are no connectors
             cv2.rectangle(outline, (x0, y0), (x1, y1), 1, th)
-        found.append((Shape(kind="rect" if r.rows else "round_rect", bbox=r.box, filled=r.tint), None))
+        if not r.stack:
+            found.append((Shape(kind="rect" if r.rows else "round_rect", bbox=r.box, filled=r.tint), None))
         found += [(Shape(kind="rect", bbox=b, filled=r.tint), None) for b in r.rows]
     found += _cut_fills(f, fills or [], [s for s, _ in found], outline)
     shapes = merge_cylinders([s for s, _ in found])
@@ -179,6 +182,7 @@ class _Record:
     cells: list[Rect]  # the ruled cells (unpadded region boxes)
     tint: bool
     composite: bool  # cells hold other boxes: a composite state or a titled group
+    stack: bool = False  # bands of tones of their own: each band a box, no record around them
 
 
 def _records(f: _Frame, labels: Any, stats: Any, cells: list[int], shapes: list[Shape],
@@ -237,8 +241,20 @@ def _records(f: _Frame, labels: Any, stats: Any, cells: list[int], shapes: list[
         top = min(top_level, key=lambda i: (box_of[i][1], box_of[i][0]))
         tint = abs(float(np.median(gray[labels == top])) - bg) > 4
         rows = [] if composite else [(box[0], a - pad, box[2], b + pad) for a, b in bands]
-        out.append(_Record(box, rows, cell_boxes, tint, composite))
+        stack = not composite and _stack_of_tones(top_level, labels, gray, box_of, np)
+        out.append(_Record(box, rows, cell_boxes, tint, composite, stack))
     return out
+
+
+def _stack_of_tones(cells: list[int], labels: Any, gray: Any, box_of: dict, np: Any) -> bool:
+    """Three or more cells stacked in one box, each a tone of its own (a legend's coloured rows,
+    a protocol stack's layers drawn as touching bands): separate boxes, not a record's title
+    and fields (a UML class's compartments share one fill, or its title alone differs)."""
+    if len(cells) < 3:
+        return False
+    ordered = sorted(cells, key=lambda i: (box_of[i][1], box_of[i][0]))
+    tones = [float(np.median(gray[labels == i])) for i in ordered]
+    return all(abs(a - b) > _BAND_DELTA for a, b in itertools.pairwise(tones))
 
 
 def _same_box(b: Rect, cell: Rect, pad: float) -> bool:
