@@ -9,6 +9,8 @@ import pytest
 pymupdf = pytest.importorskip("pymupdf")
 
 from dicmodel.document import FigureType  # noqa: E402
+from dicmodel.describe._geometry.classify import build_diagram  # noqa: E402
+from dicmodel.describe._geometry.vector import extract_vector  # noqa: E402
 from tests.test_structural_engine import BLACK, Fig, read  # noqa: E402
 
 XS = (60, 240, 420)
@@ -301,3 +303,61 @@ def test_a_long_label_over_a_short_arrow_is_its_own_though_another_arrow_runs_fa
     w[1] = None
     _texts(m, w, 10.0, 1.0)
     assert m[0].text == ""
+
+
+
+def _bar_arrow(y: float, x0: float, x1: float, tip: float, base: float) -> list[dict]:
+    """A message as TS 23.203 Figure 7.9.1 has it (EMF turned PDF): one filled path holding a
+    2 pt bar with rounded ends and a wide head (its base, 12 pt, longer than its sides) at
+    ``tip``, then the bar's outline and the head's as hairline strokes of their own."""
+    s = 1.0 if tip > base else -1.0
+    bar = [("l", (x1, y - 1.0), (x0, y - 1.0)),
+           ("c", (x0, y - 1.0), (x0 - 0.2 * s, y - 1.0), (x0 - 0.4 * s, y - 0.5), (x0 - 0.4 * s, y)),
+           ("c", (x0 - 0.4 * s, y), (x0 - 0.4 * s, y + 0.5), (x0 - 0.2 * s, y + 1.0), (x0, y + 1.0)),
+           ("l", (x0, y + 1.0), (x1, y + 1.0)),
+           ("c", (x1, y + 1.0), (x1 + 0.2 * s, y + 1.0), (x1 + 0.3 * s, y + 0.5), (x1 + 0.3 * s, y)),
+           ("c", (x1 + 0.3 * s, y), (x1 + 0.3 * s, y - 0.5), (x1 + 0.2 * s, y - 1.0), (x1, y - 1.0))]
+    head = [("l", (base, y - 6.0), (tip, y)), ("l", (tip, y), (base, y + 6.0)),
+            ("l", (base, y + 6.0), (base, y - 6.0))]
+    box = (min(x0, x1, tip) - 0.4, y - 6.0, max(x0, x1, tip) + 0.4, y + 6.0)
+
+    def drawing(kind: str, items: list, width: float | None) -> dict:
+        return {"type": kind, "items": items, "rect": box, "closePath": False, "dashes": "[] 0",
+                "fill": (0.0, 0.0, 0.0) if kind == "f" else None,
+                "color": (0.0, 0.0, 0.0) if kind == "s" else None, "width": width}
+
+    return [drawing("f", bar + head, None), drawing("s", bar, 0.2), drawing("s", head, 0.2)]
+
+
+def test_thick_messages_drawn_as_filled_bars_with_wide_heads_are_read():
+    """TS 23.203 Figure 7.9.1: both messages are 2 pt bars painted as filled outlines with a
+    wide head in the same path. The bars were read as fork/join bars and the heads pointed
+    sideways (the tip was taken opposite the shortest side, which on a wide head is a side,
+    not the base): "an architecture with 5 elements and 0 connections"."""
+    f = _lifelines(((52.5, "H-PCRF"), (195.0, "OCS")), bottom=212)
+    f.box(5, 46, 152, 86, "1. Policy decision", size=7)
+    f.text("2. Spending Limit Request", 108, 115, size=7)
+    f.text("3. Spending Limit Response", 111, 150, size=7)
+    r = f.request(0)
+    drawings = list(r.drawings) + _bar_arrow(130.6, 52.4, 191.7, 195.0, 191.0) \
+        + _bar_arrow(161.4, 194.1, 55.0, 51.7, 55.6)
+    got = build_diagram(extract_vector(drawings, r.spans, r.bbox), r.figure_type)
+    assert got.figure_type is FigureType.sequence
+    d = got.diagram
+    said = [(d.label_of(m.source), d.label_of(m.target), m.text) for m in d.messages]
+    assert said == [("H-PCRF", "OCS", "2. Spending Limit Request"),
+                    ("OCS", "H-PCRF", "3. Spending Limit Response")]
+
+
+def test_a_wide_arrowhead_points_from_its_base_and_a_thin_bar_is_a_line():
+    """The two readings that failed on those arrows, one by one: a head whose base (12 pt) is
+    longer than its sides has its tip opposite the base, not opposite its shortest side; and
+    a closed 2 pt bar with rounded ends is a line, not a cylinder or a fork/join bar."""
+    drawings = _bar_arrow(130.6, 52.4, 191.7, 195.0, 191.0)
+    prims = extract_vector(drawings, [], (0.0, 100.0, 240.0, 160.0))
+    assert not prims.shapes
+    assert prims.arrowheads
+    for a in prims.arrowheads:
+        assert abs(a.tip[0] - 195.0) < 0.5 and a.direction[0] > 0.99
+    assert any(abs(p.points[0][0] - 52.4) < 1.0 and abs(p.points[-1][0] - 191.7) < 1.0
+               and all(abs(y - 30.6) < 1.5 for _x, y in p.points) for p in prims.paths)

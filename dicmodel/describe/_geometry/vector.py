@@ -230,6 +230,10 @@ def _curved_kind(s: _Sub, box: Rect) -> str:
     return "round_rect" if len(corners) > 8 else _polygon_kind(corners, box)
 
 
+_BAR_MAX = 2.6  # pt: a closed outline no thicker than this, and long, is a thick line
+_BAR_ASPECT = 8.0
+
+
 def _is_triangle_head(corners: list[Point], box: Rect) -> bool:
     w, h = box[2] - box[0], box[3] - box[1]
     if len(corners) == 4 and _polygon_kind(corners, box) == "rect":
@@ -238,11 +242,14 @@ def _is_triangle_head(corners: list[Point], box: Rect) -> bool:
 
 
 def _arrowhead(corners: list[Point], box: Rect) -> Arrowhead:
-    """Tip = the vertex opposite the shortest side (the base of a slim arrowhead)."""
+    """Tip = where the two sides of most nearly equal length meet (an arrowhead is isosceles:
+    the vertex opposite the shortest side of a slim one, opposite the longest of a wide one)."""
     pts = corners[:3] if len(corners) == 3 else _triangle_of(corners)
-    sides = [(_dist(pts[(i + 1) % 3], pts[(i + 2) % 3]), i) for i in range(3)]
-    tip = pts[min(sides)[1]]
-    base = [p for k, p in enumerate(pts) if k != min(sides)[1]]
+    sides = [_dist(pts[(i + 1) % 3], pts[(i + 2) % 3]) for i in range(3)]  # side i faces vertex i
+    # the pair of sides closest in length leaves out the base; the tip faces the base
+    k = min(range(3), key=lambda i: abs(sides[(i + 1) % 3] - sides[(i + 2) % 3]))
+    tip = pts[k]
+    base = [p for j, p in enumerate(pts) if j != k]
     mid = ((base[0][0] + base[1][0]) / 2, (base[0][1] + base[1][1]) / 2)
     d = _dist(tip, mid) or 1.0
     return Arrowhead(tip=tip, direction=((tip[0] - mid[0]) / d, (tip[1] - mid[1]) / d), bbox=box)
@@ -441,6 +448,13 @@ class _Collector:
                 return
         if min(w, h) < 1.2 and max(w, h) > 4:  # a degenerate closed path is a line
             self.p.paths.append(Path(points=[(box[0], box[1]), (box[2], box[3])], dashed=dashed))
+            return
+        if min(w, h) <= _BAR_MAX and max(w, h) >= max(8.0, _BAR_ASPECT * min(w, h)):
+            # a bar as thin as a thick stroke, filled or outlined (a 3GPP message arrow drawn
+            # as a filled outline with its head in the same path): its centre line
+            mid = (box[1] + box[3]) / 2 if w >= h else (box[0] + box[2]) / 2
+            a, b = ((box[0], mid), (box[2], mid)) if w >= h else ((mid, box[1]), (mid, box[3]))
+            self.p.paths.append(Path(points=[a, b], dashed=dashed, width=min(w, h)))
             return
         if not filled and max(w, h) < 5.0 and min(w, h) < 3.0:
             return  # a speck of outline (a dashed curve's piece closed on itself): no element
