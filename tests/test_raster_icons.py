@@ -170,3 +170,28 @@ def test_solid_block_arrows_between_boxes_are_directed_links(monkeypatch):
     label = {n.id: n.label for n in d.nodes}
     links = {(label[e.source], label[e.target], e.directed) for e in d.edges}
     assert links == {("Assess", "Deploy", True), ("Deploy", "Operate", True), ("Operate", "Report", True)}
+
+
+def test_a_grey_store_with_a_column_of_white_letters_is_no_pair_of_pictures():
+    """PowerPoint's "Inventory Repo (NetBox)" cylinder (ops-figures slide 20): a grey fill with
+    its name in white, wrapped into short lines whose letters line up in a column down its
+    middle. The opening cut the fill in two at that column, and each text-less half became a
+    device picture; the name then went to neither. Light words on a fill count as fill."""
+    from dicmodel.describe._geometry.ocr import ink_mask
+    from dicmodel.describe._geometry.raster.frame import _INK_DELTA
+    from dicmodel.describe._geometry.raster.icons import solid_blobs
+
+    img = canvas(300, 220)
+    cv2.rectangle(img, (40, 30), (200, 190), (166, 166, 166), -1)
+    words = []
+    for k, text in enumerate(("Invento", "ry", "Repo", "(NetBo", "x)")):
+        y = 62 + 30 * k
+        size, _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.9, 2)
+        x = 120 - size[0] // 2
+        cv2.putText(img, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (255, 255, 255), 2)
+        words.append((float(x - 2), float(y - size[1] - 4), float(x + size[0] + 2), float(y + 6)))
+    cv2.line(img, (120, 34), (120, 186), (255, 255, 255), 9)  # the letters' column, made plain
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    mask, _bg = ink_mask(gray, np, _INK_DELTA)
+    assert len(solid_blobs(mask, words, np, cv2)) == 2  # without the grey image: two halves
+    assert solid_blobs(mask, words, np, cv2, gray) == []  # one fill, holding its name

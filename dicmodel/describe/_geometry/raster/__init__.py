@@ -282,7 +282,7 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     words = [_scaled_box(wd.bbox, s) for wd in prims.words]
     discs = _number_discs(ink, words, np, cv2)
     ink |= _faint_outlines(ink, gray, words, np, cv2)
-    blobs = solid_blobs(ink, words, np, cv2)
+    blobs = solid_blobs(ink, words, np, cv2, gray)
     solid = ink.copy() if blobs else None  # (block arrows are profiled before fills go hollow)
     fills: list = []
     bands = np.zeros_like(ink)

@@ -18,19 +18,26 @@ from typing import Any
 from .. import _util as U
 from ..primitives import Path, Rect, Shape
 from .frame import _Frame, _median_h
+from .ink import _light_text
 
 _MIN_SIDE = 1.2  # text heights: an icon is larger than a head, a marker or a letter ...
 _MAX_SIDE = 6.0  # ... and smaller than a highlight band or a zone behind other shapes
 _MAX_ASPECT = 3.0  # a long solid bar is a thick line or a band, not a picture
 _MIN_FILL = 0.45  # share of its box the solid area covers (a diagonal thick line covers less)
+_LIGHT_RIM = 0.7  # share of ink round a light word that puts it on a fill
 _COVERED = 0.5  # overlap (of the smaller box) with a found shape that makes it that shape
 
 
-def solid_blobs(ink: Any, words: list[Rect], np: Any, cv2: Any) -> list[Rect]:
+def solid_blobs(ink: Any, words: list[Rect], np: Any, cv2: Any, gray: Any = None) -> list[Rect]:
     """Boxes (working pixels) of compact solid ink areas larger than a text line is tall, with
-    no word inside: candidate icons, found before fills are turned into outlines."""
+    no word inside: candidate icons, found before fills are turned into outlines. Light words
+    on a dark fill count as fill (``gray`` given): a column of white letters down a grey
+    cylinder would otherwise cut it into two text-less halves, each taken for a picture."""
     h = _median_h(words, 12.0)
     k = max(7, int(0.45 * h) | 1)  # the opening of _fills_to_outlines: no line survives it
+    if gray is not None:
+        # (stacked white lines on a fill: each line's rim takes in the letters of the next)
+        ink = ink | _light_text(ink, gray, words, np, rim=_LIGHT_RIM)
     solid = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     n, _labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
     out = []

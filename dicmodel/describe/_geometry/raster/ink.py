@@ -217,7 +217,7 @@ def _tone_borders(g: Any, inner: Any, words: list[Rect], origin: tuple[int, int]
     return border if border.any() else None
 
 
-def _light_text(ink: Any, gray: Any, words: list[Rect], np: Any) -> Any:
+def _light_text(ink: Any, gray: Any, words: list[Rect], np: Any, rim: float = 0.9) -> Any:
     """The boxes of light words on a dark fill (white text on a blue bar or a grey cloud): a
     word box whose rim, a few pixels out, is nearly all ink, a tenth of whose pixels are far
     lighter than that rim and hardly any darker (dark text on a fill is ink already). The
@@ -230,7 +230,7 @@ def _light_text(ink: Any, gray: Any, words: list[Rect], np: Any) -> Any:
         x1, y1 = min(ww, int(b[2]) + p + 1), min(hh, int(b[3]) + p + 1)
         if x1 - x0 < 3 or y1 - y0 < 3:
             continue
-        if float(_rim(np, ink, x0, y0, x1, y1).mean()) < 0.9:
+        if float(_rim(np, ink, x0, y0, x1, y1).mean()) < rim:
             continue
         g = gray[y0:y1, x0:x1]
         tone = float(np.median(_rim(np, gray, x0, y0, x1, y1)))
