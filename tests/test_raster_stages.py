@@ -401,3 +401,14 @@ def test_a_filled_label_no_bigger_than_its_text_is_a_badge_not_a_node():
     mask, _bg = ink_mask(gray, np, frame._INK_DELTA)
     _out, bare = ink._fills_to_outlines(mask, gray, [(212.0, 135.0, 300.0, 163.0)], np, cv2, [])
     assert bare[150, 260] == 0
+
+
+def test_bands_holding_rows_of_named_cells_are_not_split():
+    """A layered architecture drawn as blocks of bands (CNCF's security whitepaper, Figure 5):
+    each band holds a row of cells, each cell named, the cells parted by thin light lines.
+    Split at the band borders alone, each band became one element whose name ran four cells'
+    words together. A band is split off only when what it holds reads as one label."""
+    words = [(110.0, 70.0, 170.0, 110.0), (330.0, 70.0, 400.0, 110.0),
+             (150.0, 128.0, 300.0, 204.0), (150.0, 198.0, 300.0, 272.0)]
+    found = _banded([(80, 176, 0), (0, 192, 255), (160, 48, 112)], words)
+    assert not any(len(_holding(found, b)) == 1 for b in words), [s.bbox for s in found]

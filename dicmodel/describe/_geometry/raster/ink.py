@@ -203,18 +203,34 @@ def _tone_borders(g: Any, inner: Any, words: list[Rect], origin: tuple[int, int]
     if not edge.any():
         return None
     _n, lab = cv2.connectedComponents((inner & ~edge).astype(np.uint8), connectivity=4)
-    held = set()
-    for x0, y0, x1, y1 in boxes:  # the area most of a word's box lies on (its letters are holes)
+    held: dict[int, list[tuple[int, int, int, int]]] = {}
+    for bx in boxes:  # the area most of a word's box lies on (its letters are holes)
+        x0, y0, x1, y1 = bx
         ks = lab[y0:y1, x0:x1][lab[y0:y1, x0:x1] > 0]
         if ks.size:
-            held.add(int(np.bincount(ks).argmax()))
-    if len(held) < 2:
-        return None
+            held.setdefault(int(np.bincount(ks).argmax()), []).append(bx)
+    h = _median_h(words, 12.0)
+    if len(held) < 2 or not all(_one_label(ws, h) for ws in held.values()):
+        return None  # (a band of several cells, each named, is a row of boxes this does not split)
     count = np.zeros(g.shape, np.uint8)
     for k in held:
         count += cv2.dilate((lab == k).astype(np.uint8), np.ones((5, 5), np.uint8))  # (a 2 px edge)
     border = edge & (count >= 2)
     return border if border.any() else None
+
+
+def _one_label(boxes: list[tuple[int, int, int, int]], h: float) -> bool:
+    """Word boxes that read as one label: words on a line close together, at most three lines."""
+    lines: list[list[tuple[int, int, int, int]]] = []
+    for b in sorted(boxes, key=lambda b: (b[1], b[0])):
+        line = next((ln for ln in lines if min(b[3], ln[-1][3]) - max(b[1], ln[-1][1]) > 0.5 * h), None)
+        if line is None:
+            lines.append([b])
+        elif b[0] - line[-1][2] > 1.5 * h:
+            return False
+        else:
+            line.append(b)
+    return len(lines) <= 3
 
 
 def _light_text(ink: Any, gray: Any, words: list[Rect], np: Any, rim: float = 0.9) -> Any:
