@@ -234,6 +234,16 @@ _BAR_MAX = 2.6  # pt: a closed outline no thicker than this, and long, is a thic
 _BAR_ASPECT = 8.0
 
 
+def _axis(box: Rect) -> list[Point]:
+    """The long centre line of a thin box."""
+    w, h = box[2] - box[0], box[3] - box[1]
+    if w >= h:
+        mid = (box[1] + box[3]) / 2
+        return [(box[0], mid), (box[2], mid)]
+    mid = (box[0] + box[2]) / 2
+    return [(mid, box[1]), (mid, box[3])]
+
+
 def _is_triangle_head(corners: list[Point], box: Rect) -> bool:
     w, h = box[2] - box[0], box[3] - box[1]
     if len(corners) == 4 and _polygon_kind(corners, box) == "rect":
@@ -323,11 +333,9 @@ class _Collector:
         w, h = box[2] - box[0], box[3] - box[1]
         if min(w, h) > 2.6 or max(w, h) < 8:
             return False
-        mid = (box[1] + box[3]) / 2 if w >= h else (box[0] + box[2]) / 2
-        a, b = ((box[0], mid), (box[2], mid)) if w >= h else ((mid, box[1]), (mid, box[3]))
         # a dash pattern paints many separate pieces; a solid hairline paints one
         pieces = sum(1 for s in subs if len(s.points) >= 3)
-        self.p.paths.append(Path(points=[a, b], dashed=pieces > 2, width=min(w, h)))
+        self.p.paths.append(Path(points=_axis(box), dashed=pieces > 2, width=min(w, h)))
         return True
 
     def _stroke_outline(self, subs: list[_Sub]) -> bool:
@@ -452,9 +460,7 @@ class _Collector:
         if min(w, h) <= _BAR_MAX and max(w, h) >= max(8.0, _BAR_ASPECT * min(w, h)):
             # a bar as thin as a thick stroke, filled or outlined (a 3GPP message arrow drawn
             # as a filled outline with its head in the same path): its centre line
-            mid = (box[1] + box[3]) / 2 if w >= h else (box[0] + box[2]) / 2
-            a, b = ((box[0], mid), (box[2], mid)) if w >= h else ((mid, box[1]), (mid, box[3]))
-            self.p.paths.append(Path(points=[a, b], dashed=dashed, width=min(w, h)))
+            self.p.paths.append(Path(points=_axis(box), dashed=dashed, width=min(w, h)))
             return
         if not filled and max(w, h) < 5.0 and min(w, h) < 3.0:
             return  # a speck of outline (a dashed curve's piece closed on itself): no element

@@ -195,13 +195,14 @@ def _tone_borders(g: Any, inner: Any, words: list[Rect], origin: tuple[int, int]
     edge = ((cv2.morphologyEx(g, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > _BAND_DELTA)
             & inner).astype(np.uint8)
     # straight runs two lines of text long: a band's edge, not a letter's
-    run = max(15, int(2 * _median_h(words, 12.0))) | 1  # (odd: an even kernel shifts the run)
+    h = _median_h(words, 12.0)
+    run = max(15, int(2 * h)) | 1  # (odd: an even kernel shifts the run)
     edge = (cv2.morphologyEx(edge, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
             | cv2.morphologyEx(edge, cv2.MORPH_OPEN, np.ones((run, 1), np.uint8))) > 0
-    boxes = [(max(0, int(b[0]) - ox), max(0, int(b[1]) - oy), min(ww, int(b[2]) - ox),
-              min(hh, int(b[3]) - oy)) for b in words]
     if not edge.any():
         return None
+    boxes = [(max(0, int(b[0]) - ox), max(0, int(b[1]) - oy), min(ww, int(b[2]) - ox),
+              min(hh, int(b[3]) - oy)) for b in words]
     _n, lab = cv2.connectedComponents((inner & ~edge).astype(np.uint8), connectivity=4)
     held: dict[int, list[tuple[int, int, int, int]]] = {}
     for bx in boxes:  # the area most of a word's box lies on (its letters are holes)
@@ -209,7 +210,6 @@ def _tone_borders(g: Any, inner: Any, words: list[Rect], origin: tuple[int, int]
         ks = lab[y0:y1, x0:x1][lab[y0:y1, x0:x1] > 0]
         if ks.size:
             held.setdefault(int(np.bincount(ks).argmax()), []).append(bx)
-    h = _median_h(words, 12.0)
     if len(held) < 2 or not all(_one_label(ws, h) for ws in held.values()):
         return None  # (a band of several cells, each named, is a row of boxes this does not split)
     count = np.zeros(g.shape, np.uint8)
