@@ -320,7 +320,7 @@ def detect_figures(groups: list[list[Ink]], images: list[Img], lines: list[Line]
     kept = _merge_overlapping(kept, 0.0)
     kept = [c for c in kept if _big_enough(c.bbox, opts.min_figure_size)
             or _one_row_diagram(c, opts.min_figure_size)]
-    _attach_side_labels(kept, lines, captions)
+    _attach_lines_beside(kept, lines, captions)
     for c in kept:
         _end_at_caption(c, lines, captions)
         c.lines = sorted(set(c.lines))
@@ -601,8 +601,8 @@ def _touches(line: Rect, box: Rect) -> bool:
             and box[1] - pad <= line[3] and line[1] <= box[3] + pad)
 
 
-def _attach_side_labels(cands: list[Candidate], lines: list[Line], captions: set[int]) -> None:
-    """Every finished figure takes the short labels just beside it (``_side_labels``) unless
+def _attach_lines_beside(cands: list[Candidate], lines: list[Line], captions: set[int]) -> None:
+    """Every finished figure takes the short labels just beside it (``_lines_beside``) unless
     they would make it reach another figure. (After the figures are put together: labels
     taken earlier would stand between the parts of one drawing as its own text, and keep
     them apart.)"""
@@ -610,7 +610,7 @@ def _attach_side_labels(cands: list[Candidate], lines: list[Line], captions: set
     for c in cands:
         if not c.inks:
             continue
-        side = [i for i in _side_labels(c, lines, captions) if i not in taken]
+        side = [i for i in _lines_beside(c, lines, captions) if i not in taken]
         if not side:
             continue
         grown = _union([c.bbox] + [lines[i].rbox for i in side])
@@ -621,7 +621,7 @@ def _attach_side_labels(cands: list[Candidate], lines: list[Line], captions: set
         taken.update(side)
 
 
-def _side_labels(c: Candidate, lines: list[Line], captions: set[int]) -> list[int]:
+def _lines_beside(c: Candidate, lines: list[Line], captions: set[int]) -> list[int]:
     """Short labels set just left or right of a drawing (PowerPoint's "On-Switch" text box
     beside a dashed group, "UE 1 / connected / to NCGI 5" left of its row), each with the
     rest of its text block."""

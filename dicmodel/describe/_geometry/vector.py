@@ -331,7 +331,7 @@ class _Collector:
             return False
         box = _bbox([p for s in subs for p in s.points])
         w, h = box[2] - box[0], box[3] - box[1]
-        if min(w, h) > 2.6 or max(w, h) < 8:
+        if min(w, h) > _BAR_MAX or max(w, h) < 8:
             return False
         # a dash pattern paints many separate pieces; a solid hairline paints one
         pieces = sum(1 for s in subs if len(s.points) >= 3)

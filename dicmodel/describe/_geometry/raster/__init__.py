@@ -44,11 +44,12 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from typing import Any
 
 from ...._extras import require
 from ....errors import ConfigError
-from .._util import center, inside
+from .._util import center, inside, median_height
 from ..ocr import ENGINES, decode_image, ink_mask, ocr_mosaic, ocr_words, read_lines
 from ..primitives import PHOTO_PALETTE, Primitives, Word
 from .bridge import (
@@ -214,7 +215,7 @@ def _read_icon_names(img: Any, prims: Primitives, engine: str) -> list[Word]:
     icons = [sh for sh in prims.shapes if sh.kind == "icon"]
     if not icons:
         return []
-    h = float(np.median([wd.bbox[3] - wd.bbox[1] for wd in prims.words])) if prims.words else 20.0
+    h = median_height(prims.words, 20.0)
     hh, ww = img.shape[:2]
     crops, origins = [], []
     for ic in icons:
@@ -241,9 +242,8 @@ def _read_icon_names(img: Any, prims: Primitives, engine: str) -> list[Word]:
         for wd in found:
             if wd.confidence < _NAME_SCORE or _GLYPH.fullmatch(wd.text.strip()):
                 continue
-            out.append(Word(text=wd.text, bbox=(wd.bbox[0] + ox, wd.bbox[1] + oy, wd.bbox[2] + ox,
-                                                wd.bbox[3] + oy), size=wd.size,
-                            confidence=wd.confidence, vertical=wd.vertical))
+            out.append(replace(wd, bbox=(wd.bbox[0] + ox, wd.bbox[1] + oy, wd.bbox[2] + ox,
+                                         wd.bbox[3] + oy)))
     return out
 
 
