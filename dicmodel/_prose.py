@@ -190,8 +190,9 @@ def _flow(d: _Diagram) -> list[str]:
     if sinks and d.edges:
         out.append(f"It ends at {_join(sinks)}.")
     targets = {e.target for e in d.edges}  # a set: one pass, not one per node
+    keyed = _keyed(d)
     lonely = [n.text for n in d.nodes if n.id not in out_edges and n.id not in incoming
-              and n.id not in targets]
+              and n.id not in targets and n.id not in keyed]
     if lonely:
         out.append(f"Unconnected elements: {_join(lonely)}.")
     return out
@@ -254,8 +255,9 @@ def _links(d: _Diagram) -> list[str]:
         if blank:
             what.append(_count(blank, "unnamed link"))
         out.append(f"{d.label_of(inner)} has {_join(what)} towards elements not shown.")
+    keyed = _keyed(d)
     lonely = [n.text for n in d.nodes if not any(n.id in (e.source, e.target) for e in d.edges)
-              and d.kind != "er"]
+              and d.kind != "er" and n.id not in keyed]
     if lonely:
         out.append(f"{'Unconnected elements' if d.edges else 'Elements'}: {_join(lonely)}.")
     return out
@@ -294,9 +296,22 @@ def _stack(d: _Diagram) -> list[str]:
     return out
 
 
+def _keyed(d: _Diagram) -> set[str]:
+    """Elements that are no part of the graph and that a note spells out: the entries of a
+    colour key ("Legend: bridge (green): ...") and callouts on links ("On the link from ...")."""
+    out = {n.id for n in d.nodes if n.shape == "note"} \
+        if any(x.startswith("On the link from") for x in d.notes) else set()
+    if any(n.startswith("Legend:") for n in d.notes):
+        out |= {m for g in d.groups if g.id == "legend" for m in g.members}
+    return out
+
+
 def _groups(d: _Diagram) -> list[str]:
     out = []
+    keyed = _keyed(d)
     for g in d.groups:
+        if g.id == "legend" and set(g.members) <= keyed:
+            continue  # the note says it
         names = [d.label_of(m) for m in g.members]
         if names:
             out.append(f"{g.label or g.id} contains {_join(names)}.")

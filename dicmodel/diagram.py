@@ -92,7 +92,8 @@ class Node(BaseModel):
     shape: str = Field("box", description="box, round, stadium, subroutine, cylinder, circle, "
                        "diamond, hexagon, parallelogram, trapezoid, ellipse, participant, actor, "
                        "state, start, end, choice, fork, device, external (the far end of a "
-                       "reference point towards an element the figure does not draw)")
+                       "reference point towards an element the figure does not draw), note (a "
+                       "callout that describes a link or an element, not a part of the graph)")
 
     @property
     def text(self) -> str:
@@ -247,7 +248,7 @@ _ESCAPES = {'"': "#quot;", ";": "#59;", "<": "#lt;", ">": "#gt;", "#": "#35;", "
             "`": "#96;", "%": "#37;"}  # '%%' would start a comment
 
 
-_SHAPES_NEW_SYNTAX = {"start": "sm-circ", "end": "framed-circle", "fork": "fork"}
+_SHAPES_NEW_SYNTAX = {"start": "sm-circ", "end": "framed-circle", "fork": "fork", "note": "comment"}
 
 
 def _escape(text: str) -> str:
@@ -1042,7 +1043,7 @@ _NEW_SHAPES = {
     "lean-left": "parallelogram", "out-in": "parallelogram", "trap-b": "trapezoid",
     "trapezoid": "trapezoid", "priority": "trapezoid", "trap-t": "trapezoid",
     "manual": "trapezoid", "inv-trapezoid": "trapezoid", "odd": "asymmetric",
-    "fork": "fork", "join": "fork",
+    "fork": "fork", "join": "fork", "comment": "note", "brace": "note", "brace-l": "note",
 }
 
 

@@ -12,8 +12,19 @@ from .primitives import Point, Rect, Shape, Word
 
 __all__ = ["dist", "rect_dist", "clip_segment", "boundary_dist", "inside", "contains", "area", "center",
            "seg_dist", "poly_dist", "poly_len", "heading", "text_blocks", "block_text", "expand",
-           "median_height", "Grid"]
+           "median_height", "Grid", "head_and_body"]
 
+
+
+_LONG = 48  # characters: a label this long is a box's whole content, not its name
+_HEAD = re.compile(r"^(?P<head>[^{}]{3,60}?)\s*(?P<body>\{.*)$", re.S)
+
+
+def head_and_body(label: str) -> tuple[str, str] | None:
+    """A long label that prints a name over a block of content (a Visio SAI pipeline's "FDB
+    Table { match : ... action : ... }"): its name and its content; None for other labels."""
+    m = _HEAD.match(label) if len(label) >= _LONG else None
+    return (m.group("head").strip(), m.group("body").strip()) if m else None
 
 def dist(a: Point, b: Point) -> float:
     return math.hypot(a[0] - b[0], a[1] - b[1])

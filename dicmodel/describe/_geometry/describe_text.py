@@ -50,10 +50,6 @@ def _named_for_prose(d: Diagram) -> Diagram:
     return c
 
 
-_LONG = 48  # characters: a label this long is a box's whole content, not its name
-_HEAD = re.compile(r"^(?P<head>[^{}]{3,60}?)\s*(?P<body>\{.*)$", re.S)
-
-
 def _headed_for_prose(d: Diagram) -> tuple[Diagram, list[str]]:
     """A box that prints a name over a block of content (a Visio SAI pipeline's "FDB Table {
     match : ... action : ... default : ... }") is called by its name in the sentences, and its
@@ -62,9 +58,9 @@ def _headed_for_prose(d: Diagram) -> tuple[Diagram, list[str]]:
     others; the Diagram and its Mermaid keep the full labels."""
     heads: dict[str, tuple[str, str]] = {}
     for n in d.nodes:
-        m = _HEAD.match(n.label) if len(n.label) >= _LONG else None
-        if m:
-            heads[n.id] = (m.group("head").strip(), m.group("body").strip())
+        hb = U.head_and_body(n.label)
+        if hb:
+            heads[n.id] = hb
     names = [h for h, _ in heads.values()]
     if not heads or len(set(names)) < len(names) or any(
             n.label in names for n in d.nodes if n.id not in heads):

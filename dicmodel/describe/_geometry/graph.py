@@ -33,6 +33,7 @@ from ...document import FigureType
 from . import _util as U
 from .chords import straight_chords
 from .leaders import leader_lines, tick_crossings
+from .legend import Legend, colour_name, find_legend
 from .linetext import pierced_words, runs_through
 from .overflow import claim_overflow
 from .pictures import picture_clusters
@@ -82,6 +83,9 @@ class _N:
     id: str = ""
     label: str = ""
     fill: tuple[float, float, float] | None = None  # fill colour (vector figures)
+    colour: tuple[float, float, float] | None = None  # fill colour, vector or measured (raster)
+    legend: bool = False  # an entry of the figure's colour key (see .legend)
+    on_link: tuple[int, int] | None = None  # a callout: the (source, target) of the link it describes
     rows: list[Rect] = field(default_factory=list)  # compartments of a record / entity / class
     fields: list[str] = field(default_factory=list)  # their texts, below the header
 
@@ -110,6 +114,7 @@ class GraphParts:
     n_words_used: int = 0
     n_loose_heads: int = 0  # arrowheads attached to no connector (evidence for the calibrator)
     title: str | None = None
+    legend: Legend | None = None  # the figure's colour key (node indices)
 
 
 # ---- 1. shapes ---------------------------------------------------------------------------
@@ -133,10 +138,16 @@ def _merge_duplicates(shapes: list[Shape]) -> list[_N]:
                 twin.kind = s.kind
             twin.filled |= s.filled
             twin.stroked |= s.stroked
+            twin.colour = twin.colour or _colour(s)
             continue
         out.append(_N(bbox=s.bbox, kind=s.kind, filled=s.filled, stroked=s.stroked,
-                      fill=s.fill if s.filled else None))
+                      fill=s.fill if s.filled else None, colour=_colour(s)))
     return out
+
+
+def _colour(s: Shape) -> tuple[float, float, float] | None:
+    """The colour a shape is filled with: drawn (vector) or measured inside it (raster)."""
+    return s.fill if s.filled and s.fill is not None else s.tone
 
 
 def _title_body(outer: _N, inner: Shape) -> bool:
@@ -951,6 +962,7 @@ def recover_graph(prims: Primitives) -> GraphParts:
     ticks = tick_crossings(chains, h, boxes) if prims.source == "vector" else {}
     leaders = leader_lines(chains, boxes) | set(ticks) if prims.source == "vector" else set()
     ticked = {id(chains[j]) for js in ticks.values() for j in js if j not in leaders}
+    callout_leaders = [c for k, c in enumerate(chains) if k in leaders and k not in ticks]
     chains = [c for k, c in enumerate(chains) if k not in leaders]
     bridges = _head_bridges(loose_heads, nodes, tol=max(2.0, 0.2 * h))
     chains += bridges
@@ -992,11 +1004,36 @@ def recover_graph(prims: Primitives) -> GraphParts:
     if prims.source == "vector":  # (raster: an empty box may be a label the OCR missed)
         named = _through_junctions(nodes, named)
     named = [e for e in named if not nodes[e[0]].note and not nodes[e[1]].note]
+    _callouts(nodes, named, callout_leaders, tol)
+    legend = find_legend(nodes, {k for e in named for k in e[:2]})
+    for k in legend.entries if legend else ():
+        nodes[k].legend = True
     parts = GraphParts(nodes=nodes, edges=named, notes=notes, warnings=warnings,
                        n_chains=len(chains), n_loose=n_loose,
-                       n_loose_heads=max(0, len(loose_heads) - len(bridges)))
+                       n_loose_heads=max(0, len(loose_heads) - len(bridges)), legend=legend)
     _finish_text(parts, rest, prims, h)
     return parts
+
+
+def _callouts(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]], leaders: list[_Chain],
+              tol: float) -> None:
+    """A box of text whose leader (a headless line, see :mod:`.leaders`) stops on a link, and
+    that no connector joins, describes that link: the metadata a Visio pipeline carries from
+    one table to the next, the name of a message flow. It is a callout on the link, not an
+    unconnected element."""
+    linked = {k for e in edges for k in e[:2]}
+    for c in leaders:
+        for p, q in ((c.points[0], c.points[-1]), (c.points[-1], c.points[0])):
+            k = _snap(p, None, nodes, tol)
+            if k is None or k in linked or nodes[k].is_group or not nodes[k].words \
+                    or nodes[k].on_link is not None:
+                continue
+            on = [e for e in edges if U.poly_dist(q, e[2].points) <= 1.5 and e[0] != k and e[1] != k]
+            if on:
+                e = min(on, key=lambda e: U.poly_dist(q, e[2].points))
+                nodes[k].on_link = (e[0], e[1]) if not (e[2].arrow_start and not e[2].arrow_end) \
+                    else (e[1], e[0])
+                break
 
 
 def _crossed_labels(words: list[Word], edges: list[tuple[int, int, _Chain, str]],
@@ -1408,7 +1445,8 @@ def to_diagram(parts: GraphParts, kind: str) -> Diagram:
             continue
         label, stereotype = _stereotype(n.label)
         if not n.note:
-            d.nodes.append(Node(id=n.id, label=label, shape=_node_shape(n, state)))
+            d.nodes.append(Node(id=n.id, label=label,
+                                shape="note" if n.on_link else _node_shape(n, state)))
         if stereotype or n.fields:
             about.append(f"{label}: {'; '.join(([stereotype] if stereotype else []) + n.fields)}")
     for k in order:
@@ -1428,8 +1466,49 @@ def to_diagram(parts: GraphParts, kind: str) -> Diagram:
                             bidirectional=c.arrow_start and c.arrow_end,
                             style="dotted" if c.dashed else "solid"))
     d.notes = about + list(parts.notes)
+    d.notes += [f"On the link from {_name_of(nodes[n.on_link[0]])} to {_name_of(nodes[n.on_link[1]])}: "
+                f"{n.label}"
+                for k in order if (n := nodes[k]).on_link is not None and not n.note and n.id]
+    if parts.legend is not None:
+        _legend_to_diagram(parts, d)
     d.direction = _direction(parts)
     return d
+
+
+def _legend_to_diagram(parts: GraphParts, d: Diagram) -> None:
+    """The colour key as a group of its entries (they stay elements: they are labelled
+    shapes of the figure) and one note that says each entry's colour and what carries it."""
+    assert parts.legend is not None
+    nodes = parts.nodes
+    entries = [nodes[k] for k in parts.legend.entries if nodes[k].id and not nodes[k].note]
+    if len(entries) < 2:
+        return
+    titles = [nodes[k] for k in parts.legend.titles if nodes[k].id and not nodes[k].note]
+    ids = {n.id for n in entries + titles}
+    for g in d.groups:  # an entry is a member of the legend only (Mermaid draws a node once)
+        g.members = [m for m in g.members if m not in ids]
+    d.groups.append(Group(id="legend", label="Legend", members=[n.id for n in entries + titles]))
+    keys = []
+    for k in parts.legend.entries:
+        n = nodes[k]
+        if n.id not in ids or n.colour is None:
+            continue
+        carried = [_name_of(nodes[j]) for j in parts.legend.keyed.get(k, [])
+                   if nodes[j].id and not nodes[j].note]
+        key = f"{n.label} ({colour_name(n.colour)})"
+        keys.append(f"{key}: {', '.join(c for c in carried if c)}" if carried else key)
+    d.notes.append("Legend: " + "; ".join(keys))
+
+
+def _name_of(n: _N) -> str:
+    """An element's name: a box of content (see :func:`._util.head_and_body`) is called by
+    the name it prints over its content, as the prose calls it."""
+    hb = U.head_and_body(n.label)
+    if hb:
+        return hb[0]
+    if len(n.label) >= 48 and n.label.find(":") >= 3:  # (OCR drops the braces: up to the first field)
+        return n.label[:n.label.find(":")].strip()
+    return n.label or "an unlabelled element"
 
 
 def _direction(parts: GraphParts) -> str:

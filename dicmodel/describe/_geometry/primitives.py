@@ -28,6 +28,7 @@ class Shape:
     stroked: bool = True
     dashed: bool = False
     fill: tuple[float, float, float] | None = None
+    tone: tuple[float, float, float] | None = None  # raster: the colour measured inside it
 
 
 @dataclass

@@ -4,7 +4,7 @@ original pixels)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..primitives import Arrowhead, Path, Point, Rect, Shape
@@ -61,8 +61,7 @@ def _sc(p: Point, k: float) -> Point:
 
 def _scale_shape(s: Shape, k: float) -> Shape:
     b = s.bbox
-    return Shape(kind=s.kind, bbox=(b[0] * k, b[1] * k, b[2] * k, b[3] * k), filled=s.filled,
-                 stroked=s.stroked, dashed=s.dashed, fill=s.fill)
+    return replace(s, bbox=(b[0] * k, b[1] * k, b[2] * k, b[3] * k))
 
 
 def _scale_head(a: Arrowhead, k: float) -> Arrowhead:

@@ -1,0 +1,184 @@
+"""Legends: the key of a figure's colours, not elements of its graph.
+
+A vendor or Visio diagram often keys its colours in a corner: a few small boxes, each filled
+with one of the figure's colours and holding a word or two ("bridge", "router", "tunnel"). The
+engine reads them as boxes like any other, and since no connector reaches them they ended up
+as "Unconnected elements: bridge, router, tunnel" -- which tells a reader nothing and hides
+what the key says: which elements are bridges and which are routers.
+
+A legend is recognised from what makes it one, measured, not from its words:
+
+- two or more boxes no connector reaches, each with a short label (a legend names a class),
+- lined up in one column or one row, close together (a key is one compact block),
+- each filled with a colour of its own (distinct from each other; one may be the paper's white),
+- set apart: no other element right beside the block, nothing else in a container it is in,
+- and the colours recur: at least two of them fill elements of the graph itself (a colour
+  key keys something; a row of loose boxes that merely share a tint keys nothing).
+
+What it gives: the entries stay nodes (they are labelled shapes of the figure) but are
+grouped as the legend; the reading's notes say each entry's colour, and which elements of the
+graph carry it ("bridge (green): Ingress vlan filtering Table, ...").
+"""
+
+from __future__ import annotations
+
+import colorsys
+from collections.abc import Sequence
+from typing import Protocol
+
+from . import _util as U
+from .primitives import Rect, Word
+
+__all__ = ["Legend", "colour_name", "find_legend"]
+
+RGB = tuple[float, float, float]
+
+_MAX_WORDS = 4       # a legend entry names a class: a word or a few
+_MAX_CHARS = 32
+_SAME = 0.10         # two fills this close (largest channel difference, 0-1) are one colour
+_DISTINCT = 0.15     # legend entries differ from each other by more than this
+_GAP = 1.6           # entries are at most this many entry heights apart (edge to edge)
+_ALIGN = 0.35        # ... and line up within this share of an entry's size
+
+
+class _Box(Protocol):
+    bbox: Rect
+    words: list[Word]
+    is_group: bool
+    note: bool
+    colour: RGB | None
+
+
+class Legend:
+    """The entries (node indices, in reading order) and, per entry, the graph's elements that
+    carry its colour (node indices)."""
+
+    def __init__(self, entries: list[int], keyed: dict[int, list[int]], titles: list[int] | None = None):
+        self.entries = entries
+        self.keyed = keyed
+        self.titles = titles or []  # free lines of text right beside the key ("legend")
+
+
+def colour_name(c: RGB) -> str:
+    """A plain name for a fill colour ("green", "light blue", "dark grey")."""
+    h, s, v = colorsys.rgb_to_hsv(*c)
+    if max(c) - min(c) < 0.08 or v < 0.12:  # (chroma: draw.io's pastels are faint but coloured)
+        if v >= 0.92:
+            return "white"
+        if v < 0.2:
+            return "black"
+        return "light grey" if v >= 0.7 else "dark grey" if v < 0.4 else "grey"
+    hue = h * 360.0
+    for top, name in ((15, "red"), (40, "orange"), (70, "yellow"), (165, "green"), (195, "teal"),
+                      (255, "blue"), (290, "purple"), (345, "pink"), (361, "red")):
+        if hue < top:
+            break
+    if v < 0.45:
+        return f"dark {name}"
+    if s < 0.4 and v >= 0.8:
+        return f"light {name}"
+    return name
+
+
+def _same(a: RGB, b: RGB, tol: float) -> bool:
+    return max(abs(x - y) for x, y in zip(a, b)) <= tol
+
+
+def _blank(c: RGB) -> bool:
+    """White or nearly: the paper, not a colour a key could name."""
+    return min(c) >= 0.94
+
+
+def _entry(n: _Box) -> bool:
+    if n.is_group or n.note or not n.words or n.colour is None:
+        return False
+    text = U.block_text(n.words)
+    return len(text.split()) <= _MAX_WORDS and len(text) <= _MAX_CHARS and \
+        sum(ch.isalpha() for ch in text) >= 2
+
+
+def _norm(words: list[Word]) -> str:
+    return " ".join(U.block_text(words).lower().split())
+
+
+def _runs(idx: list[int], nodes: Sequence[_Box]) -> list[list[int]]:
+    """Columns and rows of candidate boxes, each a run of close, lined-up neighbours."""
+    out: list[list[int]] = []
+    for axis in (1, 0):  # columns (stacked top to bottom), then rows (left to right)
+        other = 1 - axis
+        seen: set[int] = set()
+        for k in sorted(idx, key=lambda i: nodes[i].bbox[axis]):
+            if k in seen:
+                continue
+            run = [k]
+            while True:
+                last = nodes[run[-1]].bbox
+                size = last[axis + 2] - last[axis]
+                span = last[other + 2] - last[other]
+                nxt = [j for j in idx if j not in run and j not in seen
+                       and 0 <= nodes[j].bbox[axis] - last[axis + 2] + 1.0 <= _GAP * size + 1.0
+                       and abs(U.center(nodes[j].bbox)[other] - U.center(last)[other]) <= _ALIGN * span
+                       and abs((nodes[j].bbox[other + 2] - nodes[j].bbox[other]) - span) <= 2 * _ALIGN * span]
+                if not nxt:
+                    break
+                run.append(min(nxt, key=lambda j: nodes[j].bbox[axis]))
+            if len(run) >= 2:
+                seen.update(run)
+                out.append(run)
+    return out
+
+
+def _around(run: list[int], nodes: Sequence[_Box]) -> Rect:
+    """The key's block, widened by one entry's height."""
+    box = (min(nodes[k].bbox[0] for k in run), min(nodes[k].bbox[1] for k in run),
+           max(nodes[k].bbox[2] for k in run), max(nodes[k].bbox[3] for k in run))
+    return U.expand(box, min(nodes[k].bbox[3] - nodes[k].bbox[1] for k in run))
+
+
+def _set_apart(run: list[int], nodes: Sequence[_Box]) -> bool:
+    """A key is a block of its own: no other element sits right beside it (cells of a grid
+    coloured by column are not a key of the rest), and a container it is drawn in holds
+    nothing else."""
+    near = _around(run, nodes)
+    box = U.expand(near, -min(nodes[k].bbox[3] - nodes[k].bbox[1] for k in run))
+    for j, m in enumerate(nodes):
+        if j in run or m.is_group or m.note or getattr(m, "text_only", False):
+            continue  # (a free line of text beside it is its title: "legend", "key")
+        if U.overlap_area(near, m.bbox) > 0 and not U.contains(m.bbox, box):
+            return False
+    parents = {getattr(nodes[k], "parent", None) for k in run} - {None}
+    return not any(c not in run and not nodes[c].note for p in parents
+                   for c in getattr(nodes[p], "children", []))
+
+
+def find_legend(nodes: Sequence[_Box], linked: set[int]) -> Legend | None:
+    """The figure's colour key, if it has one (see the module doc). ``linked``: indices of the
+    nodes some connector reaches."""
+    idx = [k for k, n in enumerate(nodes) if k not in linked and _entry(n)]
+    best: Legend | None = None
+    for run in _runs(idx, nodes):
+        if not _set_apart(run, nodes):
+            continue
+        # (a key may have a plain white entry, "Port/general" for what is drawn uncoloured)
+        colours = [c for k in run if (c := nodes[k].colour) is not None and not _blank(c)]
+        if len(colours) < 2 or any(_same(a, b, _DISTINCT) for i, a in enumerate(colours)
+                                   for b in colours[i + 1:]):
+            continue
+        keyed: dict[int, list[int]] = {}
+        for k in run:
+            c = nodes[k].colour
+            if c is None or _blank(c):
+                continue
+            name = _norm(nodes[k].words)
+            # (an element that shares the entry's name is its peer, not a member of its class:
+            # the same layer in the stack beside, drawn in the same colour)
+            keyed[k] = [j for j, m in enumerate(nodes) if j not in run and not m.note and m.words
+                        and m.colour is not None and _same(m.colour, c, _SAME)
+                        and _norm(m.words) != name
+                        and not any(U.contains(m.bbox, nodes[e].bbox) for e in run)]
+        if sum(1 for v in keyed.values() if v) >= 2 and (best is None or len(run) > len(best.entries)):
+            near = _around(run, nodes)
+            titles = [j for j, m in enumerate(nodes) if getattr(m, "text_only", False) and m.words
+                      and len(U.block_text(m.words).split()) <= 2 and U.contains(near, m.bbox)]
+            best = Legend(sorted(run, key=lambda k: (nodes[k].bbox[1], nodes[k].bbox[0])), keyed, titles)
+    return best

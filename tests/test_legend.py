@@ -1,0 +1,149 @@
+"""A figure's colour key is read as its legend, not as unconnected elements."""
+
+from __future__ import annotations
+
+import pytest
+
+pymupdf = pytest.importorskip("pymupdf")
+
+from dicmodel._prose import diagram_prose  # noqa: E402
+from dicmodel.describe._geometry.classify import build_diagram  # noqa: E402
+from dicmodel.describe._geometry.legend import colour_name  # noqa: E402
+from _vector_draw import vector_prims  # noqa: E402
+
+BLACK = (0, 0, 0)
+GREEN = (0.0, 0.69, 0.31)
+YELLOW = (1.0, 0.75, 0.0)
+PURPLE = (0.44, 0.19, 0.63)
+
+
+def _pipeline(page, legend=(("bridge", GREEN), ("router", YELLOW), ("tunnel", PURPLE)),
+              stages=(("Port", GREEN), ("FDB", GREEN), ("LPM", YELLOW), ("Neigh", YELLOW))):
+    """A pipeline of coloured stages, and a colour key in the corner no arrow reaches."""
+    for k, (name, colour) in enumerate(stages):
+        x = 20 + 100 * k
+        page.draw_rect(pymupdf.Rect(x, 120, x + 70, 160), color=BLACK, fill=colour)
+        page.insert_text((x + 8, 144), name, fontsize=10)
+        if k:
+            page.draw_line((x - 30, 140), (x, 140), color=BLACK)
+            page.draw_polyline([(x - 6, 136), (x, 140), (x - 6, 144)], color=BLACK, fill=BLACK,
+                               closePath=True)
+    page.insert_text((330, 104), "legend", fontsize=9)  # its title, under the key
+    for k, (name, colour) in enumerate(legend):
+        y = 40 + 18 * k
+        page.draw_rect(pymupdf.Rect(330, y, 390, y + 16), color=None, fill=colour)
+        page.insert_text((336, y + 12), name, fontsize=9)
+
+
+def _read(draw):
+    return build_diagram(vector_prims(draw, 420, 200), None)
+
+
+def test_a_colour_key_is_the_legend_and_says_which_elements_carry_each_colour():
+    r = _read(_pipeline)
+    d = r.diagram
+    legend = [g for g in d.groups if g.id == "legend"]
+    assert len(legend) == 1
+    assert {"bridge", "router", "tunnel"} <= {d.label_of(m) for m in legend[0].members}
+    note = next(n for n in d.notes if n.startswith("Legend:"))
+    assert "bridge (green): Port, FDB" in note and "router (yellow): LPM, Neigh" in note
+    assert "tunnel (purple)" in note
+    text = diagram_prose(d)
+    assert "Unconnected elements" not in text and "Legend contains" not in text
+    # the entries stay elements of the figure (they are its labelled shapes)
+    assert {"bridge", "router", "tunnel"} <= {n.label for n in d.nodes}
+    assert len(d.edges) == 3
+
+
+def test_boxes_whose_colours_key_nothing_are_not_a_legend():
+    # the same column of boxes, but no stage wears their colours: loose elements, no key
+    grey = (0.8, 0.8, 0.8)
+
+    def draw(page):
+        _pipeline(page, stages=(("Port", grey), ("FDB", grey), ("Router", grey)))
+
+    d = _read(draw).diagram
+    assert not [g for g in d.groups if g.id == "legend"]
+    assert not any(n.startswith("Legend:") for n in d.notes)
+
+
+def test_peer_layers_of_the_same_name_in_the_same_colour_are_not_a_key():
+    # two protocol stacks side by side, each layer coloured as its peer: no layer keys the other
+    layers = (("IP", GREEN), ("MAC", YELLOW), ("PHY", PURPLE))
+
+    def draw(page):
+        for x in (40, 240):
+            for k, (name, colour) in enumerate(layers):
+                y = 40 + 24 * k
+                page.draw_rect(pymupdf.Rect(x, y, x + 80, y + 22), color=None, fill=colour)
+                page.insert_text((x + 10, y + 15), name, fontsize=10)
+
+    d = _read(draw).diagram
+    assert not any(n.startswith("Legend:") for n in d.notes)
+
+
+def test_a_raster_colour_key_is_measured_from_the_pixels():
+    pytest.importorskip("cv2")
+    pytest.importorskip("rapidocr")
+    from dicmodel.describe._geometry.raster import extract_raster
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=420, height=200)
+    _pipeline(page)
+    png = page.get_pixmap(dpi=144).tobytes("png")
+    d = build_diagram(extract_raster(png), None).diagram
+    note = next((n for n in d.notes if n.startswith("Legend:")), "")
+    assert "bridge (green)" in note and "router (yellow)" in note
+    assert "Port" in note.split("router")[0]
+
+
+@pytest.mark.parametrize("rgb,name", [((0.0, 0.69, 0.31), "green"), ((1.0, 0.75, 0.0), "yellow"),
+                                      ((0.44, 0.19, 0.63), "purple"), ((0.86, 0.91, 0.99), "light blue"),
+                                      ((0.5, 0.5, 0.5), "grey"), ((1.0, 1.0, 1.0), "white"),
+                                      ((0.97, 0.81, 0.8), "light red")])
+def test_colour_names(rgb, name):
+    assert colour_name(rgb) == name
+
+
+# ---- callouts ------------------------------------------------------------------------------
+
+GREY = (0.93, 0.93, 0.93)
+
+
+def _callout_pipeline(page, leader_to=(150, 140)):
+    """Port -> LAG -> VLAN, with a metadata box above the first link and a plain line from the
+    box down to that link (a Visio callout)."""
+    for k, name in enumerate(("Port", "LAG", "VLAN")):
+        x = 20 + 130 * k
+        page.draw_rect(pymupdf.Rect(x, 120, x + 80, 160), color=BLACK)
+        page.insert_text((x + 10, 144), name, fontsize=10)
+        if k:
+            page.draw_line((x - 50, 140), (x, 140), color=BLACK)
+            page.draw_polyline([(x - 6, 136), (x, 140), (x - 6, 144)], color=BLACK, fill=BLACK,
+                               closePath=True)
+    page.draw_rect(pymupdf.Rect(110, 40, 200, 80), color=None, fill=GREY)
+    page.insert_text((114, 54), "Metadata", fontsize=9)
+    page.insert_text((114, 68), "LAG ID = M", fontsize=9)
+    page.draw_line((150, 80), leader_to, color=(0.5, 0.5, 0.5))
+
+
+def test_a_callout_whose_leader_stops_on_a_link_describes_that_link():
+    d = _read(_callout_pipeline).diagram
+    note = [n for n in d.nodes if n.shape == "note"]
+    assert [n.label for n in note] == ["Metadata LAG ID = M"]
+    assert "On the link from Port to LAG: Metadata LAG ID = M" in d.notes
+    assert sorted((d.label_of(e.source), d.label_of(e.target)) for e in d.edges) == \
+        [("LAG", "VLAN"), ("Port", "LAG")]
+    text = diagram_prose(d)
+    assert "Unconnected elements" not in text
+    # the callout is said once, where it belongs, and survives Mermaid both ways
+    from dicmodel.diagram import parse_mermaid
+
+    back = parse_mermaid(d.to_mermaid())
+    assert [n.shape for n in back.nodes if n.label == "Metadata LAG ID = M"] == ["note"]
+
+
+def test_a_box_whose_line_stops_short_of_every_link_is_no_callout():
+    d = _read(lambda page: _callout_pipeline(page, leader_to=(150, 110))).diagram
+    assert not [n for n in d.nodes if n.shape == "note"]
+    assert not any(n.startswith("On the link") for n in d.notes)
