@@ -12,7 +12,8 @@ proportion to its size.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -132,6 +133,22 @@ def _intro(d: _Diagram) -> str:
     return f"The {name}{title} has {_count(count, unit)} and {_count(len(d.edges), 'connection')}."
 
 
+_A_UNNAMED = re.compile(r"^an? (unlabelled \w+)$")
+
+
+def _tally(names: list[str]) -> list[str]:
+    """A list of names with its repeats counted, in first-seen order: 32 unlabelled server
+    boxes are "32 unlabelled boxes", four boxes named Security "Security (4 of them)"."""
+    counts = Counter(names)
+    out = []
+    for name in dict.fromkeys(names):
+        k = counts[name]
+        m = _A_UNNAMED.match(name)
+        out.append(name if k == 1 else f"{k} {m.group(1)}{'es' if m.group(1).endswith('x') else 's'}"
+                   if m else f"{name} ({k} of them)")
+    return out
+
+
 def _count(n: int, noun: str) -> str:
     """'1 connection', '2 connections', '0 connections'."""
     return f"{n} {noun}{'' if n == 1 else 's'}"
@@ -139,10 +156,13 @@ def _count(n: int, noun: str) -> str:
 
 def _sequence(d: _Diagram) -> list[str]:
     out = []
+    # a dashed arrow is a reply where the figure also draws solid ones; where every message is
+    # dashed the dashes are the figure's style (3GPP draws a whole Sx exchange dashed)
+    styled = len(d.messages) > 1 and all(m.reply for m in d.messages)
     for i, m in enumerate(d.messages, 1):
         a, b = d.label_of(m.source), d.label_of(m.target)
         what = _q(m.text) if m.text else "a message"
-        verb = "replies with" if m.reply else "sends"
+        verb = "replies with" if m.reply and not styled else "sends"
         if m.source == m.target:
             out.append(f"{i}. {a} performs {what} on itself.")
         else:
@@ -194,7 +214,7 @@ def _flow(d: _Diagram) -> list[str]:
     lonely = [n.text for n in d.nodes if n.id not in out_edges and n.id not in incoming
               and n.id not in targets and n.id not in keyed]
     if lonely:
-        out.append(f"Unconnected elements: {_join(lonely)}.")
+        out.append(f"Unconnected elements: {_join(_tally(lonely))}.")
     return out
 
 
@@ -259,7 +279,7 @@ def _links(d: _Diagram) -> list[str]:
     lonely = [n.text for n in d.nodes if not any(n.id in (e.source, e.target) for e in d.edges)
               and d.kind != "er" and n.id not in keyed]
     if lonely:
-        out.append(f"{'Unconnected elements' if d.edges else 'Elements'}: {_join(lonely)}.")
+        out.append(f"{'Unconnected elements' if d.edges else 'Elements'}: {_join(_tally(lonely))}.")
     return out
 
 

@@ -63,3 +63,34 @@ def test_boxes_that_print_a_name_over_their_content_are_called_by_the_name():
     assert "FDB Table leads to Egress STP Table" in text
     assert text.count("match : packet.dst_MAC,BR_ID") == 1 and fdb in text and stp in text
     assert d.nodes[0].label == fdb  # the Diagram (and its Mermaid) keep the whole label
+
+
+def test_repeated_loose_elements_are_counted_not_listed():
+    # a spine-leaf slide: 8 server boxes under each leaf, no text on them, no links
+    d = Diagram(kind="topology")
+    d.add_node("s", "Spine")
+    d.add_node("l", "Leaf")
+    d.edges = [Edge(source="s", target="l", directed=False)]
+    for k in range(8):
+        d.add_node(f"b{k}", "")
+    for k in range(3):
+        d.add_node(f"x{k}", "Security")
+    from dicmodel.describe._geometry.describe_text import reading_prose
+    from dicmodel.document import FigureType
+
+    text = reading_prose(FigureType.topology, d)
+    assert "Unconnected elements: 8 unlabelled boxes and Security (3 of them)." in text
+    assert "an unlabelled box, an unlabelled box" not in text
+
+
+def test_a_call_flow_drawn_all_dashed_sends_its_messages():
+    # 3GPP draws a whole Sx exchange dashed: the dashes are its style, not replies
+    d = Diagram(kind="sequence")
+    for nid in ("cp", "up"):
+        d.add_node(nid, nid.upper(), shape="participant")
+    d.messages = [Message(source="cp", target="up", text="Sx Request", reply=True),
+                  Message(source="up", target="cp", text="Sx Response", reply=True)]
+    text = diagram_prose(d)
+    assert '1. CP sends "Sx Request" to UP.' in text and '2. UP sends "Sx Response" to CP.' in text
+    d.messages[0].reply = False  # a solid request and a dashed answer: the answer is a reply
+    assert '2. UP replies with "Sx Response" to CP.' in diagram_prose(d)
