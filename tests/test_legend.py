@@ -147,3 +147,45 @@ def test_a_box_whose_line_stops_short_of_every_link_is_no_callout():
     d = _read(lambda page: _callout_pipeline(page, leader_to=(150, 110))).diagram
     assert not [n for n in d.nodes if n.shape == "note"]
     assert not any(n.startswith("On the link") for n in d.notes)
+
+
+# ---- a figure that is only a key --------------------------------------------------------------
+
+def _key(page):
+    page.draw_rect(pymupdf.Rect(4, 4, 300, 100), color=BLACK)
+    page.draw_rect(pymupdf.Rect(12, 12, 26, 26), color=BLACK, dashes="[2] 0")
+    page.insert_text((40, 23), "Optional procedure", fontsize=10)
+    page.insert_text((15, 52), "*", fontsize=10)
+    page.insert_text((40, 52), "Sent on SRB1 if SRB2 is not established yet", fontsize=10)
+    page.draw_line((10, 78), (26, 78), color=(1, 0, 0), dashes="[2] 0")
+    page.draw_polyline([(21, 75), (26, 78), (21, 81)], color=(1, 0, 0), fill=(1, 0, 0), closePath=True)
+    page.insert_text((40, 82), "Abstraction link", fontsize=10)
+
+
+def test_a_figure_that_is_only_a_key_says_what_each_symbol_stands_for():
+    r = build_diagram(vector_prims(_key, 320, 110), None)
+    assert r.prose == ('A key to the symbols of the figures: a dashed box stands for "Optional '
+                       'procedure"; "*" stands for "Sent on SRB1 if SRB2 is not established yet"; '
+                       'a dashed arrow stands for "Abstraction link".')
+    assert r.confidence >= 0.8
+
+
+def test_a_short_flowchart_or_a_list_is_not_a_key():
+    def flow(page):
+        page.draw_rect(pymupdf.Rect(10, 10, 60, 40), color=BLACK)
+        page.insert_text((14, 28), "Start", fontsize=10)
+        page.draw_line((60, 25), (90, 25), color=BLACK)
+        page.insert_text((92, 28), "Check the request", fontsize=10)
+        page.draw_rect(pymupdf.Rect(10, 60, 60, 90), color=BLACK)
+        page.insert_text((14, 78), "Stop", fontsize=10)
+
+    r = build_diagram(vector_prims(flow, 320, 110), None)
+    assert not (r.prose or "").startswith("A key")
+    # symbols are told apart: the same small box before every line is no key
+    def boxes(page):
+        for k, text in enumerate(("first item", "second item", "third item")):
+            page.draw_rect(pymupdf.Rect(10, 10 + 20 * k, 18, 18 + 20 * k), color=BLACK)
+            page.insert_text((30, 18 + 20 * k), text, fontsize=10)
+
+    r = build_diagram(vector_prims(boxes, 320, 110), None)
+    assert not (r.prose or "").startswith("A key")

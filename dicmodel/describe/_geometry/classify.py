@@ -28,6 +28,7 @@ from .calibrate import evidence
 from .chart import bars_markdown, read_bars
 from .describe_text import chart_prose
 from .graph import GraphParts, Reading, graph_confidence, recover_graph, to_diagram
+from .legend import read_key
 from .nongraph import Verdict, honest_prose, judge, measure, numeric_links
 from .overflow import _lines as text_lines
 from .primitives import PHOTO_PALETTE, Primitives, Rect, Word
@@ -81,6 +82,13 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
             title = next((w.text for w in prims.words if w.vertical and w.bbox[2] <= axes[1][0]), "value")
             r.prose += (f"\n\n{len(bars)} bars (values as printed, or read against the vertical "
                         f"axis where marked '~'):\n\n{bars_markdown(bars, title)}\n")
+        return r
+    key = read_key(prims)
+    if key:  # a figure that is only a key of symbols: what each symbol stands for
+        r = _plain(prims, FigureType.other, warnings, 0.8)
+        r.diagram.notes = [f"{sym}: {text}" for sym, text in key]
+        r.prose = ("A key to the symbols of the figures: "
+                   + "; ".join(f'{sym} stands for "{text}"' for sym, text in key) + ".")
         return r
     tables = table_figure(prims)
     if tables:

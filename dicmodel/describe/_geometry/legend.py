@@ -27,9 +27,9 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from . import _util as U
-from .primitives import Rect, Word
+from .primitives import Arrowhead, Path, Primitives, Rect, Shape, Word
 
-__all__ = ["Legend", "colour_name", "find_legend"]
+__all__ = ["Legend", "colour_name", "find_legend", "read_key"]
 
 RGB = tuple[float, float, float]
 
@@ -182,3 +182,72 @@ def find_legend(nodes: Sequence[_Box], linked: set[int]) -> Legend | None:
                       and len(U.block_text(m.words).split()) <= 2 and U.contains(near, m.bbox)]
             best = Legend(sorted(run, key=lambda k: (nodes[k].bbox[1], nodes[k].bbox[0])), keyed, titles)
     return best
+
+
+# ---- a figure that is a key of symbols ----------------------------------------------------
+
+_SYMBOL_NAME = {"rect": "box", "round_rect": "rounded box", "ellipse": "ellipse", "circle": "circle",
+                "diamond": "diamond", "hexagon": "hexagon", "cylinder": "cylinder", "cloud": "cloud",
+                "parallelogram": "parallelogram", "polygon": "shape", "icon": "picture"}
+
+
+def read_key(prims: Primitives) -> list[tuple[str, str]] | None:
+    """A figure that is nothing but a key (3GPP call flows print one under the flow: a dashed
+    box = "Optional procedure", "*" = "Sent on SRB1 ...", a dashed arrow = "Abstraction
+    link"): its rows, each (the symbol in words, the text it stands for), top to bottom; None
+    when the figure is anything else.
+
+    Every line of text must have one symbol right before it on its row (a small shape, a
+    short line or arrow, or a mark of one or two characters), the symbols in one column and
+    the texts in another, two rows or more, and nothing else drawn but a frame round it all."""
+    h = U.median_height(prims.words)
+    texts = [w for w in prims.words if len(w.text.strip()) >= 3]
+    marks = [w for w in prims.words if 0 < len(w.text.strip()) < 3]
+    if len(texts) < 2 or len(texts) > 12:
+        return None
+    everything = _extent([w.bbox for w in prims.words] + [s.bbox for s in prims.shapes]
+                         + [U._bbox_pts(p.points) for p in prims.paths])
+    frame = [s for s in prims.shapes if U.contains(s.bbox, everything, tol=2.0)]
+    shapes = [s for s in prims.shapes if s not in frame]
+    if any(max(s.bbox[2] - s.bbox[0], s.bbox[3] - s.bbox[1]) > 3.0 * h for s in shapes) or \
+            any(U.poly_len(p.points) > 6.0 * h for p in prims.paths):
+        return None  # something bigger than a symbol: a drawing, not a key
+    symbols: list[tuple[Rect, str]] = [(s.bbox, _shape_words(s)) for s in shapes]
+    symbols += [(U._bbox_pts(p.points), _line_words(p, prims.arrowheads, h)) for p in prims.paths]
+    symbols += [(w.bbox, f'"{w.text.strip()}"') for w in marks]
+    rows: list[tuple[float, str, str]] = []
+    used: set[int] = set()
+    for t in texts:
+        cy = (t.bbox[1] + t.bbox[3]) / 2
+        before = [k for k, (b, _) in enumerate(symbols) if k not in used and b[2] <= t.bbox[0] + 1.0
+                  and t.bbox[0] - b[2] <= 4.0 * h and b[1] - 0.6 * h <= cy <= b[3] + 0.6 * h]
+        if len(before) != 1:
+            return None
+        used.add(before[0])
+        rows.append((cy, symbols[before[0]][1], t.text.strip()))
+    if len(used) != len(symbols):
+        return None  # a symbol with no text: not a key
+    lefts = [t.bbox[0] for t in texts]
+    if max(lefts) - min(lefts) > h:
+        return None
+    if len({sym for _, sym, _ in rows}) < len(rows):
+        return None  # a key tells its symbols apart (the same bullet before every line is a list)
+    return [(sym, text) for _, sym, text in sorted(rows)]
+
+
+def _extent(boxes: list[Rect]) -> Rect:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+            max(b[3] for b in boxes))
+
+
+def _shape_words(s: Shape) -> str:
+    colour = colour_name(s.fill) if s.filled and s.fill is not None else ""
+    colour = "" if colour in ("white", "") else colour + " "
+    return f"a {'dashed ' if s.dashed else ''}{colour}{_SYMBOL_NAME.get(s.kind, 'shape')}"
+
+
+def _line_words(p: Path, heads: list[Arrowhead], h: float) -> str:
+    ends = (p.points[0], p.points[-1])
+    arrow = p.arrow_start or p.arrow_end or any(
+        min(U.dist(a.tip, e) for e in ends) <= 0.5 * h for a in heads)
+    return f"a {'dashed ' if p.dashed else ''}{'arrow' if arrow else 'line'}"
