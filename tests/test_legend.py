@@ -189,3 +189,76 @@ def test_a_short_flowchart_or_a_list_is_not_a_key():
 
     r = build_diagram(vector_prims(boxes, 320, 110), None)
     assert not (r.prose or "").startswith("A key")
+
+
+def test_an_arrow_from_a_free_label_to_a_link_is_a_callout_on_that_link():
+    # "Optional 10ms Delay" under a link, a dotted arrow from it up to the link
+    def draw(page):
+        for x, name in ((20, "Switch"), (260, "Receiver")):
+            page.draw_rect(pymupdf.Rect(x, 40, x + 80, 80), color=BLACK)
+            page.insert_text((x + 10, 64), name, fontsize=10)
+        page.draw_line((100, 60), (260, 60), color=BLACK)
+        page.draw_polyline([(254, 56), (260, 60), (254, 64)], color=BLACK, fill=BLACK, closePath=True)
+        page.draw_line((180, 110), (180, 64), color=BLACK, dashes="[1 2] 0")
+        page.draw_polyline([(176, 70), (180, 64), (184, 70)], color=BLACK, fill=BLACK, closePath=True)
+        page.insert_text((140, 124), "Optional 10ms Delay", fontsize=10)
+
+    d = _read(draw).diagram
+    assert "On the link from Switch to Receiver: Optional 10ms Delay" in d.notes
+    assert [(d.label_of(e.source), d.label_of(e.target)) for e in d.edges] == [("Switch", "Receiver")]
+    assert "Unconnected" not in diagram_prose(d)
+
+
+# ---- lines that are no links ------------------------------------------------------------------
+
+def test_a_v_drawn_as_one_line_from_two_boxes_to_a_third_is_two_links():
+    # TS 38.300 Figure 4.7.1-2: two parent nodes' lines meet on the child's top side, drawn as
+    # one polyline (it read "IAB-DU connects to IAB-DU")
+    def draw(page):
+        for x, name in ((20, "Parent A"), (200, "Parent B"), (110, "Child")):
+            y = 150 if name == "Child" else 20
+            page.draw_rect(pymupdf.Rect(x, y, x + 70, y + 30), color=BLACK)
+            page.insert_text((x + 8, y + 19), name, fontsize=10)
+        page.draw_polyline([(55, 50), (145, 150), (235, 50)], color=BLACK)
+
+    d = _read(draw).diagram
+    pairs = sorted(tuple(sorted((d.label_of(e.source), d.label_of(e.target)))) for e in d.edges)
+    assert pairs == [("Child", "Parent A"), ("Child", "Parent B")]
+
+
+def test_an_arrow_beside_its_label_is_no_self_link():
+    # "upstream" written beside a short arrow up, both ends near the word
+    def draw(page):
+        for x, name in ((20, "Parent"), (20, "Child")):
+            y = 20 if name == "Parent" else 140
+            page.draw_rect(pymupdf.Rect(x, y, x + 70, y + 30), color=BLACK)
+            page.insert_text((x + 8, y + 19), name, fontsize=10)
+        page.draw_line((55, 50), (55, 140), color=BLACK)
+        page.draw_line((200, 110), (200, 80), color=BLACK)
+        page.draw_polyline([(196, 86), (200, 80), (204, 86)], color=BLACK, fill=BLACK, closePath=True)
+        page.insert_text((206, 98), "upstream", fontsize=10)
+
+    d = _read(draw).diagram
+    assert not [e for e in d.edges if e.source == e.target]
+    assert "upstream connects to upstream" not in diagram_prose(d)
+
+
+def test_a_graph_whose_elements_mostly_join_nothing_is_not_read_with_confidence():
+    # a call flow whose messages were not found: one link among many named, loose elements
+    def draw(page):
+        page.draw_rect(pymupdf.Rect(10, 10, 80, 34), color=BLACK)
+        page.insert_text((14, 26), "Remote UE", fontsize=9)
+        page.draw_rect(pymupdf.Rect(150, 10, 220, 34), color=BLACK)
+        page.insert_text((154, 26), "gNB", fontsize=9)
+        page.draw_line((80, 22), (150, 22), color=BLACK)
+        page.draw_polyline([(144, 18), (150, 22), (144, 26)], color=BLACK, fill=BLACK, closePath=True)
+        for k, step in enumerate(("1. Measurement", "2. Decision", "3. RRC Reconfiguration",
+                                  "4. Complete", "5. Data", "6. Release")):
+            x, y = 10 + 140 * (k % 3), 70 + 50 * (k // 3)
+            page.draw_rect(pymupdf.Rect(x, y, x + 120, y + 20), color=BLACK)
+            page.insert_text((x + 4, y + 14), step, fontsize=9)
+
+    r = _read(draw)
+    assert len(r.diagram.edges) == 1
+    assert r.confidence <= 0.45
+    assert any("joined to nothing" in w for w in r.warnings)

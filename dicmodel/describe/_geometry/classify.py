@@ -110,7 +110,7 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
         else decide_graph_kind(parts, hint)
     if kind is FigureType.logo:
         return _plain(prims, kind, warnings, 0.4)
-    verdict = _verdict(prims, parts)
+    verdict = _verdict(prims, parts, kind)
     if verdict.figure_type is not None:  # boxes and lines, but not a graph: say what it is
         r = _plain(prims, verdict.figure_type, warnings + [f"not read as a graph: {verdict.reason}"], 0.3)
         boxes = _along_axis(parts) if verdict.along else None
@@ -146,12 +146,20 @@ def _along_axis(parts: GraphParts) -> list[tuple[Rect, str]] | None:
     return [(n.bbox, U.block_text(n.words)) for n in boxes]
 
 
-def _verdict(prims: Primitives, parts: GraphParts) -> Verdict:
+def _verdict(prims: Primitives, parts: GraphParts, kind: FigureType | None = None) -> Verdict:
     # (a reference point's far end is no element of the figure: it carries no label)
     nodes = [n for n in parts.nodes if not n.is_group and not n.note and n.kind != "external"]
     attached = parts.n_words_used / parts.n_words if parts.n_words else 1.0
-    return judge(measure(prims, nodes, parts.edges, attached, _named_links(parts),
-                         numeric_links(parts.nodes, parts.edges)))
+    f = measure(prims, nodes, parts.edges, attached, _named_links(parts),
+                numeric_links(parts.nodes, parts.edges))
+    linked = {k for e in parts.edges for k in e[:2]}
+    # (a legend's entries and callouts are no part of the graph: nothing should reach them;
+    # nor do lines join the layers of one protocol stack)
+    if kind is not FigureType.protocol_stack:
+        f.lonely = sum(1 for k, n in enumerate(parts.nodes) if k not in linked and n.words
+                       and not n.is_group and not n.note and n.kind != "external"
+                       and n.parent is None and not n.legend and n.on_link is None)
+    return judge(f)
 
 
 def _named_links(parts: GraphParts) -> float:

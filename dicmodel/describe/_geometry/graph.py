@@ -954,11 +954,13 @@ def recover_graph(prims: Primitives) -> GraphParts:
     loose_heads = _attach_arrows(chains, prims.arrowheads, reach)
     chains = _join(chains, nodes, tol=1.0)
     chains = _without_doubles(chains)
+    boxes = [n.bbox for n in nodes if not n.is_group]
     if prims.source == "raster":
-        chains = _bounced(chains, [n.bbox for n in nodes if not n.is_group], max(3.0, 0.25 * h))
+        chains = _bounced(chains, boxes, max(3.0, 0.25 * h))
+    else:  # a V drawn as one polyline from two boxes to the side of a third is two links
+        chains = [c for ch in chains for c in (_bounced([ch], boxes, 1.0) if len(ch.points) == 3 else [ch])]
     # (vector only: traced raster strokes meet at chance T-junctions, and their labels'
     # leader lines are what makes those labels nodes)
-    boxes = [n.bbox for n in nodes if not n.is_group]
     ticks = tick_crossings(chains, h, boxes) if prims.source == "vector" else {}
     leaders = leader_lines(chains, boxes) | set(ticks) if prims.source == "vector" else set()
     ticked = {id(chains[j]) for js in ticks.values() for j in js if j not in leaders}
@@ -981,7 +983,7 @@ def recover_graph(prims: Primitives) -> GraphParts:
         # overlapping strokes of edges that share a trunk were traced as one tree
         chains = split_trunks(chains, [n.bbox for n in nodes if not n.is_group],
                               lambda p, tip: _snap(p, tip, nodes, tol), tol=max(3.0, 0.25 * h))
-    edges, n_loose = _connect(chains, nodes, blocks, tol=tol, ticked=ticked)
+    edges, n_loose, pointers = _connect(chains, nodes, blocks, tol=tol, ticked=ticked)
     if prims.source == "raster" and n_loose:
         edges += _chords(chains, nodes, prims, tol)
     # edge labels go line by line: two labels stacked between a pair of edges (A->B above,
@@ -1004,31 +1006,45 @@ def recover_graph(prims: Primitives) -> GraphParts:
     if prims.source == "vector":  # (raster: an empty box may be a label the OCR missed)
         named = _through_junctions(nodes, named)
     named = [e for e in named if not nodes[e[0]].note and not nodes[e[1]].note]
-    _callouts(nodes, named, callout_leaders, tol)
+    used = {id(e[2]) for e in edges}
+    _callouts(nodes, named, callout_leaders, [c for c in chains if id(c) not in used], tol)
     legend = find_legend(nodes, {k for e in named for k in e[:2]})
     for k in legend.entries if legend else ():
         nodes[k].legend = True
+    # (the chords above look only for lines with a free end; a pointer is no link either)
     parts = GraphParts(nodes=nodes, edges=named, notes=notes, warnings=warnings,
-                       n_chains=len(chains), n_loose=n_loose,
+                       n_chains=len(chains), n_loose=n_loose + len(pointers),
                        n_loose_heads=max(0, len(loose_heads) - len(bridges)), legend=legend)
     _finish_text(parts, rest, prims, h)
     return parts
 
 
 def _callouts(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]], leaders: list[_Chain],
-              tol: float) -> None:
-    """A box of text whose leader (a headless line, see :mod:`.leaders`) stops on a link, and
-    that no connector joins, describes that link: the metadata a Visio pipeline carries from
-    one table to the next, the name of a message flow. It is a callout on the link, not an
-    unconnected element."""
+              loose: list[_Chain], tol: float) -> None:
+    """A box of text whose leader (a headless line, see :mod:`.leaders`, or a line or arrow
+    that joins nothing else) stops on a link, and that no connector joins, describes that
+    link: the metadata a Visio pipeline carries from one table to the next, "Optional 10ms
+    Delay" pointed at the link it delays. It is a callout on the link, not an unconnected
+    element."""
     linked = {k for e in edges for k in e[:2]}
-    for c in leaders:
-        for p, q in ((c.points[0], c.points[-1]), (c.points[-1], c.points[0])):
-            k = _snap(p, None, nodes, tol)
+    leader_ids = {id(c) for c in leaders}
+    # (a loose line needs a head that points at the link: headless strokes that stop near a
+    # line are ticks and drawings of other things, and a leader is already known as one)
+    for c in leaders + [c for c in loose if c.arrow_start != c.arrow_end]:
+        first, last = c.tip_start or c.points[0], c.tip_end or c.points[-1]
+        ends = [(first, last), (last, first)]
+        if c.arrow_end != c.arrow_start:  # an arrow points from the callout at the link
+            ends = ends[:1] if c.arrow_end else ends[1:]
+        for p, q in ends:
+            # (a leader was seen to stop on its line; a loose arrow may stop a little short of
+            # it, and start a little off its label, as the label nodes at loose ends do)
+            k = _snap(p, None, nodes, tol if id(c) in leader_ids else tol + 6.0)
             if k is None or k in linked or nodes[k].is_group or not nodes[k].words \
                     or nodes[k].on_link is not None:
                 continue
-            on = [e for e in edges if U.poly_dist(q, e[2].points) <= 1.5 and e[0] != k and e[1] != k]
+            reach = 1.5 if id(c) in leader_ids else tol + 6.0
+            on = [e for e in edges if U.poly_dist(q, e[2].points) <= reach and k not in e[:2]
+                  and e[0] != e[1]]
             if on:
                 e = min(on, key=lambda e: U.poly_dist(q, e[2].points))
                 nodes[k].on_link = (e[0], e[1]) if not (e[2].arrow_start and not e[2].arrow_end) \
@@ -1201,7 +1217,7 @@ def _notes(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]]) -> list[s
 
 
 def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], tol: float,
-             ticked: Collection[int] = ()) -> tuple[list[tuple[int, int, _Chain, str]], int]:
+             ticked: Collection[int] = ()) -> tuple[list[tuple[int, int, _Chain, str]], int, list[_Chain]]:
     """Snap both ends of every chain; free blocks at a loose end become text-only nodes.
 
     A reference-point stub (a line marked with a tick, ``id`` in ``ticked``, that leaves a
@@ -1210,6 +1226,7 @@ def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], to
     link's label, not an element at its end."""
     edges = []
     loose = 0
+    pointers: list[_Chain] = []  # chains that only point beside a free label
     taken: dict[int, int] = {}
     for c in chains:
         ends: list[int | None] = []
@@ -1240,6 +1257,11 @@ def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], to
             if a is not None or b is not None or c.arrow_start or c.arrow_end:
                 loose += 1
             continue
+        # (a free label at both ends of one arrow is what the arrow points out, "upstream"
+        # beside an arrow up: no link to itself, and a line the graph does not account for)
+        if a == b and nodes[a].text_only:
+            pointers.append(c)
+            continue
         if a == b and not _real_loop(c, nodes[a]):
             continue
         edges.append((a, b, c, ""))
@@ -1257,7 +1279,7 @@ def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], to
         edges = [(new[a], new[b], c, lab) for a, b, c, lab in edges]
     for b in sorted(set(taken) - set(absorbed), reverse=True):
         del blocks[b]
-    return edges, loose
+    return edges, loose, pointers
 
 
 def _past_port_label(p: Point, nodes: list[_N], reach: float) -> int | None:

@@ -74,6 +74,7 @@ class Features:
     arrow_axes: bool = False  # two axes with arrowheads meeting at the bottom-left
     time_lanes: TimeLanes | None = None  # a time axis with named lanes beside it
     numeric_links: float = 0.0  # share of the connections whose two ends are labelled by numbers
+    lonely: int = 0  # named elements in no container that no connection reaches
 
 
 @dataclass
@@ -228,6 +229,10 @@ def judge(f: Features) -> Verdict:
         v.cap = min(v.cap, 0.45)
         v.doubts.append(f"{f.self_loops} of {f.edges} connections loop back to their own element "
                         "(messages between lifelines that were not found?)")
+    if f.nodes >= 6 and f.lonely >= 0.6 * f.nodes:
+        v.cap = min(v.cap, 0.45)
+        v.doubts.append(f"{f.lonely} of the {f.nodes} elements are joined to nothing and held by "
+                        "nothing (the links between them were not read?)")
     if f.numeric_share >= 0.4 and f.n_words >= 6:
         v.cap = min(v.cap, 0.45)
         v.doubts.append(f"{round(100 * f.numeric_share)} % of the labels are numbers")
