@@ -265,7 +265,10 @@ def _links(d: _Diagram) -> list[str]:
         a, b = d.label_of(e.source), d.label_of(e.target)
         via = f" via {_q(e.label)}" if e.label else ""
         rel = "relates to" if d.kind == "er" else "connects to"
-        out.append(f"{a} {rel} {b}{via}.")
+        out.append(f"{a} {rel} {b}{via}")
+    # the same link said once, with how many lines draw it (a bundle, or lines read twice)
+    times = Counter(out)
+    out = [s + (f" ({times[s]} lines)." if times[s] > 1 else ".") for s in dict.fromkeys(out)]
     for inner, names in stubs.items():
         named = [_q(x) for x in names if x]
         blank = len(names) - len(named)

@@ -540,6 +540,22 @@ def test_clips_cut_strokes_and_leave_fills_whole():
     assert out[2] is after
 
 
+def test_a_clipped_outline_keeps_only_the_sides_the_clip_shows():
+    # draw.io's SVG, converted to PDF, strokes a frame 30 pt round its clipped canvas: cut as
+    # an area it became a box the size of the clip, a container named after a nearby label
+    from dicmodel.describe._geometry.pdfplain import honour_clips
+
+    frame = {"type": "s", "level": 1, "width": 1.0, "rect": (-30.0, -30.0, 130.0, 80.0),
+             "items": [("re", (-30.0, -30.0, 130.0, 80.0), 1)]}
+    half = {"type": "s", "level": 1, "width": 1.0, "rect": (50.0, 10.0, 150.0, 40.0),
+            "items": [("re", (50.0, 10.0, 150.0, 40.0), 1)]}
+    out = honour_clips([{"type": "clip", "level": 0, "scissor": (0.0, 0.0, 100.0, 50.0)}, frame, half])
+    assert len(out) == 1  # the frame shows nothing
+    sides = out[0]["items"]
+    assert all(it[0] == "l" for it in sides) and len(sides) == 3  # top, bottom and the left side
+    assert max(max(it[1][0], it[2][0]) for it in sides) == pytest.approx(101.5)
+
+
 def test_self_loops_cap_the_confidence():
     from dicmodel.describe._geometry.nongraph import Features, judge
 

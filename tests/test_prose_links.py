@@ -94,3 +94,21 @@ def test_a_call_flow_drawn_all_dashed_sends_its_messages():
     assert '1. CP sends "Sx Request" to UP.' in text and '2. UP sends "Sx Response" to CP.' in text
     d.messages[0].reply = False  # a solid request and a dashed answer: the answer is a reply
     assert '2. UP replies with "Sx Response" to CP.' in diagram_prose(d)
+
+
+def test_one_link_drawn_by_many_lines_is_said_once_with_its_count():
+    d = Diagram(kind="topology")
+    d.add_node("a", "Switch A")
+    d.add_node("b", "Switch B")
+    d.edges = [Edge(source="a", target="b", directed=False) for _ in range(4)]
+    text = diagram_prose(d)
+    assert text.count("Switch A connects to Switch B") == 1
+    assert "Switch A connects to Switch B (4 lines)." in text
+
+
+def test_many_connections_between_one_pair_cap_the_confidence():
+    from dicmodel.describe._geometry.nongraph import Features, judge
+
+    v = judge(Features(nodes=6, edges=10, repeats=8, n_words=12))
+    assert v.figure_type is None and v.cap <= 0.45 and "same two elements" in v.doubts[0]
+    assert judge(Features(nodes=6, edges=10, repeats=2, n_words=12)).cap == 1.0

@@ -1011,7 +1011,8 @@ def recover_graph(prims: Primitives) -> GraphParts:
     legend = find_legend(nodes, {k for e in named for k in e[:2]})
     for k in legend.entries if legend else ():
         nodes[k].legend = True
-    # (the chords above look only for lines with a free end; a pointer is no link either)
+    # (a pointer, see _connect, is a line the graph does not account for: it lowers the
+    # confidence like a loose one, though the chords above look only for lines with a free end)
     parts = GraphParts(nodes=nodes, edges=named, notes=notes, warnings=warnings,
                        n_chains=len(chains), n_loose=n_loose + len(pointers),
                        n_loose_heads=max(0, len(loose_heads) - len(bridges)), legend=legend)

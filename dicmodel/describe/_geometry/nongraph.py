@@ -38,6 +38,7 @@ touching boxes, a numbered axis, bands of fills or four connections per element.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ...document import FigureType
@@ -75,6 +76,7 @@ class Features:
     time_lanes: TimeLanes | None = None  # a time axis with named lanes beside it
     numeric_links: float = 0.0  # share of the connections whose two ends are labelled by numbers
     lonely: int = 0  # named elements in no container that no connection reaches
+    repeats: int = 0  # the most connections between one pair of elements
 
 
 @dataclass
@@ -100,6 +102,8 @@ def measure(prims: Primitives, nodes: list, edges: list, words_used: float,
                  named_links=named_links, numeric_links=numeric_links)
     f.n_words = len(prims.words)
     f.self_loops = sum(1 for e in edges if e[0] == e[1] and not (e[3] and _drawn_loop(e[2].points)))
+    pairs = Counter(frozenset(e[:2]) for e in edges if e[0] != e[1])
+    f.repeats = max(pairs.values(), default=0)
     if nodes:
         f.labelled = sum(1 for n in nodes if n.words or n.marker) / len(nodes)
     if f.n_words:
@@ -233,6 +237,10 @@ def judge(f: Features) -> Verdict:
         v.cap = min(v.cap, 0.45)
         v.doubts.append(f"{f.lonely} of the {f.nodes} elements are joined to nothing and held by "
                         "nothing (the links between them were not read?)")
+    if f.repeats >= 4:
+        v.cap = min(v.cap, 0.45)
+        v.doubts.append(f"{f.repeats} connections join the same two elements (lines of a bundle "
+                        "or a brace read one by one?)")
     if f.numeric_share >= 0.4 and f.n_words >= 6:
         v.cap = min(v.cap, 0.45)
         v.doubts.append(f"{round(100 * f.numeric_share)} % of the labels are numbers")

@@ -99,6 +99,11 @@ def _cut(d: dict[str, Any], clip: tuple[float, float, float, float]) -> dict[str
     box = (clip[0] - tol, clip[1] - tol, clip[2] + tol, clip[3] + tol)
     items = []
     for it in d.get("items", []):
+        if it[0] == "re" and d.get("type") == "s":
+            # an outline is its four sides: what of them the clip shows (a frame drawn round
+            # a clipped canvas shows nothing, not a box the size of the clip)
+            items += _cut_sides(it, box)
+            continue
         kept = _cut_item(it, box)
         if kept is not None:
             items.append(kept)
@@ -110,6 +115,17 @@ def _cut(d: dict[str, Any], clip: tuple[float, float, float, float]) -> dict[str
     box_pts = (min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts),
                max(p[1] for p in pts))
     out["rect"] = _like_rect(d["rect"], box_pts)
+    return out
+
+
+def _cut_sides(it: tuple, box: tuple[float, float, float, float]) -> list[tuple]:
+    x0, y0, x1, y1 = _rect(it[1])
+    corner = it[1].tl if hasattr(it[1], "tl") else (x0, y0)
+    out = []
+    for a, b in (((x0, y0), (x1, y0)), ((x1, y0), (x1, y1)), ((x1, y1), (x0, y1)), ((x0, y1), (x0, y0))):
+        seg = clip_segment(a, b, box)
+        if seg is not None and seg[0] != seg[1]:
+            out.append(("l", *(_like(corner, p) for p in seg)))
     return out
 
 
