@@ -67,6 +67,22 @@ def test_boxes_whose_colours_key_nothing_are_not_a_legend():
     assert not any(n.startswith("Legend:") for n in d.notes)
 
 
+def test_two_unlike_loose_boxes_in_a_row_are_not_a_key():
+    # a tall black table and a small grey port whose link was not read (a LibreOffice render
+    # of a Visio pipeline): colours that recur, but no key
+    black, grey = (0.05, 0.05, 0.05), (0.5, 0.5, 0.5)
+
+    def draw(page):
+        _pipeline(page, legend=(), stages=(("ACL", black), ("Port M", grey), ("Trap", black)))
+        page.draw_rect(pymupdf.Rect(300, 20, 340, 80), color=None, fill=black)
+        page.insert_text((304, 50), "ACL2", fontsize=9, color=(1, 1, 1))
+        page.draw_rect(pymupdf.Rect(360, 40, 400, 60), color=None, fill=grey)
+        page.insert_text((364, 54), "Port K", fontsize=9)
+
+    d = _read(draw).diagram
+    assert not any(n.startswith("Legend:") for n in d.notes)
+
+
 def test_peer_layers_of_the_same_name_in_the_same_colour_are_not_a_key():
     # two protocol stacks side by side, each layer coloured as its peer: no layer keys the other
     layers = (("IP", GREEN), ("MAC", YELLOW), ("PHY", PURPLE))

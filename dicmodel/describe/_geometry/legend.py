@@ -39,6 +39,7 @@ _SAME = 0.10         # two fills this close (largest channel difference, 0-1) ar
 _DISTINCT = 0.15     # legend entries differ from each other by more than this
 _GAP = 1.6           # entries are at most this many entry heights apart (edge to edge)
 _ALIGN = 0.35        # ... and line up within this share of an entry's size
+_ALIKE = 0.2         # ... and differ in size by at most this share (twice it the other way)
 
 
 class _Box(Protocol):
@@ -115,10 +116,13 @@ def _runs(idx: list[int], nodes: Sequence[_Box]) -> list[list[int]]:
                 last = nodes[run[-1]].bbox
                 size = last[axis + 2] - last[axis]
                 span = last[other + 2] - last[other]
+                # (a key's entries are alike: the same width down a column, the same height
+                # along a row, and about the same size the other way)
                 nxt = [j for j in idx if j not in run and j not in seen
                        and 0 <= nodes[j].bbox[axis] - last[axis + 2] + 1.0 <= _GAP * size + 1.0
                        and abs(U.center(nodes[j].bbox)[other] - U.center(last)[other]) <= _ALIGN * span
-                       and abs((nodes[j].bbox[other + 2] - nodes[j].bbox[other]) - span) <= 2 * _ALIGN * span]
+                       and abs((nodes[j].bbox[other + 2] - nodes[j].bbox[other]) - span) <= _ALIKE * span
+                       and abs((nodes[j].bbox[axis + 2] - nodes[j].bbox[axis]) - size) <= 2 * _ALIKE * size]
                 if not nxt:
                     break
                 run.append(min(nxt, key=lambda j: nodes[j].bbox[axis]))
