@@ -320,13 +320,12 @@ def _stack(d: _Diagram) -> list[str]:
 
 
 def _keyed(d: _Diagram) -> set[str]:
-    """Elements that are no part of the graph and that a note spells out: the entries of a
-    colour key ("Legend: bridge (green): ...") and callouts on links ("On the link from ...")."""
-    out = {n.id for n in d.nodes if n.shape == "note"} \
-        if any(x.startswith("On the link from") for x in d.notes) else set()
-    if any(n.startswith("Legend:") for n in d.notes):
-        out |= {m for g in d.groups if g.id == "legend" for m in g.members}
-    return out
+    """Elements that are no part of the graph (callouts, shape ``note``; the members of the
+    ``legend`` group) and whose text a note already says: they are not "unconnected elements"."""
+    apart = {n.id for n in d.nodes if n.shape == "note"} | \
+        {m for g in d.groups if g.id == "legend" for m in g.members}
+    said = [note.lower() for note in d.notes]
+    return {k for k in apart if any(d.label_of(k).lower() in note for note in said)}
 
 
 def _groups(d: _Diagram) -> list[str]:

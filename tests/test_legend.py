@@ -83,8 +83,11 @@ def test_two_unlike_loose_boxes_in_a_row_are_not_a_key():
     assert not any(n.startswith("Legend:") for n in d.notes)
 
 
-def test_peer_layers_of_the_same_name_in_the_same_colour_are_not_a_key():
-    # two protocol stacks side by side, each layer coloured as its peer: no layer keys the other
+@pytest.mark.parametrize("linked", [True, False])
+def test_peer_layers_of_the_same_name_in_the_same_colour_are_not_a_key(linked):
+    # two protocol stacks side by side, each layer coloured as its peer: no layer keys the
+    # other (linked: the stacks' unlinked layers sit right beside a linked one; unlinked: no
+    # graph is read, so there is nothing for a key to key)
     layers = (("IP", GREEN), ("MAC", YELLOW), ("PHY", PURPLE))
 
     def draw(page):
@@ -93,8 +96,12 @@ def test_peer_layers_of_the_same_name_in_the_same_colour_are_not_a_key():
                 y = 40 + 24 * k
                 page.draw_rect(pymupdf.Rect(x, y, x + 80, y + 22), color=None, fill=colour)
                 page.insert_text((x + 10, y + 15), name, fontsize=10)
+        if linked:
+            page.draw_line((120, 99), (240, 99), color=BLACK)  # the physical link between them
 
     d = _read(draw).diagram
+    assert len(d.edges) == int(linked)
+    assert not [g for g in d.groups if g.id == "legend"]
     assert not any(n.startswith("Legend:") for n in d.notes)
 
 

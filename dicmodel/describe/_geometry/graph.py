@@ -1492,7 +1492,7 @@ def to_diagram(parts: GraphParts, kind: str) -> Diagram:
     d.notes += [f"On the link from {_name_of(nodes[n.on_link[0]])} to {_name_of(nodes[n.on_link[1]])}: "
                 f"{n.label}"
                 for k in order if (n := nodes[k]).on_link is not None and not n.note and n.id]
-    if parts.legend is not None:
+    if parts.legend is not None and kind != "other":  # (no graph read: nothing to key)
         _legend_to_diagram(parts, d)
     d.direction = _direction(parts)
     return d

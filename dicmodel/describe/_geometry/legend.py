@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import colorsys
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from . import _util as U
@@ -47,17 +48,20 @@ class _Box(Protocol):
     words: list[Word]
     is_group: bool
     note: bool
+    text_only: bool
+    parent: int | None
+    children: list[int]
     colour: RGB | None
 
 
+@dataclass
 class Legend:
-    """The entries (node indices, in reading order) and, per entry, the graph's elements that
-    carry its colour (node indices)."""
+    """The entries (node indices, in reading order), per entry the graph's elements that carry
+    its colour, and free lines of text right beside the key (its title, "legend")."""
 
-    def __init__(self, entries: list[int], keyed: dict[int, list[int]], titles: list[int] | None = None):
-        self.entries = entries
-        self.keyed = keyed
-        self.titles = titles or []  # free lines of text right beside the key ("legend")
+    entries: list[int]
+    keyed: dict[int, list[int]]
+    titles: list[int] = field(default_factory=list)
 
 
 def colour_name(c: RGB) -> str:
@@ -98,10 +102,6 @@ def _entry(n: _Box) -> bool:
         sum(ch.isalpha() for ch in text) >= 2
 
 
-def _norm(words: list[Word]) -> str:
-    return " ".join(U.block_text(words).lower().split())
-
-
 def _runs(idx: list[int], nodes: Sequence[_Box]) -> list[list[int]]:
     """Columns and rows of candidate boxes, each a run of close, lined-up neighbours."""
     out: list[list[int]] = []
@@ -132,27 +132,25 @@ def _runs(idx: list[int], nodes: Sequence[_Box]) -> list[list[int]]:
     return out
 
 
-def _around(run: list[int], nodes: Sequence[_Box]) -> Rect:
-    """The key's block, widened by one entry's height."""
-    box = (min(nodes[k].bbox[0] for k in run), min(nodes[k].bbox[1] for k in run),
-           max(nodes[k].bbox[2] for k in run), max(nodes[k].bbox[3] for k in run))
-    return U.expand(box, min(nodes[k].bbox[3] - nodes[k].bbox[1] for k in run))
+def _block(run: list[int], nodes: Sequence[_Box]) -> tuple[Rect, float]:
+    """The key's block and its entries' least height."""
+    return (_extent([nodes[k].bbox for k in run]),
+            min(nodes[k].bbox[3] - nodes[k].bbox[1] for k in run))
 
 
 def _set_apart(run: list[int], nodes: Sequence[_Box]) -> bool:
     """A key is a block of its own: no other element sits right beside it (cells of a grid
     coloured by column are not a key of the rest), and a container it is drawn in holds
     nothing else."""
-    near = _around(run, nodes)
-    box = U.expand(near, -min(nodes[k].bbox[3] - nodes[k].bbox[1] for k in run))
+    box, h = _block(run, nodes)
+    near = U.expand(box, h)
     for j, m in enumerate(nodes):
-        if j in run or m.is_group or m.note or getattr(m, "text_only", False):
+        if j in run or m.is_group or m.note or m.text_only:
             continue  # (a free line of text beside it is its title: "legend", "key")
         if U.overlap_area(near, m.bbox) > 0 and not U.contains(m.bbox, box):
             return False
-    parents = {getattr(nodes[k], "parent", None) for k in run} - {None}
-    return not any(c not in run and not nodes[c].note for p in parents
-                   for c in getattr(nodes[p], "children", []))
+    parents = {nodes[k].parent for k in run} - {None}
+    return not any(c not in run and not nodes[c].note for p in parents for c in nodes[p].children)
 
 
 def find_legend(nodes: Sequence[_Box], linked: set[int]) -> Legend | None:
@@ -173,17 +171,13 @@ def find_legend(nodes: Sequence[_Box], linked: set[int]) -> Legend | None:
             c = nodes[k].colour
             if c is None or _blank(c):
                 continue
-            name = _norm(nodes[k].words)
-            # (an element that shares the entry's name is its peer, not a member of its class:
-            # the same layer in the stack beside, drawn in the same colour)
             keyed[k] = [j for j, m in enumerate(nodes) if j not in run and not m.note and m.words
                         and m.colour is not None and _same(m.colour, c, _SAME)
-                        and _norm(m.words) != name
                         and not any(U.contains(m.bbox, nodes[e].bbox) for e in run)]
         if sum(1 for v in keyed.values() if v) >= 2 and (best is None or len(run) > len(best.entries)):
-            near = _around(run, nodes)
-            titles = [j for j, m in enumerate(nodes) if getattr(m, "text_only", False) and m.words
-                      and len(U.block_text(m.words).split()) <= 2 and U.contains(near, m.bbox)]
+            box, h = _block(run, nodes)
+            titles = [j for j, m in enumerate(nodes) if m.text_only and m.words
+                      and len(U.block_text(m.words).split()) <= 2 and U.contains(U.expand(box, h), m.bbox)]
             best = Legend(sorted(run, key=lambda k: (nodes[k].bbox[1], nodes[k].bbox[0])), keyed, titles)
     return best
 

@@ -51,7 +51,7 @@ from ...._extras import require
 from ....errors import ConfigError
 from .._util import center, inside, median_height
 from ..ocr import ENGINES, decode_image, ink_mask, ocr_mosaic, ocr_words, read_lines
-from ..primitives import PHOTO_PALETTE, Primitives, Rect, Word
+from ..primitives import PHOTO_PALETTE, Primitives, Word
 from .bridge import (
     _across_borders,
     _align_columns,
@@ -86,7 +86,7 @@ from .ink import (
 )
 from .icons import icon_shapes, solid_blobs
 from .level import level_primitives
-from .shapes import _shapes
+from .shapes import _shapes, fill_tone
 from .trace import _paths
 
 __all__ = ["GEOMETRY_MAX_SIDE", "extract_raster"]
@@ -265,24 +265,6 @@ def _geometry_scale(words: list, h: int, w: int) -> float:
     return s
 
 
-def _tone(img: Any, box: Rect, np: Any) -> tuple[float, float, float] | None:
-    """The colour a shape is filled with: the commonest colour inside it, its rim and its
-    text left out (the text and lines are a minority of a filled box's pixels)."""
-    x0, y0, x1, y1 = (round(v) for v in box)
-    pad = max(2, int(0.1 * min(x1 - x0, y1 - y0)))
-    crop = img[max(0, y0 + pad):max(0, y1 - pad), max(0, x0 + pad):max(0, x1 - pad)]
-    if crop.size == 0 or crop.shape[0] * crop.shape[1] < 16:
-        return None
-    q = (crop.reshape(-1, 3) // 16).astype(np.int32)
-    keys = q[:, 0] * 256 + q[:, 1] * 16 + q[:, 2]
-    counts = np.bincount(keys, minlength=4096)
-    top = int(counts.argmax())
-    if counts[top] < 0.3 * len(keys):
-        return None  # no one colour fills it: a picture or an empty outline over a pattern
-    b, g, r = (float(crop.reshape(-1, 3)[keys == top, c].mean()) / 255.0 for c in range(3))
-    return (round(r, 3), round(g, 3), round(b, 3))
-
-
 def _geometry(img: Any, s: float, prims: Primitives) -> None:
     np = require("numpy", "raster figure geometry", extra="ocr")
     cv2 = require("cv2", "raster figure geometry")
@@ -353,7 +335,7 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     paths += _crosses(f, conn)
     inv = 1.0 / s
     for sh in shapes:
-        sh.tone = _tone(work, sh.bbox, np)
+        sh.tone = fill_tone(work, sh.bbox, np)
     prims.shapes = [_scale_shape(sh, inv) for sh in shapes]
     prims.arrowheads = [_scale_head(a, inv) for a in heads]
     prims.paths = [_scale_path(p, inv) for p in paths]

@@ -435,3 +435,22 @@ def _round_blob(blob: Any, f: _Frame) -> bool:
     c = max(cs, key=f.cv2.contourArea)
     _, r = f.cv2.minEnclosingCircle(c)
     return r > 0 and float(blob.sum()) / (math.pi * r * r) > 0.75
+
+
+def fill_tone(img: Any, box: Rect, np: Any) -> tuple[float, float, float] | None:
+    """The colour a shape is filled with: the commonest colour inside it, its rim and its
+    text left out (the text and lines are a minority of a filled box's pixels)."""
+    x0, y0, x1, y1 = (round(v) for v in box)
+    pad = max(2, int(0.1 * min(x1 - x0, y1 - y0)))
+    crop = img[max(0, y0 + pad):max(0, y1 - pad), max(0, x0 + pad):max(0, x1 - pad)]
+    if crop.size == 0 or crop.shape[0] * crop.shape[1] < 16:
+        return None
+    pixels = crop.reshape(-1, 3)
+    q = (pixels // 16).astype(np.int32)
+    keys = q[:, 0] * 256 + q[:, 1] * 16 + q[:, 2]
+    counts = np.bincount(keys, minlength=4096)
+    top = int(counts.argmax())
+    if counts[top] < 0.3 * len(keys):
+        return None  # no one colour fills it: a picture or an empty outline over a pattern
+    b, g, r = (pixels[keys == top].mean(axis=0) / 255.0).tolist()
+    return (round(r, 3), round(g, 3), round(b, 3))
