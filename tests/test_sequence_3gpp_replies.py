@@ -361,3 +361,51 @@ def test_a_wide_arrowhead_points_from_its_base_and_a_thin_bar_is_a_line():
         assert abs(a.tip[0] - 195.0) < 0.5 and a.direction[0] > 0.99
     assert any(abs(p.points[0][0] - 52.4) < 1.0 and abs(p.points[-1][0] - 191.7) < 1.0
                and all(abs(y - 30.6) < 1.5 for _x, y in p.points) for p in prims.paths)
+
+
+def _painted_dashes(f: Fig, x0: float, x1: float, y: float, head_first: bool) -> None:
+    """A dashed message as Visio's EMF paints it in 3GPP Word files: one fill holding every
+    dash (a short capsule) and the arrowhead at ``x1``, the head painted before or after
+    the dashes; each dash's thin outline stroked on its own as well."""
+    step = 1 if x1 > x0 else -1
+    tip, base = x1, x1 - 6 * step
+    head = [(tip, y), (base, y - 3), (base, y + 3)]
+    dashes, x = [], x0
+    while (base - x) * step > 4:
+        dashes.append(pymupdf.Rect(min(x, x + 3 * step), y - 0.5, max(x, x + 3 * step), y + 0.5))
+        x += 6 * step
+    s = f.page.new_shape()
+    if head_first:
+        s.draw_polyline(head + [head[0]])
+    for r in dashes:
+        s.draw_oval(r)
+    if not head_first:
+        s.draw_polyline(head + [head[0]])
+    s.finish(fill=BLACK, color=None, width=0)
+    s.commit()
+    for r in dashes:
+        f.page.draw_oval(r, color=BLACK, width=0.12)
+
+
+def test_dashed_messages_painted_as_one_fill_with_their_head_are_messages():
+    # TS 23.203 Figure 7.4: "8. Ack and new Application/Service info" and "25. Ack" (AF to
+    # H-PCRF) were missed: the head painted last, after dashes running the other way, broke
+    # the chain of pieces, which were then read as 11 tiny cylinders
+    f = Fig(480, 260)
+    for x, name in zip(XS, NAMES):
+        f.box(x - 40, 8, x + 40, 30, name, size=8)
+        f.page.draw_line((x, 30), (x, 250), color=BLACK, width=0.6)
+    _painted_dashes(f, XS[2], XS[1], 70, head_first=False)  # head last, far from the first dash
+    f.text("8. Ack and new info", 330, 64, size=7)
+    _painted_dashes(f, XS[1], XS[0], 120, head_first=True)
+    f.text("9. Report", 150, 114, size=7)
+    _painted_dashes(f, XS[0], XS[2], 170, head_first=False)  # head last, next to the last dash
+    f.text("10. Credit Request", 240, 164, size=7)
+    r = read(f)
+    assert r.figure_type is FigureType.sequence
+    label = {n.id: n.label for n in r.diagram.nodes}
+    got = [(label[m.source], label[m.target], m.text) for m in r.diagram.messages]
+    assert got == [("OCS", "CP function", "8. Ack and new info"),
+                   ("CP function", "UP function", "9. Report"),
+                   ("UP function", "OCS", "10. Credit Request")]
+    assert all(m.reply for m in r.diagram.messages)  # dashed lines

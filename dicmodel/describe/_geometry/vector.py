@@ -251,6 +251,14 @@ def _is_triangle_head(corners: list[Point], box: Rect) -> bool:
     return len(corners) in (3, 4) and max(w, h) <= _ARROW_MAX and min(w, h) > 0.5
 
 
+def _head_piece(s: _Sub) -> bool:
+    """A closed straight-sided triangle no bigger than an arrowhead."""
+    if not s.closed or s.curves:
+        return False
+    corners = _simplify(s.points)
+    return len(corners) == 3 and _is_triangle_head(corners, _bbox(s.points))
+
+
 def _arrowhead(corners: list[Point], box: Rect) -> Arrowhead:
     """Tip = where the two sides of most nearly equal length meet (an arrowhead is isosceles:
     the vertex opposite the shortest side of a slim one, opposite the longest of a wide one)."""
@@ -420,7 +428,10 @@ class _Collector:
 
     def _dash_run(self, subs: list[_Sub]) -> bool:
         """A slanted or curved dashed line painted as a fill of many small pieces: one dashed
-        path through the pieces' centres, in painting order."""
+        path through the pieces' centres, in painting order. Its arrowhead may be painted in
+        the same fill, before or after the dashes (Visio's dashed 3GPP messages): set apart."""
+        heads = [s for s in (subs[:1] + subs[-1:]) if _head_piece(s)] if len(subs) > 3 else []
+        subs = [s for s in subs if not any(s is h for h in heads)]
         if len(subs) < 3:
             return False
         centres = []
@@ -439,7 +450,16 @@ class _Collector:
             self.p.shapes.append(Shape(kind="rect", bbox=box, filled=False, stroked=True,
                                        dashed=True))
             return True
-        self.p.paths.append(Path(points=_simplify(centres, tol=0.8), dashed=True))
+        line = _simplify(centres, tol=0.8)
+        for h in heads:
+            head = _arrowhead(_simplify(h.points), _bbox(h.points))
+            self.p.arrowheads.append(head)
+            # the line runs on to the head's tip, from the end nearer to it
+            if _dist(line[-1], head.tip) <= _dist(line[0], head.tip):
+                line.append(head.tip)
+            else:
+                line.insert(0, head.tip)
+        self.p.paths.append(Path(points=line, dashed=True))
         return True
 
     def closed(self, s: _Sub, d: dict[str, Any], filled: bool, stroked: bool, dashed: bool) -> None:
