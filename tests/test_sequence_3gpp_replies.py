@@ -409,3 +409,51 @@ def test_dashed_messages_painted_as_one_fill_with_their_head_are_messages():
                    ("CP function", "UP function", "9. Report"),
                    ("UP function", "OCS", "10. Credit Request")]
     assert all(m.reply for m in r.diagram.messages)  # dashed lines
+
+
+def test_two_labels_laid_over_each_other_on_one_row_stay_two_labels():
+    # TS 23.203 Figure 7.5: "1b. Service Traffic Detection" (TDF to H-PCRF) and "1a.
+    # Application/Service Info" (AF to H-PCRF) are two text boxes on one row, the second laid
+    # 3 points over the first's end; merged as one line of a font's pieces, 1b said both and
+    # 1a nothing
+    f = Fig(480, 260)
+    for x, name in zip(XS, NAMES):
+        f.box(x - 40, 8, x + 40, 30, name, size=8)
+        f.page.draw_line((x, 30), (x, 250), color=BLACK, width=0.6)
+    f.arrow((XS[0], 70), (XS[1], 70), dashed=True)
+    f.arrow((XS[2], 76), (XS[1], 76), dashed=True)
+    first = "1b. Service Traffic Detection"
+    w = pymupdf.get_text_length(first, fontsize=9)
+    x0 = XS[1] - 5 - w
+    f.page.insert_text((x0, 64), first, fontsize=9)
+    # (in another font, so that MuPDF keeps the two text objects apart as two spans, as it
+    # does for the EMF's two text boxes)
+    f.page.insert_text((x0 + w - 3, 66), "1a. Application/Service Info", fontsize=9,
+                       fontname="cour")
+    r = read(f)
+    label = {n.id: n.label for n in r.diagram.nodes}
+    got = [(label[m.source], label[m.target], m.text) for m in r.diagram.messages]
+    assert got == [("UP function", "CP function", "1b. Service Traffic Detection"),
+                   ("OCS", "CP function", "1a. Application/Service Info")]
+
+
+def test_a_lifeline_that_stops_just_above_its_last_message_still_takes_it():
+    # d02 Default Bearer Figure 5: S6A's lifeline is drawn down to its last message, "Update
+    # Location Answer", and stops 3.6 points (4.6 of its text-size units) above it; the answer
+    # was dropped. Here it stops 5.5 units above
+    f = Fig(480, 260)
+    for x, name in zip(XS, NAMES):
+        f.box(x - 40, 8, x + 40, 30, name, size=8)
+        f.page.draw_line((x, 30), (x, 250 if x != XS[2] else 144.5), color=BLACK, width=0.6)
+    f.arrow((XS[1], 100), (XS[2], 100))
+    f.text("Update Location Request", 330, 94, size=7)
+    f.arrow((XS[2], 150), (XS[1], 150))
+    f.text("Update Location Answer", 330, 144, size=7)
+    f.arrow((XS[1], 200), (XS[0], 200))
+    f.text("Create Session Request", 150, 194, size=7)
+    r = read(f)
+    label = {n.id: n.label for n in r.diagram.nodes}
+    got = [(label[m.source], label[m.target], m.text) for m in r.diagram.messages]
+    assert got == [("CP function", "OCS", "Update Location Request"),
+                   ("OCS", "CP function", "Update Location Answer"),
+                   ("CP function", "UP function", "Create Session Request")]

@@ -358,7 +358,9 @@ def _nearest_line(p: Point, lines: list[Lifeline], tol: float, u: float) -> int 
     best = None
     for k, ln in enumerate(lines):
         d = abs(p[0] - ln.x)
-        if d <= tol and ln.y0 - 4 * u <= p[1] <= ln.y1 + 4 * u and (best is None or d < best[0]):
+        # a lifeline drawn down to its last message may stop a little above it (d02 Default
+        # Bearer Figure 5: S6A's line ends 3.6 pt above "Update Location Answer")
+        if d <= tol and ln.y0 - 4 * u <= p[1] <= ln.y1 + 8 * u and (best is None or d < best[0]):
             best = (d, k)
     if best is None and tol > 3.0 * u:
         # a message that creates a participant points at its header box, not its lifeline

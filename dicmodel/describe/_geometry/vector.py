@@ -619,10 +619,17 @@ def _words(spans: Sequence[TextSpan]) -> list[Word]:
     """Spans -> words, with spans of one line that touch merged (fonts split PDF lines)."""
     # (word, its span began with a space, its span ended with one: the box holds that space)
     items: list[tuple[Word, bool, bool]] = []
+    seen: set[tuple[str, int, int, int, int]] = set()
     for s in spans:
         t = s.text.strip()
         if not t:
             continue
+        # the same text painted again in the same place (a Visio shape stacked on copies of
+        # itself, TS 23.203 Figure 6.1.7-1's "UE UE UE UE") is one word
+        key = (t, *(round(v) for v in s.bbox.as_tuple()))
+        if key in seen:
+            continue
+        seen.add(key)
         vertical = abs(s.dir[1]) > 0.5
         items.append((Word(text=t, bbox=s.bbox.as_tuple(), size=s.size, confidence=s.confidence,
                            vertical=vertical), s.text[:1].isspace(), s.text[-1:].isspace()))
@@ -691,7 +698,7 @@ def _same_line(a: Word, b: Word) -> bool:
     cy_a, cy_b = (a.bbox[1] + a.bbox[3]) / 2, (b.bbox[1] + b.bbox[3]) / 2
     gap = b.bbox[0] - a.bbox[2]
     size = max(a.size, b.size, 1.0)
-    return abs(cy_a - cy_b) < 0.3 * max(ha, hb) and -0.5 * size < gap < 0.6 * size
+    return abs(cy_a - cy_b) < 0.3 * max(ha, hb) and -0.25 * size < gap < 0.6 * size
 
 
 # ---- frame -----------------------------------------------------------------------------------
