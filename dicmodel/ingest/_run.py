@@ -43,6 +43,7 @@ from .figures import (
     inks_of,
     link_duplicates,
 )
+from .hidden import hidden_spans
 from .options import IngestOptions
 from .painted import painted_shadow, painted_shape
 from .pdf import Line, Rect, open_pdf, out_of_memory, page_lines, read_source, typed_errors
@@ -67,6 +68,7 @@ class _Scan:
     cands: list[Candidate] = field(default_factory=list)
     drawings: list[dict[str, Any]] = field(default_factory=list)
     images: list[dict[str, Any]] = field(default_factory=list)  # embedded images: rect, mask
+    hidden: set[tuple[int, int]] = field(default_factory=set)  # (line, span) the page does not show
     failed: bool = False
     too_busy: int = 0  # drawings on the page when over max_drawings_per_page (not searched)
 
@@ -171,7 +173,17 @@ def _scan(pdf: Any, pno: int, opts: IngestOptions, timer: _Timer, digests: dict[
         if scan.cands:
             scan.drawings = drawings
             scan.images = [_image_entry(pdf, im, scan.cands) for im in images]
+            scan.hidden = _hidden_in_figures(page, drawings, scan)
     return scan
+
+
+def _hidden_in_figures(page: Any, drawings: list[dict[str, Any]], scan: _Scan) -> set[tuple[int, int]]:
+    """(line, span) pairs of the figures' text that the page paints over (see ``hidden``)."""
+    keys = sorted({(i, j) for c in scan.cands for i in c.lines for j in range(len(scan.lines[i].spans))})
+    if not keys:
+        return set()
+    gone = hidden_spans(page, drawings, [scan.lines[i].spans[j] for i, j in keys])
+    return {keys[k] for k in gone}
 
 
 def _image_entry(pdf: Any, im: Any, cands: list[Candidate]) -> dict[str, Any]:
@@ -414,7 +426,7 @@ def _figure(sha: str, scan: _Scan, index: int, cand: Candidate, caption: tuple[s
     bbox = BBox.of(cand.bbox)
     spans = [TextSpan(text=s["text"].strip(), bbox=BBox.of(s["bbox"]), size=float(s["size"]),
                       font=s["font"], dir=tuple(scan.lines[i].dir))
-             for i in cand.lines for s in scan.lines[i].spans]
+             for i in cand.lines for j, s in enumerate(scan.lines[i].spans) if (i, j) not in scan.hidden]
     inside = plain_drawings([d for d in scan.drawings if _contains(cand.bbox, d["rect"], 2.0)])
     if inside:  # a drawing's embedded pictures (device icons) are nodes of its diagram
         inside += image_drawings([im for im in scan.images if _contains(cand.bbox, im["rect"], 2.0)],

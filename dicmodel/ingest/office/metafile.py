@@ -184,6 +184,7 @@ def vector_page(pdf: bytes, dpi: int = 150, page_no: int = 0, render: bool = Tru
     import pymupdf
 
     from ...describe._geometry.pdfplain import image_drawings, plain_drawings
+    from ..hidden import hidden_spans
     from ..pdf import page_lines
 
     with pymupdf.open(stream=pdf, filetype="pdf") as doc:
@@ -207,6 +208,8 @@ def vector_page(pdf: bytes, dpi: int = 150, page_no: int = 0, render: bool = Tru
         box = (box + (-2, -2, 2, 2)) & full
         bbox = (box.x0, box.y0, box.x1, box.y1)
         spans = [{**s, "dir": tuple(ln.dir)} for ln in lines for s in ln.spans]
+        gone = hidden_spans(page, drawings, spans)  # painted over (a cloud's shadow on a copy)
+        spans = [s for k, s in enumerate(spans) if k not in gone]
         plain = plain_drawings(drawings)
         if plain and images:
             plain += image_drawings(images, bbox)
