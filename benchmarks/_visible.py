@@ -7,7 +7,8 @@ and a person looking at the picture would not expect it, so the real-figure benc
 raster readings against the labels that are visible in the render, and vector readings against
 the labels that are on the page at all (a reader of the text layer takes near-white text too;
 it cannot take what the export put off the page), and reports the full-truth numbers beside
-them.
+them. Text painted over by a later opaque fill (PyMuPDF's text trace: `dicmodel.ingest.hidden`)
+is hidden to both.
 
 A text line of the render's PDF is visible when its colour stands out from the background under
 it (the median pixel of its box) and something is drawn in its box at all (a clipped line
@@ -43,33 +44,42 @@ def visible_lines(page: Any, clip: Any, colour: bool = True) -> list[tuple[str, 
     import numpy as np
     import pymupdf
 
+    from dicmodel.ingest.hidden import hidden_spans
+
     pm = page.get_pixmap(dpi=DPI, clip=clip)
     img = np.frombuffer(pm.samples, np.uint8).reshape(pm.h, pm.w, pm.n)[..., :3].astype(int)
     k = DPI / 72
     out = []
     # (text the export put off the page too: PyMuPDF clips to the page unless told otherwise)
-    for block in page.get_text("dict", clip=pymupdf.INFINITE_RECT())["blocks"]:
-        for line in block.get("lines", []):
-            spans = [s for s in line["spans"] if s["text"].strip()]
-            text = _norm("".join(s["text"] for s in spans))
-            if not text:
-                continue
-            box = pymupdf.Rect(line["bbox"]) & clip
+    lines = [(line["bbox"], [s for s in line["spans"] if s["text"].strip()])
+             for block in page.get_text("dict", clip=pymupdf.INFINITE_RECT())["blocks"]
+             for line in block.get("lines", [])]
+    # text painted over by a later opaque fill (a deck of cards, each card on the last one's
+    # label) is seen by no one, whichever way the figure is read
+    flat = [s for _, spans in lines for s in spans]
+    over = {id(flat[j]) for j in hidden_spans(page, page.get_drawings(), flat)}
+    for bbox, spans in lines:
+        text = _norm("".join(s["text"] for s in spans))
+        if not text:
+            continue
+        box = pymupdf.Rect(bbox) & clip
+        seen = False
+        if all(id(s) in over for s in spans):
             seen = False
-            if not colour:
-                seen = not box.is_empty
-            elif not box.is_empty:
-                x0, y0 = int((box.x0 - clip.x0) * k), int((box.y0 - clip.y0) * k)
-                x1, y1 = int((box.x1 - clip.x0) * k) + 1, int((box.y1 - clip.y0) * k) + 1
-                patch = img[y0:y1, x0:x1].reshape(-1, 3)
-                if patch.size:
-                    grey = patch.sum(axis=1)
-                    bg = np.median(patch, axis=0)
-                    c = spans[0]["color"]
-                    rgb = np.array([(c >> 16) & 255, (c >> 8) & 255, c & 255])
-                    seen = (int(np.abs(rgb - bg).sum()) >= MIN_COLOUR_DISTANCE
-                            and int(grey.max() - grey.min()) // 3 >= MIN_INK_RANGE)
-            out.append((text, seen))
+        elif not colour:
+            seen = not box.is_empty
+        elif not box.is_empty:
+            x0, y0 = int((box.x0 - clip.x0) * k), int((box.y0 - clip.y0) * k)
+            x1, y1 = int((box.x1 - clip.x0) * k) + 1, int((box.y1 - clip.y0) * k) + 1
+            patch = img[y0:y1, x0:x1].reshape(-1, 3)
+            if patch.size:
+                grey = patch.sum(axis=1)
+                bg = np.median(patch, axis=0)
+                c = spans[0]["color"]
+                rgb = np.array([(c >> 16) & 255, (c >> 8) & 255, c & 255])
+                seen = (int(np.abs(rgb - bg).sum()) >= MIN_COLOUR_DISTANCE
+                        and int(grey.max() - grey.min()) // 3 >= MIN_INK_RANGE)
+        out.append((text, seen))
     return out
 
 

@@ -101,3 +101,18 @@ def test_without_colour_a_near_white_label_on_the_page_is_visible():
     d.add_node("b", "Egress table")
     assert hidden_labels(d, visible_lines(page, page.rect, colour=False)) == set()
     assert hidden_labels(d, visible_lines(page, page.rect)) == {"b"}
+
+
+def test_a_label_painted_over_by_a_later_card_is_hidden_to_both_readers():
+    # draw.io's stacked "PDPs" cards: each card is painted over the last one's label
+    doc = pymupdf.open()
+    page = doc.new_page(width=300, height=200)
+    for k in range(3):
+        r = pymupdf.Rect(40 + 6 * k, 40 + 6 * k, 140 + 6 * k, 80 + 6 * k)
+        page.draw_rect(r, color=(0.7, 0.2, 0.2), fill=(0.97, 0.8, 0.8))
+        page.insert_text((r.x0 + 30, r.y0 + 24), f"PDP {k}", fontsize=11)
+    d = Diagram()
+    for k in range(3):
+        d.add_node(f"p{k}", f"PDP {k}")
+    for colour in (True, False):
+        assert hidden_labels(d, visible_lines(page, page.rect, colour=colour)) == {"p0", "p1"}
