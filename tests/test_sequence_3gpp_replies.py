@@ -457,3 +457,25 @@ def test_a_lifeline_that_stops_just_above_its_last_message_still_takes_it():
     assert got == [("CP function", "OCS", "Update Location Request"),
                    ("OCS", "CP function", "Update Location Answer"),
                    ("CP function", "UP function", "Create Session Request")]
+
+
+def test_a_message_name_over_parameter_lines_in_smaller_print_reads_name_then_parameters():
+    # d02 Default Bearer: "New Data Indication" over its parameters in smaller print read as
+    # one run-on text, "New Data Indication IN Stream, Association ID, ... S1-MME eNB IP address"
+    f = Fig(480, 260)
+    for x, name in zip(XS, NAMES):
+        f.box(x - 40, 8, x + 40, 30, name, size=8)
+        f.page.draw_line((x, 30), (x, 250), color=BLACK, width=0.6)
+    f.arrow((XS[0], 100), (XS[1], 100))
+    f.text("IN Stream, Association ID,", 150, 86, size=6)
+    f.text("S1-MME eNB IP address", 150, 94, size=6)
+    f.text("New Data Indication", 150, 76, size=9)
+    f.arrow((XS[1], 150), (XS[2], 150))
+    f.text("Authentication Request", 330, 144, size=9)
+    f.arrow((XS[2], 200), (XS[1], 200))
+    f.text("Update Location Answer", 330, 176, size=7)  # two lines in one print size
+    f.text("with Result Code", 330, 186, size=7)
+    r = read(f)
+    assert [m.text for m in r.diagram.messages] == [
+        "New Data Indication (IN Stream, Association ID, S1-MME eNB IP address)",
+        "Authentication Request", "Update Location Answer with Result Code"]

@@ -656,6 +656,9 @@ def _read_once(msgs: list[_Msg], u: float) -> list[_Msg]:
 _STEP = re.compile(r"\s*\(?\d+[a-z]?[.)']")  # "3. RETRIEVE ...": a step of its own, not a label's last line
 
 
+_PARAM_PRINT = 0.87  # parameter lines under a message's name: at most this share of its print size
+
+
 def _texts(msgs: list[_Msg], words: list[Word | None], h: float, u: float, split: bool = True) -> set[int]:
     """Each message takes the text block right above it, within its horizontal span; returns
     the indices (into ``words``) of the words taken."""
@@ -703,7 +706,8 @@ def _texts(msgs: list[_Msg], words: list[Word | None], h: float, u: float, split
                 chosen.append(k)
                 top = min(top, w.bbox[1])
         taken.update(chosen)
-        m.text = U.block_text([words[k] for k in chosen])
+        m.text = _name_and_parameters([words[k] for k in chosen]) if split \
+            else U.block_text([words[k] for k in chosen])
     # a message with nothing over it may carry its text right under it (TS 29.244 C.2.1.1-2
     # prints "1'. Granted Quota 100" under the OCS's reply); what is left there once every
     # message took the text over it is no other message's label
@@ -737,6 +741,32 @@ def _texts(msgs: list[_Msg], words: list[Word | None], h: float, u: float, split
             taken.update(under)
             m.text = f"{m.text} {U.block_text([words[k] for k in under])}"
     return taken
+
+
+def _name_and_parameters(words: list[Word]) -> str:
+    """A message's name over lines of its parameters in smaller print (d02 Default Bearer:
+    "New Data Indication" over "IN Stream, Association ID, Payload, Payload Length" and
+    "S1-MME eNB IP address") reads "name (parameters)", each printed line a parameter list of
+    its own; a label in one print size is its lines joined."""
+    rows: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: ((w.bbox[1] + w.bbox[3]) / 2, w.bbox[0])):
+        if rows and abs(U.center(w.bbox)[1] - U.center(rows[-1][0].bbox)[1]) <= 0.3 * (w.bbox[3] - w.bbox[1]):
+            rows[-1].append(w)
+        else:
+            rows.append([w])
+    sizes = [max(w.size for w in r) for r in rows]
+    if len(rows) < 2 or min(sizes) <= 0:
+        return U.block_text(words)
+    cut = next((k for k, z in enumerate(sizes) if z < _PARAM_PRINT * sizes[0]), len(rows))
+    name = U.block_text([w for r in rows[:cut] for w in r])
+    if cut == len(rows) or any(z >= _PARAM_PRINT * min(sizes[:cut]) for z in sizes[cut:]) \
+            or sum(c.isalnum() for c in name) < 4:
+        return U.block_text(words)  # (an "OR" or a step letter over a message is no name)
+    params = ""
+    for r in rows[cut:]:
+        line = U.block_text(r)
+        params += ("" if not params else " " if params.endswith((",", ":", "(", "{", "[")) else "; ") + line
+    return f"{name} ({params})"
 
 
 def _starting_over(m: _Msg, msgs: list[_Msg], words: list[Word | None], taken: set[int], h: float,
