@@ -700,3 +700,24 @@ def test_a_figure_read_as_other_gives_all_its_text_never_no_text():
     text = reading_prose(r.figure_type, r.diagram, r.prose, "Figure 1: List sending")
     assert "REPORT_LIST_RESPONSE" in text and '"REPORT_LIST"' in text
     assert "no structure or text" not in text
+
+
+def test_a_v_from_two_devices_up_to_the_name_under_a_server_is_two_links_to_the_server():
+    # TS 38.300 Figure 4.7.1-1: each NG link pair is one dashed polyline from gNB up to the
+    # point under AMF/UPF's name and down to IAB-donor; the point lay 9 points under the
+    # server icon's box, so the V read as one link gNB - IAB-donor and AMF/UPF as unconnected
+    f = Fig(500, 300)
+    f.page.insert_image(pymupdf.Rect(230, 20, 270, 60), stream=_icon_png())
+    f.text("AMF/UPF", 250, 68, size=9)
+    for cx, name in ((100, "gNB"), (400, "IAB-donor")):
+        f.page.insert_image(pymupdf.Rect(cx - 20, 200, cx + 20, 240), stream=_icon_png())
+        f.text(name, cx, 252, size=9)
+    f.page.draw_polyline([(110, 200), (250, 74.3), (390, 200)], color=BLACK, width=1,
+                         dashes="[3 3] 0")
+    f.page.draw_line((120, 220), (380, 220), color=BLACK)
+    f.text("Xn", 250, 212, size=8)
+    f.text("a)", 60, 280, size=14)  # the panel's letter, in a larger print: no title
+    d = read(f).diagram
+    pairs = sorted(tuple(sorted((d.label_of(e.source), d.label_of(e.target)))) for e in d.edges)
+    assert pairs == [("AMF/UPF", "IAB-donor"), ("AMF/UPF", "gNB"), ("IAB-donor", "gNB")]
+    assert d.title is None and "a)" in d.notes

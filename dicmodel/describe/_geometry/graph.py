@@ -539,6 +539,24 @@ def _bounced(chains: list[_Chain], boxes: list[Rect], tol: float) -> list[_Chain
     return out
 
 
+def _captioned(boxes: list[Rect], nodes: list[_N], blocks: list[list[Word]], h: float) -> list[Rect]:
+    """``boxes`` and, for each empty icon, its box reaching down over the text block printed
+    right under it (its name, see ``_caption_labels``)."""
+    out = list(boxes)
+    for n in nodes:
+        if n.kind != "icon" or n.words or n.is_group:
+            continue
+        x0, y0, x1, y1 = n.bbox
+        w = x1 - x0
+        under = [U.block_rect(b) for b in blocks]
+        under = [r for r in under if x0 - 0.3 * w <= (r[0] + r[2]) / 2 <= x1 + 0.3 * w
+                 and -2 <= r[1] - y1 <= 1.8 * h]
+        if under:
+            r = min(under, key=lambda r: r[1])
+            out.append((min(x0, r[0]), y0, max(x1, r[2]), r[3]))
+    return out
+
+
 def _bounce_at(pts: list[Point], boxes: list[Rect], tol: float) -> tuple[int, int] | None:
     """(first, last) index of a run of inner points on one box's side that the line heads
     into and leaves away from, its ends off that box; None when there is none."""
@@ -958,7 +976,10 @@ def recover_graph(prims: Primitives) -> GraphParts:
     if prims.source == "raster":
         chains = _bounced(chains, boxes, max(3.0, 0.25 * h))
     else:  # a V drawn as one polyline from two boxes to the side of a third is two links
-        chains = [c for ch in chains for c in (_bounced([ch], boxes, 1.0) if len(ch.points) == 3 else [ch])]
+        # (the third may be an icon, the V's point on the name printed under it: TS 38.300
+        # Figure 4.7.1-1's NG links from gNB and IAB-donor up to AMF/UPF)
+        named = _captioned(boxes, nodes, U.text_blocks(free), h)
+        chains = [c for ch in chains for c in (_bounced([ch], named, 1.0) if len(ch.points) == 3 else [ch])]
     # (vector only: traced raster strokes meet at chance T-junctions, and their labels'
     # leader lines are what makes those labels nodes)
     ticks = tick_crossings(chains, h, boxes) if prims.source == "vector" else {}
@@ -1380,8 +1401,13 @@ def _finish_text(parts: GraphParts, rest: list[list[Word]], prims: Primitives, h
         parts.notes.remove(parts.title)
 
 
+_PANEL = re.compile(r"\(?[a-zA-Z0-9]\)|[a-z]\.")
+
+
 def _title(rest: list[list[Word]], nodes: list[_N], prims: Primitives) -> str | None:
     """A free block in a larger font, or alone above (below) every node, is the title."""
+    # a panel's letter ("a)", "(b)") names a part of the figure, not the whole
+    rest = [b for b in rest if not _PANEL.fullmatch(U.block_text(b))]
     if not rest:
         return None
     median = max(1.0, _median_size(prims.words))
