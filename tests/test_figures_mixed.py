@@ -875,3 +875,37 @@ def test_a_label_just_beside_a_drawing_joins_its_figure():
     [fig] = ingest(doc.tobytes(), IngestOptions(render_crops=False)).figures
     assert fig.bbox.x1 >= 250  # the label is inside the figure
     assert fig.bbox.x1 < 330  # the next column's line is not
+
+
+def test_two_stacks_in_one_node_box_each_under_its_heading_are_two_stacks():
+    """TS 38.300 Figure 4.7.2-1: IAB-node 1's box holds its IAB-DU's and its IAB-MT's layers,
+    side by side under the two headings, its name printed over the box. Read as one stack
+    they came out 'IAB-DU has: BAP, BAP, RLC, RLC, ...' and the peer lines ran between the
+    wrong stacks."""
+    from dicmodel._prose import diagram_prose
+    from tests.test_structural_engine import Fig, read
+
+    f = Fig(560, 300)
+    f.text("IAB-node", 110, 14, size=11)
+    f.box(20, 24, 200, 290)
+    f.text("IAB-DU", 65, 40, size=9)
+    f.text("IAB-MT", 155, 40, size=9)
+    f.text("IAB-donor", 450, 14, size=11)
+    f.box(360, 24, 540, 290)
+    f.text("DU", 450, 40, size=9)
+    layers = ("BAP", "RLC", "MAC", "PHY")
+    for k, layer in enumerate(layers):
+        y = 120 + 40 * k
+        f.box(30, y, 100, y + 28, layer)
+        f.box(120, y, 190, y + 28, layer)
+        f.box(410, y, 490, y + 28, layer)
+        f.arrow((190, y + 14), (410, y + 14), head=False)
+    r = read(f)
+    assert r.figure_type is FigureType.protocol_stack
+    groups = {g.label: [r.diagram.label_of(m) for m in g.members] for g in r.diagram.groups
+              if g.members}
+    assert groups == {"IAB-node IAB-DU": list(layers), "IAB-node IAB-MT": list(layers),
+                      "IAB-donor DU": list(layers)}
+    text = diagram_prose(r.diagram)
+    assert "BAP between IAB-node IAB-MT and IAB-donor DU" in text
+    assert "IAB-node IAB-DU and IAB-donor" not in text

@@ -33,6 +33,7 @@ from .nongraph import Verdict, honest_prose, judge, measure, numeric_links
 from .overflow import _lines as text_lines
 from .primitives import PHOTO_PALETTE, Primitives, Rect, Word
 from .sequence import read_sequence
+from .stacks import split_columns
 from .table import table_figure, tables_prose
 
 __all__ = [
@@ -117,6 +118,8 @@ def read_figure(prims: Primitives, hint: FigureType | None = None) -> Reading:
         r.prose = honest_prose(verdict.figure_type, prims.words, verdict.reason, verdict.what, boxes)
         return r
     warnings += [f"low confidence: {d}" for d in verdict.doubts]
+    if kind is FigureType.protocol_stack:
+        split_columns(parts, prims)  # two stacks in one node's box, each under its heading
     diagram = to_diagram(parts, _DIAGRAM_KIND[kind])
     cap = verdict.cap
     if kind is FigureType.other:  # no graph to tell: its prose gives every text block instead
