@@ -721,3 +721,26 @@ def test_a_v_from_two_devices_up_to_the_name_under_a_server_is_two_links_to_the_
     pairs = sorted(tuple(sorted((d.label_of(e.source), d.label_of(e.target)))) for e in d.edges)
     assert pairs == [("AMF/UPF", "IAB-donor"), ("AMF/UPF", "gNB"), ("IAB-donor", "gNB")]
     assert d.title is None and "a)" in d.notes
+
+
+def test_a_plain_line_drawn_behind_a_column_of_boxes_links_each_box_to_the_next():
+    # TS 38.300 Figure 6.1-2: one line from ROHC down to Segm. ARQ, the Security box painted
+    # over it; read as ROHC - Segm. ARQ with Security unconnected
+    f = Fig(300, 300)
+    f.page.draw_line((150, 60), (150, 240), color=BLACK, width=1)
+    for y, name in ((30, "ROHC"), (120, "Security"), (240, "Segm. ARQ")):
+        f.page.draw_rect(pymupdf.Rect(100, y, 200, y + 30), color=BLACK, fill=(1, 1, 1), width=1)
+        f.text(name, 150, y + 15)
+    # an arrow drawn through a box is a link labelled by it (a state transition's trigger)
+    f.page.draw_rect(pymupdf.Rect(230, 30, 290, 60), color=BLACK, width=1)
+    f.text("Idle", 260, 45)
+    f.arrow((260, 60), (260, 240))
+    f.page.draw_rect(pymupdf.Rect(230, 130, 290, 160), color=BLACK, fill=(1, 1, 1), width=1)
+    f.text("- detach", 260, 145, size=8)
+    f.page.draw_rect(pymupdf.Rect(230, 240, 290, 270), color=BLACK, width=1)
+    f.text("Down", 260, 255)
+    d = read(f).diagram
+    pairs = sorted(tuple(sorted((d.label_of(e.source), d.label_of(e.target)))) for e in d.edges)
+    assert ("ROHC", "Security") in pairs and ("Security", "Segm. ARQ") in pairs
+    assert ("ROHC", "Segm. ARQ") not in pairs
+    assert ("- detach", "Idle") not in pairs and ("- detach", "Down") not in pairs

@@ -539,6 +539,74 @@ def _bounced(chains: list[_Chain], boxes: list[Rect], tol: float) -> list[_Chain
     return out
 
 
+_THROUGH_GAP = 4.0  # pt: the least length of line between two boxes a line runs through
+
+
+def _through_boxes(chains: list[_Chain], nodes: list[_N]) -> list[_Chain]:
+    """A straight stretch of plain line (no arrowhead) from one named box to another that runs
+    right through a third, in at one side and out at the opposite one, was drawn behind that
+    box (the box painted over it): TS 38.300 Figure 6.1-2 draws one line from ROHC down
+    through Security to Segm. ARQ. It is cut there, into a link to the box and one from it."""
+    named = [n for n in nodes if not n.is_group and n.words and n.stroked and not n.note]
+    boxes = [n.bbox for n in named]
+    if not boxes:
+        return chains
+    out: list[_Chain] = []
+    for c in chains:
+        # (only a line from one named box to another: a lifeline drawn behind a procedure's
+        # step boxes runs on to no box, and a line between two layers of one name is a peer
+        # link drawn across the stacks between them)
+        # (each end on its box's side, the line leaving the box: a table's rule runs from a
+        # side into the box)
+        ends = [next((n for n in named if U.rect_dist(p, n.bbox) <= 3.0
+                      and _runs_inside(p, q, n.bbox) <= 3.0), None)
+                for p, q in ((c.points[0], c.points[1]), (c.points[-1], c.points[-2]))]
+        # (an arrow drawn through a box carries it as its label: 24.301's state transitions
+        # run through their trigger boxes)
+        if ends[0] is None or ends[1] is None or ends[0] is ends[1] or c.arrow_start or \
+                c.arrow_end or U.block_text(ends[0].words) == U.block_text(ends[1].words):
+            out.append(c)
+            continue
+        pieces = []
+        whole = c
+        cut = _box_crossing(c.points, boxes)
+        while cut is not None:
+            i, a, b = cut
+            pieces.append(_Chain(points=c.points[:i + 1] + [a], dashed=c.dashed,
+                                 arrow_start=c.arrow_start, tip_start=c.tip_start))
+            c = _Chain(points=[b] + c.points[i + 1:], dashed=c.dashed, arrow_end=c.arrow_end,
+                       tip_end=c.tip_end)
+            cut = _box_crossing(c.points, boxes)
+        pieces.append(c)
+        # (a line across boxes that touch, a table's rule through its header cells, is cut
+        # into nothing: the boxes of a column stand apart, with a link's length between)
+        out += pieces if all(U.poly_len(q.points) >= _THROUGH_GAP for q in pieces) else [whole]
+    return out
+
+
+def _runs_inside(p: Point, q: Point, box: Rect) -> float:
+    """How far the segment p-q runs inside ``box``."""
+    seg = U.clip_segment(p, q, box)
+    return U.dist(*seg) if seg else 0.0
+
+
+def _box_crossing(pts: list[Point], boxes: list[Rect]) -> tuple[int, Point, Point] | None:
+    """(segment index, entry point, exit point) of the first box a segment of ``pts`` runs
+    right through, side to opposite side, with both of the line's ends outside it."""
+    for i, (p, q) in enumerate(zip(pts, pts[1:])):
+        for b in boxes:
+            if U.inside(pts[0], b, 1.0) or U.inside(pts[-1], b, 1.0):
+                continue
+            seg = U.clip_segment(p, q, b)
+            if seg is None:
+                continue
+            a, e = seg
+            across = abs(e[0] - a[0]) >= 0.95 * (b[2] - b[0]) or abs(e[1] - a[1]) >= 0.95 * (b[3] - b[1])
+            if across and U.dist(a, p) > 1.0 and U.dist(e, q) > 1.0:
+                return i, a, e
+    return None
+
+
 def _captioned(boxes: list[Rect], nodes: list[_N], blocks: list[list[Word]], h: float) -> list[Rect]:
     """``boxes`` and, for each empty icon, its box reaching down over the text block printed
     right under it (its name, see ``_caption_labels``)."""
@@ -980,6 +1048,8 @@ def recover_graph(prims: Primitives) -> GraphParts:
         # Figure 4.7.1-1's NG links from gNB and IAB-donor up to AMF/UPF)
         named = _captioned(boxes, nodes, U.text_blocks(free), h)
         chains = [c for ch in chains for c in (_bounced([ch], named, 1.0) if len(ch.points) == 3 else [ch])]
+    if prims.source == "vector":  # a line drawn behind a column of boxes links each to the next
+        chains = _through_boxes(chains, nodes)
     # (vector only: traced raster strokes meet at chance T-junctions, and their labels'
     # leader lines are what makes those labels nodes)
     ticks = tick_crossings(chains, h, boxes) if prims.source == "vector" else {}
