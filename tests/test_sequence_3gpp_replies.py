@@ -479,3 +479,39 @@ def test_a_message_name_over_parameter_lines_in_smaller_print_reads_name_then_pa
     assert [m.text for m in r.diagram.messages] == [
         "New Data Indication (IN Stream, Association ID, S1-MME eNB IP address)",
         "Authentication Request", "Update Location Answer with Result Code"]
+
+
+def _capped(f: Fig, x0: float, x1: float, y: float) -> None:
+    """A thick message line from x0 to x1 whose round caps are painted as half discs of short
+    straight sides (as Word's EMF does), the head at x1."""
+    import math
+
+    step = 1 if x1 > x0 else -1
+    # (drawn from the head end back, as the EMF does: the line's first point is at the head)
+    f.page.draw_line((x1 - 7 * step, y), (x0, y), color=(0, 0, 1), width=1.8)
+    for x, out in ((x0, -step), (x1 - 7 * step, step)):
+        # a "D": the line's last 0.9 points square, then a half disc of radius 0.9
+        arc = [(x + out * 0.9 * math.sin(math.pi * k / 8), y - 0.9 * math.cos(math.pi * k / 8))
+               for k in range(9)]
+        pts = [(x - out * 0.9, y + 0.9), (x - out * 0.9, y - 0.9)] + arc
+        f.page.draw_polyline(pts + [pts[0]], color=None, fill=(0, 0, 1), closePath=True)
+    f.page.draw_polyline([(x1, y), (x1 - 7 * step, y - 3.5), (x1 - 7 * step, y + 3.5)],
+                         color=None, fill=(0, 0, 1), closePath=True)
+
+
+def test_the_round_caps_of_thick_message_lines_are_no_arrowheads():
+    # TS 29.244 Figure E.2.2-1: each cap, a half disc drawn in eight short sides, simplified
+    # to a triangle and was read as a head at both ends: "4. SYN+ACK" went the wrong way
+    f = Fig(480, 260)
+    for x, name in zip(XS, NAMES):
+        f.box(x - 40, 8, x + 40, 30, name, size=8)
+        f.page.draw_line((x, 30), (x, 250), color=BLACK, width=0.6)
+    _capped(f, XS[0], XS[1], 80)
+    f.text("1. SYN, MPC", 150, 72, size=7)
+    _capped(f, XS[1], XS[0], 130)
+    f.text("4. SYN+ACK, MPC", 150, 122, size=7)
+    r = read(f)
+    label = {n.id: n.label for n in r.diagram.nodes}
+    got = [(label[m.source], label[m.target], m.text) for m in r.diagram.messages]
+    assert got == [("UP function", "CP function", "1. SYN, MPC"),
+                   ("CP function", "UP function", "4. SYN+ACK, MPC")]

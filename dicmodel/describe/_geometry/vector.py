@@ -251,6 +251,16 @@ def _is_triangle_head(corners: list[Point], box: Rect) -> bool:
     return len(corners) in (3, 4) and max(w, h) <= _ARROW_MAX and min(w, h) > 0.5
 
 
+def _polygonal_arc(points: list[Point], box: Rect) -> bool:
+    """A closed outline of many sides, most of them short against the box: an arc drawn in
+    straight pieces (a round line cap), not an arrowhead's three sides."""
+    if len(points) < 7:
+        return False
+    m = max(box[2] - box[0], box[3] - box[1])
+    sides = [_dist(points[i - 1], points[i]) for i in range(len(points))]
+    return sum(1 for d in sides if d < 0.35 * m) >= 0.6 * len(sides)
+
+
 def _head_piece(s: _Sub) -> bool:
     """A closed straight-sided triangle no bigger than an arrowhead."""
     if not s.closed or s.curves:
@@ -492,7 +502,10 @@ class _Collector:
             self.p.arrowheads.append(Arrowhead(tip=((box[0] + box[2]) / 2, (box[1] + box[3]) / 2),
                                                direction=(0.0, 0.0), bbox=box))
             return
-        if not s.curves and not s.kind and (filled or stroked) and _is_triangle_head(corners, box):
+        # (a round cap of a thick line, painted as a half disc of many short sides, simplifies
+        # to a triangle too: TS 29.244 Figure E.2.2-1's caps pointed every message both ways)
+        if not s.curves and not s.kind and (filled or stroked) and _is_triangle_head(corners, box) \
+                and not _polygonal_arc(s.points, box):
             self.p.arrowheads.append(_arrowhead(corners, box))
             return
         if s.kind == "re":
