@@ -515,3 +515,21 @@ def test_the_round_caps_of_thick_message_lines_are_no_arrowheads():
     got = [(label[m.source], label[m.target], m.text) for m in r.diagram.messages]
     assert got == [("UP function", "CP function", "1. SYN, MPC"),
                    ("CP function", "UP function", "4. SYN+ACK, MPC")]
+
+
+def test_the_last_dash_of_a_run_cut_to_a_small_triangle_is_no_arrowhead():
+    # Mermaid ER devset 007: a dashed relationship painted as one fill of pieces whose last
+    # piece, a dash cut to a triangle, was set apart as a head (a head is bigger than a dash)
+    from dicmodel.describe._geometry.vector import extract_vector
+
+    f = Fig(300, 100)
+    s = f.page.new_shape()
+    for k in range(8):  # a slanted run of dashes
+        s.draw_rect(pymupdf.Rect(20 + 8 * k, 20 + 4 * k, 24 + 8 * k, 21 + 4 * k))
+    s.draw_polyline([(86, 52), (88, 52), (86, 53), (86, 52)])
+    s.finish(fill=BLACK, color=None, width=0)
+    s.commit()
+    r = f.request()
+    prims = extract_vector(r.drawings, r.spans, r.bbox.as_tuple())
+    assert not prims.arrowheads
+    assert [p.dashed for p in prims.paths] == [True]

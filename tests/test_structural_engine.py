@@ -744,3 +744,19 @@ def test_a_plain_line_drawn_behind_a_column_of_boxes_links_each_box_to_the_next(
     assert ("ROHC", "Security") in pairs and ("Security", "Segm. ARQ") in pairs
     assert ("ROHC", "Segm. ARQ") not in pairs
     assert ("- detach", "Idle") not in pairs and ("- detach", "Down") not in pairs
+
+
+def test_a_routed_link_that_passes_behind_a_box_is_one_link_past_it():
+    # Mermaid draws its links under the nodes; a link routed across another node's box was
+    # cut there into two links (devset 160-165 lost links); only one straight level or plumb
+    # stroke, as a column of layers is drawn, is cut at the boxes it runs through
+    f = Fig(400, 300)
+    for (x, y), name in (((40, 30), "Alpha"), ((160, 130), "Beta"), ((300, 240), "Gamma")):
+        f.page.draw_rect(pymupdf.Rect(x, y, x + 80, y + 30), color=BLACK, fill=(1, 1, 1), width=1)
+        f.text(name, x + 40, y + 15)
+    f.page.draw_polyline([(80, 60), (130, 145), (270, 145), (340, 240)], color=BLACK, width=1)
+    f.page.draw_rect(pymupdf.Rect(160, 130, 240, 160), color=BLACK, fill=(1, 1, 1), width=1)
+    f.text("Beta", 200, 145)
+    d = read(f).diagram
+    pairs = sorted(tuple(sorted((d.label_of(e.source), d.label_of(e.target)))) for e in d.edges)
+    assert ("Alpha", "Gamma") in pairs and ("Alpha", "Beta") not in pairs

@@ -563,7 +563,10 @@ def _through_boxes(chains: list[_Chain], nodes: list[_N]) -> list[_Chain]:
                 for p, q in ((c.points[0], c.points[1]), (c.points[-1], c.points[-2]))]
         # (an arrow drawn through a box carries it as its label: 24.301's state transitions
         # run through their trigger boxes)
-        if ends[0] is None or ends[1] is None or ends[0] is ends[1] or c.arrow_start or \
+        # (one straight level or plumb stroke, as a column of layers is drawn: a routed link
+        # that passes behind a node on its way, Mermaid's curves, is a link past it)
+        if len(c.points) != 2 or not _plumb_or_level(c.points[0], c.points[1]) or \
+                ends[0] is None or ends[1] is None or ends[0] is ends[1] or c.arrow_start or \
                 c.arrow_end or U.block_text(ends[0].words) == U.block_text(ends[1].words):
             out.append(c)
             continue
@@ -582,6 +585,11 @@ def _through_boxes(chains: list[_Chain], nodes: list[_N]) -> list[_Chain]:
         # into nothing: the boxes of a column stand apart, with a link's length between)
         out += pieces if all(U.poly_len(q.points) >= _THROUGH_GAP for q in pieces) else [whole]
     return out
+
+
+def _plumb_or_level(p: Point, q: Point) -> bool:
+    dx, dy = abs(q[0] - p[0]), abs(q[1] - p[1])
+    return dx <= 0.02 * dy or dy <= 0.02 * dx
 
 
 def _runs_inside(p: Point, q: Point, box: Rect) -> float:

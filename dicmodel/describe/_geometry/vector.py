@@ -261,6 +261,10 @@ def _polygonal_arc(points: list[Point], box: Rect) -> bool:
     return sum(1 for d in sides if d < 0.35 * m) >= 0.6 * len(sides)
 
 
+def _size(b: Rect) -> float:
+    return max(b[2] - b[0], b[3] - b[1])
+
+
 def _head_piece(s: _Sub) -> bool:
     """A closed straight-sided triangle no bigger than an arrowhead."""
     if not s.closed or s.curves:
@@ -441,6 +445,10 @@ class _Collector:
         path through the pieces' centres, in painting order. Its arrowhead may be painted in
         the same fill, before or after the dashes (Visio's dashed 3GPP messages): set apart."""
         heads = [s for s in (subs[:1] + subs[-1:]) if _head_piece(s)] if len(subs) > 3 else []
+        if heads:
+            # (a head is bigger than a dash: a dash of a curve cut to a triangle is a dash)
+            sizes = sorted(_size(_bbox(s.points)) for s in subs if not any(s is h for h in heads))
+            heads = [h for h in heads if _size(_bbox(h.points)) >= 1.2 * sizes[len(sizes) // 2]]
         subs = [s for s in subs if not any(s is h for h in heads)]
         if len(subs) < 3:
             return False
