@@ -143,10 +143,15 @@ def _graded(path: Path) -> list[dict[str, str]]:
 
 def rescore(path: Path, items: list[dict[str, Any]]) -> str:
     """The graded rows' grades against the confidences of a fresh draw of the sample."""
-    fresh = {it["source"]: it for it in items}
+    # (a page may hold two figures without captions under one source name: d02 p4's call
+    # flow and a strip cut off it; they are matched in the order they were drawn)
+    fresh: dict[str, list[dict[str, Any]]] = {}
+    for it in items:
+        fresh.setdefault(it["source"], []).append(it)
     pairs, notes = [], []
     for r in _graded(path):
-        it = fresh.get(r["source"])
+        same = fresh.get(r["source"])
+        it = same.pop(0) if same else None
         if it is None:
             notes.append(f"#{r['id']} not drawn again")
             continue
