@@ -363,6 +363,21 @@ def test_a_wide_arrowhead_points_from_its_base_and_a_thin_bar_is_a_line():
                and all(abs(y - 30.6) < 1.5 for _x, y in p.points) for p in prims.paths)
 
 
+def _lanes(ends: dict[float, float] | None = None) -> Fig:
+    """The three named lanes of these tests; ``ends`` stops a lifeline early (x -> bottom)."""
+    f = Fig(480, 260)
+    for x, name in zip(XS, NAMES):
+        f.box(x - 40, 8, x + 40, 30, name, size=8)
+        f.page.draw_line((x, 30), (x, (ends or {}).get(x, 250)), color=BLACK, width=0.6)
+    return f
+
+
+def _said(r) -> list[tuple[str, str, str]]:
+    """(sender, receiver, text) of each message, in order."""
+    label = {n.id: n.label for n in r.diagram.nodes}
+    return [(label[m.source], label[m.target], m.text) for m in r.diagram.messages]
+
+
 def _painted_dashes(f: Fig, x0: float, x1: float, y: float, head_first: bool) -> None:
     """A dashed message as Visio's EMF paints it in 3GPP Word files: one fill holding every
     dash (a short capsule) and the arrowhead at ``x1``, the head painted before or after
@@ -391,10 +406,7 @@ def test_dashed_messages_painted_as_one_fill_with_their_head_are_messages():
     # TS 23.203 Figure 7.4: "8. Ack and new Application/Service info" and "25. Ack" (AF to
     # H-PCRF) were missed: the head painted last, after dashes running the other way, broke
     # the chain of pieces, which were then read as 11 tiny cylinders
-    f = Fig(480, 260)
-    for x, name in zip(XS, NAMES):
-        f.box(x - 40, 8, x + 40, 30, name, size=8)
-        f.page.draw_line((x, 30), (x, 250), color=BLACK, width=0.6)
+    f = _lanes()
     _painted_dashes(f, XS[2], XS[1], 70, head_first=False)  # head last, far from the first dash
     f.text("8. Ack and new info", 330, 64, size=7)
     _painted_dashes(f, XS[1], XS[0], 120, head_first=True)
@@ -403,8 +415,7 @@ def test_dashed_messages_painted_as_one_fill_with_their_head_are_messages():
     f.text("10. Credit Request", 240, 164, size=7)
     r = read(f)
     assert r.figure_type is FigureType.sequence
-    label = {n.id: n.label for n in r.diagram.nodes}
-    got = [(label[m.source], label[m.target], m.text) for m in r.diagram.messages]
+    got = _said(r)
     assert got == [("OCS", "CP function", "8. Ack and new info"),
                    ("CP function", "UP function", "9. Report"),
                    ("UP function", "OCS", "10. Credit Request")]
@@ -416,10 +427,7 @@ def test_two_labels_laid_over_each_other_on_one_row_stay_two_labels():
     # Application/Service Info" (AF to H-PCRF) are two text boxes on one row, the second laid
     # 3 points over the first's end; merged as one line of a font's pieces, 1b said both and
     # 1a nothing
-    f = Fig(480, 260)
-    for x, name in zip(XS, NAMES):
-        f.box(x - 40, 8, x + 40, 30, name, size=8)
-        f.page.draw_line((x, 30), (x, 250), color=BLACK, width=0.6)
+    f = _lanes()
     f.arrow((XS[0], 70), (XS[1], 70), dashed=True)
     f.arrow((XS[2], 76), (XS[1], 76), dashed=True)
     first = "1b. Service Traffic Detection"
@@ -431,8 +439,7 @@ def test_two_labels_laid_over_each_other_on_one_row_stay_two_labels():
     f.page.insert_text((x0 + w - 3, 66), "1a. Application/Service Info", fontsize=9,
                        fontname="cour")
     r = read(f)
-    label = {n.id: n.label for n in r.diagram.nodes}
-    got = [(label[m.source], label[m.target], m.text) for m in r.diagram.messages]
+    got = _said(r)
     assert got == [("UP function", "CP function", "1b. Service Traffic Detection"),
                    ("OCS", "CP function", "1a. Application/Service Info")]
 
@@ -441,10 +448,7 @@ def test_a_lifeline_that_stops_just_above_its_last_message_still_takes_it():
     # d02 Default Bearer Figure 5: S6A's lifeline is drawn down to its last message, "Update
     # Location Answer", and stops 3.6 points (4.6 of its text-size units) above it; the answer
     # was dropped. Here it stops 5.5 units above
-    f = Fig(480, 260)
-    for x, name in zip(XS, NAMES):
-        f.box(x - 40, 8, x + 40, 30, name, size=8)
-        f.page.draw_line((x, 30), (x, 250 if x != XS[2] else 144.5), color=BLACK, width=0.6)
+    f = _lanes({XS[2]: 144.5})
     f.arrow((XS[1], 100), (XS[2], 100))
     f.text("Update Location Request", 330, 94, size=7)
     f.arrow((XS[2], 150), (XS[1], 150))
@@ -452,8 +456,7 @@ def test_a_lifeline_that_stops_just_above_its_last_message_still_takes_it():
     f.arrow((XS[1], 200), (XS[0], 200))
     f.text("Create Session Request", 150, 194, size=7)
     r = read(f)
-    label = {n.id: n.label for n in r.diagram.nodes}
-    got = [(label[m.source], label[m.target], m.text) for m in r.diagram.messages]
+    got = _said(r)
     assert got == [("CP function", "OCS", "Update Location Request"),
                    ("OCS", "CP function", "Update Location Answer"),
                    ("CP function", "UP function", "Create Session Request")]
@@ -462,10 +465,7 @@ def test_a_lifeline_that_stops_just_above_its_last_message_still_takes_it():
 def test_a_message_name_over_parameter_lines_in_smaller_print_reads_name_then_parameters():
     # d02 Default Bearer: "New Data Indication" over its parameters in smaller print read as
     # one run-on text, "New Data Indication IN Stream, Association ID, ... S1-MME eNB IP address"
-    f = Fig(480, 260)
-    for x, name in zip(XS, NAMES):
-        f.box(x - 40, 8, x + 40, 30, name, size=8)
-        f.page.draw_line((x, 30), (x, 250), color=BLACK, width=0.6)
+    f = _lanes()
     f.arrow((XS[0], 100), (XS[1], 100))
     f.text("IN Stream, Association ID,", 150, 86, size=6)
     f.text("S1-MME eNB IP address", 150, 94, size=6)
@@ -502,17 +502,13 @@ def _capped(f: Fig, x0: float, x1: float, y: float) -> None:
 def test_the_round_caps_of_thick_message_lines_are_no_arrowheads():
     # TS 29.244 Figure E.2.2-1: each cap, a half disc drawn in eight short sides, simplified
     # to a triangle and was read as a head at both ends: "4. SYN+ACK" went the wrong way
-    f = Fig(480, 260)
-    for x, name in zip(XS, NAMES):
-        f.box(x - 40, 8, x + 40, 30, name, size=8)
-        f.page.draw_line((x, 30), (x, 250), color=BLACK, width=0.6)
+    f = _lanes()
     _capped(f, XS[0], XS[1], 80)
     f.text("1. SYN, MPC", 150, 72, size=7)
     _capped(f, XS[1], XS[0], 130)
     f.text("4. SYN+ACK, MPC", 150, 122, size=7)
     r = read(f)
-    label = {n.id: n.label for n in r.diagram.nodes}
-    got = [(label[m.source], label[m.target], m.text) for m in r.diagram.messages]
+    got = _said(r)
     assert got == [("UP function", "CP function", "1. SYN, MPC"),
                    ("CP function", "UP function", "4. SYN+ACK, MPC")]
 
