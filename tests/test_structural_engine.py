@@ -760,3 +760,21 @@ def test_a_routed_link_that_passes_behind_a_box_is_one_link_past_it():
     d = read(f).diagram
     pairs = sorted(tuple(sorted((d.label_of(e.source), d.label_of(e.target)))) for e in d.edges)
     assert ("Alpha", "Gamma") in pairs and ("Alpha", "Beta") not in pairs
+
+
+def test_a_dashed_boundary_line_names_the_links_that_cross_it():
+    # TS 38.300's Layer 2 structures: a dashed line per service access point, its name at the
+    # right end on a white label ("Radio Bearers"), across the links between two layers; the
+    # names stood as unconnected elements
+    f = Fig(400, 200)
+    f.box(40, 20, 200, 50, "QoS flow handling")
+    f.box(40, 130, 200, 160, "ROHC")
+    f.page.draw_line((120, 50), (120, 130), color=BLACK, width=1)
+    f.page.draw_line((20, 90), (290, 90), color=BLACK, width=0.5, dashes="[3 3] 0")
+    f.page.draw_rect(pymupdf.Rect(260, 82, 360, 98), color=None, fill=(1, 1, 1))
+    f.text("Radio Bearers", 310, 90, size=9)
+    d = read(f).diagram
+    [e] = d.edges
+    assert {d.label_of(e.source), d.label_of(e.target)} == {"QoS flow handling", "ROHC"}
+    assert e.label == "Radio Bearers"
+    assert "Radio Bearers" not in [n.label for n in d.nodes]

@@ -587,6 +587,51 @@ def _through_boxes(chains: list[_Chain], nodes: list[_N]) -> list[_Chain]:
     return out
 
 
+def _boundary_names(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]], chains: list[_Chain],
+                    tol: float) -> list[tuple[int, int, _Chain, str]]:
+    """A free label at the end of a level dashed line that links nothing names the links
+    crossing that line, what they pass through: TS 38.300's Layer 2 structures draw one per
+    service access point ("Radio Bearers", "RLC Channels") across the links between two layers.
+    Those links take the name (when they have none) and the label is no element."""
+    linked = {k for e in edges for k in e[:2]}
+    out = list(edges)
+    for k, n in enumerate(nodes):
+        # (a free label, or one on a fill with no outline that hides the line's end)
+        if not (n.text_only or not n.stroked) or n.is_group or k in linked or not n.words:
+            continue
+        lines = [c for c in chains if c.dashed and len(c.points) == 2 and _level(c.points)
+                 and min(U.rect_dist(c.points[0], n.bbox), U.rect_dist(c.points[-1], n.bbox)) <= tol]
+        hit = [j for j, e in enumerate(out) if not e[3] and any(_crosses_line(e[2].points, c.points) for c in lines)]
+        if len(hit) < 1:
+            continue
+        name = U.block_text(n.words)
+        for j in hit:
+            s, t, c, _ = out[j]
+            out[j] = (s, t, c, name)
+        n.note = True
+    return out
+
+
+def _level(pts: list[Point]) -> bool:
+    dx, dy = abs(pts[-1][0] - pts[0][0]), abs(pts[-1][1] - pts[0][1])
+    return dx >= 20.0 and dy <= 0.05 * dx
+
+
+def _crosses_line(pts: list[Point], line: list[Point]) -> bool:
+    """Some segment of ``pts`` crosses the segment ``line`` (proper crossing)."""
+    a, b = line[0], line[-1]
+    for p, q in zip(pts, pts[1:]):
+        d1, d2 = _side(a, b, p), _side(a, b, q)
+        d3, d4 = _side(p, q, a), _side(p, q, b)
+        if d1 * d2 < 0 and d3 * d4 < 0:
+            return True
+    return False
+
+
+def _side(a: Point, b: Point, p: Point) -> float:
+    return (b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0])
+
+
 def _plumb_or_level(p: Point, q: Point) -> bool:
     dx, dy = abs(q[0] - p[0]), abs(q[1] - p[1])
     return dx <= 0.02 * dy or dy <= 0.02 * dx
@@ -1098,6 +1143,8 @@ def recover_graph(prims: Primitives) -> GraphParts:
     rest = U.text_blocks(_wrapped_labels(label_of, rest_lines) + [w for ln in heading for w in ln])
     named = [(s, t, c, U.block_text([w for b in label_of.get(k, []) for w in b]))
              for k, (s, t, c, _) in enumerate(edges)]
+    if prims.source == "vector":
+        named = _boundary_names(nodes, named, chains, tol)
     notes = _notes(nodes, named)
     _lone_dots(nodes, named, chains)
     _contradicted_markers(nodes, named, raster=prims.source == "raster")
