@@ -529,3 +529,17 @@ def test_the_last_dash_of_a_run_cut_to_a_small_triangle_is_no_arrowhead():
     prims = extract_vector(r.drawings, r.spans, r.bbox.as_tuple())
     assert not prims.arrowheads
     assert [p.dashed for p in prims.paths] == [True]
+
+
+def test_messages_on_one_row_follow_their_step_numbers():
+    # TS 29.244 Figure E.2.2-1: "3. SYN+ACK" (server to proxy) is drawn on the row of "4.
+    # SYN+ACK, MPC" (proxy to UE), right of it; left to right put 4 before 3
+    f = _lanes()
+    f.arrow((XS[0], 80), (XS[1], 80))
+    f.text("1. SYN", 150, 72, size=7)
+    f.arrow((XS[1], 130), (XS[0], 130))
+    f.text("4. SYN+ACK, MPC", 150, 122, size=7)
+    f.arrow((XS[2], 130), (XS[1], 130))
+    f.text("3. SYN+ACK", 330, 122, size=7)
+    got = _said(read(f))
+    assert [t for _s, _t, t in got] == ["1. SYN", "3. SYN+ACK", "4. SYN+ACK, MPC"]

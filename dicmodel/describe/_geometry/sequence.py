@@ -880,7 +880,7 @@ def read_sequence(prims: Primitives) -> Diagram | None:
             at = 0 if side == _LEFT else len(d.nodes)
             d.nodes.insert(at, Node(id=pid, label=label, shape="participant"))
         ids[side] = pid
-    for m in msgs:
+    for m in _by_step(msgs, u):
         d.messages.append(Message(source=ids[m.src], target=ids[m.dst], text=m.text,
                                   reply=m.dashed, arrow=m.arrow))  # type: ignore[arg-type]
     notes = (_frame_labels([w for w in prims.words if id(w) not in said], frames, h,
@@ -888,6 +888,27 @@ def read_sequence(prims: Primitives) -> Diagram | None:
              + _notes(prims, boxes, u, skip=frames + layered, said=said))
     d.notes = list(dict.fromkeys(notes))  # a box drawn twice (a frame and a note) once
     return d
+
+
+_STEP_NO = re.compile(r"\s*\(?(\d+)")
+
+
+def _by_step(msgs: list[_Msg], u: float) -> list[_Msg]:
+    """Messages in time order; messages drawn on one row in different lanes (TS 29.244 Figure
+    E.2.2-1: "3. SYN+ACK" from the server to the proxy right of "4. SYN+ACK, MPC" from the proxy
+    to UE) follow their step numbers where each carries one, not left to right."""
+    out = list(msgs)
+    i = 0
+    while i < len(out):
+        j = i + 1
+        while j < len(out) and abs(out[j].y - out[i].y) <= 2.0 * u:
+            j += 1
+        row = out[i:j]
+        if len(row) > 1 and all(_STEP.match(m.text) for m in row):  # ("3." / "3a." / "(3)")
+            nos = [int(_STEP_NO.match(m.text).group(1)) for m in row]  # type: ignore[union-attr]
+            out[i:j] = [m for _, m in sorted(zip(nos, row), key=lambda p: p[0])]
+        i = j
+    return out
 
 
 def _cut_under_header(prims: Primitives, lines: list[Lifeline]) -> bool:
