@@ -449,12 +449,9 @@ def test_a_lifeline_that_stops_just_above_its_last_message_still_takes_it():
     # Location Answer", and stops 3.6 points (4.6 of its text-size units) above it; the answer
     # was dropped. Here it stops 5.5 units above
     f = _lanes({XS[2]: 144.5})
-    f.arrow((XS[1], 100), (XS[2], 100))
-    f.text("Update Location Request", 330, 94, size=7)
-    f.arrow((XS[2], 150), (XS[1], 150))
-    f.text("Update Location Answer", 330, 144, size=7)
-    f.arrow((XS[1], 200), (XS[0], 200))
-    f.text("Create Session Request", 150, 194, size=7)
+    _say(f, (XS[1], XS[2], 100, "Update Location Request", 330),
+         (XS[2], XS[1], 150, "Update Location Answer", 330),
+         (XS[1], XS[0], 200, "Create Session Request", 150))
     r = read(f)
     got = _said(r)
     assert got == [("CP function", "OCS", "Update Location Request"),
@@ -535,11 +532,7 @@ def test_messages_on_one_row_follow_their_step_numbers():
     # TS 29.244 Figure E.2.2-1: "3. SYN+ACK" (server to proxy) is drawn on the row of "4.
     # SYN+ACK, MPC" (proxy to UE), right of it; left to right put 4 before 3
     f = _lanes()
-    f.arrow((XS[0], 80), (XS[1], 80))
-    f.text("1. SYN", 150, 72, size=7)
-    f.arrow((XS[1], 130), (XS[0], 130))
-    f.text("4. SYN+ACK, MPC", 150, 122, size=7)
-    f.arrow((XS[2], 130), (XS[1], 130))
-    f.text("3. SYN+ACK", 330, 122, size=7)
+    _say(f, (XS[0], XS[1], 80, "1. SYN", 150), (XS[1], XS[0], 130, "4. SYN+ACK, MPC", 150),
+         (XS[2], XS[1], 130, "3. SYN+ACK", 330))
     got = _said(read(f))
     assert [t for _s, _t, t in got] == ["1. SYN", "3. SYN+ACK", "4. SYN+ACK, MPC"]
