@@ -12,22 +12,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..describe._geometry._util import area, contains
+
 Rect = tuple[float, float, float, float]
 
 _COVER = 0.8  # share of a span's width that hidden trace spans must cover
 _PAGE_SHARE = 0.9  # a fill over (nearly) the whole page is its background, painted first
+_TOL = 0.5  # pt: a span inside a fill's box
 
 
 def hidden_spans(page: Any, drawings: list[dict[str, Any]], spans: list[dict[str, Any]]) -> set[int]:
     """Indexes of ``spans`` (PyMuPDF text-dict spans, page coordinates) that the page does not
     show. ``drawings`` are the page's drawings with their ``seqno``. The text trace is only
     read when some opaque fill lies over some span."""
-    area = max(1.0, float(page.rect.width * page.rect.height))
-    fills = [d for d in drawings if _opaque_fill(d) and _area(_rect(d["rect"])) < _PAGE_SHARE * area]
+    page_area = max(1.0, float(page.rect.width * page.rect.height))
+    fills = [(d, _rect(d["rect"])) for d in drawings if _opaque_fill(d)]
+    fills = [(d, r) for d, r in fills if area(r) < _PAGE_SHARE * page_area]
     boxes = [_rect(s["bbox"]) for s in spans]
-    if not fills or not any(_inside_box(b, _rect(d["rect"])) for b in boxes for d in fills):
+    if not fills or not any(contains(r, b, _TOL) for b in boxes for _d, r in fills):
         return set()
-    shapes = [(int(d["seqno"]), _rect(d["rect"]), _rings(d)) for d in fills if d.get("seqno") is not None]
+    shapes = [(k, int(d["seqno"]), r, d) for k, (d, r) in enumerate(fills) if d.get("seqno") is not None]
+    rings: dict[int, list[list[tuple[float, float]]]] = {}  # a fill's outline, traced when needed
+
+    def outline(k: int, d: dict[str, Any]) -> list[list[tuple[float, float]]]:
+        if k not in rings:
+            rings[k] = _rings(d)
+        return rings[k]
+
     hidden: list[Rect] = []
     shown: list[tuple[Rect, str]] = []
     for t in page.get_texttrace():
@@ -37,7 +48,8 @@ def hidden_spans(page: Any, drawings: list[dict[str, Any]], spans: list[dict[str
         invisible = t.get("type") == 3 or float(t.get("opacity", 1.0)) <= 0.0
         seq = t.get("seqno")
         covered = seq is not None and any(
-            q > seq and _inside_box(b, r) and _covers(rings, b) for q, r, rings in shapes)
+            q > seq and contains(r, b, _TOL) and _covers(outline(k, d), b)
+            for k, q, r, d in shapes)
         if invisible or covered:
             hidden.append(b)
         else:
@@ -64,14 +76,6 @@ def _opaque_fill(d: dict[str, Any]) -> bool:
 
 def _rect(r: Any) -> Rect:
     return (float(r[0]), float(r[1]), float(r[2]), float(r[3]))
-
-
-def _area(r: Rect) -> float:
-    return max(0.0, r[2] - r[0]) * max(0.0, r[3] - r[1])
-
-
-def _inside_box(b: Rect, r: Rect, tol: float = 0.5) -> bool:
-    return b[0] >= r[0] - tol and b[1] >= r[1] - tol and b[2] <= r[2] + tol and b[3] <= r[3] + tol
 
 
 def _width_share(b: Rect, others: list[Rect]) -> float:

@@ -160,6 +160,20 @@ def _bbox_pts(points: Sequence[Point]) -> Rect:
     return (min(xs), min(ys), max(xs), max(ys))
 
 
+def segment_cross(a: Point, b: Point, c: Point, d: Point) -> tuple[float, float] | None:
+    """Where segments ab and cd cross: (t along ab, strictly inside; v along cd, its ends
+    included: a tick at a vertex of the line), or None."""
+    r = (b[0] - a[0], b[1] - a[1])
+    s = (d[0] - c[0], d[1] - c[1])
+    den = r[0] * s[1] - r[1] * s[0]
+    if abs(den) < 1e-9:
+        return None
+    q = (c[0] - a[0], c[1] - a[1])
+    t = (q[0] * s[1] - q[1] * s[0]) / den
+    v = (q[0] * r[1] - q[1] * r[0]) / den
+    return (t, v) if 0.0 < t < 1.0 and -1e-6 <= v <= 1.0 + 1e-6 else None
+
+
 def clip_segment(a: tuple[float, float], b: tuple[float, float], box: tuple[float, float, float, float]
                  ) -> tuple[tuple[float, float], tuple[float, float]] | None:
     """The part of segment a-b inside ``box`` (Liang-Barsky), or None."""

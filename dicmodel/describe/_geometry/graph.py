@@ -553,21 +553,21 @@ def _through_boxes(chains: list[_Chain], nodes: list[_N]) -> list[_Chain]:
         return chains
     out: list[_Chain] = []
     for c in chains:
-        # (only a line from one named box to another: a lifeline drawn behind a procedure's
-        # step boxes runs on to no box, and a line between two layers of one name is a peer
-        # link drawn across the stacks between them)
-        # (each end on its box's side, the line leaving the box: a table's rule runs from a
-        # side into the box)
-        ends = [next((n for n in named if U.rect_dist(p, n.bbox) <= 3.0
-                      and _runs_inside(p, q, n.bbox) <= 3.0), None)
-                for p, q in ((c.points[0], c.points[1]), (c.points[-1], c.points[-2]))]
-        # (an arrow drawn through a box carries it as its label: 24.301's state transitions
-        # run through their trigger boxes)
         # (one straight level or plumb stroke, as a column of layers is drawn: a routed link
-        # that passes behind a node on its way, Mermaid's curves, is a link past it)
-        if len(c.points) != 2 or not _plumb_or_level(c.points[0], c.points[1]) or \
-                ends[0] is None or ends[1] is None or ends[0] is ends[1] or c.arrow_start or \
-                c.arrow_end or U.block_text(ends[0].words) == U.block_text(ends[1].words):
+        # that passes behind a node on its way, Mermaid's curves, is a link past it; and no
+        # arrow: one drawn through a box carries it as its label, 24.301's state transitions
+        # run through their trigger boxes)
+        if len(c.points) != 2 or not _plumb_or_level(*c.points) or c.arrow_start or c.arrow_end:
+            out.append(c)
+            continue
+        # (only a line from one named box to another, each end on its box's side and the line
+        # leaving it: a lifeline drawn behind a procedure's step boxes runs on to no box, a
+        # table's rule runs from a side into its box, and a line between two layers of one
+        # name is a peer link drawn across the stacks between them)
+        a, b = (next((n for n in named if U.rect_dist(p, n.bbox) <= 3.0
+                      and _runs_inside(p, q, n.bbox) <= 3.0), None)
+                for p, q in ((c.points[0], c.points[1]), (c.points[1], c.points[0])))
+        if a is None or b is None or a is b or U.block_text(a.words) == U.block_text(b.words):
             out.append(c)
             continue
         pieces = []
@@ -618,18 +618,8 @@ def _level(pts: list[Point]) -> bool:
 
 
 def _crosses_line(pts: list[Point], line: list[Point]) -> bool:
-    """Some segment of ``pts`` crosses the segment ``line`` (proper crossing)."""
-    a, b = line[0], line[-1]
-    for p, q in zip(pts, pts[1:]):
-        d1, d2 = _side(a, b, p), _side(a, b, q)
-        d3, d4 = _side(p, q, a), _side(p, q, b)
-        if d1 * d2 < 0 and d3 * d4 < 0:
-            return True
-    return False
-
-
-def _side(a: Point, b: Point, p: Point) -> float:
-    return (b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0])
+    """Some segment of ``pts`` crosses the segment ``line``."""
+    return any(U.segment_cross(line[0], line[-1], p, q) for p, q in zip(pts, pts[1:]))
 
 
 def _plumb_or_level(p: Point, q: Point) -> bool:
@@ -660,22 +650,31 @@ def _box_crossing(pts: list[Point], boxes: list[Rect]) -> tuple[int, Point, Poin
     return None
 
 
-def _captioned(boxes: list[Rect], nodes: list[_N], blocks: list[list[Word]], h: float) -> list[Rect]:
+def _captioned(boxes: list[Rect], nodes: list[_N], free: list[Word], h: float) -> list[Rect]:
     """``boxes`` and, for each empty icon, its box reaching down over the text block printed
-    right under it (its name, see ``_caption_labels``)."""
+    right under it (its name, as ``_caption_labels`` gives it out)."""
+    icons = [n for n in nodes if n.kind == "icon" and not n.words and not n.is_group]
+    if not icons:
+        return boxes
+    rects = [U.block_rect(b) for b in U.text_blocks(free)]
     out = list(boxes)
-    for n in nodes:
-        if n.kind != "icon" or n.words or n.is_group:
-            continue
-        x0, y0, x1, y1 = n.bbox
-        w = x1 - x0
-        under = [U.block_rect(b) for b in blocks]
-        under = [r for r in under if x0 - 0.3 * w <= (r[0] + r[2]) / 2 <= x1 + 0.3 * w
-                 and -2 <= r[1] - y1 <= 1.8 * h]
+    for n in icons:
+        under = [r for r in rects if _name_below(n.bbox, r, h)]
         if under:
             r = min(under, key=lambda r: r[1])
-            out.append((min(x0, r[0]), y0, max(x1, r[2]), r[3]))
+            out.append((min(n.bbox[0], r[0]), n.bbox[1], max(n.bbox[2], r[2]), r[3]))
     return out
+
+
+def _over_icon(icon: Rect, r: Rect) -> bool:
+    """The block ``r`` is centred on the icon, within 30 % of its width either side."""
+    w = icon[2] - icon[0]
+    return icon[0] - 0.3 * w <= (r[0] + r[2]) / 2 <= icon[2] + 0.3 * w
+
+
+def _name_below(icon: Rect, r: Rect, h: float) -> bool:
+    """The block ``r`` is the icon's name printed just under it."""
+    return _over_icon(icon, r) and -2 <= r[1] - icon[3] <= 1.8 * h
 
 
 def _bounce_at(pts: list[Point], boxes: list[Rect], tol: float) -> tuple[int, int] | None:
@@ -935,15 +934,14 @@ def _caption_labels(blocks: list[list[Word]], nodes: list[_N], h: float) -> list
     for below in (True, False):
         pairs = []
         for i, n in enumerate(icons):
-            x0, y0, x1, y1 = n.bbox
-            w = x1 - x0
             for k, b in enumerate(rest):
                 r = U.block_rect(b)
-                if k in taken or not x0 - 0.3 * w <= (r[0] + r[2]) / 2 <= x1 + 0.3 * w:
+                if k in taken or not _over_icon(n.bbox, r):
                     continue
-                gap = r[1] - y1 if below else y0 - r[3] + 0.5 * h
-                if (-2 <= gap if below else r[1] - y1 < -2) and gap <= 1.8 * h:
-                    pairs.append((gap, i, k))
+                if below and _name_below(n.bbox, r, h):
+                    pairs.append((r[1] - n.bbox[3], i, k))
+                elif not below and r[1] - n.bbox[3] < -2 and n.bbox[1] - r[3] + 0.5 * h <= 1.8 * h:
+                    pairs.append((n.bbox[1] - r[3] + 0.5 * h, i, k))
         for _, i, k in sorted(pairs):
             if k not in taken and not icons[i].words:
                 icons[i].words.extend(rest[k])
@@ -1099,10 +1097,10 @@ def recover_graph(prims: Primitives) -> GraphParts:
     else:  # a V drawn as one polyline from two boxes to the side of a third is two links
         # (the third may be an icon, the V's point on the name printed under it: TS 38.300
         # Figure 4.7.1-1's NG links from gNB and IAB-donor up to AMF/UPF)
-        named = _captioned(boxes, nodes, U.text_blocks(free), h)
-        chains = [c for ch in chains for c in (_bounced([ch], named, 1.0) if len(ch.points) == 3 else [ch])]
-    if prims.source == "vector":  # a line drawn behind a column of boxes links each to the next
-        chains = _through_boxes(chains, nodes)
+        if any(len(ch.points) == 3 for ch in chains):
+            named = _captioned(boxes, nodes, free, h)
+            chains = [c for ch in chains for c in (_bounced([ch], named, 1.0) if len(ch.points) == 3 else [ch])]
+        chains = _through_boxes(chains, nodes)  # a line drawn behind a column of boxes
     # (vector only: traced raster strokes meet at chance T-junctions, and their labels'
     # leader lines are what makes those labels nodes)
     ticks = tick_crossings(chains, h, boxes) if prims.source == "vector" else {}

@@ -157,7 +157,7 @@ def _crosses(a: Point, b: Point, u: Point, pts: list[Point], margin: float) -> b
     """ab crosses the polyline away from ab's ends (``margin`` of its length) and away from
     the polyline's own ends, at 60 degrees or more; a crossing at one of its vertices counts."""
     for k in range(len(pts) - 1):
-        hit = _cross_closed(a, b, pts[k], pts[k + 1])
+        hit = U.segment_cross(a, b, pts[k], pts[k + 1])
         if hit is None or not margin <= hit[0] <= 1.0 - margin:
             continue
         if (k == 0 and hit[1] < 1e-6) or (k == len(pts) - 2 and hit[1] > 1.0 - 1e-6):
@@ -165,17 +165,3 @@ def _crosses(a: Point, b: Point, u: Point, pts: list[Point], margin: float) -> b
         if _across(u, _direction_at(a, [pts[k], pts[k + 1]])):
             return True
     return False
-
-
-def _cross_closed(a: Point, b: Point, c: Point, d: Point) -> tuple[float, float] | None:
-    """Where segments ab and cd cross: (t along ab, strictly inside; v along cd, its ends
-    included: a tick at a vertex of the line), or None."""
-    r = (b[0] - a[0], b[1] - a[1])
-    s = (d[0] - c[0], d[1] - c[1])
-    den = r[0] * s[1] - r[1] * s[0]
-    if abs(den) < 1e-9:
-        return None
-    q = (c[0] - a[0], c[1] - a[1])
-    t = (q[0] * s[1] - q[1] * s[0]) / den
-    v = (q[0] * r[1] - q[1] * r[0]) / den
-    return (t, v) if 0.0 < t < 1.0 and -1e-6 <= v <= 1.0 + 1e-6 else None

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from ...diagram import Diagram, Message, Node
 from . import _util as U
+from .overflow import _lines as text_lines
 from .primitives import Path, Point, Primitives, Rect, Shape, Word
 
 __all__ = ["Lifeline", "find_lifelines", "read_lineless", "read_sequence"]
@@ -653,7 +654,7 @@ def _read_once(msgs: list[_Msg], u: float) -> list[_Msg]:
     return out
 
 
-_STEP = re.compile(r"\s*\(?\d+[a-z]?[.)']")  # "3. RETRIEVE ...": a step of its own, not a label's last line
+_STEP = re.compile(r"\s*\(?(\d+)[a-z]?[.)']")  # "3. RETRIEVE ...": a step of its own, not a label's last line
 
 
 _PARAM_PRINT = 0.87  # parameter lines under a message's name: at most this share of its print size
@@ -748,12 +749,7 @@ def _name_and_parameters(words: list[Word]) -> str:
     "New Data Indication" over "IN Stream, Association ID, Payload, Payload Length" and
     "S1-MME eNB IP address") reads "name (parameters)", each printed line a parameter list of
     its own; a label in one print size is its lines joined."""
-    rows: list[list[Word]] = []
-    for w in sorted(words, key=lambda w: ((w.bbox[1] + w.bbox[3]) / 2, w.bbox[0])):
-        if rows and abs(U.center(w.bbox)[1] - U.center(rows[-1][0].bbox)[1]) <= 0.3 * (w.bbox[3] - w.bbox[1]):
-            rows[-1].append(w)
-        else:
-            rows.append([w])
+    rows = text_lines(words)
     sizes = [max(w.size for w in r) for r in rows]
     if len(rows) < 2 or min(sizes) <= 0:
         return U.block_text(words)
@@ -890,9 +886,6 @@ def read_sequence(prims: Primitives) -> Diagram | None:
     return d
 
 
-_STEP_NO = re.compile(r"\s*\(?(\d+)")
-
-
 def _by_step(msgs: list[_Msg], u: float) -> list[_Msg]:
     """Messages in time order; messages drawn on one row in different lanes (TS 29.244 Figure
     E.2.2-1: "3. SYN+ACK" from the server to the proxy right of "4. SYN+ACK, MPC" from the proxy
@@ -904,8 +897,9 @@ def _by_step(msgs: list[_Msg], u: float) -> list[_Msg]:
         while j < len(out) and abs(out[j].y - out[i].y) <= 2.0 * u:
             j += 1
         row = out[i:j]
-        if len(row) > 1 and all(_STEP.match(m.text) for m in row):  # ("3." / "3a." / "(3)")
-            nos = [int(_STEP_NO.match(m.text).group(1)) for m in row]  # type: ignore[union-attr]
+        steps = [_STEP.match(m.text) for m in row]  # ("3." / "3a." / "(3)")
+        if len(row) > 1 and all(steps):
+            nos = [int(st.group(1)) for st in steps if st]
             out[i:j] = [m for _, m in sorted(zip(nos, row), key=lambda p: p[0])]
         i = j
     return out

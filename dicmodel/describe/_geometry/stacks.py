@@ -7,7 +7,7 @@ lines ran between the wrong stacks."""
 from __future__ import annotations
 
 from . import _util as U
-from .graph import GraphParts, _N
+from .graph import _N, GraphParts
 from .primitives import Primitives, Word
 
 _HEAD_ROW = 1.5  # heading row: within this many text heights (+6 pt) of the box's top
@@ -40,9 +40,7 @@ def split_columns(parts: GraphParts, prims: Primitives) -> None:
         title = _title_of(box, parts, nodes, prims.words, h)
         box.words = list(title)
         for hd in heads:  # (a heading left as a free note, see graph._group_labels)
-            said = U.block_text(hd)
-            if said in parts.notes:
-                parts.notes.remove(said)
+            _unsay(parts, hd)
         # an unnamed shape left over is drawn across the stacks (a crossing over two peer
         # layers): no layer of the node's own
         for k in box.children:
@@ -69,10 +67,14 @@ def split_columns(parts: GraphParts, prims: Primitives) -> None:
 def _title_of(box: _N, parts: GraphParts, nodes: list[_N], words: list[Word], h: float) -> list[Word]:
     """The container's title printed over it, taken out of the figure's notes."""
     title = _title_above(box, nodes, words, h)
-    if title:
-        said = U.block_text(title)
-        parts.notes = [n for n in parts.notes if n != said]
+    _unsay(parts, title)
     return title
+
+
+def _unsay(parts: GraphParts, words: list[Word]) -> None:
+    """The figure's notes without the text of ``words`` (now a stack's name)."""
+    said = U.block_text(words) if words else None
+    parts.notes = [n for n in parts.notes if n != said]
 
 
 def _columns(kids: list[int], nodes: list[_N]) -> list[list[int]]:
