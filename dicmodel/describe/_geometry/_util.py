@@ -116,7 +116,9 @@ def text_blocks(words: Sequence[Word]) -> list[list[Word]]:
             lh = last.bbox[3] - last.bbox[1]
             gap = w.bbox[1] - last.bbox[3]
             overlap = min(w.bbox[2], last.bbox[2]) - max(w.bbox[0], last.bbox[0])
-            if -0.3 * h < gap < 0.45 * max(h, lh) and overlap > -0.1 * h:
+            # (OCR line boxes of a centred label overlap by up to 40 % of a line: a word
+            # with ascenders under one with descenders; words of one line overlap wholly)
+            if -0.4 * max(h, lh) < gap < 0.45 * max(h, lh) and overlap > -0.1 * h:
                 home = b
                 break
         if home is None:
