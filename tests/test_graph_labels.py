@@ -201,3 +201,18 @@ def test_two_arrows_meeting_on_one_side_of_a_box_traced_as_one_stroke_are_two_ed
     label = {i: " ".join(w.text for w in n.words) for i, n in enumerate(parts.nodes)}
     pairs = sorted(tuple(sorted((label[s], label[t]))) for s, t, _c, _l in parts.edges)
     assert pairs == [("Fleet", "Rancher"), ("Rancher", "Terraform")]
+
+
+def test_ocr_line_boxes_of_one_label_overlap_yet_stay_one_block():
+    # RapidOCR's line boxes (measured on a SAI pipeline page at 150 dpi): a bold name set on
+    # three centred lines in a circle, each box overlapping the one above by up to 40 % of a
+    # line ("bridge" has a descender, "flow" ascenders); boxes overlapping by more than half a
+    # line are not two lines of one label
+    from dicmodel.describe._geometry import _util as U
+    from dicmodel.describe._geometry.primitives import Word
+
+    stacked = [Word(".1D", (3598, 524, 3665, 569)), Word("bridge", (3567, 552, 3691, 613)),
+               Word("flow", (3581, 592, 3675, 644))]
+    assert [U.block_text(b) for b in U.text_blocks(stacked)] == [".1D bridge flow"]
+    overprinted = [Word("eth0", (100, 50, 150, 70)), Word("eth1", (100, 61, 150, 81))]
+    assert len(U.text_blocks(overprinted)) == 2
