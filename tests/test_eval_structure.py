@@ -268,3 +268,20 @@ def test_pairs_whose_neighbours_repeat_too_line_up_by_wiring():
     s = score_structure(pred, ref)
     assert s.nodes.tp == 6
     assert s.edges.tp == s.edges.n_ref == 3
+
+
+def test_a_leading_uml_stereotype_may_be_left_out_on_either_side():
+    # draw.io class diagrams name a class "<<TOSCA>> Policy"; a reader keeps the stereotype
+    # beside the name (a note), Mermaid's truth has none: both are the class Policy
+    ref = Diagram(kind="class", nodes=[Node(id="a", label="<<TOSCA>> Policy"),
+                                       Node(id="b", label="<<TOSCA>> PolicyType")],
+                  edges=[Edge(source="a", target="b")])
+    pred = Diagram(kind="class", nodes=[Node(id="x", label="Policy"),
+                                        Node(id="y", label="«TOSCA» PolicyType")],
+                   edges=[Edge(source="x", target="y")])
+    s = score_structure(pred, ref)
+    assert s.mapping == {"x": "a", "y": "b"} and s.edges.tp == 1
+    assert label_similarity("<<TOSCA>> Policy", "Policy") == 100.0
+    # a stereotype is no name of its own, and a different name is still different
+    assert label_similarity("<<TOSCA>> Policy", "TOSCA") < 80
+    assert label_similarity("<<TOSCA>> Policy", "PolicyType") < 80

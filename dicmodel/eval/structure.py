@@ -6,7 +6,8 @@ Fluent text can hide a misread figure; these scores cannot. Two diagrams are com
    refers to without declaring it as a node) is an *entity* with a label (``Node.text``).
    Labels are normalised (Unicode NFKC, case-folded, punctuation and underscores turned into
    spaces, whitespace collapsed) and scored with rapidfuzz (the better of ``ratio`` and
-   ``token_sort_ratio``, 0-100). Pairs scoring at least ``threshold`` are assigned one-to-one
+   ``token_sort_ratio``, 0-100; a leading UML stereotype, ``<<TOSCA>> Policy``, may be left
+   out on both sides: it marks the name, and readings and sources differ on where they keep it). Pairs scoring at least ``threshold`` are assigned one-to-one
    with the best total score (scipy's ``linear_sum_assignment`` when scipy is installed, a
    greedy best-first assignment otherwise). Pseudo-states (start, end, fork/join bars, choice)
    carry no visible text, so they are labelled by kind. When labels repeat (two bars, two
@@ -150,11 +151,29 @@ def normalize_label(text: str) -> str:
     return " ".join(_PUNCT.sub(" ", t).split())
 
 
+# a UML stereotype before a name ("<<TOSCA>> Policy", "«interface» Shape") marks the name, it
+# is not part of it: one reading writes it into the label, another (or the source) beside it
+_STEREOTYPE = re.compile(r"^\s*(?:«[^»]*»|<<[^<>]*>>)\s*(?=\S)")
+
+
+def _unmarked(text: str) -> str:
+    return _STEREOTYPE.sub("", text or "", count=1)
+
+
 def label_similarity(a: str, b: str, *, normalized: bool = False) -> float:
-    """0-100 similarity of two labels (the better of rapidfuzz ratio and token_sort_ratio)."""
-    fuzz = require("rapidfuzz.fuzz", "fuzzy label matching")
+    """0-100 similarity of two labels (the better of rapidfuzz ratio and token_sort_ratio);
+    with a leading UML stereotype on either side, the better of the labels with and without
+    it."""
+    if not normalized and (_STEREOTYPE.match(a or "") or _STEREOTYPE.match(b or "")):
+        return max(_similarity(normalize_label(a), normalize_label(b)),
+                   _similarity(normalize_label(_unmarked(a)), normalize_label(_unmarked(b))))
     if not normalized:
         a, b = normalize_label(a), normalize_label(b)
+    return _similarity(a, b)
+
+
+def _similarity(a: str, b: str) -> float:
+    fuzz = require("rapidfuzz.fuzz", "fuzzy label matching")
     if a == b:
         return 100.0
     if not a or not b:
@@ -192,8 +211,18 @@ def label_scores(pred: Sequence[str], ref: Sequence[str]) -> list[list[float]]:
     b = [normalize_label(x) for x in ref]
     ratio = process.cdist(a, b, scorer=fuzz.ratio)  # [P, R]
     tsort = process.cdist(a, b, scorer=fuzz.token_sort_ratio)  # [P, R]
-    return [[_cell(a[i], b[j], float(ratio[i][j]), float(tsort[i][j])) for j in range(len(b))]
-            for i in range(len(a))]
+    out = [[_cell(a[i], b[j], float(ratio[i][j]), float(tsort[i][j])) for j in range(len(b))]
+           for i in range(len(a))]
+    marked_p = [i for i, x in enumerate(pred) if _STEREOTYPE.match(x or "")]
+    marked_r = [j for j, x in enumerate(ref) if _STEREOTYPE.match(x or "")]
+    # (a stereotype on either side: the pair also scores without it; see _STEREOTYPE)
+    for i in marked_p:
+        for j in range(len(b)):
+            out[i][j] = max(out[i][j], label_similarity(pred[i], ref[j]))
+    for j in marked_r:
+        for i in range(len(a)):
+            out[i][j] = max(out[i][j], label_similarity(pred[i], ref[j]))
+    return out
 
 
 def _cell(a: str, b: str, r: float, t: float) -> float:
