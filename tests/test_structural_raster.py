@@ -344,3 +344,31 @@ def test_a_one_pixel_sliver_region_is_no_shape_and_no_crash():
     f = types.SimpleNamespace(np=np, cv2=cv2)
     assert _classify(np.ones((1, 40), np.uint8), f)[0] is None
     assert _classify(np.ones((40, 2), np.uint8), f)[0] is None
+
+
+
+def _ring_of_boxes() -> np.ndarray:
+    """Six boxes round a ring (a SONET or token ring), each joined to the next by a line."""
+    import math
+
+    img = _canvas(520, 460)
+    cx, cy, r = 260, 230, 170
+    pts = [(int(cx + r * math.cos(math.radians(a))), int(cy + r * math.sin(math.radians(a))))
+           for a in range(0, 360, 60)]
+    for x, y in pts:
+        cv2.rectangle(img, (x - 36, y - 20), (x + 36, y + 20), INK, 2)
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:] + pts[:1]):
+        d = math.hypot(x1 - x0, y1 - y0)
+        ux, uy = (x1 - x0) / d, (y1 - y0) / d
+        t = min(36 / abs(ux) if ux else 1e9, 20 / abs(uy) if uy else 1e9)  # box border
+        cv2.line(img, (int(x0 + ux * t), int(y0 + uy * t)), (int(x1 - ux * t), int(y1 - uy * t)), INK, 2)
+    return img
+
+
+def test_the_inside_of_a_ring_of_boxes_is_no_shape_and_its_links_stay():
+    # the background the ring closes in was read as a circle node, and its outline took the
+    # six links out of the ink (a draw.io flowchart's loop of connectors between a decision,
+    # an action, a decision and a circle did the same, as a hexagon)
+    prims = extract_raster(_png(_ring_of_boxes()), ocr=None)
+    assert sorted(s.kind for s in prims.shapes) == ["rect"] * 6
+    assert len(prims.paths) == 6

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .._util import center, inside, merge_cylinders, overlap_area
+from .._util import area, center, inside, merge_cylinders, overlap_area
 from ..primitives import Arrowhead, Rect, Shape
 from .frame import _INK_DELTA, _Frame, _inside, _rim
 from .heads import _hollow_head
@@ -31,6 +31,7 @@ def _shapes(f: _Frame, gray: Any, bg: int, fills: list | None = None) -> tuple[l
     found: list[tuple[Shape, Any]] = []
     hollow: list[Arrowhead] = []  # open triangles and diamonds at the end of a relation
     cells: list[int] = []  # box-filling regions of any size: the cells of a record or table
+    regions: set[int] = set()  # the shapes of enclosed regions, outlined once all are known
     for i in range(1, n):
         x, y, w, h, area = (int(v) for v in stats[i])
         if (x == 0 or y == 0 or x + w >= ww or y + h >= hh) and not _grazes_edge(labels, i, (x, y, w, h)):
@@ -92,11 +93,16 @@ def _shapes(f: _Frame, gray: Any, bg: int, fills: list | None = None) -> tuple[l
         pad = f.stroke * 0.5 + 0.5
         cy, cx = int(y + h / 2), int(x + w / 2)
         badge = bool(f.bare is not None and f.bare[cy, cx]) and _tight((x, y, x + w, y + h), f.words or [])
-        found.append((Shape(kind=kind, bbox=(x - pad, y - pad, x + w + pad, y + h + pad),
-                            filled=tint, stroked=not badge), contour))
-        # the hull, not the contour: a connector that runs into a group's region from its
-        # border (and on to a node inside) dents the contour, and is no outline
-        cv2.drawContours(outline, [cv2.convexHull(contour)], -1, 1, thickness=int(2 * f.stroke + 3))
+        shape = Shape(kind=kind, bbox=(x - pad, y - pad, x + w + pad, y + h + pad), filled=tint,
+                      stroked=not badge)
+        found.append((shape, contour))
+        regions.add(id(shape))
+    found = [(s, c) for s, c in found if s.filled or not _between_shapes(s, [o for o, _ in found])]
+    for s, c in found:
+        if id(s) in regions:
+            # the hull, not the contour: a connector that runs into a group's region from its
+            # border (and on to a node inside) dents the contour, and is no outline
+            cv2.drawContours(outline, [cv2.convexHull(c)], -1, 1, thickness=int(2 * f.stroke + 3))
     for r in _records(f, labels, stats, cells, [s for s, _ in found], gray, bg):
         found = [(s, c) for s, c in found if not any(_same_box(s.bbox, cb, f.stroke * 0.5 + 0.5)
                                                      for cb in r.cells)]
@@ -111,6 +117,24 @@ def _shapes(f: _Frame, gray: Any, bg: int, fills: list | None = None) -> tuple[l
     shapes += _discs(f, outline)
     f.hollow = hollow
     return shapes, outline
+
+
+def _between_shapes(s: Shape, shapes: list[Shape]) -> bool:
+    """An unfilled region whose box cuts into two or more other shapes' (neither holds the
+    other) is the background closed in by them and the connectors between them, no node: a
+    flowchart's loop from a decision through an action back round to a circle, traced as a
+    hexagon between the four (measured on a draw.io flowchart's 'No' labels, read as a node)."""
+    cut = 0
+    for o in shapes:
+        if o is s:
+            continue
+        common = overlap_area(s.bbox, o.bbox)
+        if common <= 0.1 * area(o.bbox) or common >= 0.9 * min(area(o.bbox), area(s.bbox)):
+            continue  # apart, touching, or one inside the other
+        cut += 1
+        if cut >= 2:
+            return True
+    return False
 
 
 def _cut_fills(f: _Frame, fills: list, found: list[Shape], outline: Any) -> list[tuple[Shape, Any]]:
