@@ -305,6 +305,23 @@ def test_a_long_label_over_a_short_arrow_is_its_own_though_another_arrow_runs_fa
     assert m[0].text == ""
 
 
+def test_a_long_label_indented_over_a_one_lane_arrow_is_its_own():
+    # TS 29.244 Figure D.2.7-1 (graded seed 1218 #25), as the engine sees it: "14. PFCP Session
+    # Deletion Request/Response" starts 14 points in from the I-SMF lifeline, over a 51-point
+    # arrow to the next lane: past the arrow's first quarter, so message 14 went unnamed;
+    # message 13 above keeps its own label
+    from dicmodel.describe._geometry.primitives import Word
+    from dicmodel.describe._geometry.sequence import _Msg, _texts
+
+    msgs = [_Msg(src=0, dst=3, y=386.5, x0=73.0, x1=276.0, dashed=False, arrow="both"),
+            _Msg(src=0, dst=1, y=412.0, x0=72.0, x1=123.0, dashed=False, arrow="both")]
+    words = [Word(text="13.  PFCP Session Deletion Request/Response", bbox=(86.0, 373.0, 298.0, 384.0), size=8.0),
+             Word(text="14.  PFCP Session Deletion Request/Response", bbox=(86.0, 396.0, 298.0, 407.0), size=8.0)]
+    _texts(msgs, words, 11.0, 1.0)
+    assert [m.text for m in msgs] == ["13.  PFCP Session Deletion Request/Response",
+                                      "14.  PFCP Session Deletion Request/Response"]
+
+
 
 def _bar_arrow(y: float, x0: float, x1: float, tip: float, base: float) -> list[dict]:
     """A message as TS 23.203 Figure 7.9.1 has it (EMF turned PDF): one filled path holding a

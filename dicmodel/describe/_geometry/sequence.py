@@ -776,8 +776,10 @@ def _starting_over(m: _Msg, msgs: list[_Msg], words: list[Word | None], taken: s
             continue
         gap = m.y - w.bbox[3]
         cx = U.center(w.bbox)[0]
-        if not (-0.3 * h <= gap <= 1.5 * h and m.x0 - 2 * u <= w.bbox[0] <= m.x0 + 0.25 * (m.x1 - m.x0)
-                and cx > m.x1):
+        # (over a short arrow, the first quarter is less than the indent a label starts at:
+        # TS 29.244 D.2.7-1's "14. PFCP Session Deletion Request/Response" over one lane)
+        start = max(0.25 * (m.x1 - m.x0), 1.5 * h)
+        if not (-0.3 * h <= gap <= 1.5 * h and m.x0 - 2 * u <= w.bbox[0] <= m.x0 + start and cx > m.x1):
             continue
         # (an arrow under its middle between it and this one's line, or no further below this
         # line than the label is above it, may own it; one further down owns the line right
