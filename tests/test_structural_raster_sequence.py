@@ -372,3 +372,33 @@ def test_step_disc_with_a_self_message_looping_out_of_it_is_still_a_disc(monkeyp
              _word("Al", (88, 8, 112, 26))]
     _extract(img, words, monkeypatch)
     assert len(found) == 1  # (in the working pixels of the upscaled copy)
+
+
+def test_an_arrow_the_first_reading_left_without_text_is_read_again_over_its_line(monkeypatch):
+    # PlantUML's "status" replies (graded seed 1218 #5): the detector, run over the whole
+    # chart, passed over three short labels sitting right on their lines, which a strip of the
+    # chart reads. The strip over an arrow with no text is read again; one with text is not
+    img = _canvas()
+    for x in (80, 330):
+        cv2.line(img, (x, 40), (x, 280), INK, 2)
+    cv2.line(img, (82, 120), (316, 120), INK, 2)
+    _head(img, (328, 120), +1)
+    cv2.putText(img, "ask", (90, 112), cv2.FONT_HERSHEY_SIMPLEX, 0.6, INK, 1)
+    cv2.line(img, (94, 200), (328, 200), INK, 2)
+    _head(img, (82, 200), -1)
+    cv2.putText(img, "status", (90, 192), cv2.FONT_HERSHEY_SIMPLEX, 0.6, INK, 1)
+    words = [_word("Alice", (50, 8, 110, 28)), _word("Bob", (300, 8, 360, 28)),
+             _word("ask", (88, 98, 126, 114))]  # "status" missed by the first pass
+    strips = []
+
+    def mosaic(crops, _engine):
+        strips.extend(c.shape for c in crops)
+        return [[_word("status", (8.0, 8.0, 80.0, 26.0))] for _ in crops]
+
+    monkeypatch.setattr(raster, "ocr_mosaic", mosaic)
+    prims = _extract(img, words, monkeypatch)
+    assert len(strips) == 1  # the arrow with its text is not read again
+    [again] = [w for w in prims.words if w.text == "status"]
+    assert 80 <= again.bbox[0] <= 120 and 160 <= again.bbox[1] < 200  # over its line
+    d = read_sequence(prims)
+    assert [m.text for m in d.messages] == ["ask", "status"]

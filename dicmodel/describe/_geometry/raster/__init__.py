@@ -134,6 +134,7 @@ def extract_raster(png: bytes, *, ocr: str | None = "rapidocr", scale: float | N
                                words=words + names, palette_share=share)
             _geometry(img, s, prims)
         prims.words += _read_bare_shapes(img, prims, ocr)
+        prims.words += _read_bare_arrows(img, prims, ocr)
     return prims
 
 
@@ -190,6 +191,59 @@ def _read_bare_shapes(img: Any, prims: Primitives, engine: str) -> list[Word]:
         if score >= _REREAD_SCORE and not _GLYPH.fullmatch(text) and any(ord(c) < 0x2E80 for c in text):
             out.append(Word(text=text, bbox=tuple(float(v) for v in box), size=float(box[3] - box[1]),
                             confidence=score))
+    return out
+
+
+def _read_bare_arrows(img: Any, prims: Primitives, engine: str) -> list[Word]:
+    """A second look over level arrows that came out of the first pass with no text over
+    them. On a whole sequence chart the detector can pass over a short label that sits right
+    on its line (PlantUML's "status" replies, three of them on one chart, all read from a strip
+    of the chart); the strip over each such arrow is read again at its own pixels, all strips
+    in one detection pass (``ocr_mosaic``)."""
+    np = require("numpy", "raster figure geometry", extra="ocr")
+    cv2 = require("cv2", "raster figure geometry")
+    h = median_height(prims.words, 20.0)
+    hh, ww = img.shape[:2]
+    centres = [center(wd.bbox) for wd in prims.words]
+    # (the level strokes read straight from the ink, see ``level.py``, are where a sequence
+    # chart's message lines come out whole: the general tracing breaks them at their labels
+    # and offsets them to the letters' baseline)
+    src = prims.level if prims.level is not None else prims
+    tips = [a.tip for a in src.arrowheads]
+    crops, origins, seen = [], [], []
+    for p in src.paths:
+        (x0, y0), (x1, y1) = p.points[0], p.points[-1]
+        if abs(x1 - x0) < 3 * h or abs(y1 - y0) > 0.05 * abs(x1 - x0):
+            continue
+        headed = p.arrow_start or p.arrow_end or any(
+            math.dist(t, e) <= 1.5 * h for t in tips for e in (p.points[0], p.points[-1]))
+        if not headed:
+            continue
+        lo, hi, y = min(x0, x1), max(x0, x1), min(y0, y1)
+        if any(lo <= cx <= hi and y - 2.5 * h <= cy <= y + 0.5 * h for cx, cy in centres):
+            continue  # it has its text
+        if any(abs(y - sy) <= 0.5 * h and min(hi, shi) - max(lo, slo) > 0 for slo, shi, sy in seen):
+            continue  # the same line, traced twice
+        seen.append((lo, hi, y))
+        cx0, cy0 = max(0, int(lo)), max(0, int(y - 1.4 * h))
+        cx1, cy1 = min(ww, int(hi) + 1), max(0, int(y - 1.5))  # (its text may sit right on it)
+        if cy1 - cy0 < 8 or cx1 - cx0 < 8:
+            continue
+        crop = img[cy0:cy1, cx0:cx1]
+        if int(ink_mask(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), np, 60)[0].sum()) < 20:
+            continue
+        crops.append(crop)
+        origins.append((cx0, cy0))
+        if len(crops) == _REREAD_MAX:
+            break
+    out: list[Word] = []
+    for (ox, oy), found in zip(origins, ocr_mosaic(crops, engine) if crops else []):
+        for wd in found:
+            # (a lifeline's dashes crossing the strip come back as 'I' or '|')
+            if wd.confidence < _NAME_SCORE or sum(c.isalnum() for c in wd.text) < 2:
+                continue
+            out.append(replace(wd, bbox=(wd.bbox[0] + ox, wd.bbox[1] + oy, wd.bbox[2] + ox,
+                                         wd.bbox[3] + oy)))
     return out
 
 
