@@ -216,3 +216,39 @@ def test_ocr_line_boxes_of_one_label_overlap_yet_stay_one_block():
     assert [U.block_text(b) for b in U.text_blocks(stacked)] == [".1D bridge flow"]
     overprinted = [Word("eth0", (100, 50, 150, 70)), Word("eth1", (100, 61, 150, 81))]
     assert len(U.text_blocks(overprinted)) == 2
+
+
+def test_a_glyph_the_font_maps_to_no_character_is_left_out_of_the_label():
+    # Chromium's PDF of a draw.io SVG writes the emoji of "Draft 🔓 Editable" as NUL, which came
+    # out as "Draft � Editable"; an emoji that maps stays
+    from dicmodel.describe._geometry.vector import _words
+    from dicmodel.document import BBox, TextSpan
+
+    spans = [TextSpan(text="Draft", bbox=BBox(x0=10, y0=10, x1=40, y1=20), size=10),
+             TextSpan(text="\x00 Editable", bbox=BBox(x0=10, y0=22, x1=60, y1=32), size=10),
+             TextSpan(text="\ufffd", bbox=BBox(x0=10, y0=34, x1=16, y1=44), size=10),
+             TextSpan(text="\U0001f512 Immutable", bbox=BBox(x0=100, y0=22, x1=160, y1=32), size=10)]
+    assert [w.text for w in _words(spans)] == ["Draft", "Editable", "\U0001f512 Immutable"]
+
+
+def test_a_grey_drop_shadow_under_a_shape_is_no_element_but_a_deck_of_copies_stays():
+    # TS 23.203 Figure A.1: the IP-CAN cloud (orange) over its grey shadow, set off by 7 points,
+    # read as an extra 'unlabelled ellipse'; cards stacked in their own colour are copies
+    def draw(page):
+        page.draw_oval(pymupdf.Rect(87, 47, 257, 127), color=(0.5, 0.5, 0.5), fill=(0.5, 0.5, 0.5))
+        page.draw_oval(pymupdf.Rect(80, 40, 250, 120), color=BLACK, fill=ORANGE)
+        page.insert_text((130, 84), "IP-CAN", fontsize=12)
+        page.draw_rect(pymupdf.Rect(300, 60, 380, 100), color=BLACK, fill=(1, 1, 1))
+        page.insert_text((320, 84), "PDN GW", fontsize=10)
+        page.draw_line((250, 80), (300, 80), color=BLACK)
+
+    d = _diagram(draw)
+    assert sorted(n.label for n in d.nodes) == ["IP-CAN", "PDN GW"]
+
+    def deck(page):
+        for k in (2, 1, 0):
+            page.draw_rect(pymupdf.Rect(80 + 6 * k, 40 + 6 * k, 160 + 6 * k, 80 + 6 * k),
+                           color=BLACK, fill=(0.6, 0.6, 0.6))
+        page.insert_text((100, 64), "PDP", fontsize=10)
+
+    assert len(_diagram(deck).nodes) >= 2

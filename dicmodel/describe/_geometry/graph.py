@@ -271,8 +271,34 @@ def _split_record(n: _N) -> None:
 _LABEL_LINES = 3  # an edge label's background holds at most this many lines of text
 
 
+def _drop_shadows(shapes: list[Shape]) -> list[Shape]:
+    """Shapes less the drop shadows drawn under them: a grey copy of a later shape of the same
+    kind and size, set off by a few points (TS 23.203 Figure A.1's IP-CAN cloud over its grey
+    shadow, an 'unlabelled ellipse'). A deck of copies in the card's own colour stays."""
+    out = []
+    for i, s in enumerate(shapes):
+        f = s.fill
+        grey = s.filled and f is not None and max(f) - min(f) < 0.05 and max(f) < 0.9
+        if grey and any(_casts(s, t) for t in shapes[i + 1:]):
+            continue
+        out.append(s)
+    return out
+
+
+def _casts(shadow: Shape, s: Shape) -> bool:
+    """``shadow`` is the drop shadow of ``s``: same kind and size, off by a small diagonal, in
+    a different fill."""
+    w, h = s.bbox[2] - s.bbox[0], s.bbox[3] - s.bbox[1]
+    if s.kind != shadow.kind or min(w, h) <= 0 or s.fill == shadow.fill:
+        return False
+    sw, sh = shadow.bbox[2] - shadow.bbox[0], shadow.bbox[3] - shadow.bbox[1]
+    dx, dy = shadow.bbox[0] - s.bbox[0], shadow.bbox[1] - s.bbox[1]
+    return (abs(sw - w) <= 0.04 * w and abs(sh - h) <= 0.04 * h and dx != 0 and dy != 0
+            and abs(dx) <= 0.15 * min(w, h) and abs(dy) <= 0.15 * min(w, h))
+
+
 def _candidates(prims: Primitives) -> list[_N]:
-    nodes = _compartments(_concentric(_merge_duplicates(prims.shapes)), prims.paths)
+    nodes = _compartments(_concentric(_merge_duplicates(_drop_shadows(prims.shapes))), prims.paths)
     keep = []
     centres = [U.center(w.bbox) for w in prims.words]
     for n in nodes:

@@ -12,6 +12,7 @@ and, when the text runs vertically (a rotated page), turned so that text reads l
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -636,13 +637,18 @@ def _resample(pts: list[Point], n: int) -> list[Point]:
 
 # ---- text ------------------------------------------------------------------------------------
 
+_UNMAPPED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
+
+
 def _words(spans: Sequence[TextSpan]) -> list[Word]:
     """Spans -> words, with spans of one line that touch merged (fonts split PDF lines)."""
     # (word, its span began with a space, its span ended with one: the box holds that space)
     items: list[tuple[Word, bool, bool]] = []
     seen: set[tuple[str, int, int, int, int]] = set()
     for s in spans:
-        t = s.text.strip()
+        # (a glyph the font maps to no character comes back as NUL or U+FFFD: Chromium's PDF
+        # of a draw.io SVG writes the emoji in "Draft 🔓 Editable" so; it says nothing)
+        t = _UNMAPPED.sub("", s.text).strip()
         if not t:
             continue
         # the same text painted again in the same place (a Visio shape stacked on copies of
