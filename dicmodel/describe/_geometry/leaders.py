@@ -75,23 +75,45 @@ def leader_lines(lines: Sequence[_Line], shapes: Sequence[Rect] = ()) -> set[int
     line: Visio callouts are tied to short links between close boxes, whose only stretch of
     body lies within an arrowhead's length of either end."""
     boxes = [U.expand(U._bbox_pts(c.points), _ON) for c in lines]
+    grid = _grid(boxes)
+    outlines = _Shapes(shapes)
     out: set[int] = set()
     for i, c in enumerate(lines):
         if c.arrow_start or c.arrow_end or not _straight(c.points):
             continue
         for p, inward in ((c.points[0], U.heading(c.points[::-1], 1)),
                           (c.points[-1], U.heading(c.points, 1))):
-            off = _off(p, shapes)
+            off = outlines.off(p)
             if any(j != i and U.inside(p, boxes[j]) and _lands_on(p, inward, lines[j], off)
-                   for j in range(len(lines))):
+                   for j in sorted(grid.near((p[0], p[1], p[0], p[1])))):
                 out.add(i)
                 break
     return out
 
 
-def _off(p: Point, shapes: Sequence[Rect]) -> bool:
-    """An end that touches none of ``shapes`` (False when no shapes are known)."""
-    return bool(shapes) and all(U.rect_dist(p, r) > _OFF for r in shapes)
+_CELL = 24.0  # points: the grid the lines are filed under (a figure has up to ~3,000 of them)
+
+
+def _grid(boxes: list[Rect]) -> U.Grid:
+    """The lines' boxes filed by cell: a line's end or a tick can only meet a line whose
+    box (grown by ``_ON``) it lies in or crosses."""
+    grid = U.Grid(_CELL)
+    for j, r in enumerate(boxes):
+        grid.add(j, r)
+    return grid
+
+
+class _Shapes:
+    """The nodes' outlines, filed by cell for :meth:`off`."""
+
+    def __init__(self, shapes: Sequence[Rect]) -> None:
+        self.shapes = list(shapes)
+        self.grid = _grid([U.expand(r, _OFF) for r in self.shapes])
+
+    def off(self, p: Point) -> bool:
+        """An end that touches none of the shapes (False when no shapes are known)."""
+        return bool(self.shapes) and all(U.rect_dist(p, self.shapes[k]) > _OFF
+                                         for k in self.grid.near((p[0], p[1], p[0], p[1])))
 
 
 _TICK_SPAN = 2.0     # a tick is at most this many text heights long
@@ -110,6 +132,9 @@ def tick_crossings(lines: Sequence[_Line], h: float, shapes: Sequence[Rect] = ()
     longer straight stroke whose two ends touch no shape and that crosses three or more lines
     longer than a tick is a row of ticks drawn as one line (TS 23.214's Gx, Gy, Gz, Gw, S6b)."""
     out: dict[int, list[int]] = {}
+    grid = _grid([U.expand(U._bbox_pts(c.points), _ON) for c in lines])
+    outlines = _Shapes(shapes)
+    lens = [U.poly_len(c.points) for c in lines]
     for i, c in enumerate(lines):
         if c.arrow_start or c.arrow_end or not _straight(c.points):
             continue
@@ -118,17 +143,18 @@ def tick_crossings(lines: Sequence[_Line], h: float, shapes: Sequence[Rect] = ()
         if n == 0.0:
             continue
         u = ((b[0] - a[0]) / n, (b[1] - a[1]) / n)
-        free = [_off(a, shapes), _off(b, shapes)]
+        free = [outlines.off(a), outlines.off(b)]
+        near = sorted(grid.near((min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1]))))
         if n <= _TICK_SPAN * h:
-            for j, other in enumerate(lines):
-                if j != i and U.poly_len(other.points) >= _TICK_RATIO * n and _marks(a, b, u, other, free):
+            for j in near:
+                if j != i and lens[j] >= _TICK_RATIO * n and _marks(a, b, u, lines[j], free):
                     out[i] = [j]
                     break
         elif all(free):
             # the lines a row crosses are long ones (a line through an ER diagram's bar
             # markers crosses strokes of tick size: it is the relationship, not a row)
-            crossed = [j for j, other in enumerate(lines) if j != i and U.poly_len(other.points) > _TICK_SPAN * h
-                       and _crosses(a, b, u, other.points, 0.05)]
+            crossed = [j for j in near if j != i and lens[j] > _TICK_SPAN * h
+                       and _crosses(a, b, u, lines[j].points, 0.05)]
             if len(crossed) >= _TICK_ROW and _tight(a, b, [lines[j].points for j in crossed], _TICK_SPAN * h):
                 out[i] = crossed
     return out
