@@ -252,3 +252,23 @@ def test_a_grey_drop_shadow_under_a_shape_is_no_element_but_a_deck_of_copies_sta
         page.insert_text((100, 64), "PDP", fontsize=10)
 
     assert len(_diagram(deck).nodes) >= 2
+
+
+def test_a_white_fill_without_outline_behind_other_shapes_is_no_element():
+    # the 5G OTA bench (an SVG printed to PDF): gradients painted under clips as white boxes
+    # far larger than the antennas they shade; the links from 'n78' to its antennas lay inside
+    # such a box and were dropped as strokes of it
+    def draw(page):
+        page.draw_rect(pymupdf.Rect(120, 10, 360, 200), color=None, fill=(1, 1, 1))  # the backdrop
+        page.draw_rect(pymupdf.Rect(80, 60, 140, 90), color=BLACK, fill=(1, 1, 1))
+        page.insert_text((98, 80), "n78", fontsize=10)
+        page.draw_rect(pymupdf.Rect(250, 40, 290, 70), color=BLACK, fill=ORANGE)
+        page.insert_text((257, 58), "Ant 1", fontsize=9)
+        page.draw_rect(pymupdf.Rect(250, 90, 290, 120), color=BLACK, fill=ORANGE)
+        page.insert_text((257, 108), "Ant 2", fontsize=9)
+        page.draw_line((140, 70), (250, 55), color=BLACK)
+        page.draw_line((140, 80), (250, 105), color=BLACK)
+
+    d = _diagram(draw)
+    assert sorted(n.label for n in d.nodes) == ["Ant 1", "Ant 2", "n78"]
+    assert len(d.edges) == 2 and not d.groups
