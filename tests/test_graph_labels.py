@@ -11,6 +11,7 @@ from _vector_draw import vector_prims  # noqa: E402
 
 BLACK = (0, 0, 0)
 ORANGE = (1.0, 0.75, 0.0)
+GREY = (0.5, 0.5, 0.5)
 
 
 def _diagram(draw, width=420, height=220):
@@ -272,3 +273,22 @@ def test_a_white_fill_without_outline_behind_other_shapes_is_no_element():
     d = _diagram(draw)
     assert sorted(n.label for n in d.nodes) == ["Ant 1", "Ant 2", "n78"]
     assert len(d.edges) == 2 and not d.groups
+
+
+def test_rows_of_boxes_over_an_axis_arrow_are_no_message_chart():
+    # TS 38.300 Figure B.2-1 (bandwidth parts over a 'Frequency' axis, names above): read as a
+    # lineless message chart at 0.95, 'UE 2 sends "Dedicated BWP2 Frequency" to SSB4'
+    def draw(page):
+        page.insert_text((40, 30), "UE 1", fontsize=10)
+        page.insert_text((360, 30), "SSB4", fontsize=10)
+        for k, (x0, x1, name) in enumerate([(50, 200, "Initial BWP"), (50, 300, "Dedicated BWP1"),
+                                             (300, 400, "Dedicated BWP2"), (120, 260, "Initial BWP")]):
+            y = 45 + 28 * k
+            page.draw_rect(pymupdf.Rect(x0, y, x1, y + 20), color=GREY, fill=(0.85, 0.9, 0.85))
+            page.insert_text((x0 + 10, y + 14), name, fontsize=9)
+        page.insert_text((200, 188), "Frequency", fontsize=9)
+        page.draw_line((50, 195), (392, 195), color=BLACK)
+        page.draw_polyline([(392, 191), (400, 195), (392, 199), (392, 191)], color=BLACK, fill=BLACK)
+
+    r = build_diagram(vector_prims(draw, 420, 220), None)
+    assert r.figure_type.value != "sequence"

@@ -1123,6 +1123,14 @@ def read_lineless(prims: Primitives, h: float, u: float) -> Diagram | None:
         names = [names[0], names[-1]]
     if single and len(names) != 2:
         return None
+    # the arrows run in open space under the names: a chart of boxes between them (TS 38.300
+    # Figure B.2-1's rows of bandwidth parts over a 'Frequency' axis) is no message chart
+    top = max(U.block_rect(b)[3] for b in names)
+    lo, hi = min(m.x0 for m in arrows), max(m.x1 for m in arrows)
+    boxes = [sh for sh in prims.shapes if U.area(sh.bbox) > 4 * h * h
+             and top < U.center(sh.bbox)[1] < max(m.y for m in arrows) and lo <= U.center(sh.bbox)[0] <= hi]
+    if len(boxes) >= 3:
+        return None
     # each column under its name (the sides of stacked boxes that a dotted frame crosses are
     # no messages between the names above them: book-rpc slide 1's 'Server 1/2/n' boxes)
     if not all(abs(U.center(U.block_rect(blk))[0] - x) <= 0.2 * prims.width
