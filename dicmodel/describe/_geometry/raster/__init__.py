@@ -200,17 +200,16 @@ def _read_bare_arrows(img: Any, prims: Primitives, engine: str) -> list[Word]:
     on its line (PlantUML's "status" replies, three of them on one chart, all read from a strip
     of the chart); the strip over each such arrow is read again at its own pixels, all strips
     in one detection pass (``ocr_mosaic``)."""
-    np = require("numpy", "raster figure geometry", extra="ocr")
-    cv2 = require("cv2", "raster figure geometry")
     h = median_height(prims.words, 20.0)
-    hh, ww = img.shape[:2]
+    ww = img.shape[1]
     centres = [center(wd.bbox) for wd in prims.words]
     # (the level strokes read straight from the ink, see ``level.py``, are where a sequence
     # chart's message lines come out whole: the general tracing breaks them at their labels
     # and offsets them to the letters' baseline)
     src = prims.level if prims.level is not None else prims
     tips = [a.tip for a in src.arrowheads]
-    crops, origins, seen = [], [], []
+    crops: list[tuple[int, int, int, int]] = []
+    seen: list[tuple[float, float, float]] = []
     for p in src.paths:
         (x0, y0), (x1, y1) = p.points[0], p.points[-1]
         if abs(x1 - x0) < 3 * h or abs(y1 - y0) > 0.05 * abs(x1 - x0):
@@ -225,25 +224,39 @@ def _read_bare_arrows(img: Any, prims: Primitives, engine: str) -> list[Word]:
         if any(abs(y - sy) <= 0.5 * h and min(hi, shi) - max(lo, slo) > 0 for slo, shi, sy in seen):
             continue  # the same line, traced twice
         seen.append((lo, hi, y))
-        cx0, cy0 = max(0, int(lo)), max(0, int(y - 1.4 * h))
-        cx1, cy1 = min(ww, int(hi) + 1), max(0, int(y - 1.5))  # (its text may sit right on it)
-        if cy1 - cy0 < 8 or cx1 - cx0 < 8:
-            continue
-        crop = img[cy0:cy1, cx0:cx1]
-        if int(ink_mask(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), np, 60)[0].sum()) < 20:
-            continue
-        crops.append(crop)
-        origins.append((cx0, cy0))
-        if len(crops) == _REREAD_MAX:
-            break
+        box = (max(0, int(lo)), max(0, int(y - 1.4 * h)),
+               min(ww, int(hi) + 1), max(0, int(y - 1.5)))  # (its text may sit right on it)
+        if _inked(img, box, 20):
+            crops.append(box)
+            if len(crops) == _REREAD_MAX:
+                break
+    # (a lifeline's dashes crossing the strip come back as 'I' or '|')
+    return _read_strips(img, crops, engine, lambda wd: sum(c.isalnum() for c in wd.text) >= 2)
+
+
+def _inked(img: Any, box: tuple[int, int, int, int], least: int) -> bool:
+    """A strip of the image at least 8 pixels each way that holds ``least`` ink pixels."""
+    np = require("numpy", "raster figure geometry", extra="ocr")
+    cv2 = require("cv2", "raster figure geometry")
+    x0, y0, x1, y1 = box
+    if y1 - y0 < 8 or x1 - x0 < 8:
+        return False
+    return int(ink_mask(cv2.cvtColor(img[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY), np, 60)[0].sum()) >= least
+
+
+def _read_strips(img: Any, boxes: list[tuple[int, int, int, int]], engine: str,
+                 keep: Any) -> list[Word]:
+    """The words of several strips of the image read in one detection pass
+    (``ocr_mosaic``), in the image's pixels; those read surely and that ``keep`` accepts."""
+    if not boxes:
+        return []
     out: list[Word] = []
-    for (ox, oy), found in zip(origins, ocr_mosaic(crops, engine) if crops else []):
-        for wd in found:
-            # (a lifeline's dashes crossing the strip come back as 'I' or '|')
-            if wd.confidence < _NAME_SCORE or sum(c.isalnum() for c in wd.text) < 2:
-                continue
-            out.append(replace(wd, bbox=(wd.bbox[0] + ox, wd.bbox[1] + oy, wd.bbox[2] + ox,
-                                         wd.bbox[3] + oy)))
+    found = ocr_mosaic([img[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes], engine)
+    for (ox, oy, _x1, _y1), words in zip(boxes, found):
+        for wd in words:
+            if wd.confidence >= _NAME_SCORE and keep(wd):
+                out.append(replace(wd, bbox=(wd.bbox[0] + ox, wd.bbox[1] + oy, wd.bbox[2] + ox,
+                                             wd.bbox[3] + oy)))
     return out
 
 
@@ -264,14 +277,12 @@ def _read_icon_names(img: Any, prims: Primitives, engine: str) -> list[Word]:
     figure is read at the size its print suggests, where a short light-grey name ("h1" under a
     PC) can fade out; the strip under each such picture is read again at its own pixels, all
     strips in one detection pass (``ocr_mosaic``)."""
-    np = require("numpy", "raster figure geometry", extra="ocr")
-    cv2 = require("cv2", "raster figure geometry")
     icons = [sh for sh in prims.shapes if sh.kind == "icon"]
     if not icons:
         return []
     h = median_height(prims.words, 20.0)
     hh, ww = img.shape[:2]
-    crops, origins = [], []
+    crops: list[tuple[int, int, int, int]] = []
     for ic in icons:
         x0, y0, x1, y1 = ic.bbox
         w = x1 - x0
@@ -282,23 +293,10 @@ def _read_icon_names(img: Any, prims: Primitives, engine: str) -> list[Word]:
         # the strip stops at the next shape down
         bottom = min([sh.bbox[1] for sh in prims.shapes if sh is not ic and sh.bbox[1] > y1
                       and sh.bbox[0] < band[2] and sh.bbox[2] > band[0]] + [band[3]])
-        cx0, cy0 = max(0, int(band[0])), max(0, int(y1) + 1)
-        cx1, cy1 = min(ww, int(band[2])), min(hh, int(bottom))
-        if cy1 - cy0 < 8 or cx1 - cx0 < 8:
-            continue
-        crop = img[cy0:cy1, cx0:cx1]
-        if int(ink_mask(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), np, 60)[0].sum()) < 5:
-            continue
-        crops.append(crop)
-        origins.append((cx0, cy0))
-    out: list[Word] = []
-    for (ox, oy), found in zip(origins, ocr_mosaic(crops, engine)):
-        for wd in found:
-            if wd.confidence < _NAME_SCORE or _GLYPH.fullmatch(wd.text.strip()):
-                continue
-            out.append(replace(wd, bbox=(wd.bbox[0] + ox, wd.bbox[1] + oy, wd.bbox[2] + ox,
-                                         wd.bbox[3] + oy)))
-    return out
+        box = (max(0, int(band[0])), max(0, int(y1) + 1), min(ww, int(band[2])), min(hh, int(bottom)))
+        if _inked(img, box, 5):
+            crops.append(box)
+    return _read_strips(img, crops, engine, lambda wd: not _GLYPH.fullmatch(wd.text.strip()))
 
 
 def _geometry_scale(words: list, h: int, w: int) -> float:
