@@ -114,9 +114,6 @@ def test_too_many_items_keeps_only_the_words():
 def test_a_figure_of_thousands_of_outlines_is_read_for_its_labels_only():
     """Graph recovery grows faster than linearly with the outlines (a fuzzed page of 15,000
     squares took a minute): past max_items/10 shapes and lines the describer keeps the labels."""
-    from dicmodel.describe.base import FigureRequest, get_describer
-    from dicmodel.document import FigureKind
-
     doc = pymupdf.open()
     page = doc.new_page(width=600, height=500)
     shape = page.new_shape()
@@ -126,11 +123,7 @@ def test_a_figure_of_thousands_of_outlines_is_read_for_its_labels_only():
         shape.finish(color=BLACK)
     shape.commit()
     page.insert_text((20, 30), "Halftone legend", fontsize=10)
-    page = pymupdf.open("pdf", doc.tobytes())[0]
-    drawings, spans = page_inputs(page)
-    req = FigureRequest(figure_id="f", kind=FigureKind.vector, bbox=BBox(x0=0, y0=0, x1=600, y1=500),
-                        drawings=drawings, spans=spans)
-    [d] = get_describer("structural", ocr="none", max_items=10000).describe([req])
+    d = _describe_page(doc)
     assert any("exceed max_items/10=1000" in w for w in d.warnings)
     assert "Halftone legend" in d.text and d.diagram is None
 
@@ -139,9 +132,6 @@ def test_a_figure_whose_pictures_are_drawn_in_thousands_of_strokes_is_still_read
     """TS 38.300 Figure 4.7.1-1 as EMF: each antenna and server drawn in hundreds of short
     strokes (2,758 lines, 92 shapes) went past max_items/10 and was read for its labels only,
     though graph recovery took 0.2 s. A line counts as a quarter of a shape."""
-    from dicmodel.describe.base import FigureRequest, get_describer
-    from dicmodel.document import FigureKind
-
     doc = pymupdf.open()
     page = doc.new_page(width=600, height=500)
     shape = page.new_shape()
@@ -157,10 +147,19 @@ def test_a_figure_whose_pictures_are_drawn_in_thousands_of_strokes_is_still_read
     page.insert_text((85, 262), "gNB", fontsize=10)
     page.insert_text((435, 262), "AMF", fontsize=10)
     page.insert_text((265, 212), "NG", fontsize=10)
+    d = _describe_page(doc)
+    assert not any("labels only" in w for w in d.warnings)
+
+
+def _describe_page(doc):
+    """The structural reading (no OCR, max_items 10,000) of a one-page document's whole page."""
+    from dicmodel.describe.base import FigureRequest, get_describer
+    from dicmodel.document import FigureKind
+
     page = pymupdf.open("pdf", doc.tobytes())[0]
     drawings, spans = page_inputs(page)
-    req = FigureRequest(figure_id="f", kind=FigureKind.vector, bbox=BBox(x0=0, y0=0, x1=600, y1=500),
-                        drawings=drawings, spans=spans)
+    req = FigureRequest(figure_id="f", kind=FigureKind.vector, bbox=BBox(x0=0, y0=0, x1=page.rect.width,
+                        y1=page.rect.height), drawings=drawings, spans=spans)
     [d] = get_describer("structural", ocr="none", max_items=10000).describe([req])
-    assert not any("labels only" in w for w in d.warnings)
+    return d
     assert d.diagram is not None and len(d.diagram.edges) >= 1
