@@ -53,6 +53,7 @@ __all__ = [
     "parse_mermaid",
     "validate_mermaid",
     "extract_mermaid",
+    "split_stereotype",
 ]
 
 DiagramKind = Literal[
@@ -73,6 +74,16 @@ MAX_NODES = 50_000
 MAX_EDGES = 200_000
 """Most edges plus messages in one diagram."""
 _QUOTE_CHARS = 200  # an error message quotes at most this much of the offending text
+
+_STEREOTYPE = re.compile(r"^\s*(«[^»]+»|<<[^<>]+>>)\s+(\S.*)$", re.S)
+
+
+def split_stereotype(label: str) -> tuple[str, str]:
+    """(name, stereotype) of a UML name with a leading stereotype: "«interface» Shape" is the
+    class Shape marked «interface» (draw.io writes "<<TOSCA>> Policy"); a label without one
+    comes back whole, with an empty stereotype."""
+    m = _STEREOTYPE.match(label or "")
+    return (m.group(2).strip(), m.group(1)) if m else (label, "")
 
 
 def _clip(text: str | None, limit: int = _QUOTE_CHARS) -> str | None:

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field, computed_field
 
 from .._extras import require
+from ..diagram import split_stereotype
 
 if TYPE_CHECKING:
     from ..diagram import Diagram, Edge
@@ -151,25 +152,23 @@ def normalize_label(text: str) -> str:
     return " ".join(_PUNCT.sub(" ", t).split())
 
 
-# a UML stereotype before a name ("<<TOSCA>> Policy", "«interface» Shape") marks the name, it
-# is not part of it: one reading writes it into the label, another (or the source) beside it
-_STEREOTYPE = re.compile(r"^\s*(?:«[^»]*»|<<[^<>]*>>)\s*(?=\S)")
-
-
 def _unmarked(text: str) -> str:
-    return _STEREOTYPE.sub("", text or "", count=1)
+    """The label less a leading UML stereotype ("<<TOSCA>> Policy" -> "Policy"): it marks the
+    name, and one reading writes it into the label, another (or the source) beside it."""
+    return split_stereotype(text)[0]
 
 
 def label_similarity(a: str, b: str, *, normalized: bool = False) -> float:
     """0-100 similarity of two labels (the better of rapidfuzz ratio and token_sort_ratio);
-    with a leading UML stereotype on either side, the better of the labels with and without
-    it."""
-    if not normalized and (_STEREOTYPE.match(a or "") or _STEREOTYPE.match(b or "")):
-        return max(_similarity(normalize_label(a), normalize_label(b)),
-                   _similarity(normalize_label(_unmarked(a)), normalize_label(_unmarked(b))))
-    if not normalized:
-        a, b = normalize_label(a), normalize_label(b)
-    return _similarity(a, b)
+    labels not yet normalised also score without a leading UML stereotype, the better of the
+    two counting."""
+    if normalized:
+        return _similarity(a, b)
+    score = _similarity(normalize_label(a), normalize_label(b))
+    bare_a, bare_b = _unmarked(a), _unmarked(b)
+    if (bare_a, bare_b) != (a, b):
+        score = max(score, _similarity(normalize_label(bare_a), normalize_label(bare_b)))
+    return score
 
 
 def _similarity(a: str, b: str) -> float:
@@ -205,24 +204,22 @@ def _match_scores(scores: list[list[float]], threshold: float,
 
 def label_scores(pred: Sequence[str], ref: Sequence[str]) -> list[list[float]]:
     """The ``[P][R]`` matrix of :func:`label_similarity` scores, computed in bulk."""
+    out = _score_matrix([normalize_label(x) for x in pred], [normalize_label(x) for x in ref])
+    bare_p, bare_r = [_unmarked(x) for x in pred], [_unmarked(x) for x in ref]
+    if bare_p != list(pred) or bare_r != list(ref):  # (a stereotype somewhere: see _unmarked)
+        bare = _score_matrix([normalize_label(x) for x in bare_p], [normalize_label(x) for x in bare_r])
+        out = [[max(x, y) for x, y in zip(row, brow)] for row, brow in zip(out, bare)]
+    return out
+
+
+def _score_matrix(a: list[str], b: list[str]) -> list[list[float]]:
+    """``_cell`` scores of normalised labels, computed in bulk."""
     process = require("rapidfuzz.process", "fuzzy label matching")
     fuzz = require("rapidfuzz.fuzz", "fuzzy label matching")
-    a = [normalize_label(x) for x in pred]
-    b = [normalize_label(x) for x in ref]
     ratio = process.cdist(a, b, scorer=fuzz.ratio)  # [P, R]
     tsort = process.cdist(a, b, scorer=fuzz.token_sort_ratio)  # [P, R]
-    out = [[_cell(a[i], b[j], float(ratio[i][j]), float(tsort[i][j])) for j in range(len(b))]
-           for i in range(len(a))]
-    marked_p = [i for i, x in enumerate(pred) if _STEREOTYPE.match(x or "")]
-    marked_r = [j for j, x in enumerate(ref) if _STEREOTYPE.match(x or "")]
-    # (a stereotype on either side: the pair also scores without it; see _STEREOTYPE)
-    for i in marked_p:
-        for j in range(len(b)):
-            out[i][j] = max(out[i][j], label_similarity(pred[i], ref[j]))
-    for j in marked_r:
-        for i in range(len(a)):
-            out[i][j] = max(out[i][j], label_similarity(pred[i], ref[j]))
-    return out
+    return [[_cell(a[i], b[j], float(ratio[i][j]), float(tsort[i][j])) for j in range(len(b))]
+            for i in range(len(a))]
 
 
 def _cell(a: str, b: str, r: float, t: float) -> float:

@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from ...diagram import Diagram, Edge, Group, Node
+from ...diagram import Diagram, Edge, Group, Node, split_stereotype
 from ...document import FigureType
 from . import _util as U
 from .chords import straight_chords
@@ -275,14 +275,23 @@ def _drop_shadows(shapes: list[Shape]) -> list[Shape]:
     """Shapes less the drop shadows drawn under them: a grey copy of a later shape of the same
     kind and size, set off by a few points (TS 23.203 Figure A.1's IP-CAN cloud over its grey
     shadow, an 'unlabelled ellipse'). A deck of copies in the card's own colour stays."""
+    grid = _filed([s.bbox for s in shapes])
     out = []
     for i, s in enumerate(shapes):
         f = s.fill
         grey = s.filled and f is not None and max(f) - min(f) < 0.05 and max(f) < 0.9
-        if grey and any(_casts(s, t) for t in shapes[i + 1:]):
+        if grey and any(j > i and _casts(s, shapes[j]) for j in grid.near(s.bbox)):
             continue
         out.append(s)
     return out
+
+
+def _filed(boxes: list[Rect]) -> U.Grid:
+    """``boxes`` filed by cell (figures reach thousands of outlines: gradients drawn as bands)."""
+    grid = U.Grid(32.0)
+    for k, r in enumerate(boxes):
+        grid.add(k, r)
+    return grid
 
 
 def _casts(shadow: Shape, s: Shape) -> bool:
@@ -301,6 +310,7 @@ def _candidates(prims: Primitives) -> list[_N]:
     nodes = _compartments(_concentric(_merge_duplicates(_drop_shadows(prims.shapes))), prims.paths)
     keep = []
     centres = [U.center(w.bbox) for w in prims.words]
+    boxes = _filed([n.bbox for n in nodes])
     for n in nodes:
         # fill-only boxes under a connector are label backgrounds, not nodes; a background
         # fits its label (a line or two), while a fill-only node (Visio draws boxes without
@@ -310,7 +320,7 @@ def _candidates(prims: Primitives) -> list[_N]:
             continue
         if _end_marker(n, prims.paths, centres):
             continue
-        if _blank_backdrop(n, nodes):
+        if _blank_backdrop(n, nodes, boxes):
             continue
         # a white fill without an outline that hugs its text and that no connector reaches is
         # the background of a free label (a transition's trigger above its arrow, TS 24.301
@@ -325,16 +335,17 @@ def _candidates(prims: Primitives) -> list[_N]:
     return _pictures(keep, prims.words, prims.width * prims.height)
 
 
-def _blank_backdrop(n: _N, nodes: list[_N]) -> bool:
+def _blank_backdrop(n: _N, nodes: list[_N], grid: U.Grid) -> bool:
     """A white fill with no outline behind other shapes is no element: on the white page it
     shows neither a box nor a container (an SVG's gradients painted under clips as white
     boxes far larger than the antennas they shade, 97 by 138 points for a 6-point antenna:
     the 5G OTA bench's links to its antennas were taken for lines drawn inside a box). A white
     tile behind an icon is that icon's element (draw.io's Kubernetes and shield icons): what it
-    holds is more than a twentieth of it."""
+    holds is more than a twentieth of it. (``grid`` files the nodes' boxes.)"""
     if not n.filled or n.stroked or n.fill is None or min(n.fill) < 0.97:
         return False
-    held = [U.area(o.bbox) for o in nodes if o is not n and U.contains(n.bbox, o.bbox)]
+    held = [U.area(o.bbox) for o in (nodes[k] for k in grid.near(n.bbox))
+            if o is not n and U.contains(n.bbox, o.bbox)]
     return bool(held) and max(held) < 0.05 * U.area(n.bbox)
 
 
@@ -979,10 +990,11 @@ def _caption_labels(blocks: list[list[Word]], nodes: list[_N], h: float) -> list
                 r = U.block_rect(b)
                 if k in taken or not _over_icon(n.bbox, r):
                     continue
+                above = n.bbox[1] - r[3] + 0.5 * h
                 if below and _name_below(n.bbox, r, h):
                     pairs.append((r[1] - n.bbox[3], i, k))
-                elif not below and r[1] - n.bbox[3] < -2 and n.bbox[1] - r[3] + 0.5 * h <= 1.8 * h:
-                    pairs.append((n.bbox[1] - r[3] + 0.5 * h, i, k))
+                elif not below and r[1] - n.bbox[3] < -2 and above <= 1.8 * h:
+                    pairs.append((above, i, k))
         for _, i, k in sorted(pairs):
             if k not in taken and not icons[i].words:
                 icons[i].words.extend(rest[k])
@@ -1634,16 +1646,6 @@ def _node_shape(n: _N, state: bool) -> str:
     return _SHAPE_NAME.get(n.kind, "box")
 
 
-_STEREOTYPE = re.compile(r"^\s*(«[^»]+»|<<[^<>]+>>)\s+(\S.*)$", re.S)
-
-
-def _stereotype(label: str) -> tuple[str, str]:
-    """(name, stereotype) of a UML header read as one line: "«interface» Shape" is the class
-    Shape marked «interface»; a label without a leading stereotype comes back whole."""
-    m = _STEREOTYPE.match(label)
-    return (m.group(2).strip(), m.group(1)) if m else (label, "")
-
-
 def to_diagram(parts: GraphParts, kind: str) -> Diagram:
     """Typed Diagram from the recovered graph (kind decided by the classifier)."""
     _ids(parts)
@@ -1656,7 +1658,7 @@ def to_diagram(parts: GraphParts, kind: str) -> Diagram:
         n = nodes[k]
         if n.is_group:
             continue
-        label, stereotype = _stereotype(n.label)
+        label, stereotype = split_stereotype(n.label)  # (a UML header read as one line)
         if not n.note:
             d.nodes.append(Node(id=n.id, label=label,
                                 shape="note" if n.on_link else _node_shape(n, state)))

@@ -85,7 +85,7 @@ def leader_lines(lines: Sequence[_Line], shapes: Sequence[Rect] = ()) -> set[int
                           (c.points[-1], U.heading(c.points, 1))):
             off = outlines.off(p)
             if any(j != i and U.inside(p, boxes[j]) and _lands_on(p, inward, lines[j], off)
-                   for j in sorted(grid.near((p[0], p[1], p[0], p[1])))):
+                   for j in grid.near((p[0], p[1], p[0], p[1]))):
                 out.add(i)
                 break
     return out
@@ -144,6 +144,7 @@ def tick_crossings(lines: Sequence[_Line], h: float, shapes: Sequence[Rect] = ()
             continue
         u = ((b[0] - a[0]) / n, (b[1] - a[1]) / n)
         free = [outlines.off(a), outlines.off(b)]
+        # (in index order: a tick marks the first line it meets, as before the grid)
         near = sorted(grid.near((min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1]))))
         if n <= _TICK_SPAN * h:
             for j in near:

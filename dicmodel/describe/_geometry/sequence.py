@@ -1125,10 +1125,9 @@ def read_lineless(prims: Primitives, h: float, u: float) -> Diagram | None:
         return None
     # the arrows run in open space under the names: a chart of boxes between them (TS 38.300
     # Figure B.2-1's rows of bandwidth parts over a 'Frequency' axis) is no message chart
-    top = max(U.block_rect(b)[3] for b in names)
-    lo, hi = min(m.x0 for m in arrows), max(m.x1 for m in arrows)
-    boxes = [sh for sh in prims.shapes if U.area(sh.bbox) > 4 * h * h
-             and top < U.center(sh.bbox)[1] < max(m.y for m in arrows) and lo <= U.center(sh.bbox)[0] <= hi]
+    region = (min(m.x0 for m in arrows), max(U.block_rect(b)[3] for b in names),
+              max(m.x1 for m in arrows), max(m.y for m in arrows))
+    boxes = [sh for sh in prims.shapes if U.area(sh.bbox) > 4 * h * h and U.inside(U.center(sh.bbox), region)]
     if len(boxes) >= 3:
         return None
     # each column under its name (the sides of stacked boxes that a dotted frame crosses are

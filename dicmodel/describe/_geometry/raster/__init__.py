@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -245,7 +246,7 @@ def _inked(img: Any, box: tuple[int, int, int, int], least: int) -> bool:
 
 
 def _read_strips(img: Any, boxes: list[tuple[int, int, int, int]], engine: str,
-                 keep: Any) -> list[Word]:
+                 keep: Callable[[Word], bool]) -> list[Word]:
     """The words of several strips of the image read in one detection pass
     (``ocr_mosaic``), in the image's pixels; those read surely and that ``keep`` accepts."""
     if not boxes:

@@ -97,7 +97,8 @@ def _shapes(f: _Frame, gray: Any, bg: int, fills: list | None = None) -> tuple[l
                       stroked=not badge)
         found.append((shape, contour))
         regions.add(id(shape))
-    found = [(s, c) for s, c in found if s.filled or not _between_shapes(s, [o for o, _ in found])]
+    every = [s for s, _ in found]
+    found = [(s, c) for s, c in found if s.filled or not _between_shapes(s, every)]
     for s, c in found:
         if id(s) in regions:
             # the hull, not the contour: a connector that runs into a group's region from its
