@@ -111,7 +111,11 @@ def text_blocks(words: Sequence[Word]) -> list[list[Word]]:
     for w in order:
         h = w.bbox[3] - w.bbox[1]
         home = None
-        for b in blocks:
+        # (a slanted label is one line along its connector: its box, far taller than its
+        # letters, would take in the labels of the next connectors of a fan)
+        for b in (blocks if w.quad is None else ()):
+            if b[-1].quad is not None:
+                continue
             last = b[-1]
             lh = last.bbox[3] - last.bbox[1]
             gap = w.bbox[1] - last.bbox[3]

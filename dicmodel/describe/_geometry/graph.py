@@ -1146,7 +1146,11 @@ def recover_graph(prims: Primitives) -> GraphParts:
     chains = _without_doubles(chains)
     boxes = [n.bbox for n in nodes if not n.is_group]
     if prims.source == "raster":
-        chains = _bounced(chains, boxes, max(3.0, 0.25 * h))
+        # (a device picture's box is the solid part an opening found, its tips cut off: a fan
+        # of links from one of its corners meets a little way out, where two of the fan's
+        # strokes are traced as one V)
+        chains = _bounced(chains, [U.expand(n.bbox, 0.5 * h) if n.kind == "icon" else n.bbox
+                                   for n in nodes if not n.is_group], max(3.0, 0.25 * h))
     else:  # a V drawn as one polyline from two boxes to the side of a third is two links
         # (the third may be an icon, the V's point on the name printed under it: TS 38.300
         # Figure 4.7.1-1's NG links from gNB and IAB-donor up to AMF/UPF)

@@ -18,6 +18,7 @@ about one text height.
 from __future__ import annotations
 
 import functools
+import math
 import threading
 from bisect import bisect_right
 from dataclasses import replace
@@ -257,14 +258,16 @@ def _rapidocr_words(img: Any) -> list[Word]:
         text = str(text).strip()
         if not text or float(score) < _MIN_SCORE:
             continue
+        line = [(float(p[0]), float(p[1])) for p in quad]
         parts = _word_parts(out.word_results[k] if k < len(out.word_results) else ())
-        runs = _split_at_strokes(parts, img) if len(parts) > 1 else []
+        # (a slanted line's word boxes are not level: the test for a stroke between them is)
+        runs = _split_at_strokes(parts, img) if len(parts) > 1 and not _slanted(line) else []
         if len(runs) > 1:
             # the detector can run two labels into one line ("eth1 eth0" on both sides of a
             # link): split where a stroke runs through the gap between two words
             words.extend(runs)
             continue
-        words.append(_word(text, [(float(p[0]), float(p[1])) for p in quad], float(score)))
+        words.append(_word(text, line, float(score)))
     return words
 
 
@@ -295,11 +298,31 @@ def _normalize_float32(op: Any, img: Any) -> Any:
     return img.astype(np.float32) * gain + offset
 
 
+# a line whose baseline runs this many degrees off level (and as many off plumb) is slanted
+_SLANT_DEG = 12.0
+
+
 def _word(text: str, pts: list[tuple[float, float]], score: float) -> Word:
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
     bbox = (min(xs), min(ys), max(xs), max(ys))
-    return Word(text=text, bbox=bbox, size=bbox[3] - bbox[1], confidence=score,
-                vertical=_is_vertical(bbox, text))
+    quad = _slanted(pts)
+    # (a slanted line's box is far taller than its letters: its size is the quad's short side)
+    size = math.dist(pts[1], pts[2]) if quad else bbox[3] - bbox[1]
+    return Word(text=text, bbox=bbox, size=size, confidence=score,
+                vertical=not quad and _is_vertical(bbox, text), quad=quad)
+
+
+def _slanted(pts: list[tuple[float, float]]) -> tuple[Any, Any, Any, Any] | None:
+    """The detector's quad (top-left, top-right, bottom-right, bottom-left along the text)
+    when its baseline is slanted, else None."""
+    if len(pts) != 4:
+        return None
+    (x0, y0), (x1, y1) = pts[0], pts[1]
+    deg = abs(math.degrees(math.atan2(y1 - y0, x1 - x0))) % 180.0
+    deg = min(deg, 180.0 - deg)  # 0 level, 90 plumb
+    if _SLANT_DEG <= deg <= 90.0 - _SLANT_DEG and math.dist(pts[0], pts[1]) > math.dist(pts[1], pts[2]):
+        return (pts[0], pts[1], pts[2], pts[3])
+    return None
 
 
 def _split_at_strokes(parts: list[Word], img: Any) -> list[Word]:

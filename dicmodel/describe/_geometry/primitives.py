@@ -60,6 +60,9 @@ class Word:
     size: float = 0.0
     confidence: float = 1.0
     vertical: bool = False
+    # the four corners of a slanted OCR line (a label written along a diagonal connector); None
+    # for level and vertical text, whose ``bbox`` is its outline
+    quad: tuple[Point, Point, Point, Point] | None = None
 
 
 RasterRole = Literal["text", "raster"]

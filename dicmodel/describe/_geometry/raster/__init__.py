@@ -143,6 +143,26 @@ _LATIN = re.compile(r"[A-Za-z]")
 _CJK = re.compile(r"[\u2e80-\u9fff\u3130-\u318f\uac00-\ud7af]{1,2}")
 
 
+def _erase_slanted(quads: list[Any], ink: Any, s: float, np: Any, cv2: Any) -> None:
+    """Clear the letters of slanted labels (their quads, in original pixels) from the working
+    mask: the ink pieces lying (almost) wholly inside a quad. The connector a label is written
+    along runs beside it, often through the detector's padded quad, and goes on past it: it
+    stays, with any letter that touches it."""
+    if not quads:
+        return
+    area = np.zeros_like(ink)
+    for q in quads:
+        cv2.fillPoly(area, [np.round(np.array(q, dtype=np.float64) * s).astype(np.int32)], 1)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    within = np.bincount(labels[area > 0], minlength=n)
+    letters = within >= _SLANT_INSIDE * stats[:, cv2.CC_STAT_AREA]
+    letters[0] = False
+    ink[letters[labels]] = 0
+
+
+_SLANT_INSIDE = 0.9  # share of an ink piece inside a slanted label's quad that makes it a letter
+
+
 def _drop_marks(words: list[Word]) -> list[Word]:
     """A drawn mark read as text: the recogniser (trained on Chinese and English) returns a
     lone arrowhead, tick or bar as one or two CJK characters ('个' for an up head). In a figure
@@ -332,7 +352,11 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
         full = ink_mask(fgray, np, _INK_DELTA)[0].astype(np.float32)
         ink |= (cv2.resize(full, (ink.shape[1], ink.shape[0]), interpolation=cv2.INTER_AREA)
                 > 0.45 * s).astype(np.uint8)
-    words = [_scaled_box(wd.bbox, s) for wd in prims.words]
+    # a slanted label's letters are cleared along its quad, here; its upright box, which takes
+    # in the connector it is written along, plays no part in the geometry
+    upright = [k for k, wd in enumerate(prims.words) if wd.quad is None]
+    _erase_slanted([wd.quad for wd in prims.words if wd.quad is not None], ink, s, np, cv2)
+    words = [_scaled_box(prims.words[k].bbox, s) for k in upright]
     discs = _number_discs(ink, words, np, cv2)
     ink |= _faint_outlines(ink, gray, words, np, cv2)
     blobs = solid_blobs(ink, words, np, cv2, gray)
@@ -346,7 +370,8 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
     if discs:
         # the number inside a disc is a step counter, not a label
         keep = [k for k, b in enumerate(words) if not any(_in_disc(b, d) for d in discs)]
-        prims.words = [prims.words[k] for k in keep]
+        dropped = set(upright) - {upright[k] for k in keep}
+        prims.words = [wd for k, wd in enumerate(prims.words) if k not in dropped]
         words = [words[k] for k in keep]
     ink, n_comp = _erase_text(ink, words, np, cv2)
     ink |= bands

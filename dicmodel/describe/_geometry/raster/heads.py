@@ -121,6 +121,8 @@ def _arrowheads(f: _Frame, conn: Any) -> tuple[list[Arrowhead], Any]:
         head = _one_head(f, conn, blob, (x, y, w, h), (float(xs.mean() + x), float(ys.mean() + y)))
         if head is None:
             continue  # a thick bend of a line (anti-aliased curve) stays part of the line
+        if _forked_behind(conn, head, (x, y, w, h), f):
+            continue  # the knot where a fan of lines meets, not a head
         found.append((head, (blob, x, y)))
     # two "heads" tip to tip are the knot where two lines cross at a slant, split in two by
     # the opening (real heads at the two ends of one line are a line's length apart)
@@ -238,6 +240,28 @@ def _crosses(f: _Frame, conn: Any) -> list[Path]:
             out.append(Path(points=[(float(x2 + w2), float(y2)), (float(x2), float(y2 + h2))], width=f.stroke))
             break
     return out
+
+
+def _forked_behind(conn: Any, head: Arrowhead, box: tuple[int, int, int, int], f: _Frame) -> bool:
+    """Two or more lines leave the blob behind its base: the wedge where a fan of links from one
+    picture's corner runs together (each a line's width apart there) survives the opening like
+    a filled head, and points at the picture. A head has one shaft behind it; a lifeline or an
+    outline at its tip lies beside or in front of it."""
+    np = f.np
+    x, y, w, h = box
+    cx, cy = x + w / 2.0, y + h / 2.0
+    r = 0.5 * math.hypot(w, h) + 2.0 * f.stroke + 2.0
+    ang = np.linspace(0.0, 2.0 * math.pi, max(48, int(2.0 * math.pi * r)), endpoint=False)
+    dx, dy = np.cos(ang), np.sin(ang)
+    behind = -(dx * head.direction[0] + dy * head.direction[1]) > 0.3
+    xs = np.clip(np.round(cx + r * dx).astype(int), 0, conn.shape[1] - 1)
+    ys = np.clip(np.round(cy + r * dy).astype(int), 0, conn.shape[0] - 1)
+    on = (conn[ys, xs] > 0) & behind
+    # runs of ink along the arc behind the base (the arc is one stretch of the circle)
+    start = int(np.argmin(behind)) if not behind.all() else 0
+    seq = np.roll(on, -start)
+    runs = int(np.count_nonzero(seq[1:] & ~seq[:-1])) + int(seq[0])
+    return runs >= 2
 
 
 def _one_head(f: _Frame, conn: Any, blob: Any, box: tuple[int, int, int, int],

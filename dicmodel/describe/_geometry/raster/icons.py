@@ -26,6 +26,9 @@ _MAX_ASPECT = 3.0  # a long solid bar is a thick line or a band, not a picture
 _MIN_FILL = 0.45  # share of its box the solid area covers (a diagonal thick line covers less)
 _LIGHT_RIM = 0.7  # share of ink round a light word that puts it on a fill
 _COVERED = 0.5  # overlap (of the smaller box) with a found shape that makes it that shape
+_CLEAR = 0.25  # text heights round a picture where no ink is a connector
+_MARK_AREA = 0.6  # a shape centred in the blob and smaller than this share of it is a mark on it
+_FRAME_AREA = 6.0  # ... unless the shape holds the blob and is this many times its area: a frame
 
 
 def solid_blobs(ink: Any, words: list[Rect], np: Any, cv2: Any, gray: Any = None) -> list[Rect]:
@@ -77,8 +80,8 @@ def icon_shapes(blobs: list[Rect], shapes: list[Shape], conn: Any, f: _Frame, so
     the ink before fills were turned into their outlines)."""
     if not blobs:
         return shapes, conn, []
-    icons = [b for b in blobs if not any(_share(b, s.bbox) >= _COVERED for s in shapes
-                                         if s.kind != "icon" and not U.contains(b, s.bbox, 0.0))]
+    m = max(2.0, 1.5 * f.stroke)  # the outline drawn round the fill lies just outside it
+    icons = [b for b in blobs if not any(_accounts(s, b) for s in shapes)]
     if not icons:
         return shapes, conn, []
     conn = conn.copy()
@@ -89,14 +92,16 @@ def icon_shapes(blobs: list[Rect], shapes: list[Shape], conn: Any, f: _Frame, so
             pics.append(b)
         else:
             arrows.append(found)
-    m = max(2.0, 1.5 * f.stroke)  # the outline drawn round the fill lies just outside it
     # (a block arrow's fill was turned into its outline too, a region the shapes took for a box)
     bodies = [body for _, body in arrows]
     kept = [s for s in shapes if not any(U.contains(U.expand(b, m), s.bbox, 0.0) for b in pics)
             and not any(U.overlap_area(b, s.bbox) >= 0.5 * U.area(s.bbox) for b in bodies)]
     hh, ww = conn.shape
+    # (the opening that found the picture rounds its corners off: a fan of links meeting at a
+    # corner meets a little outside the box, and the knot there would join them in pairs)
+    clear = max(m, _CLEAR * f.text_h)
     for b in pics:
-        x0, y0, x1, y1 = U.expand(b, m)
+        x0, y0, x1, y1 = U.expand(b, clear)
         conn[max(0, int(y0)):min(hh, int(y1) + 1), max(0, int(x0)):min(ww, int(x1) + 1)] = 0
     return (kept + [Shape(kind="icon", bbox=b, filled=True, stroked=False) for b in pics], conn,
             [path for path, _ in arrows])
@@ -164,6 +169,21 @@ def _arrow_profile(p: Any, np: Any) -> bool:
         return False
     steps = np.diff(head)
     return bool(np.all(steps <= 0.05 * top + 1))  # it only narrows towards the tip
+
+
+def _accounts(s: Shape, blob: Rect) -> bool:
+    """Whether a found shape is the solid blob itself (its outline, read as a box), so that no
+    icon is made of it. A mark inside the picture (a shield's white face, read as an ellipse)
+    is not, and neither is a frame drawn round it with room to spare (a namespace box round a
+    resource's picture)."""
+    if s.kind == "icon" or U.contains(blob, s.bbox, 0.0):
+        return False
+    # (tested by its centre: the opening that found the blob may have cut a tip off its outline)
+    if U.inside(U.center(s.bbox), blob) and U.area(s.bbox) < _MARK_AREA * U.area(blob):
+        return False
+    if U.contains(s.bbox, blob, 0.0) and U.area(s.bbox) > _FRAME_AREA * U.area(blob):
+        return False
+    return _share(blob, s.bbox) >= _COVERED
 
 
 def _share(a: Rect, b: Rect) -> float:
