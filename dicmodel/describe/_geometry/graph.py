@@ -1447,7 +1447,12 @@ def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], to
                 # (a stroke shorter than that is part of the text: an underscore that the
                 # PDF draws as a line, "local_s_address", makes no label a node)
                 b = _text_node(tip or p, blocks, tol + 6.0)
-                if b is not None:
+                if b is not None and _MULTIPLICITY.fullmatch(U.block_text(blocks[b]).strip()):
+                    # a UML multiplicity ("1", "0..n") is written at a relation's end, by the
+                    # box it reaches (past an aggregation diamond the end stopped short of):
+                    # never an element of its own
+                    k = _snap(tip or p, None, nodes, _MULTIPLICITY_REACH * tol)
+                elif b is not None:
                     if b not in taken:
                         nodes.append(_N(bbox=U.block_rect(blocks[b]), kind="rect", stroked=False,
                                         words=list(blocks[b]), text_only=True))
@@ -1482,6 +1487,10 @@ def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], to
     for b in sorted(set(taken) - set(absorbed), reverse=True):
         del blocks[b]
     return edges, loose, pointers
+
+
+_MULTIPLICITY = re.compile(r"(\d+|[*nm])(\s*\.\.\s*(\d+|[*nm]))?", re.I)
+_MULTIPLICITY_REACH = 4.0  # snapping tolerances an end by a multiplicity may lie from its box
 
 
 def _past_port_label(p: Point, nodes: list[_N], reach: float) -> int | None:

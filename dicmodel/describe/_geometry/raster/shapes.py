@@ -59,7 +59,7 @@ def _shapes(f: _Frame, gray: Any, bg: int, fills: list | None = None) -> tuple[l
             if _in_fill(gray, bg, (x, y, w, h), np):
                 continue  # a light letter ("a", "o") on a dark fill, not a marker or a ring
             cx, cy = x + w / 2.0, y + h / 2.0
-            if float(region.sum()) < 0.8 * w * h * math.pi / 4.0:
+            if float(region.sum()) < 0.8 * w * h * math.pi / 4.0 and _round_hole(region):
                 # a ring around a dot: a state diagram's end marker (outer ring + inner disc)
                 pad = f.stroke + 0.5
                 found.append((Shape(kind="circle", bbox=(x - pad, y - pad, x + w + pad, y + h + pad)), contour))
@@ -113,7 +113,11 @@ def _shapes(f: _Frame, gray: Any, bg: int, fills: list | None = None) -> tuple[l
         if not r.stack:
             found.append((Shape(kind="rect" if r.rows else "round_rect", bbox=r.box, filled=r.tint), None))
         found += [(Shape(kind="rect", bbox=b, filled=r.tint), None) for b in r.rows]
-    found += _cut_fills(f, fills or [], [s for s, _ in found], outline)
+    cut = _cut_fills(f, fills or [], [s for s, _ in found], outline)
+    if cut:
+        # the pieces the fill's lines cut it into are no shapes of their own
+        found = [(s, c) for s, c in found if not any(_piece_of(s, o, gray, f) for o, _ in cut)]
+    found += cut
     shapes = merge_cylinders([s for s, _ in found])
     shapes += _discs(f, outline)
     f.hollow = hollow
@@ -150,8 +154,10 @@ def _cut_fills(f: _Frame, fills: list, found: list[Shape], outline: Any) -> list
         text = [b for b in (f.words or []) if inside(center(b), box)]
         if not text or min(w, h) < max(8.0, 0.6 * f.text_h):
             continue
-        if any(inside(center(b), s.bbox) for b in text for s in found + [o for o, _ in out]):
-            continue  # its text is a region's already (the fill was found whole, or a node on it)
+        # its text is a region's already (the fill was found whole, or the nodes on it were):
+        # a fill that also holds text of its own is a container, the zone its title names
+        if all(any(inside(center(b), s.bbox) for s in found + [o for o, _ in out]) for b in text):
+            continue
         if _run_through(f.ink[y:y + h, x:x + w], whole, f.stroke, np):
             continue  # a band that lifelines cross from top to bottom is no node
         kind, contour = _classify(whole, f)
@@ -163,6 +169,23 @@ def _cut_fills(f: _Frame, fills: list, found: list[Shape], outline: Any) -> list
                           stroked=stroked), contour))
         cv2.drawContours(outline, [cv2.convexHull(contour)], -1, 1, thickness=int(2 * f.stroke + 3))
     return out
+
+
+def _piece_of(s: Shape, fill: Shape, gray: Any, f: _Frame) -> bool:
+    """A region with no text, inside a fill found whole, of the fill's own tone: a piece of
+    that fill that the connectors drawn over it closed in (a node on the fill has a tone of
+    its own, or its name)."""
+    if not _inside(s.bbox, fill.bbox, margin=1.0) or any(inside(center(b), s.bbox) for b in f.words or []):
+        return False
+    return abs(_tone(gray, s.bbox, f.np) - _tone(gray, fill.bbox, f.np)) <= _PIECE_TONE
+
+
+_PIECE_TONE = 12  # grey levels between a piece of a fill and the fill
+
+
+def _tone(gray: Any, box: Rect, np: Any) -> float:
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    return float(np.median(gray[max(0, y0):max(0, y1), max(0, x0):max(0, x1)]))
 
 
 def _tight(box: Rect, words: list[Rect]) -> bool:
@@ -379,6 +402,8 @@ def _classify(region: Any, f: _Frame, clouds: bool = True) -> tuple[str | None, 
         return "round_rect", c  # a small box with large rounded corners
     if 0.72 <= fill <= 0.84 and corners == 0 and _elliptic(c, w, h, np):
         return ("circle" if 0.85 <= w / h <= 1.18 else "ellipse"), c
+    if fill >= 0.75 and region[1, 1] and region[1, w - 2] and _document(region):
+        return "rect", c  # a document (a box whose bottom edge is a wave): a box like any other
     if 0.42 <= fill <= 0.6 and n == 4:
         return "diamond", c
     if 0.7 <= fill < 0.93 and n == 6:
@@ -388,6 +413,15 @@ def _classify(region: Any, f: _Frame, clouds: bool = True) -> tuple[str | None, 
     if fill >= 0.6 and solidity >= 0.95:
         return "polygon", c
     return None, c
+
+
+def _document(region: Any) -> bool:
+    """Full width from its square top down through most of its height, then a bottom edge
+    that rises and falls: the flowchart 'document' shape (draw.io, Visio)."""
+    h = region.shape[0]
+    rows = region.mean(axis=1)
+    top, low = rows[:int(0.6 * h)], rows[int(0.8 * h):]
+    return bool(len(top) and len(low) and (top >= 0.9).mean() >= 0.9 and 0.3 <= low.mean() <= 0.9)
 
 
 def _in_fill(gray: Any, bg: int, box: tuple[int, int, int, int], np: Any) -> bool:
@@ -428,6 +462,18 @@ def _elliptic(c: Any, w: int, h: int, np: Any) -> bool:
     a, b = max(w / 2.0, 1.0), max(h / 2.0, 1.0)
     r = np.hypot((pts[:, 0] + 0.5 - a) / a, (pts[:, 1] + 0.5 - b) / b)
     return float(np.mean(np.abs(r - 1.0) < 0.12)) > 0.9
+
+
+def _round_hole(region: Any) -> bool:
+    """A region that rings its middle: the space between an end marker's outer ring and its
+    dot. (The inside of a small open triangle, or of three inheritance heads drawn over one
+    another, fills its box as thinly and has nothing in its middle.)"""
+    h, w = region.shape
+    cy, cx = h // 2, w // 2
+    if region[cy, cx]:
+        return False
+    return bool(region[cy, :cx].any() and region[cy, cx:].any() and region[:cy, cx].any()
+                and region[cy:, cx].any())
 
 
 def _discs(f: _Frame, outline: Any) -> list[Shape]:
