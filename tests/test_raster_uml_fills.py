@@ -129,3 +129,74 @@ def test_a_document_box_is_a_node_its_links_end_on(monkeypatch):
     assert any(s.kind == "rect" and abs(s.bbox[0] - 40) <= 4 and abs(s.bbox[1] - 60) <= 4 for s in prims.shapes)
     d = read_figure(prims).diagram
     assert [(d.label_of(e.source), d.label_of(e.target)) for e in d.edges] == [("Config", "Observer")]
+
+
+def _package(monkeypatch: pytest.MonkeyPatch):
+    """A PlantUML package: a frame with its name in a tab on its top-left corner, holding
+    "API" and "etcd". "Provider" (outside, above) links down to both through the frame's top,
+    which cuts the frame's inside into pieces; "ctl" just left of the frame links to "API"
+    across the frame's left side. (A link crossing a frame's side at a shallow slant loses a
+    long stretch where the side is taken out, and is not rejoined across it.)"""
+    img = canvas(620, 330)
+    black = (0, 0, 0)
+    cv2.rectangle(img, (90, 100), (420, 300), black, 2)
+    cv2.rectangle(img, (90, 76), (200, 100), black, 2)
+    words = [_label(img, "Cluster", 110, 80)]
+    for (x0, x1), name in (((130, 230), "API"), ((290, 390), "etcd")):
+        cv2.rectangle(img, (x0, 200), (x1, 250), black, 2)
+        words.append(_label(img, name, x0 + 30, 216))
+    cv2.rectangle(img, (220, 5), (350, 40), black, 2)
+    words.append(_label(img, "Provider", 250, 14))
+    for tip in ((180, 198), (340, 198)):
+        cv2.line(img, (285, 40), (tip[0], 160), black, 2)
+        cv2.line(img, (tip[0], 160), (tip[0], tip[1] - 10), black, 2)
+        cv2.fillPoly(img, [np.array([tip, (tip[0] - 6, tip[1] - 12), (tip[0] + 6, tip[1] - 12)], np.int32)], black)
+    cv2.rectangle(img, (5, 210), (70, 240), black, 2)
+    words.append(_label(img, "ctl", 25, 216))
+    cv2.line(img, (70, 225), (118, 225), black, 2)
+    cv2.fillPoly(img, [np.array([(128, 225), (116, 219), (116, 231)], np.int32)], black)
+    return _extract(img, words, monkeypatch)
+
+
+def test_a_frame_whose_inside_its_links_cut_is_found_from_its_sides(monkeypatch):
+    prims = _package(monkeypatch)
+    assert any(abs(s.bbox[0] - 90) <= 4 and abs(s.bbox[1] - 100) <= 4 and abs(s.bbox[2] - 420) <= 4
+               and abs(s.bbox[3] - 300) <= 4 for s in prims.shapes)
+    assert not any(abs(s.bbox[1] - 76) <= 4 and abs(s.bbox[3] - 100) <= 4 for s in prims.shapes)  # no tab
+
+
+def test_a_package_is_a_group_named_by_its_tab_and_its_links_reach_the_nodes_in_it(monkeypatch):
+    d = read_figure(_package(monkeypatch)).diagram
+    assert [g.label for g in d.groups] == ["Cluster"]
+    links = sorted((d.label_of(e.source), d.label_of(e.target)) for e in d.edges)
+    assert links == [("Provider", "API"), ("Provider", "etcd"), ("ctl", "API")]
+
+
+def test_a_link_cut_at_two_frames_side_by_side_is_one_link():
+    # Graphviz clusters side by side (FRR's OSPF area figures): a link from a router in one
+    # cluster to a switch in the next loses a stretch at each cluster's outline
+    prims = Primitives(source="raster", width=520.0, height=300.0)
+    prims.shapes = [Shape(kind="rect", bbox=(10.0, 10.0, 240.0, 290.0)),
+                    Shape(kind="rect", bbox=(260.0, 10.0, 500.0, 290.0)),
+                    Shape(kind="rect", bbox=(60.0, 60.0, 160.0, 100.0)),
+                    Shape(kind="rect", bbox=(330.0, 200.0, 450.0, 240.0))]
+    prims.words = [_word("area 1", (90, 16, 150, 32)), _word("area 2", (350, 16, 410, 32)),
+                   _word("r1", (100, 70, 120, 88)), _word("sw2", (375, 210, 405, 228))]
+    # from r1 to the first outline, and from the second outline on to sw2: one straight line
+    prims.paths = [Path(points=[(160.0, 90.0), (240.0, 127.0)]),
+                   Path(points=[(260.0, 136.0), (340.0, 173.0), (360.0, 200.0)])]
+    d = build_diagram(prims, None).diagram
+    assert sorted(g.label for g in d.groups) == ["area 1", "area 2"]
+    assert [sorted((d.label_of(e.source), d.label_of(e.target))) for e in d.edges] == [["r1", "sw2"]]
+
+
+def test_a_heading_and_an_edge_label_just_under_it_off_its_middle_are_two_blocks():
+    from dicmodel.describe._geometry._util import text_blocks
+
+    heading = _word("Use Case Diagram: Property Manager", (54, 0, 576, 23))
+    label = _word("client of", (212, 32, 273, 54))
+    assert len(text_blocks([heading, label])) == 2
+    # the lines of one label, centred or left-aligned, stay one block
+    centred = [_word("Policy Type", (100, 40, 200, 58)), _word("Design", (122, 60, 178, 78))]
+    left = [_word("Metadata", (10, 100, 90, 118)), _word("STP state=fwd", (10, 120, 130, 138))]
+    assert len(text_blocks(centred)) == 1 and len(text_blocks(left)) == 1

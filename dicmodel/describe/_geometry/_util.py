@@ -104,6 +104,14 @@ def median_height(words: Sequence[Word], default: float = 10.0) -> float:
     return hs[len(hs) // 2] if hs else default
 
 
+def _aligned(a: Rect, b: Rect) -> bool:
+    """Left edges, centres or right edges in line, to within most of the smaller line's
+    height: the lines of one label are; a figure's heading and an edge label that happens to
+    sit just under it, off its middle, are not."""
+    m = 0.75 * min(a[3] - a[1], b[3] - b[1])
+    return abs(a[0] - b[0]) <= m or abs((a[0] + a[2]) - (b[0] + b[2])) / 2.0 <= m or abs(a[2] - b[2]) <= m
+
+
 def text_blocks(words: Sequence[Word]) -> list[list[Word]]:
     """Words stacked as the lines of one label (left/centre aligned, small gap) -> blocks."""
     order = sorted(words, key=lambda w: (w.bbox[1], w.bbox[0]))
@@ -122,7 +130,8 @@ def text_blocks(words: Sequence[Word]) -> list[list[Word]]:
             overlap = min(w.bbox[2], last.bbox[2]) - max(w.bbox[0], last.bbox[0])
             # (OCR line boxes of a centred label overlap by up to 40 % of a line: a word
             # with ascenders under one with descenders; words of one line overlap wholly)
-            if -0.4 * max(h, lh) < gap < 0.45 * max(h, lh) and overlap > -0.1 * h:
+            if -0.4 * max(h, lh) < gap < 0.45 * max(h, lh) and overlap > -0.1 * h \
+                    and _aligned(w.bbox, last.bbox):
                 home = b
                 break
         if home is None:

@@ -912,10 +912,12 @@ def _group_labels(blocks: list[list[Word]], nodes: list[_N], h: float) -> list[l
         r = U.block_rect(b)
         k = _owner(U.center(r), nodes, groups=True)
         if k is None:
-            rest.append(b)
-            continue
+            k = _tab_owner(r, nodes, h)
+            if k is None:
+                rest.append(b)
+                continue
         g = nodes[k].bbox
-        gap = min(r[1] - g[1], g[3] - r[3])
+        gap = max(0.0, min(r[1] - g[1], g[3] - r[3]))
         if gap <= 1.5 * h + 6 and (k not in claimed or gap < claimed[k][0]):
             if k in claimed:
                 inside[k].append(len(rest))
@@ -931,6 +933,17 @@ def _group_labels(blocks: list[list[Word]], nodes: list[_N], h: float) -> list[l
         nodes[k].words.extend(b)
     gone = set(lone.values())
     return [b for j, b in enumerate(rest) if j not in gone]
+
+
+def _tab_owner(r: Rect, nodes: list[_N], h: float) -> int | None:
+    """The container on whose top-left corner a block sits from outside: a UML package's
+    name in the tab over its frame (PlantUML, draw.io)."""
+    for k, n in enumerate(nodes):
+        g = n.bbox
+        if n.is_group and 0.0 <= g[1] - r[3] <= 0.8 * h and -0.5 * h <= r[0] - g[0] <= 2.0 * h \
+                and r[2] < g[2]:
+            return k
+    return None
 
 
 def _side_labels(blocks: list[list[Word]], nodes: list[_N], chains: list[_Chain],
@@ -1185,6 +1198,8 @@ def recover_graph(prims: Primitives) -> GraphParts:
     edges, n_loose, pointers = _connect(chains, nodes, blocks, tol=tol, ticked=ticked)
     if prims.source == "raster" and n_loose:
         edges += _chords(chains, nodes, prims, tol)
+    if prims.source == "raster":
+        edges = _across_group_borders(edges, nodes, tol)
     # edge labels go line by line: two labels stacked between a pair of edges (A->B above,
     # B->A below) look like one block but belong to different edges
     lines = [[w] for b in blocks for w in b]
@@ -1450,14 +1465,19 @@ def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], to
                 if b is not None and _MULTIPLICITY.fullmatch(U.block_text(blocks[b]).strip()):
                     # a UML multiplicity ("1", "0..n") is written at a relation's end, by the
                     # box it reaches (past an aggregation diamond the end stopped short of):
-                    # never an element of its own
+                    # no element of its own where a box is that near
                     k = _snap(tip or p, None, nodes, _MULTIPLICITY_REACH * tol)
-                elif b is not None:
+                if k is None and b is not None:
                     if b not in taken:
                         nodes.append(_N(bbox=U.block_rect(blocks[b]), kind="rect", stroked=False,
                                         words=list(blocks[b]), text_only=True))
                         taken[b] = len(nodes) - 1
                     k = taken[b]
+            if k is not None and nodes[k].is_group and tip is None:
+                other = tips[1 - end]
+                o = _snap(other[0], other[1], nodes, tol)
+                if o is not None and not nodes[o].is_group:  # (a link, not an outline's stub)
+                    k = _past_border(c.points, end, nodes, k, tol, o)
             ends.append(k)
         a, b = ends
         if a is None or b is None:
@@ -1489,8 +1509,125 @@ def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], to
     return edges, loose, pointers
 
 
-_MULTIPLICITY = re.compile(r"(\d+|[*nm])(\s*\.\.\s*(\d+|[*nm]))?", re.I)
+_MULTIPLICITY = re.compile(r"(\d{1,2}|[*nm])(\s*\.\.\s*(\d{1,2}|[*nm]))?", re.I)
 _MULTIPLICITY_REACH = 4.0  # snapping tolerances an end by a multiplicity may lie from its box
+# (two digits at most: a plain-text node "1972" in a timeline graph is a node)
+
+
+def _across_group_borders(edges: list[tuple[int, int, _Chain, str]], nodes: list[_N], tol: float
+                          ) -> list[tuple[int, int, _Chain, str]]:
+    """A link that crosses container outlines was cut where each outline was taken out: its
+    pieces run from a node to an outline (its own container's from inside, or another's from
+    outside), and from an outline on to the next node. Two pieces, each from a node to an
+    outline, whose outline ends face each other along one straight line a short way apart
+    are the one link, its heads as the pieces had them. (A piece drawn to a container itself
+    ends on its outline too, with no piece carrying on in line beyond it.)"""
+    def piece(e: tuple[int, int, _Chain, str]) -> tuple[int, list[Point], bool, bool] | None:
+        """(the node, points from the node to the outline, head at the node, head at the
+        outline) of an edge from a node to a group's outline."""
+        a, b, c, _ = e
+        if nodes[a].is_group == nodes[b].is_group:
+            return None
+        if nodes[a].is_group:
+            return b, c.points[::-1], c.arrow_end, c.arrow_start
+        return a, list(c.points), c.arrow_start, c.arrow_end
+
+    def heading(pts: list[Point]) -> Point | None:
+        far = pts[-1]
+        for q in reversed(pts[:-1]):  # the last stretch at least a few tolerances long
+            if U.dist(q, far) >= 2.0 * tol:
+                d = U.dist(q, far)
+                return ((far[0] - q[0]) / d, (far[1] - q[1]) / d)
+        return None
+
+    out = list(edges)
+    changed = True
+    while changed:
+        changed = False
+        pieces = [(k, piece(e)) for k, e in enumerate(out)]
+        pieces = [(k, pc) for k, pc in pieces if pc is not None]
+        best = None
+        for m, (i, (x, pa, hx, _)) in enumerate(pieces):
+            da = heading(pa)
+            if da is None:
+                continue
+            for j, (y, pb, hy, _) in pieces[m + 1:]:
+                if y == x:
+                    continue
+                db = heading(pb)
+                if db is None or da[0] * db[0] + da[1] * db[1] > -_BORDER_COS:
+                    continue  # the two outline ends must point at each other
+                p, q = pa[-1], pb[-1]
+                gap = U.dist(p, q)
+                if gap > _BORDER_GAP * tol:
+                    continue
+                # q lies ahead of p along the piece's line (or a little behind: each piece
+                # may end on the far one of two outlines side by side), off it by little
+                ahead = (q[0] - p[0]) * da[0] + (q[1] - p[1]) * da[1]
+                off = abs((q[0] - p[0]) * da[1] - (q[1] - p[1]) * da[0])
+                if ahead < -2.0 * tol or off > tol:
+                    continue
+                if best is None or gap < best[0]:
+                    best = (gap, i, j, x, y, pa, pb, hx, hy)
+        if best is not None:
+            _, i, j, x, y, pa, pb, hx, hy = best
+            joined = _Chain(points=pa + pb[::-1], dashed=out[i][2].dashed and out[j][2].dashed,
+                            arrow_start=hx, arrow_end=hy)
+            label = out[i][3] or out[j][3]
+            out = [e for k, e in enumerate(out) if k not in (i, j)]
+            out.append((x, y, joined, label))
+            changed = True
+    return [_from_member(e, nodes, tol) for e in out]
+
+
+def _from_member(e: tuple[int, int, _Chain, str], nodes: list[_N], tol: float) -> tuple[int, int, _Chain, str]:
+    """A piece from a container's outline to a node outside it whose end on the outline lies
+    right by a node inside (the stretch between them went with the outline): that node's."""
+    a, b, c, lab = e
+    for g, y, p in ((a, b, c.points[0]), (b, a, c.points[-1])):
+        if not nodes[g].is_group or nodes[y].is_group or U.contains(nodes[g].bbox, nodes[y].bbox, 1.0):
+            continue
+        near = [(U.rect_dist(p, n.bbox), x) for x, n in enumerate(nodes)
+                if x not in (g, y) and not n.is_group and U.contains(nodes[g].bbox, n.bbox, 1.0)]
+        near = [t for t in near if t[0] <= _MEMBER_REACH * tol]
+        if near:
+            x = min(near)[1]
+            return (x, b, c, lab) if g == a else (a, x, c, lab)
+    return e
+
+
+_MEMBER_REACH = 3.0  # snapping tolerances from the outline to the member node
+
+
+_BORDER_GAP = 8.0  # snapping tolerances between the two pieces' ends across outlines
+_BORDER_COS = 0.9  # the two pieces' last stretches point at each other this straight
+
+
+def _past_border(pts: list[Point], end: int, nodes: list[_N], k: int, tol: float, other: int) -> int:
+    """A plain end (no head) on a group's outline whose line, carried on straight across the
+    outline, reaches a node just past it (outside, or inside next to the outline): the line
+    was cut where the outline was taken out (a link from a box beside a frame to a node
+    inside it; its head, left by itself inside, is bridged to that node), not drawn to the
+    group."""
+    p, q = (pts[0], pts[1]) if end == 0 else (pts[-1], pts[-2])
+    dx, dy = p[0] - q[0], p[1] - q[1]
+    norm = math.hypot(dx, dy)
+    if norm < 1e-6 or U.boundary_dist(p, nodes[k].bbox) > tol:
+        return k
+    dx, dy = dx / norm, dy / norm
+    best = None
+    for j, n in enumerate(nodes):
+        if n.is_group or j in (k, other):
+            continue
+        for step in range(1, int(_PAST_BORDER * tol) + 1):
+            if U.rect_dist((p[0] + dx * step, p[1] + dy * step), n.bbox) <= 1.0:
+                if best is None or step < best[0]:
+                    best = (step, j)
+                break
+    return k if best is None else best[1]
+
+
+_PAST_BORDER = 3.5  # snapping tolerances a cut line is carried on past a group's outline
 
 
 def _past_port_label(p: Point, nodes: list[_N], reach: float) -> int | None:

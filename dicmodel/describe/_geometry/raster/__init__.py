@@ -384,7 +384,7 @@ def _geometry(img: Any, s: float, prims: Primitives) -> None:
                tint=(cv2.cvtColor(work, cv2.COLOR_BGR2HSV)[:, :, 1] >= _TINT_SAT).astype(np.uint8))
     shapes, outline = _shapes(f, gray, bg, fills)
     shapes, conn, blocks = icon_shapes(blobs, shapes, ink & ~outline, f, solid)
-    heads, conn = _arrowheads(f, conn)
+    heads, conn = _arrowheads(f, conn, [sh.bbox for sh in shapes if sh.kind == "icon"])
     # a hollow triangle found among the outlines inside a device picture (a PC's keyboard, a
     # router's arrows) is the picture's own
     pics = [sh.bbox for sh in shapes if sh.kind == "icon"]

@@ -8,10 +8,10 @@ message ends.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Sequence
 
 from .._util import dist, poly_len
-from ..primitives import Arrowhead, Path, Point
+from ..primitives import Arrowhead, Path, Point, Rect
 from .frame import _Frame
 
 
@@ -73,8 +73,9 @@ def _probe_ink(f: _Frame, start: Any, outward: Any, reach: tuple[int, int]) -> i
 _HEAD_FILL = 0.65  # a filled head covers this much of its enclosing triangle at least (~0.85)
 
 
-def _arrowheads(f: _Frame, conn: Any) -> tuple[list[Arrowhead], Any]:
-    """Filled heads: blobs that survive an opening wider than a line. Returns heads, lines."""
+def _arrowheads(f: _Frame, conn: Any, pictures: Sequence[Rect] = ()) -> tuple[list[Arrowhead], Any]:
+    """Filled heads: blobs that survive an opening wider than a line. Returns heads, lines.
+    ``pictures``: the boxes of device pictures, where fans of links meet."""
     np, cv2 = f.np, f.cv2
     # wider than any line (anti-aliased diagonals of a 1 px line are 2-3 px wide)
     k = max(5, math.ceil(f.stroke * 1.6) + 1)
@@ -121,8 +122,8 @@ def _arrowheads(f: _Frame, conn: Any) -> tuple[list[Arrowhead], Any]:
         head = _one_head(f, conn, blob, (x, y, w, h), (float(xs.mean() + x), float(ys.mean() + y)))
         if head is None:
             continue  # a thick bend of a line (anti-aliased curve) stays part of the line
-        if _forked_behind(conn, head, (x, y, w, h), f):
-            continue  # the knot where a fan of lines meets, not a head
+        if pictures and _at_picture(head.tip, pictures, f.text_h) and _forked_behind(conn, head, (x, y, w, h), f):
+            continue  # the knot where a fan of links from a picture meets, not a head
         found.append((head, (blob, x, y)))
     # two "heads" tip to tip are the knot where two lines cross at a slant, split in two by
     # the opening (real heads at the two ends of one line are a line's length apart)
@@ -240,6 +241,11 @@ def _crosses(f: _Frame, conn: Any) -> list[Path]:
             out.append(Path(points=[(float(x2 + w2), float(y2)), (float(x2), float(y2 + h2))], width=f.stroke))
             break
     return out
+
+
+def _at_picture(p: Point, pictures: Sequence[Rect], h: float) -> bool:
+    reach = max(8.0, h)
+    return any(b[0] - reach <= p[0] <= b[2] + reach and b[1] - reach <= p[1] <= b[3] + reach for b in pictures)
 
 
 def _forked_behind(conn: Any, head: Arrowhead, box: tuple[int, int, int, int], f: _Frame) -> bool:

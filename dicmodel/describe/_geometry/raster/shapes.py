@@ -118,10 +118,125 @@ def _shapes(f: _Frame, gray: Any, bg: int, fills: list | None = None) -> tuple[l
         # the pieces the fill's lines cut it into are no shapes of their own
         found = [(s, c) for s, c in found if not any(_piece_of(s, o, gray, f) for o, _ in cut)]
     found += cut
+    frames = _line_frames(f, [s.bbox for s, _ in found], outline)
+    if frames:
+        # a package frame's tab (its name's box on its top-left corner) is no node: its
+        # name is the frame's
+        found = [(s, c) for s, c in found if not any(_tab_of(s.bbox, fr.bbox, f) for fr, _ in frames)]
+        found += frames
     shapes = merge_cylinders([s for s, _ in found])
     shapes += _discs(f, outline)
     f.hollow = hollow
     return shapes, outline
+
+
+def _line_frames(f: _Frame, boxes: list[Rect], outline: Any) -> list[tuple[Shape, Any]]:
+    """Containers drawn as four straight sides round shapes found inside them, found from their
+    sides rather than from their inside: two links from outside to one node inside a frame
+    close in the space between them, so the frame's inside is no one region and the region
+    stage finds no frame (PlantUML's package frames, draw.io's groups). A pair of long level
+    lines of the same extent, joined at both ends by plumb ink (within a rounded corner's reach
+    of their ends), is a frame when it holds a shape and is none of the shapes found. (One
+    that holds only text is left to the region stage: a container whose nodes were not found
+    would become one node named by all of them.)"""
+    np, cv2 = f.np, f.cv2
+    ink = f.ink
+    hh, ww = ink.shape
+    th = max(8.0, f.text_h)
+    span = int(max(30.0, 4.0 * th))
+    level = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, span), np.uint8))
+    n, _lab, st, _ = cv2.connectedComponentsWithStats(level, connectivity=8)
+    thick = max(3.0, 2.5 * f.stroke)
+    runs = [(int(st[i, 0]), int(st[i, 0] + st[i, 2] - 1), float(st[i, 1] + st[i, 3] / 2.0))
+            for i in range(1, n) if st[i, 3] <= thick]
+    runs.sort(key=lambda r: r[2])
+    tol = 2.0 * f.stroke + 3.0
+    reach = int(1.5 * th)  # a rounded corner's radius at most
+    band = 1  # (a side is found to the pixel: its outline is then taken out round it)
+    out: list[tuple[Shape, Any]] = []
+    taken: list[Rect] = []
+    for a, top in enumerate(runs):
+        for bottom in runs[a + 1:]:
+            if bottom[2] - top[2] < 2.0 * th:
+                continue
+            if abs(top[0] - bottom[0]) > tol or abs(top[1] - bottom[1]) > tol:
+                continue
+            y0, y1 = int(round(top[2])), int(round(bottom[2]))
+            left = _plumb_side(ink, min(top[0], bottom[0]), -1, reach, band, y0, y1, np)
+            right = _plumb_side(ink, max(top[1], bottom[1]), +1, reach, band, y0, y1, np)
+            if left is None or right is None:
+                continue
+            box = (float(left), float(y0), float(right), float(y1))
+            if _runs_on(ink, left, right, y0, y1, th, band, np) or _crossed_through(ink, left, right, y0, y1, f):
+                continue  # lifelines and the messages between them, or a band they cross
+            inner = [b for b in boxes if _holds(box, b)]
+            if sum(area(b) for b in inner) >= 0.85 * area(box):
+                continue  # shapes that tile it (stacked bands, a record's rows): their outline
+            if not inner or any(
+                    max(abs(b[k] - box[k]) for k in range(4)) <= tol + 2.0 for b in boxes + taken):
+                continue
+            taken.append(box)
+            out.append((Shape(kind="rect", bbox=box), None))
+            cv2.rectangle(outline, (left, y0), (right, y1), 1, int(2 * f.stroke + 3))
+            break  # (the nearest bottom of this extent closes this top)
+    return out
+
+
+def _runs_on(ink: Any, left: int, right: int, y0: int, y1: int, th: float, band: int, np: Any) -> bool:
+    """Both plumb sides go on past the top corners, or past the bottom ones: two lifelines do,
+    past the messages between them. (One side may: a package's tab stands on its frame's
+    left side.)"""
+    hh = ink.shape[0]
+    far = int(th)
+    for a, b in ((y0 - far - 3, y0 - 3), (y1 + 3, y1 + far + 3)):
+        a, b = max(0, a), min(hh, b)
+        if b - a >= far // 2 and all(float(ink[a:b, max(0, x - band):x + band + 1].max(axis=1).mean()) >= 0.9
+                                     for x in (left, right)):
+            return True
+    return False
+
+
+def _crossed_through(ink: Any, left: int, right: int, y0: int, y1: int, f: _Frame) -> bool:
+    """A plumb line crosses the box from top to bottom away from its sides (lifelines through
+    a highlighted band). (A level one from side to side is a title bar's rule or a lane's.)"""
+    m = int(max(3.0, 2.0 * f.stroke)) + 2
+    inner = ink[y0 + 1:y1, left + m:right - m + 1]
+    return inner.size > 0 and bool((inner.mean(axis=0) >= 0.97).any())
+
+
+def _tab_of(tab: Rect, frame: Rect, f: _Frame) -> bool:
+    """A package's tab on the frame's top-left corner, or a title bar across the frame's top
+    (a composite state's name compartment): the frame's name, no node of its own."""
+    tol = 2.0 * f.stroke + 3.0
+    low = tab[3] - tab[1] <= 3.0 * max(8.0, f.text_h)
+    on_corner = abs(tab[3] - frame[1]) <= tol and abs(tab[0] - frame[0]) <= tol \
+        and tab[2] - tab[0] < 0.8 * (frame[2] - frame[0])
+    title_bar = abs(tab[1] - frame[1]) <= tol and abs(tab[0] - frame[0]) <= tol \
+        and abs(tab[2] - frame[2]) <= tol and tab[3] - tab[1] < 0.5 * (frame[3] - frame[1])
+    return low and (on_corner or title_bar)
+
+
+def _plumb_side(ink: Any, x: int, out: int, reach: int, band: int, y0: int, y1: int, np: Any) -> int | None:
+    """The column at or just outside ``x`` (towards ``out``: -1 left, +1 right) that is ink over
+    nine tenths of the rows from y0 to y1 (the middle of a side, its rounded corners aside)."""
+    hh, ww = ink.shape
+    m = max(1, (y1 - y0) // 8)
+    best = None
+    for dx in range(0, reach + 1):
+        xx = x + out * dx
+        if xx - band < 0 or xx + band >= ww:
+            break
+        col = ink[y0 + m:y1 - m, xx - band:xx + band + 1].max(axis=1)
+        cover = float(col.mean()) if col.size else 0.0
+        if cover >= 0.9 and (best is None or cover > best[0]):
+            best = (cover, xx)  # (the nearest of equals: a frame next to it is further out)
+    return None if best is None else best[1]
+
+
+def _holds(outer: Rect, inner: Rect) -> bool:
+    return (inner[0] >= outer[0] - 1 and inner[1] >= outer[1] - 1 and inner[2] <= outer[2] + 1
+            and inner[3] <= outer[3] + 1 and (inner[2] - inner[0]) * (inner[3] - inner[1])
+            < 0.8 * (outer[2] - outer[0]) * (outer[3] - outer[1]))
 
 
 def _between_shapes(s: Shape, shapes: list[Shape]) -> bool:
