@@ -1518,19 +1518,17 @@ def _across_group_borders(edges: list[tuple[int, int, _Chain, str]], nodes: list
                           ) -> list[tuple[int, int, _Chain, str]]:
     """A link that crosses container outlines was cut where each outline was taken out: its
     pieces run from a node to an outline (its own container's from inside, or another's from
-    outside), and from an outline on to the next node. Two pieces, each from a node to an
-    outline, whose outline ends face each other along one straight line a short way apart
-    are the one link, its heads as the pieces had them. (A piece drawn to a container itself
-    ends on its outline too, with no piece carrying on in line beyond it.)"""
-    def piece(e: tuple[int, int, _Chain, str]) -> tuple[int, list[Point], bool, bool] | None:
-        """(the node, points from the node to the outline, head at the node, head at the
-        outline) of an edge from a node to a group's outline."""
+    outside), from one outline to the next, and from an outline on to the next node. Two
+    pieces whose outline ends face each other along one straight line a short way apart are
+    one, its heads as the pieces had them, until no two are left to join. (A piece drawn to a
+    container itself ends on its outline too, with no piece carrying on in line beyond it.)"""
+    def oriented(e: tuple[int, int, _Chain, str], end: int) -> tuple[int, list[Point], bool, bool]:
+        """(the node at the other end, points running to ``end``, head at the other end,
+        head at ``end``)."""
         a, b, c, _ = e
-        if nodes[a].is_group == nodes[b].is_group:
-            return None
-        if nodes[a].is_group:
-            return b, c.points[::-1], c.arrow_end, c.arrow_start
-        return a, list(c.points), c.arrow_start, c.arrow_end
+        if end == 1:
+            return a, list(c.points), c.arrow_start, c.arrow_end
+        return b, c.points[::-1], c.arrow_end, c.arrow_start
 
     def heading(pts: list[Point]) -> Point | None:
         far = pts[-1]
@@ -1541,21 +1539,20 @@ def _across_group_borders(edges: list[tuple[int, int, _Chain, str]], nodes: list
         return None
 
     out = list(edges)
-    changed = True
-    while changed:
-        changed = False
-        pieces = [(k, piece(e)) for k, e in enumerate(out)]
-        pieces = [(k, pc) for k, pc in pieces if pc is not None]
+    while True:
+        # every end that stops on a container's outline, pointing the way it runs there
+        ends = []
+        for k, e in enumerate(out):
+            for end, g in ((0, e[0]), (1, e[1])):
+                if nodes[g].is_group:
+                    other, pts, h_other, h_end = oriented(e, end)
+                    d = heading(pts)
+                    if d is not None:
+                        ends.append((k, end, other, pts, h_other, d))
         best = None
-        for m, (i, (x, pa, hx, _)) in enumerate(pieces):
-            da = heading(pa)
-            if da is None:
-                continue
-            for j, (y, pb, hy, _) in pieces[m + 1:]:
-                if y == x:
-                    continue
-                db = heading(pb)
-                if db is None or da[0] * db[0] + da[1] * db[1] > -_BORDER_COS:
+        for m, (i, ei, x, pa, hx, da) in enumerate(ends):
+            for j, ej, y, pb, hy, db in ends[m + 1:]:
+                if j == i or da[0] * db[0] + da[1] * db[1] > -_BORDER_COS:
                     continue  # the two outline ends must point at each other
                 p, q = pa[-1], pb[-1]
                 gap = U.dist(p, q)
@@ -1569,15 +1566,20 @@ def _across_group_borders(edges: list[tuple[int, int, _Chain, str]], nodes: list
                     continue
                 if best is None or gap < best[0]:
                     best = (gap, i, j, x, y, pa, pb, hx, hy)
-        if best is not None:
-            _, i, j, x, y, pa, pb, hx, hy = best
-            joined = _Chain(points=pa + pb[::-1], dashed=out[i][2].dashed and out[j][2].dashed,
-                            arrow_start=hx, arrow_end=hy)
-            label = out[i][3] or out[j][3]
-            out = [e for k, e in enumerate(out) if k not in (i, j)]
+        if best is None:
+            break
+        _, i, j, x, y, pa, pb, hx, hy = best
+        joined = _Chain(points=pa + pb[::-1], dashed=out[i][2].dashed and out[j][2].dashed,
+                        arrow_start=hx, arrow_end=hy)
+        label = out[i][3] or out[j][3]
+        out = [e for k, e in enumerate(out) if k not in (i, j)]
+        if x != y or _real_loop(joined, nodes[x]):
             out.append((x, y, joined, label))
-            changed = True
     return [_from_member(e, nodes, tol) for e in out]
+
+
+_BORDER_GAP = 8.0  # snapping tolerances between the two pieces' ends across outlines
+_BORDER_COS = 0.9  # the two pieces' last stretches point at each other this straight
 
 
 def _from_member(e: tuple[int, int, _Chain, str], nodes: list[_N], tol: float) -> tuple[int, int, _Chain, str]:
