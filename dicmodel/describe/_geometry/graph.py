@@ -1195,7 +1195,8 @@ def recover_graph(prims: Primitives) -> GraphParts:
         # overlapping strokes of edges that share a trunk were traced as one tree
         chains = split_trunks(chains, [n.bbox for n in nodes if not n.is_group],
                               lambda p, tip: _snap(p, tip, nodes, tol), tol=max(3.0, 0.25 * h))
-    edges, n_loose, pointers = _connect(chains, nodes, blocks, tol=tol, ticked=ticked)
+    edges, n_loose, pointers = _connect(chains, nodes, blocks, tol=tol, ticked=ticked,
+                                        raster=prims.source == "raster")
     if prims.source == "raster" and n_loose:
         edges += _chords(chains, nodes, prims, tol)
     if prims.source == "raster":
@@ -1434,7 +1435,8 @@ def _notes(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]]) -> list[s
 
 
 def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], tol: float,
-             ticked: Collection[int] = ()) -> tuple[list[tuple[int, int, _Chain, str]], int, list[_Chain]]:
+             ticked: Collection[int] = (), raster: bool = False
+             ) -> tuple[list[tuple[int, int, _Chain, str]], int, list[_Chain]]:
     """Snap both ends of every chain; free blocks at a loose end become text-only nodes.
 
     A reference-point stub (a line marked with a tick, ``id`` in ``ticked``, that leaves a
@@ -1462,10 +1464,12 @@ def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], to
                 # (a stroke shorter than that is part of the text: an underscore that the
                 # PDF draws as a line, "local_s_address", makes no label a node)
                 b = _text_node(tip or p, blocks, tol + 6.0)
-                if b is not None and _MULTIPLICITY.fullmatch(U.block_text(blocks[b]).strip()):
+                if raster and b is not None and _MULTIPLICITY.fullmatch(U.block_text(blocks[b]).strip()):
                     # a UML multiplicity ("1", "0..n") is written at a relation's end, by the
-                    # box it reaches (past an aggregation diamond the end stopped short of):
-                    # no element of its own where a box is that near
+                    # box it reaches (past an aggregation diamond the tracer stopped short of):
+                    # no element of its own where a box is that near. (Raster only: a vector
+                    # end is where it was drawn, and TS 38.300's SSB chart draws its spans
+                    # between subcarrier numbers beside the PBCH boxes.)
                     k = _snap(tip or p, None, nodes, _MULTIPLICITY_REACH * tol)
                 if k is None and b is not None:
                     if b not in taken:
