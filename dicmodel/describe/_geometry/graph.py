@@ -1513,7 +1513,7 @@ def _connect(chains: list[_Chain], nodes: list[_N], blocks: list[list[Word]], to
     return edges, loose, pointers
 
 
-_MULTIPLICITY = re.compile(r"(\d{1,2}|[*nm])(\s*\.\.\s*(\d{1,2}|[*nm]))?", re.I)
+_MULTIPLICITY = re.compile(r"(\d{1,2}|[*nm])(\s*\.\.\s*(\d{1,2}|[*nm]))?", re.IGNORECASE)
 _MULTIPLICITY_REACH = 4.0  # snapping tolerances an end by a multiplicity may lie from its box
 # (two digits at most: a plain-text node "1972" in a timeline graph is a node)
 
@@ -1549,7 +1549,7 @@ def _across_group_borders(edges: list[tuple[int, int, _Chain, str]], nodes: list
         for k, e in enumerate(out):
             for end, g in ((0, e[0]), (1, e[1])):
                 if nodes[g].is_group:
-                    other, pts, h_other, h_end = oriented(e, end)
+                    other, pts, h_other, _h_end = oriented(e, end)
                     d = heading(pts)
                     if d is not None:
                         ends.append((k, end, other, pts, h_other, d))

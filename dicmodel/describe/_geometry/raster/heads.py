@@ -8,7 +8,8 @@ message ends.
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .._util import dist, poly_len
 from ..primitives import Arrowhead, Path, Point, Rect

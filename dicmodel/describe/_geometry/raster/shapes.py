@@ -141,7 +141,6 @@ def _line_frames(f: _Frame, boxes: list[Rect], outline: Any) -> list[tuple[Shape
     would become one node named by all of them.)"""
     np, cv2 = f.np, f.cv2
     ink = f.ink
-    hh, ww = ink.shape
     th = max(8.0, f.text_h)
     span = int(max(30.0, 4.0 * th))
     level = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, span), np.uint8))
@@ -161,7 +160,7 @@ def _line_frames(f: _Frame, boxes: list[Rect], outline: Any) -> list[tuple[Shape
                 continue
             if abs(top[0] - bottom[0]) > tol or abs(top[1] - bottom[1]) > tol:
                 continue
-            y0, y1 = int(round(top[2])), int(round(bottom[2]))
+            y0, y1 = round(top[2]), round(bottom[2])
             left = _plumb_side(ink, min(top[0], bottom[0]), -1, reach, band, y0, y1, np)
             right = _plumb_side(ink, max(top[1], bottom[1]), +1, reach, band, y0, y1, np)
             if left is None or right is None:
@@ -219,10 +218,10 @@ def _tab_of(tab: Rect, frame: Rect, f: _Frame) -> bool:
 def _plumb_side(ink: Any, x: int, out: int, reach: int, band: int, y0: int, y1: int, np: Any) -> int | None:
     """The column at or just outside ``x`` (towards ``out``: -1 left, +1 right) that is ink over
     nine tenths of the rows from y0 to y1 (the middle of a side, its rounded corners aside)."""
-    hh, ww = ink.shape
+    ww = ink.shape[1]
     m = max(1, (y1 - y0) // 8)
     best = None
-    for dx in range(0, reach + 1):
+    for dx in range(reach + 1):
         xx = x + out * dx
         if xx - band < 0 or xx + band >= ww:
             break
@@ -299,7 +298,7 @@ _PIECE_TONE = 12  # grey levels between a piece of a fill and the fill
 
 
 def _tone(gray: Any, box: Rect, np: Any) -> float:
-    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    x0, y0, x1, y1 = (round(v) for v in box)
     return float(np.median(gray[max(0, y0):max(0, y1), max(0, x0):max(0, x1)]))
 
 
