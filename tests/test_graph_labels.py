@@ -18,6 +18,12 @@ def _diagram(draw, width=420, height=220):
     return build_diagram(vector_prims(draw, width, height), None).diagram
 
 
+def _box(page, rect, text, at, fontsize=10, fill=ORANGE):
+    """A box outlined in black with its name printed from ``at``."""
+    page.draw_rect(pymupdf.Rect(*rect), color=BLACK, fill=fill)
+    page.insert_text(at, text, fontsize=fontsize)
+
+
 def test_text_that_overflows_a_box_stays_its_label_but_a_caption_below_an_icon_does_not():
     # a Visio table: text set from the top corner of a box too small for it runs on past the
     # bottom edge; a device box with its label centred (padding all round) has a caption below
@@ -62,10 +68,8 @@ def test_a_small_label_just_above_a_box_whose_text_keeps_clear_of_its_edge_is_no
     # so nothing overflows and the address is no part of the name
     def draw(page):
         page.insert_text((62, 39), "10.1.1.5", fontsize=9)
-        page.draw_rect(pymupdf.Rect(50, 42, 130, 62), color=BLACK, fill=ORANGE)
-        page.insert_text((70, 55), "Server", fontsize=10)
-        page.draw_rect(pymupdf.Rect(250, 42, 330, 62), color=BLACK, fill=ORANGE)
-        page.insert_text((270, 55), "Router", fontsize=10)
+        _box(page, (50, 42, 130, 62), "Server", (70, 55))
+        _box(page, (250, 42, 330, 62), "Router", (270, 55))
         page.draw_line((130, 52), (250, 52), color=BLACK)
 
     labels = sorted(n.label for n in _diagram(draw).nodes)
@@ -261,12 +265,9 @@ def test_a_white_fill_without_outline_behind_other_shapes_is_no_element():
     # such a box and were dropped as strokes of it
     def draw(page):
         page.draw_rect(pymupdf.Rect(120, 10, 360, 200), color=None, fill=(1, 1, 1))  # the backdrop
-        page.draw_rect(pymupdf.Rect(80, 60, 140, 90), color=BLACK, fill=(1, 1, 1))
-        page.insert_text((98, 80), "n78", fontsize=10)
-        page.draw_rect(pymupdf.Rect(250, 40, 290, 70), color=BLACK, fill=ORANGE)
-        page.insert_text((257, 58), "Ant 1", fontsize=9)
-        page.draw_rect(pymupdf.Rect(250, 90, 290, 120), color=BLACK, fill=ORANGE)
-        page.insert_text((257, 108), "Ant 2", fontsize=9)
+        _box(page, (80, 60, 140, 90), "n78", (98, 80), fill=(1, 1, 1))
+        _box(page, (250, 40, 290, 70), "Ant 1", (257, 58), fontsize=9)
+        _box(page, (250, 90, 290, 120), "Ant 2", (257, 108), fontsize=9)
         page.draw_line((140, 70), (250, 55), color=BLACK)
         page.draw_line((140, 80), (250, 105), color=BLACK)
 

@@ -10,11 +10,27 @@ pymupdf = pytest.importorskip("pymupdf")
 
 from dicmodel.document import FigureType  # noqa: E402
 from dicmodel.describe._geometry.classify import build_diagram  # noqa: E402
+from dicmodel.describe._geometry.primitives import Word  # noqa: E402
+from dicmodel.describe._geometry.sequence import _Msg, _texts  # noqa: E402
 from dicmodel.describe._geometry.vector import extract_vector  # noqa: E402
 from tests.test_structural_engine import BLACK, Fig, read  # noqa: E402
 
 XS = (60, 240, 420)
 NAMES = ("UP function", "CP function", "OCS")
+
+
+def _msg(src: int, dst: int, y: float, x0: float, x1: float, arrow: str = "end") -> _Msg:
+    return _Msg(src=src, dst=dst, y=y, x0=x0, x1=x1, dashed=False, arrow=arrow)
+
+
+def _word(text: str, box: tuple[float, float, float, float], size: float) -> Word:
+    return Word(text=text, bbox=box, size=size)
+
+
+def _labelled(msgs: list[_Msg], words: list, h: float) -> list[str]:
+    """The texts the sequence reader gives ``msgs`` from ``words`` (``h``: the line height)."""
+    _texts(msgs, words, h, 1.0)
+    return [m.text for m in msgs]
 
 
 def _lifelines(columns: tuple, bottom: float = 250) -> Fig:
@@ -265,16 +281,11 @@ def test_a_long_label_that_runs_past_its_arrows_end_is_still_its_label():
     # engine sees them: "3a.Sx Session  Establishment Request" starts over the PGW-C -> PGW-U
     # arrow (370-427) and runs on to 531, its middle past the arrow's end and its slack, so the
     # message went unnamed ("PGW-C sends a message to PGW-U"); "2a..." beside it keeps its own
-    from dicmodel.describe._geometry.primitives import Word
-    from dicmodel.describe._geometry.sequence import _Msg, _texts
-
-    msgs = [_Msg(src=2, dst=3, y=117.0, x0=370.0, x1=427.0, dashed=False, arrow="end"),
-            _Msg(src=0, dst=1, y=118.0, x0=248.0, x1=306.0, dashed=False, arrow="end")]
-    words = [Word(text="2a.Sx Session Establishment Request", bbox=(204.0, 102.0, 358.0, 112.0), size=8.5),
-             Word(text="3a.Sx Session Establishment Request", bbox=(374.0, 104.0, 531.0, 115.0), size=8.5)]
-    _texts(msgs, words, 10.3, 1.0)
-    assert [m.text for m in msgs] == ["3a.Sx Session Establishment Request",
-                                      "2a.Sx Session Establishment Request"]
+    msgs = [_msg(2, 3, 117.0, 370.0, 427.0), _msg(0, 1, 118.0, 248.0, 306.0)]
+    words = [_word("2a.Sx Session Establishment Request", (204.0, 102.0, 358.0, 112.0), 8.5),
+             _word("3a.Sx Session Establishment Request", (374.0, 104.0, 531.0, 115.0), 8.5)]
+    assert _labelled(msgs, words, 10.3) == ["3a.Sx Session Establishment Request",
+                                            "2a.Sx Session Establishment Request"]
 
 
 def test_a_long_label_over_a_short_arrow_is_its_own_though_another_arrow_runs_far_below():
@@ -283,26 +294,19 @@ def test_a_long_label_over_a_short_arrow_is_its_own_though_another_arrow_runs_fa
     # GW(BBERF), over the middle of message 2, 39 points lower: message 1 went unnamed and its
     # text was nowhere in the output. An arrow no further below than the label is above its own
     # line still keeps it from the label
-    from dicmodel.describe._geometry.primitives import Word
-    from dicmodel.describe._geometry.sequence import _Msg, _texts
-
     def msgs(second_y):
-        return [_Msg(src=-1, dst=0, y=57.0, x0=3.0, x1=83.0, dashed=False, arrow="end"),
-                _Msg(src=0, dst=2, y=second_y, x0=83.0, x1=300.0, dashed=False, arrow="end")]
+        return [_msg(-1, 0, 57.0, 3.0, 83.0), _msg(0, 2, second_y, 83.0, 300.0)]
 
     def words():
-        return [Word(text="1. Remove Gateway Control Session Request", bbox=(8.0, 39.0, 214.0, 49.0), size=9.0),
-                Word(text="2. Gateway Control Session Termination", bbox=(88.0, 73.0, 270.0, 82.0), size=9.0)]
+        return [_word("1. Remove Gateway Control Session Request", (8.0, 39.0, 214.0, 49.0), 9.0),
+                _word("2. Gateway Control Session Termination", (88.0, 73.0, 270.0, 82.0), 9.0)]
 
-    m = msgs(88.0)
-    _texts(m, words(), 10.0, 1.0)
-    assert [x.text for x in m] == ["1. Remove Gateway Control Session Request",
-                                   "2. Gateway Control Session Termination"]
-    m = msgs(60.0)  # the other arrow right under the label, as near as this one: not taken
+    assert _labelled(msgs(88.0), words(), 10.0) == ["1. Remove Gateway Control Session Request",
+                                                    "2. Gateway Control Session Termination"]
     w = words()
     w[1] = None
-    _texts(m, w, 10.0, 1.0)
-    assert m[0].text == ""
+    # the other arrow right under the label, as near as this one: not taken
+    assert _labelled(msgs(60.0), w, 10.0)[0] == ""
 
 
 def test_a_long_label_indented_over_a_one_lane_arrow_is_its_own():
@@ -310,16 +314,11 @@ def test_a_long_label_indented_over_a_one_lane_arrow_is_its_own():
     # Deletion Request/Response" starts 14 points in from the I-SMF lifeline, over a 51-point
     # arrow to the next lane: past the arrow's first quarter, so message 14 went unnamed;
     # message 13 above keeps its own label
-    from dicmodel.describe._geometry.primitives import Word
-    from dicmodel.describe._geometry.sequence import _Msg, _texts
-
-    msgs = [_Msg(src=0, dst=3, y=386.5, x0=73.0, x1=276.0, dashed=False, arrow="both"),
-            _Msg(src=0, dst=1, y=412.0, x0=72.0, x1=123.0, dashed=False, arrow="both")]
-    words = [Word(text="13.  PFCP Session Deletion Request/Response", bbox=(86.0, 373.0, 298.0, 384.0), size=8.0),
-             Word(text="14.  PFCP Session Deletion Request/Response", bbox=(86.0, 396.0, 298.0, 407.0), size=8.0)]
-    _texts(msgs, words, 11.0, 1.0)
-    assert [m.text for m in msgs] == ["13.  PFCP Session Deletion Request/Response",
-                                      "14.  PFCP Session Deletion Request/Response"]
+    msgs = [_msg(0, 3, 386.5, 73.0, 276.0, "both"), _msg(0, 1, 412.0, 72.0, 123.0, "both")]
+    words = [_word("13.  PFCP Session Deletion Request/Response", (86.0, 373.0, 298.0, 384.0), 8.0),
+             _word("14.  PFCP Session Deletion Request/Response", (86.0, 396.0, 298.0, 407.0), 8.0)]
+    assert _labelled(msgs, words, 11.0) == ["13.  PFCP Session Deletion Request/Response",
+                                            "14.  PFCP Session Deletion Request/Response"]
 
 
 

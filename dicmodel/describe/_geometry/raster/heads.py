@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from .._util import dist, poly_len
+from .._util import dist, expand, inside, poly_len
 from ..primitives import Arrowhead, Path, Point, Rect
 from .frame import _Frame
 
@@ -245,8 +245,7 @@ def _crosses(f: _Frame, conn: Any) -> list[Path]:
 
 
 def _at_picture(p: Point, pictures: Sequence[Rect], h: float) -> bool:
-    reach = max(8.0, h)
-    return any(b[0] - reach <= p[0] <= b[2] + reach and b[1] - reach <= p[1] <= b[3] + reach for b in pictures)
+    return any(inside(p, expand(b, max(8.0, h))) for b in pictures)
 
 
 def _forked_behind(conn: Any, head: Arrowhead, box: tuple[int, int, int, int], f: _Frame) -> bool:

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .._util import area, center, inside, merge_cylinders, overlap_area
+from .._util import area, center, contains, inside, merge_cylinders, overlap_area
 from ..primitives import Arrowhead, Rect, Shape
 from .frame import _INK_DELTA, _Frame, _inside, _rim
 from .heads import _hollow_head
@@ -233,9 +233,8 @@ def _plumb_side(ink: Any, x: int, out: int, reach: int, band: int, y0: int, y1: 
 
 
 def _holds(outer: Rect, inner: Rect) -> bool:
-    return (inner[0] >= outer[0] - 1 and inner[1] >= outer[1] - 1 and inner[2] <= outer[2] + 1
-            and inner[3] <= outer[3] + 1 and (inner[2] - inner[0]) * (inner[3] - inner[1])
-            < 0.8 * (outer[2] - outer[0]) * (outer[3] - outer[1]))
+    """``inner`` lies in ``outer`` and is clearly smaller (not the same box found twice)."""
+    return contains(outer, inner) and area(inner) < 0.8 * area(outer)
 
 
 def _between_shapes(s: Shape, shapes: list[Shape]) -> bool:
