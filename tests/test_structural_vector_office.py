@@ -826,3 +826,58 @@ def test_a_speck_of_closed_outline_is_no_element():
     prims = vector_prims(draw, 600, 400)
     small = sorted(round(s.bbox[2] - s.bbox[0]) for s in prims.shapes if s.bbox[2] - s.bbox[0] < 20)
     assert small == [6]
+
+
+def test_a_loop_back_into_a_wordless_junction_passes_through_it_too():
+    # TS-style SAI egress: 'Egress RIF' into an empty demultiplexer, and 'Port' (one of its
+    # branches) looping back into it; with two arrows in, the junction stayed an unlabelled
+    # element with five links
+    def draw(page):
+        _box(page, (20, 150, 140, 210), "Egress RIF")
+        page.draw_polyline([(160, 140), (190, 150), (190, 210), (160, 220)], color=BLACK,
+                           closePath=True, width=1)
+        _arrow(page, (140, 180), (160, 180))
+        for y, name in ((80, "Bridge Port"), (280, "Port")):
+            _box(page, (320, y - 25, 440, y + 25), name)
+            _arrow(page, (190, 180 + (y - 180) * 0.2), (320, y))
+        page.draw_line((380, 305), (380, 340), color=BLACK, width=0.8)
+        page.draw_line((380, 340), (175, 340), color=BLACK, width=0.8)
+        _arrow(page, (175, 340), (175, 217))
+    d = _read(draw)
+    assert sorted(n.label for n in d.nodes) == ["Bridge Port", "Egress RIF", "Port"]
+    label = {n.id: n.label for n in d.nodes}
+    assert {(label[e.source], label[e.target]) for e in d.edges} == {
+        ("Egress RIF", "Bridge Port"), ("Egress RIF", "Port"), ("Port", "Bridge Port")}
+
+
+@pytest.mark.parametrize("rotate", [90, 270])
+def test_a_label_turned_a_quarter_reads_its_lines_in_order(rotate):
+    # a Visio 'Packet type / {MC,UNI}' trapezoid drawn sideways read "{MC,UNI} Packet type":
+    # turned clockwise the lines of a label stack right to left, the other way left to right
+    def draw(page):
+        _box(page, (20, 100, 120, 160), "L3 table")
+        page.draw_rect(pymupdf.Rect(200, 60, 250, 200), color=BLACK, width=0.8)
+        first, second = (236, 238) if rotate == 270 else (214, 212)
+        # (insert_text's point is the start of the baseline: the top for text turned
+        # clockwise, the bottom for text turned the other way)
+        y = 90 if rotate == 270 else 170
+        page.insert_text((first, y), "Packet type", fontsize=9, rotate=rotate)
+        page.insert_text((first - 12 if rotate == 270 else first + 12, y), "{MC,UNI}", fontsize=9, rotate=rotate)
+        _arrow(page, (120, 130), (200, 130))
+    d = _read(draw)
+    assert "Packet type {MC,UNI}" in {n.label for n in d.nodes}
+
+
+def test_a_name_on_the_foot_of_its_shape_takes_its_second_line_from_under_it():
+    # a Visio users icon: "125" centred over the foot of the picture, "Users" just under it;
+    # they read as two elements, "125" and "Users"
+    def draw(page):
+        _box(page, (20, 40, 120, 80), "AppStd")
+        page.draw_rect(pymupdf.Rect(240, 40, 280, 82), color=None, fill=(0.2, 0.2, 0.6))
+        w = pymupdf.get_text_length("125", fontsize=9)
+        page.insert_text((260 - w / 2, 83), "125", fontsize=9, color=(1, 1, 1))
+        w = pymupdf.get_text_length("Users", fontsize=9)
+        page.insert_text((260 - w / 2, 94), "Users", fontsize=9)
+        _arrow(page, (120, 60), (240, 60))
+    d = _read(draw, 400, 160)
+    assert sorted(n.label for n in d.nodes) == ["125 Users", "AppStd"]

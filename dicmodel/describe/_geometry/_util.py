@@ -150,7 +150,16 @@ _SHORT_WORDS = frozenset("a i an as at be by do go he if in is it me my no of on
 
 def block_text(words: Sequence[Word]) -> str:
     """Lines top to bottom, words of a line left to right, joined by spaces; a line of one or
-    two lower-case letters that make no word of their own ends the word above it."""
+    two lower-case letters that make no word of their own ends the word above it. Text turned
+    a quarter (every word vertical, its reading direction known) reads in its own frame: the
+    lines of a label turned clockwise run right to left, of one turned the other way left to
+    right (a Visio "Packet type / {MC,UNI}" drawn sideways is not "{MC,UNI} Packet type")."""
+    turns = {w.turn for w in words}
+    if len(turns) == 1 and 0 not in turns and all(w.vertical for w in words):
+        down = turns == {1}
+        turned = sorted(words, key=lambda w: (round((w.bbox[0] + w.bbox[2]) / 2 / 3) * (-1 if down else 1),
+                                              w.bbox[1] if down else -w.bbox[3]))
+        return " ".join(w.text for w in turned).strip()
     order = sorted(words, key=lambda w: (round((w.bbox[1] + w.bbox[3]) / 2 / 3), w.bbox[0]))
     line = [round((w.bbox[1] + w.bbox[3]) / 2 / 3) for w in order]
     out = ""

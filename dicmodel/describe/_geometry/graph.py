@@ -1373,12 +1373,17 @@ def _picture_parts(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]]) -
             n.note = True
 
 
+_MOST_THROUGH = 6  # a wordless shape with more in x out pairs is a hub, not a junction
+
+
 def _through_junctions(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]]
                        ) -> list[tuple[int, int, _Chain, str]]:
-    """A wordless shape that the flow only passes through (one arrow in, arrows out: the
+    """A wordless shape that the flow only passes through (arrows in, arrows out: the
     demultiplexer a Visio SAI pipeline draws between 'Ingress l2 interface type table' and its
-    '.1D' / '.1Q' branches) is no element: each branch becomes one edge from where the flow
-    comes to where it goes, with the branch's label, instead of "leads to an unlabelled box"."""
+    '.1D' / '.1Q' branches, a loop back into it included) is no element: each way through it
+    becomes one edge from where the flow comes to where it goes, with the branch's label,
+    instead of "leads to an unlabelled box". The Visio source reader passes the flow through
+    such shapes the same way (``sources.vsdx``)."""
     out = list(edges)
     for k, n in enumerate(nodes):
         # (a choice diamond, a fork bar or a round pseudo-state is an element of its own)
@@ -1388,16 +1393,18 @@ def _through_junctions(nodes: list[_N], edges: list[tuple[int, int, _Chain, str]
         at = [e for e in out if k in (e[0], e[1])]
         into = [e for e in at if _head_at(e, k) and e[0] != e[1]]
         away = [e for e in at if _head_at(e, e[1] if e[0] == k else e[0]) and e[0] != e[1]]
-        if len(into) != 1 or not away or len(into) + len(away) != len(at):
+        if not into or not away or len(into) * len(away) > _MOST_THROUGH or len(into) + len(away) != len(at):
             continue
-        a, b, c, lab = into[0]
-        src = a if b == k else b
-        pin = c.points if b == k else c.points[::-1]
-        for e in away:
-            dst = e[1] if e[0] == k else e[0]
-            pout = e[2].points if e[0] == k else e[2].points[::-1]
-            out.append((src, dst, _Chain(points=pin + pout, dashed=e[2].dashed, arrow_end=True),
-                        e[3] or lab))
+        for a, b, c, lab in into:
+            src = a if b == k else b
+            pin = c.points if b == k else c.points[::-1]
+            for e in away:
+                dst = e[1] if e[0] == k else e[0]
+                if dst == src:
+                    continue
+                pout = e[2].points if e[0] == k else e[2].points[::-1]
+                out.append((src, dst, _Chain(points=pin + pout, dashed=e[2].dashed, arrow_end=True),
+                            e[3] or lab))
         out = [e for e in out if k not in (e[0], e[1])]
         n.note = True
     return out

@@ -144,6 +144,29 @@ def _centred_over_both(box: Rect, line: Word, free: list[Word], taken: set[int]
     return None
 
 
+def _second_line(box: Rect, line: Word, free: list[Word], taken: set[int], scene: _Scene) -> list[Word]:
+    """A one-line label centred on its box and reaching its bottom edge (a name printed over
+    the foot of a Visio picture, "125" on the users icon) whose second line went on below
+    it: the free line just under it, centred on it in the same print, no connector's label
+    (a colour key's entry set left in its swatch, with the key's title under it, is not). Returns it
+    (claimed), or nothing."""
+    h = line.bbox[3] - line.bbox[1]
+    cx = (line.bbox[0] + line.bbox[2]) / 2
+    if box[3] - line.bbox[3] > 0.1 * h or abs(cx - (box[0] + box[2]) / 2) > h / 3:
+        return []  # the label stops short of the bottom edge, or is not centred on the box
+    near = [(w.bbox[1] - line.bbox[3], i) for i, w in enumerate(free)
+            if i not in taken and not w.vertical and abs(w.size - line.size) <= _SIZE_TOL * max(line.size, 1e-6)
+            and -0.4 * h <= w.bbox[1] - line.bbox[3] <= 0.6 * h and (w.bbox[1] + w.bbox[3]) / 2 > box[3]
+            and abs((w.bbox[0] + w.bbox[2]) / 2 - cx) <= _ALIGN_TOL * h]
+    if not near:
+        return []
+    _, i = min(near)
+    if not scene.clear([free[i]], box, h):
+        return []
+    taken.add(i)
+    return [free[i]]
+
+
 def _mid(words: Sequence[Word]) -> float:
     return (min(w.bbox[1] for w in words) + max(w.bbox[3] for w in words)) / 2
 
@@ -264,6 +287,8 @@ def claim_overflow(boxes: Sequence[tuple[Rect, list[Word]]], free: list[Word],
             if spilt:
                 words.extend((spilt[0][0], spilt[2][0]))
                 lines = spilt
+            else:
+                words.extend(_second_line(box, lines[0][0], free, taken, scene))
         if len(lines) < 2:
             continue  # one line gives no pitch to follow (and a short label fits its box)
         column = _column(lines)

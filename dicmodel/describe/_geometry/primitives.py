@@ -60,6 +60,9 @@ class Word:
     size: float = 0.0
     confidence: float = 1.0
     vertical: bool = False
+    # which way vertical text reads: 1 top to bottom (turned clockwise: the lines of a label
+    # stack right to left), 3 bottom to top (lines stack left to right), 0 level or not known
+    turn: int = 0
     # the four corners of a slanted OCR line (a label written along a diagonal connector); None
     # for level and vertical text, whose ``bbox`` is its outline
     quad: tuple[Point, Point, Point, Point] | None = None

@@ -658,8 +658,9 @@ def _words(spans: Sequence[TextSpan]) -> list[Word]:
             continue
         seen.add(key)
         vertical = abs(s.dir[1]) > 0.5
+        turn = (1 if s.dir[1] > 0 else 3) if vertical else 0
         items.append((Word(text=t, bbox=s.bbox.as_tuple(), size=s.size, confidence=s.confidence,
-                           vertical=vertical), s.text[:1].isspace(), s.text[-1:].isspace()))
+                           vertical=vertical, turn=turn), s.text[:1].isspace(), s.text[-1:].isspace()))
     items = _join_subscripts(items)
     items.sort(key=lambda it: (round(it[0].bbox[1], 0), it[0].bbox[0]))
     out: list[Word] = []
