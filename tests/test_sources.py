@@ -13,6 +13,7 @@ import pytest
 from dicmodel.describe.base import FigureRequest, get_describer
 from dicmodel.errors import CorruptDocumentError, MissingExtraError, UnsupportedFormatError
 from dicmodel.sources import detect_format, read_source, read_sources
+from dicmodel.sources.vsdx import read_vsdx
 
 # ---- Visio ----------------------------------------------------------------------------------
 
@@ -104,6 +105,58 @@ def test_vsdx_begin_arrow_reverses_the_edge() -> None:
     data = _vsdx({"P": (shapes, _connect(3, "BeginX", 1) + _connect(3, "EndX", 2))})
     [e] = read_source(data, format="vsdx")[0].diagram.edges
     assert (e.source, e.target, e.directed) == ("2", "1", True)
+
+
+def _placed(sid: int, text: str | None, x: float, y: float, w: float = 1.0, h: float = 0.5,
+            angle: float = 0.0, sub: str = "") -> str:
+    """A 2-D shape at (x, y) (its pin, the middle of the box), ``w`` x ``h`` inches."""
+    cells = (f"<Cell N='PinX' V='{x}'/><Cell N='PinY' V='{y}'/><Cell N='Width' V='{w}'/>"
+             f"<Cell N='Height' V='{h}'/><Cell N='LocPinX' V='{w / 2}'/><Cell N='LocPinY' V='{h / 2}'/>"
+             f"<Cell N='Angle' V='{angle}'/>")
+    body = cells + (f"<Shapes>{sub}</Shapes>" if sub else "")
+    body += f"<Text><cp IX='0'/>{text}\n</Text>" if text is not None else ""
+    return f"<Shape ID='{sid}' Type='{'Group' if sub else 'Shape'}'>{body}</Shape>"
+
+
+def _line(sid: int, a: tuple[float, float], b: tuple[float, float], text: str | None = None) -> str:
+    """A connector from a to b with its head at b."""
+    cells = (f"<Cell N='BeginX' V='{a[0]}'/><Cell N='BeginY' V='{a[1]}'/><Cell N='EndX' V='{b[0]}'/>"
+             f"<Cell N='EndY' V='{b[1]}'/><Cell N='EndArrow' V='4'/>")
+    body = cells + (f"<Text><cp IX='0'/>{text}\n</Text>" if text is not None else "")
+    return f"<Shape ID='{sid}' Type='Shape'>{body}</Shape>"
+
+
+def test_vsdx_as_drawn_glues_ends_on_outlines_and_passes_through_junctions() -> None:
+    # the SAI pipeline pages: a table's arrow glued into an unlabelled demultiplexer turned a
+    # quarter (its outline inset in its box), whose branches start on its far side unglued
+    # and end unglued just short of the branch tables; a loose leader ends nowhere near a shape
+    shapes = (_placed(1, "Table", 1.0, 3.0) + _placed(2, None, 3.0, 3.0, w=2.0, h=0.4, angle=-1.5707963267949)
+              + _placed(3, "Bridge", 6.0, 4.0) + _placed(4, "Router", 6.0, 2.0)
+              + _placed(5, "Note", 1.0, 6.0)
+              + _line(10, (1.5, 3.0), (2.8, 3.0))
+              # (the demultiplexer's box spans x 2.8-3.2; its branches start 0.08 inside it)
+              + _line(11, (3.12, 3.6), (5.47, 4.0), ".1D") + _line(12, (3.12, 2.4), (5.5, 2.03), "rif")
+              + _line(13, (1.0, 5.75), (1.0, 4.5)))
+    connects = _connect(10, "BeginX", 1) + _connect(10, "EndX", 2)
+    data = _vsdx({"P": (shapes, connects)})
+    exact = read_source(data, format="vsdx")[0]
+    assert exact.diagram.edges == [] and exact.loose_connectors == 4
+    p = read_vsdx(data, as_drawn=True)[0]
+    label = {n.id: n.label for n in p.diagram.nodes}
+    assert {(label[e.source], label[e.target], e.label) for e in p.diagram.edges} == {
+        ("Table", "Bridge", ".1D"), ("Table", "Router", "rif")}
+    assert all(e.directed for e in p.diagram.edges)
+
+
+def test_vsdx_as_drawn_keeps_a_stroke_along_one_shape_loose_and_reads_groups_in_page_space() -> None:
+    # a line drawn on a box's own side touches it at both ends: no self-link; a sub-shape's
+    # pin is in its group's frame, so the group's position moves it on the page
+    inner = _placed(21, "Inner", 0.5, 0.5)
+    shapes = (_placed(1, "Box", 1.0, 1.0) + _placed(20, None, 5.5, 5.5, w=1.0, h=1.0, sub=inner)
+              + _line(10, (0.5, 0.8), (0.5, 1.2)) + _line(11, (1.5, 1.0), (4.97, 5.5)))
+    p = read_vsdx(_vsdx({"P": (shapes, "")}), as_drawn=True)[0]
+    label = {n.id: n.label for n in p.diagram.nodes}
+    assert [(label[e.source], label[e.target]) for e in p.diagram.edges] == [("Box", "Inner")]
 
 
 # ---- PowerPoint -----------------------------------------------------------------------------

@@ -6,6 +6,15 @@
 - a connector is a 1-D shape: it (or its master shape) has a ``BeginX`` cell;
 - glue is in ``<Connects>``: ``<Connect FromSheet=connector FromCell="BeginX|EndX" ToSheet=shape>``;
   a connector is an edge when both ends are glued to labelled 2-D shapes;
+- with ``as_drawn=True`` the page is read as a person sees it, not only as its glue says:
+  an end the drawer left unglued but placed on a shape's outline (within ``GLUE_TOL`` inches
+  outside its box or ``INSET_TOL`` inside, in page coordinates: ``PinX/PinY``,
+  ``LocPinX/LocPinY``, ``Angle`` of the shape and of the groups above it) is glued to that
+  shape, and an unlabelled 2-D shape that arrowed connectors enter and leave (a decision
+  whose text is a separate label, a junction) passes the flow on: each labelled shape that
+  reaches it leads to each labelled shape it reaches, with the leaving connector's text as
+  the label. The default is the file's exact structure (glue only), the devset's truth;
+  ``benchmarks/bench_real.py`` reports the Visio rows against both.
 - arrowheads are the ``BeginArrow``/``EndArrow`` cells, looked up on the shape, then its master
   shape, then the line style sheets of ``visio/document.xml``.
 """
@@ -13,6 +22,7 @@
 from __future__ import annotations
 
 import io
+import math
 import posixpath
 import zipfile
 from typing import Any
@@ -27,12 +37,12 @@ NS = "{http://schemas.microsoft.com/office/visio/2012/main}"
 RID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
-def read_vsdx(data: bytes, name: str = "") -> list[SourceDiagram]:
-    """Every foreground page of a .vsdx file."""
+def read_vsdx(data: bytes, name: str = "", *, as_drawn: bool = False) -> list[SourceDiagram]:
+    """Every foreground page of a .vsdx file (``as_drawn``: see the module docstring)."""
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
         pkg = _Package(z)
-        return [_read_page(pkg, pname, path) for pname, path in pkg.pages()]
+        return [_read_page(pkg, pname, path, as_drawn) for pname, path in pkg.pages()]
     except (zipfile.BadZipFile, KeyError) as err:
         raise CorruptDocumentError(f"{name or 'vsdx'}: not a readable Visio package: {err}") from err
 
@@ -181,7 +191,7 @@ def _node_shape(s: _Shape) -> str:
     return next((shape for key, shape in _SHAPES if key in name), "box")
 
 
-def _read_page(pkg: _Package, part: str, path: str) -> SourceDiagram:
+def _read_page(pkg: _Package, part: str, path: str, as_drawn: bool = False) -> SourceDiagram:
     page = _xml(pkg.z, path)
     shapes = _shapes(pkg, page)
     d = Diagram(kind="flowchart")
@@ -189,9 +199,13 @@ def _read_page(pkg: _Package, part: str, path: str) -> SourceDiagram:
         if not s.one_d and s.text:
             d.add_node(s.id, s.text, _node_shape(s))
     ends = _glue(page)
+    if as_drawn:
+        _touching(shapes, ends)
     nodes = {n.id for n in d.nodes}
     unglued = other = 0
     connectors = [s for s in shapes if s.one_d]
+    outlines = {s.id for s in shapes if not s.one_d}
+    through: list[Edge] = []  # connectors with an end on an unlabelled 2-D shape
     for c in connectors:
         b, e = ends.get((c.id, "BeginX")), ends.get((c.id, "EndX"))
         if b is None or e is None:
@@ -200,6 +214,11 @@ def _read_page(pkg: _Package, part: str, path: str) -> SourceDiagram:
             d.edges.append(_edge(c, b, e))
         else:
             other += 1
+            if as_drawn and b in outlines and e in outlines:
+                through.append(_edge(c, b, e))
+    passed, used = _pass_through(through, nodes)
+    d.edges += passed
+    other -= used
     d.groups = _groups(shapes, nodes)
     detail = {"with an end not glued to a shape": unglued,
               "glued to an unlabelled shape or another connector": other}
@@ -213,6 +232,135 @@ def _glue(page: Any) -> dict[tuple[str, str], str]:
         if c.get("FromCell") in ("BeginX", "EndX"):
             out[(c.get("FromSheet"), c.get("FromCell"))] = c.get("ToSheet")
     return out
+
+
+GLUE_TOL = 0.06  # inches (4.3 pt): an unglued end this close to a shape's outline touches it
+INSET_TOL = 0.15  # inches: how far inside its box a shape's drawn outline may run
+
+Affine = tuple[float, float, float, float, float, float]  # x' = a x + c y + e, y' = b x + d y + f
+_IDENTITY: Affine = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def _num(s: _Shape, name: str) -> float:
+    try:
+        v = float(s.cell(name) or 0.0)
+    except ValueError:
+        return 0.0
+    return v if math.isfinite(v) else 0.0
+
+
+def _compose(m: Affine, n: Affine) -> Affine:
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (a * a2 + c * b2, b * a2 + d * b2, a * c2 + c * d2, b * c2 + d * d2,
+            a * e2 + c * f2 + e, b * e2 + d * f2 + f)
+
+
+def _apply(m: Affine, p: tuple[float, float]) -> tuple[float, float]:
+    return (m[0] * p[0] + m[2] * p[1] + m[4], m[1] * p[0] + m[3] * p[1] + m[5])
+
+
+def _inverse(m: Affine) -> Affine | None:
+    a, b, c, d, e, f = m
+    det = a * d - b * c
+    if abs(det) < 1e-12:
+        return None
+    ia, ib, ic, id_ = d / det, -b / det, -c / det, a / det
+    return (ia, ib, ic, id_, -(ia * e + ic * f), -(ib * e + id_ * f))
+
+
+def _frames(shapes: list[_Shape]) -> dict[str, Affine]:
+    """Shape ID -> the map from its local frame (origin at its unrotated lower-left corner) to
+    the page: the group above it, then its pin, angle and local pin."""
+    out: dict[str, Affine] = {}
+    for s in shapes:  # document order: a group comes before its sub-shapes
+        up = out.get(s.parent.get("ID"), _IDENTITY) if s.parent is not None else _IDENTITY
+        t = _num(s, "Angle")
+        co, si = math.cos(t), math.sin(t)
+        local = _compose((co, si, -si, co, _num(s, "PinX"), _num(s, "PinY")),
+                         (1.0, 0.0, 0.0, 1.0, -_num(s, "LocPinX"), -_num(s, "LocPinY")))
+        out[s.id] = _compose(up, local)
+    return out
+
+
+def _touching(shapes: list[_Shape], ends: dict[tuple[str, str], str]) -> None:
+    """Glue (in place) each free connector end that lies on a 2-D shape's outline, to within
+    ``GLUE_TOL`` outside its box or ``INSET_TOL`` inside it, to the nearest such shape (the smaller one on a tie). A line whose two ends
+    would land on one shape runs along its side (a stroke drawn on the outline): left free."""
+    frames = _frames(shapes)
+    boxes = []
+    for s in shapes:
+        w, h = _num(s, "Width"), _num(s, "Height")
+        back = _inverse(frames[s.id])
+        if not s.one_d and w > 0 and h > 0 and back is not None:
+            boxes.append((s.id, w, h, back))
+    for c in shapes:
+        if not c.one_d:
+            continue
+        up = frames.get(c.parent.get("ID"), _IDENTITY) if c.parent is not None else _IDENTITY
+        found: dict[str, str] = {}
+        for cell, yc in (("BeginX", "BeginY"), ("EndX", "EndY")):
+            if (c.id, cell) in ends or c.cell(cell) is None:
+                continue
+            p = _apply(up, (_num(c, cell), _num(c, yc)))
+            best: tuple[float, float, str] | None = None
+            for sid, w, h, back in boxes:
+                x, y = _apply(back, p)
+                outside = math.hypot(max(-x, 0.0, x - w), max(-y, 0.0, y - h))
+                gap = outside if outside > 0 else min(x, w - x, y, h - y)
+                # (inside, the outline may lie within the box: a trapezoid's or a diamond's
+                # slanted side, up to a quarter of the shape in)
+                reach = GLUE_TOL if outside > 0 else max(GLUE_TOL, min(INSET_TOL, 0.25 * min(w, h)))
+                if gap <= reach and (best is None or (gap, w * h) < best[:2]):
+                    best = (gap, w * h, sid)
+            if best is not None:
+                found[cell] = best[2]
+        if found and len({found.get("BeginX", ends.get((c.id, "BeginX"))),
+                          found.get("EndX", ends.get((c.id, "EndX")))}) > 1:
+            ends.update({(c.id, cell): sid for cell, sid in found.items()})
+
+
+def _pass_through(through: list[Edge], nodes: set[str], most: int = 6) -> tuple[list[Edge], int]:
+    """Edges between labelled shapes that meet at unlabelled ones: a labelled shape whose arrowed
+    connector enters an unlabelled one leads to every labelled shape an arrowed connector leaves
+    it for (chains of unlabelled shapes followed, each visited once). An unlabelled shape with
+    more than ``most`` such pairs is a hub or a frame, not a junction: nothing passes it.
+    Returns the edges and how many of the connectors they were read from."""
+    into: dict[str, list[Edge]] = {}
+    out_of: dict[str, list[Edge]] = {}
+    for e in through:
+        if not e.directed or e.bidirectional:
+            continue
+        out_of.setdefault(e.source, []).append(e)
+        into.setdefault(e.target, []).append(e)
+    found: list[Edge] = []
+    seen: set[tuple[str, str]] = set()
+    used: set[int] = set()
+    for u, entering in into.items():
+        if u in nodes:
+            continue
+        for first in entering:
+            if first.source not in nodes:
+                continue
+            reach, stack, visited = [], [u], {u}
+            while stack:
+                x = stack.pop()
+                for e in out_of.get(x, []):
+                    if e.target in nodes:
+                        reach.append(e)
+                    elif e.target not in visited:
+                        visited.add(e.target)
+                        stack.append(e.target)
+            if len(reach) * len(entering) > most:
+                continue
+            for e in reach:
+                key = (first.source, e.target)
+                if e.target != first.source and key not in seen:
+                    seen.add(key)
+                    used.update((id(first), id(e)))
+                    found.append(Edge(source=first.source, target=e.target, label=e.label or first.label,
+                                      directed=True, style=e.style))
+    return found, len(used)
 
 
 def _arrow(value: str | None) -> bool:
