@@ -881,3 +881,23 @@ def test_a_name_on_the_foot_of_its_shape_takes_its_second_line_from_under_it():
         _arrow(page, (120, 60), (240, 60))
     d = _read(draw, 400, 160)
     assert sorted(n.label for n in d.nodes) == ["125 Users", "AppStd"]
+
+
+def test_a_deck_of_cards_is_that_many_copies_of_its_top_card():
+    # ONAP's policy framework (draw.io): six 'PDPs' cards stacked with a diagonal step, the
+    # text of all but the top one hidden under the next, a double-headed arrow from PAP to
+    # each; the hidden cards were read as clip-art, "PAP connects to an unlabelled element"
+    def draw(page):
+        _box(page, (20, 150, 100, 180), "PAP")
+        pink = (0.97, 0.81, 0.8)
+        for k in range(4):
+            x, y = 200 + 6 * k, 60 + 6 * k
+            page.draw_rect(pymupdf.Rect(x, y, x + 60, y + 24), color=(0.7, 0.3, 0.3), fill=pink, width=0.8)
+        page.insert_text((218 + 18, 60 + 18 + 16), "PDPs", fontsize=9)
+        for k in range(4):  # (each to its card's bottom edge, clear of the card over it)
+            _arrow(page, (100, 165), (203 + 6 * k, 84 + 6 * k))
+    d = _read(draw, 400, 200)
+    assert sorted(n.label for n in d.nodes) == ["PAP", "PDPs", "PDPs", "PDPs", "PDPs"]
+    label = {n.id: n.label for n in d.nodes}
+    assert len({e.target for e in d.edges}) == 4
+    assert all(label[e.source] == "PAP" and label[e.target] == "PDPs" for e in d.edges)

@@ -26,7 +26,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ...diagram import Diagram, Edge, Group, Node, split_stereotype
 from ...document import FigureType
@@ -88,6 +88,7 @@ class _N:
     on_link: tuple[int, int] | None = None  # a callout: the (source, target) of the link it describes
     rows: list[Rect] = field(default_factory=list)  # compartments of a record / entity / class
     fields: list[str] = field(default_factory=list)  # their texts, below the header
+    deck: list[_N] | None = None  # the cards of the deck it is one of (see _decks), itself included
 
 
 @dataclass
@@ -332,7 +333,8 @@ def _candidates(prims: Primitives) -> list[_N]:
     keep = _without_decorations(keep, centres)
     if prims.source != "vector":
         return keep  # (measured on vector Office figures only; raster clip-art is not outlines)
-    return _pictures(keep, prims.words, prims.width * prims.height)
+    decked = _decks(keep, centres)
+    return _pictures(keep, prims.words, prims.width * prims.height, decked)
 
 
 def _blank_backdrop(n: _N, nodes: list[_N], grid: U.Grid) -> bool:
@@ -349,13 +351,81 @@ def _blank_backdrop(n: _N, nodes: list[_N], grid: U.Grid) -> bool:
     return bool(held) and max(held) < 0.05 * U.area(n.bbox)
 
 
-def _pictures(nodes: list[_N], words: list[Word], figure_area: float) -> list[_N]:
+_DECK_SIZE = 0.04  # the cards of one deck: widths and heights within 4 %
+_DECK_STEP = 0.5   # each card set off from the one drawn before it by at most half its smaller side
+
+
+def _decks(nodes: list[_N], centres: list[Point]) -> set[int]:
+    """Cards stacked with a diagonal step, each drawn over the one before (a 'PDPs' or 'UEs'
+    deck: copies of one element, the text of all but the top card hidden under the next):
+    runs of shapes of one kind, size and fill, each set off from the previous one by the
+    same small diagonal step, with text in one of them. Each card's ``deck`` is set (the
+    cards are dealt their label once words are assigned, see ``_deal_decks``); returns their
+    indices, which are no clip-art."""
+    alike: dict[tuple[object, ...], list[int]] = defaultdict(list)
+    for k, n in enumerate(nodes):
+        w, h = n.bbox[2] - n.bbox[0], n.bbox[3] - n.bbox[1]
+        if not n.is_group and min(w, h) > 0:
+            alike[(n.kind, n.fill, round(w), round(h))].append(k)
+    out: set[int] = set()
+    for ks in alike.values():
+        ks.sort(key=lambda k: (nodes[k].bbox[0], nodes[k].bbox[1]))
+        runs: list[list[int]] = []
+        for k in ks:
+            b = nodes[k].bbox
+            for run in runs:
+                last = nodes[run[-1]].bbox
+                side = min(last[2] - last[0], last[3] - last[1])
+                d = (b[0] - last[0], b[1] - last[1])
+                first = nodes[run[0]].bbox
+                step = ((last[0] - first[0]) / (len(run) - 1), (last[1] - first[1]) / (len(run) - 1)) \
+                    if len(run) > 1 else None
+                if min(abs(d[0]), abs(d[1])) >= 0.5 and max(abs(d[0]), abs(d[1])) <= _DECK_STEP * side \
+                        and (step is None or (abs(d[0] - step[0]) <= 1.0 and abs(d[1] - step[1]) <= 1.0)):
+                    run.append(k)
+                    break
+            else:
+                runs.append([k])
+        for run in runs:
+            if len(run) < 2 or not any(U.inside(c, nodes[k].bbox) for k in run for c in centres):
+                continue
+            cards = [nodes[k] for k in run]
+            for k in run:
+                nodes[k].deck = cards
+            out.update(run)
+    return out
+
+
+def _deal_decks(nodes: list[_N]) -> None:
+    """The cards of a deck whose text is on one card only (the top one: the rest is hidden
+    under it) take a copy of that label at their own place: a stack of "PDPs" is that many
+    PDPs, and each link to a card is a link to one of them."""
+    seen: set[int] = set()
+    for n in nodes:
+        if n.deck is None or id(n.deck) in seen:
+            continue
+        seen.add(id(n.deck))
+        held = [c for c in n.deck if c.words]
+        if len(held) != 1:
+            continue
+        top = held[0]
+        for c in n.deck:
+            if c is not top:
+                dx, dy = c.bbox[0] - top.bbox[0], c.bbox[1] - top.bbox[1]
+                c.words = [replace(w, bbox=(w.bbox[0] + dx, w.bbox[1] + dy, w.bbox[2] + dx, w.bbox[3] + dy))
+                           for w in top.words]
+
+
+def _pictures(nodes: list[_N], words: list[Word], figure_area: float, decked: Collection[int] = ()) -> list[_N]:
     """Clip-art drawn piece by piece becomes one icon node (see :mod:`.pictures`). The white
     boxes that back the lines of its name (LibreOffice paints a Visio text's background
-    exactly round the text) go: the name is free text, to be given to the picture."""
+    exactly round the text) go: the name is free text, to be given to the picture. The cards
+    of a deck (``decked``) are none of it."""
     centres = [U.center(w.bbox) for w in words]
-    clusters = picture_clusters([n.bbox for n in nodes], centres, figure_area,
-                                [n.kind == "icon" for n in nodes])
+    rest = [k for k in range(len(nodes)) if k not in decked]
+    found = picture_clusters([nodes[k].bbox for k in rest], centres, figure_area,
+                             [nodes[k].kind == "icon" for k in rest])
+    clusters = [(ext, [rest[i] for i in members]) for ext, members in found]
     if not clusters:
         return nodes
     drop = {k for _, members in clusters for k in members}
@@ -1146,6 +1216,7 @@ def recover_graph(prims: Primitives) -> GraphParts:
                             [n.bbox for n in nodes if not n.is_group]) \
         if prims.source == "vector" else set()
     free = _assign_words([w for i, w in enumerate(prims.words) if i not in crossed], nodes)
+    _deal_decks(nodes)
     paths = [p for p in prims.paths if not _decoration(p, nodes)]
     free = claim_overflow([(n.bbox, n.words) for n in nodes if not (n.is_group or n.rows)], free,
                           [p.points for p in paths], ocr=prims.source != "vector")
