@@ -864,6 +864,10 @@ def test_a_label_turned_a_quarter_reads_its_lines_in_order(rotate):
         page.insert_text((first, y), "Packet type", fontsize=9, rotate=rotate)
         page.insert_text((first - 12 if rotate == 270 else first + 12, y), "{MC,UNI}", fontsize=9, rotate=rotate)
         _arrow(page, (120, 130), (200, 130))
+        # (most of the figure's text is level: the figure is not read turned as a whole)
+        for k, name in enumerate(("MC FDB table", "Unknown multicast")):
+            _box(page, (330, 40 + 100 * k, 450, 100 + 100 * k), name)
+            _arrow(page, (250, 100 + 60 * k), (330, 70 + 100 * k))
     d = _read(draw)
     assert "Packet type {MC,UNI}" in {n.label for n in d.nodes}
 
@@ -901,3 +905,17 @@ def test_a_deck_of_cards_is_that_many_copies_of_its_top_card():
     label = {n.id: n.label for n in d.nodes}
     assert len({e.target for e in d.edges}) == 4
     assert all(label[e.source] == "PAP" and label[e.target] == "PDPs" for e in d.edges)
+
+
+def test_cards_of_a_deck_whose_names_all_show_keep_one_name_each():
+    # TS 23.203 Figure 7.6-1: three PCRF boxes stacked with a step, each name showing; the
+    # front card (the smallest) holds every name's middle and read "PCRF PCRF PCRF"
+    def draw(page):
+        _box(page, (20, 100, 100, 130), "DRA")
+        for k, w in enumerate((62, 61, 60)):
+            x, y = 200 + 8 * k, 60 + 8 * k
+            page.draw_rect(pymupdf.Rect(x, y, x + w, y + 24), color=BLACK, fill=(0.9, 0.9, 1.0), width=0.8)
+            page.insert_text((x + 20, y + 16), "PCRF", fontsize=8)
+        _arrow(page, (100, 115), (216, 100))
+    d = _read(draw, 400, 200)
+    assert sorted(n.label for n in d.nodes) == ["DRA", "PCRF", "PCRF", "PCRF"]

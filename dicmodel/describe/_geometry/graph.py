@@ -353,29 +353,37 @@ def _blank_backdrop(n: _N, nodes: list[_N], grid: U.Grid) -> bool:
 
 _DECK_SIZE = 0.04  # the cards of one deck: widths and heights within 4 %
 _DECK_STEP = 0.5   # each card set off from the one drawn before it by at most half its smaller side
+_DECK_MOST = 300   # shapes of one kind and fill looked at for decks
 
 
 def _decks(nodes: list[_N], centres: list[Point]) -> set[int]:
     """Cards stacked with a diagonal step, each drawn over the one before (a 'PDPs' or 'UEs'
     deck: copies of one element, the text of all but the top card hidden under the next):
     runs of shapes of one kind, size and fill, each set off from the previous one by the
-    same small diagonal step, with text in one of them. Each card's ``deck`` is set (the
+    same small diagonal step, with text in one of them and no other shape inside any (stacked
+    frames round a group of shapes are a group's copies, not cards). Each card's ``deck`` is set (the
     cards are dealt their label once words are assigned, see ``_deal_decks``); returns their
     indices, which are no clip-art."""
+    grid = _filed([n.bbox for n in nodes])
     alike: dict[tuple[object, ...], list[int]] = defaultdict(list)
     for k, n in enumerate(nodes):
         w, h = n.bbox[2] - n.bbox[0], n.bbox[3] - n.bbox[1]
         if not n.is_group and min(w, h) > 0:
-            alike[(n.kind, n.fill, round(w), round(h))].append(k)
+            alike[(n.kind, n.fill)].append(k)
     out: set[int] = set()
     for ks in alike.values():
+        if len(ks) > _DECK_MOST:
+            continue  # (bands of a gradient, cells of a grid: no deck is drawn so)
         ks.sort(key=lambda k: (nodes[k].bbox[0], nodes[k].bbox[1]))
         runs: list[list[int]] = []
         for k in ks:
             b = nodes[k].bbox
             for run in runs:
                 last = nodes[run[-1]].bbox
-                side = min(last[2] - last[0], last[3] - last[1])
+                lw, lh = last[2] - last[0], last[3] - last[1]
+                if abs(b[2] - b[0] - lw) > _DECK_SIZE * lw or abs(b[3] - b[1] - lh) > _DECK_SIZE * lh:
+                    continue
+                side = min(lw, lh)
                 d = (b[0] - last[0], b[1] - last[1])
                 first = nodes[run[0]].bbox
                 step = ((last[0] - first[0]) / (len(run) - 1), (last[1] - first[1]) / (len(run) - 1)) \
@@ -389,11 +397,19 @@ def _decks(nodes: list[_N], centres: list[Point]) -> set[int]:
         for run in runs:
             if len(run) < 2 or not any(U.inside(c, nodes[k].bbox) for k in run for c in centres):
                 continue
+            if any(_holds_other(nodes, k, run, grid) for k in run):
+                continue  # stacked frames round other shapes (TS 38.300's band combinations)
             cards = [nodes[k] for k in run]
             for k in run:
                 nodes[k].deck = cards
             out.update(run)
     return out
+
+
+def _holds_other(nodes: list[_N], k: int, run: list[int], grid: U.Grid) -> bool:
+    """Node ``k`` holds a shape that is not one of the cards ``run``."""
+    box = nodes[k].bbox
+    return any(j not in run and U.contains(box, nodes[j].bbox, 0.5) for j in grid.near(box))
 
 
 def _deal_decks(nodes: list[_N]) -> None:
@@ -405,6 +421,14 @@ def _deal_decks(nodes: list[_N]) -> None:
         if n.deck is None or id(n.deck) in seen:
             continue
         seen.add(id(n.deck))
+        # the labels of cards still visible go each to its own card (the one whose middle is
+        # nearest): a stack of three "PCRF" boxes, each name showing, is no "PCRF PCRF PCRF"
+        pool = [w for c in n.deck for w in c.words]
+        for c in n.deck:
+            c.words = []
+        for w in pool:
+            q = U.center(w.bbox)
+            min((c for c in n.deck), key=lambda c: U.dist(q, U.center(c.bbox))).words.append(w)
         held = [c for c in n.deck if c.words]
         if len(held) != 1:
             continue
