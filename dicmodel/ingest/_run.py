@@ -424,8 +424,7 @@ def _para_block(ptype: str, para: layout.Para, scan: _Scan, order: int, section:
 def _figure(sha: str, scan: _Scan, index: int, cand: Candidate, caption: tuple[str, str] | None,
             section: str | None) -> Figure:
     bbox = BBox.of(cand.bbox)
-    spans = [TextSpan(text=s["text"].strip(), bbox=BBox.of(s["bbox"]), size=float(s["size"]),
-                      font=s["font"], dir=tuple(scan.lines[i].dir))
+    spans = [TextSpan.of_span(s, tuple(scan.lines[i].dir))
              for i in cand.lines for j, s in enumerate(scan.lines[i].spans) if (i, j) not in scan.hidden]
     inside = plain_drawings([d for d in scan.drawings if _contains(cand.bbox, d["rect"], 2.0)])
     if inside:  # a drawing's embedded pictures (device icons) are nodes of its diagram

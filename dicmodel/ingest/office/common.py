@@ -305,8 +305,7 @@ def _fill_vector(fig: Figure, vp: metafile.VectorPage) -> None:
     fig.bbox = BBox.of(vp.bbox)
     fig.kind = FigureKind(vp.kind)
     fig.drawings = vp.drawings
-    fig.spans = [TextSpan(text=s["text"].strip(), bbox=BBox.of(s["bbox"]), size=float(s["size"]),
-                          font=s["font"], dir=tuple(s["dir"])) for s in vp.spans if s["text"].strip()]
+    fig.spans = [TextSpan.of_span(s, tuple(s["dir"])) for s in vp.spans if s["text"].strip()]
     fig.image = vp.png
 
 
