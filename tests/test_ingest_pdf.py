@@ -313,3 +313,35 @@ def test_a_shaded_heading_band_is_no_figure():
     assert out.figures == []
     body = " ".join(b.text for b in out.blocks if b.text)
     assert "American Council" in body
+
+
+def test_a_labels_first_line_beside_a_curve_stays_with_the_figure():
+    # PlantUML's use-case diagram: "consents" / "«OAuth2»" beside a curve that bulges out at
+    # the second line only; the first line, looked at before the box grew over the second,
+    # fell out of the figure into the body text and the link lost the word
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.insert_text((60, 80), "The architecture below is described in this clause.", fontsize=10)
+    page.draw_rect(pymupdf.Rect(100, 150, 260, 190), color=(0, 0, 0), width=1)
+    page.insert_text((140, 175), "Client", fontsize=11)
+    page.draw_rect(pymupdf.Rect(100, 360, 260, 400), color=(0, 0, 0), width=1)
+    page.insert_text((140, 385), "Subscriber", fontsize=11)
+    page.draw_rect(pymupdf.Rect(100, 250, 220, 290), color=(0, 0, 0), width=1)
+    page.insert_text((120, 275), "Manager", fontsize=11)
+    page.draw_line((160, 190), (160, 250), color=(0, 0, 0), width=1)
+    page.draw_line((160, 290), (160, 360), color=(0, 0, 0), width=1)
+    # the curve (flattened: a drawn curve's box is its control points') reaches x 381 at the
+    # height of the label's second line
+    curve = [((1 - t) ** 3 * 250 + 3 * (1 - t) ** 2 * t * 420 + 3 * (1 - t) * t * t * 430 + t ** 3 * 250,
+              (1 - t) ** 3 * 360 + 3 * (1 - t) ** 2 * t * 330 + 3 * (1 - t) * t * t * 220 + t ** 3 * 190)
+             for t in (k / 20 for k in range(21))]
+    page.draw_polyline(curve, color=(0, 0, 0), width=1)
+    page.insert_text((384, 262), "consents", fontsize=10)
+    page.insert_text((370, 276), "OAuth2", fontsize=10)
+    page.insert_text((60, 460), "Figure 1: Use case", fontsize=9)
+    got = ingest(doc.tobytes())
+    [fig] = got.figures
+    assert "consents" in [s.text for s in fig.spans]
+    assert all("consents" not in b.text for b in got.blocks if b.type is not BlockType.figure)

@@ -575,21 +575,31 @@ def _attach_text(cands: list[Candidate], lines: list[Line], captions: set[int]) 
     """Lines mostly inside a figure belong to it; short labels sticking out extend its box,
     and so do short lines that touch a drawing from outside: a label's text that runs past
     the bottom of its box (Visio and LibreOffice do not clip it), line after line."""
+    order = sorted(enumerate(lines), key=lambda x: x[1].rbox[1])
     for c in cands:
         grown = c.bbox
         width = c.bbox[2] - c.bbox[0]
-        for i, ln in sorted(enumerate(lines), key=lambda x: x[1].rbox[1]):
-            if i in captions:
-                continue
-            b = ln.rbox
-            inter = _intersection(b, c.bbox)
-            short = (b[2] - b[0]) < 0.5 * width
-            if inter <= 0 and not (short and c.inks and _touches(b, grown)):
-                continue
-            area = max((b[2] - b[0]) * (b[3] - b[1]), 1e-6)
-            if inter >= 0.5 * area or short:
-                c.lines.append(i)
-                grown = _union([grown, b])
+        taken = set(c.lines)
+        # (top to bottom, then again while the box grows: a label's second line that reaches
+        # out past the drawing, "«OAuth2»" under "consents" beside a curve, brings the first
+        # line inside the box only after the first was looked at)
+        for _ in range(3):
+            before = len(taken)
+            for i, ln in order:
+                if i in captions or i in taken:
+                    continue
+                b = ln.rbox
+                inter = _intersection(b, c.bbox)
+                short = (b[2] - b[0]) < 0.5 * width
+                if inter <= 0 and not (short and c.inks and _touches(b, grown)):
+                    continue
+                area = max((b[2] - b[0]) * (b[3] - b[1]), 1e-6)
+                if inter >= 0.5 * area or short:
+                    c.lines.append(i)
+                    taken.add(i)
+                    grown = _union([grown, b])
+            if len(taken) == before:
+                break
         c.bbox = grown
 
 
