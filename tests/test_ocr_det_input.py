@@ -45,3 +45,15 @@ def test_float32_input_is_installed_once():
     first = det.get_preprocess
     ocr._float32_det_input(det)
     assert det.get_preprocess is first
+
+
+def test_a_lone_accent_on_an_english_line_is_the_recogniser_s_not_the_text_s():
+    from dicmodel.describe._geometry.ocr import _plain
+
+    assert _plain("2 Updatè Policies on PDP") == "2 Update Policies on PDP"
+    assert _plain("Set PDP mode as ACTIVÉ") == "Set PDP mode as ACTIVE"
+    assert _plain("UÉ") == "UE"
+    # two accents, a lone letter or another script: left as read
+    assert _plain("Café crème") == "Café crème"
+    assert _plain("à") == "à"
+    assert _plain("数据 é") == "数据 é"

@@ -552,3 +552,31 @@ def test_messages_on_one_row_follow_their_step_numbers():
          (XS[2], XS[1], 130, "3. SYN+ACK", 330))
     got = _said(read(f))
     assert [t for _s, _t, t in got] == ["1. SYN", "3. SYN+ACK", "4. SYN+ACK, MPC"]
+
+
+def test_an_operands_guard_is_no_part_of_its_first_messages_label():
+    # PlantUML's alt: the guard of the second operand ('[Update Request from User]') sits
+    # under the dashed separator, right over the operand's first message; it was read as the
+    # first line of that message's text, and the last line of a note box above it too
+    msgs = [_msg(0, 1, 100.0, 40.0, 300.0), _msg(1, 0, 150.0, 40.0, 300.0)]
+    words = [_word("1 Send Status", (120, 86, 220, 96), 9),
+             _word("ACTIVE Mode", (230, 112, 300, 122), 9),
+             _word("[Update Request from User]", (30, 124, 200, 134), 9),
+             _word("2 Update Policies on PDP", (100, 136, 260, 146), 9)]
+    assert _labelled(msgs, words, 10.0) == ["1 Send Status", "2 Update Policies on PDP"]
+
+
+def test_the_guards_of_a_frames_operands_are_said_with_the_frame():
+    f = _lifelines(((120, "PAP"), (360, "PDP")))
+    f.page.draw_rect(pymupdf.Rect(60, 50, 420, 200), color=BLACK, width=0.8)
+    f.text("alt", 75, 58, size=7)
+    f.text("[PDP Startup]", 130, 58, size=7)
+    _say(f, (360, 120, 85, "1 Send Status to PAP", 240))
+    f.page.draw_line((60, 120), (420, 120), color=BLACK, width=0.6, dashes="[3 3] 0")
+    f.text("[Update Request from User]", 130, 128, size=7)
+    _say(f, (120, 360, 160, "2 Update Policies on PDP", 240))
+    _say(f, (120, 360, 230, "3 Read metadata", 240))
+    r = read(f)
+    assert [m.text for m in r.diagram.messages] == ["1 Send Status to PAP", "2 Update Policies on PDP",
+                                                   "3 Read metadata"]
+    assert "alt [PDP Startup]; else [Update Request from User]" in r.diagram.notes

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import threading
+import unicodedata
 from bisect import bisect_right
 from dataclasses import replace
 from pathlib import Path
@@ -150,7 +152,7 @@ def read_lines(images: list[Any], engine: OcrEngine = "rapidocr") -> list[tuple[
         return none
     with _LOCK:
         out = rec(list(images))
-    return [(str(t).strip(), float(sc)) for t, sc in zip(out.txts, out.scores)]
+    return [(_plain(str(t).strip()), float(sc)) for t, sc in zip(out.txts, out.scores)]
 
 
 # ---- RapidOCR -----------------------------------------------------------------------------
@@ -302,7 +304,27 @@ def _normalize_float32(op: Any, img: Any) -> Any:
 _SLANT_DEG = 12.0
 
 
+# an accented Latin letter the recogniser puts on an English word ("Updatè", "Policiès",
+# "ACTIVÉ" in a PlantUML chart): its dictionary is multilingual and a stroke or a dash beside
+# the last letter reads as an accent
+_ACCENTED = re.compile(r"[À-ÖØ-öø-ÿ]")
+_ASCII_WORD = re.compile(r"[A-Za-z]")
+
+
+def _plain(text: str) -> str:
+    """The text with each accented Latin letter that stands alone in an otherwise plain-ASCII
+    line turned into its base letter; a line with two or more accents, or with any other
+    letter outside ASCII (CJK labels, real French or German words), is left as it is."""
+    accents = _ACCENTED.findall(text)
+    if len(accents) != 1 or any(ord(c) > 127 and c not in accents and c.isalpha() for c in text) \
+            or not _ASCII_WORD.search(text):
+        return text
+    base = unicodedata.normalize("NFKD", accents[0])[0]
+    return text.replace(accents[0], base) if base.isascii() else text
+
+
 def _word(text: str, pts: list[tuple[float, float]], score: float) -> Word:
+    text = _plain(text)
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
     bbox = (min(xs), min(ys), max(xs), max(ys))
     quad = _slanted(pts)

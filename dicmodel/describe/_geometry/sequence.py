@@ -655,6 +655,7 @@ def _read_once(msgs: list[_Msg], u: float) -> list[_Msg]:
 
 
 _STEP = re.compile(r"\s*\(?(\d+)[a-z]?[.)']")  # "3. RETRIEVE ...": a step of its own, not a label's last line
+_GUARD = re.compile(r"\[[^\[\]]+\]")  # a whole line in brackets: a UML operand's guard
 
 
 _PARAM_PRINT = 0.87  # parameter lines under a message's name: at most this share of its print size
@@ -697,7 +698,13 @@ def _texts(msgs: list[_Msg], words: list[Word | None], h: float, u: float, split
                 m.text = words[k].text
             continue
         cands.sort()
-        if cands[0][0] > 4 * h + 6:  # the nearest line must lie where a label lies
+        # a UML guard ('[PDP Mode should be SAFE]') under an operand's separator heads the
+        # operand, not the label of its first message: the stack of label lines stops there
+        # (and so does what lies above it: the last line of a note in the operand before)
+        guard = next((i for i, (_, k) in enumerate(cands) if _GUARD.fullmatch(words[k].text.strip())), None)
+        if guard is not None:
+            cands = cands[:guard]
+        if not cands or cands[0][0] > 4 * h + 6:  # the nearest line must lie where a label lies
             continue
         chosen = [cands[0][1]]
         top = words[cands[0][1]].bbox[1]
@@ -881,9 +888,13 @@ def read_sequence(prims: Primitives) -> Diagram | None:
     for m in _by_step(msgs, u):
         d.messages.append(Message(source=ids[m.src], target=ids[m.dst], text=m.text,
                                   reply=m.dashed, arrow=m.arrow))  # type: ignore[arg-type]
+    # guards of operands whose frame was not found stand alone, top to bottom
+    guards = sorted((w for w in free if id(w) not in said and _GUARD.fullmatch(w.text.strip())
+                     and not any(U.inside(U.center(w.bbox), f) for f in frames)), key=lambda w: w.bbox[1])
     notes = (_frame_labels([w for w in prims.words if id(w) not in said], frames, h,
                            [w for w in free if id(w) not in said], prims.shapes, msgs)
-             + _notes(prims, boxes, u, skip=frames + layered, said=said))
+             + _notes(prims, boxes, u, skip=frames + layered, said=said)
+             + [f"guard {w.text.strip()}" for w in guards])
     d.notes = list(dict.fromkeys(notes))  # a box drawn twice (a frame and a note) once
     return d
 
@@ -1005,6 +1016,16 @@ def _frame_labels(words: list[Word], frames: list[Rect], h: float,
                                                    and s.bbox[2] - s.bbox[0] <= 0.4 * (f[2] - f[0]))]
         text = U.block_text([w for w in words if _in_header(w, f, h)
                              and not any(U.inside(U.center(w.bbox), g) for g in boxed)])
+        # the guards of the frame's further operands, on their separators ("[PDP Mode should
+        # be SAFE]"): what each operand is for, in order; a guard of a frame nested inside
+        # is that frame's
+        inner = [g for g in frames if g != f and U.contains(f, g, 0.5)]
+        guards = sorted((w for w in words if _GUARD.fullmatch(w.text.strip()) and not _in_header(w, f, h)
+                         and U.inside(U.center(w.bbox), f)
+                         and not any(U.inside(U.center(w.bbox), g) for g in inner)),
+                        key=lambda w: w.bbox[1])
+        if text and guards:
+            text = f"{text}; " + "; ".join(f"else {w.text.strip()}" for w in guards)
         if not text and loose:
             spans = [(m.x0, m.x1) for m in msgs if f[1] < m.y < f[3]]
             blocks = U.text_blocks([w for w in loose if U.inside(U.center(w.bbox), f)
