@@ -142,19 +142,16 @@ class TextSpan(BaseModel):
 
     @classmethod
     def of_span(cls, s: dict[str, Any], dir: tuple[float, float] = (1.0, 0.0)) -> TextSpan:
-        """A PyMuPDF ``dict`` span, its text stripped. Its box is trimmed by the blanks it
-        loses at either end (a quarter of the print size each, along level text): a run that
-        began with its space (PlantUML's " delete cluster" after a bold autonumber "1") keeps
-        that gap, and reads as a word of its own."""
+        """A PyMuPDF ``dict`` span, its text stripped. Along level left-to-right text its box
+        loses the blanks it began with (a quarter of the print size each): a run that began
+        with its space (PlantUML's " delete cluster" after a bold autonumber "1") keeps that
+        gap, and reads as a word of its own. (Trailing blanks stay in the box: which shape a
+        label's middle falls in was measured with them.)"""
         raw = s["text"]
         text = raw.strip()
         x0, y0, x1, y1 = s["bbox"]
-        if text and abs(dir[1]) < 0.5:
-            lead, tail = len(raw) - len(raw.lstrip()), len(raw) - len(raw.rstrip())
-            step = 0.25 * float(s["size"]) * (1 if dir[0] >= 0 else -1)
-            x0, x1 = x0 + lead * step, x1 - tail * step
-            if x1 <= x0:
-                x0, x1 = s["bbox"][0], s["bbox"][2]
+        if text and abs(dir[1]) < 0.5 and dir[0] > 0:
+            x0 = min(x0 + (len(raw) - len(raw.lstrip())) * 0.25 * float(s["size"]), x1)
         return cls(text=text, bbox=BBox(x0=x0, y0=y0, x1=x1, y1=y1), size=float(s["size"]),
                    font=s.get("font", ""), dir=dir)
 

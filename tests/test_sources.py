@@ -617,7 +617,7 @@ def test_describer_reads_a_batch_of_vsd_in_one_run(monkeypatch) -> None:
 
     calls = []
 
-    def fake_many(sources, names=None, timeout=600):
+    def fake_many(sources, names=None, timeout=600, as_drawn=False):
         calls.append(len(sources))
         out = []
         for data in sources:
@@ -698,3 +698,18 @@ def test_import_sources_is_light() -> None:
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_the_structural_describer_reads_an_embedded_visio_page_as_drawn() -> None:
+    # TS 38.300 Figure 16.1.3-1 (an embedded Visio object): PDCP's arrows to its two RLC
+    # entities end on the RLC boxes unglued; read by the glue, PDCP stood unconnected
+    shapes = (_placed(1, "PDCP", 3.0, 5.0, w=3.0) + _placed(2, "RLC primary", 2.0, 3.5)
+              + _placed(3, "RLC secondary", 4.0, 3.5)
+              + _line(10, (2.0, 4.75), (2.0, 3.75)) + _line(11, (4.0, 4.75), (4.0, 3.77)))
+    data = _vsdx({"Page-1": (shapes, "")})
+    req = FigureRequest(figure_id="f", source_format="vsdx", source_data=data, source_part="Page-1")
+    [d] = get_describer("structural").describe([req])
+    label = {n.id: n.label for n in d.diagram.nodes}
+    assert {(label[e.source], label[e.target]) for e in d.diagram.edges} == {
+        ("PDCP", "RLC primary"), ("PDCP", "RLC secondary")}
+    assert d.describer.endswith("source-vsdx") and d.confidence == 1.0

@@ -1,5 +1,10 @@
 """Source first: a figure whose document embeds the diagram's own source (a Visio, draw.io,
 PowerPoint or PlantUML file) is described from that source, exactly, before any geometry.
+Whether the source is the better reading is judged on its glue (mostly loose connectors: the
+geometry reads more); a Visio source found usable is then read as drawn
+(``read_source(as_drawn=True)``): a connector whose end the drawer left on a shape's outline
+without gluing it is the link a reader of the page sees (TS 38.300 Figure 16.1.3-1's PDCP
+arrows to its RLC entities).
 
 Used by the ``structural`` describer; :func:`describe_from_source` never raises: when the
 source cannot be used it returns ``None`` and the warnings that say why, and the describer goes
@@ -94,6 +99,13 @@ def describe_from_source(r: FigureRequest, describer_id: str) -> tuple[Descripti
         return None, [*notes, f"embedded {fmt} source: {part.loose_connectors} of "
                       + f"{part.connectors_drawn} connectors are not glued to shapes; read from "
                       + "the figure's geometry instead"]
+    if part.format == "vsdx" and part.loose_connectors:
+        # the glue says the source is the better reading; read the page as drawn, so that the
+        # connectors left unglued on a shape's outline count too (no LibreOffice run: a .vsdx,
+        # or the .vsdx package inside an OLE container)
+        drawn = next((p for p in _read_cached(r.source_data, r.source_format, True) if p.part == part.part), None)
+        if drawn is not None:
+            part, d = drawn, drawn.diagram
     ftype = source_figure_type(d, r.figure_type)
     if ftype is FigureType.other and not d.messages and (r.drawings or r.image):
         # labels with no glued connector and no group: the source knows no structure, and the
@@ -120,30 +132,30 @@ def _mostly_loose(part: SourceDiagram) -> bool:
     return part.connectors_drawn > 0 and part.loose_connectors > part.connectors_drawn / 2
 
 
-_CACHE: OrderedDict[tuple[str, str], list[SourceDiagram] | Exception] = OrderedDict()
+_CACHE: OrderedDict[tuple[str, str, bool], list[SourceDiagram] | Exception] = OrderedDict()
 _CACHE_SIZE = 64
 
 
-def _key(data: bytes, fmt: str) -> tuple[str, str]:
-    return hashlib.sha256(data).hexdigest(), fmt
+def _key(data: bytes, fmt: str, as_drawn: bool = False) -> tuple[str, str, bool]:
+    return hashlib.sha256(data).hexdigest(), fmt, as_drawn
 
 
-def _remember(key: tuple[str, str], value: list[SourceDiagram] | Exception) -> None:
+def _remember(key: tuple[str, str, bool], value: list[SourceDiagram] | Exception) -> None:
     _CACHE[key] = value
     _CACHE.move_to_end(key)
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
 
 
-def _read_cached(data: bytes, fmt: str) -> list[SourceDiagram]:
+def _read_cached(data: bytes, fmt: str, as_drawn: bool = False) -> list[SourceDiagram]:
     """The parts of a source, remembered for the last sources read: a multi-page file gives one
     figure per page, each carrying the whole file, and a .vsd costs a LibreOffice run."""
     from ..sources import read_source
 
-    key = _key(data, fmt)
+    key = _key(data, fmt, as_drawn)
     if key not in _CACHE:
         try:
-            _remember(key, read_source(data, format=fmt, name=f"embedded {fmt}"))
+            _remember(key, read_source(data, format=fmt, name=f"embedded {fmt}", as_drawn=key[2]))
         except Exception as err:  # noqa: BLE001 - remembered too: the same source fails once
             _remember(key, err)
     value = _CACHE[key]

@@ -127,10 +127,13 @@ def load(source: str | os.PathLike[str] | bytes, name: str = "") -> tuple[bytes,
 
 
 def read_source(source: str | os.PathLike[str] | bytes, format: str | None = None,
-                name: str = "") -> list[SourceDiagram]:
+                name: str = "", *, as_drawn: bool = False) -> list[SourceDiagram]:
     """Every part of one diagram source (path or bytes), read exactly.
 
     ``format`` is one of :data:`SOURCE_FORMATS` (detected from the name or content when None).
+    ``as_drawn`` reads a Visio page as a person sees it: connector ends left unglued on a
+    shape's outline glued to it, the flow passed through unlabelled junctions (see
+    :mod:`.vsdx`); the default is the file's glue alone. Other formats ignore it.
     Raises :class:`~dicmodel.errors.UnsupportedFormatError` for something that is not a source,
     :class:`~dicmodel.errors.CorruptDocumentError` for a damaged one and
     :class:`~dicmodel.errors.MissingExtraError` when ``vsd`` needs LibreOffice and it is absent.
@@ -140,27 +143,29 @@ def read_source(source: str | os.PathLike[str] | bytes, format: str | None = Non
     if fmt is None:
         raise UnsupportedFormatError(f"{name}: not a diagram source; formats read: "
                                      f"{', '.join(SOURCE_FORMATS)}")
+    if fmt in ("vsdx", "vsd"):
+        return _reader(fmt)(data, name, as_drawn=as_drawn)
     return _reader(fmt)(data, name)
 
 
-def read_sources(sources: list[str | os.PathLike[str] | bytes], format: str | None = None
-                 ) -> list[list[SourceDiagram] | Exception]:
+def read_sources(sources: list[str | os.PathLike[str] | bytes], format: str | None = None,
+                 *, as_drawn: bool = False) -> list[list[SourceDiagram] | Exception]:
     """Many sources at once: all ``.vsd`` among them share one LibreOffice run. One result per
     source, in order: its parts, or the exception that source raised (one bad file never
-    stops the others)."""
+    stops the others). ``as_drawn``: see :func:`read_source`."""
     from .vsd import read_vsd_many
 
     fmts = [format or detect_format(s) for s in sources]
     out: list[list[SourceDiagram] | Exception] = [[] for _ in sources]
     vsd = [i for i, f in enumerate(fmts) if f == "vsd"]
     if vsd:
-        for i, res in zip(vsd, read_vsd_many([sources[i] for i in vsd])):
+        for i, res in zip(vsd, read_vsd_many([sources[i] for i in vsd], as_drawn=as_drawn)):
             out[i] = res
     for i, src in enumerate(sources):
         if i in vsd:
             continue
         try:
-            out[i] = read_source(src, fmts[i])
+            out[i] = read_source(src, fmts[i], as_drawn=as_drawn)
         except Exception as err:  # noqa: BLE001 - recorded per source, the batch goes on
             out[i] = err
     return out

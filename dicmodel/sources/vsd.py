@@ -78,18 +78,19 @@ def unwrap_ole(data: bytes, name: str = "") -> tuple[str, bytes]:
     raise UnsupportedFormatError(f"{name or 'OLE data'}: no Visio drawing inside (streams: {streams[:8]})")
 
 
-def read_vsd(data: bytes, name: str = "") -> list[SourceDiagram]:
+def read_vsd(data: bytes, name: str = "", *, as_drawn: bool = False) -> list[SourceDiagram]:
     """One .vsd (or Visio OLE container); see :func:`read_vsd_many` to share a LibreOffice run."""
-    [res] = read_vsd_many([data], names=[name])
+    [res] = read_vsd_many([data], names=[name], as_drawn=as_drawn)
     if isinstance(res, Exception):
         raise res
     return res
 
 
-def read_vsd_many(sources: list[Any], names: list[str] | None = None, timeout: float = 600
-                  ) -> list[list[SourceDiagram] | Exception]:
+def read_vsd_many(sources: list[Any], names: list[str] | None = None, timeout: float = 600,
+                  *, as_drawn: bool = False) -> list[list[SourceDiagram] | Exception]:
     """Many .vsd sources (paths or bytes) in one LibreOffice run; per source its parts or the
-    exception it raised."""
+    exception it raised. ``as_drawn`` applies to a .vsdx package inside an OLE container
+    (:func:`.vsdx.read_vsdx`); LibreOffice's ODG keeps no glue to read either way."""
     names = names or [s if isinstance(s, str) else str(s) if isinstance(s, os.PathLike) else ""
                       for s in sources]
     out: list[list[SourceDiagram] | Exception] = [[] for _ in sources]
@@ -103,7 +104,7 @@ def read_vsd_many(sources: list[Any], names: list[str] | None = None, timeout: f
 
                 note = "read from the .vsdx package inside an OLE container"
                 out[i] = [p.model_copy(update={"warnings": [*p.warnings, note]})
-                          for p in read_vsdx(payload, names[i])]
+                          for p in read_vsdx(payload, names[i], as_drawn=as_drawn)]
             else:
                 todo.append((i, payload))
         except Exception as err:  # noqa: BLE001 - recorded per source
