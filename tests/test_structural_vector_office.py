@@ -919,3 +919,18 @@ def test_cards_of_a_deck_whose_names_all_show_keep_one_name_each():
         _arrow(page, (100, 115), (216, 100))
     d = _read(draw, 400, 200)
     assert sorted(n.label for n in d.nodes) == ["DRA", "PCRF", "PCRF", "PCRF"]
+
+
+def test_a_line_between_two_cards_of_a_deck_is_no_link_between_copies():
+    # ONAP's PDP stack: a double-headed arrow from PAP ends where one card's edge meets the
+    # next, and its other end was snapped to a card too: 'PDPs is linked both ways with PDPs'
+    from dicmodel.describe._geometry.graph import _N, _Chain, _not_between_copies
+
+    cards = [_N(bbox=(200 + 6 * k, 60 + 6 * k, 260 + 6 * k, 84 + 6 * k), kind="rect") for k in range(3)]
+    for c in cards:
+        c.deck = cards
+    other = [_N(bbox=(200, 120, 260, 144), kind="rect"), _N(bbox=(20, 150, 100, 180), kind="rect")]
+    nodes = [*other, *cards]
+    line = _Chain(points=[(0.0, 0.0), (1.0, 1.0)], dashed=False)
+    edges = [(1, 2, line, ""), (2, 4, line, ""), (3, 4, line, ""), (0, 1, line, "")]
+    assert _not_between_copies(edges, nodes) == [(1, 2, line, ""), (0, 1, line, "")]

@@ -406,6 +406,14 @@ def _decks(nodes: list[_N], centres: list[Point]) -> set[int]:
     return out
 
 
+def _not_between_copies(edges: list[tuple[int, int, _Chain, str]], nodes: list[_N]
+                        ) -> list[tuple[int, int, _Chain, str]]:
+    """The edges less those between two cards of one deck: the cards overlap, and a line from
+    one to another is a link to the deck running over its cards, not a link between copies
+    ('PDPs is linked both ways with PDPs')."""
+    return [e for e in edges if nodes[e[0]].deck is None or nodes[e[0]].deck is not nodes[e[1]].deck]
+
+
 def _holds_other(nodes: list[_N], k: int, run: list[int], grid: U.Grid) -> bool:
     """Node ``k`` holds a shape that is not one of the cards ``run``."""
     box = nodes[k].bbox
@@ -1292,6 +1300,7 @@ def recover_graph(prims: Primitives) -> GraphParts:
                               lambda p, tip: _snap(p, tip, nodes, tol), tol=max(3.0, 0.25 * h))
     edges, n_loose, pointers = _connect(chains, nodes, blocks, tol=tol, ticked=ticked,
                                         raster=prims.source == "raster")
+    edges = _not_between_copies(edges, nodes)
     if prims.source == "raster" and n_loose:
         edges += _chords(chains, nodes, prims, tol)
     if prims.source == "raster":
