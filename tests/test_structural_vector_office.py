@@ -934,3 +934,23 @@ def test_a_line_between_two_cards_of_a_deck_is_no_link_between_copies():
     line = _Chain(points=[(0.0, 0.0), (1.0, 1.0)], dashed=False)
     edges = [(1, 2, line, ""), (2, 4, line, ""), (3, 4, line, ""), (0, 1, line, "")]
     assert _not_between_copies(edges, nodes) == [(1, 2, line, ""), (0, 1, line, "")]
+
+
+def test_a_reference_points_name_at_its_ticks_end_names_the_line_the_tick_marks():
+    # TS 23.203 Figure P.4.2.2-1: "S9" written over the top of a long tick (2.5 text heights)
+    # on the V-PCRF - H-PCRF line, nearer to the RCAF - H-PCRF line above than to its own
+    # line; it was loose, then read as the RCAF link's ("Np S9")
+    def draw(page):
+        _box(page, (20, 150, 120, 190), "V-PCRF")
+        _box(page, (200, 100, 320, 190), "H-PCRF")
+        _box(page, (20, 118, 100, 142), "RCAF")
+        page.draw_line((120, 170), (200, 170), color=BLACK, width=0.6)
+        page.draw_line((140, 158), (140, 183), color=BLACK, width=0.4)  # the long tick
+        page.insert_text((134, 150), "S9", fontsize=8)
+        page.draw_line((100, 130), (200, 130), color=BLACK, width=0.6)
+        page.draw_line((180, 125), (180, 135), color=BLACK, width=0.4)
+        page.insert_text((174, 122), "Np", fontsize=8)
+    d = _read(draw, 400, 220)
+    label = {n.id: n.label for n in d.nodes}
+    assert {(frozenset((label[e.source], label[e.target])), e.label) for e in d.edges} == {
+        (frozenset(("V-PCRF", "H-PCRF")), "S9"), (frozenset(("RCAF", "H-PCRF")), "Np")}

@@ -1143,6 +1143,48 @@ def _heading(lines: list[list[Word]], nodes: list[_N], chains: list[_Chain], pri
     return out
 
 
+_TICK_REACH = 1.2  # text heights from a tick's end to the name written there
+
+
+def _middle(pts: Sequence[Point]) -> Point:
+    """The point halfway along a polyline."""
+    half, run = U.poly_len(pts) / 2.0, 0.0
+    for a, b in zip(pts, pts[1:]):
+        step = U.dist(a, b)
+        if run + step >= half and step > 0:
+            t = (half - run) / step
+            return (a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]))
+        run += step
+    return pts[-1]
+
+
+def _tick_labels(lines: list[list[Word]], marks: list[tuple[Point, Point, Point]],
+                 edge_chains: list[_Chain], h: float) -> tuple[dict[int, list[list[Word]]], list[list[Word]]]:
+    """A reference point's name written at the end of its tick (TS 23.203's "S9" over the tick
+    on the V-PCRF - H-PCRF line) names the line the tick marks, though another line may pass
+    nearer the name (the RCAF line above took it: "Np S9"). ``marks``: each tick's two ends
+    and the middle of the line it marks (the edge whose line passes there). Returns the lines
+    given out (by edge index) and the rest: each line goes to the tick end nearest it, within
+    ``_TICK_REACH`` text heights."""
+    ends: list[tuple[float, float, int]] = []
+    for a, b, mid in marks:
+        k = min(range(len(edge_chains)), key=lambda i: U.poly_dist(mid, edge_chains[i].points), default=None)
+        if k is not None and U.poly_dist(mid, edge_chains[k].points) <= 1.0:
+            ends += [(a[0], a[1], k), (b[0], b[1], k)]
+    if not ends:
+        return {}, lines
+    out: dict[int, list[list[Word]]] = defaultdict(list)
+    rest = []
+    for ln in lines:
+        r = U.block_rect(ln)
+        d, k = min((U.rect_dist((x, y), r), k) for x, y, k in ends)
+        if d <= _TICK_REACH * h:
+            out[k].append(ln)
+        else:
+            rest.append(ln)
+    return dict(out), rest
+
+
 def _edge_labels(blocks: list[list[Word]], chains: list[_Chain], h: float, elements: Sequence[Rect] = (),
                  loops: Sequence[bool] = ()) -> tuple[dict[int, list[list[Word]]], list[list[Word]]]:
     """Each block goes to the nearest connector within reach. When that connector already has
@@ -1279,6 +1321,10 @@ def recover_graph(prims: Primitives) -> GraphParts:
     ticks = tick_crossings(chains, h, boxes) if prims.source == "vector" else {}
     leaders = leader_lines(chains, boxes) | set(ticks) if prims.source == "vector" else set()
     ticked = {id(chains[j]) for js in ticks.values() for j in js if j not in leaders}
+    # (the chains are joined and split below: each tick kept as its two ends and the middle
+    # of the line it marks)
+    tick_marks = [(chains[t].points[0], chains[t].points[-1], _middle(chains[js[0]].points))
+                  for t, js in ticks.items() if len(js) == 1]
     callout_leaders = [c for k, c in enumerate(chains) if k in leaders and k not in ticks]
     chains = [c for k, c in enumerate(chains) if k not in leaders]
     bridges = _head_bridges(loose_heads, nodes, tol=max(2.0, 0.2 * h))
@@ -1311,9 +1357,13 @@ def recover_graph(prims: Primitives) -> GraphParts:
     edge_chains = [e[2] for e in edges]
     heading = _heading(lines, nodes, edge_chains, prims, h)
     titled = {id(ln[0]) for ln in heading}
-    label_of, rest_lines = _edge_labels([ln for ln in lines if id(ln[0]) not in titled], edge_chains, h,
+    marked, lines = _tick_labels([ln for ln in lines if id(ln[0]) not in titled], tick_marks,
+                                 edge_chains, h)
+    label_of, rest_lines = _edge_labels(lines, edge_chains, h,
                                         [n.bbox for n in nodes if n.stroked and not n.is_group],
                                         [e[0] == e[1] and len(e[2].points) > 2 for e in edges])
+    for k, got in marked.items():
+        label_of[k] = got + label_of.get(k, [])
     _crossed_labels([prims.words[i] for i in sorted(crossed)], edges, label_of, rest_lines)
     rest = U.text_blocks(_wrapped_labels(label_of, rest_lines) + [w for ln in heading for w in ln])
     named = [(s, t, c, U.block_text([w for b in label_of.get(k, []) for w in b]))

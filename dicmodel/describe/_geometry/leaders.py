@@ -117,6 +117,7 @@ class _Shapes:
 
 
 _TICK_SPAN = 2.0     # a tick is at most this many text heights long
+_LONG_TICK = 3.0     # ... or this many, when neither end touches a shape
 _TICK_RATIO = 1.5    # ... and the line it marks at least this many times longer
 _TICK_ROW = 3        # a longer stroke across this many lines, ending on nothing, is a row of ticks
 
@@ -125,7 +126,8 @@ def tick_crossings(lines: Sequence[_Line], h: float, shapes: Sequence[Rect] = ()
     """Tick mark -> the lines it marks. 3GPP and TikZ figures mark a reference point (N2,
     F1-C) with a tick and write its name beside it, often an address at the other end; the
     tick joins nothing, the names label the line it marks. A tick is a short headless straight
-    stroke (at most ``1.5 h`` long, ``h`` the text height) at 60 degrees or more to a line at
+    stroke (at most ``2 h`` long, ``h`` the text height, or ``3 h`` with both ends on nothing
+    of ``shapes``) at 60 degrees or more to a line at
     least 1.5 times its length, that it crosses or touches: across the line (a vertex of the
     line counts, where Visio split it at the tick) or from one side, its other end on nothing
     of ``shapes`` (the nodes' outlines; a short drop from a box to a bus touches a box). A
@@ -146,7 +148,8 @@ def tick_crossings(lines: Sequence[_Line], h: float, shapes: Sequence[Rect] = ()
         free = [outlines.off(a), outlines.off(b)]
         # (in index order: a tick marks the first line it meets, as before the grid)
         near = sorted(grid.near((min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1]))))
-        if n <= _TICK_SPAN * h:
+        # (a longer tick, TS 23.203's S9 and S9a at 2.5 text heights, has both ends on nothing)
+        if n <= _TICK_SPAN * h or (n <= _LONG_TICK * h and all(free)):
             for j in near:
                 if j != i and lens[j] >= _TICK_RATIO * n and _marks(a, b, u, lines[j], free):
                     out[i] = [j]
