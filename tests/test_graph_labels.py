@@ -293,3 +293,25 @@ def test_rows_of_boxes_over_an_axis_arrow_are_no_message_chart():
 
     r = build_diagram(vector_prims(draw, 420, 220), None)
     assert r.figure_type.value != "sequence"
+
+
+def test_a_stray_line_of_a_two_line_label_goes_back_to_its_own_link():
+    # Graphviz's bgp-ecmp topology: "eth0 / .105" labels a peer's link, and r1's link to s1
+    # passes right by ".105": that link, already labelled "eth0 / .1", took it ("eth0 .105 .1")
+    from dicmodel.describe._geometry.graph import _strays
+    from dicmodel.describe._geometry.primitives import Word
+
+    def w(text, x, y):
+        return Word(text=text, bbox=(x, y, x + 20, y + 10), size=10)
+
+    r1_name, r1_addr = w("eth0", 300, 100), w(".1", 300, 112)
+    peer_name, peer_addr = w("eth0", 200, 100), w(".105", 200, 112)
+    label_of = {0: [[r1_name], [r1_addr], [peer_addr]], 1: [[peer_name]]}
+    _strays(label_of)
+    assert [[x.text for x in b] for b in label_of[0]] == [["eth0"], [".1"]]
+    assert sorted(x.text for b in label_of[1] for x in b) == [".105", "eth0"]
+    # labels stacked between two links, one line each, stay where they went
+    a, b = w("request", 100, 50), w("response", 100, 62)
+    stacked = {0: [[a]], 1: [[b]]}
+    _strays(stacked)
+    assert stacked == {0: [[a]], 1: [[b]]}

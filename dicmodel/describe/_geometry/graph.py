@@ -1364,6 +1364,7 @@ def recover_graph(prims: Primitives) -> GraphParts:
                                         [e[0] == e[1] and len(e[2].points) > 2 for e in edges])
     for k, got in marked.items():
         label_of[k] = got + label_of.get(k, [])
+    _strays(label_of)
     _crossed_labels([prims.words[i] for i in sorted(crossed)], edges, label_of, rest_lines)
     rest = U.text_blocks(_wrapped_labels(label_of, rest_lines) + [w for ln in heading for w in ln])
     named = [(s, t, c, U.block_text([w for b in label_of.get(k, []) for w in b]))
@@ -1434,6 +1435,31 @@ def _crossed_labels(words: list[Word], edges: list[tuple[int, int, _Chain, str]]
             rest_lines.append([w])
         else:
             label_of[k].append([w])
+
+
+def _strays(label_of: dict[int, list[list[Word]]]) -> None:
+    """A line of one label's block that went to a neighbouring edge, which has a label of its
+    own from another block, goes back to the edge that took the rest of its block (Graphviz's
+    two-line "eth0 / .105": another link passing right by ".105" took it, and read
+    "eth0 .105 .1"). A block split between two edges that hold nothing else (labels stacked
+    between two edges) stays as it is."""
+    owner = {id(w): k for k, bs in label_of.items() for b in bs for w in b}
+    blocks = U.text_blocks([w for bs in label_of.values() for b in bs for w in b])
+    block_of = {id(w): i for i, blk in enumerate(blocks) for w in blk}
+    held = defaultdict(set)  # edge -> the blocks it holds lines of
+    for w_id, k in owner.items():
+        held[k].add(block_of[w_id])
+    for i, blk in enumerate(blocks):
+        edges = {owner[id(w)] for w in blk}
+        if len(edges) != 2:
+            continue
+        k, m = sorted(edges, key=lambda e: len(held[e]), reverse=True)
+        if len(held[k]) < 2 or held[m] != {i}:
+            continue  # the stray's edge has no label of its own, or the other edge holds more
+        move = {id(w) for w in blk if owner[id(w)] == k}
+        label_of[k] = [b for b in ([w for w in b if id(w) not in move] for b in label_of[k]) if b]
+        label_of[m].append([w for w in blk if id(w) in move])
+        held[k].discard(i)
 
 
 def _wrapped_labels(label_of: dict[int, list[list[Word]]], rest_lines: list[list[Word]]) -> list[Word]:
