@@ -954,3 +954,17 @@ def test_a_reference_points_name_at_its_ticks_end_names_the_line_the_tick_marks(
     label = {n.id: n.label for n in d.nodes}
     assert {(frozenset((label[e.source], label[e.target])), e.label) for e in d.edges} == {
         (frozenset(("V-PCRF", "H-PCRF")), "S9"), (frozenset(("RCAF", "H-PCRF")), "Np")}
+
+
+def test_a_link_named_at_both_ticks_is_named_once():
+    # TS 38.300 Figure 4.10.1-1: each NG-C line carries a tick and "NG-C" near both ends;
+    # the link read 'via "NG-C NG-C"'
+    def draw(page):
+        _box(page, (20, 80, 100, 140), "Femto node")
+        _box(page, (340, 60, 380, 200), "5GC")
+        page.draw_line((100, 110), (340, 110), color=BLACK, width=0.6)
+        for x in (140, 300):
+            page.draw_line((x, 104), (x, 116), color=BLACK, width=0.4)
+            page.insert_text((x - 8, 101), "NG-C", fontsize=8)
+    d = _read(draw, 400, 220)
+    assert [e.label for e in d.edges] == ["NG-C"]

@@ -1367,7 +1367,7 @@ def recover_graph(prims: Primitives) -> GraphParts:
     _strays(label_of)
     _crossed_labels([prims.words[i] for i in sorted(crossed)], edges, label_of, rest_lines)
     rest = U.text_blocks(_wrapped_labels(label_of, rest_lines) + [w for ln in heading for w in ln])
-    named = [(s, t, c, U.block_text([w for b in label_of.get(k, []) for w in b]))
+    named = [(s, t, c, U.block_text([w for b in _once(label_of.get(k, [])) for w in b]))
              for k, (s, t, c, _) in enumerate(edges)]
     if prims.source == "vector":
         named = _boundary_names(nodes, named, chains, tol)
@@ -1435,6 +1435,19 @@ def _crossed_labels(words: list[Word], edges: list[tuple[int, int, _Chain, str]]
             rest_lines.append([w])
         else:
             label_of[k].append([w])
+
+
+def _once(blocks: list[list[Word]]) -> list[list[Word]]:
+    """An edge's label lines, each text once: a link marked at both ends with the same name
+    (TS 38.300 Figure 4.10.1-1 writes "NG-C" over both ticks of each NG-C line) is named once."""
+    seen: set[str] = set()
+    out = []
+    for b in blocks:
+        text = U.block_text(b)
+        if text not in seen:
+            seen.add(text)
+            out.append(b)
+    return out
 
 
 def _strays(label_of: dict[int, list[list[Word]]]) -> None:
