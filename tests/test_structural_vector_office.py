@@ -968,3 +968,25 @@ def test_a_link_named_at_both_ticks_is_named_once():
             page.insert_text((x - 8, 101), "NG-C", fontsize=8)
     d = _read(draw, 400, 220)
     assert [e.label for e in d.edges] == ["NG-C"]
+
+
+def test_a_name_given_by_its_tick_counts_when_the_other_names_are_given_out():
+    # d04 E1 architecture: "NG-U/N3" is given to its line by the tick; the CU-UP address at
+    # the foot of the E1AP line then went to the NG-U/N3 line, which looked unlabelled
+    def draw(page):
+        _box(page, (200, 20, 260, 45), "CU-CP")
+        _box(page, (200, 100, 260, 125), "CU-UP")
+        _box(page, (340, 100, 400, 125), "UPF")
+        page.draw_line((230, 45), (230, 100), color=BLACK, width=0.6)
+        page.draw_line((225, 72), (235, 72), color=BLACK, width=0.4)
+        page.insert_text((238, 75), "E1AP", fontsize=7)
+        page.insert_text((232, 58), "ipv4_cucp:38462", fontsize=5)
+        page.insert_text((232, 97), "ipv4_cuup:38462", fontsize=5)
+        page.draw_line((260, 112), (340, 112), color=BLACK, width=0.6)
+        page.draw_line((300, 107), (300, 117), color=BLACK, width=0.4)
+        page.insert_text((290, 105), "NG-U/N3", fontsize=7)
+    d = _read(draw, 420, 140)
+    label = {n.id: n.label for n in d.nodes}
+    got = {frozenset((label[e.source], label[e.target])): e.label for e in d.edges}
+    assert got[frozenset(("CU-UP", "UPF"))] == "NG-U/N3"
+    assert "ipv4_cuup:38462" in got[frozenset(("CU-CP", "CU-UP"))]

@@ -1165,7 +1165,7 @@ def _tick_labels(lines: list[list[Word]], marks: list[tuple[Point, Point, Point]
     nearer the name (the RCAF line above took it: "Np S9"). ``marks``: each tick's two ends
     and the middle of the line it marks (the edge whose line passes there). Returns the lines
     given out (by edge index) and the rest: each line goes to the tick end nearest it, within
-    ``_TICK_REACH`` text heights."""
+    ``_TICK_REACH`` text heights and nearer than any line."""
     ends: list[tuple[float, float, int]] = []
     for a, b, mid in marks:
         k = min(range(len(edge_chains)), key=lambda i: U.poly_dist(mid, edge_chains[i].points), default=None)
@@ -1178,7 +1178,12 @@ def _tick_labels(lines: list[list[Word]], marks: list[tuple[Point, Point, Point]
     for ln in lines:
         r = U.block_rect(ln)
         d, k = min((U.rect_dist((x, y), r), k) for x, y, k in ends)
-        if d <= _TICK_REACH * h:
+        # (a name right beside a line, nearer to it than to any tick's end, is that line's:
+        # the address at the end of E1AP's line over CU-UP, by NG-U/N3's tick)
+        c = U.center(r)
+        probe = [c, (r[0], c[1]), (r[2], c[1]), (c[0], r[1]), (c[0], r[3])]
+        beside = min((U.poly_dist(q, ch.points) for ch in edge_chains for q in probe), default=math.inf)
+        if d <= _TICK_REACH * h and d < beside:
             out[k].append(ln)
         else:
             rest.append(ln)
@@ -1186,15 +1191,17 @@ def _tick_labels(lines: list[list[Word]], marks: list[tuple[Point, Point, Point]
 
 
 def _edge_labels(blocks: list[list[Word]], chains: list[_Chain], h: float, elements: Sequence[Rect] = (),
-                 loops: Sequence[bool] = ()) -> tuple[dict[int, list[list[Word]]], list[list[Word]]]:
+                 loops: Sequence[bool] = (), given: dict[int, list[list[Word]]] | None = None
+                 ) -> tuple[dict[int, list[list[Word]]], list[list[Word]]]:
     """Each block goes to the nearest connector within reach. When that connector already has
     a label and another one, nearly as close from the block's centre, has none, the block goes
     there (Graphviz puts the labels of A->B and B->A between the two curves). A self-loop
     (``loops``) is measured from the block's nearest point too: its label sits beyond the
     loop's outer curve and is often wider than the loop, so the block's centre and edge
     midpoints are out of reach (TS 24.301 Figure 6.1.3.2.2.1, the trigger under the lower loop
-    of BEARER CONTEXT ACTIVE)."""
-    labels: dict[int, list[list[Word]]] = defaultdict(list)
+    of BEARER CONTEXT ACTIVE). ``given``: labels already given out (by a tick), which count
+    as the connector's label from the start."""
+    labels: dict[int, list[list[Word]]] = defaultdict(list, {k: list(v) for k, v in (given or {}).items()})
     rest = []
     reach = max(12.0, 2.2 * h)
     ranked = []
@@ -1361,9 +1368,7 @@ def recover_graph(prims: Primitives) -> GraphParts:
                                  edge_chains, h)
     label_of, rest_lines = _edge_labels(lines, edge_chains, h,
                                         [n.bbox for n in nodes if n.stroked and not n.is_group],
-                                        [e[0] == e[1] and len(e[2].points) > 2 for e in edges])
-    for k, got in marked.items():
-        label_of[k] = got + label_of.get(k, [])
+                                        [e[0] == e[1] and len(e[2].points) > 2 for e in edges], given=marked)
     _strays(label_of)
     _crossed_labels([prims.words[i] for i in sorted(crossed)], edges, label_of, rest_lines)
     rest = U.text_blocks(_wrapped_labels(label_of, rest_lines) + [w for ln in heading for w in ln])
