@@ -936,6 +936,12 @@ def test_a_line_between_two_cards_of_a_deck_is_no_link_between_copies():
     assert _not_between_copies(edges, nodes) == [(1, 2, line, ""), (0, 1, line, "")]
 
 
+def _named_tick(page, a, b, name, at, size=8):
+    """A reference point's tick from a to b and its name written at ``at``."""
+    page.draw_line(a, b, color=BLACK, width=0.4)
+    page.insert_text(at, name, fontsize=size)
+
+
 def test_a_reference_points_name_at_its_ticks_end_names_the_line_the_tick_marks():
     # TS 23.203 Figure P.4.2.2-1: "S9" written over the top of a long tick (2.5 text heights)
     # on the V-PCRF - H-PCRF line, nearer to the RCAF - H-PCRF line above than to its own
@@ -945,11 +951,9 @@ def test_a_reference_points_name_at_its_ticks_end_names_the_line_the_tick_marks(
         _box(page, (200, 100, 320, 190), "H-PCRF")
         _box(page, (20, 118, 100, 142), "RCAF")
         page.draw_line((120, 170), (200, 170), color=BLACK, width=0.6)
-        page.draw_line((140, 158), (140, 183), color=BLACK, width=0.4)  # the long tick
-        page.insert_text((134, 150), "S9", fontsize=8)
+        _named_tick(page, (140, 158), (140, 183), "S9", (134, 150))  # the long tick
         page.draw_line((100, 130), (200, 130), color=BLACK, width=0.6)
-        page.draw_line((180, 125), (180, 135), color=BLACK, width=0.4)
-        page.insert_text((174, 122), "Np", fontsize=8)
+        _named_tick(page, (180, 125), (180, 135), "Np", (174, 122))
     d = _read(draw, 400, 220)
     label = {n.id: n.label for n in d.nodes}
     assert {(frozenset((label[e.source], label[e.target])), e.label) for e in d.edges} == {
@@ -964,8 +968,7 @@ def test_a_link_named_at_both_ticks_is_named_once():
         _box(page, (340, 60, 380, 200), "5GC")
         page.draw_line((100, 110), (340, 110), color=BLACK, width=0.6)
         for x in (140, 300):
-            page.draw_line((x, 104), (x, 116), color=BLACK, width=0.4)
-            page.insert_text((x - 8, 101), "NG-C", fontsize=8)
+            _named_tick(page, (x, 104), (x, 116), "NG-C", (x - 8, 101))
     d = _read(draw, 400, 220)
     assert [e.label for e in d.edges] == ["NG-C"]
 
@@ -978,13 +981,11 @@ def test_a_name_given_by_its_tick_counts_when_the_other_names_are_given_out():
         _box(page, (200, 100, 260, 125), "CU-UP")
         _box(page, (340, 100, 400, 125), "UPF")
         page.draw_line((230, 45), (230, 100), color=BLACK, width=0.6)
-        page.draw_line((225, 72), (235, 72), color=BLACK, width=0.4)
-        page.insert_text((238, 75), "E1AP", fontsize=7)
+        _named_tick(page, (225, 72), (235, 72), "E1AP", (238, 75), size=7)
         page.insert_text((232, 58), "ipv4_cucp:38462", fontsize=5)
         page.insert_text((232, 97), "ipv4_cuup:38462", fontsize=5)
         page.draw_line((260, 112), (340, 112), color=BLACK, width=0.6)
-        page.draw_line((300, 107), (300, 117), color=BLACK, width=0.4)
-        page.insert_text((290, 105), "NG-U/N3", fontsize=7)
+        _named_tick(page, (300, 107), (300, 117), "NG-U/N3", (290, 105), size=7)
     d = _read(draw, 420, 140)
     label = {n.id: n.label for n in d.nodes}
     got = {frozenset((label[e.source], label[e.target])): e.label for e in d.edges}
