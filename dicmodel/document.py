@@ -142,17 +142,11 @@ class TextSpan(BaseModel):
 
     @classmethod
     def of_span(cls, s: dict[str, Any], dir: tuple[float, float] = (1.0, 0.0)) -> TextSpan:
-        """A PyMuPDF ``dict`` span, its text stripped. Along level left-to-right text its box
-        loses the blanks it began with (a quarter of the print size each): a run that began
-        with its space (PlantUML's " delete cluster" after a bold autonumber "1") keeps that
-        gap, and reads as a word of its own. (Trailing blanks stay in the box: which shape a
-        label's middle falls in was measured with them.)"""
-        raw = s["text"]
-        text = raw.strip()
-        x0, y0, x1, y1 = s["bbox"]
-        if text and abs(dir[1]) < 0.5 and dir[0] > 0:
-            x0 = min(x0 + (len(raw) - len(raw.lstrip())) * 0.25 * float(s["size"]), x1)
-        return cls(text=text, bbox=BBox(x0=x0, y0=y0, x1=x1, y1=y1), size=float(s["size"]),
+        """A PyMuPDF ``dict`` span as the page holds it: its text keeps the blanks at its ends
+        (and its box their width), so the vector reader can tell a run that began or ended
+        with its space ("address " before a bold "MUST", PlantUML's " delete cluster" after a
+        bold autonumber "1") from one that runs on into the next. Readers strip the text."""
+        return cls(text=s["text"], bbox=BBox.of(s["bbox"]), size=float(s["size"]),
                    font=s.get("font", ""), dir=dir)
 
 
@@ -217,7 +211,7 @@ class Figure(BaseModel):
     @property
     def text(self) -> str:
         """The labels inside the figure, in reading order."""
-        return " ".join(s.text for s in self.spans)
+        return " ".join(s.text.strip() for s in self.spans)
 
 
 class Page(BaseModel):

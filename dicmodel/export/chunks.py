@@ -143,7 +143,7 @@ def figure_text(fig: Figure, include_mermaid: bool = True) -> str:
     if desc is not None and desc.text.strip():
         parts.append(desc.text.strip())
     elif fig.spans:
-        parts.append("Labels in the figure: " + "; ".join(s.text for s in fig.spans) + ".")
+        parts.append("Labels in the figure: " + "; ".join(s.text.strip() for s in fig.spans) + ".")
     if include_mermaid and desc is not None and desc.mermaid:
         parts.append("```mermaid\n" + desc.mermaid.strip() + "\n```")
     return "\n\n".join(parts) or "(figure without readable content)"
@@ -194,7 +194,7 @@ def _figure_parts(fig: Figure, include_mermaid: bool, max_tokens: int,
     desc = fig.description
     prose = desc.text.strip() if desc is not None and desc.text.strip() else ""
     if not prose and fig.spans:
-        prose = "Labels in the figure: " + "; ".join(s.text for s in fig.spans) + "."
+        prose = "Labels in the figure: " + "; ".join(s.text.strip() for s in fig.spans) + "."
     bodies = _pack([u for u in _SENTENCE_END.split(prose) if u.strip()], " ", budget, count)
     if include_mermaid and desc is not None and desc.mermaid:
         bodies += _mermaid_parts(desc.mermaid.strip(), budget, count)

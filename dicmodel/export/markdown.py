@@ -111,7 +111,7 @@ def figure_markdown(fig: Figure, opts: MarkdownOptions | None = None) -> str:
     if desc is not None and desc.text.strip():
         out.append(desc.text.strip() + _low_confidence(desc, opts))
     elif opts.figure_text_fallback and fig.spans:
-        out.append("Labels in the figure: " + "; ".join(s.text for s in fig.spans) + ".")
+        out.append("Labels in the figure: " + "; ".join(s.text.strip() for s in fig.spans) + ".")
     if opts.mermaid and desc is not None and desc.mermaid:
         out.append("```mermaid\n" + desc.mermaid.strip() + "\n```")
     return "\n\n".join(out)

@@ -1003,8 +1003,7 @@ def page_inputs(page: Any, clip: Rect | None = None) -> tuple[list[dict[str, Any
             for s in line["spans"]:
                 if not s["text"].strip():
                     continue
-                spans.append(TextSpan(text=s["text"], bbox=BBox.of(s["bbox"]), size=s["size"],
-                                      font=s.get("font", ""), dir=tuple(line["dir"])))
+                spans.append(TextSpan.of_span(s, tuple(line["dir"])))
     if clip is not None:
         drawings = [d for d in drawings if d.get("rect") and _overlaps(d["rect"], clip)]
         spans = [s for s in spans if _overlaps(s.bbox.as_tuple(), clip)]
