@@ -462,7 +462,8 @@ def table(results: list[Result]) -> str:
             continue
         glued = sum((r.edges for r in vis), PRF())
         drawn = sum((r.drawn.edges for r in vis), PRF())
-        lines += ["", f"{kind.capitalize()} Visio rows against the pages as drawn (`read_vsdx(as_drawn=True)`: "
+        lines += ["", f"{kind.capitalize()} Visio rows against the pages as drawn "
+                  f"(`read_vsdx(as_drawn=True)`: "
                   f"connector ends left unglued on a shape's outline glued to it, the flow passed "
                   f"through unlabelled junctions; {drawn.n_ref} links instead of the glue's "
                   f"{glued.n_ref}): edge P {_f(drawn.precision)}, R {_f(drawn.recall)}, F1 "

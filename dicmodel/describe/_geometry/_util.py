@@ -91,6 +91,18 @@ def poly_len(pts: Sequence[Point]) -> float:
     return sum(dist(pts[i], pts[i + 1]) for i in range(len(pts) - 1))
 
 
+def halfway(pts: Sequence[Point]) -> Point:
+    """The point halfway along a polyline (its last point when it has no length)."""
+    half, run = poly_len(pts) / 2.0, 0.0
+    for a, b in zip(pts, pts[1:]):
+        step = dist(a, b)
+        if run + step >= half and step > 0:
+            t = (half - run) / step
+            return (a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]))
+        run += step
+    return pts[-1]
+
+
 def heading(pts: Sequence[Point], back: int) -> Point:
     """Unit direction in which a polyline arrives at its last point, taken from the point
     ``back`` steps before it (or its first point); (0, 0) for a polyline that does not move."""
@@ -155,7 +167,7 @@ def block_text(words: Sequence[Word]) -> str:
     lines of a label turned clockwise run right to left, of one turned the other way left to
     right (a Visio "Packet type / {MC,UNI}" drawn sideways is not "{MC,UNI} Packet type")."""
     turns = {w.turn for w in words}
-    if len(turns) == 1 and 0 not in turns and all(w.vertical for w in words):
+    if len(turns) == 1 and 0 not in turns:
         down = turns == {1}
         turned = sorted(words, key=lambda w: (round((w.bbox[0] + w.bbox[2]) / 2 / 3) * (-1 if down else 1),
                                               w.bbox[1] if down else -w.bbox[3]))

@@ -436,7 +436,7 @@ def _deal_decks(nodes: list[_N]) -> None:
             c.words = []
         for w in pool:
             q = U.center(w.bbox)
-            min((c for c in n.deck), key=lambda c: U.dist(q, U.center(c.bbox))).words.append(w)
+            min(n.deck, key=lambda c: U.dist(q, U.center(c.bbox))).words.append(w)
         held = [c for c in n.deck if c.words]
         if len(held) != 1:
             continue
@@ -1146,16 +1146,11 @@ def _heading(lines: list[list[Word]], nodes: list[_N], chains: list[_Chain], pri
 _TICK_REACH = 1.2  # text heights from a tick's end to the name written there
 
 
-def _middle(pts: Sequence[Point]) -> Point:
-    """The point halfway along a polyline."""
-    half, run = U.poly_len(pts) / 2.0, 0.0
-    for a, b in zip(pts, pts[1:]):
-        step = U.dist(a, b)
-        if run + step >= half and step > 0:
-            t = (half - run) / step
-            return (a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]))
-        run += step
-    return pts[-1]
+def _probe(r: Rect) -> list[Point]:
+    """The points a text block is measured from against a line: its middle and the middles
+    of its sides."""
+    c = U.center(r)
+    return [c, (r[0], c[1]), (r[2], c[1]), (c[0], r[1]), (c[0], r[3])]
 
 
 def _tick_labels(lines: list[list[Word]], marks: list[tuple[Point, Point, Point]],
@@ -1180,10 +1175,8 @@ def _tick_labels(lines: list[list[Word]], marks: list[tuple[Point, Point, Point]
         d, k = min((U.rect_dist((x, y), r), k) for x, y, k in ends)
         # (a name right beside a line, nearer to it than to any tick's end, is that line's:
         # the address at the end of E1AP's line over CU-UP, by NG-U/N3's tick)
-        c = U.center(r)
-        probe = [c, (r[0], c[1]), (r[2], c[1]), (c[0], r[1]), (c[0], r[3])]
-        beside = min((U.poly_dist(q, ch.points) for ch in edge_chains for q in probe), default=math.inf)
-        if d <= _TICK_REACH * h and d < beside:
+        if d <= _TICK_REACH * h and d < min((U.poly_dist(q, ch.points) for ch in edge_chains
+                                             for q in _probe(r)), default=math.inf):
             out[k].append(ln)
         else:
             rest.append(ln)
@@ -1209,7 +1202,7 @@ def _edge_labels(blocks: list[list[Word]], chains: list[_Chain], h: float, eleme
     for b in blocks:
         r = U.block_rect(b)
         c = U.center(r)
-        probe = [c, (r[0], c[1]), (r[2], c[1]), (c[0], r[1]), (c[0], r[3])]
+        probe = _probe(r)
         # only connectors whose box comes within reach of the block can be its edge
         near = [ci for ci, bx in enumerate(boxes)
                 if bx[0] <= r[2] and r[0] <= bx[2] and bx[1] <= r[3] and r[1] <= bx[3]]
@@ -1330,7 +1323,7 @@ def recover_graph(prims: Primitives) -> GraphParts:
     ticked = {id(chains[j]) for js in ticks.values() for j in js if j not in leaders}
     # (the chains are joined and split below: each tick kept as its two ends and the middle
     # of the line it marks)
-    tick_marks = [(chains[t].points[0], chains[t].points[-1], _middle(chains[js[0]].points))
+    tick_marks = [(chains[t].points[0], chains[t].points[-1], U.halfway(chains[js[0]].points))
                   for t, js in ticks.items() if len(js) == 1]
     callout_leaders = [c for k, c in enumerate(chains) if k in leaders and k not in ticks]
     chains = [c for k, c in enumerate(chains) if k not in leaders]

@@ -308,7 +308,7 @@ _SLANT_DEG = 12.0
 # "ACTIVÉ" in a PlantUML chart): its dictionary is multilingual and a stroke or a dash beside
 # the last letter reads as an accent
 _ACCENTED = re.compile(r"[À-ÖØ-öø-ÿ]")
-_ASCII_WORD = re.compile(r"[A-Za-z]")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
 
 
 def _plain(text: str) -> str:
@@ -317,7 +317,7 @@ def _plain(text: str) -> str:
     letter outside ASCII (CJK labels, real French or German words), is left as it is."""
     accents = _ACCENTED.findall(text)
     if len(accents) != 1 or any(ord(c) > 127 and c not in accents and c.isalpha() for c in text) \
-            or not _ASCII_WORD.search(text):
+            or not _ASCII_LETTER.search(text):
         return text
     base = unicodedata.normalize("NFKD", accents[0])[0]
     return text.replace(accents[0], base) if base.isascii() else text

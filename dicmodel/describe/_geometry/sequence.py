@@ -658,6 +658,10 @@ _STEP = re.compile(r"\s*\(?(\d+)[a-z]?[.)']")  # "3. RETRIEVE ...": a step of it
 _GUARD = re.compile(r"\[[^\[\]]+\]")  # a whole line in brackets: a UML operand's guard
 
 
+def _is_guard(w: Word) -> bool:
+    return bool(_GUARD.fullmatch(w.text.strip()))
+
+
 _PARAM_PRINT = 0.87  # parameter lines under a message's name: at most this share of its print size
 
 
@@ -701,7 +705,7 @@ def _texts(msgs: list[_Msg], words: list[Word | None], h: float, u: float, split
         # a UML guard ('[PDP Mode should be SAFE]') under an operand's separator heads the
         # operand, not the label of its first message: the stack of label lines stops there
         # (and so does what lies above it: the last line of a note in the operand before)
-        guard = next((i for i, (_, k) in enumerate(cands) if _GUARD.fullmatch(words[k].text.strip())), None)
+        guard = next((i for i, (_, k) in enumerate(cands) if _is_guard(words[k])), None)
         if guard is not None:
             cands = cands[:guard]
         if not cands or cands[0][0] > 4 * h + 6:  # the nearest line must lie where a label lies
@@ -889,7 +893,7 @@ def read_sequence(prims: Primitives) -> Diagram | None:
         d.messages.append(Message(source=ids[m.src], target=ids[m.dst], text=m.text,
                                   reply=m.dashed, arrow=m.arrow))  # type: ignore[arg-type]
     # guards of operands whose frame was not found stand alone, top to bottom
-    guards = sorted((w for w in free if id(w) not in said and _GUARD.fullmatch(w.text.strip())
+    guards = sorted((w for w in free if id(w) not in said and _is_guard(w)
                      and not any(U.inside(U.center(w.bbox), f) for f in frames)), key=lambda w: w.bbox[1])
     notes = (_frame_labels([w for w in prims.words if id(w) not in said], frames, h,
                            [w for w in free if id(w) not in said], prims.shapes, msgs)
@@ -1020,7 +1024,7 @@ def _frame_labels(words: list[Word], frames: list[Rect], h: float,
         # be SAFE]"): what each operand is for, in order; a guard of a frame nested inside
         # is that frame's
         inner = [g for g in frames if g != f and U.contains(f, g, 0.5)]
-        guards = sorted((w for w in words if _GUARD.fullmatch(w.text.strip()) and not _in_header(w, f, h)
+        guards = sorted((w for w in words if _is_guard(w) and not _in_header(w, f, h)
                          and U.inside(U.center(w.bbox), f)
                          and not any(U.inside(U.center(w.bbox), g) for g in inner)),
                         key=lambda w: w.bbox[1])
